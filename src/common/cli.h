@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* What main() hands every subcommand. */
+#pragma once
+
+#include <stdbool.h>
+
+/* Options given before the subcommand name; each tool may take them
+ * after its name too. */
+struct hv_global {
+	bool json;
+	bool json_pretty;
+	const char *sysroot;
+	int verbose;
+};
+
+enum hv_cmd_flags {
+	HV_CMD_NEEDS_ROOT = 1 << 0,	/* refuse early when not root */
+	HV_CMD_NEEDS_XEN = 1 << 1,	/* refuse when built without libxl */
+};
+
+/* A subcommand: returns an exit code (0, 1 or 2). */
+typedef int (*hv_cmd_fn)(int argc, char **argv, struct hv_global *g);
+
+int cmd_topo(int argc, char **argv, struct hv_global *g);

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* Messages to the user: the only place that writes to stderr. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "diag.h"
+
+/* Exit codes shared by every subcommand (documented in hvkit(1)). */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+extern int log_verbosity;	/* 0 normal, 1 -v, -1 quiet */
+
+__attribute__((format(printf, 1, 2))) void log_error(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void log_warn(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void log_info(const char *fmt, ...);
+/* Prints collected diagnostics, each prefixed with "what: ".  Returns the
+ * number of errors among them. */
+size_t log_diags(const char *what, const struct hv_diags *d);
+
+/*
+ * Writes data to path atomically (temporary file in the same directory,
+ * fsync, rename), or to stdout when path is NULL or "-".  Returns 0 or a
+ * negative errno after logging what failed.
+ */
+int write_output(const char *path, const char *data, size_t len);

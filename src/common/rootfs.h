@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* Root-aware access to sysfs, procfs and firmware files. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/*
+ * Every probe reads the machine through a struct hv_root, never through
+ * open(2) directly.  A root is either a directory laid out like "/" (the
+ * live system when it is "/", or --sysroot DIR) or an in-memory tree
+ * filled from archives and converted dumps (--from).  Both resolve
+ * symbolic links themselves, component by component, so that an absolute
+ * or ".." link can never leave the root.
+ *
+ * Paths are absolute ("/sys/devices/system/cpu").  Functions return 0 or a
+ * negative errno and leave their out-parameters alone on failure.
+ *
+ * A root can record: every file read, directory listed and link followed
+ * through it is copied into a second, in-memory root, which
+ * hv_root_write_archive() then saves.  This is how `hvkit topo capture`
+ * stores exactly what the probes read.
+ */
+struct hv_root;
+
+/* Opens a directory as the root; "/" is the live system. */
+int hv_root_open_dir(const char *dir, struct hv_root **ret);
+/* A new, empty in-memory root. */
+struct hv_root *hv_root_new_mem(void);
+/* Frees the root (and not its recorder).  Accepts NULL, returns NULL. */
+struct hv_root *hv_root_free(struct hv_root *r);
+bool hv_root_is_live(const struct hv_root *r);
+/* The directory of a directory root, NULL for a memory root. */
+const char *hv_root_dir(const struct hv_root *r);
+
+/*
+ * Loads an archive (any format and compression libarchive reads) into a
+ * memory root.  When every entry sits under one top directory that is not
+ * itself part of a root filesystem ("16em64t-4s2c2t/sys/..."), that
+ * directory is stripped.  Entries over 64 MiB, or archives over 1 GiB or
+ * a million entries, are refused.  Errors go to d naming the entry.
+ */
+int hv_root_load_archive(struct hv_root *r, const char *path,
+			 struct hv_diags *d);
+/* Adds a regular file (data copied), a symlink or a directory. */
+int hv_root_add_file(struct hv_root *r, const char *path, const void *data,
+		     size_t len);
+int hv_root_add_link(struct hv_root *r, const char *path, const char *target);
+int hv_root_add_dir(struct hv_root *r, const char *path);
+/* Copies every entry of src into dst (later entries win). */
+int hv_root_merge(struct hv_root *dst, const struct hv_root *src);
+
+/* Reads a whole file (symlinks followed; at most 64 MiB).  *ret is
+ * malloc'd and NUL-terminated; *len excludes the terminator. */
+int hv_root_read(struct hv_root *r, const char *path, char **ret, size_t *len);
+/* Reads a text file with surrounding whitespace removed. */
+int hv_root_read_str(struct hv_root *r, const char *path, char **ret);
+/* Reads an unsigned number: decimal, or hex with a 0x prefix. */
+int hv_root_read_u64(struct hv_root *r, const char *path, uint64_t *ret);
+/* Names in a directory, sorted with numbers in natural order ("cpu2" <
+ * "cpu10"), without "." and "..".  Free with hv_strv_free(). */
+int hv_root_list(struct hv_root *r, const char *path, char ***ret, size_t *n);
+void hv_strv_free(char **v, size_t n);
+/* The target of a symlink, as stored. */
+int hv_root_readlink(struct hv_root *r, const char *path, char **ret);
+/* The path with every symlink resolved, absolute within the root. */
+int hv_root_realpath(struct hv_root *r, const char *path, char **ret);
+bool hv_root_exists(struct hv_root *r, const char *path);
+bool hv_root_is_dir(struct hv_root *r, const char *path);
+
+/* Starts recording into rec (a memory root, owned by the caller). */
+void hv_root_record(struct hv_root *r, struct hv_root *rec);
+/* Records data as the content of path (resolved first) without reading
+ * it: for bytes obtained another way, such as PCI config through libpci. */
+int hv_root_record_file(struct hv_root *r, const char *path, const void *data,
+			size_t len);
+
+/*
+ * Writes a memory root as a gzip-compressed tar archive.  Extra entries
+ * can be filtered out with skip (return true to omit a path).  The file
+ * appears atomically: it is written under a temporary name and renamed.
+ */
+int hv_root_write_archive(const struct hv_root *mem, const char *path,
+			  bool (*skip)(const char *path, void *ctx), void *ctx,
+			  struct hv_diags *d);
+/* Calls fn for every regular file of a memory root, in insertion order. */
+int hv_root_foreach_file(const struct hv_root *mem,
+			 int (*fn)(const char *path, const char *data,
+				   size_t len, void *ctx),
+			 void *ctx);

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers: checked allocation, string and number parsing, sizes. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "util.h"
+
+static void oom(void)
+{
+	fputs("hvkit: out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xgrow(void *v, size_t sz, size_t need, size_t *alloc)
+{
+	if (need <= *alloc)
+		return v;
+	size_t na = *alloc ? *alloc * 2 : 8;
+	while (na < need)
+		na *= 2;
+	v = xrealloc(v, na * sz);
+	*alloc = na;
+	return v;
+}
+
+char *xstrdup(const char *s)
+{
+	char *r = strdup(s);
+
+	if (!r)
+		oom();
+	return r;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *r = strndup(s, n);
+
+	if (!r)
+		oom();
+	return r;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r;
+
+	va_start(ap, fmt);
+	if (vasprintf(&r, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	return r;
+}
+
+char *strstrip(char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = 0;
+	return s;
+}
+
+bool str_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_endswith(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+int parse_u64(const char *s, int base, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno)
+		return -errno;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end || end == s)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+void cpuset_set(struct cpuset *set, unsigned cpu)
+{
+	size_t w = cpu / 64;
+
+	if (cpu >= CPUSET_MAX)
+		return;
+	if (w >= set->nwords) {
+		set->bits = xrealloc(set->bits, (w + 1) * sizeof(uint64_t));
+		memset(set->bits + set->nwords, 0,
+		       (w + 1 - set->nwords) * sizeof(uint64_t));
+		set->nwords = w + 1;
+	}
+	set->bits[w] |= 1ULL << (cpu % 64);
+}
+
+bool cpuset_has(const struct cpuset *set, unsigned cpu)
+{
+	size_t w = cpu / 64;
+
+	return w < set->nwords && (set->bits[w] >> (cpu % 64) & 1);
+}
+
+unsigned cpuset_count(const struct cpuset *set)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < set->nwords; i++)
+		n += (unsigned)__builtin_popcountll(set->bits[i]);
+	return n;
+}
+
+int cpuset_next(const struct cpuset *set, unsigned from)
+{
+	for (size_t w = from / 64; w < set->nwords; w++) {
+		uint64_t b = set->bits[w];
+
+		if (w == from / 64)
+			b &= ~0ULL << (from % 64);
+		if (b)
+			return (int)(w * 64 + (size_t)__builtin_ctzll(b));
+	}
+	return -1;
+}
+
+bool cpuset_equal(const struct cpuset *a, const struct cpuset *b)
+{
+	size_t n = a->nwords > b->nwords ? a->nwords : b->nwords;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = i < a->nwords ? a->bits[i] : 0;
+		uint64_t y = i < b->nwords ? b->bits[i] : 0;
+
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+void cpuset_copy(struct cpuset *dst, const struct cpuset *src)
+{
+	cpuset_release(dst);
+	if (!src->nwords)
+		return;
+	dst->bits = xmalloc(src->nwords * sizeof(uint64_t));
+	memcpy(dst->bits, src->bits, src->nwords * sizeof(uint64_t));
+	dst->nwords = src->nwords;
+}
+
+void cpuset_or(struct cpuset *dst, const struct cpuset *src)
+{
+	for (size_t i = 0; i < src->nwords; i++)
+		for (unsigned b = 0; b < 64; b++)
+			if (src->bits[i] >> b & 1)
+				cpuset_set(dst, (unsigned)(i * 64 + b));
+}
+
+void cpuset_release(struct cpuset *set)
+{
+	free(set->bits);
+	set->bits = NULL;
+	set->nwords = 0;
+}
+
+int cpuset_parse_list(struct cpuset *set, const char *s)
+{
+	const char *p = s;
+
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	while (*p && !isspace((unsigned char)*p)) {
+		char *end;
+		unsigned long a, b;
+
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		a = strtoul(p, &end, 10);
+		b = a;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return -EINVAL;
+			b = strtoul(p, &end, 10);
+			p = end;
+		}
+		if (b < a || b >= CPUSET_MAX)
+			return -ERANGE;
+		for (unsigned long c = a; c <= b; c++)
+			cpuset_set(set, (unsigned)c);
+		if (*p == ',')
+			p++;
+		else if (*p && !isspace((unsigned char)*p))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int cpuset_parse_mask(struct cpuset *set, const char *s)
+{
+	size_t n = strlen(s);
+	unsigned bit = 0;
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	while (n) {
+		char c = s[--n];
+		int v;
+
+		if (c == ',')
+			continue;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else if (isspace((unsigned char)c) && !n)
+			break;
+		else
+			return -EINVAL;
+		if (v && bit + 4 > CPUSET_MAX)
+			return -ERANGE;
+		for (int i = 0; i < 4; i++)
+			if (v >> i & 1)
+				cpuset_set(set, bit + (unsigned)i);
+		bit += 4;
+	}
+	return 0;
+}
+
+char *cpuset_format(const struct cpuset *set)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int c = cpuset_next(set, 0);
+
+	while (c >= 0) {
+		int e = c;
+
+		while (cpuset_has(set, (unsigned)e + 1))
+			e++;
+		strbuf_addf(&sb, sb.len ? ",%d" : "%d", c);
+		if (e > c)
+			strbuf_addf(&sb, "-%d", e);
+		c = cpuset_next(set, (unsigned)e + 1);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+void format_size(char *buf, size_t sz, uint64_t bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB",
+					     "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+	double v = (double)bytes;
+
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0 || v == (double)(uint64_t)v)
+		snprintf(buf, sz, "%.0f %s", v, units[u]);
+	else
+		snprintf(buf, sz, "%.1f %s", v, units[u]);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers: checked allocation, string and number parsing, sizes. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation that aborts on failure (out of memory is not recoverable). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+/* Grows *v (elements of size sz) so that index `need - 1` fits. */
+void *xgrow(void *v, size_t sz, size_t need, size_t *alloc);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+__attribute__((format(printf, 1, 2)))
+char *xasprintf(const char *fmt, ...);
+
+static inline void freep(void *p)
+{
+	extern void free(void *);
+	free(*(void **)p);
+}
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+
+/* Strips leading and trailing whitespace in place; returns s. */
+char *strstrip(char *s);
+bool str_startswith(const char *s, const char *prefix);
+bool str_endswith(const char *s, const char *suffix);
+
+/* Strict unsigned parse of a whole string (surrounding blanks allowed). */
+int parse_u64(const char *s, int base, uint64_t *ret);
+
+/*
+ * A set of CPU numbers.  Parses the two sysfs spellings: lists
+ * ("0-3,8,10-11") and hex masks ("00000000,0000ff0f").  Indices above
+ * CPUSET_MAX are refused so that input cannot make us allocate wildly.
+ */
+#define CPUSET_MAX 65536
+struct cpuset {
+	uint64_t *bits;
+	size_t nwords;
+};
+int cpuset_parse_list(struct cpuset *set, const char *s);
+int cpuset_parse_mask(struct cpuset *set, const char *s);
+void cpuset_set(struct cpuset *set, unsigned cpu);
+bool cpuset_has(const struct cpuset *set, unsigned cpu);
+unsigned cpuset_count(const struct cpuset *set);
+/* First CPU >= from, or -1. */
+int cpuset_next(const struct cpuset *set, unsigned from);
+bool cpuset_equal(const struct cpuset *a, const struct cpuset *b);
+void cpuset_copy(struct cpuset *dst, const struct cpuset *src);
+void cpuset_or(struct cpuset *dst, const struct cpuset *src);
+/* Formats as a list ("0-3,8") into a malloc'd string. */
+char *cpuset_format(const struct cpuset *set);
+void cpuset_release(struct cpuset *set);
+
+/* "16 GiB", "512 KiB", "1.5 TiB": binary units, at most one decimal. */
+void format_size(char *buf, size_t sz, uint64_t bytes);

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* hvkit: main(), the subcommand table and dispatch. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+#ifndef HVKIT_VERSION
+#define HVKIT_VERSION "0"
+#endif
+
+struct hv_cmd {
+	const char *name;
+	hv_cmd_fn fn;
+	unsigned flags;
+	const char *summary;
+};
+
+static const struct hv_cmd commands[] = {
+	{ "topo", cmd_topo, 0,
+	  "show the hardware: CPUs, caches, NUMA, memory slots, PCI tree" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hvkit [--sysroot DIR] [--json] [-v] COMMAND [ARGS...]\n"
+		"       hvkit help [COMMAND]\n"
+		"       hvkit --version\n"
+		"\n"
+		"Userspace tools for Xen and KVM hosts.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+		"  %-8s %s\n"
+		"\n"
+		"Global options:\n"
+		"  --sysroot DIR  read sysfs, procfs and firmware files below DIR\n"
+		"  --json         machine-readable output (--json=pretty indents)\n"
+		"  -v, --verbose  more detail\n"
+		"  -h, --help     this text\n"
+		"  --version      print the version\n"
+		"\n"
+		"'hvkit COMMAND --help' describes one command; see hvkit(1).\n",
+		"help", "describe hvkit or one command");
+}
+
+/* An exact name wins; otherwise a unique prefix (as xl does). */
+static const struct hv_cmd *lookup(const char *name)
+{
+	const struct hv_cmd *found = NULL;
+	size_t n = strlen(name), matches = 0;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+		if (strncmp(commands[i].name, name, n) == 0) {
+			found = &commands[i];
+			matches++;
+		}
+	}
+	return matches == 1 ? found : NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sysroot", required_argument, NULL, 'R' },
+		{ "json", optional_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	struct hv_global g = { 0 };
+	int c;
+
+	/* '+': stop at the first non-option, the subcommand. */
+	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'R':
+			g.sysroot = optarg;
+			break;
+		case 'j':
+			g.json = true;
+			g.json_pretty = optarg && strcmp(optarg, "pretty") == 0;
+			break;
+		case 'v':
+			g.verbose++;
+			log_verbosity++;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("hvkit %s\n", HVKIT_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[optind];
+	if (strcmp(name, "help") == 0) {
+		if (optind + 1 < argc) {
+			const struct hv_cmd *cmd = lookup(argv[optind + 1]);
+			char *hargv[] = { argv[optind + 1], "--help", NULL };
+
+			if (!cmd) {
+				log_error("unknown command '%s'", argv[optind + 1]);
+				return EXIT_USAGE;
+			}
+			optind = 0;
+			return cmd->fn(2, hargv, &g);
+		}
+		usage(stdout);
+		return EXIT_OK;
+	}
+	const struct hv_cmd *cmd = lookup(name);
+	if (!cmd) {
+		log_error("unknown command '%s'; see 'hvkit help'", name);
+		return EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* let the subcommand's getopt start afresh */
+	int rc = cmd->fn(argc, argv, &g);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_error("write failure on standard output");
+		return EXIT_FAIL;
+	}
+	return rc;
+}

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/* `hvkit topo`: options, input selection, output.  The only file of the
+ * tool that talks to the user. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "probe.h"
+#include "render.h"
+#include "smbios.h"
+#include "source.h"
+#include "strbuf.h"
+
+#ifndef HVKIT_VERSION
+#define HVKIT_VERSION "0"
+#endif
+
+#define MAX_FROM 64
+
+static void usage(FILE *f)
+{
+	fputs("usage: hvkit topo [OPTIONS]\n"
+	      "       hvkit topo capture -o FILE.tar.gz [--keep-serials] [OPTIONS]\n"
+	      "\n"
+	      "Show the machine's CPUs, caches, NUMA nodes, memory slots and PCI\n"
+	      "tree, live or from captured data.\n"
+	      "\n"
+	      "Input (default: this machine):\n"
+	      "  --sysroot DIR      read sysfs, procfs and firmware files below DIR\n"
+	      "  --from PATH        captured data; repeat to combine several of one\n"
+	      "                     machine: an hvkit capture or sysfs snapshot\n"
+	      "                     archive, acpidump text, a directory of ACPI tables,\n"
+	      "                     a dmidecode --dump-bin file or smbios_entry_point +\n"
+	      "                     DMI directory, an lspci -x/-xxx/-xxxx dump\n"
+	      "\n"
+	      "Output:\n"
+	      "  --of FORMAT        text (default) or json\n"
+	      "  --json[=pretty]    same as --of json\n"
+	      "  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
+	      "  -v, --verbose      every object (no collapsing) and more detail\n"
+	      "  --color[=WHEN]     auto (default), always or never\n"
+	      "  --keep-serials     keep serial numbers and UUIDs (dropped by default)\n"
+	      "  -h, --help         this text\n"
+	      "\n"
+	      "capture writes every file the probes read into one archive that\n"
+	      "'hvkit topo --from FILE' reads on any machine.\n"
+	      "\n"
+	      "Exit status: 0 on success, 1 when nothing could be read or written,\n"
+	      "2 on a usage error.  See hvkit-topo(1).\n",
+	      f);
+}
+
+struct topo_opts {
+	const char *from[MAX_FROM];
+	size_t nfrom;
+	const char *sysroot;
+	const char *output;
+	bool json, pretty, verbose, keep_serials, capture;
+	int color;		/* -1 auto, 0 never, 1 always */
+};
+
+static int parse_opts(int argc, char **argv, struct hv_global *g,
+		      struct topo_opts *o)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "sysroot", required_argument, NULL, 'R' },
+		{ "of", required_argument, NULL, 'F' },
+		{ "json", optional_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "color", optional_argument, NULL, 'C' },
+		{ "colour", optional_argument, NULL, 'C' },
+		{ "keep-serials", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->sysroot = g->sysroot;
+	o->json = g->json;
+	o->pretty = g->json_pretty;
+	o->verbose = g->verbose > 0;
+	o->color = -1;
+	while ((c = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (o->nfrom == MAX_FROM) {
+				log_error("at most %d --from inputs", MAX_FROM);
+				return EXIT_USAGE;
+			}
+			o->from[o->nfrom++] = optarg;
+			break;
+		case 'R':
+			o->sysroot = optarg;
+			break;
+		case 'F':
+			if (strcmp(optarg, "json") == 0) {
+				o->json = true;
+			} else if (strcmp(optarg, "text") == 0) {
+				o->json = false;
+			} else {
+				log_error("unknown output format '%s' (text or json)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			o->json = true;
+			if (optarg && strcmp(optarg, "pretty") != 0) {
+				log_error("unknown --json style '%s' (only 'pretty')", optarg);
+				return EXIT_USAGE;
+			}
+			o->pretty = optarg != NULL;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'C':
+			if (!optarg || strcmp(optarg, "always") == 0)
+				o->color = 1;
+			else if (strcmp(optarg, "never") == 0)
+				o->color = 0;
+			else if (strcmp(optarg, "auto") == 0)
+				o->color = -1;
+			else {
+				log_error("unknown --color value '%s' (auto, always or never)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'S':
+			o->keep_serials = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	/* argv[0] is "topo"; what is left is an optional verb. */
+	if (optind < argc) {
+		if (strcmp(argv[optind], "capture") == 0 && optind + 1 == argc) {
+			o->capture = true;
+		} else {
+			log_error("unexpected argument '%s'; see 'hvkit topo --help'",
+				  argv[optind]);
+			return EXIT_USAGE;
+		}
+	}
+	if (o->capture && !o->output) {
+		log_error("capture needs -o FILE.tar.gz");
+		return EXIT_USAGE;
+	}
+	if (o->sysroot && o->nfrom) {
+		log_error("--sysroot and --from cannot be combined; give the directory as --from");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Builds the root the probes read: live, --sysroot or --from inputs. */
+static int open_root(const struct topo_opts *o, struct hv_root **ret,
+		     struct hv_diags *d)
+{
+	int rc;
+
+	if (o->nfrom) {
+		struct hv_root *mem = hv_root_new_mem();
+
+		for (size_t i = 0; i < o->nfrom; i++) {
+			struct hv_diags local = HV_DIAGS_INIT;
+			enum source_kind kind = SRC_ARCHIVE;
+
+			rc = source_add(mem, o->from[i], &kind, &local);
+			size_t errors = log_diags(o->from[i], &local);
+			hv_diags_release(&local);
+			if (rc < 0) {
+				if (!errors)
+					log_error("%s: cannot read: %s", o->from[i],
+						  strerror(-rc));
+				hv_root_free(mem);
+				return rc;
+			}
+			log_info("%s: read as %s", o->from[i], source_kind_name(kind));
+		}
+		*ret = mem;
+		return 0;
+	}
+	const char *dir = o->sysroot ? o->sysroot : "/";
+	rc = hv_root_open_dir(dir, ret);
+	if (rc < 0)
+		log_error("cannot open sysroot '%s': %s", dir, strerror(-rc));
+	(void)d;
+	return rc;
+}
+
+/* Serial numbers and identifiers left out of captures by default. */
+static bool skip_serial(const char *path, void *ctx)
+{
+	(void)ctx;
+	return str_startswith(path, "/sys/class/dmi/id/") &&
+	       (strstr(path, "serial") || strstr(path, "uuid") ||
+		strstr(path, "asset_tag"));
+}
+
+/* Blanks serial numbers inside the recorded SMBIOS tables. */
+static void scrub_smbios_serials(struct hv_root *rec)
+{
+	static const char *const dirs[] = { "/sys/firmware/dmi/entries" };
+	char *data = NULL;
+	size_t len = 0;
+	const char *tbl = "/sys/firmware/dmi/tables/DMI";
+
+	if (hv_root_read(rec, tbl, &data, &len) == 0) {
+		smbios_scrub_serials((uint8_t *)data, len);
+		(void)hv_root_add_file(rec, tbl, data, len);
+		free(data);
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(dirs); k++) {
+		char **names = NULL;
+		size_t n = 0;
+
+		if (hv_root_list(rec, dirs[k], &names, &n) < 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			_cleanup_free_ char *p = xasprintf("%s/%s/raw", dirs[k], names[i]);
+
+			if (hv_root_read(rec, p, &data, &len) == 0) {
+				smbios_scrub_serials((uint8_t *)data, len);
+				(void)hv_root_add_file(rec, p, data, len);
+				free(data);
+			}
+		}
+		hv_strv_free(names, n);
+	}
+}
+
+static int do_capture(const struct topo_opts *o, struct hv_root *root,
+		      struct probe_ctx *pc, struct hv_diags *d)
+{
+	struct hv_root *rec = hv_root_new_mem();
+	struct strbuf info = STRBUF_INIT;
+	int rc;
+
+	hv_root_record(root, rec);
+	rc = probe_all(pc);
+	hv_root_record(root, NULL);
+	if (rc < 0) {
+		log_error("found nothing to capture");
+		hv_root_free(rec);
+		return EXIT_FAIL;
+	}
+	if (!o->keep_serials)
+		scrub_smbios_serials(rec);
+	strbuf_addf(&info, "hvkit %s\ncaptured %lld\nserials %s\n", HVKIT_VERSION,
+		    (long long)time(NULL), o->keep_serials ? "kept" : "dropped");
+	(void)hv_root_add_file(rec, "/hvkit/capture-info", info.buf, info.len);
+	strbuf_release(&info);
+	rc = hv_root_write_archive(rec, o->output,
+				   o->keep_serials ? NULL : skip_serial, NULL, d);
+	hv_root_free(rec);
+	if (rc < 0) {
+		log_diags(NULL, d);
+		return EXIT_FAIL;
+	}
+	log_info("wrote %s", o->output);
+	return EXIT_OK;
+}
+
+int cmd_topo(int argc, char **argv, struct hv_global *g)
+{
+	struct topo_opts o;
+	struct hv_root *root = NULL;
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct topo *t = NULL;
+	struct strbuf out = STRBUF_INIT;
+	int rc = parse_opts(argc, argv, g, &o);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (open_root(&o, &root, &d) < 0) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	t = topo_new();
+	struct probe_ctx pc = {
+		.root = root, .t = t, .d = &d, .keep_serials = o.keep_serials,
+		.live = !o.nfrom && hv_root_is_live(root),
+	};
+	if (o.capture) {
+		rc = do_capture(&o, root, &pc, &d);
+		goto out;
+	}
+	if (probe_all(&pc) < 0) {
+		log_diags(NULL, &d);
+		log_error("no topology found in %s",
+			  o.nfrom ? "the --from inputs" : o.sysroot ? o.sysroot : "/sys");
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	log_diags(NULL, &d);
+	struct render_opts ro = {
+		.verbose = o.verbose, .pretty = o.pretty,
+		.color = o.color == 1 ||
+			 (o.color == -1 && !o.output && isatty(STDOUT_FILENO) &&
+			  !getenv("NO_COLOR")),
+	};
+	if (o.json)
+		render_json(t, &ro, &out);
+	else
+		render_text(t, &ro, &out);
+	rc = write_output(o.output, out.buf, out.len) < 0 ? EXIT_FAIL : EXIT_OK;
+out:
+	strbuf_release(&out);
+	topo_free(t);
+	hv_root_free(root);
+	hv_diags_release(&d);
+	return rc;
+}

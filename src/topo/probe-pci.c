@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+/* The PCI/PCIe tree: config space through libpci (live) or sysfs files. */
+#include <ctype.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pci/pci.h>
+
+#include "pcicfg.h"
+#include "pcinames.h"
+#include "probe.h"
+
+#define PCIDEVS "/sys/bus/pci/devices"
+
+struct pcidev {
+	unsigned domain, bus, dev, func;
+	char addr[16];
+	uint8_t *cfg;
+	size_t len;
+	struct topo_obj *obj;
+	char *realpath;		/* sysfs location, NULL for dumps */
+};
+
+struct pcilist {
+	struct pcidev *v;
+	size_t n, alloc;
+};
+
+static void pcilist_add(struct pcilist *l, unsigned dom, unsigned bus,
+			unsigned dev, unsigned fn, const void *cfg, size_t len)
+{
+	l->v = xgrow(l->v, sizeof(*l->v), l->n + 1, &l->alloc);
+	struct pcidev *p = &l->v[l->n++];
+	memset(p, 0, sizeof(*p));
+	p->domain = dom;
+	p->bus = bus;
+	p->dev = dev;
+	p->func = fn;
+	snprintf(p->addr, sizeof(p->addr), "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	p->cfg = xmalloc(len ? len : 1);
+	memcpy(p->cfg, cfg, len);
+	p->len = len;
+}
+
+static bool parse_addr(const char *s, unsigned *dom, unsigned *bus,
+		       unsigned *dev, unsigned *fn)
+{
+	char tail;
+
+	return sscanf(s, "%x:%x:%x.%x%c", dom, bus, dev, fn, &tail) == 4 &&
+	       *bus < 256 && *dev < 32 && *fn < 8;
+}
+
+/* libpci reports fatal errors through a noreturn callback: jump back. */
+static jmp_buf *pci_jmp;
+
+__attribute__((noreturn, format(printf, 1, 2)))
+static void pci_error(char *msg, ...)
+{
+	(void)msg;
+	if (pci_jmp)
+		longjmp(*pci_jmp, 1);
+	abort();
+}
+
+__attribute__((format(printf, 1, 2)))
+static void pci_quiet(char *msg, ...)
+{
+	(void)msg;
+}
+
+/* Live: scan with libpci, read each device's whole config space. */
+static int scan_libpci(struct probe_ctx *c, struct pcilist *l)
+{
+	struct pci_access *volatile a = pci_alloc();
+	jmp_buf jb;
+	int rc = 0;
+
+	if (!a)
+		return -ENOMEM;
+	a->error = pci_error;
+	a->warning = pci_quiet;
+	a->debug = pci_quiet;
+	pci_jmp = &jb;
+	if (setjmp(jb)) {
+		hv_warnf(c->d, "libpci could not scan the PCI bus");
+		rc = -EIO;
+		goto out;
+	}
+	pci_init(a);
+	pci_scan_bus(a);
+	for (struct pci_dev *d = a->devices; d; d = d->next) {
+		uint8_t buf[4096];
+		static const int sizes[] = { 4096, 256, 64 };
+		size_t got = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(sizes) && !got; i++)
+			if (pci_read_block(d, 0, buf, sizes[i]))
+				got = (size_t)sizes[i];
+		if (!got)
+			continue;
+		pcilist_add(l, (unsigned)d->domain, d->bus, d->dev, d->func, buf, got);
+		char path[128];
+		snprintf(path, sizeof(path), PCIDEVS "/%s/config", l->v[l->n - 1].addr);
+		(void)hv_root_record_file(c->root, path, buf, got);
+	}
+out:
+	pci_jmp = NULL;
+	pci_cleanup(a);
+	return rc;
+}
+
+/* Offline: /sys/bus/pci/devices/<addr>/config files in the root. */
+static int scan_sysfs(struct probe_ctx *c, struct pcilist *l)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int rc = hv_root_list(c->root, PCIDEVS, &names, &n);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		unsigned dom, bus, dev, fn;
+		char path[160];
+		char *cfg = NULL;
+		size_t len = 0;
+
+		if (!parse_addr(names[i], &dom, &bus, &dev, &fn))
+			continue;
+		snprintf(path, sizeof(path), PCIDEVS "/%s/config", names[i]);
+		if (hv_root_read(c->root, path, &cfg, &len) < 0 || len < 64) {
+			/* Snapshots without config space: the attributes. */
+			uint64_t v = 0, d = 0, cl = 0;
+			uint8_t fake[64] = { 0 };
+
+			free(cfg);
+			snprintf(path, sizeof(path), PCIDEVS "/%s/vendor", names[i]);
+			if (hv_root_read_u64(c->root, path, &v) < 0) {
+				hv_warnf(c->d, "%s: no config space or vendor id, ignoring",
+					 names[i]);
+				continue;
+			}
+			snprintf(path, sizeof(path), PCIDEVS "/%s/device", names[i]);
+			(void)hv_root_read_u64(c->root, path, &d);
+			snprintf(path, sizeof(path), PCIDEVS "/%s/class", names[i]);
+			(void)hv_root_read_u64(c->root, path, &cl);
+			fake[0] = (uint8_t)v;
+			fake[1] = (uint8_t)(v >> 8);
+			fake[2] = (uint8_t)d;
+			fake[3] = (uint8_t)(d >> 8);
+			fake[9] = (uint8_t)cl;
+			fake[10] = (uint8_t)(cl >> 8);
+			fake[11] = (uint8_t)(cl >> 16);
+			if ((cl >> 8) == 0x0604)
+				fake[14] = 1;
+			pcilist_add(l, dom, bus, dev, fn, fake, sizeof(fake));
+			continue;
+		}
+		pcilist_add(l, dom, bus, dev, fn, cfg, len);
+		free(cfg);
+	}
+	hv_strv_free(names, n);
+	return 0;
+}
+
+static void read_attrs(struct probe_ctx *c, struct pcidev *p)
+{
+	struct topo_obj *o = p->obj;
+	char path[192];
+	_cleanup_free_ char *drv = NULL, *s = NULL;
+
+	snprintf(path, sizeof(path), PCIDEVS "/%s", p->addr);
+	if (hv_root_realpath(c->root, path, &p->realpath) < 0)
+		return;
+	snprintf(path, sizeof(path), PCIDEVS "/%s/numa_node", p->addr);
+	if (hv_root_read_str(c->root, path, &s) == 0) {
+		long v = strtol(s, NULL, 10);
+
+		o->numa_node = v >= 0 && v < 65536 ? (int)v : -1;
+	}
+	snprintf(path, sizeof(path), PCIDEVS "/%s/driver", p->addr);
+	if (hv_root_readlink(c->root, path, &drv) == 0) {
+		const char *b = strrchr(drv, '/');
+
+		o->driver = xstrdup(b ? b + 1 : drv);
+	}
+	snprintf(path, sizeof(path), PCIDEVS "/%s/physfn", p->addr);
+	if (hv_root_exists(c->root, path))
+		o->is_vf = true;
+}
+
+static struct pcidev *find_dev(struct pcilist *l, const char *addr)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].addr, addr) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* The device directly above p in sysfs ("/sys/devices/pci0000:00/
+ * 0000:00:01.0/0000:01:00.0" -> 0000:00:01.0), or NULL at a root bus. */
+static struct pcidev *sysfs_parent(struct pcilist *l, const struct pcidev *p)
+{
+	if (!p->realpath)
+		return NULL;
+	_cleanup_free_ char *dir = xstrdup(p->realpath);
+	char *slash = strrchr(dir, '/');
+
+	while (slash) {
+		*slash = 0;
+		slash = strrchr(dir, '/');
+		const char *comp = slash ? slash + 1 : dir;
+		unsigned a, b, cc, d;
+
+		if (parse_addr(comp, &a, &b, &cc, &d))
+			return find_dev(l, comp);
+		if (str_startswith(comp, "pci"))
+			return NULL;
+	}
+	return NULL;
+}
+
+struct hostbridge {
+	unsigned domain, bus;
+	struct topo_obj *obj;
+};
+
+static void fill_obj(struct pcidev *p, const struct pcicfg *cfg,
+		     struct pcinames *names)
+{
+	struct topo_obj *o = p->obj;
+	char buf[256];
+
+	o->address = xstrdup(p->addr);
+	o->vendor_id = cfg->vendor;
+	o->device_id = cfg->device;
+	o->subvendor_id = cfg->subvendor;
+	o->subdevice_id = cfg->subdevice;
+	o->class_id = cfg->class_code;
+	o->revision = cfg->revision;
+	o->secondary_bus = cfg->secondary_bus;
+	o->subordinate_bus = cfg->subordinate_bus;
+	if (names) {
+		if (pcinames_vendor(names, buf, sizeof(buf), cfg->vendor))
+			o->vendor_name = xstrdup(buf);
+		if (pcinames_device(names, buf, sizeof(buf), cfg->vendor,
+				    cfg->device))
+			o->device_name = xstrdup(buf);
+		if (pcinames_class(names, buf, sizeof(buf), cfg->class_code))
+			o->class_name = xstrdup(buf);
+	}
+	if (cfg->port_type_name)
+		o->port_type = xstrdup(cfg->port_type_name);
+	if (cfg->has_pcie && (cfg->link_cap.width || cfg->link_sta.width)) {
+		o->has_link = true;
+		o->link_cap = (struct topo_link){ cfg->link_cap.speed_gts,
+						  cfg->link_cap.width };
+		o->link_sta = (struct topo_link){ cfg->link_sta.speed_gts,
+						  cfg->link_sta.width };
+		o->link_flit = cfg->link_flit;
+	}
+	o->max_payload = cfg->max_payload;
+	o->max_read_req = cfg->max_read_req;
+	o->has_aer = cfg->has_aer;
+	o->has_acs = cfg->has_acs;
+	o->has_sriov = cfg->has_sriov;
+	o->sriov_total_vfs = cfg->sriov_total_vfs;
+	o->sriov_num_vfs = cfg->sriov_num_vfs;
+}
+
+int probe_pci(struct probe_ctx *c)
+{
+	struct pcilist l = { 0 };
+	struct hostbridge *hbs = NULL;
+	size_t nhb = 0, ahb = 0;
+	struct pcinames *names = pcinames_new();
+	int rc;
+
+	rc = c->live ? scan_libpci(c, &l) : scan_sysfs(c, &l);
+	if (rc < 0 || !l.n) {
+		if (c->live && rc < 0)	/* fall back to sysfs files */
+			rc = scan_sysfs(c, &l);
+		if (!l.n) {
+			pcinames_free(names);
+			free(l.v);
+			return rc < 0 ? rc : -ENOENT;
+		}
+	}
+
+	for (size_t i = 0; i < l.n; i++) {
+		struct pcidev *p = &l.v[i];
+		struct pcicfg cfg;
+		struct hv_diags local = HV_DIAGS_INIT;
+
+		if (pcicfg_decode(p->cfg, p->len, &cfg, &local) < 0)
+			memset(&cfg, 0, sizeof(cfg));
+		for (size_t k = 0; k < local.n; k++)
+			hv_warnf(c->d, "%s: %s", p->addr, local.v[k].msg);
+		hv_diags_release(&local);
+		bool bridge = cfg.is_bridge || (cfg.class_code >> 8) == 0x0604;
+		p->obj = topo_obj_new(bridge ? TOPO_PCI_BRIDGE : TOPO_PCI_DEVICE, -1);
+		fill_obj(p, &cfg, names);
+		read_attrs(c, p);
+	}
+
+	/* Parents: sysfs paths when known, else bridge bus ranges. */
+	for (size_t i = 0; i < l.n; i++) {
+		struct pcidev *p = &l.v[i], *parent = NULL;
+
+		if (p->realpath) {
+			parent = sysfs_parent(&l, p);
+		} else {
+			for (size_t k = 0; k < l.n; k++) {
+				struct topo_obj *b = l.v[k].obj;
+
+				if (k != i && b->type == TOPO_PCI_BRIDGE &&
+				    l.v[k].domain == p->domain &&
+				    b->secondary_bus == p->bus && b->secondary_bus)
+					parent = &l.v[k];
+			}
+		}
+		if (parent) {
+			topo_obj_add(parent->obj, p->obj);
+			continue;
+		}
+		struct hostbridge *hb = NULL;
+		for (size_t k = 0; k < nhb; k++)
+			if (hbs[k].domain == p->domain && hbs[k].bus == p->bus)
+				hb = &hbs[k];
+		if (!hb) {
+			hbs = xgrow(hbs, sizeof(*hbs), nhb + 1, &ahb);
+			hb = &hbs[nhb++];
+			hb->domain = p->domain;
+			hb->bus = p->bus;
+			hb->obj = topo_obj_new(TOPO_PCI_BRIDGE, -1);
+			hb->obj->host_bridge = true;
+			hb->obj->address = xasprintf("%04x:%02x", p->domain, p->bus);
+		}
+		topo_obj_add(hb->obj, p->obj);
+	}
+
+	/* Each host bridge hangs from the NUMA node its devices report. */
+	for (size_t k = 0; k < nhb; k++) {
+		struct topo_obj *hb = hbs[k].obj, *node = NULL;
+
+		for (size_t i = 0; i < l.n && hb->numa_node < 0; i++)
+			if (l.v[i].domain == hbs[k].domain && l.v[i].obj->numa_node >= 0) {
+				/* is it below this host bridge? */
+				struct topo_obj *up = l.v[i].obj;
+
+				while (up->parent)
+					up = up->parent;
+				if (up == hb)
+					hb->numa_node = l.v[i].obj->numa_node;
+			}
+		if (hb->numa_node >= 0)
+			node = topo_find(c->t->root, TOPO_NUMA, hb->numa_node);
+		topo_obj_add(node ? node : c->t->root, hb);
+	}
+
+	for (size_t i = 0; i < l.n; i++) {
+		free(l.v[i].cfg);
+		free(l.v[i].realpath);
+	}
+	free(l.v);
+	free(hbs);
+	pcinames_free(names);
+	topo_add_source(c->t, "pci");
+	return 0;
+}

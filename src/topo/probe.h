@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Probes: fill a struct topo from a root (live, --sysroot or --from). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "model.h"
+#include "rootfs.h"
+
+struct probe_ctx {
+	struct hv_root *root;
+	struct topo *t;
+	struct hv_diags *d;		/* warnings, prefixed by the caller */
+	bool keep_serials;
+	bool live;			/* PCI through libpci, not sysfs files */
+	const char *pcidump;		/* set by --from: an lspci -x dump path */
+};
+
+/* Each returns 0 when it found what it looks for, -ENOENT when the root
+ * has none of it, or another negative errno. */
+int probe_sysfs_cpus(struct probe_ctx *c);
+int probe_sysfs_numa(struct probe_ctx *c);
+int probe_sysfs_machine(struct probe_ctx *c);
+int probe_sysfs_security(struct probe_ctx *c);
+int probe_sysfs_osdev(struct probe_ctx *c);
+int probe_acpi(struct probe_ctx *c);
+int probe_smbios(struct probe_ctx *c);
+int probe_pci(struct probe_ctx *c);
+
+/* Runs every probe in order and sorts the tree. */
+int probe_all(struct probe_ctx *c);
+
+/* sysfs-like helpers shared by the probes */
+int probe_read_cpuset(struct probe_ctx *c, const char *list_path,
+		      const char *mask_path, struct cpuset *ret);

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: MIT */
+/* The text tree: one object per line, identical siblings collapsed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+#define C_RESET "\033[0m"
+#define C_TYPE "\033[1m"
+#define C_DIM "\033[2m"
+#define C_WARN "\033[33m"
+
+const char *render_pcie_gen(double gts)
+{
+	static const struct { double gts; const char *gen; } gens[] = {
+		{ 2.5, "Gen1" }, { 5, "Gen2" }, { 8, "Gen3" }, { 16, "Gen4" },
+		{ 32, "Gen5" }, { 64, "Gen6" }, { 128, "Gen7" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(gens); i++)
+		if (gts == gens[i].gts)
+			return gens[i].gen;
+	return NULL;
+}
+
+static void add_link(struct strbuf *out, const char *what,
+		     const struct topo_link *l)
+{
+	const char *gen = render_pcie_gen(l->speed_gts);
+
+	strbuf_adds(out, what);
+	if (gen)
+		strbuf_adds(out, gen);
+	else if (l->speed_gts > 0)
+		strbuf_addf(out, "%g GT/s", l->speed_gts);
+	else
+		strbuf_adds(out, "?");
+	strbuf_addf(out, " x%u", l->width);
+}
+
+static void add_size(struct strbuf *out, uint64_t bytes)
+{
+	char buf[32];
+
+	format_size(buf, sizeof(buf), bytes);
+	strbuf_adds(out, buf);
+}
+
+static void add_idx(struct strbuf *out, const struct topo_obj *o)
+{
+	if (o->os_index >= 0)
+		strbuf_addf(out, " P#%lld", (long long)o->os_index);
+}
+
+void render_label(const struct topo_obj *o, bool verbose, struct strbuf *out)
+{
+	switch (o->type) {
+	case TOPO_MACHINE:
+		strbuf_adds(out, "Machine");
+		if (o->vendor || o->product)
+			strbuf_addf(out, " %s%s%s", o->vendor ? o->vendor : "",
+				    o->vendor && o->product ? " " : "",
+				    o->product ? o->product : "");
+		if (o->board)
+			strbuf_addf(out, ", board %s", o->board);
+		if (o->bios_version)
+			strbuf_addf(out, ", BIOS %s%s%s", o->bios_version,
+				    o->bios_date ? " " : "",
+				    o->bios_date ? o->bios_date : "");
+		break;
+	case TOPO_PACKAGE:
+		strbuf_adds(out, "Package");
+		add_idx(out, o);
+		if (o->cpu_model)
+			strbuf_addf(out, " %s", o->cpu_model);
+		break;
+	case TOPO_DIE:
+		strbuf_adds(out, "Die");
+		add_idx(out, o);
+		break;
+	case TOPO_CLUSTER:
+		strbuf_adds(out, "Cluster");
+		add_idx(out, o);
+		break;
+	case TOPO_NUMA:
+		strbuf_adds(out, "NUMANode");
+		add_idx(out, o);
+		strbuf_addc(out, ' ');
+		add_size(out, o->memory_bytes);
+		if (!cpuset_count(&o->cpus))
+			strbuf_adds(out, " (no CPUs)");
+		break;
+	case TOPO_MEMCACHE:
+		strbuf_addf(out, "MemCache L%u ", o->level);
+		add_size(out, o->size_bytes);
+		break;
+	case TOPO_CACHE:
+		strbuf_addf(out, "L%u%s ", o->level,
+			    o->cache_type == CACHE_DATA ? "d"
+			    : o->cache_type == CACHE_INSTRUCTION ? "i" : "");
+		add_size(out, o->size_bytes);
+		if (verbose) {
+			if (o->line_size)
+				strbuf_addf(out, ", %u B line", o->line_size);
+			if (o->ways)
+				strbuf_addf(out, ", %u-way", o->ways);
+		}
+		break;
+	case TOPO_CORE:
+		strbuf_adds(out, "Core");
+		add_idx(out, o);
+		if (o->core_kind)
+			strbuf_addf(out, " (%s)", o->core_kind);
+		break;
+	case TOPO_PU:
+		strbuf_adds(out, "PU");
+		add_idx(out, o);
+		if (!o->online)
+			strbuf_adds(out, " (offline)");
+		break;
+	case TOPO_MEMORY_MODULE:
+		strbuf_addf(out, "Memory %s", o->locator ? o->locator : "?");
+		if (o->bank && verbose)
+			strbuf_addf(out, " (%s)", o->bank);
+		if (!o->size_bytes) {
+			strbuf_adds(out, " empty");
+			break;
+		}
+		strbuf_addc(out, ' ');
+		add_size(out, o->size_bytes);
+		if (o->mem_type)
+			strbuf_addf(out, " %s", o->mem_type);
+		if (o->configured_speed_mts && o->speed_mts &&
+		    o->configured_speed_mts != o->speed_mts)
+			strbuf_addf(out, " %u MT/s (rated %u)",
+				    o->configured_speed_mts, o->speed_mts);
+		else if (o->speed_mts || o->configured_speed_mts)
+			strbuf_addf(out, " %u MT/s",
+				    o->configured_speed_mts ? o->configured_speed_mts
+							    : o->speed_mts);
+		if (o->ecc)
+			strbuf_adds(out, " ECC");
+		if (verbose) {
+			if (o->rank)
+				strbuf_addf(out, " rank %u", o->rank);
+			if (o->manufacturer)
+				strbuf_addf(out, " %s", o->manufacturer);
+			if (o->part_number)
+				strbuf_addf(out, " %s", o->part_number);
+		}
+		break;
+	case TOPO_PCI_BRIDGE:
+	case TOPO_PCI_DEVICE:
+		if (o->host_bridge) {
+			strbuf_addf(out, "HostBridge %s", o->address);
+			break;
+		}
+		strbuf_addf(out, "%s %s", o->type == TOPO_PCI_BRIDGE
+						  ? "PCIBridge" : "PCI",
+			    o->address ? o->address : "?");
+		if (o->device_name || o->vendor_name)
+			strbuf_addf(out, " %s%s%s",
+				    o->vendor_name ? o->vendor_name : "",
+				    o->vendor_name && o->device_name ? " " : "",
+				    o->device_name ? o->device_name : "");
+		else
+			strbuf_addf(out, " [%04x:%04x]", o->vendor_id,
+				    o->device_id);
+		if (o->has_link && o->link_sta.width) {
+			strbuf_adds(out, " (");
+			add_link(out, "", &o->link_sta);
+			if (o->link_cap.width &&
+			    (o->link_cap.width != o->link_sta.width ||
+			     o->link_cap.speed_gts != o->link_sta.speed_gts))
+				add_link(out, ", capable ", &o->link_cap);
+			strbuf_adds(out, ")");
+		}
+		if (verbose && o->driver)
+			strbuf_addf(out, " driver %s", o->driver);
+		if (o->has_sriov && o->sriov_total_vfs)
+			strbuf_addf(out, " SR-IOV %u/%u VFs", o->sriov_num_vfs,
+				    o->sriov_total_vfs);
+		break;
+	case TOPO_OS_DEVICE:
+		strbuf_addf(out, "%s %s", o->kind ? o->kind : "dev",
+			    o->name ? o->name : "?");
+		break;
+	default:
+		strbuf_adds(out, topo_type_name(o->type));
+	}
+}
+
+/* A structural hash: equal for siblings that differ only in numbering. */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h;
+}
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t shape(const struct topo_obj *o)
+{
+	uint64_t h = mix(0, o->type);
+
+	h = mix(h, o->level);
+	h = mix(h, o->cache_type);
+	h = mix(h, o->size_bytes);
+	h = mix(h, o->memory_bytes);
+	h = mix(h, o->online);
+	h = mix(h, str_hash(o->cpu_model));
+	h = mix(h, str_hash(o->core_kind));
+	/* I/O and memory modules are individuals: never collapse them. */
+	if (o->type >= TOPO_MEMORY_MODULE || o->type == TOPO_NUMA)
+		h = mix(h, (uint64_t)(uintptr_t)o);
+	for (size_t i = 0; i < o->nkids; i++)
+		h = mix(h, shape(o->kids[i]));
+	return mix(h, o->nkids);
+}
+
+struct text_ctx {
+	const struct render_opts *o;
+	struct strbuf *out;
+};
+
+static void text_obj(struct text_ctx *c, const struct topo_obj *o,
+		     int depth, size_t repeat, const char *indices)
+{
+	for (int i = 0; i < depth; i++)
+		strbuf_adds(c->out, "  ");
+	if (repeat > 1) {
+		strbuf_addf(c->out, "%zu x ", repeat);
+	}
+	if (c->o->color)
+		strbuf_adds(c->out, o->type == TOPO_PU || o->type == TOPO_CORE
+					    ? C_DIM : C_TYPE);
+	size_t mark = c->out->len;
+	render_label(o, c->o->verbose, c->out);
+	if (repeat > 1 && indices && o->os_index >= 0) {
+		/* Replace the single " P#n" with the collapsed range. */
+		char single[32];
+		char *p;
+
+		snprintf(single, sizeof(single), " P#%lld", (long long)o->os_index);
+		p = strstr(c->out->buf + mark, single);
+		if (p) {
+			size_t tail = strlen(p + strlen(single));
+			struct strbuf rest = STRBUF_INIT;
+
+			strbuf_adds(&rest, p + strlen(single));
+			c->out->len = (size_t)(p - c->out->buf);
+			strbuf_addf(c->out, " P#%s", indices);
+			strbuf_add(c->out, rest.buf, tail);
+			strbuf_release(&rest);
+		}
+	}
+	if (c->o->color)
+		strbuf_adds(c->out, C_RESET);
+	strbuf_addc(c->out, '\n');
+
+	for (size_t i = 0; i < o->nkids;) {
+		const struct topo_obj *k = o->kids[i];
+		size_t j = i + 1;
+
+		if (!c->o->verbose) {
+			uint64_t s = shape(k);
+
+			while (j < o->nkids && shape(o->kids[j]) == s)
+				j++;
+		}
+		struct strbuf idx = STRBUF_INIT;
+		if (j - i > 1) {
+			struct cpuset set = { 0 };
+			bool ok = true;
+
+			for (size_t m = i; m < j; m++) {
+				if (o->kids[m]->os_index < 0 ||
+				    o->kids[m]->os_index >= CPUSET_MAX)
+					ok = false;
+				else
+					cpuset_set(&set, (unsigned)o->kids[m]->os_index);
+			}
+			if (ok && cpuset_count(&set) == j - i) {
+				char *s = cpuset_format(&set);
+				strbuf_adds(&idx, s);
+				free(s);
+			}
+			cpuset_release(&set);
+		}
+		text_obj(c, k, depth + 1, j - i, idx.len ? idx.buf : NULL);
+		strbuf_release(&idx);
+		i = j;
+	}
+}
+
+void render_text(const struct topo *t, const struct render_opts *o,
+		 struct strbuf *out)
+{
+	struct text_ctx c = { .o = o, .out = out };
+	size_t pus = topo_count(t->root, TOPO_PU);
+
+	uint64_t mem = topo_total_memory(t->root);
+
+	text_obj(&c, t->root, 0, 1, NULL);
+	char buf[32];
+	format_size(buf, sizeof(buf), mem);
+	strbuf_addf(out, "Summary: %zu package(s), %zu core(s), %zu PU(s), %zu NUMA node(s), %s memory",
+		    topo_count(t->root, TOPO_PACKAGE),
+		    topo_count(t->root, TOPO_CORE), pus,
+		    topo_count(t->root, TOPO_NUMA), buf);
+	size_t dimms = topo_count(t->root, TOPO_MEMORY_MODULE);
+	if (dimms)
+		strbuf_addf(out, ", %zu memory slot(s)", dimms);
+	size_t pci = topo_count(t->root, TOPO_PCI_DEVICE);
+	if (pci)
+		strbuf_addf(out, ", %zu PCI device(s)", pci);
+	strbuf_addc(out, '\n');
+	if (t->ndist > 1) {
+		strbuf_addf(out, "NUMA distances (%s):\n",
+			    t->dist_source ? t->dist_source : "?");
+		strbuf_adds(out, "  node");
+		for (size_t j = 0; j < t->ndist; j++)
+			strbuf_addf(out, " %4u", t->dist_nodes[j]);
+		strbuf_addc(out, '\n');
+		for (size_t i = 0; i < t->ndist; i++) {
+			strbuf_addf(out, "  %4u", t->dist_nodes[i]);
+			for (size_t j = 0; j < t->ndist; j++)
+				strbuf_addf(out, " %4u", t->dist[i * t->ndist + j]);
+			strbuf_addc(out, '\n');
+		}
+	}
+	if (t->microcode)
+		strbuf_addf(out, "Microcode: %s\n", t->microcode);
+	size_t bad = 0;
+	for (size_t i = 0; i < t->nvulns; i++)
+		bad += !t->vulns[i].mitigated;
+	if (t->nvulns) {
+		strbuf_addf(out, "CPU vulnerabilities: %zu listed, %zu not mitigated\n",
+			    t->nvulns, bad);
+		for (size_t i = 0; i < t->nvulns; i++)
+			if (!t->vulns[i].mitigated || o->verbose)
+				strbuf_addf(out, "  %s%s: %s%s\n",
+					    o->color && !t->vulns[i].mitigated ? C_WARN : "",
+					    t->vulns[i].name, t->vulns[i].status,
+					    o->color && !t->vulns[i].mitigated ? C_RESET : "");
+	}
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Renderers of the topology model: text tree and JSON. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "model.h"
+#include "strbuf.h"
+
+struct render_opts {
+	bool verbose;		/* no collapsing, more attributes */
+	bool color;
+	bool pretty;		/* JSON: indented */
+};
+
+/* Appends the rendering to out.  Neither fails: output errors are the
+ * caller's to detect when it writes out. */
+void render_text(const struct topo *t, const struct render_opts *o,
+		 struct strbuf *out);
+void render_json(const struct topo *t, const struct render_opts *o,
+		 struct strbuf *out);
+/* One-line label of an object, as the text tree prints it (no colour). */
+void render_label(const struct topo_obj *obj, bool verbose, struct strbuf *out);
+/* "Gen3", "Gen4": the PCIe generation of a link speed, or NULL. */
+const char *render_pcie_gen(double gts);

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/* Turning --sysroot and --from inputs into one root for the probes. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "acpi.h"
+#include "pcidump.h"
+#include "smbios.h"
+#include "source.h"
+#include "strbuf.h"
+#include "util.h"
+
+#define MAX_INPUT_BYTES (256u << 20)
+#define MAX_DIR_ENTRIES 2000000u
+
+const char *source_kind_name(enum source_kind k)
+{
+	switch (k) {
+	case SRC_ARCHIVE: return "archive";
+	case SRC_SYSROOT_DIR: return "sysroot";
+	case SRC_ACPI_DIR: return "acpi-tables";
+	case SRC_ACPI_TABLE: return "acpi-table";
+	case SRC_ACPIDUMP: return "acpidump";
+	case SRC_SMBIOS_DUMP: return "dmidecode-dump";
+	case SRC_SMBIOS_DIR: return "smbios-tables";
+	case SRC_PCI_DUMP: return "lspci-dump";
+	}
+	return "?";
+}
+
+static int read_file(const char *path, char **ret, size_t *len,
+		     struct hv_diags *d)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (fd < 0) {
+		int e = errno;
+
+		hv_errorf(d, "cannot open: %s", strerror(e));
+		return -e;
+	}
+	for (;;) {
+		strbuf_grow(&sb, 65536);
+		ssize_t n = read(fd, sb.buf + sb.len, sb.alloc - sb.len - 1);
+
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			close(fd);
+			strbuf_release(&sb);
+			hv_errorf(d, "cannot read: %s", strerror(e));
+			return -e;
+		}
+		if (n == 0)
+			break;
+		sb.len += (size_t)n;
+		sb.buf[sb.len] = 0;
+		if (sb.len > MAX_INPUT_BYTES) {
+			close(fd);
+			strbuf_release(&sb);
+			return hv_errorf(d, "larger than %u MiB", MAX_INPUT_BYTES >> 20);
+		}
+	}
+	close(fd);
+	*ret = strbuf_detach(&sb, len);
+	return 0;
+}
+
+static bool is_archive_magic(const unsigned char *p, size_t n)
+{
+	return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||		/* gzip */
+	       (n >= 3 && memcmp(p, "BZh", 3) == 0) ||			/* bzip2 */
+	       (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) ||	/* xz */
+	       (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0) ||	/* zstd */
+	       (n >= 262 && memcmp(p + 257, "ustar", 5) == 0);		/* tar */
+}
+
+/* A binary ACPI table: four printable signature bytes and a length that
+ * matches the file. */
+static bool is_acpi_table(const unsigned char *p, size_t n)
+{
+	if (n < 36)
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (!isupper(p[i]) && !isdigit(p[i]) && p[i] != '_')
+			return false;
+	uint32_t len = (uint32_t)p[4] | (uint32_t)p[5] << 8 |
+		       (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+	return len == n;
+}
+
+/* Adds an ACPI table under the name Linux gives it (SSDT, SSDT2, ...). */
+static int add_acpi_table(struct hv_root *mem, const uint8_t *p, size_t n)
+{
+	char sig[5], path[96];
+
+	memcpy(sig, p, 4);
+	sig[4] = 0;
+	snprintf(path, sizeof(path), "/sys/firmware/acpi/tables/%s", sig);
+	for (int i = 2; hv_root_exists(mem, path) && i < 1000; i++)
+		snprintf(path, sizeof(path), "/sys/firmware/acpi/tables/%s%d",
+			 sig, i);
+	return hv_root_add_file(mem, path, p, n);
+}
+
+static int add_smbios_dump(struct hv_root *mem, const uint8_t *p, size_t n,
+			   struct hv_diags *d)
+{
+	struct smbios_ep ep;
+	size_t eplen;
+	int rc = smbios_parse_entry_point(p, n, &ep, d);
+
+	if (rc < 0)
+		return rc;
+	eplen = ep.is_64bit ? 24 : (n > 5 && p[5] >= 0x1e ? p[5] : 0x1f);
+	if (ep.table_addr >= n)
+		return hv_errorf(d, "table address 0x%llx is past the end of the file (%zu bytes)",
+				 (unsigned long long)ep.table_addr, n);
+	size_t tlen = n - (size_t)ep.table_addr;
+	if (ep.table_len && ep.table_len < tlen)
+		tlen = ep.table_len;
+	rc = hv_root_add_file(mem, "/sys/firmware/dmi/tables/smbios_entry_point",
+			      p, eplen < n ? eplen : n);
+	if (rc == 0)
+		rc = hv_root_add_file(mem, "/sys/firmware/dmi/tables/DMI",
+				      p + ep.table_addr, tlen);
+	return rc;
+}
+
+static int add_pci_dump(struct hv_root *mem, const char *text, size_t n,
+			struct hv_diags *d)
+{
+	struct pcidump dump = { 0 };
+	int rc = pcidump_parse(text, n, &dump, d);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < dump.n && rc == 0; i++) {
+		const struct pcidump_dev *dev = &dump.v[i];
+		char path[128];
+
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%04x:%02x:%02x.%x/config",
+			 dev->domain, dev->bus, dev->dev, dev->func);
+		rc = hv_root_add_file(mem, path, dev->cfg, dev->len);
+	}
+	pcidump_release(&dump);
+	return rc;
+}
+
+/* Copies a directory tree into mem below prefix (bounded). */
+static int import_dir(struct hv_root *mem, const char *host, const char *prefix,
+		      unsigned *count, struct hv_diags *d)
+{
+	DIR *dir = opendir(host);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!dir)
+		return hv_errorf(d, "cannot open directory '%s': %s", host,
+				 strerror(errno));
+	(void)hv_root_add_dir(mem, prefix[0] ? prefix : "/");
+	while (rc == 0 && (de = readdir(dir))) {
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (++*count > MAX_DIR_ENTRIES) {
+			rc = hv_errorf(d, "more than %u entries", MAX_DIR_ENTRIES);
+			break;
+		}
+		_cleanup_free_ char *hp = xasprintf("%s/%s", host, de->d_name);
+		_cleanup_free_ char *mp = xasprintf("%s/%s", prefix, de->d_name);
+		if (lstat(hp, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			char buf[4096];
+			ssize_t l = readlink(hp, buf, sizeof(buf) - 1);
+
+			if (l >= 0) {
+				buf[l] = 0;
+				rc = hv_root_add_link(mem, mp, buf);
+			}
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = import_dir(mem, hp, mp, count, d);
+		} else if (S_ISREG(st.st_mode)) {
+			char *data = NULL;
+			size_t len = 0;
+
+			if (read_file(hp, &data, &len, NULL) == 0) {
+				rc = hv_root_add_file(mem, mp, data, len);
+				free(data);
+			}
+		}
+	}
+	closedir(dir);
+	return rc;
+}
+
+static int add_dir(struct hv_root *mem, const char *path,
+		   enum source_kind *kind, struct hv_diags *d)
+{
+	_cleanup_free_ char *sys = xasprintf("%s/sys", path);
+	_cleanup_free_ char *proc = xasprintf("%s/proc", path);
+	_cleanup_free_ char *ep = xasprintf("%s/smbios_entry_point", path);
+	_cleanup_free_ char *dmi = xasprintf("%s/DMI", path);
+	struct stat st;
+	unsigned count = 0;
+	int rc = 0;
+
+	if (stat(sys, &st) == 0 || stat(proc, &st) == 0) {
+		*kind = SRC_SYSROOT_DIR;
+		return import_dir(mem, path, "", &count, d);
+	}
+	if (stat(ep, &st) == 0 && stat(dmi, &st) == 0) {
+		char *a = NULL, *b = NULL;
+		size_t al = 0, bl = 0;
+
+		*kind = SRC_SMBIOS_DIR;
+		rc = read_file(ep, &a, &al, d);
+		if (rc == 0)
+			rc = read_file(dmi, &b, &bl, d);
+		if (rc == 0)
+			rc = hv_root_add_file(mem, "/sys/firmware/dmi/tables/smbios_entry_point", a, al);
+		if (rc == 0)
+			rc = hv_root_add_file(mem, "/sys/firmware/dmi/tables/DMI", b, bl);
+		free(a);
+		free(b);
+		return rc;
+	}
+	/* Otherwise: binary ACPI tables (FACP, SRAT, srat.dat, ...). */
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	unsigned tables = 0;
+
+	if (!dir)
+		return hv_errorf(d, "cannot open directory: %s", strerror(errno));
+	*kind = SRC_ACPI_DIR;
+	while (rc == 0 && (de = readdir(dir))) {
+		_cleanup_free_ char *fp = xasprintf("%s/%s", path, de->d_name);
+		char *data = NULL;
+		size_t len = 0;
+
+		if (de->d_name[0] == '.' || stat(fp, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (read_file(fp, &data, &len, NULL) < 0)
+			continue;
+		if (is_acpi_table((unsigned char *)data, len)) {
+			rc = add_acpi_table(mem, (uint8_t *)data, len);
+			tables++;
+		}
+		free(data);
+	}
+	closedir(dir);
+	if (rc == 0 && !tables)
+		return hv_errorf(d, "directory holds no sysfs tree, SMBIOS tables or ACPI tables");
+	return rc;
+}
+
+int source_add(struct hv_root *mem, const char *path, enum source_kind *kind,
+	       struct hv_diags *d)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (stat(path, &st) < 0) {
+		int e = errno;
+
+		hv_errorf(d, "cannot open: %s", strerror(e));
+		return -e;
+	}
+	if (S_ISDIR(st.st_mode))
+		return add_dir(mem, path, kind, d);
+	rc = read_file(path, &data, &n, d);
+	if (rc < 0)
+		return rc;
+	const unsigned char *u = (const unsigned char *)data;
+	if (n == 0) {
+		rc = hv_errorf(d, "empty file");
+	} else if (is_archive_magic(u, n)) {
+		*kind = SRC_ARCHIVE;
+		rc = hv_root_load_archive(mem, path, d);
+	} else if (n >= 4 && (memcmp(u, "_SM_", 4) == 0 ||
+			      (n >= 5 && memcmp(u, "_SM3_", 5) == 0))) {
+		*kind = SRC_SMBIOS_DUMP;
+		rc = add_smbios_dump(mem, (const uint8_t *)data, n, d);
+	} else if (is_acpi_table(u, n)) {
+		*kind = SRC_ACPI_TABLE;
+		rc = add_acpi_table(mem, (const uint8_t *)data, n);
+	} else if (pcidump_sniff(data, n)) {
+		*kind = SRC_PCI_DUMP;
+		rc = add_pci_dump(mem, data, n, d);
+	} else if (strstr(data, " @ 0x")) {
+		struct acpi_tables tables = { 0 };
+
+		*kind = SRC_ACPIDUMP;
+		rc = acpi_parse_acpidump_text(data, n, &tables, d);
+		for (size_t i = 0; rc == 0 && i < tables.n; i++)
+			rc = add_acpi_table(mem, tables.v[i].data, tables.v[i].len);
+		acpi_tables_release(&tables);
+	} else {
+		rc = hv_errorf(d, "not a format hvkit reads (expected an archive, acpidump text, ACPI table, dmidecode --dump-bin or lspci -x dump)");
+	}
+	free(data);
+	return rc;
+}
