@@ -221,7 +221,7 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 	for (int cpu = cpuset_next(&present, 0); cpu >= 0;
 	     cpu = cpuset_next(&present, (unsigned)cpu + 1)) {
 		char base[96], path[160];
-		long pkg, die, cluster, core;
+		long pkg, die, cluster, core, core_os;
 		struct topo_obj *o;
 
 		snprintf(base, sizeof(base), SYSCPU "/cpu%d/topology", cpu);
@@ -232,10 +232,13 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 			 * CPU of the package mask names the package. */
 			struct cpuset m = { 0 };
 
+			char mask[160];
+
+			snprintf(mask, sizeof(mask), "%s/core_siblings", base);
 			if (probe_read_cpuset(c, ATTR("package_cpus_list"),
 					      NULL, &m) == 0 ||
 			    probe_read_cpuset(c, ATTR("core_siblings_list"),
-					      ATTR("core_siblings"), &m) == 0)
+					      mask, &m) == 0)
 				pkg = 100000 + cpuset_next(&m, 0);
 			else
 				pkg = 100000;
@@ -243,7 +246,21 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 		}
 		die = read_long(c, ATTR("die_id"), 0);
 		cluster = read_long(c, ATTR("cluster_id"), -1);
-		core = read_long(c, ATTR("core_id"), cpu);
+		/* A core is its set of hardware threads: core_id alone
+		 * repeats across dies, nodes and books on some machines. */
+		{
+			struct cpuset th = { 0 };
+			char mask[160];
+
+			snprintf(mask, sizeof(mask), "%s/thread_siblings", base);
+			if (probe_read_cpuset(c, ATTR("thread_siblings_list"), mask,
+					      &th) == 0 && cpuset_next(&th, 0) >= 0)
+				core = cpuset_next(&th, 0);
+			else if ((core = read_long(c, ATTR("core_id"), -1)) >= 0)
+				core += 1000000;
+			cpuset_release(&th);
+		}
+		core_os = read_long(c, ATTR("core_id"), -1);
 #undef ATTR
 		o = group_get(&pkgs, TOPO_PACKAGE, pkg, 0, 0,
 			      pkg >= 100000 ? -1 : pkg);
@@ -254,12 +271,15 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 		cpuset_set(&o->cpus, (unsigned)cpu);
 		o = group_get(&clusters, TOPO_CLUSTER, pkg, die, cluster, cluster);
 		cpuset_set(&o->cpus, (unsigned)cpu);
-		o = group_get(&cores, TOPO_CORE, pkg, die * 100000 + core, 0, core);
+		if (core < 0)
+			goto no_core;
+		o = group_get(&cores, TOPO_CORE, pkg, die, core, core_os);
 		cpuset_set(&o->cpus, (unsigned)cpu);
 		if (!o->core_kind && cpuset_has(&pcore, (unsigned)cpu))
 			o->core_kind = xstrdup("performance");
 		else if (!o->core_kind && cpuset_has(&patom, (unsigned)cpu))
 			o->core_kind = xstrdup("efficiency");
+no_core:
 
 		o = topo_obj_new(TOPO_PU, cpu);
 		cpuset_set(&o->cpus, (unsigned)cpu);
@@ -314,8 +334,10 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 			}
 			if (ow->by_cpu[cpu])
 				continue;	/* already seen from a sibling */
-			if (probe_read_cpuset(c, CATTR("shared_cpu_list"),
-					      CATTR("shared_cpu_map"), &shared) < 0)
+			char p3[320];
+			snprintf(p3, sizeof(p3), "%s/shared_cpu_map", cb);
+			if (probe_read_cpuset(c, CATTR("shared_cpu_list"), p3,
+					      &shared) < 0)
 				cpuset_set(&shared, (unsigned)cpu);
 			cpuset_set(&shared, (unsigned)cpu);
 			o = topo_obj_new(TOPO_CACHE, -1);

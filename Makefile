@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: MIT
+# The two commands of the README, and a few helpers.  Meson and ninja do
+# the building; this file only chains them.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
+MESON_TEST_ARGS ?= --print-errorlogs
+
+.PHONY: all deps build demo check check-unit check-asan fuzz-smoke bench install clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+$(BUILD)/build.ninja:
+	@scripts/install-deps.sh build
+	meson setup $(BUILD)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# Draws this machine: the SVG picture and the text tree.
+demo: build
+	./$(BUILD)/hvkit topo -o topo.svg
+	@echo "wrote topo.svg"
+	./$(BUILD)/hvkit topo
+
+# Everything: unit and end-to-end tests, then again under ASan+UBSan.
+check: build
+	@scripts/install-deps.sh test
+	meson test -C $(BUILD) $(MESON_TEST_ARGS)
+	$(MAKE) check-asan
+
+check-asan:
+	@scripts/install-deps.sh build test
+	@[ -f $(ASAN_BUILD)/build.ninja ] || \
+		meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		meson test -C $(ASAN_BUILD) $(MESON_TEST_ARGS)
+
+# Each libFuzzer target for a short time on its seed corpus.
+fuzz-smoke:
+	@scripts/install-deps.sh build fuzz
+	@[ -f $(FUZZ_BUILD)/build.ninja ] || \
+		CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_lundef=false
+	ninja -C $(FUZZ_BUILD)
+	@set -e; for t in $(FUZZ_BUILD)/fuzz/fuzz-*; do \
+		[ -x "$$t" ] || continue; \
+		name=$${t##*/fuzz-}; \
+		echo "fuzz-smoke: $$name for $(FUZZ_SECONDS) s"; \
+		mkdir -p $(FUZZ_BUILD)/corpus-$$name; \
+		"$$t" -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=0 $(FUZZ_BUILD)/corpus-$$name fuzz/corpus/$$name \
+			2>$(FUZZ_BUILD)/fuzz-$$name.log || \
+			{ tail -40 $(FUZZ_BUILD)/fuzz-$$name.log; exit 1; }; \
+	done
+
+bench: build
+	@scripts/install-deps.sh test
+	bench/topo.sh ./$(BUILD)/hvkit
+
+install: build
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

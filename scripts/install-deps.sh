@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs the Debian packages a target needs, when they are missing.
+#   scripts/install-deps.sh build|test|fuzz ...
+set -eu
+
+build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev pci.ids"
+# Anchor tools the tests compare against, and what the tests themselves run.
+test="hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3"
+fuzz="clang libclang-rt-14-dev"
+
+want=""
+for set in "$@"; do
+	case "$set" in
+	build) want="$want $build" ;;
+	test) want="$want $test" ;;
+	fuzz) want="$want $fuzz" ;;
+	*) echo "install-deps: unknown set '$set'" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing Debian packages:$missing" >&2
+	echo "install-deps: run as root, or: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
