@@ -50,7 +50,7 @@ fuzz-smoke:
 		CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_lundef=false
 	ninja -C $(FUZZ_BUILD)
 	@set -e; for t in $(FUZZ_BUILD)/fuzz/fuzz-*; do \
-		[ -x "$$t" ] || continue; \
+		[ -f "$$t" ] && [ -x "$$t" ] || continue; \
 		name=$${t##*/fuzz-}; \
 		echo "fuzz-smoke: $$name for $(FUZZ_SECONDS) s"; \
 		mkdir -p $(FUZZ_BUILD)/corpus-$$name; \
