@@ -422,6 +422,10 @@ static int resolve(struct hv_root *r, const char *path, bool follow_last,
 			rc = resolve_dir_cached(r, dir, depth, &rdir);
 			if (rc < 0)
 				return rc;
+			if (strcmp(rdir, "/") != 0 && node_type(r, rdir) != NT_DIR) {
+				free(rdir);
+				return -ENOTDIR;
+			}
 			strbuf_adds(&cur, strcmp(rdir, "/") ? rdir : "");
 			free(rdir);
 			strbuf_adds(&rest, slash + 1);

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: cpusets, number parsing, sizes, strbuf and the JSON writer. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "json.h"
+#include "strbuf.h"
+#include "util.h"
+
+static void test_cpuset_list(void)
+{
+	static const struct {
+		const char *name, *in;
+		int rc;
+		unsigned count;
+		const char *fmt;
+	} cases[] = {
+		{ "single", "0", 0, 1, "0" },
+		{ "ranges", "0-3,8,10-11", 0, 7, "0-3,8,10-11" },
+		{ "newline", "0-1\n", 0, 2, "0-1" },
+		{ "empty", "", 0, 0, "" },
+		{ "reversed range", "3-1", -ERANGE, 0, NULL },
+		{ "too large", "0-70000", -ERANGE, 0, NULL },
+		{ "garbage", "0,x", -EINVAL, 0, NULL },
+		{ "dangling dash", "4-", -EINVAL, 0, NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct cpuset s = { 0 };
+		int rc = cpuset_parse_list(&s, cases[i].in);
+
+		if (rc != cases[i].rc)
+			fprintf(stderr, "case '%s'\n", cases[i].name);
+		CHECK_INT(rc, cases[i].rc);
+		if (rc == 0) {
+			char *f = cpuset_format(&s);
+
+			CHECK_INT(cpuset_count(&s), cases[i].count);
+			CHECK_STR(f, cases[i].fmt);
+			free(f);
+		}
+		cpuset_release(&s);
+	}
+}
+
+static void test_cpuset_mask(void)
+{
+	struct cpuset s = { 0 };
+	char *f;
+
+	/* sysfs masks: 32-bit words, most significant first. */
+	CHECK_INT(cpuset_parse_mask(&s, "00000000,00001111\n"), 0);
+	f = cpuset_format(&s);
+	CHECK_STR(f, "0,4,8,12");
+	free(f);
+	cpuset_release(&s);
+	CHECK_INT(cpuset_parse_mask(&s, "ff,00000000"), 0);
+	f = cpuset_format(&s);
+	CHECK_STR(f, "32-39");
+	free(f);
+	CHECK_INT(cpuset_next(&s, 33), 33);
+	CHECK_INT(cpuset_next(&s, 40), -1);
+	CHECK(cpuset_has(&s, 39) && !cpuset_has(&s, 40));
+	cpuset_release(&s);
+	CHECK_INT(cpuset_parse_mask(&s, "0g"), -EINVAL);
+	cpuset_release(&s);
+}
+
+static void test_parse_u64(void)
+{
+	uint64_t v = 7;
+
+	CHECK_INT(parse_u64(" 42\n", 10, &v), 0);
+	CHECK_INT(v, 42);
+	CHECK_INT(parse_u64("8000000", 16, &v), 0);
+	CHECK_INT(v, 0x8000000);
+	v = 7;
+	CHECK_INT(parse_u64("-1", 10, &v), -EINVAL);
+	CHECK_INT(parse_u64("12abc", 10, &v), -EINVAL);
+	CHECK_INT(parse_u64("", 10, &v), -EINVAL);
+	CHECK_INT(parse_u64("99999999999999999999999", 10, &v), -ERANGE);
+	CHECK_INT(v, 7);	/* untouched on failure */
+}
+
+static void test_format_size(void)
+{
+	static const struct { uint64_t in; const char *out; } cases[] = {
+		{ 0, "0 B" }, { 512, "512 B" }, { 32768, "32 KiB" },
+		{ 1536ull << 20, "1.5 GiB" }, { 16ull << 30, "16 GiB" },
+		{ 5082ull << 20, "5.0 GiB" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		format_size(buf, sizeof(buf), cases[i].in);
+		CHECK_STR(buf, cases[i].out);
+	}
+}
+
+static void test_strbuf(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	CHECK_STR(sb.buf, "");
+	for (int i = 0; i < 1000; i++)
+		strbuf_addf(&sb, "%d,", i);
+	CHECK_INT(sb.len, 3890);
+	CHECK(sb.buf[sb.len] == 0);
+	size_t len;
+	char *s = strbuf_detach(&sb, &len);
+	CHECK_INT(len, 3890);
+	CHECK_STR(sb.buf, "");
+	free(s);
+	strbuf_release(&sb);
+}
+
+static void test_json(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json j;
+
+	json_init(&j, &sb, false);
+	json_obj_open(&j);
+	json_kv_str(&j, "s", "a\"b\\c\n\x01");
+	json_kv_str(&j, "skipped", NULL);
+	json_kv_u64(&j, "n", 18446744073709551615ull);
+	json_kv_double(&j, "d", 8.0);
+	json_kv_double(&j, "e", 2.5);
+	json_key(&j, "a");
+	json_arr_open(&j);
+	json_arr_close(&j);
+	json_key(&j, "o");
+	json_obj_open(&j);
+	json_kv_bool(&j, "t", true);
+	json_obj_close(&j);
+	json_obj_close(&j);
+	CHECK_STR(sb.buf, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":18446744073709551615,"
+			  "\"d\":8.0,\"e\":2.5,\"a\":[],\"o\":{\"t\":true}}");
+	strbuf_reset(&sb);
+	json_init(&j, &sb, true);
+	json_arr_open(&j);
+	json_u64(&j, 1);
+	json_null(&j);
+	json_arr_close(&j);
+	CHECK_STR(sb.buf, "[\n  1,\n  null\n]");
+	strbuf_release(&sb);
+}
+
+int main(void)
+{
+	test_cpuset_list();
+	test_cpuset_mask();
+	test_parse_u64();
+	test_format_size();
+	test_strbuf();
+	test_json();
+	return CHECK_DONE();
+}
