@@ -390,6 +390,11 @@ static int resolve_dir_cached(struct hv_root *r, const char *dir, int depth,
 	int rc = resolve(r, dir, true, depth, ret);
 	if (rc < 0)
 		return rc;
+	if (strcmp(*ret, "/") != 0 && node_type(r, *ret) != NT_DIR) {
+		free(*ret);
+		*ret = NULL;
+		return -ENOTDIR;
+	}
 	r->cached = xgrow(r->cached, sizeof(char *), r->ncached + 1, &r->acached);
 	r->cached[r->ncached] = xstrdup(*ret);
 	pathmap_put(&r->cache, dir, r->ncached++);
@@ -422,10 +427,7 @@ static int resolve(struct hv_root *r, const char *path, bool follow_last,
 			rc = resolve_dir_cached(r, dir, depth, &rdir);
 			if (rc < 0)
 				return rc;
-			if (strcmp(rdir, "/") != 0 && node_type(r, rdir) != NT_DIR) {
-				free(rdir);
-				return -ENOTDIR;
-			}
+
 			strbuf_adds(&cur, strcmp(rdir, "/") ? rdir : "");
 			free(rdir);
 			strbuf_adds(&rest, slash + 1);
