@@ -88,7 +88,11 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			g.json = true;
-			g.json_pretty = optarg && strcmp(optarg, "pretty") == 0;
+			if (optarg && strcmp(optarg, "pretty") != 0) {
+				log_error("unknown --json style '%s' (only 'pretty')", optarg);
+				return EXIT_USAGE;
+			}
+			g.json_pretty = optarg != NULL;
 			break;
 		case 'v':
 			g.verbose++;

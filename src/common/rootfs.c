@@ -507,9 +507,34 @@ out:
 	return rc;
 }
 
+/* Records that a resolved path exists: a directory as such, a file with
+ * its content (a probe may test a file's presence, e.g. "partition"). */
+static void record_existing(struct hv_root *r, const char *real)
+{
+	char *data = NULL;
+	size_t len = 0;
+
+	if (!r->rec)
+		return;
+	if (node_type(r, real) == NT_DIR) {
+		(void)hv_root_add_dir(r->rec, real);
+		return;
+	}
+	struct hv_root *rec = r->rec;
+	r->rec = NULL;		/* hv_root_read would record it again */
+	if (hv_root_read(r, real, &data, &len) == 0)
+		(void)hv_root_add_file(rec, real, data, len);
+	r->rec = rec;
+	free(data);
+}
+
 int hv_root_realpath(struct hv_root *r, const char *path, char **ret)
 {
-	return resolve(r, path, true, 0, ret);
+	int rc = resolve(r, path, true, 0, ret);
+
+	if (rc == 0)
+		record_existing(r, *ret);
+	return rc;
 }
 
 int hv_root_readlink(struct hv_root *r, const char *path, char **ret)
@@ -529,7 +554,10 @@ bool hv_root_exists(struct hv_root *r, const char *path)
 {
 	_cleanup_free_ char *real = NULL;
 
-	return resolve(r, path, true, 0, &real) == 0;
+	if (resolve(r, path, true, 0, &real) < 0)
+		return false;
+	record_existing(r, real);
+	return true;
 }
 
 bool hv_root_is_dir(struct hv_root *r, const char *path)
@@ -538,6 +566,7 @@ bool hv_root_is_dir(struct hv_root *r, const char *path)
 
 	if (resolve(r, path, true, 0, &real) < 0)
 		return false;
+	record_existing(r, real);
 	return node_type(r, real) == NT_DIR;
 }
 

@@ -40,9 +40,10 @@ static void usage(FILE *f)
 	      "                     DMI directory, an lspci -x/-xxx/-xxxx dump\n"
 	      "\n"
 	      "Output:\n"
-	      "  --of FORMAT        text (default) or json\n"
+	      "  --of FORMAT        text (default), json or svg (a picture)\n"
 	      "  --json[=pretty]    same as --of json\n"
-	      "  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
+	      "  -o, --output FILE  write to FILE (atomically) instead of stdout;\n"
+	      "                     a FILE ending in .svg picks --of svg\n"
 	      "  -v, --verbose      every object (no collapsing) and more detail\n"
 	      "  --color[=WHEN]     auto (default), always or never\n"
 	      "  --keep-serials     keep serial numbers and UUIDs (dropped by default)\n"
@@ -62,6 +63,7 @@ struct topo_opts {
 	const char *sysroot;
 	const char *output;
 	bool json, pretty, verbose, keep_serials, capture;
+	bool svg, of_set;	/* SVG picture; format chosen explicitly */
 	int color;		/* -1 auto, 0 never, 1 always */
 };
 
@@ -102,17 +104,21 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			o->sysroot = optarg;
 			break;
 		case 'F':
+			o->of_set = true;
+			o->svg = strcmp(optarg, "svg") == 0;
 			if (strcmp(optarg, "json") == 0) {
 				o->json = true;
-			} else if (strcmp(optarg, "text") == 0) {
+			} else if (strcmp(optarg, "text") == 0 || o->svg) {
 				o->json = false;
 			} else {
-				log_error("unknown output format '%s' (text or json)", optarg);
+				log_error("unknown output format '%s' (text, json or svg)", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'j':
 			o->json = true;
+			o->svg = false;
+			o->of_set = true;
 			if (optarg && strcmp(optarg, "pretty") != 0) {
 				log_error("unknown --json style '%s' (only 'pretty')", optarg);
 				return EXIT_USAGE;
@@ -124,6 +130,8 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			break;
 		case 'v':
 			o->verbose = true;
+			if (log_verbosity < 1)
+				log_verbosity = 1;
 			break;
 		case 'C':
 			if (!optarg || strcmp(optarg, "always") == 0)
@@ -159,14 +167,16 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			return EXIT_USAGE;
 		}
 	}
-	if (o->capture && !o->output) {
-		log_error("capture needs -o FILE.tar.gz");
+	if (o->capture && (!o->output || strcmp(o->output, "-") == 0)) {
+		log_error("capture needs -o FILE.tar.gz (an archive is not written to standard output)");
 		return EXIT_USAGE;
 	}
 	if (o->sysroot && o->nfrom) {
 		log_error("--sysroot and --from cannot be combined; give the directory as --from");
 		return EXIT_USAGE;
 	}
+	if (!o->of_set && !o->json && o->output && str_endswith(o->output, ".svg"))
+		o->svg = true;
 	return 0;
 }
 
@@ -210,7 +220,8 @@ static int open_root(const struct topo_opts *o, struct hv_root **ret,
 static bool skip_serial(const char *path, void *ctx)
 {
 	(void)ctx;
-	return str_startswith(path, "/sys/class/dmi/id/") &&
+	/* /sys/class/dmi/id/ links to /sys/devices/virtual/dmi/id/. */
+	return strstr(path, "/dmi/id/") &&
 	       (strstr(path, "serial") || strstr(path, "uuid") ||
 		strstr(path, "asset_tag"));
 }
@@ -317,7 +328,9 @@ int cmd_topo(int argc, char **argv, struct hv_global *g)
 			 (o.color == -1 && !o.output && isatty(STDOUT_FILENO) &&
 			  !getenv("NO_COLOR")),
 	};
-	if (o.json)
+	if (o.svg)
+		render_svg(t, &ro, &out);
+	else if (o.json)
 		render_json(t, &ro, &out);
 	else
 		render_text(t, &ro, &out);

@@ -66,7 +66,7 @@ struct layout_prim {
 	enum layout_kind kind;
 	long parent;			/* index of the enclosing BOX; -1: none */
 	union {
-		struct layout_box box;	/* LAYOUT_BOX and LAYOUT_END */
+		struct layout_box box;	/* BOX; END: a copy, no id/title */
 		struct layout_text text;
 		struct layout_line line;
 	};

@@ -19,6 +19,9 @@ void render_text(const struct topo *t, const struct render_opts *o,
 		 struct strbuf *out);
 void render_json(const struct topo *t, const struct render_opts *o,
 		 struct strbuf *out);
+/* The picture as an SVG 1.1 document (layout.c, render-svg.c). */
+void render_svg(const struct topo *t, const struct render_opts *o,
+		struct strbuf *out);
 /* One-line label of an object, as the text tree prints it (no colour). */
 void render_label(const struct topo_obj *obj, bool verbose, struct strbuf *out);
 /* "Gen3", "Gen4": the PCIe generation of a link speed, or NULL. */

@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# hvkit topo against lstopo, in the same run: discovery to JSON/XML,
+# live and on three snapshots.  Prints the median of N runs of each and
+# the ratio (lstopo time / hvkit time; above 1 means hvkit is faster).
+#   bench/topo.sh [HVKIT] [RUNS]
+set -eu
+HVKIT=${1:-build/hvkit}
+RUNS=${2:-21}
+DATA=$(dirname "$0")/../tests/data/hwloc
+command -v lstopo-no-graphics >/dev/null || { echo "bench: lstopo-no-graphics missing (Debian package hwloc)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# median wall time in milliseconds of RUNS runs of "$@"
+median_ms() {
+	i=0
+	: > "$tmp/times"
+	while [ $i -lt "$RUNS" ]; do
+		s=$(date +%s%N)
+		"$@" > /dev/null 2>&1
+		e=$(date +%s%N)
+		echo $(( (e - s) / 1000 )) >> "$tmp/times"
+		i=$((i + 1))
+	done
+	sort -n "$tmp/times" | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'
+}
+
+
+printf '%-34s %12s %12s %8s\n' "case" "hvkit ms" "lstopo ms" "ratio"
+report() {
+	printf '%-34s %12s %12s %8s\n' "$1" "$2" "$3" \
+		"$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.1fx", b / a }')"
+}
+
+# Live: the whole machine, I/O included on both sides.
+h=$(median_ms "$HVKIT" topo --json)
+l=$(median_ms lstopo-no-graphics --whole-system --whole-io --of xml)
+report "live (this machine)" "$h" "$l"
+
+# Snapshots: both read the same extracted tree, so decompression is not
+# counted for either.
+for snap in 32em64t-2n8c+dax+nvme+mic+dimms 256ppc-8n8s4t memorysidecaches; do
+	mkdir -p "$tmp/$snap"
+	tar xjf "$DATA/$snap.tar.bz2" -C "$tmp/$snap"
+	root=$(echo "$tmp/$snap"/*)
+	h=$(median_ms "$HVKIT" topo --json --sysroot "$root")
+	l=$(HWLOC_FSROOT=$root HWLOC_COMPONENTS=-x86 median_ms lstopo-no-graphics --whole-system --whole-io --of xml)
+	report "$snap" "$h" "$l"
+done

@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The topology picture's layout, computed once for every renderer.
+ *
+ * Rules (after lstopo): each object is a box with its label on top and
+ * its children inside, in bands from top to bottom: NUMA nodes, the CPU
+ * side (packages, dies, caches, cores, PUs), memory slots, PCI, OS
+ * devices.  A band's boxes flow left to right and wrap into balanced rows
+ * past max_row_width, except the children of a host or PCI bridge, which
+ * stack as indented rows joined to the bridge by link lines (thicker for
+ * wider links).  Past max_kids siblings of one kind, the rest of that
+ * kind become one "... N more" box.  Sizes are computed bottom up from
+ * the estimated text widths, then positions top down, so children lie
+ * inside their parents, siblings never overlap and every label fits.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "render.h"
+#include "strbuf.h"
+
+#define MARGIN 10.0
+#define PAD 4.0
+#define GAP 4.0
+#define INDENT 16.0
+#define TITLE_SIZE 16.0
+#define ASCENT 0.8	/* of the font size, above the baseline */
+#define DESCENT 0.25
+#define LINE_H 1.3	/* line spacing, of the font size */
+
+/* No libm: the few helpers the layout needs. */
+static double dmax(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static double dceil(double v)
+{
+	double i = (double)(long long)v;
+
+	return i < v ? i + 1 : i;
+}
+
+enum band { BAND_NUMA, BAND_CPU, BAND_DIMM, BAND_IO, BAND_OS, NBANDS };
+
+/* The working tree: measured bottom up, then placed top down. */
+struct lnode {
+	const struct topo_obj *obj;
+	enum layout_fill fill;
+	enum band band;
+	char **lines;
+	size_t nlines;
+	bool bold;
+	char *id, *title;
+	size_t more;
+	struct lnode **kids;
+	size_t nkids, akids;
+	double w, h, hdr;	/* size; height of the label */
+	double rx, ry;		/* position in the parent */
+	bool stacked;		/* joined to the parent by a link line */
+};
+
+struct ids {
+	char **slot;		/* open addressing; not owned */
+	size_t cap, n;
+};
+
+struct ctx {
+	struct layout_opts o;
+	struct layout *l;
+	struct ids ids;
+	bool used[LAYOUT_NFILLS];
+};
+
+static const char *const fill_names[LAYOUT_NFILLS] = {
+	"machine", "package", "die", "cluster", "numa", "memcache", "cache",
+	"core", "pu", "pu-offline", "dimm", "dimm-empty", "bridge", "pci",
+	"osdev", "more", "legend",
+}, *const fill_legends[LAYOUT_NFILLS] = {
+	"Machine", "Package", "Die", "Cluster", "NUMA node", "Memory-side cache",
+	"Cache", "Core", "PU (thread)", "PU offline", "Memory module",
+	"Empty slot", "Bridge", "PCI device", "OS device", "Hidden siblings",
+	"Legend",
+};
+
+const char *layout_fill_name(enum layout_fill f)
+{
+	return f < LAYOUT_NFILLS ? fill_names[f] : "unknown";
+}
+
+const char *layout_fill_legend(enum layout_fill f)
+{
+	return f < LAYOUT_NFILLS ? fill_legends[f] : "?";
+}
+
+void layout_opts_init(struct layout_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_kids = 16;
+	o->font_size = 10;
+	o->max_row_width = 1600;
+	o->wrap_chars = 64;
+}
+
+double layout_text_width(const char *s, double size)
+{
+	size_t chars = 0;
+
+	for (; *s; s++)
+		chars += ((unsigned char)*s & 0xc0) != 0x80;
+	return 0.6 * size * (double)chars;
+}
+
+void layout_text_extent(const struct layout_text *t, double *x0, double *y0,
+			double *x1, double *y1)
+{
+	*x0 = t->x;
+	*x1 = t->x + layout_text_width(t->s, t->size);
+	*y0 = t->y - ASCENT * t->size;
+	*y1 = t->y + DESCENT * t->size;
+}
+
+/* ---- unique ids ---- */
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static bool ids_insert(struct ids *ids, char *id)
+{
+	if (2 * (ids->n + 1) > ids->cap) {
+		struct ids big = { .cap = ids->cap ? 2 * ids->cap : 256 };
+
+		big.slot = xcalloc(big.cap, sizeof(*big.slot));
+		for (size_t i = 0; i < ids->cap; i++)
+			if (ids->slot[i])
+				ids_insert(&big, ids->slot[i]);
+		free(ids->slot);
+		*ids = big;
+	}
+	size_t i = str_hash(id) & (ids->cap - 1);
+	for (; ids->slot[i]; i = (i + 1) & (ids->cap - 1))
+		if (strcmp(ids->slot[i], id) == 0)
+			return false;
+	ids->slot[i] = id;
+	ids->n++;
+	return true;
+}
+
+/* Makes base (malloc'd, consumed) unique: "core-0", "core-0-2". */
+static char *unique_id(struct ctx *c, char *base)
+{
+	char *id = base;
+
+	for (unsigned n = 2; !ids_insert(&c->ids, id); n++) {
+		if (id != base)
+			free(id);
+		id = xasprintf("%s-%u", base, n);
+	}
+	if (id != base)
+		free(base);
+	return id;
+}
+
+/* "pu-3", "l2-0", "pci-0000-3b-00-0": lower case letters, digits, '-'. */
+static char *base_id(const struct topo_obj *o)
+{
+	const char *type = o->type == TOPO_NUMA ? "numa" : topo_type_name(o->type);
+	int first = cpuset_next(&o->cpus, 0);
+	char *s;
+
+	if (o->type == TOPO_CACHE)
+		s = xasprintf("l%u%s-%d", o->level,
+			      o->cache_type == CACHE_DATA ? "d"
+			      : o->cache_type == CACHE_INSTRUCTION ? "i" : "", first);
+	else if (o->type == TOPO_MEMORY_MODULE)
+		s = xasprintf("dimm-%s", o->locator ? o->locator : "x");
+	else if (o->type == TOPO_PCI_BRIDGE || o->type == TOPO_PCI_DEVICE)
+		s = xasprintf("%s-%s", o->host_bridge ? "hostbridge" : "pci",
+			      o->address ? o->address : "x");
+	else if (o->type == TOPO_OS_DEVICE)
+		s = xasprintf("osdev-%s", o->name ? o->name : "x");
+	else if (o->os_index >= 0)
+		s = xasprintf("%s-%lld", type, (long long)o->os_index);
+	else if (first >= 0 && o->type != TOPO_MACHINE)
+		s = xasprintf("%s-cpu%d", type, first);
+	else
+		s = xstrdup(type);
+	for (char *p = s; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+		else if (!(*p >= 'a' && *p <= 'z') && !(*p >= '0' && *p <= '9'))
+			*p = '-';
+	}
+	return s;
+}
+
+/* ---- the working tree ---- */
+
+static void lnode_add_line(struct lnode *n, char *s)
+{
+	n->lines = xrealloc(n->lines, (n->nlines + 1) * sizeof(*n->lines));
+	n->lines[n->nlines++] = s;
+}
+
+/* Splits s into lines of at most wrap characters at spaces. */
+static void lnode_add_wrapped(struct lnode *n, const char *s, size_t wrap)
+{
+	while (*s) {
+		size_t len = strlen(s), cut = len;
+
+		if (len > wrap) {
+			cut = wrap;
+			while (cut > 0 && s[cut] != ' ')
+				cut--;
+			if (cut == 0)	/* one long word: break it at wrap */
+				cut = wrap;
+		}
+		lnode_add_line(n, xstrndup(s, cut));
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+}
+
+static enum layout_fill obj_fill(const struct topo_obj *o)
+{
+	static const enum layout_fill by_type[TOPO_NTYPES] = {
+		LAYOUT_FILL_MACHINE, LAYOUT_FILL_PACKAGE, LAYOUT_FILL_DIE,
+		LAYOUT_FILL_CLUSTER, LAYOUT_FILL_NUMA, LAYOUT_FILL_MEMCACHE,
+		LAYOUT_FILL_CACHE, LAYOUT_FILL_CORE, LAYOUT_FILL_PU,
+		LAYOUT_FILL_DIMM, LAYOUT_FILL_BRIDGE, LAYOUT_FILL_PCI,
+		LAYOUT_FILL_OSDEV,
+	};
+
+	if (o->type == TOPO_PU && !o->online)
+		return LAYOUT_FILL_PU_OFFLINE;
+	if (o->type == TOPO_MEMORY_MODULE && !o->size_bytes)
+		return LAYOUT_FILL_DIMM_EMPTY;
+	if (o->host_bridge)
+		return LAYOUT_FILL_BRIDGE;
+	return o->type < TOPO_NTYPES ? by_type[o->type] : LAYOUT_FILL_OSDEV;
+}
+
+static enum band obj_band(const struct topo_obj *o)
+{
+	switch (o->type) {
+	case TOPO_NUMA: return BAND_NUMA;
+	case TOPO_MEMORY_MODULE: return BAND_DIMM;
+	case TOPO_PCI_BRIDGE: case TOPO_PCI_DEVICE: return BAND_IO;
+	case TOPO_OS_DEVICE: return BAND_OS;
+	default: return BAND_CPU;
+	}
+}
+
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether b may hide behind a's "... N more" box. */
+static bool same_kind(const struct topo_obj *a, const struct topo_obj *b)
+{
+	if (a->type != b->type || a->type == TOPO_MACHINE ||
+	    a->type == TOPO_NUMA || a->type == TOPO_PCI_BRIDGE ||
+	    a->host_bridge || b->host_bridge)
+		return false;
+	switch (a->type) {
+	case TOPO_CACHE:
+	case TOPO_MEMCACHE:
+		return a->level == b->level && a->cache_type == b->cache_type;
+	case TOPO_PACKAGE:
+		return str_same(a->cpu_model, b->cpu_model);
+	case TOPO_CORE:
+		return str_same(a->core_kind, b->core_kind);
+	case TOPO_PU:
+		return a->online == b->online;
+	case TOPO_MEMORY_MODULE:
+		return !a->size_bytes == !b->size_bytes;
+	case TOPO_PCI_DEVICE:
+		return a->vendor_id == b->vendor_id &&
+		       a->device_id == b->device_id && a->is_vf == b->is_vf;
+	case TOPO_OS_DEVICE:
+		return str_same(a->kind, b->kind);
+	default:
+		return true;
+	}
+}
+
+static void module_lines(struct lnode *n, const struct topo_obj *o)
+{
+	char size[32];
+	unsigned mts = o->configured_speed_mts ? o->configured_speed_mts
+					       : o->speed_mts;
+
+	lnode_add_line(n, xstrdup(o->locator ? o->locator : "?"));
+	if (!o->size_bytes) {
+		lnode_add_line(n, xstrdup("empty"));
+		return;
+	}
+	format_size(size, sizeof(size), o->size_bytes);
+	lnode_add_line(n, o->mem_type ? xasprintf("%s %s", size, o->mem_type)
+				      : xstrdup(size));
+	if (mts)
+		lnode_add_line(n, xasprintf("%u MT/s%s", mts, o->ecc ? " ECC" : ""));
+}
+
+static struct lnode *lnode_new(struct ctx *c, enum layout_fill fill,
+			       enum band band)
+{
+	struct lnode *n = xcalloc(1, sizeof(*n));
+
+	n->fill = fill;
+	n->band = band;
+	c->used[fill] = true;
+	return n;
+}
+
+static void lnode_add_kid(struct lnode *n, struct lnode *k)
+{
+	n->kids = xgrow(n->kids, sizeof(*n->kids), n->nkids + 1, &n->akids);
+	n->kids[n->nkids++] = k;
+}
+
+/* Siblings of one kind past the limit: counted into one box. */
+struct kind {
+	const struct topo_obj *rep, *first;	/* first: the first hidden */
+	size_t shown;
+	struct lnode *more;
+	struct cpuset idx, pus;	/* the hidden ones' indices and PUs */
+	bool idx_ok;
+};
+
+static void finish_more(struct ctx *c, struct kind *k)
+{
+	struct lnode *m = k->more;
+	struct strbuf sb = STRBUF_INIT, what = STRBUF_INIT;
+	char *s;
+
+	render_label(k->rep, false, &what);
+	s = strchr(what.buf, ' ');
+	if (s)
+		*s = 0;		/* the kind: "Core", "L2", "PCI" */
+	lnode_add_line(m, xasprintf("... %zu more", m->more));
+	strbuf_adds(&sb, what.buf);
+	if (k->idx_ok && cpuset_count(&k->idx) == m->more) {
+		char *list = cpuset_format(&k->idx);
+
+		strbuf_addf(&sb, " P#%s", list);
+		free(list);
+	} else if (cpuset_count(&k->pus)) {
+		char *list = cpuset_format(&k->pus);
+
+		strbuf_addf(&sb, ", PUs %s", list);
+		free(list);
+	}
+	lnode_add_wrapped(m, sb.buf, c->o.wrap_chars);
+	m->title = xasprintf("%zu more: %s", m->more, sb.buf);
+	char *base = base_id(k->first);
+	m->id = unique_id(c, xasprintf("more-%s", base));
+	free(base);
+	strbuf_release(&sb);
+	strbuf_release(&what);
+}
+
+static struct lnode *build(struct ctx *c, const struct topo_obj *o)
+{
+	struct lnode *n = lnode_new(c, obj_fill(o), obj_band(o));
+	struct strbuf sb = STRBUF_INIT;
+
+	n->obj = o;
+	n->bold = o->type == TOPO_MACHINE || o->type == TOPO_PACKAGE ||
+		  o->type == TOPO_NUMA || o->host_bridge;
+	render_label(o, true, &sb);
+	n->title = strbuf_detach(&sb, NULL);
+	n->id = unique_id(c, base_id(o));
+	if (o->type == TOPO_MEMORY_MODULE) {
+		module_lines(n, o);
+	} else {
+		render_label(o, c->o.verbose, &sb);
+		lnode_add_wrapped(n, sb.buf, c->o.wrap_chars);
+		strbuf_release(&sb);
+	}
+
+	struct kind *kinds = NULL;
+	size_t nkinds = 0;
+
+	for (size_t i = 0; i < o->nkids; i++) {
+		const struct topo_obj *k = o->kids[i];
+		struct kind *kd = NULL;
+
+		if (!c->o.max_kids || !same_kind(k, k)) {
+			lnode_add_kid(n, build(c, k));
+			continue;
+		}
+		for (size_t j = 0; j < nkinds && !kd; j++)
+			if (same_kind(kinds[j].rep, k))
+				kd = &kinds[j];
+		if (!kd) {
+			kinds = xrealloc(kinds, (nkinds + 1) * sizeof(*kinds));
+			kd = &kinds[nkinds++];
+			*kd = (struct kind){ .rep = k, .idx_ok = true };
+		}
+		if (kd->shown < c->o.max_kids) {
+			kd->shown++;
+			lnode_add_kid(n, build(c, k));
+			continue;
+		}
+		if (!kd->more) {
+			kd->more = lnode_new(c, LAYOUT_FILL_MORE, obj_band(k));
+			kd->first = k;
+			lnode_add_kid(n, kd->more);
+		}
+		kd->more->more++;
+		if (k->os_index >= 0 && k->os_index < CPUSET_MAX)
+			cpuset_set(&kd->idx, (unsigned)k->os_index);
+		else
+			kd->idx_ok = false;
+		cpuset_or(&kd->pus, &k->cpus);
+	}
+	for (size_t j = 0; j < nkinds; j++) {
+		if (kinds[j].more)
+			finish_more(c, &kinds[j]);
+		cpuset_release(&kinds[j].idx);
+		cpuset_release(&kinds[j].pus);
+	}
+	free(kinds);
+	return n;
+}
+
+static void lnode_free(struct lnode *n)
+{
+	for (size_t i = 0; i < n->nkids; i++)
+		lnode_free(n->kids[i]);
+	for (size_t i = 0; i < n->nlines; i++)
+		free(n->lines[i]);
+	free(n->lines);
+	free(n->kids);
+	free(n->id);
+	free(n->title);
+	free(n);
+}
+
+/* ---- measuring ---- */
+
+static bool is_bridge(const struct lnode *n)
+{
+	return n->obj && (n->obj->type == TOPO_PCI_BRIDGE || n->obj->host_bridge);
+}
+
+/* Flows kids[0..n) into rows from (x0, y0); returns the band's size. */
+static void flow(struct ctx *c, struct lnode **kids, size_t n, double x0,
+		 double y0, double *bw, double *bh)
+{
+	double limit = c->o.max_row_width, widest = 0;
+	double maxw[LAYOUT_NFILLS][2] = { { 0 } };
+	size_t rows = 1, cap = n, in_row = 0;
+
+	/* Equal widths for boxes of one class: rows of cores line up. */
+	for (size_t i = 0; i < n; i++) {
+		double *w = &maxw[kids[i]->fill][!kids[i]->nkids];
+
+		*w = dmax(*w, kids[i]->w);
+	}
+	for (size_t i = 0; i < n; i++) {
+		double w = maxw[kids[i]->fill][!kids[i]->nkids];
+
+		if (!kids[i]->nkids || kids[i]->w > 0.75 * w)
+			kids[i]->w = w;
+		widest = dmax(widest, kids[i]->w);
+	}
+	limit = dmax(limit, widest);
+	/* Balanced rows: greedy rows first, then again with each row's
+	 * count capped so that the rows come out even. */
+	double x = x0, y = y0, row_h = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			cap = (n + rows - 1) / rows;
+		x = x0;
+		y = y0;
+		row_h = 0;
+		in_row = 0;
+		rows = 1;
+		*bw = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct lnode *k = kids[i];
+
+			if (in_row && (in_row == cap || x + k->w > x0 + limit)) {
+				y += row_h + GAP;
+				x = x0;
+				row_h = 0;
+				in_row = 0;
+				rows++;
+			}
+			k->rx = x;
+			k->ry = y;
+			x += k->w + GAP;
+			*bw = dmax(*bw, x - x0 - GAP);
+			row_h = dmax(row_h, k->h);
+			in_row++;
+		}
+	}
+	*bh = y + row_h - y0;
+}
+
+/*
+ * A bridge's kids: indented rows of equal width joined by link lines,
+ * in balanced columns when taller than 0.6 max_row_width.
+ */
+static void stack(struct ctx *c, struct lnode **kids, size_t n, double y0,
+		  double *bw, double *bh)
+{
+	double w = 0, total = 0, limit = c->o.max_row_width;
+
+	for (size_t i = 0; i < n; i++) {
+		w = dmax(w, kids[i]->w);
+		total += kids[i]->h + GAP;
+	}
+	size_t cols = (size_t)dceil(total / (0.6 * limit));
+	size_t fit = (size_t)((limit + GAP) / (INDENT + w + GAP));
+
+	cols = cols > fit ? fit : cols;
+	cols = cols > n ? n : cols;
+	cols = cols ? cols : 1;
+	double x = PAD + INDENT, y = 0, per = total / (double)cols;
+	size_t col = 0;
+
+	*bh = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct lnode *k = kids[i];
+
+		if (y > 0 && y + k->h / 2 > per && col + 1 < cols) {
+			x += INDENT + w + GAP;
+			y = 0;
+			col++;
+		}
+		k->w = w;
+		k->rx = x;
+		k->ry = y0 + y;
+		k->stacked = true;
+		y += k->h + GAP;
+		*bh = dmax(*bh, y - GAP);
+	}
+	*bw = x + w - PAD;
+}
+
+static void measure(struct ctx *c, struct lnode *n)
+{
+	double fs = c->o.font_size, lh = LINE_H * fs, w = 0;
+	struct lnode **band = xmalloc((n->nkids + 1) * sizeof(*band));
+
+	for (size_t i = 0; i < n->nlines; i++)
+		w = dmax(w, layout_text_width(n->lines[i], fs));
+	n->w = w + 2 * PAD;
+	n->hdr = PAD + (double)n->nlines * lh;
+	double y = n->hdr;
+	for (size_t i = 0; i < n->nkids; i++)
+		measure(c, n->kids[i]);
+	for (int b = 0; b < NBANDS; b++) {
+		size_t nb = 0;
+		double bw = 0, bh = 0;
+
+		for (size_t i = 0; i < n->nkids; i++)
+			if (n->kids[i]->band == (enum band)b)
+				band[nb++] = n->kids[i];
+		if (!nb)
+			continue;
+		if (b == BAND_IO && is_bridge(n))
+			stack(c, band, nb, y, &bw, &bh);
+		else
+			flow(c, band, nb, PAD, y, &bw, &bh);
+		n->w = dmax(n->w, PAD + bw + PAD);
+		y += bh + GAP;
+	}
+	free(band);
+	n->h = n->nkids ? y - GAP + PAD : n->hdr + PAD;
+}
+
+/* ---- emitting primitives ---- */
+
+static long emit(struct layout *l, const struct layout_prim *p)
+{
+	l->prims = xgrow(l->prims, sizeof(*l->prims), l->n + 1, &l->alloc);
+	l->prims[l->n] = *p;
+	return (long)l->n++;
+}
+
+static void emit_text(struct layout *l, long parent, double x, double y,
+		      double size, bool bold, const char *s)
+{
+	emit(l, &(struct layout_prim){ .kind = LAYOUT_TEXT, .parent = parent,
+		.text = { x, y, size, bold, xstrdup(s) } });
+}
+
+static void emit_line(struct layout *l, long parent, double x1, double y1,
+		      double x2, double y2, double width)
+{
+	emit(l, &(struct layout_prim){ .kind = LAYOUT_LINE, .parent = parent,
+		.line = { x1, y1, x2, y2, width } });
+}
+
+static double link_width(const struct topo_obj *o)
+{
+	if (!o || !o->has_link || !o->link_sta.width)
+		return 1;
+	double w = 1;
+
+	for (unsigned lanes = o->link_sta.width; lanes > 1; lanes /= 2)
+		w += 0.5;	/* x1: 1, x4: 2, x16: 3 */
+	return w;
+}
+
+static void place(struct ctx *c, struct lnode *n, double x, double y,
+		  long parent)
+{
+	struct layout *l = c->l;
+	double fs = c->o.font_size, lh = LINE_H * fs;
+	struct layout_prim box = { .kind = LAYOUT_BOX, .parent = parent,
+		.box = { x, y, n->w, n->h, n->fill, n->obj, n->more, n->id,
+			 n->title } };
+	long me = emit(l, &box);
+
+	n->id = n->title = NULL;
+	for (size_t i = 0; i < n->nlines; i++)
+		emit_text(l, me, x + PAD, y + PAD + (double)i * lh + 0.95 * fs,
+			  fs, n->bold && i == 0, n->lines[i]);
+	/* Link lines: a trunk down each column's indent, a stub to each
+	 * stacked kid. */
+	double tx = -1, last = -1;
+	for (size_t i = 0; i <= n->nkids; i++) {
+		struct lnode *k = i < n->nkids ? n->kids[i] : NULL;
+		double ky = k ? y + k->ry + PAD + lh / 2 : 0;
+
+		if (k && !k->stacked)
+			continue;
+		if (last >= 0 && (!k || x + k->rx - INDENT / 2 != tx)) {
+			emit_line(l, me, tx, y + n->hdr, tx, last, 1);
+			last = -1;
+		}
+		if (!k)
+			break;
+		tx = x + k->rx - INDENT / 2;
+		emit_line(l, me, tx, ky, x + k->rx, ky, link_width(k->obj));
+		last = ky;
+	}
+	for (size_t i = 0; i < n->nkids; i++)
+		place(c, n->kids[i], x + n->kids[i]->rx, y + n->kids[i]->ry, me);
+	box.kind = LAYOUT_END;
+	box.box.id = box.box.title = NULL;
+	emit(l, &box);
+}
+
+/* The legend: one swatch per class drawn. */
+static struct lnode *build_legend(struct ctx *c)
+{
+	struct lnode *n = lnode_new(c, LAYOUT_FILL_LEGEND, BAND_CPU);
+
+	lnode_add_line(n, xstrdup("Legend"));
+	n->bold = true;
+	n->id = unique_id(c, xstrdup("legend"));
+	n->title = xstrdup("Legend: box colours by object type");
+	for (int f = 0; f < LAYOUT_FILL_LEGEND; f++) {
+		if (!c->used[f])
+			continue;
+		struct lnode *k = lnode_new(c, (enum layout_fill)f, BAND_CPU);
+
+		lnode_add_line(k, xstrdup(layout_fill_legend((enum layout_fill)f)));
+		k->title = xstrdup(layout_fill_legend((enum layout_fill)f));
+		k->id = unique_id(c, xasprintf("legend-%s", fill_names[f]));
+		lnode_add_kid(n, k);
+	}
+	return n;
+}
+
+static char *title_of(const struct topo_obj *m)
+{
+	if (m->vendor || m->product)
+		return xasprintf("%s%s%s", m->vendor ? m->vendor : "",
+				 m->vendor && m->product ? " " : "",
+				 m->product ? m->product : "");
+	return xstrdup(m->hostname ? m->hostname : "Machine");
+}
+
+static char *summary_of(const struct topo_obj *m)
+{
+	char mem[32];
+	struct strbuf sb = STRBUF_INIT;
+
+	format_size(mem, sizeof(mem), topo_total_memory(m));
+	if (m->hostname && (m->vendor || m->product))
+		strbuf_addf(&sb, "%s: ", m->hostname);
+	strbuf_addf(&sb, "%zu package(s), %zu core(s), %zu PU(s), "
+		    "%zu NUMA node(s), %s",
+		    topo_count((struct topo_obj *)m, TOPO_PACKAGE),
+		    topo_count((struct topo_obj *)m, TOPO_CORE),
+		    topo_count((struct topo_obj *)m, TOPO_PU),
+		    topo_count((struct topo_obj *)m, TOPO_NUMA), mem);
+	size_t pci = topo_count((struct topo_obj *)m, TOPO_PCI_DEVICE);
+	if (pci)
+		strbuf_addf(&sb, ", %zu PCI device(s)", pci);
+	return strbuf_detach(&sb, NULL);
+}
+
+struct layout *layout_compute(const struct topo *t, const struct layout_opts *o)
+{
+	struct layout *l = xcalloc(1, sizeof(*l));
+	struct ctx c = { .l = l };
+
+	if (o)
+		c.o = *o;
+	else
+		layout_opts_init(&c.o);
+	if (c.o.font_size <= 0)
+		c.o.font_size = 10;
+	if (c.o.wrap_chars < 8)
+		c.o.wrap_chars = 8;
+	l->opts = c.o;
+
+	double fs = c.o.font_size;
+	char *title = title_of(t->root), *sum = summary_of(t->root);
+	struct lnode *root = build(&c, t->root), *legend = build_legend(&c);
+
+	measure(&c, root);
+	measure(&c, legend);
+	double y = MARGIN + ASCENT * TITLE_SIZE;
+	emit_text(l, -1, MARGIN, y, TITLE_SIZE, true, title);
+	y += DESCENT * TITLE_SIZE + LINE_H * fs;
+	emit_text(l, -1, MARGIN, y - DESCENT * fs, fs, false, sum);
+	y += GAP * 2;
+	l->width = dmax(layout_text_width(title, TITLE_SIZE),
+			layout_text_width(sum, fs));
+	l->width = dmax(l->width, dmax(root->w, legend->w)) + 2 * MARGIN;
+	place(&c, root, MARGIN, y, -1);
+	y += root->h + GAP * 2;
+	place(&c, legend, MARGIN, y, -1);
+	l->height = y + legend->h + MARGIN;
+	l->width = dceil(l->width);
+	l->height = dceil(l->height);
+	free(title);
+	free(sum);
+	lnode_free(root);
+	lnode_free(legend);
+	free(c.ids.slot);
+	return l;
+}
+
+void layout_free(struct layout *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		struct layout_prim *p = &l->prims[i];
+
+		if (p->kind == LAYOUT_BOX) {
+			free(p->box.id);
+			free(p->box.title);
+		} else if (p->kind == LAYOUT_TEXT) {
+			free(p->text.s);
+		}
+	}
+	free(l->prims);
+	free(l);
+}
+
+void layout_draw(const struct layout *l, const struct layout_draw_ops *ops,
+		 void *ctx)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct layout_prim *p = &l->prims[i];
+
+		if (p->kind == LAYOUT_BOX && ops->box)
+			ops->box(ctx, &p->box);
+		else if (p->kind == LAYOUT_END && ops->box_end)
+			ops->box_end(ctx, &p->box);
+		else if (p->kind == LAYOUT_TEXT && ops->text)
+			ops->text(ctx, &p->text);
+		else if (p->kind == LAYOUT_LINE && ops->line)
+			ops->line(ctx, &p->line);
+	}
+}

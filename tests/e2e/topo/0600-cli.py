@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The command line as a new user meets it: help, version, usage errors
+(exit 2), bad inputs (exit 1, one clear line naming the file), and inputs
+that are damaged but still partly readable (warnings, what can be shown)."""
+import os
+import shutil
+import tempfile
+
+from lib import DATA, check, done, hvkit
+
+p = hvkit("--version")
+check(p.stdout.startswith("hvkit "), "--version prints the version")
+for args in (["help"], ["--help"], ["topo", "--help"], ["help", "topo"]):
+    p = hvkit(*args, ok=False)
+    check(p.returncode == 0 and "usage:" in p.stdout, f"{args}: help on stdout, exit 0")
+
+for args in ([], ["frobnicate"], ["topo", "--of", "bmp"], ["topo", "--bogus"],
+             ["topo", "capture"], ["topo", "extra-arg"],
+             ["topo", "--sysroot", "/", "--from", "/dev/null"]):
+    p = hvkit(*args, ok=False)
+    check(p.returncode == 2, f"{args}: exit {p.returncode}, expected 2 (usage)")
+    check(p.stderr.strip() != "", f"{args}: says why on stderr")
+
+
+def one_error(args, needle):
+    p = hvkit(*args, ok=False)
+    errs = [l for l in p.stderr.splitlines() if "error:" in l]
+    check(p.returncode == 1, f"{args}: exit {p.returncode}, expected 1")
+    check(len(errs) == 1 and needle in errs[0], f"{args}: expected one error naming {needle!r}, got {p.stderr!r}")
+    check("Traceback" not in p.stderr and "Sanitizer" not in p.stderr, f"{args}: crashed")
+    return p
+
+
+with tempfile.TemporaryDirectory() as d:
+    one_error(["topo", "--from", os.path.join(d, "missing.tar.gz")], "missing.tar.gz")
+    one_error(["topo", "--sysroot", os.path.join(d, "nope")], "nope")
+    junk = os.path.join(d, "junk.bin")
+    open(junk, "wb").write(b"\x00\x01 not anything")
+    one_error(["topo", "--from", junk], "junk.bin")
+    empty = os.path.join(d, "empty")
+    open(empty, "wb").close()
+    one_error(["topo", "--from", empty], "empty")
+    # A truncated archive: libarchive's complaint, naming the file.
+    src = open(os.path.join(DATA, "hwloc", "8em64t-2s2ca2c.tar.bz2"), "rb").read()
+    cut = os.path.join(d, "cut.tar.bz2")
+    open(cut, "wb").write(src[: len(src) // 2])
+    one_error(["topo", "--from", cut], "cut.tar.bz2")
+    # An empty sysroot: nothing to show is an error, not an empty tree.
+    os.mkdir(os.path.join(d, "root"))
+    one_error(["topo", "--sysroot", os.path.join(d, "root")], "no topology found")
+    # A truncated SMBIOS dump still shows what it holds, with a warning.
+    dump = open(os.path.join(DATA, "smbios", "lenovo-2347A49.dump"), "rb").read()
+    half = os.path.join(d, "half.dump")
+    open(half, "wb").write(dump[:1200])
+    p = hvkit("topo", "--from", half, "--json", ok=False)
+    check(p.returncode == 0, f"truncated dump: exit {p.returncode}, expected 0 with warnings")
+    check("warning" in p.stderr, "truncated dump: a warning")
+    # A lying ACPI table: length field past the end of the file.
+    srat = bytearray(open(os.path.join(DATA, "acpi", "Supermicro-X8DTT", "srat.dat"), "rb").read())
+    tdir = os.path.join(d, "tables")
+    os.mkdir(tdir)
+    srat[4:8] = (len(srat) + 4096).to_bytes(4, "little")
+    open(os.path.join(tdir, "srat.dat"), "wb").write(srat)
+    shutil.copy(os.path.join(DATA, "acpi", "Supermicro-X8DTT", "slit.dat"), tdir)
+    p = hvkit("topo", "--from", tdir, ok=False)
+    check(p.returncode == 0 and "NUMA distances" in p.stdout,
+          f"lying SRAT beside a good SLIT: the SLIT is still shown (exit {p.returncode})")
+    # -o writes atomically: a failed write leaves no file and no temporary.
+    out = os.path.join(d, "nodir", "x.json")
+    p = hvkit("topo", "--from", os.path.join(DATA, "hwloc", "2arm-2c.tar.bz2"), "-o", out, ok=False)
+    check(p.returncode == 1 and "x.json" in p.stderr, "unwritable -o: exit 1 naming the file")
+    good = os.path.join(d, "x.json")
+    hvkit("topo", "--from", os.path.join(DATA, "hwloc", "2arm-2c.tar.bz2"), "--json", "-o", good)
+    check(os.path.getsize(good) > 0 and not [f for f in os.listdir(d) if ".tmp." in f],
+          "-o file written, no temporary left")
+done()
