@@ -736,7 +736,8 @@ int hv_root_list(struct hv_root *r, const char *path, char ***ret, size_t *n)
 		for (size_t i = 0; i < dn->nkids; i++)
 			v[nv++] = xstrdup(base_name(r->nodes[dn->kids[i]].path));
 	}
-	qsort(v, nv, sizeof(char *), natcmp);
+	if (nv > 1)
+		qsort(v, nv, sizeof(char *), natcmp);
 	if (r->rec) {
 		(void)hv_root_add_dir(r->rec, real);
 		for (size_t i = 0; i < nv; i++) {

@@ -247,7 +247,8 @@ static int cmp_weight_rank(const void *a, const void *b)
 void topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 			 size_t n)
 {
-	qsort(objs, n, sizeof(*objs), cmp_weight_rank);
+	if (n > 1)
+		qsort(objs, n, sizeof(*objs), cmp_weight_rank);
 	for (size_t i = 0; i < n; i++) {
 		struct topo_obj *o = objs[i], *cur = root;
 		int first = cpuset_next(&o->cpus, 0);
@@ -341,7 +342,8 @@ void topo_sort(struct topo_obj *obj)
 {
 	/* Stable order for equal keys: qsort is not stable, so the keys above
 	 * are total for every object the probes create. */
-	qsort(obj->kids, obj->nkids, sizeof(*obj->kids), cmp_child);
+	if (obj->nkids > 1)
+		qsort(obj->kids, obj->nkids, sizeof(*obj->kids), cmp_child);
 	for (size_t i = 0; i < obj->nkids; i++)
 		topo_sort(obj->kids[i]);
 }

@@ -143,8 +143,9 @@ int probe_acpi(struct probe_ctx *c)
 				d->mem_base[d->nmem] = srat.mems[i].base;
 				d->mem_len[d->nmem++] = srat.mems[i].length;
 			}
-			qsort(t->acpi_domains, t->nacpi_domains,
-			      sizeof(*t->acpi_domains), cmp_domain);
+			if (t->nacpi_domains > 1)
+				qsort(t->acpi_domains, t->nacpi_domains,
+				      sizeof(*t->acpi_domains), cmp_domain);
 		}
 		free(data);
 	}
