@@ -15,6 +15,7 @@
 #include "render.h"
 #include "smbios.h"
 #include "source.h"
+#include "synthetic.h"
 #include "strbuf.h"
 
 #ifndef HVKIT_VERSION
@@ -38,12 +39,22 @@ static void usage(FILE *f)
 	      "                     archive, acpidump text, a directory of ACPI tables,\n"
 	      "                     a dmidecode --dump-bin file or smbios_entry_point +\n"
 	      "                     DMI directory, an lspci -x/-xxx/-xxxx dump\n"
+	      "  --synthetic SPEC   a made-up machine, e.g. \"pack:16 core:128 pu:2 pci:300\":\n"
+	      "                     blank-separated NAME:N, each count per object of\n"
+	      "                     the level above; levels pack, numa (per package,\n"
+	      "                     above 1 each is a die), l3 (per node), core (per\n"
+	      "                     L3), pu (per core); mem:SIZE per node (64G);\n"
+	      "                     dimm:N or dimm:USED/SLOTS per node (8); pci:N\n"
+	      "                     endpoints in all (0); switch:N endpoints per PCIe\n"
+	      "                     switch (8, 0: none)\n"
 	      "\n"
 	      "Output:\n"
-	      "  --of FORMAT        text (default), json or svg (a picture)\n"
+	      "  --of FORMAT        text (default), json, or a picture: svg, png, pdf,\n"
+	      "                     dot (Graphviz)\n"
 	      "  --json[=pretty]    same as --of json\n"
 	      "  -o, --output FILE  write to FILE (atomically) instead of stdout;\n"
-	      "                     a FILE ending in .svg picks --of svg\n"
+	      "                     a FILE ending in .svg, .png, .pdf, .dot or .gv\n"
+	      "                     picks that format\n"
 	      "  -v, --verbose      every object (no collapsing) and more detail\n"
 	      "  --color[=WHEN]     auto (default), always or never\n"
 	      "  --keep-serials     keep serial numbers and UUIDs (dropped by default)\n"
@@ -63,9 +74,39 @@ struct topo_opts {
 	const char *sysroot;
 	const char *output;
 	bool json, pretty, verbose, keep_serials, capture;
-	bool svg, of_set;	/* SVG picture; format chosen explicitly */
+	enum pic { PIC_NONE, PIC_SVG, PIC_PNG, PIC_PDF, PIC_DOT } pic;
+	bool of_set;		/* format chosen explicitly */
+	const char *synthetic;	/* --synthetic SPEC */
 	int color;		/* -1 auto, 0 never, 1 always */
 };
+
+/* The picture formats: --of name and output file extensions. */
+static const struct {
+	const char *name, *ext[2];
+	enum pic pic;
+} pictures[] = {
+	{ "svg", { ".svg", NULL }, PIC_SVG },
+	{ "png", { ".png", NULL }, PIC_PNG },
+	{ "pdf", { ".pdf", NULL }, PIC_PDF },
+	{ "dot", { ".dot", ".gv" }, PIC_DOT },
+};
+
+static enum pic picture_by_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(pictures); i++)
+		if (strcmp(pictures[i].name, name) == 0)
+			return pictures[i].pic;
+	return PIC_NONE;
+}
+
+static enum pic picture_by_ext(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(pictures); i++)
+		for (size_t k = 0; k < ARRAY_SIZE(pictures[i].ext); k++)
+			if (pictures[i].ext[k] && str_endswith(path, pictures[i].ext[k]))
+				return pictures[i].pic;
+	return PIC_NONE;
+}
 
 static int parse_opts(int argc, char **argv, struct hv_global *g,
 		      struct topo_opts *o)
@@ -73,6 +114,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "sysroot", required_argument, NULL, 'R' },
+		{ "synthetic", required_argument, NULL, 'Y' },
 		{ "of", required_argument, NULL, 'F' },
 		{ "json", optional_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
@@ -103,21 +145,25 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		case 'R':
 			o->sysroot = optarg;
 			break;
+		case 'Y':
+			o->synthetic = optarg;
+			break;
 		case 'F':
 			o->of_set = true;
-			o->svg = strcmp(optarg, "svg") == 0;
+			o->pic = picture_by_name(optarg);
 			if (strcmp(optarg, "json") == 0) {
 				o->json = true;
-			} else if (strcmp(optarg, "text") == 0 || o->svg) {
+			} else if (strcmp(optarg, "text") == 0 || o->pic) {
 				o->json = false;
 			} else {
-				log_error("unknown output format '%s' (text, json or svg)", optarg);
+				log_error("unknown output format '%s' (text, json, svg, png, pdf or dot)",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'j':
 			o->json = true;
-			o->svg = false;
+			o->pic = PIC_NONE;
 			o->of_set = true;
 			if (optarg && strcmp(optarg, "pretty") != 0) {
 				log_error("unknown --json style '%s' (only 'pretty')", optarg);
@@ -175,8 +221,19 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		log_error("--sysroot and --from cannot be combined; give the directory as --from");
 		return EXIT_USAGE;
 	}
-	if (!o->of_set && !o->json && o->output && str_endswith(o->output, ".svg"))
-		o->svg = true;
+	if (o->synthetic && (o->sysroot || o->nfrom || o->capture)) {
+		log_error("--synthetic is an input of its own: it cannot be combined with %s",
+			  o->capture ? "capture" : o->nfrom ? "--from" : "--sysroot");
+		return EXIT_USAGE;
+	}
+	if (!o->of_set && !o->json && o->output)
+		o->pic = picture_by_ext(o->output);
+	if ((o->pic == PIC_PNG || o->pic == PIC_PDF) &&
+	    (!o->output || strcmp(o->output, "-") == 0) && isatty(STDOUT_FILENO)) {
+		log_error("not writing a %s image to a terminal; give -o FILE",
+			  o->pic == PIC_PNG ? "PNG" : "PDF");
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -301,6 +358,17 @@ int cmd_topo(int argc, char **argv, struct hv_global *g)
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	if (o.synthetic) {
+		char *err = NULL;
+
+		if (synthetic_build(o.synthetic, &t, &err) < 0) {
+			log_error("--synthetic: %s", err);
+			free(err);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		goto render;	/* C11 allows the jump past pc's initialiser */
+	}
 	if (open_root(&o, &root, &d) < 0) {
 		rc = EXIT_FAIL;
 		goto out;
@@ -322,18 +390,32 @@ int cmd_topo(int argc, char **argv, struct hv_global *g)
 		goto out;
 	}
 	log_diags(NULL, &d);
+render:;
 	struct render_opts ro = {
 		.verbose = o.verbose, .pretty = o.pretty,
 		.color = o.color == 1 ||
 			 (o.color == -1 && !o.output && isatty(STDOUT_FILENO) &&
 			  !getenv("NO_COLOR")),
 	};
-	if (o.svg)
+	const char *why = NULL;
+	int r = 0;
+	if (o.pic == PIC_SVG)
 		render_svg(t, &ro, &out);
+	else if (o.pic == PIC_PNG)
+		r = render_png(t, &ro, &out, &why);
+	else if (o.pic == PIC_PDF)
+		r = render_pdf(t, &ro, &out, &why);
+	else if (o.pic == PIC_DOT)
+		render_dot(t, &ro, &out);
 	else if (o.json)
 		render_json(t, &ro, &out);
 	else
 		render_text(t, &ro, &out);
+	if (r < 0) {
+		log_error("cannot draw the picture: %s", why ? why : strerror(-r));
+		rc = EXIT_FAIL;
+		goto out;
+	}
 	rc = write_output(o.output, out.buf, out.len) < 0 ? EXIT_FAIL : EXIT_OK;
 out:
 	strbuf_release(&out);

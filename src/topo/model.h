@@ -50,6 +50,10 @@ struct topo_obj {
 		*bios_version, *bios_date, *chassis_type, *hostname;
 	/* package: model name; pu: online; core: kind (hybrid cores) */
 	char *cpu_model;
+	/* package: /proc/cpuinfo "vendor_id", "cpu family", "model" and
+	 * "stepping" (x86); cpu_family 0 = unknown */
+	char cpu_vendor[16];
+	unsigned cpu_family, cpu_model_num, cpu_stepping;
 	bool online;
 	char *core_kind;
 	/* numa_node */

@@ -69,6 +69,9 @@ struct cpuinfo {
 	char **model;		/* indexed by processor number */
 	size_t n;
 	char *microcode;
+	/* x86 signature of the first processor; family 0 = none */
+	char vendor[16];
+	unsigned family, model_num, stepping;
 };
 
 static void cpuinfo_release(struct cpuinfo *ci)
@@ -108,6 +111,23 @@ static void read_cpuinfo(struct probe_ctx *c, struct cpuinfo *ci)
 		if (strcmp(key, "microcode") == 0 && !ci->microcode) {
 			ci->microcode = xstrdup(val);
 			continue;
+		}
+		if (strcmp(key, "vendor_id") == 0 && !ci->vendor[0]) {
+			snprintf(ci->vendor, sizeof(ci->vendor), "%s", val);
+			continue;
+		}
+		{
+			unsigned *sig = strcmp(key, "cpu family") == 0 ? &ci->family :
+					strcmp(key, "model") == 0 ? &ci->model_num :
+					strcmp(key, "stepping") == 0 ? &ci->stepping : NULL;
+			uint64_t v;
+
+			/* "model" is a number on x86, a name elsewhere */
+			if (sig) {
+				if (!*sig && parse_u64(val, 10, &v) == 0 && v < 65536)
+					*sig = (unsigned)v;
+				continue;
+			}
 		}
 		if (proc < 0 || !*val)
 			continue;
@@ -267,6 +287,12 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 		cpuset_set(&o->cpus, (unsigned)cpu);
 		if (!o->cpu_model && (size_t)cpu < ci.n && ci.model[cpu])
 			o->cpu_model = xstrdup(ci.model[cpu]);
+		if (!o->cpu_family && ci.family) {
+			memcpy(o->cpu_vendor, ci.vendor, sizeof(o->cpu_vendor));
+			o->cpu_family = ci.family;
+			o->cpu_model_num = ci.model_num;
+			o->cpu_stepping = ci.stepping;
+		}
 		o = group_get(&dies, TOPO_DIE, pkg, die, 0, die);
 		cpuset_set(&o->cpus, (unsigned)cpu);
 		o = group_get(&clusters, TOPO_CLUSTER, pkg, die, cluster, cluster);

@@ -231,72 +231,114 @@ struct text_ctx {
 	struct strbuf *out;
 };
 
-static void text_obj(struct text_ctx *c, const struct topo_obj *o,
-		     int depth, size_t repeat, const char *indices)
+/* CPU-side objects that can share a line ("L2 1 MiB + Core P#0"). */
+static bool chainable(const struct topo_obj *o)
 {
+	return o->type == TOPO_PACKAGE || o->type == TOPO_DIE ||
+	       o->type == TOPO_CLUSTER || o->type == TOPO_CACHE ||
+	       o->type == TOPO_CORE || o->type == TOPO_PU;
+}
+
+#define CHAIN_MAX 16
+
+/* The object and its only children down a single-child CPU chain. */
+static size_t chain_of(const struct topo_obj *o, bool verbose,
+		       const struct topo_obj **chain)
+{
+	size_t n = 0;
+
+	chain[n++] = o;
+	while (!verbose && n < CHAIN_MAX && chainable(o) && o->nkids == 1 &&
+	       chainable(o->kids[0])) {
+		o = o->kids[0];
+		chain[n++] = o;
+	}
+	return n;
+}
+
+/* Writes a label, its " P#n" widened to the range of the whole group. */
+static void add_label(struct text_ctx *c, const struct topo_obj *o,
+		      const char *indices)
+{
+	size_t mark = c->out->len;
+	char single[32];
+	char *p;
+
+	render_label(o, c->o->verbose, c->out);
+	if (!indices || o->os_index < 0)
+		return;
+	snprintf(single, sizeof(single), " P#%lld", (long long)o->os_index);
+	p = strstr(c->out->buf + mark, single);
+	if (!p)
+		return;
+	struct strbuf rest = STRBUF_INIT;
+	strbuf_adds(&rest, p + strlen(single));
+	c->out->len = (size_t)(p - c->out->buf);
+	strbuf_addf(c->out, " P#%s", indices);
+	strbuf_add(c->out, rest.buf, rest.len);
+	strbuf_release(&rest);
+}
+
+/*
+ * Prints a run of `count` structurally identical siblings as one line:
+ * "4 x L2 1 MiB + L1d 32 KiB + Core P#0-3 + PU P#0-3", each position of the
+ * chain with the indices of all the group's members, then the subtree of
+ * the first member below the chain.
+ */
+static void text_group(struct text_ctx *c, struct topo_obj *const *group,
+		       size_t count, int depth)
+{
+	const struct topo_obj *chain[CHAIN_MAX];
+	size_t n = chain_of(group[0], c->o->verbose, chain);
+
 	for (int i = 0; i < depth; i++)
 		strbuf_adds(c->out, "  ");
-	if (repeat > 1) {
-		strbuf_addf(c->out, "%zu x ", repeat);
-	}
-	if (c->o->color)
-		strbuf_adds(c->out, o->type == TOPO_PU || o->type == TOPO_CORE
-					    ? C_DIM : C_TYPE);
-	size_t mark = c->out->len;
-	render_label(o, c->o->verbose, c->out);
-	if (repeat > 1 && indices && o->os_index >= 0) {
-		/* Replace the single " P#n" with the collapsed range. */
-		char single[32];
-		char *p;
+	if (count > 1)
+		strbuf_addf(c->out, "%zu x ", count);
+	for (size_t pos = 0; pos < n; pos++) {
+		const struct topo_obj *o = chain[pos];
+		char *indices = NULL;
 
-		snprintf(single, sizeof(single), " P#%lld", (long long)o->os_index);
-		p = strstr(c->out->buf + mark, single);
-		if (p) {
-			size_t tail = strlen(p + strlen(single));
-			struct strbuf rest = STRBUF_INIT;
-
-			strbuf_adds(&rest, p + strlen(single));
-			c->out->len = (size_t)(p - c->out->buf);
-			strbuf_addf(c->out, " P#%s", indices);
-			strbuf_add(c->out, rest.buf, tail);
-			strbuf_release(&rest);
-		}
-	}
-	if (c->o->color)
-		strbuf_adds(c->out, C_RESET);
-	strbuf_addc(c->out, '\n');
-
-	for (size_t i = 0; i < o->nkids;) {
-		const struct topo_obj *k = o->kids[i];
-		size_t j = i + 1;
-
-		if (!c->o->verbose) {
-			uint64_t s = shape(k);
-
-			while (j < o->nkids && shape(o->kids[j]) == s)
-				j++;
-		}
-		struct strbuf idx = STRBUF_INIT;
-		if (j - i > 1) {
+		if (count > 1 && o->os_index >= 0) {
 			struct cpuset set = { 0 };
 			bool ok = true;
 
-			for (size_t m = i; m < j; m++) {
-				if (o->kids[m]->os_index < 0 ||
-				    o->kids[m]->os_index >= CPUSET_MAX)
+			for (size_t m = 0; m < count && ok; m++) {
+				const struct topo_obj *mc[CHAIN_MAX];
+
+				if (chain_of(group[m], c->o->verbose, mc) != n ||
+				    mc[pos]->os_index < 0 || mc[pos]->os_index >= CPUSET_MAX)
 					ok = false;
 				else
-					cpuset_set(&set, (unsigned)o->kids[m]->os_index);
+					cpuset_set(&set, (unsigned)mc[pos]->os_index);
 			}
-			if (ok && cpuset_count(&set) == j - i) {
-				char *s = cpuset_format(&set);
-				strbuf_adds(&idx, s);
-				free(s);
-			}
+			if (ok)
+				indices = cpuset_format(&set);
 			cpuset_release(&set);
 		}
-		text_obj(c, k, depth + 1, j - i, idx.len ? idx.buf : NULL);
-		strbuf_release(&idx);
+		if (pos)
+			strbuf_adds(c->out, " + ");
+		if (c->o->color)
+			strbuf_adds(c->out, o->type == TOPO_PU || o->type == TOPO_CORE
+						    ? C_DIM : C_TYPE);
+		add_label(c, o, indices);
+		if (c->o->color)
+			strbuf_adds(c->out, C_RESET);
+		free(indices);
+	}
+	strbuf_addc(c->out, '\n');
+
+	const struct topo_obj *last = chain[n - 1];
+	for (size_t i = 0; i < last->nkids;) {
+		size_t j = i + 1;
+
+		if (!c->o->verbose) {
+			uint64_t s = shape(last->kids[i]);
+
+			while (j < last->nkids && shape(last->kids[j]) == s)
+				j++;
+		}
+		text_group(c, last->kids + i, j - i, depth + 1);
 		i = j;
 	}
 }
@@ -309,7 +351,7 @@ void render_text(const struct topo *t, const struct render_opts *o,
 
 	uint64_t mem = topo_total_memory(t->root);
 
-	text_obj(&c, t->root, 0, 1, NULL);
+	text_group(&c, &t->root, 1, 0);
 	char buf[32];
 	format_size(buf, sizeof(buf), mem);
 	strbuf_addf(out, "Summary: %zu package(s), %zu core(s), %zu PU(s), %zu NUMA node(s), %s memory",

@@ -22,6 +22,22 @@ void render_json(const struct topo *t, const struct render_opts *o,
 /* The picture as an SVG 1.1 document (layout.c, render-svg.c). */
 void render_svg(const struct topo *t, const struct render_opts *o,
 		struct strbuf *out);
+/*
+ * The picture as PNG or PDF through cairo (layout.c, render-cairo.c),
+ * appended to out.  A PNG is scaled down to stay within cairo's 32767
+ * pixels a side and 64 Mpixel; a PDF page within 14400 pt.  Return 0, or
+ * a negative errno with cairo's reason in *ret_err (a static string).
+ */
+int render_png(const struct topo *t, const struct render_opts *o,
+	       struct strbuf *out, const char **ret_err);
+int render_pdf(const struct topo *t, const struct render_opts *o,
+	       struct strbuf *out, const char **ret_err);
+/* The factor render_png() scales a width x height layout by (<= 1). */
+double render_png_scale(double width, double height);
+/* The tree as a Graphviz digraph (render-dot.c): clusters for packages,
+ * dies, NUMA nodes, caches and cores; PCIe links as labelled edges. */
+void render_dot(const struct topo *t, const struct render_opts *o,
+		struct strbuf *out);
 /* One-line label of an object, as the text tree prints it (no colour). */
 void render_label(const struct topo_obj *obj, bool verbose, struct strbuf *out);
 /* "Gen3", "Gen4": the PCIe generation of a link speed, or NULL. */

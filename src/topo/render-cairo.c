@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PNG and PDF rendering of the topology picture through cairo: only the
+ * draw methods (box, text, line) over the layout that layout.c computes,
+ * in the colours of render-svg.c.  The image is built in memory and
+ * handed back in a strbuf, so the caller writes it atomically.
+ */
+#include <cairo.h>
+#include <cairo-pdf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "render.h"
+
+/* Cairo's image surfaces stop at 32767 pixels a side; we also keep an
+ * image below 64 Mpixel (256 MiB of ARGB) and a PDF page within the
+ * 14400 pt (200 inch) that PDF readers accept. */
+#define PNG_MAX_SIDE 32767.0
+#define PNG_MAX_PIXELS (64.0 * 1024 * 1024)
+#define PDF_MAX_SIDE 14400.0
+#define PDF_PT_PER_PX 0.75	/* CSS pixels: 96 per inch */
+
+/* The colours of render-svg.c's styles[], as 0xRRGGBB: keep in sync. */
+static const struct {
+	unsigned fill, stroke;
+	double dash[2];		/* {0, 0}: solid */
+} styles[LAYOUT_NFILLS] = {
+	[LAYOUT_FILL_MACHINE] = { 0xffffff, 0x404040, { 0, 0 } },
+	[LAYOUT_FILL_PACKAGE] = { 0xe4e4e4, 0x404040, { 0, 0 } },
+	[LAYOUT_FILL_DIE] = { 0xd6d6d6, 0x505050, { 0, 0 } },
+	[LAYOUT_FILL_CLUSTER] = { 0xececec, 0x606060, { 0, 0 } },
+	[LAYOUT_FILL_NUMA] = { 0xf3e1df, 0x8a5a55, { 0, 0 } },
+	[LAYOUT_FILL_MEMCACHE] = { 0xf1e8d6, 0x806a40, { 0, 0 } },
+	[LAYOUT_FILL_CACHE] = { 0xffffff, 0x606060, { 0, 0 } },
+	[LAYOUT_FILL_CORE] = { 0xc6c6c6, 0x505050, { 0, 0 } },
+	[LAYOUT_FILL_PU] = { 0xffffff, 0x505050, { 0, 0 } },
+	[LAYOUT_FILL_PU_OFFLINE] = { 0xf6d2d2, 0xa04040, { 3, 2 } },
+	[LAYOUT_FILL_DIMM] = { 0xd5ebcc, 0x4f7a45, { 0, 0 } },
+	[LAYOUT_FILL_DIMM_EMPTY] = { 0xf4f4f4, 0xa8a8a8, { 3, 2 } },
+	[LAYOUT_FILL_BRIDGE] = { 0xeef3fa, 0x506a8a, { 0, 0 } },
+	[LAYOUT_FILL_PCI] = { 0xd9e6f5, 0x3d5f8a, { 0, 0 } },
+	[LAYOUT_FILL_OSDEV] = { 0xfff1bf, 0x8a7430, { 0, 0 } },
+	[LAYOUT_FILL_MORE] = { 0xffffff, 0x808080, { 4, 3 } },
+	[LAYOUT_FILL_LEGEND] = { 0xfafafa, 0x909090, { 0, 0 } },
+};
+#define TEXT_COLOUR 0x101010
+#define TEXT_DIM_COLOUR 0x707070
+#define LINK_COLOUR 0x3d5f8a
+
+struct cr {
+	cairo_t *cr;
+	cairo_font_face_t *face[2];	/* regular, bold */
+	int cur_face;
+	double cur_size;
+	enum layout_fill *stack;	/* fills of the open boxes */
+	size_t depth, alloc;
+	struct strbuf text;		/* scratch: sanitised UTF-8 */
+	bool snap;			/* raster: align strokes to pixels */
+};
+
+static void set_rgb(cairo_t *cr, unsigned rgb)
+{
+	cairo_set_source_rgb(cr, (rgb >> 16 & 0xff) / 255.0,
+			     (rgb >> 8 & 0xff) / 255.0, (rgb & 0xff) / 255.0);
+}
+
+static double dround(double v)
+{
+	return (double)(long long)(v < 0 ? v - 0.5 : v + 0.5);
+}
+
+/* Moves a user-space point onto a device pixel centre, so that 1-pixel
+ * strokes stay sharp at any scale. */
+static void snap(cairo_t *cr, double *x, double *y)
+{
+	cairo_user_to_device(cr, x, y);
+	*x = dround(*x - 0.5) + 0.5;
+	*y = dround(*y - 0.5) + 0.5;
+	cairo_device_to_user(cr, x, y);
+}
+
+static void cr_box(void *ctx, const struct layout_box *b)
+{
+	struct cr *c = ctx;
+	enum layout_fill f = b->fill < LAYOUT_NFILLS ? b->fill : LAYOUT_FILL_MORE;
+	double x0 = b->x, y0 = b->y, x1 = b->x + b->w, y1 = b->y + b->h;
+
+	if (c->snap) {
+		snap(c->cr, &x0, &y0);
+		snap(c->cr, &x1, &y1);
+	}
+	cairo_rectangle(c->cr, x0, y0, x1 - x0, y1 - y0);
+	set_rgb(c->cr, styles[f].fill);
+	cairo_fill_preserve(c->cr);
+	set_rgb(c->cr, styles[f].stroke);
+	cairo_set_line_width(c->cr, 1);
+	cairo_set_dash(c->cr, styles[f].dash, styles[f].dash[0] ? 2 : 0, 0);
+	cairo_stroke(c->cr);
+	c->stack = xgrow(c->stack, sizeof(*c->stack), c->depth + 1, &c->alloc);
+	c->stack[c->depth++] = f;
+}
+
+static void cr_box_end(void *ctx, const struct layout_box *b)
+{
+	struct cr *c = ctx;
+
+	(void)b;
+	if (c->depth)
+		c->depth--;
+}
+
+/* Copies s with invalid UTF-8 and control characters replaced: cairo
+ * puts itself in an error state on invalid UTF-8. */
+static const char *sanitise(struct strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	strbuf_reset(sb);
+	while (*p) {
+		unsigned char ch = *p;
+		size_t n = ch < 0x80 ? 1 : (ch & 0xe0) == 0xc0 ? 2
+			   : (ch & 0xf0) == 0xe0 ? 3 : (ch & 0xf8) == 0xf0 ? 4 : 0;
+		bool ok = n > 0 && (n == 1 || ch >= 0xc2) && ch <= 0xf4;
+
+		for (size_t i = 1; ok && i < n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		if (!ok) {
+			strbuf_addc(sb, '?');
+			p++;
+		} else if (ch < 0x20 || ch == 0x7f) {
+			strbuf_addc(sb, ' ');
+			p++;
+		} else {
+			strbuf_add(sb, p, n);
+			p += n;
+		}
+	}
+	return sb->buf;
+}
+
+static void cr_text(void *ctx, const struct layout_text *t)
+{
+	struct cr *c = ctx;
+	enum layout_fill f = c->depth ? c->stack[c->depth - 1] : LAYOUT_NFILLS;
+	bool dim = f == LAYOUT_FILL_DIMM_EMPTY || f == LAYOUT_FILL_MORE ||
+		   f == LAYOUT_FILL_PU_OFFLINE;
+
+	if (c->cur_face != t->bold) {
+		cairo_set_font_face(c->cr, c->face[t->bold]);
+		c->cur_face = t->bold;
+		c->cur_size = 0;	/* set_font_face resets the size */
+	}
+	if (c->cur_size != t->size) {
+		cairo_set_font_size(c->cr, t->size);
+		c->cur_size = t->size;
+	}
+	set_rgb(c->cr, dim ? TEXT_DIM_COLOUR : TEXT_COLOUR);
+	cairo_move_to(c->cr, t->x, t->y);
+	cairo_show_text(c->cr, sanitise(&c->text, t->s));
+}
+
+static void cr_line(void *ctx, const struct layout_line *l)
+{
+	struct cr *c = ctx;
+	double x1 = l->x1, y1 = l->y1, x2 = l->x2, y2 = l->y2;
+
+	if (c->snap && l->width <= 1) {
+		snap(c->cr, &x1, &y1);
+		snap(c->cr, &x2, &y2);
+	}
+	set_rgb(c->cr, LINK_COLOUR);
+	cairo_set_line_width(c->cr, l->width);
+	cairo_set_line_cap(c->cr, CAIRO_LINE_CAP_SQUARE);
+	cairo_set_dash(c->cr, NULL, 0, 0);
+	cairo_move_to(c->cr, x1, y1);
+	cairo_line_to(c->cr, x2, y2);
+	cairo_stroke(c->cr);
+	cairo_set_line_cap(c->cr, CAIRO_LINE_CAP_BUTT);
+}
+
+/* Draws the layout on cr (already scaled); returns cairo's status. */
+static cairo_status_t draw(cairo_t *cr, const struct layout *l, bool raster)
+{
+	static const struct layout_draw_ops ops = {
+		.box = cr_box, .box_end = cr_box_end,
+		.text = cr_text, .line = cr_line,
+	};
+	struct cr c = { .cr = cr, .cur_face = -1, .text = STRBUF_INIT,
+		      .snap = raster };
+	cairo_font_options_t *fo = cairo_font_options_create();
+	cairo_status_t st;
+
+	/* Unhinted metrics: advances scale exactly, as the layout's
+	 * 0.6 em per character estimate assumes. */
+	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+	cairo_set_font_options(cr, fo);
+	cairo_font_options_destroy(fo);
+	c.face[0] = cairo_toy_font_face_create("DejaVu Sans Mono",
+					       CAIRO_FONT_SLANT_NORMAL,
+					       CAIRO_FONT_WEIGHT_NORMAL);
+	c.face[1] = cairo_toy_font_face_create("DejaVu Sans Mono",
+					       CAIRO_FONT_SLANT_NORMAL,
+					       CAIRO_FONT_WEIGHT_BOLD);
+	set_rgb(cr, 0xffffff);
+	cairo_paint(cr);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+	layout_draw(l, &ops, &c);
+	st = cairo_status(cr);
+	cairo_font_face_destroy(c.face[0]);
+	cairo_font_face_destroy(c.face[1]);
+	free(c.stack);
+	strbuf_release(&c.text);
+	return st;
+}
+
+static cairo_status_t write_sb(void *closure, const unsigned char *data,
+			       unsigned int length)
+{
+	strbuf_add(closure, data, length);
+	return CAIRO_STATUS_SUCCESS;
+}
+
+static struct layout *compute(const struct topo *t, const struct render_opts *o)
+{
+	struct layout_opts lo;
+
+	layout_opts_init(&lo);
+	if (o && o->verbose) {
+		lo.max_kids = 0;
+		lo.verbose = true;
+	}
+	return layout_compute(t, &lo);
+}
+
+/* No libm: the square root the pixel budget needs, by bisection. */
+static double dsqrt(double v)
+{
+	double lo = 0, hi = v > 1 ? v : 1;
+
+	for (int i = 0; i < 64; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (mid * mid > v)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return lo;
+}
+
+double render_png_scale(double width, double height)
+{
+	double s = 1;
+
+	if (width * s > PNG_MAX_SIDE)
+		s = PNG_MAX_SIDE / width;
+	if (height * s > PNG_MAX_SIDE)
+		s = PNG_MAX_SIDE / height;
+	if (width * height * s * s > PNG_MAX_PIXELS)
+		s = dsqrt(PNG_MAX_PIXELS / (width * height));
+	return s;
+}
+
+static int status_errno(cairo_status_t st)
+{
+	return st == CAIRO_STATUS_NO_MEMORY ? -ENOMEM : -EIO;
+}
+
+int render_png(const struct topo *t, const struct render_opts *o,
+	       struct strbuf *out, const char **ret_err)
+{
+	struct layout *l = compute(t, o);
+	double s = render_png_scale(l->width, l->height);
+	int w = (int)(l->width * s + 0.999), h = (int)(l->height * s + 0.999);
+	cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
+							 w < 1 ? 1 : w,
+							 h < 1 ? 1 : h);
+	cairo_t *cr = cairo_create(sf);
+	cairo_status_t st;
+
+	cairo_scale(cr, s, s);
+	st = draw(cr, l, true);
+	cairo_destroy(cr);
+	if (st == CAIRO_STATUS_SUCCESS)
+		st = cairo_surface_write_to_png_stream(sf, write_sb, out);
+	cairo_surface_destroy(sf);
+	layout_free(l);
+	if (st != CAIRO_STATUS_SUCCESS) {
+		*ret_err = cairo_status_to_string(st);
+		return status_errno(st);
+	}
+	return 0;
+}
+
+int render_pdf(const struct topo *t, const struct render_opts *o,
+	       struct strbuf *out, const char **ret_err)
+{
+	struct layout *l = compute(t, o);
+	double s = PDF_PT_PER_PX;
+
+	if (l->width * s > PDF_MAX_SIDE)
+		s = PDF_MAX_SIDE / l->width;
+	if (l->height * s > PDF_MAX_SIDE)
+		s = PDF_MAX_SIDE / l->height;
+	cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(
+		write_sb, out, l->width * s, l->height * s);
+	cairo_t *cr = cairo_create(sf);
+	cairo_status_t st;
+
+	cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR, "hvkit topo");
+	cairo_scale(cr, s, s);
+	st = draw(cr, l, false);
+	cairo_destroy(cr);
+	cairo_surface_finish(sf);
+	if (st == CAIRO_STATUS_SUCCESS)
+		st = cairo_surface_status(sf);
+	cairo_surface_destroy(sf);
+	layout_free(l);
+	if (st != CAIRO_STATUS_SUCCESS) {
+		*ret_err = cairo_status_to_string(st);
+		return status_errno(st);
+	}
+	return 0;
+}

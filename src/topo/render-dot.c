@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Graphviz DOT rendering of the topology: the boxes of the layout that
+ * layout.c computes (so the same siblings collapse), with packages, dies,
+ * NUMA nodes, caches and cores as clusters, everything else as nodes, and
+ * each PCIe link as an edge labelled with generation, width and
+ * bandwidth (red when trained below what the device can do).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "render.h"
+
+/* Fill and stroke per class, as render-svg.c draws them. */
+static const char *const colours[LAYOUT_NFILLS][2] = {
+	[LAYOUT_FILL_MACHINE] = { "#ffffff", "#404040" },
+	[LAYOUT_FILL_PACKAGE] = { "#e4e4e4", "#404040" },
+	[LAYOUT_FILL_DIE] = { "#d6d6d6", "#505050" },
+	[LAYOUT_FILL_CLUSTER] = { "#ececec", "#606060" },
+	[LAYOUT_FILL_NUMA] = { "#f3e1df", "#8a5a55" },
+	[LAYOUT_FILL_MEMCACHE] = { "#f1e8d6", "#806a40" },
+	[LAYOUT_FILL_CACHE] = { "#ffffff", "#606060" },
+	[LAYOUT_FILL_CORE] = { "#c6c6c6", "#505050" },
+	[LAYOUT_FILL_PU] = { "#ffffff", "#505050" },
+	[LAYOUT_FILL_PU_OFFLINE] = { "#f6d2d2", "#a04040" },
+	[LAYOUT_FILL_DIMM] = { "#d5ebcc", "#4f7a45" },
+	[LAYOUT_FILL_DIMM_EMPTY] = { "#f4f4f4", "#a8a8a8" },
+	[LAYOUT_FILL_BRIDGE] = { "#eef3fa", "#506a8a" },
+	[LAYOUT_FILL_PCI] = { "#d9e6f5", "#3d5f8a" },
+	[LAYOUT_FILL_OSDEV] = { "#fff1bf", "#8a7430" },
+	[LAYOUT_FILL_MORE] = { "#ffffff", "#808080" },
+	[LAYOUT_FILL_LEGEND] = { "#fafafa", "#909090" },
+};
+
+/* Appends s as the inside of a DOT double-quoted string: valid UTF-8,
+ * quotes and backslashes escaped, control characters as spaces. */
+static void add_quoted(struct strbuf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (p && *p) {
+		unsigned char ch = *p;
+		size_t n = ch < 0x80 ? 1 : (ch & 0xe0) == 0xc0 ? 2
+			   : (ch & 0xf0) == 0xe0 ? 3 : (ch & 0xf8) == 0xf0 ? 4 : 0;
+		bool ok = n > 0 && (n == 1 || ch >= 0xc2) && ch <= 0xf4;
+
+		for (size_t i = 1; ok && i < n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		if (!ok) {
+			strbuf_addc(out, '?');
+			p++;
+			continue;
+		}
+		if (ch == '"' || ch == '\\')
+			strbuf_addc(out, '\\');
+		if (ch < 0x20 || ch == 0x7f)
+			strbuf_addc(out, ' ');
+		else
+			strbuf_add(out, p, n);
+		p += n;
+	}
+}
+
+/* The texts of box i, one line each ("\n" between). */
+static void add_label(struct strbuf *out, const struct layout *l, size_t i)
+{
+	for (size_t k = i + 1; k < l->n && l->prims[k].kind == LAYOUT_TEXT &&
+			       l->prims[k].parent == (long)i; k++) {
+		if (k > i + 1)
+			strbuf_adds(out, "\\n");
+		add_quoted(out, l->prims[k].text.s);
+	}
+}
+
+static bool has_child_box(const struct layout *l, size_t i)
+{
+	for (size_t k = i + 1; k < l->n && l->prims[k].kind != LAYOUT_END; k++)
+		if (l->prims[k].kind == LAYOUT_BOX)
+			return l->prims[k].parent == (long)i;
+	return false;
+}
+
+static bool is_container(enum layout_fill f)
+{
+	switch (f) {
+	case LAYOUT_FILL_PACKAGE: case LAYOUT_FILL_DIE: case LAYOUT_FILL_CLUSTER:
+	case LAYOUT_FILL_NUMA: case LAYOUT_FILL_MEMCACHE: case LAYOUT_FILL_CACHE:
+	case LAYOUT_FILL_CORE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_pci(const struct topo_obj *o)
+{
+	return o && (o->type == TOPO_PCI_BRIDGE || o->type == TOPO_PCI_DEVICE);
+}
+
+/* GB/s of a link: GT/s x lanes x encoding (8b/10b to Gen2, 128b/130b
+ * to Gen5, FLIT from Gen6) / 8 bits. */
+static double bandwidth(const struct topo_link *l)
+{
+	double enc = l->speed_gts <= 5 ? 8.0 / 10 : l->speed_gts < 64 ? 128.0 / 130 : 1;
+
+	return l->speed_gts * l->width * enc / 8;
+}
+
+/* The edge from a bridge to o: "Gen4 x16\n31.5 GB/s", thicker for more
+ * lanes, red when degraded. */
+static void add_link_edge(struct strbuf *out, const char *from,
+			  const struct topo_obj *o, const char *to)
+{
+	strbuf_addf(out, "  \"%s\" -> \"%s\"", from, to);
+	if (!o->has_link || !o->link_sta.width) {
+		strbuf_adds(out, ";\n");
+		return;
+	}
+	const struct topo_link *s = &o->link_sta, *c = &o->link_cap;
+	const char *gen = render_pcie_gen(s->speed_gts);
+	bool degraded = c->width && (c->width > s->width ||
+				     c->speed_gts > s->speed_gts);
+	double pen = 1;
+
+	for (unsigned lanes = s->width; lanes > 1; lanes /= 2)
+		pen += 0.5;
+	strbuf_adds(out, " [label=\"");
+	if (gen)
+		strbuf_adds(out, gen);
+	else
+		strbuf_addf(out, "%g GT/s", s->speed_gts);
+	strbuf_addf(out, " x%u\\n%.1f GB/s", s->width, bandwidth(s));
+	if (degraded) {
+		const char *cg = render_pcie_gen(c->speed_gts);
+
+		strbuf_adds(out, "\\n(capable ");
+		if (cg)
+			strbuf_adds(out, cg);
+		else
+			strbuf_addf(out, "%g GT/s", c->speed_gts);
+		strbuf_addf(out, " x%u)", c->width);
+	}
+	strbuf_addf(out, "\", penwidth=%.1f%s];\n", pen,
+		    degraded ? ", color=\"#c03030\", fontcolor=\"#c03030\"" : "");
+}
+
+static void indent(struct strbuf *out, size_t depth)
+{
+	for (size_t i = 0; i < depth; i++)
+		strbuf_adds(out, "  ");
+}
+
+void render_dot(const struct topo *t, const struct render_opts *o,
+		struct strbuf *out)
+{
+	struct layout_opts lo;
+
+	layout_opts_init(&lo);
+	if (o && o->verbose) {
+		lo.max_kids = 0;
+		lo.verbose = true;
+	}
+	struct layout *l = layout_compute(t, &lo);
+	bool *cluster = xcalloc(l->n ? l->n : 1, sizeof(*cluster));
+	size_t *open = xcalloc(l->n ? l->n : 1, sizeof(*open));
+	size_t nopen = 0, depth = 1, ntop = 0;
+	bool skipping = false;	/* inside the legend, left out */
+
+	strbuf_adds(out, "digraph topology {\n"
+		    "  graph [fontname=\"DejaVu Sans Mono\", fontsize=12, "
+		    "labelloc=t, labeljust=l, compound=true, newrank=true, "
+		    "rankdir=TB, label=\"");
+	for (size_t i = 0; i < l->n && ntop < 2; i++)
+		if (l->prims[i].kind == LAYOUT_TEXT && l->prims[i].parent < 0) {
+			if (ntop++)
+				strbuf_adds(out, "\\n");
+			add_quoted(out, l->prims[i].text.s);
+		}
+	strbuf_adds(out, "\"];\n"
+		    "  node [shape=box, style=filled, fontname=\"DejaVu Sans Mono\", "
+		    "fontsize=10];\n"
+		    "  edge [fontname=\"DejaVu Sans Mono\", fontsize=9, "
+		    "color=\"#3d5f8a\", arrowhead=none];\n");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct layout_prim *p = &l->prims[i];
+		const struct layout_box *b = &p->box;
+
+		if (p->kind == LAYOUT_END && nopen) {
+			size_t j = open[--nopen];
+
+			if (l->prims[j].box.fill == LAYOUT_FILL_LEGEND)
+				skipping = false;
+			if (cluster[j]) {
+				depth--;
+				indent(out, depth);
+				strbuf_adds(out, "}\n");
+			}
+			continue;
+		}
+		if (p->kind != LAYOUT_BOX)
+			continue;
+		open[nopen++] = i;
+		if (b->fill == LAYOUT_FILL_LEGEND)
+			skipping = true;
+		if (skipping || b->fill == LAYOUT_FILL_MACHINE)
+			continue;	/* the machine is the graph itself */
+		const char *fill = colours[b->fill][0], *stroke = colours[b->fill][1];
+		bool dashed = b->fill == LAYOUT_FILL_MORE ||
+			      b->fill == LAYOUT_FILL_DIMM_EMPTY ||
+			      b->fill == LAYOUT_FILL_PU_OFFLINE;
+		if (is_container(b->fill) && has_child_box(l, i)) {
+			cluster[i] = true;
+			indent(out, depth);
+			strbuf_addf(out, "subgraph \"cluster_%s\" {\n", b->id);
+			indent(out, depth + 1);
+			strbuf_adds(out, "label=\"");
+			add_label(out, l, i);
+			strbuf_addf(out, "\"; style=filled; fillcolor=\"%s\"; "
+				    "color=\"%s\"; tooltip=\"", fill, stroke);
+			add_quoted(out, b->title);
+			strbuf_adds(out, "\";\n");
+			depth++;
+			continue;
+		}
+		indent(out, depth);
+		strbuf_addf(out, "\"%s\" [label=\"", b->id);
+		add_label(out, l, i);
+		strbuf_addf(out, "\", fillcolor=\"%s\", color=\"%s\"%s, tooltip=\"",
+			    fill, stroke, dashed ? ", style=\"filled,dashed\"" : "");
+		add_quoted(out, b->title);
+		strbuf_adds(out, "\"];\n");
+		/* I/O hangs from its parent by an edge. */
+		if (p->parent >= 0) {
+			const struct layout_box *up = &l->prims[p->parent].box;
+
+			if (is_pci(up->obj) && is_pci(b->obj)) {
+				indent(out, depth - 1);
+				add_link_edge(out, up->id, b->obj, b->id);
+			} else if (is_pci(up->obj)) {
+				indent(out, depth);
+				strbuf_addf(out, "\"%s\" -> \"%s\" [style=dashed];\n",
+					    up->id, b->id);
+			}
+		}
+	}
+	free(open);
+	free(cluster);
+	layout_free(l);
+	strbuf_adds(out, "}\n");
+}
