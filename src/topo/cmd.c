@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "cli.h"
 #include "log.h"
 #include "probe.h"
@@ -28,6 +29,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: hvkit topo [OPTIONS]\n"
 	      "       hvkit topo capture -o FILE.tar.gz [--keep-serials] [OPTIONS]\n"
+	      "       hvkit topo check [--fail-on LEVEL] [--json] [OPTIONS]\n"
+	      "       hvkit topo diff A B [--json]\n"
 	      "\n"
 	      "Show the machine's CPUs, caches, NUMA nodes, memory slots and PCI\n"
 	      "tree, live or from captured data.\n"
@@ -63,6 +66,13 @@ static void usage(FILE *f)
 	      "capture writes every file the probes read into one archive that\n"
 	      "'hvkit topo --from FILE' reads on any machine.\n"
 	      "\n"
+	      "check prints what costs performance or safety (degraded PCIe links,\n"
+	      "misplaced devices, unbalanced memory, CPU errata), most severe first;\n"
+	      "  --fail-on LEVEL    exit 1 when a finding is at least LEVEL: error\n"
+	      "                     (default), warning, info or none\n"
+	      "diff compares two inputs (captures, snapshots, dumps) of one machine:\n"
+	      "devices, links, memory modules, microcode; exit 1 when they differ.\n"
+	      "\n"
 	      "Exit status: 0 on success, 1 when nothing could be read or written,\n"
 	      "2 on a usage error.  See hvkit-topo(1).\n",
 	      f);
@@ -74,6 +84,9 @@ struct topo_opts {
 	const char *sysroot;
 	const char *output;
 	bool json, pretty, verbose, keep_serials, capture;
+	bool check, diff;	/* the check and diff verbs */
+	int fail_on;		/* check: lowest severity that fails */
+	const char *diff_in[2];	/* diff: A and B */
 	enum pic { PIC_NONE, PIC_SVG, PIC_PNG, PIC_PDF, PIC_DOT } pic;
 	bool of_set;		/* format chosen explicitly */
 	const char *synthetic;	/* --synthetic SPEC */
@@ -122,12 +135,14 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		{ "color", optional_argument, NULL, 'C' },
 		{ "colour", optional_argument, NULL, 'C' },
 		{ "keep-serials", no_argument, NULL, 'S' },
+		{ "fail-on", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->fail_on = CHECK_ERROR;
 	o->sysroot = g->sysroot;
 	o->json = g->json;
 	o->pretty = g->json_pretty;
@@ -195,6 +210,13 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		case 'S':
 			o->keep_serials = true;
 			break;
+		case 'L':
+			if (check_severity_parse(optarg, &o->fail_on) < 0) {
+				log_error("unknown --fail-on level '%s' (error, warning, info or none)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -207,11 +229,32 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	if (optind < argc) {
 		if (strcmp(argv[optind], "capture") == 0 && optind + 1 == argc) {
 			o->capture = true;
+		} else if (strcmp(argv[optind], "check") == 0 && optind + 1 == argc) {
+			o->check = true;
+		} else if (strcmp(argv[optind], "diff") == 0 &&
+			   o->nfrom + (size_t)(argc - optind - 1) == 2) {
+			o->diff = true;
+			for (size_t i = 0; i < o->nfrom; i++)
+				o->diff_in[i] = o->from[i];
+			for (int i = optind + 1; i < argc; i++)
+				o->diff_in[o->nfrom++] = argv[i];
+			o->nfrom = 0;
+		} else if (strcmp(argv[optind], "diff") == 0) {
+			log_error("diff needs two inputs: 'hvkit topo diff A B'");
+			return EXIT_USAGE;
 		} else {
 			log_error("unexpected argument '%s'; see 'hvkit topo --help'",
 				  argv[optind]);
 			return EXIT_USAGE;
 		}
+	}
+	if (o->fail_on != CHECK_ERROR && !o->check) {
+		log_error("--fail-on goes with 'hvkit topo check'");
+		return EXIT_USAGE;
+	}
+	if (o->diff && (o->sysroot || o->synthetic)) {
+		log_error("diff reads its two inputs only; no --sysroot or --synthetic");
+		return EXIT_USAGE;
 	}
 	if (o->capture && (!o->output || strcmp(o->output, "-") == 0)) {
 		log_error("capture needs -o FILE.tar.gz (an archive is not written to standard output)");
@@ -347,6 +390,78 @@ static int do_capture(const struct topo_opts *o, struct hv_root *root,
 	return EXIT_OK;
 }
 
+/* check: findings on stdout (or -o); exit 1 at or above --fail-on. */
+static int do_check(const struct topo_opts *o, const struct topo *t,
+		    struct strbuf *out)
+{
+	struct check_report r = CHECK_REPORT_INIT;
+	int worst;
+
+	topo_check(t, &r);
+	if (o->json)
+		check_render_json(&r, t, o->pretty, out);
+	else
+		check_render_text(&r, out);
+	worst = check_worst(&r);
+	check_report_release(&r);
+	if (write_output(o->output, out->buf, out->len) < 0)
+		return EXIT_FAIL;
+	return worst >= o->fail_on ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Reads one diff input as its own --from. */
+static struct topo *diff_load(const struct topo_opts *o, const char *path)
+{
+	struct topo_opts one = *o;
+	struct hv_root *root = NULL;
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct topo *t = NULL;
+
+	one.from[0] = path;
+	one.nfrom = 1;
+	if (open_root(&one, &root, &d) < 0)
+		goto out;
+	t = topo_new();
+	struct probe_ctx pc = { .root = root, .t = t, .d = &d };
+	if (probe_all(&pc) < 0) {
+		log_diags(path, &d);
+		log_error("%s: no topology found", path);
+		t = topo_free(t);
+		goto out;
+	}
+	log_diags(path, &d);
+out:
+	hv_root_free(root);
+	hv_diags_release(&d);
+	return t;
+}
+
+/* diff: like diff(1), exit 0 when the same, 1 when not, 2 on trouble. */
+static int do_diff(const struct topo_opts *o)
+{
+	struct topo *a = diff_load(o, o->diff_in[0]), *b = NULL;
+	struct check_report r = CHECK_REPORT_INIT;
+	struct strbuf out = STRBUF_INIT;
+	int rc = EXIT_USAGE;
+
+	if (!a || !(b = diff_load(o, o->diff_in[1])))
+		goto out;
+	topo_diff(a, b, &r);
+	if (o->json)
+		diff_render_json(&r, o->pretty, &out);
+	else
+		diff_render_text(&r, &out);
+	if (write_output(o->output, out.buf, out.len) < 0)
+		goto out;
+	rc = r.n ? EXIT_FAIL : EXIT_OK;
+out:
+	check_report_release(&r);
+	strbuf_release(&out);
+	topo_free(a);
+	topo_free(b);
+	return rc;
+}
+
 int cmd_topo(int argc, char **argv, struct hv_global *g)
 {
 	struct topo_opts o;
@@ -358,6 +473,8 @@ int cmd_topo(int argc, char **argv, struct hv_global *g)
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	if (o.diff)
+		return do_diff(&o);
 	if (o.synthetic) {
 		char *err = NULL;
 
@@ -391,6 +508,10 @@ int cmd_topo(int argc, char **argv, struct hv_global *g)
 	}
 	log_diags(NULL, &d);
 render:;
+	if (o.check) {
+		rc = do_check(&o, t, &out);
+		goto out;
+	}
 	struct render_opts ro = {
 		.verbose = o.verbose, .pretty = o.pretty,
 		.color = o.color == 1 ||

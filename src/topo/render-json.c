@@ -35,7 +35,8 @@ static void json_hex(struct json *j, const char *key, unsigned v, int digits)
 	json_kv_str(j, key, buf);
 }
 
-static void json_obj(struct json *j, const struct topo_obj *o)
+static void json_obj(struct json *j, const struct topo *t,
+		     const struct topo_obj *o)
 {
 	json_obj_open(j);
 	json_kv_str(j, "type", topo_type_name(o->type));
@@ -71,6 +72,17 @@ static void json_obj(struct json *j, const struct topo_obj *o)
 	case TOPO_NUMA:
 		json_kv_u64(j, "memory_bytes", o->memory_bytes);
 		json_cpuset(j, "cpuset", &o->cpus);
+		/* This node's row of the distance matrix. */
+		for (size_t r = 0; r < t->ndist; r++) {
+			if ((int64_t)t->dist_nodes[r] != o->os_index)
+				continue;
+			json_key(j, "distances");
+			json_arr_open(j);
+			for (size_t c = 0; c < t->ndist; c++)
+				json_u64(j, t->dist[r * t->ndist + c]);
+			json_arr_close(j);
+			break;
+		}
 		break;
 	case TOPO_MEMCACHE:
 		json_kv_u64(j, "level", o->level);
@@ -165,7 +177,7 @@ static void json_obj(struct json *j, const struct topo_obj *o)
 	json_key(j, "children");
 	json_arr_open(j);
 	for (size_t i = 0; i < o->nkids; i++)
-		json_obj(j, o->kids[i]);
+		json_obj(j, t, o->kids[i]);
 	json_arr_close(j);
 	json_obj_close(j);
 }
@@ -187,30 +199,26 @@ void render_json(const struct topo *t, const struct render_opts *opts,
 	json_arr_close(&j);
 
 	json_key(&j, "topology");
-	json_obj(&j, t->root);
+	json_obj(&j, t, t->root);
 
+	/* The matrix as a list of rows ([] when unknown), the node of each
+	 * row, and where it came from. */
 	json_key(&j, "distances");
-	if (t->ndist) {
-		json_obj_open(&j);
-		json_kv_str(&j, "source", t->dist_source);
-		json_key(&j, "nodes");
+	json_arr_open(&j);
+	for (size_t r = 0; r < t->ndist; r++) {
 		json_arr_open(&j);
-		for (size_t i = 0; i < t->ndist; i++)
-			json_u64(&j, t->dist_nodes[i]);
+		for (size_t c = 0; c < t->ndist; c++)
+			json_u64(&j, t->dist[r * t->ndist + c]);
 		json_arr_close(&j);
-		json_key(&j, "matrix");
-		json_arr_open(&j);
-		for (size_t r = 0; r < t->ndist; r++) {
-			json_arr_open(&j);
-			for (size_t c = 0; c < t->ndist; c++)
-				json_u64(&j, t->dist[r * t->ndist + c]);
-			json_arr_close(&j);
-		}
-		json_arr_close(&j);
-		json_obj_close(&j);
-	} else {
-		json_null(&j);
 	}
+	json_arr_close(&j);
+	json_key(&j, "distance_nodes");
+	json_arr_open(&j);
+	for (size_t i = 0; i < t->ndist; i++)
+		json_u64(&j, t->dist_nodes[i]);
+	json_arr_close(&j);
+	json_key(&j, "distance_source");
+	json_str(&j, t->ndist ? t->dist_source : NULL);
 
 	json_key(&j, "acpi");
 	json_obj_open(&j);

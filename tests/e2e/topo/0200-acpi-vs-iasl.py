@@ -144,12 +144,16 @@ for mdir in machines:
 
         dist = j["distances"]
         if slit is None:
-            check(dist is None, f"{label}: distances {dist} without a SLIT")
-        elif check(dist is not None, f"{label}: no distances, SLIT has {len(slit)} localities"):
-            check(dist["nodes"] == list(range(len(slit))),
-                  f"{label}: distances.nodes {dist['nodes']}, SLIT localities 0..{len(slit) - 1}")
-            check(dist["matrix"] == slit, f"{label}: distances {dist['matrix']}, SLIT {slit}")
-            check(dist["source"] == "acpi-slit", f"{label}: distances.source {dist['source']}")
+            check(dist == [] and j["distance_source"] is None, f"{label}: distances {dist} without a SLIT")
+        elif check(dist != [], f"{label}: no distances, SLIT has {len(slit)} localities"):
+            check(j["distance_nodes"] == list(range(len(slit))),
+                  f"{label}: distance_nodes {j['distance_nodes']}, SLIT localities 0..{len(slit) - 1}")
+            check(dist == slit, f"{label}: distances {dist}, SLIT {slit}")
+            check(j["distance_source"] == "acpi-slit", f"{label}: distance_source {j['distance_source']}")
+            for n in objects(j, "numa_node"):
+                row = j["distance_nodes"].index(n["os_index"]) if n["os_index"] in j["distance_nodes"] else None
+                check(row is not None and n.get("distances") == slit[row],
+                      f"{label}: node {n['os_index']} distances {n.get('distances')}")
 
     a, b = results.values()
     check(a["topology"] == b["topology"], f"{name}: topology differs between the tables and acpidump.txt")

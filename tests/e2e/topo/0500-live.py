@@ -35,7 +35,8 @@ with tempfile.TemporaryDirectory() as d:
     check(os.path.getsize(arc) > 0, "capture wrote an archive")
     check(not [f for f in os.listdir(d) if ".tmp." in f], "no temporary file left behind")
     back = topo_json("--from", arc)
-    for key in ("topology", "distances", "acpi", "vulnerabilities", "microcode"):
+    for key in ("topology", "distances", "distance_nodes", "distance_source", "acpi",
+                "vulnerabilities", "microcode"):
         check(back[key] == live[key], f"capture read back differs from live in '{key}'")
     # Nothing from /proc of other processes, no serial numbers.
     names = subprocess.run(["tar", "tzf", arc], capture_output=True, text=True, check=True).stdout.split()
