@@ -170,7 +170,8 @@ int probe_acpi(struct probe_ctx *c)
 	}
 	if (any)
 		topo_add_source(t, "acpi");
-	if (!topo_count(t->root, TOPO_PU) && (have_srat || madt.ncpus))
+	if (!topo_count(t->root, TOPO_PU) && !topo_count(t->root, TOPO_NUMA) &&
+	    (have_srat || madt.ncpus))
 		build_from_acpi(c, &madt, have_srat ? &srat : NULL);
 	acpi_srat_release(&srat);
 	acpi_madt_release(&madt);

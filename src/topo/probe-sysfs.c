@@ -509,6 +509,11 @@ int probe_sysfs_numa(struct probe_ctx *c)
 				ids[nids++] = (unsigned)v;
 		}
 	}
+	if (!nids && !cpuset_count(&t->root->cpus)) {
+		hv_strv_free(names, n);
+		free(ids);
+		return -ENOENT;
+	}
 	if (!nids) {
 		/* No NUMA support in the kernel: one node holds everything. */
 		_cleanup_free_ char *mi = NULL;

@@ -85,10 +85,11 @@ int probe_all(struct probe_ctx *c)
 {
 	bool cpus, any = false;
 
+	/* A half tree still shows what it has: NUMA nodes without CPU
+	 * topology, firmware tables without sysfs. */
 	cpus = probe_sysfs_cpus(c) == 0;
 	any |= cpus;
-	if (cpus)
-		any |= probe_sysfs_numa(c) == 0;
+	any |= probe_sysfs_numa(c) == 0;
 	any |= probe_sysfs_machine(c) == 0;
 	any |= probe_acpi(c) == 0;
 	any |= probe_smbios(c) == 0;
