@@ -109,6 +109,7 @@ struct topo *topo_free(struct topo *t)
 	}
 	free(t->acpi_domains);
 	free(t->mcfg);
+	free(t->hmat);
 	for (size_t i = 0; i < t->nvulns; i++) {
 		free(t->vulns[i].name);
 		free(t->vulns[i].status);

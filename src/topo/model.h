@@ -123,6 +123,13 @@ struct topo {
 	size_t nmcfg;
 	unsigned madt_cpus, madt_enabled;
 	bool have_madt;
+	/* HMAT: latency (ns) and bandwidth (MB/s) between proximity domains */
+	struct topo_hmat {
+		uint32_t initiator, target;
+		const char *attr;	/* "access_latency_ns", "read_bandwidth_mbs", ... */
+		uint64_t value;
+	} *hmat;
+	size_t nhmat;
 	/* CPU security state */
 	struct topo_vuln *vulns;
 	size_t nvulns;

@@ -168,6 +168,34 @@ int probe_acpi(struct probe_ctx *c)
 		}
 		free(data);
 	}
+	if (hv_root_read(c->root, TABLES "HMAT", &data, &len) == 0) {
+		static const char *const attrs[] = {
+			[ACPI_HMAT_ACCESS_LATENCY] = "access_latency_ns",
+			[ACPI_HMAT_READ_LATENCY] = "read_latency_ns",
+			[ACPI_HMAT_WRITE_LATENCY] = "write_latency_ns",
+			[ACPI_HMAT_ACCESS_BANDWIDTH] = "access_bandwidth_mbs",
+			[ACPI_HMAT_READ_BANDWIDTH] = "read_bandwidth_mbs",
+			[ACPI_HMAT_WRITE_BANDWIDTH] = "write_bandwidth_mbs",
+		};
+		struct acpi_hmat h = { 0 };
+
+		if (acpi_parse_hmat((uint8_t *)data, len, &h, c->d) == 0) {
+			any = true;
+			t->hmat = xcalloc(h.nlb ? h.nlb : 1, sizeof(*t->hmat));
+			for (size_t i = 0; i < h.nlb; i++) {
+				/* Memory-level entries only; cache levels are
+				 * the memcaches' business. */
+				if (h.lb[i].hierarchy != 0 ||
+				    h.lb[i].data_type >= ARRAY_SIZE(attrs))
+					continue;
+				t->hmat[t->nhmat++] = (struct topo_hmat){
+					h.lb[i].initiator, h.lb[i].target,
+					attrs[h.lb[i].data_type], h.lb[i].value };
+			}
+			acpi_hmat_release(&h);
+		}
+		free(data);
+	}
 	if (any)
 		topo_add_source(t, "acpi");
 	if (!topo_count(t->root, TOPO_PU) && !topo_count(t->root, TOPO_NUMA) &&

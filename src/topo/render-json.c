@@ -257,6 +257,17 @@ void render_json(const struct topo *t, const struct render_opts *opts,
 		json_obj_close(&j);
 	}
 	json_arr_close(&j);
+	json_key(&j, "hmat");
+	json_arr_open(&j);
+	for (size_t i = 0; i < t->nhmat; i++) {
+		json_obj_open(&j);
+		json_kv_u64(&j, "initiator", t->hmat[i].initiator);
+		json_kv_u64(&j, "target", t->hmat[i].target);
+		json_kv_str(&j, "attribute", t->hmat[i].attr);
+		json_kv_u64(&j, "value", t->hmat[i].value);
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
 	if (t->have_madt) {
 		json_key(&j, "madt");
 		json_obj_open(&j);
