@@ -4,9 +4,9 @@
 #   scripts/install-deps.sh build|test|fuzz ...
 set -eu
 
-build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev pci.ids"
+build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libcairo2-dev zlib1g-dev pci.ids libxml2-dev libxen-dev"
 # Anchor tools the tests compare against, and what the tests themselves run.
-test="hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3"
+test="hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid"
 fuzz="clang libclang-rt-14-dev"
 
 want=""

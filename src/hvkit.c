@@ -22,6 +22,12 @@ struct hv_cmd {
 static const struct hv_cmd commands[] = {
 	{ "topo", cmd_topo, 0,
 	  "show the hardware: CPUs, caches, NUMA, memory slots, PCI tree" },
+	{ "cpuid", cmd_cpuid, 0,
+	  "decode CPUID: vendor, model, microarchitecture, features" },
+	{ "sched", cmd_sched, 0,
+	  "CPU budgets, caps and weights for Xen domains and cgroups" },
+	{ "move", cmd_move, 0,
+	  "convert disks (raw, VHD, qcow2, XVA) and VMs between xl and XAPI" },
 };
 
 static void usage(FILE *f)

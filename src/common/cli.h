@@ -22,3 +22,6 @@ enum hv_cmd_flags {
 typedef int (*hv_cmd_fn)(int argc, char **argv, struct hv_global *g);
 
 int cmd_topo(int argc, char **argv, struct hv_global *g);
+int cmd_cpuid(int argc, char **argv, struct hv_global *g);
+int cmd_sched(int argc, char **argv, struct hv_global *g);
+int cmd_move(int argc, char **argv, struct hv_global *g);

@@ -832,6 +832,12 @@ int hv_root_record_file(struct hv_root *r, const char *path, const void *data,
 	return hv_root_add_file(r->rec, real, data, len);
 }
 
+int hv_root_record_add(struct hv_root *r, const char *path, const void *data,
+		       size_t len)
+{
+	return r->rec ? hv_root_add_file(r->rec, path, data, len) : 0;
+}
+
 int hv_root_foreach_file(const struct hv_root *mem,
 			 int (*fn)(const char *path, const char *data,
 				   size_t len, void *ctx),

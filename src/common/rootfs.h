@@ -78,6 +78,12 @@ void hv_root_record(struct hv_root *r, struct hv_root *rec);
 int hv_root_record_file(struct hv_root *r, const char *path, const void *data,
 			size_t len);
 
+/* Adds a file to the recorder as it is, at path (no resolution in the
+ * root): for data that has no file in the root at all, such as what
+ * libxl reports.  No-op when not recording. */
+int hv_root_record_add(struct hv_root *r, const char *path, const void *data,
+		       size_t len);
+
 /*
  * Writes a memory root as a gzip-compressed tar archive.  Extra entries
  * can be filtered out with skip (return true to omit a path).  The file

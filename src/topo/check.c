@@ -163,9 +163,15 @@ void check_render_text(const struct check_report *r, struct strbuf *out)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct finding *f = &r->v[i];
 
+		size_t olen = strlen(f->object);
+
 		count[f->severity]++;
-		strbuf_addf(out, "%-8s %s: %s [%s]\n", check_severity_name(f->severity),
-			    f->object, f->message, f->kind);
+		/* "error    0000:02:00.0  eth0: Gen3 x8 running at ..."; the
+		 * object once when the message starts with it. */
+		strbuf_addf(out, "%-8s ", check_severity_name(f->severity));
+		if (strncmp(f->message, f->object, olen) != 0 || (f->message[olen] != ':' && f->message[olen] != ' '))
+			strbuf_addf(out, "%s  ", f->object);
+		strbuf_addf(out, "%s [%s]\n", f->message, f->kind);
 		if (f->citation)
 			strbuf_addf(out, "         see %s\n", f->citation);
 	}
@@ -248,9 +254,14 @@ void check_render_json(const struct check_report *r, const struct topo *t,
 
 void diff_render_text(const struct check_report *r, struct strbuf *out)
 {
-	for (size_t i = 0; i < r->n; i++)
-		strbuf_addf(out, "%s: %s [%s]\n", r->v[i].object, r->v[i].message,
-			    r->v[i].kind);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct finding *f = &r->v[i];
+		size_t olen = strlen(f->object);
+
+		if (strncmp(f->message, f->object, olen) != 0 || (f->message[olen] != ':' && f->message[olen] != ' '))
+			strbuf_addf(out, "%s: ", f->object);
+		strbuf_addf(out, "%s [%s]\n", f->message, f->kind);
+	}
 	if (!r->n)
 		strbuf_adds(out, "no differences\n");
 }

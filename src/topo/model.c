@@ -110,6 +110,22 @@ struct topo *topo_free(struct topo *t)
 	free(t->acpi_domains);
 	free(t->mcfg);
 	free(t->hmat);
+	for (size_t i = 0; i < t->nxen_domains; i++) {
+		struct topo_xen_domain *d = &t->xen_domains[i];
+
+		free(d->name);
+		free(d->node_affinity);
+		for (size_t k = 0; k < d->npci; k++)
+			free(d->pci[k]);
+		free(d->pci);
+		for (size_t k = 0; k < d->nvcpus; k++) {
+			free(d->vcpus[k].hard);
+			free(d->vcpus[k].soft);
+		}
+		free(d->vcpus);
+	}
+	free(t->xen_domains);
+	free(t->xen_pci);
 	for (size_t i = 0; i < t->nvulns; i++) {
 		free(t->vulns[i].name);
 		free(t->vulns[i].status);
@@ -300,6 +316,16 @@ struct topo_obj *topo_cpu_container(struct topo_obj *root,
 			return cur;
 		cur = next;
 	}
+}
+
+struct topo_obj *topo_node_parent(struct topo_obj *root,
+				  const struct cpuset *set)
+{
+	struct topo_obj *cur = topo_cpu_container(root, set);
+
+	while (cur->parent && cur->type != TOPO_PACKAGE && cur->type != TOPO_DIE)
+		cur = cur->parent;
+	return cur;
 }
 
 static int child_class(const struct topo_obj *o)

@@ -109,6 +109,31 @@ struct topo_vuln {
 	bool mitigated;			/* "Not affected" or "Mitigation: " */
 };
 
+/* What Xen says of one domain: where its vCPUs run, where its memory is,
+ * which PCI devices it holds. */
+struct topo_xen_vcpu {
+	unsigned vcpu;
+	int cpu;			/* physical CPU, -1 when not running anywhere */
+	bool online, running;
+	char *hard, *soft;		/* affinity as CPU lists ("0-3") */
+};
+
+struct topo_xen_domain {
+	unsigned domid;
+	char *name;
+	uint64_t memory_bytes, max_memory_bytes;
+	char *node_affinity;		/* node list, NULL when unknown */
+	char **pci;			/* assigned devices, dddd:bb:dd.f */
+	size_t npci, apci;
+	struct topo_xen_vcpu *vcpus;
+	size_t nvcpus, avcpus;
+};
+
+struct topo_xen_pci_node {
+	char address[16];
+	int node;
+};
+
 struct topo {
 	struct topo_obj *root;		/* the machine */
 	/* NUMA distance matrix (SLIT or sysfs), rows in node order */
@@ -130,6 +155,13 @@ struct topo {
 		uint64_t value;
 	} *hmat;
 	size_t nhmat;
+	/* Xen: present when the topology came from the hypervisor (dom0) */
+	bool xen;
+	unsigned xen_dom0_vcpus;	/* what sysfs would have shown instead */
+	struct topo_xen_domain *xen_domains;
+	size_t nxen_domains, axen_domains;
+	struct topo_xen_pci_node *xen_pci;
+	size_t nxen_pci, axen_pci;
 	/* CPU security state */
 	struct topo_vuln *vulns;
 	size_t nvulns;
@@ -180,5 +212,9 @@ void topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 /* The smallest CPU-side object whose cpuset contains set (root if none). */
 struct topo_obj *topo_cpu_container(struct topo_obj *root,
 				    const struct cpuset *set);
+/* Where a NUMA node with these CPUs hangs: the package or die that holds
+ * them, else the machine. */
+struct topo_obj *topo_node_parent(struct topo_obj *root,
+				  const struct cpuset *set);
 /* Sorts every child list: CPU side by first PU, then memory, then I/O. */
 void topo_sort(struct topo_obj *obj);

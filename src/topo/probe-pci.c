@@ -236,6 +236,10 @@ static void read_attrs(struct probe_ctx *c, struct pcidev *p)
 
 		o->numa_node = v >= 0 && v < 65536 ? (int)v : -1;
 	}
+	/* In dom0 the kernel does not know; Xen does. */
+	for (size_t i = 0; o->numa_node < 0 && i < c->t->nxen_pci; i++)
+		if (strcmp(c->t->xen_pci[i].address, p->addr) == 0)
+			o->numa_node = c->t->xen_pci[i].node;
 	snprintf(path, sizeof(path), PCIDEVS "/%s/driver", p->addr);
 	if (hv_root_readlink(c->root, path, &drv) == 0) {
 		const char *b = strrchr(drv, '/');

@@ -440,17 +440,6 @@ out:
 	return rc;
 }
 
-/* The package (or die) holding a NUMA node's CPUs, else the machine. */
-static struct topo_obj *numa_parent(struct topo_obj *root,
-				    const struct cpuset *set)
-{
-	struct topo_obj *cur = topo_cpu_container(root, set);
-
-	while (cur->parent && cur->type != TOPO_PACKAGE && cur->type != TOPO_DIE)
-		cur = cur->parent;
-	return cur;
-}
-
 static uint64_t meminfo_total(const char *text, const char *key)
 {
 	const char *p = strstr(text, key);
@@ -522,7 +511,7 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		if (hv_root_read(c->root, "/proc/meminfo", &mi, NULL) == 0)
 			o->memory_bytes = meminfo_total(mi, "MemTotal:");
 		cpuset_copy(&o->cpus, &t->root->cpus);
-		topo_obj_add(numa_parent(t->root, &o->cpus), o);
+		topo_obj_add(topo_node_parent(t->root, &o->cpus), o);
 		hv_strv_free(names, n);
 		free(ids);
 		return 0;
@@ -575,7 +564,7 @@ int probe_sysfs_numa(struct probe_ctx *c)
 			dist_ok = false;
 		}
 		probe_memcaches(c, o, dir);
-		topo_obj_add(numa_parent(t->root, &o->cpus), o);
+		topo_obj_add(topo_node_parent(t->root, &o->cpus), o);
 	}
 	if (dist_ok) {
 		t->dist_source = xstrdup("sysfs");

@@ -83,13 +83,17 @@ int probe_sysfs_osdev(struct probe_ctx *c)
 
 int probe_all(struct probe_ctx *c)
 {
-	bool cpus, any = false;
+	bool cpus = false, any = false;
 
 	/* A half tree still shows what it has: NUMA nodes without CPU
 	 * topology, firmware tables without sysfs. */
-	cpus = probe_sysfs_cpus(c) == 0;
-	any |= cpus;
-	any |= probe_sysfs_numa(c) == 0;
+	if (probe_xen(c) == 0) {
+		any = true;	/* dom0's own vCPUs are not the machine */
+	} else {
+		cpus = probe_sysfs_cpus(c) == 0;
+		any |= cpus;
+		any |= probe_sysfs_numa(c) == 0;
+	}
 	any |= probe_sysfs_machine(c) == 0;
 	any |= probe_acpi(c) == 0;
 	any |= probe_smbios(c) == 0;

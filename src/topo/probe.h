@@ -27,6 +27,9 @@ int probe_sysfs_osdev(struct probe_ctx *c);
 int probe_acpi(struct probe_ctx *c);
 int probe_smbios(struct probe_ctx *c);
 int probe_pci(struct probe_ctx *c);
+/* Xen's physical view (libxl in dom0, or /hvkit/xen/ files of a capture):
+ * replaces dom0's vCPUs by the machine's CPUs and NUMA nodes. */
+int probe_xen(struct probe_ctx *c);
 
 /* Runs every probe in order and sorts the tree. */
 int probe_all(struct probe_ctx *c);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "layout.h"
 #include "render.h"
@@ -222,6 +223,108 @@ static cairo_status_t write_sb(void *closure, const unsigned char *data,
 	return CAIRO_STATUS_SUCCESS;
 }
 
+/* ---- PNG encoding ----
+ *
+ * Not cairo_surface_write_to_png_stream(): libpng's defaults (every row
+ * tried with all five filters, zlib level 6) took two thirds of the run
+ * time.  A picture of flat colours compresses nearly as well with the
+ * "Up" filter at zlib level 1, at a fraction of the cost. */
+
+static void put_be32(struct strbuf *out, uint32_t v)
+{
+	unsigned char b[4] = { v >> 24, v >> 16 & 0xff, v >> 8 & 0xff, v & 0xff };
+
+	strbuf_add(out, b, 4);
+}
+
+static void put_chunk(struct strbuf *out, const char *type,
+		      const unsigned char *data, size_t len)
+{
+	uLong crc = crc32(0, (const Bytef *)type, 4);
+
+	put_be32(out, (uint32_t)len);
+	strbuf_add(out, type, 4);
+	if (len) {
+		strbuf_add(out, data, len);
+		crc = crc32(crc, data, (uInt)len);
+	}
+	put_be32(out, (uint32_t)crc);
+}
+
+/* Appends an RGB24 image surface as an 8-bit RGB PNG. */
+static int write_png(cairo_surface_t *sf, struct strbuf *out)
+{
+	int w = cairo_image_surface_get_width(sf);
+	int h = cairo_image_surface_get_height(sf);
+	int stride = cairo_image_surface_get_stride(sf);
+	const unsigned char *px;
+	size_t row = 1 + 3 * (size_t)w;
+	/* raw: the previous row's RGB (zeros above the first); filt: the
+	 * row handed to zlib, filter byte first */
+	unsigned char *raw = xcalloc(row, 1), *filt = xmalloc(row);
+	unsigned char *zbuf = xmalloc(1 << 16);
+	z_stream z = { 0 };
+	struct strbuf idat = STRBUF_INIT;
+	int rc = 0, zr = Z_OK;
+
+	cairo_surface_flush(sf);
+	px = cairo_image_surface_get_data(sf);
+	if (!px || deflateInit(&z, 1) != Z_OK) {
+		free(raw);
+		free(filt);
+		free(zbuf);
+		return -ENOMEM;
+	}
+	for (int y = 0; y <= h && (zr == Z_OK || zr == Z_BUF_ERROR); y++) {
+		int flush = y < h ? Z_NO_FLUSH : Z_FINISH;
+
+		if (y < h) {
+			const uint32_t *src = (const uint32_t *)(px + (size_t)y * stride);
+
+			filt[0] = 2;	/* filter "Up": minus the pixel above */
+			for (size_t x = 0; x < (size_t)w; x++) {
+				uint32_t v = src[x];
+				unsigned char *up = raw + 1 + 3 * x, *d = filt + 1 + 3 * x;
+				unsigned char r = v >> 16 & 0xff, g = v >> 8 & 0xff, b = v & 0xff;
+
+				d[0] = (unsigned char)(r - up[0]);
+				d[1] = (unsigned char)(g - up[1]);
+				d[2] = (unsigned char)(b - up[2]);
+				up[0] = r;
+				up[1] = g;
+				up[2] = b;
+			}
+			z.next_in = filt;
+			z.avail_in = (uInt)row;
+		}
+		do {
+			z.next_out = zbuf;
+			z.avail_out = 1 << 16;
+			zr = deflate(&z, flush);
+			strbuf_add(&idat, zbuf, (1 << 16) - z.avail_out);
+		} while (zr == Z_OK && (z.avail_out == 0 || z.avail_in));
+	}
+	(void)deflateEnd(&z);
+	if (zr == Z_STREAM_END) {
+		unsigned char ihdr[13] = {
+			w >> 24, w >> 16 & 0xff, w >> 8 & 0xff, w & 0xff,
+			h >> 24, h >> 16 & 0xff, h >> 8 & 0xff, h & 0xff,
+			8, 2, 0, 0, 0 };	/* 8-bit RGB, not interlaced */
+
+		strbuf_add(out, "\x89PNG\r\n\x1a\n", 8);
+		put_chunk(out, "IHDR", ihdr, sizeof(ihdr));
+		put_chunk(out, "IDAT", (const unsigned char *)idat.buf, idat.len);
+		put_chunk(out, "IEND", NULL, 0);
+	} else {
+		rc = -EIO;
+	}
+	free(raw);
+	free(filt);
+	free(zbuf);
+	strbuf_release(&idat);
+	return rc;
+}
+
 static struct layout *compute(const struct topo *t, const struct render_opts *o)
 {
 	struct layout_opts lo;
@@ -279,19 +382,20 @@ int render_png(const struct topo *t, const struct render_opts *o,
 							 h < 1 ? 1 : h);
 	cairo_t *cr = cairo_create(sf);
 	cairo_status_t st;
+	int rc = 0;
 
 	cairo_scale(cr, s, s);
 	st = draw(cr, l, true);
 	cairo_destroy(cr);
-	if (st == CAIRO_STATUS_SUCCESS)
-		st = cairo_surface_write_to_png_stream(sf, write_sb, out);
+	if (st == CAIRO_STATUS_SUCCESS && (rc = write_png(sf, out)) < 0)
+		*ret_err = "cannot compress the image";
 	cairo_surface_destroy(sf);
 	layout_free(l);
 	if (st != CAIRO_STATUS_SUCCESS) {
 		*ret_err = cairo_status_to_string(st);
 		return status_errno(st);
 	}
-	return 0;
+	return rc;
 }
 
 int render_pdf(const struct topo *t, const struct render_opts *o,

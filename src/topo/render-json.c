@@ -277,6 +277,48 @@ void render_json(const struct topo *t, const struct render_opts *opts,
 	}
 	json_obj_close(&j);
 
+	json_key(&j, "xen");
+	if (t->xen) {
+		json_obj_open(&j);
+		json_key(&j, "domains");
+		json_arr_open(&j);
+		for (size_t i = 0; i < t->nxen_domains; i++) {
+			const struct topo_xen_domain *d = &t->xen_domains[i];
+
+			json_obj_open(&j);
+			json_kv_u64(&j, "domid", d->domid);
+			json_kv_str(&j, "name", d->name);
+			json_kv_u64(&j, "memory_bytes", d->memory_bytes);
+			json_kv_u64(&j, "max_memory_bytes", d->max_memory_bytes);
+			json_kv_str(&j, "node_affinity", d->node_affinity);
+			json_key(&j, "pci");
+			json_arr_open(&j);
+			for (size_t k = 0; k < d->npci; k++)
+				json_str(&j, d->pci[k]);
+			json_arr_close(&j);
+			json_key(&j, "vcpus");
+			json_arr_open(&j);
+			for (size_t k = 0; k < d->nvcpus; k++) {
+				const struct topo_xen_vcpu *v = &d->vcpus[k];
+
+				json_obj_open(&j);
+				json_kv_u64(&j, "vcpu", v->vcpu);
+				json_kv_i64(&j, "cpu", v->cpu);
+				json_kv_bool(&j, "online", v->online);
+				json_kv_bool(&j, "running", v->running);
+				json_kv_str(&j, "hard_affinity", v->hard);
+				json_kv_str(&j, "soft_affinity", v->soft);
+				json_obj_close(&j);
+			}
+			json_arr_close(&j);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_obj_close(&j);
+	} else {
+		json_null(&j);
+	}
+
 	json_key(&j, "vulnerabilities");
 	json_arr_open(&j);
 	for (size_t i = 0; i < t->nvulns; i++) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcie.h"
 #include "render.h"
 
 #define C_RESET "\033[0m"
@@ -24,8 +25,10 @@ const char *render_pcie_gen(double gts)
 	return NULL;
 }
 
+/* "Gen3 x8 7.9 GB/s": generation, width and bandwidth per direction, the
+ * same arithmetic `topo check` uses (pcie.h). */
 static void add_link(struct strbuf *out, const char *what,
-		     const struct topo_link *l)
+		     const struct topo_link *l, bool flit)
 {
 	const char *gen = render_pcie_gen(l->speed_gts);
 
@@ -37,6 +40,9 @@ static void add_link(struct strbuf *out, const char *what,
 	else
 		strbuf_adds(out, "?");
 	strbuf_addf(out, " x%u", l->width);
+	double gbps = pcie_link_gbps(l->speed_gts, l->width, flit);
+	if (gbps > 0)
+		strbuf_addf(out, " %.1f GB/s", gbps);
 }
 
 static void add_size(struct strbuf *out, uint64_t bytes)
@@ -169,11 +175,11 @@ void render_label(const struct topo_obj *o, bool verbose, struct strbuf *out)
 				    o->device_id);
 		if (o->has_link && o->link_sta.width) {
 			strbuf_adds(out, " (");
-			add_link(out, "", &o->link_sta);
+			add_link(out, "", &o->link_sta, o->link_flit);
 			if (o->link_cap.width &&
 			    (o->link_cap.width != o->link_sta.width ||
 			     o->link_cap.speed_gts != o->link_sta.speed_gts))
-				add_link(out, ", capable ", &o->link_cap);
+				add_link(out, ", capable ", &o->link_cap, o->link_flit);
 			strbuf_adds(out, ")");
 		}
 		if (verbose && o->driver)
@@ -343,6 +349,53 @@ static void text_group(struct text_ctx *c, struct topo_obj *const *group,
 	}
 }
 
+/*
+ * Xen domains over the physical machine: where each domain's vCPUs run
+ * now, what they may run on, where its memory is, what it owns.
+ */
+static void render_xen_domains(const struct topo *t,
+			       const struct render_opts *o, struct strbuf *out)
+{
+	strbuf_addf(out, "Xen domains (%zu), as the hypervisor places them:\n",
+		    t->nxen_domains);
+	for (size_t i = 0; i < t->nxen_domains; i++) {
+		const struct topo_xen_domain *d = &t->xen_domains[i];
+		struct cpuset on = { 0 };
+		char mem[32];
+		unsigned online = 0;
+
+		for (size_t k = 0; k < d->nvcpus; k++) {
+			online += d->vcpus[k].online;
+			if (d->vcpus[k].cpu >= 0 && d->vcpus[k].cpu < CPUSET_MAX)
+				cpuset_set(&on, (unsigned)d->vcpus[k].cpu);
+		}
+		char *cpus = cpuset_format(&on);
+		format_size(mem, sizeof(mem), d->memory_bytes);
+		strbuf_addf(out, "  %s (domid %u): %u of %zu vCPUs online, on PU %s; %s",
+			    d->name ? d->name : "?", d->domid, online, d->nvcpus,
+			    *cpus ? cpus : "none", mem);
+		free(cpus);
+		cpuset_release(&on);
+		if (d->node_affinity)
+			strbuf_addf(out, ", memory on node %s", d->node_affinity);
+		for (size_t k = 0; k < d->npci; k++)
+			strbuf_addf(out, "%s%s", k ? ", " : "; PCI ", d->pci[k]);
+		strbuf_addc(out, '\n');
+		for (size_t k = 0; o->verbose && k < d->nvcpus; k++) {
+			const struct topo_xen_vcpu *v = &d->vcpus[k];
+
+			strbuf_addf(out, "    vCPU %u: ", v->vcpu);
+			if (v->cpu >= 0)
+				strbuf_addf(out, "PU %d%s", v->cpu,
+					    v->running ? " (running)" : "");
+			else
+				strbuf_adds(out, v->online ? "not placed" : "offline");
+			strbuf_addf(out, ", affinity %s, soft %s\n",
+				    v->hard ? v->hard : "-", v->soft ? v->soft : "-");
+		}
+	}
+}
+
 void render_text(const struct topo *t, const struct render_opts *o,
 		 struct strbuf *out)
 {
@@ -379,6 +432,8 @@ void render_text(const struct topo *t, const struct render_opts *o,
 			strbuf_addc(out, '\n');
 		}
 	}
+	if (t->xen)
+		render_xen_domains(t, o, out);
 	if (t->microcode)
 		strbuf_addf(out, "Microcode: %s\n", t->microcode);
 	size_t bad = 0;

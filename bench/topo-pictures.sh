@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# hvkit topo pictures against lstopo, in the same run: -o x.svg and
+# -o x.png against lstopo --of svg / --of png, on this machine and three
+# large snapshots, then the synthetic 4096-PU, 300-device machine.
+# Prints the median wall time of RUNS runs of each and the ratio
+# (lstopo time / hvkit time; above 1 means hvkit is faster).
+#   bench/topo-pictures.sh [HVKIT] [RUNS]
+set -eu
+HVKIT=${1:-build/hvkit}
+RUNS=${2:-11}
+DATA=$(dirname "$0")/../tests/data/hwloc
+SYNTH="pack:16 core:128 pu:2 pci:300"
+command -v lstopo >/dev/null || { echo "bench: lstopo missing (Debian package hwloc)" >&2; exit 1; }
+lstopo --help 2>&1 | grep -q 'png' || { echo "bench: this lstopo cannot write PNG (lstopo-no-graphics?)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# median wall time in milliseconds of RUNS runs of "$@"
+median_ms() {
+	i=0
+	: > "$tmp/times"
+	while [ $i -lt "$RUNS" ]; do
+		s=$(date +%s%N)
+		"$@" > /dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
+		e=$(date +%s%N)
+		echo $(( (e - s) / 1000 )) >> "$tmp/times"
+		i=$((i + 1))
+	done
+	sort -n "$tmp/times" | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'
+}
+
+printf '%-38s %10s %10s %8s\n' "case" "hvkit ms" "lstopo ms" "ratio"
+report() {
+	printf '%-38s %10s %10s %8s\n' "$1" "$2" "$3" \
+		"$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.1fx", b / a }')"
+}
+
+# One case: both tools draw the same input into a file of each format.
+# $1: label; $2: hvkit input options; $3: HWLOC_FSROOT or "" for live.
+bench_case() {
+	for fmt in svg png; do
+		# shellcheck disable=SC2086
+		h=$(median_ms "$HVKIT" topo $2 -o "$tmp/h.$fmt")
+		if [ -n "$3" ]; then
+			l=$(export HWLOC_FSROOT="$3" HWLOC_COMPONENTS=-x86; median_ms lstopo -f --of "$fmt" "$tmp/l.$fmt")
+		else
+			l=$(median_ms lstopo -f --of "$fmt" "$tmp/l.$fmt")
+		fi
+		report "$1 $fmt" "$h" "$l"
+	done
+}
+
+bench_case "live (this machine)" "" ""
+# Snapshots: both read the same extracted tree, so decompression is not
+# counted for either.
+for snap in 256ppc-8n8s4t 32em64t-2n8c+dax+nvme+mic+dimms memorysidecaches; do
+	mkdir -p "$tmp/$snap"
+	tar xjf "$DATA/$snap.tar.bz2" -C "$tmp/$snap"
+	root=$(echo "$tmp/$snap"/*)
+	bench_case "$snap" "--sysroot $root" "$root"
+done
+
+# The synthetic giant (no lstopo counterpart): goal under 100 ms for SVG.
+for fmt in svg png; do
+	h=$(median_ms "$HVKIT" topo --synthetic "$SYNTH" -o "$tmp/s.$fmt")
+	printf '%-38s %10s %10s %8s\n' "synthetic 4096 PU $fmt" "$h" "-" \
+		"$( [ "$fmt" = svg ] && awk -v a="$h" 'BEGIN { print (a < 100 ? "<100ms" : "SLOW") }' || echo -)"
+done

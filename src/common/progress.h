@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* A one-line progress bar with rate and ETA, drawn only on a terminal. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * The bar is drawn on stderr when stderr is a terminal (and never
+ * otherwise), at most ten times a second, and erased by
+ * hv_progress_done().  `done` and `total` are bytes of the virtual
+ * disk, so the rate is what the user sees move, holes included.
+ * Nothing is allocated; a struct on the stack is enough.
+ */
+struct hv_progress {
+	const char *label;	/* borrowed; shown before the bar */
+	uint64_t total;
+	uint64_t done;
+	uint64_t start_ns, last_ns;
+	bool enabled;
+	bool drawn;
+};
+
+/* enabled: false silences the bar even on a terminal (e.g. -q, --json). */
+void hv_progress_init(struct hv_progress *p, const char *label,
+		      uint64_t total, bool enabled);
+void hv_progress_update(struct hv_progress *p, uint64_t done);
+/* Erases the bar, leaving the cursor at the start of an empty line. */
+void hv_progress_done(struct hv_progress *p);
+
+/* Formats "12.3 MiB/s", "1:02:03": exposed for the unit tests. */
+void hv_progress_fmt_rate(char *buf, size_t sz, double bytes_per_s);
+void hv_progress_fmt_eta(char *buf, size_t sz, double seconds);

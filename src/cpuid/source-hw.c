@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* This CPU, through the CPUID instruction (x86 only). */
+#include <errno.h>
+
+#include "cpuid-source.h"
+#include "util.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+/* Enumeration caps: a hypervisor may answer anything. */
+#define MAX_SUBLEAVES 64
+#define MAX_LEAVES_PER_RANGE 0x100
+
+static int hw__query(struct cpuid_data *c, uint32_t leaf, uint32_t sub,
+		     uint32_t r[4])
+{
+	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+	return cpuid_data_set(c, leaf, sub, r);
+}
+
+/*
+ * The subleaves of one leaf.  Rules from the Intel SDM vol. 2A "CPUID"
+ * and AMD APM vol. 3 appendix E:
+ *   4, 0x8000001D   caches: until the cache type (eax[4:0]) is 0
+ *   0xB, 0x1F, 0x80000026  topology: until the level type (ecx[15:8]) is 0
+ *   7, 0x14, 0x17, 0x18, 0x1D, 0x24  eax of subleaf 0 is the last subleaf
+ *   0xD             XSAVE: 0, 1 and each component set in XCR0|XSS
+ *   0xF, 0x10       RDT: 0, and the resources listed in subleaf 0's edx/ebx
+ *   0x12            SGX: 0, 1, then EPC sections until type eax[3:0] is 0
+ *   0x80000020      AMD PQoS: 0, and the resources in subleaf 0's ebx
+ * The terminating subleaf is kept: decoders and `cpuid -r` show it too.
+ */
+static int hw__subleaves(struct cpuid_data *c, uint32_t leaf)
+{
+	uint32_t r[4], r0[4];
+	int rc;
+
+	if ((rc = hw__query(c, leaf, 0, r0)) < 0)
+		return rc;
+	switch (leaf) {
+	case 4:
+	case 0x8000001D:
+		for (uint32_t s = 1; s < MAX_SUBLEAVES && (r0[0] & 0x1f); s++) {
+			if ((rc = hw__query(c, leaf, s, r)) < 0)
+				return rc;
+			if (!(r[0] & 0x1f))
+				break;
+		}
+		break;
+	case 0xB:
+	case 0x1F:
+	case 0x80000026:
+		for (uint32_t s = 1; s < MAX_SUBLEAVES && (r0[2] & 0xff00); s++) {
+			if ((rc = hw__query(c, leaf, s, r)) < 0)
+				return rc;
+			if (!(r[2] & 0xff00))
+				break;
+		}
+		break;
+	case 7:
+	case 0x14:
+	case 0x17:
+	case 0x18:
+	case 0x1D:
+	case 0x24:
+		for (uint32_t s = 1; s <= r0[0] && s < MAX_SUBLEAVES; s++)
+			if ((rc = hw__query(c, leaf, s, r)) < 0)
+				return rc;
+		break;
+	case 0xD: {
+		uint64_t mask = (uint64_t)r0[3] << 32 | r0[0];
+
+		if ((rc = hw__query(c, leaf, 1, r)) < 0)
+			return rc;
+		mask |= (uint64_t)r[3] << 32 | r[2];
+		for (uint32_t s = 2; s < 63; s++)
+			if ((mask >> s & 1) && (rc = hw__query(c, leaf, s, r)) < 0)
+				return rc;
+		break;
+	}
+	case 0xF:
+	case 0x10: {
+		uint32_t mask = leaf == 0xF ? r0[3] : r0[1];
+
+		for (uint32_t s = 1; s < 32; s++)
+			if ((mask >> s & 1) && (rc = hw__query(c, leaf, s, r)) < 0)
+				return rc;
+		break;
+	}
+	case 0x12:
+		if ((rc = hw__query(c, leaf, 1, r)) < 0)
+			return rc;
+		for (uint32_t s = 2; s < MAX_SUBLEAVES; s++) {
+			if ((rc = hw__query(c, leaf, s, r)) < 0)
+				return rc;
+			if (!(r[0] & 0xf))
+				break;
+		}
+		break;
+	case 0x80000020:
+		for (uint32_t s = 1; s < 32; s++)
+			if ((r0[1] >> s & 1) && (rc = hw__query(c, leaf, s, r)) < 0)
+				return rc;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Every leaf of the range starting at base, when its maximum is sane. */
+static int hw__range(struct cpuid_data *c, uint32_t base)
+{
+	uint32_t r[4], max;
+	int rc;
+
+	if ((rc = hw__query(c, base, 0, r)) < 0)
+		return rc;
+	max = r[0];
+	if (max < base || max - base >= MAX_LEAVES_PER_RANGE)
+		return 0;	/* not a maximum: only the first leaf is kept */
+	for (uint32_t leaf = base + 1; leaf <= max; leaf++)
+		if ((rc = hw__subleaves(c, leaf)) < 0)
+			return rc;
+	return 0;
+}
+
+static bool hw__vendor_is(const struct cpuid_data *c, const char sig[12])
+{
+	const struct cpuid_leaf *l = cpuid_data_get(c, 0, 0);
+	uint32_t w[3];
+
+	if (!l)
+		return false;
+	w[0] = l->r[1];
+	w[1] = l->r[3];
+	w[2] = l->r[2];
+	return __builtin_memcmp(w, sig, 12) == 0;
+}
+
+int cpuid_read_host(struct cpuid_data *ret, struct hv_diags *d)
+{
+	struct cpuid_data c = CPUID_DATA_INIT;
+	int rc;
+
+	if (!__get_cpuid_max(0, NULL)) {
+		rc = hv_errorf(d, "this CPU does not support the CPUID instruction");
+		goto out;
+	}
+	if ((rc = hw__range(&c, 0)) < 0 || (rc = hw__range(&c, 0x80000000)) < 0)
+		goto fail;
+	/* Hypervisor leaves: only when CPUID.1:ECX.hypervisor says so.  Xen
+	 * moves its leaves up by 0x100 when Viridian takes 0x40000000. */
+	if (cpuid_data_reg(&c, 1, 0, CPUID_ECX) >> 31 & 1) {
+		if ((rc = hw__range(&c, 0x40000000)) < 0)
+			goto fail;
+		if (cpuid_data_reg(&c, 0x40000000, 0, CPUID_EBX) == 0x7263694d && /* "Micr" */
+		    (rc = hw__range(&c, 0x40000100)) < 0)
+			goto fail;
+	}
+	if (hw__vendor_is(&c, "CentaurHauls") || hw__vendor_is(&c, "  Shanghai  "))
+		if ((rc = hw__range(&c, 0xC0000000)) < 0)
+			goto fail;
+	c.origin = xstrdup("this host");
+	*ret = c;
+	return 0;
+fail:
+	rc = hv_errorf(d, "more than %d CPUID leaves", CPUID_MAX_ENTRIES);
+out:
+	cpuid_data_release(&c);
+	return rc;
+}
+
+#else
+
+int cpuid_read_host(struct cpuid_data *ret, struct hv_diags *d)
+{
+	(void)ret;
+	(void)hv_errorf(d, "reading this CPU needs an x86 CPU; use --from FILE");
+	return -EOPNOTSUPP;
+}
+
+#endif

@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: MIT */
+/* `hvkit move`: options, files, messages.  The only file of the tool
+ * that talks to the user. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "img.h"
+#include "json.h"
+#include "log.h"
+#include "model.h"
+#include "progress.h"
+#include "util.h"
+#include "xlcfg.h"
+#include "xva.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: hvkit move disk IN OUT [--to FORMAT] [OPTIONS]\n"
+	      "       hvkit move info IMAGE [--json]\n"
+	      "       hvkit move show GUEST.cfg|VM.xva [--json]\n"
+	      "\n"
+	      "Convert disk images and read VM descriptions for moving guests\n"
+	      "between xl and XAPI (XCP-ng, XenServer).\n"
+	      "\n"
+	      "disk options:\n"
+	      "  --to FORMAT        raw, vhd (dynamic), vhd-fixed, xva; default from\n"
+	      "                     OUT's extension (.vhd: dynamic, .xva, else raw)\n"
+	      "  --from FORMAT      raw, vhd, vhd-fixed, qcow2, xva (default: probe)\n"
+	      "  --disk N|Ref:N     which disk of an XVA to read (default: the first)\n"
+	      "  --gzip             compress the XVA written\n"
+	      "  --checksum KIND    XVA chunk checksums: xxhash (default), sha1\n"
+	      "                     (legacy .checksum), both\n"
+	      "  --no-progress      no progress bar (it is drawn only on a terminal)\n"
+	      "  -h, --help         this text\n"
+	      "\n"
+	      "OUT is written under a temporary name and renamed when complete.\n"
+	      "See hvkit-move(1).\n", f);
+}
+
+/* The temporary output, removed if we are interrupted. */
+static char *tmp_path;
+
+static void on_signal(int sig)
+{
+	if (tmp_path)
+		(void)unlink(tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void trap_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+struct disk_opts {
+	const char *in, *out;
+	enum img_format to, from;
+	bool to_set, from_set;
+	const char *disk;
+	bool gzip;
+	enum xva_sums sums;
+	bool progress;
+};
+
+static enum img_format format_from_name(const char *path)
+{
+	if (str_endswith(path, ".vhd") || str_endswith(path, ".vpc"))
+		return IMG_VHD_DYNAMIC;
+	if (str_endswith(path, ".xva") || str_endswith(path, ".xva.gz"))
+		return IMG_XVA;
+	if (str_endswith(path, ".qcow2"))
+		return IMG_QCOW2;
+	return IMG_RAW;
+}
+
+static void progress_cb(void *opaque, uint64_t done)
+{
+	hv_progress_update(opaque, done);
+}
+
+/* Picks the XVA disk named by --disk (index or Ref:N). */
+static struct mv_disk *pick_disk(struct mv_vm *vm, const char *sel, const char *in)
+{
+	uint64_t idx = 0;
+
+	if (vm->ndisks == 0) {
+		log_error("'%s': the XVA holds no disk", in);
+		return NULL;
+	}
+	if (!sel) {
+		if (vm->ndisks > 1)
+			log_warn("'%s': %zu disks; converting the first (%s), choose with --disk",
+				 in, vm->ndisks, vm->disks[0].ref);
+		return &vm->disks[0];
+	}
+	for (size_t i = 0; i < vm->ndisks; i++)
+		if (strcmp(vm->disks[i].ref, sel) == 0)
+			return &vm->disks[i];
+	if (parse_u64(sel, 10, &idx) == 0 && idx < vm->ndisks)
+		return &vm->disks[idx];
+	log_error("'%s': no disk '%s' (there are %zu)", in, sel, vm->ndisks);
+	return NULL;
+}
+
+static int report(const char *path, struct hv_diags *d, int rc, const char *what)
+{
+	_cleanup_free_ char *quoted = xasprintf("'%s'", path);
+
+	if (log_diags(quoted, d) == 0)
+		log_error("'%s': %s: %s", path, what, strerror(-rc));
+	return EXIT_FAIL;
+}
+
+static int do_disk(const struct disk_opts *o)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct img_in *in = NULL;
+	struct xva_in *xin = NULL;
+	struct tar_out *tout = NULL;
+	struct img_out out = { .fd = -1 };
+	struct mv_vm vm, outvm;
+	struct mv_disk *src = NULL;
+	struct hv_progress bar;
+	int ifd = -1, rc, ret = EXIT_FAIL;
+	uint64_t size, unverified = 0;
+	enum img_format from, to;
+
+	mv_vm_init(&vm);
+	mv_vm_init(&outvm);
+	ifd = open(o->in, O_RDONLY | O_CLOEXEC);
+	if (ifd < 0) {
+		log_error("cannot open '%s': %s", o->in, strerror(errno));
+		goto out;
+	}
+	from = o->from_set ? o->from : img_probe(ifd);
+	to = o->to_set ? o->to : format_from_name(o->out);
+	if (to == IMG_QCOW2) {
+		log_error("writing qcow2 is not supported yet; write raw and use 'qemu-img convert -O qcow2'");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (from == IMG_XVA) {
+		rc = xva_in_open(ifd, &d, &vm, &xin);
+		if (rc < 0) {
+			report(o->in, &d, rc, "cannot read XVA");
+			goto out;
+		}
+		src = pick_disk(&vm, o->disk, o->in);
+		if (!src)
+			goto out;
+		size = src->size;
+	} else {
+		rc = img_open(ifd, from, &d, &in);
+		if (rc < 0) {
+			report(o->in, &d, rc, "cannot open image");
+			goto out;
+		}
+		size = in->size;
+	}
+	(void)log_diags(o->in, &d);
+	hv_diags_release(&d);
+
+	tmp_path = xasprintf("%s.tmp.XXXXXX", o->out);
+	trap_signals();
+	out.fd = mkostemp(tmp_path, O_CLOEXEC);
+	if (out.fd < 0) {
+		log_error("cannot create '%s': %s", tmp_path, strerror(errno));
+		free(tmp_path);
+		tmp_path = NULL;
+		goto out;
+	}
+	out.size = size;
+	out.diags = &d;
+	switch (to) {
+	case IMG_RAW:
+		rc = img_out_raw(&out);
+		break;
+	case IMG_VHD_FIXED:
+	case IMG_VHD_DYNAMIC:
+		rc = img_out_vhd(&out, to == IMG_VHD_DYNAMIC);
+		break;
+	case IMG_XVA: {
+		struct strbuf xml = STRBUF_INIT;
+		struct mv_disk *dk;
+		_cleanup_free_ char *base = xstrdup(o->in);
+
+		if (src) {
+			outvm.name = xstrdup(vm.name ? vm.name : "hvkit");
+			outvm.memory_mib = vm.memory_mib;
+			outvm.maxmem_mib = vm.maxmem_mib;
+			outvm.vcpus = vm.vcpus;
+			outvm.maxvcpus = vm.maxvcpus;
+		} else {
+			outvm.name = xstrdup(basename(base));
+		}
+		dk = mv_vm_add_disk(&outvm);
+		dk->size = size;
+		dk->name = xstrdup(src && src->name ? src->name : basename(base));
+		xva_ova_xml(&outvm, &xml);
+		rc = tar_out_open(out.fd, o->gzip, &tout);
+		if (rc == 0)
+			rc = tar_out_add(tout, "ova.xml", xml.buf, xml.len, (uint64_t)time(NULL));
+		strbuf_release(&xml);
+		if (rc == 0)
+			rc = img_out_xva(&out, tout, dk->ref, o->sums);
+		break;
+	}
+	default:
+		rc = hv_errorf(&d, "cannot write %s", img_format_name(to));
+		break;
+	}
+	if (rc < 0) {
+		report(o->out, &d, rc, "cannot write");
+		goto out;
+	}
+
+	hv_progress_init(&bar, "converting", size, o->progress);
+	if (xin)
+		rc = xva_in_copy(xin, src->ref, size, &out, progress_cb, &bar, &unverified);
+	else
+		rc = img_copy(in, &out, progress_cb, &bar);
+	hv_progress_done(&bar);
+	if (rc < 0) {
+		/* Read errors carry a diagnostic; write errors do not. */
+		if (d.n)
+			report(o->in, &d, rc, "cannot read");
+		else
+			log_error("cannot write '%s': %s", o->out, strerror(-rc));
+		goto out;
+	}
+	rc = out.ops->finish(&out);
+	if (rc == 0 && tout) {
+		rc = tar_out_close(tout);
+		tout = NULL;
+	}
+	if (rc == 0 && fsync(out.fd) < 0 && errno != EINVAL)
+		rc = -errno;
+	if (rc == 0 && close(out.fd) < 0)
+		rc = -errno;
+	out.fd = -1;
+	if (rc == 0) {
+		(void)chmod(tmp_path, 0644);
+		if (rename(tmp_path, o->out) < 0)
+			rc = -errno;
+	}
+	if (rc < 0) {
+		log_error("cannot write '%s': %s", o->out, strerror(-rc));
+		goto out;
+	}
+	free(tmp_path);
+	tmp_path = NULL;
+	if (unverified)
+		log_warn("'%s': %llu chunk(s) had no checksum and were not verified",
+			 o->in, (unsigned long long)unverified);
+	log_info("'%s' (%s, %llu bytes) -> '%s' (%s, %llu bytes of data)",
+		 o->in, img_format_name(in ? in->format : IMG_XVA),
+		 (unsigned long long)size, o->out, img_format_name(to),
+		 (unsigned long long)out.written);
+	ret = EXIT_OK;
+out:
+	if (tout)
+		(void)tar_out_close(tout);
+	img_out_release(&out);
+	if (out.fd >= 0)
+		close(out.fd);
+	if (tmp_path) {
+		(void)unlink(tmp_path);
+		free(tmp_path);
+		tmp_path = NULL;
+	}
+	img_in_free(in);
+	xva_in_free(xin);
+	if (ifd >= 0)
+		close(ifd);
+	mv_vm_release(&vm);
+	mv_vm_release(&outvm);
+	hv_diags_release(&d);
+	return ret;
+}
+
+static int cmd_disk(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "gzip", no_argument, NULL, 'z' },
+		{ "checksum", required_argument, NULL, 'c' },
+		{ "no-progress", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct disk_opts o = { .sums = XVA_SUM_XXHASH, .progress = true };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+		case 'f': {
+			enum img_format f;
+			if (img_format_parse(optarg, &f) < 0) {
+				log_error("unknown format '%s' (raw, vhd, vhd-fixed, qcow2, xva)", optarg);
+				return EXIT_USAGE;
+			}
+			if (c == 't') {
+				o.to = f;
+				o.to_set = true;
+			} else {
+				o.from = f;
+				o.from_set = true;
+			}
+			break;
+		}
+		case 'd':
+			o.disk = optarg;
+			break;
+		case 'z':
+			o.gzip = true;
+			break;
+		case 'c':
+			if (strcmp(optarg, "xxhash") == 0)
+				o.sums = XVA_SUM_XXHASH;
+			else if (strcmp(optarg, "sha1") == 0)
+				o.sums = XVA_SUM_SHA1;
+			else if (strcmp(optarg, "both") == 0)
+				o.sums = XVA_SUM_BOTH;
+			else {
+				log_error("unknown checksum '%s' (xxhash, sha1, both)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'P':
+			o.progress = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	o.in = argv[optind];
+	o.out = argv[optind + 1];
+	if (log_verbosity < 0)
+		o.progress = false;
+	return do_disk(&o);
+}
+
+static int print_json_or_text(struct mv_vm *vm, bool json, bool pretty)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json j;
+
+	if (json) {
+		json_init(&j, &sb, pretty);
+		mv_vm_json(vm, &j);
+		strbuf_addc(&sb, '\n');
+	} else {
+		strbuf_addf(&sb, "name: %s\n", vm->name ? vm->name : "");
+		if (vm->uuid)
+			strbuf_addf(&sb, "uuid: %s\n", vm->uuid);
+		strbuf_addf(&sb, "type: %s\n", mv_guest_type_name(vm->type));
+		strbuf_addf(&sb, "memory: %llu MiB\n", (unsigned long long)vm->memory_mib);
+		strbuf_addf(&sb, "vcpus: %u\n", vm->vcpus);
+		for (size_t i = 0; i < vm->ndisks; i++) {
+			const struct mv_disk *dk = &vm->disks[i];
+			strbuf_addf(&sb, "disk %zu: %s%s%s %s%s%llu bytes\n", i,
+				    dk->vdev ? dk->vdev : "", dk->vdev ? " " : "",
+				    dk->target ? dk->target : dk->ref ? dk->ref : "",
+				    dk->format ? dk->format : "", dk->format ? " " : "",
+				    (unsigned long long)dk->size);
+		}
+		for (size_t i = 0; i < vm->nnics; i++)
+			strbuf_addf(&sb, "nic %zu: mac %s bridge %s\n", i,
+				    vm->nics[i].mac ? vm->nics[i].mac : "auto",
+				    vm->nics[i].bridge ? vm->nics[i].bridge : "default");
+	}
+	int rc = write_output(NULL, sb.buf, sb.len);
+	strbuf_release(&sb);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+static int cmd_show(int argc, char **argv, struct hv_global *g)
+{
+	static const struct option opts[] = {
+		{ "json", optional_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct mv_vm vm;
+	bool json = g->json, pretty = g->json_pretty;
+	int c, rc, ret = EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			pretty = optarg && strcmp(optarg, "pretty") == 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	mv_vm_init(&vm);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("cannot open '%s': %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (img_probe(fd) == IMG_XVA) {
+		struct xva_in *x = NULL;
+		rc = xva_in_open(fd, &d, &vm, &x);
+		xva_in_free(x);
+	} else {
+		rc = xlcfg_read(path, &vm, &d);
+	}
+	close(fd);
+	if (rc < 0) {
+		report(path, &d, rc, "cannot read");
+		goto out;
+	}
+	(void)log_diags(path, &d);
+	ret = print_json_or_text(&vm, json, pretty);
+out:
+	mv_vm_release(&vm);
+	hv_diags_release(&d);
+	return ret;
+}
+
+static int cmd_info(int argc, char **argv, struct hv_global *g)
+{
+	static const struct option opts[] = {
+		{ "json", optional_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct img_in *in = NULL;
+	bool json = g->json, pretty = g->json_pretty;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			pretty = optarg && strcmp(optarg, "pretty") == 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("cannot open '%s': %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (img_probe(fd) == IMG_XVA) {
+		close(fd);
+		return cmd_show(argc, argv, g);
+	}
+	rc = img_open(fd, IMG_UNKNOWN, &d, &in);
+	if (rc < 0) {
+		close(fd);
+		report(path, &d, rc, "cannot open image");
+		hv_diags_release(&d);
+		return EXIT_FAIL;
+	}
+	/* Count allocated bytes by walking the extents. */
+	uint64_t alloc = 0;
+	for (uint64_t off = 0; off < in->size;) {
+		uint64_t len;
+		bool data;
+		rc = in->ops->extent(in, off, in->size - off, &len, &data);
+		if (rc < 0 || len == 0)
+			break;
+		if (data)
+			alloc += len;
+		off += len;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	if (json) {
+		struct json j;
+		json_init(&j, &sb, pretty);
+		json_obj_open(&j);
+		json_kv_str(&j, "format", img_format_name(in->format));
+		json_kv_u64(&j, "virtual_size", in->size);
+		json_kv_u64(&j, "file_size", in->file_size);
+		json_kv_u64(&j, "allocated", alloc);
+		json_obj_close(&j);
+		strbuf_addc(&sb, '\n');
+	} else {
+		strbuf_addf(&sb, "format: %s\nvirtual size: %llu\nfile size: %llu\nallocated: %llu\n",
+			    img_format_name(in->format), (unsigned long long)in->size,
+			    (unsigned long long)in->file_size, (unsigned long long)alloc);
+	}
+	if (rc < 0)
+		report(path, &d, rc, "cannot read");
+	int wrc = write_output(NULL, sb.buf, sb.len);
+	strbuf_release(&sb);
+	img_in_free(in);
+	close(fd);
+	hv_diags_release(&d);
+	return rc < 0 || wrc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_move(int argc, char **argv, struct hv_global *g)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "disk") == 0)
+		return cmd_disk(argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return cmd_show(argc - 1, argv + 1, g);
+	if (strcmp(argv[1], "info") == 0)
+		return cmd_info(argc - 1, argv + 1, g);
+	log_error("unknown move command '%s' (disk, info, show)", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* xl.cfg(5) read with Xen's own parser (libxlutil). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libxl.h>
+#include <libxlutil.h>
+
+#include "util.h"
+#include "xlcfg.h"
+
+static char *get_str(XLU_Config *c, const char *key)
+{
+	const char *v = NULL;
+
+	return xlu_cfg_get_string(c, key, &v, 1) == 0 && v ? xstrdup(v) : NULL;
+}
+
+static uint64_t get_long(XLU_Config *c, const char *key)
+{
+	long v = 0;
+
+	return xlu_cfg_get_long(c, key, &v, 1) == 0 && v > 0 ? (uint64_t)v : 0;
+}
+
+static enum mv_tristate get_flag(XLU_Config *c, const char *key)
+{
+	long v;
+	const char *s;
+
+	if (xlu_cfg_get_long(c, key, &v, 1) == 0)
+		return v ? MV_ON : MV_OFF;
+	/* viridian may be a list or a string: any value means on */
+	if (xlu_cfg_get_string(c, key, &s, 1) == 0)
+		return strcmp(s, "0") == 0 ? MV_OFF : MV_ON;
+	if (xlu_cfg_get_list(c, key, NULL, NULL, 1) == 0)
+		return MV_ON;
+	return MV_UNSET;
+}
+
+/* xl's vif syntax: comma-separated KEY=VALUE (xl-network-configuration). */
+static void parse_vif(struct mv_vm *vm, const char *spec)
+{
+	struct mv_nic *n = mv_vm_add_nic(vm);
+	char *dup = xstrdup(spec), *save = NULL;
+
+	for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		if (!eq)
+			continue;
+		*eq = 0;
+		char *k = strstrip(tok), *v = strstrip(eq + 1);
+		if (strcmp(k, "mac") == 0)
+			n->mac = xstrdup(v);
+		else if (strcmp(k, "bridge") == 0)
+			n->bridge = xstrdup(v);
+		else if (strcmp(k, "model") == 0)
+			n->model = xstrdup(v);
+		else if (strcmp(k, "rate") == 0)
+			n->rate = xstrdup(v);
+		else if (strcmp(k, "mtu") == 0)
+			n->mtu = (unsigned)strtoul(v, NULL, 10);
+	}
+	free(dup);
+}
+
+static const char *disk_format_name(libxl_disk_format f)
+{
+	switch (f) {
+	case LIBXL_DISK_FORMAT_RAW: return "raw";
+	case LIBXL_DISK_FORMAT_QCOW: return "qcow";
+	case LIBXL_DISK_FORMAT_QCOW2: return "qcow2";
+	case LIBXL_DISK_FORMAT_VHD: return "vhd";
+	case LIBXL_DISK_FORMAT_QED: return "qed";
+	case LIBXL_DISK_FORMAT_EMPTY: return "empty";
+	default: return NULL;
+	}
+}
+
+/* Adds each line libxlutil reported as a diagnostic. */
+static void take_report(char *buf, struct hv_diags *d, bool error)
+{
+	char *save = NULL;
+
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (error)
+			hv_errorf(d, "%s", l);
+		else
+			hv_warnf(d, "%s", l);
+	}
+}
+
+int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
+{
+	char *rbuf = NULL;
+	size_t rlen = 0;
+	FILE *report = open_memstream(&rbuf, &rlen);
+	XLU_Config *c = NULL;
+	XLU_ConfigList *list;
+	int n, rc = 0;
+
+	if (!report)
+		return -ENOMEM;
+	c = xlu_cfg_init(report, path);
+	if (!c) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = xlu_cfg_readfile(c, path);
+	if (rc) {
+		fflush(report);
+		if (rlen)
+			take_report(rbuf, d, true);
+		else
+			hv_errorf(d, "%s", strerror(rc));
+		rc = -rc;
+		goto out;
+	}
+	vm->name = get_str(c, "name");
+	vm->uuid = get_str(c, "uuid");
+	char *type = get_str(c, "type");
+	char *builder = get_str(c, "builder");
+	if ((type && strcmp(type, "hvm") == 0) || (builder && strcmp(builder, "hvm") == 0))
+		vm->type = MV_GUEST_HVM;
+	else if (type && strcmp(type, "pvh") == 0)
+		vm->type = MV_GUEST_PVH;
+	else
+		vm->type = MV_GUEST_PV;
+	free(type);
+	free(builder);
+	vm->memory_mib = get_long(c, "memory");
+	vm->maxmem_mib = get_long(c, "maxmem");
+	vm->vcpus = (unsigned)get_long(c, "vcpus");
+	vm->maxvcpus = (unsigned)get_long(c, "maxvcpus");
+	vm->weight = (unsigned)get_long(c, "weight");
+	vm->cap = (unsigned)get_long(c, "cap");
+	vm->kernel = get_str(c, "kernel");
+	vm->ramdisk = get_str(c, "ramdisk");
+	vm->cmdline = get_str(c, "cmdline");
+	if (!vm->cmdline)
+		vm->cmdline = get_str(c, "extra");
+	vm->bootloader = get_str(c, "bootloader");
+	vm->boot_order = get_str(c, "boot");
+	vm->firmware = get_str(c, "bios");
+	if (!vm->firmware)
+		vm->firmware = get_str(c, "firmware");
+	vm->acpi = get_flag(c, "acpi");
+	vm->apic = get_flag(c, "apic");
+	vm->pae = get_flag(c, "pae");
+	vm->hpet = get_flag(c, "hpet");
+	vm->viridian = get_flag(c, "viridian");
+	vm->nestedhvm = get_flag(c, "nestedhvm");
+	vm->hap = get_flag(c, "hap");
+	vm->timer_mode = get_str(c, "timer_mode");
+	vm->on_poweroff = get_str(c, "on_poweroff");
+	vm->on_reboot = get_str(c, "on_reboot");
+	vm->on_crash = get_str(c, "on_crash");
+
+	if (xlu_cfg_get_list(c, "disk", &list, &n, 1) == 0) {
+		for (int i = 0; i < n; i++) {
+			const char *spec = xlu_cfg_get_listitem(list, i);
+			libxl_device_disk disk;
+
+			if (!spec)
+				continue;
+			libxl_device_disk_init(&disk);
+			int e = xlu_disk_parse(c, 1, &spec, &disk);
+			if (e) {
+				fflush(report);
+				if (rlen)
+					take_report(rbuf, d, true);
+				else
+					hv_errorf(d, "disk %d '%s': %s", i, spec, strerror(e));
+				libxl_device_disk_dispose(&disk);
+				rc = -e;
+				goto out;
+			}
+			struct mv_disk *dk = mv_vm_add_disk(vm);
+			dk->target = disk.pdev_path ? xstrdup(disk.pdev_path) : NULL;
+			dk->vdev = disk.vdev ? xstrdup(disk.vdev) : NULL;
+			const char *f = disk_format_name(disk.format);
+			dk->format = f ? xstrdup(f) : NULL;
+			dk->kind = disk.is_cdrom ? MV_DISK_CDROM : MV_DISK_DISK;
+			dk->readonly = !disk.readwrite;
+			libxl_device_disk_dispose(&disk);
+		}
+	}
+	if (xlu_cfg_get_list(c, "vif", &list, &n, 1) == 0)
+		for (int i = 0; i < n; i++) {
+			const char *spec = xlu_cfg_get_listitem(list, i);
+			if (spec)
+				parse_vif(vm, spec);
+		}
+	/* Settings we read but the model does not carry: kept for the next
+	 * stage (other_config in XAPI). */
+	static const char *const keep[] = { "cpuid", "cpus", "pci", "usb", "usbctrl",
+		"usbdev", "serial", "channel", "vnc", "sdl", "vga", "videoram",
+		"vnuma", "device_model_version", "device_model_override" };
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+		const char *s;
+		if (xlu_cfg_get_string(c, keep[i], &s, 1) == 0) {
+			char *k = xasprintf("xl:%s", keep[i]);
+			mv_vm_add_other(vm, k, s);
+			free(k);
+		} else if (xlu_cfg_get_list(c, keep[i], NULL, NULL, 1) == 0 ||
+			   get_long(c, keep[i])) {
+			char *k = xasprintf("xl:%s", keep[i]);
+			mv_vm_add_other(vm, k, "(set)");
+			free(k);
+		}
+	}
+out:
+	if (c)
+		xlu_cfg_destroy(c);
+	fclose(report);
+	free(rbuf);
+	return rc;
+}

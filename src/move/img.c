@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* Disk images: format names, probing, the copy loop, I/O helpers. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "img.h"
+#include "util.h"
+
+static const char *const format_names[] = {
+	[IMG_RAW] = "raw",
+	[IMG_VHD_FIXED] = "vhd-fixed",
+	[IMG_VHD_DYNAMIC] = "vhd",
+	[IMG_QCOW2] = "qcow2",
+	[IMG_XVA] = "xva",
+	[IMG_UNKNOWN] = "unknown",
+};
+
+const char *img_format_name(enum img_format f)
+{
+	return f <= IMG_UNKNOWN ? format_names[f] : "unknown";
+}
+
+int img_format_parse(const char *s, enum img_format *ret)
+{
+	for (unsigned f = 0; f < IMG_UNKNOWN; f++) {
+		if (strcmp(s, format_names[f]) == 0) {
+			*ret = f;
+			return 0;
+		}
+	}
+	if (strcmp(s, "vpc") == 0 || strcmp(s, "vhd-dynamic") == 0) {
+		*ret = IMG_VHD_DYNAMIC;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int img_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int img_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+bool img_is_zero(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	/* Check 16 bytes by hand, then compare the buffer with itself
+	 * shifted: memcmp is vectorised in libc. */
+	size_t head = len < 16 ? len : 16;
+	for (size_t i = 0; i < head; i++)
+		if (p[i])
+			return false;
+	return len <= 16 || memcmp(p, p + 16, len - 16) == 0;
+}
+
+enum img_format img_probe(int fd)
+{
+	uint8_t b[512];
+	struct stat st;
+
+	if (img_pread(fd, b, 8, 0) == 0) {
+		if (memcmp(b, "QFI\xfb", 4) == 0)
+			return IMG_QCOW2;
+		if (memcmp(b, "conectix", 8) == 0)
+			return IMG_VHD_DYNAMIC;	/* footer copy of a dynamic VHD */
+	}
+	if (img_pread(fd, b, 512, 0) == 0 && memcmp(b + 257, "ustar", 5) == 0)
+		return IMG_XVA;
+	if (b[0] == 0x1f && b[1] == 0x8b)
+		return IMG_XVA;		/* gzip: only XVA is read compressed */
+	if (fstat(fd, &st) == 0 && st.st_size >= 512 &&
+	    img_pread(fd, b, 512, (uint64_t)st.st_size - 512) == 0 &&
+	    memcmp(b, "conectix", 8) == 0)
+		return IMG_VHD_FIXED;
+	return IMG_RAW;
+}
+
+int img_open(int fd, enum img_format format, struct hv_diags *diags,
+	     struct img_in **ret)
+{
+	struct img_in *in;
+	struct stat st;
+	int rc;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (format == IMG_UNKNOWN)
+		format = img_probe(fd);
+	in = xcalloc(1, sizeof(*in));
+	in->fd = fd;
+	in->format = format;
+	in->diags = diags;
+	in->file_size = (uint64_t)st.st_size;
+	if (S_ISBLK(st.st_mode)) {
+		off_t end = lseek(fd, 0, SEEK_END);
+		in->file_size = end > 0 ? (uint64_t)end : 0;
+	}
+	switch (format) {
+	case IMG_RAW:
+		rc = img_raw_open(in);
+		break;
+	case IMG_VHD_FIXED:
+	case IMG_VHD_DYNAMIC:
+		rc = img_vhd_open(in);
+		break;
+	case IMG_QCOW2:
+		rc = img_qcow2_open(in);
+		break;
+	default:
+		rc = hv_errorf(diags, "%s is not a disk image format here",
+			       img_format_name(format));
+		break;
+	}
+	if (rc < 0) {
+		img_in_free(in);
+		return rc;
+	}
+	*ret = in;
+	return 0;
+}
+
+struct img_in *img_in_free(struct img_in *in)
+{
+	if (!in)
+		return NULL;
+	if (in->ops && in->ops->close)
+		in->ops->close(in);
+	free(in);
+	return NULL;
+}
+
+void img_out_release(struct img_out *out)
+{
+	if (out && out->ops && out->ops->release)
+		out->ops->release(out);
+	if (out)
+		out->priv = NULL;
+}
+
+int img_copy(struct img_in *in, struct img_out *out,
+	     img_progress_fn progress, void *opaque)
+{
+	size_t unit = out->unit;
+	uint8_t *buf = NULL;
+	uint64_t ext_end = 0;	/* the known extent is [.., ext_end) */
+	bool ext_data = false;
+	int rc = 0;
+
+	if (posix_memalign((void **)&buf, 4096, unit) != 0)
+		return -ENOMEM;
+	for (uint64_t off = 0; off < in->size; off += unit) {
+		size_t len = in->size - off < unit ? (size_t)(in->size - off) : unit;
+		bool any_data = false;
+
+		/* Walk the extents that cover this unit. */
+		for (uint64_t o = off; o < off + len;) {
+			if (o >= ext_end) {
+				uint64_t elen;
+
+				rc = in->ops->extent(in, o, in->size - o, &elen,
+						     &ext_data);
+				if (rc < 0)
+					goto out;
+				if (elen == 0) {
+					rc = -EIO;
+					goto out;
+				}
+				ext_end = o + elen;
+			}
+			if (ext_data)
+				any_data = true;
+			o = ext_end;
+		}
+		if (any_data) {
+			rc = in->ops->read(in, buf, len, off);
+			if (rc < 0)
+				goto out;
+		}
+		rc = out->ops->write(out, off, any_data ? buf : NULL, len);
+		if (rc < 0)
+			goto out;
+		if (progress)
+			progress(opaque, off + len);
+	}
+out:
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* Disk images: one reader and one writer interface over every format. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+enum img_format {
+	IMG_RAW,
+	IMG_VHD_FIXED,
+	IMG_VHD_DYNAMIC,
+	IMG_QCOW2,
+	IMG_XVA,
+	IMG_UNKNOWN,
+};
+
+/* "raw", "vhd-fixed", "vhd" (dynamic), "qcow2", "xva". */
+const char *img_format_name(enum img_format f);
+/* Parses a --to/--from name; "vpc" is accepted for "vhd".  -EINVAL else. */
+int img_format_parse(const char *s, enum img_format *ret);
+
+/*
+ * A reader presents a disk as `size` bytes of guest data.  Library code:
+ * errors are negative errnos with one line in `diags` that names the byte
+ * offset in the file ("offset 1536: BAT entry 3 points past the end");
+ * the caller prefixes the file name.
+ *
+ * extent() describes the run starting at `off` (at most `max` bytes):
+ * *ret_data false means the run reads as zeros and need not be read.  A
+ * data run may still hold zeros.  read() fills buf with guest bytes
+ * [off, off + len), zeros included, and fails on short input.
+ */
+struct img_in;
+struct img_in_ops {
+	int (*extent)(struct img_in *in, uint64_t off, uint64_t max,
+		      uint64_t *ret_len, bool *ret_data);
+	int (*read)(struct img_in *in, void *buf, size_t len, uint64_t off);
+	void (*close)(struct img_in *in);
+};
+
+struct img_in {
+	const struct img_in_ops *ops;
+	enum img_format format;
+	int fd;			/* owned by the caller of img_open */
+	uint64_t size;		/* virtual size in bytes */
+	uint64_t file_size;
+	struct hv_diags *diags;	/* borrowed */
+	void *priv;		/* the format's state, freed by close() */
+};
+
+/* Probes the format from the bytes (qcow2 magic, VHD footer cookie, tar
+ * with ova.xml), falling back to raw. */
+enum img_format img_probe(int fd);
+
+/*
+ * Opens a disk image on fd (not taken over) as `format` (IMG_UNKNOWN
+ * probes).  XVA is not a disk reader: see xva.h.  On success *ret is a
+ * malloc'd reader for img_in_free().
+ */
+int img_open(int fd, enum img_format format, struct hv_diags *diags,
+	     struct img_in **ret);
+struct img_in *img_in_free(struct img_in *in);
+
+/* The format openers behind img_open (also the fuzz targets' entries). */
+int img_raw_open(struct img_in *in);
+int img_vhd_open(struct img_in *in);
+int img_qcow2_open(struct img_in *in);
+
+/*
+ * A writer receives the disk in order, one unit of `unit` bytes at a time
+ * (the last may be shorter); buf NULL means the unit is all zeros.  The
+ * writer skips what it may (holes, all-zero blocks) and finish() writes
+ * trailers.  Writers own nothing of the caller's; abort() releases.
+ */
+struct img_out;
+struct img_out_ops {
+	int (*write)(struct img_out *out, uint64_t off, const void *buf,
+		     size_t len);
+	int (*finish)(struct img_out *out);
+	void (*release)(struct img_out *out);
+};
+
+struct img_out {
+	const struct img_out_ops *ops;
+	enum img_format format;
+	int fd;			/* borrowed: a regular file, seekable */
+	uint64_t size;		/* the virtual size to record */
+	size_t unit;		/* preferred write size, a power of two */
+	uint64_t written;	/* bytes of the file that are data */
+	struct hv_diags *diags;
+	void *priv;
+};
+
+/* VHD writers need size % 512 == 0 (-EINVAL with a diagnostic else). */
+int img_out_raw(struct img_out *out);
+int img_out_vhd(struct img_out *out, bool dynamic);
+void img_out_release(struct img_out *out);
+
+/* Called by img_copy after each unit with the bytes done so far. */
+typedef void (*img_progress_fn)(void *opaque, uint64_t done);
+
+/*
+ * Streams in into out, unit by unit, reading only data extents and
+ * handing holes to the writer as NULL.  Memory: one unit.  Does not call
+ * out->finish().
+ */
+int img_copy(struct img_in *in, struct img_out *out,
+	     img_progress_fn progress, void *opaque);
+
+/* True when all len bytes are zero (fast path for aligned buffers). */
+bool img_is_zero(const void *buf, size_t len);
+
+/* pread/pwrite loops: -EIO on a short read (end of file), -errno else. */
+int img_pread(int fd, void *buf, size_t len, uint64_t off);
+int img_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+
+/* Big-endian helpers shared by VHD and qcow2. */
+static inline uint32_t img_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t img_be64(const uint8_t *p)
+{
+	return (uint64_t)img_be32(p) << 32 | img_be32(p + 4);
+}
+
+static inline void img_put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void img_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void img_put_be64(uint8_t *p, uint64_t v)
+{
+	img_put_be32(p, (uint32_t)(v >> 32));
+	img_put_be32(p + 4, (uint32_t)v);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* xl.cfg(5) read with Xen's own parser (libxlutil). */
+#pragma once
+
+#include "diag.h"
+#include "model.h"
+
+/*
+ * Reads the xl.cfg at path into vm (initialised by the caller, released
+ * by it even on failure).  Syntax errors come back as `path:line: reason`
+ * lines from libxlutil in d; settings the model has no field for go to
+ * vm->other as "xl:KEY".  -ENOTSUP when built without libxlutil.
+ */
+int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d);

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/* Linux cgroup backend: v1 (cpu.cfs_quota_us + cpuacct.usage) or v2
+ * (cpu.max + cpu.stat usage_usec, when the cpu controller is enabled).
+ * Files stay open between ticks: a tick is one pread() per guest, and a
+ * write only when the cap changes. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "strbuf.h"
+#include "util.h"
+
+struct cg_backend {
+	struct sched_backend b;
+	bool v2;
+	char *cpu_root;		/* v1: cpu hierarchy; v2: the unified root */
+	char *acct_root;	/* v1: cpuacct hierarchy; v2: same as cpu_root */
+};
+
+struct cg_guest {
+	int usage_fd, quota_fd;
+	uint64_t period_us;
+	char *weight_path;	/* cpu.shares (v1) or cpu.weight (v2) */
+};
+
+static struct cg_backend *cb(struct sched_backend *b)
+{
+	return (struct cg_backend *)b;
+}
+
+static bool exists(const char *dir, const char *file)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+	return access(p, F_OK) == 0;
+}
+
+static int read_small(int fd, char *buf, size_t sz)
+{
+	ssize_t n = pread(fd, buf, sz - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return (int)n;
+}
+
+static int write_str(int fd, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n = pwrite(fd, s, len, 0);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* systemd's escaping of '-' in unit names, as libvirt's scopes use. */
+static void escape_unit(struct strbuf *sb, const char *name)
+{
+	for (; *name; name++) {
+		if (*name == '-' || *name == '\\')
+			strbuf_addf(sb, "\\x%02x", (unsigned char)*name);
+		else
+			strbuf_addc(sb, *name);
+	}
+}
+
+/* The cgroup path (relative to a hierarchy) of a libvirt QEMU domain. */
+static char *libvirt_path(struct cg_backend *c, const char *name)
+{
+	struct strbuf suffix = STRBUF_INIT;
+	char *found = NULL;
+	_cleanup_free_ char *slice = xasprintf("%s/machine.slice", c->cpu_root);
+	DIR *dir = opendir(slice);
+
+	strbuf_adds(&suffix, "\\x2d");
+	escape_unit(&suffix, name);
+	strbuf_adds(&suffix, ".scope");
+	/* systemd-machined: machine-qemu\x2dID\x2dNAME.scope */
+	for (struct dirent *e; dir && !found && (e = readdir(dir));) {
+		if (str_startswith(e->d_name, "machine-qemu\\x2d") &&
+		    str_endswith(e->d_name, suffix.buf))
+			found = xasprintf("/machine.slice/%s", e->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	strbuf_release(&suffix);
+	if (!found) {
+		/* libvirt without machined: /machine/NAME.libvirt-qemu */
+		_cleanup_free_ char *p = xasprintf("%s/machine/%s.libvirt-qemu", c->cpu_root, name);
+		if (access(p, F_OK) == 0)
+			found = xasprintf("/machine/%s.libvirt-qemu", name);
+	}
+	return found;
+}
+
+/* The cgroup of a process, from /proc/PID/cgroup. */
+static char *pid_path(struct cg_backend *c, const char *pid)
+{
+	_cleanup_free_ char *p = xasprintf("/proc/%s/cgroup", pid);
+	FILE *f = fopen(p, "re");
+	char line[4096];
+	char *found = NULL;
+
+	if (!f)
+		return NULL;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *ctrl = strchr(line, ':'), *path;
+		if (!ctrl || !(path = strchr(ctrl + 1, ':')))
+			continue;
+		*path++ = 0;
+		ctrl++;
+		path[strcspn(path, "\n")] = 0;
+		bool match = false;
+		if (c->v2) {
+			match = *ctrl == 0;
+		} else {
+			char *save = NULL;
+			for (char *t = strtok_r(ctrl, ",", &save); t; t = strtok_r(NULL, ",", &save))
+				match |= strcmp(t, "cpu") == 0;
+		}
+		if (match)
+			found = xstrdup(path);
+	}
+	fclose(f);
+	return found;
+}
+
+static void cg_close(struct sched_backend *b, void *hv)
+{
+	struct cg_guest *h = hv;
+
+	(void)b;
+	if (!h)
+		return;
+	if (h->usage_fd >= 0)
+		close(h->usage_fd);
+	if (h->quota_fd >= 0)
+		close(h->quota_fd);
+	free(h->weight_path);
+	free(h);
+}
+
+static int open_at(const char *root, const char *path, const char *file, int flags)
+{
+	_cleanup_free_ char *p = xasprintf("%s%s/%s", root, path, file);
+	int fd = open(p, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int cg_open(struct sched_backend *b, const struct sched_guest *g,
+		   void **ret_h, struct hv_diags *d)
+{
+	struct cg_backend *c = cb(b);
+	_cleanup_free_ char *path = NULL;
+	struct cg_guest *h;
+	char buf[128];
+	int rc;
+
+	switch (g->kind) {
+	case SCHED_SEL_CGROUP:
+		path = xstrdup(strcmp(g->sel, "/") == 0 ? "" : g->sel);
+		break;
+	case SCHED_SEL_PID:
+		if (!(path = pid_path(c, g->sel)))
+			return -ENOENT;
+		if (strcmp(path, "/") == 0)
+			return hv_errorf(d, "pid %s is in the root cgroup: hvkit sched caps "
+					 "cgroups, not single processes", g->sel);
+		break;
+	case SCHED_SEL_LIBVIRT:
+		if (!(path = libvirt_path(c, g->sel)))
+			return -ENOENT;
+		break;
+	default:
+		return hv_errorf(d, "the cgroup backend cannot select %s: guests",
+				 sched_sel_kind_name(g->kind));
+	}
+	{
+		_cleanup_free_ char *dir = xasprintf("%s%s", c->cpu_root, path);
+		if (access(dir, F_OK) != 0)
+			return -ENOENT;
+	}
+	h = xcalloc(1, sizeof(*h));
+	h->usage_fd = h->quota_fd = -1;
+	h->weight_path = xasprintf("%s%s/%s", c->cpu_root, path,
+				   c->v2 ? "cpu.weight" : "cpu.shares");
+	h->period_us = 100000;
+	if (c->v2) {
+		rc = h->quota_fd = open_at(c->cpu_root, path, "cpu.max", O_RDWR);
+		if (rc == -ENOENT) {
+			cg_close(b, h);
+			return hv_errorf(d, "cgroup '%s' has no cpu.max: enable the cpu controller "
+					 "(echo +cpu > its parent's cgroup.subtree_control)", path);
+		}
+		if (rc >= 0)
+			rc = h->usage_fd = open_at(c->acct_root, path, "cpu.stat", O_RDONLY);
+		if (rc >= 0 && read_small(h->quota_fd, buf, sizeof(buf)) > 0) {
+			char *sp = strchr(buf, ' ');
+			uint64_t per;
+			if (sp && parse_u64(sp + 1, 10, &per) == 0 && per >= 1000)
+				h->period_us = per;
+		}
+	} else {
+		rc = h->quota_fd = open_at(c->cpu_root, path, "cpu.cfs_quota_us", O_RDWR);
+		if (rc >= 0)
+			rc = h->usage_fd = open_at(c->acct_root, path, "cpuacct.usage", O_RDONLY);
+		if (rc >= 0) {
+			int fd = open_at(c->cpu_root, path, "cpu.cfs_period_us", O_RDONLY);
+			uint64_t per;
+			if (fd >= 0 && read_small(fd, buf, sizeof(buf)) > 0 &&
+			    parse_u64(buf, 10, &per) == 0 && per >= 1000)
+				h->period_us = per;
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	if (rc < 0) {
+		cg_close(b, h);
+		if (rc == -ENOENT)
+			return -ENOENT;	/* raced with rmdir */
+		return hv_errorf(d, "cannot open the cgroup files of '%s': %s", path, strerror(-rc));
+	}
+	*ret_h = h;
+	return 0;
+}
+
+static int cg_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
+{
+	struct cg_guest *h = hv;
+	char buf[512];
+	uint64_t v;
+	int n = read_small(h->usage_fd, buf, sizeof(buf));
+
+	if (n < 0)
+		return n == -ENODEV ? -ENOENT : n;	/* rmdir'ed under us */
+	if (!cb(b)->v2) {
+		if (parse_u64(buf, 10, &v) < 0)
+			return -EIO;
+		*ret_ns = v;
+		return 0;
+	}
+	char *p = strstr(buf, "usage_usec ");
+	if (!p || (p != buf && p[-1] != '\n'))
+		return -EIO;
+	p += strlen("usage_usec ");
+	char *nl = strchr(p, '\n');
+	if (nl)
+		*nl = 0;
+	if (parse_u64(p, 10, &v) < 0)
+		return -EIO;
+	*ret_ns = v * 1000;
+	return 0;
+}
+
+static int cg_set_cap(struct sched_backend *b, void *hv, uint32_t cap_cp)
+{
+	struct cg_guest *h = hv;
+	char buf[64];
+
+	if (cap_cp == SCHED_CAP_NONE) {
+		snprintf(buf, sizeof(buf), cb(b)->v2 ? "max %" PRIu64 : "-1", h->period_us);
+	} else {
+		uint64_t q = (uint64_t)cap_cp * h->period_us / SCHED_CP_PER_CPU;
+		if (q < 1000)
+			q = 1000;	/* the kernel's minimum quota, 1 ms */
+		if (cb(b)->v2)
+			snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64, q, h->period_us);
+		else
+			snprintf(buf, sizeof(buf), "%" PRIu64, q);
+	}
+	return write_str(h->quota_fd, buf);
+}
+
+static int cg_set_weight(struct sched_backend *b, void *hv, unsigned weight)
+{
+	struct cg_guest *h = hv;
+	struct cg_backend *c = cb(b);
+	char buf[32];
+	/* Xen's default weight is 256, cgroup v1's shares 1024 and v2's
+	 * weight 100: scale so that 256 lands on each default. */
+	unsigned long v = c->v2 ? (weight * 100ul + 128) / 256 : weight * 4ul;
+
+	if (c->v2 && v < 1)
+		v = 1;
+	if (c->v2 && v > 10000)
+		v = 10000;
+	snprintf(buf, sizeof(buf), "%lu", v);
+	int fd = open(h->weight_path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = write_str(fd, buf);
+	close(fd);
+	return rc;
+}
+
+static void cg_free(struct sched_backend *b)
+{
+	struct cg_backend *c = cb(b);
+
+	if (!c)
+		return;
+	free(c->cpu_root);
+	free(c->acct_root);
+	free(c);
+}
+
+static const struct sched_backend_ops cg_ops = {
+	.name = "cgroup",
+	.open = cg_open,
+	.usage = cg_usage,
+	.set_cap = cg_set_cap,
+	.set_weight = cg_set_weight,
+	.close = cg_close,
+	.free = cg_free,
+};
+
+int sched_backend_cgroup_new(const char *root, struct sched_backend **ret,
+			     struct hv_diags *d)
+{
+	struct cg_backend *c;
+	_cleanup_free_ char *cpu = xasprintf("%s/cpu", root);
+	_cleanup_free_ char *acct = xasprintf("%s/cpuacct", root);
+
+	c = xcalloc(1, sizeof(*c));
+	c->b.ops = &cg_ops;
+	if (exists(cpu, "cpu.cfs_quota_us") && exists(acct, "cpuacct.usage")) {
+		c->cpu_root = xstrdup(cpu);
+		c->acct_root = xstrdup(acct);
+	} else if (exists(root, "cgroup.controllers")) {
+		c->v2 = true;
+		c->cpu_root = xstrdup(root);
+		c->acct_root = xstrdup(root);
+	} else {
+		free(c);
+		return hv_errorf(d, "no usable cgroup hierarchy under '%s': need cgroup v1 "
+				 "with the cpu and cpuacct controllers, or cgroup v2", root);
+	}
+	*ret = &c->b;
+	return 0;
+}

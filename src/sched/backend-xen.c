@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/* Xen backend through libxl: domain CPU time from libxl_list_domain(), the
+ * credit/credit2 cap and weight through libxl_domain_sched_params_*(). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <xentoollog.h>
+
+#include "backend.h"
+#include "util.h"
+
+struct xen_backend {
+	struct sched_backend b;
+	libxl_ctx *ctx;
+	xentoollog_logger_stdiostream *lg;
+	libxl_dominfo *list;
+	int nlist;
+};
+
+struct xen_guest {
+	char *name;
+	uint32_t domid;
+};
+
+static struct xen_backend *xb(struct sched_backend *b)
+{
+	return (struct xen_backend *)b;
+}
+
+static int xen_refresh(struct sched_backend *b)
+{
+	struct xen_backend *x = xb(b);
+	int n = 0;
+
+	if (x->list)
+		libxl_dominfo_list_free(x->list, x->nlist);
+	x->list = libxl_list_domain(x->ctx, &n);
+	x->nlist = x->list ? n : 0;
+	return x->list ? 0 : -EIO;
+}
+
+static const libxl_dominfo *find_dom(struct xen_backend *x, uint32_t domid)
+{
+	for (int i = 0; i < x->nlist; i++)
+		if (x->list[i].domid == domid)
+			return &x->list[i];
+	return NULL;
+}
+
+static int xen_open(struct sched_backend *b, const struct sched_guest *g,
+		    void **ret_h, struct hv_diags *d)
+{
+	uint32_t domid;
+
+	(void)d;
+	if (libxl_name_to_domid(xb(b)->ctx, g->sel, &domid) != 0)
+		return -ENOENT;
+	struct xen_guest *h = xcalloc(1, sizeof(*h));
+	h->name = xstrdup(g->sel);
+	h->domid = domid;
+	*ret_h = h;
+	return 0;
+}
+
+static int xen_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
+{
+	struct xen_guest *h = hv;
+	const libxl_dominfo *di = find_dom(xb(b), h->domid);
+
+	if (!di) {
+		/* Rebooted under a new domid?  Names are what we select by. */
+		uint32_t domid;
+		if (libxl_name_to_domid(xb(b)->ctx, h->name, &domid) != 0 ||
+		    !(di = find_dom(xb(b), domid)))
+			return -ENOENT;
+		h->domid = domid;
+	}
+	*ret_ns = di->cpu_time;
+	return 0;
+}
+
+/* Reads, edits and writes the domain's scheduling parameters. */
+static int xen_sched_edit(struct xen_backend *x, struct xen_guest *h,
+			  int cap, int weight)
+{
+	libxl_domain_sched_params sp;
+	int rc = 0;
+
+	libxl_domain_sched_params_init(&sp);
+	if (libxl_domain_sched_params_get(x->ctx, h->domid, &sp) != 0) {
+		rc = -EIO;
+		goto out;
+	}
+	if (sp.sched != LIBXL_SCHEDULER_CREDIT && sp.sched != LIBXL_SCHEDULER_CREDIT2) {
+		rc = -EOPNOTSUPP;	/* only credit and credit2 have caps */
+		goto out;
+	}
+	if (cap >= 0)
+		sp.cap = cap;
+	if (weight > 0)
+		sp.weight = weight;
+	if (libxl_domain_sched_params_set(x->ctx, h->domid, &sp) != 0)
+		rc = -EIO;
+out:
+	libxl_domain_sched_params_dispose(&sp);
+	return rc;
+}
+
+static int xen_set_cap(struct sched_backend *b, void *hv, uint32_t cap_cp)
+{
+	struct xen_guest *h = hv;
+	const libxl_dominfo *di = find_dom(xb(b), h->domid);
+	/* Xen: percent of one pCPU, 0 = no cap, at most 100 x vCPUs. */
+	unsigned vcpus = di && di->vcpu_online ? di->vcpu_online : 1;
+	int cap = cap_cp == SCHED_CAP_NONE ? 0
+		: (int)((cap_cp + SCHED_CP_PER_CPU / 100 - 1) / (SCHED_CP_PER_CPU / 100));
+
+	if (cap >= (int)(100 * vcpus))
+		cap = 0;
+	return xen_sched_edit(xb(b), h, cap, 0);
+}
+
+static int xen_set_weight(struct sched_backend *b, void *hv, unsigned weight)
+{
+	return xen_sched_edit(xb(b), hv, -1, (int)weight);
+}
+
+static void xen_close(struct sched_backend *b, void *hv)
+{
+	struct xen_guest *h = hv;
+
+	(void)b;
+	if (h)
+		free(h->name);
+	free(h);
+}
+
+static void xen_free(struct sched_backend *b)
+{
+	struct xen_backend *x = xb(b);
+
+	if (!x)
+		return;
+	if (x->list)
+		libxl_dominfo_list_free(x->list, x->nlist);
+	if (x->ctx)
+		libxl_ctx_free(x->ctx);
+	if (x->lg)
+		xtl_logger_destroy((xentoollog_logger *)x->lg);
+	free(x);
+}
+
+static const struct sched_backend_ops xen_ops = {
+	.name = "xen",
+	.refresh = xen_refresh,
+	.open = xen_open,
+	.usage = xen_usage,
+	.set_cap = xen_set_cap,
+	.set_weight = xen_set_weight,
+	.close = xen_close,
+	.free = xen_free,
+};
+
+int sched_backend_xen_new(struct sched_backend **ret, struct hv_diags *d)
+{
+	struct xen_backend *x;
+
+	if (access("/dev/xen/privcmd", F_OK) != 0 && access("/proc/xen/privcmd", F_OK) != 0) {
+		hv_errorf(d, "no Xen hypervisor is running here (no /dev/xen/privcmd): "
+			  "xen: guests can only be policed from a Xen dom0");
+		return -ENODEV;
+	}
+	x = xcalloc(1, sizeof(*x));
+	x->b.ops = &xen_ops;
+	x->lg = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+	if (!x->lg || libxl_ctx_alloc(&x->ctx, LIBXL_VERSION, 0,
+				      (xentoollog_logger *)x->lg) != 0 ||
+	    xen_refresh(&x->b) < 0) {
+		xen_free(&x->b);
+		hv_errorf(d, "cannot talk to the Xen hypervisor through libxl "
+			  "(is this a Xen dom0, and are we root?)");
+		return -ENODEV;
+	}
+	*ret = &x->b;
+	return 0;
+}

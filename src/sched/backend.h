@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Where caps are enforced: one small interface, one file per backend
+ * (backend-cgroup.c, backend-xen.c or backend-noxen.c). */
+#pragma once
+
+#include <stdint.h>
+
+#include "diag.h"
+#include "policy.h"
+
+struct sched_backend;
+
+struct sched_backend_ops {
+	const char *name;
+	/* Called once per tick before any usage(): refresh shared data
+	 * (Xen's domain list).  May be NULL. */
+	int (*refresh)(struct sched_backend *b);
+	/* Finds g's guest.  Returns 0 with *ret_h set, -ENOENT when it does
+	 * not exist now (not an error: it is looked for again next tick), or
+	 * another -errno with a message in d. */
+	int (*open)(struct sched_backend *b, const struct sched_guest *g,
+		    void **ret_h, struct hv_diags *d);
+	/* Cumulative CPU time of the guest, ns.  -ENOENT: it went away. */
+	int (*usage)(struct sched_backend *b, void *h, uint64_t *ret_ns);
+	/* cap_cp: centi-percent of one CPU, SCHED_CAP_NONE to lift it. */
+	int (*set_cap)(struct sched_backend *b, void *h, uint32_t cap_cp);
+	int (*set_weight)(struct sched_backend *b, void *h, unsigned weight);
+	void (*close)(struct sched_backend *b, void *h);
+	void (*free)(struct sched_backend *b);
+};
+
+struct sched_backend {
+	const struct sched_backend_ops *ops;
+};
+
+/*
+ * Linux cgroups below root (normally /sys/fs/cgroup): v1 with the cpu and
+ * cpuacct controllers, or v2 where the cpu controller is enabled.  Serves
+ * the cgroup:, pid: and libvirt: selectors.
+ */
+int sched_backend_cgroup_new(const char *root, struct sched_backend **ret,
+			     struct hv_diags *d);
+/*
+ * Xen through libxl: serves xen: selectors.  -ENODEV when no hypervisor
+ * runs here, -ENOTSUP when hvkit was built without libxl; both with a
+ * message in d.
+ */
+int sched_backend_xen_new(struct sched_backend **ret, struct hv_diags *d);

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/* `hvkit sched`: subcommand dispatch, `check` and `status`.  `run` is in
+ * daemon.c, `simulate` in simulate.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "json.h"
+#include "log.h"
+#include "sched.h"
+#include "state.h"
+#include "strbuf.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: hvkit sched check CONF\n"
+	      "       hvkit sched run CONF [--tick 1s] [--state FILE] [--cgroup-root DIR]\n"
+	      "       hvkit sched status [--state FILE] [--json]\n"
+	      "       hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s]\n"
+	      "\n"
+	      "CPU budgets for Xen domains, libvirt guests and cgroups: weights,\n"
+	      "caps, time-of-day caps and bursts (\"100% for 5m per 1h, then cap\n"
+	      "20%\").  The policy language is hvkit-sched.conf(5).\n"
+	      "\n"
+	      "  check     validate CONF; errors as file:line:col: reason\n"
+	      "  run       the daemon: each tick read every guest's CPU time, update\n"
+	      "            its budget, set caps that changed; SIGHUP reloads CONF\n"
+	      "            (a bad one is logged and the running policy kept),\n"
+	      "            SIGTERM saves the state and exits\n"
+	      "  status    each guest's usage, budget left, cap and refill time,\n"
+	      "            from the daemon's state file (default " SCHED_DEFAULT_STATE ")\n"
+	      "  simulate  run the same engine on a CSV trace (time,guest,usage);\n"
+	      "            print a table, and with -o draw usage, cap and budget\n"
+	      "\n"
+	      "Exit status: 0 success, 1 failure, 2 usage error.  See hvkit-sched(1).\n",
+	      f);
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	FILE *f = fopen(path, "re");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		strbuf_add(&sb, buf, n);
+		if (sb.len > SCHED_MAX_FILE + 1)
+			break;
+	}
+	if (ferror(f))
+		rc = -EIO;
+	fclose(f);
+	if (rc < 0) {
+		strbuf_release(&sb);
+		return rc;
+	}
+	*ret = strbuf_detach(&sb, ret_len);
+	return 0;
+}
+
+int sched_load_policy(const char *path, struct sched_policy *ret)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int rc = read_file(path, &text, &len);
+
+	if (rc < 0) {
+		log_error("cannot read '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = sched_policy_parse(path, text, len, ret, &d);
+	(void)log_diags(NULL, &d);
+	hv_diags_release(&d);
+	return rc;
+}
+
+int sched_parse_tick(const char *s, int64_t *ret_ns)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v > 0))
+		return -EINVAL;
+	if (strcmp(end, "ms") == 0)
+		v /= 1000;
+	else if (strcmp(end, "s") != 0 && *end)
+		return -EINVAL;
+	if (v < 0.01 || v > 3600)
+		return -EINVAL;
+	*ret_ns = (int64_t)(v * 1e9 + 0.5);
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct sched_policy p;
+
+	if (argc != 2) {
+		log_error("'sched check' takes one file: hvkit sched check CONF");
+		return EXIT_USAGE;
+	}
+	if (sched_load_policy(argv[1], &p) < 0)
+		return EXIT_FAIL;
+	printf("%s: ok, %zu guest%s\n", argv[1], p.n, p.n == 1 ? "" : "s");
+	sched_policy_release(&p);
+	return EXIT_OK;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void cap_text(char *buf, size_t sz, uint32_t cp)
+{
+	if (cp == SCHED_CAP_NONE)
+		snprintf(buf, sz, "none");
+	else
+		sched_cp_format(buf, sz, cp);
+}
+
+static int cmd_status(int argc, char **argv, struct hv_global *g)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "json", optional_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *path = SCHED_DEFAULT_STATE;
+	bool json = g->json, pretty = g->json_pretty;
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct sched_state st;
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': path = optarg; break;
+		case 'j':
+			json = true;
+			pretty = optarg && strcmp(optarg, "pretty") == 0;
+			break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		log_error("'sched status' takes no arguments");
+		return EXIT_USAGE;
+	}
+	if ((rc = read_file(path, &text, &len)) < 0) {
+		log_error("cannot read state '%s': %s%s", path, strerror(-rc),
+			  rc == -ENOENT ? " (is 'hvkit sched run' running?)" : "");
+		return EXIT_FAIL;
+	}
+	if (sched_state_parse(text, len, &st, &d) < 0) {
+		(void)log_diags(path, &d);
+		hv_diags_release(&d);
+		return EXIT_FAIL;
+	}
+	int64_t now = now_ns();
+	double age = (double)(now - st.saved_ns) / 1e9;
+	if (st.tick_ns > 0 && age > 3.0 * (double)st.tick_ns / 1e9 + 1)
+		log_warn("state '%s' was saved %.0f s ago: is the daemon (pid %ld) running?",
+			 path, age, st.pid);
+
+	struct strbuf out = STRBUF_INIT;
+	struct json j;
+	if (json) {
+		json_init(&j, &out, pretty);
+		json_obj_open(&j);
+		json_kv_double(&j, "saved_age_s", age);
+		json_kv_double(&j, "tick_s", (double)st.tick_ns / 1e9);
+		json_kv_i64(&j, "pid", st.pid);
+		json_kv_str(&j, "config", st.config);
+		json_key(&j, "guests");
+		json_arr_open(&j);
+	} else {
+		strbuf_addf(&out, "%-16s %-28s %-7s %7s %9s %9s %9s %7s %8s\n", "GUEST",
+			    "SELECTOR", "PRESENT", "USAGE", "WINDOW", "BUDGET", "LEFT", "CAP",
+			    "REFILL");
+	}
+	for (size_t i = 0; i < st.n; i++) {
+		const struct sched_state_guest *sg = &st.v[i];
+		const struct sched_acct *a = &sg->acct;
+		uint32_t full = 0, any = 0;
+		char cap[32], rate[32];
+		sched_acct_refill(a, now, &full, &any);
+		double left = a->nbuckets ? (double)sched_acct_left(a) / 1e9 : 0;
+		cap_text(cap, sizeof(cap), a->cap_cp);
+		sched_cp_format(rate, sizeof(rate), a->rate_cp);
+		if (json) {
+			json_obj_open(&j);
+			json_kv_str(&j, "name", sg->name);
+			json_kv_str(&j, "selector", sg->selector);
+			json_kv_bool(&j, "present", sg->present);
+			json_kv_double(&j, "usage_cpus", a->rate_cp / 10000.0);
+			if (a->cap_cp == SCHED_CAP_NONE) {
+				json_key(&j, "cap_cpus");
+				json_null(&j);
+			} else {
+				json_kv_double(&j, "cap_cpus", a->cap_cp / 10000.0);
+			}
+			if (a->nbuckets) {
+				json_kv_u64(&j, "window_s", a->window_s);
+				json_kv_double(&j, "window_excess_cpu_s", (double)a->sum_ns / 1e9);
+				json_kv_double(&j, "budget_cpu_s", (double)a->budget_ns / 1e9);
+				json_kv_double(&j, "budget_left_cpu_s", left);
+				json_kv_double(&j, "floor_cpus", a->floor_cp / 10000.0);
+				json_kv_double(&j, "burst_cpus", a->burst_cp / 10000.0);
+				json_kv_u64(&j, "refill_full_s", full);
+				json_kv_u64(&j, "refill_any_s", any);
+			}
+			json_obj_close(&j);
+		} else if (a->nbuckets) {
+			char refill[32];
+			snprintf(refill, sizeof(refill), "%us", left > 0 ? full : any);
+			strbuf_addf(&out, "%-16s %-28s %-7s %7s %8.1fs %8.1fs %8.1fs %7s %8s\n",
+				    sg->name, sg->selector, sg->present ? "yes" : "no", rate,
+				    (double)a->sum_ns / 1e9, (double)a->budget_ns / 1e9, left,
+				    cap, full ? refill : "-");
+		} else {
+			strbuf_addf(&out, "%-16s %-28s %-7s %7s %9s %9s %9s %7s %8s\n",
+				    sg->name, sg->selector, sg->present ? "yes" : "no", rate,
+				    "-", "-", "-", cap, "-");
+		}
+	}
+	if (json) {
+		json_arr_close(&j);
+		json_obj_close(&j);
+		strbuf_addc(&out, '\n');
+	}
+	rc = write_output(NULL, out.buf, out.len);
+	strbuf_release(&out);
+	sched_state_release(&st);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_sched(int argc, char **argv, struct hv_global *g)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *sub = argv[1];
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	argc--;
+	argv++;
+	optind = 0;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+	if (strcmp(sub, "check") == 0)
+		return cmd_check(argc, argv);
+	if (strcmp(sub, "run") == 0)
+		return sched_cmd_run(argc, argv, g);
+	if (strcmp(sub, "status") == 0)
+		return cmd_status(argc, argv, g);
+	if (strcmp(sub, "simulate") == 0)
+		return sched_cmd_simulate(argc, argv, g);
+	log_error("unknown sched command '%s' (check, run, status or simulate)", sub);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/* `hvkit sched run`: the daemon loop.  Each tick: read every guest's CPU
+ * time, step its account, write caps that changed, save the state. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "engine.h"
+#include "log.h"
+#include "sched.h"
+#include "state.h"
+#include "strbuf.h"
+#include "util.h"
+
+#define NS 1000000000LL
+
+static volatile sig_atomic_t got_hup, got_term;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+/* What the daemon keeps per guest besides its account (in st.v[i]). */
+struct live {
+	struct sched_backend *be;	/* not owned */
+	void *h;			/* backend handle, NULL when absent */
+	bool cap_known;			/* applied_cap is what the guest has */
+	uint32_t applied_cap;
+	unsigned applied_weight;
+	bool warned;			/* open error logged once */
+	int64_t absent_since;		/* 0 when present */
+	bool reappeared;		/* counter restarts from zero */
+};
+
+struct daemon {
+	const char *conf, *state_path, *cgroup_root;
+	int64_t tick_ns;
+	long max_ticks;
+	struct sched_policy pol;
+	struct sched_state st;		/* parallel to pol.v */
+	struct live *live;
+	struct sched_backend *cg, *xen;
+};
+
+static char *selector_of(const struct sched_guest *g)
+{
+	return xasprintf("%s:%s", sched_sel_kind_name(g->kind), g->sel);
+}
+
+static int open_backends(struct daemon *dm, const struct sched_policy *p)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	bool want_xen = false, want_cg = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->v[i].kind == SCHED_SEL_XEN)
+			want_xen = true;
+		else
+			want_cg = true;
+	}
+	if (want_cg && !dm->cg)
+		rc = sched_backend_cgroup_new(dm->cgroup_root, &dm->cg, &d);
+	if (rc == 0 && want_xen && !dm->xen)
+		rc = sched_backend_xen_new(&dm->xen, &d);
+	(void)log_diags(rc < 0 && want_xen && !dm->xen ? "xen" : NULL, &d);
+	hv_diags_release(&d);
+	return rc;
+}
+
+static void close_live(struct live *l)
+{
+	if (l->h)
+		l->be->ops->close(l->be, l->h);
+	l->h = NULL;
+}
+
+/*
+ * Builds the guest table of policy p, taking each guest's account from
+ * `old` (the previous table or the saved state) when name and selector
+ * match, re-fitted to the new rules; accounts of guests no longer in the
+ * policy are dropped.  Takes ownership of p.
+ */
+static void install_policy(struct daemon *dm, struct sched_policy *p,
+			   struct sched_state *old, struct live *old_live)
+{
+	struct sched_state st = { 0 };
+	struct live *live = xcalloc(p->n ? p->n : 1, sizeof(*live));
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct sched_guest *g = &p->v[i];
+		_cleanup_free_ char *sel = selector_of(g);
+		struct sched_state_guest *sg = sched_state_add(&st, g->name, sel);
+		struct sched_state_guest *prev = old ? sched_state_find(old, g->name, sel) : NULL;
+		live[i].be = g->kind == SCHED_SEL_XEN ? dm->xen : dm->cg;
+		if (prev) {
+			size_t k = (size_t)(prev - old->v);
+			sg->acct = prev->acct;
+			prev->acct.ring = NULL;
+			sg->present = prev->present;
+			sched_acct_rebase(&sg->acct, g);
+			if (old_live) {
+				live[i] = old_live[k];
+				old_live[k].h = NULL;
+			} else {
+				/* From a saved state: the cap the daemon set is
+				 * still in force, but say so again to be sure. */
+				live[i].applied_cap = sg->acct.cap_cp;
+			}
+		} else {
+			sched_acct_init(&sg->acct, g);
+		}
+	}
+	if (old_live)
+		for (size_t k = 0; k < old->n; k++)
+			close_live(&old_live[k]);
+	free(old_live);
+	if (old)
+		sched_state_release(old);
+	sched_policy_release(&dm->pol);
+	dm->pol = *p;
+	memset(p, 0, sizeof(*p));
+	st.config = xstrdup(dm->conf);
+	st.tick_ns = dm->tick_ns;
+	st.pid = (long)getpid();
+	dm->st = st;
+	dm->live = live;
+}
+
+static void load_state(struct daemon *dm, struct sched_state *ret)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	FILE *f = fopen(dm->state_path, "re");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t n;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!f) {
+		if (errno != ENOENT)
+			log_warn("cannot read state '%s': %s; starting with full budgets",
+				 dm->state_path, strerror(errno));
+		return;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	if (sched_state_parse(sb.buf, sb.len, ret, &d) < 0) {
+		(void)log_diags(dm->state_path, &d);
+		log_warn("state '%s' is damaged, ignoring it: budgets start full",
+			 dm->state_path);
+	} else {
+		log_info("state '%s': %zu guest%s restored", dm->state_path, ret->n,
+			 ret->n == 1 ? "" : "s");
+	}
+	hv_diags_release(&d);
+	strbuf_release(&sb);
+}
+
+static int save_state(struct daemon *dm, int64_t now)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	dm->st.saved_ns = now;
+	sched_state_format(&dm->st, &sb);
+	rc = write_output(dm->state_path, sb.buf, sb.len);
+	strbuf_release(&sb);
+	return rc;
+}
+
+static void reload(struct daemon *dm)
+{
+	struct sched_policy p;
+
+	log_info("SIGHUP: reloading '%s'", dm->conf);
+	if (sched_load_policy(dm->conf, &p) < 0) {
+		log_error("reload of '%s' failed, keeping the running policy", dm->conf);
+		return;
+	}
+	if (open_backends(dm, &p) < 0) {
+		log_error("reload of '%s' failed, keeping the running policy", dm->conf);
+		sched_policy_release(&p);
+		return;
+	}
+	struct sched_state old = dm->st;
+	install_policy(dm, &p, &old, dm->live);
+	log_info("'%s' reloaded: %zu guest%s", dm->conf, dm->pol.n, dm->pol.n == 1 ? "" : "s");
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+static void tick(struct daemon *dm)
+{
+	int64_t now = clock_ns(CLOCK_REALTIME);
+	time_t secs = (time_t)(now / NS);
+	struct tm tm;
+	int minute = 0;
+
+	if (localtime_r(&secs, &tm))
+		minute = tm.tm_hour * 60 + tm.tm_min;
+	if (dm->cg && dm->cg->ops->refresh)
+		(void)dm->cg->ops->refresh(dm->cg);
+	if (dm->xen && dm->xen->ops->refresh && dm->xen->ops->refresh(dm->xen) < 0)
+		log_warn("cannot list Xen domains this tick");
+	for (size_t i = 0; i < dm->pol.n; i++) {
+		const struct sched_guest *g = &dm->pol.v[i];
+		struct sched_state_guest *sg = &dm->st.v[i];
+		struct live *l = &dm->live[i];
+		struct sched_step s;
+		uint64_t counter;
+		int rc = 0;
+
+		if (!l->be)
+			continue;
+		if (!l->h) {
+			struct hv_diags d = HV_DIAGS_INIT;
+			rc = l->be->ops->open(l->be, g, &l->h, &d);
+			if (rc < 0 && rc != -ENOENT && !l->warned) {
+				(void)log_diags(g->name, &d);
+				l->warned = true;
+			}
+			hv_diags_release(&d);
+			if (rc == 0) {
+				log_info("%s: found", g->name);
+				l->warned = false;
+				if (!sg->present && sg->acct.started)
+					l->reappeared = true;
+				l->cap_known = false;
+				l->applied_weight = 0;
+			}
+		}
+		if (l->h)
+			rc = l->be->ops->usage(l->be, l->h, &counter);
+		if (!l->h || rc < 0) {
+			if (l->h) {
+				log_info("%s: gone", g->name);
+				close_live(l);
+			}
+			if (sg->present || !l->absent_since)
+				l->absent_since = now;
+			sg->present = false;
+			/* Forgotten once absent for a whole window: by then every
+			 * charge has expired, so forgetting changes nothing. */
+			if (sg->acct.started &&
+			    now - l->absent_since > (int64_t)(sg->acct.window_s ? sg->acct.window_s : 1) * NS) {
+				sched_acct_release(&sg->acct);
+				sched_acct_init(&sg->acct, g);
+				l->reappeared = false;
+			}
+			continue;
+		}
+		sg->present = true;
+		l->absent_since = 0;
+		if (l->reappeared) {
+			sg->acct.last_counter_ns = 0;	/* a new guest under the old name */
+			l->reappeared = false;
+		}
+		if (g->weight && l->applied_weight != g->weight) {
+			rc = l->be->ops->set_weight(l->be, l->h, g->weight);
+			if (rc < 0)
+				log_warn("%s: cannot set weight %u: %s", g->name, g->weight, strerror(-rc));
+			l->applied_weight = g->weight;
+			sg->weight = g->weight;
+		}
+		uint32_t cap = sched_acct_step(&sg->acct, g, now, minute, counter, dm->tick_ns, &s);
+		if (s.counter_reset)
+			log_info("%s: CPU counter went backwards (guest restarted?)", g->name);
+		if (s.clock_backwards)
+			log_warn("%s: clock went backwards; charging at the last time seen", g->name);
+		if (!l->cap_known || cap != l->applied_cap) {
+			char a[32], b[32];
+			rc = l->be->ops->set_cap(l->be, l->h, cap);
+			if (rc < 0) {
+				log_warn("%s: cannot set cap: %s", g->name, strerror(-rc));
+				l->cap_known = false;
+			} else {
+				if (log_verbosity > 0)
+					log_info("%s: cap %s -> %s (budget left %.3f s)", g->name,
+						 l->cap_known ? (l->applied_cap ? sched_cp_format(a, sizeof(a), l->applied_cap) : "none") : "?",
+						 cap ? sched_cp_format(b, sizeof(b), cap) : "none",
+						 (double)s.left_ns / 1e9);
+				l->cap_known = true;
+				l->applied_cap = cap;
+			}
+		}
+	}
+	(void)save_state(dm, now);
+}
+
+int sched_cmd_run(int argc, char **argv, struct hv_global *g)
+{
+	static const struct option opts[] = {
+		{ "tick", required_argument, NULL, 't' },
+		{ "state", required_argument, NULL, 's' },
+		{ "cgroup-root", required_argument, NULL, 'C' },
+		{ "ticks", required_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct daemon dm = { .state_path = SCHED_DEFAULT_STATE,
+			     .cgroup_root = "/sys/fs/cgroup", .tick_ns = NS, .max_ticks = -1 };
+	struct sched_policy p;
+	struct sched_state saved;
+	int c, rc = EXIT_OK;
+
+	(void)g;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (sched_parse_tick(optarg, &dm.tick_ns) < 0) {
+				log_error("bad --tick '%s' (like 1s or 500ms; 10ms to 1h)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's': dm.state_path = optarg; break;
+		case 'C': dm.cgroup_root = optarg; break;
+		case 'n': {
+			uint64_t n;
+			if (parse_u64(optarg, 10, &n) < 0 || n == 0 || n > 1000000000) {
+				log_error("bad --ticks '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			dm.max_ticks = (long)n;
+			break;
+		}
+		case 'v':
+			log_verbosity++;
+			break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		log_error("'sched run' takes one file: hvkit sched run CONF [options]");
+		return EXIT_USAGE;
+	}
+	dm.conf = argv[optind];
+	if (sched_load_policy(dm.conf, &p) < 0)
+		return EXIT_FAIL;
+	if (open_backends(&dm, &p) < 0) {
+		sched_policy_release(&p);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	/* One open cpu usage file and one quota file per cgroup guest. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	load_state(&dm, &saved);
+	install_policy(&dm, &p, &saved, NULL);
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	log_info("policing %zu guest%s every %.3f s; state in '%s'", dm.pol.n,
+		 dm.pol.n == 1 ? "" : "s", (double)dm.tick_ns / 1e9, dm.state_path);
+
+	int64_t next = clock_ns(CLOCK_MONOTONIC);
+	for (long n = 0; !got_term && (dm.max_ticks < 0 || n < dm.max_ticks); n++) {
+		if (got_hup) {
+			got_hup = 0;
+			reload(&dm);
+		}
+		tick(&dm);
+		next += dm.tick_ns;
+		int64_t mono = clock_ns(CLOCK_MONOTONIC);
+		if (next < mono)
+			next = mono;	/* we fell behind: don't try to catch up */
+		struct timespec ts = { .tv_sec = next / NS, .tv_nsec = next % NS };
+		while (!got_term && !got_hup &&
+		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	if (got_term)
+		log_info("exiting on signal; caps stay as they are");
+	if (save_state(&dm, clock_ns(CLOCK_REALTIME)) < 0)
+		rc = EXIT_FAIL;
+out:
+	for (size_t i = 0; dm.live && i < dm.st.n; i++)
+		close_live(&dm.live[i]);
+	free(dm.live);
+	sched_state_release(&dm.st);
+	sched_policy_release(&dm.pol);
+	if (dm.cg)
+		dm.cg->ops->free(dm.cg);
+	if (dm.xen)
+		dm.xen->ops->free(dm.xen);
+	return rc;
+}

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/* `hvkit sched simulate CONF TRACE`: the daemon's engine on a CSV trace of
+ * demand (time,guest,usage), as a table and an SVG plot. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+#include "sched.h"
+#include "strbuf.h"
+#include "util.h"
+
+#define NS 1000000000LL
+#define MAX_TRACE_ROWS 10000000
+#define MAX_SIM_STEPS 2000000
+
+struct row {
+	double t;
+	size_t guest;		/* index into the policy */
+	double cpus;		/* demand from t on */
+};
+
+struct sample {
+	double t, demand, used, cap, left;	/* cap < 0: none; left in CPU-s */
+};
+
+/* Parses "0.5" (CPUs) or "50%". */
+static int parse_usage(const char *s, double *ret)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (*end == '%') {
+		v /= 100;
+		end++;
+	}
+	while (*end == ' ' || *end == '\r')
+		end++;
+	if (*end || v > 1000)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int load_trace(const char *path, const struct sched_policy *p,
+		      struct row **ret, size_t *ret_n)
+{
+	FILE *f = fopen(path, "re");
+	char line[1024];
+	unsigned lineno = 0;
+	struct row *v = NULL;
+	size_t n = 0, alloc = 0;
+
+	if (!f) {
+		log_error("cannot read '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *fields[3], *save = NULL, *l = line;
+		int nf = 0;
+		lineno++;
+		l[strcspn(l, "\r\n")] = 0;
+		if (*strstrip(l) == 0 || *l == '#')
+			continue;
+		for (char *t = strtok_r(l, ",", &save); t && nf < 3; t = strtok_r(NULL, ",", &save))
+			fields[nf++] = strstrip(t);
+		if (lineno == 1 && nf == 3 && strcmp(fields[0], "time") == 0)
+			continue;	/* header */
+		char *end;
+		double t = nf == 3 ? strtod(fields[0], &end) : NAN;
+		if (nf != 3 || strtok_r(NULL, ",", &save) || end == fields[0] || *end ||
+		    !isfinite(t) || t < 0 || t > 1e9) {
+			log_error("%s:%u: expected 'time,guest,usage' (seconds, a guest of the policy, CPUs or %%)",
+				  path, lineno);
+			goto fail;
+		}
+		const struct sched_guest *g = sched_policy_find(p, fields[1]);
+		if (!g) {
+			log_error("%s:%u: guest '%s' is not in the policy", path, lineno, fields[1]);
+			goto fail;
+		}
+		double u;
+		if (parse_usage(fields[2], &u) < 0) {
+			log_error("%s:%u: bad usage '%s' (CPUs like 0.5, or 50%%)", path, lineno, fields[2]);
+			goto fail;
+		}
+		if (n && t < v[n - 1].t) {
+			log_error("%s:%u: time %g goes backwards (rows must be in time order)", path, lineno, t);
+			goto fail;
+		}
+		if (n == MAX_TRACE_ROWS) {
+			log_error("%s:%u: more than %d rows", path, lineno, MAX_TRACE_ROWS);
+			goto fail;
+		}
+		v = xgrow(v, sizeof(*v), n + 1, &alloc);
+		v[n++] = (struct row){ t, (size_t)(g - p->v), u };
+	}
+	fclose(f);
+	if (!n) {
+		log_error("%s: no samples", path);
+		free(v);
+		return -EINVAL;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+fail:
+	fclose(f);
+	free(v);
+	return -EINVAL;
+}
+
+static void svg_polyline(struct strbuf *sb, const struct sample *s, size_t n,
+			 int which, double x0, double y0, double w, double h,
+			 double tmin, double tmax, double ymax, const char *style)
+{
+	strbuf_addf(sb, "<polyline fill=\"none\" %s points=\"", style);
+	for (size_t i = 0; i < n; i++) {
+		double v = which == 0 ? s[i].used : which == 1 ? s[i].cap : s[i].left;
+		if (v < 0)
+			v = ymax;
+		double x = x0 + (s[i].t - tmin) / (tmax - tmin) * w;
+		double y = y0 + h - (v > ymax ? ymax : v) / ymax * h;
+		strbuf_addf(sb, "%.1f,%.1f ", x, y);
+		if (i + 1 < n) {	/* steps: hold the value until the next sample */
+			double x2 = x0 + (s[i + 1].t - tmin) / (tmax - tmin) * w;
+			strbuf_addf(sb, "%.1f,%.1f ", x2, y);
+		}
+	}
+	strbuf_adds(sb, "\"/>\n");
+}
+
+/* One panel per guest: usage and cap in CPUs (left axis), budget left in
+ * CPU-seconds (right axis). */
+static void draw_svg(struct strbuf *sb, const struct sched_policy *p,
+		     struct sample **smp, const size_t *ns, const bool *used)
+{
+	const double W = 900, PH = 220, L = 60, R = 70, T = 30;
+	size_t panels = 0;
+
+	for (size_t gi = 0; gi < p->n; gi++)
+		panels += used[gi];
+	double H = T + panels * (PH + 40) + 10;
+	strbuf_addf(sb, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+		    "font-family=\"sans-serif\" font-size=\"12\">\n"
+		    "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+		    "<text x=\"%.0f\" y=\"18\">hvkit sched simulate: "
+		    "<tspan fill=\"#1f77b4\">usage</tspan>, <tspan fill=\"#d62728\">cap</tspan> "
+		    "(CPUs, left axis), <tspan fill=\"#2ca02c\">budget left</tspan> (CPU-s, right axis)</text>\n",
+		    W, H, L);
+	double y0 = T;
+	for (size_t gi = 0; gi < p->n; gi++) {
+		if (!used[gi])
+			continue;
+		const struct sample *s = smp[gi];
+		size_t n = ns[gi];
+		double tmin = s[0].t, tmax = s[n - 1].t > tmin ? s[n - 1].t : tmin + 1;
+		double ymax = 0.01, bmax = 0.01;
+		for (size_t i = 0; i < n; i++) {
+			ymax = fmax(ymax, fmax(s[i].demand, fmax(s[i].used, s[i].cap)));
+			bmax = fmax(bmax, s[i].left);
+		}
+		ymax *= 1.1;
+		double w = W - L - R, h = PH;
+		strbuf_addf(sb, "<text x=\"%.0f\" y=\"%.0f\" font-weight=\"bold\">%s</text>\n",
+			    L, y0 + 12, p->v[gi].name);
+		y0 += 20;
+		strbuf_addf(sb, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
+			    "fill=\"none\" stroke=\"#888\"/>\n", L, y0, w, h);
+		for (int k = 0; k <= 4; k++) {
+			double yy = y0 + h - k * h / 4;
+			strbuf_addf(sb, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.2f</text>\n",
+				    L - 4, yy + 4, ymax * k / 4);
+			strbuf_addf(sb, "<text x=\"%.0f\" y=\"%.0f\" fill=\"#2ca02c\">%.1f</text>\n",
+				    L + w + 4, yy + 4, bmax * k / 4);
+			strbuf_addf(sb, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">%.0fs</text>\n",
+				    L + k * w / 4, y0 + h + 14, tmin + (tmax - tmin) * k / 4);
+		}
+		svg_polyline(sb, s, n, 0, L, y0, w, h, tmin, tmax, ymax,
+			     "stroke=\"#1f77b4\" stroke-width=\"2\"");
+		svg_polyline(sb, s, n, 1, L, y0, w, h, tmin, tmax, ymax,
+			     "stroke=\"#d62728\" stroke-dasharray=\"6,3\"");
+		svg_polyline(sb, s, n, 2, L, y0, w, h, tmin, tmax, bmax,
+			     "stroke=\"#2ca02c\"");
+		y0 += h + 20;
+	}
+	strbuf_adds(sb, "</svg>\n");
+}
+
+int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
+{
+	static const struct option opts[] = {
+		{ "tick", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *out_svg = NULL;
+	int64_t tick_ns = NS;
+	struct sched_policy p = { 0 };
+	struct row *rows = NULL;
+	size_t nrows = 0;
+	int c, rc = EXIT_FAIL;
+
+	(void)g;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (sched_parse_tick(optarg, &tick_ns) < 0) {
+				log_error("bad --tick '%s' (like 1s or 500ms; 10ms to 1h)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o': out_svg = optarg; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind + 2 != argc) {
+		log_error("usage: hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s]");
+		return EXIT_USAGE;
+	}
+	if (sched_load_policy(argv[optind], &p) < 0)
+		return EXIT_FAIL;
+	if (load_trace(argv[optind + 1], &p, &rows, &nrows) < 0)
+		goto out;
+
+	double tick = (double)tick_ns / 1e9;
+	double t0 = rows[0].t, tend = rows[nrows - 1].t + tick;
+	size_t steps = (size_t)ceil((tend - t0) / tick);
+	if (steps > MAX_SIM_STEPS) {
+		log_error("trace spans %zu ticks (more than %d): use a longer --tick", steps, MAX_SIM_STEPS);
+		goto out;
+	}
+	struct sched_acct *acct = xcalloc(p.n, sizeof(*acct));
+	double *demand = xcalloc(p.n, sizeof(*demand));
+	uint64_t *counter = xcalloc(p.n, sizeof(*counter));
+	bool *used = xcalloc(p.n, sizeof(*used));
+	struct sample **smp = xcalloc(p.n, sizeof(*smp));
+	size_t *ns = xcalloc(p.n, sizeof(*ns));
+	for (size_t i = 0; i < nrows; i++)
+		used[rows[i].guest] = true;
+	for (size_t gi = 0; gi < p.n; gi++) {
+		sched_acct_init(&acct[gi], &p.v[gi]);
+		if (used[gi])
+			smp[gi] = xcalloc(steps + 1, sizeof(**smp));
+	}
+
+	struct strbuf tab = STRBUF_INIT;
+	strbuf_addf(&tab, "%9s %-16s %7s %7s %7s %10s\n", "TIME", "GUEST", "DEMAND", "USED",
+		    "CAP", "LEFT");
+	size_t r = 0;
+	for (size_t k = 0; k <= steps; k++) {
+		double t = t0 + (double)k * tick;
+		int64_t now = (int64_t)llround(t * 1e9);
+		int minute = (int)fmod(floor(t / 60), 1440);
+		while (r < nrows && rows[r].t <= t + 1e-9) {
+			demand[rows[r].guest] = rows[r].cpus;
+			r++;
+		}
+		for (size_t gi = 0; gi < p.n; gi++) {
+			if (!used[gi])
+				continue;
+			struct sched_step s;
+			uint32_t cap = sched_acct_step(&acct[gi], &p.v[gi], now, minute,
+						       counter[gi], tick_ns, &s);
+			double capc = cap == SCHED_CAP_NONE ? -1 : cap / 10000.0;
+			double u = demand[gi];
+			if (capc >= 0 && u > capc)
+				u = capc;
+			counter[gi] += (uint64_t)llround(u * (double)tick_ns);
+			double left = acct[gi].nbuckets ? (double)s.left_ns / 1e9 : 0;
+			smp[gi][ns[gi]++] = (struct sample){ t, demand[gi], u, capc, left };
+			char capbuf[32], leftbuf[32];
+			if (capc < 0)
+				snprintf(capbuf, sizeof(capbuf), "none");
+			else
+				snprintf(capbuf, sizeof(capbuf), "%.2f", capc);
+			if (acct[gi].nbuckets)
+				snprintf(leftbuf, sizeof(leftbuf), "%.3f", left);
+			else
+				snprintf(leftbuf, sizeof(leftbuf), "-");
+			strbuf_addf(&tab, "%9.2f %-16s %7.2f %7.2f %7s %10s\n", t, p.v[gi].name,
+				    demand[gi], u, capbuf, leftbuf);
+		}
+	}
+	rc = write_output(NULL, tab.buf, tab.len) < 0 ? EXIT_FAIL : EXIT_OK;
+	strbuf_release(&tab);
+	if (rc == EXIT_OK && out_svg) {
+		struct strbuf svg = STRBUF_INIT;
+		draw_svg(&svg, &p, smp, ns, used);
+		rc = write_output(out_svg, svg.buf, svg.len) < 0 ? EXIT_FAIL : EXIT_OK;
+		strbuf_release(&svg);
+	}
+	for (size_t gi = 0; gi < p.n; gi++) {
+		sched_acct_release(&acct[gi]);
+		free(smp[gi]);
+	}
+	free(acct);
+	free(demand);
+	free(counter);
+	free(used);
+	free(smp);
+	free(ns);
+out:
+	free(rows);
+	sched_policy_release(&p);
+	return rc;
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of hvkit cpuid: the feature table and names, the data model,
+ * the text and libvirt readers (error paths exactly), the decoder. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cpuid-data.h"
+#include "cpuid-decode.h"
+#include "cpuid-features.h"
+#include "cpuid-source.h"
+#include "util.h"
+
+static const char *last_msg(const struct hv_diags *d)
+{
+	return d->n ? d->v[d->n - 1].msg : "";
+}
+
+static void test_names(void)
+{
+	static const struct {
+		const char *in;
+		enum cpuid_names prefer;
+		const char *canonical;	/* NULL: unknown */
+	} cases[] = {
+		{ "sse4_1", CPUID_NAMES_ANY, "sse4.1" },
+		{ "SSE4.1", CPUID_NAMES_ANY, "sse4.1" },
+		{ "sse4-1", CPUID_NAMES_ANY, "sse4.1" },
+		{ "pni", CPUID_NAMES_ANY, "pni" },
+		{ "sse3", CPUID_NAMES_ANY, "pni" },		/* Xen's spelling */
+		{ "xmm3", CPUID_NAMES_ANY, "pni" },		/* Linux macro */
+		{ "pclmuldq", CPUID_NAMES_ANY, "pclmulqdq" },	/* libvirt's */
+		{ "avx512f", CPUID_NAMES_ANY, "avx512f" },
+		{ "ssb-no", CPUID_NAMES_ANY, "ssb-no" },	/* QEMU: the MSR bit */
+		{ "ssb-no", CPUID_NAMES_XEN, "amd-no-ssb" },	/* Xen 4.17: AMD's */
+		{ "kvmclock", CPUID_NAMES_ANY, "kvmclock" },
+		{ "avx513f", CPUID_NAMES_ANY, NULL },
+		{ "", CPUID_NAMES_ANY, NULL },
+		{ "---", CPUID_NAMES_ANY, NULL },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int f = cpuid_feature_lookup(cases[i].in, cases[i].prefer);
+
+		if (!cases[i].canonical)
+			CHECK_INT(f, -1);
+		else if (f < 0)
+			CHECK_STR(cases[i].in, cases[i].canonical);
+		else
+			CHECK_STR(cpuid_features[f].name, cases[i].canonical);
+	}
+	const char *sug[4];
+	size_t n = cpuid_feature_suggest("avx513f", sug, 4);
+	CHECK(n >= 1);
+	if (n)
+		CHECK_STR(sug[0], "avx512f");
+	CHECK_INT(cpuid_feature_suggest("zzzzzzzzzzzzzzzz", sug, 4), 0);
+	CHECK_INT(cpuid_names_parse("libvirt"), CPUID_NAMES_LIBVIRT);
+	CHECK_INT(cpuid_names_parse("LIBVIRT"), -1);
+
+	/* The table: sorted, every canonical name folds uniquely. */
+	CHECK_INT(cpuid_nfeatures, CPUID_NFEATURES);
+	for (size_t i = 0; i < cpuid_nfeatures; i++) {
+		CHECK_INT(cpuid_feature_lookup(cpuid_features[i].name, CPUID_NAMES_ANY), i);
+		for (int k = 0; k < CPUID_NAMES_NR; k++) {
+			const char *s = cpuid_features[i].names[k];
+			int f = s ? cpuid_feature_lookup(s, (enum cpuid_names)k) : (int)i;
+
+			/* a project's own spelling finds a bit it spells so
+			 * (QEMU calls two KVM bits "kvmclock") */
+			if (f != (int)i)
+				CHECK_STR(cpuid_features[f].names[k], s);
+		}
+	}
+}
+
+static void test_data(void)
+{
+	struct cpuid_data c = CPUID_DATA_INIT;
+	uint32_t r0[4] = { 7, 0x756e6547, 0x6c65746e, 0x49656e69 };
+	uint32_t r7[4] = { 0, 1u << 16, 0, 0 };	/* avx512f */
+	int f = cpuid_feature_lookup("avx512f", CPUID_NAMES_ANY);
+
+	CHECK_INT(cpuid_data_set(&c, 7, 0, r7), 0);
+	CHECK(!cpuid_data_has(&c, &cpuid_features[f]));	/* no leaf 0: invalid */
+	CHECK_INT(cpuid_data_set(&c, 0, 0, r0), 0);
+	CHECK(cpuid_data_has(&c, &cpuid_features[f]));
+	r0[0] = 6;					/* max leaf below 7 */
+	CHECK_INT(cpuid_data_set(&c, 0, 0, r0), 0);
+	CHECK_INT(c.nleaves, 2);
+	CHECK(!cpuid_data_has(&c, &cpuid_features[f]));
+	CHECK(cpuid_data_get(&c, 7, 1) == NULL);
+	CHECK_INT(cpuid_data_reg(&c, 7, 0, CPUID_EBX), 1u << 16);
+	for (uint32_t i = 0; i < CPUID_MAX_ENTRIES; i++)
+		if (cpuid_data_set(&c, 0x100, i, r7) < 0)
+			break;
+	CHECK_INT(c.nleaves, CPUID_MAX_ENTRIES);
+	CHECK_INT(cpuid_data_set(&c, 0x200, 0, r7), -E2BIG);
+	cpuid_data_release(&c);
+	cpuid_data_release(&c);				/* idempotent */
+
+	unsigned fam, mod, step;
+	cpuid_fms(0x00050654, CPUID_VENDOR_INTEL, &fam, &mod, &step);
+	CHECK_INT(fam, 6); CHECK_INT(mod, 85); CHECK_INT(step, 4);
+	cpuid_fms(0x00a00f11, CPUID_VENDOR_AMD, &fam, &mod, &step);
+	CHECK_INT(fam, 25); CHECK_INT(mod, 1); CHECK_INT(step, 1);
+	cpuid_fms(0x00100f42, CPUID_VENDOR_AMD, &fam, &mod, &step);	/* Phenom II */
+	CHECK_INT(fam, 16); CHECK_INT(mod, 4);
+	cpuid_fms(0x000106a5, CPUID_VENDOR_AMD, &fam, &mod, &step);	/* AMD: no ext model below 0xF */
+	CHECK_INT(fam, 6); CHECK_INT(mod, 10);
+	CHECK_STR(cpuid_uarch(CPUID_VENDOR_INTEL, 6, 85, 7), "Cascade Lake");
+	CHECK(cpuid_uarch(CPUID_VENDOR_INTEL, 6, 0xFE, 0) == NULL);
+}
+
+static void test_text_errors(void)
+{
+	static const struct {
+		const char *in;
+		const char *msg;	/* NULL: parses */
+	} cases[] = {
+		{ "", "t: no CPUID leaves found (expected `cpuid -r` output or an hvkit cpuid dump)" },
+		{ "CPU:\n", "t: no CPUID leaves found (expected `cpuid -r` output or an hvkit cpuid dump)" },
+		{ "0x00000000 0x00: eax=0x1 ebx=0x0 ecx=0x0 edx=0x0\n", NULL },
+		{ "0x00000000: eax=0x1 ebx=0x0 ecx=0x0 edx=0x0\n", NULL },
+		{ "0x00000001 0x00: eax=0x1 ebx=0x0 ecx=0x0 edx=0x0\n", "t: leaf 0x00000000 is missing" },
+		{ "\n\nhello\n", "t:3: expected a leaf such as '0x00000000', got 'hello'" },
+		{ "0x00000000 00: eax=0x1", "t:1: expected a subleaf such as '0x00:' after the leaf, got '00:'" },
+		{ "0x00000000 0x00: eax=0x1 ebx=0x0 ecx=0x0", "t:1: expected 'edx=0x...' (8 hex digits at most), got ''" },
+		{ "0x00000000 0x00: eax=0x123456789 ebx=0 ecx=0 edx=0", "t:1: expected 'eax=0x...' (8 hex digits at most), got 'eax=0x123456789'" },
+		{ "0x00000000 0x00: eax=0x1 ebx=0x0 ecx=0x0 edx=0x0 more", "t:1: unexpected 'more' after edx" },
+		{ "0x100000000 0x00: eax=0x1", "t:1: expected a leaf such as '0x00000000', got '0x100000000'" },
+		{ "msr 0x10a: 0x1\n", "t:1: expected a leaf such as '0x00000000', got 'msr'" },
+		{ "# hvkit cpuid dump 1\nmsr 0x10a 0x1\n", "t:2: expected an MSR index such as '0x0000010a:', got '0x10a'" },
+		{ "a\0b", "t: not a text file (it holds NUL bytes)" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct hv_diags d = HV_DIAGS_INIT;
+		struct cpuid_data c = CPUID_DATA_INIT;
+		size_t len = strlen(cases[i].in);
+		int rc;
+
+		if (i == ARRAY_SIZE(cases) - 1)
+			len = 3;
+		rc = cpuid_parse_text(cases[i].in, len, "t", &c, &d);
+		if (cases[i].msg) {
+			CHECK_INT(rc, -EINVAL);
+			CHECK_STR(last_msg(&d), cases[i].msg);
+			CHECK_INT(c.nleaves, 0);	/* untouched on failure */
+		} else {
+			CHECK_INT(rc, 0);
+		}
+		cpuid_data_release(&c);
+		hv_diags_release(&d);
+	}
+}
+
+static void test_libvirt_errors(void)
+{
+	static const struct {
+		const char *in;
+		const char *msg;
+	} cases[] = {
+		{ "<cpudata arch='x86'><cpuid eax_in='0' ecx_in='0' eax='1'/>"
+		  "<msr index='0x10a' edx='0x1' eax='0x48'/></cpudata>", NULL },
+		{ "<cpu/>", "x:1: expected a libvirt <cpudata> document, found <cpu>" },
+		{ "<cpudata arch='x86'/>", "x: no <cpuid> elements" },
+		{ "<cpudata arch='ppc64'/>", "x:1: <cpudata arch='ppc64'>: only x86 is supported" },
+		{ "<cpudata>\n<cpuid ecx_in='0'/></cpudata>", "x:2: <cpuid> lacks the eax_in attribute" },
+		{ "<cpudata>\n\n<cpuid eax_in='0' eax='0xg'/></cpudata>", "x:3: <cpuid eax='0xg'>: not a hex number of at most 8 digits" },
+		{ "<cpudata><msr index='0x10a' eax='0x123456789'/></cpudata>", "x:1: <msr eax='0x123456789'>: not a hex number of at most 8 digits" },
+		{ "<cpudata", "x:1: not well-formed XML: Couldn't find end of Start Tag cpudata line 1" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct hv_diags d = HV_DIAGS_INIT;
+		struct cpuid_data c = CPUID_DATA_INIT;
+		int rc = cpuid_parse_any(cases[i].in, strlen(cases[i].in), "x", &c, &d);
+
+		if (cases[i].msg) {
+			CHECK_INT(rc, -EINVAL);
+			CHECK_STR(last_msg(&d), cases[i].msg);
+		} else {
+			const struct cpuid_msr *m = cpuid_data_get_msr(&c, 0x10a);
+
+			CHECK_INT(rc, 0);
+			CHECK(m && m->value == 0x100000048ull);
+		}
+		cpuid_data_release(&c);
+		hv_diags_release(&d);
+	}
+}
+
+/* A fixture through every path: XML -> decode -> dump -> text -> equal. */
+static void test_fixture(void)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct cpuid_data c = CPUID_DATA_INIT, back = CPUID_DATA_INIT;
+	struct strbuf sb = STRBUF_INIT, sb2 = STRBUF_INIT;
+	struct cpuid_summary s;
+	struct cpuid_report r;
+	int rc = cpuid_read_file(TEST_DATA_DIR "/cpuid/libvirt/x86_64-cpuid-Xeon-Gold-6130.xml",
+				 &c, &d);
+
+	CHECK_INT(rc, 0);
+	if (rc < 0)
+		return;
+	cpuid_summarize(&c, &s);
+	CHECK_STR(s.vendor_id, "GenuineIntel");
+	CHECK_INT(s.family, 6);
+	CHECK_INT(s.model, 85);
+	CHECK_INT(s.stepping, 4);
+	CHECK_STR(s.brand, "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz");
+	CHECK_STR(s.uarch, "Skylake-SP");
+	CHECK_STR(s.hypervisor, "");
+
+	cpuid_decode(&c, CPUID_NAMES_QEMU, &r);
+	bool l2 = false;
+	for (size_t i = 0; i < r.n; i++)
+		if (r.v[i].leaf == 4 && r.v[i].subleaf == 2)
+			for (size_t k = 0; k < r.v[i].nfields; k++)
+				if (strcmp(r.v[i].fields[k].key, "size") == 0)
+					l2 = r.v[i].fields[k].u == 1024 * 1024;
+	CHECK(l2);
+	cpuid_report_release(&r);
+
+	cpuid_dump(&c, &sb);
+	CHECK_INT(cpuid_parse_text(sb.buf, sb.len, "dump", &back, &d), 0);
+	CHECK(cpuid_data_equal(&c, &back));
+	CHECK_STR(back.origin, c.origin);
+	cpuid_dump(&back, &sb2);
+	CHECK_STR(sb2.buf, sb.buf);
+
+	strbuf_release(&sb);
+	strbuf_release(&sb2);
+	cpuid_data_release(&back);
+	cpuid_data_release(&c);
+	hv_diags_release(&d);
+}
+
+int main(void)
+{
+	test_names();
+	test_data();
+	test_text_errors();
+	test_libvirt_errors();
+	test_fixture();
+	return CHECK_DONE();
+}

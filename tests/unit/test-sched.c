@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of hvkit sched: the policy parser (table of good and bad
+ * files with their exact messages), the engine's edge cases, the state
+ * file round trip. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "engine.h"
+#include "policy.h"
+#include "state.h"
+
+#define NS 1000000000LL
+
+static struct {
+	const char *name, *text, *err;	/* err NULL: must parse */
+} parse_cases[] = {
+	{ "issue example", "# c\nguest web1 (xen:web1) {\n weight 512\n burst 100% for 5m per 1h, then cap 20%\n}\n"
+	  "guest build (cgroup:/machine.slice/build.scope) {\n cap 150%   # x\n between 08:00-18:00 cap 50%\n}\n", NULL },
+	{ "one line, ';'", "guest a (pid:1) { cap 20%; weight 3 }", NULL },
+	{ "quoted selector", "guest a (\"cgroup:/m/x\\\\y\") {\ncap 1.5%\n}\n", NULL },
+	{ "brace on next line", "guest a (libvirt:vm-1)\n{\ncap 12.25%\n}", NULL },
+	{ "unknown statement", "guest x (cgroup:/a) {\n  wieght 5\n}\n",
+	  "t.conf:2:3: expected a statement: weight, cap, burst or between, got 'wieght'" },
+	{ "duration without unit", "guest x (cgroup:/a) {\n  burst 100% for 5 per 1h, then cap 20%\n}\n",
+	  "t.conf:2:18: expected a duration with a unit, at most 7d (like '30s', '5m', '1h'), got '5'" },
+	{ "percent without %", "guest x (xen:a) {\ncap 20\n}",
+	  "t.conf:2:5: expected a percentage of one CPU from 1% to 100000% (like '20%' or '150%'), got '20'" },
+	{ "cap 0%", "guest x (xen:a) {\ncap 0%\n}", "t.conf:2:5: expected a percentage" },
+	{ "burst >= window", "guest x (xen:a) {\nburst 100% for 1h per 1h, then cap 20%\n}",
+	  "t.conf:2:1: burst duration 3600s must be shorter than its window 3600s" },
+	{ "floor >= burst", "guest x (xen:a) {\nburst 50% for 1m per 1h, then cap 50%\n}",
+	  "t.conf:2:1: the cap after a burst must be lower than the burst itself" },
+	{ "missing comma", "guest x (xen:a) {\nburst 50% for 1m per 1h then cap 5%\n}",
+	  "t.conf:2:25: expected ', then cap Q%', got 'then'" },
+	{ "bad range", "guest x (xen:a) {\nbetween 8:00-18:00 cap 5%\n}", "t.conf:2:9: expected a time range" },
+	{ "same from/to", "guest x (xen:a) {\nbetween 08:00-08:00 cap 5%\n}", "t.conf:2:9: expected a time range" },
+	{ "bad selector kind", "guest x (kvm:a) { cap 5% }", "t.conf:1:10: unknown selector kind" },
+	{ "relative cgroup", "guest x (cgroup:a/b) { cap 5% }", "t.conf:1:10: expected an absolute cgroup path" },
+	{ "dotdot cgroup", "guest x (cgroup:/a/../b) { cap 5% }", "t.conf:1:10: expected an absolute cgroup path" },
+	{ "pid 0", "guest x (pid:0) { cap 5% }", "t.conf:1:10: expected a process id" },
+	{ "unclosed", "guest x (xen:a) {\ncap 5%\n", "t.conf:3:1: expected '}' closing guest 'x' (opened on line 1), got end of file" },
+	{ "empty guest", "guest x (xen:a) {\n}\n", "t.conf:1:1: guest 'x' has no rules" },
+	{ "duplicate name", "guest x (xen:a) { cap 5% }\nguest x (xen:b) { cap 5% }\n",
+	  "t.conf:2:1: duplicate guest name 'x' (first on line 1)" },
+	{ "duplicate selector", "guest x (xen:a) { cap 5% }\nguest y (xen:a) { cap 5% }\n",
+	  "t.conf:2:1: guests 'x' (line 1) and 'y' select the same xen:a" },
+	{ "duplicate cap", "guest x (xen:a) { cap 5%; cap 6% }", "t.conf:1:27: duplicate 'cap' in guest 'x'" },
+	{ "two selectors", "guest x (xen:a, xen:b) { cap 5% }", "t.conf:1:15: expected ')' (one selector per guest), got ','" },
+	{ "junk at top", "cap 5%\n", "t.conf:1:1: expected 'guest NAME (SELECTOR) {', got 'cap'" },
+	{ "NUL byte", "guest x (xen:a) {\n\0}", "t.conf:2:1: NUL byte: not a text file" },
+	{ "non-ASCII", "guest x (xen:a) {\ncap 5%\xc2\xa0\n}", "t.conf:2:7: non-ASCII byte" },
+	{ "unterminated string", "guest \"x", "t.conf:1:7: unterminated quoted string" },
+	{ "weight range", "guest x (xen:a) { weight 70000 }", "t.conf:1:26: expected a weight from 1 to 65535, got '70000'" },
+};
+
+static void test_parse(void)
+{
+	for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		struct hv_diags d = HV_DIAGS_INIT;
+		struct sched_policy p;
+		const char *t = parse_cases[i].text;
+		size_t len = strlen(t);
+		if (strcmp(parse_cases[i].name, "NUL byte") == 0)
+			len = 19;
+		int rc = sched_policy_parse("t.conf", t, len, &p, &d);
+		if (!parse_cases[i].err) {
+			if (rc != 0)
+				fprintf(stderr, "case '%s': %s\n", parse_cases[i].name, d.n ? d.v[0].msg : "?");
+			CHECK_INT(rc, 0);
+			if (rc == 0)
+				sched_policy_release(&p);
+		} else {
+			CHECK_INT(rc, -22);
+			CHECK_INT(d.n, 1);
+			if (d.n && strncmp(d.v[0].msg, parse_cases[i].err, strlen(parse_cases[i].err)) != 0) {
+				fprintf(stderr, "case '%s':\n  got  %s\n  want %s\n", parse_cases[i].name,
+					d.v[0].msg, parse_cases[i].err);
+				check_failures++;
+			}
+		}
+		hv_diags_release(&d);
+	}
+
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct sched_policy p;
+	const char *ex = parse_cases[0].text;
+	CHECK_INT(sched_policy_parse("x", ex, strlen(ex), &p, &d), 0);
+	CHECK_INT(p.n, 2);
+	CHECK_STR(p.v[0].name, "web1");
+	CHECK_INT(p.v[0].kind, SCHED_SEL_XEN);
+	CHECK_INT(p.v[0].weight, 512);
+	CHECK_INT(p.v[0].burst.burst_cp, 10000);
+	CHECK_INT(p.v[0].burst.floor_cp, 2000);
+	CHECK_INT(p.v[0].burst.dur_s, 300);
+	CHECK_INT(p.v[0].burst.window_s, 3600);
+	CHECK_STR(p.v[1].sel, "/machine.slice/build.scope");
+	CHECK_INT(p.v[1].cap_cp, 15000);
+	CHECK_INT(sched_guest_plain_cap(&p.v[1], 7 * 60 + 59), 15000);
+	CHECK_INT(sched_guest_plain_cap(&p.v[1], 8 * 60), 5000);
+	CHECK_INT(sched_guest_plain_cap(&p.v[1], 18 * 60), 15000);
+	sched_policy_release(&p);
+
+	const char *wrap = "guest n (xen:n) {\ncap 20%\nbetween 22:00-06:00 cap 100%\n}";
+	CHECK_INT(sched_policy_parse("x", wrap, strlen(wrap), &p, &d), 0);
+	CHECK_INT(sched_guest_plain_cap(&p.v[0], 23 * 60), 10000);
+	CHECK_INT(sched_guest_plain_cap(&p.v[0], 5 * 60 + 59), 10000);
+	CHECK_INT(sched_guest_plain_cap(&p.v[0], 6 * 60), 2000);
+	sched_policy_release(&p);
+	hv_diags_release(&d);
+
+	uint32_t v;
+	CHECK_INT(sched_parse_percent("12.5%", &v), 0);
+	CHECK_INT(v, 1250);
+	CHECK_INT(sched_parse_percent("100000%", &v), 0);
+	CHECK_INT(sched_parse_percent("100001%", &v), -22);
+	CHECK_INT(sched_parse_percent("1.234%", &v), -22);
+	CHECK_INT(sched_parse_duration("7d", &v), 0);
+	CHECK_INT(sched_parse_duration("8d", &v), -22);
+	CHECK_INT(sched_parse_duration("0s", &v), -22);
+}
+
+/* A guest "burst 100% for 3s per 20s, then cap 20%": B = 2.4 CPU-s. */
+static struct sched_guest burst_guest(void)
+{
+	struct sched_guest g = { .name = "g", .kind = SCHED_SEL_CGROUP, .sel = "/g",
+				 .has_burst = true,
+				 .burst = { .burst_cp = 10000, .floor_cp = 2000,
+					    .dur_s = 3, .window_s = 20 } };
+	return g;
+}
+
+/* Feeds `secs` 1 s ticks of a guest that uses min(demand, cap) CPUs;
+ * returns the CPU-ns used. */
+static uint64_t run(struct sched_acct *a, const struct sched_guest *g, int64_t *t,
+		    uint64_t *ctr, double demand, int secs)
+{
+	uint64_t used = 0;
+	for (int i = 0; i < secs; i++) {
+		struct sched_step s;
+		uint32_t cap = sched_acct_step(a, g, *t, 0, *ctr, NS, &s);
+		double c = cap == SCHED_CAP_NONE ? 1e9 : cap / 10000.0;
+		uint64_t u = (uint64_t)((demand < c ? demand : c) * 1e9);
+		*ctr += u;
+		used += u;
+		*t += NS;
+	}
+	return used;
+}
+
+static void test_engine(void)
+{
+	struct sched_guest g = burst_guest();
+	struct sched_acct a;
+	struct sched_step s;
+	int64_t t = 1000 * NS;
+	uint64_t ctr = 0;
+
+	/* Idle guest: budget stays whole, cap is the burst level. */
+	sched_acct_init(&a, &g);
+	run(&a, &g, &t, &ctr, 0, 30);
+	CHECK_INT(sched_acct_left(&a), 2400000000LL);
+	CHECK_INT(a.cap_cp, 10000);
+
+	/* Flat out: exactly 3 s at 100%, then 20%; the budget is spent to
+	 * the nanosecond (the last tick's cap is Q + left / tick). */
+	uint64_t used = run(&a, &g, &t, &ctr, 1.0, 3);
+	CHECK_INT(used, 3 * NS);
+	sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+	CHECK_INT(s.left_ns, 0);
+	CHECK_INT(s.cap_cp, 2000);
+	/* Over any 20 s window: Q x 20 + B = 6.4 CPU-s, never more. */
+	used = run(&a, &g, &t, &ctr, 1.0, 17);
+	CHECK_INT(used, (uint64_t)(17 * 0.2 * NS));
+	sched_acct_release(&a);
+
+	/* Exactly at the limit: a guest at 60% spends B in 6 s. */
+	sched_acct_init(&a, &g);
+	t = 5000 * NS;
+	ctr = 0;
+	sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+	for (int i = 0; i < 6; i++) {
+		ctr += 600000000;
+		t += NS;
+		sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+	}
+	CHECK_INT(s.left_ns, 0);
+	CHECK_INT(s.cap_cp, 2000);
+	/* ... and gets it back whole when those 6 s have left the window
+	 * (20 whole buckets plus the current one: 21 s after each). */
+	uint32_t full, any;
+	sched_acct_refill(&a, t, &full, &any);
+	CHECK_INT(full, 20);
+	CHECK_INT(any, 15);
+	for (int i = 0; i < 15; i++) {
+		ctr += 200000000;
+		t += NS;
+		sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+	}
+	CHECK_INT(s.left_ns, 400000000);	/* the first second is back */
+	for (int i = 0; i < 5; i++) {
+		ctr += 200000000;
+		t += NS;
+		sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+	}
+	CHECK_INT(s.left_ns, 2400000000LL);
+	sched_acct_release(&a);
+
+	/* More CPUs than the cap: 4 CPUs of usage at once is charged as it
+	 * is (the cgroup can't enforce faster than a tick), debt included. */
+	sched_acct_init(&a, &g);
+	t = 0;
+	ctr = 0;
+	sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+	t += NS;
+	ctr += 4 * NS;
+	sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+	CHECK_INT(s.excess_ns, 3800000000LL);
+	CHECK_INT(s.left_ns, -1400000000LL);
+	CHECK_INT(s.cap_cp, 2000);
+	sched_acct_release(&a);
+
+	/* Clock backwards: held at the last time, usage still charged. */
+	sched_acct_init(&a, &g);
+	t = 100 * NS;
+	ctr = 0;
+	sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+	ctr += NS;
+	sched_acct_step(&a, &g, t - 50 * NS, 0, ctr, NS, &s);
+	CHECK(s.clock_backwards);
+	CHECK_INT(s.dt_ns, 0);
+	CHECK_INT(s.excess_ns, NS);
+	CHECK_INT(a.last_ns, t);
+	/* Clock forward by a day: old charges expire, new usage is spread
+	 * over the gap and only the last window's share counts. */
+	ctr += 86400ull * 200000000ull + 86400ull * 100000000ull;	/* 30% avg */
+	sched_acct_step(&a, &g, t + 86400 * NS, 0, ctr, NS, &s);
+	CHECK_INT(s.excess_ns, 86400LL * 100000000LL);
+	CHECK(sched_acct_left(&a) > 2400000000LL - 21 * 100000000LL - 1000);
+	CHECK(sched_acct_left(&a) < 2400000000LL - 19 * 100000000LL);
+	sched_acct_release(&a);
+
+	/* Counter backwards (guest rebooted): the new value is the usage. */
+	sched_acct_init(&a, &g);
+	t = 0;
+	sched_acct_step(&a, &g, t, 0, 50 * NS, NS, &s);
+	sched_acct_step(&a, &g, t + NS, 0, 500000000, NS, &s);
+	CHECK(s.counter_reset);
+	CHECK_INT(s.usage_ns, 500000000);
+	CHECK_INT(s.excess_ns, 300000000);
+	sched_acct_release(&a);
+
+	/* Predictive cap: with 0.4 CPU-s left at a 1 s tick, cap = 20% + 40%. */
+	sched_acct_init(&a, &g);
+	t = 0;
+	ctr = 0;
+	sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+	ctr += 2200000000ull;	/* 2 s at 110%... */
+	t += 2 * NS;
+	sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+	CHECK_INT(s.left_ns, 600000000);
+	CHECK_INT(s.cap_cp, 2000 + 6000);
+	sched_acct_release(&a);
+
+	/* Plain caps and time windows, no burst. */
+	struct sched_guest pg = { .name = "p", .cap_cp = 15000, .nbetween = 1,
+				  .between = { { 8 * 60, 18 * 60, 5000 } } };
+	sched_acct_init(&a, &pg);
+	CHECK_INT(sched_acct_step(&a, &pg, 0, 9 * 60, 0, NS, NULL), 5000);
+	CHECK_INT(sched_acct_step(&a, &pg, NS, 19 * 60, 0, NS, NULL), 15000);
+	sched_acct_release(&a);
+	/* Burst under a lower plain cap: the lower wins. */
+	g.cap_cp = 5000;
+	sched_acct_init(&a, &g);
+	CHECK_INT(sched_acct_step(&a, &g, 0, 0, 0, NS, NULL), 5000);
+	sched_acct_release(&a);
+}
+
+/* Save, parse, rebase onto a longer window: nothing refunded or charged. */
+static void test_state(void)
+{
+	struct sched_guest g = burst_guest();
+	struct sched_state st = { .tick_ns = NS, .pid = 42 }, back;
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	int64_t t = 1700000000LL * NS;
+	uint64_t ctr = 0;
+
+	struct sched_state_guest *sg = sched_state_add(&st, "g", "cgroup:/g");
+	sched_acct_init(&sg->acct, &g);
+	run(&sg->acct, &g, &t, &ctr, 1.0, 5);
+	int64_t left = sched_acct_left(&sg->acct);
+	sched_state_format(&st, &a);
+	CHECK_INT(sched_state_parse(a.buf, a.len, &back, &d), 0);
+	sched_state_format(&back, &b);
+	CHECK_STR(a.buf, b.buf);
+	CHECK_INT(sched_acct_left(&back.v[0].acct), left);
+	g.burst.window_s = 60;
+	sched_acct_rebase(&back.v[0].acct, &g);
+	CHECK_INT(back.v[0].acct.sum_ns, sg->acct.sum_ns);
+	CHECK_INT(back.v[0].acct.last_counter_ns, sg->acct.last_counter_ns);
+
+
+	CHECK_INT(sched_state_parse("hvkit-sched-state 1\nb 1 2\n", 25, &back, &d), -22);
+	CHECK_INT(sched_state_parse("x\n", 2, &back, &d), -22);
+	sched_state_release(&back);
+	sched_state_release(&st);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	hv_diags_release(&d);
+}
+
+int main(void)
+{
+	test_parse();
+	test_engine();
+	test_state();
+	return CHECK_DONE();
+}
