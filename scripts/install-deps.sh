@@ -1,13 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages a target needs, when they are missing.
-#   scripts/install-deps.sh build|test|fuzz ...
+#   scripts/install-deps.sh build|test|fuzz|xen ...
 set -eu
 
 build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libcairo2-dev zlib1g-dev pci.ids libxml2-dev libxen-dev"
 # Anchor tools the tests compare against, and what the tests themselves run.
 test="hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid"
 fuzz="clang libclang-rt-14-dev"
+# The Xen test box (tests/xen/run.sh): QEMU on the host; Xen, the kernel and
+# busybox are downloaded and unpacked by tests/xen/mkimages.sh, not installed.
+xen="qemu-system-x86 cpio kmod gzip dpkg apt coreutils util-linux"
 
 want=""
 for set in "$@"; do
@@ -15,6 +18,7 @@ for set in "$@"; do
 	build) want="$want $build" ;;
 	test) want="$want $test" ;;
 	fuzz) want="$want $fuzz" ;;
+	xen) want="$want $xen" ;;
 	*) echo "install-deps: unknown set '$set'" >&2; exit 2 ;;
 	esac
 done

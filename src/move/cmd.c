@@ -41,6 +41,8 @@ static void usage(FILE *f)
 	      "  --checksum KIND    XVA chunk checksums: xxhash (default), sha1\n"
 	      "                     (legacy .checksum), both\n"
 	      "  --no-progress      no progress bar (it is drawn only on a terminal)\n"
+	      "  --no-sync          skip the fsync before the rename (faster, not\n"
+	      "                     crash-safe; qemu-img convert does not sync either)\n"
 	      "  -h, --help         this text\n"
 	      "\n"
 	      "OUT is written under a temporary name and renamed when complete.\n"
@@ -77,6 +79,7 @@ struct disk_opts {
 	bool gzip;
 	enum xva_sums sums;
 	bool progress;
+	bool sync;
 };
 
 static enum img_format format_from_name(const char *path)
@@ -250,7 +253,7 @@ static int do_disk(const struct disk_opts *o)
 		rc = tar_out_close(tout);
 		tout = NULL;
 	}
-	if (rc == 0 && fsync(out.fd) < 0 && errno != EINVAL)
+	if (rc == 0 && o->sync && fsync(out.fd) < 0 && errno != EINVAL)
 		rc = -errno;
 	if (rc == 0 && close(out.fd) < 0)
 		rc = -errno;
@@ -304,10 +307,11 @@ static int cmd_disk(int argc, char **argv)
 		{ "gzip", no_argument, NULL, 'z' },
 		{ "checksum", required_argument, NULL, 'c' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "no-sync", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct disk_opts o = { .sums = XVA_SUM_XXHASH, .progress = true };
+	struct disk_opts o = { .sums = XVA_SUM_XXHASH, .progress = true, .sync = true };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -348,6 +352,9 @@ static int cmd_disk(int argc, char **argv)
 			break;
 		case 'P':
 			o.progress = false;
+			break;
+		case 'S':
+			o.sync = false;
 			break;
 		case 'h':
 			usage(stdout);

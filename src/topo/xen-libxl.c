@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Xen's view of the machine through libxl, loaded when first needed. */
-#include <dlfcn.h>
+/* Xen's view of the machine through libxl (loaded on first use: lazy-xen.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,75 +9,9 @@
 #include <libxl.h>
 #include <libxl_utils.h>
 
+#include "lazy-xen.h"
 #include "util.h"
 #include "xen.h"
-
-#ifndef HV_LIBXL_SONAME
-#define HV_LIBXL_SONAME "libxenlight.so.4.17"
-#endif
-
-/*
- * libxenlight brings libxenctrl, libxenstore, libyajl and more: loading
- * them in every hvkit run would cost more than a small machine takes to
- * probe, and most runs are not in dom0.  So the functions used here are
- * defined below, each resolved on first use.  The prototypes are libxl's
- * own (scripts/gen-lazy.py), checked by the compiler against its header.
- * Unlike the libarchive wrapper, a missing library is not fatal: the
- * caller learns it from lazy_open() first.
- */
-static void *lazy_lib;
-static const char *lazy_error;
-
-static int lazy_open(void)
-{
-	if (!lazy_lib) {
-		lazy_lib = dlopen(HV_LIBXL_SONAME, RTLD_NOW | RTLD_LOCAL);
-		if (!lazy_lib) {
-			lazy_error = dlerror();
-			return -ENOENT;
-		}
-	}
-	return 0;
-}
-
-static void *lazy_sym(const char *name)
-{
-	void *p = lazy_lib ? dlsym(lazy_lib, name) : NULL;
-
-	if (!p) {
-		fprintf(stderr, "hvkit: error: %s has no %s\n", HV_LIBXL_SONAME, name);
-		exit(1);
-	}
-	return p;
-}
-
-#define LAZY(ret, name, params, args)                                      \
-	ret name params                                                     \
-	{                                                                   \
-		static ret (*fn) params;                                    \
-		if (!fn)                                                    \
-			fn = (ret (*) params)lazy_sym(#name);               \
-		return fn args;                                             \
-	}
-
-LAZY(int, libxl_ctx_alloc, (libxl_ctx ** a0, int a1, unsigned a2, xentoollog_logger * a3), (a0, a1, a2, a3))
-LAZY(int, libxl_ctx_free, (libxl_ctx * a0), (a0))
-LAZY(libxl_cputopology *, libxl_get_cpu_topology, (libxl_ctx * a0, int * a1), (a0, a1))
-LAZY(void, libxl_cputopology_list_free, (libxl_cputopology * a0, int a1), (a0, a1))
-LAZY(libxl_numainfo *, libxl_get_numainfo, (libxl_ctx * a0, int * a1), (a0, a1))
-LAZY(void, libxl_numainfo_list_free, (libxl_numainfo * a0, int a1), (a0, a1))
-LAZY(libxl_pcitopology *, libxl_get_pci_topology, (libxl_ctx * a0, int * a1), (a0, a1))
-LAZY(void, libxl_pcitopology_list_free, (libxl_pcitopology * a0, int a1), (a0, a1))
-LAZY(libxl_dominfo *, libxl_list_domain, (libxl_ctx* a0, int * a1), (a0, a1))
-LAZY(void, libxl_dominfo_list_free, (libxl_dominfo * a0, int a1), (a0, a1))
-LAZY(libxl_vcpuinfo *, libxl_list_vcpu, (libxl_ctx * a0, uint32_t a1, int * a2, int * a3), (a0, a1, a2, a3))
-LAZY(void, libxl_vcpuinfo_list_free, (libxl_vcpuinfo * a0, int a1), (a0, a1))
-LAZY(char *, libxl_domid_to_name, (libxl_ctx * a0, uint32_t a1), (a0, a1))
-LAZY(libxl_device_pci *, libxl_device_pci_list, (libxl_ctx * a0, uint32_t a1, int * a2), (a0, a1, a2))
-LAZY(void, libxl_device_pci_list_free, (libxl_device_pci* a0, int a1), (a0, a1))
-LAZY(int, libxl_domain_get_nodeaffinity, (libxl_ctx * a0, uint32_t a1, libxl_bitmap * a2), (a0, a1, a2))
-LAZY(void, libxl_bitmap_init, (libxl_bitmap * a0), (a0))
-LAZY(void, libxl_bitmap_dispose, (libxl_bitmap * a0), (a0))
 
 /* libxl logs through xentoollog; library code here never prints. */
 static void quiet_vmessage(struct xentoollog_logger *l, xentoollog_level level,
@@ -132,9 +65,9 @@ int xen_collect(struct strbuf f[XEN_NFILES], struct hv_diags *d)
 	libxl_dominfo *doms = NULL;
 	int ncpus = 0, nnodes = 0, npcis = 0, ndoms = 0, rc = 0;
 
-	if (lazy_open() < 0) {
+	if (!lazy_lib_available(&lazy_xenlight)) {
 		hv_warnf(d, "running on Xen, but %s cannot be loaded (%s): showing dom0's vCPUs, not the machine",
-			 HV_LIBXL_SONAME, lazy_error ? lazy_error : "?");
+			 lazy_xenlight.soname, lazy_xenlight.error ? lazy_xenlight.error : "?");
 		return -ENODEV;
 	}
 	if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &quiet) != 0 || !ctx) {
@@ -194,8 +127,12 @@ int xen_collect(struct strbuf f[XEN_NFILES], struct hv_diags *d)
 			    (unsigned long long)doms[i].current_memkb * 1024,
 			    (unsigned long long)doms[i].max_memkb * 1024);
 		free(name);
+		/* The caller allocates the map libxl fills (libxl_dom.c
+		 * passes nodemap->map straight to xc_domain_node_getaffinity):
+		 * an unallocated one is a write to address 0. */
 		libxl_bitmap_init(&nodemap);
-		if (libxl_domain_get_nodeaffinity(ctx, domid, &nodemap) == 0)
+		if (libxl_node_bitmap_alloc(ctx, &nodemap, 0) == 0 &&
+		    libxl_domain_get_nodeaffinity(ctx, domid, &nodemap) == 0)
 			add_bitmap(&f[XEN_DOMAINS], &nodemap);
 		else
 			strbuf_adds(&f[XEN_DOMAINS], "-");

@@ -56,10 +56,10 @@ for subfmt in ("dynamic", "fixed"):
     check(same(raw, back), f"qemu-img's {subfmt} VHD reads back identical")
 
 # Sizes that are not whole sectors cannot be a VHD: refused cleanly.
-odd = os.path.join(d, "odd-bytes.raw")
+odd = os.path.join(d, "bytes1000.raw")
 sparse_image(odd, 1000, [(0, 1000)])
-p = hvkit("move", "disk", odd, os.path.join(d, "odd.vhd"), ok=False)
+p = hvkit("move", "disk", odd, os.path.join(d, "bytes1000.vhd"), ok=False)
 check(p.returncode == 1 and "multiple of 512" in p.stderr, f"odd size refused: {p.stderr}")
-check(not [f for f in os.listdir(d) if f.startswith("odd.vhd")], "no output left for odd size")
+check(not [f for f in os.listdir(d) if f.startswith("bytes1000.vhd")], "no output left for odd size")
 shutil.rmtree(d)
 done()

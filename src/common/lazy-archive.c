@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* libarchive, loaded on first use (captures and --from archives); see
+ * lazy.h.  Lines below: scripts/gen-lazy.py. */
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "lazy.h"
+
+static LAZY_LIB(archive, "libarchive.so.13", "libarchive13");
+
+LAZY_IN(archive, struct archive_entry *, archive_entry_clear, (struct archive_entry * a0), (a0))
+LAZY_IN(archive, __LA_MODE_T, archive_entry_filetype, (struct archive_entry * a0), (a0))
+LAZY_IN(archive, void, archive_entry_free, (struct archive_entry * a0), (a0))
+LAZY_IN(archive, const char *, archive_entry_hardlink, (struct archive_entry * a0), (a0))
+LAZY_IN(archive, struct archive_entry *, archive_entry_new, (void), ())
+LAZY_IN(archive, const char *, archive_entry_pathname, (struct archive_entry * a0), (a0))
+LAZY_IN(archive, void, archive_entry_set_filetype, (struct archive_entry * a0, unsigned int a1), (a0, a1))
+LAZY_IN(archive, void, archive_entry_set_mtime, (struct archive_entry * a0, time_t a1, long a2), (a0, a1, a2))
+LAZY_IN(archive, void, archive_entry_set_pathname, (struct archive_entry * a0, const char * a1), (a0, a1))
+LAZY_IN(archive, void, archive_entry_set_perm, (struct archive_entry * a0, __LA_MODE_T a1), (a0, a1))
+LAZY_IN(archive, void, archive_entry_set_size, (struct archive_entry * a0, la_int64_t a1), (a0, a1))
+LAZY_IN(archive, void, archive_entry_set_symlink, (struct archive_entry * a0, const char * a1), (a0, a1))
+LAZY_IN(archive, la_int64_t, archive_entry_size, (struct archive_entry * a0), (a0))
+LAZY_IN(archive, const char *, archive_entry_symlink, (struct archive_entry * a0), (a0))
+LAZY_IN(archive, const char *, archive_error_string, (struct archive * a0), (a0))
+LAZY_IN(archive, la_ssize_t, archive_read_data, (struct archive * a0, void * a1, size_t a2), (a0, a1, a2))
+LAZY_IN(archive, int, archive_read_free, (struct archive * a0), (a0))
+LAZY_IN(archive, struct archive *, archive_read_new, (void), ())
+LAZY_IN(archive, int, archive_read_next_header, (struct archive * a0, struct archive_entry ** a1), (a0, a1))
+LAZY_IN(archive, int, archive_read_open_filename, (struct archive * a0, const char * a1, size_t a2), (a0, a1, a2))
+LAZY_IN(archive, int, archive_read_support_filter_all, (struct archive * a0), (a0))
+LAZY_IN(archive, int, archive_read_support_format_all, (struct archive * a0), (a0))
+LAZY_IN(archive, int, archive_write_add_filter_gzip, (struct archive * a0), (a0))
+LAZY_IN(archive, int, archive_write_close, (struct archive * a0), (a0))
+LAZY_IN(archive, la_ssize_t, archive_write_data, (struct archive * a0, const void * a1, size_t a2), (a0, a1, a2))
+LAZY_IN(archive, int, archive_write_free, (struct archive * a0), (a0))
+LAZY_IN(archive, int, archive_write_header, (struct archive * a0, struct archive_entry * a1), (a0, a1))
+LAZY_IN(archive, struct archive *, archive_write_new, (void), ())
+LAZY_IN(archive, int, archive_write_open_fd, (struct archive * a0, int a1), (a0, a1))
+LAZY_IN(archive, int, archive_write_set_format_pax_restricted, (struct archive * a0), (a0))

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/* hvkit move: VHD geometry and checksums, footer checks, zero detection,
+ * XVA digests, the progress bar's formatting, the VM model's JSON. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "img.h"
+#include "json.h"
+#include "model.h"
+#include "progress.h"
+#include "vhd.h"
+#include "xva.h"
+
+/* The spec's CHS algorithm, at each branch and at the clamp. */
+static const struct {
+	const char *name;
+	uint64_t sectors;
+	struct vhd_geometry want;
+} chs_cases[] = {
+	{ "tiny: 17 spt, 4 heads", 2048, { 30, 4, 17 } },
+	/* qemu-img info agrees: 1003 * 12 * 17 * 512 = 104761344 bytes */
+	{ "100 MiB: 17 spt, 12 heads", 204800, { 1003, 12, 17 } },
+	{ "1 GiB: 63 spt", 2097152, { 2080, 16, 63 } },
+	{ "31 spt branch", 17 * 16 * 1024, { 561, 16, 31 } },
+	{ "127 GiB boundary: 255 spt", 65535ull * 16 * 63, { 16191, 16, 255 } },
+	{ "2 TiB: clamped", 4294967296ull, { 65535, 16, 255 } },
+};
+
+static void test_chs(void)
+{
+	for (size_t i = 0; i < sizeof(chs_cases) / sizeof(chs_cases[0]); i++) {
+		struct vhd_geometry g = vhd_chs(chs_cases[i].sectors);
+		if (g.cylinders != chs_cases[i].want.cylinders ||
+		    g.heads != chs_cases[i].want.heads ||
+		    g.sectors != chs_cases[i].want.sectors)
+			fprintf(stderr, "chs '%s': got %u/%u/%u\n", chs_cases[i].name,
+				g.cylinders, g.heads, g.sectors);
+		CHECK_INT(g.cylinders, chs_cases[i].want.cylinders);
+		CHECK_INT(g.heads, chs_cases[i].want.heads);
+		CHECK_INT(g.sectors, chs_cases[i].want.sectors);
+	}
+}
+
+static void test_footer(void)
+{
+	struct vhd_footer f = { .data_offset = 512, .current_size = 104857600,
+				.original_size = 104857600, .disk_type = VHD_TYPE_DYNAMIC };
+	struct vhd_footer back;
+	struct hv_diags d = HV_DIAGS_INIT;
+	uint8_t b[VHD_FOOTER_SIZE];
+
+	memcpy(f.creator_app, "tap", 4);
+	f.geom = vhd_chs(f.current_size / 512);
+	vhd_footer_build(b, &f);
+	CHECK(memcmp(b, "conectix", 8) == 0);
+	CHECK_INT(vhd_checksum(b, sizeof(b), 64), img_be32(b + 64));
+	CHECK_INT(vhd_footer_parse(b, 0, &d, &back), 0);
+	CHECK_INT(back.current_size, 104857600);
+	CHECK_INT(back.disk_type, VHD_TYPE_DYNAMIC);
+	CHECK_INT(back.geom.cylinders, f.geom.cylinders);
+
+	b[100] ^= 1;	/* reserved byte: checksum must notice */
+	CHECK_INT(vhd_footer_parse(b, 4096, &d, &back), -EINVAL);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "offset 4096") && strstr(d.v[0].msg, "checksum"));
+	hv_diags_release(&d);
+	b[0] = 'x';
+	CHECK_INT(vhd_footer_parse(b, 0, &d, &back), -EINVAL);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "cookie"));
+	hv_diags_release(&d);
+}
+
+static void test_zero(void)
+{
+	static uint8_t buf[1 << 20];
+
+	CHECK(img_is_zero(buf, sizeof(buf)));
+	CHECK(img_is_zero(buf, 0));
+	CHECK(img_is_zero(buf, 7));
+	buf[sizeof(buf) - 1] = 1;
+	CHECK(!img_is_zero(buf, sizeof(buf)));
+	buf[sizeof(buf) - 1] = 0;
+	buf[3] = 1;
+	CHECK(!img_is_zero(buf, sizeof(buf)));
+	CHECK(!img_is_zero(buf, 4));
+	buf[3] = 0;
+}
+
+static void test_formats(void)
+{
+	enum img_format f;
+
+	CHECK_INT(img_format_parse("vpc", &f), 0);
+	CHECK_INT(f, IMG_VHD_DYNAMIC);
+	CHECK_INT(img_format_parse("vhd-fixed", &f), 0);
+	CHECK_INT(f, IMG_VHD_FIXED);
+	CHECK_INT(img_format_parse("vmdk", &f), -EINVAL);
+	CHECK_STR(img_format_name(IMG_QCOW2), "qcow2");
+}
+
+static void test_digests(void)
+{
+	char x[17], s[41];
+
+	/* Reference values: xxhsum -H1 and sha1sum of "abc". */
+	xva_xxh64_hex("abc", 3, x);
+	CHECK_STR(x, "44bc2cf5ad770999");
+	xva_sha1_hex("abc", 3, s);
+	CHECK_STR(s, "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
+static void test_progress(void)
+{
+	char b[32];
+
+	hv_progress_fmt_eta(b, sizeof(b), 65);
+	CHECK_STR(b, "01:05");
+	hv_progress_fmt_eta(b, sizeof(b), 3725);
+	CHECK_STR(b, "1:02:05");
+	hv_progress_fmt_eta(b, sizeof(b), -1);
+	CHECK_STR(b, "--:--");
+	hv_progress_fmt_rate(b, sizeof(b), 3.0 * 1024 * 1024);
+	CHECK_STR(b, "3 MiB/s");
+}
+
+static void test_model_json(void)
+{
+	struct mv_vm vm;
+	struct strbuf sb = STRBUF_INIT;
+	struct json j;
+
+	mv_vm_init(&vm);
+	vm.name = strdup("g");
+	vm.vcpus = 2;
+	vm.hpet = MV_ON;
+	struct mv_disk *dk = mv_vm_add_disk(&vm);
+	dk->vdev = strdup("xvda");
+	mv_vm_add_other(&vm, "xl:cpuid", "host");
+	json_init(&j, &sb, false);
+	mv_vm_json(&vm, &j);
+	CHECK_STR(sb.buf, "{\"name\":\"g\",\"type\":\"unknown\",\"vcpus\":2,\"hpet\":true,"
+			  "\"disks\":[{\"vdev\":\"xvda\",\"kind\":\"disk\",\"readonly\":false}],"
+			  "\"nics\":[],\"other_config\":{\"xl:cpuid\":\"host\"}}");
+	strbuf_release(&sb);
+	mv_vm_release(&vm);
+	CHECK(vm.name == NULL && vm.ndisks == 0);
+}
+
+static void test_ova_roundtrip(void)
+{
+	struct mv_vm vm, back;
+	struct strbuf sb = STRBUF_INIT;
+	struct hv_diags d = HV_DIAGS_INIT;
+
+	mv_vm_init(&vm);
+	mv_vm_init(&back);
+	vm.name = strdup("a <b> & \"c\"");
+	vm.memory_mib = 1024;
+	vm.vcpus = 3;
+	mv_vm_add_disk(&vm)->size = 5 << 20;
+	xva_ova_xml(&vm, &sb);
+	CHECK_INT(xva_ova_parse(sb.buf, sb.len, &back, &d), 0);
+	CHECK_STR(back.name, vm.name);
+	CHECK_STR(back.uuid, vm.uuid);
+	CHECK_INT(back.memory_mib, 1024);
+	CHECK_INT(back.vcpus, 3);
+	CHECK_INT(back.ndisks, 1);
+	CHECK_INT(back.disks[0].size, 5 << 20);
+	CHECK_STR(back.disks[0].ref, vm.disks[0].ref);
+	mv_vm_release(&back);
+	CHECK_INT(xva_ova_parse("<value><struct>", 15, &back, &d), -EINVAL);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "ova.xml:"));
+	hv_diags_release(&d);
+	mv_vm_release(&back);
+	mv_vm_release(&vm);
+	strbuf_release(&sb);
+}
+
+int main(void)
+{
+	test_chs();
+	test_footer();
+	test_zero();
+	test_formats();
+	test_digests();
+	test_progress();
+	test_model_json();
+	test_ova_roundtrip();
+	return CHECK_DONE();
+}
