@@ -66,7 +66,7 @@ static int raw_write(struct img_out *out, uint64_t off, const void *buf,
 	if (!buf || img_is_zero(buf, len))
 		return 0;
 	out->written += len;
-	return img_pwrite(out->fd, buf, len, off);
+	return img_pwrite_sparse(out->fd, buf, len, off);
 }
 
 static int raw_finish(struct img_out *out)

@@ -443,7 +443,7 @@ static int vhd_write(struct img_out *out, uint64_t off, const void *buf,
 		if (!buf || img_is_zero(buf, len))
 			return 0;	/* the file is sparse there */
 		out->written += len;
-		return img_pwrite(out->fd, buf, len, off);
+		return img_pwrite_sparse(out->fd, buf, len, off);
 	}
 	/* Dynamic: one unit is one block; all-zero blocks stay unallocated. */
 	if (!buf || img_is_zero(buf, len))
@@ -454,7 +454,7 @@ static int vhd_write(struct img_out *out, uint64_t off, const void *buf,
 		return hv_errorf(out->diags, "the VHD would exceed the 2 TiB that 32-bit BAT sectors address");
 	rc = img_pwrite(out->fd, v->bitmap, VHD_SECTOR, pos);
 	if (rc == 0)
-		rc = img_pwrite(out->fd, buf, len, pos + VHD_SECTOR);
+		rc = img_pwrite_sparse(out->fd, buf, len, pos + VHD_SECTOR);
 	if (rc < 0)
 		return rc;
 	/* A short last block is padded to the full block size by the

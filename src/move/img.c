@@ -78,6 +78,31 @@ int img_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+int img_pwrite_sparse(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+	size_t run = 0, start = 0;
+	int rc;
+
+	for (size_t i = 0; i < len; i += IMG_SPARSE_GRAIN) {
+		size_t n = len - i < IMG_SPARSE_GRAIN ? len - i : IMG_SPARSE_GRAIN;
+
+		if (!img_is_zero(p + i, n)) {
+			if (!run)
+				start = i;
+			run += n;
+			continue;
+		}
+		if (run) {
+			rc = img_pwrite(fd, p + start, run, off + start);
+			if (rc < 0)
+				return rc;
+			run = 0;
+		}
+	}
+	return run ? img_pwrite(fd, p + start, run, off + start) : 0;
+}
+
 bool img_is_zero(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -190,7 +215,8 @@ int img_copy(struct img_in *in, struct img_out *out,
 		size_t len = in->size - off < unit ? (size_t)(in->size - off) : unit;
 		bool any_data = false;
 
-		/* Walk the extents that cover this unit. */
+		/* Walk the extents that cover this unit, reading the data ones
+		 * (holes inside a unit are zeroed, not read). */
 		for (uint64_t o = off; o < off + len;) {
 			if (o >= ext_end) {
 				uint64_t elen;
@@ -205,14 +231,18 @@ int img_copy(struct img_in *in, struct img_out *out,
 				}
 				ext_end = o + elen;
 			}
-			if (ext_data)
+			uint64_t end = ext_end < off + len ? ext_end : off + len;
+			if (ext_data) {
+				if (!any_data && o > off)
+					memset(buf, 0, (size_t)(o - off));
 				any_data = true;
-			o = ext_end;
-		}
-		if (any_data) {
-			rc = in->ops->read(in, buf, len, off);
-			if (rc < 0)
-				goto out;
+				rc = in->ops->read(in, buf + (o - off), (size_t)(end - o), o);
+				if (rc < 0)
+					goto out;
+			} else if (any_data) {
+				memset(buf + (o - off), 0, (size_t)(end - o));
+			}
+			o = end;
 		}
 		rc = out->ops->write(out, off, any_data ? buf : NULL, len);
 		if (rc < 0)

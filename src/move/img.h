@@ -117,6 +117,11 @@ bool img_is_zero(const void *buf, size_t len);
 int img_pread(int fd, void *buf, size_t len, uint64_t off);
 int img_pwrite(int fd, const void *buf, size_t len, uint64_t off);
 
+/* Writes only the IMG_SPARSE_GRAIN pieces of buf that are not all zero,
+ * leaving holes (for new regions of a file, which read as zeros). */
+#define IMG_SPARSE_GRAIN 4096u
+int img_pwrite_sparse(int fd, const void *buf, size_t len, uint64_t off);
+
 /* Big-endian helpers shared by VHD and qcow2. */
 static inline uint32_t img_be32(const uint8_t *p)
 {
