@@ -376,7 +376,7 @@ static void record_link(struct hv_root *r, const char *path, const char *target)
  * once.
  */
 static int resolve(struct hv_root *r, const char *path, bool follow_last,
-		   int depth, char **ret);
+		   int depth, char **ret, enum ntype *type);
 
 static int resolve_dir_cached(struct hv_root *r, const char *dir, int depth,
 			      char **ret)
@@ -387,10 +387,11 @@ static int resolve_dir_cached(struct hv_root *r, const char *dir, int depth,
 		*ret = xstrdup(r->cached[idx]);
 		return 0;
 	}
-	int rc = resolve(r, dir, true, depth, ret);
+	enum ntype t = NT_NONE;
+	int rc = resolve(r, dir, true, depth, ret, &t);
 	if (rc < 0)
 		return rc;
-	if (strcmp(*ret, "/") != 0 && node_type(r, *ret) != NT_DIR) {
+	if (t != NT_DIR) {
 		free(*ret);
 		*ret = NULL;
 		return -ENOTDIR;
@@ -402,8 +403,9 @@ static int resolve_dir_cached(struct hv_root *r, const char *dir, int depth,
 }
 
 static int resolve(struct hv_root *r, const char *path, bool follow_last,
-		   int depth, char **ret)
+		   int depth, char **ret, enum ntype *type)
 {
+	enum ntype last_t = NT_DIR;
 	struct strbuf cur = STRBUF_INIT, rest = STRBUF_INIT;
 	int rc = 0;
 
@@ -417,6 +419,8 @@ static int resolve(struct hv_root *r, const char *path, bool follow_last,
 		const char *slash = strrchr(np, '/');
 
 		if (strcmp(np, "/") == 0) {
+			if (type)
+				*type = NT_DIR;
 			*ret = xstrdup("/");
 			return 0;
 		}
@@ -454,6 +458,7 @@ static int resolve(struct hv_root *r, const char *path, bool follow_last,
 		if (strcmp(comp, "..") == 0) {
 			char *sl = strrchr(cur.buf, '/');
 
+			last_t = NT_DIR;
 			if (sl) {
 				cur.len = (size_t)(sl - cur.buf);
 				cur.buf[cur.len] = 0;
@@ -479,27 +484,53 @@ static int resolve(struct hv_root *r, const char *path, bool follow_last,
 			if (rc < 0)
 				goto out;
 			record_link(r, cur.buf, target);
-			cur.len = target[0] == '/' ? 0 : mark;
-			cur.buf[cur.len] = 0;
-			/* rest = target + "/" + rest */
-			struct strbuf nr = STRBUF_INIT;
-			strbuf_adds(&nr, target[0] == '/' ? target + 1 : target);
-			if (rest.len) {
-				strbuf_addc(&nr, '/');
-				strbuf_add(&nr, rest.buf, rest.len);
+			/*
+			 * Start again from the link's target, so that its
+			 * directories go through the cache.  cur holds no
+			 * links, so the target's leading ".." climb it
+			 * lexically; sysfs links are all "../../devices/...".
+			 */
+			struct strbuf np = STRBUF_INIT;
+			const char *tp = target;
+
+			if (tp[0] != '/') {
+				size_t base = mark;
+
+				while (tp[0] == '.' && tp[1] == '.' &&
+				       (tp[2] == '/' || !tp[2])) {
+					while (base && cur.buf[base - 1] != '/')
+						base--;
+					if (base)
+						base--;	/* the slash */
+					tp += tp[2] ? 3 : 2;
+				}
+				strbuf_add(&np, cur.buf, base);
+				strbuf_addc(&np, '/');
 			}
-			strbuf_release(&rest);
-			rest = nr;
+			strbuf_adds(&np, tp);
+			if (rest.len) {
+				strbuf_addc(&np, '/');
+				strbuf_add(&np, rest.buf, rest.len);
+			}
 			free(target);
-			continue;
+			rc = resolve(r, np.buf, follow_last, depth + links, ret, type);
+			strbuf_release(&np);
+			strbuf_release(&cur);
+			strbuf_release(&rest);
+			return rc;
 		}
 		if (!last && t != NT_DIR) {
 			rc = -ENOTDIR;
 			goto out;
 		}
+		last_t = t;
 	}
-	if (!cur.len)
+	if (!cur.len) {
 		strbuf_addc(&cur, '/');
+		last_t = NT_DIR;
+	}
+	if (type)
+		*type = last_t;
 	*ret = strbuf_detach(&cur, NULL);
 out:
 	strbuf_release(&cur);
@@ -530,7 +561,7 @@ static void record_existing(struct hv_root *r, const char *real)
 
 int hv_root_realpath(struct hv_root *r, const char *path, char **ret)
 {
-	int rc = resolve(r, path, true, 0, ret);
+	int rc = resolve(r, path, true, 0, ret, NULL);
 
 	if (rc == 0)
 		record_existing(r, *ret);
@@ -540,7 +571,7 @@ int hv_root_realpath(struct hv_root *r, const char *path, char **ret)
 int hv_root_readlink(struct hv_root *r, const char *path, char **ret)
 {
 	_cleanup_free_ char *real = NULL;
-	int rc = resolve(r, path, false, 0, &real);
+	int rc = resolve(r, path, false, 0, &real, NULL);
 
 	if (rc < 0)
 		return rc;
@@ -554,7 +585,7 @@ bool hv_root_exists(struct hv_root *r, const char *path)
 {
 	_cleanup_free_ char *real = NULL;
 
-	if (resolve(r, path, true, 0, &real) < 0)
+	if (resolve(r, path, true, 0, &real, NULL) < 0)
 		return false;
 	record_existing(r, real);
 	return true;
@@ -564,14 +595,21 @@ bool hv_root_is_dir(struct hv_root *r, const char *path)
 {
 	_cleanup_free_ char *real = NULL;
 
-	if (resolve(r, path, true, 0, &real) < 0)
+	if (resolve(r, path, true, 0, &real, NULL) < 0)
 		return false;
 	record_existing(r, real);
 	return node_type(r, real) == NT_DIR;
 }
 
 /* Reads an open file to its end (at most MAX_FILE_BYTES); closes fd. */
-static int read_fd(int fd, char **ret, size_t *len);
+/*
+ * Reads an open file to its end (at most MAX_FILE_BYTES) and closes it.
+ * With short_is_eof, a read that returns less than asked ends the file:
+ * true of regular files and of sysfs attributes (one page, produced whole),
+ * not of procfs, whose seq_files can stop at a record boundary.  It saves
+ * the second read(2) per file that would only return 0.
+ */
+static int read_fd(int fd, char **ret, size_t *len, bool short_is_eof);
 
 static int read_host(const char *hp, char **ret, size_t *len)
 {
@@ -579,10 +617,10 @@ static int read_host(const char *hp, char **ret, size_t *len)
 
 	if (fd < 0)
 		return -errno;
-	return read_fd(fd, ret, len);
+	return read_fd(fd, ret, len, false);
 }
 
-static int read_fd(int fd, char **ret, size_t *len)
+static int read_fd(int fd, char **ret, size_t *len, bool short_is_eof)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int rc = 0;
@@ -599,12 +637,15 @@ static int read_fd(int fd, char **ret, size_t *len)
 		}
 		if (n == 0)
 			break;
+		size_t asked = sb.alloc - sb.len - 1;
 		sb.len += (size_t)n;
 		sb.buf[sb.len] = 0;
 		if (sb.len > MAX_FILE_BYTES) {
 			rc = -EFBIG;
 			break;
 		}
+		if (short_is_eof && (size_t)n < asked)
+			break;
 	}
 	close(fd);
 	if (rc < 0) {
@@ -644,7 +685,7 @@ static int read_dir_fast(struct hv_root *r, const char *path, char **ret,
 	fd = open(hp, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ELOOP ? 1 : -errno;
-	return read_fd(fd, ret, len);
+	return read_fd(fd, ret, len, !r->live || str_startswith(path, "/sys/"));
 }
 
 int hv_root_read(struct hv_root *r, const char *path, char **ret, size_t *len)
@@ -665,7 +706,7 @@ int hv_root_read(struct hv_root *r, const char *path, char **ret, size_t *len)
 			return rc;
 		}
 	}
-	rc = resolve(r, path, true, 0, &real);
+	rc = resolve(r, path, true, 0, &real, NULL);
 
 	if (rc < 0)
 		return rc;
@@ -759,7 +800,7 @@ int hv_root_list(struct hv_root *r, const char *path, char ***ret, size_t *n)
 	_cleanup_free_ char *real = NULL;
 	char **v = NULL;
 	size_t nv = 0, av = 0;
-	int rc = resolve(r, path, true, 0, &real);
+	int rc = resolve(r, path, true, 0, &real, NULL);
 
 	if (rc < 0)
 		return rc;
@@ -826,7 +867,7 @@ int hv_root_record_file(struct hv_root *r, const char *path, const void *data,
 
 	if (!r->rec)
 		return 0;
-	rc = resolve(r, path, true, 0, &real);
+	rc = resolve(r, path, true, 0, &real, NULL);
 	if (rc < 0)
 		return rc;
 	return hv_root_add_file(r->rec, real, data, len);

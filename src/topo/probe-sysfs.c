@@ -2,6 +2,7 @@
 /* CPUs, caches, NUMA nodes and machine identity from sysfs and procfs. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,7 +239,14 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 		goto out;
 	}
 
-	for (int cpu = cpuset_next(&present, 0); cpu >= 0;
+	int first_cpu = cpuset_next(&present, 0);
+	bool has_die = true, has_cluster = true;
+	/* What each cache/indexK was on the CPUs seen so far. */
+	struct { long level; enum cache_type ct; } idx_kind[16];
+	for (size_t k = 0; k < ARRAY_SIZE(idx_kind); k++)
+		idx_kind[k].level = -1;
+
+	for (int cpu = first_cpu; cpu >= 0;
 	     cpu = cpuset_next(&present, (unsigned)cpu + 1)) {
 		char base[96], path[160];
 		long pkg, die, cluster, core, core_os;
@@ -264,8 +272,13 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 				pkg = 100000;
 			cpuset_release(&m);
 		}
-		die = read_long(c, ATTR("die_id"), 0);
-		cluster = read_long(c, ATTR("cluster_id"), -1);
+		/* Kernels before 5.x have neither file; one CPU tells. */
+		die = has_die ? read_long(c, ATTR("die_id"), 0) : 0;
+		cluster = has_cluster ? read_long(c, ATTR("cluster_id"), -1) : -1;
+		if (cpu == first_cpu) {
+			has_die = hv_root_exists(c->root, ATTR("die_id"));
+			has_cluster = hv_root_exists(c->root, ATTR("cluster_id"));
+		}
 		/* A core is its set of hardware threads: core_id alone
 		 * repeats across dies, nodes and books on some machines. */
 		{
@@ -335,6 +348,24 @@ no_core:
 				continue;
 			snprintf(cb, sizeof(cb), "%s/%s", path, idx[k]);
 #define CATTR(name) (snprintf(p2, sizeof(p2), "%s/" name, cb), p2)
+			/*
+			 * indexK is the same kind of cache on every CPU (the
+			 * order of CPUID leaf 4): when an earlier CPU's cache
+			 * of that kind already holds this CPU, nothing of it
+			 * needs reading again.  Otherwise read it for real.
+			 */
+			unsigned long kidx = strtoul(idx[k] + 5, NULL, 10);
+			if (kidx < ARRAY_SIZE(idx_kind) && idx_kind[kidx].level > 0) {
+				bool covered = false;
+
+				for (size_t w = 0; w < nowners; w++)
+					if (owners[w].level == (unsigned)idx_kind[kidx].level &&
+					    owners[w].type == idx_kind[kidx].ct &&
+					    owners[w].by_cpu[cpu])
+						covered = true;
+				if (covered)
+					continue;
+			}
 			level = read_long(c, CATTR("level"), -1);
 			if (level < 1 || level > 9 ||
 			    hv_root_read_str(c->root, CATTR("type"), &type) < 0)
@@ -345,6 +376,10 @@ no_core:
 				ct = CACHE_INSTRUCTION;
 			else
 				ct = CACHE_UNIFIED;
+			if (kidx < ARRAY_SIZE(idx_kind)) {
+				idx_kind[kidx].level = level;
+				idx_kind[kidx].ct = ct;
+			}
 			struct cache_owner *ow = NULL;
 			for (size_t w = 0; w < nowners; w++)
 				if (owners[w].level == (unsigned)level &&
