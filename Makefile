@@ -8,7 +8,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 MESON_TEST_ARGS ?= --print-errorlogs
 
-.PHONY: all deps build demo check check-unit check-asan check-xen fuzz-smoke bench install clean
+.PHONY: all deps build demo check check-unit check-asan check-xen check-xen-or-skip fuzz-smoke bench install clean
 
 all: build
 
@@ -33,6 +33,7 @@ check: build
 	@scripts/install-deps.sh test
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)
 	$(MAKE) check-asan
+	$(MAKE) check-xen-or-skip
 
 check-asan:
 	@scripts/install-deps.sh build test
@@ -44,11 +45,22 @@ check-asan:
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		meson test -C $(ASAN_BUILD) $(MESON_TEST_ARGS)
 
-# hvkit in dom0 of a real Xen 4.17 booted in QEMU (tests/xen/run.sh; not
-# part of `check` yet).  Images are cached in $(BUILD)/xen-cache.
+# hvkit in dom0 of a real Xen 4.17 booted in QEMU (tests/xen/run.sh).
+# Images are cached in $(BUILD)/xen-cache.
 check-xen: build
 	@scripts/install-deps.sh test xen
 	HVKIT=$(CURDIR)/$(BUILD)/hvkit tests/xen/run.sh
+
+# `check` runs the Xen box when QEMU and the Xen packages can be had, and
+# otherwise says loudly why not; a box that runs and fails fails `check`.
+check-xen-or-skip: build
+	@if ! scripts/install-deps.sh test xen; then \
+		echo "SKIP: real-Xen tests (tests/xen): QEMU or the Xen packages cannot be installed here"; \
+	elif ! tests/xen/run.sh --check-prereqs; then \
+		echo "SKIP: real-Xen tests (tests/xen): prerequisites missing (see the line above)"; \
+	else \
+		HVKIT=$(CURDIR)/$(BUILD)/hvkit tests/xen/run.sh; \
+	fi
 
 # Each libFuzzer target for a short time on its seed corpus.
 fuzz-smoke:
