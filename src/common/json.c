@@ -67,6 +67,17 @@ static void put_string(struct strbuf *sb, const char *s)
 {
 	strbuf_addc(sb, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		/* Runs that need no escaping go in one copy. */
+		const unsigned char *q = p;
+
+		while (*q >= 0x20 && *q != 0x7f && *q != '"' && *q != '\\')
+			q++;
+		if (q != p) {
+			strbuf_add(sb, p, (size_t)(q - p));
+			p = q;
+			if (!*p)
+				break;
+		}
 		switch (*p) {
 		case '"': strbuf_add(sb, "\\\"", 2); break;
 		case '\\': strbuf_add(sb, "\\\\", 2); break;
@@ -102,8 +113,14 @@ void json_str(struct json *j, const char *s)
 
 void json_u64(struct json *j, uint64_t v)
 {
+	char buf[24], *p = buf + sizeof(buf);
+
 	before_item(j);
-	strbuf_addf(j->out, "%" PRIu64, v);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	strbuf_add(j->out, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void json_i64(struct json *j, int64_t v)

@@ -20,7 +20,97 @@ struct pcinames {
 	bool broken;		/* libpci raised an error: hex from now on */
 	const char *ids;	/* libpci's pci.ids, mapped when plain text */
 	size_t ids_len;
+	/* Where each vendor ("8086  ...") and class ("C 02  ...") line
+	 * starts, by id: one pass over the file, then binary searches. */
+	struct pcinames_entry { uint32_t id; uint32_t off; } *vendors, *classes;
+	size_t nvendors, nclasses;
+	/* Device lines of the vendors asked about so far (Intel's block
+	 * alone has thousands of lines). */
+	struct pcinames_vendor_devs {
+		uint32_t vendor;
+		struct pcinames_entry *devs;
+		size_t n;
+	} *vdevs;
+	size_t nvdevs;
 };
+
+static int pcinames__xdigits(const char *p, const char *end, int digits)
+{
+	int v = 0;
+
+	if (end - p < digits)
+		return -1;
+	for (int i = 0; i < digits; i++) {
+		char c = p[i];
+		int d = c >= '0' && c <= '9' ? c - '0' :
+			c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+static int pcinames__cmp(const void *a, const void *b)
+{
+	const struct pcinames_entry *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Indexes the top-level lines of the mapped list. */
+static void pcinames__index(struct pcinames *n)
+{
+	const char *p = n->ids, *end = n->ids + n->ids_len;
+	size_t av = 0, ac = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		int id;
+
+		if (p[0] == 'C' && p[1] == ' ' &&
+		    (id = pcinames__xdigits(p + 2, end, 2)) >= 0 &&
+		    (size_t)(end - p) >= 6 && p[4] == ' ') {
+			if (n->nclasses == ac) {
+				ac = ac ? ac * 2 : 64;
+				n->classes = realloc(n->classes, ac * sizeof(*n->classes));
+			}
+			if (n->classes)
+				n->classes[n->nclasses++] = (struct pcinames_entry){
+					(uint32_t)id, (uint32_t)(p - n->ids) };
+		} else if ((id = pcinames__xdigits(p, end, 4)) >= 0 &&
+			   (size_t)(end - p) >= 6 && p[4] == ' ' && p[5] == ' ') {
+			if (n->nvendors == av) {
+				av = av ? av * 2 : 4096;
+				n->vendors = realloc(n->vendors, av * sizeof(*n->vendors));
+			}
+			if (n->vendors)
+				n->vendors[n->nvendors++] = (struct pcinames_entry){
+					(uint32_t)id, (uint32_t)(p - n->ids) };
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	if (!n->vendors || !n->classes) {
+		n->nvendors = n->nclasses = 0;
+		return;
+	}
+	qsort(n->vendors, n->nvendors, sizeof(*n->vendors), pcinames__cmp);
+	qsort(n->classes, n->nclasses, sizeof(*n->classes), pcinames__cmp);
+}
+
+static const char *pcinames__line(const struct pcinames *n,
+				  const struct pcinames_entry *v, size_t nv,
+				  unsigned id)
+{
+	struct pcinames_entry key = { id, 0 };
+	const struct pcinames_entry *e = bsearch(&key, v, nv, sizeof(*v),
+						 pcinames__cmp);
+
+	return e ? n->ids + e->off : NULL;
+}
 
 /*
  * libpci declares a->error noreturn and its callers rely on that (after a
@@ -55,11 +145,23 @@ static void pcinames__quiet(char *msg, ...)
 static void pcinames__map(struct pcinames *n)
 {
 	const char *path = n->a->id_file_name;
+	char plain[4096];
 	struct stat st;
 	int fd;
 
-	if (!path || strstr(path, ".gz"))
+	if (!path)
 		return;
+	/* libpci asks for pci.ids.gz and, when that does not exist, reads
+	 * pci.ids (Debian ships the plain one).  A compressed list stays
+	 * libpci's to read. */
+	size_t len = strlen(path);
+	if (len > 3 && strcmp(path + len - 3, ".gz") == 0) {
+		if (access(path, F_OK) == 0 || len - 3 >= sizeof(plain))
+			return;
+		memcpy(plain, path, len - 3);
+		plain[len - 3] = 0;
+		path = plain;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -69,27 +171,10 @@ static void pcinames__map(struct pcinames *n)
 		if (p != MAP_FAILED) {
 			n->ids = p;
 			n->ids_len = (size_t)st.st_size;
+			pcinames__index(n);
 		}
 	}
 	close(fd);
-}
-
-/* The line starting with key (after a newline, or at the very start). */
-static const char *pcinames__find(const char *p, const char *end,
-				  const char *key, size_t klen)
-{
-	if ((size_t)(end - p) >= klen && memcmp(p, key, klen) == 0)
-		return p;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if (!nl)
-			return NULL;
-		p = nl + 1;
-		if ((size_t)(end - p) >= klen && memcmp(p, key, klen) == 0)
-			return p;
-	}
-	return NULL;
 }
 
 /* Copies the name after "<key>" up to the end of the line into buf. */
@@ -104,8 +189,14 @@ static const char *pcinames__copy(const char *line, const char *end,
 	n = (size_t)(e - s);
 	if (!n || sz < 2)
 		return NULL;
-	if (n >= sz)
-		n = sz - 1;
+	if (n >= sz) {
+		/* Shortened with "..." as libpci does. */
+		if (sz < 5)
+			return NULL;
+		memcpy(buf, s, sz - 4);
+		memcpy(buf + sz - 4, "...", 4);
+		return buf;
+	}
 	memcpy(buf, s, n);
 	buf[n] = 0;
 	return buf;
@@ -130,6 +221,55 @@ static const char *pcinames__child(const char *parent, const char *end,
 	return NULL;
 }
 
+/* The sorted device lines ("\tdddd  name") of a vendor, indexed on
+ * first use. */
+static const struct pcinames_vendor_devs *
+pcinames__devices(struct pcinames *n, unsigned vendor, const char *vline)
+{
+	const char *end = n->ids + n->ids_len;
+	struct pcinames_vendor_devs *vd, *grown;
+	size_t alloc = 0;
+	const char *p;
+
+	for (size_t i = 0; i < n->nvdevs; i++)
+		if (n->vdevs[i].vendor == vendor)
+			return &n->vdevs[i];
+	grown = realloc(n->vdevs, (n->nvdevs + 1) * sizeof(*n->vdevs));
+	if (!grown)
+		return NULL;
+	n->vdevs = grown;
+	vd = &n->vdevs[n->nvdevs++];
+	*vd = (struct pcinames_vendor_devs){ .vendor = vendor };
+	p = memchr(vline, '\n', (size_t)(end - vline));
+	while (p && ++p < end) {
+		int id;
+
+		if (*p == '\t') {
+			if ((id = pcinames__xdigits(p + 1, end, 4)) >= 0 &&
+			    end - p >= 7 && p[5] == ' ' && p[6] == ' ') {
+				if (vd->n == alloc) {
+					struct pcinames_entry *d;
+
+					alloc = alloc ? alloc * 2 : 64;
+					d = realloc(vd->devs, alloc * sizeof(*d));
+					if (!d)
+						break;
+					vd->devs = d;
+				}
+				/* The entry points at the tab: copy skips 7. */
+				vd->devs[vd->n++] = (struct pcinames_entry){
+					(uint32_t)id, (uint32_t)(p - n->ids) };
+			}
+		} else if (*p != '#' && *p != '\n') {
+			break;	/* the next vendor */
+		}
+		p = memchr(p, '\n', (size_t)(end - p));
+	}
+	if (vd->n > 1)
+		qsort(vd->devs, vd->n, sizeof(*vd->devs), pcinames__cmp);
+	return vd;
+}
+
 /* Fast lookups; NULL when the mapped list has no answer. */
 static const char *pcinames__scan(struct pcinames *n, char *buf, size_t sz,
 				  int flags, unsigned id1, unsigned id2)
@@ -140,8 +280,7 @@ static const char *pcinames__scan(struct pcinames *n, char *buf, size_t sz,
 	if (!n->ids)
 		return NULL;
 	if (flags == PCI_LOOKUP_CLASS) {
-		snprintf(key, sizeof(key), "C %02x  ", id1 >> 8);
-		if (!(line = pcinames__find(n->ids, end, key, 6)))
+		if (!(line = pcinames__line(n, n->classes, n->nclasses, id1 >> 8)))
 			return NULL;
 		const char *sub;
 		snprintf(key, sizeof(key), "\t%02x  ", id1 & 0xff);
@@ -149,13 +288,12 @@ static const char *pcinames__scan(struct pcinames *n, char *buf, size_t sz,
 			return pcinames__copy(sub, end, 5, buf, sz);
 		return pcinames__copy(line, end, 6, buf, sz);
 	}
-	snprintf(key, sizeof(key), "%04x  ", id1);
-	if (!(line = pcinames__find(n->ids, end, key, 6)))
+	if (!(line = pcinames__line(n, n->vendors, n->nvendors, id1)))
 		return NULL;
 	if (flags == PCI_LOOKUP_VENDOR)
 		return pcinames__copy(line, end, 6, buf, sz);
-	snprintf(key, sizeof(key), "\t%04x  ", id2);
-	if (!(line = pcinames__child(line, end, key, 7)))
+	const struct pcinames_vendor_devs *vd = pcinames__devices(n, id1, line);
+	if (!vd || !(line = pcinames__line(n, vd->devs, vd->n, id2)))
 		return NULL;
 	return pcinames__copy(line, end, 7, buf, sz);
 }
@@ -188,6 +326,11 @@ struct pcinames *pcinames_free(struct pcinames *n)
 	/* Never scanned or initialised: cleanup only frees the name list. */
 	if (n->ids)
 		munmap((void *)n->ids, n->ids_len);
+	free(n->vendors);
+	free(n->classes);
+	for (size_t i = 0; i < n->nvdevs; i++)
+		free(n->vdevs[i].devs);
+	free(n->vdevs);
 	pci_cleanup(n->a);
 	free(n);
 	return NULL;
@@ -202,8 +345,10 @@ static const char *pcinames__lookup(struct pcinames *n, char *buf, size_t sz,
 
 	if (!n || n->broken || sz < 2)
 		return NULL;
-	if (pcinames__scan(n, buf, sz, flags, id1, id2))
-		return buf;
+	/* The mapped list is the file libpci would read: what it lacks,
+	 * libpci would not find either, and asking costs the whole parse. */
+	if (n->ids && n->nvendors)
+		return pcinames__scan(n, buf, sz, flags, id1, id2) ? buf : NULL;
 	pcinames__jmp = &jb;
 	if (setjmp(jb) == 0)
 		name = pci_lookup_name(n->a, buf, sz > INT_MAX ? INT_MAX : (int)sz,
