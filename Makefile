@@ -8,7 +8,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 MESON_TEST_ARGS ?= --print-errorlogs
 
-.PHONY: all deps build demo check check-unit check-asan check-xen check-xen-or-skip fuzz-smoke bench install clean
+.PHONY: all deps build demo check check-unit check-asan check-xen check-xen-or-skip fuzz-smoke bench pictures install clean
 
 all: build
 
@@ -78,6 +78,17 @@ fuzz-smoke:
 			2>$(FUZZ_BUILD)/fuzz-$$name.log || \
 			{ tail -40 $(FUZZ_BUILD)/fuzz-$$name.log; exit 1; }; \
 	done
+
+# The README's pictures (docs/pictures/), drawn from test fixtures: a VM
+# capture, the 2-socket Dell with its PCI tree, the 256-PU POWER7 and the
+# synthetic 4096-PU machine (SVG: its PNG would be 5 MB).
+pictures: build
+	./$(BUILD)/hvkit topo --from tests/data/captures/h200-vm.tar.gz -o docs/pictures/h200-vm.png
+	./$(BUILD)/hvkit topo --from tests/data/hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 \
+		-o docs/pictures/dell-dcs8000z.png
+	./$(BUILD)/hvkit topo --from tests/data/hwloc/256ppc-8n8s4t.tar.bz2 -o docs/pictures/power7-256pu.png
+	./$(BUILD)/hvkit topo --synthetic "pack:16 core:128 pu:2 pci:300" \
+		-o docs/pictures/synthetic-4096pu.svg
 
 bench: build
 	@scripts/install-deps.sh test

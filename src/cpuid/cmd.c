@@ -3,23 +3,30 @@
  * the tool that talks to the user. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "cpuid-decode.h"
+#include "cpuid-models.h"
 #include "json.h"
 #include "log.h"
 #include "cpuid-source.h"
 #include "strbuf.h"
 #include "util.h"
 
-enum cpuid_verb { VERB_SUMMARY, VERB_DECODE, VERB_FEATURES, VERB_DUMP };
+enum cpuid_verb {
+	VERB_SUMMARY, VERB_DECODE, VERB_FEATURES, VERB_DUMP, VERB_MODELS, VERB_MODEL,
+	VERB_POLICY,
+};
 
 static const char *const verb_names[] = {
 	[VERB_SUMMARY] = "", [VERB_DECODE] = "decode",
 	[VERB_FEATURES] = "features", [VERB_DUMP] = "dump",
+	[VERB_MODELS] = "models", [VERB_MODEL] = "model", [VERB_POLICY] = "policy",
 };
 
 static void usage(FILE *f)
@@ -28,6 +35,9 @@ static void usage(FILE *f)
 	      "       hvkit cpuid decode [--from FILE] [-r] [--names PROJECT]\n"
 	      "       hvkit cpuid features [--from FILE] [--names PROJECT]\n"
 	      "       hvkit cpuid dump [--from FILE] [-o FILE]\n"
+	      "       hvkit cpuid models [--names PROJECT]\n"
+	      "       hvkit cpuid model [--from FILE] [--names PROJECT]\n"
+	      "       hvkit cpuid policy SPEC --for xl|xl-xend|qemu|libvirt [--from FILE]\n"
 	      "\n"
 	      "Show what CPUID says about this CPU or a dumped one: vendor,\n"
 	      "family/model/stepping and microarchitecture, brand, features.\n"
@@ -37,6 +47,13 @@ static void usage(FILE *f)
 	      "  features  the feature names, one a line\n"
 	      "  dump      the raw values in hvkit's dump format (reads back\n"
 	      "            with --from; `cpuid -f` reads it without its # lines)\n"
+	      "  models    every QEMU model version, aliases, libvirt 9.0 names\n"
+	      "  model     the closest model: model + plus - minus is this CPU\n"
+	      "  policy    SPEC as xl.cfg cpuid= (libxl or xend form), QEMU -cpu or\n"
+	      "            libvirt <cpu>; SPEC is MODEL or host, then ,+feat ,-feat\n"
+	      "            ,feat=on|off (any spelling); removing a feature removes\n"
+	      "            what needs it.  For Xen a MODEL is this host (or --from)\n"
+	      "            less what the model lacks\n"
 	      "\n"
 	      "Options:\n"
 	      "  --from FILE        read a dump instead of this CPU: `cpuid -r` or\n"
@@ -45,14 +62,16 @@ static void usage(FILE *f)
 	      "  --names PROJECT    spell features as linux, xen, qemu (default) or\n"
 	      "                     libvirt does\n"
 	      "  -r, --raw          decode: show the registers of each leaf too\n"
+	      "  --for TARGET       policy: xl, xl-xend, qemu or libvirt\n"
 	      "  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
 	      "  --json[=pretty]    machine-readable output (keys: hvkit-cpuid(1))\n"
 	      "  -v, --verbose      summary: list the features; features: also\n"
 	      "                     those PROJECT has no name for\n"
 	      "  -h, --help         this text\n"
 	      "\n"
-	      "Exit status: 0 on success, 1 when the input cannot be read or the\n"
-	      "output not written, 2 on a usage error.  See hvkit-cpuid(1).\n",
+	      "Exit status: 0 on success, 1 when the input cannot be read, a policy\n"
+	      "is wrong or the output not written, 2 on a usage error.  See\n"
+	      "hvkit-cpuid(1).\n",
 	      f);
 }
 
@@ -60,6 +79,8 @@ struct cpuid_opts {
 	enum cpuid_verb verb;
 	const char *from;
 	const char *output;
+	const char *spec;
+	int target;
 	bool json, pretty, raw, verbose, names_set;
 	enum cpuid_names names;
 };
@@ -75,6 +96,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		{ "json", optional_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "for", required_argument, NULL, 'F' },
 		{ 0 }
 	};
 	int c;
@@ -84,6 +106,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	o->pretty = g->json_pretty;
 	o->verbose = g->verbose > 0;
 	o->names = CPUID_NAMES_QEMU;
+	o->target = -1;
 	while ((c = getopt_long(argc, argv, "o:rvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -103,6 +126,14 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		}
 		case 'r':
 			o->raw = true;
+			break;
+		case 'F':
+			o->target = cpuid_target_parse(optarg);
+			if (o->target < 0) {
+				log_error("unknown --for target '%s' (xl, xl-xend, qemu or libvirt)",
+					  optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'o':
 			o->output = optarg;
@@ -139,18 +170,32 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			return EXIT_USAGE;
 		}
 		o->verb = (enum cpuid_verb)v;
+		if (o->verb == VERB_POLICY && optind + 1 < argc)
+			o->spec = argv[++optind];
 		if (optind + 1 < argc) {
 			log_error("unexpected argument '%s'; see 'hvkit cpuid --help'",
 				  argv[optind + 1]);
 			return EXIT_USAGE;
 		}
 	}
+	if (o->verb == VERB_POLICY && (!o->spec || o->target < 0)) {
+		log_error("policy needs a SPEC and --for xl|xl-xend|qemu|libvirt");
+		return EXIT_USAGE;
+	}
+	if (o->target >= 0 && o->verb != VERB_POLICY) {
+		log_error("--for goes with 'policy'");
+		return EXIT_USAGE;
+	}
+	if (o->from && o->verb == VERB_MODELS) {
+		log_error("--from does not go with 'models' (the table is built in)");
+		return EXIT_USAGE;
+	}
 	if (o->raw && o->verb != VERB_DECODE) {
 		log_error("-r/--raw goes with 'decode'");
 		return EXIT_USAGE;
 	}
-	if (o->names_set && (o->verb == VERB_DUMP)) {
-		log_error("--names does not go with 'dump' (it holds no names)");
+	if (o->names_set && (o->verb == VERB_DUMP || o->verb == VERB_POLICY)) {
+		log_error("--names does not go with '%s'", verb_names[o->verb]);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -430,23 +475,331 @@ static void render_dump(const struct cpuid_data *c, const struct cpuid_opts *o,
 	strbuf_addc(sb, '\n');
 }
 
+
+/* ---- models, model, policy ---- */
+
+/* What a command did beyond its output, on stderr: "hvkit: note: ...". */
+__attribute__((format(printf, 1, 2))) static void tell(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("hvkit: note: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* A feature's name in `names`, or its canonical name when it has none. */
+static const char *fname(size_t i, enum cpuid_names names)
+{
+	const char *n = cpuid_feature_name(&cpuid_features[i], names);
+
+	return n ? n : cpuid_features[i].name;
+}
+
+static void fset_json(struct json *j, const struct cpuid_featureset *fs, enum cpuid_names names)
+{
+	json_arr_open(j);
+	for (size_t i = 0; i < cpuid_nfeatures; i++)
+		if (cpuid_fset_has(fs, i))
+			json_str(j, fname(i, names));
+	json_arr_close(j);
+}
+
+static void fset_text(struct strbuf *sb, const struct cpuid_featureset *fs,
+		      enum cpuid_names names, const char *sep, const char *none)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < cpuid_nfeatures; i++)
+		if (cpuid_fset_has(fs, i)) {
+			strbuf_addf(sb, "%s%s", any ? sep : "", fname(i, names));
+			any = true;
+		}
+	if (!any)
+		strbuf_adds(sb, none);
+}
+
+static const char *vendor_key(enum cpuid_vendor v)
+{
+	return cpuid_vendor_name(v);
+}
+
+static void render_models(const struct cpuid_opts *o, struct strbuf *sb)
+{
+	struct json j;
+
+	if (o->json) {
+		json_init(&j, sb, o->pretty);
+		json_obj_open(&j);
+		json_key(&j, "models");
+		json_arr_open(&j);
+	} else {
+		strbuf_addf(sb, "%-26s %-26s %-26s %-6s %-10s %s\n", "MODEL", "ALIAS",
+			    "LIBVIRT 9.0", "VENDOR", "FAM/MOD/ST", "FEATURES");
+	}
+	for (size_t i = 0; i < cpuid_nmodels; i++) {
+		const struct cpuid_model *m = &cpuid_models[i];
+
+		if (o->json) {
+			json_obj_open(&j);
+			json_kv_str(&j, "name", m->name);
+			json_kv_str(&j, "base", m->base);
+			json_kv_u64(&j, "version", m->version);
+			json_key(&j, "alias");
+			json_str(&j, m->alias);
+			json_key(&j, "libvirt");
+			json_str(&j, m->libvirt);
+			json_kv_str(&j, "vendor", vendor_key(m->vendor));
+			json_kv_u64(&j, "family", m->family);
+			json_kv_u64(&j, "model", m->model);
+			json_key(&j, "stepping");
+			if (m->stepping < 0)
+				json_null(&j);
+			else
+				json_u64(&j, (uint64_t)m->stepping);
+			json_kv_bool(&j, "pending", m->pending);
+			json_key(&j, "features");
+			fset_json(&j, o->names == CPUID_NAMES_LIBVIRT ? &m->libvirt_features :
+				  &m->features, o->names);
+			json_obj_close(&j);
+			continue;
+		}
+		strbuf_addf(sb, "%-26s %-26s %-26s %-6s %u/%u/", m->name, m->alias ? m->alias : "-",
+			    m->libvirt ? m->libvirt : "-", vendor_key(m->vendor), m->family, m->model);
+		if (m->stepping < 0)
+			strbuf_adds(sb, "?    ");
+		else
+			strbuf_addf(sb, "%-4d ", m->stepping);
+		if (m->pending)
+			strbuf_adds(sb, "(features not in the table yet)\n");
+		else
+			strbuf_addf(sb, "%zu\n", cpuid_fset_count(&m->features));
+	}
+	if (o->json) {
+		json_arr_close(&j);
+		json_obj_close(&j);
+		strbuf_addc(sb, '\n');
+	}
+}
+
+static void render_model(const struct cpuid_data *c, const struct cpuid_opts *o,
+			 struct strbuf *sb)
+{
+	struct cpuid_summary s;
+	struct cpuid_match m;
+	const struct cpuid_featureset *mf;
+	const char *name;
+	struct json j;
+
+	cpuid_summarize(c, &s);
+	if (cpuid_model_closest(c, &m) < 0) {
+		log_error("no model of vendor %s in the table", cpuid_vendor_name(s.vendor));
+		return;
+	}
+	/* libvirt's model of that name may hold other features: say the
+	 * edits against what the reader's tool will expand. */
+	name = cpuid_model_name(m.model, o->names);
+	mf = &m.model->features;
+	if (o->names == CPUID_NAMES_LIBVIRT && name)
+		mf = &m.model->libvirt_features;
+	if (!name)
+		name = m.model->name;
+	for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
+		m.plus.w[w] = m.cpu.w[w] & ~mf->w[w];
+		m.minus.w[w] = mf->w[w] & ~m.cpu.w[w];
+	}
+	if (o->json) {
+		json_init(&j, sb, o->pretty);
+		json_obj_open(&j);
+		json_kv_str(&j, "origin", c->origin);
+		json_kv_str(&j, "vendor", cpuid_vendor_name(s.vendor));
+		json_kv_u64(&j, "family", s.family);
+		json_kv_u64(&j, "model", s.model);
+		json_kv_u64(&j, "stepping", s.stepping);
+		json_key(&j, "closest");
+		json_obj_open(&j);
+		json_kv_str(&j, "name", name);
+		json_kv_str(&j, "qemu_name", m.model->name);
+		json_key(&j, "libvirt_name");
+		json_str(&j, m.model->libvirt);
+		json_key(&j, "plus");
+		fset_json(&j, &m.plus, o->names);
+		json_key(&j, "minus");
+		fset_json(&j, &m.minus, o->names);
+		json_kv_str(&j, "why", m.why);
+		json_key(&j, "near_miss");
+		if (m.blocker) {
+			json_obj_open(&j);
+			json_kv_str(&j, "name", m.blocker->name);
+			json_key(&j, "missing");
+			fset_json(&j, &m.blocked_by, o->names);
+			json_obj_close(&j);
+		} else {
+			json_null(&j);
+		}
+		json_obj_close(&j);
+		json_key(&j, "features");
+		fset_json(&j, &m.cpu, o->names);
+		json_obj_close(&j);
+		strbuf_addc(sb, '\n');
+		return;
+	}
+	strbuf_addf(sb, "cpu:       %s family %u model %u stepping %u%s%s\n",
+		    cpuid_vendor_name(s.vendor), s.family, s.model, s.stepping,
+		    s.uarch ? ", " : "", s.uarch ? s.uarch : "");
+	strbuf_addf(sb, "closest:   %s", name);
+	if (m.model->alias && o->names != CPUID_NAMES_LIBVIRT)
+		strbuf_addf(sb, " (alias %s)", m.model->alias);
+	if (m.model->libvirt && o->names != CPUID_NAMES_LIBVIRT)
+		strbuf_addf(sb, " (libvirt 9.0: %s)", m.model->libvirt);
+	strbuf_adds(sb, "\nplus:      ");
+	fset_text(sb, &m.plus, o->names, " ", "(none)");
+	strbuf_adds(sb, "\nminus:     ");
+	fset_text(sb, &m.minus, o->names, " ", "(none)");
+	strbuf_addf(sb, "\nwhy:       %s\n", m.why);
+	if (m.blocker) {
+		strbuf_addf(sb, "near miss: %s needs ", m.blocker->name);
+		fset_text(sb, &m.blocked_by, o->names, ", ", "");
+		strbuf_adds(sb, ", which this CPU lacks\n");
+	}
+	strbuf_addf(sb, "spec:      %s", name);
+	for (size_t i = 0; i < cpuid_nfeatures; i++)
+		if (cpuid_fset_has(&m.plus, i))
+			strbuf_addf(sb, ",+%s", fname(i, o->names));
+	for (size_t i = 0; i < cpuid_nfeatures; i++)
+		if (cpuid_fset_has(&m.minus, i))
+			strbuf_addf(sb, ",-%s", fname(i, o->names));
+	strbuf_addc(sb, '\n');
+}
+
+static const enum cpuid_names target_names[] = {
+	[CPUID_FOR_XL] = CPUID_NAMES_XEN, [CPUID_FOR_XEND] = CPUID_NAMES_XEN,
+	[CPUID_FOR_QEMU] = CPUID_NAMES_QEMU, [CPUID_FOR_LIBVIRT] = CPUID_NAMES_LIBVIRT,
+};
+
+/* True when SPEC starts with the word host. */
+static bool spec_is_host(const char *spec)
+{
+	return strncasecmp(spec, "host", 4) == 0 && (spec[4] == '\0' || spec[4] == ',');
+}
+
+/* Renders a policy; returns an exit status (1: the spec is wrong). */
+static int render_policy(const struct cpuid_featureset *host, const struct cpuid_opts *o,
+			 struct strbuf *sb)
+{
+	struct cpuid_policy *p = xmalloc(sizeof(*p));
+	struct strbuf line = STRBUF_INIT, skipped = STRBUF_INIT, note = STRBUF_INIT;
+	enum cpuid_names names = target_names[o->target];
+	struct cpuid_error err;
+	int rc = EXIT_OK;
+
+	if (cpuid_policy_parse(o->spec, host, p, &err) < 0 ||
+	    cpuid_policy_emit(p, (enum cpuid_target)o->target, &line, &skipped, &err) < 0) {
+		log_error("%s", err.msg);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	/* "-avx2 also removes vaes, vpclmulqdq (they need avx2)", one line per
+	 * removed feature that took others with it. */
+	for (size_t f = 0; f < cpuid_nfeatures; f++) {
+		size_t n = 0;
+
+		if (!cpuid_fset_has(&p->off, f))
+			continue;
+		strbuf_reset(&note);
+		for (size_t i = 0; i < cpuid_nfeatures; i++)
+			if (cpuid_fset_has(&p->also_off, i) && p->dep_of[i] == f)
+				strbuf_addf(&note, "%s%s", n++ ? ", " : "", fname(i, names));
+		if (n && !o->json)
+			tell("-%s also removes %s (%s %s)", fname(f, names), note.buf,
+				 n > 1 ? "they need" : "it needs", fname(f, names));
+	}
+	if (skipped.len && !o->json)
+		log_warn("%s has no name for: %s; left out", o->target == CPUID_FOR_XEND ?
+			    "the xend form (CPUID leaves only)" : cpuid_names_str(names), skipped.buf);
+	if (o->json) {
+		struct json j;
+
+		json_init(&j, sb, o->pretty);
+		json_obj_open(&j);
+		json_kv_str(&j, "spec", o->spec);
+		json_kv_str(&j, "for", o->target == CPUID_FOR_XL ? "xl" :
+			    o->target == CPUID_FOR_XEND ? "xl-xend" :
+			    o->target == CPUID_FOR_QEMU ? "qemu" : "libvirt");
+		json_kv_str(&j, "model", p->model ? p->model->name : "host");
+		json_kv_str(&j, "output", line.buf);
+		json_key(&j, "features");
+		fset_json(&j, &p->result, names);
+		json_key(&j, "also_removed");
+		json_arr_open(&j);
+		for (size_t i = 0; i < cpuid_nfeatures; i++) {
+			if (!cpuid_fset_has(&p->also_off, i))
+				continue;
+			json_obj_open(&j);
+			json_kv_str(&j, "name", fname(i, names));
+			json_kv_str(&j, "needs", fname(p->dep_of[i], names));
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_key(&j, "skipped");
+		json_arr_open(&j);
+		{
+			const char *q = skipped.buf;
+
+			while (*q) {
+				size_t n = strcspn(q, " ");
+				char *w = xstrndup(q, n);
+
+				json_str(&j, w);
+				free(w);
+				q += n;
+				q += strspn(q, " ");
+			}
+		}
+		json_arr_close(&j);
+		json_obj_close(&j);
+		strbuf_addc(sb, '\n');
+	} else {
+		strbuf_addf(sb, "%s\n", line.buf);
+	}
+out:
+	strbuf_release(&line);
+	strbuf_release(&skipped);
+	strbuf_release(&note);
+	free(p);
+	return rc;
+}
+
 int cmd_cpuid(int argc, char **argv, struct hv_global *g)
 {
 	struct cpuid_data c = CPUID_DATA_INIT;
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct strbuf sb = STRBUF_INIT;
+	struct cpuid_featureset host;
 	struct cpuid_opts o;
+	bool need_cpu;
 	int rc;
 
 	rc = parse_opts(argc, argv, g, &o);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	rc = o.from ? cpuid_read_file(o.from, &c, &d) : cpuid_read_host(&c, &d);
-	(void)log_diags(NULL, &d);
-	if (rc < 0) {
-		rc = EXIT_FAIL;
-		goto out;
+	/* A model policy for QEMU or libvirt does not depend on this host. */
+	need_cpu = o.verb != VERB_MODELS &&
+		   (o.verb != VERB_POLICY || o.from || spec_is_host(o.spec) ||
+		    o.target == CPUID_FOR_XL || o.target == CPUID_FOR_XEND);
+	memset(&host, 0, sizeof(host));
+	if (need_cpu) {
+		rc = o.from ? cpuid_read_file(o.from, &c, &d) : cpuid_read_host(&c, &d);
+		(void)log_diags(NULL, &d);
+		if (rc < 0) {
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		cpuid_data_features(&c, &host);
 	}
+	rc = EXIT_OK;
 	switch (o.verb) {
 	case VERB_SUMMARY:
 		render_summary(&c, &o, &sb);
@@ -460,8 +813,18 @@ int cmd_cpuid(int argc, char **argv, struct hv_global *g)
 	case VERB_DUMP:
 		render_dump(&c, &o, &sb);
 		break;
+	case VERB_MODELS:
+		render_models(&o, &sb);
+		break;
+	case VERB_MODEL:
+		render_model(&c, &o, &sb);
+		break;
+	case VERB_POLICY:
+		rc = render_policy(&host, &o, &sb);
+		break;
 	}
-	rc = write_output(o.output, sb.buf, sb.len) < 0 ? EXIT_FAIL : EXIT_OK;
+	if (rc == EXIT_OK)
+		rc = write_output(o.output, sb.buf, sb.len) < 0 ? EXIT_FAIL : EXIT_OK;
 out:
 	strbuf_release(&sb);
 	hv_diags_release(&d);

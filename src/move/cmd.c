@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd-vm.h"
 #include "img.h"
 #include "json.h"
 #include "log.h"
@@ -28,6 +29,9 @@ static void usage(FILE *f)
 	fputs("usage: hvkit move disk IN OUT [--to FORMAT] [OPTIONS]\n"
 	      "       hvkit move info IMAGE [--json]\n"
 	      "       hvkit move show GUEST.cfg|VM.xva [--json]\n"
+	      "       hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only]\n"
+	      "       hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
+	      "       hvkit move push GUEST.cfg xapi://[USER@]HOST[:PORT] --sr UUID\n"
 	      "\n"
 	      "Convert disk images and read VM descriptions for moving guests\n"
 	      "between xl and XAPI (XCP-ng, XenServer).\n"
@@ -216,7 +220,7 @@ static int do_disk(const struct disk_opts *o)
 		dk = mv_vm_add_disk(&outvm);
 		dk->size = size;
 		dk->name = xstrdup(src && src->name ? src->name : basename(base));
-		xva_ova_xml(&outvm, &xml);
+		xva_ova_xml(&outvm, &xml, &d);
 		rc = tar_out_open(out.fd, o->gzip, &tout);
 		if (rc == 0)
 			rc = tar_out_add(tout, "ova.xml", xml.buf, xml.len, (uint64_t)time(NULL));
@@ -567,6 +571,12 @@ int cmd_move(int argc, char **argv, struct hv_global *g)
 		return cmd_show(argc - 1, argv + 1, g);
 	if (strcmp(argv[1], "info") == 0)
 		return cmd_info(argc - 1, argv + 1, g);
-	log_error("unknown move command '%s' (disk, info, show)", argv[1]);
+	if (strcmp(argv[1], "export") == 0)
+		return move_cmd_export(argc - 1, argv + 1);
+	if (strcmp(argv[1], "import") == 0)
+		return move_cmd_import(argc - 1, argv + 1);
+	if (strcmp(argv[1], "push") == 0)
+		return move_cmd_push(argc - 1, argv + 1);
+	log_error("unknown move command '%s' (disk, info, show, export, import, push)", argv[1]);
 	return EXIT_USAGE;
 }

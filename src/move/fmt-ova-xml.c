@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* XVA ova.xml: XAPI's objects as XML-RPC values (write with a strbuf,
- * read with libxml2). */
+/* XVA ova.xml: XAPI's objects as XML-RPC values (written from the
+ * records of xapi-map.c, read with libxml2). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,197 +11,117 @@
 #include <libxml/tree.h>
 
 #include "util.h"
+#include "xapi.h"
 #include "xva.h"
 
 /* ---- writer ---- */
 
-static void xml_text(struct strbuf *o, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': strbuf_adds(o, "&lt;"); break;
-		case '>': strbuf_adds(o, "&gt;"); break;
-		case '&': strbuf_adds(o, "&amp;"); break;
-		case '"': strbuf_adds(o, "&quot;"); break;
-		default: strbuf_addc(o, *s); break;
-		}
-	}
-}
-
-static void m_str(struct strbuf *o, const char *name, const char *v)
-{
-	strbuf_addf(o, "<member><name>%s</name><value>", name);
-	xml_text(o, v ? v : "");
-	strbuf_adds(o, "</value></member>");
-}
-
-static void m_bool(struct strbuf *o, const char *name, bool v)
-{
-	strbuf_addf(o, "<member><name>%s</name><value><boolean>%d</boolean></value></member>",
-		    name, v ? 1 : 0);
-}
-
-static void m_i4(struct strbuf *o, const char *name, long v)
-{
-	strbuf_addf(o, "<member><name>%s</name><value><i4>%ld</i4></value></member>", name, v);
-}
-
-static void m_u64s(struct strbuf *o, const char *name, uint64_t v)
-{
-	strbuf_addf(o, "<member><name>%s</name><value>%" PRIu64 "</value></member>", name, v);
-}
-
-static void m_refs(struct strbuf *o, const char *name, const char *const *refs, size_t n)
-{
-	strbuf_addf(o, "<member><name>%s</name><value><array><data>", name);
-	for (size_t i = 0; i < n; i++)
-		strbuf_addf(o, "<value>%s</value>", refs[i]);
-	strbuf_adds(o, "</data></array></value></member>");
-}
-
-static void m_map(struct strbuf *o, const char *name, const struct mv_kv *kv, size_t n)
-{
-	strbuf_addf(o, "<member><name>%s</name><value><struct>", name);
-	for (size_t i = 0; i < n; i++)
-		m_str(o, kv[i].key, kv[i].value);
-	strbuf_adds(o, "</struct></value></member>");
-}
-
-static void obj_open(struct strbuf *o, const char *cls, const char *id)
+static void obj(struct strbuf *o, const char *cls, const char *id,
+		const struct xrec *r)
 {
 	strbuf_addf(o, "<value><struct><member><name>class</name><value>%s</value></member>"
 		       "<member><name>id</name><value>%s</value></member>"
-		       "<member><name>snapshot</name><value><struct>", cls, id);
+		       "<member><name>snapshot</name>", cls, id);
+	xrec_xmlrpc(r, o);
+	strbuf_adds(o, "</member></struct></value>\n");
 }
 
-static void obj_close(struct strbuf *o)
+void xva_ova_xml(struct mv_vm *vm, struct strbuf *o, struct hv_diags *d)
 {
-	strbuf_adds(o, "</struct></value></member></struct></value>");
-}
-
-void xva_ova_xml(struct mv_vm *vm, struct strbuf *o)
-{
-	char uuid[37], sr_uuid[37];
-	size_t n = vm->ndisks;
-	/* Ref:0 VM, Ref:1 SR, then VBD and VDI per disk. */
-	char **vbd = xcalloc(n ? n : 1, sizeof(char *));
-	const char *sr_ref = "Ref:1";
-	char date[32];
+	struct xapi_pkg p = { 0 };
+	char uuid[37], date[32];
 	time_t now = time(NULL);
 	struct tm tm;
+	struct xrec sr = XREC_INIT;
+	/* Ref:0 VM, Ref:1 SR, then VBD and VDI per disk, VIF and network
+	 * per NIC. */
+	size_t nd = vm->ndisks, next = 2 + 2 * nd;
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	for (size_t i = 0; i < n; i++) {
-		vbd[i] = xasprintf("Ref:%zu", 2 + 2 * i);
-		if (!vm->disks[i].ref)
-			vm->disks[i].ref = xasprintf("Ref:%zu", 3 + 2 * i);
-	}
 	if (!vm->uuid) {
 		mv_uuid_new(uuid);
 		vm->uuid = xstrdup(uuid);
 	}
-	mv_uuid_new(sr_uuid);
+	for (size_t i = 0; i < nd; i++) {
+		if (!vm->disks[i].ref)
+			vm->disks[i].ref = xasprintf("Ref:%zu", 3 + 2 * i);
+		if (!vm->disks[i].uuid) {
+			mv_uuid_new(uuid);
+			vm->disks[i].uuid = xstrdup(uuid);
+		}
+	}
+	xapi_from_vm(vm, &p, d);
+	for (size_t i = 0; i < nd; i++) {
+		char *vbd = xasprintf("Ref:%zu", 2 + 2 * i);
 
+		xrec_list_add(&p.vm, "VBDs", vbd);
+		mv_uuid_new(uuid);
+		xrec_str(&p.vbd[i], "uuid", uuid);
+		xrec_str(&p.vbd[i], "VM", "Ref:0");
+		xrec_str(&p.vbd[i], "VDI", vm->disks[i].ref);
+		xrec_str(&p.vdi[i], "SR", "Ref:1");
+		xrec_list(&p.vdi[i], "VBDs");
+		xrec_list_add(&p.vdi[i], "VBDs", vbd);
+		xrec_list_add(&sr, "VDIs", vm->disks[i].ref);
+		free(vbd);
+	}
+	for (size_t i = 0; i < p.nnics; i++) {
+		char *vif = xasprintf("Ref:%zu", next + 2 * i);
+		char *net = xasprintf("Ref:%zu", next + 2 * i + 1);
+
+		xrec_list_add(&p.vm, "VIFs", vif);
+		mv_uuid_new(uuid);
+		xrec_str(&p.vif[i], "uuid", uuid);
+		xrec_str(&p.vif[i], "VM", "Ref:0");
+		xrec_str(&p.vif[i], "network", net);
+		mv_uuid_new(uuid);
+		xrec_str(&p.net[i], "uuid", uuid);
+		xrec_list(&p.net[i], "VIFs");
+		xrec_list_add(&p.net[i], "VIFs", vif);
+		free(vif);
+		free(net);
+	}
+	mv_uuid_new(uuid);
+	xrec_str(&sr, "uuid", uuid);
+	xrec_str(&sr, "name_label", "hvkit export");
+	xrec_str(&sr, "name_description", "");
+	xrec_str(&sr, "type", "ext");
+	xrec_str(&sr, "content_type", "user");
+	xrec_list(&sr, "VDIs");
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	strbuf_adds(o, "<?xml version=\"1.0\" ?>\n<value><struct>"
 		       "<member><name>version</name><value><struct>");
-	m_str(o, "hostname", "hvkit");
-	m_str(o, "date", date);
-	m_str(o, "product_version", HVKIT_VERSION);
-	m_str(o, "product_brand", "hvkit");
-	m_str(o, "build_number", "0");
-	m_i4(o, "xapi_major", 1);
-	m_i4(o, "xapi_minor", 1);
-	m_i4(o, "export_vsn", 2);
+	strbuf_addf(o, "<member><name>hostname</name><value>hvkit</value></member>"
+		       "<member><name>date</name><value>%s</value></member>"
+		       "<member><name>product_version</name><value>%s</value></member>"
+		       "<member><name>product_brand</name><value>hvkit</value></member>"
+		       "<member><name>build_number</name><value>0</value></member>"
+		       "<member><name>xapi_major</name><value><i4>1</i4></value></member>"
+		       "<member><name>xapi_minor</name><value><i4>1</i4></value></member>"
+		       "<member><name>export_vsn</name><value><i4>2</i4></value></member>",
+		    date, HVKIT_VERSION);
 	strbuf_adds(o, "</struct></value></member>"
-		       "<member><name>objects</name><value><array><data>");
-
-	uint64_t mem = (vm->memory_mib ? vm->memory_mib : 512) << 20;
-	uint64_t maxmem = vm->maxmem_mib ? vm->maxmem_mib << 20 : mem;
-	unsigned vcpus = vm->vcpus ? vm->vcpus : 1;
-	obj_open(o, "VM", "Ref:0");
-	m_str(o, "uuid", vm->uuid);
-	m_str(o, "name_label", vm->name ? vm->name : "hvkit");
-	m_str(o, "name_description", "exported by hvkit move");
-	m_str(o, "power_state", "Halted");
-	m_bool(o, "is_a_template", false);
-	m_bool(o, "is_a_snapshot", false);
-	m_bool(o, "is_control_domain", false);
-	m_u64s(o, "memory_static_max", maxmem);
-	m_u64s(o, "memory_dynamic_max", mem);
-	m_u64s(o, "memory_dynamic_min", mem);
-	m_u64s(o, "memory_static_min", mem < maxmem ? mem : maxmem);
-	m_u64s(o, "VCPUs_max", vm->maxvcpus ? vm->maxvcpus : vcpus);
-	m_u64s(o, "VCPUs_at_startup", vcpus);
-	m_str(o, "actions_after_shutdown", "destroy");
-	m_str(o, "actions_after_reboot", "restart");
-	m_str(o, "actions_after_crash", "restart");
-	m_str(o, "PV_bootloader", vm->bootloader);
-	m_str(o, "PV_kernel", vm->kernel);
-	m_str(o, "PV_ramdisk", vm->ramdisk);
-	m_str(o, "PV_args", vm->cmdline);
-	m_str(o, "HVM_boot_policy", vm->type == MV_GUEST_HVM ? "BIOS order" : "");
-	strbuf_adds(o, "<member><name>HVM_boot_params</name><value><struct>");
-	if (vm->type == MV_GUEST_HVM)
-		m_str(o, "order", vm->boot_order ? vm->boot_order : "cd");
-	strbuf_adds(o, "</struct></value></member>");
-	strbuf_adds(o, "<member><name>platform</name><value><struct></struct></value></member>");
-	m_map(o, "other_config", vm->other, vm->nother);
-	m_refs(o, "VBDs", (const char *const *)vbd, n);
-	m_refs(o, "VIFs", NULL, 0);
-	obj_close(o);
-
-	obj_open(o, "SR", sr_ref);
-	m_str(o, "uuid", sr_uuid);
-	m_str(o, "name_label", "hvkit export");
-	m_str(o, "type", "ext");
-	m_str(o, "content_type", "user");
-	strbuf_adds(o, "<member><name>VDIs</name><value><array><data>");
-	for (size_t i = 0; i < n; i++)
-		strbuf_addf(o, "<value>%s</value>", vm->disks[i].ref);
-	strbuf_adds(o, "</data></array></value></member>");
-	obj_close(o);
-
-	for (size_t i = 0; i < n; i++) {
-		struct mv_disk *dk = &vm->disks[i];
-		char vdev[16];
-
-		snprintf(vdev, sizeof(vdev), "xvd%c", (char)('a' + (i % 26)));
-		mv_uuid_new(uuid);
-		obj_open(o, "VBD", vbd[i]);
-		m_str(o, "uuid", uuid);
-		m_str(o, "VM", "Ref:0");
-		m_str(o, "VDI", dk->ref);
-		m_str(o, "device", dk->vdev ? dk->vdev : vdev);
-		strbuf_addf(o, "<member><name>userdevice</name><value>%zu</value></member>", i);
-		m_bool(o, "bootable", i == 0);
-		m_str(o, "mode", dk->readonly ? "RO" : "RW");
-		m_str(o, "type", dk->kind == MV_DISK_CDROM ? "CD" : "Disk");
-		m_bool(o, "empty", false);
-		obj_close(o);
-
-		if (!dk->uuid) {
-			mv_uuid_new(uuid);
-			dk->uuid = xstrdup(uuid);
-		}
-		obj_open(o, "VDI", dk->ref);
-		m_str(o, "uuid", dk->uuid);
-		m_str(o, "name_label", dk->name ? dk->name : "disk");
-		m_str(o, "name_description", "");
-		m_u64s(o, "virtual_size", dk->size);
-		m_str(o, "type", "user");
-		m_str(o, "SR", sr_ref);
-		m_bool(o, "read_only", dk->readonly);
-		m_bool(o, "sharable", false);
-		m_refs(o, "VBDs", (const char *const *)&vbd[i], 1);
-		strbuf_adds(o, "<member><name>other_config</name><value><struct></struct></value></member>");
-		strbuf_adds(o, "<member><name>sm_config</name><value><struct></struct></value></member>");
-		obj_close(o);
+		       "<member><name>objects</name><value><array><data>\n");
+	obj(o, "VM", "Ref:0", &p.vm);
+	obj(o, "SR", "Ref:1", &sr);
+	for (size_t i = 0; i < nd; i++) {
+		char *vbd = xasprintf("Ref:%zu", 2 + 2 * i);
+		obj(o, "VBD", vbd, &p.vbd[i]);
+		obj(o, "VDI", vm->disks[i].ref, &p.vdi[i]);
+		free(vbd);
+	}
+	for (size_t i = 0; i < p.nnics; i++) {
+		char *vif = xasprintf("Ref:%zu", next + 2 * i);
+		char *net = xasprintf("Ref:%zu", next + 2 * i + 1);
+		obj(o, "VIF", vif, &p.vif[i]);
+		obj(o, "network", net, &p.net[i]);
+		free(vif);
+		free(net);
 	}
 	strbuf_adds(o, "</data></array></value></member></struct></value>\n");
-	for (size_t i = 0; i < n; i++)
-		free(vbd[i]);
-	free(vbd);
+	xrec_release(&sr);
+	xapi_pkg_release(&p);
 }
 
 /* ---- reader ---- */
@@ -249,7 +169,6 @@ static xmlNode *member(xmlNode *value, const char *name)
 	return NULL;
 }
 
-/* The scalar text of a <value> (bare or in <string>/<i4>/...), malloc'd. */
 static char *scalar(xmlNode *value)
 {
 	xmlChar *t;
@@ -263,20 +182,37 @@ static char *scalar(xmlNode *value)
 	return r;
 }
 
-static uint64_t scalar_u64(xmlNode *value)
-{
-	char *s = scalar(value);
-	uint64_t v = 0;
+/* One object of ova.xml. */
+struct object {
+	char *cls, *id;
+	struct xrec r;
+	unsigned line;
+	bool used;
+};
 
-	if (s)
-		(void)parse_u64(s, 10, &v);
-	free(s);
-	return v;
+static struct object *find_obj(struct object *o, size_t n, const char *cls,
+			       const char *id)
+{
+	for (size_t i = 0; id && i < n; i++)
+		if (strcmp(o[i].id, id) == 0 && strcmp(o[i].cls, cls) == 0)
+			return &o[i];
+	return NULL;
+}
+
+static void move_rec(struct xrec *dst, struct object *o)
+{
+	*dst = o->r;
+	o->r = (struct xrec)XREC_INIT;
+	o->used = true;
 }
 
 int xva_ova_parse(const char *xml, size_t len, struct mv_vm *vm,
 		  struct hv_diags *d)
 {
+	struct xapi_pkg p = { 0 };
+	struct object *objs = NULL;
+	size_t nobj = 0;
+	char **refs = NULL;	/* the VDI id of each disk */
 	xmlDoc *doc;
 	int rc = 0;
 
@@ -290,64 +226,108 @@ int xva_ova_parse(const char *xml, size_t len, struct mv_vm *vm,
 				 e && e->message ? strstrip(e->message) : "not well-formed XML");
 	}
 	xmlNode *root = xmlDocGetRootElement(doc);
-	xmlNode *objs = is(root, "value") ? member(root, "objects") : NULL;
-	xmlNode *arr = objs ? first_elem(objs->children) : NULL;
+	xmlNode *objv = is(root, "value") ? member(root, "objects") : NULL;
+	xmlNode *arr = objv ? first_elem(objv->children) : NULL;
 	xmlNode *data = is(arr, "array") ? first_elem(arr->children) : NULL;
 	if (!is(data, "data")) {
 		rc = hv_errorf(d, "ova.xml:%u: no 'objects' array (not an XVA export?)",
 			       root ? (unsigned)xmlGetLineNo(root) : 0);
 		goto out;
 	}
-	bool have_vm = false;
 	for (xmlNode *o = first_elem(data->children); o; o = first_elem(o->next)) {
 		char *cls = scalar(member(o, "class"));
 		char *id = scalar(member(o, "id"));
 		xmlNode *snap = member(o, "snapshot");
+		struct xrec r = XREC_INIT;
 
-		if (!cls || !id || !snap) {
-			rc = hv_errorf(d, "ova.xml:%u: object without class, id or snapshot",
+		if (!cls || !id || !snap || xrec_from_xmlrpc(snap, &r) < 0) {
+			rc = hv_errorf(d, "ova.xml:%u: object without class, id or snapshot struct",
 				       (unsigned)xmlGetLineNo(o));
 			free(cls);
 			free(id);
+			xrec_release(&r);
 			goto out;
 		}
-		if (strcmp(cls, "VM") == 0 && !have_vm) {
-			char *tmpl = scalar(member(snap, "is_a_template"));
-			have_vm = true;
-			vm->name = scalar(member(snap, "name_label"));
-			vm->uuid = scalar(member(snap, "uuid"));
-			vm->maxmem_mib = scalar_u64(member(snap, "memory_static_max")) >> 20;
-			vm->memory_mib = scalar_u64(member(snap, "memory_dynamic_max")) >> 20;
-			vm->vcpus = (unsigned)scalar_u64(member(snap, "VCPUs_at_startup"));
-			vm->maxvcpus = (unsigned)scalar_u64(member(snap, "VCPUs_max"));
-			free(tmpl);
-		} else if (strcmp(cls, "VDI") == 0) {
-			struct mv_disk *dk = mv_vm_add_disk(vm);
-
-			dk->ref = xstrdup(id);
-			dk->uuid = scalar(member(snap, "uuid"));
-			dk->name = scalar(member(snap, "name_label"));
-			char *vs = scalar(member(snap, "virtual_size"));
-			if (!vs || parse_u64(vs, 10, &dk->size) < 0 ||
-			    dk->size > (1ull << 56)) {
-				rc = hv_errorf(d, "ova.xml:%u: VDI %s has a bad virtual_size '%s'",
-					       (unsigned)xmlGetLineNo(o), id, vs ? vs : "");
-				free(vs);
-				free(cls);
-				free(id);
-				goto out;
-			}
-			free(vs);
-			char *ro = scalar(member(snap, "read_only"));
-			dk->readonly = ro && strcmp(ro, "1") == 0;
-			free(ro);
-		}
-		free(cls);
-		free(id);
+		objs = xrealloc(objs, (nobj + 1) * sizeof(*objs));
+		objs[nobj++] = (struct object){ cls, id, r, (unsigned)xmlGetLineNo(o), false };
 	}
-	if (!have_vm)
+	struct object *vmo = NULL;
+	for (size_t i = 0; i < nobj && !vmo; i++)
+		if (strcmp(objs[i].cls, "VM") == 0 && !xrec_get_bool(&objs[i].r, "is_a_snapshot"))
+			vmo = &objs[i];
+	if (!vmo) {
 		rc = hv_errorf(d, "ova.xml: no VM object");
+		goto out;
+	}
+	move_rec(&p.vm, vmo);
+	const struct xfield *vbds = xrec_find(&p.vm, "VBDs");
+	for (size_t i = 0; vbds && vbds->type == XV_LIST && i < vbds->nlist; i++) {
+		struct object *b = find_obj(objs, nobj, "VBD", vbds->list[i]);
+		if (!b) {
+			rc = hv_errorf(d, "ova.xml:%u: VM lists VBD '%s', which is not in the file",
+				       vmo->line, vbds->list[i]);
+			goto out;
+		}
+		struct object *v = find_obj(objs, nobj, "VDI", xrec_get(&b->r, "VDI"));
+		size_t k = xapi_pkg_add_disk(&p);
+		refs = xrealloc(refs, p.ndisks * sizeof(*refs));
+		refs[k] = v ? xstrdup(v->id) : NULL;
+		move_rec(&p.vbd[k], b);
+		if (v)
+			move_rec(&p.vdi[k], v);
+	}
+	/* VDIs no VBD names (disks of a bare export): disks too. */
+	for (size_t i = 0; i < nobj; i++) {
+		if (objs[i].used || strcmp(objs[i].cls, "VDI") != 0)
+			continue;
+		size_t k = xapi_pkg_add_disk(&p);
+		refs = xrealloc(refs, p.ndisks * sizeof(*refs));
+		refs[k] = xstrdup(objs[i].id);
+		move_rec(&p.vdi[k], &objs[i]);
+	}
+	for (size_t i = 0; i < p.ndisks; i++) {
+		uint64_t sz;
+		const char *vs = xrec_get(&p.vdi[i], "virtual_size");
+		if (refs[i] && (!vs || parse_u64(vs, 10, &sz) < 0 || sz > (1ull << 56))) {
+			struct object *v = find_obj(objs, nobj, "VDI", refs[i]);
+			rc = hv_errorf(d, "ova.xml:%u: VDI %s has a bad virtual_size '%s'",
+				       v ? v->line : 0, refs[i], vs ? vs : "");
+			goto out;
+		}
+	}
+	const struct xfield *vifs = xrec_find(&p.vm, "VIFs");
+	for (size_t i = 0; vifs && vifs->type == XV_LIST && i < vifs->nlist; i++) {
+		struct object *f = find_obj(objs, nobj, "VIF", vifs->list[i]);
+		if (!f)
+			continue;
+		struct object *n = find_obj(objs, nobj, "network", xrec_get(&f->r, "network"));
+		size_t k = xapi_pkg_add_nic(&p);
+		p.vif[k] = f->r;
+		f->r = (struct xrec)XREC_INIT;
+		if (n) {
+			/* A network may serve several VIFs: copy its fields. */
+			for (size_t m = 0; m < n->r.n; m++)
+				if (n->r.f[m].type != XV_MAP && n->r.f[m].type != XV_LIST)
+					xrec_str(&p.net[k], n->r.f[m].name, n->r.f[m].value);
+			const char *dflt = xrec_map_get(&n->r, "other_config", "hvkit-default-bridge");
+			if (dflt)
+				xrec_map_set(&p.net[k], "other_config", "hvkit-default-bridge", dflt);
+		}
+	}
+	rc = xapi_to_vm(&p, vm, "ova.xml", d);
+	for (size_t i = 0; rc == 0 && i < vm->ndisks; i++)
+		vm->disks[i].ref = refs[i] ? xstrdup(refs[i]) : NULL;
 out:
+	for (size_t i = 0; i < p.ndisks && refs; i++)
+		free(refs[i]);
+	free(refs);
+	for (size_t i = 0; i < nobj; i++) {
+		free(objs[i].cls);
+		free(objs[i].id);
+		xrec_release(&objs[i].r);
+	}
+	free(objs);
+	xapi_pkg_release(&p);
 	xmlFreeDoc(doc);
 	return rc;
 }

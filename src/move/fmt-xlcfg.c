@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* xl.cfg(5) read with Xen's own parser (libxlutil). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <libxl.h>
 #include <libxlutil.h>
 
+#include "strbuf.h"
 #include "util.h"
 #include "xlcfg.h"
 
@@ -39,30 +41,139 @@ static enum mv_tristate get_flag(XLU_Config *c, const char *key)
 	return MV_UNSET;
 }
 
-/* xl's vif syntax: comma-separated KEY=VALUE (xl-network-configuration). */
+/* xl's vif syntax: comma-separated KEY=VALUE (xl-network-configuration);
+ * keys the model has no field for stay together in nic->extra. */
 static void parse_vif(struct mv_vm *vm, const char *spec)
 {
 	struct mv_nic *n = mv_vm_add_nic(vm);
 	char *dup = xstrdup(spec), *save = NULL;
+	struct strbuf extra = STRBUF_INIT;
 
 	for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
-		if (!eq)
+		if (!eq) {
+			if (*strstrip(tok))
+				strbuf_addf(&extra, "%s%s", extra.len ? "," : "", strstrip(tok));
 			continue;
+		}
 		*eq = 0;
 		char *k = strstrip(tok), *v = strstrip(eq + 1);
-		if (strcmp(k, "mac") == 0)
-			n->mac = xstrdup(v);
-		else if (strcmp(k, "bridge") == 0)
-			n->bridge = xstrdup(v);
-		else if (strcmp(k, "model") == 0)
-			n->model = xstrdup(v);
-		else if (strcmp(k, "rate") == 0)
-			n->rate = xstrdup(v);
-		else if (strcmp(k, "mtu") == 0)
+		char **dst = strcmp(k, "mac") == 0 ? &n->mac :
+			     strcmp(k, "bridge") == 0 ? &n->bridge :
+			     strcmp(k, "model") == 0 ? &n->model :
+			     strcmp(k, "rate") == 0 ? &n->rate : NULL;
+		if (dst) {
+			free(*dst);
+			*dst = xstrdup(v);
+		} else if (strcmp(k, "mtu") == 0) {
 			n->mtu = (unsigned)strtoul(v, NULL, 10);
+		} else {
+			strbuf_addf(&extra, "%s%s=%s", extra.len ? "," : "", k, v);
+		}
 	}
+	if (extra.len)
+		n->extra = strbuf_detach(&extra, NULL);
+	strbuf_release(&extra);
 	free(dup);
+}
+
+static const char *disk_backend_name(libxl_disk_backend b)
+{
+	switch (b) {
+	case LIBXL_DISK_BACKEND_PHY: return "phy";
+	case LIBXL_DISK_BACKEND_TAP: return "tap";
+	case LIBXL_DISK_BACKEND_QDISK: return "qdisk";
+	case LIBXL_DISK_BACKEND_STANDALONE: return "standalone";
+	default: return NULL;
+	}
+}
+
+/* The settings the model carries: every other key of the file is kept
+ * as other_config "xl:KEY" (lists "xl:KEY[]", an item a line). */
+static const char *const mapped_keys[] = { "name", "uuid", "type", "builder",
+	"memory", "maxmem", "vcpus", "maxvcpus", "weight", "cap", "kernel",
+	"ramdisk", "cmdline", "extra", "root", "bootloader", "boot", "bios",
+	"acpi", "apic", "pae", "hap", "hpet", "viridian", "nestedhvm",
+	"timer_mode", "on_poweroff", "on_reboot", "on_crash", "disk", "vif" };
+
+static bool is_mapped(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mapped_keys); i++)
+		if (strcmp(mapped_keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+static void keep_key(XLU_Config *c, struct mv_vm *vm, const char *key)
+{
+	XLU_ConfigList *list;
+	const char *s;
+	int n;
+
+	if (xlu_cfg_get_list(c, key, &list, &n, 1) == 0) {
+		struct strbuf sb = STRBUF_INIT;
+		bool nested = false;
+		for (int i = 0; i < n; i++) {
+			const char *it = xlu_cfg_get_listitem(list, i);
+			nested |= !it;
+			strbuf_addf(&sb, "%s%s", i ? "\n" : "", it ? it : "");
+		}
+		/* libxlutil hands out no items of a list of lists (vnuma):
+		 * such a setting is named, not carried. */
+		char *k = xasprintf(nested ? "xl-lost:%s" : "xl:%s[]", key);
+		if (nested) {
+			strbuf_reset(&sb);
+			strbuf_adds(&sb, "a list of lists, which libxlutil does not hand out");
+		}
+		mv_vm_add_other(vm, k, sb.buf);
+		free(k);
+		strbuf_release(&sb);
+	} else if (xlu_cfg_get_string(c, key, &s, 1) == 0) {
+		char *k = xasprintf("xl:%s", key);
+		mv_vm_add_other(vm, k, s);
+		free(k);
+	}
+}
+
+/* Names of the settings in the file, in order (xl.cfg has one per
+ * line: KEY = VALUE, lists may continue on the lines after). */
+static void scan_keys(const char *path, XLU_Config *c, struct mv_vm *vm)
+{
+	FILE *f = fopen(path, "re");
+	char line[4096];
+	char **seen = NULL;
+	size_t nseen = 0;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *k;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!(isalpha((unsigned char)*p) || *p == '_'))
+			continue;
+		k = p;
+		while (isalnum((unsigned char)*p) || *p == '_')
+			p++;
+		char *end = p;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '=')
+			continue;
+		*end = 0;
+		bool dup = false;
+		for (size_t i = 0; i < nseen; i++)
+			dup |= strcmp(seen[i], k) == 0;
+		if (dup || is_mapped(k))
+			continue;
+		seen = xrealloc(seen, (nseen + 1) * sizeof(*seen));
+		seen[nseen++] = xstrdup(k);
+		keep_key(c, vm, k);
+	}
+	fclose(f);
+	for (size_t i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
 }
 
 static const char *disk_format_name(libxl_disk_format f)
@@ -138,8 +249,17 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 	vm->kernel = get_str(c, "kernel");
 	vm->ramdisk = get_str(c, "ramdisk");
 	vm->cmdline = get_str(c, "cmdline");
-	if (!vm->cmdline)
-		vm->cmdline = get_str(c, "extra");
+	if (!vm->cmdline) {
+		/* xl's rule: "root=ROOT EXTRA" when cmdline is not set. */
+		char *root = get_str(c, "root"), *extra = get_str(c, "extra");
+		if (root)
+			vm->cmdline = xasprintf("root=%s%s%s", root, extra ? " " : "", extra ? extra : "");
+		else
+			vm->cmdline = extra ? xstrdup(extra) : NULL;
+		if (root)
+			free(extra);
+		free(root);
+	}
 	vm->bootloader = get_str(c, "bootloader");
 	vm->boot_order = get_str(c, "boot");
 	vm->firmware = get_str(c, "bios");
@@ -183,6 +303,8 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 			dk->format = f ? xstrdup(f) : NULL;
 			dk->kind = disk.is_cdrom ? MV_DISK_CDROM : MV_DISK_DISK;
 			dk->readonly = !disk.readwrite;
+			const char *b = disk_backend_name(disk.backend);
+			dk->backend = b ? xstrdup(b) : NULL;
 			libxl_device_disk_dispose(&disk);
 		}
 	}
@@ -192,24 +314,10 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 			if (spec)
 				parse_vif(vm, spec);
 		}
-	/* Settings we read but the model does not carry: kept for the next
-	 * stage (other_config in XAPI). */
-	static const char *const keep[] = { "cpuid", "cpus", "pci", "usb", "usbctrl",
-		"usbdev", "serial", "channel", "vnc", "sdl", "vga", "videoram",
-		"vnuma", "device_model_version", "device_model_override" };
-	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
-		const char *s;
-		if (xlu_cfg_get_string(c, keep[i], &s, 1) == 0) {
-			char *k = xasprintf("xl:%s", keep[i]);
-			mv_vm_add_other(vm, k, s);
-			free(k);
-		} else if (xlu_cfg_get_list(c, keep[i], NULL, NULL, 1) == 0 ||
-			   get_long(c, keep[i])) {
-			char *k = xasprintf("xl:%s", keep[i]);
-			mv_vm_add_other(vm, k, "(set)");
-			free(k);
-		}
-	}
+	/* viridian may be a list of enlightenments: keep it whole. */
+	if (xlu_cfg_get_list(c, "viridian", NULL, NULL, 1) == 0)
+		keep_key(c, vm, "viridian");
+	scan_keys(path, c, vm);
 out:
 	if (c)
 		xlu_cfg_destroy(c);

@@ -94,6 +94,22 @@ struct img_out {
 	void *priv;
 };
 
+/*
+ * A dynamic VHD written in order through sink (a tar member, a pipe):
+ * reads in's extents first to lay out the blocks, then *ret_file_size
+ * is the VHD's exact length, and its footer, header and BAT have gone
+ * to sink.  Feed it with img_copy(in, out) and out->ops->finish().
+ */
+typedef int (*img_sink_fn)(void *opaque, const void *buf, size_t len);
+int img_out_vhd_stream(struct img_out *out, struct img_in *in, img_sink_fn sink,
+		       void *opaque, uint64_t *ret_file_size);
+
+/* The length img_out_vhd_stream() will write for in (size bytes). */
+int img_vhd_stream_size(struct img_in *in, uint64_t size, uint64_t *ret);
+
+/* A reader of size zero bytes (disks of --metadata-only); img_in_free. */
+struct img_in *img_zero_new(uint64_t size);
+
 /* VHD writers need size % 512 == 0 (-EINVAL with a diagnostic else). */
 int img_out_raw(struct img_out *out);
 int img_out_vhd(struct img_out *out, bool dynamic);

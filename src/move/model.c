@@ -57,6 +57,8 @@ static const struct field disk_fields[] = {
 	DISK("uuid", uuid, F_STR),
 	DISK("name", name, F_STR),
 	DISK("ref", ref, F_STR),
+	DISK("backend", backend, F_STR),
+	DISK("bootable", bootable, F_BOOL),
 };
 
 #define NIC(k, f, t) { k, offsetof(struct mv_nic, f), t }
@@ -66,6 +68,7 @@ static const struct field nic_fields[] = {
 	NIC("model", model, F_STR),
 	NIC("rate", rate, F_STR),
 	NIC("mtu", mtu, F_UINT),
+	NIC("extra", extra, F_STR),
 };
 
 static const char *const guest_names[] = {
@@ -197,19 +200,25 @@ void mv_vm_add_other(struct mv_vm *vm, const char *key, const char *value)
 	vm->nother++;
 }
 
-void mv_uuid_new(char buf[37])
+void mv_uuid_bytes(uint8_t u[16])
 {
-	uint8_t u[16];
 	FILE *f = fopen("/dev/urandom", "rb");
 
-	if (!f || fread(u, 1, sizeof(u), f) != sizeof(u)) {
-		for (size_t i = 0; i < sizeof(u); i++)
+	if (!f || fread(u, 1, 16, f) != 16) {
+		for (size_t i = 0; i < 16; i++)
 			u[i] = (uint8_t)(rand() >> 7);
 	}
 	if (f)
 		fclose(f);
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;
+}
+
+void mv_uuid_new(char buf[37])
+{
+	uint8_t u[16];
+
+	mv_uuid_bytes(u);
 	snprintf(buf, 37,
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],

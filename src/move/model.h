@@ -28,6 +28,8 @@ struct mv_disk {
 	char *uuid;		/* the VDI's, when known */
 	char *name;		/* the VDI's name_label */
 	char *ref;		/* XVA object id ("Ref:12"), when read from one */
+	char *backend;		/* xl backendtype: phy, qdisk, tap; NULL: default */
+	bool bootable;		/* XAPI VBD.bootable */
 };
 
 struct mv_nic {
@@ -36,6 +38,7 @@ struct mv_nic {
 	char *model;		/* e1000, rtl8139, NULL: default */
 	char *rate;		/* xl rate ("10Mb/s"), NULL: unlimited */
 	unsigned mtu;		/* 0: default */
+	char *extra;		/* the other xl vif keys ("script=vif-bridge") */
 };
 
 struct mv_vm {
@@ -79,3 +82,5 @@ void mv_vm_json(const struct mv_vm *vm, struct json *j);
 
 /* A random version 4 UUID into buf (37 bytes). */
 void mv_uuid_new(char buf[37]);
+/* The same as 16 bytes. */
+void mv_uuid_bytes(uint8_t u[16]);

@@ -70,13 +70,11 @@ static void octal(char *f, size_t width, uint64_t v)
 	snprintf(f, width, "%0*llo", (int)(width - 1), (unsigned long long)v);
 }
 
-int tar_out_add(struct tar_out *t, const char *name, const void *data,
-		size_t len, uint64_t mtime)
+int tar_out_begin(struct tar_out *t, const char *name, uint64_t size,
+		  uint64_t mtime)
 {
 	uint8_t h[TAR_BLOCK] = { 0 };
-	static const uint8_t zeros[TAR_BLOCK];
 	unsigned sum = 0;
-	int rc;
 
 	if (strlen(name) >= TAR_NAME_MAX)
 		return -ENAMETOOLONG;
@@ -84,7 +82,14 @@ int tar_out_add(struct tar_out *t, const char *name, const void *data,
 	octal((char *)h + 100, 8, 0644);
 	octal((char *)h + 108, 8, 0);
 	octal((char *)h + 116, 8, 0);
-	octal((char *)h + 124, 12, len);
+	if (size < (1ull << 33)) {
+		octal((char *)h + 124, 12, size);
+	} else {
+		/* GNU base-256: a high bit, then the size big-endian. */
+		h[124] = 0x80;
+		for (int i = 0; i < 8; i++)
+			h[135 - i] = (uint8_t)(size >> (8 * i));
+	}
 	octal((char *)h + 136, 12, mtime);
 	memset(h + 148, ' ', 8);
 	h[156] = '0';
@@ -94,11 +99,30 @@ int tar_out_add(struct tar_out *t, const char *name, const void *data,
 		sum += h[i];
 	snprintf((char *)h + 148, 8, "%06o", sum);
 	h[155] = ' ';
-	rc = out_write(t, h, sizeof(h));
-	if (rc == 0 && len)
-		rc = out_write(t, data, len);
-	if (rc == 0 && len % TAR_BLOCK)
-		rc = out_write(t, zeros, TAR_BLOCK - len % TAR_BLOCK);
+	return out_write(t, h, sizeof(h));
+}
+
+int tar_out_data(struct tar_out *t, const void *data, size_t len)
+{
+	return len ? out_write(t, data, len) : 0;
+}
+
+int tar_out_end(struct tar_out *t, uint64_t size)
+{
+	static const uint8_t zeros[TAR_BLOCK];
+
+	return size % TAR_BLOCK ? out_write(t, zeros, TAR_BLOCK - size % TAR_BLOCK) : 0;
+}
+
+int tar_out_add(struct tar_out *t, const char *name, const void *data,
+		size_t len, uint64_t mtime)
+{
+	int rc = tar_out_begin(t, name, len, mtime);
+
+	if (rc == 0)
+		rc = tar_out_data(t, data, len);
+	if (rc == 0)
+		rc = tar_out_end(t, len);
 	return rc;
 }
 

@@ -22,6 +22,12 @@ int tar_out_open(int fd, bool gzip, struct tar_out **ret);
 int tar_out_add(struct tar_out *t, const char *name, const void *data,
 		size_t len, uint64_t mtime);
 int tar_out_close(struct tar_out *t);	/* frees t, even on failure */
+/* A member streamed in pieces: begin with its size (any size: GNU
+ * base-256 past 8 GiB), then data adding up to exactly size, then end. */
+int tar_out_begin(struct tar_out *t, const char *name, uint64_t size,
+		  uint64_t mtime);
+int tar_out_data(struct tar_out *t, const void *data, size_t len);
+int tar_out_end(struct tar_out *t, uint64_t size);
 
 /*
  * The reader walks members of the stream on fd (gzip detected by zlib).

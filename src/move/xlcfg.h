@@ -12,3 +12,14 @@
  * vm->other as "xl:KEY".  -ENOTSUP when built without libxlutil.
  */
 int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d);
+
+/*
+ * Appends vm as an xl.cfg to o (origin, when set, goes into a comment).
+ * Settings recorded as other_config "xl:KEY" (or "xl:KEY[]", a list
+ * with one item a line) are written back and win over the model's field
+ * of the same name.  -EINVAL with a diagnostic for a value xl.cfg cannot
+ * quote.  Needs no libxlutil.
+ */
+struct strbuf;
+int xlcfg_write(const struct mv_vm *vm, const char *origin, struct strbuf *o,
+		struct hv_diags *d);

@@ -29,8 +29,9 @@ void xva_sha1_hex(const void *p, size_t len, char out[41]);
  * Renders vm as ova.xml: one VM, a VBD and VDI per disk, one SR, a VIF
  * and network per NIC.  Assigns each disk's `ref` (Ref:N) when unset,
  * which names its chunk directory.  vm must have disks[i].size set.
+ * Settings XAPI has no field for are warnings in d (see xapi.h).
  */
-void xva_ova_xml(struct mv_vm *vm, struct strbuf *out);
+void xva_ova_xml(struct mv_vm *vm, struct strbuf *out, struct hv_diags *d);
 
 /*
  * Parses ova.xml into vm (initialised by the caller; released by it

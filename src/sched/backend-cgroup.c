@@ -2,7 +2,11 @@
 /* Linux cgroup backend: v1 (cpu.cfs_quota_us + cpuacct.usage) or v2
  * (cpu.max + cpu.stat usage_usec, when the cpu controller is enabled).
  * Files stay open between ticks: a tick is one pread() per guest, and a
- * write only when the cap changes. */
+ * write only when the cap changes.  A cgroup removed under us reads
+ * ENODEV: the daemon closes it and opens it again by path (ENOENT until
+ * it is back).  Writes end in a newline, as echo does: the kernel takes
+ * it, and a simulated tree of regular files (bench/sched.sh) reads the
+ * value back whole. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +32,7 @@ struct cg_guest {
 	int usage_fd, quota_fd;
 	uint64_t period_us;
 	char *weight_path;	/* cpu.shares (v1) or cpu.weight (v2) */
+	char *path;		/* relative to the hierarchy, for messages */
 };
 
 static struct cg_backend *cb(struct sched_backend *b)
@@ -145,6 +150,7 @@ static void cg_close(struct sched_backend *b, void *hv)
 	if (h->quota_fd >= 0)
 		close(h->quota_fd);
 	free(h->weight_path);
+	free(h->path);
 	free(h);
 }
 
@@ -193,6 +199,7 @@ static int cg_open(struct sched_backend *b, const struct sched_guest *g,
 	h->weight_path = xasprintf("%s%s/%s", c->cpu_root, path,
 				   c->v2 ? "cpu.weight" : "cpu.shares");
 	h->period_us = 100000;
+	h->path = xstrdup(*path ? path : "/");
 	if (c->v2) {
 		rc = h->quota_fd = open_at(c->cpu_root, path, "cpu.max", O_RDWR);
 		if (rc == -ENOENT) {
@@ -266,39 +273,62 @@ static int cg_set_cap(struct sched_backend *b, void *hv, uint32_t cap_cp)
 	char buf[64];
 
 	if (cap_cp == SCHED_CAP_NONE) {
-		snprintf(buf, sizeof(buf), cb(b)->v2 ? "max %" PRIu64 : "-1", h->period_us);
+		snprintf(buf, sizeof(buf), cb(b)->v2 ? "max %" PRIu64 "\n" : "-1\n", h->period_us);
 	} else {
 		uint64_t q = (uint64_t)cap_cp * h->period_us / SCHED_CP_PER_CPU;
 		if (q < 1000)
 			q = 1000;	/* the kernel's minimum quota, 1 ms */
 		if (cb(b)->v2)
-			snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64, q, h->period_us);
+			snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 "\n", q, h->period_us);
 		else
-			snprintf(buf, sizeof(buf), "%" PRIu64, q);
+			snprintf(buf, sizeof(buf), "%" PRIu64 "\n", q);
 	}
 	return write_str(h->quota_fd, buf);
 }
 
-static int cg_set_weight(struct sched_backend *b, void *hv, unsigned weight)
+/* Weight 256 (Xen's default) lands on each hierarchy's default: v1
+ * cpu.shares 1024 (x 4, the kernel's range 2..262144), v2 cpu.weight 100
+ * (x 100 / 256, range 1..10000). */
+unsigned long sched_cgroup_weight_value(bool v2, unsigned weight)
+{
+	unsigned long v = v2 ? (weight * 100ul + 128) / 256 : weight * 4ul;
+
+	if (v2)
+		return v < 1 ? 1 : v > 10000 ? 10000 : v;
+	return v < 2 ? 2 : v > 262144 ? 262144 : v;
+}
+
+static int cg_set_weight(struct sched_backend *b, void *hv, unsigned weight,
+			 struct hv_diags *d)
 {
 	struct cg_guest *h = hv;
-	struct cg_backend *c = cb(b);
+	const char *file = cb(b)->v2 ? "cpu.weight" : "cpu.shares";
+	unsigned long v = sched_cgroup_weight_value(cb(b)->v2, weight);
 	char buf[32];
-	/* Xen's default weight is 256, cgroup v1's shares 1024 and v2's
-	 * weight 100: scale so that 256 lands on each default. */
-	unsigned long v = c->v2 ? (weight * 100ul + 128) / 256 : weight * 4ul;
+	uint64_t got = 0;
+	int fd, rc;
 
-	if (c->v2 && v < 1)
-		v = 1;
-	if (c->v2 && v > 10000)
-		v = 10000;
-	snprintf(buf, sizeof(buf), "%lu", v);
-	int fd = open(h->weight_path, O_WRONLY | O_CLOEXEC);
+	snprintf(buf, sizeof(buf), "%lu\n", v);
+	fd = open(h->weight_path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	int rc = write_str(fd, buf);
+		return hv_errorf(d, "cannot open %s of '%s': %s", file, h->path, strerror(errno));
+	rc = write_str(fd, buf);
+	if (rc < 0) {
+		close(fd);
+		return hv_errorf(d, "cannot write %lu to %s of '%s': %s", v, file, h->path,
+				 strerror(-rc));
+	}
+	/* Read back: a write the kernel took can still be clamped, and a
+	 * cgroup v2 cpu.weight is ignored unless the cpu controller is on. */
+	rc = read_small(fd, buf, sizeof(buf));
 	close(fd);
-	return rc;
+	buf[strcspn(buf, "\n")] = 0;
+	if (rc < 0 || parse_u64(buf, 10, &got) < 0 || got != v) {
+		hv_errorf(d, "weight %u did not take: wrote %lu to %s of '%s', it reads back '%s'",
+			  weight, v, file, h->path, rc < 0 ? strerror(-rc) : buf);
+		return -EIO;
+	}
+	return 0;
 }
 
 static void cg_free(struct sched_backend *b)

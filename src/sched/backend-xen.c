@@ -83,14 +83,18 @@ static int xen_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
 	return 0;
 }
 
-/* Reads, edits and writes the domain's scheduling parameters. */
+/* Reads, edits and writes the domain's scheduling parameters (cap or
+ * weight: -1 leaves it), then reads them back: Xen clamps and libxl can
+ * ignore, so a set that did not take is an error with a message in d
+ * (may be NULL). */
 static int xen_sched_edit(struct xen_backend *x, struct xen_guest *h,
-			  int cap, int weight)
+			  int cap, int weight, struct hv_diags *d)
 {
-	libxl_domain_sched_params sp;
+	libxl_domain_sched_params sp, back;
 	int rc = 0;
 
 	libxl_domain_sched_params_init(&sp);
+	libxl_domain_sched_params_init(&back);
 	if (libxl_domain_sched_params_get(x->ctx, h->domid, &sp) != 0) {
 		rc = -EIO;
 		goto out;
@@ -103,9 +107,19 @@ static int xen_sched_edit(struct xen_backend *x, struct xen_guest *h,
 		sp.cap = cap;
 	if (weight > 0)
 		sp.weight = weight;
-	if (libxl_domain_sched_params_set(x->ctx, h->domid, &sp) != 0)
+	if (libxl_domain_sched_params_set(x->ctx, h->domid, &sp) != 0 ||
+	    libxl_domain_sched_params_get(x->ctx, h->domid, &back) != 0) {
 		rc = -EIO;
+		goto out;
+	}
+	if ((cap >= 0 && back.cap != cap) || (weight > 0 && back.weight != weight)) {
+		rc = -EIO;
+		if (d)
+			hv_errorf(d, "domain %s: set cap %d weight %d did not take: Xen reads "
+				  "back cap %d weight %d", h->name, cap, weight, back.cap, back.weight);
+	}
 out:
+	libxl_domain_sched_params_dispose(&back);
 	libxl_domain_sched_params_dispose(&sp);
 	return rc;
 }
@@ -121,12 +135,13 @@ static int xen_set_cap(struct sched_backend *b, void *hv, uint32_t cap_cp)
 
 	if (cap >= (int)(100 * vcpus))
 		cap = 0;
-	return xen_sched_edit(xb(b), h, cap, 0);
+	return xen_sched_edit(xb(b), h, cap, -1, NULL);
 }
 
-static int xen_set_weight(struct sched_backend *b, void *hv, unsigned weight)
+static int xen_set_weight(struct sched_backend *b, void *hv, unsigned weight,
+			  struct hv_diags *d)
 {
-	return xen_sched_edit(xb(b), hv, -1, (int)weight);
+	return xen_sched_edit(xb(b), hv, -1, (int)weight, d);
 }
 
 static void xen_close(struct sched_backend *b, void *hv)

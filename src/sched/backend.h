@@ -3,6 +3,7 @@
  * (backend-cgroup.c, backend-xen.c or backend-noxen.c). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -24,7 +25,11 @@ struct sched_backend_ops {
 	int (*usage)(struct sched_backend *b, void *h, uint64_t *ret_ns);
 	/* cap_cp: centi-percent of one CPU, SCHED_CAP_NONE to lift it. */
 	int (*set_cap)(struct sched_backend *b, void *h, uint32_t cap_cp);
-	int (*set_weight)(struct sched_backend *b, void *h, unsigned weight);
+	/* weight: Xen's scale (256 = default), mapped to the backend's own.
+	 * Reads the value back: an error, with a message in d, when it did
+	 * not take. */
+	int (*set_weight)(struct sched_backend *b, void *h, unsigned weight,
+			  struct hv_diags *d);
 	void (*close)(struct sched_backend *b, void *h);
 	void (*free)(struct sched_backend *b);
 };
@@ -40,6 +45,8 @@ struct sched_backend {
  */
 int sched_backend_cgroup_new(const char *root, struct sched_backend **ret,
 			     struct hv_diags *d);
+/* The cpu.shares (v1) or cpu.weight (v2) value for a policy weight. */
+unsigned long sched_cgroup_weight_value(bool v2, unsigned weight);
 /*
  * Xen through libxl: serves xen: selectors.  -ENODEV when no hypervisor
  * runs here, -ENOTSUP when hvkit was built without libxl; both with a

@@ -20,7 +20,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage: hvkit sched check CONF\n"
-	      "       hvkit sched run CONF [--tick 1s] [--state FILE] [--cgroup-root DIR]\n"
+	      "       hvkit sched run CONF [--tick 1s] [--state FILE] [--save-every 10s]\n"
+	      "                 [--cgroup-root DIR] [--ticks N] [-v]\n"
 	      "       hvkit sched status [--state FILE] [--json]\n"
 	      "       hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s]\n"
 	      "\n"
@@ -32,7 +33,8 @@ static void usage(FILE *f)
 	      "  run       the daemon: each tick read every guest's CPU time, update\n"
 	      "            its budget, set caps that changed; SIGHUP reloads CONF\n"
 	      "            (a bad one is logged and the running policy kept),\n"
-	      "            SIGTERM saves the state and exits\n"
+	      "            SIGTERM saves the state and exits; the state is saved on\n"
+	      "            changes, every --save-every and on SIGUSR1\n"
 	      "  status    each guest's usage, budget left, cap and refill time,\n"
 	      "            from the daemon's state file (default " SCHED_DEFAULT_STATE ")\n"
 	      "  simulate  run the same engine on a CSV trace (time,guest,usage);\n"
@@ -96,6 +98,10 @@ int sched_parse_tick(const char *s, int64_t *ret_ns)
 		return -EINVAL;
 	if (strcmp(end, "ms") == 0)
 		v /= 1000;
+	else if (strcmp(end, "m") == 0)
+		v *= 60;
+	else if (strcmp(end, "h") == 0)
+		v *= 3600;
 	else if (strcmp(end, "s") != 0 && *end)
 		return -EINVAL;
 	if (v < 0.01 || v > 3600)

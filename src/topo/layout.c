@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "pcie.h"
 #include "render.h"
 #include "strbuf.h"
 
@@ -28,6 +29,7 @@
 #define ASCENT 0.8	/* of the font size, above the baseline */
 #define DESCENT 0.25
 #define LINE_H 1.3	/* line spacing, of the font size */
+#define LINK_SIZE 0.8	/* link labels, of the font size */
 
 /* No libm: the few helpers the layout needs. */
 static double dmax(double a, double b)
@@ -59,6 +61,9 @@ struct lnode {
 	double w, h, hdr;	/* size; height of the label */
 	double rx, ry;		/* position in the parent */
 	bool stacked;		/* joined to the parent by a link line */
+	double indent;		/* stacked: the column's indent */
+	char *link;		/* "Gen4 x16 31.5 GB/s" or NULL */
+	bool degraded;
 };
 
 struct ids {
@@ -73,25 +78,90 @@ struct ctx {
 	bool used[LAYOUT_NFILLS];
 };
 
-static const char *const fill_names[LAYOUT_NFILLS] = {
-	"machine", "package", "die", "cluster", "numa", "memcache", "cache",
-	"core", "pu", "pu-offline", "dimm", "dimm-empty", "bridge", "pci",
-	"osdev", "more", "legend",
-}, *const fill_legends[LAYOUT_NFILLS] = {
-	"Machine", "Package", "Die", "Cluster", "NUMA node", "Memory-side cache",
-	"Cache", "Core", "PU (thread)", "PU offline", "Memory module",
-	"Empty slot", "Bridge", "PCI device", "OS device", "Hidden siblings",
-	"Legend",
+const struct layout_style layout_styles[LAYOUT_NFILLS] = {
+	[LAYOUT_FILL_MACHINE] = { "machine", "Machine", 0xffffff, 0x404040, { 0, 0 } },
+	[LAYOUT_FILL_PACKAGE] = { "package", "Package", 0xe4e4e4, 0x404040, { 0, 0 } },
+	[LAYOUT_FILL_DIE] = { "die", "Die", 0xd6d6d6, 0x505050, { 0, 0 } },
+	[LAYOUT_FILL_CLUSTER] = { "cluster", "Cluster", 0xececec, 0x606060, { 0, 0 } },
+	[LAYOUT_FILL_NUMA] = { "numa", "NUMA node", 0xf3e1df, 0x8a5a55, { 0, 0 } },
+	[LAYOUT_FILL_MEMCACHE] = { "memcache", "Memory-side cache", 0xf1e8d6,
+				   0x806a40, { 0, 0 } },
+	[LAYOUT_FILL_CACHE] = { "cache", "Cache", 0xffffff, 0x606060, { 0, 0 } },
+	[LAYOUT_FILL_CORE] = { "core", "Core", 0xc6c6c6, 0x505050, { 0, 0 } },
+	[LAYOUT_FILL_PU] = { "pu", "PU (thread)", 0xffffff, 0x505050, { 0, 0 } },
+	[LAYOUT_FILL_PU_OFFLINE] = { "pu-offline", "PU offline", 0xf6d2d2,
+				     0xa04040, { 3, 2 } },
+	[LAYOUT_FILL_DIMM] = { "dimm", "Memory module", 0xd5ebcc, 0x4f7a45, { 0, 0 } },
+	[LAYOUT_FILL_DIMM_EMPTY] = { "dimm-empty", "Empty slot", 0xf4f4f4,
+				     0xa8a8a8, { 3, 2 } },
+	[LAYOUT_FILL_BRIDGE] = { "bridge", "Bridge", 0xeef3fa, 0x506a8a, { 0, 0 } },
+	[LAYOUT_FILL_PCI] = { "pci", "PCI device", 0xd9e6f5, 0x3d5f8a, { 0, 0 } },
+	[LAYOUT_FILL_OSDEV] = { "osdev", "OS device", 0xfff1bf, 0x8a7430, { 0, 0 } },
+	[LAYOUT_FILL_MORE] = { "more", "Hidden siblings", 0xffffff, 0x808080, { 4, 3 } },
+	[LAYOUT_FILL_LEGEND] = { "legend", "Legend", 0xfafafa, 0x909090, { 0, 0 } },
+};
+
+const struct layout_ink_style layout_inks[LAYOUT_NINKS] = {
+	[LAYOUT_INK_TEXT] = { "text", 0x101010 },
+	[LAYOUT_INK_DIM] = { "dim", 0x707070 },
+	[LAYOUT_INK_LINK] = { "link", 0x3d5f8a },
+	[LAYOUT_INK_DEGRADED] = { "degraded", 0xc03030 },
 };
 
 const char *layout_fill_name(enum layout_fill f)
 {
-	return f < LAYOUT_NFILLS ? fill_names[f] : "unknown";
+	return f < LAYOUT_NFILLS ? layout_styles[f].name : "unknown";
 }
 
 const char *layout_fill_legend(enum layout_fill f)
 {
-	return f < LAYOUT_NFILLS ? fill_legends[f] : "?";
+	return f < LAYOUT_NFILLS ? layout_styles[f].legend : "?";
+}
+
+/* ---- PCIe links ---- */
+
+bool layout_link_label(const struct topo_obj *o, struct strbuf *out)
+{
+	if (!o || !o->has_link || !o->link_sta.width)
+		return false;
+	const struct topo_link *l = &o->link_sta;
+	const char *gen = render_pcie_gen(l->speed_gts);
+	double gbps = pcie_link_gbps(l->speed_gts, l->width, o->link_flit);
+
+	if (gen)
+		strbuf_adds(out, gen);
+	else if (l->speed_gts > 0)
+		strbuf_addf(out, "%g GT/s", l->speed_gts);
+	else
+		strbuf_adds(out, "?");
+	strbuf_addf(out, " x%u", l->width);
+	if (gbps > 0)
+		strbuf_addf(out, " %.1f GB/s", gbps);
+	return true;
+}
+
+bool layout_link_degraded(const struct topo_obj *o)
+{
+	const struct topo_link *c = &o->link_cap, *s = &o->link_sta;
+
+	return o->has_link && s->width && c->width &&
+	       (c->width > s->width || c->speed_gts > s->speed_gts);
+}
+
+double layout_link_stroke(const struct topo_obj *o)
+{
+	double w = 1;
+
+	if (!o || !o->has_link || !o->link_sta.width)
+		return w;
+	double gbps = pcie_link_gbps(o->link_sta.speed_gts, o->link_sta.width,
+				     o->link_flit);
+	/* A link of unknown rate: by its lanes, as if Gen1. */
+	if (gbps <= 0)
+		gbps = 0.25 * o->link_sta.width;
+	for (double g = 0.25; 2 * g <= gbps * 1.01 && w < 6; g *= 2)
+		w += 0.4;
+	return w;
 }
 
 void layout_opts_init(struct layout_opts *o)
@@ -328,6 +398,23 @@ static void lnode_add_kid(struct lnode *n, struct lnode *k)
 	n->kids[n->nkids++] = k;
 }
 
+/* dst |= src a word at a time (cpuset_or() goes bit by bit: with 4096
+ * PUs, hidden siblings cost 64 x 64 steps each). */
+static void cpus_or(struct cpuset *dst, const struct cpuset *src)
+{
+	size_t n = src->nwords;
+
+	while (n && !src->bits[n - 1])
+		n--;
+	if (!n)
+		return;
+	if (dst->nwords < n)	/* grows dst; the bit is in src anyway */
+		cpuset_set(dst, (unsigned)((n - 1) * 64 + 63 -
+					   (unsigned)__builtin_clzll(src->bits[n - 1])));
+	for (size_t i = 0; i < n; i++)
+		dst->bits[i] |= src->bits[i];
+}
+
 /* Siblings of one kind past the limit: counted into one box. */
 struct kind {
 	const struct topo_obj *rep, *first;	/* first: the first hidden */
@@ -380,6 +467,10 @@ static struct lnode *build(struct ctx *c, const struct topo_obj *o)
 	render_label(o, true, &sb);
 	n->title = strbuf_detach(&sb, NULL);
 	n->id = unique_id(c, base_id(o));
+	if (layout_link_label(o, &sb)) {
+		n->link = strbuf_detach(&sb, NULL);
+		n->degraded = layout_link_degraded(o);
+	}
 	if (o->type == TOPO_MEMORY_MODULE) {
 		module_lines(n, o);
 	} else {
@@ -422,7 +513,7 @@ static struct lnode *build(struct ctx *c, const struct topo_obj *o)
 			cpuset_set(&kd->idx, (unsigned)k->os_index);
 		else
 			kd->idx_ok = false;
-		cpuset_or(&kd->pus, &k->cpus);
+		cpus_or(&kd->pus, &k->cpus);
 	}
 	for (size_t j = 0; j < nkinds; j++) {
 		if (kinds[j].more)
@@ -444,6 +535,7 @@ static void lnode_free(struct lnode *n)
 	free(n->kids);
 	free(n->id);
 	free(n->title);
+	free(n->link);
 	free(n);
 }
 
@@ -516,19 +608,25 @@ static void flow(struct ctx *c, struct lnode **kids, size_t n, double x0,
 static void stack(struct ctx *c, struct lnode **kids, size_t n, double y0,
 		  double *bw, double *bh)
 {
-	double w = 0, total = 0, limit = c->o.max_row_width;
+	double w = 0, total = 0, limit = c->o.max_row_width, indent = INDENT;
+	double lfs = LINK_SIZE * c->o.font_size;
 
 	for (size_t i = 0; i < n; i++) {
 		w = dmax(w, kids[i]->w);
 		total += kids[i]->h + GAP;
+		/* The link label sits over the stub, right of the trunk. */
+		if (kids[i]->link)
+			indent = dmax(indent, INDENT / 2 + 3 +
+				      layout_text_width(kids[i]->link, lfs) + 3);
 	}
+	indent = dceil(indent);
 	size_t cols = (size_t)dceil(total / (0.6 * limit));
-	size_t fit = (size_t)((limit + GAP) / (INDENT + w + GAP));
+	size_t fit = (size_t)((limit + GAP) / (indent + w + GAP));
 
 	cols = cols > fit ? fit : cols;
 	cols = cols > n ? n : cols;
 	cols = cols ? cols : 1;
-	double x = PAD + INDENT, y = 0, per = total / (double)cols;
+	double x = PAD + indent, y = 0, per = total / (double)cols;
 	size_t col = 0;
 
 	*bh = 0;
@@ -536,7 +634,7 @@ static void stack(struct ctx *c, struct lnode **kids, size_t n, double y0,
 		struct lnode *k = kids[i];
 
 		if (y > 0 && y + k->h / 2 > per && col + 1 < cols) {
-			x += INDENT + w + GAP;
+			x += indent + w + GAP;
 			y = 0;
 			col++;
 		}
@@ -544,6 +642,7 @@ static void stack(struct ctx *c, struct lnode **kids, size_t n, double y0,
 		k->rx = x;
 		k->ry = y0 + y;
 		k->stacked = true;
+		k->indent = indent;
 		y += k->h + GAP;
 		*bh = dmax(*bh, y - GAP);
 	}
@@ -591,29 +690,19 @@ static long emit(struct layout *l, const struct layout_prim *p)
 	return (long)l->n++;
 }
 
+/* Texts take s: the lnode's strings move into the layout. */
 static void emit_text(struct layout *l, long parent, double x, double y,
-		      double size, bool bold, const char *s)
+		      double size, bool bold, enum layout_ink ink, char *s)
 {
 	emit(l, &(struct layout_prim){ .kind = LAYOUT_TEXT, .parent = parent,
-		.text = { x, y, size, bold, xstrdup(s) } });
+		.text = { x, y, size, bold, ink, s } });
 }
 
 static void emit_line(struct layout *l, long parent, double x1, double y1,
-		      double x2, double y2, double width)
+		      double x2, double y2, double width, enum layout_ink ink)
 {
 	emit(l, &(struct layout_prim){ .kind = LAYOUT_LINE, .parent = parent,
-		.line = { x1, y1, x2, y2, width } });
-}
-
-static double link_width(const struct topo_obj *o)
-{
-	if (!o || !o->has_link || !o->link_sta.width)
-		return 1;
-	double w = 1;
-
-	for (unsigned lanes = o->link_sta.width; lanes > 1; lanes /= 2)
-		w += 0.5;	/* x1: 1, x4: 2, x16: 3 */
-	return w;
+		.line = { x1, y1, x2, y2, width, ink } });
 }
 
 static void place(struct ctx *c, struct lnode *n, double x, double y,
@@ -625,13 +714,19 @@ static void place(struct ctx *c, struct lnode *n, double x, double y,
 		.box = { x, y, n->w, n->h, n->fill, n->obj, n->more, n->id,
 			 n->title } };
 	long me = emit(l, &box);
+	enum layout_ink ink = n->fill == LAYOUT_FILL_DIMM_EMPTY ||
+			      n->fill == LAYOUT_FILL_MORE ||
+			      n->fill == LAYOUT_FILL_PU_OFFLINE
+			      ? LAYOUT_INK_DIM : LAYOUT_INK_TEXT;
 
 	n->id = n->title = NULL;
-	for (size_t i = 0; i < n->nlines; i++)
+	for (size_t i = 0; i < n->nlines; i++) {
 		emit_text(l, me, x + PAD, y + PAD + (double)i * lh + 0.95 * fs,
-			  fs, n->bold && i == 0, n->lines[i]);
+			  fs, n->bold && i == 0, ink, n->lines[i]);
+		n->lines[i] = NULL;
+	}
 	/* Link lines: a trunk down each column's indent, a stub to each
-	 * stacked kid. */
+	 * stacked kid with its link label over it. */
 	double tx = -1, last = -1;
 	for (size_t i = 0; i <= n->nkids; i++) {
 		struct lnode *k = i < n->nkids ? n->kids[i] : NULL;
@@ -639,14 +734,24 @@ static void place(struct ctx *c, struct lnode *n, double x, double y,
 
 		if (k && !k->stacked)
 			continue;
-		if (last >= 0 && (!k || x + k->rx - INDENT / 2 != tx)) {
-			emit_line(l, me, tx, y + n->hdr, tx, last, 1);
+		if (last >= 0 &&
+		    (!k || x + k->rx - k->indent + INDENT / 2 != tx)) {
+			emit_line(l, me, tx, y + n->hdr, tx, last, 1,
+				  LAYOUT_INK_LINK);
 			last = -1;
 		}
 		if (!k)
 			break;
-		tx = x + k->rx - INDENT / 2;
-		emit_line(l, me, tx, ky, x + k->rx, ky, link_width(k->obj));
+		tx = x + k->rx - k->indent + INDENT / 2;
+		double sw = layout_link_stroke(k->obj);
+		enum layout_ink li = k->degraded ? LAYOUT_INK_DEGRADED
+						 : LAYOUT_INK_LINK;
+		emit_line(l, me, tx, ky, x + k->rx, ky, sw, li);
+		if (k->link) {
+			emit_text(l, me, tx + 3, ky - sw / 2 - 1, LINK_SIZE * fs,
+				  false, li, k->link);
+			k->link = NULL;
+		}
 		last = ky;
 	}
 	for (size_t i = 0; i < n->nkids; i++)
@@ -672,7 +777,7 @@ static struct lnode *build_legend(struct ctx *c)
 
 		lnode_add_line(k, xstrdup(layout_fill_legend((enum layout_fill)f)));
 		k->title = xstrdup(layout_fill_legend((enum layout_fill)f));
-		k->id = unique_id(c, xasprintf("legend-%s", fill_names[f]));
+		k->id = unique_id(c, xasprintf("legend-%s", layout_styles[f].name));
 		lnode_add_kid(n, k);
 	}
 	return n;
@@ -729,12 +834,12 @@ struct layout *layout_compute(const struct topo *t, const struct layout_opts *o)
 	measure(&c, root);
 	measure(&c, legend);
 	double y = MARGIN + ASCENT * TITLE_SIZE;
-	emit_text(l, -1, MARGIN, y, TITLE_SIZE, true, title);
-	y += DESCENT * TITLE_SIZE + LINE_H * fs;
-	emit_text(l, -1, MARGIN, y - DESCENT * fs, fs, false, sum);
-	y += GAP * 2;
 	l->width = dmax(layout_text_width(title, TITLE_SIZE),
 			layout_text_width(sum, fs));
+	emit_text(l, -1, MARGIN, y, TITLE_SIZE, true, LAYOUT_INK_TEXT, title);
+	y += DESCENT * TITLE_SIZE + LINE_H * fs;
+	emit_text(l, -1, MARGIN, y - DESCENT * fs, fs, false, LAYOUT_INK_TEXT, sum);
+	y += GAP * 2;
 	l->width = dmax(l->width, dmax(root->w, legend->w)) + 2 * MARGIN;
 	place(&c, root, MARGIN, y, -1);
 	y += root->h + GAP * 2;
@@ -742,8 +847,6 @@ struct layout *layout_compute(const struct topo *t, const struct layout_opts *o)
 	l->height = y + legend->h + MARGIN;
 	l->width = dceil(l->width);
 	l->height = dceil(l->height);
-	free(title);
-	free(sum);
 	lnode_free(root);
 	lnode_free(legend);
 	free(c.ids.slot);
@@ -782,5 +885,69 @@ void layout_draw(const struct layout *l, const struct layout_draw_ops *ops,
 			ops->text(ctx, &p->text);
 		else if (p->kind == LAYOUT_LINE && ops->line)
 			ops->line(ctx, &p->line);
+	}
+}
+
+/* ---- the structure, as text ---- */
+
+static long long iround(double v)
+{
+	return (long long)(v < 0 ? v - 0.5 : v + 0.5);
+}
+
+static void dump_quoted(struct strbuf *out, const char *s)
+{
+	strbuf_addc(out, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			strbuf_addc(out, '\\');
+		strbuf_addc(out, (unsigned char)*s < 0x20 ? ' ' : *s);
+	}
+	strbuf_addc(out, '"');
+}
+
+void layout_dump(const struct layout *l, struct strbuf *out)
+{
+	size_t depth = 0;
+
+	strbuf_addf(out, "canvas %lld %lld\n", iround(l->width), iround(l->height));
+	for (size_t i = 0; i < l->n; i++) {
+		const struct layout_prim *p = &l->prims[i];
+
+		if (p->kind == LAYOUT_END) {
+			depth -= depth > 0;
+			continue;
+		}
+		for (size_t d = 0; d < depth; d++)
+			strbuf_adds(out, "  ");
+		if (p->kind == LAYOUT_BOX) {
+			const struct layout_box *b = &p->box;
+
+			strbuf_addf(out, "box %s %s %lld,%lld %lldx%lld",
+				    b->id ? b->id : "-", layout_fill_name(b->fill),
+				    iround(b->x), iround(b->y), iround(b->w),
+				    iround(b->h));
+			if (b->more)
+				strbuf_addf(out, " more %zu", b->more);
+			depth++;
+		} else if (p->kind == LAYOUT_TEXT) {
+			const struct layout_text *t = &p->text;
+
+			strbuf_addf(out, "text %lld,%lld %g%s", iround(t->x),
+				    iround(t->y), t->size, t->bold ? " bold" : "");
+			if (t->ink != LAYOUT_INK_TEXT && t->ink < LAYOUT_NINKS)
+				strbuf_addf(out, " %s", layout_inks[t->ink].name);
+			strbuf_addc(out, ' ');
+			dump_quoted(out, t->s);
+		} else {
+			const struct layout_line *ln = &p->line;
+
+			strbuf_addf(out, "line %lld,%lld %lld,%lld %.1f %s",
+				    iround(ln->x1), iround(ln->y1), iround(ln->x2),
+				    iround(ln->y2), ln->width,
+				    ln->ink < LAYOUT_NINKS ? layout_inks[ln->ink].name
+							   : "?");
+		}
+		strbuf_addc(out, '\n');
 	}
 }

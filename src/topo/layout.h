@@ -14,8 +14,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model.h"
+#include "strbuf.h"
 
 /* What a box is filled as: one class per object type, plus states. */
 enum layout_fill {
@@ -39,6 +41,32 @@ enum layout_fill {
 	LAYOUT_NFILLS
 };
 
+/*
+ * How every renderer paints a fill: the one table of classes and colours
+ * (SVG's CSS, cairo's PNG and PDF, DOT's attributes).
+ */
+struct layout_style {
+	const char *name;	/* CSS class and id prefix: "pu", "dimm-empty" */
+	const char *legend;	/* "PU (thread)" */
+	uint32_t fill, stroke;	/* 0xRRGGBB */
+	double dash[2];		/* stroke dash on, off; {0, 0}: solid */
+};
+extern const struct layout_style layout_styles[LAYOUT_NFILLS];
+
+/* What a text or a line is drawn in. */
+enum layout_ink {
+	LAYOUT_INK_TEXT,	/* labels */
+	LAYOUT_INK_DIM,		/* labels of empty slots, offline PUs, "more" */
+	LAYOUT_INK_LINK,	/* PCIe links and their labels */
+	LAYOUT_INK_DEGRADED,	/* a link trained below its capability */
+	LAYOUT_NINKS
+};
+struct layout_ink_style {
+	const char *name;	/* CSS class: "dim", "link", "degraded" */
+	uint32_t colour;	/* 0xRRGGBB */
+};
+extern const struct layout_ink_style layout_inks[LAYOUT_NINKS];
+
 enum layout_kind { LAYOUT_BOX, LAYOUT_END, LAYOUT_TEXT, LAYOUT_LINE };
 
 struct layout_box {
@@ -54,12 +82,14 @@ struct layout_text {
 	double x, y;			/* left end of the baseline */
 	double size;			/* font size (em height) */
 	bool bold;
+	enum layout_ink ink;
 	char *s;			/* UTF-8, unescaped */
 };
 
 struct layout_line {
 	double x1, y1, x2, y2;
 	double width;			/* stroke width */
+	enum layout_ink ink;		/* LINK, or DEGRADED */
 };
 
 struct layout_prim {
@@ -116,3 +146,28 @@ void layout_text_extent(const struct layout_text *t, double *x0, double *y0,
 /* The class name of a fill ("pu", "dimm-empty") and its legend text. */
 const char *layout_fill_name(enum layout_fill f);
 const char *layout_fill_legend(enum layout_fill f);
+
+/*
+ * The PCIe link of o (its status: what it trained at) as the picture
+ * labels its edge: "Gen4 x16 31.5 GB/s", the bandwidth from
+ * pcie_link_gbps().  Appends nothing and returns false when o has no
+ * known link.
+ */
+bool layout_link_label(const struct topo_obj *o, struct strbuf *out);
+/* Whether o's link trained below its capability (fewer lanes or a
+ * lower rate), and the stroke width of its edge: 1 for 0.25 GB/s (Gen1
+ * x1) and below, 0.4 more per doubling (Gen4 x16: 3.8). */
+bool layout_link_degraded(const struct topo_obj *o);
+double layout_link_stroke(const struct topo_obj *o);
+
+/*
+ * The structure of a layout as stable text, one primitive a line,
+ * indented by nesting, geometry rounded to whole pixels: what the
+ * picture regression test (tests/unit/test-layout.c) compares with the
+ * reviewed files in tests/data/pictures/.
+ *   canvas W H
+ *   box ID CLASS X,Y WxH [more N]
+ *     text X,Y SIZE [bold] [INK] "LABEL"
+ *     line X1,Y1 X2,Y2 STROKE INK
+ */
+void layout_dump(const struct layout *l, struct strbuf *out);

@@ -2,7 +2,7 @@
 /*
  * PNG and PDF rendering of the topology picture through cairo: only the
  * draw methods (box, text, line) over the layout that layout.c computes,
- * in the colours of render-svg.c.  The image is built in memory and
+ * in the colours of its layout_styles[] and layout_inks[].  The image is built in memory and
  * handed back in a strbuf, so the caller writes it atomically.
  */
 #include <cairo.h>
@@ -23,45 +23,16 @@
 #define PDF_MAX_SIDE 14400.0
 #define PDF_PT_PER_PX 0.75	/* CSS pixels: 96 per inch */
 
-/* The colours of render-svg.c's styles[], as 0xRRGGBB: keep in sync. */
-static const struct {
-	unsigned fill, stroke;
-	double dash[2];		/* {0, 0}: solid */
-} styles[LAYOUT_NFILLS] = {
-	[LAYOUT_FILL_MACHINE] = { 0xffffff, 0x404040, { 0, 0 } },
-	[LAYOUT_FILL_PACKAGE] = { 0xe4e4e4, 0x404040, { 0, 0 } },
-	[LAYOUT_FILL_DIE] = { 0xd6d6d6, 0x505050, { 0, 0 } },
-	[LAYOUT_FILL_CLUSTER] = { 0xececec, 0x606060, { 0, 0 } },
-	[LAYOUT_FILL_NUMA] = { 0xf3e1df, 0x8a5a55, { 0, 0 } },
-	[LAYOUT_FILL_MEMCACHE] = { 0xf1e8d6, 0x806a40, { 0, 0 } },
-	[LAYOUT_FILL_CACHE] = { 0xffffff, 0x606060, { 0, 0 } },
-	[LAYOUT_FILL_CORE] = { 0xc6c6c6, 0x505050, { 0, 0 } },
-	[LAYOUT_FILL_PU] = { 0xffffff, 0x505050, { 0, 0 } },
-	[LAYOUT_FILL_PU_OFFLINE] = { 0xf6d2d2, 0xa04040, { 3, 2 } },
-	[LAYOUT_FILL_DIMM] = { 0xd5ebcc, 0x4f7a45, { 0, 0 } },
-	[LAYOUT_FILL_DIMM_EMPTY] = { 0xf4f4f4, 0xa8a8a8, { 3, 2 } },
-	[LAYOUT_FILL_BRIDGE] = { 0xeef3fa, 0x506a8a, { 0, 0 } },
-	[LAYOUT_FILL_PCI] = { 0xd9e6f5, 0x3d5f8a, { 0, 0 } },
-	[LAYOUT_FILL_OSDEV] = { 0xfff1bf, 0x8a7430, { 0, 0 } },
-	[LAYOUT_FILL_MORE] = { 0xffffff, 0x808080, { 4, 3 } },
-	[LAYOUT_FILL_LEGEND] = { 0xfafafa, 0x909090, { 0, 0 } },
-};
-#define TEXT_COLOUR 0x101010
-#define TEXT_DIM_COLOUR 0x707070
-#define LINK_COLOUR 0x3d5f8a
-
 struct cr {
 	cairo_t *cr;
 	cairo_font_face_t *face[2];	/* regular, bold */
 	int cur_face;
 	double cur_size;
-	enum layout_fill *stack;	/* fills of the open boxes */
-	size_t depth, alloc;
 	struct strbuf text;		/* scratch: sanitised UTF-8 */
 	bool snap;			/* raster: align strokes to pixels */
 };
 
-static void set_rgb(cairo_t *cr, unsigned rgb)
+static void set_rgb(cairo_t *cr, uint32_t rgb)
 {
 	cairo_set_source_rgb(cr, (rgb >> 16 & 0xff) / 255.0,
 			     (rgb >> 8 & 0xff) / 255.0, (rgb & 0xff) / 255.0);
@@ -85,7 +56,8 @@ static void snap(cairo_t *cr, double *x, double *y)
 static void cr_box(void *ctx, const struct layout_box *b)
 {
 	struct cr *c = ctx;
-	enum layout_fill f = b->fill < LAYOUT_NFILLS ? b->fill : LAYOUT_FILL_MORE;
+	const struct layout_style *st =
+		&layout_styles[b->fill < LAYOUT_NFILLS ? b->fill : LAYOUT_FILL_MORE];
 	double x0 = b->x, y0 = b->y, x1 = b->x + b->w, y1 = b->y + b->h;
 
 	if (c->snap) {
@@ -93,23 +65,17 @@ static void cr_box(void *ctx, const struct layout_box *b)
 		snap(c->cr, &x1, &y1);
 	}
 	cairo_rectangle(c->cr, x0, y0, x1 - x0, y1 - y0);
-	set_rgb(c->cr, styles[f].fill);
+	set_rgb(c->cr, st->fill);
 	cairo_fill_preserve(c->cr);
-	set_rgb(c->cr, styles[f].stroke);
+	set_rgb(c->cr, st->stroke);
 	cairo_set_line_width(c->cr, 1);
-	cairo_set_dash(c->cr, styles[f].dash, styles[f].dash[0] ? 2 : 0, 0);
+	cairo_set_dash(c->cr, st->dash, st->dash[0] ? 2 : 0, 0);
 	cairo_stroke(c->cr);
-	c->stack = xgrow(c->stack, sizeof(*c->stack), c->depth + 1, &c->alloc);
-	c->stack[c->depth++] = f;
 }
 
-static void cr_box_end(void *ctx, const struct layout_box *b)
+static uint32_t ink_rgb(enum layout_ink ink)
 {
-	struct cr *c = ctx;
-
-	(void)b;
-	if (c->depth)
-		c->depth--;
+	return layout_inks[ink < LAYOUT_NINKS ? ink : LAYOUT_INK_TEXT].colour;
 }
 
 /* Copies s with invalid UTF-8 and control characters replaced: cairo
@@ -144,9 +110,6 @@ static const char *sanitise(struct strbuf *sb, const char *s)
 static void cr_text(void *ctx, const struct layout_text *t)
 {
 	struct cr *c = ctx;
-	enum layout_fill f = c->depth ? c->stack[c->depth - 1] : LAYOUT_NFILLS;
-	bool dim = f == LAYOUT_FILL_DIMM_EMPTY || f == LAYOUT_FILL_MORE ||
-		   f == LAYOUT_FILL_PU_OFFLINE;
 
 	if (c->cur_face != t->bold) {
 		cairo_set_font_face(c->cr, c->face[t->bold]);
@@ -157,7 +120,7 @@ static void cr_text(void *ctx, const struct layout_text *t)
 		cairo_set_font_size(c->cr, t->size);
 		c->cur_size = t->size;
 	}
-	set_rgb(c->cr, dim ? TEXT_DIM_COLOUR : TEXT_COLOUR);
+	set_rgb(c->cr, ink_rgb(t->ink));
 	cairo_move_to(c->cr, t->x, t->y);
 	cairo_show_text(c->cr, sanitise(&c->text, t->s));
 }
@@ -171,7 +134,7 @@ static void cr_line(void *ctx, const struct layout_line *l)
 		snap(c->cr, &x1, &y1);
 		snap(c->cr, &x2, &y2);
 	}
-	set_rgb(c->cr, LINK_COLOUR);
+	set_rgb(c->cr, ink_rgb(l->ink));
 	cairo_set_line_width(c->cr, l->width);
 	cairo_set_line_cap(c->cr, CAIRO_LINE_CAP_SQUARE);
 	cairo_set_dash(c->cr, NULL, 0, 0);
@@ -185,7 +148,7 @@ static void cr_line(void *ctx, const struct layout_line *l)
 static cairo_status_t draw(cairo_t *cr, const struct layout *l, bool raster)
 {
 	static const struct layout_draw_ops ops = {
-		.box = cr_box, .box_end = cr_box_end,
+		.box = cr_box,
 		.text = cr_text, .line = cr_line,
 	};
 	struct cr c = { .cr = cr, .cur_face = -1, .text = STRBUF_INIT,
@@ -211,7 +174,6 @@ static cairo_status_t draw(cairo_t *cr, const struct layout *l, bool raster)
 	st = cairo_status(cr);
 	cairo_font_face_destroy(c.face[0]);
 	cairo_font_face_destroy(c.face[1]);
-	free(c.stack);
 	strbuf_release(&c.text);
 	return st;
 }

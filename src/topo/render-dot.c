@@ -6,32 +6,13 @@
  * each PCIe link as an edge labelled with generation, width and
  * bandwidth (red when trained below what the device can do).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "layout.h"
+#include "pcie.h"
 #include "render.h"
-
-/* Fill and stroke per class, as render-svg.c draws them. */
-static const char *const colours[LAYOUT_NFILLS][2] = {
-	[LAYOUT_FILL_MACHINE] = { "#ffffff", "#404040" },
-	[LAYOUT_FILL_PACKAGE] = { "#e4e4e4", "#404040" },
-	[LAYOUT_FILL_DIE] = { "#d6d6d6", "#505050" },
-	[LAYOUT_FILL_CLUSTER] = { "#ececec", "#606060" },
-	[LAYOUT_FILL_NUMA] = { "#f3e1df", "#8a5a55" },
-	[LAYOUT_FILL_MEMCACHE] = { "#f1e8d6", "#806a40" },
-	[LAYOUT_FILL_CACHE] = { "#ffffff", "#606060" },
-	[LAYOUT_FILL_CORE] = { "#c6c6c6", "#505050" },
-	[LAYOUT_FILL_PU] = { "#ffffff", "#505050" },
-	[LAYOUT_FILL_PU_OFFLINE] = { "#f6d2d2", "#a04040" },
-	[LAYOUT_FILL_DIMM] = { "#d5ebcc", "#4f7a45" },
-	[LAYOUT_FILL_DIMM_EMPTY] = { "#f4f4f4", "#a8a8a8" },
-	[LAYOUT_FILL_BRIDGE] = { "#eef3fa", "#506a8a" },
-	[LAYOUT_FILL_PCI] = { "#d9e6f5", "#3d5f8a" },
-	[LAYOUT_FILL_OSDEV] = { "#fff1bf", "#8a7430" },
-	[LAYOUT_FILL_MORE] = { "#ffffff", "#808080" },
-	[LAYOUT_FILL_LEGEND] = { "#fafafa", "#909090" },
-};
 
 /* Appends s as the inside of a DOT double-quoted string: valid UTF-8,
  * quotes and backslashes escaped, control characters as spaces. */
@@ -98,15 +79,6 @@ static bool is_pci(const struct topo_obj *o)
 	return o && (o->type == TOPO_PCI_BRIDGE || o->type == TOPO_PCI_DEVICE);
 }
 
-/* GB/s of a link: GT/s x lanes x encoding (8b/10b to Gen2, 128b/130b
- * to Gen5, FLIT from Gen6) / 8 bits. */
-static double bandwidth(const struct topo_link *l)
-{
-	double enc = l->speed_gts <= 5 ? 8.0 / 10 : l->speed_gts < 64 ? 128.0 / 130 : 1;
-
-	return l->speed_gts * l->width * enc / 8;
-}
-
 /* The edge from a bridge to o: "Gen4 x16\n31.5 GB/s", thicker for more
  * lanes, red when degraded. */
 static void add_link_edge(struct strbuf *out, const char *from,
@@ -117,20 +89,25 @@ static void add_link_edge(struct strbuf *out, const char *from,
 		strbuf_adds(out, ";\n");
 		return;
 	}
-	const struct topo_link *s = &o->link_sta, *c = &o->link_cap;
-	const char *gen = render_pcie_gen(s->speed_gts);
-	bool degraded = c->width && (c->width > s->width ||
-				     c->speed_gts > s->speed_gts);
-	double pen = 1;
+	const struct topo_link *c = &o->link_cap;
+	bool degraded = layout_link_degraded(o);
+	double gbps = pcie_link_gbps(o->link_sta.speed_gts, o->link_sta.width,
+				     o->link_flit);
+	struct strbuf label = STRBUF_INIT;
 
-	for (unsigned lanes = s->width; lanes > 1; lanes /= 2)
-		pen += 0.5;
+	/* "Gen4 x16 31.5 GB/s" as in the pictures, the bandwidth on a line
+	 * of its own. */
+	layout_link_label(o, &label);
+	char *cut = strstr(label.buf, " x");
+	if (cut && gbps > 0 && (cut = strchr(cut + 1, ' ')))
+		*cut = '\n';
 	strbuf_adds(out, " [label=\"");
-	if (gen)
-		strbuf_adds(out, gen);
-	else
-		strbuf_addf(out, "%g GT/s", s->speed_gts);
-	strbuf_addf(out, " x%u\\n%.1f GB/s", s->width, bandwidth(s));
+	for (const char *p = label.buf; *p; p++)
+		if (*p == '\n')
+			strbuf_adds(out, "\\n");
+		else
+			strbuf_addc(out, *p);
+	strbuf_release(&label);
 	if (degraded) {
 		const char *cg = render_pcie_gen(c->speed_gts);
 
@@ -141,8 +118,12 @@ static void add_link_edge(struct strbuf *out, const char *from,
 			strbuf_addf(out, "%g GT/s", c->speed_gts);
 		strbuf_addf(out, " x%u)", c->width);
 	}
-	strbuf_addf(out, "\", penwidth=%.1f%s];\n", pen,
-		    degraded ? ", color=\"#c03030\", fontcolor=\"#c03030\"" : "");
+	uint32_t ink = layout_inks[degraded ? LAYOUT_INK_DEGRADED : LAYOUT_INK_LINK].colour;
+	strbuf_addf(out, "\", penwidth=%.1f", layout_link_stroke(o));
+	if (degraded)
+		strbuf_addf(out, ", color=\"#%06x\", fontcolor=\"#%06x\"",
+			    (unsigned)ink, (unsigned)ink);
+	strbuf_adds(out, "];\n");
 }
 
 static void indent(struct strbuf *out, size_t depth)
@@ -177,11 +158,12 @@ void render_dot(const struct topo *t, const struct render_opts *o,
 				strbuf_adds(out, "\\n");
 			add_quoted(out, l->prims[i].text.s);
 		}
-	strbuf_adds(out, "\"];\n"
+	strbuf_addf(out, "\"];\n"
 		    "  node [shape=box, style=filled, fontname=\"DejaVu Sans Mono\", "
 		    "fontsize=10];\n"
 		    "  edge [fontname=\"DejaVu Sans Mono\", fontsize=9, "
-		    "color=\"#3d5f8a\", arrowhead=none];\n");
+		    "color=\"#%06x\", arrowhead=none];\n",
+		    (unsigned)layout_inks[LAYOUT_INK_LINK].colour);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct layout_prim *p = &l->prims[i];
 		const struct layout_box *b = &p->box;
@@ -205,7 +187,9 @@ void render_dot(const struct topo *t, const struct render_opts *o,
 			skipping = true;
 		if (skipping || b->fill == LAYOUT_FILL_MACHINE)
 			continue;	/* the machine is the graph itself */
-		const char *fill = colours[b->fill][0], *stroke = colours[b->fill][1];
+		char fill[8], stroke[8];
+		snprintf(fill, sizeof(fill), "#%06x", (unsigned)layout_styles[b->fill].fill);
+		snprintf(stroke, sizeof(stroke), "#%06x", (unsigned)layout_styles[b->fill].stroke);
 		bool dashed = b->fill == LAYOUT_FILL_MORE ||
 			      b->fill == LAYOUT_FILL_DIMM_EMPTY ||
 			      b->fill == LAYOUT_FILL_PU_OFFLINE;

@@ -11,35 +11,9 @@
 #include "layout.h"
 #include "render.h"
 
-static const struct {
-	const char *fill, *stroke, *extra;
-} styles[LAYOUT_NFILLS] = {
-	[LAYOUT_FILL_MACHINE] = { "#ffffff", "#404040", "" },
-	[LAYOUT_FILL_PACKAGE] = { "#e4e4e4", "#404040", "" },
-	[LAYOUT_FILL_DIE] = { "#d6d6d6", "#505050", "" },
-	[LAYOUT_FILL_CLUSTER] = { "#ececec", "#606060", "" },
-	[LAYOUT_FILL_NUMA] = { "#f3e1df", "#8a5a55", "" },
-	[LAYOUT_FILL_MEMCACHE] = { "#f1e8d6", "#806a40", "" },
-	[LAYOUT_FILL_CACHE] = { "#ffffff", "#606060", "" },
-	[LAYOUT_FILL_CORE] = { "#c6c6c6", "#505050", "" },
-	[LAYOUT_FILL_PU] = { "#ffffff", "#505050", "" },
-	[LAYOUT_FILL_PU_OFFLINE] = { "#f6d2d2", "#a04040",
-				     " stroke-dasharray: 3 2;" },
-	[LAYOUT_FILL_DIMM] = { "#d5ebcc", "#4f7a45", "" },
-	[LAYOUT_FILL_DIMM_EMPTY] = { "#f4f4f4", "#a8a8a8",
-				     " stroke-dasharray: 3 2;" },
-	[LAYOUT_FILL_BRIDGE] = { "#eef3fa", "#506a8a", "" },
-	[LAYOUT_FILL_PCI] = { "#d9e6f5", "#3d5f8a", "" },
-	[LAYOUT_FILL_OSDEV] = { "#fff1bf", "#8a7430", "" },
-	[LAYOUT_FILL_MORE] = { "#ffffff", "#808080",
-			       " stroke-dasharray: 4 3;" },
-	[LAYOUT_FILL_LEGEND] = { "#fafafa", "#909090", "" },
-};
-
 struct svg {
 	struct strbuf *out;
-	enum layout_fill *stack;	/* fills of the open boxes */
-	size_t depth, alloc;
+	size_t depth;			/* boxes open */
 };
 
 /* Appends s as XML character data: escaped, control characters and
@@ -49,6 +23,17 @@ static void add_escaped(struct strbuf *out, const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (p && *p) {
+		/* A run of plain ASCII in one go. */
+		const unsigned char *q = p;
+
+		while (*q >= 0x20 && *q < 0x7f && *q != '&' && *q != '<' &&
+		       *q != '>' && *q != '"' && *q != '\'')
+			q++;
+		if (q > p) {
+			strbuf_add(out, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
 		unsigned char ch = *p;
 		size_t n = ch < 0x80 ? 1 : (ch & 0xe0) == 0xc0 ? 2
 			   : (ch & 0xf0) == 0xe0 ? 3 : (ch & 0xf8) == 0xf0 ? 4 : 0;
@@ -77,21 +62,47 @@ static void add_escaped(struct strbuf *out, const char *s)
 	}
 }
 
-/* A coordinate with at most one decimal: "12", "12.5". */
+/*
+ * ' attr="v"' with v rounded to one decimal and no ".0": "12", "12.5".
+ * Not printf: "%.1f" was two fifths of drawing a big machine.
+ */
 static void add_num(struct strbuf *out, const char *attr, double v)
 {
-	char buf[48];
-	size_t n = (size_t)snprintf(buf, sizeof(buf), "%.1f", v);
+	char buf[32], *p = buf + sizeof(buf);
+	double r = v * 10 + (v < 0 ? -0.5 : 0.5);
+	long long t;
 
-	if (n >= 2 && n < sizeof(buf) && strcmp(buf + n - 2, ".0") == 0)
-		buf[n - 2] = 0;
-	strbuf_addf(out, " %s=\"%s\"", attr, strcmp(buf, "-0") ? buf : "0");
+	if (!(r > -1e17 && r < 1e17))	/* NaN, or far beyond any canvas */
+		r = 0;
+	t = (long long)r;
+	unsigned long long u = t < 0 ? (unsigned long long)-t : (unsigned long long)t;
+
+	*--p = '"';
+	if (u % 10) {
+		*--p = (char)('0' + u % 10);
+		*--p = '.';
+	}
+	u /= 10;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (t < 0)
+		*--p = '-';
+	*--p = '"';
+	*--p = '=';
+	strbuf_addc(out, ' ');
+	strbuf_adds(out, attr);
+	strbuf_add(out, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 static void indent(struct svg *s)
 {
-	for (size_t i = 0; i <= s->depth; i++)
-		strbuf_addc(s->out, ' ');
+	static const char spaces[] = "                                ";
+	size_t n = s->depth + 1;
+
+	for (; n > sizeof(spaces) - 1; n -= sizeof(spaces) - 1)
+		strbuf_add(s->out, spaces, sizeof(spaces) - 1);
+	strbuf_add(s->out, spaces, n);
 }
 
 static void svg_box(void *ctx, const struct layout_box *b)
@@ -102,18 +113,21 @@ static void svg_box(void *ctx, const struct layout_box *b)
 	indent(s);
 	strbuf_adds(s->out, "<g id=\"");
 	add_escaped(s->out, b->id ? b->id : "");
-	strbuf_addf(s->out, "\" class=\"%s\"><title>", cls);
+	strbuf_adds(s->out, "\" class=\"");
+	strbuf_adds(s->out, cls);
+	strbuf_adds(s->out, "\"><title>");
 	add_escaped(s->out, b->title ? b->title : "");
 	strbuf_adds(s->out, "</title>\n");
 	indent(s);
-	strbuf_addf(s->out, " <rect class=\"%s\"", cls);
+	strbuf_adds(s->out, " <rect class=\"");
+	strbuf_adds(s->out, cls);
+	strbuf_addc(s->out, '"');
 	add_num(s->out, "x", b->x);
 	add_num(s->out, "y", b->y);
 	add_num(s->out, "width", b->w);
 	add_num(s->out, "height", b->h);
 	strbuf_adds(s->out, "/>\n");
-	s->stack = xgrow(s->stack, sizeof(*s->stack), s->depth + 1, &s->alloc);
-	s->stack[s->depth++] = b->fill;
+	s->depth++;
 }
 
 static void svg_box_end(void *ctx, const struct layout_box *b)
@@ -130,13 +144,14 @@ static void svg_box_end(void *ctx, const struct layout_box *b)
 static void svg_text(void *ctx, const struct layout_text *t)
 {
 	struct svg *s = ctx;
-	enum layout_fill f = s->depth ? s->stack[s->depth - 1] : LAYOUT_NFILLS;
-	bool dim = f == LAYOUT_FILL_DIMM_EMPTY || f == LAYOUT_FILL_MORE ||
-		   f == LAYOUT_FILL_PU_OFFLINE;
 
 	indent(s);
-	strbuf_addf(s->out, " <text class=\"%s%s\"", t->bold ? "b" : "n",
-		    dim ? " dim" : "");
+	strbuf_adds(s->out, t->bold ? " <text class=\"b" : " <text class=\"n");
+	if (t->ink != LAYOUT_INK_TEXT && t->ink < LAYOUT_NINKS) {
+		strbuf_addc(s->out, ' ');
+		strbuf_adds(s->out, layout_inks[t->ink].name);
+	}
+	strbuf_addc(s->out, '"');
 	add_num(s->out, "x", t->x);
 	add_num(s->out, "y", t->y);
 	add_num(s->out, "font-size", t->size);
@@ -150,7 +165,8 @@ static void svg_line(void *ctx, const struct layout_line *l)
 	struct svg *s = ctx;
 
 	indent(s);
-	strbuf_adds(s->out, " <line class=\"link\"");
+	strbuf_adds(s->out, l->ink == LAYOUT_INK_DEGRADED
+			    ? " <line class=\"degraded\"" : " <line class=\"link\"");
 	add_num(s->out, "x1", l->x1);
 	add_num(s->out, "y1", l->y1);
 	add_num(s->out, "x2", l->x2);
@@ -166,13 +182,23 @@ static void add_style(struct strbuf *out)
 		    "text { font-family: 'DejaVu Sans Mono', Menlo, Consolas, "
 		    "monospace; fill: #101010; white-space: pre; }\n"
 		    "text.b { font-weight: bold; }\n"
-		    "text.dim { fill: #707070; }\n"
-		    "line.link { stroke: #3d5f8a; stroke-linecap: square; }\n"
 		    "rect { stroke-width: 1; }\n");
-	for (int f = 0; f < LAYOUT_NFILLS; f++)
-		strbuf_addf(out, "rect.%s { fill: %s; stroke: %s;%s }\n",
-			    layout_fill_name((enum layout_fill)f), styles[f].fill,
-			    styles[f].stroke, styles[f].extra);
+	for (int i = LAYOUT_INK_DIM; i < LAYOUT_NINKS; i++)
+		strbuf_addf(out, "text.%s { fill: #%06x; }\n", layout_inks[i].name,
+			    (unsigned)layout_inks[i].colour);
+	for (int i = LAYOUT_INK_LINK; i < LAYOUT_NINKS; i++)
+		strbuf_addf(out, "line.%s { stroke: #%06x; stroke-linecap: square; }\n",
+			    layout_inks[i].name, (unsigned)layout_inks[i].colour);
+	for (int f = 0; f < LAYOUT_NFILLS; f++) {
+		const struct layout_style *st = &layout_styles[f];
+
+		strbuf_addf(out, "rect.%s { fill: #%06x; stroke: #%06x;", st->name,
+			    (unsigned)st->fill, (unsigned)st->stroke);
+		if (st->dash[0] > 0)
+			strbuf_addf(out, " stroke-dasharray: %g %g;", st->dash[0],
+				    st->dash[1]);
+		strbuf_adds(out, " }\n");
+	}
 	strbuf_adds(out, "]]></style>\n");
 }
 
@@ -210,6 +236,5 @@ void render_svg(const struct topo *t, const struct render_opts *o,
 		    "fill=\"#ffffff\"/>\n");
 	layout_draw(l, &ops, &s);
 	strbuf_adds(out, "</svg>\n");
-	free(s.stack);
 	layout_free(l);
 }

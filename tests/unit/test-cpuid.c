@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of hvkit cpuid: the feature table and names, the data model,
- * the text and libvirt readers (error paths exactly), the decoder. */
+ * the text and libvirt readers (error paths exactly), the decoder, the
+ * models, dependencies and the policy language. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "cpuid-data.h"
 #include "cpuid-decode.h"
 #include "cpuid-features.h"
+#include "cpuid-models.h"
 #include "cpuid-source.h"
 #include "util.h"
 
@@ -236,6 +238,114 @@ static void test_fixture(void)
 	hv_diags_release(&d);
 }
 
+/* CHECK, printing what was got (a string) when it fails. */
+#define CHECK_MSG(cond, got)                                                \
+	do {                                                                \
+		check_count++;                                              \
+		if (!(cond)) {                                              \
+			check_failures++;                                   \
+			fprintf(stderr, "%s:%d: check failed: %s (got '%s')\n", \
+				__FILE__, __LINE__, #cond, (got));          \
+		}                                                           \
+	} while (0)
+
+static size_t fidx(const char *name)
+{
+	int i = cpuid_feature_lookup(name, CPUID_NAMES_ANY);
+
+	CHECK(i >= 0);
+	return i < 0 ? 0 : (size_t)i;
+}
+
+static void test_models(void)
+{
+	const struct cpuid_model *m;
+	struct cpuid_featureset d;
+
+	CHECK(cpuid_nmodels == 99);
+	m = cpuid_model_lookup("Skylake-Server-IBRS");
+	CHECK(m && strcmp(m->name, "Skylake-Server-v2") == 0);
+	m = cpuid_model_lookup("skylake-server");
+	CHECK(m && strcmp(m->name, "Skylake-Server-v1") == 0);
+	m = cpuid_model_lookup("Icelake-Server-noTSX");	/* libvirt 9.0 only */
+	CHECK(m && strcmp(m->name, "Icelake-Server-v2") == 0);
+	CHECK(cpuid_model_lookup("Skylake-Sever") == NULL);
+	m = cpuid_model_lookup("Skylake-Server-v4");
+	CHECK(m && m->libvirt == NULL && !m->pending && m->family == 6 && m->model == 85);
+	CHECK(m && cpuid_fset_has(&m->features, fidx("avx512f")) &&
+	      !cpuid_fset_has(&m->features, fidx("hle")) &&
+	      !cpuid_fset_has(&m->features, fidx("hypervisor")));
+	/* Xen's table: avx2 takes vaes and vpclmulqdq and every avx512 with it. */
+	cpuid_deps_dependents(fidx("avx2"), &d);
+	CHECK(cpuid_fset_has(&d, fidx("vaes")) && cpuid_fset_has(&d, fidx("vpclmulqdq")) &&
+	      cpuid_fset_has(&d, fidx("avx512vbmi")) && !cpuid_fset_has(&d, fidx("avx")) &&
+	      !cpuid_fset_has(&d, fidx("aes")));
+}
+
+static void test_policy(void)
+{
+	static const struct {
+		const char *spec;
+		const char *error;	/* NULL: parses */
+	} cases[] = {
+		{ "Skylake-Server-v4,-avx2,+pcid,sse4_1=off", NULL },
+		{ "skylake-server-ibrs,avx512f=0", NULL },
+		{ "host,avx2=off", NULL },
+		{ "Skylake-Server,+avx513f", "unknown feature 'avx513f'; did you mean 'avx512f'?" },
+		{ "Skylake-Sever", "unknown model 'Skylake-Sever'; did you mean 'Skylake-Server'?" },
+		{ "Westmere,+vaes", "cannot add 'vaes': it needs 'avx2', which Westmere-v1 lacks (add it too)" },
+		{ "Haswell,-avx2,+vaes", "cannot add 'vaes': it needs 'avx2', which this policy removes" },
+		{ "Haswell,+avx2,-avx2", "feature 'avx2' is both added and removed" },
+		{ "Haswell,avx2=maybe", "bad value 'maybe' for 'avx2' (on or off)" },
+		{ "Haswell,,+pcid", "empty edit in 'Haswell,,+pcid'" },
+		{ "", "empty policy (MODEL or host, then ,+feat ,-feat ,feat=on|off)" },
+		{ "GraniteRapids-v1", "model 'GraniteRapids-v1' is listed but its features are not in hvkit's table yet" },
+	};
+	struct cpuid_featureset host;
+	struct cpuid_policy *p = xmalloc(sizeof(*p));
+	struct cpuid_error err;
+	struct strbuf sb = STRBUF_INIT, skipped = STRBUF_INIT;
+
+	host = cpuid_model_lookup("Icelake-Server-v4")->features;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int rc = cpuid_policy_parse(cases[i].spec, &host, p, &err);
+
+		if (!cases[i].error) {
+			CHECK_MSG(rc == 0, cases[i].spec);
+			continue;
+		}
+		CHECK_MSG(rc == -EINVAL, cases[i].spec);
+		CHECK_MSG(rc == -EINVAL && strcmp(err.msg, cases[i].error) == 0, err.msg);
+	}
+	/* Removing avx2 removes its dependents the host has, and says which. */
+	CHECK(cpuid_policy_parse("host,-avx2", &host, p, &err) == 0);
+	CHECK(cpuid_fset_has(&p->also_off, fidx("vaes")) && p->dep_of[fidx("vaes")] == fidx("avx2"));
+	CHECK(cpuid_fset_has(&p->also_off, fidx("avx512bitalg")) &&
+	      !cpuid_fset_has(&p->result, fidx("avx512f")));
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_XL, &sb, &skipped, &err) == 0);
+	CHECK_MSG(strncmp(sb.buf, "cpuid = \"host,avx2=0,", 21) == 0 && strstr(sb.buf, "vaes=0"), sb.buf);
+	strbuf_reset(&sb);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_XEND, &sb, &skipped, &err) == 0);
+	CHECK_MSG(strncmp(sb.buf, "cpuid = [ \"0x7,0:ebx=", 21) == 0, sb.buf);
+	/* A model for Xen: the host must have every feature. */
+	CHECK(cpuid_policy_parse("Cooperlake", &host, p, &err) == 0);
+	strbuf_reset(&sb);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_XL, &sb, &skipped, &err) == -EINVAL);
+	CHECK_MSG(strstr(err.msg, "this host lacks") != NULL, err.msg);
+	/* QEMU and libvirt spellings and model names. */
+	CHECK(cpuid_policy_parse("Skylake-Server-v2,-sse4_1,+pcid", &host, p, &err) == 0);
+	strbuf_reset(&sb);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_QEMU, &sb, &skipped, &err) == 0);
+	CHECK_MSG(strcmp(sb.buf, "-cpu Skylake-Server-v2,-sse4.1,-sse4.2") == 0, sb.buf);
+	strbuf_reset(&sb);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_LIBVIRT, &sb, &skipped, &err) == 0);
+	CHECK_MSG(strstr(sb.buf, "<model fallback='forbid'>Skylake-Server-IBRS</model>") &&
+		  strstr(sb.buf, "<feature policy='disable' name='sse4.1'/>"), sb.buf);
+	strbuf_release(&sb);
+	strbuf_release(&skipped);
+	free(p);
+}
+
 int main(void)
 {
 	test_names();
@@ -243,5 +353,7 @@ int main(void)
 	test_text_errors();
 	test_libvirt_errors();
 	test_fixture();
+	test_models();
+	test_policy();
 	return CHECK_DONE();
 }

@@ -8,8 +8,11 @@
 
 #include "check.h"
 #include "layout.h"
+#include "probe.h"
 #include "render.h"
+#include "source.h"
 #include "strbuf.h"
+#include "synthetic.h"
 
 /* ---- building trees ---- */
 
@@ -396,11 +399,234 @@ static void test_huge(void)
 	topo_free(t);
 }
 
+/* ---- link labels ---- */
+
+static void test_links(void)
+{
+	struct topo *t = make(1, 2, 1, 6);
+	struct topo_obj *hb = t->root->kids[0]->kids[0]->kids[8];
+	struct topo_obj *dev = hb->kids[1];	/* a device of the host bridge */
+	struct strbuf sb = STRBUF_INIT;
+
+	CHECK(hb->host_bridge);
+	CHECK(!layout_link_label(hb, &sb));
+	CHECK_STR(sb.buf, "");
+	/* Gen4 x16: 16 GT/s x 16 x 128/130 / 8 = 31.5 GB/s. */
+	dev->link_sta.speed_gts = dev->link_cap.speed_gts = 16;
+	dev->link_sta.width = dev->link_cap.width = 16;
+	CHECK(layout_link_label(dev, &sb));
+	CHECK_STR(sb.buf, "Gen4 x16 31.5 GB/s");
+	CHECK(!layout_link_degraded(dev));
+	double x16 = layout_link_stroke(dev);
+	/* Trained at Gen4 x4: degraded, thinner. */
+	dev->link_sta.width = 4;
+	strbuf_reset(&sb);
+	CHECK(layout_link_label(dev, &sb));
+	CHECK_STR(sb.buf, "Gen4 x4 7.9 GB/s");
+	CHECK(layout_link_degraded(dev));
+	CHECK(layout_link_stroke(dev) < x16);
+	dev->link_sta.speed_gts = 2.5;
+	dev->link_sta.width = 1;
+	CHECK(layout_link_stroke(dev) == 1);
+	/* The layout labels the edge and marks it degraded. */
+	dev->link_sta.speed_gts = 8;
+	dev->link_sta.width = 2;
+	struct layout *l = layout_compute(t, NULL);
+	size_t degraded_lines = 0, degraded_texts = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct layout_prim *p = &l->prims[i];
+
+		degraded_lines += p->kind == LAYOUT_LINE && p->line.ink == LAYOUT_INK_DEGRADED;
+		degraded_texts += p->kind == LAYOUT_TEXT && p->text.ink == LAYOUT_INK_DEGRADED &&
+				  strcmp(p->text.s, "Gen3 x2 2.0 GB/s") == 0;
+	}
+	CHECK_INT(degraded_lines, 1);
+	CHECK_INT(degraded_texts, 1);
+	check_layout(l);
+	check_texts_apart(l);
+	layout_free(l);
+	strbuf_reset(&sb);
+	render_svg(t, NULL, &sb);
+	CHECK(strstr(sb.buf, "<text class=\"n degraded\"") != NULL);
+	CHECK(strstr(sb.buf, ">Gen3 x2 2.0 GB/s</text>") != NULL);
+	CHECK(strstr(sb.buf, "<line class=\"degraded\"") != NULL);
+	CHECK(strstr(sb.buf, "text.degraded { fill: #c03030; }") != NULL);
+	strbuf_reset(&sb);
+	render_dot(t, NULL, &sb);
+	CHECK(strstr(sb.buf, "Gen3 x2\\n2.0 GB/s\\n(capable Gen4 x16)") != NULL);
+	strbuf_release(&sb);
+	topo_free(t);
+}
+
+/* ---- the pictures of real inputs, by structure ----
+ *
+ * Each case is laid out as `hvkit topo -o x.svg` would, checked against
+ * the rules (boxes inside their parents and the canvas, no overlapping
+ * siblings, no text outside its box or over another text), and dumped
+ * with layout_dump() to compare with tests/data/pictures/NAME.layout,
+ * the reviewed expectation.  HVKIT_UPDATE_LAYOUT=1 rewrites the
+ * expectations instead (review the diff, and look at the PNG that
+ * TEST_LAYOUT_PNG_DIR=DIR writes for each case).  PCI names come from
+ * the host's pci.ids, so they are left out here: devices show their
+ * [vendor:device] ids.
+ */
+static const struct picture_case {
+	const char *name;
+	const char *from;	/* under TEST_DATA_DIR */
+	const char *synthetic;
+} pictures[] = {
+	{ "h200-vm", "captures/h200-vm.tar.gz", NULL },
+	{ "dell-2n8c", "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2", NULL },
+	{ "power7-256pu", "hwloc/256ppc-8n8s4t.tar.bz2", NULL },
+	{ "memorysidecaches", "hwloc/memorysidecaches.tar.bz2", NULL },
+	{ "synthetic-4096pu", NULL, "pack:16 core:128 pu:2 pci:300" },
+};
+
+static void drop_pci_names(struct topo_obj *o)
+{
+	if (o->type == TOPO_PCI_BRIDGE || o->type == TOPO_PCI_DEVICE) {
+		free(o->vendor_name);
+		free(o->device_name);
+		o->vendor_name = o->device_name = NULL;
+	}
+	for (size_t i = 0; i < o->nkids; i++)
+		drop_pci_names(o->kids[i]);
+}
+
+static struct topo *load_case(const struct picture_case *pc)
+{
+	struct topo *t = NULL;
+
+	if (pc->synthetic) {
+		char *err = NULL;
+
+		CHECK_INT(synthetic_build(pc->synthetic, &t, &err), 0);
+		free(err);
+		return t;
+	}
+	struct hv_root *mem = hv_root_new_mem();
+	struct hv_diags d = HV_DIAGS_INIT;
+	enum source_kind kind;
+	char *path = xasprintf("%s/%s", TEST_DATA_DIR, pc->from);
+
+	t = topo_new();
+	CHECK_INT(source_add(mem, path, &kind, &d), 0);
+	struct probe_ctx ctx = { .root = mem, .t = t, .d = &d };
+	CHECK_INT(probe_all(&ctx), 0);
+	drop_pci_names(t->root);
+	hv_diags_release(&d);
+	hv_root_free(mem);
+	free(path);
+	return t;
+}
+
+static void write_file(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK(fwrite(buf, 1, len, f) == len);
+	CHECK(fclose(f) == 0);
+}
+
+static void test_pictures(void)
+{
+	const char *update = getenv("HVKIT_UPDATE_LAYOUT");
+	const char *png_dir = getenv("TEST_LAYOUT_PNG_DIR");
+
+	for (size_t i = 0; i < ARRAY_SIZE(pictures); i++) {
+		const struct picture_case *pc = &pictures[i];
+		struct topo *t = load_case(pc);
+		struct strbuf dump = STRBUF_INIT;
+
+		if (!t)
+			continue;
+		fprintf(stderr, "picture %s\n", pc->name);
+		struct layout *l = layout_compute(t, NULL);
+		check_layout(l);
+		check_texts_apart(l);
+		layout_dump(l, &dump);
+		layout_free(l);
+
+		char *want = xasprintf("%s/pictures/%s.layout", TEST_DATA_DIR, pc->name);
+		size_t len = 0;
+		unsigned char *old = check_slurp(want, &len);
+
+		if (update && strcmp(update, "1") == 0) {
+			if (!old || len != dump.len || memcmp(old, dump.buf, len))
+				fprintf(stderr, "  updated %s\n", want);
+			write_file(want, dump.buf, dump.len);
+		} else if (!old || len != dump.len || memcmp(old, dump.buf, len)) {
+			char got[] = "/tmp/test-layout-XXXXXX";
+			int fd = mkstemp(got);
+
+			CHECK(fd >= 0 && write(fd, dump.buf, dump.len) == (ssize_t)dump.len);
+			if (fd >= 0)
+				close(fd);
+			fprintf(stderr, "%s: the layout differs from %s (HVKIT_UPDATE_LAYOUT=1 "
+				"rewrites it):\n", pc->name, want);
+			char *cmd = xasprintf("diff -u '%s' '%s' | head -60 >&2", want, got);
+			CHECK(system(cmd) >= 0);
+			free(cmd);
+			unlink(got);
+			CHECK(!"layout as reviewed");
+		}
+		if (png_dir) {
+			struct strbuf png = STRBUF_INIT;
+			const char *why = NULL;
+			char *out = xasprintf("%s/%s.png", png_dir, pc->name);
+
+			CHECK_INT(render_png(t, NULL, &png, &why), 0);
+			write_file(out, png.buf, png.len);
+			free(out);
+			strbuf_release(&png);
+		}
+		free(old);
+		free(want);
+		strbuf_release(&dump);
+		topo_free(t);
+	}
+}
+
+/* synthetic_build() adds objects in topo_sort()'s order and skips it. */
+static void test_synthetic_sorted(void)
+{
+	static const char *const specs[] = {
+		"pack:16 core:128 pu:2 pci:300",
+		"pack:2 numa:2 l3:2 core:4 pu:2 pci:40 dimm:6/8",
+		"pack:1 pci:9 switch:0",
+		"pack:3 numa:3 core:5 pu:3 pci:17 switch:3",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct topo *t = NULL;
+		char *err = NULL;
+		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+		struct render_opts ro = { 0 };
+
+		CHECK_INT(synthetic_build(specs[i], &t, &err), 0);
+		if (!t)
+			continue;
+		render_json(t, &ro, &a);
+		topo_sort(t->root);
+		render_json(t, &ro, &b);
+		CHECK(a.len == b.len && memcmp(a.buf, b.buf, a.len) == 0);
+		strbuf_release(&a);
+		strbuf_release(&b);
+		topo_free(t);
+	}
+}
+
 int main(void)
 {
 	test_empty();
 	test_small();
 	test_big();
 	test_huge();
+	test_links();
+	test_synthetic_sorted();
+	test_pictures();
 	return CHECK_DONE();
 }

@@ -11,6 +11,9 @@
 #include "model.h"
 #include "progress.h"
 #include "vhd.h"
+#include "ovf.h"
+#include "xapi.h"
+#include "xlcfg.h"
 #include "xva.h"
 
 /* The spec's CHS algorithm, at each branch and at the clamp. */
@@ -140,7 +143,7 @@ static void test_model_json(void)
 	json_init(&j, &sb, false);
 	mv_vm_json(&vm, &j);
 	CHECK_STR(sb.buf, "{\"name\":\"g\",\"type\":\"unknown\",\"vcpus\":2,\"hpet\":true,"
-			  "\"disks\":[{\"vdev\":\"xvda\",\"kind\":\"disk\",\"readonly\":false}],"
+			  "\"disks\":[{\"vdev\":\"xvda\",\"kind\":\"disk\",\"readonly\":false,\"bootable\":false}],"
 			  "\"nics\":[],\"other_config\":{\"xl:cpuid\":\"host\"}}");
 	strbuf_release(&sb);
 	mv_vm_release(&vm);
@@ -159,7 +162,7 @@ static void test_ova_roundtrip(void)
 	vm.memory_mib = 1024;
 	vm.vcpus = 3;
 	mv_vm_add_disk(&vm)->size = 5 << 20;
-	xva_ova_xml(&vm, &sb);
+	xva_ova_xml(&vm, &sb, &d);
 	CHECK_INT(xva_ova_parse(sb.buf, sb.len, &back, &d), 0);
 	CHECK_STR(back.name, vm.name);
 	CHECK_STR(back.uuid, vm.uuid);
@@ -177,8 +180,82 @@ static void test_ova_roundtrip(void)
 	strbuf_release(&sb);
 }
 
+static void test_xapi_helpers(void)
+{
+	static const struct { const char *vdev; int ud; } ud[] = {
+		{ "xvda", 0 }, { "hdc", 2 }, { "sdb", 1 }, { "xvdaa", 26 },
+		{ "51712", 0 }, { "768", 0 }, { "5632", 2 }, { "eth0", -1 }, { "xvd", -1 },
+	};
+	for (size_t i = 0; i < sizeof(ud) / sizeof(ud[0]); i++)
+		CHECK_INT(xapi_userdevice(ud[i].vdev), ud[i].ud);
+	CHECK_INT(xapi_rate_bytes("10240KB/s"), 10240000);
+	CHECK_INT(xapi_rate_bytes("10Mb/s@20ms"), 1250000);
+	CHECK_INT(xapi_rate_bytes("fast"), 0);
+}
+
+/* An OVF and an xl.cfg written from one model read back to it. */
+static void test_ovf_xlcfg(void)
+{
+	struct mv_vm vm, back;
+	struct strbuf sb = STRBUF_INIT, cfg = STRBUF_INIT;
+	struct hv_diags d = HV_DIAGS_INIT;
+	char *hrefs[] = { "a.vhd" }, **got = NULL;
+	uint64_t sizes[] = { 2560 };
+
+	mv_vm_init(&vm);
+	mv_vm_init(&back);
+	vm.name = strdup("o;v=f%");
+	vm.type = MV_GUEST_HVM;
+	vm.memory_mib = 300;
+	vm.vcpus = 2;
+	vm.viridian = MV_ON;
+	vm.on_crash = strdup("coredump-restart");
+	vm.on_poweroff = strdup("preserve");	/* no XAPI value: other_config */
+	struct mv_disk *dk = mv_vm_add_disk(&vm);
+	dk->size = 1 << 20;
+	dk->vdev = strdup("hda");
+	dk->target = strdup("/x/\"y\\");
+	struct mv_nic *n = mv_vm_add_nic(&vm);
+	n->mac = strdup("00:16:3e:00:00:01");
+	n->bridge = strdup("br;0");
+	ovf_write(&vm, hrefs, sizes, &sb, &d);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "on_poweroff"));
+	hv_diags_release(&d);
+	CHECK_INT(ovf_parse(sb.buf, sb.len, "t.ovf", &back, &got, &d), 0);
+	CHECK_STR(back.name, vm.name);
+	CHECK_STR(back.uuid, vm.uuid);
+	CHECK_INT(back.type, MV_GUEST_HVM);
+	CHECK_INT(back.viridian, MV_ON);
+	CHECK_STR(back.on_crash, "coredump-restart");
+	CHECK_STR(got[0], "a.vhd");
+	CHECK_INT(back.disks[0].size, 1 << 20);
+	CHECK_STR(back.disks[0].target, "/x/\"y\\");
+	CHECK_STR(back.nics[0].bridge, "br;0");
+	CHECK_INT(xlcfg_write(&back, NULL, &cfg, &d), 0);
+	CHECK(strstr(cfg.buf, "on_poweroff = \"preserve\"\n") != NULL);
+	CHECK(strstr(cfg.buf, "target=/x/\\\"y\\\\\" ]") != NULL);
+	free(got[0]);
+	free(got);
+	mv_vm_release(&back);
+	/* Bad input: file:line. */
+	CHECK_INT(ovf_parse("<Envelope/>", 11, "t.ovf", &back, &got, &d), -EINVAL);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "t.ovf:1:"));
+	hv_diags_release(&d);
+	mv_vm_release(&back);
+	/* A value with a line break cannot be written. */
+	mv_vm_add_other(&vm, "xl:bad", "a\nb");
+	strbuf_reset(&cfg);
+	CHECK_INT(xlcfg_write(&vm, NULL, &cfg, &d), -EINVAL);
+	hv_diags_release(&d);
+	mv_vm_release(&vm);
+	strbuf_release(&sb);
+	strbuf_release(&cfg);
+}
+
 int main(void)
 {
+	test_xapi_helpers();
+	test_ovf_xlcfg();
 	test_chs();
 	test_footer();
 	test_zero();

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of hvkit sched: the policy parser (table of good and bad
  * files with their exact messages), the engine's edge cases, the state
- * file round trip. */
+ * file round trip, the cgroup backend on a tree of plain files (weights
+ * read back, caps written). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend.h"
 
 #include "check.h"
 #include "engine.h"
@@ -310,10 +318,127 @@ static void test_state(void)
 	hv_diags_release(&d);
 }
 
+/* A cgroup tree of plain files under a temporary root. */
+static void put(const char *root, const char *rel, const char *text)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	f = fopen(p, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static char *get(const char *root, const char *rel, char *buf, size_t sz)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	buf[0] = 0;
+	if ((f = fopen(p, "r"))) {
+		if (!fgets(buf, (int)sz, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
+static void test_cgroup_backend(void)
+{
+	static const struct {
+		bool v2;
+		unsigned weight;
+		unsigned long value;
+	} weights[] = {
+		{ false, 256, 1024 }, { false, 512, 2048 }, { false, 1, 4 },
+		{ false, 65535, 262140 },
+		{ true, 256, 100 }, { true, 512, 200 }, { true, 1, 1 }, { true, 65535, 10000 },
+	};
+	for (size_t i = 0; i < sizeof(weights) / sizeof(weights[0]); i++)
+		CHECK_INT(sched_cgroup_weight_value(weights[i].v2, weights[i].weight),
+			  weights[i].value);
+
+	for (int v2 = 0; v2 <= 1; v2++) {
+		char root[] = "/tmp/hvkit-test-cg.XXXXXX", p[600], buf[128];
+		struct sched_backend *b = NULL;
+		struct hv_diags d = HV_DIAGS_INIT;
+		struct sched_guest g = { .name = (char *)"g", .sel = (char *)"/vm", .kind = SCHED_SEL_CGROUP };
+		void *h = NULL;
+		uint64_t ns = 0;
+
+		CHECK(mkdtemp(root) != NULL);
+		if (v2) {
+			put(root, "cgroup.controllers", "cpu\n");
+			snprintf(p, sizeof(p), "%s/vm", root);
+			mkdir(p, 0755);
+			put(root, "vm/cpu.max", "max 100000\n");
+			put(root, "vm/cpu.stat", "usage_usec 1500\nuser_usec 1000\n");
+			put(root, "vm/cpu.weight", "100\n");
+		} else {
+			for (const char *h1 = "cpu"; h1; h1 = strcmp(h1, "cpu") ? NULL : "cpuacct") {
+				snprintf(p, sizeof(p), "%s/%s", root, h1);
+				mkdir(p, 0755);
+				snprintf(p, sizeof(p), "%s/%s/vm", root, h1);
+				mkdir(p, 0755);
+			}
+			put(root, "cpu/cpu.cfs_quota_us", "-1\n");
+			put(root, "cpuacct/cpuacct.usage", "0\n");
+			put(root, "cpu/vm/cpu.cfs_quota_us", "-1\n");
+			put(root, "cpu/vm/cpu.cfs_period_us", "100000\n");
+			put(root, "cpu/vm/cpu.shares", "1024\n");
+			put(root, "cpuacct/vm/cpuacct.usage", "1500000\n");
+		}
+		CHECK_INT(sched_backend_cgroup_new(root, &b, &d), 0);
+		if (!b)
+			continue;
+		CHECK_INT(b->ops->open(b, &g, &h, &d), 0);
+		if (h) {
+			const char *wfile = v2 ? "vm/cpu.weight" : "cpu/vm/cpu.shares";
+			const char *qfile = v2 ? "vm/cpu.max" : "cpu/vm/cpu.cfs_quota_us";
+			CHECK_INT(b->ops->usage(b, h, &ns), 0);
+			CHECK_INT(ns, 1500000);
+			/* The weight is written and read back. */
+			CHECK_INT(b->ops->set_weight(b, h, 512, &d), 0);
+			CHECK_STR(get(root, wfile, buf, sizeof(buf)), v2 ? "200" : "2048");
+			CHECK_INT(d.n, 0);
+			/* Caps: 20% of one CPU over the 100 ms period. */
+			CHECK_INT(b->ops->set_cap(b, h, 2000), 0);
+			CHECK_STR(get(root, qfile, buf, sizeof(buf)), v2 ? "20000 100000" : "20000");
+			/* A weight that does not read back is an error that says
+			 * so: cpu.shares as /dev/null takes the write, reads "". */
+			snprintf(p, sizeof(p), "%s/%s", root, wfile);
+			unlink(p);
+			CHECK_INT(symlink("/dev/null", p), 0);
+			CHECK_INT(b->ops->set_weight(b, h, 300, &d), -EIO);
+			CHECK(d.n == 1 && strstr(d.v[0].msg, v2 ? "weight 300 did not take: wrote 117 to "
+						 "cpu.weight of '/vm', it reads back ''"
+						 : "weight 300 did not take: wrote 1200 to cpu.shares of "
+						 "'/vm', it reads back ''"));
+			hv_diags_release(&d);
+			unlink(p);
+			/* Gone: cannot open the weight file. */
+			CHECK(b->ops->set_weight(b, h, 300, &d) < 0 && d.n == 1 &&
+			      strstr(d.v[0].msg, "cannot open"));
+			b->ops->close(b, h);
+		}
+		b->ops->free(b);
+		hv_diags_release(&d);
+		snprintf(p, sizeof(p), "rm -rf '%s'", root);
+		CHECK_INT(system(p), 0);
+	}
+}
+
 int main(void)
 {
 	test_parse();
 	test_engine();
 	test_state();
+	test_cgroup_backend();
 	return CHECK_DONE();
 }

@@ -160,3 +160,6 @@ else
 	fi
 	xl list >$O/xl-list-end.txt 2>&1
 fi
+
+# --- 6. hvkit sched with the Xen backend (its own file) ---------------------
+$H/dom0-sched.sh

@@ -89,6 +89,8 @@ mkdir -p "$RUN/share/out" "$RUN/share/hvkit/bin" "$RUN/share/hvkit/lib" "$RUN/sh
 S=$RUN/share
 TESTS=${HVXEN_TESTS:-$here/dom0-tests.sh}
 cp "$TESTS" "$S/dom0-tests.sh"
+# Parts that dom0-tests.sh calls (one file per tool).
+cp "$here/dom0-sched.sh" "$S/"
 printf 'EXPECT_NODES=%s\nEXPECT_CPUS=%s\nDOMU=%s\n' "$expect_nodes" "$expect_cpus" "$domu" >"$S/config"
 # hvkit runs in dom0 with the host's loader and libraries (those it was built
 # against), from the share: rebuilding hvkit does not rebuild the initramfs.
@@ -111,7 +113,7 @@ cat >"$S/hvkit/hvkit" <<'WRAP'
 d=${0%/*}
 exec "$d/lib/ld-linux-x86-64.so.2" --library-path "$d/lib" "$d/bin/hvkit" "$@"
 WRAP
-chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh"
+chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh"
 ln "$img/vmlinuz" "$S/domu/vmlinuz" 2>/dev/null || cp "$img/vmlinuz" "$S/domu/vmlinuz"
 ln "$img/domU.cpio.gz" "$S/domu/domU.cpio.gz" 2>/dev/null || cp "$img/domU.cpio.gz" "$S/domu/domU.cpio.gz"
 

@@ -66,4 +66,22 @@ leaf1 = next(l for l in dec["leaves"] if l["leaf"] == 1)
 check(leaf1["raw"]["eax"] == 0x50654 and leaf1["fields"]["family"] == 6, f"decode leaf 1: {leaf1}")
 check(any(l["leaf"] == 0xD and l["subleaf"] == 2 and l["fields"].get("component") == "avx" for l in dec["leaves"]),
       "decode: XSAVE component 2 is avx")
+# models, model, policy: usage errors exit 2, bad specs exit 1 with one
+# file-less line, what a removal took with it on stderr.
+for args in (["cpuid", "policy"], ["cpuid", "policy", "host"], ["cpuid", "policy", "host", "--for", "vmware"],
+             ["cpuid", "model", "--for", "xl"], ["cpuid", "models", "--from", GOLD]):
+    p = hvkit(*args, ok=False)
+    check(p.returncode == 2 and p.stderr.strip(), f"{args}: exit {p.returncode}, expected 2 with a reason")
+one_error(["cpuid", "policy", "Skylake-Server,+avx513f", "--for", "qemu"],
+          "unknown feature 'avx513f'; did you mean 'avx512f'?")
+one_error(["cpuid", "policy", "Westmere,+vaes", "--for", "libvirt"], "cannot add 'vaes': it needs 'avx2'")
+p = hvkit("cpuid", "policy", "host,avx2=0", "--for", "xl", "--from", GOLD)
+check(p.stdout.startswith('cpuid = "host,avx2=0,') and
+      "-avx2 also removes avx512f, avx512dq, avx512cd, avx512bw, avx512vl (they need avx2)" in p.stderr,
+      f"policy host,avx2=0: {p.stdout!r} {p.stderr!r}")
+ms = json.loads(hvkit("cpuid", "models", "--json").stdout)["models"]
+check(len(ms) == 99 and {"name", "alias", "libvirt", "vendor", "family", "model", "stepping", "features"} <= set(ms[0]),
+      f"models --json: {len(ms)} models, keys {sorted(ms[0])}")
+j = json.loads(hvkit("cpuid", "model", "--json", "--names", "libvirt", "--from", GOLD).stdout)
+check(j["closest"]["name"] == "Skylake-Server-IBRS", f"model --names libvirt: {j['closest']['name']}")
 done()

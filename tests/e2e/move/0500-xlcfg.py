@@ -22,7 +22,7 @@ check([dk["vdev"] for dk in j["disks"]] == ["hda", "hdb", "hdc"], f"disks {j['di
 check(j["disks"][1]["format"] == "qcow2" and j["disks"][2]["kind"] == "cdrom"
       and j["disks"][2]["readonly"], "disk format, cdrom, ro")
 check(j["nics"] == [{"mac": "00:16:3e:66:92:9c", "bridge": "xenbr1", "model": "e1000",
-                     "rate": "10240KB/s"}], f"nic {j['nics']}")
+                     "rate": "10240KB/s", "extra": "script=vif-bridge"}], f"nic {j['nics']}")
 
 j = json.loads(hvkit("move", "show", "--json", os.path.join(X, "test-paravirt-maxvcpus.cfg")).stdout)
 check(j["type"] == "pv" and j["maxvcpus"] > j["vcpus"], f"pv maxvcpus {j}")

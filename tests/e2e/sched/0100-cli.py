@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """sched check/status/run on the command line: help, usage errors (2),
-file:line:col errors (1), SIGHUP with a bad config keeps the policy."""
+file:line:col errors (1), SIGHUP with a bad config keeps the policy; on a
+cgroup tree of plain files (--cgroup-root): the state is saved on changes,
+every --save-every and on SIGUSR1, not every tick; weights are read back."""
 import os
 import signal
 import subprocess
@@ -53,4 +55,49 @@ with tempfile.TemporaryDirectory() as d:
     check("keeping the running policy" in err and ":1:" in err, f"bad reload logged with its location: {err!r}")
     p = hvkit("sched", "status", "--state", state, "--json")
     check('"name":"ghost"' in p.stdout and '"present":false' in p.stdout, "status shows the absent guest")
+
+    # A simulated cgroup v1 tree of plain files: two guests, one whose
+    # cpu.shares reads back nothing (/dev/null): "did not take" is logged.
+    root = os.path.join(d, "cg")
+    for h, files in (("cpu", {"cpu.cfs_quota_us": "-1", "cpu.cfs_period_us": "100000",
+                              "cpu.shares": "1024"}), ("cpuacct", {"cpuacct.usage": "0"})):
+        for sub in ("", "/a", "/b"):
+            os.makedirs(f"{root}/{h}{sub}", exist_ok=True)
+            for k, v in files.items():
+                open(f"{root}/{h}{sub}/{k}", "w").write(v + "\n")
+    os.unlink(f"{root}/cpu/b/cpu.shares")
+    os.symlink("/dev/null", f"{root}/cpu/b/cpu.shares")
+    open(conf, "w").write("guest a (cgroup:/a) { weight 512; burst 100% for 5s per 1m, then cap 20% }\n"
+                          "guest b (cgroup:/b) { weight 512 }\n")
+    os.unlink(state)
+
+    def saved():
+        try:
+            return int(open(state).read().split("\n")[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return None
+
+    dm = subprocess.Popen([HVKIT, "sched", "run", conf, "--tick", "100ms", "--state", state,
+                           "--save-every", "1h", "--cgroup-root", root],
+                          stderr=subprocess.PIPE, text=True)
+    time.sleep(0.6)
+    first = saved()
+    check(first is not None, "state saved after the first tick (caps and weights set)")
+    check(open(f"{root}/cpu/a/cpu.shares").read().split()[0] == "2048", "weight 512 -> cpu.shares 2048")
+    check(open(f"{root}/cpu/a/cpu.cfs_quota_us").read().split()[0] == "100000", "burst cap 100% written")
+    open(f"{root}/cpuacct/a/cpuacct.usage", "w").write("50000000\n")   # 50 ms: under the floor
+    time.sleep(0.6)
+    check(saved() == first, "no save while nothing a restart needs changed (--save-every 1h)")
+    dm.send_signal(signal.SIGUSR1)
+    time.sleep(0.3)
+    now = saved()
+    check(now is not None and now > first and " counter 50000000 " in open(state).read(),
+          "SIGUSR1: saved at once, with the new counter")
+    check(dm.poll() is None, "daemon runs on after SIGUSR1")
+    dm.send_signal(signal.SIGTERM)
+    err = dm.communicate(timeout=10)[1]
+    check(dm.returncode == 0, f"SIGTERM: exit {dm.returncode}")
+    check("b: weight 512 did not take: wrote 2048 to cpu.shares of '/b', it reads back ''" in err,
+          f"a weight that does not read back is logged: {err!r}")
+    check("a: weight" not in err, "the weight that took is not")
 done()

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/* A policy for its target: xl.cfg (libxl and xend forms), QEMU -cpu,
+ * libvirt <cpu>.  Library code: appends to a strbuf, never prints. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cpuid-models.h"
+#include "util.h"
+
+static int fail(struct cpuid_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static void skip(struct strbuf *skipped, size_t f)
+{
+	if (skipped)
+		strbuf_addf(skipped, "%s%s", skipped->len ? " " : "", cpuid_features[f].name);
+}
+
+/*
+ * The bits a Xen policy forces: *set0 cleared, *set1 set, on top of the
+ * host's own policy.  For `host,...` the explicit edits and what the
+ * removals took with them; for a model, the host's features a model can
+ * hold that the policy lacks (Xen has no models: a model is the host less
+ * what the model does not have).
+ */
+static int xen_edits(const struct cpuid_policy *p, struct cpuid_featureset *set0,
+		     struct cpuid_featureset *set1, struct cpuid_error *err)
+{
+	memset(set0, 0, sizeof(*set0));
+	memset(set1, 0, sizeof(*set1));
+	if (!p->model) {
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
+			set0->w[w] = p->off.w[w] | p->also_off.w[w];
+			set1->w[w] = p->on.w[w];
+		}
+		return 0;
+	}
+	for (size_t f = 0; f < cpuid_nfeatures; f++) {
+		if (cpuid_fset_has(&p->result, f) && !cpuid_fset_has(&p->host, f))
+			return fail(err, "this host lacks '%s', which the policy needs: "
+				    "Xen cannot give a guest what the host does not have",
+				    cpuid_features[f].name);
+		if (cpuid_fset_has(&p->host, f) && cpuid_feature_modelable(f) &&
+		    !cpuid_fset_has(&p->result, f))
+			cpuid_fset_add(set0, f);
+	}
+	return 0;
+}
+
+/* Leaves whose subleaf is part of the address (libxl's table and the SDM). */
+static bool leaf_has_subleaf(uint32_t leaf)
+{
+	static const uint32_t with[] = { 0x4, 0x7, 0xb, 0xd, 0xf, 0x10, 0x12, 0x14, 0x17,
+		0x18, 0x1d, 0x1e, 0x1f, 0x20, 0x23, 0x24, 0x8000001d, 0x80000020,
+		0x80000026 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(with); i++)
+		if (with[i] == leaf)
+			return true;
+	return false;
+}
+
+static void emit_xl(const struct cpuid_featureset *set0, const struct cpuid_featureset *set1,
+		    struct strbuf *out, struct strbuf *skipped)
+{
+	strbuf_adds(out, "cpuid = \"host");
+	for (size_t f = 0; f < cpuid_nfeatures; f++) {
+		bool z = cpuid_fset_has(set0, f), o = cpuid_fset_has(set1, f);
+		const char *n = cpuid_features[f].names[CPUID_NAMES_XEN];
+
+		if (!z && !o)
+			continue;
+		if (!n) {
+			skip(skipped, f);
+			continue;
+		}
+		strbuf_addf(out, ",%s=%c", n, o ? '1' : '0');
+	}
+	strbuf_adds(out, "\"");
+}
+
+static void emit_xend(const struct cpuid_featureset *set0, const struct cpuid_featureset *set1,
+		      struct strbuf *out, struct strbuf *skipped)
+{
+	static const char regs[] = "abcd";
+	size_t nent = 0;
+
+	strbuf_adds(out, "cpuid = [");
+	/* cpuid_features[] is sorted by (kind, leaf, subleaf, reg, bit): one
+	 * string per (leaf, subleaf), one 32-character mask per register. */
+	for (size_t f = 0; f < cpuid_nfeatures;) {
+		const struct cpuid_feature *a = &cpuid_features[f];
+		char mask[4][33];
+		bool used[4] = { false };
+		size_t g = f;
+
+		if (a->kind != CPUID_FEAT_CPUID) {
+			if (cpuid_fset_has(set0, f) || cpuid_fset_has(set1, f))
+				skip(skipped, f);
+			f++;
+			continue;
+		}
+		for (int r = 0; r < 4; r++) {
+			memset(mask[r], 'x', 32);
+			mask[r][32] = '\0';
+		}
+		for (; g < cpuid_nfeatures && cpuid_features[g].kind == a->kind &&
+		       cpuid_features[g].leaf == a->leaf && cpuid_features[g].subleaf == a->subleaf; g++) {
+			const struct cpuid_feature *b = &cpuid_features[g];
+			bool z = cpuid_fset_has(set0, g), o = cpuid_fset_has(set1, g);
+
+			if (!z && !o)
+				continue;
+			mask[b->reg][31 - b->bit] = o ? '1' : '0';
+			used[b->reg] = true;
+		}
+		if (used[0] || used[1] || used[2] || used[3]) {
+			bool first = true;
+
+			strbuf_addf(out, "%s \"0x%x", nent++ ? "," : "", a->leaf);
+			if (leaf_has_subleaf(a->leaf))
+				strbuf_addf(out, ",%u", a->subleaf);
+			strbuf_addc(out, ':');
+			for (int r = 0; r < 4; r++) {
+				if (!used[r])
+					continue;
+				strbuf_addf(out, "%se%cx=%s", first ? "" : ",", regs[r], mask[r]);
+				first = false;
+			}
+			strbuf_addc(out, '"');
+		}
+		f = g;
+	}
+	strbuf_adds(out, nent ? " ]" : "]");
+}
+
+static void emit_qemu(const struct cpuid_policy *p, struct strbuf *out, struct strbuf *skipped)
+{
+	strbuf_addf(out, "-cpu %s", p->model ? p->model->name : "host");
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t f = 0; f < cpuid_nfeatures; f++) {
+			const char *n = cpuid_features[f].names[CPUID_NAMES_QEMU];
+			bool add, del;
+
+			if (p->model) {
+				add = cpuid_fset_has(&p->result, f) && !cpuid_fset_has(&p->base, f);
+				del = !cpuid_fset_has(&p->result, f) && cpuid_fset_has(&p->base, f);
+			} else {
+				add = cpuid_fset_has(&p->on, f);
+				del = cpuid_fset_has(&p->off, f) || cpuid_fset_has(&p->also_off, f);
+			}
+			if (pass == 0 ? !add : !del)
+				continue;
+			if (!n) {
+				skip(skipped, f);
+				continue;
+			}
+			strbuf_addf(out, ",%c%s", pass == 0 ? '+' : '-', n);
+		}
+	}
+}
+
+/* The libvirt 9.0 model closest to the policy's result (fewest edits;
+ * the policy's own model, or one of its family, on a tie). */
+static const struct cpuid_model *libvirt_model(const struct cpuid_policy *p)
+{
+	const struct cpuid_model *best = NULL;
+	size_t be = 0;
+
+	if (p->model && p->model->libvirt)
+		return p->model;
+	for (size_t i = 0; i < cpuid_nmodels; i++) {
+		const struct cpuid_model *m = &cpuid_models[i];
+		size_t e = 0;
+
+		if (!m->libvirt || m->vendor != p->model->vendor)
+			continue;
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+			e += (size_t)__builtin_popcountll(m->libvirt_features.w[w] ^ p->result.w[w]);
+		if (!best || e < be || (e == be && !strcmp(m->base, p->model->base))) {
+			best = m;
+			be = e;
+		}
+	}
+	return best;
+}
+
+static int emit_libvirt(const struct cpuid_policy *p, struct strbuf *out, struct strbuf *skipped,
+			struct cpuid_error *err)
+{
+	const struct cpuid_model *m = NULL;
+
+	if (p->model) {
+		m = libvirt_model(p);
+		if (!m)
+			return fail(err, "libvirt 9.0 has no %s model", cpuid_vendor_name(p->model->vendor));
+		strbuf_addf(out, "<cpu mode='custom' match='exact'>\n"
+			    "  <model fallback='forbid'>%s</model>\n", m->libvirt);
+	} else {
+		strbuf_adds(out, "<cpu mode='host-passthrough'>\n");
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t f = 0; f < cpuid_nfeatures; f++) {
+			const char *n = cpuid_features[f].names[CPUID_NAMES_LIBVIRT];
+			bool add, del;
+
+			if (m) {
+				add = cpuid_fset_has(&p->result, f) &&
+				      !cpuid_fset_has(&m->libvirt_features, f);
+				del = !cpuid_fset_has(&p->result, f) &&
+				      cpuid_fset_has(&m->libvirt_features, f);
+			} else {
+				add = cpuid_fset_has(&p->on, f);
+				del = cpuid_fset_has(&p->off, f) || cpuid_fset_has(&p->also_off, f);
+			}
+			if (pass == 0 ? !add : !del)
+				continue;
+			if (!n) {
+				skip(skipped, f);
+				continue;
+			}
+			strbuf_addf(out, "  <feature policy='%s' name='%s'/>\n",
+				    pass == 0 ? "require" : "disable", n);
+		}
+	}
+	strbuf_adds(out, "</cpu>");
+	return 0;
+}
+
+int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
+		      struct strbuf *out, struct strbuf *skipped, struct cpuid_error *err)
+{
+	struct cpuid_featureset set0, set1;
+	int rc;
+
+	switch (t) {
+	case CPUID_FOR_XL:
+	case CPUID_FOR_XEND:
+		rc = xen_edits(p, &set0, &set1, err);
+		if (rc < 0)
+			return rc;
+		if (t == CPUID_FOR_XL)
+			emit_xl(&set0, &set1, out, skipped);
+		else
+			emit_xend(&set0, &set1, out, skipped);
+		return 0;
+	case CPUID_FOR_QEMU:
+		emit_qemu(p, out, skipped);
+		return 0;
+	case CPUID_FOR_LIBVIRT:
+		return emit_libvirt(p, out, skipped, err);
+	}
+	return fail(err, "unknown target");
+}

@@ -1,0 +1,893 @@
+/* SPDX-License-Identifier: MIT */
+/* `hvkit move export` and `import`: whole VMs between xl.cfg and XVA,
+ * OVA or OVF.  Output is built under a temporary name and renamed. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd-vm.h"
+#include "img.h"
+#include "log.h"
+#include "ovf.h"
+#include "progress.h"
+#include "tar.h"
+#include "util.h"
+#include "xlcfg.h"
+#include "xva.h"
+
+/* The temporary output (a file, or a directory of our files). */
+static char *tmp_out;
+static bool tmp_is_dir;
+
+static void remove_tmp(void)
+{
+	if (!tmp_out)
+		return;
+	if (tmp_is_dir) {
+		DIR *dir = opendir(tmp_out);
+		struct dirent *e;
+		while (dir && (e = readdir(dir)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				(void)unlinkat(dirfd(dir), e->d_name, 0);
+		if (dir)
+			closedir(dir);
+		(void)rmdir(tmp_out);
+	} else {
+		(void)unlink(tmp_out);
+	}
+}
+
+static void on_signal(int sig)
+{
+	remove_tmp();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void trap(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void drop_tmp(void)
+{
+	remove_tmp();
+	free(tmp_out);
+	tmp_out = NULL;
+}
+
+int move_parse_size(const char *s, unsigned long long *ret)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	}
+	if (*end == 'i')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end || (shift && v > (ULLONG_MAX >> shift)))
+		return -EINVAL;
+	*ret = v << shift;
+	return 0;
+}
+
+static int report(const char *path, struct hv_diags *d, int rc, const char *what)
+{
+	_cleanup_free_ char *quoted = xasprintf("'%s'", path);
+
+	if (log_diags(quoted, d) == 0)
+		log_error("'%s': %s: %s", path, what, strerror(-rc));
+	return EXIT_FAIL;
+}
+
+struct vm_opts {
+	const char *in, *out, *to;
+	bool metadata_only;
+	unsigned long long disk_size;
+	bool gzip;
+	enum xva_sums sums;
+	bool progress;
+	bool sync;
+};
+
+static void progress_cb(void *opaque, uint64_t done)
+{
+	hv_progress_update(opaque, done);
+}
+
+/* ---- export ---- */
+
+/* The disk readers of vm, opened before any output exists. */
+int move_open_disks(struct mv_vm *vm, const char *cfg, bool metadata_only,
+		    uint64_t disk_size, struct img_in **ins, int *fds)
+{
+	const struct { const char *in; bool metadata_only; uint64_t disk_size; } opts = {
+		cfg, metadata_only, disk_size }, *o = &opts;
+	struct hv_diags d = HV_DIAGS_INIT;
+
+	for (size_t i = 0; i < vm->ndisks; i++) {
+		struct mv_disk *dk = &vm->disks[i];
+		bool empty = !dk->target || !*dk->target;
+		int rc;
+
+		fds[i] = -1;
+		if (o->metadata_only || empty) {
+			if (!o->metadata_only && dk->kind != MV_DISK_CDROM) {
+				log_error("'%s': disk %zu (%s) has no target", o->in, i,
+					  dk->vdev ? dk->vdev : "?");
+				return -EINVAL;
+			}
+			dk->size = o->disk_size;
+			if (!o->disk_size)
+				log_warn("'%s': disk %zu (%s): no data and no --disk-size: recorded as a VDI of 0 bytes",
+					 o->in, i, dk->target ? dk->target : "empty");
+			ins[i] = img_zero_new(dk->size);
+			continue;
+		}
+		fds[i] = open(dk->target, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			log_error("'%s': disk %zu (%s): cannot open '%s': %s (use --metadata-only to move the configuration alone)",
+				  o->in, i, dk->vdev ? dk->vdev : "?", dk->target, strerror(errno));
+			return -errno;
+		}
+		enum img_format f = IMG_UNKNOWN;
+		if (dk->format && strcmp(dk->format, "raw") == 0)
+			f = IMG_RAW;
+		rc = img_open(fds[i], f, &d, &ins[i]);
+		if (rc < 0) {
+			report(dk->target, &d, rc, "cannot open disk image");
+			hv_diags_release(&d);
+			return rc;
+		}
+		dk->size = ins[i]->size;
+		if (!dk->format)
+			dk->format = xstrdup(img_format_name(ins[i]->format));
+	}
+	hv_diags_release(&d);
+	return 0;
+}
+
+struct tar_sink {
+	struct tar_out *t;
+};
+
+static int tar_sink(void *opaque, const void *buf, size_t len)
+{
+	return tar_out_data(((struct tar_sink *)opaque)->t, buf, len);
+}
+
+static int copy_disk(struct img_in *in, struct img_out *out, const char *what,
+		     bool progress)
+{
+	struct hv_progress bar;
+	int rc;
+
+	hv_progress_init(&bar, what, in->size, progress);
+	rc = img_copy(in, out, progress_cb, &bar);
+	hv_progress_done(&bar);
+	if (rc == 0)
+		rc = out->ops->finish(out);
+	return rc;
+}
+
+static char *safe_name(const char *name)
+{
+	char *s = xstrdup(name && *name ? name : "guest");
+
+	for (char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.'))
+			*p = '_';
+	if (s[0] == '.')
+		s[0] = '_';
+	return s;
+}
+
+static int finish_file(int fd, const struct vm_opts *o)
+{
+	int rc = 0;
+
+	if (o->sync && fsync(fd) < 0 && errno != EINVAL)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+static int export_package(struct mv_vm *vm, const struct vm_opts *o,
+			  struct img_in **ins, struct hv_diags *d)
+{
+	struct tar_out *t = NULL;
+	struct strbuf meta = STRBUF_INIT;
+	bool xva = strcmp(o->to, "xva") == 0;
+	int fd, rc;
+	char **hrefs = xcalloc(vm->ndisks + 1, sizeof(char *));
+	uint64_t *sizes = xcalloc(vm->ndisks + 1, sizeof(uint64_t));
+	_cleanup_free_ char *name = safe_name(vm->name);
+	_cleanup_free_ char *ovfname = NULL;
+
+	tmp_out = xasprintf("%s.tmp.XXXXXX", o->out);
+	tmp_is_dir = false;
+	fd = mkostemp(tmp_out, O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		log_error("cannot create '%s': %s", tmp_out, strerror(errno));
+		free(tmp_out);
+		tmp_out = NULL;
+		goto out;
+	}
+	if (xva) {
+		xva_ova_xml(vm, &meta, d);
+	} else {
+		for (size_t i = 0; i < vm->ndisks; i++) {
+			hrefs[i] = xasprintf("%s-disk%zu.vhd", name, i);
+			rc = img_vhd_stream_size(ins[i], ins[i]->size, &sizes[i]);
+			if (rc < 0)
+				goto out;
+		}
+		ovf_write(vm, hrefs, sizes, &meta, d);
+	}
+	(void)log_diags(o->in, d);
+	hv_diags_release(d);
+	rc = tar_out_open(fd, o->gzip, &t);
+	if (rc < 0)
+		goto out;
+	ovfname = xasprintf("%s.ovf", name);
+	rc = tar_out_add(t, xva ? "ova.xml" : ovfname, meta.buf, meta.len, (uint64_t)time(NULL));
+	for (size_t i = 0; rc == 0 && i < vm->ndisks; i++) {
+		struct img_out out = { .fd = -1, .size = ins[i]->size, .diags = d };
+		struct tar_sink ts = { t };
+		uint64_t fsize = 0;
+
+		if (xva) {
+			rc = img_out_xva(&out, t, vm->disks[i].ref, o->sums);
+		} else {
+			rc = tar_out_begin(t, hrefs[i], sizes[i], (uint64_t)time(NULL));
+			if (rc == 0)
+				rc = img_out_vhd_stream(&out, ins[i], tar_sink, &ts, &fsize);
+			if (rc == 0 && fsize != sizes[i])
+				rc = hv_errorf(d, "disk %zu changed while it was read", i);
+		}
+		if (rc == 0)
+			rc = copy_disk(ins[i], &out, "exporting", o->progress);
+		if (rc == 0 && !xva)
+			rc = tar_out_end(t, sizes[i]);
+		img_out_release(&out);
+	}
+	if (rc < 0) {
+		(void)tar_out_close(t);
+		t = NULL;
+		goto out;
+	}
+	rc = tar_out_close(t);
+	t = NULL;
+	if (rc == 0)
+		rc = finish_file(fd, o);
+	else
+		close(fd);
+	fd = -1;
+	if (rc == 0) {
+		(void)chmod(tmp_out, 0644);
+		if (rename(tmp_out, o->out) < 0)
+			rc = -errno;
+	}
+	if (rc == 0) {
+		free(tmp_out);
+		tmp_out = NULL;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < vm->ndisks; i++)
+		free(hrefs[i]);
+	free(hrefs);
+	free(sizes);
+	strbuf_release(&meta);
+	return rc;
+}
+
+/* OVF: a directory holding NAME.ovf and one dynamic VHD per disk. */
+static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
+			  struct img_in **ins, struct hv_diags *d)
+{
+	struct strbuf meta = STRBUF_INIT;
+	char **hrefs = xcalloc(vm->ndisks + 1, sizeof(char *));
+	uint64_t *sizes = xcalloc(vm->ndisks + 1, sizeof(uint64_t));
+	_cleanup_free_ char *name = safe_name(vm->name);
+	int rc = 0, dfd = -1;
+
+	tmp_out = xasprintf("%s.tmp.XXXXXX", o->out);
+	tmp_is_dir = true;
+	if (!mkdtemp(tmp_out)) {
+		rc = -errno;
+		log_error("cannot create '%s': %s", tmp_out, strerror(errno));
+		free(tmp_out);
+		tmp_out = NULL;
+		goto out;
+	}
+	dfd = open(tmp_out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; rc == 0 && i < vm->ndisks; i++) {
+		struct img_out out = { .fd = -1, .size = ins[i]->size, .diags = d };
+		struct stat st;
+
+		hrefs[i] = xasprintf("%s-disk%zu.vhd", name, i);
+		out.fd = openat(dfd, hrefs[i], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (out.fd < 0) {
+			rc = -errno;
+			break;
+		}
+		rc = img_out_vhd(&out, true);
+		if (rc == 0)
+			rc = copy_disk(ins[i], &out, "exporting", o->progress);
+		if (rc == 0 && fstat(out.fd, &st) == 0)
+			sizes[i] = (uint64_t)st.st_size;
+		img_out_release(&out);
+		if (rc == 0)
+			rc = finish_file(out.fd, o);
+		else
+			close(out.fd);
+	}
+	if (rc == 0) {
+		_cleanup_free_ char *ovf = xasprintf("%s.ovf", name);
+		ovf_write(vm, hrefs, sizes, &meta, d);
+		(void)log_diags(o->in, d);
+		hv_diags_release(d);
+		int fd = openat(dfd, ovf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0)
+			rc = -errno;
+		else if ((rc = img_pwrite(fd, meta.buf, meta.len, 0)) == 0)
+			rc = finish_file(fd, o);
+		else
+			close(fd);
+	}
+	if (rc == 0 && rename(tmp_out, o->out) < 0)
+		rc = -errno;
+	if (rc == 0) {
+		free(tmp_out);
+		tmp_out = NULL;
+	}
+out:
+	if (dfd >= 0)
+		close(dfd);
+	for (size_t i = 0; i < vm->ndisks; i++)
+		free(hrefs[i]);
+	free(hrefs);
+	free(sizes);
+	strbuf_release(&meta);
+	return rc;
+}
+
+static int parse_common(int c, struct vm_opts *o)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case 'o': o->out = optarg; return 0;
+	case 't': o->to = optarg; return 0;
+	case 'm': o->metadata_only = true; return 0;
+	case 's':
+		if (move_parse_size(optarg, &v) < 0 || v % 512) {
+			log_error("bad --disk-size '%s' (bytes, or with K, M, G, T; whole 512-byte sectors)", optarg);
+			return EXIT_USAGE;
+		}
+		o->disk_size = v;
+		return 0;
+	case 'z': o->gzip = true; return 0;
+	case 'c':
+		if (strcmp(optarg, "xxhash") == 0)
+			o->sums = XVA_SUM_XXHASH;
+		else if (strcmp(optarg, "sha1") == 0)
+			o->sums = XVA_SUM_SHA1;
+		else if (strcmp(optarg, "both") == 0)
+			o->sums = XVA_SUM_BOTH;
+		else {
+			log_error("unknown checksum '%s' (xxhash, sha1, both)", optarg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	case 'P': o->progress = false; return 0;
+	case 'S': o->sync = false; return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static const struct option vm_options[] = {
+	{ "to", required_argument, NULL, 't' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "metadata-only", no_argument, NULL, 'm' },
+	{ "disk-size", required_argument, NULL, 's' },
+	{ "gzip", no_argument, NULL, 'z' },
+	{ "checksum", required_argument, NULL, 'c' },
+	{ "no-progress", no_argument, NULL, 'P' },
+	{ "no-sync", no_argument, NULL, 'S' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+static const char export_usage[] =
+	"usage: hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only\n"
+	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND]\n";
+static const char import_usage[] =
+	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n";
+
+static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
+{
+	int c;
+
+	*o = (struct vm_opts){ .sums = XVA_SUM_XXHASH, .progress = true, .sync = true };
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "ho:t:", vm_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return -1;
+		}
+		if (parse_common(c, o) != 0) {
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || !o->out || !o->to) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	o->in = argv[optind];
+	if (log_verbosity < 0)
+		o->progress = false;
+	return 0;
+}
+
+int move_cmd_export(int argc, char **argv)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct vm_opts o;
+	struct mv_vm vm;
+	struct img_in **ins = NULL;
+	int *fds = NULL, rc, ret = EXIT_FAIL;
+
+	rc = get_opts(argc, argv, &o, export_usage);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (strcmp(o.to, "xva") && strcmp(o.to, "ova") && strcmp(o.to, "ovf")) {
+		log_error("unknown --to '%s' (xva, ova, ovf)", o.to);
+		return EXIT_USAGE;
+	}
+	if (access(o.out, F_OK) == 0) {
+		log_error("'%s' exists; not overwriting it", o.out);
+		return EXIT_FAIL;
+	}
+	mv_vm_init(&vm);
+	rc = xlcfg_read(o.in, &vm, &d);
+	if (rc < 0) {
+		report(o.in, &d, rc, "cannot read");
+		goto out;
+	}
+	(void)log_diags(o.in, &d);
+	hv_diags_release(&d);
+	ins = xcalloc(vm.ndisks + 1, sizeof(*ins));
+	fds = xcalloc(vm.ndisks + 1, sizeof(*fds));
+	for (size_t i = 0; i <= vm.ndisks; i++)
+		fds[i] = -1;
+	if (move_open_disks(&vm, o.in, o.metadata_only, o.disk_size, ins, fds) < 0)
+		goto out;
+	for (size_t i = 0; i < vm.ndisks; i++)
+		if (ins[i]->size % 512) {
+			log_error("'%s': %llu bytes is not whole 512-byte sectors (XAPI's VDIs and VHD need them)",
+				  vm.disks[i].target, (unsigned long long)ins[i]->size);
+			goto out;
+		}
+	trap();
+	rc = strcmp(o.to, "ovf") == 0 ? export_ovf_dir(&vm, &o, ins, &d)
+				      : export_package(&vm, &o, ins, &d);
+	if (rc < 0) {
+		if (d.n)
+			(void)log_diags(o.out, &d);
+		else
+			log_error("cannot write '%s': %s", o.out, strerror(-rc));
+		goto out;
+	}
+	log_info("'%s' -> '%s' (%s, %zu disk(s), %zu NIC(s))", o.in, o.out, o.to,
+		 vm.ndisks, vm.nnics);
+	ret = EXIT_OK;
+out:
+	drop_tmp();
+	for (size_t i = 0; ins && i < vm.ndisks; i++) {
+		img_in_free(ins[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	free(ins);
+	free(fds);
+	mv_vm_release(&vm);
+	hv_diags_release(&d);
+	return ret;
+}
+
+/* ---- import ---- */
+
+/* What a package is, from its bytes and name. */
+enum pkg_kind { PKG_XVA, PKG_OVA, PKG_OVF };
+
+static int probe_package(const char *path, int fd, enum pkg_kind *ret)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct tar_in *t = NULL;
+	struct tar_member m;
+	int rc;
+
+	if (tar_in_open(fd, &d, &t) == 0 && tar_in_next(t, &m) > 0 &&
+	    (strcmp(m.name, "ova.xml") == 0 || str_endswith(m.name, ".ovf"))) {
+		*ret = strcmp(m.name, "ova.xml") == 0 ? PKG_XVA : PKG_OVA;
+		rc = 0;
+	} else if (str_endswith(path, ".ovf")) {
+		*ret = PKG_OVF;
+		rc = 0;
+	} else {
+		rc = -EINVAL;
+	}
+	tar_in_free(t);
+	hv_diags_release(&d);
+	(void)lseek(fd, 0, SEEK_SET);
+	return rc;
+}
+
+/* Makes the final absolute path of a file `name` in the output dir. */
+static char *final_path(const char *dir, const char *name)
+{
+	_cleanup_free_ char *d1 = xstrdup(dir), *d2 = xstrdup(dir);
+	char real[PATH_MAX];
+	const char *parent = dirname(d1), *base = basename(d2);
+
+	if (!realpath(parent, real))
+		return xasprintf("%s/%s", dir, name);
+	return xasprintf("%s/%s/%s", real, base, name);
+}
+
+/* Points disk i at DIR/NAME-diskI.EXT (the file written there). */
+static void retarget(struct mv_disk *dk, const char *dir, const char *name,
+		     size_t i, const char *ext)
+{
+	_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, ext);
+
+	free(dk->target);
+	dk->target = final_path(dir, file);
+	free(dk->format);
+	dk->format = xstrdup(ext);
+	free(dk->backend);
+	dk->backend = NULL;
+}
+
+static int create_at(int dfd, const char *name)
+{
+	return openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+}
+
+/* XVA disks: every disk's chunks, one pass over the archive per disk. */
+static int import_xva_disks(const char *path, struct mv_vm *vm, int dfd,
+			    const struct vm_opts *o, const char *name,
+			    struct hv_diags *d)
+{
+	for (size_t i = 0; i < vm->ndisks; i++) {
+		struct mv_disk *dk = &vm->disks[i];
+		struct mv_vm scratch;
+		struct xva_in *x = NULL;
+		struct img_out out = { .fd = -1, .size = dk->size, .diags = d };
+		struct hv_progress bar;
+		uint64_t unverified = 0;
+		int fd, rc;
+
+		if (!dk->ref)
+			continue;	/* an empty CD drive */
+		_cleanup_free_ char *file = xasprintf("%s-disk%zu.raw", name, i);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		mv_vm_init(&scratch);
+		rc = xva_in_open(fd, d, &scratch, &x);
+		mv_vm_release(&scratch);
+		if (rc == 0) {
+			out.fd = create_at(dfd, file);
+			rc = out.fd < 0 ? -errno : img_out_raw(&out);
+		}
+		if (rc == 0) {
+			hv_progress_init(&bar, "importing", dk->size, o->progress);
+			rc = xva_in_copy(x, dk->ref, dk->size, &out, progress_cb, &bar, &unverified);
+			hv_progress_done(&bar);
+		}
+		if (rc == 0)
+			rc = out.ops->finish(&out);
+		img_out_release(&out);
+		if (out.fd >= 0) {
+			int r2 = finish_file(out.fd, o);
+			rc = rc ? rc : r2;
+		}
+		xva_in_free(x);
+		close(fd);
+		if (rc < 0)
+			return rc;
+		if (unverified)
+			log_warn("'%s': disk %zu: %llu chunk(s) had no checksum", path, i,
+				 (unsigned long long)unverified);
+		retarget(dk, o->out, name, i, "raw");
+	}
+	return 0;
+}
+
+/* OVA disks: the VHD members copied as they are (xl reads VHD). */
+static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
+			    char **hrefs, int dfd, const struct vm_opts *o,
+			    const char *name, struct hv_diags *d)
+{
+	struct tar_in *t = NULL;
+	struct tar_member m;
+	uint8_t *buf = xmalloc(1 << 20);
+	bool *done = xcalloc(vm->ndisks + 1, 1);
+	int rc;
+
+	rc = tar_in_open(fd, d, &t);
+	while (rc == 0 && (rc = tar_in_next(t, &m)) > 0) {
+		size_t i;
+		rc = 0;
+		for (i = 0; i < vm->ndisks; i++)
+			if (hrefs[i] && !done[i] && strcmp(hrefs[i], m.name) == 0)
+				break;
+		if (i == vm->ndisks)
+			continue;
+		_cleanup_free_ char *file = xasprintf("%s-disk%zu.vhd", name, i);
+		int ofd = create_at(dfd, file);
+		if (ofd < 0) {
+			rc = -errno;
+			break;
+		}
+		for (uint64_t left = m.size, off = 0; rc == 0 && left;) {
+			size_t n = left < (1 << 20) ? (size_t)left : 1 << 20;
+			rc = tar_in_read(t, buf, n);
+			if (rc == 0)
+				rc = img_pwrite_sparse(ofd, buf, n, off);
+			off += n;
+			left -= n;
+		}
+		if (rc == 0 && ftruncate(ofd, (off_t)m.size) < 0)
+			rc = -errno;
+		int r2 = finish_file(ofd, o);
+		rc = rc ? rc : r2;
+		done[i] = true;
+		retarget(&vm->disks[i], o->out, name, i, "vhd");
+	}
+	for (size_t i = 0; rc == 0 && i < vm->ndisks; i++)
+		if (hrefs[i] && !done[i])
+			rc = hv_errorf(d, "offset %llu: disk file '%s' named by the OVF is not in the archive",
+				       (unsigned long long)tar_in_offset(t), hrefs[i]);
+	tar_in_free(t);
+	free(buf);
+	free(done);
+	(void)path;
+	return rc;
+}
+
+/* OVF beside its files: each disk converted to raw. */
+static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
+			    int dfd, const struct vm_opts *o, const char *name,
+			    struct hv_diags *d)
+{
+	_cleanup_free_ char *dup = xstrdup(path);
+	const char *dir = dirname(dup);
+
+	for (size_t i = 0; i < vm->ndisks; i++) {
+		if (!hrefs[i])
+			continue;
+		if (strchr(hrefs[i], '/') || strcmp(hrefs[i], "..") == 0)
+			return hv_errorf(d, "disk file '%s' is not beside the OVF", hrefs[i]);
+		_cleanup_free_ char *src = xasprintf("%s/%s", dir, hrefs[i]);
+		_cleanup_free_ char *file = xasprintf("%s-disk%zu.raw", name, i);
+		struct img_in *in = NULL;
+		struct img_out out = { .fd = -1, .diags = d };
+		int fd = open(src, O_RDONLY | O_CLOEXEC), rc;
+
+		if (fd < 0)
+			return hv_errorf(d, "cannot open disk file '%s': %s", src, strerror(errno));
+		rc = img_open(fd, IMG_UNKNOWN, d, &in);
+		if (rc == 0) {
+			out.size = in->size;
+			out.fd = create_at(dfd, file);
+			rc = out.fd < 0 ? -errno : img_out_raw(&out);
+		}
+		if (rc == 0)
+			rc = copy_disk(in, &out, "importing", o->progress);
+		img_out_release(&out);
+		if (out.fd >= 0) {
+			int r2 = finish_file(out.fd, o);
+			rc = rc ? rc : r2;
+		}
+		img_in_free(in);
+		close(fd);
+		if (rc < 0)
+			return rc;
+		vm->disks[i].size = out.size;
+		retarget(&vm->disks[i], o->out, name, i, "raw");
+	}
+	return 0;
+}
+
+static int read_all(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (sb.len + (size_t)n > max) {
+			strbuf_release(&sb);
+			return -EFBIG;
+		}
+		strbuf_add(&sb, buf, (size_t)n);
+	}
+	if (n < 0) {
+		strbuf_release(&sb);
+		return -errno;
+	}
+	*ret = strbuf_detach(&sb, ret_len);
+	return 0;
+}
+
+int move_cmd_import(int argc, char **argv)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct vm_opts o;
+	struct mv_vm vm;
+	enum pkg_kind kind;
+	char **hrefs = NULL, *xml = NULL;
+	size_t xml_len = 0;
+	int fd = -1, dfd = -1, rc, ret = EXIT_FAIL;
+	struct strbuf cfg = STRBUF_INIT;
+	_cleanup_free_ char *name = NULL, *origin = NULL, *cfgname = NULL;
+
+	rc = get_opts(argc, argv, &o, import_usage);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (strcmp(o.to, "xl") != 0) {
+		log_error("unknown --to '%s' (xl)", o.to);
+		return EXIT_USAGE;
+	}
+	if (access(o.out, F_OK) == 0) {
+		log_error("'%s' exists; not overwriting it", o.out);
+		return EXIT_FAIL;
+	}
+	mv_vm_init(&vm);
+	fd = open(o.in, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("cannot open '%s': %s", o.in, strerror(errno));
+		goto out;
+	}
+	if (probe_package(o.in, fd, &kind) < 0) {
+		log_error("'%s': offset 0: not an XVA, OVA or OVF", o.in);
+		goto out;
+	}
+	if (kind == PKG_XVA) {
+		struct xva_in *x = NULL;
+		rc = xva_in_open(fd, &d, &vm, &x);
+		xva_in_free(x);
+	} else if (kind == PKG_OVA) {
+		struct tar_in *t = NULL;
+		struct tar_member m;
+		rc = tar_in_open(fd, &d, &t);
+		if (rc == 0 && (rc = tar_in_next(t, &m)) > 0) {
+			rc = 0;
+			if (m.size > (16u << 20))
+				rc = hv_errorf(&d, "offset %llu: '%s' of %llu bytes is too large",
+					       (unsigned long long)m.offset, m.name, (unsigned long long)m.size);
+			if (rc == 0) {
+				xml_len = (size_t)m.size;
+				xml = xmalloc(xml_len + 1);
+				rc = tar_in_read(t, xml, xml_len);
+			}
+			if (rc == 0)
+				rc = ovf_parse(xml, xml_len, m.name, &vm, &hrefs, &d);
+		}
+		tar_in_free(t);
+		(void)lseek(fd, 0, SEEK_SET);
+	} else {
+		rc = read_all(fd, 16u << 20, &xml, &xml_len);
+		if (rc == 0)
+			rc = ovf_parse(xml, xml_len, o.in, &vm, &hrefs, &d);
+	}
+	if (rc < 0) {
+		report(o.in, &d, rc, "cannot read");
+		goto out;
+	}
+	(void)log_diags(o.in, &d);
+	hv_diags_release(&d);
+
+	trap();
+	tmp_out = xasprintf("%s.tmp.XXXXXX", o.out);
+	tmp_is_dir = true;
+	if (!mkdtemp(tmp_out)) {
+		log_error("cannot create '%s': %s", tmp_out, strerror(errno));
+		free(tmp_out);
+		tmp_out = NULL;
+		goto out;
+	}
+	dfd = open(tmp_out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	name = safe_name(vm.name);
+	if (o.metadata_only) {
+		/* Disks keep the targets recorded at export; the rest point
+		 * where the data would have gone. */
+		for (size_t i = 0; i < vm.ndisks; i++)
+			if (!vm.disks[i].target && vm.disks[i].kind != MV_DISK_CDROM)
+				retarget(&vm.disks[i], o.out, name, i, "raw");
+		rc = 0;
+	} else if (kind == PKG_XVA) {
+		rc = import_xva_disks(o.in, &vm, dfd, &o, name, &d);
+	} else if (kind == PKG_OVA) {
+		rc = import_ova_disks(o.in, fd, &vm, hrefs, dfd, &o, name, &d);
+	} else {
+		rc = import_ovf_disks(o.in, &vm, hrefs, dfd, &o, name, &d);
+	}
+	if (rc < 0) {
+		report(o.in, &d, rc, "cannot import");
+		goto out;
+	}
+	origin = xasprintf("'%s'", o.in);
+	rc = xlcfg_write(&vm, origin, &cfg, &d);
+	if (rc < 0) {
+		report(o.in, &d, rc, "cannot write xl.cfg");
+		goto out;
+	}
+	cfgname = xasprintf("%s.cfg", name);
+	int cfd = create_at(dfd, cfgname);
+	rc = cfd < 0 ? -errno : img_pwrite(cfd, cfg.buf, cfg.len, 0);
+	if (cfd >= 0) {
+		int r2 = finish_file(cfd, &o);
+		rc = rc ? rc : r2;
+	}
+	if (rc == 0 && rename(tmp_out, o.out) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		log_error("cannot write '%s': %s", o.out, strerror(-rc));
+		goto out;
+	}
+	free(tmp_out);
+	tmp_out = NULL;
+	log_info("'%s' -> '%s/%s' (%zu disk(s), %zu NIC(s))", o.in, o.out, cfgname,
+		 vm.ndisks, vm.nnics);
+	ret = EXIT_OK;
+out:
+	drop_tmp();
+	if (dfd >= 0)
+		close(dfd);
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; hrefs && i < vm.ndisks; i++)
+		free(hrefs[i]);
+	free(hrefs);
+	free(xml);
+	strbuf_release(&cfg);
+	mv_vm_release(&vm);
+	hv_diags_release(&d);
+	return ret;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* The whole-VM subcommands of `hvkit move`. */
+#pragma once
+
+int move_cmd_export(int argc, char **argv);
+int move_cmd_import(int argc, char **argv);
+int move_cmd_push(int argc, char **argv);
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "img.h"
+#include "model.h"
+
+/*
+ * Opens the reader of each disk of vm (read from cfg) into ins[i] (fds[i]
+ * its file, -1 for none), setting each disk's size; with metadata_only
+ * every disk reads as disk_size zero bytes.  A missing disk file is an
+ * error naming it.  Logs; the caller frees what was opened even on error.
+ */
+int move_open_disks(struct mv_vm *vm, const char *cfg, bool metadata_only,
+		    uint64_t disk_size, struct img_in **ins, int *fds);
+
+/* Parses "10G", "512M", "4096" (bytes; K, M, G, T are powers of 1024). */
+int move_parse_size(const char *s, unsigned long long *ret);

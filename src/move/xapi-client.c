@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/* XenAPI over XML-RPC and HTTP PUT, with libcurl. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "strbuf.h"
+#include "util.h"
+#include "xapi-client.h"
+
+struct xapi_conn {
+	CURL *curl;
+	char *url;		/* "https://host:port" */
+	char *session;
+	struct hv_diags *d;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *opaque)
+{
+	strbuf_add(opaque, p, size * n);
+	return size * n;
+}
+
+char *xapi_str_value(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_adds(&sb, "<value>");
+	xml_escape(&sb, s);
+	strbuf_adds(&sb, "</value>");
+	return strbuf_detach(&sb, NULL);
+}
+
+static bool is(const xmlNode *n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNode *elem(xmlNode *n)
+{
+	for (; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			return n;
+	return NULL;
+}
+
+/* Sends one XML-RPC request; the response body goes to *resp. */
+static int post(struct xapi_conn *c, const char *body, struct strbuf *resp)
+{
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: text/xml");
+	long status = 0;
+	CURLcode r;
+
+	curl_easy_setopt(c->curl, CURLOPT_URL, c->url);
+	curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
+	r = curl_easy_perform(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(h);
+	if (r != CURLE_OK)
+		return hv_errorf(c->d, "%s: %s", c->url, curl_easy_strerror(r));
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200)
+		return hv_errorf(c->d, "%s: HTTP status %ld", c->url, status);
+	return 0;
+}
+
+int xapi_call(struct xapi_conn *c, const char *method, const char *const *args,
+	      size_t nargs, char **ret_str, struct xrec *ret_rec)
+{
+	struct strbuf req = STRBUF_INIT, resp = STRBUF_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	strbuf_addf(&req, "<?xml version=\"1.0\"?>\n<methodCall><methodName>%s</methodName><params>", method);
+	if (c->session)
+		strbuf_addf(&req, "<param><value>%s</value></param>", c->session);
+	for (size_t i = 0; i < nargs; i++)
+		strbuf_addf(&req, "<param>%s</param>", args[i]);
+	strbuf_adds(&req, "</params></methodCall>\n");
+	rc = post(c, req.buf, &resp);
+	if (rc < 0)
+		goto out;
+	doc = xmlReadMemory(resp.buf, (int)resp.len, "response", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlNode *n = doc ? xmlDocGetRootElement(doc) : NULL;
+	/* methodResponse/params/param/value/struct {Status, Value|ErrorDescription} */
+	n = is(n, "methodResponse") ? elem(n->children) : NULL;
+	n = is(n, "params") ? elem(n->children) : NULL;
+	n = is(n, "param") ? elem(n->children) : NULL;
+	struct xrec top = XREC_INIT;
+	if (!is(n, "value") || xrec_from_xmlrpc(n, &top) < 0) {
+		rc = hv_errorf(c->d, "%s: %s: the response is not an XML-RPC struct", c->url, method);
+		xrec_release(&top);
+		goto out;
+	}
+	const char *status = xrec_get(&top, "Status");
+	if (!status || strcmp(status, "Success") != 0) {
+		const struct xfield *e = xrec_find(&top, "ErrorDescription");
+		struct strbuf msg = STRBUF_INIT;
+		for (size_t i = 0; e && e->type == XV_LIST && i < e->nlist; i++)
+			strbuf_addf(&msg, "%s%s", i ? " " : "", e->list[i]);
+		rc = hv_errorf(c->d, "%s: %s failed: %s", c->url, method, msg.len ? msg.buf : "no error description");
+		strbuf_release(&msg);
+		xrec_release(&top);
+		goto out;
+	}
+	xrec_release(&top);
+	/* The Value member again, now as what the caller wants. */
+	xmlNode *st = elem(n->children);
+	for (xmlNode *m = st ? elem(st->children) : NULL; m; m = elem(m->next)) {
+		xmlNode *nm = elem(m->children), *v = nm ? elem(nm->next) : NULL;
+		xmlChar *t = nm ? xmlNodeGetContent(nm) : NULL;
+		bool value = t && strcmp((const char *)t, "Value") == 0;
+		xmlFree(t);
+		if (!value || !v)
+			continue;
+		xmlNode *inner = elem(v->children);
+		if (ret_rec && is(inner, "array")) {
+			xmlNode *data = elem(inner->children);
+			xrec_list(ret_rec, "items");
+			for (xmlNode *e = data ? elem(data->children) : NULL; e; e = elem(e->next)) {
+				xmlChar *s = xmlNodeGetContent(e);
+				xrec_list_add(ret_rec, "items", s ? (const char *)s : "");
+				xmlFree(s);
+			}
+		} else if (ret_rec && xrec_from_xmlrpc(v, ret_rec) < 0) {
+			rc = hv_errorf(c->d, "%s: %s: Value is not a record", c->url, method);
+		}
+		if (ret_str) {
+			xmlChar *s = xmlNodeGetContent(v);
+			*ret_str = xstrdup(s ? (const char *)s : "");
+			xmlFree(s);
+		}
+	}
+out:
+	if (doc)
+		xmlFreeDoc(doc);
+	strbuf_release(&req);
+	strbuf_release(&resp);
+	return rc;
+}
+
+int xapi_connect(const char *url, const char *user, const char *password,
+		 const char *ca, struct hv_diags *d, struct xapi_conn **ret)
+{
+	struct xapi_conn *c = xcalloc(1, sizeof(*c));
+	char *session = NULL;
+	int rc;
+
+	c->d = d;
+	c->url = xstrdup(url);
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		xapi_disconnect(c);
+		return hv_errorf(d, "cannot initialise libcurl");
+	}
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 30L);
+	if (ca)
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca);
+	char *u = xapi_str_value(user), *p = xapi_str_value(password);
+	const char *args[] = { u, p, "<value>1.0</value>", "<value>hvkit</value>" };
+	rc = xapi_call(c, "session.login_with_password", args, 4, &session, NULL);
+	free(u);
+	free(p);
+	if (rc < 0) {
+		xapi_disconnect(c);
+		return rc;
+	}
+	c->session = session;
+	*ret = c;
+	return 0;
+}
+
+struct xapi_conn *xapi_disconnect(struct xapi_conn *c)
+{
+	if (!c)
+		return NULL;
+	if (c->session) {
+		struct hv_diags quiet = HV_DIAGS_INIT;
+		struct hv_diags *d = c->d;
+		c->d = &quiet;
+		(void)xapi_call(c, "session.logout", NULL, 0, NULL, NULL);
+		c->d = d;
+		hv_diags_release(&quiet);
+	}
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	free(c->session);
+	free(c->url);
+	free(c);
+	return NULL;
+}
+
+/* The request body of PUT: the disk's bytes in order, holes as zeros. */
+struct upload {
+	struct img_in *in;
+	uint64_t off;
+	int err;
+	void (*progress)(void *, uint64_t);
+	void *opaque;
+};
+
+static size_t on_read(char *buf, size_t size, size_t n, void *opaque)
+{
+	struct upload *u = opaque;
+	size_t want = size * n;
+	uint64_t len;
+	bool data;
+
+	if (u->off >= u->in->size)
+		return 0;
+	if (want > u->in->size - u->off)
+		want = (size_t)(u->in->size - u->off);
+	if (u->in->ops->extent(u->in, u->off, want, &len, &data) < 0 || len == 0) {
+		u->err = -EIO;
+		return CURL_READFUNC_ABORT;
+	}
+	if (len < want)
+		want = (size_t)len;
+	if (!data)
+		memset(buf, 0, want);
+	else if (u->in->ops->read(u->in, buf, want, u->off) < 0) {
+		u->err = -EIO;
+		return CURL_READFUNC_ABORT;
+	}
+	u->off += want;
+	if (u->progress)
+		u->progress(u->opaque, u->off);
+	return want;
+}
+
+int xapi_import_raw_vdi(struct xapi_conn *c, const char *vdi, struct img_in *in,
+			void (*progress)(void *, uint64_t), void *opaque)
+{
+	struct upload u = { in, 0, 0, progress, opaque };
+	struct strbuf resp = STRBUF_INIT;
+	char *task = NULL, *label = xapi_str_value("hvkit move push"), *url = NULL;
+	const char *args[] = { label, "<value>upload of a disk</value>" };
+	long status = 0;
+	int rc;
+
+	rc = xapi_call(c, "task.create", args, 2, &task, NULL);
+	free(label);
+	if (rc < 0)
+		return rc;
+	char *es = curl_easy_escape(c->curl, c->session, 0);
+	char *ev = curl_easy_escape(c->curl, vdi, 0);
+	char *et = curl_easy_escape(c->curl, task, 0);
+	url = xasprintf("%s/import_raw_vdi?session_id=%s&vdi=%s&task_id=%s&format=raw",
+			c->url, es, ev, et);
+	curl_free(es);
+	curl_free(ev);
+	curl_free(et);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_POST, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c->curl, CURLOPT_READDATA, &u);
+	curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)in->size);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &resp);
+	CURLcode r = curl_easy_perform(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 0L);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (u.err)
+		rc = hv_errorf(c->d, "reading the disk at offset %llu: %s",
+			       (unsigned long long)u.off, strerror(-u.err));
+	else if (r != CURLE_OK)
+		rc = hv_errorf(c->d, "%s/import_raw_vdi: %s", c->url, curl_easy_strerror(r));
+	else if (status != 200)
+		rc = hv_errorf(c->d, "%s/import_raw_vdi: HTTP status %ld", c->url, status);
+	/* The task has the verdict: poll it until it leaves "pending". */
+	char *tv = xapi_str_value(task);
+	const char *targs[] = { tv };
+	for (int i = 0; rc == 0 && i < 36000; i++) {
+		char *st = NULL;
+		rc = xapi_call(c, "task.get_status", targs, 1, &st, NULL);
+		if (rc == 0 && strcmp(st, "success") == 0) {
+			free(st);
+			break;
+		}
+		if (rc == 0 && strcmp(st, "pending") != 0) {
+			struct xrec info = XREC_INIT;
+			char *err = NULL;
+			(void)xapi_call(c, "task.get_error_info", targs, 1, &err, NULL);
+			rc = hv_errorf(c->d, "%s: upload task %s: %s", c->url, st, err ? err : "");
+			free(err);
+			xrec_release(&info);
+		}
+		free(st);
+		if (rc == 0)
+			usleep(100000);
+	}
+	struct hv_diags quiet = HV_DIAGS_INIT, *d = c->d;
+	c->d = &quiet;
+	(void)xapi_call(c, "task.destroy", targs, 1, NULL, NULL);
+	c->d = d;
+	hv_diags_release(&quiet);
+	free(tv);
+	free(task);
+	free(url);
+	strbuf_release(&resp);
+	return rc;
+}
