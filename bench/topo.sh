@@ -48,3 +48,25 @@ for snap in 32em64t-2n8c+dax+nvme+mic+dimms 256ppc-8n8s4t memorysidecaches; do
 	l=$(HWLOC_FSROOT=$root HWLOC_COMPONENTS=-x86 median_ms lstopo-no-graphics --whole-system --whole-io --of xml)
 	report "$snap" "$h" "$l"
 done
+
+# Instructions executed (valgrind --tool=callgrind): the same count for
+# the same binary and input whatever else the machine is doing, so the
+# ratio holds on a loaded or shared machine.  System-call time is not in it.
+if command -v valgrind >/dev/null; then
+	ir() {
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+			sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+	}
+	printf '\n%-34s %12s %12s %8s\n' "case (instructions)" "hvkit" "lstopo" "ratio"
+	report_ir() {
+		printf '%-34s %12s %12s %8s\n' "$1" "$2" "$3" \
+			"$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.1fx", b / a }')"
+	}
+	report_ir "live (this machine)" "$(ir "$HVKIT" topo --json)" \
+		"$(ir lstopo-no-graphics --whole-system --whole-io --of xml)"
+	for snap in 32em64t-2n8c+dax+nvme+mic+dimms 256ppc-8n8s4t memorysidecaches; do
+		root=$(echo "$tmp/$snap"/*)
+		report_ir "$snap" "$(ir "$HVKIT" topo --json --sysroot "$root")" \
+			"$(HWLOC_FSROOT=$root HWLOC_COMPONENTS=-x86 ir lstopo-no-graphics --whole-system --whole-io --of xml)"
+	done
+fi
