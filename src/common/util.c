@@ -279,6 +279,21 @@ int cpuset_parse_mask(struct cpuset *set, const char *s)
 	return 0;
 }
 
+/* Decimal digits of v into buf (not terminated); returns their count. */
+static size_t format_uint(char *buf, unsigned v)
+{
+	char tmp[12];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
 char *cpuset_format(const struct cpuset *set)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -289,9 +304,15 @@ char *cpuset_format(const struct cpuset *set)
 
 		while (cpuset_has(set, (unsigned)e + 1))
 			e++;
-		strbuf_addf(&sb, sb.len ? ",%d" : "%d", c);
-		if (e > c)
-			strbuf_addf(&sb, "-%d", e);
+		char num[16];
+
+		if (sb.len)
+			strbuf_addc(&sb, ',');
+		strbuf_add(&sb, num, format_uint(num, (unsigned)c));
+		if (e > c) {
+			strbuf_addc(&sb, '-');
+			strbuf_add(&sb, num, format_uint(num, (unsigned)e));
+		}
 		c = cpuset_next(set, (unsigned)e + 1);
 	}
 	return strbuf_detach(&sb, NULL);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cli.h"
 #include "cpuid-decode.h"
@@ -20,13 +21,14 @@
 
 enum cpuid_verb {
 	VERB_SUMMARY, VERB_DECODE, VERB_FEATURES, VERB_DUMP, VERB_MODELS, VERB_MODEL,
-	VERB_POLICY,
+	VERB_POLICY, VERB_BASELINE, VERB_COMPARE,
 };
 
 static const char *const verb_names[] = {
 	[VERB_SUMMARY] = "", [VERB_DECODE] = "decode",
 	[VERB_FEATURES] = "features", [VERB_DUMP] = "dump",
 	[VERB_MODELS] = "models", [VERB_MODEL] = "model", [VERB_POLICY] = "policy",
+	[VERB_BASELINE] = "baseline", [VERB_COMPARE] = "compare",
 };
 
 static void usage(FILE *f)
@@ -38,6 +40,8 @@ static void usage(FILE *f)
 	      "       hvkit cpuid models [--names PROJECT]\n"
 	      "       hvkit cpuid model [--from FILE] [--names PROJECT]\n"
 	      "       hvkit cpuid policy SPEC --for xl|xl-xend|qemu|libvirt [--from FILE]\n"
+	      "       hvkit cpuid baseline FILE... [--for TARGET] [--names PROJECT]\n"
+	      "       hvkit cpuid compare MODEL_OR_POLICY FILE... [--names PROJECT]\n"
 	      "\n"
 	      "Show what CPUID says about this CPU or a dumped one: vendor,\n"
 	      "family/model/stepping and microarchitecture, brand, features.\n"
@@ -54,6 +58,12 @@ static void usage(FILE *f)
 	      "            ,feat=on|off (any spelling); removing a feature removes\n"
 	      "            what needs it.  For Xen a MODEL is this host (or --from)\n"
 	      "            less what the model lacks\n"
+	      "  baseline  the richest model + edits that every host (one dump\n"
+	      "            each) can run, as a policy in all four forms (one\n"
+	      "            with --for)\n"
+	      "  compare   per host, whether it can run a model or policy and\n"
+	      "            which features stop it, with the usual reasons;\n"
+	      "            exit 1 when some host cannot\n"
 	      "\n"
 	      "Options:\n"
 	      "  --from FILE        read a dump instead of this CPU: `cpuid -r` or\n"
@@ -75,12 +85,21 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* True when SPEC starts with the word host. */
+static bool spec_is_host(const char *spec)
+{
+	return strncasecmp(spec, "host", 4) == 0 && (spec[4] == '\0' || spec[4] == ',');
+}
+
 struct cpuid_opts {
 	enum cpuid_verb verb;
 	const char *from;
 	const char *output;
 	const char *spec;
 	int target;
+	char **files;		/* baseline, compare: the hosts' dumps */
+	size_t nfiles;
+	unsigned long repeat;	/* hidden --repeat N: run N times, report the time */
 	bool json, pretty, raw, verbose, names_set;
 	enum cpuid_names names;
 };
@@ -97,6 +116,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "for", required_argument, NULL, 'F' },
+		{ "repeat", required_argument, NULL, 'R' },
 		{ 0 }
 	};
 	int c;
@@ -138,6 +158,16 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		case 'o':
 			o->output = optarg;
 			break;
+		case 'R': {
+			char *end;
+
+			o->repeat = strtoul(optarg, &end, 10);
+			if (*end || !o->repeat || o->repeat > 10000000) {
+				log_error("bad --repeat value '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		case 'j':
 			o->json = true;
 			if (optarg && strcmp(optarg, "pretty") != 0) {
@@ -170,8 +200,13 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			return EXIT_USAGE;
 		}
 		o->verb = (enum cpuid_verb)v;
-		if (o->verb == VERB_POLICY && optind + 1 < argc)
+		if ((o->verb == VERB_POLICY || o->verb == VERB_COMPARE) && optind + 1 < argc)
 			o->spec = argv[++optind];
+		if (o->verb == VERB_BASELINE || o->verb == VERB_COMPARE) {
+			o->files = argv + optind + 1;
+			o->nfiles = (size_t)(argc - optind - 1);
+			optind = argc - 1;
+		}
 		if (optind + 1 < argc) {
 			log_error("unexpected argument '%s'; see 'hvkit cpuid --help'",
 				  argv[optind + 1]);
@@ -182,8 +217,21 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		log_error("policy needs a SPEC and --for xl|xl-xend|qemu|libvirt");
 		return EXIT_USAGE;
 	}
-	if (o->target >= 0 && o->verb != VERB_POLICY) {
-		log_error("--for goes with 'policy'");
+	if ((o->verb == VERB_BASELINE || o->verb == VERB_COMPARE) && !o->nfiles) {
+		log_error("%s needs %sat least one FILE (a dump of each host)",
+			  verb_names[o->verb], o->verb == VERB_COMPARE ? "a MODEL_OR_POLICY and " : "");
+		return EXIT_USAGE;
+	}
+	if (o->verb == VERB_COMPARE && spec_is_host(o->spec)) {
+		log_error("compare needs a model: 'host' is whatever each host has");
+		return EXIT_USAGE;
+	}
+	if (o->from && (o->verb == VERB_BASELINE || o->verb == VERB_COMPARE)) {
+		log_error("--from does not go with '%s' (name the hosts' dumps)", verb_names[o->verb]);
+		return EXIT_USAGE;
+	}
+	if (o->target >= 0 && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
+		log_error("--for goes with 'policy' and 'baseline'");
 		return EXIT_USAGE;
 	}
 	if (o->from && o->verb == VERB_MODELS) {
@@ -221,11 +269,28 @@ static void features_json(struct json *j, const struct cpuid_featureset *fs,
 	json_arr_close(j);
 }
 
+/* Xen's version from its leaves ("4.17"), when the hypervisor is Xen. */
+static bool xen_version(const struct cpuid_data *c, char ver[24])
+{
+	for (uint32_t base = 0x40000000; base <= 0x40000100; base += 0x100) {
+		const struct cpuid_leaf *h = cpuid_data_get(c, base, 0);
+		const struct cpuid_leaf *v = cpuid_data_get(c, base + 1, 0);
+
+		if (h && v && h->r[1] == 0x566e6558 && h->r[2] == 0x65584d4d &&
+		    h->r[3] == 0x4d4d566e) {	/* "XenVMMXenVMM" */
+			snprintf(ver, 24, "%u.%u", v->r[0] >> 16, v->r[0] & 0xffff);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void render_summary(const struct cpuid_data *c, const struct cpuid_opts *o,
 			   struct strbuf *sb)
 {
 	struct cpuid_summary s;
 	struct cpuid_featureset fs;
+	char ver[24];
 
 	cpuid_summarize(c, &s);
 	cpuid_data_features(c, &fs);
@@ -250,6 +315,8 @@ static void render_summary(const struct cpuid_data *c, const struct cpuid_opts *
 		json_kv_bool(&j, "present", s.hypervisor_bit || s.hypervisor[0]);
 		json_key(&j, "signature");
 		json_str(&j, s.hypervisor[0] ? s.hypervisor : NULL);
+		json_key(&j, "xen_version");
+		json_str(&j, xen_version(c, ver) ? ver : NULL);
 		json_obj_close(&j);
 		if (o->verbose) {
 			json_key(&j, "features");
@@ -268,7 +335,10 @@ static void render_summary(const struct cpuid_data *c, const struct cpuid_opts *
 	strbuf_addf(sb, "brand:       %s\n", s.brand[0] ? s.brand : "(none)");
 	strbuf_addf(sb, "features:    %zu known ('hvkit cpuid features' lists them)\n",
 		    s.nfeatures);
-	if (s.hypervisor[0])
+	if (s.hypervisor[0] && xen_version(c, ver))
+		strbuf_addf(sb, "hypervisor:  %s (Xen %s)%s\n", s.hypervisor, ver,
+			    c->origin && strstr(c->origin, "Xen PV") ? ", in a PV domain" : "");
+	else if (s.hypervisor[0])
 		strbuf_addf(sb, "hypervisor:  %s\n", s.hypervisor);
 	else
 		strbuf_addf(sb, "hypervisor:  %s\n",
@@ -584,12 +654,96 @@ static void render_models(const struct cpuid_opts *o, struct strbuf *sb)
 	}
 }
 
+/*
+ * The closest model as `names` knows it: returns its name and rewrites
+ * m->plus and m->minus against what that name means to the reader's tool
+ * (libvirt's model of a name may hold other features than QEMU's).
+ */
+static const char *closest_named(struct cpuid_match *m, enum cpuid_names names)
+{
+	const struct cpuid_featureset *mf = &m->model->features;
+	const char *name = cpuid_model_name(m->model, names);
+
+	if (names == CPUID_NAMES_LIBVIRT && name)
+		mf = &m->model->libvirt_features;
+	if (!name)
+		name = m->model->name;
+	for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
+		m->plus.w[w] = m->cpu.w[w] & ~mf->w[w];
+		m->minus.w[w] = mf->w[w] & ~m->cpu.w[w];
+	}
+	return name;
+}
+
+/* The "closest" object of model and baseline --json. */
+static void closest_json(struct json *j, const struct cpuid_match *m, const char *name,
+			 enum cpuid_names names)
+{
+	json_obj_open(j);
+	json_kv_str(j, "name", name);
+	json_kv_str(j, "qemu_name", m->model->name);
+	json_key(j, "libvirt_name");
+	json_str(j, m->model->libvirt);
+	json_key(j, "plus");
+	fset_json(j, &m->plus, names);
+	json_key(j, "minus");
+	fset_json(j, &m->minus, names);
+	json_kv_str(j, "why", m->why);
+	json_key(j, "near_miss");
+	if (m->blocker) {
+		json_obj_open(j);
+		json_kv_str(j, "name", m->blocker->name);
+		json_key(j, "missing");
+		fset_json(j, &m->blocked_by, names);
+		json_obj_close(j);
+	} else {
+		json_null(j);
+	}
+	json_obj_close(j);
+}
+
+/* "MODEL,+f,-g" in `names`' spelling. */
+static void spec_text(struct strbuf *sb, const struct cpuid_match *m, const char *name,
+		      enum cpuid_names names)
+{
+	strbuf_adds(sb, name);
+	for (size_t i = 0; i < cpuid_nfeatures; i++)
+		if (cpuid_fset_has(&m->plus, i))
+			strbuf_addf(sb, ",+%s", fname(i, names));
+	for (size_t i = 0; i < cpuid_nfeatures; i++)
+		if (cpuid_fset_has(&m->minus, i))
+			strbuf_addf(sb, ",-%s", fname(i, names));
+}
+
+/* The closest-model lines of model and baseline. */
+static void closest_text(struct strbuf *sb, const struct cpuid_match *m, const char *name,
+			 enum cpuid_names names, const char *lacks_what)
+{
+	strbuf_addf(sb, "closest:   %s", name);
+	if (m->model->alias && names != CPUID_NAMES_LIBVIRT)
+		strbuf_addf(sb, " (alias %s)", m->model->alias);
+	if (m->model->libvirt && names != CPUID_NAMES_LIBVIRT)
+		strbuf_addf(sb, " (libvirt 9.0: %s)", m->model->libvirt);
+	strbuf_adds(sb, "\nplus:      ");
+	fset_text(sb, &m->plus, names, " ", "(none)");
+	strbuf_adds(sb, "\nminus:     ");
+	fset_text(sb, &m->minus, names, " ", "(none)");
+	strbuf_addf(sb, "\nwhy:       %s\n", m->why);
+	if (m->blocker) {
+		strbuf_addf(sb, "near miss: %s needs ", m->blocker->name);
+		fset_text(sb, &m->blocked_by, names, ", ", "");
+		strbuf_addf(sb, ", which %s\n", lacks_what);
+	}
+	strbuf_adds(sb, "spec:      ");
+	spec_text(sb, m, name, names);
+	strbuf_addc(sb, '\n');
+}
+
 static void render_model(const struct cpuid_data *c, const struct cpuid_opts *o,
 			 struct strbuf *sb)
 {
 	struct cpuid_summary s;
 	struct cpuid_match m;
-	const struct cpuid_featureset *mf;
 	const char *name;
 	struct json j;
 
@@ -598,18 +752,7 @@ static void render_model(const struct cpuid_data *c, const struct cpuid_opts *o,
 		log_error("no model of vendor %s in the table", cpuid_vendor_name(s.vendor));
 		return;
 	}
-	/* libvirt's model of that name may hold other features: say the
-	 * edits against what the reader's tool will expand. */
-	name = cpuid_model_name(m.model, o->names);
-	mf = &m.model->features;
-	if (o->names == CPUID_NAMES_LIBVIRT && name)
-		mf = &m.model->libvirt_features;
-	if (!name)
-		name = m.model->name;
-	for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
-		m.plus.w[w] = m.cpu.w[w] & ~mf->w[w];
-		m.minus.w[w] = mf->w[w] & ~m.cpu.w[w];
-	}
+	name = closest_named(&m, o->names);
 	if (o->json) {
 		json_init(&j, sb, o->pretty);
 		json_obj_open(&j);
@@ -619,27 +762,7 @@ static void render_model(const struct cpuid_data *c, const struct cpuid_opts *o,
 		json_kv_u64(&j, "model", s.model);
 		json_kv_u64(&j, "stepping", s.stepping);
 		json_key(&j, "closest");
-		json_obj_open(&j);
-		json_kv_str(&j, "name", name);
-		json_kv_str(&j, "qemu_name", m.model->name);
-		json_key(&j, "libvirt_name");
-		json_str(&j, m.model->libvirt);
-		json_key(&j, "plus");
-		fset_json(&j, &m.plus, o->names);
-		json_key(&j, "minus");
-		fset_json(&j, &m.minus, o->names);
-		json_kv_str(&j, "why", m.why);
-		json_key(&j, "near_miss");
-		if (m.blocker) {
-			json_obj_open(&j);
-			json_kv_str(&j, "name", m.blocker->name);
-			json_key(&j, "missing");
-			fset_json(&j, &m.blocked_by, o->names);
-			json_obj_close(&j);
-		} else {
-			json_null(&j);
-		}
-		json_obj_close(&j);
+		closest_json(&j, &m, name, o->names);
 		json_key(&j, "features");
 		fset_json(&j, &m.cpu, o->names);
 		json_obj_close(&j);
@@ -649,29 +772,7 @@ static void render_model(const struct cpuid_data *c, const struct cpuid_opts *o,
 	strbuf_addf(sb, "cpu:       %s family %u model %u stepping %u%s%s\n",
 		    cpuid_vendor_name(s.vendor), s.family, s.model, s.stepping,
 		    s.uarch ? ", " : "", s.uarch ? s.uarch : "");
-	strbuf_addf(sb, "closest:   %s", name);
-	if (m.model->alias && o->names != CPUID_NAMES_LIBVIRT)
-		strbuf_addf(sb, " (alias %s)", m.model->alias);
-	if (m.model->libvirt && o->names != CPUID_NAMES_LIBVIRT)
-		strbuf_addf(sb, " (libvirt 9.0: %s)", m.model->libvirt);
-	strbuf_adds(sb, "\nplus:      ");
-	fset_text(sb, &m.plus, o->names, " ", "(none)");
-	strbuf_adds(sb, "\nminus:     ");
-	fset_text(sb, &m.minus, o->names, " ", "(none)");
-	strbuf_addf(sb, "\nwhy:       %s\n", m.why);
-	if (m.blocker) {
-		strbuf_addf(sb, "near miss: %s needs ", m.blocker->name);
-		fset_text(sb, &m.blocked_by, o->names, ", ", "");
-		strbuf_adds(sb, ", which this CPU lacks\n");
-	}
-	strbuf_addf(sb, "spec:      %s", name);
-	for (size_t i = 0; i < cpuid_nfeatures; i++)
-		if (cpuid_fset_has(&m.plus, i))
-			strbuf_addf(sb, ",+%s", fname(i, o->names));
-	for (size_t i = 0; i < cpuid_nfeatures; i++)
-		if (cpuid_fset_has(&m.minus, i))
-			strbuf_addf(sb, ",-%s", fname(i, o->names));
-	strbuf_addc(sb, '\n');
+	closest_text(sb, &m, name, o->names, "this CPU lacks");
 }
 
 static const enum cpuid_names target_names[] = {
@@ -679,11 +780,6 @@ static const enum cpuid_names target_names[] = {
 	[CPUID_FOR_QEMU] = CPUID_NAMES_QEMU, [CPUID_FOR_LIBVIRT] = CPUID_NAMES_LIBVIRT,
 };
 
-/* True when SPEC starts with the word host. */
-static bool spec_is_host(const char *spec)
-{
-	return strncasecmp(spec, "host", 4) == 0 && (spec[4] == '\0' || spec[4] == ',');
-}
 
 /* Renders a policy; returns an exit status (1: the spec is wrong). */
 static int render_policy(const struct cpuid_featureset *host, const struct cpuid_opts *o,
@@ -772,26 +868,307 @@ out:
 	return rc;
 }
 
-int cmd_cpuid(int argc, char **argv, struct hv_global *g)
+/* ---- baseline, compare: several hosts ---- */
+
+/* One host of baseline or compare: its dump's path, features, signature. */
+struct host {
+	const char *path;
+	struct cpuid_featureset raw;
+	struct cpuid_summary s;
+};
+
+/* Reads every FILE; returns 0 or EXIT_FAIL (the reason logged). */
+static int read_hosts(const struct cpuid_opts *o, struct host **ret)
+{
+	struct host *h = xcalloc(o->nfiles, sizeof(*h));
+
+	for (size_t i = 0; i < o->nfiles; i++) {
+		struct cpuid_data c = CPUID_DATA_INIT;
+		struct hv_diags d = HV_DIAGS_INIT;
+		int r = cpuid_read_file(o->files[i], &c, &d);
+
+		(void)log_diags(NULL, &d);
+		hv_diags_release(&d);
+		if (r < 0) {
+			free(h);
+			return EXIT_FAIL;
+		}
+		h[i].path = o->files[i];
+		cpuid_data_features(&c, &h[i].raw);
+		cpuid_summarize(&c, &h[i].s);
+		cpuid_data_release(&c);
+	}
+	*ret = h;
+	return 0;
+}
+
+static const char *const target_keys[] = {
+	[CPUID_FOR_XL] = "xl", [CPUID_FOR_XEND] = "xl-xend",
+	[CPUID_FOR_QEMU] = "qemu", [CPUID_FOR_LIBVIRT] = "libvirt",
+};
+
+/* Appends the space-separated words of list as JSON strings. */
+static void words_json(struct json *j, const char *list)
+{
+	json_arr_open(j);
+	while (*list) {
+		size_t n = strcspn(list, " ");
+		char *w = xstrndup(list, n);
+
+		json_str(j, w);
+		free(w);
+		list += n;
+		list += strspn(list, " ");
+	}
+	json_arr_close(j);
+}
+
+static int render_baseline(const struct host *h, size_t n, const struct cpuid_opts *o,
+			   struct strbuf *sb)
+{
+	struct cpuid_baseline *b = xmalloc(sizeof(*b));
+	struct cpuid_policy *p = xmalloc(sizeof(*p));
+	struct cpuid_featureset *raw = xcalloc(n, sizeof(*raw));
+	struct cpuid_summary *sums = xcalloc(n, sizeof(*sums));
+	struct strbuf spec = STRBUF_INIT, form[4], skipped[4];
+	struct cpuid_match named;
+	struct cpuid_error err;
+	const char *name;
+	int rc = EXIT_FAIL;
+
+	for (int t = 0; t < 4; t++) {
+		strbuf_init(&form[t]);
+		strbuf_init(&skipped[t]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		raw[i] = h[i].raw;
+		sums[i] = h[i].s;
+	}
+	if (cpuid_baseline(raw, sums, n, b, &err) < 0) {
+		log_error("%s", err.msg);
+		goto out;
+	}
+	/* The policy, in canonical names; Xen's forms remove from each host
+	 * (any of them) what the baseline lacks. */
+	spec_text(&spec, &b->match, b->match.model->name, CPUID_NAMES_ANY);
+	if (cpuid_policy_parse(spec.buf, &b->all, p, &err) < 0) {
+		log_error("baseline policy '%s': %s", spec.buf, err.msg);
+		goto out;
+	}
+	if (memcmp(&p->result, &b->common, sizeof(p->result)) != 0) {
+		log_error("baseline policy '%s' does not give the common features (a bug)", spec.buf);
+		goto out;
+	}
+	for (int t = 0; t < 4; t++)
+		if (cpuid_policy_emit(p, (enum cpuid_target)t, &form[t], &skipped[t], &err) < 0) {
+			log_error("%s", err.msg);
+			goto out;
+		}
+	named = b->match;
+	name = closest_named(&named, o->names);
+	strbuf_reset(&spec);
+	spec_text(&spec, &named, name, o->names);
+	if (o->target >= 0 && !o->json) {
+		if (skipped[o->target].len)
+			log_warn("%s has no name for: %s; left out", target_keys[o->target],
+				 skipped[o->target].buf);
+		strbuf_addf(sb, "%s\n", form[o->target].buf);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (o->json) {
+		struct json j;
+
+		json_init(&j, sb, o->pretty);
+		json_obj_open(&j);
+		json_kv_str(&j, "spec", spec.buf);
+		json_key(&j, "closest");
+		closest_json(&j, &named, name, o->names);
+		json_key(&j, "features");
+		fset_json(&j, &b->common, o->names);
+		json_key(&j, "hosts");
+		json_arr_open(&j);
+		for (size_t i = 0; i < n; i++) {
+			struct cpuid_featureset m = h[i].raw, lacks;
+
+			cpuid_fset_migratable(&m);
+			for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+				lacks.w[w] = b->all.w[w] & ~m.w[w];
+			json_obj_open(&j);
+			json_kv_str(&j, "host", h[i].path);
+			json_kv_str(&j, "vendor", cpuid_vendor_name(h[i].s.vendor));
+			json_kv_u64(&j, "family", h[i].s.family);
+			json_kv_u64(&j, "model", h[i].s.model);
+			json_kv_u64(&j, "stepping", h[i].s.stepping);
+			json_key(&j, "lacks");
+			fset_json(&j, &lacks, o->names);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_key(&j, "policies");
+		json_obj_open(&j);
+		for (int t = 0; t < 4; t++)
+			json_kv_str(&j, target_keys[t], form[t].buf);
+		json_obj_close(&j);
+		json_key(&j, "skipped");
+		json_obj_open(&j);
+		for (int t = 0; t < 4; t++) {
+			json_key(&j, target_keys[t]);
+			words_json(&j, skipped[t].buf);
+		}
+		json_obj_close(&j);
+		json_obj_close(&j);
+		strbuf_addc(sb, '\n');
+		rc = EXIT_OK;
+		goto out;
+	}
+	strbuf_addf(sb, "hosts:     %zu, %s family %u; every one can run %zu features\n", n,
+		    cpuid_vendor_name(h[0].s.vendor), h[b->limiter].s.family,
+		    cpuid_fset_count(&b->common));
+	for (size_t i = 0; i < n; i++) {
+		struct cpuid_featureset m = h[i].raw, lacks;
+
+		cpuid_fset_migratable(&m);
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+			lacks.w[w] = b->all.w[w] & ~m.w[w];
+		strbuf_addf(sb, "  %s: model %u stepping %u%s%s, lacks ", h[i].path,
+			    h[i].s.model, h[i].s.stepping, h[i].s.uarch ? ", " : "",
+			    h[i].s.uarch ? h[i].s.uarch : "");
+		fset_text(sb, &lacks, o->names, " ", "nothing the others have");
+		strbuf_addc(sb, '\n');
+	}
+	closest_text(sb, &named, name, o->names, "some host lacks");
+	for (int t = 0; t < 4; t++) {
+		strbuf_addf(sb, "%-10s %s\n", t == CPUID_FOR_LIBVIRT ? "libvirt:" :
+			    t == CPUID_FOR_XL ? "xl:" : t == CPUID_FOR_XEND ? "xl-xend:" : "qemu:",
+			    t == CPUID_FOR_LIBVIRT ? "" : form[t].buf);
+		if (t == CPUID_FOR_LIBVIRT)
+			strbuf_addf(sb, "%s\n", form[t].buf);
+		if (skipped[t].len)
+			strbuf_addf(sb, "  (%s has no name for: %s; left out)\n",
+				    target_keys[t], skipped[t].buf);
+	}
+	rc = EXIT_OK;
+out:
+	for (int t = 0; t < 4; t++) {
+		strbuf_release(&form[t]);
+		strbuf_release(&skipped[t]);
+	}
+	strbuf_release(&spec);
+	free(raw);
+	free(sums);
+	free(p);
+	free(b);
+	return rc;
+}
+
+/* Returns EXIT_OK when every host can run the policy, else EXIT_FAIL. */
+static int render_compare(const struct host *h, size_t n, const struct cpuid_opts *o,
+			  struct strbuf *sb)
+{
+	struct cpuid_policy *p = xmalloc(sizeof(*p));
+	struct cpuid_error err;
+	struct json j;
+	size_t cannot = 0;
+	int rc = EXIT_FAIL;
+
+	if (cpuid_policy_parse(o->spec, &h[0].raw, p, &err) < 0) {
+		log_error("%s", err.msg);
+		goto out;
+	}
+	if (o->json) {
+		json_init(&j, sb, o->pretty);
+		json_obj_open(&j);
+		json_kv_str(&j, "spec", o->spec);
+		json_kv_str(&j, "model", p->model->name);
+		json_key(&j, "features");
+		fset_json(&j, &p->result, o->names);
+		json_key(&j, "hosts");
+		json_arr_open(&j);
+	} else {
+		strbuf_addf(sb, "policy: %s (%s, %zu features)\n", o->spec, p->model->name,
+			    cpuid_fset_count(&p->result));
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cpuid_featureset have, missing;
+		bool vendor_ok = h[i].s.vendor == p->model->vendor;
+		size_t nmiss;
+
+		cpuid_fset_runnable(&h[i].raw, &have);
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+			missing.w[w] = p->result.w[w] & ~have.w[w];
+		nmiss = cpuid_fset_count(&missing);
+		if (nmiss || !vendor_ok)
+			cannot++;
+		if (o->json) {
+			json_obj_open(&j);
+			json_kv_str(&j, "host", h[i].path);
+			json_kv_str(&j, "vendor", cpuid_vendor_name(h[i].s.vendor));
+			json_kv_bool(&j, "runs", !nmiss && vendor_ok);
+			json_kv_bool(&j, "vendor_matches", vendor_ok);
+			json_key(&j, "missing");
+			fset_json(&j, &missing, o->names);
+			json_key(&j, "culprits");
+			json_arr_open(&j);
+			for (size_t f = 0; f < cpuid_nfeatures; f++)
+				if (cpuid_fset_has(&missing, f) && cpuid_feature_culprit(f)) {
+					json_obj_open(&j);
+					json_kv_str(&j, "feature", fname(f, o->names));
+					json_kv_str(&j, "why", cpuid_feature_culprit(f));
+					json_obj_close(&j);
+				}
+			json_arr_close(&j);
+			json_obj_close(&j);
+			continue;
+		}
+		strbuf_addf(sb, "host %s: ", h[i].path);
+		if (!nmiss && vendor_ok) {
+			strbuf_adds(sb, "can run it\n");
+			continue;
+		}
+		if (!vendor_ok)
+			strbuf_addf(sb, "a %s CPU, the model is %s's%s", cpuid_vendor_name(h[i].s.vendor),
+				    cpuid_vendor_name(p->model->vendor), nmiss ? "; " : "\n");
+		if (nmiss) {
+			strbuf_adds(sb, "missing ");
+			fset_text(sb, &missing, o->names, ", ", "");
+			strbuf_addc(sb, '\n');
+		}
+		for (size_t f = 0; f < cpuid_nfeatures; f++)
+			if (cpuid_fset_has(&missing, f) && cpuid_feature_culprit(f))
+				strbuf_addf(sb, "  %s: %s\n", fname(f, o->names), cpuid_feature_culprit(f));
+	}
+	if (o->json) {
+		json_arr_close(&j);
+		json_kv_bool(&j, "all_run", cannot == 0);
+		json_obj_close(&j);
+		strbuf_addc(sb, '\n');
+	} else {
+		strbuf_addf(sb, "%zu of %zu hosts can run it\n", n - cannot, n);
+	}
+	rc = cannot ? EXIT_FAIL : EXIT_OK;
+out:
+	free(p);
+	return rc;
+}
+
+/* Reads the input the verb needs and renders into *sb; an exit status. */
+static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 {
 	struct cpuid_data c = CPUID_DATA_INIT;
 	struct hv_diags d = HV_DIAGS_INIT;
-	struct strbuf sb = STRBUF_INIT;
 	struct cpuid_featureset host;
-	struct cpuid_opts o;
+	struct host *hosts = NULL;
 	bool need_cpu;
 	int rc;
 
-	rc = parse_opts(argc, argv, g, &o);
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
 	/* A model policy for QEMU or libvirt does not depend on this host. */
-	need_cpu = o.verb != VERB_MODELS &&
-		   (o.verb != VERB_POLICY || o.from || spec_is_host(o.spec) ||
-		    o.target == CPUID_FOR_XL || o.target == CPUID_FOR_XEND);
+	need_cpu = o->verb != VERB_MODELS && o->verb != VERB_BASELINE && o->verb != VERB_COMPARE &&
+		   (o->verb != VERB_POLICY || o->from || spec_is_host(o->spec) ||
+		    o->target == CPUID_FOR_XL || o->target == CPUID_FOR_XEND);
 	memset(&host, 0, sizeof(host));
 	if (need_cpu) {
-		rc = o.from ? cpuid_read_file(o.from, &c, &d) : cpuid_read_host(&c, &d);
+		rc = o->from ? cpuid_read_file(o->from, &c, &d) : cpuid_read_host(&c, &d);
 		(void)log_diags(NULL, &d);
 		if (rc < 0) {
 			rc = EXIT_FAIL;
@@ -799,35 +1176,79 @@ int cmd_cpuid(int argc, char **argv, struct hv_global *g)
 		}
 		cpuid_data_features(&c, &host);
 	}
+	if ((o->verb == VERB_BASELINE || o->verb == VERB_COMPARE) &&
+	    (rc = read_hosts(o, &hosts)) != 0)
+		goto out;
 	rc = EXIT_OK;
-	switch (o.verb) {
+	switch (o->verb) {
 	case VERB_SUMMARY:
-		render_summary(&c, &o, &sb);
+		render_summary(&c, o, sb);
 		break;
 	case VERB_DECODE:
-		render_decode(&c, &o, &sb);
+		render_decode(&c, o, sb);
 		break;
 	case VERB_FEATURES:
-		render_features(&c, &o, &sb);
+		render_features(&c, o, sb);
 		break;
 	case VERB_DUMP:
-		render_dump(&c, &o, &sb);
+		render_dump(&c, o, sb);
 		break;
 	case VERB_MODELS:
-		render_models(&o, &sb);
+		render_models(o, sb);
 		break;
 	case VERB_MODEL:
-		render_model(&c, &o, &sb);
+		render_model(&c, o, sb);
 		break;
 	case VERB_POLICY:
-		rc = render_policy(&host, &o, &sb);
+		rc = render_policy(&host, o, sb);
+		break;
+	case VERB_BASELINE:
+		rc = render_baseline(hosts, o->nfiles, o, sb);
+		break;
+	case VERB_COMPARE:
+		rc = render_compare(hosts, o->nfiles, o, sb);
 		break;
 	}
-	if (rc == EXIT_OK)
-		rc = write_output(o.output, sb.buf, sb.len) < 0 ? EXIT_FAIL : EXIT_OK;
 out:
-	strbuf_release(&sb);
+	free(hosts);
 	hv_diags_release(&d);
 	cpuid_data_release(&c);
+	return rc;
+}
+
+int cmd_cpuid(int argc, char **argv, struct hv_global *g)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct cpuid_opts o;
+	int rc;
+
+	rc = parse_opts(argc, argv, g, &o);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (o.repeat) {
+		/* For bench/cpuid.sh: the same work N times in this process. */
+		struct timespec t0, t1;
+		double us;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (unsigned long i = 0; i < o.repeat; i++) {
+			strbuf_reset(&sb);
+			rc = run_once(&o, &sb);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3;
+		tell("repeat: %lu runs in %.3f ms, %.3f us each", o.repeat, us / 1e3,
+		     us / (double)o.repeat);
+	} else {
+		rc = run_once(&o, &sb);
+	}
+	/* compare prints its findings also when a host cannot run the policy. */
+	if (rc == EXIT_OK || sb.len) {
+		int w = write_output(o.output, sb.buf, sb.len) < 0 ? EXIT_FAIL : EXIT_OK;
+
+		if (rc == EXIT_OK)
+			rc = w;
+	}
+	strbuf_release(&sb);
 	return rc;
 }

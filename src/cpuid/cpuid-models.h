@@ -103,6 +103,46 @@ int cpuid_model_closest(const struct cpuid_data *c, struct cpuid_match *ret);
 int cpuid_model_closest_fset(const struct cpuid_featureset *cpu, enum cpuid_vendor v,
 			     unsigned family, unsigned model, struct cpuid_match *ret);
 
+/* ---- several hosts ---- */
+
+/*
+ * What a host can run, for comparing with a model or policy: the host's
+ * migratable features (cpuid_fset_migratable()) plus those a model cannot
+ * hold but a policy may ask for (invtsc, ...), from its raw feature set.
+ */
+void cpuid_fset_runnable(const struct cpuid_featureset *raw, struct cpuid_featureset *ret);
+
+/*
+ * The baseline of n hosts: common is what every one of them can run (the
+ * intersection of their migratable features, closed under the
+ * dependencies), all their union.  match is the closest model of common
+ * by cpuid_model_closest_fset()'s rules, for the family and model number
+ * of the oldest host (lowest family, then fewest features), whose index
+ * is limiter; model + plus - minus == common.
+ */
+struct cpuid_baseline {
+	struct cpuid_featureset common, all;
+	struct cpuid_match match;
+	size_t limiter;
+};
+
+/*
+ * cpus[i] is host i's features (cpuid_data_features()), sums[i] its
+ * summary.  Returns 0, or -EINVAL (no hosts, hosts of different vendors)
+ * or -ENOENT (no model of the vendor) with *err filled; *ret only written
+ * on success.
+ */
+struct cpuid_error;
+int cpuid_baseline(const struct cpuid_featureset *cpus, const struct cpuid_summary *sums,
+		   size_t n, struct cpuid_baseline *ret, struct cpuid_error *err);
+
+/*
+ * Why feature f is a usual reason for one host to lack what another of
+ * the same CPU has (TSX turned off by microcode, a mitigation bit only
+ * newer microcode reports), or NULL.  A static string.
+ */
+const char *cpuid_feature_culprit(size_t f);
+
 /* ---- policies ---- */
 
 /*

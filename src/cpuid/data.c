@@ -195,10 +195,34 @@ bool cpuid_data_has(const struct cpuid_data *d, const struct cpuid_feature *f)
 
 void cpuid_data_features(const struct cpuid_data *d, struct cpuid_featureset *ret)
 {
+	/* The table is sorted by (kind, leaf, subleaf, reg, bit): look each
+	 * leaf up once for all of its bits. */
+	const struct cpuid_feature *prev = NULL;
+	bool have_leaf = false;
+	uint32_t regs[4] = { 0 };
+
 	memset(ret, 0, sizeof(*ret));
-	for (size_t i = 0; i < cpuid_nfeatures; i++)
-		if (cpuid_data_has(d, &cpuid_features[i]))
+	for (size_t i = 0; i < cpuid_nfeatures; i++) {
+		const struct cpuid_feature *f = &cpuid_features[i];
+
+		if (f->kind != CPUID_FEAT_CPUID || range_base(f->leaf) == 0x40000000) {
+			if (cpuid_data_has(d, f))
+				cpuid_fset_add(ret, i);
+			continue;
+		}
+		if (!prev || prev->kind != f->kind || prev->leaf != f->leaf ||
+		    prev->subleaf != f->subleaf) {
+			const struct cpuid_leaf *l = cpuid_data_valid(d, f->leaf) ?
+				cpuid_data_get(d, f->leaf, f->subleaf) : NULL;
+
+			have_leaf = l != NULL;
+			if (l)
+				memcpy(regs, l->r, sizeof(regs));
+			prev = f;
+		}
+		if (have_leaf && (regs[f->reg] >> f->bit & 1))
 			cpuid_fset_add(ret, i);
+	}
 }
 
 bool cpuid_data_equal(const struct cpuid_data *a, const struct cpuid_data *b)

@@ -231,6 +231,67 @@ static const char *l2_assoc(unsigned code, enum cpuid_vendor v)
 }
 
 /* The named fields of one result; the section is already started. */
+/*
+ * Xen's leaves (xen/include/public/arch-x86/cpuid.h), at base + 1..5 where
+ * base (0x40000000, or 0x40000100 when Viridian takes the first range)
+ * answers "XenVMMXenVMM".  Returns true when l is one of them.
+ */
+static bool decode__xen(const struct cpuid_data *c, const struct cpuid_leaf *l,
+			struct cpuid_section *s)
+{
+	uint32_t base = l->leaf & ~0xffu, a = l->r[0], b = l->r[1], cx = l->r[2], d = l->r[3];
+	const struct cpuid_leaf *h = cpuid_data_get(c, base, 0);
+	char sig[13];
+
+	if ((base != 0x40000000 && base != 0x40000100) || l->leaf == base || !h)
+		return false;
+	regs_text(sig, h->r[1], h->r[2], h->r[3]);
+	if (strcmp(sig, "XenVMMXenVMM") != 0)
+		return false;
+	switch (l->leaf - base) {
+	case 1:
+		s->title = "Xen version";
+		fu(s, "xen_major", a >> 16);
+		fu(s, "xen_minor", a & 0xffff);
+		break;
+	case 2:
+		s->title = "Xen hypercall pages";
+		fu(s, "hypercall_pages", a);
+		fx(s, "hypercall_msr", b);
+		break;
+	case 3:
+		s->title = "Xen time";
+		if (l->subleaf != 0)
+			break;
+		fb(s, "vtsc", a & 1);
+		fb(s, "tsc_stable", a >> 1 & 1);
+		fb(s, "rdtscp", a >> 2 & 1);
+		fu(s, "tsc_mode", b);
+		fu(s, "guest_tsc_khz", cx);
+		fu(s, "incarnation", d);
+		break;
+	case 4:
+		s->title = "Xen HVM features";
+		fb(s, "virtualized_apic", a & 1);
+		fb(s, "virtualized_x2apic", a >> 1 & 1);
+		fb(s, "iommu_mappings_ok", a >> 2 & 1);
+		fb(s, "vcpu_id_present", a >> 3 & 1);
+		fb(s, "domid_present", a >> 4 & 1);
+		if (a >> 3 & 1)
+			fu(s, "vcpu_id", b);
+		if (a >> 4 & 1)
+			fu(s, "domid", cx);
+		break;
+	case 5:
+		s->title = "Xen PV features";
+		fu(s, "machine_address_bits", b & 0xff);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
 static void decode__leaf(const struct cpuid_data *c, const struct cpuid_summary *sum,
 			 const struct cpuid_leaf *l, struct cpuid_section *s)
 {
@@ -423,7 +484,8 @@ void cpuid_decode(const struct cpuid_data *c, enum cpuid_names names,
 		s->leaf = l->leaf;
 		s->subleaf = l->subleaf;
 		memcpy(s->r, l->r, sizeof(s->r));
-		decode__leaf(c, &sum, l, s);
+		if (!decode__xen(c, l, s))
+			decode__leaf(c, &sum, l, s);
 		decode__features(c, l, names, s);
 	}
 }

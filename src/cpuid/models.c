@@ -53,7 +53,7 @@ void cpuid_deps_dependents(size_t f, struct cpuid_featureset *ret)
 	cpuid_fset_del(ret, f);
 }
 
-bool cpuid_feature_modelable(size_t f)
+static bool modelable__compute(size_t f)
 {
 	static const char *const not_migratable[] = {
 		"hypervisor", "osxsave", "ospke", "invtsc",
@@ -65,6 +65,21 @@ bool cpuid_feature_modelable(size_t f)
 		if (strcmp(cpuid_features[f].name, not_migratable[k]) == 0)
 			return false;
 	return true;
+}
+
+bool cpuid_feature_modelable(size_t f)
+{
+	/* Asked for every feature of every model and host: computed once. */
+	static struct cpuid_featureset set;
+	static bool done;
+
+	if (!done) {
+		for (size_t i = 0; i < cpuid_nfeatures; i++)
+			if (modelable__compute(i))
+				cpuid_fset_add(&set, i);
+		done = true;
+	}
+	return cpuid_fset_has(&set, f);
 }
 
 void cpuid_fset_migratable(struct cpuid_featureset *s)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* This CPU, through the CPUID instruction (x86 only). */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cpuid-source.h"
+#include "rootfs.h"
 #include "util.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -12,10 +15,48 @@
 #define MAX_SUBLEAVES 64
 #define MAX_LEAVES_PER_RANGE 0x100
 
+/*
+ * In a Xen PV guest the CPUID instruction is not intercepted unless the
+ * CPU can fault on it: it answers with the real CPU, not with the
+ * domain's policy (which also holds Xen's leaves at 0x40000000).  Xen's
+ * forced-emulation prefix (ud2; "xen"; cpuid) makes Xen emulate it, as
+ * Linux's xen_cpuid() does; outside a PV guest it would be #UD, so it is
+ * only used when /sys/hypervisor says PV.
+ */
+static bool hw__xen_pv;
+
+static void hw__cpuid_xen_pv(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile(".byte 0x0f,0x0b,0x78,0x65,0x6e\n\tcpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "0"(leaf), "2"(sub));
+}
+
+static bool hw__is_xen_pv(void)
+{
+	struct hv_root *root = NULL;
+	char *type = NULL, *guest = NULL;
+	bool pv;
+
+	if (hv_root_open_dir("/", &root) < 0)
+		return false;
+	pv = hv_root_read_str(root, "/sys/hypervisor/type", &type) == 0 &&
+	     strcmp(type, "xen") == 0 &&
+	     hv_root_read_str(root, "/sys/hypervisor/guest_type", &guest) == 0 &&
+	     strcmp(guest, "PV") == 0;
+	free(type);
+	free(guest);
+	hv_root_free(root);
+	return pv;
+}
+
 static int hw__query(struct cpuid_data *c, uint32_t leaf, uint32_t sub,
 		     uint32_t r[4])
 {
-	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+	if (hw__xen_pv)
+		hw__cpuid_xen_pv(leaf, sub, r);
+	else
+		__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
 	return cpuid_data_set(c, leaf, sub, r);
 }
 
@@ -148,6 +189,7 @@ int cpuid_read_host(struct cpuid_data *ret, struct hv_diags *d)
 		rc = hv_errorf(d, "this CPU does not support the CPUID instruction");
 		goto out;
 	}
+	hw__xen_pv = hw__is_xen_pv();
 	if ((rc = hw__range(&c, 0)) < 0 || (rc = hw__range(&c, 0x80000000)) < 0)
 		goto fail;
 	/* Hypervisor leaves: only when CPUID.1:ECX.hypervisor says so.  Xen
@@ -162,7 +204,8 @@ int cpuid_read_host(struct cpuid_data *ret, struct hv_diags *d)
 	if (hw__vendor_is(&c, "CentaurHauls") || hw__vendor_is(&c, "  Shanghai  "))
 		if ((rc = hw__range(&c, 0xC0000000)) < 0)
 			goto fail;
-	c.origin = xstrdup("this host");
+	c.origin = xstrdup(hw__xen_pv ? "this host (a Xen PV domain: CPUID as Xen emulates it)"
+				      : "this host");
 	*ret = c;
 	return 0;
 fail:

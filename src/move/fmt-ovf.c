@@ -430,7 +430,7 @@ int ovf_parse(const char *xml, size_t len, const char *name, struct mv_vm *vm,
 	xmlNode *ds = child(env, "DiskSection"), *refs = child(env, "References");
 	for (size_t i = 0; i < p.ndisks; i++) {
 		const char *id = disk_ids[i];
-		for (xmlNode *dk = ds ? ds->children : NULL; id && dk; dk = dk->next) {
+		for (xmlNode *dk = ds ? ds->children : NULL; id && dk && !hrefs[i]; dk = dk->next) {
 			if (!is(dk, "Disk") || !attr(dk, "diskId") || strcmp(attr(dk, "diskId"), id) != 0)
 				continue;
 			const char *cap = attr(dk, "capacity"), *units = attr(dk, "capacityAllocationUnits");
@@ -448,7 +448,8 @@ int ovf_parse(const char *xml, size_t len, const char *name, struct mv_vm *vm,
 				xrec_int(&p.vdi[i], "virtual_size", (int64_t)c);
 			const char *fref = attr(dk, "fileRef");
 			for (xmlNode *f = refs ? refs->children : NULL; fref && f; f = f->next)
-				if (is(f, "File") && attr(f, "id") && strcmp(attr(f, "id"), fref) == 0 && attr(f, "href"))
+				if (!hrefs[i] && is(f, "File") && attr(f, "id") &&
+				    strcmp(attr(f, "id"), fref) == 0 && attr(f, "href"))
 					hrefs[i] = xstrdup(attr(f, "href"));
 		}
 	}

@@ -256,8 +256,7 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 			vm->cmdline = xasprintf("root=%s%s%s", root, extra ? " " : "", extra ? extra : "");
 		else
 			vm->cmdline = extra ? xstrdup(extra) : NULL;
-		if (root)
-			free(extra);
+		free(extra);
 		free(root);
 	}
 	vm->bootloader = get_str(c, "bootloader");

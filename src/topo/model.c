@@ -248,24 +248,39 @@ static bool cpuset_includes(const struct cpuset *big, const struct cpuset *small
 	return true;
 }
 
+/* Sort keys computed once per object, not once per comparison. */
+struct cpu_key {
+	struct topo_obj *obj;
+	unsigned weight;
+	int rank, first;
+};
+
 static int cmp_weight_rank(const void *a, const void *b)
 {
-	const struct topo_obj *x = *(struct topo_obj *const *)a;
-	const struct topo_obj *y = *(struct topo_obj *const *)b;
-	unsigned wx = cpuset_count(&x->cpus), wy = cpuset_count(&y->cpus);
+	const struct cpu_key *x = a, *y = b;
 
-	if (wx != wy)
-		return wx > wy ? -1 : 1;
-	if (cpu_rank(x) != cpu_rank(y))
-		return cpu_rank(x) - cpu_rank(y);
-	return cpuset_next(&x->cpus, 0) - cpuset_next(&y->cpus, 0);
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	return x->first - y->first;
 }
 
 void topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 			 size_t n)
 {
-	if (n > 1)
-		qsort(objs, n, sizeof(*objs), cmp_weight_rank);
+	if (n > 1) {
+		struct cpu_key *keys = xcalloc(n, sizeof(*keys));
+
+		for (size_t i = 0; i < n; i++)
+			keys[i] = (struct cpu_key){ objs[i], cpuset_count(&objs[i]->cpus),
+						    cpu_rank(objs[i]),
+						    cpuset_next(&objs[i]->cpus, 0) };
+		qsort(keys, n, sizeof(*keys), cmp_weight_rank);
+		for (size_t i = 0; i < n; i++)
+			objs[i] = keys[i].obj;
+		free(keys);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct topo_obj *o = objs[i], *cur = root;
 		int first = cpuset_next(&o->cpus, 0);

@@ -18,6 +18,7 @@
 struct pcinames {
 	struct pci_access *a;
 	bool broken;		/* libpci raised an error: hex from now on */
+	bool mapped;		/* the list was looked for (on first lookup) */
 	const char *ids;	/* libpci's pci.ids, mapped when plain text */
 	size_t ids_len;
 	/* Where each vendor ("8086  ...") and class ("C 02  ...") line
@@ -315,7 +316,6 @@ struct pcinames *pcinames_new(void)
 	n->a->numeric_ids = 0;
 	/* No ~/.pciids-cache and no network: only the local pci.ids. */
 	n->a->id_lookup_mode = 0;
-	pcinames__map(n);
 	return n;
 }
 
@@ -345,6 +345,10 @@ static const char *pcinames__lookup(struct pcinames *n, char *buf, size_t sz,
 
 	if (!n || n->broken || sz < 2)
 		return NULL;
+	if (!n->mapped) {
+		n->mapped = true;
+		pcinames__map(n);
+	}
 	/* The mapped list is the file libpci would read: what it lacks,
 	 * libpci would not find either, and asking costs the whole parse. */
 	if (n->ids && n->nvendors)

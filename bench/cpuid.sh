@@ -1,0 +1,77 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# hvkit cpuid: decode of one dump (in-process, --repeat N; goal < 1 ms),
+# baseline of 1,000 dumps (whole command; goal < 100 ms), and the baseline
+# of a pair against `virsh -c test:///default cpu-baseline` in the same
+# run (goal: hvkit at least 10x faster).  Prints medians and ratios.
+#   bench/cpuid.sh [HVKIT] [RUNS]
+set -eu
+HVKIT=${1:-build/hvkit}
+RUNS=${2:-11}
+DATA=$(dirname "$0")/../tests/data/cpuid
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# median wall time in milliseconds (3 decimals) of RUNS runs of "$@"
+median_ms() {
+	i=0
+	: >"$tmp/times"
+	while [ $i -lt "$RUNS" ]; do
+		s=$(date +%s%N)
+		"$@" >/dev/null 2>&1
+		e=$(date +%s%N)
+		echo $((e - s)) >>"$tmp/times"
+		i=$((i + 1))
+	done
+	sort -n "$tmp/times" | awk '{ t[NR] = $1 } END { printf "%.3f", t[int((NR + 1) / 2)] / 1e6 }'
+}
+
+# 1. decode of one dump, in-process
+one=$DATA/libvirt/x86_64-cpuid-Xeon-Gold-6130.xml
+"$HVKIT" cpuid dump --from "$one" -o "$tmp/one.dump"
+for f in "$one" "$tmp/one.dump"; do
+	us=$("$HVKIT" cpuid decode --from "$f" --repeat 2000 2>&1 >/dev/null |
+		sed -n 's/.* \([0-9.]*\) us each/\1/p')
+	echo "decode (read + parse + decode + render) of $(basename "$f"): $us us each (2000 runs in one process; goal < 1000 us)"
+done
+
+# 2. baseline of 1,000 dumps: the Intel fixture dumps, each copied with
+# one feature bit of leaf 1 ecx or leaf 7 ebx cleared (a different one per copy).
+i=0
+for f in "$DATA"/libvirt/x86_64-cpuid-*.xml; do
+	case $f in *-host.xml | *-json.xml | *baseline*) continue ;; esac
+	grep -q "<cpuid eax_in='0x00000000'.*ebx='0x756e6547'" "$f" || continue
+	"$HVKIT" cpuid dump --from "$f" -o "$tmp/base-$i.dump"
+	i=$((i + 1))
+done
+python3 - "$tmp" "$i" <<'PY'
+import re, sys
+d, nbase = sys.argv[1], int(sys.argv[2])
+bits = {"0x00000001": ("ecx", [9, 12, 19, 20, 25]), "0x00000007": ("ebx", [3, 4, 8, 11, 18])}
+for k in range(1000):
+    leaf = "0x00000001" if k % 2 == 0 else "0x00000007"
+    reg, choices = bits[leaf]
+    bit = choices[(k // 2) % 5]
+    out = []
+    for line in open(f"{d}/base-{k % nbase}.dump"):
+        if line.startswith(f"   {leaf} 0x00:"):
+            v = int(re.search(reg + r"=0x([0-9a-f]+)", line).group(1), 16) & ~(1 << bit)
+            line = re.sub(reg + r"=0x[0-9a-f]+", f"{reg}=0x{v:08x}", line)
+        out.append(line)
+    open(f"{d}/host-{k}.dump", "w").writelines(out)
+PY
+"$HVKIT" cpuid baseline "$tmp"/host-*.dump >"$tmp/b1000.txt" || { echo "bench: baseline of 1000 failed" >&2; exit 1; }
+ms=$(median_ms "$HVKIT" cpuid baseline "$tmp"/host-*.dump)
+echo "baseline of 1000 dumps ($(ls "$tmp"/host-*.dump | wc -l) files from $i Intel fixtures): $ms ms (goal < 100 ms); $(sed -n 's/^closest: *//p' "$tmp/b1000.txt")"
+
+# 3. a pair: hvkit on the CPUID dumps vs virsh on libvirt 9.0's decodes
+a=Xeon-Platinum-8268 b=Xeon-Gold-6130
+ours=$(median_ms "$HVKIT" cpuid baseline "$DATA/libvirt/x86_64-cpuid-$a.xml" "$DATA/libvirt/x86_64-cpuid-$b.xml")
+if command -v virsh >/dev/null && virsh -c test:///default version >/dev/null 2>&1; then
+	cat "$DATA/libvirt-9.0/x86_64-cpuid-$a-host.xml" "$DATA/libvirt-9.0/x86_64-cpuid-$b-host.xml" >"$tmp/pair.xml"
+	theirs=$(median_ms virsh -c test:///default cpu-baseline "$tmp/pair.xml")
+	echo "baseline of a pair ($a + $b): hvkit $ours ms, virsh cpu-baseline $theirs ms;" \
+		"ratio $(awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "%.1fx", a / b }') (goal >= 10x)"
+else
+	echo "baseline of a pair ($a + $b): hvkit $ours ms; virsh -c test:///default cannot run here: no ratio"
+fi
