@@ -407,16 +407,25 @@ void render_text(const struct topo *t, const struct render_opts *o,
 	text_group(&c, &t->root, 1, 0);
 	char buf[32];
 	format_size(buf, sizeof(buf), mem);
-	strbuf_addf(out, "Summary: %zu package(s), %zu core(s), %zu PU(s), %zu NUMA node(s), %s memory",
-		    topo_count(t->root, TOPO_PACKAGE),
-		    topo_count(t->root, TOPO_CORE), pus,
-		    topo_count(t->root, TOPO_NUMA), buf);
+	/* Only what the inputs told: a lone lspci dump knows no CPUs. */
+	size_t nodes = topo_count(t->root, TOPO_NUMA);
+	strbuf_adds(out, "Summary:");
+	if (pus || topo_count(t->root, TOPO_PACKAGE))
+		strbuf_addf(out, " %zu package(s), %zu core(s), %zu PU(s),",
+			    topo_count(t->root, TOPO_PACKAGE),
+			    topo_count(t->root, TOPO_CORE), pus);
+	if (nodes)
+		strbuf_addf(out, " %zu NUMA node(s), %s memory,", nodes, buf);
+	if (out->buf[out->len - 1] == ',')
+		out->len--;
+	bool first = out->buf[out->len - 1] == ':';
 	size_t dimms = topo_count(t->root, TOPO_MEMORY_MODULE);
 	if (dimms)
-		strbuf_addf(out, ", %zu memory slot(s)", dimms);
+		strbuf_addf(out, "%s %zu memory slot(s)", first ? "" : ",", dimms);
+	first = first && !dimms;
 	size_t pci = topo_count(t->root, TOPO_PCI_DEVICE);
 	if (pci)
-		strbuf_addf(out, ", %zu PCI device(s)", pci);
+		strbuf_addf(out, "%s %zu PCI device(s)", first ? "" : ",", pci);
 	strbuf_addc(out, '\n');
 	if (t->ndist > 1) {
 		strbuf_addf(out, "NUMA distances (%s):\n",
