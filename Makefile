@@ -43,7 +43,7 @@ check-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		meson test -C $(ASAN_BUILD) $(MESON_TEST_ARGS)
+		meson test -C $(ASAN_BUILD) $(MESON_TEST_ARGS) --timeout-multiplier 4
 
 # hvkit in dom0 of a real Xen 4.17 booted in QEMU (tests/xen/run.sh).
 # Images are cached in $(BUILD)/xen-cache.
