@@ -61,7 +61,11 @@ prereq_problem() {
 	for t in apt-get:apt apt-cache:apt dpkg-deb:dpkg cpio:cpio modinfo:kmod zcat:gzip ldd:libc-bin; do
 		command -v "${t%%:*}" >/dev/null || { echo "${t%%:*} not installed (Debian package ${t#*:})"; return; }
 	done
-	apt-cache policy xen-hypervisor-4.17-amd64 2>/dev/null | grep -q 'Candidate: [0-9]' ||
+	# Not a pipe into grep -q: under pipefail, grep quitting early makes
+	# apt-cache die of SIGPIPE and the check fail at random.
+	local policy
+	policy=$(apt-cache policy xen-hypervisor-4.17-amd64 2>/dev/null)
+	[[ $policy == *"Candidate: "[0-9]* ]] ||
 		echo "apt knows no xen-hypervisor-4.17-amd64 (not Debian 12, or no 'apt-get update')"
 }
 problem=$(prereq_problem)
