@@ -107,7 +107,13 @@ const char *cpuid_feature_culprit(size_t f)
 	for (size_t i = 0; i < ARRAY_SIZE(culprits); i++)
 		if (strcmp(ft->name, culprits[i].name) == 0)
 			return culprits[i].why;
-	if (ft->kind == CPUID_FEAT_MSR && ft->leaf == 0x10a)
+	if (ft->kind == CPUID_FEAT_MSR && ft->leaf == 0x10a) {
+		size_t n = strlen(ft->name);
+
+		if (n > 3 && strcmp(ft->name + n - 3, "-no") == 0)
+			return "ARCH_CAPABILITIES \"not affected\" bit: only newer microcode (or "
+			       "hypervisor) reports it, and CPUs that are affected never do";
 		return "ARCH_CAPABILITIES bit: only newer microcode (or a newer hypervisor) reports it";
+	}
 	return NULL;
 }

@@ -1039,11 +1039,11 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 	}
 	closest_text(sb, &named, name, o->names, "some host lacks");
 	for (int t = 0; t < 4; t++) {
-		strbuf_addf(sb, "%-10s %s\n", t == CPUID_FOR_LIBVIRT ? "libvirt:" :
-			    t == CPUID_FOR_XL ? "xl:" : t == CPUID_FOR_XEND ? "xl-xend:" : "qemu:",
-			    t == CPUID_FOR_LIBVIRT ? "" : form[t].buf);
 		if (t == CPUID_FOR_LIBVIRT)
-			strbuf_addf(sb, "%s\n", form[t].buf);
+			strbuf_addf(sb, "libvirt:\n%s\n", form[t].buf);
+		else
+			strbuf_addf(sb, "%-10s %s\n", t == CPUID_FOR_XL ? "xl:" :
+				    t == CPUID_FOR_XEND ? "xl-xend:" : "qemu:", form[t].buf);
 		if (skipped[t].len)
 			strbuf_addf(sb, "  (%s has no name for: %s; left out)\n",
 				    target_keys[t], skipped[t].buf);

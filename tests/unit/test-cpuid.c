@@ -346,6 +346,50 @@ static void test_policy(void)
 	free(p);
 }
 
+static void test_baseline(void)
+{
+	static const char *const files[] = {
+		TEST_DATA_DIR "/cpuid/libvirt/x86_64-cpuid-Xeon-Platinum-8268.xml",
+		TEST_DATA_DIR "/cpuid/libvirt/x86_64-cpuid-Xeon-Gold-6130.xml",
+		TEST_DATA_DIR "/cpuid/libvirt/x86_64-cpuid-EPYC-7601-32-Core.xml",
+	};
+	struct cpuid_featureset fs[3], gold_mig;
+	struct cpuid_summary sums[3];
+	struct cpuid_baseline *b = malloc(sizeof(*b));
+	struct cpuid_error err;
+
+	for (size_t i = 0; i < 3; i++) {
+		struct cpuid_data c = CPUID_DATA_INIT;
+		struct hv_diags d = HV_DIAGS_INIT;
+
+		CHECK(cpuid_read_file(files[i], &c, &d) == 0);
+		cpuid_data_features(&c, &fs[i]);
+		cpuid_summarize(&c, &sums[i]);
+		cpuid_data_release(&c);
+		hv_diags_release(&d);
+	}
+	/* Cascade Lake + Skylake: Skylake's features, libvirt's model. */
+	CHECK(cpuid_baseline(fs, sums, 2, b, &err) == 0);
+	CHECK_MSG(strcmp(b->match.model->name, "Skylake-Server-v2") == 0, b->match.model->name);
+	CHECK(b->match.nminus == 0 && b->limiter == 1);
+	gold_mig = fs[1];
+	cpuid_fset_migratable(&gold_mig);
+	CHECK(memcmp(&b->common, &gold_mig, sizeof(gold_mig)) == 0);
+	CHECK(cpuid_fset_has(&b->all, fidx("avx512vnni")) &&
+	      !cpuid_fset_has(&b->common, fidx("avx512vnni")));
+	/* One host is its own baseline; no hosts and mixed vendors fail. */
+	CHECK(cpuid_baseline(fs + 1, sums + 1, 1, b, &err) == 0);
+	CHECK(cpuid_baseline(fs, sums, 0, b, &err) == -EINVAL);
+	CHECK(cpuid_baseline(fs + 1, sums + 1, 2, b, &err) == -EINVAL);
+	CHECK_MSG(strstr(err.msg, "vendor") != NULL, err.msg);
+	/* The usual culprits. */
+	CHECK(strstr(cpuid_feature_culprit(fidx("rtm")), "TSX") != NULL);
+	CHECK(strstr(cpuid_feature_culprit(fidx("md-clear")), "microcode") != NULL);
+	CHECK(strstr(cpuid_feature_culprit(fidx("psdp-no")), "ARCH_CAPABILITIES") != NULL);
+	CHECK(cpuid_feature_culprit(fidx("avx2")) == NULL);
+	free(b);
+}
+
 int main(void)
 {
 	test_names();
@@ -355,5 +399,6 @@ int main(void)
 	test_fixture();
 	test_models();
 	test_policy();
+	test_baseline();
 	return CHECK_DONE();
 }

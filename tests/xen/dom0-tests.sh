@@ -161,5 +161,6 @@ else
 	xl list >$O/xl-list-end.txt 2>&1
 fi
 
+if [ -f $H/dom0-cpuid.sh ]; then sh $H/dom0-cpuid.sh; else tap "not ok - hvkit cpuid on Xen # TODO run.sh does not copy dom0-cpuid.sh into the share yet"; fi
 # --- 6. hvkit sched with the Xen backend (its own file) ---------------------
 $H/dom0-sched.sh

@@ -15,7 +15,7 @@
 #                    physical topology differs from dom0's 2 vCPUs; flat: 2 CPUs, 1 node
 # Environment: HVKIT (build/hvkit), HVXEN_CACHE (build/xen-cache: packages and
 # images, keyed on package versions), HVXEN_RUN (build/xen-run: the share, out/
-# and console.txt of the last run), HVXEN_TIMEOUT (seconds for the box, 360),
+# and console.txt of the last run), HVXEN_TIMEOUT (seconds for the box, 600),
 # HVXEN_TESTS (another script to run in dom0 instead of dom0-tests.sh: it
 # writes TAP lines to /mnt/host/out/tap.txt; the host checks are then skipped).
 # Exit: 0 all passed, 1 a test or the box failed, 77 cannot run here, 2 usage.
@@ -26,7 +26,7 @@ top=$(cd "$here/../.." && pwd)
 HVKIT=${HVKIT:-$top/build/hvkit}
 CACHE=${HVXEN_CACHE:-$top/build/xen-cache}
 RUN=${HVXEN_RUN:-$top/build/xen-run}
-TIMEOUT=${HVXEN_TIMEOUT:-360}
+TIMEOUT=${HVXEN_TIMEOUT:-600}
 verbose=0 domu=1 topology=numa2 prereqs_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -94,7 +94,7 @@ S=$RUN/share
 TESTS=${HVXEN_TESTS:-$here/dom0-tests.sh}
 cp "$TESTS" "$S/dom0-tests.sh"
 # Parts that dom0-tests.sh calls (one file per tool).
-cp "$here/dom0-sched.sh" "$S/"
+cp "$here/dom0-sched.sh" "$here/dom0-cpuid.sh" "$S/"
 printf 'EXPECT_NODES=%s\nEXPECT_CPUS=%s\nDOMU=%s\n' "$expect_nodes" "$expect_cpus" "$domu" >"$S/config"
 # hvkit runs in dom0 with the host's loader and libraries (those it was built
 # against), from the share: rebuilding hvkit does not rebuild the initramfs.
@@ -117,7 +117,7 @@ cat >"$S/hvkit/hvkit" <<'WRAP'
 d=${0%/*}
 exec "$d/lib/ld-linux-x86-64.so.2" --library-path "$d/lib" "$d/bin/hvkit" "$@"
 WRAP
-chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh"
+chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh" "$S/dom0-cpuid.sh"
 ln "$img/vmlinuz" "$S/domu/vmlinuz" 2>/dev/null || cp "$img/vmlinuz" "$S/domu/vmlinuz"
 ln "$img/domU.cpio.gz" "$S/domu/domU.cpio.gz" 2>/dev/null || cp "$img/domU.cpio.gz" "$S/domu/domU.cpio.gz"
 
