@@ -93,12 +93,8 @@ int main(int argc, char **argv)
 			g.sysroot = optarg;
 			break;
 		case 'j':
-			g.json = true;
-			if (optarg && strcmp(optarg, "pretty") != 0) {
-				log_error("unknown --json style '%s' (only 'pretty')", optarg);
+			if (hv_json_opt(optarg, &g.json, &g.json_pretty))
 				return EXIT_USAGE;
-			}
-			g.json_pretty = optarg != NULL;
 			break;
 		case 'v':
 			g.verbose++;

@@ -18,6 +18,12 @@ enum hv_cmd_flags {
 	HV_CMD_NEEDS_XEN = 1 << 1,	/* refuse when built without libxl */
 };
 
+/*
+ * --json[=pretty], the same for every subcommand: sets *json (and *pretty
+ * for "pretty"), or says what is wrong and returns EXIT_USAGE (2).
+ */
+int hv_json_opt(const char *arg, bool *json, bool *pretty);
+
 /* A subcommand: returns an exit code (0, 1 or 2). */
 typedef int (*hv_cmd_fn)(int argc, char **argv, struct hv_global *g);
 

@@ -169,12 +169,8 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			break;
 		}
 		case 'j':
-			o->json = true;
-			if (optarg && strcmp(optarg, "pretty") != 0) {
-				log_error("unknown --json style '%s' (only 'pretty')", optarg);
+			if (hv_json_opt(optarg, &o->json, &o->pretty))
 				return EXIT_USAGE;
-			}
-			o->pretty = optarg != NULL;
 			break;
 		case 'v':
 			o->verbose = true;

@@ -428,8 +428,8 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			json = true;
-			pretty = optarg && strcmp(optarg, "pretty") == 0;
+			if (hv_json_opt(optarg, &json, &pretty))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			usage(stdout);
@@ -485,8 +485,8 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			json = true;
-			pretty = optarg && strcmp(optarg, "pretty") == 0;
+			if (hv_json_opt(optarg, &json, &pretty))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			usage(stdout);

@@ -160,8 +160,8 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		switch (c) {
 		case 's': path = optarg; break;
 		case 'j':
-			json = true;
-			pretty = optarg && strcmp(optarg, "pretty") == 0;
+			if (hv_json_opt(optarg, &json, &pretty))
+				return EXIT_USAGE;
 			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: return EXIT_USAGE;
