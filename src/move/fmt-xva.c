@@ -235,6 +235,8 @@ int xva_in_copy(struct xva_in *x, const char *ref, uint64_t size,
 	size_t pend_len = 0;
 	int rc;
 
+	if (!ref || !*ref)
+		return hv_errorf(x->d, "ova.xml: a disk has no reference to its chunks");
 	if (out->unit % XVA_CHUNK)
 		return hv_errorf(x->d, "internal: writer unit %zu is not a multiple of 1 MiB", out->unit);
 	if (posix_memalign((void **)&a.buf, 4096, out->unit) != 0)
