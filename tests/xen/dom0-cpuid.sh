@@ -18,6 +18,8 @@ H=/mnt/host
 O=$H/out
 . $H/config
 HVKIT=$H/hvkit/hvkit
+RAMDISK=$H/domu/domU.cpio.gz
+[ -f $H/domu/domU-hvkit.cpio.gz ] && RAMDISK=$H/domu/domU-hvkit.cpio.gz
 tap() { echo "$*" >>$O/tap.txt; echo "HVTAP: $*"; }
 ok() { tap "ok - $*"; }
 not_ok() { tap "not ok - $*"; }
@@ -65,7 +67,7 @@ cfg() { # NAME [xl.cfg line]: xl create
 		echo "name = \"$1\""
 		echo 'type = "pv"'
 		echo "kernel = \"$H/domu/vmlinuz\""
-		echo "ramdisk = \"$H/domu/domU.cpio.gz\""
+		echo "ramdisk = \"$RAMDISK\""
 		echo 'extra = "console=hvc0 quiet"'
 		echo 'memory = 128'
 		echo 'vcpus = 1'
@@ -133,4 +135,36 @@ for form in xl xend; do
 		diag "gone: $(tr '\n' ' ' </tmp/gone-$form.w); new: $(tr '\n' ' ' </tmp/new-$form.w); avx: $(grep -cx avx /tmp/$form.w)"
 	fi
 done
+
+# --- hvkit inside the guests: what it reads is what the policy predicted -----
+# The domUs above ran hvkit cpuid in the guest (domu-init.sh prints
+# "HVDOMU: hvkit-features ..." in Xen's names).  Predicted for a policy
+# guest: the reference guest's features less what the policy removes.
+hvf() { sed -n 's/^HVDOMU: hvkit-features //p' $O/domu-$1.log 2>/dev/null; }
+if [ ! -f $H/domu/domU-hvkit.cpio.gz ]; then
+	tap "ok - hvkit cpuid inside a PV domU # SKIP run.sh could not build the domU initramfs with hvkit (no cpio)"
+elif [ -z "$(hvf $ref)" ]; then
+	not_ok "hvkit cpuid inside a PV domU prints features"
+	sed -n 's/^HVDOMU: hvkit/# hvkit/p' $O/domu-$ref.log >>$O/tap.txt
+else
+	grep -q "^HVDOMU: hvkit-hypervisor: *XenVMMXenVMM (Xen $xv), in a PV domain" $O/domu-$ref.log
+	check $? "hvkit cpuid inside a PV domU says it runs under Xen $xv in a PV domain"
+	hvf $ref | words >/tmp/href.w
+	diag "hvkit in the reference domU: $(wc -l </tmp/href.w) features"
+	for form in xl xend; do
+		name=$(echo $form | sed 's/^xend$/xl-xend/')
+		hvf cpuid-$form | words >/tmp/h$form.w
+		grep -vxF -f /tmp/removed.w /tmp/href.w >/tmp/hpredict.w
+		desc="policy host,-avx2 --for $name: hvkit inside the PV domU reads exactly the features hvkit predicted (reference less the policy's removals)"
+		if [ -s /tmp/h$form.w ] && cmp -s /tmp/hpredict.w /tmp/h$form.w; then
+			ok "$desc"
+		else
+			not_ok "$desc"
+			diag "missing: $(grep -vxF -f /tmp/h$form.w /tmp/hpredict.w | tr '\n' ' ')"
+			diag "unexpected: $(grep -vxF -f /tmp/hpredict.w /tmp/h$form.w | tr '\n' ' ')"
+		fi
+	done
+fi
+# Xen's own view of its policies, for hvkit cpuid --from (host-cpuid.py).
+xen-cpuid -p >$O/xen-cpuid-p.txt 2>&1 || diag "xen-cpuid -p failed: $(head -2 $O/xen-cpuid-p.txt)"
 exit 0

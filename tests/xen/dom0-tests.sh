@@ -74,6 +74,9 @@ else
 fi
 
 # --- 4, 5. PV domUs ---------------------------------------------------------
+# The domU initramfs with hvkit in it when run.sh could build one.
+RAMDISK=$H/domu/domU.cpio.gz
+[ -f $H/domu/domU-hvkit.cpio.gz ] && RAMDISK=$H/domu/domU-hvkit.cpio.gz
 domu_cfg() { # NAME [xl.cfg lines...]
 	n=$1
 	shift
@@ -81,7 +84,7 @@ domu_cfg() { # NAME [xl.cfg lines...]
 		echo "name = \"$n\""
 		echo 'type = "pv"'
 		echo "kernel = \"$H/domu/vmlinuz\""
-		echo "ramdisk = \"$H/domu/domU.cpio.gz\""
+		echo "ramdisk = \"$RAMDISK\""
 		echo 'extra = "console=hvc0 quiet"'
 		echo 'memory = 128'
 		echo 'vcpus = 1'
@@ -161,6 +164,8 @@ else
 	xl list >$O/xl-list-end.txt 2>&1
 fi
 
+# --- hvkit move: a guest through XVA and back boots (its own file) -----------
+sh $H/dom0-move.sh
 if [ -f $H/dom0-cpuid.sh ]; then sh $H/dom0-cpuid.sh; else tap "not ok - hvkit cpuid on Xen # TODO run.sh does not copy dom0-cpuid.sh into the share yet"; fi
 # --- 6. hvkit sched with the Xen backend (its own file) ---------------------
 $H/dom0-sched.sh

@@ -21,7 +21,7 @@ debs=$cache/debs
 say() { echo "mkimages: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-harness=$(cat "$here/mkimages.sh" "$here/dom0-init.sh" "$here/domu-init.sh" | sha256sum | cut -c1-16)
+harness=$(cat "$here/mkimages.sh" "$here/dom0-init.sh" "$here/domu-init.sh" "$here/block-hotplug.sh" | sha256sum | cut -c1-16)
 
 # "PACKAGE VERSION" for each package's candidate version ("(none)" when apt has none)
 candidates() {
@@ -115,6 +115,7 @@ while read -r p v; do
 		dpkg-deb --fsys-tarfile "$(deb_of "$p" "$v")" |
 			tar -x -C "$stage" --wildcards './boot/vmlinuz-*' \
 				'./lib/modules/*/kernel/drivers/xen' './lib/modules/*/kernel/drivers/virtio' \
+				'./lib/modules/*/kernel/drivers/block' \
 				'./lib/modules/*/kernel/net/9p' './lib/modules/*/kernel/fs/9p' \
 				'./lib/modules/*/kernel/fs/netfs' './lib/modules/*/kernel/fs/fscache' ;;
 	*) dpkg -x "$(deb_of "$p" "$v")" "$stage" ;;
@@ -186,15 +187,23 @@ add_module() {
 	cp "$stage$ko" "$R$ko"
 	echo "$ko" >>"$mods"
 }
-for m in xen_evtchn xenfs xen_privcmd xen_gntdev xen_gntalloc virtio_pci 9pnet_virtio 9p; do
+for m in xen_evtchn xenfs xen_privcmd xen_gntdev xen_gntalloc virtio_pci 9pnet_virtio 9p \
+	loop xen_blkback; do
 	add_module "$m"
 done
+# Xen's block hotplug script is bash and wants tools busybox lacks; this one
+# does its job (a file target on a loop device, physical-device for blkback)
+# in busybox sh, for the domUs with disks (hvkit move's boot test).
+install -m 755 "$here/block-hotplug.sh" "$R/etc/xen/scripts/block"
 install -m 755 "$here/dom0-init.sh" "$R/init"
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$new/dom0.cpio.gz"
 
 say "building domU.cpio.gz"
 U=$stage/domU
 busybox_root "$U"
+R=$U mods=$U/etc/hvxen-modules
+: >"$mods"
+add_module xen_blkfront
 install -m 755 "$here/domu-init.sh" "$U/init"
 (cd "$U" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$new/domU.cpio.gz"
 

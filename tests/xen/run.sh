@@ -94,7 +94,7 @@ S=$RUN/share
 TESTS=${HVXEN_TESTS:-$here/dom0-tests.sh}
 cp "$TESTS" "$S/dom0-tests.sh"
 # Parts that dom0-tests.sh calls (one file per tool).
-cp "$here/dom0-sched.sh" "$here/dom0-cpuid.sh" "$S/"
+cp "$here/dom0-sched.sh" "$here/dom0-cpuid.sh" "$here/dom0-move.sh" "$S/"
 printf 'EXPECT_NODES=%s\nEXPECT_CPUS=%s\nDOMU=%s\n' "$expect_nodes" "$expect_cpus" "$domu" >"$S/config"
 # hvkit runs in dom0 with the host's loader and libraries (those it was built
 # against), from the share: rebuilding hvkit does not rebuild the initramfs.
@@ -117,9 +117,24 @@ cat >"$S/hvkit/hvkit" <<'WRAP'
 d=${0%/*}
 exec "$d/lib/ld-linux-x86-64.so.2" --library-path "$d/lib" "$d/bin/hvkit" "$@"
 WRAP
-chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh" "$S/dom0-cpuid.sh"
+chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh" "$S/dom0-cpuid.sh" "$S/dom0-move.sh"
 ln "$img/vmlinuz" "$S/domu/vmlinuz" 2>/dev/null || cp "$img/vmlinuz" "$S/domu/vmlinuz"
 ln "$img/domU.cpio.gz" "$S/domu/domU.cpio.gz" 2>/dev/null || cp "$img/domU.cpio.gz" "$S/domu/domU.cpio.gz"
+# domUs that run hvkit inside (dom0-cpuid.sh): the domU initramfs with
+# /hvkit appended as a second cpio (the kernel reads both): hvkit, its
+# loader and the libraries ldd lists (not the dlopen()ed ones: cpuid needs none).
+if command -v cpio >/dev/null; then
+	hu=$RUN/domu-hvkit
+	mkdir -p "$hu/hvkit/bin" "$hu/hvkit/lib"
+	cp "$HVKIT" "$hu/hvkit/bin/hvkit"
+	for l in $(ldd "$HVKIT" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do cp -L "$l" "$hu/hvkit/lib/"; done
+	cp "$S/hvkit/hvkit" "$hu/hvkit/hvkit"
+	# One gzip stream: Xen's domain builder gunzips a PV ramdisk itself, and
+	# only its first gzip member (two concatenated .gz lose the second).
+	{ zcat "$S/domu/domU.cpio.gz"; (cd "$hu" && find hvkit | LC_ALL=C sort | cpio -o -H newc --quiet); } |
+		gzip -1 >"$S/domu/domU-hvkit.cpio.gz"
+	rm -rf "$hu"
+fi
 
 # --- boot -------------------------------------------------------------------
 # Pitfalls (each hit): TCG only; -cpu max,-smap (with SMAP dom0 dies at its
