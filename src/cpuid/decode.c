@@ -58,7 +58,10 @@ void cpuid_fms(uint32_t eax, enum cpuid_vendor v, unsigned *family,
 	bool intel_like = v != CPUID_VENDOR_AMD && v != CPUID_VENDOR_HYGON;
 
 	*family = bf == 0xf ? bf + ef : bf;
-	*model = (bf == 0xf || (intel_like && bf == 6)) ? (em << 4 | bm) : bm;
+	/* The extended model counts from family 6 up for Intel and the
+	 * Centaur/Zhaoxin line (Zhaoxin's family 7 YongFeng is model 0x5b),
+	 * as Linux reads it; AMD uses it only with family 0xf. */
+	*model = (bf == 0xf || (intel_like && bf >= 6)) ? (em << 4 | bm) : bm;
 	*stepping = eax & 0xf;
 }
 

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Writes the machine-derived part of models.csv (run by hand, not by the
-build): mk-models.py QEMU-MODELS.json features.csv > models-gen.csv
+"""Writes the rows of models.csv (run by hand, not by the build):
+mk-models.py QEMU-MODELS.json features.csv [models.csv] > rows.csv
 
 Facts it gathers, per QEMU model version:
-  - name, versions and aliases, vendor, family, model: QEMU 10.2.2's model
-    list (../shared/reference/cpuid/qemu-10.2.2-models.json);
-  - stepping and features: `query-cpu-model-expansion type=full` of the
-    installed qemu-system-x86_64 (Debian 12: QEMU 7.2) for every version it
-    knows; versions QEMU 7.2 lacks are written as '?' rows for a person to
-    fill in from QEMU 10.2.2's target/i386/cpu.c;
+  - name, versions and aliases, vendor: QEMU 10.2.2's model list
+    (../shared/reference/cpuid/qemu-10.2.2-models.json);
+  - family, model, stepping and features: `query-cpu-model-expansion
+    type=full` of the installed qemu-system-x86_64 (Debian 12: QEMU 7.2)
+    for every version it knows (a version's props may change the model
+    number: Icelake-Server-v4 and later report 106);
+  - versions QEMU 7.2 lacks: the row of the models.csv given as third
+    argument when it is filled in there (written by hand from QEMU's
+    target/i386/cpu.c, see models.csv's header), else a '?' row;
   - libvirt 9.0's unversioned model of the same name (cpu_map/x86_*.xml)
     and how its feature list differs from the QEMU version's.
 Only features the feature table names (its qemu column) are kept."""
@@ -23,8 +26,10 @@ import sys
 import xml.etree.ElementTree as ET
 
 CPU_MAP = "/usr/share/libvirt/cpu_map"
-# Models libvirt 9.0 lacks whose QEMU definition lists CPUID_VME.
-VME_EXTRA = {"KnightsMill", "Denverton"}
+# The only definitions in QEMU's builtin_x86_defs[] without CPUID_VME
+# (target/i386/cpu.c; a KVM expansion, where tcg_default_props does not
+# turn vme off, agrees for every model QEMU 7.2 has).
+NO_VME = {"qemu64", "qemu32"}
 # libvirt 9.0 names QEMU 10.2 keeps only as a version (its alias is gone).
 LIBVIRT_EXTRA = {"Icelake-Server-v2": "Icelake-Server-noTSX"}
 
@@ -88,8 +93,18 @@ def libvirt_models(lvnames):
     return out
 
 
-def main(models_json, features_csv):
+def hand_rows(path):
+    """(name, version) -> row of an existing models.csv, filled ones only."""
+    if path is None:
+        return {}
+    with open(path, newline="") as f:
+        rows = csv.DictReader(l for l in f if l.strip() and not l.startswith("#"))
+        return {(r["name"], int(r["version"])): r for r in rows if r["features"] != "?"}
+
+
+def main(models_json, features_csv, models_csv=None):
     rows, qnames, lvnames = table(features_csv)
+    hand = hand_rows(models_csv)
     models = json.load(open(models_json))
     versions = []
     for m in models:
@@ -108,16 +123,27 @@ def main(models_json, features_csv):
         vn = "%s-v%d" % (m["name"], v)
         vendor = m["vendor"].replace("CPUID_VENDOR_", "").rstrip("0123456789").lower()
         if vn not in known:
-            w.writerow([m["name"], v, alias or "", "", vendor, m["family"], m["model"], "?", "?", ""])
+            r = hand.get((m["name"], v))
+            if r is None:
+                w.writerow([m["name"], v, alias or "", "", vendor, m["family"], m["model"],
+                            "?", "?", ""])
+                continue
+            w.writerow([r[c] for c in ("name", "version", "alias", "libvirt", "vendor", "family",
+                                       "model", "stepping", "features", "libvirt_delta")])
+            fs = set(prev.get(m["name"], set())) if v > 1 else set()
+            for d in r["features"].split():
+                if v == 1:
+                    fs.add(d)
+                else:
+                    (fs.add if d[0] == "+" else fs.discard)(d[1:])
+            prev[m["name"]] = fs
             continue
         props = next(res)["return"]["model"]["props"]
         fs = {qnames[fold(k)] for k, val in props.items() if val is True and fold(k) in qnames}
         # The accelerator sets 'hypervisor' in every guest: not the model's.
         fs.discard("hypervisor")
-        # Under TCG QEMU turns vme off in every model (tcg_default_props);
-        # the definition's vme is the one libvirt's copy of it has.
-        base_lv = lv.get(m["name"])
-        if base_lv is not None and "vme" in base_lv or m["name"] in VME_EXTRA:
+        # Under TCG QEMU turns vme off in every model (tcg_default_props).
+        if m["name"] not in NO_VME:
             fs.add("vme")
         step = props.get("stepping", "?")
         if v == 1:
@@ -132,11 +158,11 @@ def main(models_json, features_csv):
         if lvname:
             ls = lv[lvname]
             lvdelta = " ".join(["+" + f for f in sorted(ls - fs)] + ["-" + f for f in sorted(fs - ls)])
-        w.writerow([m["name"], v, alias or "", lvname, vendor, m["family"], m["model"], step,
-                    feats, lvdelta])
+        w.writerow([m["name"], v, alias or "", lvname, vendor, props.get("family", m["family"]),
+                    props.get("model", m["model"]), step, feats, lvdelta])
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: mk-models.py qemu-models.json features.csv")
-    main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: mk-models.py qemu-models.json features.csv [models.csv]")
+    main(*sys.argv[1:])

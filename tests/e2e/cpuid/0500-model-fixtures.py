@@ -4,11 +4,20 @@
 CPU can run, of its vendor; model + plus - minus is exactly the CPU's
 migratable features (model features from models.csv, deltas applied here);
 and where our model differs from libvirt's (x86_64-cpuid-NAME-host.xml, a
-recent libvirt, and libvirt 9.0) the count of edits shows which is closer."""
+recent libvirt, and libvirt 9.0) the count of edits shows which is closer.
+
+Then every model version is choosable: a synthetic CPU (libvirt <cpudata>
+written here) with exactly the version's features and signature gets a
+model of exactly those features with no edits (itself, or a version with
+the same feature set, e.g. one that differs only in VMX or cache data).
+A version whose own features break a dependency (deps.csv) cannot be a
+CPU's feature set; those are listed, not failed."""
 import os
 import re
+import tempfile
 
-from cpuidlib import CPUID_DATA, cpudata_fixtures, cpuid_json, model_by_any_name, models
+from cpuidlib import (CPUID_DATA, cpudata_fixtures, cpuid_json, model_by_any_name, models,
+                      table)
 from lib import check, done
 
 ms = models()
@@ -53,4 +62,60 @@ for name, path in fixtures:
 for line in differ:
     print("# " + line)
 print(f"# {len(differ)} fixture/libvirt pairs where the closest model differs")
+
+VENDOR = {"intel": "GenuineIntel", "amd": "AuthenticAMD", "hygon": "HygonGenuine",
+          "zhaoxin": "  Shanghai  "}
+BITS = {r["name"]: r for r in table()}
+
+
+def synth_cpudata(row, feats, path):
+    """A <cpudata> of a CPU with exactly feats and row's signature."""
+    regs, msrs = {}, {}
+
+    def reg(leaf, sub=0):
+        return regs.setdefault((leaf, sub), {"eax": 0, "ebx": 0, "ecx": 0, "edx": 0})
+    for f in feats:
+        r = BITS[f]
+        if r["leaf"].startswith("msr:"):
+            i = int(r["leaf"][4:], 16)
+            msrs[i] = msrs.get(i, 0) | 1 << int(r["bit"])
+        else:
+            reg(int(r["leaf"], 16), int(r["subleaf"]))[r["reg"]] |= 1 << int(r["bit"])
+    v = VENDOR[row["vendor"]].encode()
+    reg(0).update(eax=0x24, ebx=int.from_bytes(v[0:4], "little"),
+                  edx=int.from_bytes(v[4:8], "little"), ecx=int.from_bytes(v[8:12], "little"))
+    fam, mod, step = int(row["family"]), int(row["model"]), max(int(row["stepping"]), 0)
+    reg(1)["eax"] = ((min(fam, 15) << 8) | (max(fam - 15, 0) << 20) | ((mod & 15) << 4) |
+                     ((mod >> 4) << 16) | step)
+    reg(7)["eax"] = 2
+    reg(0x80000000)["eax"] = 0x80000022
+    reg(0xC0000000)["eax"] = 0xC0000001
+    with open(path, "w") as f:
+        f.write("<cpudata arch='x86'>\n")
+        for (leaf, sub), d in sorted(regs.items()):
+            f.write(f"  <cpuid eax_in='0x{leaf:08x}' ecx_in='0x{sub:02x}' eax='0x{d['eax']:08x}'"
+                    f" ebx='0x{d['ebx']:08x}' ecx='0x{d['ecx']:08x}' edx='0x{d['edx']:08x}'/>\n")
+        for i, val in sorted(msrs.items()):
+            f.write(f"  <msr index='0x{i:x}' edx='0x{val >> 32:08x}' eax='0x{val & 0xffffffff:08x}'/>\n")
+        f.write("</cpudata>\n")
+
+
+chosen, inconsistent = 0, []
+with tempfile.TemporaryDirectory() as td:
+    for name, m in ms.items():
+        if m["features"] is None:
+            continue
+        path = os.path.join(td, name + ".xml")
+        synth_cpudata(m["row"], m["features"], path)
+        j = cpuid_json("model", "--from", path)
+        if set(j["features"]) != m["features"]:
+            inconsistent.append(f"{name} (a CPU keeps no "
+                                f"{' '.join(sorted(m['features'] - set(j['features'])))})")
+            continue
+        c = j["closest"]
+        got = ms[c["name"]]["features"] if c["name"] in ms else None
+        chosen += check(got == m["features"] and not c["plus"] and not c["minus"],
+                        f"synthetic {name}: got {c['name']} +{c['plus']} -{c['minus']}")
+print(f"# {chosen} model versions chosen for a CPU of exactly their features")
+print(f"# not a possible CPU feature set, dependencies (deps.csv): {', '.join(inconsistent)}")
 done()
