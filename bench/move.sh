@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # hvkit move against qemu-img in the same run: raw -> dynamic VHD of a
 # 2 GiB sparse image holding 300 MiB of data, contiguous then scattered
-# (64 KiB pieces), and raw -> XVA (xva-img's disk-import where installed).
+# (64 KiB pieces); raw -> qcow2 against qemu-img convert -O qcow2; and
+# raw -> XVA (xva-img's disk-import where installed).
 #   bench/move.sh [BUILD_DIR]
 set -eu
 build=${1:-build}
@@ -54,6 +55,14 @@ for img in contig scatter; do
 	qemu-img compare -q -f vpc -F vpc "$dir/$img.vhd" "$dir/$img.q.vhd" || echo "bench: $img: outputs differ!" >&2
 	printf '%-28s %10.3f %10.3f %10.3f %7.2fx\n' "raw -> vhd, $img" "$ours" "$synced" "$theirs" "$(echo "$theirs / $ours" | bc -l)"
 	ls -l "$dir/$img.vhd" "$dir/$img.q.vhd" | awk '{ printf "  %s %d bytes\n", $9, $5 }'
+done
+for img in contig scatter; do
+	ours=$(best "$hv" move disk --no-progress --no-sync "$dir/$img.raw" "$dir/$img.qcow2" --to qcow2)
+	theirs=$(best qemu-img convert -f raw -O qcow2 "$dir/$img.raw" "$dir/$img.q.qcow2")
+	qemu-img compare -q -f qcow2 -F qcow2 "$dir/$img.qcow2" "$dir/$img.q.qcow2" || echo "bench: $img: qcow2 outputs differ!" >&2
+	printf '%-28s %10.3f %10s %10.3f %7.2fx\n' "raw -> qcow2, $img" "$ours" "" "$theirs" "$(echo "$theirs / $ours" | bc -l)"
+	ls -l "$dir/$img.qcow2" "$dir/$img.q.qcow2" | awk '{ printf "  %s %d bytes\n", $9, $5 }'
+	rm -f "$dir/$img.qcow2" "$dir/$img.q.qcow2"
 done
 for img in contig scatter; do
 	ours=$(best "$hv" move disk --no-progress --no-sync "$dir/$img.raw" "$dir/$img.xva" --to xva)

@@ -114,27 +114,6 @@ struct created {
 	char *cls, *ref;
 };
 
-static int read_password(const char *file, char **ret)
-{
-	const char *env = getenv("HVKIT_XAPI_PASSWORD");
-	char buf[1024];
-	FILE *f;
-
-	if (!file) {
-		*ret = xstrdup(env ? env : "");
-		return 0;
-	}
-	f = fopen(file, "re");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = 0;
-	*ret = xstrdup(buf);
-	return 0;
-}
-
 static void progress_cb(void *opaque, uint64_t done)
 {
 	hv_progress_update(opaque, done);
@@ -164,7 +143,7 @@ int move_cmd_push(int argc, char **argv)
 	int *fds = NULL;
 	struct created made[64 * 4];
 	size_t nmade = 0;
-	char *user = NULL, *host = NULL, *url = NULL, *pw = NULL;
+	char *user = NULL, *url = NULL, *pw = NULL;
 	char *vm_ref = NULL, *sr_ref = NULL;
 	int ch, rc, ret = EXIT_FAIL;
 
@@ -187,16 +166,12 @@ int move_cmd_push(int argc, char **argv)
 		default: fputs(push_usage, stderr); return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 2 || !sr_uuid || !str_startswith(argv[optind + 1], "xapi://")) {
+	if (argc - optind != 2 || !sr_uuid ||
+	    xapi_parse_target(argv[optind + 1], http, &user, &url) < 0) {
 		fputs(push_usage, stderr);
 		return EXIT_USAGE;
 	}
-	const char *cfg = argv[optind], *target = argv[optind + 1] + 7;
-	const char *at = strchr(target, '@');
-	user = at ? xstrndup(target, (size_t)(at - target)) : xstrdup("root");
-	host = xstrdup(at ? at + 1 : target);
-	host[strcspn(host, "/")] = 0;
-	url = xasprintf("%s://%s", http ? "http" : "https", host);
+	const char *cfg = argv[optind];
 	if (log_verbosity < 0)
 		progress = false;
 
@@ -223,8 +198,8 @@ int move_cmd_push(int argc, char **argv)
 	xapi_from_vm(&vm, &p, &d);
 	(void)log_diags(cfg, &d);
 	hv_diags_release(&d);
-	if (read_password(pwfile, &pw) < 0) {
-		log_error("cannot read '%s': %s", pwfile, strerror(errno));
+	if ((rc = xapi_read_password(pwfile, &pw)) < 0) {
+		log_error("cannot read '%s': %s", pwfile, strerror(-rc));
 		goto out;
 	}
 
@@ -298,7 +273,6 @@ out:
 	mv_vm_release(&vm);
 	hv_diags_release(&d);
 	free(user);
-	free(host);
 	free(url);
 	free(pw);
 	free(vm_ref);

@@ -115,6 +115,8 @@ struct vm_opts {
 	enum xva_sums sums;
 	bool progress;
 	bool sync;
+	enum img_format disk_format;	/* import: raw (default), qcow2, vhd */
+	bool disk_format_set;
 };
 
 static void progress_cb(void *opaque, uint64_t done)
@@ -413,6 +415,13 @@ static int parse_common(int c, struct vm_opts *o)
 		return 0;
 	case 'P': o->progress = false; return 0;
 	case 'S': o->sync = false; return 0;
+	case 'F':
+		if (img_format_parse(optarg, &o->disk_format) < 0 || o->disk_format == IMG_XVA) {
+			log_error("unknown --disk-format '%s' (raw, qcow2, vhd, vhd-fixed)", optarg);
+			return EXIT_USAGE;
+		}
+		o->disk_format_set = true;
+		return 0;
 	}
 	return EXIT_USAGE;
 }
@@ -426,6 +435,7 @@ static const struct option vm_options[] = {
 	{ "checksum", required_argument, NULL, 'c' },
 	{ "no-progress", no_argument, NULL, 'P' },
 	{ "no-sync", no_argument, NULL, 'S' },
+	{ "disk-format", required_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -434,7 +444,8 @@ static const char export_usage[] =
 	"usage: hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only\n"
 	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND]\n";
 static const char import_usage[] =
-	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n";
+	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
+	"                         [--disk-format raw|qcow2|vhd]\n";
 
 static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 {
@@ -587,55 +598,157 @@ static int create_at(int dfd, const char *name)
 	return openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 }
 
-/* XVA disks: every disk's chunks, one pass over the archive per disk. */
+/* The extension and the writer of the disks import writes (--disk-format). */
+static const char *disk_ext(const struct vm_opts *o)
+{
+	return o->disk_format == IMG_QCOW2 ? "qcow2" :
+	       o->disk_format == IMG_VHD_DYNAMIC || o->disk_format == IMG_VHD_FIXED ? "vhd" : "raw";
+}
+
+static int disk_out_open(struct img_out *out, const struct vm_opts *o)
+{
+	switch (o->disk_format) {
+	case IMG_QCOW2:
+		return img_out_qcow2(out);
+	case IMG_VHD_DYNAMIC:
+	case IMG_VHD_FIXED:
+		return img_out_vhd(out, o->disk_format == IMG_VHD_DYNAMIC);
+	default:
+		return img_out_raw(out);
+	}
+}
+
+/* Rewrites the image file src in the output dir as NAME-diskI.EXT in
+ * --disk-format and removes src. */
+static int convert_at(int dfd, const char *src, const char *name, size_t i,
+		      const struct vm_opts *o, struct hv_diags *d)
+{
+	_cleanup_free_ char *part = xasprintf("%s.part", src);
+	_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, disk_ext(o));
+	struct img_in *in = NULL;
+	struct img_out out = { .fd = -1, .diags = d };
+	int fd, rc;
+
+	if (renameat(dfd, src, dfd, part) < 0)
+		return -errno;
+	fd = openat(dfd, part, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = img_open(fd, IMG_UNKNOWN, d, &in);
+	if (rc == 0) {
+		out.size = in->size;
+		out.fd = create_at(dfd, file);
+		rc = out.fd < 0 ? -errno : disk_out_open(&out, o);
+	}
+	if (rc == 0)
+		rc = copy_disk(in, &out, "converting", o->progress);
+	img_out_release(&out);
+	if (out.fd >= 0) {
+		int r2 = finish_file(out.fd, o);
+		rc = rc ? rc : r2;
+	}
+	img_in_free(in);
+	close(fd);
+	if (rc == 0 && unlinkat(dfd, part, 0) < 0)
+		rc = -errno;
+	return rc;
+}
+
+/* One bar over all of an XVA's disks: the sum of each disk's progress. */
+struct xva_bar {
+	struct hv_progress bar;
+	uint64_t *done;
+	size_t n;
+};
+struct xva_bar_disk {
+	struct xva_bar *all;
+	size_t i;
+};
+
+static void xva_progress_cb(void *opaque, uint64_t done)
+{
+	struct xva_bar_disk *b = opaque;
+	uint64_t sum = 0;
+
+	b->all->done[b->i] = done;
+	for (size_t i = 0; i < b->all->n; i++)
+		sum += b->all->done[i];
+	hv_progress_update(&b->all->bar, sum);
+}
+
+/* XVA disks: every disk's chunks in one pass over the archive. */
 static int import_xva_disks(const char *path, struct mv_vm *vm, int dfd,
 			    const struct vm_opts *o, const char *name,
 			    struct hv_diags *d)
 {
-	for (size_t i = 0; i < vm->ndisks; i++) {
+	size_t n = vm->ndisks;
+	struct xva_disk_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
+	struct img_out *outs = xcalloc(n ? n : 1, sizeof(*outs));
+	struct xva_bar_disk *bd = xcalloc(n ? n : 1, sizeof(*bd));
+	struct xva_bar all = { .done = xcalloc(n ? n : 1, sizeof(uint64_t)), .n = n };
+	size_t *disk_of = xcalloc(n ? n : 1, sizeof(*disk_of));
+	struct xva_in *x = NULL;
+	struct mv_vm scratch;
+	uint64_t total = 0;
+	size_t njobs = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	mv_vm_init(&scratch);
+	rc = xva_in_open(fd, d, &scratch, &x);
+	mv_vm_release(&scratch);
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct mv_disk *dk = &vm->disks[i];
-		struct mv_vm scratch;
-		struct xva_in *x = NULL;
-		struct img_out out = { .fd = -1, .size = dk->size, .diags = d };
-		struct hv_progress bar;
-		uint64_t unverified = 0;
-		int fd, rc;
+		struct img_out *out = &outs[njobs];
 
 		if (!dk->ref)
 			continue;	/* an empty CD drive */
-		_cleanup_free_ char *file = xasprintf("%s-disk%zu.raw", name, i);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		mv_vm_init(&scratch);
-		rc = xva_in_open(fd, d, &scratch, &x);
-		mv_vm_release(&scratch);
-		if (rc == 0) {
-			out.fd = create_at(dfd, file);
-			rc = out.fd < 0 ? -errno : img_out_raw(&out);
-		}
-		if (rc == 0) {
-			hv_progress_init(&bar, "importing", dk->size, o->progress);
-			rc = xva_in_copy(x, dk->ref, dk->size, &out, progress_cb, &bar, &unverified);
-			hv_progress_done(&bar);
-		}
-		if (rc == 0)
-			rc = out.ops->finish(&out);
-		img_out_release(&out);
-		if (out.fd >= 0) {
-			int r2 = finish_file(out.fd, o);
+		_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, disk_ext(o));
+		*out = (struct img_out){ .fd = create_at(dfd, file), .size = dk->size, .diags = d };
+		rc = out->fd < 0 ? -errno : disk_out_open(out, o);
+		bd[njobs] = (struct xva_bar_disk){ .all = &all, .i = njobs };
+		jobs[njobs] = (struct xva_disk_job){ .ref = dk->ref, .size = dk->size, .out = out,
+						     .progress = xva_progress_cb, .opaque = &bd[njobs] };
+		disk_of[njobs] = i;
+		total += dk->size;
+		njobs++;
+	}
+	all.n = njobs;
+	if (rc == 0) {
+		hv_progress_init(&all.bar, "importing", total, o->progress);
+		rc = xva_in_copy_all(x, jobs, njobs);
+		hv_progress_done(&all.bar);
+	}
+	for (size_t j = 0; j < njobs; j++) {
+		if (rc == 0 && outs[j].ops)
+			rc = outs[j].ops->finish(&outs[j]);
+		if (outs[j].ops)
+			img_out_release(&outs[j]);
+		if (outs[j].fd >= 0) {
+			int r2 = finish_file(outs[j].fd, o);
 			rc = rc ? rc : r2;
 		}
-		xva_in_free(x);
-		close(fd);
-		if (rc < 0)
-			return rc;
-		if (unverified)
-			log_warn("'%s': disk %zu: %llu chunk(s) had no checksum", path, i,
-				 (unsigned long long)unverified);
-		retarget(dk, o->out, name, i, "raw");
 	}
-	return 0;
+	for (size_t j = 0; rc == 0 && j < njobs; j++) {
+		if (jobs[j].unverified)
+			log_warn("'%s': disk %zu: %llu chunk(s) had no checksum", path, disk_of[j],
+				 (unsigned long long)jobs[j].unverified);
+		retarget(&vm->disks[disk_of[j]], o->out, name, disk_of[j], disk_ext(o));
+	}
+out:
+	xva_in_free(x);
+	if (fd >= 0)
+		close(fd);
+	free(jobs);
+	free(outs);
+	free(bd);
+	free(all.done);
+	free(disk_of);
+	return rc;
 }
 
 /* OVA disks: the VHD members copied as they are (xl reads VHD). */
@@ -677,7 +790,10 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 		int r2 = finish_file(ofd, o);
 		rc = rc ? rc : r2;
 		done[i] = true;
-		retarget(&vm->disks[i], o->out, name, i, "vhd");
+		bool conv = o->disk_format_set && o->disk_format != IMG_VHD_DYNAMIC;
+		if (rc == 0 && conv)
+			rc = convert_at(dfd, file, name, i, o, d);
+		retarget(&vm->disks[i], o->out, name, i, conv ? disk_ext(o) : "vhd");
 	}
 	for (size_t i = 0; rc == 0 && i < vm->ndisks; i++)
 		if (hrefs[i] && !done[i])
@@ -704,7 +820,7 @@ static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 		if (strchr(hrefs[i], '/') || strcmp(hrefs[i], "..") == 0)
 			return hv_errorf(d, "disk file '%s' is not beside the OVF", hrefs[i]);
 		_cleanup_free_ char *src = xasprintf("%s/%s", dir, hrefs[i]);
-		_cleanup_free_ char *file = xasprintf("%s-disk%zu.raw", name, i);
+		_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, disk_ext(o));
 		struct img_in *in = NULL;
 		struct img_out out = { .fd = -1, .diags = d };
 		int fd = open(src, O_RDONLY | O_CLOEXEC), rc;
@@ -715,7 +831,7 @@ static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 		if (rc == 0) {
 			out.size = in->size;
 			out.fd = create_at(dfd, file);
-			rc = out.fd < 0 ? -errno : img_out_raw(&out);
+			rc = out.fd < 0 ? -errno : disk_out_open(&out, o);
 		}
 		if (rc == 0)
 			rc = copy_disk(in, &out, "importing", o->progress);
@@ -729,7 +845,7 @@ static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 		if (rc < 0)
 			return rc;
 		vm->disks[i].size = out.size;
-		retarget(&vm->disks[i], o->out, name, i, "raw");
+		retarget(&vm->disks[i], o->out, name, i, disk_ext(o));
 	}
 	return 0;
 }
@@ -839,7 +955,7 @@ int move_cmd_import(int argc, char **argv)
 		 * where the data would have gone. */
 		for (size_t i = 0; i < vm.ndisks; i++)
 			if (!vm.disks[i].target && vm.disks[i].kind != MV_DISK_CDROM)
-				retarget(&vm.disks[i], o.out, name, i, "raw");
+				retarget(&vm.disks[i], o.out, name, i, disk_ext(&o));
 		rc = 0;
 	} else if (kind == PKG_XVA) {
 		rc = import_xva_disks(o.in, &vm, dfd, &o, name, &d);
@@ -890,4 +1006,16 @@ out:
 	mv_vm_release(&vm);
 	hv_diags_release(&d);
 	return ret;
+}
+
+/* For `move pull` (cmd-pull.c): the same names and disk paths as import. */
+char *move_safe_name(const char *name)
+{
+	return safe_name(name);
+}
+
+void move_retarget(struct mv_disk *dk, const char *dir, const char *name,
+		   size_t i, const char *ext)
+{
+	retarget(dk, dir, name, i, ext);
 }

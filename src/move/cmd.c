@@ -31,14 +31,18 @@ static void usage(FILE *f)
 	      "       hvkit move show GUEST.cfg|VM.xva [--json]\n"
 	      "       hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only]\n"
 	      "       hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
+	      "                         [--disk-format raw|qcow2|vhd]\n"
 	      "       hvkit move push GUEST.cfg xapi://[USER@]HOST[:PORT] --sr UUID\n"
+	      "       hvkit move pull xapi://[USER@]HOST[:PORT] VM-UUID|NAME -o DIR [--to xl]\n"
+	      "                       [--disk-format raw|qcow2|vhd]\n"
 	      "\n"
 	      "Convert disk images and read VM descriptions for moving guests\n"
 	      "between xl and XAPI (XCP-ng, XenServer).\n"
 	      "\n"
 	      "disk options:\n"
-	      "  --to FORMAT        raw, vhd (dynamic), vhd-fixed, xva; default from\n"
-	      "                     OUT's extension (.vhd: dynamic, .xva, else raw)\n"
+	      "  --to FORMAT        raw, vhd (dynamic), vhd-fixed, qcow2, xva; default\n"
+	      "                     from OUT's extension (.vhd: dynamic, .qcow2, .xva,\n"
+	      "                     else raw)\n"
 	      "  --from FORMAT      raw, vhd, vhd-fixed, qcow2, xva (default: probe)\n"
 	      "  --disk N|Ref:N     which disk of an XVA to read (default: the first)\n"
 	      "  --gzip             compress the XVA written\n"
@@ -158,11 +162,6 @@ static int do_disk(const struct disk_opts *o)
 	}
 	from = o->from_set ? o->from : img_probe(ifd);
 	to = o->to_set ? o->to : format_from_name(o->out);
-	if (to == IMG_QCOW2) {
-		log_error("writing qcow2 is not supported yet; write raw and use 'qemu-img convert -O qcow2'");
-		ret = EXIT_USAGE;
-		goto out;
-	}
 	if (from == IMG_XVA) {
 		rc = xva_in_open(ifd, &d, &vm, &xin);
 		if (rc < 0) {
@@ -202,6 +201,9 @@ static int do_disk(const struct disk_opts *o)
 	case IMG_VHD_FIXED:
 	case IMG_VHD_DYNAMIC:
 		rc = img_out_vhd(&out, to == IMG_VHD_DYNAMIC);
+		break;
+	case IMG_QCOW2:
+		rc = img_out_qcow2(&out);
 		break;
 	case IMG_XVA: {
 		struct strbuf xml = STRBUF_INIT;
@@ -577,6 +579,8 @@ int cmd_move(int argc, char **argv, struct hv_global *g)
 		return move_cmd_import(argc - 1, argv + 1);
 	if (strcmp(argv[1], "push") == 0)
 		return move_cmd_push(argc - 1, argv + 1);
-	log_error("unknown move command '%s' (disk, info, show, export, import, push)", argv[1]);
+	if (strcmp(argv[1], "pull") == 0)
+		return move_cmd_pull(argc - 1, argv + 1);
+	log_error("unknown move command '%s' (disk, info, show, export, import, push, pull)", argv[1]);
 	return EXIT_USAGE;
 }

@@ -11,10 +11,8 @@
 #include "util.h"
 #include "xlcfg.h"
 
-/* A string literal of xl.cfg: "..." with \\ and \" escaped (libxlutil
- * undoes both); it has no escape for a line break. */
-static int quote(struct strbuf *o, const char *s, const char *key,
-		 struct hv_diags *d)
+int xlcfg_quote(struct strbuf *o, const char *s, const char *key,
+		struct hv_diags *d)
 {
 	if (strchr(s, '\n') || strchr(s, '\r'))
 		return hv_errorf(d, "setting '%s': value '%s' holds a line break, which xl.cfg cannot quote", key, s);
@@ -26,6 +24,53 @@ static int quote(struct strbuf *o, const char *s, const char *key,
 	}
 	strbuf_addc(o, '"');
 	return 0;
+}
+
+/*
+ * Whether s is one xl.cfg list value and nothing else: '[' items ']'
+ * where an item is a string literal or such a list, items separated by
+ * ',' (a trailing one allowed), spaces between tokens, no line break.
+ * Values read back from a package are not trusted: only this shape is
+ * written verbatim into an xl.cfg.
+ */
+static const char *list_literal_end(const char *s, int depth)
+{
+	if (depth > 8 || *s != '[')
+		return NULL;
+	for (s++;;) {
+		while (*s == ' ')
+			s++;
+		if (*s == ']')
+			return s + 1;
+		if (*s == '[') {
+			s = list_literal_end(s, depth + 1);
+			if (!s)
+				return NULL;
+		} else if (*s == '"') {
+			for (s++; *s != '"'; s++) {
+				if (!*s || *s == '\n' || *s == '\r')
+					return NULL;
+				if (*s == '\\' && !*++s)
+					return NULL;
+			}
+			s++;
+		} else {
+			return NULL;
+		}
+		while (*s == ' ')
+			s++;
+		if (*s == ',')
+			s++;
+		else if (*s != ']')
+			return NULL;
+	}
+}
+
+static bool is_list_literal(const char *s)
+{
+	const char *e = list_literal_end(s, 0);
+
+	return e && !*e;
 }
 
 static bool is_key(const char *k)
@@ -48,7 +93,8 @@ static bool is_number(const char *s)
 	return true;
 }
 
-/* The other_config entry "xl:KEY" or "xl:KEY[]" naming key, or NULL. */
+/* The other_config entry "xl:KEY", "xl:KEY[]" or "xl:KEY[[]]" naming key,
+ * or NULL. */
 static const struct mv_kv *recorded(const struct mv_vm *vm, const char *key)
 {
 	size_t kl = strlen(key);
@@ -56,7 +102,8 @@ static const struct mv_kv *recorded(const struct mv_vm *vm, const char *key)
 	for (size_t i = 0; i < vm->nother; i++) {
 		const char *k = vm->other[i].key;
 		if (str_startswith(k, "xl:") && strncmp(k + 3, key, kl) == 0 &&
-		    (k[3 + kl] == 0 || strcmp(k + 3 + kl, "[]") == 0))
+		    (k[3 + kl] == 0 || strcmp(k + 3 + kl, "[]") == 0 ||
+		     strcmp(k + 3 + kl, "[[]]") == 0))
 			return &vm->other[i];
 	}
 	return NULL;
@@ -74,7 +121,7 @@ static void put_str(struct writer *w, const char *key, const char *v)
 	if (!v || recorded(w->vm, key) || w->rc)
 		return;
 	strbuf_addf(w->o, "%s = ", key);
-	w->rc = quote(w->o, v, key, w->d);
+	w->rc = xlcfg_quote(w->o, v, key, w->d);
 	strbuf_addc(w->o, '\n');
 }
 
@@ -137,7 +184,7 @@ static void put_list(struct writer *w, const char *key, char **items, size_t n)
 	for (size_t i = 0; i < n && !w->rc; i++) {
 		if (i)
 			strbuf_adds(w->o, ", ");
-		w->rc = quote(w->o, items[i], key, w->d);
+		w->rc = xlcfg_quote(w->o, items[i], key, w->d);
 	}
 	strbuf_adds(w->o, " ]\n");
 }
@@ -217,14 +264,21 @@ int xlcfg_write(const struct mv_vm *vm, const char *origin, struct strbuf *o,
 			continue;
 		}
 		_cleanup_free_ char *key = xstrdup(k + 3);
-		bool list = str_endswith(key, "[]");
-		if (list)
-			key[strlen(key) - 2] = 0;
+		bool lists = str_endswith(key, "[[]]");
+		bool list = !lists && str_endswith(key, "[]");
+		if (list || lists)
+			key[strlen(key) - (lists ? 4 : 2)] = 0;
 		if (!is_key(key)) {
 			w.rc = hv_errorf(d, "other_config key '%s' is not an xl.cfg setting name", k);
 			break;
 		}
-		if (list) {
+		if (lists) {
+			if (!is_list_literal(v)) {
+				w.rc = hv_errorf(d, "other_config '%s': '%s' is not an xl.cfg list", k, v);
+				break;
+			}
+			strbuf_addf(o, "%s = %s\n", key, v);
+		} else if (list) {
 			char **items = NULL;
 			size_t n = 0;
 			_cleanup_free_ char *dup = xstrdup(v);
@@ -239,7 +293,7 @@ int xlcfg_write(const struct mv_vm *vm, const char *origin, struct strbuf *o,
 			strbuf_addf(o, "%s = %s\n", key, v);
 		} else {
 			strbuf_addf(o, "%s = ", key);
-			w.rc = quote(o, v, key, d);
+			w.rc = xlcfg_quote(o, v, key, d);
 			strbuf_addc(o, '\n');
 		}
 	}

@@ -104,11 +104,37 @@ static bool is_mapped(const char *key)
 	return false;
 }
 
+/* Appends list to o in xl.cfg syntax, nested lists included. */
+static int list_literal(XLU_Config *c, const XLU_ConfigList *list,
+			const char *key, struct strbuf *o, struct hv_diags *d)
+{
+	XLU_ConfigValue *v;
+	int rc = 0;
+
+	strbuf_adds(o, "[ ");
+	for (int i = 0; !rc && (v = xlu_cfg_get_listitem2(list, i)); i++) {
+		char *s;
+		XLU_ConfigList *sub;
+
+		if (i)
+			strbuf_adds(o, ", ");
+		if (xlu_cfg_value_type(v) == XLU_STRING &&
+		    xlu_cfg_value_get_string(c, v, &s, 1) == 0)
+			rc = xlcfg_quote(o, s, key, d);
+		else if (xlu_cfg_value_get_list(c, v, &sub, 1) == 0)
+			rc = list_literal(c, sub, key, o, d);
+		else
+			rc = hv_errorf(d, "setting '%s': item %d is neither a string nor a list", key, i);
+	}
+	strbuf_adds(o, " ]");
+	return rc;
+}
+
 static void keep_key(XLU_Config *c, struct mv_vm *vm, const char *key)
 {
 	XLU_ConfigList *list;
 	const char *s;
-	int n;
+	int n, rc = 0;
 
 	if (xlu_cfg_get_list(c, key, &list, &n, 1) == 0) {
 		struct strbuf sb = STRBUF_INIT;
@@ -118,14 +144,16 @@ static void keep_key(XLU_Config *c, struct mv_vm *vm, const char *key)
 			nested |= !it;
 			strbuf_addf(&sb, "%s%s", i ? "\n" : "", it ? it : "");
 		}
-		/* libxlutil hands out no items of a list of lists (vnuma):
-		 * such a setting is named, not carried. */
-		char *k = xasprintf(nested ? "xl-lost:%s" : "xl:%s[]", key);
+		/* A list holding lists (vnuma) goes as one xl.cfg literal;
+		 * one that cannot be written back is named, not carried. */
 		if (nested) {
+			struct hv_diags quiet = { 0 };
 			strbuf_reset(&sb);
-			strbuf_adds(&sb, "a list of lists, which libxlutil does not hand out");
+			rc = list_literal(c, list, key, &sb, &quiet);
+			hv_diags_release(&quiet);
 		}
-		mv_vm_add_other(vm, k, sb.buf);
+		char *k = xasprintf(rc ? "xl-lost:%s" : nested ? "xl:%s[[]]" : "xl:%s[]", key);
+		mv_vm_add_other(vm, k, rc ? "a list of lists holding a line break" : sb.buf);
 		free(k);
 		strbuf_release(&sb);
 	} else if (xlu_cfg_get_string(c, key, &s, 1) == 0) {

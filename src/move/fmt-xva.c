@@ -220,55 +220,80 @@ static bool parse_chunk_name(const char *name, const char *ref, uint64_t *idx,
 	return true;
 }
 
-int xva_in_copy(struct xva_in *x, const char *ref, uint64_t size,
-		struct img_out *out, img_progress_fn progress, void *opaque,
-		uint64_t *ret_unverified)
+/* One disk of xva_in_copy_all(): where its chunks go. */
+struct xva_copy {
+	struct xva_disk_job *job;
+	struct assembly a;
+	uint64_t next_idx, nchunks;
+};
+
+/* The disk whose chunk directory name is in, or NULL. */
+static struct xva_copy *chunk_owner(struct xva_copy *c, size_t n, const char *name,
+				    uint64_t *idx, const char **sfx)
 {
-	struct assembly a = { .out = out, .size = size, .progress = progress,
-			      .opaque = opaque };
+	for (size_t i = 0; i < n; i++)
+		if (parse_chunk_name(name, c[i].job->ref, idx, sfx))
+			return &c[i];
+	return NULL;
+}
+
+int xva_in_copy_all(struct xva_in *x, struct xva_disk_job *jobs, size_t n)
+{
+	struct xva_copy *c = xcalloc(n ? n : 1, sizeof(*c));
+	struct xva_copy *pend = NULL;	/* the last chunk read: its checksums may follow */
+	bool verified = false;		/* ... and one of them matched */
 	struct tar_member m;
-	uint64_t next_idx = 0, nchunks = (size + XVA_CHUNK - 1) / XVA_CHUNK;
-	uint64_t unverified = 0;
-	bool pending = false;	/* a chunk was read: its checksums may follow */
-	bool verified = false;	/* ... and one of them matched */
 	uint64_t pend_idx = 0;
 	size_t pend_len = 0;
-	int rc;
+	int rc = 0;
 
-	if (!ref || !*ref)
-		return hv_errorf(x->d, "ova.xml: a disk has no reference to its chunks");
-	if (out->unit % XVA_CHUNK)
-		return hv_errorf(x->d, "internal: writer unit %zu is not a multiple of 1 MiB", out->unit);
-	if (posix_memalign((void **)&a.buf, 4096, out->unit) != 0)
-		return -ENOMEM;
-	memset(a.buf, 0, out->unit);
-	while ((rc = tar_in_next(x->t, &m)) > 0) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct img_out *out = jobs[i].out;
+
+		jobs[i].unverified = 0;
+		c[i].job = &jobs[i];
+		c[i].a = (struct assembly){ .out = out, .size = jobs[i].size,
+					    .progress = jobs[i].progress,
+					    .opaque = jobs[i].opaque };
+		c[i].nchunks = (jobs[i].size + XVA_CHUNK - 1) / XVA_CHUNK;
+		if (!jobs[i].ref || !*jobs[i].ref)
+			rc = hv_errorf(x->d, "ova.xml: a disk has no reference to its chunks");
+		else if (out->unit % XVA_CHUNK)
+			rc = hv_errorf(x->d, "internal: writer unit %zu is not a multiple of 1 MiB", out->unit);
+		else if (posix_memalign((void **)&c[i].a.buf, 4096, out->unit) != 0)
+			rc = -ENOMEM;
+		else
+			memset(c[i].a.buf, 0, out->unit);
+	}
+	while (rc == 0 && (rc = tar_in_next(x->t, &m)) > 0) {
+		struct xva_copy *d;
 		uint64_t idx;
 		const char *sfx;
 
-		if (!parse_chunk_name(m.name, ref, &idx, &sfx))
-			continue;	/* another disk, or not a chunk */
+		d = chunk_owner(c, n, m.name, &idx, &sfx);
+		if (!d)
+			continue;	/* a disk not asked for, or not a chunk */
 		if (*sfx == 0) {
-			if (pending && !verified)
-				unverified++;
-			if (idx < next_idx) {
+			if (pend && !verified)
+				pend->job->unverified++;
+			if (idx < d->next_idx) {
 				rc = hv_errorf(x->d, "offset %llu: chunk '%s' is out of order (after %08llu)",
-					       OFF(m.offset), m.name, OFF(next_idx - 1));
+					       OFF(m.offset), m.name, OFF(d->next_idx - 1));
 				break;
 			}
-			if (idx >= nchunks) {
+			if (idx >= d->nchunks) {
 				rc = hv_errorf(x->d, "offset %llu: chunk '%s' lies past the disk's %llu bytes",
-					       OFF(m.offset), m.name, OFF(size));
+					       OFF(m.offset), m.name, OFF(d->job->size));
 				break;
 			}
 			uint64_t pos = idx * XVA_CHUNK;
-			size_t want = size - pos < XVA_CHUNK ? (size_t)(size - pos) : XVA_CHUNK;
+			size_t want = d->job->size - pos < XVA_CHUNK ? (size_t)(d->job->size - pos) : XVA_CHUNK;
 			if (m.size != want && !(m.size == XVA_CHUNK && want < XVA_CHUNK)) {
 				rc = hv_errorf(x->d, "offset %llu: chunk '%s' holds %llu bytes, expected %zu",
 					       OFF(m.offset), m.name, OFF(m.size), want);
 				break;
 			}
-			rc = flush_until(&a, pos);
+			rc = flush_until(&d->a, pos);
 			if (rc < 0)
 				break;
 			/* A full last chunk past the size (xva-img pads):
@@ -276,19 +301,19 @@ int xva_in_copy(struct xva_in *x, const char *ref, uint64_t size,
 			rc = tar_in_read(x->t, x->chunk, (size_t)m.size);
 			if (rc < 0)
 				break;
-			memcpy(a.buf + (pos - a.off), x->chunk, want);
-			a.data = true;
-			pending = true;
+			memcpy(d->a.buf + (pos - d->a.off), x->chunk, want);
+			d->a.data = true;
+			pend = d;
 			verified = false;
 			pend_idx = idx;
 			pend_len = (size_t)m.size;
-			next_idx = idx + 1;
+			d->next_idx = idx + 1;
 			continue;
 		}
 		bool xx = strcmp(sfx, ".xxhash") == 0, sha = strcmp(sfx, ".checksum") == 0;
 		if (!xx && !sha)
 			continue;
-		if (!pending || idx != pend_idx) {
+		if (pend != d || idx != pend_idx) {
 			rc = hv_errorf(x->d, "offset %llu: checksum '%s' without its chunk",
 				       OFF(m.offset), m.name);
 			break;
@@ -308,19 +333,33 @@ int xva_in_copy(struct xva_in *x, const char *ref, uint64_t size,
 			xva_sha1_hex(x->chunk, pend_len, want);
 		if (strcasecmp(strstrip(got), want) != 0) {
 			rc = hv_errorf(x->d, "offset %llu: %s checksum mismatch for chunk '%s/%08llu': archive says %s, data hashes to %s",
-				       OFF(m.offset), xx ? "XXH64" : "SHA-1", ref,
+				       OFF(m.offset), xx ? "XXH64" : "SHA-1", d->job->ref,
 				       OFF(idx), got, want);
 			break;
 		}
 		/* Both kinds may follow one chunk: it stays pending. */
 		verified = true;
 	}
-	if (rc == 0 && pending && !verified)
-		unverified++;
-	if (rc == 0)
-		rc = flush_until(&a, UINT64_MAX);
-	free(a.buf);
+	if (rc == 0 && pend && !verified)
+		pend->job->unverified++;
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = flush_until(&c[i].a, UINT64_MAX);
+		free(c[i].a.buf);
+	}
+	free(c);
+	return rc;
+}
+
+int xva_in_copy(struct xva_in *x, const char *ref, uint64_t size,
+		struct img_out *out, img_progress_fn progress, void *opaque,
+		uint64_t *ret_unverified)
+{
+	struct xva_disk_job job = { .ref = ref, .size = size, .out = out,
+				    .progress = progress, .opaque = opaque };
+	int rc = xva_in_copy_all(x, &job, 1);
+
 	if (rc == 0 && ret_unverified)
-		*ret_unverified = unverified;
+		*ret_unverified = job.unverified;
 	return rc;
 }

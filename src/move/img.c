@@ -118,7 +118,7 @@ bool img_is_zero(const void *buf, size_t len)
 
 enum img_format img_probe(int fd)
 {
-	uint8_t b[512];
+	uint8_t b[512] = { 0 };	/* short files: what was not read is zero */
 	struct stat st;
 
 	if (img_pread(fd, b, 8, 0) == 0) {

@@ -110,9 +110,12 @@ int img_vhd_stream_size(struct img_in *in, uint64_t size, uint64_t *ret);
 /* A reader of size zero bytes (disks of --metadata-only); img_in_free. */
 struct img_in *img_zero_new(uint64_t size);
 
-/* VHD writers need size % 512 == 0 (-EINVAL with a diagnostic else). */
+/* VHD and qcow2 writers need size % 512 == 0 (-EINVAL with a diagnostic
+ * else).  qcow2: version 3, 64 KiB clusters, all-zero clusters left
+ * unallocated, metadata and then the header written by finish(). */
 int img_out_raw(struct img_out *out);
 int img_out_vhd(struct img_out *out, bool dynamic);
+int img_out_qcow2(struct img_out *out);
 void img_out_release(struct img_out *out);
 
 /* Called by img_copy after each unit with the bytes done so far. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* A XenAPI client: XML-RPC calls and /import_raw_vdi over HTTP(S)
- * (libcurl, loaded on first use). */
+/* A XenAPI client: XML-RPC calls, /import_raw_vdi and /export_raw_vdi
+ * over HTTP(S) (libcurl, loaded on first use). */
 #pragma once
 
 #include <stdbool.h>
@@ -41,3 +41,26 @@ char *xapi_str_value(const char *s);
  */
 int xapi_import_raw_vdi(struct xapi_conn *c, const char *vdi, struct img_in *in,
 			void (*progress)(void *, uint64_t), void *opaque);
+
+/*
+ * Downloads vdi through GET /export_raw_vdi?format=FORMAT ("raw" or
+ * "vhd") with a task, handing the body to sink in order.  size: the bytes
+ * expected (the VDI's virtual_size for raw), UINT64_MAX when unknown
+ * (vhd).  A body that ends early or runs long, an HTTP error, or a task
+ * that fails (XAPI reports failures there, not always in the HTTP
+ * status) is an error with a diagnostic; *ret_got (may be NULL) is the
+ * bytes received on success.
+ */
+int xapi_export_raw_vdi(struct xapi_conn *c, const char *vdi, const char *format,
+			uint64_t size, img_sink_fn sink, void *opaque,
+			uint64_t *ret_got);
+
+/* The password for push and pull: the first line of file, or the
+ * environment's HVKIT_XAPI_PASSWORD (empty when unset) without one.
+ * -errno when file cannot be read.  The caller frees *ret. */
+int xapi_read_password(const char *file, char **ret);
+
+/* "xapi://[USER@]HOST[:PORT]" as a user (default root) and the URL
+ * "https://HOST[:PORT]" (http:// when asked).  -EINVAL when arg is not
+ * one.  The caller frees both. */
+int xapi_parse_target(const char *arg, bool http, char **ret_user, char **ret_url);

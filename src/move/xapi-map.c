@@ -218,7 +218,7 @@ void xapi_from_vm(const struct mv_vm *vm, struct xapi_pkg *p,
 				 k + 8, vm->other[i].value);
 		else if (str_startswith(k, "xl:"))
 			hv_warnf(d, "setting '%.*s' has no XAPI equivalent: kept in other_config as '%s'",
-				 (int)(strlen(k) - 3 - (str_endswith(k, "[]") ? 2 : 0)), k + 3, k);
+				 (int)strcspn(k + 3, "["), k + 3, k);
 		xrec_map_set(r, "other_config", k, vm->other[i].value);
 	}
 	set_action(r, d, "actions_after_shutdown", "on_poweroff", vm->on_poweroff,

@@ -62,4 +62,20 @@ int xva_in_open(int fd, struct hv_diags *d, struct mv_vm *vm,
 int xva_in_copy(struct xva_in *x, const char *ref, uint64_t size,
 		struct img_out *out, img_progress_fn progress, void *opaque,
 		uint64_t *ret_unverified);
+
+/* One disk for xva_in_copy_all(). */
+struct xva_disk_job {
+	const char *ref;	/* its chunk directory ("Ref:4"), borrowed */
+	uint64_t size;
+	struct img_out *out;
+	img_progress_fn progress;	/* with this disk's bytes done; may be NULL */
+	void *opaque;
+	uint64_t unverified;	/* out: chunks that had no checksum */
+};
+/*
+ * xva_in_copy() for n disks in one pass over the archive (which may be a
+ * pipe): each chunk goes to its disk's writer.  A checksum must follow
+ * its chunk, as XAPI and xva-img write them.
+ */
+int xva_in_copy_all(struct xva_in *x, struct xva_disk_job *jobs, size_t n);
 struct xva_in *xva_in_free(struct xva_in *x);

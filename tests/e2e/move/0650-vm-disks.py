@@ -52,6 +52,31 @@ for to, extra, ext in (("xva", [], "raw"), ("xva", ["--gzip", "--checksum", "sha
     else:
         os.unlink(pkg)
 
+# Two disks through one XVA (read in one pass, also from a pipe-like
+# gzipped archive): each comes back byte-identical under its own name.
+data = os.path.join(d, "data.img")
+sparse_image(data, 5 * MiB + 512, [(MiB, 3000), (5 * MiB - 100, 612)])
+cfg2 = os.path.join(d, "two.cfg")
+with open(cfg2, "w") as f:
+    f.write(f'name = "two"\nmemory = 64\nkernel = "/boot/vmlinuz"\n'
+            f'disk = [ "format=raw,vdev=xvda,access=rw,target={disk}",\n'
+            f'         "format=raw,vdev=xvdb,access=ro,target={data}" ]\n')
+for extra in ([], ["--gzip"]):
+    tag = f"two disks xva {' '.join(extra)}"
+    pkg = os.path.join(d, "two.xva")
+    out = os.path.join(d, "out2")
+    hvkit("move", "export", cfg2, "--to", "xva", "-o", pkg, *extra)
+    hvkit("move", "import", pkg, "--to", "xl", "-o", out)
+    got = sorted(glob.glob(os.path.join(out, "*-disk*.raw")))
+    check(len(got) == 2, f"{tag}: two disks written {os.listdir(out)}")
+    if len(got) == 2:
+        check(same(got[0], disk) and same(got[1], data), f"{tag}: both disks byte-identical")
+    j = __import__("json").loads(hvkit("move", "show", "--json", glob.glob(os.path.join(out, "*.cfg"))[0]).stdout)
+    check([k["vdev"] for k in j["disks"]] == ["xvda", "xvdb"] and j["disks"][1]["readonly"] is True,
+          f"{tag}: vdevs and access {j['disks']}")
+    shutil.rmtree(out)
+    os.unlink(pkg)
+
 # A missing disk: named, exit 1, nothing written.
 bad = os.path.join(d, "missing.cfg")
 with open(bad, "w") as f:

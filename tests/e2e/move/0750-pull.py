@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""hvkit move pull against the loopback XenAPI server (xapi_server.py):
+a guest pushed there and pulled back gives an xl.cfg that libxlutil
+reads (hvkit move show) to the same VM, and byte-identical disks, raw
+(sparse) or qcow2 (judged by qemu-img).  Bad cases: an unknown VM, a
+task that fails while the HTTP status says 200, a body cut short with
+and without Content-Length: one line, exit 1, nothing under DIR."""
+import json
+import os
+import shutil
+import subprocess
+
+from movelib import MiB, check, done, hvkit, run, same, skip, sparse_image, tmpdir
+from xapi_server import XapiState, serve
+
+p = hvkit("move", "show", "--json", "/dev/null", ok=False)
+if "libxlutil" in p.stderr:
+    skip("built without libxlutil (Debian package libxen-dev)")
+
+HVKIT = os.environ.get("HVKIT", "build/hvkit")
+d = tmpdir()
+root = os.path.join(d, "root.img")
+sparse_image(root, 5 * MiB, [(0, 4096), (2 * MiB, 100000)], seed=2)
+data = os.path.join(d, "data.img")
+sparse_image(data, 64 * MiB + 512, [(MiB + 512, 70000), (64 * MiB - 4096, 4608)], seed=3)
+cfg = os.path.join(d, "guest.cfg")
+with open(cfg, "w") as f:
+    f.write(f'name = "pulled"\ntype = "hvm"\nmemory = 256\nmaxmem = 512\nvcpus = 2\n'
+            f'maxvcpus = 4\nboot = "dc"\nviridian = 1\nhpet = 0\nweight = 512\n'
+            f'on_crash = "preserve"\n'
+            f'disk = [ "format=raw,vdev=hda,access=rw,target={root}",\n'
+            f'         "format=raw,vdev=hdb,access=ro,target={data}" ]\n'
+            f'vif = [ "mac=00:16:3e:12:34:56,bridge=xenbr7,rate=10Mb/s",\n'
+            f'        "mac=00:16:3e:12:34:57,bridge=xenbr8" ]\nvnc = 1\n')
+
+cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+if shutil.which("openssl") and subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        capture_output=True).returncode == 0:
+    tls = ["--ca", cert]
+else:
+    cert = key = None
+    tls = ["--http"]
+SR = "9b0a9c1e-0000-4000-8000-00000000beef"
+st = XapiState("root", "secret", SR)
+srv, port = serve(st, cert, key)
+env = dict(os.environ, HVKIT_XAPI_PASSWORD="secret")
+target = f"xapi://root@127.0.0.1:{port}"
+
+
+def move(*args):
+    return subprocess.run([HVKIT, "move", *args], capture_output=True, text=True, env=env)
+
+
+p = move("push", cfg, target, "--sr", SR, *tls)
+check(p.returncode == 0, f"push: {p.stderr}")
+vm_uuid = p.stdout.strip()
+
+
+def show(path):
+    return json.loads(hvkit("move", "show", "--json", path).stdout)
+
+
+want = show(cfg)
+
+# By name, raw disks.
+out = os.path.join(d, "by-name")
+p = move("pull", target, "pulled", "-o", out, "--to", "xl", *tls)
+check(p.returncode == 0, f"pull by name: {p.stderr}")
+xl = os.path.join(out, "pulled.cfg")
+check(p.stdout.strip() == xl, f"prints the xl.cfg written: {p.stdout}")
+check(sorted(os.listdir(out)) == ["pulled-disk0.raw", "pulled-disk1.raw", "pulled.cfg"],
+      f"files {sorted(os.listdir(out))}")
+got = show(xl)   # libxlutil reads what we wrote
+for k in ("name", "type", "memory_mib", "maxmem_mib", "vcpus", "maxvcpus", "boot_order",
+          "viridian", "hpet", "weight", "on_crash", "nics"):
+    check(got.get(k) == want.get(k), f"xl.cfg {k}: {got.get(k)!r} == {want.get(k)!r}")
+check(got.get("uuid") == vm_uuid, f"uuid is the XAPI VM's {got.get('uuid')}")
+check(got.get("other_config", {}).get("xl:vnc") == "1" == want["other_config"]["xl:vnc"],
+      f"vnc = 1 comes back through other_config: {got.get('other_config')}")
+check([(k["vdev"], k.get("readonly", False), k["format"]) for k in got["disks"]]
+      == [("hda", False, "raw"), ("hdb", True, "raw")], f"disks {got['disks']}")
+for i, src in enumerate((root, data)):
+    dst = os.path.join(out, f"pulled-disk{i}.raw")
+    check(got["disks"][i]["target"] == os.path.realpath(dst), f"disk {i} target")
+    check(same(src, dst), f"disk {i} byte-identical")
+st_data = os.stat(os.path.join(out, "pulled-disk1.raw"))
+check(st_data.st_size == 64 * MiB + 512 and st_data.st_blocks * 512 < 4 * MiB,
+      f"zero runs stay holes: {st_data.st_blocks * 512} bytes allocated")
+check("GET /export_raw_vdi" in st.calls and not any(c.endswith((".create", ".destroy")) and
+      not c.startswith("task.") for c in st.calls[st.calls.index("VM.get_by_name_label"):]),
+      "pull only reads (and makes its tasks)")
+check(all(t["status"] == "success" for t in st.db["task"].values()), "tasks succeeded")
+
+# By UUID, qcow2 disks.
+out = os.path.join(d, "by-uuid")
+p = move("pull", target, vm_uuid, "-o", out, "--disk-format", "qcow2", "--no-progress", *tls)
+check(p.returncode == 0, f"pull by uuid: {p.stderr}")
+got = show(os.path.join(out, "pulled.cfg"))
+check([k["format"] for k in got["disks"]] == ["qcow2", "qcow2"], f"qcow2 disks {got['disks']}")
+for i, src in enumerate((root, data)):
+    q = os.path.join(out, f"pulled-disk{i}.qcow2")
+    r = run("qemu-img", "check", "-f", "qcow2", q)
+    check(r.returncode == 0, f"qcow2 disk {i}: qemu-img check: {r.stdout}{r.stderr}")
+    r = run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", src, q)
+    check(r.returncode == 0, f"qcow2 disk {i}: qemu-img compare: {r.stdout}{r.stderr}")
+
+# --metadata-only: xl.cfg alone, pointing where the disks would go.
+out = os.path.join(d, "meta")
+p = move("pull", target, "pulled", "-o", out, "--metadata-only", *tls)
+check(p.returncode == 0 and os.listdir(out) == ["pulled.cfg"], f"metadata-only: {p.stderr}")
+
+
+def bad(label, sel, expect, *args):
+    out = os.path.join(d, "bad")
+    p = move("pull", target, sel, "-o", out, *tls, *args)
+    lines = p.stderr.strip().splitlines()
+    if os.environ.get("V"):
+        print(label, "->", p.stderr.strip())
+    check(p.returncode == 1 and len(lines) == 1 and expect in p.stderr,
+          f"{label}: one line naming {expect!r}: {p.returncode} {p.stderr}")
+    check(not [f for f in os.listdir(d) if f.startswith("bad")], f"{label}: nothing left")
+
+
+bad("unknown name", "no-such-vm", "no VM is named 'no-such-vm'")
+bad("unknown uuid", "00000000-0000-4000-8000-000000000000", "UUID_INVALID")
+st.export_fault = ("task", ["VDI_IO_ERROR", "Device I/O errors"])
+bad("task failure", "pulled", "VDI_IO_ERROR Device I/O errors")
+st.export_fault = ("short", 1000)
+bad("truncated body", "pulled", "after 1000 of 5242880 bytes")
+st.export_fault = ("close", 1000)
+bad("body without length cut short", "pulled", "ended after 1000 of 5242880 bytes")
+st.export_fault = None
+env["HVKIT_XAPI_PASSWORD"] = "wrong"
+bad("bad password", "pulled", "SESSION_AUTHENTICATION_FAILED")
+env["HVKIT_XAPI_PASSWORD"] = "secret"
+
+# An existing DIR is not overwritten.
+p = move("pull", target, "pulled", "-o", os.path.join(d, "by-name"), *tls)
+check(p.returncode == 1 and "exists" in p.stderr, f"existing DIR refused: {p.stderr}")
+p = move("pull", "http://x", "pulled", "-o", os.path.join(d, "x"))
+check(p.returncode == 2, "not a xapi:// target: usage error")
+srv.shutdown()
+shutil.rmtree(d)
+done()
