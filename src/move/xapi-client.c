@@ -6,8 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <curl/curl.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "strbuf.h"
 #include "util.h"
@@ -34,19 +32,6 @@ char *xapi_str_value(const char *s)
 	xml_escape(&sb, s);
 	strbuf_adds(&sb, "</value>");
 	return strbuf_detach(&sb, NULL);
-}
-
-static bool is(const xmlNode *n, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *elem(xmlNode *n)
-{
-	for (; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			return n;
-	return NULL;
 }
 
 /* Sends one XML-RPC request; the response body goes to *resp. */
@@ -79,7 +64,6 @@ int xapi_call(struct xapi_conn *c, const char *method, const char *const *args,
 	      size_t nargs, char **ret_str, struct xrec *ret_rec)
 {
 	struct strbuf req = STRBUF_INIT, resp = STRBUF_INIT;
-	xmlDoc *doc = NULL;
 	int rc;
 
 	strbuf_addf(&req, "<?xml version=\"1.0\"?>\n<methodCall><methodName>%s</methodName><params>", method);
@@ -89,63 +73,11 @@ int xapi_call(struct xapi_conn *c, const char *method, const char *const *args,
 		strbuf_addf(&req, "<param>%s</param>", args[i]);
 	strbuf_adds(&req, "</params></methodCall>\n");
 	rc = post(c, req.buf, &resp);
-	if (rc < 0)
-		goto out;
-	doc = xmlReadMemory(resp.buf, (int)resp.len, "response", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	xmlNode *n = doc ? xmlDocGetRootElement(doc) : NULL;
-	/* methodResponse/params/param/value/struct {Status, Value|ErrorDescription} */
-	n = is(n, "methodResponse") ? elem(n->children) : NULL;
-	n = is(n, "params") ? elem(n->children) : NULL;
-	n = is(n, "param") ? elem(n->children) : NULL;
-	struct xrec top = XREC_INIT;
-	if (!is(n, "value") || xrec_from_xmlrpc(n, &top) < 0) {
-		rc = hv_errorf(c->d, "%s: %s: the response is not an XML-RPC struct", c->url, method);
-		xrec_release(&top);
-		goto out;
+	if (rc == 0) {
+		char *where = xasprintf("%s: %s", c->url, method);
+		rc = xapi_parse_response(resp.buf, resp.len, where, c->d, ret_str, ret_rec);
+		free(where);
 	}
-	const char *status = xrec_get(&top, "Status");
-	if (!status || strcmp(status, "Success") != 0) {
-		const struct xfield *e = xrec_find(&top, "ErrorDescription");
-		struct strbuf msg = STRBUF_INIT;
-		for (size_t i = 0; e && e->type == XV_LIST && i < e->nlist; i++)
-			strbuf_addf(&msg, "%s%s", i ? " " : "", e->list[i]);
-		rc = hv_errorf(c->d, "%s: %s failed: %s", c->url, method, msg.len ? msg.buf : "no error description");
-		strbuf_release(&msg);
-		xrec_release(&top);
-		goto out;
-	}
-	xrec_release(&top);
-	/* The Value member again, now as what the caller wants. */
-	xmlNode *st = elem(n->children);
-	for (xmlNode *m = st ? elem(st->children) : NULL; m; m = elem(m->next)) {
-		xmlNode *nm = elem(m->children), *v = nm ? elem(nm->next) : NULL;
-		xmlChar *t = nm ? xmlNodeGetContent(nm) : NULL;
-		bool value = t && strcmp((const char *)t, "Value") == 0;
-		xmlFree(t);
-		if (!value || !v)
-			continue;
-		xmlNode *inner = elem(v->children);
-		if (ret_rec && is(inner, "array")) {
-			xmlNode *data = elem(inner->children);
-			xrec_list(ret_rec, "items");
-			for (xmlNode *e = data ? elem(data->children) : NULL; e; e = elem(e->next)) {
-				xmlChar *s = xmlNodeGetContent(e);
-				xrec_list_add(ret_rec, "items", s ? (const char *)s : "");
-				xmlFree(s);
-			}
-		} else if (ret_rec && xrec_from_xmlrpc(v, ret_rec) < 0) {
-			rc = hv_errorf(c->d, "%s: %s: Value is not a record", c->url, method);
-		}
-		if (ret_str) {
-			xmlChar *s = xmlNodeGetContent(v);
-			*ret_str = xstrdup(s ? (const char *)s : "");
-			xmlFree(s);
-		}
-	}
-out:
-	if (doc)
-		xmlFreeDoc(doc);
 	strbuf_release(&req);
 	strbuf_release(&resp);
 	return rc;

@@ -31,6 +31,15 @@ struct xapi_conn *xapi_disconnect(struct xapi_conn *c);
 int xapi_call(struct xapi_conn *c, const char *method, const char *const *args,
 	      size_t nargs, char **ret_str, struct xrec *ret_rec);
 
+/*
+ * Reads an XML-RPC methodResponse (len bytes, from the server: not
+ * trusted) as xapi_call() returns it: XAPI's struct {Status, Value |
+ * ErrorDescription}.  A failure status or a malformed body is an error in
+ * d starting with where.  Needs no connection (the fuzz target calls it).
+ */
+int xapi_parse_response(const char *buf, size_t len, const char *where,
+			struct hv_diags *d, char **ret_str, struct xrec *ret_rec);
+
 /* XML-RPC <value> for a string (escaped); the caller frees. */
 char *xapi_str_value(const char *s);
 

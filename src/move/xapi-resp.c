@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* XenAPI XML-RPC responses, read with libxml2. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "strbuf.h"
+#include "util.h"
+#include "xapi-client.h"
+
+static bool is(const xmlNode *n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNode *elem(xmlNode *n)
+{
+	for (; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			return n;
+	return NULL;
+}
+
+/* Status is not Success: the ErrorDescription list, one line. */
+static int call_failed(const struct xrec *top, const char *where, struct hv_diags *d)
+{
+	const struct xfield *e = xrec_find(top, "ErrorDescription");
+	struct strbuf msg = STRBUF_INIT;
+	int rc;
+
+	for (size_t i = 0; e && e->type == XV_LIST && i < e->nlist; i++)
+		strbuf_addf(&msg, "%s%s", i ? " " : "", e->list[i]);
+	rc = hv_errorf(d, "%s failed: %s", where, msg.len ? msg.buf : "no error description");
+	strbuf_release(&msg);
+	return rc;
+}
+
+int xapi_parse_response(const char *buf, size_t len, const char *where,
+			struct hv_diags *d, char **ret_str, struct xrec *ret_rec)
+{
+	struct xrec top = XREC_INIT;
+	xmlDoc *doc = NULL;
+	int rc = 0;
+
+	if (len > INT32_MAX)
+		return hv_errorf(d, "%s: a response of %zu bytes", where, len);
+	doc = xmlReadMemory(buf, (int)len, "response", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlNode *n = doc ? xmlDocGetRootElement(doc) : NULL;
+	/* methodResponse/params/param/value/struct {Status, Value|ErrorDescription} */
+	n = is(n, "methodResponse") ? elem(n->children) : NULL;
+	n = is(n, "params") ? elem(n->children) : NULL;
+	n = is(n, "param") ? elem(n->children) : NULL;
+	if (!is(n, "value") || xrec_from_xmlrpc(n, &top) < 0) {
+		rc = hv_errorf(d, "%s: the response is not an XML-RPC struct", where);
+		goto out;
+	}
+	const char *status = xrec_get(&top, "Status");
+	if (!status || strcmp(status, "Success") != 0) {
+		rc = call_failed(&top, where, d);
+		goto out;
+	}
+	/* The (first) Value member again, now as what the caller wants. */
+	xmlNode *st = elem(n->children);
+	bool seen = false;
+	for (xmlNode *m = st ? elem(st->children) : NULL; m && !seen; m = elem(m->next)) {
+		xmlNode *nm = elem(m->children), *v = nm ? elem(nm->next) : NULL;
+		xmlChar *t = nm ? xmlNodeGetContent(nm) : NULL;
+		bool value = t && strcmp((const char *)t, "Value") == 0;
+		xmlFree(t);
+		if (!value || !v)
+			continue;
+		seen = true;
+		xmlNode *inner = elem(v->children);
+		if (ret_rec && is(inner, "array")) {
+			xmlNode *data = elem(inner->children);
+			xrec_list(ret_rec, "items");
+			for (xmlNode *e = data ? elem(data->children) : NULL; e; e = elem(e->next)) {
+				xmlChar *s = xmlNodeGetContent(e);
+				xrec_list_add(ret_rec, "items", s ? (const char *)s : "");
+				xmlFree(s);
+			}
+		} else if (ret_rec && xrec_from_xmlrpc(v, ret_rec) < 0) {
+			rc = hv_errorf(d, "%s: Value is not a record", where);
+		}
+		if (ret_str) {
+			xmlChar *s = xmlNodeGetContent(v);
+			*ret_str = xstrdup(s ? (const char *)s : "");
+			xmlFree(s);
+		}
+	}
+out:
+	xrec_release(&top);
+	if (doc)
+		xmlFreeDoc(doc);
+	return rc;
+}
