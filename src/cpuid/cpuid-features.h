@@ -62,6 +62,13 @@ const char *cpuid_names_str(enum cpuid_names n);
 const char *cpuid_feature_name(const struct cpuid_feature *f, enum cpuid_names n);
 
 /*
+ * The first feature (index) printed with the same name as feature i in
+ * spelling n, i itself when no other shares it: QEMU calls two KVM bits
+ * "kvmclock", so a list in QEMU's spelling names the pair once.
+ */
+size_t cpuid_feature_name_first(size_t i, enum cpuid_names n);
+
+/*
  * Folds a spelling for comparison: lowercase, '-', '_' and '.' dropped
  * ("SSE4_1", "sse4.1" and "sse4-1" all give "sse41").  Writes at most
  * size bytes including the NUL; returns false when s does not fit.

@@ -32,6 +32,29 @@ const char *cpuid_feature_name(const struct cpuid_feature *f, enum cpuid_names n
 	return n < CPUID_NAMES_NR ? f->names[n] : f->name;
 }
 
+size_t cpuid_feature_name_first(size_t i, enum cpuid_names n)
+{
+	static uint16_t *first[CPUID_NAMES_NR];
+
+	if (n >= CPUID_NAMES_NR || i >= cpuid_nfeatures)
+		return i;
+	if (!first[n]) {
+		uint16_t *t = xcalloc(cpuid_nfeatures, sizeof(*t));
+		for (size_t a = 0; a < cpuid_nfeatures; a++) {
+			const char *na = cpuid_features[a].names[n];
+			t[a] = (uint16_t)a;
+			for (size_t b = 0; na && b < a; b++)
+				if (cpuid_features[b].names[n] &&
+				    strcmp(cpuid_features[b].names[n], na) == 0) {
+					t[a] = (uint16_t)b;
+					break;
+				}
+		}
+		first[n] = t;
+	}
+	return first[n][i];
+}
+
 bool cpuid_name_fold(const char *s, char *buf, size_t size)
 {
 	size_t n = 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""This machine: every /proc/cpuinfo flag that Linux takes from a CPUID bit
+"""This machine (and the dumps of tests/data/cpuid/hosts with the flags of
+the same machine): every /proc/cpuinfo flag that Linux takes from a CPUID bit
 in our table is in `hvkit cpuid features --names linux`, and the other way
 round, except for bits Linux clears on purpose (listed with the reason;
 Linux sources named).  Also: the live dump reads back to the same CPU."""
@@ -46,6 +47,30 @@ XSTATE = ("avx", "avx2", "fma", "f16c", "avx512", "amx", "xsave", "vaes", "vpclm
           "gfni", "mpx", "pku", "cet")
 
 linux_names = {r["linux"] for r in table() if r["linux"]}
+
+
+def compare(tag, flags, ours):
+    theirs = flags & linux_names
+    for f in sorted(ours - theirs):
+        why = LINUX_CLEARS.get(f) or next((f"XSAVE state not enabled ({p}*)" for p in XSTATE if f.startswith(p)), None)
+        if check(why is not None, f"{tag}: we report '{f}', /proc/cpuinfo does not, and no reason is known"):
+            print(f"{tag}: ours only: {f}: {why}")
+    for f in sorted(theirs - ours):
+        check(False, f"{tag}: /proc/cpuinfo has '{f}', we do not")
+    print(f"{tag}: {len(theirs & ours)} flags agree; not CPUID bits of our table (synthetic or derived): "
+          + " ".join(sorted(flags - linux_names)))
+
+
+# Dumps of other machines with their /proc/cpuinfo flags of the same boot
+# (tests/data/cpuid/hosts/README.md says where each comes from).
+hosts = os.path.join(os.environ.get("TEST_DATA", "tests/data"), "cpuid", "hosts")
+for name in sorted(os.listdir(hosts)) if os.path.isdir(hosts) else []:
+    if name.endswith(".dump"):
+        line = open(os.path.join(hosts, name[:-5] + ".cpuinfo-flags")).read()
+        dump = os.path.join(hosts, name)
+        ours = set(json.loads(hvkit("cpuid", "features", "--names", "linux", "--json", "--from", dump).stdout)["features"])
+        compare(name, set(line.split(":", 1)[1].split()), ours)
+
 flags = set()
 for line in open("/proc/cpuinfo"):
     if line.startswith("flags"):
@@ -53,17 +78,7 @@ for line in open("/proc/cpuinfo"):
         break
 if not flags:
     skip("no flags line in /proc/cpuinfo")
-
-ours = set(json.loads(hvkit("cpuid", "features", "--names", "linux", "--json").stdout)["features"])
-theirs = flags & linux_names
-for f in sorted(ours - theirs):
-    why = LINUX_CLEARS.get(f) or next((f"XSAVE state not enabled ({p}*)" for p in XSTATE if f.startswith(p)), None)
-    if check(why is not None, f"we report '{f}', /proc/cpuinfo does not, and no reason is known"):
-        print(f"ours only: {f}: {why}")
-for f in sorted(theirs - ours):
-    check(False, f"/proc/cpuinfo has '{f}', we do not")
-print(f"{len(theirs & ours)} flags agree; not CPUID bits of our table (synthetic or derived): "
-      + " ".join(sorted(flags - linux_names)))
+compare("this machine", flags, set(json.loads(hvkit("cpuid", "features", "--names", "linux", "--json").stdout)["features"]))
 
 # The live dump round-trips too.
 with tempfile.TemporaryDirectory() as d:

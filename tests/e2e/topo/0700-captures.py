@@ -65,17 +65,18 @@ for cap in captures:
         check(ours == link, f"{cap}: {addr}: link {ours}, lspci {link}")
     check(len(objects(j, "pu")) > 0, f"{cap}: no PUs")
 
-# The GPU server: bus id and PCIe generation as nvidia-smi reported them.
-smi = open(os.path.join(DATA, "captures", "h200-vm.nvidia-smi.txt")).read()
-bus = re.search(r"Bus Id\s+:\s+0000([0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d)", smi).group(1).lower()
-gen = int(re.search(r"PCIe Generation\s+Max\s+:\s+(\d+)\s+Current\s+:\s+(\d+)", smi).group(2))
-j = topo_json("--from", os.path.join(DATA, "captures", "h200-vm.tar.gz"))
-gpu = [o for o in objects(j, "pci_device") if o["address"] == bus]
-check(len(gpu) == 1 and gpu[0]["vendor_id"] == "10de", f"GPU {bus} (nvidia-smi) is an NVIDIA device in hvkit's tree")
-if gpu:
-    speeds = {1: 2.5, 2: 5.0, 3: 8.0, 4: 16.0, 5: 32.0, 6: 64.0}
-    check(gpu[0]["link"]["sta"]["speed_gts"] == speeds[gen],
-          f"GPU link {gpu[0]['link']['sta']['speed_gts']} GT/s, nvidia-smi says Gen{gen}")
-    check(gpu[0]["driver"] == "nvidia", "GPU driver is nvidia")
-check(len(objects(j, "pu")) == 16, "the GPU server has 16 PUs")
+# The GPU servers: bus id and PCIe generation as nvidia-smi reported them.
+for server in ("h200-vm", "h100-vm"):
+    smi = open(os.path.join(DATA, "captures", server + ".nvidia-smi.txt")).read()
+    bus = re.search(r"Bus Id\s+:\s+0000([0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d)", smi).group(1).lower()
+    gen = int(re.search(r"PCIe Generation\s+Max\s+:\s+(\d+)\s+Current\s+:\s+(\d+)", smi).group(2))
+    j = topo_json("--from", os.path.join(DATA, "captures", server + ".tar.gz"))
+    gpu = [o for o in objects(j, "pci_device") if o["address"] == bus]
+    check(len(gpu) == 1 and gpu[0]["vendor_id"] == "10de", f"{server}: GPU {bus} (nvidia-smi) is an NVIDIA device in hvkit's tree")
+    if gpu:
+        speeds = {1: 2.5, 2: 5.0, 3: 8.0, 4: 16.0, 5: 32.0, 6: 64.0}
+        check(gpu[0]["link"]["sta"]["speed_gts"] == speeds[gen],
+              f"{server}: GPU link {gpu[0]['link']['sta']['speed_gts']} GT/s, nvidia-smi says Gen{gen}")
+        check(gpu[0]["driver"] == "nvidia", f"{server}: GPU driver is nvidia")
+    check(len(objects(j, "pu")) == 16, f"{server}: the GPU server has 16 PUs")
 done()
