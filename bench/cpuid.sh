@@ -65,8 +65,8 @@ ms=$(median_ms "$HVKIT" cpuid baseline "$tmp"/host-*.dump)
 echo "baseline of 1000 dumps ($(ls "$tmp"/host-*.dump | wc -l) files from $i Intel fixtures): $ms ms (goal < 100 ms); $(sed -n 's/^closest: *//p' "$tmp/b1000.txt")"
 
 # 3. a pair: hvkit on the hosts' CPUID (hvkit dumps, and libvirt <cpudata>
-# XML, which loads libxml2 first) vs virsh on libvirt 9.0's decodes of the
-# same hosts.  Each is run RUNS x 5 times back to back and the mean taken
+# XML, read by hvkit's own reader of that shape: no libxml2 is loaded) vs
+# virsh on libvirt 9.0's decodes of the same hosts.  Each is run RUNS x 5 times back to back and the mean taken
 # (a process start of a few ms is what is measured: date's own cost would
 # blur a median of single runs).
 mean_ms() {

@@ -68,7 +68,10 @@ static void usage(FILE *f)
 	      "Options:\n"
 	      "  --from FILE        read a dump instead of this CPU: `cpuid -r` or\n"
 	      "                     `cpuid -1 -r` output (CPU 0 is used), libvirt\n"
-	      "                     <cpudata> XML, an hvkit cpuid dump; '-' is stdin\n"
+	      "                     <cpudata> XML, QEMU QMP JSON (feature-words,\n"
+	      "                     query-cpu-model-expansion), `xen-cpuid -p` output\n"
+	      "                     (FILE#host etc. picks a policy), an hvkit cpuid\n"
+	      "                     dump; '-' is stdin\n"
 	      "  --names PROJECT    spell features as linux, xen, qemu (default) or\n"
 	      "                     libvirt does\n"
 	      "  -r, --raw          decode: show the registers of each leaf too\n"
@@ -245,6 +248,15 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	return 0;
 }
 
+/* Whether feature i of fs is already in a list of fs by its name (QEMU
+ * names two KVM bits "kvmclock"): lists say each name once. */
+static bool named_before(const struct cpuid_featureset *fs, size_t i, enum cpuid_names names)
+{
+	size_t f = cpuid_feature_name_first(i, names);
+
+	return f != i && cpuid_fset_has(fs, f);
+}
+
 /* ---- rendering ---- */
 
 static void features_json(struct json *j, const struct cpuid_featureset *fs,
@@ -254,7 +266,7 @@ static void features_json(struct json *j, const struct cpuid_featureset *fs,
 	for (size_t i = 0; i < cpuid_nfeatures; i++) {
 		const char *n;
 
-		if (!cpuid_fset_has(fs, i))
+		if (!cpuid_fset_has(fs, i) || named_before(fs, i, names))
 			continue;
 		n = cpuid_feature_name(&cpuid_features[i], names);
 		if (named && n)
@@ -344,7 +356,7 @@ static void render_summary(const struct cpuid_data *c, const struct cpuid_opts *
 		for (size_t i = 0; i < cpuid_nfeatures; i++) {
 			const char *n = cpuid_feature_name(&cpuid_features[i], o->names);
 
-			if (cpuid_fset_has(&fs, i))
+			if (cpuid_fset_has(&fs, i) && !named_before(&fs, i, o->names))
 				strbuf_addf(sb, " %s", n ? n : cpuid_features[i].name);
 		}
 		strbuf_addc(sb, '\n');
@@ -374,7 +386,7 @@ static void render_features(const struct cpuid_data *c, const struct cpuid_opts 
 	for (size_t i = 0; i < cpuid_nfeatures; i++) {
 		const char *n = cpuid_feature_name(&cpuid_features[i], o->names);
 
-		if (cpuid_fset_has(&fs, i) && n)
+		if (cpuid_fset_has(&fs, i) && n && !named_before(&fs, i, o->names))
 			strbuf_addf(sb, "%s\n", n);
 	}
 	if (o->verbose)
@@ -568,7 +580,7 @@ static void fset_json(struct json *j, const struct cpuid_featureset *fs, enum cp
 {
 	json_arr_open(j);
 	for (size_t i = 0; i < cpuid_nfeatures; i++)
-		if (cpuid_fset_has(fs, i))
+		if (cpuid_fset_has(fs, i) && !named_before(fs, i, names))
 			json_str(j, fname(i, names));
 	json_arr_close(j);
 }
@@ -579,7 +591,7 @@ static void fset_text(struct strbuf *sb, const struct cpuid_featureset *fs,
 	bool any = false;
 
 	for (size_t i = 0; i < cpuid_nfeatures; i++)
-		if (cpuid_fset_has(fs, i)) {
+		if (cpuid_fset_has(fs, i) && !named_before(fs, i, names)) {
 			strbuf_addf(sb, "%s%s", any ? sep : "", fname(i, names));
 			any = true;
 		}
@@ -704,10 +716,10 @@ static void spec_text(struct strbuf *sb, const struct cpuid_match *m, const char
 {
 	strbuf_adds(sb, name);
 	for (size_t i = 0; i < cpuid_nfeatures; i++)
-		if (cpuid_fset_has(&m->plus, i))
+		if (cpuid_fset_has(&m->plus, i) && !named_before(&m->plus, i, names))
 			strbuf_addf(sb, ",+%s", fname(i, names));
 	for (size_t i = 0; i < cpuid_nfeatures; i++)
-		if (cpuid_fset_has(&m->minus, i))
+		if (cpuid_fset_has(&m->minus, i) && !named_before(&m->minus, i, names))
 			strbuf_addf(sb, ",-%s", fname(i, names));
 }
 

@@ -2,6 +2,7 @@
 /* Where CPUID values come from: this CPU, or a dump file. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cpuid-data.h"
@@ -24,13 +25,60 @@
 /* Text: `cpuid -r` (all CPUs: CPU 0 is used), `cpuid -1 -r`, or our dump. */
 int cpuid_parse_text(const char *buf, size_t len, const char *name,
 		     struct cpuid_data *ret, struct hv_diags *d);
-/* libvirt's <cpudata arch='x86'> (tests/cputestdata x86_64-cpuid-*.xml). */
+/*
+ * libvirt's <cpudata arch='x86'> (tests/cputestdata x86_64-cpuid-*.xml),
+ * by a dedicated reader of that shape (no libxml2).
+ */
 int cpuid_parse_libvirt(const char *buf, size_t len, const char *name,
 			struct cpuid_data *ret, struct hv_diags *d);
-/* Either of the above, told apart by the first non-blank character. */
+/*
+ * The same with libxml2: the reader cpuid_parse_libvirt() replaced, kept
+ * as its judge for the tests and the fuzz target (same results, same
+ * warnings; error wording may differ).
+ */
+int cpuid_parse_libvirt_xml2(const char *buf, size_t len, const char *name,
+			     struct cpuid_data *ret, struct hv_diags *d);
+/*
+ * QEMU's QMP JSON: a reply ({"return": ...}), a bare return value, or a
+ * transcript (one JSON value after another: replies, events, the
+ * greeting, and optionally the commands).  The CPU is read from
+ *   - a qom-get of a CPU's "feature-words": a list of {"cpuid-input-eax",
+ *     "cpuid-input-ecx" (optional), "cpuid-register", "features"}, the
+ *     register values of the feature leaves (a reply that follows a
+ *     qom-get of "filtered-features" in the transcript is not the CPU's);
+ *   - else a query-cpu-model-expansion reply ({"model": {"name", "props"}}):
+ *     the props that are feature names (QEMU's spelling) set to true, and
+ *     vendor, family, model, stepping, model-id, level, xlevel, xlevel2
+ *     where the props carry them (type=full does).
+ * The first list of feature words is used, else the first expansion.  Leaves the reply does not give are
+ * synthesised only as far as the readers need them: each range's maximum
+ * leaf, leaf 7's subleaf count, and KVM's signature when a KVM feature
+ * word is set.  Errors name the byte offset (and line:column).
+ */
+int cpuid_parse_qmp(const char *buf, size_t len, const char *name,
+		    struct cpuid_data *ret, struct hv_diags *d);
+/*
+ * Xen's `xen-cpuid -p` (the system policies: Raw, Host, PV Max, HVM Max,
+ * PV Default, HVM Default) or `xen-cpuid -p DOMID` (one "Domain N"
+ * policy).  section names the policy to read, as its title folded
+ * (case, blanks, '-' and '_' ignored: "pv-default", "host", "domain-3");
+ * NULL reads the first.  Leaves Xen prints with subleaf ffffffff (no
+ * subleaf) are stored under subleaf 0.
+ */
+int cpuid_parse_xen(const char *buf, size_t len, const char *name,
+		    const char *section, struct cpuid_data *ret,
+		    struct hv_diags *d);
+/* True when the first non-blank line is one `xen-cpuid -p` prints first. */
+bool cpuid_looks_like_xen(const char *buf, size_t len);
+/* Any of the above, told apart by content: '<' starts XML, '{' or '['
+ * JSON, "Xen reports" or "... policy: " xen-cpuid, anything else text. */
 int cpuid_parse_any(const char *buf, size_t len, const char *name,
 		    struct cpuid_data *ret, struct hv_diags *d);
-/* Reads path ("-" for standard input) and parses it with cpuid_parse_any(). */
+/*
+ * Reads path ("-" for standard input) and parses it with cpuid_parse_any().
+ * "PATH#SECTION", when PATH#SECTION is not itself a file, reads policy
+ * SECTION of `xen-cpuid -p` output in PATH (see cpuid_parse_xen()).
+ */
 int cpuid_read_file(const char *path, struct cpuid_data *ret,
 		    struct hv_diags *d);
 

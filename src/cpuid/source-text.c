@@ -284,8 +284,9 @@ void cpuid_dump(const struct cpuid_data *c, struct strbuf *out)
 			    c->msrs[i].value);
 }
 
-int cpuid_parse_any(const char *buf, size_t len, const char *name,
-		    struct cpuid_data *ret, struct hv_diags *d)
+/* Sniffs the format; section is for xen-cpuid output only (NULL: first). */
+static int parse_any(const char *buf, size_t len, const char *name,
+		     const char *section, struct cpuid_data *ret, struct hv_diags *d)
 {
 	size_t i = 0;
 
@@ -295,20 +296,44 @@ int cpuid_parse_any(const char *buf, size_t len, const char *name,
 	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
 			   buf[i] == '\n'))
 		i++;
+	if (cpuid_looks_like_xen(buf + i, len - i))
+		return cpuid_parse_xen(buf, len, name, section, ret, d);
+	if (section)
+		return hv_errorf(d, "%s: '#%s' names a policy of `xen-cpuid -p` output, and this is not such output",
+				 name, section);
 	if (i < len && buf[i] == '<')
 		return cpuid_parse_libvirt(buf, len, name, ret, d);
+	if (i < len && (buf[i] == '{' || buf[i] == '['))
+		return cpuid_parse_qmp(buf, len, name, ret, d);
 	return cpuid_parse_text(buf, len, name, ret, d);
+}
+
+int cpuid_parse_any(const char *buf, size_t len, const char *name,
+		    struct cpuid_data *ret, struct hv_diags *d)
+{
+	return parse_any(buf, len, name, NULL, ret, d);
 }
 
 int cpuid_read_file(const char *path, struct cpuid_data *ret,
 		    struct hv_diags *d)
 {
-	bool is_stdin = strcmp(path, "-") == 0;
-	const char *name = is_stdin ? "<stdin>" : path;
+	_cleanup_free_ char *base = NULL;
+	const char *section = NULL, *hash, *name;
+	bool is_stdin;
 	char *buf = NULL;
 	size_t len = 0, alloc = 0;
 	int fd = -1, rc;
 
+	/* "FILE#SECTION" when FILE#SECTION itself is not there */
+	hash = strrchr(path, '#');
+	if (hash && hash[1] && hash > path && strcmp(path, "-") != 0 &&
+	    access(path, F_OK) < 0 && errno == ENOENT) {
+		base = xstrndup(path, (size_t)(hash - path));
+		section = hash + 1;
+		path = base;
+	}
+	is_stdin = strcmp(path, "-") == 0;
+	name = is_stdin ? "<stdin>" : path;
 	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
@@ -337,7 +362,7 @@ int cpuid_read_file(const char *path, struct cpuid_data *ret,
 		len += (size_t)n;
 	}
 	buf[len] = 0;
-	rc = cpuid_parse_any(buf, len, name, ret, d);
+	rc = parse_any(buf, len, name, section, ret, d);
 out:
 	if (fd >= 0 && !is_stdin)
 		close(fd);
