@@ -326,6 +326,15 @@ static void render_summary(const struct cpuid_data *c, const struct cpuid_opts *
 		json_key(&j, "xen_version");
 		json_str(&j, xen_version(c, ver) ? ver : NULL);
 		json_obj_close(&j);
+		json_key(&j, "msrs_unread");
+		json_arr_open(&j);
+		for (uint32_t m = 0; m < 0x200; m++)
+			if (cpuid_data_msr_unread(c, m)) {
+				char idx[16];
+				snprintf(idx, sizeof(idx), "0x%x", m);
+				json_str(&j, idx);
+			}
+		json_arr_close(&j);
 		if (o->verbose) {
 			json_key(&j, "features");
 			features_json(&j, &fs, o->names, true);
@@ -351,6 +360,13 @@ static void render_summary(const struct cpuid_data *c, const struct cpuid_opts *
 	else
 		strbuf_addf(sb, "hypervisor:  %s\n",
 			    s.hypervisor_bit ? "yes (no signature)" : "none");
+	for (uint32_t m = 0; m < 0x200; m++)
+		if (cpuid_data_msr_unread(c, m))
+			strbuf_addf(sb, "msr:         0x%x %s: enumerated, not read, so its feature bits are unknown%s\n",
+				    m, cpuid_msr_name(m),
+				    !o->from ?
+				    " (needs root, 'modprobe msr'; a hypervisor may refuse)" :
+				    " (the data has no value for it)");
 	if (o->verbose) {
 		strbuf_adds(sb, "feature list:");
 		for (size_t i = 0; i < cpuid_nfeatures; i++) {
@@ -883,7 +899,36 @@ struct host {
 	const char *path;
 	struct cpuid_featureset raw;
 	struct cpuid_summary s;
+	bool unread_msr[2];	/* 0x10a, 0xcf: enumerated, no value */
 };
+
+static const uint32_t host_msrs[2] = { 0x10a, 0xcf };
+
+/* Why feature f may be missing on h: an MSR of unknown value, or the
+ * usual culprit of the feature (NULL when none is known). */
+static const char *missing_why(const struct host *h, size_t f, enum cpuid_names names,
+			       char *buf, size_t size)
+{
+	const struct cpuid_feature *ft = &cpuid_features[f];
+
+	/* The CPU has it, but not what it needs: Xen and QEMU drop it too. */
+	if (cpuid_fset_has(&h->raw, f))
+		for (size_t i = 0; i < cpuid_ndeps; i++)
+			if (cpuid_deps[i].dependent == f && !cpuid_fset_has(&h->raw, cpuid_deps[i].needs)) {
+				snprintf(buf, size, "present, but it needs %s, which this host lacks",
+					 fname(cpuid_deps[i].needs, names));
+				return buf;
+			}
+
+	for (size_t i = 0; i < ARRAY_SIZE(host_msrs); i++)
+		if (ft->kind == CPUID_FEAT_MSR && ft->leaf == host_msrs[i] && h->unread_msr[i]) {
+			snprintf(buf, size, "not known: CPUID says MSR 0x%x (%s) exists but this data has no value for it "
+				 "(dump it as root after 'modprobe msr'; a hypervisor may refuse the read)",
+				 host_msrs[i], cpuid_msr_name(host_msrs[i]));
+			return buf;
+		}
+	return cpuid_feature_culprit(f);
+}
 
 /* Reads every FILE; returns 0 or EXIT_FAIL (the reason logged). */
 static int read_hosts(const struct cpuid_opts *o, struct host **ret)
@@ -904,6 +949,8 @@ static int read_hosts(const struct cpuid_opts *o, struct host **ret)
 		h[i].path = o->files[i];
 		cpuid_data_features(&c, &h[i].raw);
 		cpuid_summarize(&c, &h[i].s);
+		for (size_t k = 0; k < ARRAY_SIZE(host_msrs); k++)
+			h[i].unread_msr[k] = cpuid_data_msr_unread(&c, host_msrs[k]);
 		cpuid_data_release(&c);
 	}
 	*ret = h;
@@ -1118,13 +1165,16 @@ static int render_compare(const struct host *h, size_t n, const struct cpuid_opt
 			fset_json(&j, &missing, o->names);
 			json_key(&j, "culprits");
 			json_arr_open(&j);
-			for (size_t f = 0; f < cpuid_nfeatures; f++)
-				if (cpuid_fset_has(&missing, f) && cpuid_feature_culprit(f)) {
+			for (size_t f = 0; f < cpuid_nfeatures; f++) {
+				char buf[256];
+				const char *why = missing_why(&h[i], f, o->names, buf, sizeof(buf));
+				if (cpuid_fset_has(&missing, f) && why) {
 					json_obj_open(&j);
 					json_kv_str(&j, "feature", fname(f, o->names));
-					json_kv_str(&j, "why", cpuid_feature_culprit(f));
+					json_kv_str(&j, "why", why);
 					json_obj_close(&j);
 				}
+			}
 			json_arr_close(&j);
 			json_obj_close(&j);
 			continue;
@@ -1142,9 +1192,12 @@ static int render_compare(const struct host *h, size_t n, const struct cpuid_opt
 			fset_text(sb, &missing, o->names, ", ", "");
 			strbuf_addc(sb, '\n');
 		}
-		for (size_t f = 0; f < cpuid_nfeatures; f++)
-			if (cpuid_fset_has(&missing, f) && cpuid_feature_culprit(f))
-				strbuf_addf(sb, "  %s: %s\n", fname(f, o->names), cpuid_feature_culprit(f));
+		for (size_t f = 0; f < cpuid_nfeatures; f++) {
+			char buf[256];
+			const char *why = missing_why(&h[i], f, o->names, buf, sizeof(buf));
+			if (cpuid_fset_has(&missing, f) && why)
+				strbuf_addf(sb, "  %s: %s\n", fname(f, o->names), why);
+		}
 	}
 	if (o->json) {
 		json_arr_close(&j);

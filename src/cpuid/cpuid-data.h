@@ -58,6 +58,15 @@ const struct cpuid_leaf *cpuid_data_get(const struct cpuid_data *d,
 					uint32_t leaf, uint32_t subleaf);
 const struct cpuid_msr *cpuid_data_get_msr(const struct cpuid_data *d,
 					   uint32_t index);
+/*
+ * Whether feature MSR `index` (0x10a ARCH_CAPABILITIES, 0xcf
+ * CORE_CAPABILITIES) is enumerated by CPUID (leaf 7 EDX bit 29, 30) but
+ * its value is not in d: its feature bits are then unknown, not absent.
+ */
+bool cpuid_data_msr_unread(const struct cpuid_data *d, uint32_t index);
+/* The name of such an MSR ("ARCH_CAPABILITIES"), or NULL for another. */
+const char *cpuid_msr_name(uint32_t index);
+
 /* One register of a result; 0 when the result is absent. */
 uint32_t cpuid_data_reg(const struct cpuid_data *d, uint32_t leaf,
 			uint32_t subleaf, enum cpuid_reg reg);

@@ -172,6 +172,34 @@ bool cpuid_data_valid(const struct cpuid_data *d, uint32_t leaf)
 	return max && leaf <= max;
 }
 
+/* The feature MSRs and the leaf 7 EDX bit that enumerates each. */
+static const struct {
+	uint32_t index;
+	unsigned bit;
+	const char *name;
+} feature_msrs[] = {
+	{ 0x10a, 29, "ARCH_CAPABILITIES" },
+	{ 0xcf, 30, "CORE_CAPABILITIES" },
+};
+
+const char *cpuid_msr_name(uint32_t index)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(feature_msrs); i++)
+		if (feature_msrs[i].index == index)
+			return feature_msrs[i].name;
+	return NULL;
+}
+
+bool cpuid_data_msr_unread(const struct cpuid_data *d, uint32_t index)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(feature_msrs); i++)
+		if (feature_msrs[i].index == index)
+			return cpuid_data_valid(d, 7) &&
+			       (cpuid_data_reg(d, 7, 0, CPUID_EDX) >> feature_msrs[i].bit & 1) &&
+			       !cpuid_data_get_msr(d, index);
+	return false;
+}
+
 bool cpuid_data_has(const struct cpuid_data *d, const struct cpuid_feature *f)
 {
 	if (f->kind == CPUID_FEAT_MSR) {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* This CPU, through the CPUID instruction (x86 only). */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,6 +182,35 @@ static bool hw__vendor_is(const struct cpuid_data *c, const char sig[12])
 	return __builtin_memcmp(w, sig, 12) == 0;
 }
 
+/*
+ * The feature MSRs this CPU enumerates, through Linux's msr driver
+ * (/dev/cpu/0/msr: root and `modprobe msr`; a hypervisor may refuse the
+ * read).  Without it their bits stay unknown, which the commands say.
+ * HVKIT_CPUID_MSR_DEV names another file to read them from (the tests'
+ * stand-in: the MSR's 8 bytes at its index as offset).
+ */
+static void hw__msrs(struct cpuid_data *c)
+{
+	static const uint32_t msrs[] = { 0x10a, 0xcf };
+	const char *dev = getenv("HVKIT_CPUID_MSR_DEV");
+	int fd = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(msrs); i++) {
+		uint64_t v;
+
+		if (!cpuid_data_msr_unread(c, msrs[i]))
+			continue;
+		if (fd < 0)
+			fd = open(dev && *dev ? dev : "/dev/cpu/0/msr", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (pread(fd, &v, sizeof(v), msrs[i]) == (ssize_t)sizeof(v))
+			(void)cpuid_data_set_msr(c, msrs[i], v);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 int cpuid_read_host(struct cpuid_data *ret, struct hv_diags *d)
 {
 	struct cpuid_data c = CPUID_DATA_INIT;
@@ -204,6 +235,7 @@ int cpuid_read_host(struct cpuid_data *ret, struct hv_diags *d)
 	if (hw__vendor_is(&c, "CentaurHauls") || hw__vendor_is(&c, "  Shanghai  "))
 		if ((rc = hw__range(&c, 0xC0000000)) < 0)
 			goto fail;
+	hw__msrs(&c);
 	c.origin = xstrdup(hw__xen_pv ? "this host (a Xen PV domain: CPUID as Xen emulates it)"
 				      : "this host");
 	*ret = c;
