@@ -18,6 +18,7 @@
 #include "log.h"
 #include "progress.h"
 #include "util.h"
+#include "tmpout.h"
 #include "xapi-client.h"
 #include "xapi.h"
 #include "xlcfg.h"
@@ -27,41 +28,6 @@ static const char pull_usage[] =
 	"         [--disk-format raw|qcow2|vhd] [--metadata-only] [--password-file FILE]\n"
 	"         [--ca FILE] [--http] [--no-progress] [--no-sync]\n";
 
-/* The temporary output directory, removed on failure or a signal. */
-static char *tmp_dir;
-
-static void remove_tmp(void)
-{
-	DIR *dir;
-	struct dirent *e;
-
-	if (!tmp_dir)
-		return;
-	dir = opendir(tmp_dir);
-	while (dir && (e = readdir(dir)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			(void)unlinkat(dirfd(dir), e->d_name, 0);
-	if (dir)
-		closedir(dir);
-	(void)rmdir(tmp_dir);
-}
-
-static void on_signal(int sig)
-{
-	remove_tmp();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void trap(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
 
 struct pull_opts {
 	const char *out, *vm;
@@ -425,19 +391,9 @@ int move_cmd_pull(int argc, char **argv)
 		log_warn("VM '%s' is %s: its disks may change while they are copied (shut it down first)",
 			 vm.name ? vm.name : o.vm, power);
 
-	trap();
-	tmp_dir = xasprintf("%s.tmp.XXXXXX", o.out);
-	if (!mkdtemp(tmp_dir)) {
-		log_error("cannot create '%s': %s", tmp_dir, strerror(errno));
-		free(tmp_dir);
-		tmp_dir = NULL;
+	dfd = tmpout_create_dir(o.out);
+	if (dfd < 0)
 		goto out;
-	}
-	dfd = open(tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		log_error("cannot open '%s': %s", tmp_dir, strerror(errno));
-		goto out;
-	}
 	name = move_safe_name(vm.name);
 	const char *ext = format_ext(o.disk_format);
 	for (size_t i = 0; i < vm.ndisks; i++) {
@@ -475,23 +431,19 @@ int move_cmd_pull(int argc, char **argv)
 	(void)log_diags("pull", &d);
 	cfgname = xasprintf("%s.cfg", name);
 	rc = write_cfg(dfd, cfgname, &cfg, o.sync);
-	if (rc == 0 && rename(tmp_dir, o.out) < 0)
-		rc = -errno;
+	if (rc == 0)
+		rc = tmpout_commit(o.out);
 	if (rc < 0) {
 		log_error("cannot write '%s': %s", o.out, strerror(-rc));
 		goto out;
 	}
-	free(tmp_dir);
-	tmp_dir = NULL;
 	final = xasprintf("%s/%s", o.out, cfgname);
 	printf("%s\n", final);
 	log_info("%s VM '%s' -> '%s' (%zu disk(s), %zu NIC(s))", url,
 		 vm.name ? vm.name : o.vm, final, vm.ndisks, vm.nnics);
 	ret = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 out:
-	remove_tmp();
-	free(tmp_dir);
-	tmp_dir = NULL;
+	tmpout_remove();
 	if (dfd >= 0)
 		close(dfd);
 	xapi_disconnect(c);

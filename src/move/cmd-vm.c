@@ -24,53 +24,8 @@
 #include "tar.h"
 #include "util.h"
 #include "xlcfg.h"
+#include "tmpout.h"
 #include "xva.h"
-
-/* The temporary output (a file, or a directory of our files). */
-static char *tmp_out;
-static bool tmp_is_dir;
-
-static void remove_tmp(void)
-{
-	if (!tmp_out)
-		return;
-	if (tmp_is_dir) {
-		DIR *dir = opendir(tmp_out);
-		struct dirent *e;
-		while (dir && (e = readdir(dir)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				(void)unlinkat(dirfd(dir), e->d_name, 0);
-		if (dir)
-			closedir(dir);
-		(void)rmdir(tmp_out);
-	} else {
-		(void)unlink(tmp_out);
-	}
-}
-
-static void on_signal(int sig)
-{
-	remove_tmp();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void trap(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-static void drop_tmp(void)
-{
-	remove_tmp();
-	free(tmp_out);
-	tmp_out = NULL;
-}
 
 int move_parse_size(const char *s, unsigned long long *ret)
 {
@@ -234,14 +189,9 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 	_cleanup_free_ char *name = safe_name(vm->name);
 	_cleanup_free_ char *ovfname = NULL;
 
-	tmp_out = xasprintf("%s.tmp.XXXXXX", o->out);
-	tmp_is_dir = false;
-	fd = mkostemp(tmp_out, O_CLOEXEC);
+	fd = tmpout_create_file(o->out);
 	if (fd < 0) {
 		rc = -errno;
-		log_error("cannot create '%s': %s", tmp_out, strerror(errno));
-		free(tmp_out);
-		tmp_out = NULL;
 		goto out;
 	}
 	if (xva) {
@@ -294,15 +244,8 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 	else
 		close(fd);
 	fd = -1;
-	if (rc == 0) {
-		(void)chmod(tmp_out, 0644);
-		if (rename(tmp_out, o->out) < 0)
-			rc = -errno;
-	}
-	if (rc == 0) {
-		free(tmp_out);
-		tmp_out = NULL;
-	}
+	if (rc == 0)
+		rc = tmpout_commit(o->out);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -324,16 +267,11 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 	_cleanup_free_ char *name = safe_name(vm->name);
 	int rc = 0, dfd = -1;
 
-	tmp_out = xasprintf("%s.tmp.XXXXXX", o->out);
-	tmp_is_dir = true;
-	if (!mkdtemp(tmp_out)) {
+	dfd = tmpout_create_dir(o->out);
+	if (dfd < 0) {
 		rc = -errno;
-		log_error("cannot create '%s': %s", tmp_out, strerror(errno));
-		free(tmp_out);
-		tmp_out = NULL;
 		goto out;
 	}
-	dfd = open(tmp_out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; rc == 0 && i < vm->ndisks; i++) {
 		struct img_out out = { .fd = -1, .size = ins[i]->size, .diags = d };
 		struct stat st;
@@ -368,12 +306,8 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 		else
 			close(fd);
 	}
-	if (rc == 0 && rename(tmp_out, o->out) < 0)
-		rc = -errno;
-	if (rc == 0) {
-		free(tmp_out);
-		tmp_out = NULL;
-	}
+	if (rc == 0)
+		rc = tmpout_commit(o->out);
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -512,7 +446,6 @@ int move_cmd_export(int argc, char **argv)
 				  vm.disks[i].target, (unsigned long long)ins[i]->size);
 			goto out;
 		}
-	trap();
 	rc = strcmp(o.to, "ovf") == 0 ? export_ovf_dir(&vm, &o, ins, &d)
 				      : export_package(&vm, &o, ins, &d);
 	if (rc < 0) {
@@ -526,7 +459,7 @@ int move_cmd_export(int argc, char **argv)
 		 vm.ndisks, vm.nnics);
 	ret = EXIT_OK;
 out:
-	drop_tmp();
+	tmpout_remove();
 	for (size_t i = 0; ins && i < vm.ndisks; i++) {
 		img_in_free(ins[i]);
 		if (fds[i] >= 0)
@@ -939,16 +872,9 @@ int move_cmd_import(int argc, char **argv)
 	(void)log_diags(o.in, &d);
 	hv_diags_release(&d);
 
-	trap();
-	tmp_out = xasprintf("%s.tmp.XXXXXX", o.out);
-	tmp_is_dir = true;
-	if (!mkdtemp(tmp_out)) {
-		log_error("cannot create '%s': %s", tmp_out, strerror(errno));
-		free(tmp_out);
-		tmp_out = NULL;
+	dfd = tmpout_create_dir(o.out);
+	if (dfd < 0)
 		goto out;
-	}
-	dfd = open(tmp_out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	name = safe_name(vm.name);
 	if (o.metadata_only) {
 		/* Disks keep the targets recorded at export; the rest point
@@ -981,19 +907,17 @@ int move_cmd_import(int argc, char **argv)
 		int r2 = finish_file(cfd, &o);
 		rc = rc ? rc : r2;
 	}
-	if (rc == 0 && rename(tmp_out, o.out) < 0)
-		rc = -errno;
+	if (rc == 0)
+		rc = tmpout_commit(o.out);
 	if (rc < 0) {
 		log_error("cannot write '%s': %s", o.out, strerror(-rc));
 		goto out;
 	}
-	free(tmp_out);
-	tmp_out = NULL;
 	log_info("'%s' -> '%s/%s' (%zu disk(s), %zu NIC(s))", o.in, o.out, cfgname,
 		 vm.ndisks, vm.nnics);
 	ret = EXIT_OK;
 out:
-	drop_tmp();
+	tmpout_remove();
 	if (dfd >= 0)
 		close(dfd);
 	if (fd >= 0)

@@ -22,6 +22,7 @@
 #include "progress.h"
 #include "util.h"
 #include "xlcfg.h"
+#include "tmpout.h"
 #include "xva.h"
 
 static void usage(FILE *f)
@@ -57,27 +58,6 @@ static void usage(FILE *f)
 	      "See hvkit-move(1).\n", f);
 }
 
-/* The temporary output, removed if we are interrupted. */
-static char *tmp_path;
-
-static void on_signal(int sig)
-{
-	if (tmp_path)
-		(void)unlink(tmp_path);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void trap_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-}
 
 struct disk_opts {
 	const char *in, *out;
@@ -183,15 +163,9 @@ static int do_disk(const struct disk_opts *o)
 	(void)log_diags(o->in, &d);
 	hv_diags_release(&d);
 
-	tmp_path = xasprintf("%s.tmp.XXXXXX", o->out);
-	trap_signals();
-	out.fd = mkostemp(tmp_path, O_CLOEXEC);
-	if (out.fd < 0) {
-		log_error("cannot create '%s': %s", tmp_path, strerror(errno));
-		free(tmp_path);
-		tmp_path = NULL;
+	out.fd = tmpout_create_file(o->out);
+	if (out.fd < 0)
 		goto out;
-	}
 	out.size = size;
 	out.diags = &d;
 	switch (to) {
@@ -264,17 +238,12 @@ static int do_disk(const struct disk_opts *o)
 	if (rc == 0 && close(out.fd) < 0)
 		rc = -errno;
 	out.fd = -1;
-	if (rc == 0) {
-		(void)chmod(tmp_path, 0644);
-		if (rename(tmp_path, o->out) < 0)
-			rc = -errno;
-	}
+	if (rc == 0)
+		rc = tmpout_commit(o->out);
 	if (rc < 0) {
 		log_error("cannot write '%s': %s", o->out, strerror(-rc));
 		goto out;
 	}
-	free(tmp_path);
-	tmp_path = NULL;
 	if (unverified)
 		log_warn("'%s': %llu chunk(s) had no checksum and were not verified",
 			 o->in, (unsigned long long)unverified);
@@ -289,11 +258,7 @@ out:
 	img_out_release(&out);
 	if (out.fd >= 0)
 		close(out.fd);
-	if (tmp_path) {
-		(void)unlink(tmp_path);
-		free(tmp_path);
-		tmp_path = NULL;
-	}
+	tmpout_remove();
 	img_in_free(in);
 	xva_in_free(xin);
 	if (ifd >= 0)
