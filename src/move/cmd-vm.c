@@ -551,22 +551,15 @@ static int disk_out_open(struct img_out *out, const struct vm_opts *o)
 	}
 }
 
-/* Rewrites the image file src in the output dir as NAME-diskI.EXT in
- * --disk-format and removes src. */
-static int convert_at(int dfd, const char *src, const char *name, size_t i,
-		      const struct vm_opts *o, struct hv_diags *d)
+/* Copies the image open on fd into the output dir as `file` in
+ * --disk-format; *ret_size (may be NULL): its virtual size.  Closes fd. */
+static int convert_fd(int fd, int dfd, const char *file, const char *label,
+		      const struct vm_opts *o, struct hv_diags *d, uint64_t *ret_size)
 {
-	_cleanup_free_ char *part = xasprintf("%s.part", src);
-	_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, disk_ext(o));
 	struct img_in *in = NULL;
 	struct img_out out = { .fd = -1, .diags = d };
-	int fd, rc;
+	int rc;
 
-	if (renameat(dfd, src, dfd, part) < 0)
-		return -errno;
-	fd = openat(dfd, part, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	rc = img_open(fd, IMG_UNKNOWN, d, &in);
 	if (rc == 0) {
 		out.size = in->size;
@@ -574,7 +567,7 @@ static int convert_at(int dfd, const char *src, const char *name, size_t i,
 		rc = out.fd < 0 ? -errno : disk_out_open(&out, o);
 	}
 	if (rc == 0)
-		rc = copy_disk(in, &out, "converting", o->progress);
+		rc = copy_disk(in, &out, label, o->progress);
 	img_out_release(&out);
 	if (out.fd >= 0) {
 		int r2 = finish_file(out.fd, o);
@@ -582,6 +575,26 @@ static int convert_at(int dfd, const char *src, const char *name, size_t i,
 	}
 	img_in_free(in);
 	close(fd);
+	if (rc == 0 && ret_size)
+		*ret_size = out.size;
+	return rc;
+}
+
+/* Rewrites the image file src in the output dir as NAME-diskI.EXT in
+ * --disk-format and removes src. */
+static int convert_at(int dfd, const char *src, const char *name, size_t i,
+		      const struct vm_opts *o, struct hv_diags *d)
+{
+	_cleanup_free_ char *part = xasprintf("%s.part", src);
+	_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, disk_ext(o));
+	int fd, rc;
+
+	if (renameat(dfd, src, dfd, part) < 0)
+		return -errno;
+	fd = openat(dfd, part, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = convert_fd(fd, dfd, file, "converting", o, d, NULL);
 	if (rc == 0 && unlinkat(dfd, part, 0) < 0)
 		rc = -errno;
 	return rc;
@@ -754,30 +767,13 @@ static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 			return hv_errorf(d, "disk file '%s' is not beside the OVF", hrefs[i]);
 		_cleanup_free_ char *src = xasprintf("%s/%s", dir, hrefs[i]);
 		_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, disk_ext(o));
-		struct img_in *in = NULL;
-		struct img_out out = { .fd = -1, .diags = d };
 		int fd = open(src, O_RDONLY | O_CLOEXEC), rc;
 
 		if (fd < 0)
 			return hv_errorf(d, "cannot open disk file '%s': %s", src, strerror(errno));
-		rc = img_open(fd, IMG_UNKNOWN, d, &in);
-		if (rc == 0) {
-			out.size = in->size;
-			out.fd = create_at(dfd, file);
-			rc = out.fd < 0 ? -errno : disk_out_open(&out, o);
-		}
-		if (rc == 0)
-			rc = copy_disk(in, &out, "importing", o->progress);
-		img_out_release(&out);
-		if (out.fd >= 0) {
-			int r2 = finish_file(out.fd, o);
-			rc = rc ? rc : r2;
-		}
-		img_in_free(in);
-		close(fd);
+		rc = convert_fd(fd, dfd, file, "importing", o, d, &vm->disks[i].size);
 		if (rc < 0)
 			return rc;
-		vm->disks[i].size = out.size;
 		retarget(&vm->disks[i], o->out, name, i, disk_ext(o));
 	}
 	return 0;

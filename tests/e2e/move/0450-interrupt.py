@@ -28,7 +28,7 @@ def interrupted(tag, final, args, sig):
         time.sleep(0.005)
     if p.poll() is not None:
         # Finished before it could be interrupted: nothing was tested.
-        check(False, f"{tag}: ended (exit {p.returncode}) before the signal; make the input larger")
+        check(False, f"{tag}: ended (exit {p.returncode}: {p.stderr.read().decode().strip()}) before the signal; make the input larger")
         return
     time.sleep(0.2)  # well into the copy
     p.send_signal(sig)
