@@ -257,6 +257,22 @@ static bool named_before(const struct cpuid_featureset *fs, size_t i, enum cpuid
 	return f != i && cpuid_fset_has(fs, f);
 }
 
+/* A JSON array of the space-separated words of s. */
+static void json_words(struct json *j, const char *s)
+{
+	json_arr_open(j);
+	while (*s) {
+		size_t n = strcspn(s, " ");
+		char *w = xstrndup(s, n);
+
+		json_str(j, w);
+		free(w);
+		s += n;
+		s += strspn(s, " ");
+	}
+	json_arr_close(j);
+}
+
 /* ---- rendering ---- */
 
 static void features_json(struct json *j, const struct cpuid_featureset *fs,
@@ -473,22 +489,9 @@ static void render_decode(const struct cpuid_data *c, const struct cpuid_opts *o
 				case CPUID_FIELD_STR:
 					json_str(&j, f->s);
 					break;
-				case CPUID_FIELD_LIST: {
-					const char *p = f->s;
-
-					json_arr_open(&j);
-					while (*p) {
-						size_t n = strcspn(p, " ");
-						char *w = xstrndup(p, n);
-
-						json_str(&j, w);
-						free(w);
-						p += n;
-						p += strspn(p, " ");
-					}
-					json_arr_close(&j);
+				case CPUID_FIELD_LIST:
+					json_words(&j, f->s);
 					break;
-				}
 				}
 				continue;
 			}
@@ -864,21 +867,7 @@ static int render_policy(const struct cpuid_featureset *host, const struct cpuid
 		}
 		json_arr_close(&j);
 		json_key(&j, "skipped");
-		json_arr_open(&j);
-		{
-			const char *q = skipped.buf;
-
-			while (*q) {
-				size_t n = strcspn(q, " ");
-				char *w = xstrndup(q, n);
-
-				json_str(&j, w);
-				free(w);
-				q += n;
-				q += strspn(q, " ");
-			}
-		}
-		json_arr_close(&j);
+		json_words(&j, skipped.buf);
 		json_obj_close(&j);
 		strbuf_addc(sb, '\n');
 	} else {
