@@ -385,7 +385,7 @@ static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 {
 	int c;
 
-	*o = (struct vm_opts){ .sums = XVA_SUM_XXHASH, .progress = true, .sync = true };
+	*o = (struct vm_opts){ .sums = XVA_SUM_SHA1, .progress = true, .sync = true };
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "ho:t:", vm_options, NULL)) != -1) {
 		if (c == 'h') {

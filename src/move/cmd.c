@@ -47,8 +47,9 @@ static void usage(FILE *f)
 	      "  --from FORMAT      raw, vhd, vhd-fixed, qcow2, xva (default: probe)\n"
 	      "  --disk N|Ref:N     which disk of an XVA to read (default: the first)\n"
 	      "  --gzip             compress the XVA written\n"
-	      "  --checksum KIND    XVA chunk checksums: xxhash (default), sha1\n"
-	      "                     (legacy .checksum), both\n"
+	      "  --checksum KIND    XVA chunk checksums: sha1 (.checksum, default: read\n"
+	      "                     by every XAPI and xva-img), xxhash (.xxhash, faster,\n"
+	      "                     XAPI with xxhash support only), both\n"
 	      "  --no-progress      no progress bar (it is drawn only on a terminal)\n"
 	      "  --no-sync          skip the fsync before the rename (faster, not\n"
 	      "                     crash-safe; qemu-img convert does not sync either)\n"
@@ -282,7 +283,7 @@ static int cmd_disk(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct disk_opts o = { .sums = XVA_SUM_XXHASH, .progress = true, .sync = true };
+	struct disk_opts o = { .sums = XVA_SUM_SHA1, .progress = true, .sync = true };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

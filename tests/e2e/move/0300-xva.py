@@ -87,6 +87,32 @@ if shutil.which("xva-img"):
     back = os.path.join(d, "xi.raw")
     hvkit("move", "disk", xi, back)
     check(same(raw21, back), "an XVA of xva-img's chunks reads back identical")
+    # The default checksum is the one every XAPI and xva-img read: SHA-1
+    # .checksum members only, for `move disk` and for `move export`.
+    dflt = os.path.join(d, "default.xva")
+    hvkit("move", "disk", raw, dflt)
+    names = tarfile.open(dflt).getnames()
+    check(any(n.endswith(".checksum") for n in names) and not any(n.endswith(".xxhash") for n in names),
+          f"default XVA: .checksum members only {names[:4]}")
+    exd = os.path.join(d, "default")
+    os.mkdir(exd)
+    subprocess.run(["tar", "-xf", dflt, "-C", exd], check=True)
+    refd = [x for x in os.listdir(exd) if x.startswith("Ref:")][0]
+    outd = os.path.join(d, "default-xva-img.raw")
+    p = run("xva-img", "disk-export", os.path.join(exd, refd) + "/", outd)
+    check(p.returncode == 0, f"xva-img reads a default XVA: {p.stderr}")
+    with open(outd, "rb") as f:
+        check(f.read(size) == open(raw, "rb").read(), "xva-img rebuilds the disk of a default XVA")
+    p = hvkit("move", "show", "--json", "/dev/null", ok=False)
+    if "libxlutil" not in p.stderr:
+        cfg = os.path.join(d, "vm.cfg")
+        with open(cfg, "w") as f:
+            f.write(f'name = "vm"\nmemory = 64\ndisk = [ "format=raw,vdev=xvda,access=rw,target={raw}" ]\n')
+        vmx = os.path.join(d, "vm.xva")
+        hvkit("move", "export", cfg, "--to", "xva", "-o", vmx, "--no-progress")
+        names = tarfile.open(vmx).getnames()
+        check(any(n.endswith(".checksum") for n in names) and not any(n.endswith(".xxhash") for n in names),
+              "default export --to xva: .checksum members only")
 else:
     print("NOTE: xva-img not installed (Debian 12 package xva-img); relying on xxhsum, sha1sum and tar")
 
