@@ -767,10 +767,19 @@ static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 			return hv_errorf(d, "disk file '%s' is not beside the OVF", hrefs[i]);
 		_cleanup_free_ char *src = xasprintf("%s/%s", dir, hrefs[i]);
 		_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, disk_ext(o));
-		int fd = open(src, O_RDONLY | O_CLOEXEC), rc;
+		/* A member of someone else's package: never through a symbolic
+		 * link, and only a regular file (not a device or a FIFO). */
+		int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), rc;
+		struct stat st;
 
+		if (fd < 0 && errno == ELOOP)
+			return hv_errorf(d, "disk file '%s' is a symbolic link; refused", hrefs[i]);
 		if (fd < 0)
 			return hv_errorf(d, "cannot open disk file '%s': %s", src, strerror(errno));
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return hv_errorf(d, "disk file '%s' is not a regular file; refused", hrefs[i]);
+		}
 		rc = convert_fd(fd, dfd, file, "importing", o, d, &vm->disks[i].size);
 		if (rc < 0)
 			return rc;
