@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the CPUID dump readers (text, libvirt XML), the
- * decoder and the dump writer, which must read back what it wrote. */
+ * decoder and the dump writer, which must read back what it wrote; the
+ * input also as /proc/cpuinfo against the CPU it parsed to (views). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "cpuid-data.h"
 #include "cpuid-decode.h"
 #include "cpuid-source.h"
+#include "cpuid-views.h"
 #include "diag.h"
 #include "strbuf.h"
 
@@ -29,6 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cpuid_parse_text(sb.buf, sb.len, "dump", &back, &d) != 0 ||
 		    !cpuid_data_equal(&c, &back))
 			abort();	/* the dump must round-trip */
+	}
+	{
+		struct cpuid_views v = CPUID_VIEWS_INIT;
+
+		cpuid_views_cpuinfo(&c, (const char *)data, size, &v);
+		free(cpuid_views_what(&v));
+		cpuid_views_release(&v);
 	}
 	cpuid_data_release(&back);
 	cpuid_data_release(&c);

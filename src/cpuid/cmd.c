@@ -16,6 +16,7 @@
 #include "json.h"
 #include "log.h"
 #include "cpuid-source.h"
+#include "cpuid-views.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -72,6 +73,11 @@ static void usage(FILE *f)
 	      "                     query-cpu-model-expansion), `xen-cpuid -p` output\n"
 	      "                     (FILE#host etc. picks a policy), an hvkit cpuid\n"
 	      "                     dump; '-' is stdin\n"
+	      "  --view user|kernel this CPU as the CPUID instruction answers user\n"
+	      "                     space (default), or as the kernel sees it\n"
+	      "                     (/dev/cpu/0/cpuid: root, modprobe cpuid).  They\n"
+	      "                     differ under some nested hypervisors; the\n"
+	      "                     summary says so when they do\n"
 	      "  --names PROJECT    spell features as linux, xen, qemu (default) or\n"
 	      "                     libvirt does\n"
 	      "  -r, --raw          decode: show the registers of each leaf too\n"
@@ -97,6 +103,9 @@ static bool spec_is_host(const char *spec)
 struct cpuid_opts {
 	enum cpuid_verb verb;
 	const char *from;
+	const char *sysroot;	/* --sysroot: the kernel's view is read under it */
+	enum cpuid_view view;
+	bool view_set;
 	const char *output;
 	const char *spec;
 	int target;
@@ -120,6 +129,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		{ "help", no_argument, NULL, 'h' },
 		{ "for", required_argument, NULL, 'F' },
 		{ "repeat", required_argument, NULL, 'R' },
+		{ "view", required_argument, NULL, 'V' },
 		{ 0 }
 	};
 	int c;
@@ -130,6 +140,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	o->verbose = g->verbose > 0;
 	o->names = CPUID_NAMES_QEMU;
 	o->target = -1;
+	o->sysroot = g->sysroot;
 	while ((c = getopt_long(argc, argv, "o:rvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -150,6 +161,17 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		case 'r':
 			o->raw = true;
 			break;
+		case 'V': {
+			int v = cpuid_view_parse(optarg);
+
+			if (v < 0) {
+				log_error("unknown --view value '%s' (user or kernel)", optarg);
+				return EXIT_USAGE;
+			}
+			o->view = (enum cpuid_view)v;
+			o->view_set = true;
+			break;
+		}
 		case 'F':
 			o->target = cpuid_target_parse(optarg);
 			if (o->target < 0) {
@@ -237,6 +259,10 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		log_error("--from does not go with 'models' (the table is built in)");
 		return EXIT_USAGE;
 	}
+	if (o->view_set && o->from) {
+		log_error("--view goes with this CPU, not with --from (a dump has one view)");
+		return EXIT_USAGE;
+	}
 	if (o->raw && o->verb != VERB_DECODE) {
 		log_error("-r/--raw goes with 'decode'");
 		return EXIT_USAGE;
@@ -309,8 +335,92 @@ static bool xen_version(const struct cpuid_data *c, char ver[24])
 	return false;
 }
 
-static void render_summary(const struct cpuid_data *c, const struct cpuid_opts *o,
-			   struct strbuf *sb)
+/* A list of feature names of fs, space-separated, in o's spelling. */
+static void features_text(const struct cpuid_featureset *fs, enum cpuid_names names,
+			  struct strbuf *sb)
+{
+	for (size_t i = 0; i < cpuid_nfeatures; i++) {
+		const char *n = cpuid_feature_name(&cpuid_features[i], names);
+
+		if (cpuid_fset_has(fs, i) && !named_before(fs, i, names))
+			strbuf_addf(sb, " %s", n ? n : cpuid_features[i].name);
+	}
+}
+
+static const char *view_name(enum cpuid_view v)
+{
+	return v == CPUID_VIEW_KERNEL ? "kernel" : "user";
+}
+
+/* The two views of a live CPU (NULL for a dump), in JSON. */
+static void views_json(struct json *j, const struct cpuid_views *v, const struct cpuid_opts *o)
+{
+	json_key(j, "views");
+	if (!v) {
+		json_str(j, NULL);
+		return;
+	}
+	json_obj_open(j);
+	json_kv_str(j, "shown", view_name(o->view));
+	json_kv_str(j, "kernel_source", v->kernel_source);
+	json_kv_str(j, "device_error", v->device_error);
+	json_key(j, "agree");
+	if (v->kernel_source)
+		json_bool(j, !cpuid_views_differ(v));
+	else
+		json_str(j, NULL);
+	json_key(j, "differences");
+	json_arr_open(j);
+	for (size_t i = 0; i < v->ndiffs; i++) {
+		json_obj_open(j);
+		json_kv_str(j, "what", v->diffs[i].what);
+		json_kv_str(j, "user", v->diffs[i].user);
+		json_kv_str(j, "kernel", v->diffs[i].kernel);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+	json_key(j, "user_only");
+	features_json(j, &v->user_only, o->names, true);
+	json_key(j, "kernel_only");
+	features_json(j, &v->kernel_only, o->names, true);
+	json_obj_close(j);
+}
+
+static void views_text(const struct cpuid_views *v, const struct cpuid_opts *o, struct strbuf *sb)
+{
+	char *what;
+
+	if (!v->kernel_source) {
+		strbuf_addf(sb, "views:       user space only (the kernel's view not read: %s; no /proc/cpuinfo)\n",
+			    v->device_error ? v->device_error : "?");
+		return;
+	}
+	if (!cpuid_views_differ(v)) {
+		strbuf_addf(sb, "views:       user space and the kernel (%s) agree\n", v->kernel_source);
+		return;
+	}
+	what = cpuid_views_what(v);
+	strbuf_addf(sb, "views:       user space and the kernel (%s) DIFFER: %s; shown: %s (--view %s for the other)\n",
+		    v->kernel_source, what, o->view == CPUID_VIEW_KERNEL ? "the kernel's" : "user space's",
+		    o->view == CPUID_VIEW_KERNEL ? "user" : "kernel");
+	free(what);
+	for (size_t i = 0; i < v->ndiffs; i++)
+		strbuf_addf(sb, "             %s: user space '%s', kernel '%s'\n", v->diffs[i].what,
+			    v->diffs[i].user, v->diffs[i].kernel);
+	if (cpuid_fset_count(&v->user_only)) {
+		strbuf_adds(sb, "             only user space sees:");
+		features_text(&v->user_only, o->names, sb);
+		strbuf_addc(sb, '\n');
+	}
+	if (cpuid_fset_count(&v->kernel_only)) {
+		strbuf_adds(sb, "             only the kernel sees:");
+		features_text(&v->kernel_only, o->names, sb);
+		strbuf_addc(sb, '\n');
+	}
+}
+
+static void render_summary(const struct cpuid_data *c, const struct cpuid_views *views,
+			   const struct cpuid_opts *o, struct strbuf *sb)
 {
 	struct cpuid_summary s;
 	struct cpuid_featureset fs;
@@ -351,6 +461,7 @@ static void render_summary(const struct cpuid_data *c, const struct cpuid_opts *
 				json_str(&j, idx);
 			}
 		json_arr_close(&j);
+		views_json(&j, views, o);
 		if (o->verbose) {
 			json_key(&j, "features");
 			features_json(&j, &fs, o->names, true);
@@ -383,14 +494,11 @@ static void render_summary(const struct cpuid_data *c, const struct cpuid_opts *
 				    !o->from ?
 				    " (needs root, 'modprobe msr'; a hypervisor may refuse)" :
 				    " (the data has no value for it)");
+	if (views)
+		views_text(views, o, sb);
 	if (o->verbose) {
 		strbuf_adds(sb, "feature list:");
-		for (size_t i = 0; i < cpuid_nfeatures; i++) {
-			const char *n = cpuid_feature_name(&cpuid_features[i], o->names);
-
-			if (cpuid_fset_has(&fs, i) && !named_before(&fs, i, o->names))
-				strbuf_addf(sb, " %s", n ? n : cpuid_features[i].name);
-		}
+		features_text(&fs, o->names, sb);
 		strbuf_addc(sb, '\n');
 	}
 }
@@ -951,22 +1059,6 @@ static const char *const target_keys[] = {
 	[CPUID_FOR_QEMU] = "qemu", [CPUID_FOR_LIBVIRT] = "libvirt",
 };
 
-/* Appends the space-separated words of list as JSON strings. */
-static void words_json(struct json *j, const char *list)
-{
-	json_arr_open(j);
-	while (*list) {
-		size_t n = strcspn(list, " ");
-		char *w = xstrndup(list, n);
-
-		json_str(j, w);
-		free(w);
-		list += n;
-		list += strspn(list, " ");
-	}
-	json_arr_close(j);
-}
-
 static int render_baseline(const struct host *h, size_t n, const struct cpuid_opts *o,
 			   struct strbuf *sb)
 {
@@ -1058,7 +1150,7 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 		json_obj_open(&j);
 		for (int t = 0; t < 4; t++) {
 			json_key(&j, target_keys[t]);
-			words_json(&j, skipped[t].buf);
+			json_words(&j, skipped[t].buf);
 		}
 		json_obj_close(&j);
 		json_obj_close(&j);
@@ -1202,6 +1294,41 @@ out:
 	return rc;
 }
 
+/*
+ * The other view of this CPU, compared with the one read (c).  The
+ * summary shows the comparison; other verbs warn when the views differ.
+ */
+static int live_views(const struct cpuid_data *c, const struct cpuid_opts *o,
+		      struct cpuid_views *ret)
+{
+	struct cpuid_data user = CPUID_DATA_INIT;
+	struct hv_diags d = HV_DIAGS_INIT;
+	const struct cpuid_data *u = c;
+
+	if (o->view == CPUID_VIEW_KERNEL) {
+		if (cpuid_read_host(&user, &d) < 0) {
+			(void)log_diags(NULL, &d);
+			hv_diags_release(&d);
+			return EXIT_FAIL;
+		}
+		u = &user;
+	}
+	cpuid_views_compare(u, o->sysroot, ret);
+	if (o->verb != VERB_SUMMARY && cpuid_views_differ(ret)) {
+		char *what = cpuid_views_what(ret);
+
+		log_warn("this CPU answers user space and the kernel (%s) differently (%s); "
+			 "using %s view (--view %s for the other; 'hvkit cpuid' shows both)",
+			 ret->kernel_source, what,
+			 o->view == CPUID_VIEW_KERNEL ? "the kernel's" : "user space's",
+			 o->view == CPUID_VIEW_KERNEL ? "user" : "kernel");
+		free(what);
+	}
+	cpuid_data_release(&user);
+	hv_diags_release(&d);
+	return 0;
+}
+
 /* Reads the input the verb needs and renders into *sb; an exit status. */
 static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 {
@@ -1209,6 +1336,7 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct cpuid_featureset host;
 	struct host *hosts = NULL;
+	struct cpuid_views views = CPUID_VIEWS_INIT;
 	bool need_cpu;
 	int rc;
 
@@ -1218,7 +1346,9 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 		    o->target == CPUID_FOR_XL || o->target == CPUID_FOR_XEND);
 	memset(&host, 0, sizeof(host));
 	if (need_cpu) {
-		rc = o->from ? cpuid_read_file(o->from, &c, &d) : cpuid_read_host(&c, &d);
+		rc = o->from ? cpuid_read_file(o->from, &c, &d) :
+		     o->view == CPUID_VIEW_KERNEL ? cpuid_read_kernel(o->sysroot, 0, &c, &d) :
+		     cpuid_read_host(&c, &d);
 		(void)log_diags(NULL, &d);
 		if (rc < 0) {
 			rc = EXIT_FAIL;
@@ -1226,13 +1356,15 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 		}
 		cpuid_data_features(&c, &host);
 	}
+	if (need_cpu && !o->from && (rc = live_views(&c, o, &views)) != 0)
+		goto out;
 	if ((o->verb == VERB_BASELINE || o->verb == VERB_COMPARE) &&
 	    (rc = read_hosts(o, &hosts)) != 0)
 		goto out;
 	rc = EXIT_OK;
 	switch (o->verb) {
 	case VERB_SUMMARY:
-		render_summary(&c, o, sb);
+		render_summary(&c, o->from ? NULL : &views, o, sb);
 		break;
 	case VERB_DECODE:
 		render_decode(&c, o, sb);
@@ -1261,6 +1393,7 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 	}
 out:
 	free(hosts);
+	cpuid_views_release(&views);
 	hv_diags_release(&d);
 	cpuid_data_release(&c);
 	return rc;

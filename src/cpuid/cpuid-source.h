@@ -89,6 +89,15 @@ int cpuid_read_file(const char *path, struct cpuid_data *ret,
  * Centaur/Zhaoxin leaves on those CPUs.  -EOPNOTSUPP off x86.
  */
 int cpuid_read_host(struct cpuid_data *ret, struct hv_diags *d);
+/*
+ * The same leaves as the kernel sees them: through Linux's cpuid driver,
+ * SYSROOT/dev/cpu/CPU/cpuid (root and `modprobe cpuid`; a regular file
+ * there is read as a dump, as --from reads it: a capture's stand-in).
+ * Under a nested paravirtual hypervisor this may differ from what the
+ * instruction says in user space (see cpuid_views_compare()).
+ */
+int cpuid_read_kernel(const char *sysroot, unsigned cpu, struct cpuid_data *ret,
+		      struct hv_diags *d);
 
 /*
  * Appends c in our dump format: a "# hvkit cpuid dump 1" line, an

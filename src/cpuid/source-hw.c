@@ -2,6 +2,7 @@
 /* This CPU, through the CPUID instruction (x86 only). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,10 @@
  * only used when /sys/hypervisor says PV.
  */
 static bool hw__xen_pv;
+/* When >= 0, leaves are read from this /dev/cpu/N/cpuid descriptor: the
+ * driver runs CPUID in the kernel, on CPU N, and returns the four
+ * registers at file offset (subleaf << 32 | leaf). */
+static int hw__kernel_fd = -1;
 
 static void hw__cpuid_xen_pv(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
@@ -55,7 +60,14 @@ static bool hw__is_xen_pv(void)
 static int hw__query(struct cpuid_data *c, uint32_t leaf, uint32_t sub,
 		     uint32_t r[4])
 {
-	if (hw__xen_pv)
+	if (hw__kernel_fd >= 0) {
+		uint32_t v[4];
+
+		if (pread(hw__kernel_fd, v, sizeof(v), (off_t)((uint64_t)sub << 32 | leaf)) !=
+		    (ssize_t)sizeof(v))
+			return -EIO;
+		memcpy(r, v, sizeof(v));
+	} else if (hw__xen_pv)
 		hw__cpuid_xen_pv(leaf, sub, r);
 	else
 		__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
@@ -211,6 +223,32 @@ static void hw__msrs(struct cpuid_data *c)
 		close(fd);
 }
 
+/* Every range through hw__query(); the caller has set the mode. */
+static int hw__read_all(struct cpuid_data *c, struct hv_diags *d)
+{
+	int rc;
+
+	if ((rc = hw__range(c, 0)) < 0 || (rc = hw__range(c, 0x80000000)) < 0)
+		goto fail;
+	/* Hypervisor leaves: only when CPUID.1:ECX.hypervisor says so.  Xen
+	 * moves its leaves up by 0x100 when Viridian takes 0x40000000. */
+	if (cpuid_data_reg(c, 1, 0, CPUID_ECX) >> 31 & 1) {
+		if ((rc = hw__range(c, 0x40000000)) < 0)
+			goto fail;
+		if (cpuid_data_reg(c, 0x40000000, 0, CPUID_EBX) == 0x7263694d && /* "Micr" */
+		    (rc = hw__range(c, 0x40000100)) < 0)
+			goto fail;
+	}
+	if (hw__vendor_is(c, "CentaurHauls") || hw__vendor_is(c, "  Shanghai  "))
+		if ((rc = hw__range(c, 0xC0000000)) < 0)
+			goto fail;
+	return 0;
+fail:
+	if (rc == -EIO)
+		return hv_errorf(d, "reading leaf from the kernel's cpuid device failed");
+	return hv_errorf(d, "more than %d CPUID leaves", CPUID_MAX_ENTRIES);
+}
+
 int cpuid_read_host(struct cpuid_data *ret, struct hv_diags *d)
 {
 	struct cpuid_data c = CPUID_DATA_INIT;
@@ -221,29 +259,61 @@ int cpuid_read_host(struct cpuid_data *ret, struct hv_diags *d)
 		goto out;
 	}
 	hw__xen_pv = hw__is_xen_pv();
-	if ((rc = hw__range(&c, 0)) < 0 || (rc = hw__range(&c, 0x80000000)) < 0)
-		goto fail;
-	/* Hypervisor leaves: only when CPUID.1:ECX.hypervisor says so.  Xen
-	 * moves its leaves up by 0x100 when Viridian takes 0x40000000. */
-	if (cpuid_data_reg(&c, 1, 0, CPUID_ECX) >> 31 & 1) {
-		if ((rc = hw__range(&c, 0x40000000)) < 0)
-			goto fail;
-		if (cpuid_data_reg(&c, 0x40000000, 0, CPUID_EBX) == 0x7263694d && /* "Micr" */
-		    (rc = hw__range(&c, 0x40000100)) < 0)
-			goto fail;
-	}
-	if (hw__vendor_is(&c, "CentaurHauls") || hw__vendor_is(&c, "  Shanghai  "))
-		if ((rc = hw__range(&c, 0xC0000000)) < 0)
-			goto fail;
+	if ((rc = hw__read_all(&c, d)) < 0)
+		goto out;
 	hw__msrs(&c);
 	c.origin = xstrdup(hw__xen_pv ? "this host (a Xen PV domain: CPUID as Xen emulates it)"
 				      : "this host");
 	*ret = c;
 	return 0;
-fail:
-	rc = hv_errorf(d, "more than %d CPUID leaves", CPUID_MAX_ENTRIES);
 out:
 	cpuid_data_release(&c);
+	return rc;
+}
+
+int cpuid_read_kernel(const char *sysroot, unsigned cpu, struct cpuid_data *ret,
+		      struct hv_diags *d)
+{
+	struct cpuid_data c = CPUID_DATA_INIT;
+	char *path = xasprintf("%s/dev/cpu/%u/cpuid", sysroot && strcmp(sysroot, "/") ? sysroot : "",
+			       cpu);
+	struct stat st;
+	int rc;
+
+	hw__kernel_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (hw__kernel_fd < 0) {
+		rc = -errno;
+		(void)hv_errorf(d, "%s: %s%s", path, strerror(errno),
+				errno == ENOENT ? " (the kernel's view needs the cpuid driver: modprobe cpuid)" :
+				errno == EACCES || errno == EPERM ? " (the kernel's view needs root)" : "");
+		goto out;
+	}
+	if (fstat(hw__kernel_fd, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISREG(st.st_mode))) {
+		rc = hv_errorf(d, "%s: neither the cpuid device nor a regular file", path);
+		goto out;
+	}
+	/* Under --sysroot a dump (any format --from reads) stands in for
+	 * the device: a capture keeps the kernel's view that way. */
+	if (S_ISREG(st.st_mode)) {
+		if ((rc = cpuid_read_file(path, &c, d)) < 0)
+			goto out;
+		free(c.origin);
+	} else {
+		hw__xen_pv = false;
+		if ((rc = hw__read_all(&c, d)) < 0)
+			goto out;
+		hw__msrs(&c);
+	}
+	c.origin = xasprintf("this host, as the kernel sees it (%s)", path);
+	*ret = c;
+	c = (struct cpuid_data)CPUID_DATA_INIT;
+	rc = 0;
+out:
+	if (hw__kernel_fd >= 0)
+		close(hw__kernel_fd);
+	hw__kernel_fd = -1;
+	cpuid_data_release(&c);
+	free(path);
 	return rc;
 }
 
@@ -254,6 +324,14 @@ int cpuid_read_host(struct cpuid_data *ret, struct hv_diags *d)
 	(void)ret;
 	(void)hv_errorf(d, "reading this CPU needs an x86 CPU; use --from FILE");
 	return -EOPNOTSUPP;
+}
+
+int cpuid_read_kernel(const char *sysroot, unsigned cpu, struct cpuid_data *ret,
+		      struct hv_diags *d)
+{
+	(void)sysroot;
+	(void)cpu;
+	return cpuid_read_host(ret, d);
 }
 
 #endif
