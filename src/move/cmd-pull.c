@@ -26,7 +26,8 @@
 static const char pull_usage[] =
 	"usage: hvkit move pull xapi://[USER@]HOST[:PORT] VM-UUID|NAME -o DIR [--to xl]\n"
 	"         [--disk-format raw|qcow2|vhd] [--metadata-only] [--password-file FILE]\n"
-	"         [--ca FILE] [--http] [--no-progress] [--no-sync]\n";
+	"         [--ca FILE] [--http] [--no-progress] [--no-sync]\n"
+	"         [--timeout SECONDS] [--max-response SIZE]\n";
 
 
 struct pull_opts {
@@ -34,6 +35,7 @@ struct pull_opts {
 	enum img_format disk_format;
 	bool metadata_only, http, progress, sync;
 	const char *pwfile, *ca;
+	struct xapi_limits lim;
 };
 
 static bool is_uuid(const char *s)
@@ -300,6 +302,8 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 		{ "http", no_argument, NULL, 'H' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "no-sync", no_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "max-response", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -329,6 +333,13 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 		case 'H': o->http = true; break;
 		case 'P': o->progress = false; break;
 		case 'S': o->sync = false; break;
+		case 'T':
+		case 'R':
+			if (xapi_limit_parse(ch == 'T', optarg, &o->lim) < 0) {
+				log_error("bad --%s '%s'", ch == 'T' ? "timeout" : "max-response", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h': fputs(pull_usage, stdout); return -1;
 		default: fputs(pull_usage, stderr); return EXIT_USAGE;
 		}
@@ -372,7 +383,7 @@ int move_cmd_pull(int argc, char **argv)
 		log_error("cannot read '%s': %s", o.pwfile, strerror(-rc));
 		goto out;
 	}
-	rc = xapi_connect(url, user, pw, o.ca, &d, &c);
+	rc = xapi_connect(url, user, pw, o.ca, &o.lim, &d, &c);
 	if (rc == 0)
 		rc = find_vm(c, o.vm, &d, &vm_ref);
 	if (rc == 0)

@@ -21,7 +21,7 @@
 static const char push_usage[] =
 	"usage: hvkit move push GUEST.cfg xapi://[USER@]HOST[:PORT] --sr UUID\n"
 	"         [--metadata-only [--disk-size SIZE]] [--password-file FILE]\n"
-	"         [--ca FILE] [--http]\n";
+	"         [--ca FILE] [--http] [--timeout SECONDS] [--max-response SIZE]\n";
 
 /* Fields of our records that XAPI computes itself (not create args). */
 static const char *const not_args[] = { "uuid", "power_state", "is_a_snapshot",
@@ -129,6 +129,8 @@ int move_cmd_push(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'C' },
 		{ "http", no_argument, NULL, 'H' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "max-response", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -136,6 +138,7 @@ int move_cmd_push(int argc, char **argv)
 	const char *sr_uuid = NULL, *pwfile = NULL, *ca = NULL;
 	bool metadata_only = false, http = false, progress = true;
 	unsigned long long disk_size = 0;
+	struct xapi_limits lim = { 0 };
 	struct mv_vm vm;
 	struct xapi_pkg p = { 0 };
 	struct xapi_conn *c = NULL;
@@ -162,6 +165,13 @@ int move_cmd_push(int argc, char **argv)
 		case 'C': ca = optarg; break;
 		case 'H': http = true; break;
 		case 'P': progress = false; break;
+		case 'T':
+		case 'R':
+			if (xapi_limit_parse(ch == 'T', optarg, &lim) < 0) {
+				log_error("bad --%s '%s'", ch == 'T' ? "timeout" : "max-response", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h': fputs(push_usage, stdout); return EXIT_OK;
 		default: fputs(push_usage, stderr); return EXIT_USAGE;
 		}
@@ -203,7 +213,7 @@ int move_cmd_push(int argc, char **argv)
 		goto out;
 	}
 
-	rc = xapi_connect(url, user, pw, ca, &d, &c);
+	rc = xapi_connect(url, user, pw, ca, &lim, &d, &c);
 	if (rc == 0)
 		rc = call1(c, "SR.get_by_uuid", sr_uuid, &sr_ref);
 	if (rc == 0)

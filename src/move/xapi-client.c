@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "cmd-vm.h"
 #include "strbuf.h"
 #include "util.h"
 #include "xapi-client.h"
@@ -16,12 +18,79 @@ struct xapi_conn {
 	char *url;		/* "https://host:port" */
 	char *session;
 	struct hv_diags *d;
+	struct xapi_limits lim;	/* defaults filled in */
+	/* The stall watch of the transfer under way (on_xferinfo). */
+	uint64_t moved_ms;
+	curl_off_t dl, ul;
+	bool stalled;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Called by curl at least once a second: ends a transfer that has moved
+ * no byte either way for the timeout. */
+static int on_xferinfo(void *opaque, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xapi_conn *c = opaque;
+	uint64_t t = now_ms();
+
+	if (dlnow != c->dl || ulnow != c->ul) {
+		c->dl = dlnow;
+		c->ul = ulnow;
+		c->moved_ms = t;
+		return 0;
+	}
+	if (t - c->moved_ms >= (uint64_t)c->lim.timeout * 1000) {
+		c->stalled = true;
+		return 1;	/* CURLE_ABORTED_BY_CALLBACK */
+	}
+	return 0;
+}
+
+
+/* A response body kept in memory, at most max bytes. */
+struct body {
+	struct strbuf *sb;
+	uint64_t max;
+	bool over;		/* the server sent more than max */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *opaque)
 {
-	strbuf_add(opaque, p, size * n);
+	struct body *b = opaque;
+
+	if (n && size > SIZE_MAX / n)
+		return 0;
+	if ((uint64_t)size * n > b->max - b->sb->len) {
+		b->over = true;
+		return 0;	/* curl stops with CURLE_WRITE_ERROR */
+	}
+	strbuf_add(b->sb, p, size * n);
 	return size * n;
+}
+
+/* The one line for a transfer curl ended with r, naming the limit that
+ * ended it when one did. */
+static int transfer_error(struct xapi_conn *c, const char *what, CURLcode r,
+			  const struct body *b)
+{
+	if (b && b->over)
+		return hv_errorf(c->d, "%s: the response is larger than %llu bytes (the limit; raise it with --max-response)",
+				 what, (unsigned long long)b->max);
+	if (r == CURLE_OPERATION_TIMEDOUT)
+		return hv_errorf(c->d, "%s: no byte for %ld s (the limit; raise it with --timeout)",
+				 what, c->lim.timeout);
+	if (r == CURLE_PARTIAL_FILE)
+		return hv_errorf(c->d, "%s: the server closed the connection before the end of the body its Content-Length announced",
+				 what);
+	return hv_errorf(c->d, "%s: %s", what, curl_easy_strerror(r));
 }
 
 char *xapi_str_value(const char *s)
@@ -34,10 +103,27 @@ char *xapi_str_value(const char *s)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* curl_easy_perform under the stall watch: a stall is
+ * CURLE_OPERATION_TIMEDOUT. */
+static CURLcode perform(struct xapi_conn *c)
+{
+	CURLcode r;
+
+	c->moved_ms = now_ms();
+	c->dl = c->ul = 0;
+	c->stalled = false;
+	r = curl_easy_perform(c->curl);
+	if (r == CURLE_ABORTED_BY_CALLBACK && c->stalled)
+		r = CURLE_OPERATION_TIMEDOUT;
+	return r;
+}
+
 /* Sends one XML-RPC request; the response body goes to *resp. */
-static int post(struct xapi_conn *c, const char *body, struct strbuf *resp)
+static int post(struct xapi_conn *c, const char *method, const char *body,
+		struct strbuf *resp)
 {
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: text/xml");
+	struct body b = { resp, c->lim.max_response, false };
 	long status = 0;
 	CURLcode r;
 
@@ -48,15 +134,25 @@ static int post(struct xapi_conn *c, const char *body, struct strbuf *resp)
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
-	r = curl_easy_perform(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
+	/* A Content-Length over the limit fails before the body. */
+	curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b.max);
+	r = perform(c);
+	curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
-	if (r != CURLE_OK)
-		return hv_errorf(c->d, "%s: %s", c->url, curl_easy_strerror(r));
+	if (r == CURLE_FILESIZE_EXCEEDED)
+		b.over = true;
+	if (r != CURLE_OK) {
+		char *what = xasprintf("%s: %s", c->url, method);
+		int rc = transfer_error(c, what, r, &b);
+
+		free(what);
+		return rc;
+	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200)
-		return hv_errorf(c->d, "%s: HTTP status %ld", c->url, status);
+		return hv_errorf(c->d, "%s: %s: HTTP status %ld", c->url, method, status);
 	return 0;
 }
 
@@ -72,7 +168,7 @@ int xapi_call(struct xapi_conn *c, const char *method, const char *const *args,
 	for (size_t i = 0; i < nargs; i++)
 		strbuf_addf(&req, "<param>%s</param>", args[i]);
 	strbuf_adds(&req, "</params></methodCall>\n");
-	rc = post(c, req.buf, &resp);
+	rc = post(c, method, req.buf, &resp);
 	if (rc == 0) {
 		char *where = xasprintf("%s: %s", c->url, method);
 		rc = xapi_parse_response(resp.buf, resp.len, where, c->d, ret_str, ret_rec);
@@ -84,7 +180,8 @@ int xapi_call(struct xapi_conn *c, const char *method, const char *const *args,
 }
 
 int xapi_connect(const char *url, const char *user, const char *password,
-		 const char *ca, struct hv_diags *d, struct xapi_conn **ret)
+		 const char *ca, const struct xapi_limits *lim, struct hv_diags *d,
+		 struct xapi_conn **ret)
 {
 	struct xapi_conn *c = xcalloc(1, sizeof(*c));
 	char *session = NULL;
@@ -92,13 +189,24 @@ int xapi_connect(const char *url, const char *user, const char *password,
 
 	c->d = d;
 	c->url = xstrdup(url);
+	if (lim)
+		c->lim = *lim;
+	if (!c->lim.max_response)
+		c->lim.max_response = XAPI_MAX_RESPONSE_DEFAULT;
+	if (c->lim.timeout <= 0)
+		c->lim.timeout = XAPI_TIMEOUT_DEFAULT;
 	c->curl = curl_easy_init();
 	if (!c->curl) {
 		xapi_disconnect(c);
 		return hv_errorf(d, "cannot initialise libcurl");
 	}
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, c->lim.timeout);
+	/* Every transfer: no byte either way for timeout seconds (nothing
+	 * at all, or a body that stops short of its length) ends it. */
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
 	if (ca)
 		curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca);
 	char *u = xapi_str_value(user), *p = xapi_str_value(password);
@@ -136,19 +244,24 @@ struct xapi_conn *xapi_disconnect(struct xapi_conn *c)
 }
 
 /*
- * Polls task (at most `polls` times, 0.1 s apart) until it leaves
- * "pending": 0 when it succeeded or is still pending, -EINVAL with
- * XAPI's error_info when it failed or was cancelled.
+ * Polls task until it leaves "pending": 0 when it succeeded, -EINVAL
+ * with XAPI's error_info when it failed or was cancelled.  With
+ * max_ms, a task still pending after max_ms is 0 too; without, a task
+ * whose progress has not moved for the --timeout is -ETIMEDOUT.  Polls
+ * 0.1 s apart at first, then at most 1 s apart.
  */
 static int wait_task(struct xapi_conn *c, const char *task, const char *what,
-		     int polls)
+		     uint64_t max_ms)
 {
 	char *tv = xapi_str_value(task);
 	const char *targs[] = { tv };
+	char *progress = NULL;
+	uint64_t start = now_ms(), moved = start;
+	useconds_t pause = 100000;
 	int rc = 0;
 
-	for (int i = 0; i < polls; i++) {
-		char *st = NULL;
+	for (;;) {
+		char *st = NULL, *pr = NULL;
 
 		rc = xapi_call(c, "task.get_status", targs, 1, &st, NULL);
 		if (rc < 0)
@@ -160,9 +273,9 @@ static int wait_task(struct xapi_conn *c, const char *task, const char *what,
 
 			(void)xapi_call(c, "task.get_error_info", targs, 1, NULL, &info);
 			items = xrec_find(&info, "items");
-			for (size_t k = 0; items && k < items->nlist; k++)
-				strbuf_addf(&msg, "%s%s", k ? " " : "", items->list[k]);
-			rc = hv_errorf(c->d, "%s: %s task %s: %s", c->url, what, st,
+			for (size_t k = 0; items && k < items->nlist && msg.len < 1024; k++)
+				strbuf_addf(&msg, "%s%.256s", k ? " " : "", items->list[k]);
+			rc = hv_errorf(c->d, "%s: %s task %.64s: %s", c->url, what, st,
 				       msg.len ? msg.buf : "no error information");
 			strbuf_release(&msg);
 			xrec_release(&info);
@@ -171,8 +284,37 @@ static int wait_task(struct xapi_conn *c, const char *task, const char *what,
 		free(st);
 		if (!more)
 			break;
-		usleep(100000);
+		uint64_t t = now_ms();
+		if (max_ms && t - start >= max_ms)
+			break;
+		if (!max_ms) {
+			/* The task's progress is what shows it is alive. */
+			struct hv_diags quiet = HV_DIAGS_INIT, *d = c->d;
+
+			c->d = &quiet;
+			if (xapi_call(c, "task.get_progress", targs, 1, &pr, NULL) < 0)
+				pr = NULL;
+			c->d = d;
+			hv_diags_release(&quiet);
+			if (pr && (!progress || strcmp(pr, progress) != 0)) {
+				free(progress);
+				progress = pr;
+				pr = NULL;
+				moved = t;
+			}
+			free(pr);
+			if (t - moved >= (uint64_t)c->lim.timeout * 1000) {
+				(void)hv_errorf(c->d, "%s: %s task %.64s still pending, its progress unchanged for %ld s (the limit; raise it with --timeout)",
+						c->url, what, task, c->lim.timeout);
+				rc = -ETIMEDOUT;
+				break;
+			}
+		}
+		usleep(pause);
+		if (pause < 1000000)
+			pause *= 2;
 	}
+	free(progress);
 	free(tv);
 	return rc;
 }
@@ -261,6 +403,7 @@ int xapi_import_raw_vdi(struct xapi_conn *c, const char *vdi, struct img_in *in,
 {
 	struct upload u = { in, 0, 0, progress, opaque };
 	struct strbuf resp = STRBUF_INIT;
+	struct body b = { &resp, 64 << 10, false };
 	char *task = NULL, *url = NULL;
 	long status = 0;
 	int rc;
@@ -276,20 +419,24 @@ int xapi_import_raw_vdi(struct xapi_conn *c, const char *vdi, struct img_in *in,
 	curl_easy_setopt(c->curl, CURLOPT_READDATA, &u);
 	curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)in->size);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &resp);
-	CURLcode r = curl_easy_perform(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
+	CURLcode r = perform(c);
 	curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 0L);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (u.err)
 		rc = hv_errorf(c->d, "reading the disk at offset %llu: %s",
 			       (unsigned long long)u.off, strerror(-u.err));
-	else if (r != CURLE_OK)
-		rc = hv_errorf(c->d, "%s/import_raw_vdi: %s", c->url, curl_easy_strerror(r));
+	else if (r != CURLE_OK) {
+		char *what = xasprintf("%s/import_raw_vdi", c->url);
+
+		rc = transfer_error(c, what, r, &b);
+		free(what);
+	}
 	else if (status != 200)
 		rc = hv_errorf(c->d, "%s/import_raw_vdi: HTTP status %ld", c->url, status);
 	/* The task has the verdict: poll it until it leaves "pending". */
 	if (rc == 0)
-		rc = wait_task(c, task, "upload", 36000);
+		rc = wait_task(c, task, "upload", 0);
 	destroy_task(c, task);
 	free(task);
 	free(url);
@@ -352,7 +499,7 @@ int xapi_export_raw_vdi(struct xapi_conn *c, const char *vdi, const char *format
 	curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_download);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &dl);
-	CURLcode r = curl_easy_perform(c->curl);
+	CURLcode r = perform(c);
 	if (!dl.status)
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &dl.status);
 	bool whole = r == CURLE_OK && dl.status == 200 && (size == UINT64_MAX || dl.got == size);
@@ -365,16 +512,19 @@ int xapi_export_raw_vdi(struct xapi_conn *c, const char *vdi, const char *format
 	/* A failed task explains a failed transfer best: XAPI answers 200
 	 * and ends the body early when the export fails on its side.  After
 	 * a whole transfer wait for the verdict; else look for 2 s. */
-	rc = wait_task(c, task, "download", whole ? 36000 : 20);
+	rc = wait_task(c, task, "download", whole ? 0 : 2000);
 	if (rc < 0 || whole)
 		goto out;
 	if (dl.err == -EFBIG)
 		rc = hv_errorf(c->d, "%s/%s: the body holds more than the VDI's %llu bytes",
 			       c->url, h, (unsigned long long)size);
-	else if (r != CURLE_OK)
-		rc = hv_errorf(c->d, "%s/%s: %s (after %llu of %llu bytes)", c->url, h,
-			       curl_easy_strerror(r), (unsigned long long)dl.got,
-			       (unsigned long long)size);
+	else if (r != CURLE_OK) {
+		char *what = xasprintf("%s/%s: after %llu of %llu bytes", c->url, h,
+				       (unsigned long long)dl.got, (unsigned long long)size);
+
+		rc = transfer_error(c, what, r, NULL);
+		free(what);
+	}
 	else if (dl.status != 200)
 		rc = hv_errorf(c->d, "%s/%s: HTTP status %ld%s%.*s", c->url, h, dl.status,
 			       dl.errbody.len ? ": " : "",
@@ -390,6 +540,23 @@ out:
 	free(url);
 	strbuf_release(&dl.errbody);
 	return rc;
+}
+
+int xapi_limit_parse(bool timeout, const char *arg, struct xapi_limits *lim)
+{
+	unsigned long long v;
+	uint64_t t;
+
+	if (timeout) {
+		if (parse_u64(arg, 10, &t) < 0 || t < 1 || t > 86400)
+			return -EINVAL;
+		lim->timeout = (long)t;
+		return 0;
+	}
+	if (move_parse_size(arg, &v) < 0 || v < 4096)
+		return -EINVAL;
+	lim->max_response = v;
+	return 0;
 }
 
 int xapi_read_password(const char *file, char **ret)

@@ -13,12 +13,33 @@
 struct xapi_conn;
 
 /*
+ * What a server that is not trusted may cost.  max_response: bytes of one
+ * XML-RPC response (more ends the call); timeout: seconds a transfer may
+ * go without a byte in either direction (connecting included), and
+ * seconds a task may stay pending with its progress unchanged.  Zero
+ * fields take the defaults.  Each limit that ends a call names itself
+ * ("--max-response", "--timeout") in the diagnostic.
+ */
+#define XAPI_MAX_RESPONSE_DEFAULT (4ull << 20)
+#define XAPI_TIMEOUT_DEFAULT 60
+struct xapi_limits {
+	uint64_t max_response;
+	long timeout;
+};
+
+/* Reads the argument of --timeout SECONDS (1 to 86400) or --max-response
+ * SIZE (K, M, G suffixes; at least 4K) into lim; -EINVAL else. */
+int xapi_limit_parse(bool timeout, const char *arg, struct xapi_limits *lim);
+
+/*
  * Connects to url ("https://host:443", or http:// when asked) and logs
  * in.  ca: a CA bundle for the server's certificate (NULL: the system's).
+ * lim may be NULL (the defaults).
  * Errors: -EIO/-EACCES with a diagnostic naming the URL or XAPI's error.
  */
 int xapi_connect(const char *url, const char *user, const char *password,
-		 const char *ca, struct hv_diags *d, struct xapi_conn **ret);
+		 const char *ca, const struct xapi_limits *lim, struct hv_diags *d,
+		 struct xapi_conn **ret);
 /* Logs out (best effort) and frees; NULL is fine.  Returns NULL. */
 struct xapi_conn *xapi_disconnect(struct xapi_conn *c);
 

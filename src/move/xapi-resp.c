@@ -91,6 +91,8 @@ int xapi_parse_response(const char *buf, size_t len, const char *where,
 			xmlFree(s);
 		}
 	}
+	if (!seen && (ret_str || ret_rec))
+		rc = hv_errorf(d, "%s: the response has Status Success but no Value", where);
 out:
 	xrec_release(&top);
 	if (doc)
