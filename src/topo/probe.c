@@ -91,6 +91,7 @@ int probe_all(struct probe_ctx *c)
 		any = true;	/* dom0's own vCPUs are not the machine */
 	} else {
 		cpus = probe_sysfs_cpus(c) == 0;
+		cpus |= probe_cpuid(c) == 0;	/* x86: what sysfs lacks */
 		any |= cpus;
 		any |= probe_sysfs_numa(c) == 0;
 	}

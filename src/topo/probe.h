@@ -24,6 +24,11 @@ int probe_sysfs_numa(struct probe_ctx *c);
 int probe_sysfs_machine(struct probe_ctx *c);
 int probe_sysfs_security(struct probe_ctx *c);
 int probe_sysfs_osdev(struct probe_ctx *c);
+/* x86: packages, dies, cores, PUs and caches from per-PU CPUID where the
+ * tree has none of them (a VM without cache/ in sysfs, a --from of CPUID
+ * dumps): the dumps of the root (/hvkit/cpuid/cpuN, hwloc's puN), else
+ * this machine's CPUs when the root is live (recorded when capturing). */
+int probe_cpuid(struct probe_ctx *c);
 int probe_acpi(struct probe_ctx *c);
 int probe_smbios(struct probe_ctx *c);
 int probe_pci(struct probe_ctx *c);

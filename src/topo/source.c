@@ -31,6 +31,7 @@ const char *source_kind_name(enum source_kind k)
 	case SRC_SMBIOS_DUMP: return "dmidecode-dump";
 	case SRC_SMBIOS_DIR: return "smbios-tables";
 	case SRC_PCI_DUMP: return "lspci-dump";
+	case SRC_CPUID_DIR: return "cpuid-dumps";
 	}
 	return "?";
 }
@@ -214,6 +215,8 @@ static int add_dir(struct hv_root *mem, const char *path,
 	_cleanup_free_ char *proc = xasprintf("%s/proc", path);
 	_cleanup_free_ char *ep = xasprintf("%s/smbios_entry_point", path);
 	_cleanup_free_ char *dmi = xasprintf("%s/DMI", path);
+	_cleanup_free_ char *hwcpuid = xasprintf("%s/hwloc-cpuid-info", path);
+	_cleanup_free_ char *pu0 = xasprintf("%s/pu0", path);
 	struct stat st;
 	unsigned count = 0;
 	int rc = 0;
@@ -237,6 +240,11 @@ static int add_dir(struct hv_root *mem, const char *path,
 		free(a);
 		free(b);
 		return rc;
+	}
+	if (stat(hwcpuid, &st) == 0 || stat(pu0, &st) == 0) {
+		/* hwloc-gather-cpuid: one puN file per CPU, read by probe_cpuid() */
+		*kind = SRC_CPUID_DIR;
+		return import_dir(mem, path, "/hvkit/cpuid", &count, d);
 	}
 	/* Otherwise: binary ACPI tables (FACP, SRAT, srat.dat, ...). */
 	DIR *dir = opendir(path);

@@ -19,6 +19,7 @@ enum source_kind {
 	SRC_SMBIOS_DUMP,	/* dmidecode --dump-bin */
 	SRC_SMBIOS_DIR,		/* smbios_entry_point + DMI */
 	SRC_PCI_DUMP,		/* lspci -x/-xxx/-xxxx text */
+	SRC_CPUID_DIR,		/* hwloc-gather-cpuid: puN files, one per CPU */
 };
 
 const char *source_kind_name(enum source_kind k);
