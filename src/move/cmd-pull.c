@@ -27,7 +27,7 @@ static const char pull_usage[] =
 	"usage: hvkit move pull xapi://[USER@]HOST[:PORT] VM-UUID|NAME -o DIR [--to xl]\n"
 	"         [--disk-format raw|qcow2|vhd] [--metadata-only] [--password-file FILE]\n"
 	"         [--ca FILE] [--http] [--no-progress] [--no-sync]\n"
-	"         [--timeout SECONDS] [--max-response SIZE]\n";
+	"         [--timeout SECONDS] [--max-response SIZE] [--allow-setting KEY]...\n";
 
 
 struct pull_opts {
@@ -36,6 +36,7 @@ struct pull_opts {
 	bool metadata_only, http, progress, sync;
 	const char *pwfile, *ca;
 	struct xapi_limits lim;
+	struct xlcfg_allow allow;	/* --allow-setting KEY */
 };
 
 static bool is_uuid(const char *s)
@@ -297,6 +298,7 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 		{ "to", required_argument, NULL, 't' },
 		{ "disk-format", required_argument, NULL, 'F' },
 		{ "metadata-only", no_argument, NULL, 'm' },
+		{ "allow-setting", required_argument, NULL, 'A' },
 		{ "password-file", required_argument, NULL, 'p' },
 		{ "ca", required_argument, NULL, 'C' },
 		{ "http", no_argument, NULL, 'H' },
@@ -328,6 +330,10 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 			}
 			break;
 		case 'm': o->metadata_only = true; break;
+		case 'A':
+			if (move_parse_allow(optarg, &o->allow))
+				return EXIT_USAGE;
+			break;
 		case 'p': o->pwfile = optarg; break;
 		case 'C': o->ca = optarg; break;
 		case 'H': o->http = true; break;
@@ -413,8 +419,8 @@ int move_cmd_pull(int argc, char **argv)
 
 		if (dk->kind == MV_DISK_CDROM) {
 			if (vdis[i])
-				log_warn("disk %zu (%s): the CD's image is not copied; the drive is left %s",
-					 i, dk->vdev ? dk->vdev : "?", dk->target ? "pointing at its old target" : "empty");
+				log_warn("disk %zu (%s): the CD's image is not copied; the drive is left empty",
+					 i, dk->vdev ? dk->vdev : "?");
 			continue;
 		}
 		if (!vdis[i]) {
@@ -433,7 +439,7 @@ int move_cmd_pull(int argc, char **argv)
 		move_retarget(dk, o.out, name, i, ext);
 	}
 	origin = xasprintf("%s VM %s", url, vm.uuid ? vm.uuid : vm_ref);
-	rc = xlcfg_write(&vm, origin, &cfg, &d);
+	rc = xlcfg_write(&vm, origin, &o.allow, &cfg, &d);
 	if (rc < 0) {
 		if (log_diags("pull: xl.cfg", &d) == 0)
 			log_error("pull: cannot write xl.cfg: %s", strerror(-rc));
@@ -469,5 +475,6 @@ out:
 	free(url);
 	free(pw);
 	free(vm_ref);
+	free(o.allow.keys);
 	return ret;
 }

@@ -72,6 +72,7 @@ struct vm_opts {
 	bool sync;
 	enum img_format disk_format;	/* import: raw (default), qcow2, vhd */
 	bool disk_format_set;
+	struct xlcfg_allow allow;	/* import: --allow-setting KEY */
 };
 
 static void progress_cb(void *opaque, uint64_t done)
@@ -319,6 +320,22 @@ out:
 	return rc;
 }
 
+int move_parse_allow(const char *key, struct xlcfg_allow *a)
+{
+	const char *k = str_startswith(key, "vif.") ? key + 4 : key;
+	bool ok = *k && strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(k);
+
+	if (!ok || xlcfg_never(key)) {
+		log_error("--allow-setting '%s': %s", key, ok ?
+			  "disks and NICs are built by hvkit from the package's own; not a setting to allow" :
+			  "not an xl.cfg setting name (KEY or vif.KEY)");
+		return EXIT_USAGE;
+	}
+	a->keys = xrealloc(a->keys, (a->n + 1) * sizeof(*a->keys));
+	a->keys[a->n++] = (char *)key;
+	return 0;
+}
+
 static int parse_common(int c, struct vm_opts *o)
 {
 	unsigned long long v;
@@ -349,6 +366,7 @@ static int parse_common(int c, struct vm_opts *o)
 		return 0;
 	case 'P': o->progress = false; return 0;
 	case 'S': o->sync = false; return 0;
+	case 'A': return move_parse_allow(optarg, &o->allow);
 	case 'F':
 		if (img_format_parse(optarg, &o->disk_format) < 0 || o->disk_format == IMG_XVA) {
 			log_error("unknown --disk-format '%s' (raw, qcow2, vhd, vhd-fixed)", optarg);
@@ -370,6 +388,7 @@ static const struct option vm_options[] = {
 	{ "no-progress", no_argument, NULL, 'P' },
 	{ "no-sync", no_argument, NULL, 'S' },
 	{ "disk-format", required_argument, NULL, 'F' },
+	{ "allow-setting", required_argument, NULL, 'A' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -379,7 +398,7 @@ static const char export_usage[] =
 	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND]\n";
 static const char import_usage[] =
 	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
-	"                         [--disk-format raw|qcow2|vhd]\n";
+	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]...\n";
 
 static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 {
@@ -524,6 +543,7 @@ static void retarget(struct mv_disk *dk, const char *dir, const char *name,
 	dk->format = xstrdup(ext);
 	free(dk->backend);
 	dk->backend = NULL;
+	dk->local = true;
 }
 
 static int create_at(int dfd, const char *name)
@@ -882,10 +902,10 @@ int move_cmd_import(int argc, char **argv)
 		goto out;
 	name = safe_name(vm.name);
 	if (o.metadata_only) {
-		/* Disks keep the targets recorded at export; the rest point
-		 * where the data would have gone. */
+		/* Disks point where the data would have gone, never at a path
+		 * the package names (xlcfg_write leaves a CD drive empty). */
 		for (size_t i = 0; i < vm.ndisks; i++)
-			if (!vm.disks[i].target && vm.disks[i].kind != MV_DISK_CDROM)
+			if (vm.disks[i].kind != MV_DISK_CDROM)
 				retarget(&vm.disks[i], o.out, name, i, disk_ext(&o));
 		rc = 0;
 	} else if (kind == PKG_XVA) {
@@ -900,11 +920,13 @@ int move_cmd_import(int argc, char **argv)
 		goto out;
 	}
 	origin = xasprintf("'%s'", o.in);
-	rc = xlcfg_write(&vm, origin, &cfg, &d);
+	rc = xlcfg_write(&vm, origin, &o.allow, &cfg, &d);
 	if (rc < 0) {
 		report(o.in, &d, rc, "cannot write xl.cfg");
 		goto out;
 	}
+	(void)log_diags(origin, &d);
+	hv_diags_release(&d);
 	cfgname = xasprintf("%s.cfg", name);
 	int cfd = create_at(dfd, cfgname);
 	rc = cfd < 0 ? -errno : img_pwrite(cfd, cfg.buf, cfg.len, 0);
@@ -931,6 +953,7 @@ out:
 		free(hrefs[i]);
 	free(hrefs);
 	free(xml);
+	free(o.allow.keys);
 	strbuf_release(&cfg);
 	mv_vm_release(&vm);
 	hv_diags_release(&d);

@@ -29,6 +29,12 @@ int move_parse_size(const char *s, unsigned long long *ret);
  * '.'; "guest" for none.  The caller frees. */
 char *move_safe_name(const char *name);
 /* Points disk i at DIR/NAME-diskI.EXT (absolute), format EXT, as import
- * does for the disk files it writes. */
+ * does for the disk files it writes (the disk becomes `local`). */
 void move_retarget(struct mv_disk *dk, const char *dir, const char *name,
 		   size_t i, const char *ext);
+
+/* --allow-setting KEY (import, pull): appends key (borrowed) to a, or
+ * logs why not and returns EXIT_USAGE (disk and vif are never settings
+ * to allow: hvkit builds them). */
+struct xlcfg_allow;
+int move_parse_allow(const char *key, struct xlcfg_allow *a);

@@ -30,6 +30,7 @@ struct mv_disk {
 	char *ref;		/* XVA object id ("Ref:12"), when read from one */
 	char *backend;		/* xl backendtype: phy, qdisk, tap; NULL: default */
 	bool bootable;		/* XAPI VBD.bootable */
+	bool local;		/* target is a file hvkit wrote (import, pull) */
 };
 
 struct mv_nic {

@@ -231,7 +231,20 @@ static void test_ovf_xlcfg(void)
 	CHECK_INT(back.disks[0].size, 1 << 20);
 	CHECK_STR(back.disks[0].target, "/x/\"y\\");
 	CHECK_STR(back.nics[0].bridge, "br;0");
-	CHECK_INT(xlcfg_write(&back, NULL, &cfg, &d), 0);
+	/* A bridge must be an interface name; a target from the package is
+	 * never written, only a file hvkit wrote (local). */
+	CHECK_INT(xlcfg_write(&back, NULL, NULL, &cfg, &d), -EINVAL);
+	CHECK(d.n && strstr(d.v[d.n - 1].msg, "bridge 'br;0'"));
+	hv_diags_release(&d);
+	free(back.nics[0].bridge);
+	back.nics[0].bridge = strdup("br0");
+	strbuf_reset(&cfg);
+	CHECK_INT(xlcfg_write(&back, NULL, NULL, &cfg, &d), 0);
+	CHECK(!strstr(cfg.buf, "target=") && d.n == 1 && strstr(d.v[0].msg, "'disk.0.target'"));
+	hv_diags_release(&d);
+	back.disks[0].local = true;
+	strbuf_reset(&cfg);
+	CHECK_INT(xlcfg_write(&back, NULL, NULL, &cfg, &d), 0);
 	CHECK(strstr(cfg.buf, "on_poweroff = \"preserve\"\n") != NULL);
 	CHECK(strstr(cfg.buf, "target=/x/\\\"y\\\\\" ]") != NULL);
 	free(got[0]);
@@ -245,7 +258,7 @@ static void test_ovf_xlcfg(void)
 	/* A value with a line break cannot be written. */
 	mv_vm_add_other(&vm, "xl:bad", "a\nb");
 	strbuf_reset(&cfg);
-	CHECK_INT(xlcfg_write(&vm, NULL, &cfg, &d), -EINVAL);
+	CHECK_INT(xlcfg_write(&vm, NULL, NULL, &cfg, &d), -EINVAL);
 	hv_diags_release(&d);
 	mv_vm_release(&vm);
 	strbuf_release(&sb);
