@@ -81,7 +81,7 @@ static const struct why whys[] = {
 	{ "ramdisk", "names a host file" },
 	{ "*firmware*", "names a host file" },
 	{ "device_tree", "names a host file" },
-	{ "bootloader_args", "names host files (pygrub --output)" },
+	{ "bootloader_args", "names host files (pygrub --output=FILE)" },
 	{ "pci*", "gives the guest a host device" },
 	{ "dtdev", "gives the guest a host device" },
 	{ "iomem", "gives the guest a host device" },
