@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ACPI tables: acpidump text reader and SRAT/SLIT/MCFG/MADT/HMAT decoders. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,7 +215,10 @@ struct acpi__dump {
 	size_t alloc;		/* tables allocated */
 	size_t data_alloc;	/* bytes allocated for the open table */
 	size_t name_line;	/* line of the open table's name */
-	bool open;
+	bool open;		/* hex lines go to the last table */
+	bool skipping;		/* hex lines of a dropped table: ignored */
+	size_t stray, first_stray;	/* lines not part of any table */
+	size_t dropped;
 };
 
 void acpi_tables_release(struct acpi_tables *t)
@@ -237,37 +242,76 @@ const struct acpi_table *acpi_tables_find(const struct acpi_tables *t,
 	return NULL;
 }
 
-/* Ends the open table: it must hold data matching its length field. */
-static int acpi__dump_close(struct acpi__dump *st, struct hv_diags *d)
+/*
+ * Drops the open table, whose bytes are not whole, with a warning
+ * "line N: reason, ignoring table 'SIG'"; its remaining hex lines are
+ * skipped up to the next name line.
+ */
+__attribute__((format(printf, 3, 4)))
+static void acpi__dump_drop(struct acpi__dump *st, struct hv_diags *d,
+			    const char *fmt, ...)
+{
+	struct acpi_table *t = &st->t.v[st->t.n - 1];
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	hv_warnf(d, "%s, ignoring table '%s'", why, t->sig);
+	free(t->data);
+	st->t.n--;
+	st->open = false;
+	st->skipping = true;
+	st->dropped++;
+}
+
+/* Ends the open table: it is kept when its data matches its length field. */
+static void acpi__dump_close(struct acpi__dump *st, struct hv_diags *d)
 {
 	struct acpi_table *t;
 	uint32_t tlen;
 
+	st->skipping = false;
 	if (!st->open)
-		return 0;
-	st->open = false;
+		return;
 	t = &st->t.v[st->t.n - 1];
+	tlen = t->len >= 8 ? acpi__u32(hv_bytes_make(t->data, t->len), 4) : 0;
 	if (t->len == 0)
-		return hv_errorf(d, "line %zu: table '%s' has no hex data",
-				 st->name_line, t->sig);
-	if (strcmp(t->sig, "RSD ") == 0)
-		return 0;	/* the RSDP has no common header */
-	if (t->len < 8)
-		return hv_errorf(d, "line %zu: table '%s' has only %zu bytes of hex data",
-				 st->name_line, t->sig, t->len);
-	tlen = acpi__u32(hv_bytes_make(t->data, t->len), 4);
-	if (tlen != t->len)
-		return hv_errorf(d, "line %zu: table '%s' has %zu bytes of hex data but its length field says %u",
-				 st->name_line, t->sig, t->len, tlen);
-	return 0;
+		acpi__dump_drop(st, d, "line %zu: table '%s' has no hex data",
+				st->name_line, t->sig);
+	else if (strcmp(t->sig, "RSD ") == 0)
+		st->open = false;	/* the RSDP has no common header */
+	else if (t->len < 8)
+		acpi__dump_drop(st, d, "line %zu: table '%s' has only %zu bytes of hex data",
+				st->name_line, t->sig, t->len);
+	else if (tlen != t->len)
+		acpi__dump_drop(st, d, "line %zu: table '%s' has %zu bytes of hex data but its length field says %u",
+				st->name_line, t->sig, t->len, tlen);
+	else
+		st->open = false;
+	st->skipping = false;
 }
 
-/* A name line, "SRAT @ 0x00000000bf79e0c0", opens a table. */
+/* A line that is neither a table's name nor its data: firmware warnings,
+ * kernel messages, a tool's banner.  Counted, and warned about once. */
+static void acpi__dump_stray(struct acpi__dump *st, size_t lineno)
+{
+	if (!st->stray++)
+		st->first_stray = lineno;
+}
+
+/*
+ * A name line, "SRAT @ 0x00000000bf79e0c0", opens a table.  Returns 1
+ * when the line is not one (a stray line), 0 when a table was opened, or
+ * -ENOMEM.
+ */
 static int acpi__dump_name(struct acpi__dump *st, const char *line, size_t n,
 			   size_t lineno, struct hv_diags *d)
 {
 	struct acpi_table *t;
 	size_t at = 0, i, ndig = 0;
+	bool bad_addr;
 	int rc;
 
 	for (i = 1; i + 5 <= n && i <= 8; i++)
@@ -276,22 +320,17 @@ static int acpi__dump_name(struct acpi__dump *st, const char *line, size_t n,
 			break;
 		}
 	if (at == 0)
-		return hv_errorf(d, "line %zu: expected a table name line such as 'SRAT @ 0x...'",
-				 lineno);
+		return 1;
 	for (i = 0; i < at; i++)
 		if (line[i] < 0x20 || line[i] >= 0x7f)
-			return hv_errorf(d, "line %zu: bad character 0x%02x in table name",
-					 lineno, (unsigned char)line[i]);
+			return 1;
 	for (i = at + 5; i < n && acpi__hexval(line[i]) >= 0; i++)
 		ndig++;
 	while (i < n && (line[i] == ' ' || line[i] == '\t'))
 		i++;
-	if (ndig == 0 || ndig > 16 || i != n)
-		return hv_errorf(d, "line %zu: bad table address after '@'", lineno);
+	bad_addr = ndig == 0 || ndig > 16 || i != n;
 
-	rc = acpi__dump_close(st, d);
-	if (rc < 0)
-		return rc;
+	acpi__dump_close(st, d);
 	rc = acpi__reserve(&st->t.v, &st->alloc, st->t.n, sizeof(*st->t.v));
 	if (rc < 0)
 		return rc;
@@ -303,13 +342,16 @@ static int acpi__dump_name(struct acpi__dump *st, const char *line, size_t n,
 	st->data_alloc = 0;
 	st->name_line = lineno;
 	st->open = true;
+	if (bad_addr)
+		acpi__dump_drop(st, d, "line %zu: bad table address after '@'", lineno);
 	return 0;
 }
 
 /*
  * A hex line, "    0010: 4F 45 4D 53  OEMS", adds up to 16 bytes to the
  * open table.  Its offset must equal the bytes read so far; the ASCII
- * column after two spaces is ignored.
+ * column after two spaces is ignored.  An indented line without an
+ * "OFFSET:" is a stray line; a malformed one drops the open table.
  */
 static int acpi__dump_hex(struct acpi__dump *st, const char *line, size_t n,
 			  size_t lineno, struct hv_diags *d)
@@ -327,17 +369,18 @@ static int acpi__dump_hex(struct acpi__dump *st, const char *line, size_t n,
 		ndig++;
 		i++;
 	}
-	if (ndig == 0 || ndig > 8 || i >= n || line[i] != ':')
-		return hv_errorf(d, "line %zu: malformed hex line, expected 'OFFSET: XX XX ...'",
-				 lineno);
+	if (ndig == 0 || ndig > 8 || i >= n || line[i] != ':' || !st->open) {
+		if (!st->skipping)
+			acpi__dump_stray(st, lineno);
+		return 0;
+	}
 	i++;
-	if (!st->open)
-		return hv_errorf(d, "line %zu: hex data before any table name line",
-				 lineno);
 	t = &st->t.v[st->t.n - 1];
-	if (off != t->len)
-		return hv_errorf(d, "line %zu: hex line starts at offset 0x%llx, expected 0x%zx",
-				 lineno, (unsigned long long)off, t->len);
+	if (off != t->len) {
+		acpi__dump_drop(st, d, "line %zu: hex line starts at offset 0x%llx, expected 0x%zx",
+				lineno, (unsigned long long)off, t->len);
+		return 0;
+	}
 	while (nb < 16 && i + 3 <= n && line[i] == ' ' &&
 	       acpi__hexval(line[i + 1]) >= 0 && acpi__hexval(line[i + 2]) >= 0 &&
 	       (i + 3 == n || line[i + 3] == ' ')) {
@@ -345,15 +388,19 @@ static int acpi__dump_hex(struct acpi__dump *st, const char *line, size_t n,
 					acpi__hexval(line[i + 2]));
 		i += 3;
 	}
-	if (nb == 0)
-		return hv_errorf(d, "line %zu: hex line has no data bytes", lineno);
+	if (nb == 0) {
+		acpi__dump_drop(st, d, "line %zu: hex line has no data bytes", lineno);
+		return 0;
+	}
 	/* What follows must be blank or the ASCII column after two spaces. */
 	rest = i;
 	while (rest < n && line[rest] == ' ')
 		rest++;
-	if (rest < n && !(n - i >= 2 && line[i] == ' ' && line[i + 1] == ' '))
-		return hv_errorf(d, "line %zu: malformed hex data at column %zu",
-				 lineno, i + 1);
+	if (rest < n && !(n - i >= 2 && line[i] == ' ' && line[i + 1] == ' ')) {
+		acpi__dump_drop(st, d, "line %zu: malformed hex data at column %zu",
+				lineno, i + 1);
+		return 0;
+	}
 
 	if (t->len + nb > st->data_alloc) {
 		size_t na = st->data_alloc ? st->data_alloc * 2 : 256;
@@ -393,18 +440,25 @@ int acpi_parse_acpidump_text(const char *text, size_t len,
 			i++;
 		if (i == n)
 			continue;	/* blank */
-		if (i > 0)
+		if (i > 0) {
 			rc = acpi__dump_hex(&st, line, n, lineno, d);
-		else
+		} else {
 			rc = acpi__dump_name(&st, line, n, lineno, d);
+			if (rc == 1) {
+				acpi__dump_stray(&st, lineno);
+				rc = 0;
+			}
+		}
 		if (rc < 0)
 			goto fail;
 	}
-	rc = acpi__dump_close(&st, d);
-	if (rc < 0)
-		goto fail;
+	acpi__dump_close(&st, d);
+	if (st.stray)
+		hv_warnf(d, "line %zu: %zu line%s not part of any table (firmware or kernel messages?), ignoring",
+			 st.first_stray, st.stray, st.stray == 1 ? "" : "s");
 	if (st.t.n == 0) {
-		rc = hv_errorf(d, "no ACPI tables found in acpidump text");
+		rc = st.dropped ? hv_errorf(d, "no whole ACPI table in acpidump text")
+				: hv_errorf(d, "no ACPI tables found in acpidump text");
 		goto fail;
 	}
 	*ret = st.t;

@@ -518,16 +518,28 @@ out:
 	free(ap);
 }
 
-static void dump_err(const char *text, size_t len, const char *msg)
+/*
+ * Parses text that holds no whole table: it must fail, with first the
+ * warning msg (why a table was dropped, or the stray lines) and last
+ * the error last.
+ */
+static void dump_err2(const char *text, size_t len, const char *msg,
+		      const char *last)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct acpi_tables t;
 
 	memset(&t, 0xff, sizeof(t));
 	CHECK_INT(acpi_parse_acpidump_text(text, len, &t, &d), -EINVAL);
-	CHECK_STR(last_msg(&d), msg);
+	CHECK_STR(d.n ? d.v[0].msg : "", msg);
+	CHECK_STR(last_msg(&d), last);
 	CHECK(t.v == NULL && t.n == 0);
 	hv_diags_release(&d);
+}
+
+static void dump_err(const char *text, size_t len, const char *msg)
+{
+	dump_err2(text, len, msg, "no whole ACPI table in acpidump text");
 }
 
 /* Parses a string literal that must fail with msg. */
@@ -555,28 +567,60 @@ static void test_acpidump_errors(void)
 	acpi_tables_release(&t);
 	hv_diags_release(&d);
 
-	DUMP_ERR("", "no ACPI tables found in acpidump text");
-	DUMP_ERR("\n  \n\r\n", "no ACPI tables found in acpidump text");
-	dump_err(NULL, 0, "no ACPI tables found in acpidump text");
+	dump_err2("", 0, "no ACPI tables found in acpidump text",
+		  "no ACPI tables found in acpidump text");
+	dump_err2("\n  \n\r\n", 5, "no ACPI tables found in acpidump text",
+		  "no ACPI tables found in acpidump text");
+	dump_err2(NULL, 0, "no ACPI tables found in acpidump text",
+		  "no ACPI tables found in acpidump text");
 	/* Truncated in the middle of a byte. */
 	DUMP_ERR("SLIT @ 0x0\n" SLIT_L1 SLIT_L2 "    0020: 97 0",
-		 "line 4: malformed hex data at column 13");
+		 "line 4: malformed hex data at column 13, ignoring table 'SLIT'");
 	/* Truncated at a byte boundary: the length field disagrees. */
 	DUMP_ERR("SLIT @ 0x0\n" SLIT_L1 SLIT_L2 "    0020: 97 00 00 00\n",
-		 "line 1: table 'SLIT' has 36 bytes of hex data but its length field says 48");
+		 "line 1: table 'SLIT' has 36 bytes of hex data but its length field says 48, ignoring table 'SLIT'");
 	/* A line missing in the middle. */
 	DUMP_ERR("SLIT @ 0x0\n" SLIT_L1 SLIT_L3,
-		 "line 3: hex line starts at offset 0x20, expected 0x10");
-	DUMP_ERR(SLIT_L1, "line 1: hex data before any table name line");
+		 "line 3: hex line starts at offset 0x20, expected 0x10, ignoring table 'SLIT'");
+	/* Lines that belong to no table are skipped, with one warning. */
+	dump_err2(SLIT_L1, sizeof(SLIT_L1) - 1,
+		  "line 1: 1 line not part of any table (firmware or kernel messages?), ignoring",
+		  "no ACPI tables found in acpidump text");
 	DUMP_ERR("SLIT @ 0x0\n    zz: 53\n",
-		 "line 2: malformed hex line, expected 'OFFSET: XX XX ...'");
-	DUMP_ERR("SLIT @ 0x0\n    0000:\n", "line 2: hex line has no data bytes");
+		 "line 1: table 'SLIT' has no hex data, ignoring table 'SLIT'");
+	DUMP_ERR("SLIT @ 0x0\n    0000:\n", "line 2: hex line has no data bytes, ignoring table 'SLIT'");
 	DUMP_ERR("SLIT @ 0x0\n" SLIT_L1 "garbage\n",
-		 "line 3: expected a table name line such as 'SRAT @ 0x...'");
-	DUMP_ERR("SLIT @ 0xZZ\n", "line 1: bad table address after '@'");
-	DUMP_ERR("SLIT @ 0x0\n\nDSDT @ 0x0\n", "line 1: table 'SLIT' has no hex data");
+		 "line 1: table 'SLIT' has 16 bytes of hex data but its length field says 48, ignoring table 'SLIT'");
+	DUMP_ERR("SLIT @ 0xZZ\n", "line 1: bad table address after '@', ignoring table 'SLIT'");
+	DUMP_ERR("SLIT @ 0x0\n\nDSDT @ 0x0\n", "line 1: table 'SLIT' has no hex data, ignoring table 'SLIT'");
 
-	/* A real dump cut inside a hex line: the error names that line. */
+	/* A firmware warning between two tables, and one inside a table:
+	 * every whole table is kept, the lines are warned about once. */
+	{
+		static const char warned[] =
+			"Firmware Warning (ACPI): Incorrect checksum in table [OEMB] - 0x6E, should be 0x5F (20160108/tbprint-228)\n"
+			"SLIT @ 0x0\n" SLIT_L1
+			"[    0.000000] ACPI: a kernel line\n"
+			SLIT_L2 SLIT_L3 "\n"
+			"Firmware Warning (ACPI): Incorrect checksum in table [OEMB] - 0x6E, should be 0x5F (20160108/tbprint-228)\n"
+			"SLIT @ 0x0\n" SLIT_L1 SLIT_L2 "    0020: 97 00 00 00\n"
+			"SLIT @ 0x0\n" SLIT_L1 SLIT_L2 SLIT_L3;
+
+		CHECK_INT(acpi_parse_acpidump_text(warned, sizeof(warned) - 1, &t, &d), 0);
+		CHECK_INT(t.n, 2);
+		CHECK_INT(d.n, 2);
+		if (d.n == 2) {
+			CHECK_STR(d.v[0].msg, "line 9: table 'SLIT' has 36 bytes of hex data but its length field says 48, ignoring table 'SLIT'");
+			CHECK_STR(d.v[1].msg, "line 1: 3 lines not part of any table (firmware or kernel messages?), ignoring");
+		}
+		for (size_t i = 0; i < t.n; i++)
+			CHECK_INT(t.v[i].len, 48);
+		acpi_tables_release(&t);
+		hv_diags_release(&d);
+	}
+
+	/* A real dump cut inside a hex line: the tables before it are kept,
+	 * the cut one is dropped with a warning that names the line. */
 	text = (char *)load("Supermicro-X8DTT", "acpidump.txt", &len);
 	if (text) {
 		const char *cut = strstr(text, "    0020: 97 00 00 00 02 00 00 00 00 00 00 00 0A 15 15 0A");
@@ -589,8 +633,12 @@ static void test_acpidump_errors(void)
 			for (const char *c = text; c < cut; c++)
 				line += *c == '\n';
 			CHECK_INT(line, 355);
-			snprintf(msg, sizeof(msg), "line %zu: malformed hex data at column 40", line);
-			dump_err(text, (size_t)(cut - text) + 41, msg);
+			snprintf(msg, sizeof(msg), "line %zu: malformed hex data at column 40, ignoring table 'SLIT'", line);
+			CHECK_INT(acpi_parse_acpidump_text(text, (size_t)(cut - text) + 41, &t, &d), 0);
+			CHECK_INT(t.n, 4);	/* SSDT, MCFG, EINJ, APIC */
+			CHECK_STR(d.n ? d.v[0].msg : "", msg);
+			acpi_tables_release(&t);
+			hv_diags_release(&d);
 		}
 		free(text);
 	}
