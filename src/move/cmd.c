@@ -491,11 +491,22 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 		uint64_t len;
 		bool data;
 		rc = in->ops->extent(in, off, in->size - off, &len, &data);
-		if (rc < 0 || len == 0)
+		if (rc == 0 && len == 0)
+			rc = hv_errorf(&d, "guest offset %llu: an empty extent",
+				       (unsigned long long)off);
+		if (rc < 0)
 			break;
 		if (data)
 			alloc += len;
 		off += len;
+	}
+	if (rc < 0) {
+		/* Nothing on stdout: a partial answer would read as a whole. */
+		report(path, &d, rc, "cannot read");
+		img_in_free(in);
+		close(fd);
+		hv_diags_release(&d);
+		return EXIT_FAIL;
 	}
 	struct strbuf sb = STRBUF_INIT;
 	if (json) {
@@ -513,14 +524,12 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 			    img_format_name(in->format), (unsigned long long)in->size,
 			    (unsigned long long)in->file_size, (unsigned long long)alloc);
 	}
-	if (rc < 0)
-		report(path, &d, rc, "cannot read");
 	int wrc = write_output(NULL, sb.buf, sb.len);
 	strbuf_release(&sb);
 	img_in_free(in);
 	close(fd);
 	hv_diags_release(&d);
-	return rc < 0 || wrc < 0 ? EXIT_FAIL : EXIT_OK;
+	return wrc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_move(int argc, char **argv, struct hv_global *g)

@@ -83,8 +83,15 @@ static void xva_release(struct img_out *out)
 	out->priv = NULL;
 }
 
+/* Chunks of zeros other than the first and the last are left out. */
+static int xva_hole(struct img_out *out, uint64_t off, uint64_t len)
+{
+	return 0;
+}
+
 static const struct img_out_ops xva_out_ops = {
 	.write = xva_write,
+	.hole = xva_hole,
 	.finish = xva_finish,
 	.release = xva_release,
 };

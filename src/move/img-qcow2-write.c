@@ -238,8 +238,20 @@ static void qcow2_release(struct img_out *out)
 	out->priv = NULL;
 }
 
+static int qcow2_hole(struct img_out *out, uint64_t off, uint64_t len)
+{
+	struct qcow2_out *q = out->priv;
+
+	if (off != q->next || off % Q_CLUSTER || len > out->size - off)
+		return hv_errorf(out->diags, "internal: qcow2 hole of %llu bytes at %llu, expected one at %llu",
+				 OFF(len), OFF(off), OFF(q->next));
+	q->next = off + len;	/* unallocated clusters read as zeros */
+	return 0;
+}
+
 static const struct img_out_ops qcow2_out_ops = {
 	.write = qcow2_write,
+	.hole = qcow2_hole,
 	.finish = qcow2_finish,
 	.release = qcow2_release,
 };

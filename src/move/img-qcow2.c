@@ -17,7 +17,18 @@
 #define QCOW2_INCOMPAT_DATA_FILE (1ull << 2)
 #define QCOW2_INCOMPAT_COMPRESSION (1ull << 3)
 #define QCOW2_INCOMPAT_EXTL2 (1ull << 4)
-#define QCOW2_MAX_L1 (32u << 20)	/* entries; 256 MiB of L1 */
+/* qemu's limits (block/qcow2.h QCOW_MAX_L1_SIZE, QCOW_MAX_REFTABLE_SIZE):
+ * what qemu-img refuses to open is refused here too. */
+#define QCOW2_MAX_L1 ((32u << 20) / 8)		/* entries; 32 MiB of L1 */
+#define QCOW2_MAX_REFTABLE (8u << 20)		/* bytes */
+#define QCOW2_L1_RESERVED 0x7f000000000001ffull	/* bits 0-8, 56-62 */
+
+/* A run of host clusters that holds metadata, for the overlap checks. */
+struct qcow2_meta {
+	uint64_t first, n;	/* clusters */
+	const char *what;	/* "the header", "the L1 table", ... */
+	uint64_t at;		/* the offset that points at it (for the message) */
+};
 
 struct qcow2_in {
 	unsigned cluster_bits;
@@ -27,12 +38,80 @@ struct qcow2_in {
 	uint32_t l1_size;
 	uint64_t *l2;		/* the L2 table cached below */
 	uint64_t l2_offset;	/* 0: none cached */
+	struct qcow2_meta *meta;	/* sorted by first, no two overlap */
+	size_t nmeta, meta_alloc;
 };
 
 #define OFF(x) ((unsigned long long)(x))
 
+/* The metadata run holding host cluster c, or NULL. */
+static const struct qcow2_meta *meta_find(const struct qcow2_in *q, uint64_t c)
+{
+	size_t lo = 0, hi = q->nmeta;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct qcow2_meta *m = &q->meta[mid];
+
+		if (c < m->first)
+			hi = mid;
+		else if (c - m->first >= m->n)
+			lo = mid + 1;
+		else
+			return m;
+	}
+	return NULL;
+}
+
+static void meta_add(struct qcow2_in *q, uint64_t off, uint64_t bytes,
+		     const char *what, uint64_t at)
+{
+	if (q->nmeta == q->meta_alloc) {
+		q->meta_alloc = q->meta_alloc ? 2 * q->meta_alloc : 16;
+		q->meta = xrealloc(q->meta, q->meta_alloc * sizeof(*q->meta));
+	}
+	q->meta[q->nmeta++] = (struct qcow2_meta){
+		off >> q->cluster_bits,
+		(bytes + q->cluster_size - 1) >> q->cluster_bits, what, at };
+}
+
+static int meta_cmp(const void *a, const void *b)
+{
+	const struct qcow2_meta *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Sorts the metadata runs and fails on two that share a cluster, as
+ * qemu-img check does ("overlaps with active L1 table" and the like). */
+static int meta_seal(struct img_in *in, struct qcow2_in *q)
+{
+	qsort(q->meta, q->nmeta, sizeof(*q->meta), meta_cmp);
+	for (size_t i = 1; i < q->nmeta; i++) {
+		const struct qcow2_meta *a = &q->meta[i - 1], *b = &q->meta[i];
+
+		if (b->first - a->first < a->n)
+			return hv_errorf(in->diags, "offset %llu: %s at %llu overlaps %s at %llu (cluster %llu holds both)",
+					 OFF(b->at), b->what, OFF(b->first << q->cluster_bits),
+					 a->what, OFF(a->first << q->cluster_bits), OFF(b->first));
+	}
+	return 0;
+}
+
+/* Checks a cluster-aligned run [off, off + bytes) pointed at from `at`
+ * lies inside the file. */
+static int check_run(struct img_in *in, struct qcow2_in *q, uint64_t off,
+		     uint64_t bytes, const char *what, uint64_t at)
+{
+	if (off % q->cluster_size || off > in->file_size || in->file_size - off < bytes)
+		return hv_errorf(in->diags, "offset %llu: %s at %llu (%llu bytes) is unaligned or past the end of the %llu-byte file",
+				 OFF(at), what, OFF(off), OFF(bytes), OFF(in->file_size));
+	return 0;
+}
+
 /* Host offset of the cluster holding guest offset off: 0 for a hole or
- * zero cluster.  Checks every offset it hands out against the file. */
+ * zero cluster.  Checks every offset it hands out against the file and
+ * the metadata. */
 static int qcow2_lookup(struct img_in *in, uint64_t off, uint64_t *ret_host)
 {
 	struct qcow2_in *q = in->priv;
@@ -50,13 +129,9 @@ static int qcow2_lookup(struct img_in *in, uint64_t off, uint64_t *ret_host)
 	}
 	if (l2off != q->l2_offset) {
 		size_t bytes = (size_t)q->cluster_size;
-		uint8_t *raw;
+		uint8_t *raw = (uint8_t *)q->l2;
 
-		if (l2off % q->cluster_size || l2off > in->file_size ||
-		    in->file_size - l2off < bytes)
-			return hv_errorf(in->diags, "L1 entry %llu: L2 table at offset %llu is unaligned or past the end",
-					 OFF(l1i), OFF(l2off));
-		raw = (uint8_t *)q->l2;
+		/* Placement was checked at open. */
 		rc = img_pread(in->fd, raw, bytes, l2off);
 		if (rc < 0) {
 			q->l2_offset = 0;
@@ -77,30 +152,49 @@ static int qcow2_lookup(struct img_in *in, uint64_t off, uint64_t *ret_host)
 		     in->file_size - host < q->cluster_size))
 		return hv_errorf(in->diags, "offset %llu: L2 entry for guest offset %llu points to %llu, past the end or unaligned",
 				 OFF(l2off + 8 * l2i), OFF(off), OFF(host));
+	const struct qcow2_meta *m = host ? meta_find(q, host >> q->cluster_bits) : NULL;
+	if (m)
+		return hv_errorf(in->diags, "offset %llu: L2 entry for guest offset %llu points to %llu, inside %s at %llu (metadata as guest data)",
+				 OFF(l2off + 8 * l2i), OFF(off), OFF(host), m->what,
+				 OFF(m->first << q->cluster_bits));
 	*ret_host = host;
 	return 0;
 }
 
+/*
+ * Work here is proportional to the metadata, never to the virtual size:
+ * an L1 entry of zero is a hole of a whole L2 table's reach, passed over
+ * in one step.
+ */
 static int qcow2_extent(struct img_in *in, uint64_t off, uint64_t max,
 			uint64_t *ret_len, bool *ret_data)
 {
 	struct qcow2_in *q = in->priv;
-	uint64_t host, end;
-	bool data;
+	uint64_t reach = q->cluster_size * q->l2_entries;	/* one L1 entry's */
+	uint64_t end = off, host;
+	bool data = false, first = true;
 	int rc;
 
-	rc = qcow2_lookup(in, off, &host);
-	if (rc < 0)
-		return rc;
-	data = host != 0;
-	end = ((off >> q->cluster_bits) + 1) << q->cluster_bits;
 	while (end < in->size && end - off < max) {
-		rc = qcow2_lookup(in, end, &host);
-		if (rc < 0)
-			return rc;
-		if ((host != 0) != data)
+		uint64_t l1i = end / reach, next;
+		bool piece;
+
+		if (l1i < q->l1_size && !(q->l1[l1i] & QCOW2_OFFSET_MASK)) {
+			next = (l1i + 1) * reach;
+			piece = false;
+		} else {
+			rc = qcow2_lookup(in, end, &host);
+			if (rc < 0)
+				return rc;
+			next = ((end >> q->cluster_bits) + 1) << q->cluster_bits;
+			piece = host != 0;
+		}
+		if (first)
+			data = piece;
+		else if (piece != data)
 			break;
-		end += q->cluster_size;
+		first = false;
+		end = next;
 	}
 	*ret_len = end - off < max ? end - off : max;
 	*ret_data = data;
@@ -155,6 +249,7 @@ static void qcow2_close(struct img_in *in)
 	if (q) {
 		free(q->l1);
 		free(q->l2);
+		free(q->meta);
 		free(q);
 	}
 	in->priv = NULL;
@@ -165,6 +260,81 @@ static const struct img_in_ops qcow2_ops = {
 	.read = qcow2_read,
 	.close = qcow2_close,
 };
+
+/* Reads the refcount table and records it, its blocks, the L1 table
+ * and the L2 tables as metadata; fails on one outside the file or two
+ * that overlap, with the offset of the pointer. */
+static int qcow2_check_meta(struct img_in *in, struct qcow2_in *q,
+			    const uint8_t *h, uint64_t l1_off)
+{
+	uint64_t rt_off = img_be64(h + 48);
+	uint64_t rt_clusters = img_be32(h + 56);
+	uint32_t nsnap = img_be32(h + 60);
+	uint64_t snap_off = img_be64(h + 64);
+	uint8_t *rt = NULL;
+	int rc;
+
+	meta_add(q, 0, q->cluster_size, "the header", 0);
+	if (!rt_off || !rt_clusters)
+		return hv_errorf(in->diags, "offset 48: the image has no refcount table (qemu-img refuses it)");
+	if (rt_clusters * q->cluster_size > QCOW2_MAX_REFTABLE)
+		return hv_errorf(in->diags, "offset 56: a refcount table of %llu clusters is larger than qemu's %u bytes",
+				 OFF(rt_clusters), QCOW2_MAX_REFTABLE);
+	uint64_t rt_bytes = rt_clusters * q->cluster_size;
+	rc = check_run(in, q, rt_off, rt_bytes, "the refcount table", 48);
+	if (rc < 0)
+		return rc;
+	meta_add(q, rt_off, rt_bytes, "the refcount table", 48);
+	if (q->l1_size) {
+		if (l1_off % q->cluster_size)
+			return hv_errorf(in->diags, "offset 40: the L1 table at %llu is not cluster-aligned",
+					 OFF(l1_off));
+		meta_add(q, l1_off, (uint64_t)q->l1_size * 8, "the L1 table", 40);
+	}
+	if (nsnap) {
+		rc = check_run(in, q, snap_off, q->cluster_size, "the snapshot table", 64);
+		if (rc < 0)
+			return rc;
+		meta_add(q, snap_off, q->cluster_size, "the snapshot table", 64);
+	}
+	rt = xmalloc((size_t)rt_bytes);
+	rc = img_pread(in->fd, rt, (size_t)rt_bytes, rt_off);
+	if (rc < 0) {
+		free(rt);
+		return hv_errorf(in->diags, "offset %llu: cannot read the refcount table", OFF(rt_off)), rc;
+	}
+	for (uint64_t i = 0; i < rt_bytes / 8; i++) {
+		uint64_t e = img_be64(rt + 8 * i), at = rt_off + 8 * i;
+
+		if (e & 0x1ffull)
+			rc = hv_errorf(in->diags, "offset %llu: refcount table entry %llu has reserved bits set (0x%llx)",
+				       OFF(at), OFF(i), OFF(e));
+		else if (e)
+			rc = check_run(in, q, e, q->cluster_size, "a refcount block", at);
+		if (rc < 0)
+			break;
+		if (e)
+			meta_add(q, e, q->cluster_size, "a refcount block", at);
+	}
+	free(rt);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < q->l1_size; i++) {
+		uint64_t e = q->l1[i], at = l1_off + 8ull * i;
+		uint64_t l2 = e & QCOW2_OFFSET_MASK;
+
+		if (e & QCOW2_L1_RESERVED)
+			return hv_errorf(in->diags, "offset %llu: L1 entry %u has reserved bits set (0x%llx)",
+					 OFF(at), i, OFF(e));
+		if (!l2)
+			continue;
+		rc = check_run(in, q, l2, q->cluster_size, "an L2 table", at);
+		if (rc < 0)
+			return rc;
+		meta_add(q, l2, q->cluster_size, "an L2 table", at);
+	}
+	return meta_seal(in, q);
+}
 
 int img_qcow2_open(struct img_in *in)
 {
@@ -214,8 +384,8 @@ int img_qcow2_open(struct img_in *in)
 	uint64_t need = (in->size + (q->cluster_size * q->l2_entries) - 1) /
 			(q->cluster_size * q->l2_entries);
 	if (q->l1_size < need || q->l1_size > QCOW2_MAX_L1)
-		return hv_errorf(in->diags, "offset 36: L1 size %u does not fit a %llu-byte disk",
-				 q->l1_size, OFF(in->size));
+		return hv_errorf(in->diags, "offset 36: L1 size %u does not fit a %llu-byte disk (or is over qemu's %u)",
+				 q->l1_size, OFF(in->size), QCOW2_MAX_L1);
 	if (l1_off > in->file_size || (in->file_size - l1_off) / 8 < q->l1_size)
 		return hv_errorf(in->diags, "offset 40: L1 table at %llu runs past the end of the file",
 				 OFF(l1_off));
@@ -228,5 +398,5 @@ int img_qcow2_open(struct img_in *in)
 		for (uint32_t i = 0; i < q->l1_size; i++)
 			q->l1[i] = img_be64((uint8_t *)&q->l1[i]);
 	}
-	return 0;
+	return qcow2_check_meta(in, q, h, l1_off);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Raw images: SEEK_DATA/SEEK_HOLE to find data, sparse output. */
 #include <errno.h>
+#include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "img.h"
@@ -69,6 +71,11 @@ static int raw_write(struct img_out *out, uint64_t off, const void *buf,
 	return img_pwrite_sparse(out->fd, buf, len, off);
 }
 
+static int raw_hole(struct img_out *out, uint64_t off, uint64_t len)
+{
+	return 0;	/* a new file reads as zeros there */
+}
+
 static int raw_finish(struct img_out *out)
 {
 	if (ftruncate(out->fd, (off_t)out->size) < 0)
@@ -78,6 +85,7 @@ static int raw_finish(struct img_out *out)
 
 static const struct img_out_ops raw_out_ops = {
 	.write = raw_write,
+	.hole = raw_hole,
 	.finish = raw_finish,
 };
 
@@ -86,5 +94,12 @@ int img_out_raw(struct img_out *out)
 	out->ops = &raw_out_ops;
 	out->format = IMG_RAW;
 	out->unit = 1 << 20;
+	/* A file system that cannot hold the size says so now, not after
+	 * the copy (ext4: 16 TiB files at most). */
+	if (out->size > INT64_MAX)
+		errno = EFBIG;
+	if (out->size > INT64_MAX || ftruncate(out->fd, (off_t)out->size) < 0)
+		return hv_errorf(out->diags, "cannot make a file of %llu bytes: %s",
+				 (unsigned long long)out->size, strerror(errno));
 	return 0;
 }

@@ -501,8 +501,14 @@ static void vhd_release(struct img_out *out)
 	out->priv = NULL;
 }
 
+static int vhd_hole(struct img_out *out, uint64_t off, uint64_t len)
+{
+	return 0;	/* sparse (fixed) or unallocated blocks (dynamic) */
+}
+
 static const struct img_out_ops vhd_out_ops = {
 	.write = vhd_write,
+	.hole = vhd_hole,
 	.finish = vhd_finish,
 	.release = vhd_release,
 };

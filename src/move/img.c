@@ -200,6 +200,25 @@ void img_out_release(struct img_out *out)
 		out->priv = NULL;
 }
 
+/* Moves the known extent [.., *ext_end) on to the one holding off when
+ * off is past it. */
+static int extent_at(struct img_in *in, uint64_t off, uint64_t *ext_end,
+		     bool *ext_data)
+{
+	uint64_t elen;
+	int rc;
+
+	if (off < *ext_end)
+		return 0;
+	rc = in->ops->extent(in, off, in->size - off, &elen, ext_data);
+	if (rc < 0)
+		return rc;
+	if (elen == 0)
+		return -EIO;
+	*ext_end = off + elen;
+	return 0;
+}
+
 int img_copy(struct img_in *in, struct img_out *out,
 	     img_progress_fn progress, void *opaque)
 {
@@ -211,26 +230,34 @@ int img_copy(struct img_in *in, struct img_out *out,
 
 	if (posix_memalign((void **)&buf, 4096, unit) != 0)
 		return -ENOMEM;
+	/* Units in [unit, last) may be passed over by hole(). */
+	uint64_t last = in->size ? (in->size - 1) / unit * unit : 0;
 	for (uint64_t off = 0; off < in->size; off += unit) {
 		size_t len = in->size - off < unit ? (size_t)(in->size - off) : unit;
 		bool any_data = false;
 
+		if (out->ops->hole && off > 0 && off < last) {
+			rc = extent_at(in, off, &ext_end, &ext_data);
+			if (rc < 0)
+				goto out;
+			uint64_t hend = ext_end < last ? ext_end / unit * unit : last;
+			if (!ext_data && hend > off) {
+				rc = out->ops->hole(out, off, hend - off);
+				if (rc < 0)
+					goto out;
+				if (progress)
+					progress(opaque, hend);
+				off = hend - unit;	/* the loop adds unit */
+				continue;
+			}
+		}
+
 		/* Walk the extents that cover this unit, reading the data ones
 		 * (holes inside a unit are zeroed, not read). */
 		for (uint64_t o = off; o < off + len;) {
-			if (o >= ext_end) {
-				uint64_t elen;
-
-				rc = in->ops->extent(in, o, in->size - o, &elen,
-						     &ext_data);
-				if (rc < 0)
-					goto out;
-				if (elen == 0) {
-					rc = -EIO;
-					goto out;
-				}
-				ext_end = o + elen;
-			}
+			rc = extent_at(in, o, &ext_end, &ext_data);
+			if (rc < 0)
+				goto out;
 			uint64_t end = ext_end < off + len ? ext_end : off + len;
 			if (ext_data) {
 				if (!any_data && o > off)

@@ -79,6 +79,11 @@ struct img_out;
 struct img_out_ops {
 	int (*write)(struct img_out *out, uint64_t off, const void *buf,
 		     size_t len);
+	/* Optional: whole units [off, off + len) that are holes, in one
+	 * call, never the first unit nor the last (both go to write()), so
+	 * that a long hole costs one call, not one per unit.  Without it,
+	 * img_copy hands each unit to write() with buf NULL. */
+	int (*hole)(struct img_out *out, uint64_t off, uint64_t len);
 	int (*finish)(struct img_out *out);
 	void (*release)(struct img_out *out);
 };
