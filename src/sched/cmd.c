@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "sched.h"
 #include "state.h"
 #include "strbuf.h"
@@ -21,8 +22,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: hvkit sched check CONF\n"
 	      "       hvkit sched run CONF [--tick 1s] [--state FILE] [--save-every 10s]\n"
-	      "                 [--cgroup-root DIR] [--ticks N] [-v]\n"
-	      "       hvkit sched status [--state FILE] [--json]\n"
+	      "                 [--cgroup-root DIR] [--metrics-file FILE] [--ticks N] [-v]\n"
+	      "       hvkit sched status [--state FILE] [--json | --prometheus]\n"
 	      "       hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s]\n"
 	      "\n"
 	      "CPU budgets for Xen domains, libvirt guests and cgroups: weights,\n"
@@ -34,9 +35,12 @@ static void usage(FILE *f)
 	      "            its budget, set caps that changed; SIGHUP reloads CONF\n"
 	      "            (a bad one is logged and the running policy kept),\n"
 	      "            SIGTERM saves the state and exits; the state is saved on\n"
-	      "            changes, every --save-every and on SIGUSR1\n"
+	      "            changes, every --save-every and on SIGUSR1; with\n"
+	      "            --metrics-file it rewrites FILE each tick for\n"
+	      "            node_exporter's textfile collector\n"
 	      "  status    each guest's usage, budget left, cap and refill time,\n"
-	      "            from the daemon's state file (default " SCHED_DEFAULT_STATE ")\n"
+	      "            from the daemon's state file (default " SCHED_DEFAULT_STATE ");\n"
+	      "            --prometheus prints the metrics of --metrics-file\n"
 	      "  simulate  run the same engine on a CSV trace (time,guest,usage);\n"
 	      "            print a table, and with -o draw usage, cap and budget\n"
 	      "\n"
@@ -145,15 +149,14 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "json", optional_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *path = SCHED_DEFAULT_STATE;
-	bool json = g->json, pretty = g->json_pretty;
-	struct hv_diags d = HV_DIAGS_INIT;
+	bool json = g->json, pretty = g->json_pretty, prom = false;
 	struct sched_state st;
-	_cleanup_free_ char *text = NULL;
-	size_t len;
+	struct sched_state_origin o;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -163,6 +166,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 			if (hv_json_opt(optarg, &json, &pretty))
 				return EXIT_USAGE;
 			break;
+		case 'P': prom = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
@@ -171,24 +175,51 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		log_error("'sched status' takes no arguments");
 		return EXIT_USAGE;
 	}
-	if ((rc = read_file(path, &text, &len)) < 0) {
-		log_error("cannot read state '%s': %s%s", path, strerror(-rc),
-			  rc == -ENOENT ? " (is 'hvkit sched run' running?)" : "");
-		return EXIT_FAIL;
+	if (prom && json) {
+		log_error("'sched status': --json and --prometheus exclude each other");
+		return EXIT_USAGE;
 	}
-	if (sched_state_parse(text, len, &st, &d) < 0) {
-		(void)log_diags(path, &d);
-		hv_diags_release(&d);
+	/* Read exactly as the daemon reads it at start (sched_state_load). */
+	(void)sched_state_load(path, &st, &o);
+	_cleanup_free_ char *prev = sched_state_prev_path(path);
+	switch (o.gen) {
+	case SCHED_STATE_FRESH:
+		log_error("cannot read state '%s': %s (is 'hvkit sched run' running?)", path,
+			  strerror(ENOENT));
+		sched_state_origin_release(&o);
 		return EXIT_FAIL;
+	case SCHED_STATE_LOST:
+		log_error("state '%s' is %s and '%s' is %s: a daemon started on it charges "
+			  "every guest a full window", path, o.damage, prev, o.prev_damage);
+		sched_state_origin_release(&o);
+		return EXIT_FAIL;
+	case SCHED_STATE_PREVIOUS:
+		log_warn("state '%s' is %s; showing the previous generation '%s', as the "
+			 "daemon would use it", path, o.damage, prev);
+		break;
+	case SCHED_STATE_CURRENT:
+		break;
 	}
+	sched_state_origin_release(&o);
 	int64_t now = now_ns();
 	double age = (double)(now - st.saved_ns) / 1e9;
-	if (st.tick_ns > 0 && age > 3.0 * (double)st.tick_ns / 1e9 + 1)
+	/* The daemon saves on changes and at least every save-every (not
+	 * recorded by version 1: assume the default 10 s). */
+	double every = (double)(st.save_every_ns ? st.save_every_ns : 10000000000LL) / 1e9;
+	if (st.tick_ns > 0 && age > every + 2.0 * (double)st.tick_ns / 1e9 + 1)
 		log_warn("state '%s' was saved %.0f s ago: is the daemon (pid %ld) running?",
 			 path, age, st.pid);
 
 	struct strbuf out = STRBUF_INIT;
 	struct json j;
+	if (prom) {
+		/* The numbers are as of the save; budgets left as of now. */
+		sched_metrics_format(&st, now, &out);
+		rc = write_output(NULL, out.buf, out.len);
+		strbuf_release(&out);
+		sched_state_release(&st);
+		return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	}
 	if (json) {
 		json_init(&j, &out, pretty);
 		json_obj_open(&j);
@@ -209,7 +240,10 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		uint32_t full = 0, any = 0;
 		char cap[32], rate[32];
 		sched_acct_refill(a, now, &full, &any);
-		double left = a->nbuckets ? (double)sched_acct_left(a) / 1e9 : 0;
+		/* As of now, not of the save: what left the window since is back.
+		 * A spent budget is 0 left (not in debt) until it refills. */
+		int64_t left_ns = a->nbuckets ? sched_acct_left_at(a, now) : 0;
+		double left = left_ns > 0 ? (double)left_ns / 1e9 : 0;
 		cap_text(cap, sizeof(cap), a->cap_cp);
 		sched_cp_format(rate, sizeof(rate), a->rate_cp);
 		if (json) {
@@ -226,22 +260,29 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 			}
 			if (a->nbuckets) {
 				json_kv_u64(&j, "window_s", a->window_s);
-				json_kv_double(&j, "window_excess_cpu_s", (double)a->sum_ns / 1e9);
+				json_kv_double(&j, "window_excess_cpu_s",
+					       (double)((int64_t)a->budget_ns - left_ns) / 1e9);
 				json_kv_double(&j, "budget_cpu_s", (double)a->budget_ns / 1e9);
 				json_kv_double(&j, "budget_left_cpu_s", left);
 				json_kv_double(&j, "floor_cpus", a->floor_cp / 10000.0);
 				json_kv_double(&j, "burst_cpus", a->burst_cp / 10000.0);
 				json_kv_u64(&j, "refill_full_s", full);
 				json_kv_u64(&j, "refill_any_s", any);
+				json_kv_bool(&j, "throttled", a->throttled);
+				json_kv_double(&j, "throttled_s", (double)a->throttled_ns / 1e9);
 			}
 			json_obj_close(&j);
 		} else if (a->nbuckets) {
+			/* REFILL: until some budget is back when it is spent, else
+			 * until it is whole; "-" when it is whole. */
 			char refill[32];
-			snprintf(refill, sizeof(refill), "%us", left > 0 ? full : any);
+			uint32_t r = left_ns > 0 ? full : any;
+			snprintf(refill, sizeof(refill), "%us", r);
 			strbuf_addf(&out, "%-16s %-28s %-7s %7s %8.1fs %8.1fs %8.1fs %7s %8s\n",
 				    sg->name, sg->selector, sg->present ? "yes" : "no", rate,
-				    (double)a->sum_ns / 1e9, (double)a->budget_ns / 1e9, left,
-				    cap, full ? refill : "-");
+				    (double)((int64_t)a->budget_ns - left_ns) / 1e9,
+				    (double)a->budget_ns / 1e9, left, cap,
+				    r || left_ns <= 0 ? refill : "-");
 		} else {
 			strbuf_addf(&out, "%-16s %-28s %-7s %7s %9s %9s %9s %7s %8s\n",
 				    sg->name, sg->selector, sg->present ? "yes" : "no", rate,

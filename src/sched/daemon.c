@@ -11,8 +11,16 @@
  * by at most Q x (time since the last save) of excess per guest, e.g.
  * 20% x 10 s = 2 CPU-s with the default --save-every 10s.  A guest whose
  * counter restarted (rebooted) in that gap loses the usage before the
- * restart. */
+ * restart.
+ *
+ * Damage never refunds: the state is checksummed and the previous
+ * generation kept (state.h).  A damaged file falls back to the previous
+ * generation, and the usage since then (from the cumulative counters) is
+ * charged at the restart, in the newest bucket, not spread back in time;
+ * with no good generation at all, every guest is charged a full window.
+ * One daemon per state file: a lock on STATE.lock. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +33,7 @@
 #include "backend.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
 #include "sched.h"
 #include "state.h"
 #include "strbuf.h"
@@ -58,6 +67,10 @@ struct live {
 
 struct daemon {
 	const char *conf, *state_path, *cgroup_root;
+	const char *metrics_path;	/* NULL: none */
+	struct strbuf metrics_buf;
+	bool metrics_failed;		/* logged once until it works again */
+	struct sched_state_file file;	/* the state file we wrote last */
 	int64_t tick_ns;
 	int64_t save_every_ns;		/* at least this often */
 	int64_t saved_mono;		/* CLOCK_MONOTONIC of the last save */
@@ -150,39 +163,48 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 	memset(p, 0, sizeof(*p));
 	st.config = xstrdup(dm->conf);
 	st.tick_ns = dm->tick_ns;
+	st.save_every_ns = dm->save_every_ns;
 	st.pid = (long)getpid();
 	dm->st = st;
 	dm->live = live;
 }
 
-static void load_state(struct daemon *dm, struct sched_state *ret)
-{
-	struct hv_diags d = HV_DIAGS_INIT;
-	FILE *f = fopen(dm->state_path, "re");
-	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
+static int64_t clock_ns(clockid_t id);
 
-	memset(ret, 0, sizeof(*ret));
-	if (!f) {
-		if (errno != ENOENT)
-			log_warn("cannot read state '%s': %s; starting with full budgets",
-				 dm->state_path, strerror(errno));
-		return;
+/*
+ * Reads the saved state (sched_state_load()); says in one line what was
+ * used.  Returns the generation so that the caller can charge for it.
+ */
+static enum sched_state_gen load_state(struct daemon *dm, struct sched_state *ret)
+{
+	struct sched_state_origin o;
+	_cleanup_free_ char *prev = sched_state_prev_path(dm->state_path);
+
+	(void)sched_state_load(dm->state_path, ret, &o);
+	switch (o.gen) {
+	case SCHED_STATE_FRESH:
+		break;
+	case SCHED_STATE_CURRENT:
+		log_info("state '%s': %zu guest%s restored%s", dm->state_path, ret->n,
+			 ret->n == 1 ? "" : "s",
+			 ret->version == 1 ? " (version 1, without checksum: rewritten as version 2)" : "");
+		dm->file = o.file;
+		break;
+	case SCHED_STATE_PREVIOUS:
+		log_warn("state '%s' is %s; using the previous generation '%s' (saved %.0f s earlier): "
+			 "usage since then is charged now from the CPU counters, nothing refunded",
+			 dm->state_path, o.damage, prev,
+			 (double)(clock_ns(CLOCK_REALTIME) - ret->saved_ns) / 1e9);
+		break;
+	case SCHED_STATE_LOST:
+		log_warn("state '%s' is %s and '%s' is %s: charging every guest a full window "
+			 "(budgets refill from now), not refunding", dm->state_path, o.damage,
+			 prev, o.prev_damage);
+		break;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&sb, buf, n);
-	fclose(f);
-	if (sched_state_parse(sb.buf, sb.len, ret, &d) < 0) {
-		(void)log_diags(dm->state_path, &d);
-		log_warn("state '%s' is damaged, ignoring it: budgets start full",
-			 dm->state_path);
-	} else {
-		log_info("state '%s': %zu guest%s restored", dm->state_path, ret->n,
-			 ret->n == 1 ? "" : "s");
-	}
-	hv_diags_release(&d);
-	strbuf_release(&sb);
+	enum sched_state_gen gen = o.gen;
+	sched_state_origin_release(&o);
+	return gen;
 }
 
 static int64_t clock_ns(clockid_t id)
@@ -199,11 +221,28 @@ static int save_state(struct daemon *dm, int64_t now)
 	dm->st.saved_ns = now;
 	strbuf_reset(&dm->save_buf);
 	sched_state_format(&dm->st, &dm->save_buf);
-	rc = write_output(dm->state_path, dm->save_buf.buf, dm->save_buf.len);
+	rc = sched_state_save(dm->state_path, dm->save_buf.buf, dm->save_buf.len, &dm->file);
 	dm->saved_mono = clock_ns(CLOCK_MONOTONIC);
 	if (rc == 0)
 		dm->dirty = false;
+	else
+		log_error("cannot write state '%s': %s", dm->state_path, strerror(-rc));
 	return rc;
+}
+
+/* Rewrites --metrics-file (atomically: node_exporter may read it now). */
+static void write_metrics(struct daemon *dm, int64_t now)
+{
+	int rc;
+
+	strbuf_reset(&dm->metrics_buf);
+	sched_metrics_format(&dm->st, now, &dm->metrics_buf);
+	rc = sched_metrics_write(dm->metrics_path, dm->metrics_buf.buf, dm->metrics_buf.len);
+	if (rc < 0 && !dm->metrics_failed)
+		log_warn("cannot write metrics '%s': %s (said once)", dm->metrics_path, strerror(-rc));
+	else if (rc == 0 && dm->metrics_failed)
+		log_info("metrics '%s' written again", dm->metrics_path);
+	dm->metrics_failed = rc < 0;
 }
 
 static void reload(struct daemon *dm)
@@ -333,6 +372,8 @@ static void tick(struct daemon *dm)
 	}
 	if (dm->dirty || clock_ns(CLOCK_MONOTONIC) - dm->saved_mono >= dm->save_every_ns)
 		(void)save_state(dm, now);
+	if (dm->metrics_path)
+		write_metrics(dm, now);
 }
 
 int sched_cmd_run(int argc, char **argv, struct hv_global *g)
@@ -342,6 +383,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		{ "state", required_argument, NULL, 's' },
 		{ "save-every", required_argument, NULL, 'S' },
 		{ "cgroup-root", required_argument, NULL, 'C' },
+		{ "metrics-file", required_argument, NULL, 'M' },
 		{ "ticks", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -349,10 +391,12 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	};
 	struct daemon dm = { .state_path = SCHED_DEFAULT_STATE,
 			     .cgroup_root = "/sys/fs/cgroup", .tick_ns = NS, .max_ticks = -1,
-			     .save_every_ns = 10 * NS, .save_buf = STRBUF_INIT };
+			     .save_every_ns = 10 * NS, .save_buf = STRBUF_INIT,
+			     .metrics_buf = STRBUF_INIT };
 	struct sched_policy p;
 	struct sched_state saved;
-	int c, rc = EXIT_OK;
+	int c, rc = EXIT_OK, lock_fd = -1;
+	long holder = 0;
 
 	(void)g;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -371,6 +415,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			}
 			break;
 		case 'C': dm.cgroup_root = optarg; break;
+		case 'M': dm.metrics_path = optarg; break;
 		case 'n': {
 			uint64_t n;
 			if (parse_u64(optarg, 10, &n) < 0 || n == 0 || n > 1000000000) {
@@ -391,8 +436,23 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		return EXIT_USAGE;
 	}
 	dm.conf = argv[optind];
-	if (sched_load_policy(dm.conf, &p) < 0)
+	if ((rc = sched_state_lock(dm.state_path, &lock_fd, &holder)) < 0) {
+		_cleanup_free_ char *lpath = sched_state_lock_path(dm.state_path);
+		if (rc == -EBUSY && holder)
+			log_error("state '%s' is in use by another 'hvkit sched run' (pid %ld)",
+				  dm.state_path, holder);
+		else if (rc == -EBUSY)
+			log_error("state '%s' is in use by another 'hvkit sched run' (pid not known: "
+				  "another pid namespace?)", dm.state_path);
+		else
+			log_error("cannot lock state '%s': %s", lpath, strerror(-rc));
 		return EXIT_FAIL;
+	}
+	rc = EXIT_OK;
+	if (sched_load_policy(dm.conf, &p) < 0) {
+		close(lock_fd);
+		return EXIT_FAIL;
+	}
 	if (open_backends(&dm, &p) < 0) {
 		sched_policy_release(&p);
 		rc = EXIT_FAIL;
@@ -404,8 +464,19 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	load_state(&dm, &saved);
+	enum sched_state_gen gen = load_state(&dm, &saved);
 	install_policy(&dm, &p, &saved, NULL);
+	if (gen == SCHED_STATE_PREVIOUS || gen == SCHED_STATE_LOST) {
+		int64_t now = clock_ns(CLOCK_REALTIME);
+		for (size_t i = 0; i < dm.st.n; i++) {
+			struct sched_acct *a = &dm.st.v[i].acct;
+			if (gen == SCHED_STATE_LOST)
+				sched_acct_spend_all(a, now);
+			else if (a->started)
+				a->charge_late = true;
+		}
+		dm.dirty = true;
+	}
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -451,6 +522,9 @@ out:
 	sched_state_release(&dm.st);
 	sched_policy_release(&dm.pol);
 	strbuf_release(&dm.save_buf);
+	strbuf_release(&dm.metrics_buf);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	if (dm.cg)
 		dm.cg->ops->free(dm.cg);
 	if (dm.xen)

@@ -21,7 +21,7 @@ static void setup(struct sched_acct *a, const struct sched_guest *g)
 {
 	a->budget_ns = 0;
 	a->floor_cp = a->burst_cp = 0;
-	a->window_s = a->bucket_s = a->nbuckets = 0;
+	a->window_s = a->bucket_s = a->nbuckets = a->ramp_s = 0;
 	a->ring = NULL;
 	a->sum_ns = 0;
 	if (!g->has_burst)
@@ -30,6 +30,7 @@ static void setup(struct sched_acct *a, const struct sched_guest *g)
 	a->floor_cp = b->floor_cp;
 	a->burst_cp = b->burst_cp;
 	a->window_s = b->window_s;
+	a->ramp_s = b->ramp_s;
 	a->budget_ns = (uint64_t)(b->burst_cp - b->floor_cp) * b->dur_s *
 		       (uint64_t)(NS / SCHED_CP_PER_CPU);
 	a->bucket_s = (b->window_s + MAX_BUCKETS - 1) / MAX_BUCKETS;
@@ -129,6 +130,49 @@ int64_t sched_acct_left(const struct sched_acct *a)
 	return (int64_t)a->budget_ns - (int64_t)a->sum_ns;
 }
 
+int64_t sched_acct_left_at(const struct sched_acct *a, int64_t now_ns)
+{
+	if (!a->nbuckets)
+		return 0;
+	int64_t idx = floordiv(now_ns, (int64_t)a->bucket_s * NS);
+	uint64_t sum = a->sum_ns;
+	/* Bucket j is out of the window once the head passes j + n - 1. */
+	for (uint32_t k = 0; idx > a->head && k < a->nbuckets; k++) {
+		int64_t j = a->head - (int64_t)k;
+		if (j <= idx - (int64_t)a->nbuckets)
+			sum -= a->ring[(uint64_t)j % a->nbuckets];
+	}
+	return (int64_t)a->budget_ns - (int64_t)sum;
+}
+
+void sched_acct_spend_all(struct sched_acct *a, int64_t now_ns)
+{
+	if (!a->nbuckets || a->started)
+		return;
+	memset(a->ring, 0, a->nbuckets * sizeof(*a->ring));
+	a->head = floordiv(now_ns, (int64_t)a->bucket_s * NS);
+	a->ring[(uint64_t)a->head % a->nbuckets] = a->budget_ns;
+	a->sum_ns = a->budget_ns;
+	a->last_ns = now_ns;
+}
+
+/* The ramp's cap above Q with left_ns of budget: the largest x <= delta
+ * (cp) with x^2 <= 2 L delta / R, in ns and cp: x^2 * 1e5 * R <= 2 L delta. */
+static uint32_t ramp_extra(uint64_t left_ns, uint32_t delta, uint32_t ramp_s)
+{
+	u128 rhs = (u128)2 * left_ns * delta;
+	uint32_t lo = 0, hi = delta;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo + 1) / 2;
+		if ((u128)mid * mid * 100000u * ramp_s <= rhs)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
 static uint32_t min_cap(uint32_t x, uint32_t y)
 {
 	if (x == SCHED_CAP_NONE)
@@ -175,12 +219,19 @@ uint32_t sched_acct_step(struct sched_acct *a, const struct sched_guest *g,
 						      SCHED_CP_PER_CPU);
 			s.excess_ns = s.usage_ns > allowed ? s.usage_ns - allowed : 0;
 			advance(a, floordiv(t, (int64_t)a->bucket_s * NS));
-			charge(a, s.excess_ns, a->last_ns, t);
+			if (a->charge_late)
+				charge(a, s.excess_ns, t, t);
+			else
+				charge(a, s.excess_ns, a->last_ns, t);
 		}
+		if (a->throttled && s.dt_ns > 0)
+			a->throttled_ns += (uint64_t)s.dt_ns;
+		a->charge_late = false;
 		a->last_ns = t;
 	}
 
 	cap = sched_guest_plain_cap(g, minute_of_day);
+	a->throttled = false;
 	if (a->nbuckets) {
 		int64_t left = sched_acct_left(a);
 		uint32_t bc = a->floor_cp;
@@ -189,7 +240,14 @@ uint32_t sched_acct_step(struct sched_acct *a, const struct sched_guest *g,
 			u128 extra = (u128)(uint64_t)left * SCHED_CP_PER_CPU / (uint64_t)tick;
 			bc = extra >= a->burst_cp - a->floor_cp ? a->burst_cp
 				: a->floor_cp + (uint32_t)extra;
+			if (a->ramp_s) {
+				uint32_t r = ramp_extra((uint64_t)left, a->burst_cp - a->floor_cp,
+							a->ramp_s);
+				if (a->floor_cp + r < bc)
+					bc = a->floor_cp + r;
+			}
 		}
+		a->throttled = bc < a->burst_cp && (cap == SCHED_CAP_NONE || bc < cap);
 		cap = min_cap(cap, bc);
 		s.left_ns = left;
 	}

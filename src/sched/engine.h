@@ -24,18 +24,34 @@
  * its budget by more than the tick's lateness, and the cap reaches Q at
  * the moment the budget is spent, not a tick later.
  *
+ * "then cap Q% over R" (a ramp) lowers the cap gradually instead: with
+ * L of the budget left the burst cap is also at most
+ * Q + sqrt(2 L (P - Q) / R), the cap at which a guest running flat out
+ * reaches Q in the time its budget lasts, falling linearly from P to Q
+ * over R.  The ramp is paid from the same budget B (it costs
+ * (P - Q) x R / 2 of it; the parser asks for R <= 2 D), so the bound
+ * above is unchanged; a busy guest runs at P for D - R / 2, then ramps.
+ *
+ * "Throttled" is a decision where the burst rule holds the cap below P
+ * and below any plain cap; throttled_ns sums the time from such a decision
+ * to the next (the guest's time at the reduced cap).
+ *
  * Edge cases: a clock that goes backwards is held at the last time seen
  * (usage is still charged, nothing is refunded); a clock that jumps
  * forward spreads the usage evenly over the gap, and what falls outside
  * the window is forgotten, like any old usage; a counter that goes
  * backwards (guest rebooted, cgroup recreated) is taken to have restarted
- * from zero, so the new value is the usage since the reset.
+ * from zero, so the new value is the usage since the reset.  With
+ * charge_late set (state restored from an older generation), the next
+ * tick's excess is charged at its end, in the newest bucket: it stays in
+ * the window longest, so this can only charge more, never refund.
  */
 struct sched_acct {
 	/* From the policy (and saved with the state). */
 	uint64_t budget_ns;	/* B, CPU-ns; 0 without a burst rule */
 	uint32_t floor_cp, burst_cp;
 	uint32_t window_s, bucket_s, nbuckets;
+	uint32_t ramp_s;	/* "then cap Q% over R": R, 0 for a step */
 	/* Running state. */
 	uint64_t *ring;		/* excess CPU-ns per bucket; owned */
 	int64_t head;		/* absolute index (time / bucket) of the newest */
@@ -45,6 +61,11 @@ struct sched_acct {
 	uint64_t last_counter_ns;
 	uint32_t cap_cp;	/* last decision (SCHED_CAP_NONE: none) */
 	uint32_t rate_cp;	/* usage over the last tick, cp */
+	bool throttled;		/* the burst rule holds the cap below P */
+	uint64_t throttled_ns;	/* engine time spent throttled, cumulative */
+	bool charge_late;	/* not saved: charge the next tick's excess at
+				 * its end instead of spreading it (see
+				 * sched_acct_step) */
 };
 
 struct sched_step {
@@ -79,6 +100,15 @@ uint32_t sched_acct_step(struct sched_acct *a, const struct sched_guest *g,
 
 /* Budget left at the account's last time (B - window excess). */
 int64_t sched_acct_left(const struct sched_acct *a);
+/* Budget left at now_ns: what has left the window since the account's
+ * last time is no longer counted (the account is not changed). */
+int64_t sched_acct_left_at(const struct sched_acct *a, int64_t now_ns);
+/*
+ * Charges the whole budget at now_ns, as if the guest had just spent it:
+ * what the daemon does when its state is lost to damage, so that damage
+ * never refunds.  The account must not have started.
+ */
+void sched_acct_spend_all(struct sched_acct *a, int64_t now_ns);
 /* Seconds from now_ns until the budget is whole again (full_s) and until
  * any budget is back (any_s, 0 when some is left). */
 void sched_acct_refill(const struct sched_acct *a, int64_t now_ns,

@@ -395,11 +395,20 @@ static int parse_stmt(struct parser *p, struct sched_guest *g)
 		if ((rc = want_kw(p, "then")) < 0 || (rc = want_kw(p, "cap")) < 0 ||
 		    (rc = want_percent(p, &b->floor_cp)) < 0)
 			return rc;
+		if (is_kw(&p->t, "over")) {
+			next(p);
+			if ((rc = want_duration(p, &b->ramp_s)) < 0)
+				return rc;
+		}
 		if (b->dur_s >= b->window_s)
 			return fail_at(p, line, col, "burst duration %us must be shorter than its window %us",
 				       b->dur_s, b->window_s);
 		if (b->floor_cp >= b->burst_cp)
 			return fail_at(p, line, col, "the cap after a burst must be lower than the burst itself");
+		if (b->ramp_s > 2 * (uint64_t)b->dur_s)
+			return fail_at(p, line, col, "a ramp 'over %us' is paid from the burst: it needs "
+				       "a burst of at least %us (half the ramp), not %us",
+				       b->ramp_s, (b->ramp_s + 1) / 2, b->dur_s);
 		g->has_burst = true;
 	} else if (is_kw(&p->t, "between")) {
 		struct sched_between bw;

@@ -28,12 +28,13 @@
 enum sched_sel_kind { SCHED_SEL_XEN, SCHED_SEL_LIBVIRT, SCHED_SEL_CGROUP,
 		      SCHED_SEL_PID };
 
-/* "burst P% for D per W, then cap Q%". */
+/* "burst P% for D per W, then cap Q% [over R]". */
 struct sched_burst {
 	uint32_t burst_cp;	/* P: the cap while budget is left */
 	uint32_t floor_cp;	/* Q: the cap once it is spent */
 	uint32_t dur_s;		/* D */
 	uint32_t window_s;	/* W */
+	uint32_t ramp_s;	/* "then cap Q% over R": R (0: at once) */
 };
 
 /* "between HH:MM-HH:MM cap P%" (local time; to < from wraps midnight). */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -39,6 +40,11 @@ static struct {
 	  "t.conf:2:1: burst duration 3600s must be shorter than its window 3600s" },
 	{ "floor >= burst", "guest x (xen:a) {\nburst 50% for 1m per 1h, then cap 50%\n}",
 	  "t.conf:2:1: the cap after a burst must be lower than the burst itself" },
+	{ "ramp", "guest x (xen:a) {\nburst 100% for 5m per 1h, then cap 20% over 5m\n}", NULL },
+	{ "ramp longer than twice the burst", "guest x (xen:a) {\nburst 100% for 1m per 1h, then cap 20% over 3m\n}",
+	  "t.conf:2:1: a ramp 'over 180s' is paid from the burst: it needs a burst of at least 90s (half the ramp), not 60s" },
+	{ "ramp without duration", "guest x (xen:a) {\nburst 100% for 1m per 1h, then cap 20% over\n}",
+	  "t.conf:2:44: expected a duration with a unit" },
 	{ "missing comma", "guest x (xen:a) {\nburst 50% for 1m per 1h then cap 5%\n}",
 	  "t.conf:2:25: expected ', then cap Q%', got 'then'" },
 	{ "bad range", "guest x (xen:a) {\nbetween 8:00-18:00 cap 5%\n}", "t.conf:2:9: expected a time range" },
@@ -312,10 +318,272 @@ static void test_state(void)
 	CHECK_INT(sched_state_parse("hvkit-sched-state 1\nb 1 2\n", 25, &back, &d), -22);
 	CHECK_INT(sched_state_parse("x\n", 2, &back, &d), -22);
 	sched_state_release(&back);
+
+	/* Names, selectors and the config path with blanks and '%' survive. */
+	struct sched_state_guest *sg2 = sched_state_add(&st, "odd name%", "cgroup:/a b/c\td");
+	sched_acct_init(&sg2->acct, &g);
+	st.config = strdup("/etc/my conf%.conf");
+	strbuf_reset(&a);
+	sched_state_format(&st, &a);
+	CHECK(strstr(a.buf, "config /etc/my%20conf%25.conf\n") != NULL);
+	CHECK_INT(sched_state_parse(a.buf, a.len, &back, &d), 0);
+	CHECK_STR(back.config, "/etc/my conf%.conf");
+	CHECK_INT(back.n, 2);
+	CHECK_STR(back.v[1].name, "odd name%");
+	CHECK_STR(back.v[1].selector, "cgroup:/a b/c\td");
+	CHECK_INT(back.version, 2);
+	sched_state_release(&back);
+
+	/* Every truncation of the file is refused, never read as fewer guests. */
+	for (size_t n = 0; n < a.len; n++) {
+		struct hv_diags e = HV_DIAGS_INIT;
+		int rc = sched_state_parse(a.buf, n, &back, &e);
+		CHECK_INT(rc, -EINVAL);
+		if (rc == 0)
+			sched_state_release(&back);
+		CHECK(n == 0 || (e.n == 1 && strstr(e.v[0].msg, "truncated")) || n < 20);
+		hv_diags_release(&e);
+	}
+	/* A byte changed anywhere before the end line: a checksum mismatch. */
+	char *bad = strdup(a.buf);
+	char *pos = strstr(bad, "budget ") + 7;
+	*pos = *pos == '9' ? '8' : '9';
+	hv_diags_release(&d);
+	CHECK_INT(sched_state_parse(bad, a.len, &back, &d), -EINVAL);
+	CHECK(d.n == 1 && strncmp(d.v[0].msg, "damaged: checksum ", 18) == 0);
+	free(bad);
+	/* Version 1 (no checksum) is read as it is: migration. */
+	static const char v1[] = "hvkit-sched-state 1\nsaved 5 tick 1000000000 pid 7 config /x\n"
+		"guest g cgroup:/g present 1 weight 0 started 1 last 5000000000 counter 3 cap 2000 "
+		"rate 2000 budget 2400000000 floor 2000 burst 10000 window 20 bucket 1 head 5\n"
+		"b 5 100\n";
+	CHECK_INT(sched_state_parse(v1, sizeof(v1) - 1, &back, &d), 0);
+	CHECK_INT(back.version, 1);
+	CHECK_INT(back.n, 1);
+	CHECK_INT(back.save_every_ns, 0);
+	CHECK_INT(back.v[0].acct.sum_ns, 100);
+	CHECK_STR(back.config, "/x");
+	sched_state_release(&back);
+
 	sched_state_release(&st);
 	strbuf_release(&a);
 	strbuf_release(&b);
 	hv_diags_release(&d);
+}
+
+static int write_text(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	size_t n = fwrite(text, 1, len, f);
+	return fclose(f) == 0 && n == len ? 0 : -1;
+}
+
+/* Two generations on disk: damage falls back, never to nothing silently;
+ * a damaged or foreign current file never becomes the previous one. */
+static void test_state_files(void)
+{
+	char dir[] = "/tmp/hvkit-test-state-XXXXXX";
+	struct sched_guest g = burst_guest();
+	struct sched_state st = { .tick_ns = NS, .pid = 42 }, back;
+	struct sched_state_origin o;
+	struct sched_state_file file = { 0 };
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	char path[256], prev[300], cmd[300];
+
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/sched.state", dir);
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	CHECK_INT(sched_state_load(path, &back, &o), 0);
+	CHECK_INT(o.gen, SCHED_STATE_FRESH);
+	sched_state_origin_release(&o);
+
+	struct sched_state_guest *sg = sched_state_add(&st, "g", "cgroup:/g");
+	sched_acct_init(&sg->acct, &g);
+	st.saved_ns = 1;
+	sched_state_format(&st, &a);
+	CHECK_INT(sched_state_save(path, a.buf, a.len, &file), 0);
+	CHECK(access(prev, F_OK) < 0);		/* nothing to keep yet */
+	st.saved_ns = 2;
+	sched_state_format(&st, &b);
+	CHECK_INT(sched_state_save(path, b.buf, b.len, &file), 0);
+	CHECK_INT(sched_state_load(path, &back, &o), 0);
+	CHECK_INT(o.gen, SCHED_STATE_CURRENT);
+	CHECK_INT(back.saved_ns, 2);
+	CHECK(o.file.known && o.file.size == (off_t)b.len);
+	sched_state_release(&back);
+	sched_state_origin_release(&o);
+
+	/* Truncated current: the previous generation (saved 1). */
+	CHECK_INT(truncate(path, (off_t)b.len / 2), 0);
+	CHECK_INT(sched_state_load(path, &back, &o), 0);
+	CHECK_INT(o.gen, SCHED_STATE_PREVIOUS);
+	CHECK_INT(back.saved_ns, 1);
+	CHECK(o.damage && strstr(o.damage, "truncated"));
+	sched_state_release(&back);
+	sched_state_origin_release(&o);
+	/* The damaged file is not ours: the next save leaves .prev alone. */
+	st.saved_ns = 3;
+	strbuf_reset(&b);
+	sched_state_format(&st, &b);
+	CHECK_INT(sched_state_save(path, b.buf, b.len, &file), 0);
+	size_t len;
+	unsigned char *kept = check_slurp(prev, &len);
+	CHECK(kept && len == a.len && memcmp(kept, a.buf, len) == 0);
+	free(kept);
+	/* Our own file again: it becomes .prev at the next save. */
+	st.saved_ns = 4;
+	strbuf_reset(&a);
+	sched_state_format(&st, &a);
+	CHECK_INT(sched_state_save(path, a.buf, a.len, &file), 0);
+	kept = check_slurp(prev, &len);
+	CHECK(kept && len == b.len && memcmp(kept, b.buf, len) == 0);
+	free(kept);
+
+	/* Both damaged: LOST, with both reasons. */
+	CHECK_INT(write_text(path, "hvkit-sched-state 2\nsaved 1 tick", 32), 0);
+	CHECK_INT(write_text(prev, "junk\n", 5), 0);
+	CHECK_INT(sched_state_load(path, &back, &o), 0);
+	CHECK_INT(o.gen, SCHED_STATE_LOST);
+	CHECK_INT(back.n, 0);
+	CHECK(o.damage && strstr(o.damage, "truncated"));
+	CHECK(o.prev_damage && strstr(o.prev_damage, "not an hvkit sched state file"));
+	sched_state_origin_release(&o);
+	/* Current gone, previous good: PREVIOUS. */
+	CHECK_INT(write_text(prev, a.buf, a.len), 0);
+	CHECK_INT(unlink(path), 0);
+	CHECK_INT(sched_state_load(path, &back, &o), 0);
+	CHECK_INT(o.gen, SCHED_STATE_PREVIOUS);
+	CHECK_STR(o.damage, "missing");
+	sched_state_release(&back);
+	sched_state_origin_release(&o);
+	/* A directory in its place is damage, not a crash or a hang. */
+	CHECK_INT(mkdir(path, 0755), 0);
+	CHECK_INT(sched_state_load(path, &back, &o), 0);
+	CHECK_INT(o.gen, SCHED_STATE_PREVIOUS);
+	sched_state_release(&back);
+	sched_state_origin_release(&o);
+	CHECK_INT(rmdir(path), 0);
+
+	/* The lock: a second process is refused and told the owner's pid. */
+	int fd = -1;
+	long holder = -1;
+	CHECK_INT(sched_state_lock(path, &fd, &holder), 0);
+	fflush(NULL);
+	pid_t child = fork();
+	if (child == 0) {
+		int cfd = -1;
+		long h = -1;
+		int rc = sched_state_lock(path, &cfd, &h);
+		_exit(rc == -EBUSY && h == (long)getppid() ? 0 : 1);
+	}
+	int status = -1;
+	CHECK(child > 0 && waitpid(child, &status, 0) == child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+	/* Released: the next one gets it. */
+	child = fork();
+	if (child == 0) {
+		int cfd = -1;
+		long h = -1;
+		_exit(sched_state_lock(path, &cfd, &h) == 0 ? 0 : 1);
+	}
+	CHECK(child > 0 && waitpid(child, &status, 0) == child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	sched_state_release(&st);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_INT(system(cmd), 0);
+}
+
+/* "then cap Q% over R": a busy guest's cap falls from P to Q over about R
+ * and no window ever holds more than the budget. */
+static void test_ramp(void)
+{
+	struct sched_guest g = { .name = "g", .kind = SCHED_SEL_CGROUP, .sel = "/g",
+				 .has_burst = true,
+				 .burst = { .burst_cp = 10000, .floor_cp = 2000,
+					    .dur_s = 60, .window_s = 600, .ramp_s = 60 } };
+	struct sched_acct a;
+	int64_t t = 1700000000LL * NS;
+	uint64_t ctr = 0;
+	uint32_t caps[200];
+
+	sched_acct_init(&a, &g);
+	for (int i = 0; i < 200; i++) {
+		struct sched_step s;
+		caps[i] = sched_acct_step(&a, &g, t, 0, ctr, NS, &s);
+		CHECK(s.left_ns >= 0 || i == 0);
+		ctr += (uint64_t)caps[i] * (NS / 10000);
+		t += NS;
+	}
+	/* Flat out at P for D - R/2 = 30 s, then down to Q by ~ D + R/2 = 90 s. */
+	CHECK_INT(caps[28], 10000);
+	CHECK(caps[45] < 10000 && caps[45] > 6000);
+	CHECK(caps[60] < caps[45] && caps[60] > 2000 + 2000);
+	CHECK(caps[80] < caps[60] && caps[80] > 2000);
+	CHECK_INT(caps[95], 2000);
+	/* Never in debt beyond a tick: the window holds at most B. */
+	CHECK(sched_acct_left(&a) > -(int64_t)NS / 100);
+	CHECK(a.throttled);
+	CHECK(a.throttled_ns >= 60 * (uint64_t)NS && a.throttled_ns < 180 * (uint64_t)NS);
+	sched_acct_release(&a);
+
+	/* Without a ramp: a step at ~D. */
+	g.burst.ramp_s = 0;
+	sched_acct_init(&a, &g);
+	t = 1700000000LL * NS;
+	ctr = 0;
+	for (int i = 0; i < 70; i++) {
+		caps[i] = sched_acct_step(&a, &g, t, 0, ctr, NS, NULL);
+		ctr += (uint64_t)caps[i] * (NS / 10000);
+		t += NS;
+	}
+	CHECK_INT(caps[58], 10000);
+	CHECK_INT(caps[62], 2000);
+	sched_acct_release(&a);
+}
+
+/* Damage never refunds: a lost state charges a full window; an older
+ * generation's gap is charged at its end (stays in the window longest). */
+static void test_no_refund(void)
+{
+	struct sched_guest g = burst_guest();	/* B = 2.4 CPU-s per 20 s */
+	struct sched_acct a, late;
+	int64_t t = 1700000000LL * NS;
+	uint64_t ctr = 0;
+
+	sched_acct_init(&a, &g);
+	sched_acct_spend_all(&a, t);
+	CHECK_INT(sched_acct_left(&a), 0);
+	CHECK_INT(sched_acct_step(&a, &g, t + NS / 2, 0, 0, NS, NULL), 2000);
+	CHECK_INT(sched_acct_left_at(&a, t + 19 * NS), 0);
+	CHECK_INT(sched_acct_left_at(&a, t + 21 * NS), (int64_t)a.budget_ns);
+	sched_acct_release(&a);
+
+	/* A 10 s gap with 3 CPU-s of excess: spread, 1/3 falls out of a
+	 * window that ends 15 s later; charged late, none does. */
+	sched_acct_init(&a, &g);
+	sched_acct_init(&late, &g);
+	(void)sched_acct_step(&a, &g, t, 0, ctr, NS, NULL);
+	(void)sched_acct_step(&late, &g, t, 0, ctr, NS, NULL);
+	late.charge_late = true;
+	ctr = 5 * (uint64_t)NS;		/* 5 CPU-s in 10 s: 3 above 20% */
+	(void)sched_acct_step(&a, &g, t + 10 * NS, 0, ctr, NS, NULL);
+	(void)sched_acct_step(&late, &g, t + 10 * NS, 0, ctr, NS, NULL);
+	CHECK_INT(a.sum_ns, 3 * (uint64_t)NS);
+	CHECK_INT(late.sum_ns, 3 * (uint64_t)NS);
+	CHECK(!late.charge_late);
+	CHECK(sched_acct_left_at(&a, t + 25 * NS) > sched_acct_left_at(&late, t + 25 * NS));
+	CHECK_INT(sched_acct_left_at(&late, t + 25 * NS), (int64_t)late.budget_ns - 3 * NS);
+	sched_acct_release(&a);
+	sched_acct_release(&late);
 }
 
 /* A cgroup tree of plain files under a temporary root. */
@@ -439,6 +707,9 @@ int main(void)
 	test_parse();
 	test_engine();
 	test_state();
+	test_state_files();
+	test_ramp();
+	test_no_refund();
 	test_cgroup_backend();
 	return CHECK_DONE();
 }
