@@ -2,10 +2,14 @@
 /* Small helpers: checked allocation, string and number parsing, sizes. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "strbuf.h"
 #include "util.h"
@@ -333,4 +337,47 @@ void format_size(char *buf, size_t sz, uint64_t bytes)
 		snprintf(buf, sz, "%.0f %s", v, units[u]);
 	else
 		snprintf(buf, sz, "%.1f %s", v, units[u]);
+}
+
+int open_input(const char *path, unsigned allow, const char **ret_why)
+{
+	static const char *const why[] = {
+		"a FIFO, not a regular file", "a socket, not a regular file",
+		"a character device, not a regular file",
+		"a block device, not a regular file", "a directory, not a regular file",
+	};
+	struct stat st;
+	int fd, e;
+
+	if (strcmp(path, "-") == 0)
+		fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		goto fail;
+	/* /dev/null reads as an empty file and never blocks. */
+	bool null = S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
+	if (strcmp(path, "-") == 0 || S_ISREG(st.st_mode) || null ||
+	    (S_ISDIR(st.st_mode) && (allow & INPUT_DIR)) ||
+	    (S_ISBLK(st.st_mode) && (allow & INPUT_BLOCK))) {
+		int fl = fcntl(fd, F_GETFL);
+
+		if (strcmp(path, "-") == 0 || (fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == 0))
+			return fd;
+		goto fail;
+	}
+	close(fd);
+	*ret_why = S_ISFIFO(st.st_mode) ? why[0] : S_ISSOCK(st.st_mode) ? why[1] :
+		   S_ISCHR(st.st_mode) ? why[2] : S_ISBLK(st.st_mode) ? why[3] : why[4];
+	return -EINVAL;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e == ENXIO && stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		*ret_why = why[1];	/* open() says "No such device or address" */
+		return -EINVAL;
+	}
+	*ret_why = strerror(e);
+	return -e;
 }

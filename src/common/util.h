@@ -60,3 +60,16 @@ void cpuset_release(struct cpuset *set);
 
 /* "16 GiB", "512 KiB", "1.5 TiB": binary units, at most one decimal. */
 void format_size(char *buf, size_t sz, uint64_t bytes);
+
+/*
+ * Opens path to read as an input file without ever blocking: "-" is a
+ * dup of stdin (the caller reads it once, to the end, and keeps the
+ * bytes); anything else must be a regular file, or a directory or block
+ * device where allow says so.  A FIFO, socket or character device is
+ * refused before a read could wait forever (opened O_NONBLOCK, which is
+ * cleared on success).  Returns the fd, or -errno with *ret_why the
+ * reason in words: strerror, or "a FIFO, not a regular file" (-EINVAL).
+ */
+#define INPUT_DIR 1u
+#define INPUT_BLOCK 2u
+int open_input(const char *path, unsigned allow, const char **ret_why);

@@ -334,10 +334,11 @@ int cpuid_read_file(const char *path, struct cpuid_data *ret,
 	}
 	is_stdin = strcmp(path, "-") == 0;
 	name = is_stdin ? "<stdin>" : path;
-	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	const char *why = NULL;
+	fd = is_stdin ? STDIN_FILENO : open_input(path, 0, &why);
 	if (fd < 0) {
-		rc = -errno;
-		hv_errorf(d, "cannot open '%s': %s", path, strerror(errno));
+		rc = fd;
+		hv_errorf(d, "cannot open '%s': %s", path, why);
 		goto out;
 	}
 	for (;;) {

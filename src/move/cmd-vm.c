@@ -109,11 +109,12 @@ int move_open_disks(struct mv_vm *vm, const char *cfg, bool metadata_only,
 			ins[i] = img_zero_new(dk->size);
 			continue;
 		}
-		fds[i] = open(dk->target, O_RDONLY | O_CLOEXEC);
+		const char *why;
+		fds[i] = open_input(dk->target, INPUT_BLOCK, &why);
 		if (fds[i] < 0) {
 			log_error("'%s': disk %zu (%s): cannot open '%s': %s (use --metadata-only to move the configuration alone)",
-				  o->in, i, dk->vdev ? dk->vdev : "?", dk->target, strerror(errno));
-			return -errno;
+				  o->in, i, dk->vdev ? dk->vdev : "?", dk->target, why);
+			return fds[i];
 		}
 		enum img_format f = IMG_UNKNOWN;
 		if (dk->format && strcmp(dk->format, "raw") == 0)
@@ -853,9 +854,10 @@ int move_cmd_import(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	mv_vm_init(&vm);
-	fd = open(o.in, O_RDONLY | O_CLOEXEC);
+	const char *why;
+	fd = open_input(o.in, INPUT_DIR, &why);
 	if (fd < 0) {
-		log_error("cannot open '%s': %s", o.in, strerror(errno));
+		log_error("cannot open '%s': %s", o.in, why);
 		goto out;
 	}
 	if (probe_package(o.in, fd, &kind) < 0) {

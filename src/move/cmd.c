@@ -131,14 +131,15 @@ static int do_disk(const struct disk_opts *o)
 	struct mv_disk *src = NULL;
 	struct hv_progress bar;
 	int ifd = -1, rc, ret = EXIT_FAIL;
+	const char *why;
 	uint64_t size, unverified = 0;
 	enum img_format from, to;
 
 	mv_vm_init(&vm);
 	mv_vm_init(&outvm);
-	ifd = open(o->in, O_RDONLY | O_CLOEXEC);
+	ifd = open_input(o->in, INPUT_BLOCK, &why);
 	if (ifd < 0) {
-		log_error("cannot open '%s': %s", o->in, strerror(errno));
+		log_error("cannot open '%s': %s", o->in, why);
 		goto out;
 	}
 	from = o->from_set ? o->from : img_probe(ifd);
@@ -411,11 +412,11 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	const char *path = argv[optind];
+	const char *path = argv[optind], *why;
 	mv_vm_init(&vm);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_input(path, 0, &why);
 	if (fd < 0) {
-		log_error("cannot open '%s': %s", path, strerror(errno));
+		log_error("cannot open '%s': %s", path, why);
 		return EXIT_FAIL;
 	}
 	if (img_probe(fd) == IMG_XVA) {
@@ -468,10 +469,10 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	const char *path = argv[optind];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const char *path = argv[optind], *why;
+	int fd = open_input(path, INPUT_BLOCK, &why);
 	if (fd < 0) {
-		log_error("cannot open '%s': %s", path, strerror(errno));
+		log_error("cannot open '%s': %s", path, why);
 		return EXIT_FAIL;
 	}
 	if (img_probe(fd) == IMG_XVA) {

@@ -241,6 +241,15 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 
 	if (!report)
 		return -ENOMEM;
+	/* A FIFO would block libxlutil's fopen() for ever. */
+	const char *why;
+	int fd = open_input(path, 0, &why);
+	if (fd < 0) {
+		fclose(report);
+		free(rbuf);
+		return hv_errorf(d, "cannot open: %s", why), fd;
+	}
+	close(fd);
 	c = xlu_cfg_init(report, path);
 	if (!c) {
 		rc = -ENOMEM;

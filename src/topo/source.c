@@ -39,14 +39,13 @@ const char *source_kind_name(enum source_kind k)
 static int read_file(const char *path, char **ret, size_t *len,
 		     struct hv_diags *d)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const char *why;
+	int fd = open_input(path, 0, &why);
 	struct strbuf sb = STRBUF_INIT;
 
 	if (fd < 0) {
-		int e = errno;
-
-		hv_errorf(d, "cannot open: %s", strerror(e));
-		return -e;
+		hv_errorf(d, "cannot open: %s", why);
+		return fd;
 	}
 	for (;;) {
 		strbuf_grow(&sb, 65536);
@@ -283,13 +282,13 @@ int source_add(struct hv_root *mem, const char *path, enum source_kind *kind,
 	size_t n = 0;
 	int rc;
 
-	if (stat(path, &st) < 0) {
+	if (strcmp(path, "-") != 0 && stat(path, &st) < 0) {
 		int e = errno;
 
 		hv_errorf(d, "cannot open: %s", strerror(e));
 		return -e;
 	}
-	if (S_ISDIR(st.st_mode))
+	if (strcmp(path, "-") != 0 && S_ISDIR(st.st_mode))
 		return add_dir(mem, path, kind, d);
 	rc = read_file(path, &data, &n, d);
 	if (rc < 0)
