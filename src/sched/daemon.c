@@ -359,11 +359,17 @@ static void tick(struct daemon *dm)
 				log_warn("%s: cannot set cap: %s", g->name, strerror(-rc));
 				l->cap_known = false;
 			} else {
-				if (log_verbosity > 0)
-					log_info("%s: cap %s -> %s (budget left %.3f s)", g->name,
+				if (log_verbosity > 0) {
+					char why[64] = "";
+					if (sg->acct.nbuckets && s.left_ns > 0)
+						snprintf(why, sizeof(why), " (budget left %.3f s)",
+							 (double)s.left_ns / 1e9);
+					else if (sg->acct.nbuckets)
+						snprintf(why, sizeof(why), " (budget spent)");
+					log_info("%s: cap %s -> %s%s", g->name,
 						 l->cap_known ? (l->applied_cap ? sched_cp_format(a, sizeof(a), l->applied_cap) : "none") : "?",
-						 cap ? sched_cp_format(b, sizeof(b), cap) : "none",
-						 (double)s.left_ns / 1e9);
+						 cap ? sched_cp_format(b, sizeof(b), cap) : "none", why);
+				}
 				l->cap_known = true;
 				l->applied_cap = cap;
 				dm->dirty = true;
