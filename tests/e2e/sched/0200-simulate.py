@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""sched simulate: the engine on a trace; exact budget use, SVG plot."""
+"""sched simulate: the engine on a trace; exact budget use, SVG plot; a
+ramp ("then cap 20% over 60s") drawn and kept within the budget."""
 import os
 import sys
 import tempfile
@@ -31,6 +32,32 @@ with tempfile.TemporaryDirectory() as d:
     check(all(float(r[3]) == 1.2 for r in build), "build: 1.2 CPUs under a 150% cap at night (time 0 = midnight)")
     doc = xml.dom.minidom.parse(svg)
     check(len(doc.getElementsByTagName("polyline")) == 6, "SVG: 3 lines per guest, 2 guests")
+    # "then cap 20% over 60s": 30 s at 100% (D - R/2), then a linear ramp
+    # to 20% over about 60 s, paid from the same 48 CPU-s budget.
+    ramp = os.path.join(d, "ramp.conf")
+    open(ramp, "w").write("guest web (cgroup:/web) { burst 100% for 60s per 10m, then cap 20% over 60s }\n"
+                          "guest step (cgroup:/step) { burst 100% for 60s per 10m, then cap 20% }\n")
+    rtrace = os.path.join(d, "ramp.csv")
+    open(rtrace, "w").write("0,web,1\n0,step,1\n700,web,1\n700,step,1\n")
+    rsvg = os.path.join(d, "ramp.svg")
+    p = hvkit("sched", "simulate", ramp, rtrace, "-o", rsvg)
+    rows = [l.split() for l in p.stdout.splitlines()[1:]]
+    for name, first_below, last_above in (("web", 29, 86), ("step", 59, 59)):
+        caps = [(float(r[0]), float(r[4]), float(r[3]), float(r[5])) for r in rows if r[1] == name]
+        below = min(t for t, c, u, l in caps if c < 1.0)
+        floor = min(t for t, c, u, l in caps if c <= 0.2)
+        check(first_below <= below <= first_below + 3, f"{name}: cap leaves 100% at {below:.0f} s")
+        check(last_above <= floor <= last_above + 4, f"{name}: cap reaches 20% at {floor:.0f} s")
+        steps = [a[1] - b[1] for a, b in zip(caps, caps[1:])]
+        used = sum(u for t, c, u, l in caps if t < 600)
+        check(used <= 0.2 * 600 + 48 + 0.01, f"{name}: {used:.2f} CPU-s in the first window <= Q x W + B = 168")
+        check(min(l for t, c, u, l in caps) >= 0, f"{name}: never in debt")
+        if name == "web":
+            check(max(steps) <= 0.8 / 60 * 2.5, f"web: the cap falls by at most {max(steps):.3f} per second (gentle)")
+        else:
+            check(max(steps) >= 0.7, "step: the cap falls at once without 'over'")
+    doc = xml.dom.minidom.parse(rsvg)
+    check(len(doc.getElementsByTagName("polyline")) == 6, "SVG of the ramp: 3 lines per guest")
     bad = os.path.join(d, "bad.csv")
     open(bad, "w").write("0,web1,1\n1,nobody,1\n")
     p = hvkit("sched", "simulate", conf, bad, ok=False)
