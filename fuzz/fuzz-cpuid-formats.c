@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: the CPUID readers of QEMU QMP JSON, `xen-cpuid -p`
- * output and libvirt <cpudata> XML.  Whatever a reader accepts must dump
+ * output and libvirt <cpudata> XML, and the reader of libvirt's cpu_map
+ * files (feature, vendor and model definitions).  Whatever a reader accepts must dump
  * and read back to the same values; what the dedicated libvirt reader
  * accepts, the libxml2 reader it replaced must accept too, with the same
  * values and the same warnings.
@@ -13,6 +14,7 @@
 
 #include "cpuid-data.h"
 #include "cpuid-decode.h"
+#include "cpuid-lvmap.h"
 #include "cpuid-source.h"
 #include "diag.h"
 #include "strbuf.h"
@@ -52,6 +54,26 @@ static bool same_diags(const struct hv_diags *a, const struct hv_diags *b)
 	return true;
 }
 
+/* A cpu_map document: whatever is read holds together (every model
+ * feature is a bit the map named; each named bit has one name). */
+static void check_lvmap(const char *buf, size_t size)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct cpuid_lvmap m;
+
+	memset(&m, 0, sizeof(m));
+	(void)cpuid_lvmap_add(&m, buf, size, "fuzz", &d);
+	for (size_t i = 0; i < m.nmodels; i++)
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+			if (m.models[i].features.w[w] & ~m.known.w[w])
+				abort();
+	for (size_t f = 0; f < cpuid_nfeatures; f++)
+		if (cpuid_fset_has(&m.known, f) != (m.names[f] != NULL))
+			abort();
+	cpuid_lvmap_release(&m);
+	hv_diags_release(&d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
@@ -83,5 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cpuid_data_release(&c);
 	hv_diags_release(&d2);
 	hv_diags_release(&d);
+
+	check_lvmap(buf, size);
 	return 0;
 }

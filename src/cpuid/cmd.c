@@ -41,7 +41,9 @@ static void usage(FILE *f)
 	      "       hvkit cpuid models [--names PROJECT]\n"
 	      "       hvkit cpuid model [--from FILE] [--names PROJECT]\n"
 	      "       hvkit cpuid policy SPEC --for xl|xl-xend|qemu|libvirt [--from FILE]\n"
+	      "                     [--libvirt-map DIR]\n"
 	      "       hvkit cpuid baseline FILE... [--for TARGET] [--names PROJECT]\n"
+	      "                     [--libvirt-map DIR]\n"
 	      "       hvkit cpuid compare MODEL_OR_POLICY FILE... [--names PROJECT]\n"
 	      "\n"
 	      "Show what CPUID says about this CPU or a dumped one: vendor,\n"
@@ -82,6 +84,10 @@ static void usage(FILE *f)
 	      "                     libvirt does\n"
 	      "  -r, --raw          decode: show the registers of each leaf too\n"
 	      "  --for TARGET       policy: xl, xl-xend, qemu or libvirt\n"
+	      "  --libvirt-map DIR  the libvirt form from this cpu_map folder (another\n"
+	      "                     libvirt's); default: the installed one\n"
+	      "                     (" CPUID_LVMAP_DEFAULT_DIR "), else the copy\n"
+	      "                     of libvirt 9.0's built into hvkit ('builtin')\n"
 	      "  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
 	      "  --json[=pretty]    machine-readable output (keys: hvkit-cpuid(1))\n"
 	      "  -v, --verbose      summary: list the features; features: also\n"
@@ -114,6 +120,7 @@ struct cpuid_opts {
 	unsigned long repeat;	/* hidden --repeat N: run N times, report the time */
 	bool json, pretty, raw, verbose, names_set;
 	enum cpuid_names names;
+	const char *libvirt_map;	/* --libvirt-map DIR; NULL: installed, else built in */
 };
 
 static int parse_opts(int argc, char **argv, struct hv_global *g,
@@ -130,6 +137,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		{ "for", required_argument, NULL, 'F' },
 		{ "repeat", required_argument, NULL, 'R' },
 		{ "view", required_argument, NULL, 'V' },
+		{ "libvirt-map", required_argument, NULL, 'L' },
 		{ 0 }
 	};
 	int c;
@@ -182,6 +190,9 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			break;
 		case 'o':
 			o->output = optarg;
+			break;
+		case 'L':
+			o->libvirt_map = optarg;
 			break;
 		case 'R': {
 			char *end;
@@ -249,6 +260,10 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	}
 	if (o->from && (o->verb == VERB_BASELINE || o->verb == VERB_COMPARE)) {
 		log_error("--from does not go with '%s' (name the hosts' dumps)", verb_names[o->verb]);
+		return EXIT_USAGE;
+	}
+	if (o->libvirt_map && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
+		log_error("--libvirt-map goes with 'policy' and 'baseline'");
 		return EXIT_USAGE;
 	}
 	if (o->target >= 0 && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
@@ -916,6 +931,29 @@ static const enum cpuid_names target_names[] = {
 };
 
 
+/* Loads libvirt's cpu_map for the libvirt form; an exit status. */
+static int load_lvmap(const struct cpuid_opts *o, struct cpuid_lvmap *ret)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	int rc = cpuid_lvmap_load(o->libvirt_map, ret, &d);
+
+	(void)log_diags(NULL, &d);
+	hv_diags_release(&d);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* "libvirt's cpu_map (DIR) has no name for: a b; left out" and the like. */
+static void warn_skipped(enum cpuid_target t, const struct cpuid_lvmap *lv, const char *skipped)
+{
+	if (t == CPUID_FOR_LIBVIRT)
+		log_warn("libvirt's cpu_map (%s) has no name for: %s; left out", lv->source, skipped);
+	else if (t == CPUID_FOR_XEND)
+		log_warn("the xend form (CPUID leaves only) has no name for: %s; left out", skipped);
+	else
+		log_warn("%s has no name for: %s; left out",
+			 cpuid_names_str(target_names[t]), skipped);
+}
+
 /* Renders a policy; returns an exit status (1: the spec is wrong). */
 static int render_policy(const struct cpuid_featureset *host, const struct cpuid_opts *o,
 			 struct strbuf *sb)
@@ -923,11 +961,16 @@ static int render_policy(const struct cpuid_featureset *host, const struct cpuid
 	struct cpuid_policy *p = xmalloc(sizeof(*p));
 	struct strbuf line = STRBUF_INIT, skipped = STRBUF_INIT, note = STRBUF_INIT;
 	enum cpuid_names names = target_names[o->target];
+	struct cpuid_lvmap lv;
 	struct cpuid_error err;
 	int rc = EXIT_OK;
 
+	memset(&lv, 0, sizeof(lv));
+	if (o->target == CPUID_FOR_LIBVIRT && (rc = load_lvmap(o, &lv)) != EXIT_OK)
+		goto out;
 	if (cpuid_policy_parse(o->spec, host, p, &err) < 0 ||
-	    cpuid_policy_emit(p, (enum cpuid_target)o->target, &line, &skipped, &err) < 0) {
+	    cpuid_policy_emit(p, (enum cpuid_target)o->target, o->target == CPUID_FOR_LIBVIRT ? &lv : NULL,
+			      &line, &skipped, &err) < 0) {
 		log_error("%s", err.msg);
 		rc = EXIT_FAIL;
 		goto out;
@@ -948,8 +991,7 @@ static int render_policy(const struct cpuid_featureset *host, const struct cpuid
 				 n > 1 ? "they need" : "it needs", fname(f, names));
 	}
 	if (skipped.len && !o->json)
-		log_warn("%s has no name for: %s; left out", o->target == CPUID_FOR_XEND ?
-			    "the xend form (CPUID leaves only)" : cpuid_names_str(names), skipped.buf);
+		warn_skipped((enum cpuid_target)o->target, &lv, skipped.buf);
 	if (o->json) {
 		struct json j;
 
@@ -960,6 +1002,8 @@ static int render_policy(const struct cpuid_featureset *host, const struct cpuid
 			    o->target == CPUID_FOR_XEND ? "xl-xend" :
 			    o->target == CPUID_FOR_QEMU ? "qemu" : "libvirt");
 		json_kv_str(&j, "model", p->model ? p->model->name : "host");
+		if (o->target == CPUID_FOR_LIBVIRT)
+			json_kv_str(&j, "libvirt_map", lv.source);
 		json_kv_str(&j, "output", line.buf);
 		json_key(&j, "features");
 		fset_json(&j, &p->result, names);
@@ -985,6 +1029,7 @@ out:
 	strbuf_release(&line);
 	strbuf_release(&skipped);
 	strbuf_release(&note);
+	cpuid_lvmap_release(&lv);
 	free(p);
 	return rc;
 }
@@ -1069,8 +1114,12 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 	struct strbuf spec = STRBUF_INIT, form[4], skipped[4];
 	struct cpuid_match named;
 	struct cpuid_error err;
+	struct cpuid_lvmap lv;
+	bool want_lv = o->target < 0 || o->target == CPUID_FOR_LIBVIRT;
 	const char *name;
 	int rc = EXIT_FAIL;
+
+	memset(&lv, 0, sizeof(lv));
 
 	for (int t = 0; t < 4; t++) {
 		strbuf_init(&form[t]);
@@ -1095,8 +1144,12 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 		log_error("baseline policy '%s' does not give the common features (a bug)", spec.buf);
 		goto out;
 	}
+	if (want_lv && load_lvmap(o, &lv) != EXIT_OK)
+		goto out;
 	for (int t = 0; t < 4; t++)
-		if (cpuid_policy_emit(p, (enum cpuid_target)t, &form[t], &skipped[t], &err) < 0) {
+		if ((t != CPUID_FOR_LIBVIRT || want_lv) &&
+		    cpuid_policy_emit(p, (enum cpuid_target)t, t == CPUID_FOR_LIBVIRT ? &lv : NULL,
+				      &form[t], &skipped[t], &err) < 0) {
 			log_error("%s", err.msg);
 			goto out;
 		}
@@ -1106,8 +1159,7 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 	spec_text(&spec, &named, name, o->names);
 	if (o->target >= 0 && !o->json) {
 		if (skipped[o->target].len)
-			log_warn("%s has no name for: %s; left out", target_keys[o->target],
-				 skipped[o->target].buf);
+			warn_skipped((enum cpuid_target)o->target, &lv, skipped[o->target].buf);
 		strbuf_addf(sb, "%s\n", form[o->target].buf);
 		rc = EXIT_OK;
 		goto out;
@@ -1146,6 +1198,8 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 		for (int t = 0; t < 4; t++)
 			json_kv_str(&j, target_keys[t], form[t].buf);
 		json_obj_close(&j);
+		if (want_lv)
+			json_kv_str(&j, "libvirt_map", lv.source);
 		json_key(&j, "skipped");
 		json_obj_open(&j);
 		for (int t = 0; t < 4; t++) {
@@ -1191,6 +1245,7 @@ out:
 		strbuf_release(&skipped[t]);
 	}
 	strbuf_release(&spec);
+	cpuid_lvmap_release(&lv);
 	free(raw);
 	free(sums);
 	free(p);

@@ -20,6 +20,8 @@ enum cpuid_vendor {
 
 /* "Intel", "AMD", "Hygon", "Centaur", "Zhaoxin" or "unknown". */
 const char *cpuid_vendor_name(enum cpuid_vendor v);
+/* The vendor of a 12-character vendor id ("GenuineIntel"); UNKNOWN if none. */
+enum cpuid_vendor cpuid_vendor_from_id(const char *id);
 
 /* What identifies a CPU.  Plain values: no ownership. */
 struct cpuid_summary {

@@ -10,6 +10,7 @@
 #include "cpuid-data.h"
 #include "cpuid-decode.h"
 #include "cpuid-features.h"
+#include "cpuid-lvmap.h"
 #include "strbuf.h"
 
 /*
@@ -192,7 +193,29 @@ int cpuid_target_parse(const char *s);
  * has no name for are appended to *skipped (space-separated canonical
  * names; the caller reports them).  Returns 0, or -EINVAL with *err filled
  * when the target cannot express the policy (a model feature the host
- * lacks, for Xen; a model libvirt 9.0 does not know).
+ * lacks, for Xen; no model of the vendor in libvirt's map).
+ *
+ * The libvirt form is computed with lv, libvirt's own cpu_map (needed for
+ * that target only, else NULL): the model is lv's closest to the result
+ * (cpuid_lvmap_closest()), the <feature> edits are relative to lv's
+ * definition of that model, and only lv's names are used, so that libvirt
+ * expands the <cpu> to exactly the result less what lv cannot name.  What
+ * it cannot name is in *skipped and in an XML comment of the <cpu>.
  */
 int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
-		      struct strbuf *out, struct strbuf *skipped, struct cpuid_error *err);
+		      const struct cpuid_lvmap *lv, struct strbuf *out, struct strbuf *skipped,
+		      struct cpuid_error *err);
+
+/*
+ * The model of libvirt's map lv to write for a guest of exactly the
+ * features *want (bits lv names): of vendor v or of none; the fewest
+ * edits, a removal weighing three additions (a model feature hvkit has no
+ * bit for counts as a removal), so that a model the CPU runs unchanged is
+ * taken unless it needs three times the edits (Skylake-Server-v4, which
+ * lacks mpx, stays a Skylake less mpx rather than Broadwell plus 16);
+ * then one the CPU runs, the vendor's own model, the model of CPU family
+ * `family`, the later one in the map.  NULL when lv has no candidate.
+ */
+const struct cpuid_lvmodel *cpuid_lvmap_closest(const struct cpuid_lvmap *lv,
+						const struct cpuid_featureset *want,
+						enum cpuid_vendor v, unsigned family);

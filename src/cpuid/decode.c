@@ -20,6 +20,14 @@ static const struct {
 	{ "  Shanghai  ", CPUID_VENDOR_ZHAOXIN },
 };
 
+enum cpuid_vendor cpuid_vendor_from_id(const char *id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(decode__vendors); i++)
+		if (strcmp(id, decode__vendors[i].id) == 0)
+			return decode__vendors[i].v;
+	return CPUID_VENDOR_UNKNOWN;
+}
+
 const char *cpuid_vendor_name(enum cpuid_vendor v)
 {
 	switch (v) {

@@ -169,75 +169,141 @@ static void emit_qemu(const struct cpuid_policy *p, struct strbuf *out, struct s
 	}
 }
 
-/* The libvirt 9.0 model closest to the policy's result (fewest edits;
- * the policy's own model, or one of its family, on a tie). */
-static const struct cpuid_model *libvirt_model(const struct cpuid_policy *p)
+/* Is candidate a (r removals, cost c) better than b (NULL: anything is)?
+ * Lowest cost first (an addition 1, a removal 3: a model the CPU runs
+ * unchanged wins unless it needs three times the edits), then runnable,
+ * then the vendor's own model over a generic one, then the CPU's family,
+ * then the later one in the map. */
+static bool lv_better(const struct cpuid_lvmodel *a, size_t ra, size_t ca,
+		      const struct cpuid_lvmodel *b, size_t rb, size_t cb,
+		      enum cpuid_vendor v, unsigned family)
 {
-	const struct cpuid_model *best = NULL;
-	size_t be = 0;
+	if (!b)
+		return true;
+	if (ca != cb)
+		return ca < cb;
+	if ((ra == 0) != (rb == 0))
+		return ra == 0;
+	if ((a->vendor == v) != (b->vendor == v))
+		return a->vendor == v;
+	if ((a->family == family) != (b->family == family))
+		return a->family == family;
+	return true;	/* later in the map: newer */
+}
 
-	if (p->model && p->model->libvirt)
-		return p->model;
-	for (size_t i = 0; i < cpuid_nmodels; i++) {
-		const struct cpuid_model *m = &cpuid_models[i];
-		size_t e = 0;
+const struct cpuid_lvmodel *cpuid_lvmap_closest(const struct cpuid_lvmap *lv,
+						const struct cpuid_featureset *want,
+						enum cpuid_vendor v, unsigned family)
+{
+	const struct cpuid_lvmodel *best = NULL;
+	size_t br = 0, be = 0;
 
-		if (!m->libvirt || m->vendor != p->model->vendor)
+	for (size_t i = 0; i < lv->nmodels; i++) {
+		const struct cpuid_lvmodel *m = &lv->models[i];
+		size_t r = 0, e;
+
+		if (m->vendor != v && m->vendor != CPUID_VENDOR_UNKNOWN)
 			continue;
-		for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
-			e += (size_t)__builtin_popcountll(m->libvirt_features.w[w] ^ p->result.w[w]);
-		if (!best || e < be || (e == be && !strcmp(m->base, p->model->base))) {
+		e = 0;
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
+			r += (size_t)__builtin_popcountll(m->features.w[w] & ~want->w[w]);
+			e += (size_t)__builtin_popcountll(want->w[w] & ~m->features.w[w]);
+		}
+		/* each feature hvkit cannot see is disabled: a removal */
+		for (const char *u = m->unknown; *u; u++)
+			if (u == m->unknown || u[-1] == ' ')
+				r++;
+		e += 3 * r;
+		if (lv_better(m, r, e, best, br, be, v, family)) {
 			best = m;
+			br = r;
 			be = e;
 		}
 	}
 	return best;
 }
 
-static int emit_libvirt(const struct cpuid_policy *p, struct strbuf *out, struct strbuf *skipped,
-			struct cpuid_error *err)
+/* An XML comment's text may not hold "--": spelled "- -" there. */
+static void xml_comment_text(struct strbuf *out, const char *s)
 {
-	const struct cpuid_model *m = NULL;
-
-	if (p->model) {
-		m = libvirt_model(p);
-		if (!m)
-			return fail(err, "libvirt 9.0 has no %s model", cpuid_vendor_name(p->model->vendor));
-		strbuf_addf(out, "<cpu mode='custom' match='exact'>\n"
-			    "  <model fallback='forbid'>%s</model>\n", m->libvirt);
-	} else {
-		strbuf_adds(out, "<cpu mode='host-passthrough'>\n");
+	for (; *s; s++) {
+		strbuf_addc(out, *s);
+		if (*s == '-' && (s[1] == '-' || s[1] == '\0'))
+			strbuf_addc(out, ' ');
 	}
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t f = 0; f < cpuid_nfeatures; f++) {
-			const char *n = cpuid_features[f].names[CPUID_NAMES_LIBVIRT];
-			bool add, del;
+}
 
-			if (m) {
-				add = cpuid_fset_has(&p->result, f) &&
-				      !cpuid_fset_has(&m->libvirt_features, f);
-				del = !cpuid_fset_has(&p->result, f) &&
-				      cpuid_fset_has(&m->libvirt_features, f);
-			} else {
-				add = cpuid_fset_has(&p->on, f);
-				del = cpuid_fset_has(&p->off, f) || cpuid_fset_has(&p->also_off, f);
-			}
-			if (pass == 0 ? !add : !del)
-				continue;
-			if (!n) {
-				skip(skipped, f);
-				continue;
-			}
-			strbuf_addf(out, "  <feature policy='%s' name='%s'/>\n",
-				    pass == 0 ? "require" : "disable", n);
+static int emit_libvirt(const struct cpuid_policy *p, const struct cpuid_lvmap *lv,
+			struct strbuf *out, struct strbuf *skipped, struct cpuid_error *err)
+{
+	const struct cpuid_lvmodel *m = NULL;
+	struct cpuid_featureset want, add, del, lost;
+	struct strbuf lostnames = STRBUF_INIT;
+
+	if (!lv)
+		return fail(err, "no libvirt cpu_map to compute the <cpu> with");
+	memset(&lost, 0, sizeof(lost));
+	if (p->model) {
+		/* The guest gets exactly `want`: what libvirt can name. */
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
+			want.w[w] = p->result.w[w] & lv->known.w[w];
+			lost.w[w] = p->result.w[w] & ~lv->known.w[w];
 		}
+		m = cpuid_lvmap_closest(lv, &want, p->model->vendor, p->model->family);
+		if (!m)
+			return fail(err, "libvirt's cpu_map (%s) has no %s model", lv->source,
+				    cpuid_vendor_name(p->model->vendor));
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
+			add.w[w] = want.w[w] & ~m->features.w[w];
+			del.w[w] = m->features.w[w] & ~want.w[w];
+		}
+	} else {
+		/* host-passthrough: the host's features, with the edits libvirt
+		 * can name; an edit it cannot name is not made. */
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
+			add.w[w] = p->on.w[w] & lv->known.w[w];
+			del.w[w] = (p->off.w[w] | p->also_off.w[w]) & lv->known.w[w];
+			lost.w[w] = (p->on.w[w] | p->off.w[w] | p->also_off.w[w]) & ~lv->known.w[w];
+		}
+	}
+	for (size_t f = 0; f < cpuid_nfeatures; f++)
+		if (cpuid_fset_has(&lost, f)) {
+			skip(skipped, f);
+			strbuf_addf(&lostnames, "%s%s", lostnames.len ? " " : "", cpuid_features[f].name);
+		}
+	strbuf_adds(out, m ? "<cpu mode='custom' match='exact'>\n" : "<cpu mode='host-passthrough'>\n");
+	if (lostnames.len) {
+		strbuf_adds(out, "  <!-- libvirt's cpu_map (");
+		xml_comment_text(out, lv->source);
+		strbuf_adds(out, ") has no name for: ");
+		xml_comment_text(out, lostnames.buf);
+		strbuf_adds(out, m ? "; a guest of this <cpu> lacks them -->\n" :
+			    "; left as the host has them -->\n");
+	}
+	strbuf_release(&lostnames);
+	if (m)
+		strbuf_addf(out, "  <model fallback='forbid'>%s</model>\n", m->name);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t f = 0; f < cpuid_nfeatures; f++)
+			if (cpuid_fset_has(pass == 0 ? &add : &del, f))
+				strbuf_addf(out, "  <feature policy='%s' name='%s'/>\n",
+					    pass == 0 ? "require" : "disable", lv->names[f]);
+		/* the model's features hvkit has no bit for: not asked for */
+		if (pass == 1 && m)
+			for (const char *u = m->unknown; *u;) {
+				size_t n = strcspn(u, " ");
+
+				strbuf_addf(out, "  <feature policy='disable' name='%.*s'/>\n", (int)n, u);
+				u += n + (u[n] == ' ');
+			}
 	}
 	strbuf_adds(out, "</cpu>");
 	return 0;
 }
 
 int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
-		      struct strbuf *out, struct strbuf *skipped, struct cpuid_error *err)
+		      const struct cpuid_lvmap *lv, struct strbuf *out, struct strbuf *skipped,
+		      struct cpuid_error *err)
 {
 	struct cpuid_featureset set0, set1;
 	int rc;
@@ -257,7 +323,7 @@ int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
 		emit_qemu(p, out, skipped);
 		return 0;
 	case CPUID_FOR_LIBVIRT:
-		return emit_libvirt(p, out, skipped, err);
+		return emit_libvirt(p, lv, out, skipped, err);
 	}
 	return fail(err, "unknown target");
 }

@@ -306,6 +306,8 @@ static void test_policy(void)
 	struct cpuid_policy *p = xmalloc(sizeof(*p));
 	struct cpuid_error err;
 	struct strbuf sb = STRBUF_INIT, skipped = STRBUF_INIT;
+	struct cpuid_lvmap lv;
+	struct hv_diags d = HV_DIAGS_INIT;
 
 	host = cpuid_model_lookup("Icelake-Server-v4")->features;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -323,25 +325,38 @@ static void test_policy(void)
 	CHECK(cpuid_fset_has(&p->also_off, fidx("vaes")) && p->dep_of[fidx("vaes")] == fidx("avx2"));
 	CHECK(cpuid_fset_has(&p->also_off, fidx("avx512bitalg")) &&
 	      !cpuid_fset_has(&p->result, fidx("avx512f")));
-	CHECK(cpuid_policy_emit(p, CPUID_FOR_XL, &sb, &skipped, &err) == 0);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_XL, NULL, &sb, &skipped, &err) == 0);
 	CHECK_MSG(strncmp(sb.buf, "cpuid = \"host,avx2=0,", 21) == 0 && strstr(sb.buf, "vaes=0"), sb.buf);
 	strbuf_reset(&sb);
-	CHECK(cpuid_policy_emit(p, CPUID_FOR_XEND, &sb, &skipped, &err) == 0);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_XEND, NULL, &sb, &skipped, &err) == 0);
 	CHECK_MSG(strncmp(sb.buf, "cpuid = [ \"0x7,0:ebx=", 21) == 0, sb.buf);
 	/* A model for Xen: the host must have every feature. */
 	CHECK(cpuid_policy_parse("Cooperlake", &host, p, &err) == 0);
 	strbuf_reset(&sb);
-	CHECK(cpuid_policy_emit(p, CPUID_FOR_XL, &sb, &skipped, &err) == -EINVAL);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_XL, NULL, &sb, &skipped, &err) == -EINVAL);
 	CHECK_MSG(strstr(err.msg, "this host lacks") != NULL, err.msg);
 	/* QEMU and libvirt spellings and model names. */
 	CHECK(cpuid_policy_parse("Skylake-Server-v2,-sse4_1,+pcid", &host, p, &err) == 0);
 	strbuf_reset(&sb);
-	CHECK(cpuid_policy_emit(p, CPUID_FOR_QEMU, &sb, &skipped, &err) == 0);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_QEMU, NULL, &sb, &skipped, &err) == 0);
 	CHECK_MSG(strcmp(sb.buf, "-cpu Skylake-Server-v2,-sse4.1,-sse4.2") == 0, sb.buf);
+	/* libvirt: with the built-in map (libvirt 9.0), never another name. */
 	strbuf_reset(&sb);
-	CHECK(cpuid_policy_emit(p, CPUID_FOR_LIBVIRT, &sb, &skipped, &err) == 0);
+	CHECK(cpuid_lvmap_load("builtin", &lv, &d) == 0);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_LIBVIRT, NULL, &sb, &skipped, &err) == -EINVAL);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_LIBVIRT, &lv, &sb, &skipped, &err) == 0);
 	CHECK_MSG(strstr(sb.buf, "<model fallback='forbid'>Skylake-Server-IBRS</model>") &&
 		  strstr(sb.buf, "<feature policy='disable' name='sse4.1'/>"), sb.buf);
+	/* A feature libvirt 9.0 does not know is named in a comment only. */
+	CHECK(cpuid_policy_parse("Skylake-Server-v2,+flush-l1d", &host, p, &err) == 0);
+	strbuf_reset(&sb);
+	strbuf_reset(&skipped);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_LIBVIRT, &lv, &sb, &skipped, &err) == 0);
+	CHECK_MSG(strcmp(skipped.buf, "flush-l1d") == 0, skipped.buf);
+	CHECK_MSG(strstr(sb.buf, "<!-- libvirt's cpu_map (built-in libvirt 9.0 (Debian 12)) has no name "
+			 "for: flush-l1d;") && !strstr(sb.buf, "name='flush-l1d'"), sb.buf);
+	cpuid_lvmap_release(&lv);
+	hv_diags_release(&d);
 	strbuf_release(&sb);
 	strbuf_release(&skipped);
 	free(p);
