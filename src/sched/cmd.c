@@ -206,9 +206,14 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	/* The daemon saves on changes and at least every save-every (not
 	 * recorded by version 1: assume the default 10 s). */
 	double every = (double)(st.save_every_ns ? st.save_every_ns : 10000000000LL) / 1e9;
-	if (st.tick_ns > 0 && age > every + 2.0 * (double)st.tick_ns / 1e9 + 1)
-		log_warn("state '%s' was saved %.0f s ago: is the daemon (pid %ld) running?",
-			 path, age, st.pid);
+	long holder = 0;
+	int held = sched_state_lock_holder(path, &holder);
+	if (held == 0 || held == -ENOENT)
+		log_warn("no daemon runs on state '%s' (its lock is free): numbers as of %.0f s ago",
+			 path, age);
+	else if (st.tick_ns > 0 && age > every + 2.0 * (double)st.tick_ns / 1e9 + 1)
+		log_warn("state '%s' was saved %.0f s ago: is the daemon (pid %ld) stuck?",
+			 path, age, held == 1 && holder ? holder : st.pid);
 
 	struct strbuf out = STRBUF_INIT;
 	struct json j;

@@ -507,6 +507,31 @@ fail:
 	return rc;
 }
 
+/* The pid holding the lock on fd: F_GETLK, else what the owner wrote
+ * (it may be writing it now); 0 if neither tells. */
+static long lock_owner(int fd)
+{
+	struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	long holder = 0;
+	char buf[32];
+
+	if (fcntl(fd, F_GETLK, &q) == 0 && q.l_type != F_UNLCK)
+		holder = q.l_pid;	/* 0 when in another pid namespace */
+	for (int tries = 0; tries < 20 && holder <= 0; tries++) {
+		ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
+		uint64_t v;
+		if (r > 0) {
+			buf[r] = 0;
+			buf[strcspn(buf, "\n")] = 0;
+			if (parse_u64(buf, 10, &v) == 0 && v > 0 && v < (1u << 30))
+				holder = (long)v;
+		}
+		if (holder <= 0)
+			usleep(5000);
+	}
+	return holder > 0 ? holder : 0;
+}
+
 int sched_state_lock(const char *path, int *ret_fd, long *ret_holder)
 {
 	_cleanup_free_ char *lpath = sched_state_lock_path(path);
@@ -517,29 +542,9 @@ int sched_state_lock(const char *path, int *ret_fd, long *ret_holder)
 		return -errno;
 	if (fcntl(fd, F_SETLK, &fl) < 0) {
 		rc = errno == EACCES || errno == EAGAIN ? -EBUSY : -errno;
-		long holder = 0;
-		struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		if (rc == -EBUSY && fcntl(fd, F_GETLK, &q) == 0 && q.l_type != F_UNLCK)
-			holder = q.l_pid;	/* 0 when in another pid namespace */
-		if (rc == -EBUSY && holder <= 0) {
-			/* The pid the owner wrote (it may be writing it now). */
-			char buf[32];
-			for (int tries = 0; tries < 20 && holder <= 0; tries++) {
-				ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
-				uint64_t v;
-				if (r > 0) {
-					buf[r] = 0;
-					buf[strcspn(buf, "\n")] = 0;
-					if (parse_u64(buf, 10, &v) == 0 && v > 0 && v < (1u << 30))
-						holder = (long)v;
-				}
-				if (holder <= 0)
-					usleep(5000);
-			}
-		}
-		close(fd);
 		if (rc == -EBUSY)
-			*ret_holder = holder > 0 ? holder : 0;
+			*ret_holder = lock_owner(fd);
+		close(fd);
 		return rc;
 	}
 	char pid[32];
@@ -552,4 +557,24 @@ int sched_state_lock(const char *path, int *ret_fd, long *ret_holder)
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+int sched_state_lock_holder(const char *path, long *ret_holder)
+{
+	_cleanup_free_ char *lpath = sched_state_lock_path(path);
+	struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd = open(lpath, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	if (fcntl(fd, F_GETLK, &q) < 0) {
+		rc = -errno;
+	} else if (q.l_type == F_UNLCK) {
+		rc = 0;
+	} else {
+		*ret_holder = lock_owner(fd);
+		rc = 1;
+	}
+	close(fd);
+	return rc;
 }

@@ -111,3 +111,9 @@ int sched_state_save(const char *path, const char *text, size_t len,
  * it cannot be told); another -errno when the lock file cannot be opened.
  */
 int sched_state_lock(const char *path, int *ret_fd, long *ret_holder);
+/*
+ * Whether a daemon holds PATH.lock now, without taking it: 1 with its pid
+ * in *ret_holder (0 if it cannot be told), 0 when free, -errno when
+ * PATH.lock cannot be opened (-ENOENT: no daemon ever ran on PATH).
+ */
+int sched_state_lock_holder(const char *path, long *ret_holder);

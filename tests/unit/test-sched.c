@@ -479,12 +479,17 @@ static void test_state_files(void)
 		int cfd = -1;
 		long h = -1;
 		int rc = sched_state_lock(path, &cfd, &h);
-		_exit(rc == -EBUSY && h == (long)getppid() ? 0 : 1);
+		long h2 = -1;
+		int held = sched_state_lock_holder(path, &h2);
+		_exit(rc == -EBUSY && h == (long)getppid() && held == 1 && h2 == h ? 0 : 1);
 	}
 	int status = -1;
 	CHECK(child > 0 && waitpid(child, &status, 0) == child);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(fd);
+	long h3 = -1;
+	CHECK_INT(sched_state_lock_holder(path, &h3), 0);
+	CHECK_INT(sched_state_lock_holder(prev, &h3), -ENOENT);	/* prev.lock: never locked */
 	/* Released: the next one gets it. */
 	child = fork();
 	if (child == 0) {
