@@ -189,12 +189,12 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		sched_state_origin_release(&o);
 		return EXIT_FAIL;
 	case SCHED_STATE_LOST:
-		log_error("state '%s' is %s and '%s' is %s: a daemon started on it charges "
+		log_error("state '%s': %s; and '%s': %s; a daemon started on it charges "
 			  "every guest a full window", path, o.damage, prev, o.prev_damage);
 		sched_state_origin_release(&o);
 		return EXIT_FAIL;
 	case SCHED_STATE_PREVIOUS:
-		log_warn("state '%s' is %s; showing the previous generation '%s', as the "
+		log_warn("state '%s': %s; showing the previous generation '%s', as the "
 			 "daemon would use it", path, o.damage, prev);
 		break;
 	case SCHED_STATE_CURRENT:

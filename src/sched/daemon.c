@@ -191,13 +191,13 @@ static enum sched_state_gen load_state(struct daemon *dm, struct sched_state *re
 		dm->file = o.file;
 		break;
 	case SCHED_STATE_PREVIOUS:
-		log_warn("state '%s' is %s; using the previous generation '%s' (saved %.0f s earlier): "
+		log_warn("state '%s': %s; using the previous generation '%s' (saved %.0f s earlier): "
 			 "usage since then is charged now from the CPU counters, nothing refunded",
 			 dm->state_path, o.damage, prev,
 			 (double)(clock_ns(CLOCK_REALTIME) - ret->saved_ns) / 1e9);
 		break;
 	case SCHED_STATE_LOST:
-		log_warn("state '%s' is %s and '%s' is %s: charging every guest a full window "
+		log_warn("state '%s': %s; and '%s': %s; charging every guest a full window "
 			 "(budgets refill from now), not refunding", dm->state_path, o.damage,
 			 prev, o.prev_damage);
 		break;
