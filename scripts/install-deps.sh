@@ -6,7 +6,8 @@ set -eu
 
 build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libcairo2-dev zlib1g-dev pci.ids libxml2-dev libxen-dev libxxhash-dev nettle-dev libcurl4-openssl-dev"
 # Anchor tools the tests compare against, and what the tests themselves run.
-test="hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients openssl"
+# prometheus: for promtool, the judge of the sched metrics (its server is not used).
+test="hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients openssl prometheus"
 fuzz="clang libclang-rt-14-dev"
 # The Xen test box (tests/xen/run.sh): QEMU on the host; Xen, the kernel and
 # busybox are downloaded and unpacked by tests/xen/mkimages.sh, not installed.
