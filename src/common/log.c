@@ -87,6 +87,18 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+mode_t output_mode(const char *path)
+{
+	struct stat st;
+	mode_t mask;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return st.st_mode & 07777;
+	mask = umask(0);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
 int write_output(const char *path, const char *data, size_t len)
 {
 	int rc;
@@ -113,7 +125,7 @@ int write_output(const char *path, const char *data, size_t len)
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0) {
-		(void)chmod(tmp, 0644);
+		(void)chmod(tmp, output_mode(path));
 		if (rename(tmp, path) < 0)
 			rc = -errno;
 	}

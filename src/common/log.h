@@ -2,6 +2,8 @@
 /* Messages to the user: the only place that writes to stderr. */
 #pragma once
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 
 #include "diag.h"
@@ -26,3 +28,9 @@ size_t log_diags(const char *what, const struct hv_diags *d);
  * negative errno after logging what failed.
  */
 int write_output(const char *path, const char *data, size_t len);
+
+/*
+ * The mode a file written to path gets, as cp and qemu-img give it: the
+ * mode of the regular file it replaces, else 0666 less the umask.
+ */
+mode_t output_mode(const char *path);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "rootfs.h"
 #include "strbuf.h"
 #include "util.h"
@@ -1109,7 +1110,7 @@ int hv_root_write_archive(const struct hv_root *mem, const char *path,
 		goto out;
 	}
 	fd = -1;
-	(void)chmod(tmp, 0644);
+	(void)chmod(tmp, output_mode(path));
 	if (rename(tmp, path) < 0)
 		rc = hv_errorf(d, "cannot rename '%s' to '%s': %s", tmp, path,
 			       strerror(errno));

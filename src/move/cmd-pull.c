@@ -252,7 +252,7 @@ static int download(struct xapi_conn *c, const char *vdi, uint64_t size, int dfd
 	struct hv_progress bar;
 	int rc;
 
-	out.fd = openat(dfd, file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	out.fd = openat(dfd, file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (out.fd < 0)
 		return hv_errorf(d, "cannot create '%s': %s", file, strerror(errno));
 	rc = open_writer(&out, o->disk_format);
@@ -279,7 +279,7 @@ static int download(struct xapi_conn *c, const char *vdi, uint64_t size, int dfd
 
 static int write_cfg(int dfd, const char *file, const struct strbuf *cfg, bool sync)
 {
-	int fd = openat(dfd, file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), rc;
+	int fd = openat(dfd, file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), rc;
 
 	if (fd < 0)
 		return -errno;

@@ -279,7 +279,7 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 		struct stat st;
 
 		hrefs[i] = xasprintf("%s-disk%zu.vhd", name, i);
-		out.fd = openat(dfd, hrefs[i], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		out.fd = openat(dfd, hrefs[i], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (out.fd < 0) {
 			rc = -errno;
 			break;
@@ -300,7 +300,7 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 		ovf_write(vm, hrefs, sizes, &meta, d);
 		(void)log_diags(o->in, d);
 		hv_diags_release(d);
-		int fd = openat(dfd, ovf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		int fd = openat(dfd, ovf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (fd < 0)
 			rc = -errno;
 		else if ((rc = img_pwrite(fd, meta.buf, meta.len, 0)) == 0)
@@ -549,7 +549,7 @@ static void retarget(struct mv_disk *dk, const char *dir, const char *name,
 
 static int create_at(int dfd, const char *name)
 {
-	return openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	return openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 }
 
 /* The extension and the writer of the disks import writes (--disk-format). */

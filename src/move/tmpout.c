@@ -1,41 +1,74 @@
 /* SPDX-License-Identifier: MIT */
-/* Temporary outputs, renamed into place or removed (see tmpout.h). */
+/* Temporary outputs, linked or renamed into place, or removed (see
+ * tmpout.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "model.h"
 #include "tmpout.h"
 #include "util.h"
 
-static char *tmp;
-static bool tmp_is_dir;
+#define TAG ".tmp.hvkit-"
 
-/* Also run from the signal handler: only unlink, rmdir and readdir. */
+/* All of it is read by the signal handler: plain values and fds only. */
+static volatile sig_atomic_t active;	/* a temporary exists */
+static int dir_fd = -1;			/* the directory of the final name */
+static int tmp_fd = -1;			/* the temporary file (ours) */
+static int tmp_dir_fd = -1;		/* the temporary directory (ours) */
+static bool tmp_is_dir, tmp_anonymous;	/* anonymous: O_TMPFILE, no name */
+static char tmp_name[NAME_MAX + 1];	/* in dir_fd; "" when anonymous */
+static char *tmp_path;			/* for messages and tmpout_path() */
+
+/* Removes every entry of the directory open on fd with getdents64 and
+ * unlinkat only: safe in a signal handler (no allocation, no lock). */
+static void empty_dir(int fd)
+{
+	static char buf[4096] __attribute__((aligned(8)));
+	long n;
+
+	for (int pass = 0; pass < 64; pass++) {
+		bool any = false;
+		(void)lseek(fd, 0, SEEK_SET);
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+			for (long off = 0; off < n;) {
+				struct { uint64_t ino; int64_t off; unsigned short reclen;
+					 unsigned char type; char name[]; } *e = (void *)(buf + off);
+				if (strcmp(e->name, ".") && strcmp(e->name, "..") &&
+				    unlinkat(fd, e->name, 0) == 0)
+					any = true;
+				off += e->reclen;
+			}
+		}
+		if (!any)
+			return;
+	}
+}
+
+/* Also run from the signal handler. */
 static void remove_now(void)
 {
-	if (!tmp)
+	if (!active)
 		return;
 	if (tmp_is_dir) {
-		DIR *dir = opendir(tmp);
-		struct dirent *e;
-
-		while (dir && (e = readdir(dir)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				(void)unlinkat(dirfd(dir), e->d_name, 0);
-		if (dir)
-			closedir(dir);
-		(void)rmdir(tmp);
-	} else {
-		(void)unlink(tmp);
+		empty_dir(tmp_dir_fd);
+		(void)unlinkat(dir_fd, tmp_name, AT_REMOVEDIR);
+	} else if (!tmp_anonymous) {
+		(void)unlinkat(dir_fd, tmp_name, 0);
 	}
+	active = 0;
 }
 
 static void on_signal(int sig)
@@ -56,26 +89,157 @@ static void trap(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Whether name is FINAL.tmp.hvkit-PID-XXXXXX; *pid set. */
+static bool ours(const char *name, long *pid)
+{
+	const char *t = strstr(name, TAG), *p;
+	char *end;
+
+	for (; t; t = strstr(t + 1, TAG)) {
+		p = t + strlen(TAG);
+		*pid = strtol(p, &end, 10);
+		if (end != p && *pid > 0 && *end == '-' && strlen(end + 1) == 6 &&
+		    strspn(end + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") == 6)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Removes what an hvkit killed with SIGKILL (or a crash) left in the
+ * directory: our names only, owned by us, whose process is gone (no such
+ * pid) and whose lock is free (a live writer holds it, even one in
+ * another pid namespace).  A directory loses its files, never a
+ * subdirectory or what a link points to.
+ */
+static void remove_stale(int dfd)
+{
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+		long pid;
+		if (!ours(e->d_name, &pid) || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    st.st_uid != geteuid() || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) ||
+		    pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		bool dir = S_ISDIR(st.st_mode);
+		int t = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+			       (dir ? O_DIRECTORY : 0));
+		if (t < 0)
+			continue;
+		if (flock(t, LOCK_EX | LOCK_NB) == 0) {
+			if (dir)
+				empty_dir(t);
+			if (unlinkat(dfd, e->d_name, dir ? AT_REMOVEDIR : 0) == 0)
+				log_info("removed '%s', left by hvkit process %ld, which is gone",
+					 e->d_name, pid);
+		}
+		close(t);
+	}
+	closedir(d);
+}
+
+/* A fresh TAG name for final's base in tmp_name. */
+static void new_name(const char *base)
+{
+	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	uint8_t r[16];
+	char x[7];
+
+	mv_uuid_bytes(r);
+	for (int i = 0; i < 6; i++)
+		x[i] = chars[r[i] % (sizeof(chars) - 1)];
+	x[6] = 0;
+	snprintf(tmp_name, sizeof(tmp_name), "%.200s" TAG "%ld-%s", base, (long)getpid(), x);
+}
+
 static int create(const char *final, bool dir)
 {
-	int fd;
+	_cleanup_free_ char *d1 = xstrdup(final), *d2 = xstrdup(final);
+	const char *parent = dirname(d1), *base = basename(d2);
+	struct stat old;
+	bool replace = !dir && stat(final, &old) == 0 && S_ISREG(old.st_mode);
+	int fd = -1, e;
 
 	tmpout_remove();
-	tmp = xasprintf("%s.tmp.XXXXXX", final);
+	dir_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0) {
+		e = errno;
+		log_error("cannot create '%s': %s", final, strerror(e));
+		errno = e;
+		return -1;
+	}
+	remove_stale(dir_fd);
 	tmp_is_dir = dir;
+	tmp_anonymous = false;
+	tmp_name[0] = 0;
 	trap();
-	if (dir)
-		fd = mkdtemp(tmp) ? open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	else
-		fd = mkostemp(tmp, O_CLOEXEC);
+	if (!dir) {
+		/* No name at all where the filesystem can: a SIGKILL leaves
+		 * nothing.  Linking it in later needs /proc or, as root,
+		 * AT_EMPTY_PATH. */
+		if (geteuid() == 0 || access("/proc/self/fd", X_OK) == 0)
+			fd = openat(dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+		tmp_anonymous = fd >= 0;
+		for (int i = 0; fd < 0 && i < 100; i++) {
+			new_name(base);
+			fd = openat(dir_fd, tmp_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+			if (fd < 0 && errno != EEXIST)
+				break;
+		}
+		if (fd >= 0) {
+			active = 1;
+			/* Replacing: the old file's owner (as root) and mode,
+			 * as cp and qemu-img keep them; else 0666 & ~umask. */
+			if (replace) {
+				if (geteuid() == 0 && (old.st_uid != geteuid() || old.st_gid != getegid()))
+					(void)fchown(fd, old.st_uid, old.st_gid);
+				(void)fchmod(fd, old.st_mode & 07777);
+			}
+			tmp_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		}
+	} else {
+		for (int i = 0; i < 100; i++) {
+			new_name(base);
+			if (mkdirat(dir_fd, tmp_name, 0777) == 0) {
+				active = 1;
+				fd = openat(dir_fd, tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				break;
+			}
+			if (errno != EEXIST)
+				break;
+		}
+		if (fd >= 0)
+			tmp_dir_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	}
+	/* The lock says "a live hvkit writes this" to remove_stale(). */
+	if (fd >= 0 && (dir ? tmp_dir_fd : tmp_fd) >= 0 && !tmp_anonymous)
+		(void)flock(dir ? tmp_dir_fd : tmp_fd, LOCK_EX | LOCK_NB);
+	if (fd >= 0 && (dir ? tmp_dir_fd : tmp_fd) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	tmp_path = tmp_anonymous ? xasprintf("%s (unnamed)", final) :
+		   xasprintf("%s/%s", parent, tmp_name[0] ? tmp_name : base);
 	if (fd < 0) {
-		int e = errno;
-
-		log_error("cannot create '%s': %s", tmp, strerror(e));
-		if (dir)
-			(void)rmdir(tmp);
-		free(tmp);
-		tmp = NULL;
+		e = errno;
+		log_error("cannot create '%s': %s", tmp_path, strerror(e));
+		tmpout_remove();
 		errno = e;
 	}
 	return fd;
@@ -93,25 +257,58 @@ int tmpout_create_dir(const char *final)
 
 const char *tmpout_path(void)
 {
-	return tmp;
+	return active ? tmp_path : NULL;
+}
+
+/* Gives the anonymous file the name `name` in dir_fd. */
+static int link_anonymous(const char *name)
+{
+	char proc[64];
+
+	if (linkat(tmp_fd, "", dir_fd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", tmp_fd);
+	return linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
 }
 
 int tmpout_commit(const char *final)
 {
-	if (!tmp)
+	_cleanup_free_ char *d2 = xstrdup(final);
+	const char *base = basename(d2);
+	int rc;
+
+	if (!active)
 		return -ENOENT;
-	if (!tmp_is_dir)
-		(void)chmod(tmp, 0644);
-	if (rename(tmp, final) < 0)
+	if (tmp_anonymous) {
+		/* Straight to the final name when it is free: atomic, and
+		 * nothing is ever named otherwise.  Replacing goes through a
+		 * name of ours and a rename. */
+		rc = link_anonymous(base);
+		if (rc == -EEXIST) {
+			new_name(base);
+			rc = link_anonymous(tmp_name);
+			if (rc == 0) {
+				tmp_anonymous = false;
+				if (renameat(dir_fd, tmp_name, dir_fd, base) < 0)
+					rc = -errno;
+			}
+		}
+		if (rc < 0)
+			return rc;
+	} else if (renameat(dir_fd, tmp_name, dir_fd, base) < 0) {
 		return -errno;
-	free(tmp);
-	tmp = NULL;
+	}
+	active = 0;
+	tmpout_remove();
 	return 0;
 }
 
 void tmpout_remove(void)
 {
 	remove_now();
-	free(tmp);
-	tmp = NULL;
+	close_fd(&tmp_fd);
+	close_fd(&tmp_dir_fd);
+	close_fd(&dir_fd);
+	free(tmp_path);
+	tmp_path = NULL;
 }

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The output a move command writes: a file or a directory under a
- * temporary name beside its final one (FINAL.tmp.XXXXXX), removed when the
- * command fails or is interrupted (SIGINT, SIGTERM, SIGHUP, SIGPIPE) and
- * renamed into place when it succeeds, so that no half-written output
- * ever carries the final name.  One per process at a time. */
+/* The output a move command writes, so that no half-written output ever
+ * carries the final name.  A file is made without a name (O_TMPFILE)
+ * where the filesystem can, and linked in when complete: a run killed
+ * with SIGKILL leaves nothing.  Elsewhere, and for a directory, it is
+ * FINAL.tmp.hvkit-PID-XXXXXX beside the final name, locked while it is
+ * written, removed when the command fails or is interrupted (SIGINT,
+ * SIGTERM, SIGHUP, SIGPIPE) and renamed into place when it succeeds; one
+ * left by a killed run (its PID gone, its lock free, ours) is removed by
+ * the next run into that directory.  A new file is made with mode 0666
+ * less the umask (a directory 0777); a file that replaces one keeps that
+ * file's mode (and, as root, its owner), as cp and qemu-img do.  One per
+ * process at a time. */
 #pragma once
 
 /* Creates the temporary file (O_RDWR) or directory and traps the signals;
@@ -15,8 +22,8 @@ int tmpout_create_dir(const char *final);
 /* Its current name, or NULL when there is none. */
 const char *tmpout_path(void);
 
-/* Renames it to final (a file becomes mode 0644 first); -errno, with the
- * temporary output left for tmpout_remove(). */
+/* Links or renames it to final; -errno, with the temporary output left
+ * for tmpout_remove(). */
 int tmpout_commit(const char *final);
 
 /* Removes the temporary output, if any (a directory with its files). */
