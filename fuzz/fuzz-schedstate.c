@@ -29,7 +29,7 @@ static void use(const struct sched_state *st)
 		(void)sched_acct_left_at(a, now);
 		sched_acct_refill(a, now, &full, &any);
 	}
-	sched_metrics_format(st, now, &out);
+	sched_metrics_format(st, now, st->saved_ns, &out);
 	sched_state_format(st, &out);
 	strbuf_release(&out);
 	/* What the daemon does with it: rebase onto a policy, and step. */

@@ -219,7 +219,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	struct json j;
 	if (prom) {
 		/* The numbers are as of the save; budgets left as of now. */
-		sched_metrics_format(&st, now, &out);
+		sched_metrics_format(&st, now, st.saved_ns, &out);
 		rc = write_output(NULL, out.buf, out.len);
 		strbuf_release(&out);
 		sched_state_release(&st);

@@ -236,7 +236,7 @@ static void write_metrics(struct daemon *dm, int64_t now)
 	int rc;
 
 	strbuf_reset(&dm->metrics_buf);
-	sched_metrics_format(&dm->st, now, &dm->metrics_buf);
+	sched_metrics_format(&dm->st, now, now, &dm->metrics_buf);
 	rc = sched_metrics_write(dm->metrics_path, dm->metrics_buf.buf, dm->metrics_buf.len);
 	if (rc < 0 && !dm->metrics_failed)
 		log_warn("cannot write metrics '%s': %s (said once)", dm->metrics_path, strerror(-rc));

@@ -136,7 +136,8 @@ static void add_value(struct strbuf *out, const struct family *f,
 	}
 }
 
-void sched_metrics_format(const struct sched_state *st, int64_t now_ns, struct strbuf *out)
+void sched_metrics_format(const struct sched_state *st, int64_t now_ns, int64_t updated_ns,
+			  struct strbuf *out)
 {
 	strbuf_adds(out, "# HELP hvkit_sched_guests Guests in the policy\n"
 		      "# TYPE hvkit_sched_guests gauge\n");
@@ -148,7 +149,7 @@ void sched_metrics_format(const struct sched_state *st, int64_t now_ns, struct s
 		      "numbers were taken (Unix time)\n"
 		      "# TYPE hvkit_sched_last_update_timestamp_seconds gauge\n"
 		      "hvkit_sched_last_update_timestamp_seconds ");
-	add_ns(out, now_ns);
+	add_ns(out, updated_ns);
 	strbuf_addc(out, '\n');
 	for (size_t k = 0; k < ARRAY_SIZE(families); k++) {
 		const struct family *f = &families[k];

@@ -10,11 +10,13 @@
 #include "strbuf.h"
 
 /*
- * Appends every metric of st, as of now_ns (wall clock; budgets left and
- * refill times are computed for that moment), with HELP and TYPE lines,
- * to out.  Guests are labelled guest="NAME",selector="KIND:SEL".
+ * Appends every metric of st, with HELP and TYPE lines, to out.  Budgets
+ * left and refill times are computed for now_ns (wall clock); updated_ns
+ * is when the other numbers were taken (the tick, or the save).  Guests
+ * are labelled guest="NAME",selector="KIND:SEL".
  */
-void sched_metrics_format(const struct sched_state *st, int64_t now_ns, struct strbuf *out);
+void sched_metrics_format(const struct sched_state *st, int64_t now_ns, int64_t updated_ns,
+			  struct strbuf *out);
 
 /*
  * Replaces path with text atomically (a temporary file beside it, then

@@ -208,10 +208,15 @@ def run_tests(d, procs):
     if pt is not None:
         check(pt.returncode == 0 and not pt.stdout.strip() and not pt.stderr.strip(),
               f"promtool check metrics: clean ({pt.returncode}: {pt.stdout.strip()} {pt.stderr.strip()})")
+    saved = lambda: int(open(state).read().split("\n")[1].split()[1]) / 1e9
+    before = saved()
     p = hvkit("sched", "status", "--state", state, "--prometheus")
+    after = saved()
     f2, s2, e2 = parse_metrics(p.stdout)
     check(not e2 and set(f2) == set(fams), f"status --prometheus: the same families, parsed: {e2[:3]}")
     check(s2.get(("hvkit_sched_guest_cap_ratio", la)) == 0.2, "status --prometheus: a's cap 0.2")
+    upd = s2.get(("hvkit_sched_last_update_timestamp_seconds", ""), 0)
+    check(min(abs(upd - before), abs(upd - after)) < 1e-6, "status --prometheus: last update is the save's time")
     pt = promtool(p.stdout)
     if pt is not None:
         check(pt.returncode == 0 and not pt.stdout.strip(), f"promtool on status --prometheus: {pt.stdout.strip()}")
