@@ -217,6 +217,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 
 	struct strbuf out = STRBUF_INIT;
 	struct json j;
+	int wn = 16, ws = 28;
 	if (prom) {
 		/* The numbers are as of the save; budgets left as of now. */
 		sched_metrics_format(&st, now, st.saved_ns, &out);
@@ -235,7 +236,13 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		json_key(&j, "guests");
 		json_arr_open(&j);
 	} else {
-		strbuf_addf(&out, "%-16s %-28s %-7s %7s %9s %9s %9s %7s %8s\n", "GUEST",
+		/* Columns as wide as the longest name and selector. */
+		for (size_t i = 0; i < st.n; i++) {
+			size_t a = strlen(st.v[i].name), b = strlen(st.v[i].selector);
+			wn = a > (size_t)wn ? (int)a : wn;
+			ws = b > (size_t)ws ? (int)b : ws;
+		}
+		strbuf_addf(&out, "%-*s %-*s %-7s %7s %9s %9s %9s %7s %8s\n", wn, "GUEST", ws,
 			    "SELECTOR", "PRESENT", "USAGE", "WINDOW", "BUDGET", "LEFT", "CAP",
 			    "REFILL");
 	}
@@ -283,14 +290,14 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 			char refill[32];
 			uint32_t r = left_ns > 0 ? full : any;
 			snprintf(refill, sizeof(refill), "%us", r);
-			strbuf_addf(&out, "%-16s %-28s %-7s %7s %8.1fs %8.1fs %8.1fs %7s %8s\n",
-				    sg->name, sg->selector, sg->present ? "yes" : "no", rate,
+			strbuf_addf(&out, "%-*s %-*s %-7s %7s %8.1fs %8.1fs %8.1fs %7s %8s\n",
+				    wn, sg->name, ws, sg->selector, sg->present ? "yes" : "no", rate,
 				    (double)((int64_t)a->budget_ns - left_ns) / 1e9,
 				    (double)a->budget_ns / 1e9, left, cap,
 				    r || left_ns <= 0 ? refill : "-");
 		} else {
-			strbuf_addf(&out, "%-16s %-28s %-7s %7s %9s %9s %9s %7s %8s\n",
-				    sg->name, sg->selector, sg->present ? "yes" : "no", rate,
+			strbuf_addf(&out, "%-*s %-*s %-7s %7s %9s %9s %9s %7s %8s\n",
+				    wn, sg->name, ws, sg->selector, sg->present ? "yes" : "no", rate,
 				    "-", "-", "-", cap, "-");
 		}
 	}

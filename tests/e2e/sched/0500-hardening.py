@@ -27,6 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from lib import HVKIT, check, done, hvkit  # noqa: E402
 
+LONG = "a-guest-with-a-name-of-forty-characters"
 CONF = ("guest a (cgroup:/a) { burst 100% for 5s per 1m, then cap 20% }\n"
         "guest b (cgroup:/b) { cap 50% }\n")
 
@@ -274,12 +275,18 @@ def run_tests(d, procs):
           f"rate 0 budget 4000000000 floor 2000 burst 10000 window 60 bucket 1 head {head}\n"
           f"b {head} 5000000000\n"
           f"guest b cgroup:/b present 1 weight 0 started 1 last {now} counter 0 cap 5000 rate 0 "
-          "budget 0 floor 0 burst 0 window 0 bucket 0 head 0\n")
+          "budget 0 floor 0 burst 0 window 0 bucket 0 head 0\n"
+          f"guest {LONG} cgroup:/machine.slice/machine-qemu\\x2d7\\x2dlong.scope present 1 weight 0 "
+          f"started 1 last {now} counter 0 cap 5000 rate 0 budget 0 floor 0 burst 0 window 0 bucket 0 head 0\n")
     st1 = os.path.join(d, "v1.state")
     open(st1, "w").write(v1)
     p = hvkit("sched", "status", "--state", st1)
     row = status_row(p.stdout, "a")
     check(row is not None and row[6] == "0.0s", f"status reads a version 1 state: {row}")
+    lines = p.stdout.splitlines()
+    col = lines[0].index("PRESENT")
+    check(all(l[col:col + 3] in ("yes", "no ") for l in lines[1:]) and len(lines) == 4,
+          f"status columns line up under a long name and selector: {lines}")
     check(p.stderr.startswith("hvkit: warning: no daemon runs on state") and p.stderr.count("\n") == 1,
           f"status says no daemon holds the lock, nothing else: {p.stderr!r}")
     open(f"{root}/cpu/a/cpu.cfs_quota_us", "w").write("-1\n")
