@@ -505,7 +505,7 @@ int xlcfg_write(const struct mv_vm *vm, const char *origin,
 			strbuf_addc(out, '\n');
 		}
 		if (w.refused.len)
-			strbuf_addf(out, "# Not written: settings of the package that reach the host\n"
+			strbuf_addf(out, "# Not written: settings of the package or pool that reach the host\n"
 				    "# (hvkit move --allow-setting KEY writes one on purpose):\n%s",
 				    w.refused.buf);
 		strbuf_add(out, body.buf, body.len);

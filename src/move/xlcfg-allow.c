@@ -57,8 +57,8 @@ static const struct allowed allowed[] = {
 	{ "max_grant_frames", NULL }, { "max_maptrack_frames", NULL },
 	{ "max_grant_version", NULL }, { "max_event_channels", NULL },
 	{ "nomigrate", NULL }, { "msr_relaxed", NULL }, { "mca_caps", NULL },
-	{ "vpmu", NULL }, { "usb", NULL }, { "usbdevice", usbdevice_values },
-	{ "vnc", NULL }, { "vncunused", NULL }, { "vncpasswd", NULL }, { "keymap", NULL },
+	{ "usb", NULL }, { "usbdevice", usbdevice_values },
+	{ "vnc", NULL }, { "vncunused", NULL }, { "vncpasswd", NULL },
 	/* Settings that reach the host, in their values that do not. */
 	{ "serial", none_values }, { "parallel", none_values }, { "sdl", zero_values },
 	{ "vnclisten", loopback_values },
@@ -108,6 +108,9 @@ static const struct why whys[] = {
 	{ "cpus*", "places the guest on host CPUs" },
 	{ "cpupool", "places the guest in a host CPU pool" },
 	{ "*seclabel", "sets the guest's XSM security label" },
+	{ "keymap", "names a file QEMU reads in dom0" },
+	{ "vpmu", "gives the guest the host's performance counters (not security supported)" },
+	{ "altp2m*", "lets another domain alter the guest's memory views" },
 };
 
 static bool matches(const char *pattern, const char *key)

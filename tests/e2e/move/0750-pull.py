@@ -137,6 +137,31 @@ env["HVKIT_XAPI_PASSWORD"] = "wrong"
 bad("bad password", "pulled", "SESSION_AUTHENTICATION_FAILED")
 env["HVKIT_XAPI_PASSWORD"] = "secret"
 
+# A pool is someone else's: a VM record asking for dom0 programs, host
+# files and host devices pulls into an xl.cfg without them (each named on
+# stderr and in a comment), the disks still the files pull wrote.
+vm_rec = next(r for r in st.db["VM"].values() if r.get("name_label") == "pulled")
+saved = (dict(vm_rec.get("other_config", {})), vm_rec.get("PV_bootloader"), vm_rec.get("PV_kernel"))
+vm_rec["other_config"] = dict(saved[0], **{"xl:device_model_override": "/tmp/evil.sh",
+                                           "xl:disk[]": "/dev/vda,raw,xvdb,rw", "xl:pci[]": "0000:00:02.0"})
+vm_rec["PV_bootloader"], vm_rec["PV_kernel"] = "/tmp/evil.sh", "/etc/shadow"
+for extra in ([], ["--metadata-only"]):
+    out = os.path.join(d, "hostile" + "".join(extra))
+    p = move("pull", target, "pulled", "-o", out, *extra, *tls)
+    if check(p.returncode == 0, f"hostile pool {extra}: {p.stderr}"):
+        got = show(os.path.join(out, "pulled.cfg"))
+        text = open(os.path.join(out, "pulled.cfg")).read()
+        check(not any(k.startswith(("xl:device_model", "xl:disk", "xl:pci")) for k in got.get("other_config", {}))
+              and "bootloader" not in got and "kernel" not in got and "/dev/vda" not in text.split("# Not written")[0]
+              and all(os.path.dirname(k["target"]) == os.path.realpath(out) for k in got["disks"]),
+              f"hostile pool {extra}: nothing of the host's written: {got}")
+        for key in ("device_model_override", "disk", "pci", "bootloader", "kernel"):
+            check(f"setting '{key}'" in p.stderr and f"#   {key}" in text, f"hostile pool {extra}: '{key}' named")
+    p = move("pull", target, "pulled", "-o", out + "-allowed", "--allow-setting", "kernel", *extra, *tls)
+    check(p.returncode == 0 and show(os.path.join(out + "-allowed", "pulled.cfg")).get("kernel") == "/etc/shadow",
+          f"--allow-setting kernel writes it {extra}: {p.stderr}")
+vm_rec["other_config"], vm_rec["PV_bootloader"], vm_rec["PV_kernel"] = saved
+
 # An existing DIR is not overwritten.
 p = move("pull", target, "pulled", "-o", os.path.join(d, "by-name"), *tls)
 check(p.returncode == 1 and "exists" in p.stderr, f"existing DIR refused: {p.stderr}")

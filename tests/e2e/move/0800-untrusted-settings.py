@@ -31,7 +31,7 @@ GUEST_ONLY = {
     "cap", "cmdline", "extra", "root", "bootloader", "boot", "bios", "acpi", "apic", "pae",
     "hap", "hpet", "viridian", "nestedhvm", "timer_mode", "tsc_mode", "on_poweroff",
     "on_reboot", "on_crash", "on_watchdog", "on_soft_reset", "localtime", "rtc_timeoffset",
-    "cpuid", "vnuma", "videoram", "vga", "stdvga", "vnc", "vncunused", "keymap", "usb",
+    "cpuid", "vnuma", "videoram", "vga", "stdvga", "vnc", "vncunused", "usb",
     "disk", "vif", "serial", "parallel", "sdl", "vnclisten",
 }
 
