@@ -536,10 +536,17 @@ int sched_state_lock(const char *path, int *ret_fd, long *ret_holder)
 {
 	_cleanup_free_ char *lpath = sched_state_lock_path(path);
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644), rc;
+	/* Never through a symlink, nor onto a device or FIFO: it is truncated. */
+	int fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644), rc;
+	struct stat sb;
 
 	if (fd < 0)
 		return -errno;
+	rc = fstat(fd, &sb) < 0 ? -errno : !S_ISREG(sb.st_mode) ? -EINVAL : 0;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
 	if (fcntl(fd, F_SETLK, &fl) < 0) {
 		rc = errno == EACCES || errno == EAGAIN ? -EBUSY : -errno;
 		if (rc == -EBUSY)
@@ -563,7 +570,7 @@ int sched_state_lock_holder(const char *path, long *ret_holder)
 {
 	_cleanup_free_ char *lpath = sched_state_lock_path(path);
 	struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int fd = open(lpath, O_RDONLY | O_CLOEXEC), rc;
+	int fd = open(lpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc;
 
 	if (fd < 0)
 		return -errno;

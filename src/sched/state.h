@@ -108,7 +108,8 @@ int sched_state_save(const char *path, const char *text, size_t len,
  * never removed; it holds the owner's pid as text).  Returns 0 with the
  * open descriptor in *ret_fd (keep it open for the life of the process);
  * -EBUSY when another process holds it, with its pid in *ret_holder (0 if
- * it cannot be told); another -errno when the lock file cannot be opened.
+ * it cannot be told); another -errno when the lock file cannot be opened
+ * (-ELOOP: a symlink, -EINVAL: not a regular file; neither is followed).
  */
 int sched_state_lock(const char *path, int *ret_fd, long *ret_holder);
 /*

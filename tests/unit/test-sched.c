@@ -469,9 +469,21 @@ static void test_state_files(void)
 	sched_state_origin_release(&o);
 	CHECK_INT(rmdir(path), 0);
 
-	/* The lock: a second process is refused and told the owner's pid. */
+	/* The lock file is never a symlink (it is truncated) nor a FIFO. */
 	int fd = -1;
 	long holder = -1;
+	char lock[300];
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	CHECK_INT(symlink(prev, lock), 0);
+	CHECK_INT(sched_state_lock(path, &fd, &holder), -ELOOP);
+	kept = check_slurp(prev, &len);
+	CHECK(kept && len == a.len);	/* the symlink's target not truncated */
+	free(kept);
+	CHECK_INT(unlink(lock), 0);
+	CHECK_INT(mkfifo(lock, 0644), 0);
+	CHECK_INT(sched_state_lock(path, &fd, &holder), -EINVAL);
+	CHECK_INT(unlink(lock), 0);
+	/* The lock: a second process is refused and told the owner's pid. */
 	CHECK_INT(sched_state_lock(path, &fd, &holder), 0);
 	fflush(NULL);
 	pid_t child = fork();
