@@ -271,14 +271,11 @@ static int link_anonymous(const char *name)
 	return linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
 }
 
-int tmpout_commit(const char *final)
+/* Links or renames the temporary output to base in dir_fd. */
+static int commit(const char *base)
 {
-	_cleanup_free_ char *d2 = xstrdup(final);
-	const char *base = basename(d2);
 	int rc;
 
-	if (!active)
-		return -ENOENT;
 	if (tmp_anonymous) {
 		/* Straight to the final name when it is free: atomic, and
 		 * nothing is ever named otherwise.  Replacing goes through a
@@ -298,9 +295,39 @@ int tmpout_commit(const char *final)
 	} else if (renameat(dir_fd, tmp_name, dir_fd, base) < 0) {
 		return -errno;
 	}
-	active = 0;
-	tmpout_remove();
 	return 0;
+}
+
+static void trapped(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGPIPE);
+}
+
+int tmpout_commit(const char *final)
+{
+	_cleanup_free_ char *d2 = xstrdup(final);
+	const char *base = basename(d2);
+	sigset_t set, old;
+	int rc;
+
+	if (!active)
+		return -ENOENT;
+	/* A signal between the rename and `active = 0` would have the
+	 * handler empty the directory that now has the final name: held
+	 * until the output is committed (or not). */
+	trapped(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	rc = commit(base);
+	if (rc == 0)
+		active = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		tmpout_remove();
+	return rc;
 }
 
 void tmpout_remove(void)
