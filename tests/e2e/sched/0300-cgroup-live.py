@@ -12,7 +12,9 @@ cpu.stat usage_usec), sampled every 0.25 s:
     machine delivered (it is shared, so a busy loop may get less than one
     CPU while uncapped);
   - kill -9 of the daemon mid-run, restart: no refund (no new burst before
-    the first burst leaves the window) and the status budget carries on.
+    the first burst leaves the window) and the status budget carries on;
+  - --metrics-file: each guest's CPU counter is the kernel's as of the last
+    tick, its budget is B.
 Skips (77) when cgroups cannot be created (not root, no cpu controller)."""
 import json
 import shutil
@@ -145,7 +147,9 @@ def main():
         for g, n in GUESTS.items():
             for _ in range(n):
                 procs.append(busy(dirs, g))
-        run = [HVKIT, "sched", "run", conf, "--tick", "1s", "--state", state, "-v"]
+        metrics = os.path.join(tmp, "hvkit.prom")
+        run = [HVKIT, "sched", "run", conf, "--tick", "1s", "--state", state, "-v",
+               "--metrics-file", metrics]
         log = open(os.path.join(tmp, "daemon.log"), "w")
         daemon = subprocess.Popen(run, stderr=log)
         start = time.monotonic()
@@ -170,6 +174,9 @@ def main():
                 status_after = json.loads(hvkit("sched", "status", "--state", state, "--json").stdout)
             next_t += 0.25
             time.sleep(max(0.0, next_t - time.monotonic()))
+        # The metrics file against the kernel's accounting, read together.
+        mtext = open(metrics).read()
+        kernel = {g: usage_ns(dirs, v2, g) / 1e9 for g in GUESTS}
         daemon.send_signal(signal.SIGTERM)
         rc = daemon.wait(timeout=10)
         check(rc == 0, f"SIGTERM: daemon exits 0 (got {rc})")
@@ -209,6 +216,21 @@ def main():
         check(first <= B + 0.03 * W,
               f"{g}: excess in the window that spans kill -9 and restart {first:.2f} CPU-s <= {B:.2f} + 3%: no refund")
         print(f"{g}: total {total:.2f} CPU-s in {T:.1f} s")
+    series = {}
+    for line in mtext.splitlines():
+        if not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            series[key] = float(value)
+    for g, nproc in GUESTS.items():
+        lab = f'{{guest="{g}",selector="cgroup:/{name}/{g}"}}'
+        cpu = series.get("hvkit_sched_guest_cpu_seconds_total" + lab)
+        check(cpu is not None and 0 <= kernel[g] - cpu <= 1.2 * nproc,
+              f"{g}: metrics CPU {cpu} s is the kernel's {kernel[g]:.2f} s as of the last tick")
+        # Throttled only if the loaded machine let it spend its budget.
+        thr = series.get("hvkit_sched_guest_throttled_seconds_total" + lab, -1)
+        check(0 <= thr <= RUN, f"{g}: metrics count {thr:.1f} s throttled, within the run")
+        check(abs(series.get("hvkit_sched_guest_budget_seconds" + lab, 0) - B) < 1e-9,
+              f"{g}: metrics budget {B:.1f} CPU-s")
     for g in GUESTS:
         bb = next(x for x in status_before["guests"] if x["name"] == g)
         aa = next(x for x in status_after["guests"] if x["name"] == g)
