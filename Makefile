@@ -6,9 +6,11 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 MESON_TEST_ARGS ?= --print-errorlogs
 
-.PHONY: all deps build demo check check-unit check-asan check-xen check-xen-or-skip fuzz-smoke bench pictures install clean
+.PHONY: all deps build demo check check-unit check-asan deb check-deb check-xen check-xen-or-skip fuzz-smoke bench pictures install clean
 
 all: build
 
@@ -32,6 +34,7 @@ demo: build
 check: build
 	@scripts/install-deps.sh test
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)
+	$(MAKE) check-deb
 	$(MAKE) check-asan
 	$(MAKE) check-xen-or-skip
 
@@ -95,8 +98,26 @@ bench: build
 	@scripts/install-deps.sh test
 	bench/topo.sh ./$(BUILD)/hvkit
 
+# The Debian package, hvkit_VERSION_amd64.deb in this directory
+# (dpkg-buildpackage writes to ..; the .deb is moved here, the rest removed).
+deb:
+	@scripts/install-deps.sh build deb
+	DEB_BUILD_OPTIONS="noddebs nocheck" dpkg-buildpackage -us -uc -b
+	@v=$$(dpkg-parsechangelog -S Version); \
+		mv ../hvkit_$${v}_amd64.deb . && \
+		rm -f ../hvkit_$${v}_amd64.buildinfo ../hvkit_$${v}_amd64.changes && \
+		echo "wrote hvkit_$${v}_amd64.deb (install: apt install ./hvkit_$${v}_amd64.deb)"
+
+# lintian, then the package installed, used and purged (tests/pkg/deb.sh).
+check-deb: deb
+	@v=$$(dpkg-parsechangelog -S Version); rc=0; \
+		tests/pkg/deb.sh hvkit_$${v}_amd64.deb || rc=$$?; \
+		if [ $$rc = 77 ]; then echo "SKIP: the package test (tests/pkg/deb.sh) did not run"; \
+		elif [ $$rc != 0 ]; then exit $$rc; fi
+
 install: build
-	meson install -C $(BUILD)
+	meson configure $(BUILD) --prefix=$(PREFIX)
+	DESTDIR=$(DESTDIR) meson install -C $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages a target needs, when they are missing.
-#   scripts/install-deps.sh build|test|fuzz|xen ...
+#   scripts/install-deps.sh build|test|fuzz|deb|xen ...
 set -eu
 
 build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libcairo2-dev zlib1g-dev pci.ids libxml2-dev libxen-dev libxxhash-dev nettle-dev libcurl4-openssl-dev"
@@ -9,6 +9,8 @@ build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libc
 # prometheus: for promtool, the judge of the sched metrics (its server is not used).
 test="hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients openssl prometheus"
 fuzz="clang libclang-rt-14-dev"
+# make deb and its test: the package tools and lintian.
+deb="debhelper dpkg-dev lintian man-db"
 # The Xen test box (tests/xen/run.sh): QEMU on the host; Xen, the kernel and
 # busybox are downloaded and unpacked by tests/xen/mkimages.sh, not installed.
 xen="qemu-system-x86 cpio kmod gzip dpkg apt coreutils util-linux"
@@ -19,6 +21,7 @@ for set in "$@"; do
 	build) want="$want $build" ;;
 	test) want="$want $test" ;;
 	fuzz) want="$want $fuzz" ;;
+	deb) want="$want $deb" ;;
 	xen) want="$want $xen" ;;
 	*) echo "install-deps: unknown set '$set'" >&2; exit 2 ;;
 	esac

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "version.h"
 
 #ifndef HVKIT_VERSION
 #define HVKIT_VERSION "0"
@@ -104,7 +105,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("hvkit %s\n", HVKIT_VERSION);
+			printf("hvkit %s%s%s%s\n", HVKIT_VERSION, *HVKIT_REVISION ? " (git " : "",
+			       HVKIT_REVISION, *HVKIT_REVISION ? ")" : "");
 			return EXIT_OK;
 		default:
 			usage(stderr);
