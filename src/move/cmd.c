@@ -44,7 +44,8 @@ static void usage(FILE *f)
 	      "  --to FORMAT        raw, vhd (dynamic), vhd-fixed, qcow2, xva; default\n"
 	      "                     from OUT's extension (.vhd: dynamic, .qcow2, .xva,\n"
 	      "                     else raw)\n"
-	      "  --from FORMAT      raw, vhd, vhd-fixed, qcow2, xva (default: probe)\n"
+	      "  --from FORMAT      raw, vhd, vhd-fixed, qcow2, xva, vmdk, vhdx (default:\n"
+	      "                     probe)\n"
 	      "  --disk N|Ref:N     which disk of an XVA to read (default: the first)\n"
 	      "  --gzip             compress the XVA written\n"
 	      "  --checksum KIND    XVA chunk checksums: sha1 (.checksum, default: read\n"
@@ -111,6 +112,15 @@ static struct mv_disk *pick_disk(struct mv_vm *vm, const char *sel, const char *
 	return NULL;
 }
 
+/* The directory holding path, for a VMDK descriptor's extents: an
+ * O_PATH fd, or -1. */
+static int dir_of(const char *path)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+
+	return open(dirname(copy), O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 static int report(const char *path, struct hv_diags *d, int rc, const char *what)
 {
 	_cleanup_free_ char *quoted = xasprintf("'%s'", path);
@@ -155,7 +165,11 @@ static int do_disk(const struct disk_opts *o)
 			goto out;
 		size = src->size;
 	} else {
-		rc = img_open(ifd, from, &d, &in);
+		int dfd = dir_of(o->in);
+
+		rc = img_open_dir(ifd, dfd, from, &d, &in);
+		if (dfd >= 0)
+			close(dfd);
 		if (rc < 0) {
 			report(o->in, &d, rc, "cannot open image");
 			goto out;
@@ -292,8 +306,10 @@ static int cmd_disk(int argc, char **argv)
 		case 't':
 		case 'f': {
 			enum img_format f;
-			if (img_format_parse(optarg, &f) < 0) {
-				log_error("unknown format '%s' (raw, vhd, vhd-fixed, qcow2, xva)", optarg);
+			if ((c == 't' ? img_format_parse(optarg, &f) :
+			     img_format_parse_input(optarg, &f)) < 0) {
+				log_error("unknown format '%s' (raw, vhd, vhd-fixed, qcow2, xva%s)", optarg,
+					  c == 't' ? "" : ", vmdk, vhdx");
 				return EXIT_USAGE;
 			}
 			if (c == 't') {
@@ -366,11 +382,14 @@ static int print_json_or_text(struct mv_vm *vm, bool json, bool pretty)
 		strbuf_addf(&sb, "vcpus: %u\n", vm->vcpus);
 		for (size_t i = 0; i < vm->ndisks; i++) {
 			const struct mv_disk *dk = &vm->disks[i];
-			strbuf_addf(&sb, "disk %zu: %s%s%s %s%s%llu bytes\n", i,
+			char size[32] = "size unknown";
+
+			if (dk->size)
+				snprintf(size, sizeof(size), "%llu bytes", (unsigned long long)dk->size);
+			strbuf_addf(&sb, "disk %zu: %s%s%s %s%s%s\n", i,
 				    dk->vdev ? dk->vdev : "", dk->vdev ? " " : "",
 				    dk->target ? dk->target : dk->ref ? dk->ref : "",
-				    dk->format ? dk->format : "", dk->format ? " " : "",
-				    (unsigned long long)dk->size);
+				    dk->format ? dk->format : "", dk->format ? " " : "", size);
 		}
 		for (size_t i = 0; i < vm->nnics; i++)
 			strbuf_addf(&sb, "nic %zu: mac %s bridge %s\n", i,
@@ -380,6 +399,54 @@ static int print_json_or_text(struct mv_vm *vm, bool json, bool pretty)
 	int rc = write_output(NULL, sb.buf, sb.len);
 	strbuf_release(&sb);
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* An xl.cfg does not say how large its disks are: the targets do, when
+ * they can be read (a regular file or block device in a format read
+ * here).  Sizes that stay 0 are shown as unknown. */
+static void stat_disks(struct mv_vm *vm)
+{
+	for (size_t i = 0; i < vm->ndisks; i++) {
+		struct mv_disk *dk = &vm->disks[i];
+		struct hv_diags quiet = HV_DIAGS_INIT;
+		struct img_in *in = NULL;
+		const char *why;
+		int fd, dfd;
+
+		if (dk->size || !dk->target || !*dk->target)
+			continue;
+		fd = open_input(dk->target, INPUT_BLOCK, &why);
+		if (fd < 0)
+			continue;
+		dfd = dir_of(dk->target);
+		/* As xl reads it: the format the xl.cfg names (raw by default). */
+		enum img_format f = IMG_RAW;
+		if (dk->format && img_format_parse(dk->format, &f) < 0)
+			f = IMG_UNKNOWN;
+		if (img_open_dir(fd, dfd, f, &quiet, &in) == 0)
+			dk->size = in->size;
+		img_in_free(in);
+		hv_diags_release(&quiet);
+		if (dfd >= 0)
+			close(dfd);
+		close(fd);
+	}
+}
+
+/* The offset of the first byte that no text file holds (NUL, or a control
+ * character other than tab, newline, CR, FF) in the first 64 KiB, or -1. */
+static long long binary_at(int fd, unsigned char *ret_byte)
+{
+	unsigned char b[65536];
+	ssize_t n = pread(fd, b, sizeof(b), 0);
+
+	for (ssize_t i = 0; i < n; i++) {
+		if (b[i] < 0x20 && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' && b[i] != '\f') {
+			*ret_byte = b[i];
+			return i;
+		}
+	}
+	return -1;
 }
 
 static int cmd_show(int argc, char **argv, struct hv_global *g)
@@ -419,12 +486,27 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 		log_error("cannot open '%s': %s", path, why);
 		return EXIT_FAIL;
 	}
-	if (img_probe(fd) == IMG_XVA) {
+	enum img_format f = img_probe(fd);
+	unsigned char byte = 0;
+	long long bin = f == IMG_RAW ? binary_at(fd, &byte) : -1;
+	if (f == IMG_XVA) {
 		struct xva_in *x = NULL;
 		rc = xva_in_open(fd, &d, &vm, &x);
 		xva_in_free(x);
+	} else if (f != IMG_RAW || bin >= 0) {
+		/* Named and stopped: libxlutil would echo every line of it. */
+		if (f != IMG_RAW)
+			log_error("'%s': %s, not an xl.cfg or an XVA (hvkit move info reads disk images)",
+				  path, img_format_what(f));
+		else
+			log_error("'%s': offset %lld: binary data (byte 0x%02x), not an xl.cfg or an XVA",
+				  path, bin, byte);
+		close(fd);
+		goto out;
 	} else {
 		rc = xlcfg_read(path, &vm, &d);
+		if (rc == 0)
+			stat_disks(&vm);
 	}
 	close(fd);
 	if (rc < 0) {
@@ -479,7 +561,10 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 		close(fd);
 		return cmd_show(argc, argv, g);
 	}
-	rc = img_open(fd, IMG_UNKNOWN, &d, &in);
+	int dfd = dir_of(path);
+	rc = img_open_dir(fd, dfd, IMG_UNKNOWN, &d, &in);
+	if (dfd >= 0)
+		close(dfd);
 	if (rc < 0) {
 		close(fd);
 		report(path, &d, rc, "cannot open image");

@@ -15,17 +15,54 @@ static const char *const format_names[] = {
 	[IMG_VHD_DYNAMIC] = "vhd",
 	[IMG_QCOW2] = "qcow2",
 	[IMG_XVA] = "xva",
+	[IMG_VMDK] = "vmdk",
+	[IMG_VHDX] = "vhdx",
+	[IMG_VDI] = "vdi",
+	[IMG_QED] = "qed",
+	[IMG_QCOW1] = "qcow",
+	[IMG_LUKS] = "luks",
+	[IMG_ISO] = "iso",
 	[IMG_UNKNOWN] = "unknown",
 };
+
+static const char *const format_whats[] = {
+	[IMG_RAW] = "a raw disk image",
+	[IMG_VHD_FIXED] = "a fixed VHD image",
+	[IMG_VHD_DYNAMIC] = "a dynamic VHD image",
+	[IMG_QCOW2] = "a qcow2 image",
+	[IMG_XVA] = "an XVA package",
+	[IMG_VMDK] = "a VMware VMDK image",
+	[IMG_VHDX] = "a Hyper-V VHDX image",
+	[IMG_VDI] = "a VirtualBox VDI image",
+	[IMG_QED] = "a QED image",
+	[IMG_QCOW1] = "a qcow (version 1) image",
+	[IMG_LUKS] = "a LUKS encrypted volume",
+	[IMG_ISO] = "an ISO 9660 CD/DVD image",
+	[IMG_UNKNOWN] = "an unknown format",
+};
+
+const char *img_format_what(enum img_format f)
+{
+	return f <= IMG_UNKNOWN ? format_whats[f] : format_whats[IMG_UNKNOWN];
+}
 
 const char *img_format_name(enum img_format f)
 {
 	return f <= IMG_UNKNOWN ? format_names[f] : "unknown";
 }
 
+int img_format_parse_input(const char *s, enum img_format *ret)
+{
+	if (strcmp(s, "vmdk") == 0 || strcmp(s, "vhdx") == 0) {
+		*ret = s[1] == 'm' ? IMG_VMDK : IMG_VHDX;
+		return 0;
+	}
+	return img_format_parse(s, ret);
+}
+
 int img_format_parse(const char *s, enum img_format *ret)
 {
-	for (unsigned f = 0; f < IMG_UNKNOWN; f++) {
+	for (unsigned f = 0; f <= IMG_XVA; f++) {
 		if (strcmp(s, format_names[f]) == 0) {
 			*ret = f;
 			return 0;
@@ -116,6 +153,17 @@ bool img_is_zero(const void *buf, size_t len)
 	return len <= 16 || memcmp(p, p + 16, len - 16) == 0;
 }
 
+/* A VMDK descriptor file: text that says so in its first lines. */
+static bool vmdk_descriptor(const uint8_t *b, size_t n)
+{
+	const char *tag = "# Disk DescriptorFile";
+
+	for (size_t i = 0; i + strlen(tag) <= n && i < 64; i++)
+		if (memcmp(b + i, tag, strlen(tag)) == 0)
+			return true;
+	return false;
+}
+
 enum img_format img_probe(int fd)
 {
 	uint8_t b[512] = { 0 };	/* short files: what was not read is zero */
@@ -123,10 +171,28 @@ enum img_format img_probe(int fd)
 
 	if (img_pread(fd, b, 8, 0) == 0) {
 		if (memcmp(b, "QFI\xfb", 4) == 0)
-			return IMG_QCOW2;
+			return img_be32(b + 4) == 1 ? IMG_QCOW1 : IMG_QCOW2;
 		if (memcmp(b, "conectix", 8) == 0)
 			return IMG_VHD_DYNAMIC;	/* footer copy of a dynamic VHD */
+		if (memcmp(b, "KDMV", 4) == 0 || memcmp(b, "COWD", 4) == 0)
+			return IMG_VMDK;
+		if (memcmp(b, "vhdxfile", 8) == 0)
+			return IMG_VHDX;
+		if (memcmp(b, "QED\0", 4) == 0)
+			return IMG_QED;
+		if (memcmp(b, "LUKS\xba\xbe", 6) == 0)
+			return IMG_LUKS;
 	}
+	if (img_pread(fd, b, 5, 0x8001) == 0 && memcmp(b, "CD001", 5) == 0)
+		return IMG_ISO;
+	memset(b, 0, sizeof(b));
+	if (img_pread(fd, b, 0x44, 0) == 0 &&
+	    img_be32(b + 0x40) == 0x7f10dabe)
+		return IMG_VDI;	/* signature 0xbeda107f, little-endian */
+	memset(b, 0, sizeof(b));
+	(void)img_pread(fd, b, 512, 0);
+	if (vmdk_descriptor(b, sizeof(b)))
+		return IMG_VMDK;
 	if (img_pread(fd, b, 512, 0) == 0 && memcmp(b + 257, "ustar", 5) == 0)
 		return IMG_XVA;
 	if (b[0] == 0x1f && b[1] == 0x8b)
@@ -141,6 +207,12 @@ enum img_format img_probe(int fd)
 int img_open(int fd, enum img_format format, struct hv_diags *diags,
 	     struct img_in **ret)
 {
+	return img_open_dir(fd, -1, format, diags, ret);
+}
+
+int img_open_dir(int fd, int dir_fd, enum img_format format,
+		 struct hv_diags *diags, struct img_in **ret)
+{
 	struct img_in *in;
 	struct stat st;
 	int rc;
@@ -151,6 +223,7 @@ int img_open(int fd, enum img_format format, struct hv_diags *diags,
 		format = img_probe(fd);
 	in = xcalloc(1, sizeof(*in));
 	in->fd = fd;
+	in->dir_fd = dir_fd;
 	in->format = format;
 	in->diags = diags;
 	in->file_size = (uint64_t)st.st_size;
@@ -168,6 +241,21 @@ int img_open(int fd, enum img_format format, struct hv_diags *diags,
 		break;
 	case IMG_QCOW2:
 		rc = img_qcow2_open(in);
+		break;
+	case IMG_VMDK:
+		rc = img_vmdk_open(in);
+		break;
+	case IMG_VHDX:
+		rc = img_vhdx_open(in);
+		break;
+	case IMG_VDI:
+	case IMG_QED:
+	case IMG_QCOW1:
+	case IMG_LUKS:
+	case IMG_ISO:
+		rc = hv_errorf(diags, "offset %u: %s, not read here (qemu-img convert -O raw first; --from raw copies its bytes as they are)",
+			       format == IMG_ISO ? 0x8001u : format == IMG_VDI ? 0x40u : 0u,
+			       img_format_what(format));
 		break;
 	default:
 		rc = hv_errorf(diags, "%s is not a disk image format here",

@@ -14,13 +14,29 @@ enum img_format {
 	IMG_VHD_DYNAMIC,
 	IMG_QCOW2,
 	IMG_XVA,
+	/* Read only. */
+	IMG_VMDK,		/* sparse, streamOptimized, or a descriptor */
+	IMG_VHDX,
+	/* Recognised by their magic so as never to be taken for raw, and
+	 * refused by name. */
+	IMG_VDI,
+	IMG_QED,
+	IMG_QCOW1,
+	IMG_LUKS,
+	IMG_ISO,
 	IMG_UNKNOWN,
 };
 
-/* "raw", "vhd-fixed", "vhd" (dynamic), "qcow2", "xva". */
+/* "raw", "vhd-fixed", "vhd" (dynamic), "qcow2", "xva", "vmdk", "vhdx",
+ * "vdi", "qed", "qcow", "luks", "iso". */
 const char *img_format_name(enum img_format f);
-/* Parses a --to/--from name; "vpc" is accepted for "vhd".  -EINVAL else. */
+/* Parses a --to/--disk-format name (raw, vhd, vhd-fixed, qcow2, xva);
+ * "vpc" is accepted for "vhd".  -EINVAL else. */
 int img_format_parse(const char *s, enum img_format *ret);
+/* The same for --from, where vmdk and vhdx are also read. */
+int img_format_parse_input(const char *s, enum img_format *ret);
+/* "a VMware VMDK image", "an ISO 9660 CD/DVD image", ... */
+const char *img_format_what(enum img_format f);
 
 /*
  * A reader presents a disk as `size` bytes of guest data.  Library code:
@@ -47,12 +63,14 @@ struct img_in {
 	int fd;			/* owned by the caller of img_open */
 	uint64_t size;		/* virtual size in bytes */
 	uint64_t file_size;
+	int dir_fd;		/* borrowed: see img_open_dir; -1: none */
 	struct hv_diags *diags;	/* borrowed */
 	void *priv;		/* the format's state, freed by close() */
 };
 
 /* Probes the format from the bytes (qcow2 magic, VHD footer cookie, tar
- * with ova.xml), falling back to raw. */
+ * with ova.xml, the magic of every common image format), falling back
+ * to raw only when none matches. */
 enum img_format img_probe(int fd);
 
 /*
@@ -64,10 +82,20 @@ int img_open(int fd, enum img_format format, struct hv_diags *diags,
 	     struct img_in **ret);
 struct img_in *img_in_free(struct img_in *in);
 
+/*
+ * img_open with the directory of the image (an fd, not taken over; -1:
+ * none) where a VMDK descriptor's extent files are looked up (plain names
+ * only, no symbolic links).
+ */
+int img_open_dir(int fd, int dir_fd, enum img_format format,
+		 struct hv_diags *diags, struct img_in **ret);
+
 /* The format openers behind img_open (also the fuzz targets' entries). */
 int img_raw_open(struct img_in *in);
 int img_vhd_open(struct img_in *in);
 int img_qcow2_open(struct img_in *in);
+int img_vmdk_open(struct img_in *in);
+int img_vhdx_open(struct img_in *in);
 
 /*
  * A writer receives the disk in order, one unit of `unit` bytes at a time
@@ -156,6 +184,18 @@ static inline uint32_t img_be32(const uint8_t *p)
 static inline uint64_t img_be64(const uint8_t *p)
 {
 	return (uint64_t)img_be32(p) << 32 | img_be32(p + 4);
+}
+
+/* Little-endian ones, for VMDK and VHDX. */
+static inline uint32_t img_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t img_le64(const uint8_t *p)
+{
+	return img_le32(p) | (uint64_t)img_le32(p + 4) << 32;
 }
 
 static inline void img_put_be16(uint8_t *p, uint16_t v)

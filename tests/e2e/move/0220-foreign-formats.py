@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Formats other than raw, VHD and qcow2 are never taken for raw.  VMDK
+(monolithicSparse, streamOptimized, monolithicFlat and twoGbMaxExtent
+descriptors) and VHDX (dynamic, fixed) made by qemu-img are read: qemu-img
+compare judges the disk written, and move info agrees with qemu-img info.
+VDI, QED, qcow (v1), LUKS and ISO 9660 are refused by name (--from raw
+still copies their bytes).  Hostile VMDK descriptors (extents outside the
+directory, through a symbolic link, raw device mappings, snapshots) and
+damaged headers fail with one line.  move show names a disk image or
+binary data in one line, and says a disk's size from its target."""
+import json
+import os
+import shutil
+import struct
+
+from movelib import MiB, check, done, hvkit, need, run, sparse_image, tmpdir
+
+need("qemu-img", "qemu-utils")
+d = tmpdir()
+src = os.path.join(d, "src.raw")
+sparse_image(src, 70 * MiB + 1536, [(0, 5000), (MiB, 70000), (33 * MiB, MiB),
+                                     (70 * MiB - 4096, 4096 + 1536)], seed=11)
+
+
+def one_line(p, expect, label):
+    lines = p.stderr.strip().splitlines()
+    if os.environ.get("V"):
+        print(f"{label} -> {p.stderr.strip()}")
+    check(p.returncode == 1 and len(lines) == 1 and expect in p.stderr,
+          f"{label}: one line naming {expect!r}: {p.returncode} {p.stderr!r}")
+
+
+def judged(img, fmt, label):
+    for to in ("raw", "qcow2"):
+        out = os.path.join(d, f"out.{to}")
+        p = hvkit("move", "disk", img, out, "--no-progress", ok=False)
+        check(p.returncode == 0, f"{label} -> {to}: {p.stderr}")
+        r = run("qemu-img", "compare", "-f", fmt, "-F", to, img, out)
+        check(r.returncode == 0, f"{label} -> {to}: qemu-img compare: {r.stdout}{r.stderr}")
+        os.unlink(out)
+    info = json.loads(hvkit("move", "info", "--json", img).stdout)
+    q = json.loads(run("qemu-img", "info", "--output=json", "-f", fmt, img).stdout)
+    check(info["format"] == fmt and info["virtual_size"] == q["virtual-size"],
+          f"{label}: info {info} vs qemu-img {q['virtual-size']}")
+
+
+for sub in ("monolithicSparse", "streamOptimized", "monolithicFlat", "twoGbMaxExtentSparse",
+            "twoGbMaxExtentFlat"):
+    img = os.path.join(d, f"{sub}.vmdk")
+    p = run("qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-o", f"subformat={sub}", src, img)
+    check(p.returncode == 0, f"qemu-img made {sub}: {p.stderr}")
+    judged(img, "vmdk", f"VMDK {sub}")
+for opts in ("subformat=dynamic", "subformat=fixed", "subformat=dynamic,block_size=1M",
+             "subformat=dynamic,block_size=256M"):
+    img = os.path.join(d, "d.vhdx")
+    p = run("qemu-img", "convert", "-f", "raw", "-O", "vhdx", "-o", opts, src, img)
+    check(p.returncode == 0, f"qemu-img made VHDX {opts}: {p.stderr}")
+    judged(img, "vhdx", f"VHDX {opts}")
+    os.unlink(img)
+
+# Refused by name, never copied as raw unless asked.
+iso = os.path.join(d, "cd.iso")
+with open(iso, "wb") as f:
+    f.truncate(64 * 1024)
+    f.seek(0x8000)
+    f.write(b"\x01CD001\x01")
+refuse = [(iso, "an ISO 9660 CD/DVD image")]
+for fmt, what, extra in (("vdi", "a VirtualBox VDI image", []), ("qed", "a QED image", []),
+                         ("qcow", "a qcow (version 1) image", []),
+                         ("luks", "a LUKS encrypted volume",
+                          ["--object", "secret,id=s0,data=x", "-o", "key-secret=s0"])):
+    img = os.path.join(d, f"a.{fmt}")
+    if run("qemu-img", "create", "-q", "-f", fmt, *extra, img, "4M").returncode == 0:
+        refuse.append((img, what))
+for img, what in refuse:
+    out = os.path.join(d, "x.raw")
+    one_line(hvkit("move", "disk", img, out, ok=False), what, f"{img} refused")
+    check(not os.path.exists(out), f"{img}: nothing written")
+    p = hvkit("move", "info", img, ok=False)
+    check(p.returncode == 1 and p.stdout == "" and what in p.stderr, f"{img}: info refuses")
+    hvkit("move", "disk", img, out, "--from", "raw")
+    check(os.path.getsize(out) == os.path.getsize(img), f"{img}: --from raw copies the bytes")
+    os.unlink(out)
+
+# Hostile VMDK descriptors and headers.
+flat = os.path.join(d, "monolithicFlat-flat.vmdk")
+with open(os.path.join(d, "secret"), "w") as f:
+    f.write("not yours\n" * 100)
+os.symlink("secret", os.path.join(d, "link-flat.vmdk"))
+
+
+def desc(name, body, parent="ffffffff"):
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(f'# Disk DescriptorFile\nversion=1\nCID=1\nparentCID={parent}\n'
+                f'createType="monolithicFlat"\n{body}\n')
+    return path
+
+
+BAD = [
+    (desc("up.vmdk", 'RW 2 FLAT "../secret" 0'), "not a plain name"),
+    (desc("abs.vmdk", 'RW 2 FLAT "/etc/passwd" 0'), "not a plain name"),
+    (desc("link.vmdk", 'RW 2 FLAT "link-flat.vmdk" 0'), "cannot open extent file 'link-flat.vmdk'"),
+    (desc("rdm.vmdk", 'RW 2 VMFSRDM "monolithicFlat-flat.vmdk"'), "extent type VMFSRDM is not read"),
+    (desc("snap.vmdk", 'RW 2 FLAT "monolithicFlat-flat.vmdk" 0', parent="12345678"),
+     "a snapshot"),
+    (desc("long.vmdk", f'RW {(os.path.getsize(flat) >> 9) + 1} FLAT "monolithicFlat-flat.vmdk" 0'),
+     "fewer than"),
+    (desc("none.vmdk", ""), "names no extent"),
+]
+sparse = os.path.join(d, "monolithicSparse.vmdk")
+with open(sparse, "rb") as f:
+    img = bytearray(f.read())
+gd = struct.unpack_from("<Q", img, 56)[0]
+for label, off, value, expect in (
+        ("grain directory past the end", 56, struct.pack("<Q", 1 << 40), "offset 56: the grain directory"),
+        ("grain size not a power of two", 20, struct.pack("<Q", 3), "offset 20: grain size"),
+        ("grain table past the end", gd * 512, struct.pack("<I", 0x7fffffff),
+         f"offset {gd * 512}: grain directory entry 0 points past the end"),
+        ("huge capacity", 12, struct.pack("<Q", 1 << 60), "offset 12: a capacity")):
+    bad = bytearray(img)
+    bad[off:off + len(value)] = value
+    path = os.path.join(d, f"bad-{len(BAD)}.vmdk")
+    with open(path, "wb") as f:
+        f.write(bad)
+    BAD.append((path, expect))
+for path, expect in BAD:
+    out = os.path.join(d, "bad.raw")
+    one_line(hvkit("move", "disk", path, out, ok=False), expect, os.path.basename(path))
+    check(not os.path.exists(out), f"{path}: nothing written")
+
+# move show: a disk image or binary data is named in one line.
+for path, expect in ((sparse, "a VMware VMDK image, not an xl.cfg"),
+                     (src, "binary data")):
+    p = hvkit("move", "show", path, ok=False)
+    one_line(p, expect, f"show {os.path.basename(path)}")
+    check(p.stdout == "", "show: nothing on stdout")
+p = hvkit("move", "show", "--json", "/dev/null", ok=False)
+if "libxlutil" not in p.stderr:
+    big = os.path.join(d, "big.raw")
+    with open(big, "wb") as f:
+        f.truncate(1 << 30)
+    q = os.path.join(d, "q.qcow2")
+    run("qemu-img", "convert", "-f", "raw", "-O", "qcow2", src, q)
+    cfg = os.path.join(d, "web1.cfg")
+    with open(cfg, "w") as f:
+        f.write(f'name = "web1"\nmemory = 128\ndisk = [ "{big},raw,xvda,rw", '
+                f'"format=qcow2,vdev=xvdb,target={q}", "{d}/gone.img,raw,xvdc,rw" ]\n')
+    p = hvkit("move", "show", cfg)
+    check("xvda " + big + " raw 1073741824 bytes" in p.stdout, f"show states the disk: {p.stdout}")
+    check(f"xvdb {q} qcow2 {70 * MiB + 1536} bytes" in p.stdout, f"a qcow2's size: {p.stdout}")
+    check("gone.img raw size unknown" in p.stdout, f"a missing disk is unknown: {p.stdout}")
+shutil.rmtree(d)
+done()
