@@ -70,6 +70,8 @@ struct daemon {
 	const char *metrics_path;	/* NULL: none */
 	struct strbuf metrics_buf;
 	bool metrics_failed;		/* logged once until it works again */
+	int64_t metrics_every_ns;	/* 0: every tick */
+	int64_t metrics_mono;		/* CLOCK_MONOTONIC of the last write */
 	struct sched_state_file file;	/* the state file we wrote last */
 	int64_t tick_ns;
 	int64_t save_every_ns;		/* at least this often */
@@ -378,8 +380,11 @@ static void tick(struct daemon *dm)
 	}
 	if (dm->dirty || clock_ns(CLOCK_MONOTONIC) - dm->saved_mono >= dm->save_every_ns)
 		(void)save_state(dm, now);
-	if (dm->metrics_path)
+	if (dm->metrics_path && (!dm->metrics_mono || clock_ns(CLOCK_MONOTONIC) - dm->metrics_mono >=
+				 dm->metrics_every_ns)) {
 		write_metrics(dm, now);
+		dm->metrics_mono = clock_ns(CLOCK_MONOTONIC);
+	}
 }
 
 int sched_cmd_run(int argc, char **argv, struct hv_global *g)
@@ -390,6 +395,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		{ "save-every", required_argument, NULL, 'S' },
 		{ "cgroup-root", required_argument, NULL, 'C' },
 		{ "metrics-file", required_argument, NULL, 'M' },
+		{ "metrics-every", required_argument, NULL, 'E' },
 		{ "ticks", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -422,6 +428,12 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			break;
 		case 'C': dm.cgroup_root = optarg; break;
 		case 'M': dm.metrics_path = optarg; break;
+		case 'E':
+			if (sched_parse_tick(optarg, &dm.metrics_every_ns) < 0) {
+				log_error("bad --metrics-every '%s' (like 15s or 1m; 10ms to 1h)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'n': {
 			uint64_t n;
 			if (parse_u64(optarg, 10, &n) < 0 || n == 0 || n > 1000000000) {

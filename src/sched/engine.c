@@ -135,13 +135,12 @@ int64_t sched_acct_left_at(const struct sched_acct *a, int64_t now_ns)
 	if (!a->nbuckets)
 		return 0;
 	int64_t idx = floordiv(now_ns, (int64_t)a->bucket_s * NS);
+	int64_t n = a->nbuckets;
 	uint64_t sum = a->sum_ns;
-	/* Bucket j is out of the window once the head passes j + n - 1. */
-	for (uint32_t k = 0; idx > a->head && k < a->nbuckets; k++) {
-		int64_t j = a->head - (int64_t)k;
-		if (j <= idx - (int64_t)a->nbuckets)
-			sum -= a->ring[(uint64_t)j % a->nbuckets];
-	}
+	/* Bucket j is out of the window once the head reaches j + n: those
+	 * in (head - n, min(idx - n, head)], none when idx is the head. */
+	for (int64_t j = a->head - n + 1; j <= idx - n && j <= a->head; j++)
+		sum -= a->ring[(uint64_t)j % a->nbuckets];
 	return (int64_t)a->budget_ns - (int64_t)sum;
 }
 
@@ -266,23 +265,32 @@ void sched_acct_refill(const struct sched_acct *a, int64_t now_ns,
 	int64_t left = sched_acct_left(a);
 	int64_t full = 0, any = 0;
 
+	/* Bucket j leaves the window when the head reaches j + n. */
 	if (a->nbuckets && a->sum_ns) {
+		/* Whole when the newest charge leaves: found from the head. */
+		for (uint32_t k = 0; k < a->nbuckets; k++) {
+			int64_t j = a->head - (int64_t)k;
+			if (a->ring[(uint64_t)j % a->nbuckets]) {
+				full = (j + (int64_t)a->nbuckets) * bs - now_s;
+				break;
+			}
+		}
+	}
+	if (a->nbuckets && a->sum_ns && left <= 0) {
+		/* Some back when enough of the oldest charges have left. */
 		uint64_t sum = a->sum_ns;
-		/* Bucket j leaves the window when the head reaches j + n. */
 		for (uint32_t k = a->nbuckets; k-- > 0;) {
 			int64_t j = a->head - (int64_t)k;
 			uint64_t v = a->ring[(uint64_t)j % a->nbuckets];
 			if (!v)
 				continue;
-			int64_t at = (j + (int64_t)a->nbuckets) * bs - now_s;
-			if (at < 0)
-				at = 0;
 			sum -= v;
-			if (left <= 0 && !any && (int64_t)a->budget_ns - (int64_t)sum > 0)
-				any = at;
-			full = at;
+			if ((int64_t)a->budget_ns - (int64_t)sum > 0) {
+				any = (j + (int64_t)a->nbuckets) * bs - now_s;
+				break;
+			}
 		}
 	}
-	*full_s = (uint32_t)full;
-	*any_s = (uint32_t)any;
+	*full_s = (uint32_t)(full > 0 ? full : 0);
+	*any_s = (uint32_t)(any > 0 ? any : 0);
 }

@@ -206,6 +206,12 @@ static void test_engine(void)
 	sched_acct_refill(&a, t, &full, &any);
 	CHECK_INT(full, 20);
 	CHECK_INT(any, 15);
+	/* Asked later (status reads a state saved earlier): the first second
+	 * has left by then, so some budget is back now, none to wait for. */
+	sched_acct_refill(&a, t + 16 * NS, &full, &any);
+	CHECK_INT(full, 4);
+	CHECK_INT(any, 0);
+	CHECK_INT(sched_acct_left_at(&a, t + 16 * NS), 800000000);	/* 2 s out */
 	for (int i = 0; i < 15; i++) {
 		ctr += 200000000;
 		t += NS;

@@ -237,9 +237,12 @@ def run_tests(d, procs):
     check("truncated" in p.stderr and "previous generation" in p.stderr and row is not None and row[6] == "0.0s",
           f"status of a truncated state: the previous generation, budget still spent: {p.stderr.strip()!r} {row}")
     open(f"{root}/cpu/a/cpu.cfs_quota_us", "w").write("-1\n")   # so that the daemon writes it again
-    dm = daemon()
+    dm = daemon("--metrics-file", metrics, "--metrics-every", "1h")
     check(wait_for(lambda: quota(root, "a") != -1), "restarted daemon set a's cap")
     check(quota(root, "a") == 20000, f"truncated state: a's cap stays 20% (no refund), got {quota(root, 'a')}")
+    m1 = open(metrics).read()
+    time.sleep(0.5)
+    check(open(metrics).read() == m1 and stamp(m1) > stamp(text), "--metrics-every 1h: written at the first tick, then not")
     err = stop(dm)
     warn = [l for l in err.splitlines() if "previous generation" in l]
     check(len(warn) == 1 and "truncated" in warn[0] and "nothing refunded" in warn[0],
