@@ -20,7 +20,6 @@
  * with no good generation at all, every guest is charged a full window.
  * One daemon per state file: a lock on STATE.lock. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -171,7 +170,12 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 	dm->live = live;
 }
 
-static int64_t clock_ns(clockid_t id);
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
 
 /*
  * Reads the saved state (sched_state_load()); says in one line what was
@@ -193,7 +197,7 @@ static enum sched_state_gen load_state(struct daemon *dm, struct sched_state *re
 		dm->file = o.file;
 		break;
 	case SCHED_STATE_PREVIOUS:
-		log_warn("state '%s': %s; using the previous generation '%s' (saved %.0f s earlier): "
+		log_warn("state '%s': %s; using the previous generation '%s' (saved %.0f s ago): "
 			 "usage since then is charged now from the CPU counters, nothing refunded",
 			 dm->state_path, o.damage, prev,
 			 (double)(clock_ns(CLOCK_REALTIME) - ret->saved_ns) / 1e9);
@@ -207,13 +211,6 @@ static enum sched_state_gen load_state(struct daemon *dm, struct sched_state *re
 	enum sched_state_gen gen = o.gen;
 	sched_state_origin_release(&o);
 	return gen;
-}
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
 }
 
 static int save_state(struct daemon *dm, int64_t now)
