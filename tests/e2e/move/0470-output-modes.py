@@ -69,4 +69,16 @@ for m in (0o600, 0o640, 0o604):
     hvkit("move", "disk", raw, out, "--to", "raw", "--no-progress")
     os.umask(old)
     check(mode(out) == m and os.path.getsize(out) == MiB, f"replacing a {m:o} file keeps {m:o}: {mode(out):o}")
+
+# As root, over someone else's file: its owner stays too (as with cp).
+if os.geteuid() == 0:
+    out = os.path.join(d, "theirs.raw")
+    with open(out, "wb") as f:
+        f.write(b"x")
+    os.chown(out, 65534, 65534)
+    os.chmod(out, 0o640)
+    hvkit("move", "disk", raw, out, "--to", "raw", "--no-progress")
+    st = os.stat(out)
+    check((st.st_uid, st.st_gid, mode(out)) == (65534, 65534, 0o640),
+          f"replacing another user's file keeps owner and mode: {st.st_uid}:{st.st_gid} {mode(out):o}")
 done()
