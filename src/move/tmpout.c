@@ -178,6 +178,8 @@ static int create(const char *final, bool dir)
 
 	tmpout_remove();
 	dir_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0 && errno == EACCES)	/* write-only: no stale scan */
+		dir_fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0) {
 		e = errno;
 		log_error("cannot create '%s': %s", final, strerror(e));
