@@ -245,11 +245,11 @@ static int check_trailer(const char *text, size_t len, size_t *ret_body, struct 
 		;
 	size_t n = len - 1 - start, pre = strlen(END);
 	if (n != pre + 16 || memcmp(text + start, END, pre) != 0)
-		return hv_errorf(d, "truncated: the last line is not '" END "HEX'");
+		return hv_errorf(d, "truncated (or added to): the last line is not '" END "HEX'");
 	for (size_t i = 0; i < 16; i += 2) {
 		int v = hex2(text + start + pre + i);
 		if (v < 0)
-			return hv_errorf(d, "truncated: the last line is not '" END "HEX'");
+			return hv_errorf(d, "truncated (or added to): the last line is not '" END "HEX'");
 		want = want << 8 | (uint64_t)v;
 	}
 	uint64_t got = XXH64(text, start, 0);
