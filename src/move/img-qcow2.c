@@ -109,6 +109,30 @@ static int check_run(struct img_in *in, struct qcow2_in *q, uint64_t off,
 	return 0;
 }
 
+/* Checks L2 entry e (read at `at`) for the cluster at guest offset
+ * guest: *ret_host is its data cluster, 0 for a hole or zeros. */
+static int l2_entry(struct img_in *in, const struct qcow2_in *q, uint64_t e,
+		    uint64_t at, uint64_t guest, uint64_t *ret_host)
+{
+	if (e & QCOW2_COMPRESSED)
+		return hv_errorf(in->diags, "offset %llu: guest offset %llu is a compressed cluster; compressed qcow2 is not supported (qemu-img convert -O qcow2 without -c first)",
+				 OFF(at), OFF(guest));
+	uint64_t host = e & QCOW2_OFFSET_MASK;
+	if (e & QCOW2_ZERO)
+		host = 0;
+	if (host && (host % q->cluster_size || host > in->file_size ||
+		     in->file_size - host < q->cluster_size))
+		return hv_errorf(in->diags, "offset %llu: L2 entry for guest offset %llu points to %llu, past the end or unaligned",
+				 OFF(at), OFF(guest), OFF(host));
+	const struct qcow2_meta *m = host ? meta_find(q, host >> q->cluster_bits) : NULL;
+	if (m)
+		return hv_errorf(in->diags, "offset %llu: L2 entry for guest offset %llu points to %llu, inside %s at %llu (metadata as guest data)",
+				 OFF(at), OFF(guest), OFF(host), m->what,
+				 OFF(m->first << q->cluster_bits));
+	*ret_host = host;
+	return 0;
+}
+
 /* Host offset of the cluster holding guest offset off: 0 for a hole or
  * zero cluster.  Checks every offset it hands out against the file and
  * the metadata. */
@@ -141,24 +165,7 @@ static int qcow2_lookup(struct img_in *in, uint64_t off, uint64_t *ret_host)
 			q->l2[i] = img_be64(raw + 8 * i);
 		q->l2_offset = l2off;
 	}
-	uint64_t e = q->l2[l2i];
-	if (e & QCOW2_COMPRESSED)
-		return hv_errorf(in->diags, "offset %llu: guest offset %llu is a compressed cluster; compressed qcow2 is not supported (qemu-img convert -O qcow2 without -c first)",
-				 OFF(l2off + 8 * l2i), OFF(off));
-	uint64_t host = e & QCOW2_OFFSET_MASK;
-	if (e & QCOW2_ZERO)
-		host = 0;
-	if (host && (host % q->cluster_size || host > in->file_size ||
-		     in->file_size - host < q->cluster_size))
-		return hv_errorf(in->diags, "offset %llu: L2 entry for guest offset %llu points to %llu, past the end or unaligned",
-				 OFF(l2off + 8 * l2i), OFF(off), OFF(host));
-	const struct qcow2_meta *m = host ? meta_find(q, host >> q->cluster_bits) : NULL;
-	if (m)
-		return hv_errorf(in->diags, "offset %llu: L2 entry for guest offset %llu points to %llu, inside %s at %llu (metadata as guest data)",
-				 OFF(l2off + 8 * l2i), OFF(off), OFF(host), m->what,
-				 OFF(m->first << q->cluster_bits));
-	*ret_host = host;
-	return 0;
+	return l2_entry(in, q, q->l2[l2i], l2off + 8 * l2i, off, ret_host);
 }
 
 /*
@@ -261,6 +268,52 @@ static const struct img_in_ops qcow2_ops = {
 	.close = qcow2_close,
 };
 
+/*
+ * Reads every L2 table once, as qemu-img check does, so that a bad entry
+ * fails the open rather than the copy, and so that no two entries share
+ * a data cluster: what a copy reads then follows the file, never more
+ * (a few MB of L2 entries pointing at one cluster would otherwise expand
+ * to terabytes).  Memory: one cluster and a bit per cluster of the file
+ * (the duplicate check is left out past QCOW2_MAX_SEEN bytes of bitmap).
+ */
+#define QCOW2_MAX_SEEN (64u << 20)
+static int scan_l2(struct img_in *in, struct qcow2_in *q)
+{
+	uint64_t words = ((in->file_size >> q->cluster_bits) + 64) / 64;
+	uint64_t *seen = words * 8 <= QCOW2_MAX_SEEN ? xcalloc((size_t)words, 8) : NULL;
+	uint8_t *raw = xmalloc((size_t)q->cluster_size);
+	int rc = 0;
+
+	for (uint32_t i = 0; i < q->l1_size && rc == 0; i++) {
+		uint64_t l2off = q->l1[i] & QCOW2_OFFSET_MASK;
+
+		if (!l2off)
+			continue;
+		rc = img_pread(in->fd, raw, (size_t)q->cluster_size, l2off);
+		if (rc < 0) {
+			rc = hv_errorf(in->diags, "offset %llu: cannot read an L2 table", OFF(l2off));
+			break;
+		}
+		for (uint64_t k = 0; k < q->l2_entries && rc == 0; k++) {
+			uint64_t guest = ((uint64_t)i * q->l2_entries + k) << q->cluster_bits, host;
+
+			if (guest >= in->size)
+				break;
+			rc = l2_entry(in, q, img_be64(raw + 8 * k), l2off + 8 * k, guest, &host);
+			if (rc < 0 || !host || !seen)
+				continue;
+			uint64_t c = host >> q->cluster_bits;
+			if (seen[c / 64] & (1ull << (c % 64)))
+				rc = hv_errorf(in->diags, "offset %llu: L2 entry for guest offset %llu points to %llu, a cluster another entry uses too",
+					       OFF(l2off + 8 * k), OFF(guest), OFF(host));
+			seen[c / 64] |= 1ull << (c % 64);
+		}
+	}
+	free(raw);
+	free(seen);
+	return rc;
+}
+
 /* Reads the refcount table and records it, its blocks, the L1 table
  * and the L2 tables as metadata; fails on one outside the file or two
  * that overlap, with the offset of the pointer. */
@@ -333,7 +386,8 @@ static int qcow2_check_meta(struct img_in *in, struct qcow2_in *q,
 			return rc;
 		meta_add(q, l2, q->cluster_size, "an L2 table", at);
 	}
-	return meta_seal(in, q);
+	rc = meta_seal(in, q);
+	return rc < 0 ? rc : scan_l2(in, q);
 }
 
 int img_qcow2_open(struct img_in *in)

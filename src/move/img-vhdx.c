@@ -50,6 +50,7 @@ struct vhdx_in {
 	uint64_t bat_off;
 	uint64_t *bat;		/* host order, every entry of the region */
 	uint64_t nbat;
+	uint64_t meta_off, meta_len, bat_len;
 };
 
 /* CRC-32C (Castagnoli, reflected 0x82f63b78), as VHDX checksums are. */
@@ -254,8 +255,10 @@ static int vhdx_lookup(struct img_in *in, uint64_t b, uint64_t *ret_host)
 	case PAYLOAD_FULLY_PRESENT: {
 		uint64_t need = in->size - b * x->block < x->block ? in->size - b * x->block : x->block;
 
-		if (host < 2 * MiB || host > in->file_size || in->file_size - host < need)
-			return hv_errorf(in->diags, "offset %llu: BAT entry for block %llu points to %llu, inside the headers or past the end",
+		if (host < 2 * MiB || host > in->file_size || in->file_size - host < need ||
+		    (host < x->bat_off + x->bat_len && host + need > x->bat_off) ||
+		    (host < x->meta_off + x->meta_len && host + need > x->meta_off))
+			return hv_errorf(in->diags, "offset %llu: BAT entry for block %llu points to %llu, inside the headers, the BAT or the metadata, or past the end",
 					 OFF(at), OFF(b), OFF(host));
 		*ret_host = host;
 		return 0;
@@ -266,6 +269,36 @@ static int vhdx_lookup(struct img_in *in, uint64_t b, uint64_t *ret_host)
 	}
 	return hv_errorf(in->diags, "offset %llu: BAT entry for block %llu has state %u, not defined",
 			 OFF(at), OFF(b), (unsigned)(e & 7));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* No two payload blocks may share file space: what is read then follows
+ * the file, not the virtual size. */
+static int blocks_distinct(struct img_in *in, struct vhdx_in *x)
+{
+	uint64_t *s = xmalloc(x->nblocks ? (size_t)x->nblocks * 8 : 8);
+	size_t n = 0;
+	int rc = 0;
+
+	for (uint64_t b = 0; b < x->nblocks; b++) {
+		uint64_t e = x->bat[b + b / x->chunk];
+
+		if ((e & 7) == PAYLOAD_FULLY_PRESENT)
+			s[n++] = e >> 20;	/* in MiB */
+	}
+	qsort(s, n, 8, cmp_u64);
+	for (size_t i = 1; i < n && rc == 0; i++)
+		if ((s[i] - s[i - 1]) * MiB < x->block)
+			rc = hv_errorf(in->diags, "offset %llu: payload blocks at %llu and %llu overlap",
+				       OFF(x->bat_off), OFF(s[i - 1] * MiB), OFF(s[i] * MiB));
+	free(s);
+	return rc;
 }
 
 static int vhdx_extent(struct img_in *in, uint64_t off, uint64_t max,
@@ -385,5 +418,8 @@ int img_vhdx_open(struct img_in *in)
 		return hv_errorf(in->diags, "offset %llu: cannot read the BAT", OFF(bat_off));
 	for (uint64_t i = 0; i < need; i++)
 		x->bat[i] = img_le64((uint8_t *)&x->bat[i]);
-	return 0;
+	x->meta_off = meta_off;
+	x->meta_len = meta_len;
+	x->bat_len = bat_len;
+	return blocks_distinct(in, x);
 }

@@ -29,6 +29,9 @@
 #define VMDK_MAX_DESC (1u << 20)
 #define VMDK_MAX_EXTENTS 1024u
 #define VMDK_MAX_SECTORS (1ull << 53)	/* 4 EiB */
+/* Grain directory entries of all extents together: 64 MiB of them, 512
+ * TiB of disk at the usual 64 KiB grains. */
+#define VMDK_MAX_GD_TOTAL (1ull << 24)
 
 #define OFF(x) ((unsigned long long)(x))
 
@@ -63,6 +66,7 @@ struct vmdk_in {
 	struct vmdk_ext *ext;
 	size_t n;
 	char *names;		/* the extent file names, NUL-separated */
+	uint64_t gd_total;	/* grain directory entries of the extents */
 };
 
 static int ext_fd(struct img_in *in, const struct vmdk_ext *e)
@@ -96,6 +100,33 @@ static int sparse_header(struct img_in *in, int fd, uint64_t file_size,
 					 name, OFF(file_size - 1024 + 56));
 	}
 	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* No two grain directory entries may share a grain table: work over the
+ * grain tables then follows the file, not the virtual size. */
+static int gd_distinct(struct img_in *in, struct vmdk_sparse *sp, const char *name)
+{
+	uint32_t *s = xmalloc(sp->ngd ? (size_t)sp->ngd * 4 : 4);
+	size_t n = 0;
+	int rc = 0;
+
+	for (uint64_t i = 0; i < sp->ngd; i++)
+		if (sp->gd[i])
+			s[n++] = sp->gd[i];
+	qsort(s, n, 4, cmp_u32);
+	for (size_t i = 1; i < n && rc == 0; i++)
+		if (s[i] - s[i - 1] < (sp->gtes * 4 + SECTOR - 1) / SECTOR)
+			rc = hv_errorf(in->diags, "%s: offset %llu: grain tables at sectors %u and %u overlap",
+				       name, OFF(sp->gd_off), s[i - 1], s[i]);
+	free(s);
+	return rc;
 }
 
 /* Opens the sparse extent on fd, `sectors` long (0: its own capacity). */
@@ -137,6 +168,11 @@ static int sparse_open(struct img_in *in, int fd, uint64_t file_size,
 	if (gd > file_size / SECTOR || (file_size - gd * SECTOR) / 4 < ngd)
 		return hv_errorf(in->diags, "%s: offset 56: the grain directory at sector %llu (%llu entries) runs past the end",
 				 name, OFF(gd), OFF(ngd));
+	struct vmdk_in *v = in->priv;
+	if (ngd > VMDK_MAX_GD_TOTAL - v->gd_total)
+		return hv_errorf(in->diags, "%s: offset 12: more than %llu grain directory entries in all",
+				 name, OFF(VMDK_MAX_GD_TOTAL));
+	v->gd_total += ngd;
 	sp = xcalloc(1, sizeof(*sp));
 	*ret = sp;
 	sp->grain = gsec * SECTOR;
@@ -160,8 +196,11 @@ static int sparse_open(struct img_in *in, int fd, uint64_t file_size,
 		if (t && (t > file_size / SECTOR || (file_size - t * SECTOR) / 4 < gtes))
 			return hv_errorf(in->diags, "%s: offset %llu: grain directory entry %llu points past the end (sector %u)",
 					 name, OFF(sp->gd_off + 4 * i), OFF(i), t);
+		if (t && t * SECTOR < sp->gd_off + ngd * 4 && t * SECTOR + gtes * 4 > sp->gd_off)
+			return hv_errorf(in->diags, "%s: offset %llu: grain directory entry %llu points into the grain directory",
+					 name, OFF(sp->gd_off + 4 * i), OFF(i));
 	}
-	return 0;
+	return gd_distinct(in, sp, name);
 }
 
 static void sparse_free(struct vmdk_sparse *sp)

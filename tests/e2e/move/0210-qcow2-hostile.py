@@ -6,7 +6,9 @@ metadata: move info and a copy to XVA end at once, and a raw output the
 file system cannot hold fails before any copy.  Images qemu-img check
 refuses, made with struct edits of a qemu-img qcow2 (no refcount table,
 L2 entries pointing at their own L2 table, at the L1 table, at the
-refcount table; an L1 entry pointing at the refcount table or past the end), fail
+refcount table; two L2 entries sharing a data cluster, which would
+expand a few MB into terabytes; an L1 entry pointing at the refcount table
+or past the end), fail
 with one line naming the offset, nothing on stdout, no output file."""
 import os
 import shutil
@@ -76,6 +78,9 @@ BAD = [
      "inside the refcount table"),
     ("L1 entry at the refcount table", [(l1_off, struct.pack(">Q", rt_off | COPIED))],
      f"offset {l1_off}: an L2 table at {rt_off}"),
+    ("two L2 entries share a data cluster (amplification)",
+     [l2(40, struct.unpack_from(">Q", img, l2_off)[0] & 0x00fffffffffffe00)],
+     "a cluster another entry uses too"),
     ("L1 entry past the end", [(l1_off, struct.pack(">Q", (len(img) + (1 << 30)) | COPIED))],
      f"offset {l1_off}: an L2 table"),
 ]

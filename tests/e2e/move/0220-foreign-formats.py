@@ -118,7 +118,9 @@ for label, off, value, expect in (
         ("grain size not a power of two", 20, struct.pack("<Q", 3), "offset 20: grain size"),
         ("grain table past the end", gd * 512, struct.pack("<I", 0x7fffffff),
          f"offset {gd * 512}: grain directory entry 0 points past the end"),
-        ("huge capacity", 12, struct.pack("<Q", 1 << 60), "offset 12: a capacity")):
+        ("huge capacity", 12, struct.pack("<Q", 1 << 60), "offset 12: a capacity"),
+        ("two directory entries share a grain table", gd * 512 + 4, img[gd * 512:gd * 512 + 4],
+         "overlap")):
     bad = bytearray(img)
     bad[off:off + len(value)] = value
     path = os.path.join(d, f"bad-{len(BAD)}.vmdk")
