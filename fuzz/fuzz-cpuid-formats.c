@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: the CPUID readers of QEMU QMP JSON, `xen-cpuid -p`
- * output and libvirt <cpudata> XML, and the reader of libvirt's cpu_map
- * files (feature, vendor and model definitions).  Whatever a reader accepts must dump
+ * output and libvirt <cpudata> XML, the reader of libvirt's cpu_map
+ * files (feature, vendor and model definitions) and that of QEMU's
+ * `-cpu help` (the models and properties of the installed QEMU).  Whatever a reader accepts must dump
  * and read back to the same values; what the dedicated libvirt reader
  * accepts, the libxml2 reader it replaced must accept too, with the same
  * values and the same warnings.
@@ -15,6 +16,7 @@
 #include "cpuid-data.h"
 #include "cpuid-decode.h"
 #include "cpuid-lvmap.h"
+#include "cpuid-qemu.h"
 #include "cpuid-source.h"
 #include "diag.h"
 #include "strbuf.h"
@@ -107,5 +109,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hv_diags_release(&d);
 
 	check_lvmap(buf, size);
+
+	{
+		struct cpuid_qemu q;
+
+		memset(&q, 0, sizeof(q));
+		if (cpuid_qemu_parse_help(buf, size, "fuzz", &q, &d) == 0 &&
+		    (!q.nmodels || !cpuid_qemu_has_model(&q, q.models[0])))
+			abort();
+		cpuid_qemu_release(&q);
+		hv_diags_release(&d);
+	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `hvkit cpuid`: options, input selection, rendering.  The only file of
  * the tool that talks to the user. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -41,9 +42,9 @@ static void usage(FILE *f)
 	      "       hvkit cpuid models [--names PROJECT]\n"
 	      "       hvkit cpuid model [--from FILE] [--names PROJECT]\n"
 	      "       hvkit cpuid policy SPEC --for xl|xl-xend|qemu|libvirt [--from FILE]\n"
-	      "                     [--libvirt-map DIR]\n"
+	      "                     [--libvirt-map DIR] [--qemu BINARY|none]\n"
 	      "       hvkit cpuid baseline FILE... [--for TARGET] [--names PROJECT]\n"
-	      "                     [--libvirt-map DIR]\n"
+	      "                     [--libvirt-map DIR] [--qemu BINARY|none]\n"
 	      "       hvkit cpuid compare MODEL_OR_POLICY FILE... [--names PROJECT]\n"
 	      "\n"
 	      "Show what CPUID says about this CPU or a dumped one: vendor,\n"
@@ -88,6 +89,9 @@ static void usage(FILE *f)
 	      "                     libvirt's); default: the installed one\n"
 	      "                     (" CPUID_LVMAP_DEFAULT_DIR "), else the copy\n"
 	      "                     of libvirt 9.0's built into hvkit ('builtin')\n"
+	      "  --qemu BINARY|none the QEMU form for this QEMU's models and\n"
+	      "                     properties (default: qemu-system-x86_64 when\n"
+	      "                     installed); 'none': QEMU 10.2's, unchecked\n"
 	      "  -o, --output FILE  write to FILE (atomically) instead of stdout\n"
 	      "  --json[=pretty]    machine-readable output (keys: hvkit-cpuid(1))\n"
 	      "  -v, --verbose      summary: list the features; features: also\n"
@@ -121,6 +125,7 @@ struct cpuid_opts {
 	bool json, pretty, raw, verbose, names_set;
 	enum cpuid_names names;
 	const char *libvirt_map;	/* --libvirt-map DIR; NULL: installed, else built in */
+	const char *qemu;		/* --qemu BINARY|none; NULL: qemu-system-x86_64 */
 };
 
 static int parse_opts(int argc, char **argv, struct hv_global *g,
@@ -138,6 +143,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		{ "repeat", required_argument, NULL, 'R' },
 		{ "view", required_argument, NULL, 'V' },
 		{ "libvirt-map", required_argument, NULL, 'L' },
+		{ "qemu", required_argument, NULL, 'Q' },
 		{ 0 }
 	};
 	int c;
@@ -193,6 +199,9 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			break;
 		case 'L':
 			o->libvirt_map = optarg;
+			break;
+		case 'Q':
+			o->qemu = optarg;
 			break;
 		case 'R': {
 			char *end;
@@ -262,8 +271,8 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		log_error("--from does not go with '%s' (name the hosts' dumps)", verb_names[o->verb]);
 		return EXIT_USAGE;
 	}
-	if (o->libvirt_map && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
-		log_error("--libvirt-map goes with 'policy' and 'baseline'");
+	if ((o->libvirt_map || o->qemu) && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
+		log_error("%s goes with 'policy' and 'baseline'", o->qemu ? "--qemu" : "--libvirt-map");
 		return EXIT_USAGE;
 	}
 	if (o->target >= 0 && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
@@ -942,11 +951,43 @@ static int load_lvmap(const struct cpuid_opts *o, struct cpuid_lvmap *ret)
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+/* Asks the installed QEMU (o->qemu, else qemu-system-x86_64) for its
+ * models and properties; false when there is none or it cannot say (a
+ * warning then: the QEMU form is written unchecked). */
+static bool load_qemu(const struct cpuid_opts *o, struct cpuid_qemu *ret)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	int rc;
+
+	if (o->qemu && strcmp(o->qemu, "none") == 0)
+		return false;
+	rc = cpuid_qemu_load(o->qemu, ret, &d);
+	if (rc == -ENOENT && o->qemu)
+		log_warn("no QEMU binary '%s'; the QEMU form is not checked against one", o->qemu);
+	else if (rc < 0 && rc != -ENOENT)
+		(void)log_diags(NULL, &d);
+	hv_diags_release(&d);
+	return rc == 0;
+}
+
+/* "qemu": {"binary", "version"}: which QEMU the QEMU form was checked with. */
+static void qemu_json(struct json *j, const struct cpuid_qemu *q)
+{
+	json_key(j, "qemu");
+	json_obj_open(j);
+	json_kv_str(j, "binary", q->binary);
+	json_kv_str(j, "version", q->version);
+	json_obj_close(j);
+}
+
 /* "libvirt's cpu_map (DIR) has no name for: a b; left out" and the like. */
-static void warn_skipped(enum cpuid_target t, const struct cpuid_lvmap *lv, const char *skipped)
+static void warn_skipped(enum cpuid_target t, const struct cpuid_targets *tg, const char *skipped)
 {
 	if (t == CPUID_FOR_LIBVIRT)
-		log_warn("libvirt's cpu_map (%s) has no name for: %s; left out", lv->source, skipped);
+		log_warn("libvirt's cpu_map (%s) has no name for: %s; left out", tg->lvmap->source, skipped);
+	else if (t == CPUID_FOR_QEMU && tg->qemu)
+		log_warn("QEMU %s (%s) has no property for: %s; left out", tg->qemu->version,
+			 tg->qemu->binary, skipped);
 	else if (t == CPUID_FOR_XEND)
 		log_warn("the xend form (CPUID leaves only) has no name for: %s; left out", skipped);
 	else
@@ -962,15 +1003,22 @@ static int render_policy(const struct cpuid_featureset *host, const struct cpuid
 	struct strbuf line = STRBUF_INIT, skipped = STRBUF_INIT, note = STRBUF_INIT;
 	enum cpuid_names names = target_names[o->target];
 	struct cpuid_lvmap lv;
+	struct cpuid_qemu qemu;
+	struct cpuid_targets tg = { NULL, NULL };
 	struct cpuid_error err;
 	int rc = EXIT_OK;
 
 	memset(&lv, 0, sizeof(lv));
-	if (o->target == CPUID_FOR_LIBVIRT && (rc = load_lvmap(o, &lv)) != EXIT_OK)
-		goto out;
+	memset(&qemu, 0, sizeof(qemu));
+	if (o->target == CPUID_FOR_LIBVIRT) {
+		if ((rc = load_lvmap(o, &lv)) != EXIT_OK)
+			goto out;
+		tg.lvmap = &lv;
+	}
+	if (o->target == CPUID_FOR_QEMU && load_qemu(o, &qemu))
+		tg.qemu = &qemu;
 	if (cpuid_policy_parse(o->spec, host, p, &err) < 0 ||
-	    cpuid_policy_emit(p, (enum cpuid_target)o->target, o->target == CPUID_FOR_LIBVIRT ? &lv : NULL,
-			      &line, &skipped, &err) < 0) {
+	    cpuid_policy_emit(p, (enum cpuid_target)o->target, &tg, &line, &skipped, &err) < 0) {
 		log_error("%s", err.msg);
 		rc = EXIT_FAIL;
 		goto out;
@@ -991,7 +1039,7 @@ static int render_policy(const struct cpuid_featureset *host, const struct cpuid
 				 n > 1 ? "they need" : "it needs", fname(f, names));
 	}
 	if (skipped.len && !o->json)
-		warn_skipped((enum cpuid_target)o->target, &lv, skipped.buf);
+		warn_skipped((enum cpuid_target)o->target, &tg, skipped.buf);
 	if (o->json) {
 		struct json j;
 
@@ -1004,6 +1052,8 @@ static int render_policy(const struct cpuid_featureset *host, const struct cpuid
 		json_kv_str(&j, "model", p->model ? p->model->name : "host");
 		if (o->target == CPUID_FOR_LIBVIRT)
 			json_kv_str(&j, "libvirt_map", lv.source);
+		if (tg.qemu)
+			qemu_json(&j, tg.qemu);
 		json_kv_str(&j, "output", line.buf);
 		json_key(&j, "features");
 		fset_json(&j, &p->result, names);
@@ -1030,6 +1080,7 @@ out:
 	strbuf_release(&skipped);
 	strbuf_release(&note);
 	cpuid_lvmap_release(&lv);
+	cpuid_qemu_release(&qemu);
 	free(p);
 	return rc;
 }
@@ -1115,11 +1166,15 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 	struct cpuid_match named;
 	struct cpuid_error err;
 	struct cpuid_lvmap lv;
+	struct cpuid_qemu qemu;
+	struct cpuid_targets tg = { NULL, NULL };
+	struct cpuid_policy *pq = NULL;
 	bool want_lv = o->target < 0 || o->target == CPUID_FOR_LIBVIRT;
 	const char *name;
 	int rc = EXIT_FAIL;
 
 	memset(&lv, 0, sizeof(lv));
+	memset(&qemu, 0, sizeof(qemu));
 
 	for (int t = 0; t < 4; t++) {
 		strbuf_init(&form[t]);
@@ -1144,11 +1199,31 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 		log_error("baseline policy '%s' does not give the common features (a bug)", spec.buf);
 		goto out;
 	}
-	if (want_lv && load_lvmap(o, &lv) != EXIT_OK)
-		goto out;
+	if (want_lv) {
+		if (load_lvmap(o, &lv) != EXIT_OK)
+			goto out;
+		tg.lvmap = &lv;
+	}
+	if ((o->target < 0 || o->target == CPUID_FOR_QEMU) && load_qemu(o, &qemu)) {
+		tg.qemu = &qemu;
+		/* The installed QEMU may lack the model (it is older than hvkit's
+		 * table): its own model that fits best (else the closest), plus
+		 * the difference. */
+		if (!cpuid_qemu_has_model(&qemu, p->model->name)) {
+			const struct cpuid_model *m =
+				cpuid_qemu_best_model(&qemu, &p->result, p->model->vendor, false);
+
+			if (m) {
+				pq = xmalloc(sizeof(*pq));
+				*pq = *p;
+				pq->model = m;
+				pq->base = m->features;
+			}
+		}
+	}
 	for (int t = 0; t < 4; t++)
 		if ((t != CPUID_FOR_LIBVIRT || want_lv) &&
-		    cpuid_policy_emit(p, (enum cpuid_target)t, t == CPUID_FOR_LIBVIRT ? &lv : NULL,
+		    cpuid_policy_emit(t == CPUID_FOR_QEMU && pq ? pq : p, (enum cpuid_target)t, &tg,
 				      &form[t], &skipped[t], &err) < 0) {
 			log_error("%s", err.msg);
 			goto out;
@@ -1159,7 +1234,7 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 	spec_text(&spec, &named, name, o->names);
 	if (o->target >= 0 && !o->json) {
 		if (skipped[o->target].len)
-			warn_skipped((enum cpuid_target)o->target, &lv, skipped[o->target].buf);
+			warn_skipped((enum cpuid_target)o->target, &tg, skipped[o->target].buf);
 		strbuf_addf(sb, "%s\n", form[o->target].buf);
 		rc = EXIT_OK;
 		goto out;
@@ -1200,6 +1275,8 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 		json_obj_close(&j);
 		if (want_lv)
 			json_kv_str(&j, "libvirt_map", lv.source);
+		if (tg.qemu)
+			qemu_json(&j, tg.qemu);
 		json_key(&j, "skipped");
 		json_obj_open(&j);
 		for (int t = 0; t < 4; t++) {
@@ -1246,6 +1323,8 @@ out:
 	}
 	strbuf_release(&spec);
 	cpuid_lvmap_release(&lv);
+	cpuid_qemu_release(&qemu);
+	free(pq);
 	free(raw);
 	free(sums);
 	free(p);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cpuid-decode.h"
 #include "cpuid-features.h"
@@ -52,6 +53,7 @@ struct cpuid_lvmap {
 	size_t nmodels, alloc;
 	struct cpuid_lvdef *defs;		/* every feature and vendor defined */
 	size_t ndefs, dalloc;
+	uint16_t *hash;				/* defs[] by kind and name (lvmap.c) */
 	bool builtin;
 };
 

@@ -11,6 +11,7 @@
 #include "cpuid-decode.h"
 #include "cpuid-features.h"
 #include "cpuid-lvmap.h"
+#include "cpuid-qemu.h"
 #include "strbuf.h"
 
 /*
@@ -186,6 +187,12 @@ enum cpuid_target { CPUID_FOR_XL, CPUID_FOR_XEND, CPUID_FOR_QEMU, CPUID_FOR_LIBV
 /* "xl", "xl-xend", "qemu", "libvirt" -> enum; -1 for anything else. */
 int cpuid_target_parse(const char *s);
 
+/* What the targets themselves define, for cpuid_policy_emit(). */
+struct cpuid_targets {
+	const struct cpuid_lvmap *lvmap;	/* libvirt's cpu_map: needed for libvirt */
+	const struct cpuid_qemu *qemu;		/* the installed QEMU; NULL: QEMU 10.2's names */
+};
+
 /*
  * Appends the policy for target t to *out, without a final newline for
  * one-line forms: `cpuid = "host,avx2=0,..."`, `cpuid = [ "0x7,0:ebx=...",
@@ -193,17 +200,20 @@ int cpuid_target_parse(const char *s);
  * has no name for are appended to *skipped (space-separated canonical
  * names; the caller reports them).  Returns 0, or -EINVAL with *err filled
  * when the target cannot express the policy (a model feature the host
- * lacks, for Xen; no model of the vendor in libvirt's map).
+ * lacks, for Xen; a model the installed QEMU lacks, naming the newest of
+ * its models that fits; no libvirt map, or no model of the vendor in it).
  *
- * The libvirt form is computed with lv, libvirt's own cpu_map (needed for
- * that target only, else NULL): the model is lv's closest to the result
- * (cpuid_lvmap_closest()), the <feature> edits are relative to lv's
- * definition of that model, and only lv's names are used, so that libvirt
- * expands the <cpu> to exactly the result less what lv cannot name.  What
- * it cannot name is in *skipped and in an XML comment of the <cpu>.
+ * tg may be NULL for the Xen forms.  For QEMU, with tg->qemu, a feature
+ * that QEMU has no property for is skipped.  The libvirt form is computed
+ * with tg->lvmap, libvirt's own cpu_map: the model is the map's closest
+ * to the result (cpuid_lvmap_closest()), the <feature> edits are relative
+ * to the map's definition of that model, and only the map's names are
+ * used, so that libvirt expands the <cpu> to exactly the result less what
+ * the map cannot name.  What it cannot name is in *skipped and in an XML
+ * comment of the <cpu>.
  */
 int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
-		      const struct cpuid_lvmap *lv, struct strbuf *out, struct strbuf *skipped,
+		      const struct cpuid_targets *tg, struct strbuf *out, struct strbuf *skipped,
 		      struct cpuid_error *err);
 
 /*

@@ -143,8 +143,18 @@ static void emit_xend(const struct cpuid_featureset *set0, const struct cpuid_fe
 	strbuf_adds(out, nent ? " ]" : "]");
 }
 
-static void emit_qemu(const struct cpuid_policy *p, struct strbuf *out, struct strbuf *skipped)
+static int emit_qemu(const struct cpuid_policy *p, const struct cpuid_qemu *q,
+		     struct strbuf *out, struct strbuf *skipped, struct cpuid_error *err)
 {
+	if (q && p->model && !cpuid_qemu_has_model(q, p->model->name)) {
+		const struct cpuid_model *m = cpuid_qemu_best_model(q, &p->result, p->model->vendor, true);
+
+		if (m)
+			return fail(err, "QEMU %s (%s) has no CPU model '%s'; the newest of its models "
+				    "that fits is '%s'", q->version, q->binary, p->model->name, m->name);
+		return fail(err, "QEMU %s (%s) has no CPU model '%s', nor any %s model that fits",
+			    q->version, q->binary, p->model->name, cpuid_vendor_name(p->model->vendor));
+	}
 	strbuf_addf(out, "-cpu %s", p->model ? p->model->name : "host");
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t f = 0; f < cpuid_nfeatures; f++) {
@@ -160,6 +170,13 @@ static void emit_qemu(const struct cpuid_policy *p, struct strbuf *out, struct s
 			}
 			if (pass == 0 ? !add : !del)
 				continue;
+			/* A property this QEMU lacks is refused by it: for a removal
+			 * it has nothing to remove (it never sets the bit). */
+			if (q && !cpuid_fset_has(&q->flags, f)) {
+				if (pass == 0)
+					skip(skipped, f);
+				continue;
+			}
 			if (!n) {
 				skip(skipped, f);
 				continue;
@@ -167,6 +184,7 @@ static void emit_qemu(const struct cpuid_policy *p, struct strbuf *out, struct s
 			strbuf_addf(out, ",%c%s", pass == 0 ? '+' : '-', n);
 		}
 	}
+	return 0;
 }
 
 /* Is candidate a (r removals, cost c) better than b (NULL: anything is)?
@@ -302,7 +320,7 @@ static int emit_libvirt(const struct cpuid_policy *p, const struct cpuid_lvmap *
 }
 
 int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
-		      const struct cpuid_lvmap *lv, struct strbuf *out, struct strbuf *skipped,
+		      const struct cpuid_targets *tg, struct strbuf *out, struct strbuf *skipped,
 		      struct cpuid_error *err)
 {
 	struct cpuid_featureset set0, set1;
@@ -320,10 +338,9 @@ int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
 			emit_xend(&set0, &set1, out, skipped);
 		return 0;
 	case CPUID_FOR_QEMU:
-		emit_qemu(p, out, skipped);
-		return 0;
+		return emit_qemu(p, tg ? tg->qemu : NULL, out, skipped, err);
 	case CPUID_FOR_LIBVIRT:
-		return emit_libvirt(p, lv, out, skipped, err);
+		return emit_libvirt(p, tg ? tg->lvmap : NULL, out, skipped, err);
 	}
 	return fail(err, "unknown target");
 }

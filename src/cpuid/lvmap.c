@@ -21,18 +21,44 @@
 #define LVMAP_MAX_FILES 1024
 #define LVMAP_MAX_ITEMS 4096	/* features + models + vendors */
 
+/* defs[] is found through an open-addressing table of indices + 1
+ * (LVMAP_HASH slots, more than twice LVMAP_MAX_ITEMS). */
+#define LVMAP_HASH 8192
+
+static size_t def_hash(char kind, const char *name)
+{
+	uint32_t h = 2166136261u ^ (unsigned char)kind;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h % LVMAP_HASH;
+}
+
 static const struct cpuid_lvdef *def_find(const struct cpuid_lvmap *m, char kind, const char *name)
 {
-	for (size_t i = 0; i < m->ndefs; i++)
-		if (m->defs[i].kind == kind && strcmp(m->defs[i].name, name) == 0)
-			return &m->defs[i];
+	if (!m->hash)
+		return NULL;
+	for (size_t h = def_hash(kind, name); m->hash[h]; h = (h + 1) % LVMAP_HASH) {
+		const struct cpuid_lvdef *e = &m->defs[m->hash[h] - 1];
+
+		if (e->kind == kind && strcmp(e->name, name) == 0)
+			return e;
+	}
 	return NULL;
 }
 
+/* Callers keep ndefs below LVMAP_MAX_ITEMS, so the table never fills. */
 static const struct cpuid_lvdef *def_add(struct cpuid_lvmap *m, char kind, const char *name, int value)
 {
+	size_t h = def_hash(kind, name);
+
+	if (!m->hash)
+		m->hash = xcalloc(LVMAP_HASH, sizeof(*m->hash));
 	m->defs = xgrow(m->defs, sizeof(*m->defs), m->ndefs + 1, &m->dalloc);
 	m->defs[m->ndefs] = (struct cpuid_lvdef){ kind, xstrdup(name), value };
+	while (m->hash[h])
+		h = (h + 1) % LVMAP_HASH;
+	m->hash[h] = (uint16_t)(m->ndefs + 1);
 	return &m->defs[m->ndefs++];
 }
 
@@ -295,12 +321,12 @@ static int read_model(struct cpuid_lvmap *m, xmlNode *e, const char *name, struc
 			xmlChar *removed = xmlGetProp(c, (const xmlChar *)"removed");
 			bool gone = removed && xmlStrcmp(removed, (const xmlChar *)"yes") == 0;
 
+			xmlFree(removed);
 			if (!f) {
 				rc = hv_errorf(d, "%s:%ld: model '%s': unknown feature '%s'", name,
 					       xmlGetLineNo(c), mo.name, n);
 				goto fail;
 			}
-			xmlFree(removed);
 			/* removed='yes': QEMU dropped it from the model; libvirt keeps
 			 * the name for old domains but the model does not have it */
 			if (gone)
@@ -407,6 +433,7 @@ void cpuid_lvmap_release(struct cpuid_lvmap *m)
 	for (size_t i = 0; i < m->ndefs; i++)
 		free(m->defs[i].name);
 	free(m->defs);
+	free(m->hash);
 	free(m->source);
 	memset(m, 0, sizeof(*m));
 }

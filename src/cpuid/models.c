@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cpuid-models.h"
+#include "cpuid-qemu.h"
 
 const struct cpuid_model *cpuid_model_lookup(const char *name)
 {
@@ -204,4 +205,40 @@ int cpuid_model_closest(const struct cpuid_data *c, struct cpuid_match *ret)
 	cpuid_summarize(c, &s);
 	cpuid_data_features(c, &fs);
 	return cpuid_model_closest_fset(&fs, s.vendor, s.family, s.model, ret);
+}
+
+const struct cpuid_model *cpuid_qemu_best_model(const struct cpuid_qemu *q,
+						const struct cpuid_featureset *want,
+						enum cpuid_vendor v, bool must_fit)
+{
+	const struct cpuid_model *best = NULL;
+	size_t bn = 0, be = 0;
+	bool bfits = false;
+
+	for (size_t i = 0; i < cpuid_nmodels; i++) {
+		const struct cpuid_model *m = &cpuid_models[i];
+		struct cpuid_featureset d;
+		size_t n, e;
+		bool fits;
+
+		if (m->pending || m->vendor != v || !cpuid_qemu_has_model(q, m->name))
+			continue;
+		fits = fset_minus(&m->features, want, &d) == 0;
+		if (!fits && must_fit)
+			continue;
+		n = cpuid_fset_count(&m->features);
+		e = fset_minus(want, &m->features, &d) + fset_minus(&m->features, want, &d);
+		/* fitting first; among them the most features, else the fewest
+		 * edits; a tie goes to the later version */
+		if (!best || (fits && !bfits) ||
+		    (fits == bfits && (fits ? n > bn : e < be)) ||
+		    (fits == bfits && (fits ? n == bn : e == be) && !strcmp(m->base, best->base) &&
+		     m->version > best->version)) {
+			best = m;
+			bn = n;
+			be = e;
+			bfits = fits;
+		}
+	}
+	return best;
 }

@@ -307,6 +307,7 @@ static void test_policy(void)
 	struct cpuid_error err;
 	struct strbuf sb = STRBUF_INIT, skipped = STRBUF_INIT;
 	struct cpuid_lvmap lv;
+	struct cpuid_targets tg = { NULL, NULL };
 	struct hv_diags d = HV_DIAGS_INIT;
 
 	host = cpuid_model_lookup("Icelake-Server-v4")->features;
@@ -343,15 +344,16 @@ static void test_policy(void)
 	/* libvirt: with the built-in map (libvirt 9.0), never another name. */
 	strbuf_reset(&sb);
 	CHECK(cpuid_lvmap_load("builtin", &lv, &d) == 0);
+	tg.lvmap = &lv;
 	CHECK(cpuid_policy_emit(p, CPUID_FOR_LIBVIRT, NULL, &sb, &skipped, &err) == -EINVAL);
-	CHECK(cpuid_policy_emit(p, CPUID_FOR_LIBVIRT, &lv, &sb, &skipped, &err) == 0);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_LIBVIRT, &tg, &sb, &skipped, &err) == 0);
 	CHECK_MSG(strstr(sb.buf, "<model fallback='forbid'>Skylake-Server-IBRS</model>") &&
 		  strstr(sb.buf, "<feature policy='disable' name='sse4.1'/>"), sb.buf);
 	/* A feature libvirt 9.0 does not know is named in a comment only. */
 	CHECK(cpuid_policy_parse("Skylake-Server-v2,+flush-l1d", &host, p, &err) == 0);
 	strbuf_reset(&sb);
 	strbuf_reset(&skipped);
-	CHECK(cpuid_policy_emit(p, CPUID_FOR_LIBVIRT, &lv, &sb, &skipped, &err) == 0);
+	CHECK(cpuid_policy_emit(p, CPUID_FOR_LIBVIRT, &tg, &sb, &skipped, &err) == 0);
 	CHECK_MSG(strcmp(skipped.buf, "flush-l1d") == 0, skipped.buf);
 	CHECK_MSG(strstr(sb.buf, "<!-- libvirt's cpu_map (built-in libvirt 9.0 (Debian 12)) has no name "
 			 "for: flush-l1d;") && !strstr(sb.buf, "name='flush-l1d'"), sb.buf);

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/* The installed QEMU's models and feature properties (`-cpu help`), cached. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpuid-qemu.h"
+#include "strbuf.h"
+#include "util.h"
+
+#define QEMU_MAX_OUTPUT (1u << 20)
+#define QEMU_MAX_MODELS 4096
+#define QEMU_TIMEOUT_MS 10000
+
+void cpuid_qemu_release(struct cpuid_qemu *q)
+{
+	if (!q)
+		return;
+	for (size_t i = 0; i < q->nmodels; i++)
+		free(q->models[i]);
+	free(q->models);
+	free(q->binary);
+	free(q->version);
+	memset(q, 0, sizeof(*q));
+}
+
+/* One word of a line: [start, *end), printable, 1-64 bytes. */
+static bool word(const char *s, const char *lim, const char **end)
+{
+	const char *p = s;
+
+	while (p < lim && (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f)
+		p++;
+	*end = p;
+	return p > s && p - s <= 64;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Marks in q->flags each table feature whose QEMU name (folded) is in
+ * flags[] (folded, sorted). */
+static void match_flags(struct cpuid_qemu *q, char **flags, size_t n)
+{
+	qsort(flags, n, sizeof(*flags), cmp_str);
+	for (size_t f = 0; f < cpuid_nfeatures; f++) {
+		const char *qn = cpuid_features[f].names[CPUID_NAMES_QEMU];
+		char folded[80];
+		char *key = folded;
+
+		if (qn && cpuid_name_fold(qn, folded, sizeof(folded)) &&
+		    bsearch(&key, flags, n, sizeof(*flags), cmp_str))
+			cpuid_fset_add(&q->flags, f);
+	}
+}
+
+int cpuid_qemu_parse_help(const char *buf, size_t len, const char *name, struct cpuid_qemu *q,
+			  struct hv_diags *d)
+{
+	const char *p = buf, *lim = buf + len;
+	bool in_flags = false;
+	char **flags = NULL;
+	size_t nflags = 0, aflags = 0;
+
+	for (size_t i = 0; i < q->nmodels; i++)
+		free(q->models[i]);
+	q->nmodels = 0;
+	memset(&q->flags, 0, sizeof(q->flags));
+	while (p < lim) {
+		const char *eol = memchr(p, '\n', (size_t)(lim - p));
+		const char *e = eol ? eol : lim, *w, *we;
+
+		if (e - p > 4 && memcmp(p, "x86 ", 4) == 0) {
+			in_flags = false;
+			for (w = p + 4; w < e && *w == ' '; w++)
+				;
+			if (word(w, e, &we) && q->nmodels < QEMU_MAX_MODELS) {
+				q->models = xgrow(q->models, sizeof(*q->models), q->nmodels + 1, &q->malloc_);
+				q->models[q->nmodels++] = xstrndup(w, (size_t)(we - w));
+			}
+		} else if (e - p >= 22 && memcmp(p, "Recognized CPUID flags", 22) == 0) {
+			in_flags = true;
+		} else if (in_flags && p < e && *p == ' ') {
+			for (w = p; w < e; w = we) {
+				char flag[65], folded[80];
+
+				while (w < e && *w == ' ')
+					w++;
+				if (w == e || !word(w, e, &we)) {
+					while (w < e && *w != ' ')
+						w++;
+					we = w;
+					continue;
+				}
+				memcpy(flag, w, (size_t)(we - w));
+				flag[we - w] = '\0';
+				if (nflags < QEMU_MAX_MODELS && cpuid_name_fold(flag, folded, sizeof(folded))) {
+					flags = xgrow(flags, sizeof(*flags), nflags + 1, &aflags);
+					flags[nflags++] = xstrdup(folded);
+				}
+			}
+		} else {
+			in_flags = false;
+		}
+		p = eol ? eol + 1 : lim;
+	}
+	match_flags(q, flags, nflags);
+	for (size_t i = 0; i < nflags; i++)
+		free(flags[i]);
+	free(flags);
+	if (!q->nmodels)
+		return hv_errorf(d, "%s: no x86 CPU model listed (not `qemu-system-x86_64 -cpu help` output)",
+				 name);
+	return 0;
+}
+
+bool cpuid_qemu_has_model(const struct cpuid_qemu *q, const char *name)
+{
+	for (size_t i = 0; i < q->nmodels; i++)
+		if (strcasecmp(q->models[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The path of `name` on $PATH (or name itself when it has a '/'), or NULL. */
+static char *find_binary(const char *name)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+		char *c = xasprintf("%.*s/%s", (int)n, n ? p : ".", name);
+
+		if (access(c, X_OK) == 0)
+			return c;
+		free(c);
+		p += n + (p[n] == ':');
+	}
+	return NULL;
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Runs argv (no shell), its standard output into *out; at most
+ * QEMU_TIMEOUT_MS and QEMU_MAX_OUTPUT bytes.  0 when it exits 0. */
+static int run(char *const argv[], struct strbuf *out, struct hv_diags *d)
+{
+	struct timespec t0;
+	int fds[2], status = 0, devnull;
+	bool over = false;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return hv_errorf(d, "cannot run '%s': %s", argv[0], strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return hv_errorf(d, "cannot run '%s': %s", argv[0], strerror(errno));
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 2);
+		}
+		dup2(fds[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd pf = { .fd = fds[0], .events = POLLIN };
+		long left = QEMU_TIMEOUT_MS - elapsed_ms(&t0);
+		char buf[8192];
+		ssize_t r;
+
+		if (left <= 0 || out->len > QEMU_MAX_OUTPUT) {
+			over = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&pf, 1, (int)left) < 0 && errno != EINTR)
+			break;
+		r = read(fds[0], buf, sizeof(buf));
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			break;
+		strbuf_add(out, buf, (size_t)r);
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (over)
+		return hv_errorf(d, "'%s %s' took longer than %d s or wrote more than %u bytes",
+				 argv[0], argv[1], QEMU_TIMEOUT_MS / 1000, QEMU_MAX_OUTPUT);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return hv_errorf(d, "'%s %s %s %s %s' failed (status %d)", argv[0], argv[1], argv[2],
+				 argv[3], argv[4], status);
+	return 0;
+}
+
+static char *cache_path(const struct stat *st)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *dir;
+
+	if (x && *x == '/')
+		dir = xasprintf("%s/hvkit", x);
+	else if (home && *home == '/')
+		dir = xasprintf("%s/.cache/hvkit", home);
+	else
+		return NULL;
+	{
+		char *p = xasprintf("%s/qemu-cpu-help-%llx-%llx-%llx-%llx.txt", dir,
+				    (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+				    (unsigned long long)st->st_size, (unsigned long long)st->st_mtime);
+
+		free(dir);
+		return p;
+	}
+}
+
+/* Reads a regular file of at most QEMU_MAX_OUTPUT bytes into *sb. */
+static int read_small(const char *path, struct strbuf *sb)
+{
+	char buf[8192];
+	ssize_t r;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > QEMU_MAX_OUTPUT) {
+		close(fd);
+		return -EINVAL;
+	}
+	while ((r = read(fd, buf, sizeof(buf))) > 0 && sb->len <= QEMU_MAX_OUTPUT)
+		strbuf_add(sb, buf, (size_t)r);
+	close(fd);
+	return r < 0 ? -EIO : 0;
+}
+
+/* Writes the cache atomically; failures are ignored (it is a cache). */
+static void write_cache(const char *path, const struct strbuf *sb)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/'), *tmp;
+	FILE *f;
+
+	*slash = '\0';
+	if (mkdir(dir, 0700) < 0 && errno == ENOENT) {
+		char *parent = xstrdup(dir), *s2 = strrchr(parent, '/');
+
+		if (s2 && s2 != parent) {
+			*s2 = '\0';
+			(void)mkdir(parent, 0700);
+		}
+		free(parent);
+		(void)mkdir(dir, 0700);
+	}
+	tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
+	f = fopen(tmp, "wx");
+	if (f) {
+		bool ok = fwrite(sb->buf, 1, sb->len, f) == sb->len;
+
+		if (fclose(f) == 0 && ok)
+			(void)rename(tmp, path);
+	}
+	(void)unlink(tmp);
+	free(tmp);
+	free(dir);
+}
+
+int cpuid_qemu_load(const char *binary, struct cpuid_qemu *ret, struct hv_diags *d)
+{
+	struct cpuid_qemu q;
+	struct strbuf text = STRBUF_INIT, ver = STRBUF_INIT;
+	_cleanup_free_ char *cache = NULL;
+	struct stat st;
+	const char *v, *body;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.binary = find_binary(binary ? binary : "qemu-system-x86_64");
+	if (!q.binary || stat(q.binary, &st) < 0) {
+		free(q.binary);
+		return -ENOENT;
+	}
+	cache = cache_path(&st);
+	if (!cache || read_small(cache, &text) < 0 || strncmp(text.buf, "version ", 8) != 0) {
+		char *help[] = { q.binary, "-machine", "none", "-cpu", "help", NULL };
+		char *version[] = { q.binary, "--version", NULL };
+		const char *at;
+
+		strbuf_reset(&text);
+		if ((rc = run(help, &text, d)) < 0)
+			goto out;
+		(void)run(version, &ver, NULL);
+		/* "QEMU emulator version 7.2.22 (Debian ...)" */
+		at = strstr(ver.buf, "version ");
+		strbuf_reset(&ver);
+		strbuf_adds(&ver, "version ");
+		if (at)
+			strbuf_add(&ver, at + 8, strcspn(at + 8, " \n"));
+		strbuf_addc(&ver, '\n');
+		strbuf_add(&ver, text.buf, text.len);
+		{
+			struct strbuf t = ver;
+
+			ver = text;
+			text = t;
+		}
+		if (cache)
+			write_cache(cache, &text);
+	}
+	v = text.buf + 8;
+	body = strchr(v, '\n');
+	q.version = xstrndup(v, body ? (size_t)(body - v) : 0);
+	body = body ? body + 1 : text.buf + text.len;
+	rc = cpuid_qemu_parse_help(body, text.len - (size_t)(body - text.buf), q.binary, &q, d);
+out:
+	strbuf_release(&text);
+	strbuf_release(&ver);
+	if (rc < 0) {
+		cpuid_qemu_release(&q);
+		return rc;
+	}
+	*ret = q;
+	return 0;
+}
