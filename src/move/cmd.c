@@ -112,6 +112,52 @@ static struct mv_disk *pick_disk(struct mv_vm *vm, const char *sel, const char *
 	return NULL;
 }
 
+/*
+ * An image to read: a regular file or block device, or "-", standard
+ * input, which images are read from at offsets: a pipe there is read
+ * once into an unlinked temporary file in $TMPDIR (else /var/tmp), and
+ * that is read instead.
+ */
+static int open_image_input(const char *path, const char **ret_why)
+{
+	char buf[65536];
+	struct stat st;
+	int fd = open_input(path, INPUT_BLOCK, ret_why), tmp;
+
+	if (fd < 0 || strcmp(path, "-") != 0 || (fstat(fd, &st) == 0 &&
+	    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))))
+		return fd;
+	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
+	tmp = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (tmp < 0) {
+		*ret_why = "standard input is not a file, and no temporary file can hold it";
+		close(fd);
+		return -errno;
+	}
+	for (uint64_t at = 0;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		int e = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			e = errno;
+		else if (n > 0)
+			e = -img_pwrite(tmp, buf, (size_t)n, at);
+		if (e) {
+			*ret_why = strerror(e);
+			close(fd);
+			close(tmp);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		at += (uint64_t)n;
+	}
+	close(fd);
+	return tmp;
+}
+
 /* The directory holding path, for a VMDK descriptor's extents: an
  * O_PATH fd, or -1. */
 static int dir_of(const char *path)
@@ -147,7 +193,7 @@ static int do_disk(const struct disk_opts *o)
 
 	mv_vm_init(&vm);
 	mv_vm_init(&outvm);
-	ifd = open_input(o->in, INPUT_BLOCK, &why);
+	ifd = open_image_input(o->in, &why);
 	if (ifd < 0) {
 		log_error("cannot open '%s': %s", o->in, why);
 		goto out;
@@ -552,7 +598,7 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind], *why;
-	int fd = open_input(path, INPUT_BLOCK, &why);
+	int fd = open_image_input(path, &why);
 	if (fd < 0) {
 		log_error("cannot open '%s': %s", path, why);
 		return EXIT_FAIL;

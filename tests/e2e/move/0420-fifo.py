@@ -5,7 +5,7 @@ would block open() and read() for ever), a socket and a character device
 are refused at once with one line naming what they are, by move (disk,
 info, show, import, export's disk targets), topo --from and cpuid
 --from.  "-" is standard input, read once: cpuid --from - reads a dump
-from a pipe."""
+from a pipe, move disk - and move info - a disk image."""
 import os
 import shutil
 import socket
@@ -52,6 +52,17 @@ dump = "CPU 0:\n   0x00000000 0x00: eax=0x0000000d ebx=0x756e6547 ecx=0x6c65746e
 p = subprocess.run([HVKIT, "cpuid", "decode", "--from", "-"], input=dump, capture_output=True,
                    text=True, timeout=10)
 check(p.returncode == 0 and "GenuineIntel" in p.stdout, f"cpuid --from - reads a pipe: {p.stderr}")
+# move reads images at offsets: a pipe on stdin is kept in a temporary
+# file first, and converted whole.
+data = bytes(range(256)) * 4096 + bytes(1 << 20) + b"tail" * 128
+out = os.path.join(d, "piped.raw")
+p = subprocess.run([HVKIT, "move", "disk", "-", out, "--no-progress"], input=data,
+                   capture_output=True, timeout=30)
+check(p.returncode == 0 and open(out, "rb").read() == data, f"move disk - reads a pipe: {p.stderr}")
+p = subprocess.run([HVKIT, "move", "info", "--json", "-"], input=data, capture_output=True,
+                   timeout=30)
+check(p.returncode == 0 and f'"virtual_size":{len(data)}' in p.stdout.decode().replace(" ", ""),
+      f"move info - reads a pipe: {p.stdout} {p.stderr}")
 s.close()
 shutil.rmtree(d)
 done()
