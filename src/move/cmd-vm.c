@@ -718,7 +718,8 @@ out:
 	return rc;
 }
 
-/* OVA disks: the VHD members copied as they are (xl reads VHD). */
+/* OVA disks: the VHD members copied as they are (xl reads VHD); others
+ * (VMware's streamOptimized VMDK) converted as --disk-format says. */
 static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 			    char **hrefs, int dfd, const struct vm_opts *o,
 			    const char *name, struct hv_diags *d)
@@ -754,10 +755,13 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 		}
 		if (rc == 0 && ftruncate(ofd, (off_t)m.size) < 0)
 			rc = -errno;
+		enum img_format got = rc == 0 ? img_probe(ofd) : IMG_UNKNOWN;
 		int r2 = finish_file(ofd, o);
 		rc = rc ? rc : r2;
 		done[i] = true;
-		bool conv = o->disk_format_set && o->disk_format != IMG_VHD_DYNAMIC;
+		/* Never a VMDK (or anything else) under a .vhd name. */
+		bool vhd = got == IMG_VHD_DYNAMIC || got == IMG_VHD_FIXED;
+		bool conv = !vhd || (o->disk_format_set && o->disk_format != IMG_VHD_DYNAMIC);
 		if (rc == 0 && conv)
 			rc = convert_at(dfd, file, name, i, o, d);
 		retarget(&vm->disks[i], o->out, name, i, conv ? disk_ext(o) : "vhd");

@@ -8,7 +8,8 @@ VDI, QED, qcow (v1), LUKS and ISO 9660 are refused by name (--from raw
 still copies their bytes).  Hostile VMDK descriptors (extents outside the
 directory, through a symbolic link, raw device mappings, snapshots) and
 damaged headers fail with one line.  move show names a disk image or
-binary data in one line, and says a disk's size from its target."""
+binary data in one line, and says a disk's size from its target.  An OVF
+or OVA whose disk is a streamOptimized VMDK imports it as raw."""
 import json
 import os
 import shutil
@@ -153,5 +154,32 @@ if "libxlutil" not in p.stderr:
     check("xvda " + big + " raw 1073741824 bytes" in p.stdout, f"show states the disk: {p.stdout}")
     check(f"xvdb {q} qcow2 {70 * MiB + 1536} bytes" in p.stdout, f"a qcow2's size: {p.stdout}")
     check("gone.img raw size unknown" in p.stdout, f"a missing disk is unknown: {p.stdout}")
+
+    # A VMware OVA carries streamOptimized VMDKs: imported, never kept
+    # under a .vhd name.
+    small = os.path.join(d, "small.raw")
+    sparse_image(small, 4 * MiB, [(0, 3000), (3 * MiB, 5000)], seed=12)
+    g = os.path.join(d, "g.cfg")
+    with open(g, "w") as f:
+        f.write(f'name = "g"\nmemory = 128\ndisk = [ "{small},raw,xvda,rw" ]\n')
+    ovf = os.path.join(d, "ovf")
+    hvkit("move", "export", g, "--to", "ovf", "-o", ovf)
+    os.unlink(os.path.join(ovf, "g-disk0.vhd"))
+    run("qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized",
+        small, os.path.join(ovf, "g-disk0.vmdk"))
+    with open(os.path.join(ovf, "g.ovf")) as f:
+        text = f.read().replace("g-disk0.vhd", "g-disk0.vmdk")
+    with open(os.path.join(ovf, "g.ovf"), "w") as f:
+        f.write(text)
+    ova = os.path.join(d, "g.ova")
+    run("tar", "-C", ovf, "-cf", ova, "g.ovf", "g-disk0.vmdk")
+    for pkg in (os.path.join(ovf, "g.ovf"), ova):
+        out = os.path.join(d, "imp")
+        p = hvkit("move", "import", pkg, "--to", "xl", "-o", out, ok=False)
+        check(p.returncode == 0 and sorted(os.listdir(out)) == ["g-disk0.raw", "g.cfg"],
+              f"{pkg}: a VMDK member imported as raw: {p.stderr} {os.listdir(out) if os.path.isdir(out) else ''}")
+        r = run("qemu-img", "compare", "-f", "raw", "-F", "raw", small, os.path.join(out, "g-disk0.raw"))
+        check(r.returncode == 0, f"{pkg}: the VMDK's data: {r.stdout}")
+        shutil.rmtree(out)
 shutil.rmtree(d)
 done()
