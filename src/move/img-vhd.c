@@ -341,7 +341,19 @@ static int vhd_open_dynamic(struct img_in *in, struct vhd_in *v)
 	free(raw);
 	in->ops = &vhd_dyn_ops;
 	in->format = IMG_VHD_DYNAMIC;
-	return 0;
+	/* No two BAT entries may share a block: a few MB of BAT pointing
+	 * at one block would read as terabytes. */
+	uint64_t *starts = xmalloc((size_t)(need ? need : 1) * 8);
+	size_t n = 0, dup;
+	for (uint32_t i = 0; i < need; i++)
+		if (v->bat[i] != VHD_BAT_UNUSED)
+			starts[n++] = (uint64_t)v->bat[i] * VHD_SECTOR;
+	dup = img_first_overlap(starts, n, (uint64_t)v->bitmap_size + bs);
+	if (dup)
+		rc = hv_errorf(in->diags, "offset %llu: BAT entries point at blocks at %llu and %llu that overlap",
+			       OFF(bat_off), OFF(starts[dup - 1]), OFF(starts[dup]));
+	free(starts);
+	return rc;
 }
 
 int img_vhd_open(struct img_in *in)

@@ -271,32 +271,23 @@ static int vhdx_lookup(struct img_in *in, uint64_t b, uint64_t *ret_host)
 			 OFF(at), OFF(b), (unsigned)(e & 7));
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* No two payload blocks may share file space: what is read then follows
  * the file, not the virtual size. */
 static int blocks_distinct(struct img_in *in, struct vhdx_in *x)
 {
 	uint64_t *s = xmalloc(x->nblocks ? (size_t)x->nblocks * 8 : 8);
-	size_t n = 0;
+	size_t n = 0, i;
 	int rc = 0;
 
 	for (uint64_t b = 0; b < x->nblocks; b++) {
 		uint64_t e = x->bat[b + b / x->chunk];
 
 		if ((e & 7) == PAYLOAD_FULLY_PRESENT)
-			s[n++] = e >> 20;	/* in MiB */
+			s[n++] = (e >> 20) * MiB;
 	}
-	qsort(s, n, 8, cmp_u64);
-	for (size_t i = 1; i < n && rc == 0; i++)
-		if ((s[i] - s[i - 1]) * MiB < x->block)
-			rc = hv_errorf(in->diags, "offset %llu: payload blocks at %llu and %llu overlap",
-				       OFF(x->bat_off), OFF(s[i - 1] * MiB), OFF(s[i] * MiB));
+	if ((i = img_first_overlap(s, n, x->block)))
+		rc = hv_errorf(in->diags, "offset %llu: payload blocks at %llu and %llu overlap",
+			       OFF(x->bat_off), OFF(s[i - 1]), OFF(s[i]));
 	free(s);
 	return rc;
 }

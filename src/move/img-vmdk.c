@@ -102,29 +102,20 @@ static int sparse_header(struct img_in *in, int fd, uint64_t file_size,
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* No two grain directory entries may share a grain table: work over the
  * grain tables then follows the file, not the virtual size. */
 static int gd_distinct(struct img_in *in, struct vmdk_sparse *sp, const char *name)
 {
-	uint32_t *s = xmalloc(sp->ngd ? (size_t)sp->ngd * 4 : 4);
-	size_t n = 0;
+	uint64_t *s = xmalloc(sp->ngd ? (size_t)sp->ngd * 8 : 8);
+	size_t n = 0, i;
 	int rc = 0;
 
-	for (uint64_t i = 0; i < sp->ngd; i++)
-		if (sp->gd[i])
-			s[n++] = sp->gd[i];
-	qsort(s, n, 4, cmp_u32);
-	for (size_t i = 1; i < n && rc == 0; i++)
-		if (s[i] - s[i - 1] < (sp->gtes * 4 + SECTOR - 1) / SECTOR)
-			rc = hv_errorf(in->diags, "%s: offset %llu: grain tables at sectors %u and %u overlap",
-				       name, OFF(sp->gd_off), s[i - 1], s[i]);
+	for (uint64_t k = 0; k < sp->ngd; k++)
+		if (sp->gd[k])
+			s[n++] = sp->gd[k] * SECTOR;
+	if ((i = img_first_overlap(s, n, sp->gtes * 4)))
+		rc = hv_errorf(in->diags, "%s: offset %llu: grain tables at %llu and %llu overlap",
+			       name, OFF(sp->gd_off), OFF(s[i - 1]), OFF(s[i]));
 	free(s);
 	return rc;
 }

@@ -140,6 +140,22 @@ int img_pwrite_sparse(int fd, const void *buf, size_t len, uint64_t off)
 	return run ? img_pwrite(fd, p + start, run, off + start) : 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t img_first_overlap(uint64_t *starts, size_t n, uint64_t len)
+{
+	qsort(starts, n, sizeof(*starts), cmp_u64);
+	for (size_t i = 1; i < n; i++)
+		if (starts[i] - starts[i - 1] < len)
+			return i;
+	return 0;
+}
+
 bool img_is_zero(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;

@@ -162,6 +162,14 @@ typedef void (*img_progress_fn)(void *opaque, uint64_t done);
 int img_copy(struct img_in *in, struct img_out *out,
 	     img_progress_fn progress, void *opaque);
 
+/*
+ * Sorts starts[0..n) and returns the first i > 0 where runs of len bytes
+ * starting there overlap (starts[i] - starts[i - 1] < len), or 0 when
+ * none do.  For the readers' checks that no two table entries share
+ * file space: then what a copy reads follows the file, never more.
+ */
+size_t img_first_overlap(uint64_t *starts, size_t n, uint64_t len);
+
 /* True when all len bytes are zero (fast path for aligned buffers). */
 bool img_is_zero(const void *buf, size_t len);
 

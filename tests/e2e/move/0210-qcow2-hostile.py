@@ -105,5 +105,19 @@ for label, edits, expect in BAD:
     p = hvkit("move", "disk", path, out, ok=False)
     check(p.returncode == 1 and expect in p.stderr, f"{label}: disk refuses it: {p.stderr}")
     check(not [f for f in os.listdir(d) if f.startswith("bad.raw")], f"{label}: no output")
+
+# The same amplification through a dynamic VHD's BAT: two entries, one block.
+vhd = os.path.join(d, "dup.vhd")
+run("qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o", "subformat=dynamic", src, vhd)
+with open(vhd, "r+b") as f:
+    f.seek(512 + 16)
+    bat = struct.unpack(">Q", f.read(8))[0]
+    f.seek(bat)
+    first = f.read(4)
+    f.seek(bat + 4 * 3)
+    f.write(first)
+p = hvkit("move", "info", vhd, ok=False)
+check(p.returncode == 1 and p.stdout == "" and f"offset {bat}: BAT entries point at blocks" in p.stderr
+      and "overlap" in p.stderr, f"VHD BAT entries sharing a block: {p.stderr}")
 shutil.rmtree(d)
 done()
