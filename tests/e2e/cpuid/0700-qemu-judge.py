@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 
-from cpuidlib import cpudata_fixtures, cpuid_json, fold, models, table
+from cpuidlib import cpudata_fixtures, cpuid_json, fold, models, qemu_qmp, table
 from lib import HVKIT, check, done, hvkit, skip
 
 QEMU = shutil.which("qemu-system-x86_64")
@@ -29,20 +29,7 @@ NOT_MIGRATABLE = {"hypervisor", "osxsave", "ospke", "invtsc"}
 
 
 def qmp(cmds):
-    inp = [{"execute": "qmp_capabilities"}] + cmds + [{"execute": "quit"}]
-    p = subprocess.run([QEMU, "-machine", "none", "-accel", "tcg", "-nodefaults",
-                        "-nographic", "-qmp", "stdio"],
-                       input="\n".join(json.dumps(c) for c in inp) + "\n",
-                       capture_output=True, text=True, timeout=240)
-    out = []
-    for line in p.stdout.splitlines():
-        try:
-            d = json.loads(line)
-        except ValueError:
-            continue
-        if "return" in d or "error" in d:
-            out.append(d)
-    return out[1:-1]
+    return qemu_qmp(QEMU, cmds)
 
 
 defs, base = qmp([{"execute": "query-cpu-definitions"},

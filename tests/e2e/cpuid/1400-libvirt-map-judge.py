@@ -22,13 +22,13 @@ then removed, as libvirt's documented semantics of policy='disable' do
 each must be one the model has."""
 import itertools
 import os
-import random
 import re
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
 
-from cpuidlib import CPUID_DATA, cpudata_fixtures, cpuid_json, models, table
+from cpuidlib import (cpudata_fixtures, cpuid_json, models, random_pairs, random_pairs_config,
+                      table)
 from lib import check, done, hvkit, skip
 
 CPU_MAP = "/usr/share/libvirt/cpu_map"
@@ -224,61 +224,10 @@ good = settle(jobs, pending, subset_of_hosts(hosts_of))
 print(f"# fixture pairs of one vendor: {len(good)} of {len(pending)} baselines safe and exact "
       "in libvirt form")
 
-BITS = {r["name"]: r for r in ROWS}
-CPUID_RE = re.compile(r"<cpuid\s+eax_in='(\w+)'\s+ecx_in='(\w+)'\s+eax='(\w+)'\s+ebx='(\w+)'"
-                      r"\s+ecx='(\w+)'\s+edx='(\w+)'\s*/>")
-MSR_RE = re.compile(r"<msr\s+index='(\w+)'\s+edx='(\w+)'\s+eax='(\w+)'\s*/>")
-
-
-def without(path, drop, out):
-    """A copy of a <cpudata> with the features in drop cleared."""
-    text = open(path).read()
-    cl = {}
-    for f in drop:
-        r = BITS[f]
-        if r["leaf"].startswith("msr:"):
-            cl.setdefault(("msr", int(r["leaf"][4:], 16)), 0)
-            cl[("msr", int(r["leaf"][4:], 16))] |= 1 << int(r["bit"])
-        else:
-            k = (int(r["leaf"], 16), int(r["subleaf"]), r["reg"])
-            cl[k] = cl.get(k, 0) | 1 << int(r["bit"])
-
-    def cpuid(m):
-        leaf, sub = int(m.group(1), 16), int(m.group(2), 16)
-        v = dict(zip(("eax", "ebx", "ecx", "edx"), (int(x, 16) for x in m.groups()[2:])))
-        for reg in v:
-            v[reg] &= ~cl.get((leaf, sub, reg), 0)
-        return (f"<cpuid eax_in='{m.group(1)}' ecx_in='{m.group(2)}' eax='0x{v['eax']:08x}' "
-                f"ebx='0x{v['ebx']:08x}' ecx='0x{v['ecx']:08x}' edx='0x{v['edx']:08x}'/>")
-
-    def msr(m):
-        val = (int(m.group(2), 16) << 32 | int(m.group(3), 16)) & ~cl.get(("msr", int(m.group(1), 16)), 0)
-        return f"<msr index='{m.group(1)}' edx='0x{val >> 32:08x}' eax='0x{val & 0xffffffff:08x}'/>"
-
-    with open(out, "w") as f:
-        f.write(MSR_RE.sub(msr, CPUID_RE.sub(cpuid, text)))
-
-
-seed0 = int(os.environ.get("CPUID_RANDOM_SEED", "12026"))
-npairs = int(os.environ.get("CPUID_RANDOM_PAIRS", "200"))
-by_vendor = {}
-for name, (path, v, feats) in cpus.items():
-    by_vendor.setdefault(v, []).append(name)
+seed0, npairs = random_pairs_config()
 jobs, pending, hosts_of, seeds = {}, {}, {}, {}
 with tempfile.TemporaryDirectory() as td:
-    for i in range(npairs):
-        seed = seed0 + i
-        rng = random.Random(seed)
-        v = rng.choice(sorted(v for v in by_vendor))
-        names = [rng.choice(sorted(by_vendor[v])) for _ in range(2)]
-        files, feats = [], []
-        for k, n in enumerate(names):
-            path, _, have = cpus[n]
-            drop = rng.sample(sorted(f for f in have if f in BITS), rng.randint(1, 12))
-            out = os.path.join(td, f"{seed}-{k}.xml")
-            without(path, drop, out)
-            files.append(out)
-            feats.append(canon(cpuid_json("model", "--from", out)["features"]))
+    for seed, names, files, feats in random_pairs(cpus, seed0, npairs, td):
         label = f"random pair seed {seed} ({names[0]} - {len(feats[0])} + {names[1]} - {len(feats[1])})"
         seeds[label] = seed
         baseline_case(label, files, feats, jobs, pending, hosts_of)
