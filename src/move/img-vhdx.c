@@ -114,7 +114,8 @@ static bool zero16(const uint8_t *p)
 	return true;
 }
 
-static int read_header(struct img_in *in, uint8_t *h)
+/* The current header into h, *ret_at where it was read. */
+static int read_header(struct img_in *in, uint8_t *h, uint64_t *ret_at)
 {
 	uint8_t h2[VHDX_HEADER_LEN];
 	bool ok1 = img_pread(in->fd, h, VHDX_HEADER_LEN, VHDX_HEADER1) == 0 &&
@@ -125,8 +126,11 @@ static int read_header(struct img_in *in, uint8_t *h)
 	if (!ok1 && !ok2)
 		return hv_errorf(in->diags, "offset %llu: no valid VHDX header (signature or CRC-32C) here nor at %llu",
 				 OFF(VHDX_HEADER1), OFF(VHDX_HEADER2));
-	if (ok2 && (!ok1 || img_le64(h2 + 8) > img_le64(h + 8)))
+	*ret_at = VHDX_HEADER1;
+	if (ok2 && (!ok1 || img_le64(h2 + 8) > img_le64(h + 8))) {
 		memcpy(h, h2, VHDX_HEADER_LEN);
+		*ret_at = VHDX_HEADER2;
+	}
 	return 0;
 }
 
@@ -361,22 +365,22 @@ static const struct img_in_ops vhdx_ops = {
 int img_vhdx_open(struct img_in *in)
 {
 	uint8_t sig[8], h[VHDX_HEADER_LEN];
-	uint64_t bat_off = 0, bat_len = 0, meta_off = 0, meta_len = 0, size = 0;
+	uint64_t bat_off = 0, bat_len = 0, meta_off = 0, meta_len = 0, size = 0, hat = VHDX_HEADER1;
 	uint32_t block = 0, sector = 0;
 	struct vhdx_in *x;
 	int rc;
 
 	if (img_pread(in->fd, sig, 8, 0) < 0 || memcmp(sig, "vhdxfile", 8) != 0)
 		return hv_errorf(in->diags, "offset 0: not a VHDX image (vhdxfile missing)");
-	rc = read_header(in, h);
+	rc = read_header(in, h, &hat);
 	if (rc < 0)
 		return rc;
 	if ((h[66] | h[67] << 8) != 1)
 		return hv_errorf(in->diags, "offset %llu: VHDX version %u is not supported (1 is)",
-				 OFF(VHDX_HEADER1 + 66), h[66] | h[67] << 8);
+				 OFF(hat + 66), h[66] | h[67] << 8);
 	if (!zero16(h + 48))
 		return hv_errorf(in->diags, "offset %llu: the VHDX has a log to replay (not closed cleanly); let qemu-img check -r all or Hyper-V replay it first",
-				 OFF(VHDX_HEADER1 + 48));
+				 OFF(hat + 48));
 	rc = read_regions(in, &bat_off, &bat_len, &meta_off, &meta_len);
 	if (rc < 0)
 		return rc;

@@ -128,6 +128,47 @@ for label, off, value, expect in (
     with open(path, "wb") as f:
         f.write(bad)
     BAD.append((path, expect))
+
+
+def crc32c(data):
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82f63b78 if crc & 1 else crc >> 1
+    return crc ^ 0xffffffff
+
+
+vhdx = os.path.join(d, "h.vhdx")
+run("qemu-img", "convert", "-f", "raw", "-O", "vhdx", src, vhdx)
+with open(vhdx, "rb") as f:
+    img = bytearray(f.read())
+
+
+def vhdx_headers(edit):
+    bad = bytearray(img)
+    for off in (64 << 10, 128 << 10):
+        h = bytearray(bad[off:off + 4096])
+        edit(h)
+        h[4:8] = bytes(4)
+        h[4:8] = struct.pack("<I", crc32c(bytes(h)))
+        bad[off:off + 4096] = h
+    path = os.path.join(d, f"bad-{len(BAD)}.vhdx")
+    with open(path, "wb") as f:
+        f.write(bad)
+    return path
+
+
+BAD.append((vhdx_headers(lambda h: h.__setitem__(slice(48, 64), b"\x01" * 16)),
+            "offset 131120: the VHDX has a log to replay"))
+BAD.append((vhdx_headers(lambda h: h.__setitem__(slice(66, 68), b"\x02\x00")),
+            "offset 131138: VHDX version 2"))
+broken = bytearray(img)
+broken[(64 << 10) + 100] ^= 1
+broken[(128 << 10) + 100] ^= 1
+with open(os.path.join(d, "crc.vhdx"), "wb") as f:
+    f.write(broken)
+BAD.append((os.path.join(d, "crc.vhdx"), "offset 65536: no valid VHDX header"))
 for path, expect in BAD:
     out = os.path.join(d, "bad.raw")
     one_line(hvkit("move", "disk", path, out, ok=False), expect, os.path.basename(path))
