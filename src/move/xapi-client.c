@@ -247,9 +247,12 @@ struct xapi_conn *xapi_disconnect(struct xapi_conn *c)
  * Polls task until it leaves "pending": 0 when it succeeded, -EINVAL
  * with XAPI's error_info when it failed or was cancelled.  With
  * max_ms, a task still pending after max_ms is 0 too; without, a task
- * whose progress has not moved for the --timeout is -ETIMEDOUT.  Polls
- * 0.1 s apart at first, then at most 1 s apart.
+ * whose progress has not moved for the --timeout, or that is still
+ * pending after XAPI_TASK_TIMEOUTS of them (a server can move a progress
+ * for ever), is -ETIMEDOUT.  Polls 0.1 s apart at first, then at most
+ * 1 s apart.
  */
+#define XAPI_TASK_TIMEOUTS 10
 static int wait_task(struct xapi_conn *c, const char *task, const char *what,
 		     uint64_t max_ms)
 {
@@ -306,6 +309,13 @@ static int wait_task(struct xapi_conn *c, const char *task, const char *what,
 			if (t - moved >= (uint64_t)c->lim.timeout * 1000) {
 				(void)hv_errorf(c->d, "%s: %s task %.64s still pending, its progress unchanged for %ld s (the limit; raise it with --timeout)",
 						c->url, what, task, c->lim.timeout);
+				rc = -ETIMEDOUT;
+				break;
+			}
+			if (t - start >= (uint64_t)c->lim.timeout * 1000 * XAPI_TASK_TIMEOUTS) {
+				(void)hv_errorf(c->d, "%s: %s task %.64s still pending after %ld s (%d times the limit; raise it with --timeout)",
+						c->url, what, task, c->lim.timeout * XAPI_TASK_TIMEOUTS,
+						XAPI_TASK_TIMEOUTS);
 				rc = -ETIMEDOUT;
 				break;
 			}

@@ -3,8 +3,8 @@
 """hvkit move pull and push against XenAPI servers that misbehave, all on
 127.0.0.1: a login answer larger than --max-response (with and without a
 Content-Length), a server that accepts and never answers, a body that
-stops short of its Content-Length and keeps the connection open, and a
-task that stays pending forever.  Each ends in one line that names the
+stops short of its Content-Length and keeps the connection open, a
+task that stays pending forever and one whose progress creeps for ever.  Each ends in one line that names the
 limit (--max-response, --timeout), exit 1, within a few seconds, in
 bounded memory, with nothing written."""
 import os
@@ -135,6 +135,33 @@ else:
     check(p.returncode == 1 and "still pending" in p.stderr and "--timeout" in p.stderr,
           f"a task pending forever ends: {p.returncode} {p.stderr!r}")
     check(secs < 20, f"pending task: ended in {secs:.1f} s")
+srv.shutdown()
+
+
+# A task whose progress moves for ever: ended after 10 times --timeout.
+class Creeping(Pending):
+    n = 0
+
+    def call(self, method, params):
+        if method == "task.get_progress":
+            self.n += 1
+            return f"0.{self.n:06d}"
+        return super().call(method, params)
+
+
+st = Creeping("root", "secret", SR)
+srv, port = serve(st)
+t = time.monotonic()
+p = subprocess.run([HVKIT, "move", "push", cfg, f"xapi://root@127.0.0.1:{port}", "--sr", SR,
+                    "--http", "--timeout", "1"], capture_output=True, text=True, env=env,
+                   timeout=60)
+secs = time.monotonic() - t
+if "libxlutil" not in p.stderr:
+    if os.environ.get("V"):
+        print(f"creeping task ({secs:.1f} s) -> {p.stderr.strip()}")
+    check(p.returncode == 1 and "still pending after 10 s" in p.stderr and "--timeout" in p.stderr,
+          f"a task whose progress creeps ends: {p.returncode} {p.stderr!r}")
+    check(secs < 30, f"creeping task: ended in {secs:.1f} s")
 srv.shutdown()
 shutil.rmtree(d)
 done()
