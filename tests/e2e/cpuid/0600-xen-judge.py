@@ -7,13 +7,10 @@ prints libxl's JSON of the policy.  Applied to the host's bits, that policy
 must give exactly the features hvkit meant (its --json "features"), for
 every feature the form can express.  Also: the dependency table predicts
 what the Xen box saw (cpuid="host,avx2=0" loses vaes in a PV domU)."""
-import json
 import os
-import re
-import subprocess
 
-from cpuidlib import (CPUID_DATA, cpudata_fixtures, cpuid_json, dependents, deps, fold,
-                      table)
+from cpuidlib import (CPUID_DATA, bit_key, cpudata_fixtures, cpuid_json, dependents, deps, fold,
+                      libxl_forced, table)
 from lib import check, done, skip
 
 JUDGE = os.environ.get("CPUID_LIBXL_JUDGE", "")
@@ -22,40 +19,17 @@ if not JUDGE or not os.access(JUDGE, os.X_OK):
 
 rows = table()
 by_name = {r["name"]: r for r in rows}
-REGS = {"eax": 0, "ebx": 1, "ecx": 2, "edx": 3}
 NOT_MIGRATABLE = {"hypervisor", "osxsave", "ospke", "invtsc"}
 xen_names = {fold(r["xen"]): r["name"] for r in rows if r["xen"]}
 
 
 def judge(form, out):
-    if form == "xl":
-        m = re.fullmatch(r'cpuid = "([^"]*)"', out)
-        args = ["xl", m.group(1)]
-    else:
-        args = ["xend"] + re.findall(r'"([^"]*)"', out)
-    if len(args) == 1:
-        return {}
-    p = subprocess.run([JUDGE, *args], capture_output=True, text=True)
-    check(p.returncode == 0, f"libxl rejects {out!r}: {p.stderr.strip()}")
-    pol = json.loads(p.stdout)
-    forced = {}
-    for e in pol["cpuid"]:
-        for reg, mask in e.items():
-            if reg in REGS:
-                for i, ch in enumerate(mask):
-                    if ch in "01":
-                        forced[("cpuid", e["leaf"], e.get("subleaf", 0), REGS[reg], 31 - i)] = ch
-    for e in pol["msr"]:
-        for i, ch in enumerate(e["policy"]):
-            if ch in "01":
-                forced[("msr", e["index"], 0, 0, 63 - i)] = ch
-    return forced
+    forced, err = libxl_forced(JUDGE, form, out)
+    check(err is None, f"libxl rejects {out!r}: {err}")
+    return forced or {}
 
 
-def key(r):
-    if r["leaf"].startswith("msr:"):
-        return ("msr", int(r["leaf"][4:], 16), 0, 0, int(r["bit"]))
-    return ("cpuid", int(r["leaf"], 16), int(r["subleaf"]), REGS[r["reg"]], int(r["bit"]))
+key = bit_key
 
 
 def expressible(r, form):

@@ -200,3 +200,43 @@ def qemu_qmp(qemu, cmds):
         if "return" in d or "error" in d:
             out.append(d)
     return out[1:-1]
+
+
+# ---- libxl as the judge of the Xen forms (tests/unit/cpuid-libxl-judge.c) ----
+REGS = {"eax": 0, "ebx": 1, "ecx": 2, "edx": 3}
+
+
+def bit_key(r):
+    """A table row's bit as libxl_forced() keys it."""
+    if r["leaf"].startswith("msr:"):
+        return ("msr", int(r["leaf"][4:], 16), 0, 0, int(r["bit"]))
+    return ("cpuid", int(r["leaf"], 16), int(r["subleaf"]), REGS[r["reg"]], int(r["bit"]))
+
+
+def libxl_forced(judge, form, out):
+    """({bit key: "0" or "1"} that libxl's parser makes of an xl.cfg cpuid=
+    line `out` (form "xl" or "xend"), None) or (None, libxl's complaint)."""
+    import subprocess
+    if form == "xl":
+        m = re.fullmatch(r'cpuid = "([^"]*)"', out)
+        args = ["xl", m.group(1)]
+    else:
+        args = ["xend"] + re.findall(r'"([^"]*)"', out)
+    if len(args) == 1:
+        return {}, None
+    p = subprocess.run([judge, *args], capture_output=True, text=True)
+    if p.returncode:
+        return None, p.stderr.strip()
+    pol = json.loads(p.stdout)
+    forced = {}
+    for e in pol["cpuid"]:
+        for reg, mask in e.items():
+            if reg in REGS:
+                for i, ch in enumerate(mask):
+                    if ch in "01":
+                        forced[("cpuid", e["leaf"], e.get("subleaf", 0), REGS[reg], 31 - i)] = ch
+    for e in pol["msr"]:
+        for i, ch in enumerate(e["policy"]):
+            if ch in "01":
+                forced[("msr", e["index"], 0, 0, 63 - i)] = ch
+    return forced, None
