@@ -408,12 +408,125 @@ static void test_baseline(void)
 	free(b);
 }
 
+/* libvirt's cpu_map: what a map document defines, and each refusal. */
+static void test_lvmap(void)
+{
+	static const char *const good =
+		"<cpus><vendor name='Intel' string='GenuineIntel'/>\n"
+		"<feature name='fpu'><cpuid eax_in='0x01' edx='0x00000001'/></feature>\n"
+		"<feature name='avx2'><alias name='x' source='qemu'/>"
+		"<cpuid eax_in='0x07' ecx_in='0x00' ebx='0x00000020'/></feature>\n"
+		"<feature name='rdctl-no'><msr index='0x10a' edx='0x0' eax='0x1'/></feature>\n"
+		"<feature name='two'><cpuid eax_in='0x01' ecx='0x3'/></feature>\n"
+		"<model name='A'><signature family='6' model='85'/><vendor name='Intel'/>"
+		"<feature name='fpu'/><feature name='two'/></model>\n"
+		"<model name='B'><model name='A'/><feature name='avx2'/><feature name='rdctl-no'/>"
+		"<feature name='fpu' removed='yes'/></model></cpus>";
+	static const struct {
+		const char *in, *msg;
+	} bad[] = {
+		{ "<cpu/>", "m:1: expected libvirt's <cpus>, found <cpu>" },
+		{ "<cpus>\n<model name='A'><feature name='nope'/></model></cpus>",
+		  "m:2: model 'A': unknown feature 'nope'" },
+		{ "<cpus><model name='A'/>\n<model name='A'/></cpus>", "m:2: model 'A' defined twice" },
+		{ "<cpus><model name='B'><model name='A'/></model></cpus>",
+		  "m:1: model 'B' starts from 'A', which is not defined before it" },
+		{ "<cpus><model name='B'><vendor name='X'/></model></cpus>", "m:1: model 'B': unknown vendor 'X'" },
+		{ "<cpus><feature name='f'><cpuid eax_in='0x1' ecx='0xg'/></feature></cpus>",
+		  "m:1: <cpuid ecx='0xg'>: not a hex number" },
+		{ "<cpus><feature name='f'><cpuid ecx='0x1'/></feature></cpus>",
+		  "m:1: <cpuid> of feature 'f' needs a 32-bit eax_in" },
+		{ "<cpus><feature name='f'><cpuid eax_in='1'/></feature></cpus>",
+		  "m:1: feature 'f' has no CPUID or MSR bit" },
+		{ "<cpus><feature name='a b'/></cpus>",
+		  "m:1: <feature name='a b'>: a name of 1 to 64 printable characters is needed" },
+		{ "<cpus><vendor name='V' string='short'/></cpus>",
+		  "m:1: vendor 'V': string='short' is not 12 characters" },
+	};
+	struct cpuid_lvmap m;
+	struct hv_diags d = HV_DIAGS_INIT;
+	const struct cpuid_lvmodel *a, *b;
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(cpuid_lvmap_add(&m, good, strlen(good), "m", &d), 0);
+	a = cpuid_lvmap_model(&m, "A");
+	b = cpuid_lvmap_model(&m, "B");
+	CHECK(a && b && a->vendor == CPUID_VENDOR_INTEL && a->family == 6 && a->model == 85);
+	CHECK(a && cpuid_fset_count(&a->features) == 1 && cpuid_fset_has(&a->features, fidx("fpu")));
+	CHECK_STR(a ? a->unknown : "", "two");
+	/* B starts from A, adds avx2 and an MSR bit; removed='yes' adds
+	 * nothing (and, as in libvirt, takes nothing from the parent) */
+	CHECK(b && cpuid_fset_count(&b->features) == 3 && cpuid_fset_has(&b->features, fidx("avx2")) &&
+	      cpuid_fset_has(&b->features, fidx("rdctl-no")) && b->vendor == CPUID_VENDOR_INTEL);
+	CHECK_STR(b ? b->unknown : "", "two");
+	CHECK_STR(m.names[fidx("avx2")], "avx2");
+	CHECK(!m.names[fidx("sse2")] && !cpuid_fset_has(&m.known, fidx("sse2")));
+	cpuid_lvmap_release(&m);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(&m, 0, sizeof(m));
+		hv_diags_release(&d);
+		CHECK_INT(cpuid_lvmap_add(&m, bad[i].in, strlen(bad[i].in), "m", &d), -EINVAL);
+		CHECK_STR(last_msg(&d), bad[i].msg);
+		cpuid_lvmap_release(&m);
+	}
+	hv_diags_release(&d);
+	/* The built-in copy is libvirt 9.0's: 58 x86 models, 212 features. */
+	CHECK_INT(cpuid_lvmap_load("builtin", &m, &d), 0);
+	CHECK_INT((int)m.nmodels, 58);
+	CHECK_INT((int)cpuid_fset_count(&m.known), 212);
+	CHECK_STR(m.source, "built-in libvirt 9.0 (Debian 12)");
+	cpuid_lvmap_release(&m);
+	CHECK_INT(cpuid_lvmap_load("/nonexistent", &m, &d), -EINVAL);
+	CHECK_STR(last_msg(&d), "cannot open '/nonexistent/index.xml': No such file or directory");
+	hv_diags_release(&d);
+}
+
+/* QEMU's -cpu help: its models and the properties it has. */
+static void test_qemu_help(void)
+{
+	static const char help[] =
+		"Available CPUs:\n"
+		"x86 486                   (alias configured by machine type)\n"
+		"x86 Skylake-Server-v4     Intel Xeon Processor (Skylake, IBRS, no TSX)\n"
+		"x86 Icelake-Server-v6     Intel Xeon Processor (Icelake) [taa-no]\n"
+		"\n"
+		"Recognized CPUID flags:\n"
+		"  avx2 sse4.1 tsc-adjust not-a-flag\n"
+		"  fpu\n"
+		"\n";
+	struct cpuid_qemu q;
+	struct hv_diags d = HV_DIAGS_INIT;
+	const struct cpuid_model *icx = cpuid_model_lookup("Icelake-Server-v6");
+
+	memset(&q, 0, sizeof(q));
+	CHECK_INT(cpuid_qemu_parse_help(help, sizeof(help) - 1, "h", &q, &d), 0);
+	CHECK_INT((int)q.nmodels, 3);
+	CHECK(cpuid_qemu_has_model(&q, "skylake-server-v4") && !cpuid_qemu_has_model(&q, "GraniteRapids-v1"));
+	CHECK(cpuid_fset_has(&q.flags, fidx("avx2")) && cpuid_fset_has(&q.flags, fidx("sse4.1")) &&
+	      cpuid_fset_has(&q.flags, fidx("tsc-adjust")) && cpuid_fset_has(&q.flags, fidx("fpu")) &&
+	      !cpuid_fset_has(&q.flags, fidx("avx512f")));
+	/* GraniteRapids-v1 fits best as Icelake-Server-v6 of these */
+	CHECK(cpuid_qemu_best_model(&q, &cpuid_model_lookup("GraniteRapids-v1")->features,
+				    CPUID_VENDOR_INTEL, true) == icx);
+	CHECK(cpuid_qemu_best_model(&q, &cpuid_model_lookup("Westmere-v1")->features,
+				    CPUID_VENDOR_INTEL, true) == NULL);
+	CHECK(cpuid_qemu_best_model(&q, &cpuid_model_lookup("Westmere-v1")->features,
+				    CPUID_VENDOR_INTEL, false) != NULL);
+	cpuid_qemu_release(&q);
+	CHECK_INT(cpuid_qemu_parse_help("nothing\n", 8, "h", &q, &d), -EINVAL);
+	CHECK_STR(last_msg(&d), "h: no x86 CPU model listed (not `qemu-system-x86_64 -cpu help` output)");
+	cpuid_qemu_release(&q);
+	hv_diags_release(&d);
+}
+
 int main(void)
 {
 	test_names();
 	test_data();
 	test_text_errors();
 	test_libvirt_errors();
+	test_lvmap();
+	test_qemu_help();
 	test_fixture();
 	test_models();
 	test_policy();
