@@ -10,7 +10,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 MESON_TEST_ARGS ?= --print-errorlogs
 
-.PHONY: all deps build demo check check-unit check-asan deb check-deb check-xen check-xen-or-skip fuzz-smoke bench pictures install clean
+.PHONY: all deps build demo check check-unit check-asan check-diff deb check-deb check-xen check-xen-or-skip fuzz-smoke bench pictures install clean
 
 all: build
 
@@ -37,6 +37,15 @@ check: build
 	$(MAKE) check-deb
 	$(MAKE) check-asan
 	$(MAKE) check-xen-or-skip
+
+# hvkit topo against lstopo on SEEDS generated sysfs trees (make check
+# runs 250 of them); a failure prints the seed and how to replay it.
+SEEDS ?= 20000
+SEED_START ?= 1
+check-diff: build
+	@scripts/install-deps.sh test
+	HVKIT=$(CURDIR)/$(BUILD)/hvkit python3 tests/e2e/topo/0110-diff-lstopo.py \
+		--seeds $(SEEDS) --start $(SEED_START)
 
 check-asan:
 	@scripts/install-deps.sh build test

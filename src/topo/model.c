@@ -8,6 +8,7 @@
 static const char *const type_names[TOPO_NTYPES] = {
 	[TOPO_MACHINE] = "machine",	[TOPO_PACKAGE] = "package",
 	[TOPO_DIE] = "die",		[TOPO_CLUSTER] = "cluster",
+	[TOPO_GROUP] = "group",
 	[TOPO_NUMA] = "numa_node",	[TOPO_MEMCACHE] = "memcache",
 	[TOPO_CACHE] = "cache",		[TOPO_CORE] = "core",
 	[TOPO_PU] = "pu",		[TOPO_MEMORY_MODULE] = "memory_module",
@@ -132,6 +133,7 @@ struct topo *topo_free(struct topo *t)
 	}
 	free(t->vulns);
 	free(t->microcode);
+	free(t->numa_bug);
 	for (size_t i = 0; i < t->nsources; i++)
 		free(t->sources[i]);
 	free(t->sources);
@@ -220,6 +222,7 @@ static int cpu_rank(const struct topo_obj *o)
 	switch (o->type) {
 	case TOPO_PACKAGE: return 0;
 	case TOPO_DIE: return 10;
+	case TOPO_GROUP: return 20;
 	case TOPO_CLUSTER: return 75;
 	case TOPO_CACHE:
 		return 100 - (int)(o->level > 9 ? 9 : o->level) * 10 +
@@ -233,11 +236,12 @@ static int cpu_rank(const struct topo_obj *o)
 static bool is_cpu_side(const struct topo_obj *o)
 {
 	return o->type == TOPO_PACKAGE || o->type == TOPO_DIE ||
-	       o->type == TOPO_CLUSTER || o->type == TOPO_CACHE ||
-	       o->type == TOPO_CORE || o->type == TOPO_PU;
+	       o->type == TOPO_CLUSTER || o->type == TOPO_GROUP ||
+	       o->type == TOPO_CACHE || o->type == TOPO_CORE ||
+	       o->type == TOPO_PU;
 }
 
-static bool cpuset_includes(const struct cpuset *big, const struct cpuset *small)
+bool topo_cpuset_includes(const struct cpuset *big, const struct cpuset *small)
 {
 	for (size_t i = 0; i < small->nwords; i++) {
 		uint64_t b = i < big->nwords ? big->bits[i] : 0;
@@ -246,6 +250,22 @@ static bool cpuset_includes(const struct cpuset *big, const struct cpuset *small
 			return false;
 	}
 	return true;
+}
+
+bool topo_cpuset_intersects(const struct cpuset *a, const struct cpuset *b)
+{
+	size_t n = a->nwords < b->nwords ? a->nwords : b->nwords;
+
+	for (size_t i = 0; i < n; i++)
+		if (a->bits[i] & b->bits[i])
+			return true;
+	return false;
+}
+
+void topo_cpuset_and(struct cpuset *dst, const struct cpuset *src)
+{
+	for (size_t i = 0; i < dst->nwords; i++)
+		dst->bits[i] &= i < src->nwords ? src->bits[i] : 0;
 }
 
 /* Sort keys computed once per object, not once per comparison. */
@@ -266,9 +286,11 @@ static int cmp_weight_rank(const void *a, const void *b)
 	return x->first - y->first;
 }
 
-void topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
-			 size_t n)
+size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
+			   size_t n)
 {
+	size_t dropped = 0;
+
 	if (n > 1) {
 		struct cpu_key *keys = xcalloc(n, sizeof(*keys));
 
@@ -281,9 +303,15 @@ void topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 			objs[i] = keys[i].obj;
 		free(keys);
 	}
+	/*
+	 * Largest first: every object already placed is at least as large
+	 * as o, so a placed object that meets o either holds it (descend)
+	 * or crosses it, and then o cannot nest anywhere: it is dropped,
+	 * as hwloc drops an object whose cpuset conflicts.
+	 */
 	for (size_t i = 0; i < n; i++) {
 		struct topo_obj *o = objs[i], *cur = root;
-		int first = cpuset_next(&o->cpus, 0);
+		bool conflict = false;
 
 		for (;;) {
 			struct topo_obj *next = NULL;
@@ -291,56 +319,135 @@ void topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 			for (size_t k = cur->nkids; k-- > 0;) {
 				struct topo_obj *c = cur->kids[k];
 
-				if (is_cpu_side(c) && first >= 0 &&
-				    cpuset_has(&c->cpus, (unsigned)first)) {
-					if (cpuset_includes(&c->cpus, &o->cpus))
-						next = c;
+				if (!is_cpu_side(c) ||
+				    !topo_cpuset_intersects(&c->cpus, &o->cpus))
+					continue;
+				if (topo_cpuset_includes(&c->cpus, &o->cpus)) {
+					next = c;
 					break;
 				}
+				conflict = true;
+				break;
 			}
-			if (!next)
+			if (!next || conflict)
 				break;
 			cur = next;
 		}
+		if (conflict) {
+			topo_obj_free(o);
+			dropped++;
+			continue;
+		}
 		topo_obj_add(cur, o);
 	}
+	return dropped;
+}
+
+/* small minus ign is inside big. */
+static bool includes_but(const struct cpuset *big, const struct cpuset *small,
+			 const struct cpuset *ign)
+{
+	for (size_t i = 0; i < small->nwords; i++) {
+		uint64_t b = i < big->nwords ? big->bits[i] : 0;
+		uint64_t g = ign && i < ign->nwords ? ign->bits[i] : 0;
+
+		if (small->bits[i] & ~b & ~g)
+			return false;
+	}
+	return true;
+}
+
+/* a and b share a PU outside ign. */
+static bool meets_but(const struct cpuset *a, const struct cpuset *b,
+		      const struct cpuset *ign)
+{
+	size_t n = a->nwords < b->nwords ? a->nwords : b->nwords;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t g = ign && i < ign->nwords ? ign->bits[i] : 0;
+
+		if (a->bits[i] & b->bits[i] & ~g)
+			return true;
+	}
+	return false;
+}
+
+/* The first non-PU CPU-side child of cur that holds set (ign aside). */
+static struct topo_obj *kid_holding(const struct topo_obj *cur,
+				    const struct cpuset *set,
+				    const struct cpuset *ign)
+{
+	for (size_t k = 0; k < cur->nkids; k++) {
+		struct topo_obj *c = cur->kids[k];
+
+		if (is_cpu_side(c) && c->type != TOPO_PU &&
+		    meets_but(&c->cpus, set, ign) &&
+		    includes_but(&c->cpus, set, ign))
+			return c;
+	}
+	return NULL;
 }
 
 struct topo_obj *topo_cpu_container(struct topo_obj *root,
 				    const struct cpuset *set)
 {
-	struct topo_obj *cur = root;
-	int first = cpuset_next(set, 0);
+	struct topo_obj *cur = root, *next;
 
-	if (first < 0)
+	if (cpuset_next(set, 0) < 0)
 		return root;
-	for (;;) {
-		struct topo_obj *next = NULL;
-
-		for (size_t k = 0; k < cur->nkids; k++) {
-			struct topo_obj *c = cur->kids[k];
-
-			if (is_cpu_side(c) && c->type != TOPO_PU &&
-			    cpuset_has(&c->cpus, (unsigned)first) &&
-			    cpuset_includes(&c->cpus, set)) {
-				next = c;
-				break;
-			}
-		}
-		if (!next)
-			return cur;
+	while ((next = kid_holding(cur, set, NULL)))
 		cur = next;
-	}
+	return cur;
 }
 
 struct topo_obj *topo_node_parent(struct topo_obj *root,
-				  const struct cpuset *set)
+				  const struct cpuset *set,
+				  const struct cpuset *ign)
 {
-	struct topo_obj *cur = topo_cpu_container(root, set);
+	struct topo_obj *cur = root, *g;
 
-	while (cur->parent && cur->type != TOPO_PACKAGE && cur->type != TOPO_DIE)
-		cur = cur->parent;
-	return cur;
+	if (cpuset_next(set, 0) < 0)
+		return root;
+	/* Down to the highest object below the machine equal to set (ign
+	 * aside), as hwloc finds a memory parent; else the smallest that
+	 * holds it. */
+	for (;;) {
+		struct topo_obj *next = kid_holding(cur, set, ign);
+
+		if (!next)
+			break;
+		if (includes_but(set, &next->cpus, ign))
+			return next;
+		cur = next;
+	}
+	if (cur == root && (!includes_but(&root->cpus, set, ign) ||
+			    includes_but(set, &root->cpus, ign)))
+		return root;
+	/* A group holding the children of cur inside set; none may cross. */
+	for (size_t k = 0; k < cur->nkids; k++) {
+		struct topo_obj *c = cur->kids[k];
+
+		if (is_cpu_side(c) && meets_but(&c->cpus, set, ign) &&
+		    !includes_but(set, &c->cpus, ign))
+			return NULL;
+	}
+	g = topo_obj_new(TOPO_GROUP, -1);
+	g->reason = "numa";
+	cpuset_copy(&g->cpus, set);
+	for (size_t k = 0; k < cur->nkids;) {
+		struct topo_obj *c = cur->kids[k];
+
+		if (is_cpu_side(c) && meets_but(&c->cpus, set, ign) &&
+		    includes_but(set, &c->cpus, ign)) {
+			topo_obj_detach(c);
+			topo_obj_add(g, c);
+			cpuset_or(&g->cpus, &c->cpus);
+			continue;
+		}
+		k++;
+	}
+	topo_obj_add(cur, g);
+	return g;
 }
 
 static int child_class(const struct topo_obj *o)

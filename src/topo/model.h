@@ -18,6 +18,7 @@ enum topo_type {
 	TOPO_PACKAGE,
 	TOPO_DIE,
 	TOPO_CLUSTER,
+	TOPO_GROUP,		/* made for a NUMA node's locality ("reason") */
 	TOPO_NUMA,
 	TOPO_MEMCACHE,
 	TOPO_CACHE,
@@ -56,6 +57,11 @@ struct topo_obj {
 	unsigned cpu_family, cpu_model_num, cpu_stepping;
 	bool online;
 	char *core_kind;
+	/* group: why it exists ("numa") */
+	const char *reason;
+	/* numa_node: memory kind where sysfs says it ("DRAM", "NVM", "HBM",
+	 * "CXL", "GPU"), else NULL */
+	const char *mem_kind;
 	/* numa_node */
 	uint64_t memory_bytes;
 	uint64_t hugepages_bytes;
@@ -162,6 +168,8 @@ struct topo {
 	size_t nxen_domains, axen_domains;
 	struct topo_xen_pci_node *xen_pci;
 	size_t nxen_pci, axen_pci;
+	/* The lie that made the NUMA nodes one ("buggy NUMA"), or NULL */
+	char *numa_bug;
 	/* CPU security state */
 	struct topo_vuln *vulns;
 	size_t nvulns;
@@ -205,16 +213,31 @@ struct topo_obj *topo_find(struct topo_obj *obj, enum topo_type type,
  * Places CPU-side objects (package, die, cluster, cache, core, PU, each
  * with a cpuset) into a tree under root by cpuset inclusion; equal sets
  * nest in enum order, with caches by decreasing level and instruction
- * caches below data caches.  Takes ownership of objs[].
+ * caches below data caches.  An object whose cpuset crosses a larger
+ * one's (neither holds the other) cannot nest: it is freed, and the
+ * count of those is returned.  Takes ownership of objs[].
  */
-void topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
-			 size_t n);
+size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
+			   size_t n);
+bool topo_cpuset_includes(const struct cpuset *big, const struct cpuset *small);
+bool topo_cpuset_intersects(const struct cpuset *a, const struct cpuset *b);
+/* dst &= src */
+void topo_cpuset_and(struct cpuset *dst, const struct cpuset *src);
 /* The smallest CPU-side object whose cpuset contains set (root if none). */
 struct topo_obj *topo_cpu_container(struct topo_obj *root,
 				    const struct cpuset *set);
-/* Where a NUMA node with these CPUs hangs: the package or die that holds
- * them, else the machine. */
+/*
+ * Where a NUMA node whose locality is set hangs: the highest CPU-side
+ * object whose cpuset is exactly set; when none is, a new group (reason
+ * "numa") with that cpuset, holding the objects it covers.  The machine
+ * for an empty set or one no object contains.  Returns NULL (and makes
+ * nothing) when set cuts through an object, so that no group can hold
+ * what it covers; the caller then picks the smallest container.  PUs in
+ * ign (offline ones, which the kernel leaves out of node cpumaps; may be
+ * NULL) are ignored in every comparison.
+ */
 struct topo_obj *topo_node_parent(struct topo_obj *root,
-				  const struct cpuset *set);
+				  const struct cpuset *set,
+				  const struct cpuset *ign);
 /* Sorts every child list: CPU side by first PU, then memory, then I/O. */
 void topo_sort(struct topo_obj *obj);

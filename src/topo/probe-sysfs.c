@@ -148,7 +148,8 @@ static void read_cpuinfo(struct probe_ctx *c, struct cpuinfo *ci)
 	}
 }
 
-/* Objects keyed by an integer tuple, each accumulating a cpuset. */
+/* Objects keyed by an integer tuple, each accumulating a cpuset: the
+ * fallback where sysfs has ids but no sibling masks. */
 struct group {
 	long key[3];
 	struct topo_obj *obj;
@@ -172,7 +173,7 @@ static struct topo_obj *group_get(struct groups *g, enum topo_type type,
 	return g->v[g->n++].obj;
 }
 
-/* Number of distinct key[level] values among groups sharing key[0..level). */
+/* Whether two groups sharing key[0..level) differ in key[level]. */
 static bool groups_split(const struct groups *g, int level)
 {
 	for (size_t i = 0; i < g->n; i++)
@@ -188,12 +189,142 @@ static bool groups_split(const struct groups *g, int level)
 	return false;
 }
 
-struct cache_owner {
-	unsigned level;
-	enum cache_type type;
-	struct topo_obj **by_cpu;	/* cache that holds each PU */
+/*
+ * A sibling mask of cpu (topology/NAME_list, NAME, else the older
+ * OLD_list, OLD), restricted to the PUs that exist and always holding
+ * cpu itself.  Returns 0, or -ENOENT when sysfs has none of the files.
+ */
+static int read_topo_set(struct probe_ctx *c, int cpu, const char *name,
+			 const char *old, const struct cpuset *present,
+			 struct cpuset *ret)
+{
+	const char *names[] = { name, old };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char list[128], mask[128];
+
+		if (!names[i])
+			continue;
+		snprintf(list, sizeof(list), SYSCPU "/cpu%d/topology/%s_list", cpu,
+			 names[i]);
+		snprintf(mask, sizeof(mask), SYSCPU "/cpu%d/topology/%s", cpu,
+			 names[i]);
+		if (probe_read_cpuset(c, list, mask, ret) == 0) {
+			topo_cpuset_and(ret, present);
+			cpuset_set(ret, (unsigned)cpu);
+			return 0;
+		}
+		cpuset_release(ret);
+	}
+	return -ENOENT;
+}
+
+/* Caches found so far, by first PU, so that each (level, type, cpuset)
+ * is made once whichever PUs list it. */
+struct cache_index {
+	struct topo_obj ***by_first;	/* by_first[cpu]: NULL-ended vector */
+	size_t *n, *alloc;
+	unsigned ncpu;
 };
 
+static struct topo_obj *cache_find(const struct cache_index *ix, unsigned level,
+				   enum cache_type ct, const struct cpuset *set)
+{
+	int f = cpuset_next(set, 0);
+
+	if (f < 0 || (unsigned)f >= ix->ncpu)
+		return NULL;
+	for (size_t i = 0; i < ix->n[f]; i++) {
+		struct topo_obj *o = ix->by_first[f][i];
+
+		if (o->level == level && o->cache_type == ct &&
+		    cpuset_equal(&o->cpus, set))
+			return o;
+	}
+	return NULL;
+}
+
+static void cache_remember(struct cache_index *ix, struct topo_obj *o)
+{
+	unsigned f = (unsigned)cpuset_next(&o->cpus, 0);
+
+	ix->by_first[f] = xgrow(ix->by_first[f], sizeof(struct topo_obj *),
+				ix->n[f] + 1, &ix->alloc[f]);
+	ix->by_first[f][ix->n[f]++] = o;
+}
+
+/* Every cache/indexK of cpu, once per distinct (level, type, cpuset). */
+static void read_caches(struct probe_ctx *c, int cpu, const struct cpuset *present,
+			const struct cpuset *core, struct cache_index *ix,
+			struct topo_obj ***objs, size_t *nobjs, size_t *aobjs)
+{
+	char path[96];
+	char **idx = NULL;
+	size_t nidx = 0;
+
+	snprintf(path, sizeof(path), SYSCPU "/cpu%d/cache", cpu);
+	if (hv_root_list(c->root, path, &idx, &nidx) < 0)
+		return;
+	for (size_t k = 0; k < nidx; k++) {
+		char cb[160], p2[224], p3[224];
+		_cleanup_free_ char *type = NULL, *size = NULL;
+		struct cpuset shared = { 0 };
+		enum cache_type ct;
+		struct topo_obj *o;
+		long level;
+
+		if (!str_startswith(idx[k], "index"))
+			continue;
+		snprintf(cb, sizeof(cb), "%s/%s", path, idx[k]);
+#define CATTR(name) (snprintf(p2, sizeof(p2), "%s/" name, cb), p2)
+		level = read_long(c, CATTR("level"), -1);
+		if (level < 1 || level > 9 ||
+		    hv_root_read_str(c->root, CATTR("type"), &type) < 0)
+			continue;
+		if (strcmp(type, "Data") == 0)
+			ct = CACHE_DATA;
+		else if (strcmp(type, "Instruction") == 0)
+			ct = CACHE_INSTRUCTION;
+		else if (strcmp(type, "Unified") == 0)
+			ct = CACHE_UNIFIED;
+		else
+			continue;
+		snprintf(p3, sizeof(p3), "%s/shared_cpu_map", cb);
+		/* No map: no cache, as hwloc reads it; an empty map (IA-64's
+		 * L3) means the core's PUs. */
+		if (probe_read_cpuset(c, CATTR("shared_cpu_list"), p3, &shared) < 0)
+			continue;
+		if (cpuset_next(&shared, 0) < 0)
+			cpuset_copy(&shared, core);
+		topo_cpuset_and(&shared, present);
+		cpuset_set(&shared, (unsigned)cpu);
+		if (cache_find(ix, (unsigned)level, ct, &shared)) {
+			cpuset_release(&shared);
+			continue;
+		}
+		o = topo_obj_new(TOPO_CACHE, -1);
+		o->level = (unsigned)level;
+		o->cache_type = ct;
+		o->cpus = shared;
+		if (hv_root_read_str(c->root, CATTR("size"), &size) == 0)
+			o->size_bytes = parse_cache_size(size);
+		o->line_size = (unsigned)read_long(c, CATTR("coherency_line_size"), 0);
+		o->ways = (unsigned)read_long(c, CATTR("ways_of_associativity"), 0);
+#undef CATTR
+		cache_remember(ix, o);
+		*objs = xgrow(*objs, sizeof(**objs), *nobjs + 1, aobjs);
+		(*objs)[(*nobjs)++] = o;
+	}
+	hv_strv_free(idx, nidx);
+}
+
+/*
+ * The CPU side, as hwloc's Linux backend reads it: the sibling masks
+ * (package_cpus/core_siblings, die_cpus, cluster_cpus, core_cpus/
+ * thread_siblings) make the objects, each by the first PU of its mask;
+ * the ids only name them.  Where ids and masks disagree, the masks win
+ * and a warning says so.  Ids group PUs only where sysfs has no masks.
+ */
 int probe_sysfs_cpus(struct probe_ctx *c)
 {
 	char **names = NULL;
@@ -201,14 +332,19 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 	struct cpuset online = { 0 }, present = { 0 }, pcore = { 0 },
 		      patom = { 0 };
 	bool have_online;
-	struct groups pkgs = { 0 }, dies = { 0 }, clusters = { 0 },
-		      cores = { 0 };
+	struct groups pkgs = { 0 }, dies = { 0 }, cores = { 0 };
 	struct topo_obj **objs = NULL;
 	size_t nobjs = 0, aobjs = 0;
-	struct cache_owner *owners = NULL;
-	size_t nowners = 0, aowners = 0;
+	struct cache_index ix = { 0 };
+	long *pkgid = NULL;
+	/* the package and core each PU made (by their first PU) */
+	struct topo_obj **made = NULL, **made_core = NULL;
 	struct cpuinfo ci;
 	unsigned maxcpu = 0;
+	/* -1 undecided; 1: thread siblings with different core_id are cores
+	 * of their own (AMD Bulldozer compute units), hwloc's rule */
+	int thread_with_coreid = -1;
+	bool warned_pkgid = false, warned_core = false;
 	int rc;
 
 	rc = hv_root_list(c->root, SYSCPU, &names, &nnames);
@@ -238,87 +374,150 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 		rc = -ENOENT;
 		goto out;
 	}
+	ix.ncpu = maxcpu;
+	ix.by_first = xcalloc(maxcpu, sizeof(*ix.by_first));
+	ix.n = xcalloc(maxcpu, sizeof(*ix.n));
+	ix.alloc = xcalloc(maxcpu, sizeof(*ix.alloc));
+	pkgid = xcalloc(maxcpu, sizeof(*pkgid));
+	made = xcalloc(maxcpu, sizeof(*made));
+	made_core = xcalloc(maxcpu, sizeof(*made_core));
 
-	int first_cpu = cpuset_next(&present, 0);
-	bool has_die = true, has_cluster = true;
-	/* What each cache/indexK was on the CPUs seen so far. */
-	struct { long level; enum cache_type ct; } idx_kind[16];
-	for (size_t k = 0; k < ARRAY_SIZE(idx_kind); k++)
-		idx_kind[k].level = -1;
-
-	for (int cpu = first_cpu; cpu >= 0;
+	for (int cpu = cpuset_next(&present, 0); cpu >= 0;
 	     cpu = cpuset_next(&present, (unsigned)cpu + 1)) {
 		char base[96], path[160];
-		long pkg, die, cluster, core, core_os;
+		struct cpuset th = { 0 }, pk = { 0 }, di = { 0 }, cl = { 0 };
+		bool have_th, have_pk, have_di, have_cl;
+		long pkg, die, core_os, pkgkey;
 		struct topo_obj *o;
 
 		snprintf(base, sizeof(base), SYSCPU "/cpu%d/topology", cpu);
 #define ATTR(name) (snprintf(path, sizeof(path), "%s/" name, base), path)
 		pkg = read_long(c, ATTR("physical_package_id"), -1);
-		if (pkg < 0) {
-			/* No id (some ARM and virtual machines): the first
-			 * CPU of the package mask names the package. */
-			struct cpuset m = { 0 };
-
-			char mask[160];
-
-			snprintf(mask, sizeof(mask), "%s/core_siblings", base);
-			if (probe_read_cpuset(c, ATTR("package_cpus_list"),
-					      NULL, &m) == 0 ||
-			    probe_read_cpuset(c, ATTR("core_siblings_list"),
-					      mask, &m) == 0)
-				pkg = 100000 + cpuset_next(&m, 0);
-			else
-				pkg = 100000;
-			cpuset_release(&m);
-		}
-		/* Kernels before 5.x have neither file; one CPU tells. */
-		die = has_die ? read_long(c, ATTR("die_id"), 0) : 0;
-		cluster = has_cluster ? read_long(c, ATTR("cluster_id"), -1) : -1;
-		if (cpu == first_cpu) {
-			has_die = hv_root_exists(c->root, ATTR("die_id"));
-			has_cluster = hv_root_exists(c->root, ATTR("cluster_id"));
-		}
-		/* A core is its set of hardware threads: core_id alone
-		 * repeats across dies, nodes and books on some machines. */
-		{
-			struct cpuset th = { 0 };
-			char mask[160];
-
-			snprintf(mask, sizeof(mask), "%s/thread_siblings", base);
-			if (probe_read_cpuset(c, ATTR("thread_siblings_list"), mask,
-					      &th) == 0 && cpuset_next(&th, 0) >= 0)
-				core = cpuset_next(&th, 0);
-			else if ((core = read_long(c, ATTR("core_id"), -1)) >= 0)
-				core += 1000000;
-			cpuset_release(&th);
-		}
+		die = read_long(c, ATTR("die_id"), -1);
 		core_os = read_long(c, ATTR("core_id"), -1);
 #undef ATTR
-		o = group_get(&pkgs, TOPO_PACKAGE, pkg, 0, 0,
-			      pkg >= 100000 ? -1 : pkg);
-		cpuset_set(&o->cpus, (unsigned)cpu);
-		if (!o->cpu_model && (size_t)cpu < ci.n && ci.model[cpu])
-			o->cpu_model = xstrdup(ci.model[cpu]);
-		if (!o->cpu_family && ci.family) {
-			memcpy(o->cpu_vendor, ci.vendor, sizeof(o->cpu_vendor));
-			o->cpu_family = ci.family;
-			o->cpu_model_num = ci.model_num;
-			o->cpu_stepping = ci.stepping;
+		pkgid[cpu] = pkg;
+		have_pk = read_topo_set(c, cpu, "package_cpus", "core_siblings",
+					&present, &pk) == 0;
+		have_th = read_topo_set(c, cpu, "core_cpus", "thread_siblings",
+					&present, &th) == 0;
+		have_di = read_topo_set(c, cpu, "die_cpus", NULL, &present, &di) == 0;
+		have_cl = read_topo_set(c, cpu, "cluster_cpus", NULL, &present,
+					&cl) == 0;
+
+		/* Package: the first PU of the mask makes it. */
+		if (have_pk) {
+			int first = cpuset_next(&pk, 0);
+
+			pkgkey = first;
+			if (first == cpu) {
+				o = topo_obj_new(TOPO_PACKAGE, pkg);
+				cpuset_copy(&o->cpus, &pk);
+				objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
+				objs[nobjs++] = o;
+				made[cpu] = o;
+			} else if (pkgid[first] != pkg && !warned_pkgid) {
+				hv_warnf(c->d, "cpu%d: physical_package_id %ld but its package siblings (cpu%d) say %ld; following the sibling masks",
+					 cpu, pkg, first, pkgid[first]);
+				warned_pkgid = true;
+			}
+			o = made[first];
+		} else {
+			pkgkey = 100000000L + pkg;
+			o = group_get(&pkgs, TOPO_PACKAGE, pkg, 0, 0, pkg);
+			cpuset_set(&o->cpus, (unsigned)cpu);
+			cpuset_copy(&pk, &present);
 		}
-		o = group_get(&dies, TOPO_DIE, pkg, die, 0, die);
-		cpuset_set(&o->cpus, (unsigned)cpu);
-		o = group_get(&clusters, TOPO_CLUSTER, pkg, die, cluster, cluster);
-		cpuset_set(&o->cpus, (unsigned)cpu);
-		if (core < 0)
-			goto no_core;
-		o = group_get(&cores, TOPO_CORE, pkg, die, core, core_os);
-		cpuset_set(&o->cpus, (unsigned)cpu);
-		if (!o->core_kind && cpuset_has(&pcore, (unsigned)cpu))
+		if (o) {
+			if (!o->cpu_model && (size_t)cpu < ci.n && ci.model[cpu])
+				o->cpu_model = xstrdup(ci.model[cpu]);
+			if (!o->cpu_family && ci.family) {
+				memcpy(o->cpu_vendor, ci.vendor, sizeof(o->cpu_vendor));
+				o->cpu_family = ci.family;
+				o->cpu_model_num = ci.model_num;
+				o->cpu_stepping = ci.stepping;
+			}
+		}
+
+		/* Die: by mask, except one equal to its package; else by id. */
+		if (have_di) {
+			topo_cpuset_and(&di, &pk);
+			/* as hwloc: not one equal to its package, nor of one PU */
+			if (!cpuset_equal(&di, &pk) && cpuset_count(&di) > 1 &&
+			    cpuset_next(&di, 0) == cpu) {
+				o = topo_obj_new(TOPO_DIE, die);
+				cpuset_copy(&o->cpus, &di);
+				objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
+				objs[nobjs++] = o;
+			}
+		} else if (die >= 0) {
+			o = group_get(&dies, TOPO_DIE, pkgkey, die, 0, die);
+			cpuset_set(&o->cpus, (unsigned)cpu);
+		}
+
+		/* Cluster: by mask, when it holds more than one PU and is not
+		 * the package (one equal to another object goes below). */
+		if (have_cl) {
+			topo_cpuset_and(&cl, &pk);
+			if (cpuset_count(&cl) > 1 && !cpuset_equal(&cl, &pk) &&
+			    cpuset_next(&cl, 0) == cpu) {
+				snprintf(path, sizeof(path), "%s/cluster_id", base);
+				o = topo_obj_new(TOPO_CLUSTER, read_long(c, path, -1));
+				cpuset_copy(&o->cpus, &cl);
+				objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
+				objs[nobjs++] = o;
+			}
+		}
+
+		/* Core: its hardware threads, never beyond its package. */
+		o = NULL;
+		if (have_th) {
+			if (!topo_cpuset_includes(&pk, &th) && !warned_core) {
+				_cleanup_free_ char *a = cpuset_format(&th),
+						    *b = cpuset_format(&pk);
+
+				hv_warnf(c->d, "cpu%d: thread siblings %s cross its package %s; the core keeps the package's part",
+					 cpu, a, b);
+				warned_core = true;
+			}
+			topo_cpuset_and(&th, &pk);
+			/* hwloc's rule: only AMD's compute units (family
+			 * 15h) list two cores as thread siblings. */
+			if (thread_with_coreid < 0 &&
+			    !(strcmp(ci.vendor, "AuthenticAMD") == 0 &&
+			      ci.family == 0x15))
+				thread_with_coreid = 0;
+			if (thread_with_coreid < 0 && cpuset_count(&th) > 1) {
+				int sib = cpuset_next(&th, 0);
+
+				if (sib == cpu)
+					sib = cpuset_next(&th, (unsigned)cpu + 1);
+				snprintf(path, sizeof(path), SYSCPU "/cpu%d/topology/core_id", sib);
+				thread_with_coreid = read_long(c, path, -1) != core_os;
+			}
+			if (thread_with_coreid == 1) {
+				cpuset_release(&th);
+				cpuset_set(&th, (unsigned)cpu);
+			}
+			if (cpuset_next(&th, 0) == cpu) {
+				o = topo_obj_new(TOPO_CORE, core_os);
+				cpuset_copy(&o->cpus, &th);
+				objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
+				objs[nobjs++] = o;
+				made_core[cpu] = o;
+			}
+			o = made_core[cpuset_next(&th, 0)];
+		} else if (core_os >= 0) {
+			o = group_get(&cores, TOPO_CORE, pkgkey, die, core_os, core_os);
+			cpuset_set(&o->cpus, (unsigned)cpu);
+			cpuset_copy(&th, &o->cpus);
+		} else {
+			cpuset_set(&th, (unsigned)cpu);
+		}
+		if (o && !o->core_kind && cpuset_has(&pcore, (unsigned)cpu))
 			o->core_kind = xstrdup("performance");
-		else if (!o->core_kind && cpuset_has(&patom, (unsigned)cpu))
+		else if (o && !o->core_kind && cpuset_has(&patom, (unsigned)cpu))
 			o->core_kind = xstrdup("efficiency");
-no_core:
 
 		o = topo_obj_new(TOPO_PU, cpu);
 		cpuset_set(&o->cpus, (unsigned)cpu);
@@ -331,140 +530,64 @@ no_core:
 		objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
 		objs[nobjs++] = o;
 
-		/* Caches seen from this PU. */
-		char **idx = NULL;
-		size_t nidx = 0;
-		snprintf(path, sizeof(path), SYSCPU "/cpu%d/cache", cpu);
-		if (hv_root_list(c->root, path, &idx, &nidx) < 0)
-			continue;
-		for (size_t k = 0; k < nidx; k++) {
-			char cb[256], p2[320];
-			_cleanup_free_ char *type = NULL, *size = NULL;
-			struct cpuset shared = { 0 };
-			enum cache_type ct;
-			long level;
-
-			if (!str_startswith(idx[k], "index"))
-				continue;
-			snprintf(cb, sizeof(cb), "%s/%s", path, idx[k]);
-#define CATTR(name) (snprintf(p2, sizeof(p2), "%s/" name, cb), p2)
-			/*
-			 * indexK is the same kind of cache on every CPU (the
-			 * order of CPUID leaf 4): when an earlier CPU's cache
-			 * of that kind already holds this CPU, nothing of it
-			 * needs reading again.  Otherwise read it for real.
-			 */
-			unsigned long kidx = strtoul(idx[k] + 5, NULL, 10);
-			if (kidx < ARRAY_SIZE(idx_kind) && idx_kind[kidx].level > 0) {
-				bool covered = false;
-
-				for (size_t w = 0; w < nowners; w++)
-					if (owners[w].level == (unsigned)idx_kind[kidx].level &&
-					    owners[w].type == idx_kind[kidx].ct &&
-					    owners[w].by_cpu[cpu])
-						covered = true;
-				if (covered)
-					continue;
-			}
-			level = read_long(c, CATTR("level"), -1);
-			if (level < 1 || level > 9 ||
-			    hv_root_read_str(c->root, CATTR("type"), &type) < 0)
-				continue;
-			if (strcmp(type, "Data") == 0)
-				ct = CACHE_DATA;
-			else if (strcmp(type, "Instruction") == 0)
-				ct = CACHE_INSTRUCTION;
-			else
-				ct = CACHE_UNIFIED;
-			if (kidx < ARRAY_SIZE(idx_kind)) {
-				idx_kind[kidx].level = level;
-				idx_kind[kidx].ct = ct;
-			}
-			struct cache_owner *ow = NULL;
-			for (size_t w = 0; w < nowners; w++)
-				if (owners[w].level == (unsigned)level &&
-				    owners[w].type == ct)
-					ow = &owners[w];
-			if (!ow) {
-				owners = xgrow(owners, sizeof(*owners), nowners + 1,
-					       &aowners);
-				ow = &owners[nowners++];
-				ow->level = (unsigned)level;
-				ow->type = ct;
-				ow->by_cpu = xcalloc(maxcpu, sizeof(struct topo_obj *));
-			}
-			if (ow->by_cpu[cpu])
-				continue;	/* already seen from a sibling */
-			char p3[320];
-			snprintf(p3, sizeof(p3), "%s/shared_cpu_map", cb);
-			if (probe_read_cpuset(c, CATTR("shared_cpu_list"), p3,
-					      &shared) < 0)
-				cpuset_set(&shared, (unsigned)cpu);
-			cpuset_set(&shared, (unsigned)cpu);
-			o = topo_obj_new(TOPO_CACHE, -1);
-			o->level = (unsigned)level;
-			o->cache_type = ct;
-			if (hv_root_read_str(c->root, CATTR("size"), &size) == 0)
-				o->size_bytes = parse_cache_size(size);
-			o->line_size = (unsigned)read_long(
-				c, CATTR("coherency_line_size"), 0);
-			o->ways = (unsigned)read_long(
-				c, CATTR("ways_of_associativity"), 0);
-#undef CATTR
-			for (int s = cpuset_next(&shared, 0); s >= 0;
-			     s = cpuset_next(&shared, (unsigned)s + 1))
-				if (cpuset_has(&present, (unsigned)s)) {
-					cpuset_set(&o->cpus, (unsigned)s);
-					if (!ow->by_cpu[s])
-						ow->by_cpu[s] = o;
-				}
-			cpuset_release(&shared);
-			objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
-			objs[nobjs++] = o;
-		}
-		hv_strv_free(idx, nidx);
+		read_caches(c, cpu, &present, &th, &ix, &objs, &nobjs, &aobjs);
+		cpuset_release(&th);
+		cpuset_release(&pk);
+		cpuset_release(&di);
+		cpuset_release(&cl);
 	}
 
-	/* Dies and clusters only where they split something. */
+	/* Objects grouped by id: dies only where they split a package. */
 	bool want_dies = groups_split(&dies, 1);
-	bool want_clusters = groups_split(&clusters, 2);
-	struct groups *all[] = { &pkgs, &dies, &clusters, &cores };
+	struct groups *all[] = { &pkgs, &dies, &cores };
 	for (size_t g = 0; g < ARRAY_SIZE(all); g++)
 		for (size_t i = 0; i < all[g]->n; i++) {
 			struct topo_obj *o = all[g]->v[i].obj;
-			bool keep = true;
 
-			if (all[g] == &dies)
-				keep = want_dies;
-			if (all[g] == &clusters) {
-				keep = want_clusters && all[g]->v[i].key[2] >= 0;
-				/* A cluster of one core adds nothing. */
-				for (size_t k = 0; keep && k < cores.n; k++)
-					if (cpuset_equal(&cores.v[k].obj->cpus,
-							 &o->cpus))
-						keep = false;
-			}
-			if (!keep) {
+			if (all[g] == &dies && !want_dies) {
 				topo_obj_free(o);
 				continue;
 			}
 			objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
 			objs[nobjs++] = o;
 		}
-	topo_build_cpu_tree(c->t->root, objs, nobjs);
+	/* A cluster adds nothing where another object has its PUs. */
+	for (size_t i = 0; i < nobjs; i++) {
+		if (!objs[i] || objs[i]->type != TOPO_CLUSTER)
+			continue;
+		for (size_t k = 0; k < nobjs; k++)
+			if (k != i && objs[k] && objs[k]->type != TOPO_CLUSTER &&
+			    cpuset_equal(&objs[k]->cpus, &objs[i]->cpus)) {
+				topo_obj_free(objs[i]);
+				objs[i] = NULL;
+				break;
+			}
+	}
+	size_t nkeep = 0;
+	for (size_t i = 0; i < nobjs; i++)
+		if (objs[i])
+			objs[nkeep++] = objs[i];
+	size_t dropped = topo_build_cpu_tree(c->t->root, objs, nkeep);
+	if (dropped)
+		hv_warnf(c->d, "%zu CPU object(s) whose sysfs cpusets cross others dropped",
+			 dropped);
 	cpuset_copy(&c->t->root->cpus, &present);
 	if (ci.microcode && !c->t->microcode)
 		c->t->microcode = xstrdup(ci.microcode);
 	topo_add_source(c->t, "sysfs");
 	rc = 0;
 out:
-	for (size_t w = 0; w < nowners; w++)
-		free(owners[w].by_cpu);
-	free(owners);
+	for (unsigned i = 0; i < ix.ncpu; i++)
+		free(ix.by_first[i]);
+	free(ix.by_first);
+	free(ix.n);
+	free(ix.alloc);
+	free(pkgid);
+	free(made);
+	free(made_core);
 	free(objs);
 	free(pkgs.v);
 	free(dies.v);
-	free(clusters.v);
 	free(cores.v);
 	cpuset_release(&online);
 	cpuset_release(&present);
@@ -515,57 +638,251 @@ static void probe_memcaches(struct probe_ctx *c, struct topo_obj *node,
 	hv_strv_free(names, n);
 }
 
+/* What sysfs says of the memory of a CPU-less node: a DAX device whose
+ * target_node it is, under an NVDIMM bus (NVM), a CXL region (CXL) or
+ * the "soft reserved" specific-purpose memory of HMAT (HBM). */
+static const char *memory_kind(struct probe_ctx *c, unsigned node)
+{
+	char **names = NULL;
+	size_t n = 0;
+	const char *kind = NULL;
+
+	if (hv_root_list(c->root, "/sys/bus/dax/devices", &names, &n) < 0)
+		return NULL;
+	for (size_t i = 0; i < n && !kind; i++) {
+		char p[192];
+		_cleanup_free_ char *real = NULL;
+
+		snprintf(p, sizeof(p), "/sys/bus/dax/devices/%s/target_node", names[i]);
+		if (read_long(c, p, -1) != (long)node)
+			continue;
+		snprintf(p, sizeof(p), "/sys/bus/dax/devices/%s", names[i]);
+		if (hv_root_realpath(c->root, p, &real) < 0)
+			continue;
+		if (strstr(real, "/ndbus") || strstr(real, "/pmem"))
+			kind = "NVM";
+		else if (strstr(real, "/cxl") || strstr(real, "/region"))
+			kind = "CXL";
+		else if (strstr(real, "hmem"))
+			kind = "HBM";
+	}
+	hv_strv_free(names, n);
+	return kind;
+}
+
+static int collect_offline(struct topo_obj *o, void *ctx)
+{
+	if (o->type == TOPO_PU && !o->online)
+		cpuset_set(ctx, (unsigned)o->os_index);
+	return 0;
+}
+
+struct node_info {
+	unsigned id;
+	struct topo_obj *obj;
+	struct cpuset locality;		/* its CPUs, else its initiators' */
+};
+
+static int cmp_node_id(const void *a, const void *b)
+{
+	const struct node_info *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Adds to ni's locality the CPUs of the nodes listed in directory p. */
+static void add_nodes_of(struct probe_ctx *c, struct node_info *v, size_t nv,
+			 struct node_info *ni, const char *p)
+{
+	char **names = NULL;
+	size_t n = 0;
+
+	if (hv_root_list(c->root, p, &names, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t id;
+
+		if (!str_startswith(names[i], "node") ||
+		    parse_u64(names[i] + 4, 10, &id) < 0)
+			continue;
+		for (size_t k = 0; k < nv; k++)
+			if (v[k].id == id)
+				cpuset_or(&ni->locality, &v[k].obj->cpus);
+	}
+	hv_strv_free(names, n);
+}
+
+/*
+ * A CPU-less node's locality: the CPUs of its initiators, from its own
+ * access0 (any initiator) or access1 (CPU initiators) directory, else
+ * from the nodes that list it among their access targets.
+ */
+static void node_initiators(struct probe_ctx *c, struct node_info *v, size_t nv,
+			    struct node_info *ni)
+{
+	char p[128];
+
+	for (int a = 0; a < 2 && cpuset_next(&ni->locality, 0) < 0; a++) {
+		snprintf(p, sizeof(p), SYSNODE "/node%u/access%d/initiators", ni->id, a);
+		add_nodes_of(c, v, nv, ni, p);
+	}
+	for (int a = 0; a < 2 && cpuset_next(&ni->locality, 0) < 0; a++)
+		for (size_t k = 0; k < nv; k++) {
+			snprintf(p, sizeof(p), SYSNODE "/node%u/access%d/targets/node%u",
+				 v[k].id, a, ni->id);
+			if (hv_root_exists(c->root, p))
+				cpuset_or(&ni->locality, &v[k].obj->cpus);
+		}
+}
+
+/*
+ * Else, as hwloc guesses: the nodes with CPUs nearest to it in the
+ * distance matrix, when they are not all of them (then nothing is told).
+ */
+static void node_nearest(const struct topo *t, struct node_info *v, size_t nv,
+			 struct node_info *ni)
+{
+	size_t row = nv, ncpu = 0, nmin = 0;
+	unsigned min = UINT_MAX;
+
+	if (!t->ndist || t->ndist != nv)
+		return;
+	for (size_t r = 0; r < nv; r++)
+		if (t->dist_nodes[r] == ni->id)
+			row = r;
+	if (row == nv)
+		return;
+	for (size_t k = 0; k < nv; k++) {
+		unsigned d;
+
+		if (cpuset_next(&v[k].obj->cpus, 0) < 0)
+			continue;
+		ncpu++;
+		d = t->dist[row * nv + k];
+		if (d < min) {
+			min = d;
+			nmin = 0;
+		}
+		nmin += d == min;
+	}
+	if (!ncpu || nmin == ncpu)
+		return;
+	for (size_t k = 0; k < nv; k++)
+		if (cpuset_next(&v[k].obj->cpus, 0) >= 0 &&
+		    t->dist[row * nv + k] == min)
+			cpuset_or(&ni->locality, &v[k].obj->cpus);
+}
+
+/* Hangs node from the object whose cpuset is its locality (a group made
+ * for it when none is). */
+static void node_attach(struct topo *t, struct topo_obj *node,
+			const struct cpuset *locality)
+{
+	struct cpuset off = { 0 };
+	struct topo_obj *p;
+
+	/* The kernel leaves offline CPUs out of node cpumaps; we show them. */
+	(void)topo_walk(t->root, collect_offline, &off);
+	p = topo_node_parent(t->root, locality, &off);
+	cpuset_release(&off);
+
+	if (!p)
+		p = topo_cpu_container(t->root, locality);
+	topo_obj_add(p, node);
+}
+
+/*
+ * hwloc's "buggy NUMA": nodes whose cpusets overlap without one holding
+ * the other, or that hold far more memory than the machine has.  Returns a
+ * description (in buf) or NULL.
+ */
+static const char *numa_lie(struct node_info *v, size_t nv, uint64_t memtotal,
+			    char *buf, size_t len)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < nv; i++) {
+		sum += v[i].obj->memory_bytes;
+		/* Equal or nested cpusets are fine (DRAM and HBM both local
+		 * to the same cores, a node local to a whole package beside
+		 * one of its dies); ones that only overlap are not. */
+		for (size_t k = i + 1; k < nv; k++)
+			if (topo_cpuset_intersects(&v[i].obj->cpus, &v[k].obj->cpus) &&
+			    !topo_cpuset_includes(&v[i].obj->cpus, &v[k].obj->cpus) &&
+			    !topo_cpuset_includes(&v[k].obj->cpus, &v[i].obj->cpus)) {
+				snprintf(buf, len, "NUMA nodes %u and %u overlap: each has CPUs the other lacks",
+					 v[i].id, v[k].id);
+				return buf;
+			}
+	}
+	/* Node totals run a few percent over MemTotal (memory the kernel
+	 * keeps); half as much again is memory listed twice. */
+	if (memtotal && sum > memtotal + memtotal / 2) {
+		snprintf(buf, len, "NUMA nodes list %llu MiB of memory, the machine has %llu MiB",
+			 (unsigned long long)(sum >> 20),
+			 (unsigned long long)(memtotal >> 20));
+		return buf;
+	}
+	return NULL;
+}
+
 int probe_sysfs_numa(struct probe_ctx *c)
 {
 	char **names = NULL;
 	size_t n = 0;
-	unsigned *ids = NULL;
-	size_t nids = 0;
+	struct node_info *v = NULL;
+	size_t nv = 0;
 	struct topo *t = c->t;
+	_cleanup_free_ char *mi = NULL;
+	uint64_t memtotal = 0;
+	char why[160];
+	const char *lie;
 
+	if (hv_root_read(c->root, "/proc/meminfo", &mi, NULL) == 0)
+		memtotal = meminfo_total(mi, "MemTotal:");
 	if (hv_root_list(c->root, SYSNODE, &names, &n) == 0) {
-		ids = xcalloc(n, sizeof(*ids));
+		v = xcalloc(n ? n : 1, sizeof(*v));
 		for (size_t i = 0; i < n; i++) {
-			uint64_t v;
+			uint64_t id;
 
 			if (str_startswith(names[i], "node") &&
-			    parse_u64(names[i] + 4, 10, &v) == 0 && v < CPUSET_MAX)
-				ids[nids++] = (unsigned)v;
+			    parse_u64(names[i] + 4, 10, &id) == 0 && id < CPUSET_MAX)
+				v[nv++].id = (unsigned)id;
 		}
 	}
-	if (!nids && !cpuset_count(&t->root->cpus)) {
-		hv_strv_free(names, n);
-		free(ids);
+	hv_strv_free(names, n);
+	/* In id order: the columns of each distance file are. */
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_node_id);
+	if (!nv && !cpuset_count(&t->root->cpus)) {
+		free(v);
 		return -ENOENT;
 	}
-	if (!nids) {
+	if (!nv) {
 		/* No NUMA support in the kernel: one node holds everything. */
-		_cleanup_free_ char *mi = NULL;
 		struct topo_obj *o = topo_obj_new(TOPO_NUMA, 0);
 
-		if (hv_root_read(c->root, "/proc/meminfo", &mi, NULL) == 0)
-			o->memory_bytes = meminfo_total(mi, "MemTotal:");
+		o->memory_bytes = memtotal;
 		cpuset_copy(&o->cpus, &t->root->cpus);
-		topo_obj_add(topo_node_parent(t->root, &o->cpus), o);
-		hv_strv_free(names, n);
-		free(ids);
+		node_attach(t, o, &o->cpus);
+		free(v);
 		return 0;
 	}
 
-	t->ndist = nids;
-	t->dist_nodes = xcalloc(nids, sizeof(unsigned));
-	t->dist = xcalloc(nids * nids, sizeof(unsigned));
+	t->ndist = nv;
+	t->dist_nodes = xcalloc(nv, sizeof(unsigned));
+	t->dist = xcalloc(nv * nv, sizeof(unsigned));
 	bool dist_ok = true;
-	for (size_t i = 0; i < nids; i++) {
-		char dir[96], p[160];
-		_cleanup_free_ char *mi = NULL, *dist = NULL;
-		struct topo_obj *o = topo_obj_new(TOPO_NUMA, ids[i]);
+	for (size_t i = 0; i < nv; i++) {
+		char dir[96], p[160], p2[160];
+		_cleanup_free_ char *nmi = NULL, *dist = NULL;
+		struct topo_obj *o = topo_obj_new(TOPO_NUMA, v[i].id);
 		struct cpuset cpus = { 0 };
 
-		snprintf(dir, sizeof(dir), SYSNODE "/node%u", ids[i]);
-		t->dist_nodes[i] = ids[i];
+		v[i].obj = o;
+		snprintf(dir, sizeof(dir), SYSNODE "/node%u", v[i].id);
+		t->dist_nodes[i] = v[i].id;
 		snprintf(p, sizeof(p), "%s/cpulist", dir);
-		char p2[160];
 		snprintf(p2, sizeof(p2), "%s/cpumap", dir);
 		(void)probe_read_cpuset(c, p, p2, &cpus);
 		/* Only PUs that exist (offline ones are not in the tree). */
@@ -575,31 +892,30 @@ int probe_sysfs_numa(struct probe_ctx *c)
 				cpuset_set(&o->cpus, (unsigned)k);
 		cpuset_release(&cpus);
 		snprintf(p, sizeof(p), "%s/meminfo", dir);
-		if (hv_root_read(c->root, p, &mi, NULL) == 0)
-			o->memory_bytes = meminfo_total(mi, "MemTotal:");
+		if (hv_root_read(c->root, p, &nmi, NULL) == 0)
+			o->memory_bytes = meminfo_total(nmi, "MemTotal:");
 		snprintf(p, sizeof(p), "%s/distance", dir);
 		if (hv_root_read_str(c->root, p, &dist) == 0) {
 			char *s = dist, *end;
 			size_t k = 0;
 
-			for (; k < nids; k++) {
-				unsigned long v = strtoul(s, &end, 10);
+			for (; k < nv; k++) {
+				unsigned long d = strtoul(s, &end, 10);
 
 				if (end == s)
 					break;
-				t->dist[i * nids + k] = (unsigned)v;
+				t->dist[i * nv + k] = (unsigned)d;
 				s = end;
 			}
-			if (k != nids) {
+			if (k != nv) {
 				hv_warnf(c->d, "%s: %zu distances for %zu nodes, ignoring the matrix",
-					 p, k, nids);
+					 p, k, nv);
 				dist_ok = false;
 			}
 		} else {
 			dist_ok = false;
 		}
 		probe_memcaches(c, o, dir);
-		topo_obj_add(topo_node_parent(t->root, &o->cpus), o);
 	}
 	if (dist_ok) {
 		t->dist_source = xstrdup("sysfs");
@@ -610,8 +926,51 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		t->dist_nodes = NULL;
 		t->ndist = 0;
 	}
-	hv_strv_free(names, n);
-	free(ids);
+
+	lie = numa_lie(v, nv, memtotal, why, sizeof(why));
+	if (lie) {
+		/* As hwloc does: one node with all the CPUs and memory. */
+		struct topo_obj *o = topo_obj_new(TOPO_NUMA, 0);
+
+		hv_warnf(c->d, "buggy NUMA information: %s; showing one node", lie);
+		free(t->numa_bug);
+		t->numa_bug = xstrdup(lie);
+		cpuset_copy(&o->cpus, &t->root->cpus);
+		o->memory_bytes = memtotal;
+		if (!memtotal)
+			for (size_t i = 0; i < nv; i++)
+				if (v[i].obj->memory_bytes > o->memory_bytes)
+					o->memory_bytes = v[i].obj->memory_bytes;
+		for (size_t i = 0; i < nv; i++)
+			topo_obj_free(v[i].obj);
+		free(t->dist);
+		free(t->dist_nodes);
+		free(t->dist_source);
+		t->dist = NULL;
+		t->dist_nodes = NULL;
+		t->dist_source = NULL;
+		t->ndist = 0;
+		node_attach(t, o, &o->cpus);
+		free(v);
+		return 0;
+	}
+
+	/* Nodes with CPUs first, then memory-only ones under their
+	 * initiators (the machine when sysfs names none). */
+	for (size_t i = 0; i < nv; i++)
+		if (cpuset_next(&v[i].obj->cpus, 0) >= 0)
+			node_attach(t, v[i].obj, &v[i].obj->cpus);
+	for (size_t i = 0; i < nv; i++) {
+		if (cpuset_next(&v[i].obj->cpus, 0) >= 0)
+			continue;
+		node_initiators(c, v, nv, &v[i]);
+		if (cpuset_next(&v[i].locality, 0) < 0)
+			node_nearest(t, v, nv, &v[i]);
+		v[i].obj->mem_kind = memory_kind(c, v[i].id);
+		node_attach(t, v[i].obj, &v[i].locality);
+		cpuset_release(&v[i].locality);
+	}
+	free(v);
 	return 0;
 }
 

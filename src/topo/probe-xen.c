@@ -149,7 +149,11 @@ static void node_line(struct probe_ctx *c, char **f, void *ctx)
 	for (size_t cpu = 0; cpu < nb->cpus->nnode_of; cpu++)
 		if (nb->cpus->node_of[cpu] == node)
 			cpuset_set(&o->cpus, (unsigned)cpu);
-	topo_obj_add(topo_node_parent(c->t->root, &o->cpus), o);
+	{
+		struct topo_obj *p = topo_node_parent(c->t->root, &o->cpus, NULL);
+
+		topo_obj_add(p ? p : topo_cpu_container(c->t->root, &o->cpus), o);
+	}
 	size_t a = nb->alloc;
 	nb->ids = xgrow(nb->ids, sizeof(unsigned), nb->n + 1, &a);
 	nb->dists = xgrow(nb->dists, sizeof(char *), nb->n + 1, &nb->alloc);

@@ -39,7 +39,7 @@ static void json_obj(struct json *j, const struct topo *t,
 		     const struct topo_obj *o)
 {
 	json_obj_open(j);
-	json_kv_str(j, "type", topo_type_name(o->type));
+	json_kv_str(j, "type", o->host_bridge ? "host_bridge" : topo_type_name(o->type));
 	if (o->os_index >= 0)
 		json_kv_i64(j, "os_index", o->os_index);
 	switch (o->type) {
@@ -69,8 +69,14 @@ static void json_obj(struct json *j, const struct topo *t,
 	case TOPO_CLUSTER:
 		json_cpuset(j, "cpuset", &o->cpus);
 		break;
+	case TOPO_GROUP:
+		json_cpuset(j, "cpuset", &o->cpus);
+		json_kv_str(j, "reason", o->reason);
+		break;
 	case TOPO_NUMA:
 		json_kv_u64(j, "memory_bytes", o->memory_bytes);
+		if (o->mem_kind)
+			json_kv_str(j, "kind", o->mem_kind);
 		json_cpuset(j, "cpuset", &o->cpus);
 		/* This node's row of the distance matrix. */
 		for (size_t r = 0; r < t->ndist; r++) {

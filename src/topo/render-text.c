@@ -89,11 +89,20 @@ void render_label(const struct topo_obj *o, bool verbose, struct strbuf *out)
 		strbuf_adds(out, "Cluster");
 		add_idx(out, o);
 		break;
+	case TOPO_GROUP:
+		strbuf_adds(out, "Group");
+		if (o->reason && strcmp(o->reason, "numa") == 0)
+			strbuf_adds(out, " (NUMA locality)");
+		else if (o->reason)
+			strbuf_addf(out, " (%s)", o->reason);
+		break;
 	case TOPO_NUMA:
 		strbuf_adds(out, "NUMANode");
 		add_idx(out, o);
 		strbuf_addc(out, ' ');
 		add_size(out, o->memory_bytes);
+		if (o->mem_kind)
+			strbuf_addf(out, " %s", o->mem_kind);
 		if (!cpuset_count(&o->cpus))
 			strbuf_adds(out, " (no CPUs)");
 		break;
@@ -241,8 +250,9 @@ struct text_ctx {
 static bool chainable(const struct topo_obj *o)
 {
 	return o->type == TOPO_PACKAGE || o->type == TOPO_DIE ||
-	       o->type == TOPO_CLUSTER || o->type == TOPO_CACHE ||
-	       o->type == TOPO_CORE || o->type == TOPO_PU;
+	       o->type == TOPO_CLUSTER || o->type == TOPO_GROUP ||
+	       o->type == TOPO_CACHE || o->type == TOPO_CORE ||
+	       o->type == TOPO_PU;
 }
 
 #define CHAIN_MAX 16

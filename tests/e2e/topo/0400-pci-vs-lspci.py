@@ -84,7 +84,8 @@ for dump in dumps:
     for o in walk(j["topology"]):
         for c in o["children"]:
             if c["type"] in ("pci_bridge", "pci_device"):
-                parent[c["address"]] = o.get("address") if o["type"].startswith("pci_") else None
+                parent[c["address"]] = (o.get("address") if o["type"].startswith("pci_")
+                                        or o["type"] == "host_bridge" else None)
         if o["type"] in ("pci_bridge", "pci_device") and not o.get("host_bridge"):
             objs[o["address"]] = o
     check(set(objs) == set(vv), f"{name}: addresses only in hvkit {sorted(set(objs) - set(vv))}, "
@@ -129,6 +130,7 @@ for dump in dumps:
     # Host bridge objects: one per root bus, each holding only that bus's devices.
     for o in walk(j["topology"]):
         if o.get("host_bridge"):
+            check(o["type"] == "host_bridge", f"{name}: host bridge {o['address']} has type {o['type']}")
             for c in o["children"]:
                 if c.get("address") in vv:
                     dom, bus = vv[c["address"]]["bus"]

@@ -1,0 +1,339 @@
+# SPDX-License-Identifier: MIT
+"""A seeded generator of synthetic Linux sysfs trees, the input of the
+differential test against lstopo (0110-diff-lstopo.py).
+
+gen(seed, root) writes below root the files lstopo and hvkit read:
+/sys/devices/system/cpu/{online,possible,present}, cpuN/online,
+cpuN/topology/* (ids, sibling masks and lists, old and new names),
+cpuN/cache/indexK/* (level, type, size, shared_cpu_map/list, ...),
+/sys/devices/system/node/nodeN/{cpumap,cpulist,meminfo,distance,
+access0/initiators/}, /proc/meminfo and /proc/cpuinfo.  It returns a
+dict describing what it made (the "shape"), for messages.
+
+Every random choice comes from random.Random(seed), so a seed replays
+exactly.  Run as a script to write one tree: gensysfs.py SEED DIR.
+"""
+import os
+import random
+import sys
+
+
+def mask(cpus, ncpus):
+    """Kernel bitmap text: 32-bit hex words, most significant first."""
+    words = max(1, (ncpus + 31) // 32)
+    v = 0
+    for c in cpus:
+        v |= 1 << c
+    return ",".join(f"{(v >> (32 * w)) & 0xffffffff:08x}"
+                    for w in reversed(range(words)))
+
+
+def cpulist(cpus):
+    cpus = sorted(cpus)
+    out, i = [], 0
+    while i < len(cpus):
+        j = i
+        while j + 1 < len(cpus) and cpus[j + 1] == cpus[j] + 1:
+            j += 1
+        out.append(str(cpus[i]) if i == j else f"{cpus[i]}-{cpus[j]}")
+        i = j + 1
+    return ",".join(out)
+
+
+_made = set()
+
+
+def write(root, path, text):
+    p = root + path
+    d = os.path.dirname(p)
+    if d not in _made:
+        os.makedirs(d, exist_ok=True)
+        _made.add(d)
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.write(fd, (text + "\n").encode())
+    os.close(fd)
+
+
+# Cache sharing domains, smallest first: each holds whole ones of the last.
+DOMAINS = ["thread", "core", "pair", "cluster", "die", "package", "machine"]
+
+
+def gen(seed, root):
+    _made.clear()
+    r = random.Random(seed)
+    shape = {"seed": seed}
+    npkg = r.choice([1, 1, 2, 2, 3, 4])
+    ndie = r.choice([1, 1, 1, 2, 3])
+    ncl = r.choice([1, 1, 2, 3])
+    ncore = r.choice([1, 2, 3, 4])
+    smt = r.choice([1, 2, 2, 4])
+    while npkg * ndie * ncl * ncore * smt > 96:
+        ncore = max(1, ncore - 1)
+        if npkg * ndie * ncl * ncore * smt > 96:
+            smt = max(1, smt // 2)
+            ndie = max(1, ndie - 1)
+    # AMD Bulldozer compute units: two cores (distinct core_id) listed
+    # as thread siblings of each other, sharing L1i and L2.
+    cmt = smt == 1 and ncore % 2 == 0 and r.random() < 0.25
+    # Hybrid-like: some cores have fewer threads.
+    hetero = smt > 1 and r.random() < 0.2
+    shape.update(pkg=npkg, die=ndie, cluster=ncl, core=ncore, smt=smt,
+                 cmt=cmt, hetero=hetero)
+
+    # Logical threads: (pkg, die, cluster, core, thread)
+    threads = []
+    for p in range(npkg):
+        for d in range(ndie):
+            for c in range(ncl):
+                for k in range(ncore):
+                    nt = smt
+                    if hetero and r.random() < 0.4:
+                        nt = 1
+                    for t in range(nt):
+                        threads.append((p, d, c, k, t))
+    order = r.choice(["linear", "smt-last", "shuffle-pkg"])
+    if order == "smt-last":
+        threads.sort(key=lambda x: (x[4], x[0], x[1], x[2], x[3]))
+    elif order == "shuffle-pkg" and npkg > 1:
+        perm = list(range(npkg))
+        r.shuffle(perm)
+        threads.sort(key=lambda x: (perm[x[0]],) + x[1:])
+    shape["order"] = order
+    ncpus = len(threads)
+    cpu_of = {th: i for i, th in enumerate(threads)}
+
+    def members(dom, th):
+        p, d, c, k, t = th
+        if dom == "thread":
+            return [cpu_of[th]]
+        key = {"core": lambda x: x[:4],
+               "pair": lambda x: x[:3] + (x[3] // 2,),
+               "cluster": lambda x: x[:3],
+               "die": lambda x: x[:2],
+               "package": lambda x: x[:1],
+               "machine": lambda x: ()}[dom]
+        return sorted(cpu_of[o] for o in threads if key(o) == key(th))
+
+    # Offline CPUs (never cpu0).  Old kernels remove their topology and
+    # cache directories; newer ones keep topology/ (masks of themselves).
+    offline = set()
+    if ncpus > 1 and r.random() < 0.3:
+        offline = set(r.sample(range(1, ncpus), r.randint(1, min(3, ncpus - 1))))
+    keep_offline_topo = r.random() < 0.5
+    online = [c for c in range(ncpus) if c not in offline]
+    shape["offline"] = sorted(offline)
+
+    def on(cpus):
+        return [c for c in cpus if c not in offline]
+
+    # Package and die ids; optional files.
+    pkg_stride = r.choice([1, 1, 2, 8])
+    die_files = ndie > 1 or r.random() < 0.5
+    cluster_files = r.random() < 0.5
+    new_names = r.random() < 0.6          # package_cpus, core_cpus, die_cpus
+    core_id_restart_per_die = r.random() < 0.5
+    core_id_gap = r.choice([1, 1, 2])
+    # physical_package_id disagreeing with the sibling masks: the last
+    # CPU of a package says the next package's id; the masks still say
+    # where packages are.
+    lie_pkgid = npkg > 1 and r.random() < 0.1
+    shape["lie_pkgid"] = lie_pkgid
+
+    for cpu, th in enumerate(threads):
+        p, d, c, k, t = th
+        base = f"/sys/devices/system/cpu/cpu{cpu}"
+        if cpu:
+            write(root, base + "/online", "0" if cpu in offline else "1")
+        if cpu in offline and not keep_offline_topo:
+            continue
+        topo = base + "/topology"
+        if cpu in offline:
+            sib = pkgm = diem = clm = [cpu]
+        else:
+            sib = on(members("pair" if cmt else "core", th))
+            pkgm = on(members("package", th))
+            diem = on(members("die", th))
+            clm = on(members("cluster", th))
+        pid = p * pkg_stride
+        if lie_pkgid:
+            # the id of the next CPU's package: the first CPU of each
+            # package keeps its own, so ids stay one per package mask
+            pid = threads[min(cpu + 1, ncpus - 1)][0] * pkg_stride
+        write(root, topo + "/physical_package_id", str(pid))
+        if cmt:
+            cid = ((d * ncl + c) * ncore + k) * core_id_gap
+        elif core_id_restart_per_die:
+            cid = (c * ncore + k) * core_id_gap
+        else:
+            cid = ((d * ncl + c) * ncore + k) * core_id_gap
+        write(root, topo + "/core_id", str(cid))
+        for name, m in (("thread_siblings", sib), ("core_siblings", pkgm)):
+            write(root, f"{topo}/{name}", mask(m, ncpus))
+            write(root, f"{topo}/{name}_list", cpulist(m))
+        if new_names:
+            for name, m in (("core_cpus", sib), ("package_cpus", pkgm)):
+                write(root, f"{topo}/{name}", mask(m, ncpus))
+                write(root, f"{topo}/{name}_list", cpulist(m))
+        if die_files:
+            # die_id and die_cpus came together (Linux 5.2)
+            write(root, topo + "/die_id", str(d))
+            write(root, topo + "/die_cpus", mask(diem, ncpus))
+            write(root, topo + "/die_cpus_list", cpulist(diem))
+        if cluster_files:
+            write(root, topo + "/cluster_id", str((p * ndie + d) * ncl + c))
+            write(root, topo + "/cluster_cpus", mask(clm, ncpus))
+            write(root, topo + "/cluster_cpus_list", cpulist(clm))
+
+    # Caches: each level's sharing domain, mostly growing with the level.
+    def pick(choices):
+        return r.choice(choices)
+
+    l1 = pick(["core", "core", "core", "thread"])
+    l1i = "pair" if cmt else l1
+    l2 = pick(["core", "core", "pair", "cluster", "thread"])
+    if cmt:
+        l2 = "pair"
+    l3 = pick(["package", "die", "cluster", "machine", None])
+    l4 = pick([None, None, None, "package"])
+    levels = [(1, "Data", l1), (1, "Instruction", l1i)]
+    if r.random() < 0.9:
+        levels.append((2, "Unified", l2))
+    if l3:
+        levels.append((3, "Unified", l3))
+    if l4:
+        levels.append((4, "Unified", l4))
+    if r.random() < 0.1:
+        # A level shared more narrowly than the one below it.
+        levels = [(lv, ty, pick(DOMAINS[:4])) for lv, ty, _ in levels]
+    no_caches = r.random() < 0.05
+    shuffle_index = r.random() < 0.15
+    shape["caches"] = [] if no_caches else [f"L{lv}{ty[0]}:{dom}" for lv, ty, dom in levels]
+    sizes = {1: "32K", 2: "1024K", 3: "16384K", 4: "131072K"}
+    if not no_caches:
+        for cpu in online:
+            th = threads[cpu]
+            lv = list(levels)
+            if shuffle_index:
+                r.shuffle(lv)
+            for idx, (level, ty, dom) in enumerate(lv):
+                d = f"/sys/devices/system/cpu/cpu{cpu}/cache/index{idx}"
+                m = on(members(dom, th))
+                write(root, d + "/level", str(level))
+                write(root, d + "/type", ty)
+                write(root, d + "/size", sizes[level])
+                write(root, d + "/coherency_line_size", "64")
+                write(root, d + "/ways_of_associativity", "8")
+                write(root, d + "/number_of_sets", "64")
+                write(root, d + "/physical_line_partition", "1")
+                write(root, d + "/shared_cpu_map", mask(m, ncpus))
+                write(root, d + "/shared_cpu_list", cpulist(m))
+
+    write(root, "/sys/devices/system/cpu/online", cpulist(online))
+    write(root, "/sys/devices/system/cpu/possible", cpulist(range(ncpus)))
+    write(root, "/sys/devices/system/cpu/present", cpulist(range(ncpus)))
+    # Bulldozer-like trees say so half the time (AMD family 15h is what
+    # makes hwloc split a compute unit into its two cores).
+    amd = cmt and r.random() < 0.5
+    shape["amd15h"] = amd
+    sig = "vendor_id\t: AuthenticAMD\ncpu family\t: 21\nmodel\t\t: 2\n" if amd else ""
+    write(root, "/proc/cpuinfo", "".join(
+        f"processor\t: {cpu}\n{sig}model name\t: Synthetic CPU\n\n" for cpu in online))
+
+    # NUMA nodes.
+    mode = r.choice(["none", "pkg", "pkg", "split", "span", "single"])
+    if mode == "span" and npkg < 2:
+        mode = "pkg"
+    if mode == "split" and ndie * ncl * ncore < 2:
+        mode = "pkg"
+    nodes = []                     # list of CPU lists (all CPUs, incl. offline)
+    if mode == "pkg":
+        nodes = [members("package", threads[next(i for i, t in enumerate(threads) if t[0] == p)])
+                 for p in range(npkg)]
+    elif mode == "single":
+        nodes = [list(range(ncpus))]
+    elif mode == "span":
+        nodes = [sorted(i for i, t in enumerate(threads) if t[0] // 2 == g)
+                 for g in range((npkg + 1) // 2)]
+    elif mode == "split":
+        unit = "die" if ndie > 1 else ("cluster" if ncl > 1 else "core")
+        if unit == "core":
+            half = lambda t: (t[0], t[3] * 2 // ncore)
+        elif unit == "cluster":
+            half = lambda t: (t[0], t[1], t[2] * 2 // ncl)
+        else:
+            half = lambda t: (t[0], t[1])
+        keys = sorted({half(t) for t in threads})
+        nodes = [sorted(i for i, t in enumerate(threads) if half(t) == key) for key in keys]
+    shape["numa"] = mode
+    GiB = 1 << 30
+    mem = [r.choice([2, 4, 8, 16]) * GiB for _ in nodes]
+    cpuless = []
+    if mode != "none" and r.random() < 0.3:
+        for _ in range(r.randint(1, 2)):
+            inits = sorted(r.sample(range(len(nodes)), r.randint(1, min(2, len(nodes)))))
+            # sysfs names initiators; else only distances tell (nearest
+            # nodes), or nothing does (as far from every node)
+            cpuless.append(r.choice([inits, inits, inits, ("near", inits), None]))
+    lie = None
+    if mode != "none" and r.random() < 0.12:
+        lie = r.choice(["overlap", "identical", "memover"])
+        if lie == "overlap" and len(nodes) < 2:
+            lie = "identical"
+    shape["cpuless"] = cpuless
+    shape["lie"] = lie
+    node_cpus = [list(n) for n in nodes]
+    if lie == "overlap":
+        node_cpus[1] = sorted(set(node_cpus[1]) | {node_cpus[0][0]})
+    elif lie == "identical":
+        node_cpus = [list(range(ncpus)) for _ in range(max(2, len(nodes)))]
+        mem = [mem[0]] * len(node_cpus)
+    total = sum(mem) + sum(8 * GiB for _ in cpuless)
+    if lie in ("identical",):
+        total = mem[0]
+    elif lie == "memover":
+        total = sum(mem) // 3
+    write(root, "/proc/meminfo", f"MemTotal:       {total // 1024} kB\nMemFree:        1024 kB")
+    if mode == "none":
+        return shape
+    allnodes = len(node_cpus) + len(cpuless)
+    dist = [[10 if i == j else 20 for j in range(allnodes)] for i in range(allnodes)]
+    for n in range(len(node_cpus), allnodes):
+        near = cpuless[n - len(node_cpus)]
+        for j in range(allnodes):
+            if j != n:
+                d = 30
+                if isinstance(near, tuple) and j in near[1] and len(near[1]) < len(node_cpus):
+                    d = 17
+                dist[n][j] = dist[j][n] = d
+    for n in range(allnodes):
+        d = f"/sys/devices/system/node/node{n}"
+        cpus = on(node_cpus[n]) if n < len(node_cpus) else []
+        m = mem[n] if n < len(node_cpus) else 8 * GiB
+        write(root, d + "/cpumap", mask(cpus, ncpus))
+        write(root, d + "/cpulist", cpulist(cpus))
+        write(root, d + "/meminfo",
+              f"Node {n} MemTotal:       {m // 1024} kB\nNode {n} MemFree:        1024 kB")
+        write(root, d + "/distance", " ".join(str(x) for x in dist[n]))
+        if n >= len(node_cpus):
+            inits = cpuless[n - len(node_cpus)]
+            if isinstance(inits, list):
+                idir = os.path.join(root, d.lstrip("/"), "access0", "initiators")
+                os.makedirs(idir, exist_ok=True)
+                for i in inits:
+                    os.symlink(f"../../../node{i}", os.path.join(idir, f"node{i}"))
+                for i in inits:
+                    ti = os.path.join(root, f"sys/devices/system/node/node{i}/access0/targets")
+                    os.makedirs(ti, exist_ok=True)
+                    os.symlink(f"../../../node{n}", os.path.join(ti, f"node{n}"))
+    write(root, "/sys/devices/system/node/online", cpulist(range(allnodes)))
+    write(root, "/sys/devices/system/node/possible", cpulist(range(allnodes)))
+    write(root, "/sys/devices/system/node/has_cpu",
+          cpulist(i for i in range(len(node_cpus)) if on(node_cpus[i])))
+    write(root, "/sys/devices/system/node/has_memory", cpulist(range(allnodes)))
+    return shape
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: gensysfs.py SEED DIR")
+    print(gen(int(sys.argv[1]), sys.argv[2]))

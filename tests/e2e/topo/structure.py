@@ -1,0 +1,309 @@
+# SPDX-License-Identifier: MIT
+"""The structure of a topology, from lstopo's XML or hvkit's JSON, and
+their comparison: for every PU the chain of its ancestors (type and
+cpuset, the machine left out), for every NUMA node the cpuset of its
+parent, for every cache its (level, type, cpuset) with multiplicity.
+
+Where hvkit differs from lstopo on purpose, the difference is one rule in
+RULES: a name, the reason, and a function that rewrites hvkit's structure
+into what lstopo shows.  The comparison applies the rules a case needs
+(it never skips a case), and says which it applied."""
+import collections
+import os
+import subprocess
+import xml.etree.ElementTree as ET
+
+import gensysfs
+
+CACHE_KIND = {"0": "u", "1": "d", "2": "i",
+              "unified": "u", "data": "d", "instruction": "i"}
+
+
+def parse_list(s):
+    out = set()
+    if not s:
+        return frozenset()
+    for part in s.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            out.update(range(int(a), int(b) + 1))
+        elif part:
+            out.add(int(part))
+    return frozenset(out)
+
+
+def parse_hwloc_mask(s):
+    v = 0
+    for w in s.split(","):
+        v = (v << 32) | (int(w, 16) if w else 0)
+    return frozenset(i for i in range(v.bit_length()) if v >> i & 1)
+
+
+class Struct:
+    """objs: list of (key, cpuset, parent index, is_memory) in tree
+    order; the rest is derived."""
+
+    def __init__(self):
+        self.objs = []          # dicts: key, cpuset, parent, mem, os_index, extra
+        self.pus_offline = set()
+
+    def add(self, key, cpuset, parent, mem=False, os_index=None, **extra):
+        self.objs.append(dict(key=key, cpuset=cpuset, parent=parent, mem=mem,
+                              os_index=os_index, **extra))
+        return len(self.objs) - 1
+
+    def chain(self, i):
+        out = []
+        p = self.objs[i]["parent"]
+        while p is not None and self.objs[p]["key"] != "machine":
+            o = self.objs[p]
+            out.append((o["key"], o["cpuset"]))
+            p = o["parent"]
+        return tuple(reversed(out))
+
+    def view(self):
+        """The three things compared."""
+        pus, numa, caches = {}, {}, collections.Counter()
+        for i, o in enumerate(self.objs):
+            if o["key"] == "pu":
+                pus[o["os_index"]] = self.chain(i)
+            elif o["key"] == "numa":
+                p = self.objs[o["parent"]]
+                numa[o["os_index"]] = p["cpuset"]
+            elif o["key"].startswith("L"):
+                caches[(o["key"], o["cpuset"])] += 1
+        return pus, numa, caches
+
+
+def from_hwloc_xml(text):
+    s = Struct()
+    root = ET.fromstring(text)
+
+    def visit(el, parent):
+        for ch in el:
+            if ch.tag != "object":
+                continue
+            t = ch.get("type")
+            cs = parse_hwloc_mask(ch.get("cpuset", "0x0"))
+            key = None
+            if t == "Machine":
+                key = "machine"
+            elif t in ("Package", "Die", "Core", "PU"):
+                key = t.lower()
+            elif t == "NUMANode":
+                key = "numa"
+            elif t == "Group":
+                key = "cluster" if ch.get("subtype") == "Cluster" else "group"
+                if ch.get("subtype") and key != "cluster":
+                    key = "group:" + ch.get("subtype").lower()
+                elif ch.get("kind") == "900":
+                    key = "group:distance"      # HWLOC_GROUP_KIND_DISTANCE
+            elif t.endswith("Cache") and t != "MemCache":
+                key = f"L{ch.get('depth')}{CACHE_KIND[ch.get('cache_type', '0')]}"
+            if t == "MemCache":
+                visit(ch, parent)   # transparent: nodes hang from its parent
+                continue
+            if key is None:
+                continue        # I/O, Misc
+            os_index = int(ch.get("os_index")) if ch.get("os_index") else None
+            me = s.add(key, cs, parent, mem=(key == "numa"), os_index=os_index)
+            visit(ch, me)
+
+    visit(root, None)
+    return s
+
+
+def from_hvkit_json(j):
+    s = Struct()
+
+    def visit(o, parent):
+        t = o["type"]
+        key = {"machine": "machine", "package": "package", "die": "die",
+               "cluster": "cluster", "group": "group", "core": "core",
+               "pu": "pu", "numa_node": "numa"}.get(t)
+        if t == "cache":
+            key = f"L{o['level']}{CACHE_KIND[o['cache_type']]}"
+        if key is None:
+            return
+        if t == "pu":
+            cs = frozenset([o["os_index"]])
+            if not o.get("online", True):
+                s.pus_offline.add(o["os_index"])
+        else:
+            cs = parse_list(o.get("cpuset", ""))
+        me = s.add(key, cs, parent, mem=(key == "numa"), os_index=o.get("os_index"),
+                   reason=o.get("reason"))
+        for c in o["children"]:
+            visit(c, me)
+
+    visit(j["topology"], None)
+    return s
+
+
+def _rebuild(s, keep, cpuset_of):
+    """A new Struct with only objects keep(i), cpusets from cpuset_of(i),
+    parents re-pointed to the nearest kept ancestor."""
+    n = Struct()
+    n.pus_offline = set(s.pus_offline)
+    newidx = {}
+    for i, o in enumerate(s.objs):
+        if not keep(i):
+            continue
+        p = o["parent"]
+        while p is not None and p not in newidx:
+            p = s.objs[p]["parent"]
+        extra = {k: v for k, v in o.items() if k not in ("key", "cpuset", "parent", "mem", "os_index")}
+        newidx[i] = n.add(o["key"], cpuset_of(i), newidx.get(p) if p is not None else None,
+                          mem=o["mem"], os_index=o["os_index"], **extra)
+    return n
+
+
+def rule_offline_pus(s, hw, ctx):
+    """Drop offline PUs and take them out of every cpuset; objects left
+    with no PU go (except NUMA nodes, which keep their memory)."""
+    off = s.pus_offline
+    if not off:
+        return s, hw, False
+
+    def cs(i):
+        return s.objs[i]["cpuset"] - off
+
+    def keep(i):
+        o = s.objs[i]
+        return o["key"] in ("machine", "numa") or bool(cs(i))
+    return _rebuild(s, keep, cs), hw, True
+
+
+def rule_buggy_numa(s, hw, ctx):
+    """When hvkit says the NUMA information is buggy it shows one node;
+    compare the CPU side only: NUMA nodes and memory groups go on both
+    sides."""
+    if "buggy NUMA" not in ctx.get("stderr", ""):
+        return s, hw, False
+
+    def strip(x):
+        return _rebuild(x, lambda i: x.objs[i]["key"] not in ("numa", "group"),
+                        lambda i: x.objs[i]["cpuset"])
+    return strip(s), strip(hw), True
+
+
+def rule_unknown_locality(s, hw, ctx):
+    """CPU-less nodes that sysfs gives no initiators and whose distances
+    are equal to all nodes with CPUs: hvkit hangs them from the machine;
+    lstopo wraps them in a group with an empty cpuset, and then also a
+    node local to the whole machine.  Those groups go from lstopo's side and the nodes hang
+    from the group's parent."""
+    nodes = {o["os_index"] for o in s.objs
+             if o["key"] == "numa" and o.get("cpuset") == frozenset()
+             and o["parent"] is not None and s.objs[o["parent"]]["key"] == "machine"}
+    if not nodes:
+        return s, hw, False
+    mach = next((o["cpuset"] for o in hw.objs if o["key"] == "machine"), None)
+    drop = set()
+    for i, o in enumerate(hw.objs):
+        if o["key"] == "numa" and o["os_index"] in nodes:
+            p = o["parent"]
+            po = hw.objs[p]
+            others = [x for x in hw.objs if x["parent"] == p and x["key"] == "numa"
+                      and x["os_index"] not in nodes]
+            if po["key"] == "group" and (not others or po["cpuset"] == mach):
+                drop.add(p)
+    # beside such a node, lstopo also wraps a node local to the whole
+    # machine in a Group with the machine's cpuset
+    for i, o in enumerate(hw.objs):
+        if o["key"] == "numa" and o["parent"] is not None:
+            po = hw.objs[o["parent"]]
+            if po["key"] == "group" and po["cpuset"] == mach:
+                drop.add(o["parent"])
+    if not drop:
+        return s, hw, False
+    return s, _rebuild(hw, lambda i: i not in drop, lambda i: hw.objs[i]["cpuset"]), True
+
+
+def rule_distance_groups(s, hw, ctx):
+    """lstopo's Groups made from the NUMA distance matrix go, except one
+    that a node hangs from (hwloc merged the node's own group into it)."""
+    holds = {o["parent"] for o in hw.objs if o["key"] == "numa"}
+    if not any(o["key"] == "group:distance" for o in hw.objs):
+        return s, hw, False
+    for i, o in enumerate(hw.objs):
+        if o["key"] == "group:distance" and i in holds:
+            o["key"] = "group"
+    return s, _rebuild(hw, lambda i: hw.objs[i]["key"] != "group:distance",
+                       lambda i: hw.objs[i]["cpuset"]), True
+
+
+# name -> (reason, function).  Applied in order; each may rewrite hvkit's
+# structure (s) or lstopo's (hw) and says whether it applied.
+RULES = collections.OrderedDict([
+    ("offline-pus",
+     ("hvkit shows offline PUs that still have a topology directory "
+      "(online: false) and their objects; lstopo drops offline PUs, so "
+      "they are taken out of hvkit's cpusets and empty objects dropped",
+      rule_offline_pus)),
+    ("buggy-numa",
+     ("node cpusets that overlap without one holding the other, or node memory "
+      "half again above MemTotal: hvkit falls back to one node and warns "
+      "(hwloc's buggy-NUMA fallback); "
+      "lstopo 2.9 drops an overlapping node or keeps them all, so only "
+      "the CPU side is compared",
+      rule_buggy_numa)),
+    ("distance-groups",
+     ("lstopo groups nodes that are closer to each other than to the rest "
+      "(Group kind 900, from the distance matrix); hvkit prints the matrix "
+      "and makes no such group, so those Groups are dropped from lstopo's "
+      "side",
+      rule_distance_groups)),
+    ("unknown-locality",
+     ("a CPU-less node without initiators and as far from every node with "
+      "CPUs hangs from the machine in hvkit (its locality is unknown); "
+      "lstopo 2.9 wraps it in a Group with an empty cpuset (and a node "
+      "local to the whole machine in another): those Groups are dropped "
+      "from lstopo's side before comparing",
+      rule_unknown_locality)),
+])
+
+
+def apply_rules(s, hw, ctx=None):
+    applied = []
+    for name, (reason, fn) in RULES.items():
+        s, hw, did = fn(s, hw, ctx or {})
+        if did:
+            applied.append(name)
+    return s, hw, applied
+
+
+def fmt(cs):
+    return gensysfs.cpulist(cs) or "-"
+
+
+def fmt_chain(ch):
+    return " > ".join(f"{k}[{fmt(c)}]" for k, c in ch)
+
+
+def compare(hw, ours, limit=6):
+    """Differences between two Structs, as lines (empty: same)."""
+    hp, hn, hc = hw.view()
+    op, on, oc = ours.view()
+    d = []
+    for pu in sorted(set(hp) | set(op)):
+        if hp.get(pu) != op.get(pu):
+            d.append(f"PU {pu}: lstopo {fmt_chain(hp[pu]) if pu in hp else 'absent'}; "
+                     f"hvkit {fmt_chain(op[pu]) if pu in op else 'absent'}")
+    for n in sorted(set(hn) | set(on)):
+        if hn.get(n) != on.get(n):
+            d.append(f"NUMA {n}: parent cpuset lstopo {fmt(hn[n]) if n in hn else 'absent'}, "
+                     f"hvkit {fmt(on[n]) if n in on else 'absent'}")
+    for k in sorted(set(hc) | set(oc), key=lambda x: (x[0], sorted(x[1]))):
+        if hc[k] != oc[k]:
+            d.append(f"cache {k[0]}[{fmt(k[1])}]: lstopo {hc[k]}, hvkit {oc[k]}")
+    if len(d) > limit:
+        d = d[:limit] + [f"... and {len(d) - limit} more"]
+    return d
+
+
+def lstopo_xml(root, env_extra=None):
+    env = dict(os.environ, HWLOC_FSROOT=root, HWLOC_COMPONENTS="-x86")
+    env.update(env_extra or {})
+    return subprocess.run(["lstopo-no-graphics", "--whole-system", "--of", "xml"],
+                          env=env, capture_output=True, text=True, check=True).stdout
