@@ -56,6 +56,10 @@ void check_placement(const struct topo *t, struct check_report *r)
 	const struct topo_obj **v;
 	size_t n;
 
+	if (t->numa_bug)
+		(void)check__add(r, CHECK_WARNING, "numa_buggy", "numa",
+				 "the firmware's NUMA information is buggy (%s): shown as one node, as hwloc does; which CPUs are near which memory is unknown",
+				 t->numa_bug);
 	n = check__collect(t->root, TOPO_NUMA, &v);
 	for (size_t i = 0; i < n; i++) {
 		unsigned ncpu = cpuset_count(&v[i]->cpus);

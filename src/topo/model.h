@@ -59,8 +59,8 @@ struct topo_obj {
 	char *core_kind;
 	/* group: why it exists ("numa") */
 	const char *reason;
-	/* numa_node: memory kind where sysfs says it ("DRAM", "NVM", "HBM",
-	 * "CXL", "GPU"), else NULL */
+	/* numa_node: memory kind where sysfs says it ("NVM", "CXL", "SPM"),
+	 * else NULL */
 	const char *mem_kind;
 	/* numa_node */
 	uint64_t memory_bytes;

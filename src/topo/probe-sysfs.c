@@ -640,7 +640,8 @@ static void probe_memcaches(struct probe_ctx *c, struct topo_obj *node,
 
 /* What sysfs says of the memory of a CPU-less node: a DAX device whose
  * target_node it is, under an NVDIMM bus (NVM), a CXL region (CXL) or
- * the "soft reserved" specific-purpose memory of HMAT (HBM). */
+ * an "hmem" platform device: EFI specific-purpose memory (SPM, most
+ * often HBM, which sysfs does not say). */
 static const char *memory_kind(struct probe_ctx *c, unsigned node)
 {
 	char **names = NULL;
@@ -664,7 +665,7 @@ static const char *memory_kind(struct probe_ctx *c, unsigned node)
 		else if (strstr(real, "/cxl") || strstr(real, "/region"))
 			kind = "CXL";
 		else if (strstr(real, "hmem"))
-			kind = "HBM";
+			kind = "SPM";
 	}
 	hv_strv_free(names, n);
 	return kind;

@@ -111,4 +111,18 @@ check(len(objects(j, "pci_device")) == 128, f"DCS8000Z: {len(objects(j, 'pci_dev
 # The memory-side-cache snapshot: one memcache per node that has one.
 j = topo_json("--from", os.path.join(DATA, "hwloc", "memorysidecaches.tar.bz2"))
 check(len(objects(j, "memcache")) == 4, "memorysidecaches: expected 4 memcaches")
+# Memory-only nodes: under their initiators, with the kind sysfs gives
+# (DAX devices on an NVDIMM bus: NVM; hmem platform devices: SPM).
+j = topo_json("--from", os.path.join(DATA, "hwloc", "fakeheteromemtiers.tar.bz2"))
+kind = {n["os_index"]: n.get("kind") for n in objects(j, "numa_node")}
+check(kind == {0: None, 1: None, 2: None, 4: "SPM", 6: "NVM", 8: "NVM", 9: "NVM"},
+      f"fakeheteromemtiers: memory kinds {kind}")
+st = structure.from_hvkit_json(j)
+for o in st.objs:
+    if o["key"] == "numa":
+        check(st.objs[o["parent"]]["key"] != "machine",
+              f"fakeheteromemtiers: node {o['os_index']} hangs from the machine")
+groups = objects(j, "group")
+check(len(groups) == 3 and all(g["reason"] == "numa" for g in groups),
+      f"fakeheteromemtiers: groups {[(g['cpuset'], g.get('reason')) for g in groups]}")
 done()

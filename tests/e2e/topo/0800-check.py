@@ -160,6 +160,20 @@ a = kinds(j, "numa_distance_asymmetric")
 check(sorted(x["object"] for x in a) == ["nodes 0-5", "nodes 1-5", "nodes 2-3", "nodes 2-4"],
       f"fakeheterocpunuma: asymmetric pairs {[x['object'] for x in a]}")
 
+# -- buggy NUMA: the same memory listed in every node -----------------------
+import sys  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gensysfs  # noqa: E402
+with tempfile.TemporaryDirectory() as d:
+    shape = gensysfs.gen(24, d)     # seed 24: nodes of identical CPUs and memory
+    check(shape["lie"] == "identical", f"gensysfs seed 24 is no longer the identical-nodes lie: {shape}")
+    j = check_json("--sysroot", d)
+    b = kinds(j, "numa_buggy")
+    check(len(b) == 1 and "machine has" in b[0]["message"],
+          f"buggy NUMA: expected one numa_buggy finding naming the lie, got {b}")
+    t = topo_json("--sysroot", d)
+    check(len(objects(t, "numa_node")) == 1, "buggy NUMA: shown as one node")
+
 # -- diff ------------------------------------------------------------------
 h200 = os.path.join(DATA, "captures", "h200-vm.tar.gz")
 p = hvkit("topo", "diff", h200, h200, ok=False)
