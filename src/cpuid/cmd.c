@@ -1155,6 +1155,13 @@ static const char *const target_keys[] = {
 	[CPUID_FOR_QEMU] = "qemu", [CPUID_FOR_LIBVIRT] = "libvirt",
 };
 
+/* The Xen forms edit each host's own policy: what they cannot name, they
+ * cannot remove (the QEMU and libvirt forms then leave a feature out). */
+static bool xen_form(int t)
+{
+	return t == CPUID_FOR_XL || t == CPUID_FOR_XEND;
+}
+
 static int render_baseline(const struct host *h, size_t n, const struct cpuid_opts *o,
 			   struct strbuf *sb)
 {
@@ -1233,7 +1240,11 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 	strbuf_reset(&spec);
 	spec_text(&spec, &named, name, o->names);
 	if (o->target >= 0 && !o->json) {
-		if (skipped[o->target].len)
+		if (skipped[o->target].len && xen_form(o->target))
+			log_warn("%s cannot remove: %s; a guest on a host that has them sees them: "
+				 "not migration-safe in this form", target_keys[o->target],
+				 skipped[o->target].buf);
+		else if (skipped[o->target].len)
 			warn_skipped((enum cpuid_target)o->target, &tg, skipped[o->target].buf);
 		strbuf_addf(sb, "%s\n", form[o->target].buf);
 		rc = EXIT_OK;
@@ -1312,7 +1323,9 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 			strbuf_addf(sb, "%-10s %s\n", t == CPUID_FOR_XL ? "xl:" :
 				    t == CPUID_FOR_XEND ? "xl-xend:" : "qemu:", form[t].buf);
 		if (skipped[t].len)
-			strbuf_addf(sb, "  (%s has no name for: %s; left out)\n",
+			strbuf_addf(sb, xen_form(t) ? "  (%s cannot remove: %s; a guest on a host that has "
+				    "them sees them: not migration-safe in this form)\n" :
+				    "  (%s has no name for: %s; the guest lacks them)\n",
 				    target_keys[t], skipped[t].buf);
 	}
 	rc = EXIT_OK;
