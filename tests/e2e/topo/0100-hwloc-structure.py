@@ -73,11 +73,12 @@ for tb in tarballs:
         subprocess.run(["tar", "xjf", tb, "-C", d], check=True)
         (top,) = os.listdir(d)
         xml = structure.lstopo_xml(os.path.join(d, top), test_env(name))
+        ctx = structure.tree_ctx(os.path.join(d, top), test_env(name))
     hw = structure.from_hwloc_xml(xml)
     p = hvkit("topo", "--json", "--from", tb)
     j = json.loads(p.stdout)
     ours = structure.from_hvkit_json(j)
-    ours, hw, applied = structure.apply_rules(ours, hw, {"stderr": p.stderr})
+    ours, hw, applied = structure.apply_rules(ours, hw, dict(ctx, stderr=p.stderr))
     for rname, _reason, fn in SNAPSHOT_RULES.get(name, []):
         ours, hw, did = fn(ours, hw, {})
         if did:

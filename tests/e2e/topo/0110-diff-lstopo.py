@@ -55,7 +55,7 @@ for seed in seeds:
         else:
             ours, hw, rules = structure.apply_rules(
                 structure.from_hvkit_json(json.loads(p.stdout)), hw,
-                {"stderr": p.stderr})
+                dict(structure.tree_ctx(d), stderr=p.stderr))
             applied.update(rules)
             diffs = structure.compare(hw, ours)
         if args.verbose or args.seed is not None:

@@ -333,7 +333,30 @@ def gen(seed, root):
     return shape
 
 
+def fuzz_entries(root):
+    """The tree as fuzz-sysfs input: "PATH\\nCONTENT\\0" per file and
+    "PATH -> TARGET\\n\\0" per link (fuzz/corpus/sysfs seeds)."""
+    out = bytearray()
+    for d, dirs, files in sorted(os.walk(root)):
+        for name in sorted(dirs + files):
+            full = os.path.join(d, name)
+            rel = "/" + os.path.relpath(full, root)
+            if os.path.islink(full):
+                out += f"{rel} -> {os.readlink(full)}\n".encode() + b"\0"
+            elif os.path.isfile(full):
+                with open(full, "rb") as f:
+                    out += rel.encode() + b"\n" + f.read() + b"\0"
+    return bytes(out)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--fuzz-seed":
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            gen(int(sys.argv[2]), d)
+            with open(sys.argv[3], "wb") as f:
+                f.write(fuzz_entries(d))
+        sys.exit(0)
     if len(sys.argv) != 3:
-        sys.exit("usage: gensysfs.py SEED DIR")
+        sys.exit("usage: gensysfs.py SEED DIR | gensysfs.py --fuzz-seed SEED FILE")
     print(gen(int(sys.argv[1]), sys.argv[2]))

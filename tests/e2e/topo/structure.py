@@ -10,6 +10,7 @@ into what lstopo shows.  The comparison applies the rules a case needs
 (it never skips a case), and says which it applied."""
 import collections
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -233,6 +234,70 @@ def rule_distance_groups(s, hw, ctx):
                        lambda i: hw.objs[i]["cpuset"]), True
 
 
+def rule_amd_compute_units(s, hw, ctx):
+    """On AMD family 15h, lstopo's cores of two PUs become one core per
+    PU, each the PU's own parent (below the per-PU caches)."""
+    if not ctx.get("amd15h"):
+        return s, hw, False
+    split = {i for i, o in enumerate(hw.objs) if o["key"] == "core" and len(o["cpuset"]) > 1}
+    if not split:
+        return s, hw, False
+    n = Struct()
+    newidx = {}
+    for i, o in enumerate(hw.objs):
+        if i in split:
+            continue
+        p = o["parent"]
+        in_split = False
+        while p is not None and p not in newidx:
+            in_split |= p in split
+            p = hw.objs[p]["parent"]
+        q = o["parent"]
+        while q is not None:
+            in_split |= q in split
+            q = hw.objs[q]["parent"]
+        par = newidx.get(p) if p is not None else None
+        if o["key"] == "pu" and in_split:
+            par = n.add("core", o["cpuset"], par)
+        newidx[i] = n.add(o["key"], o["cpuset"], par, mem=o["mem"], os_index=o["os_index"])
+    return s, n, True
+
+
+def rule_nested_numa(s, hw, ctx):
+    """Unless lstopo runs with HWLOC_DEBUG_ALLOW_OVERLAPPING_NODE_CPUSETS,
+    a node whose CPUs meet an earlier node's goes from hvkit's side, and
+    a group left without a node with it."""
+    if ctx.get("allow_overlap"):
+        return s, hw, False
+    seen, drop = set(), set()
+    for i, o in sorted(((i, o) for i, o in enumerate(s.objs) if o["key"] == "numa"),
+                       key=lambda x: x[1]["os_index"]):
+        if o["cpuset"] & seen:
+            drop.add(i)
+        seen |= o["cpuset"]
+    if not drop:
+        return s, hw, False
+    left = {s.objs[i]["parent"] for i, o in enumerate(s.objs) if o["key"] == "numa" and i not in drop}
+    for i in list(drop):
+        p = s.objs[i]["parent"]
+        if s.objs[p]["key"] == "group" and p not in left:
+            drop.add(p)
+    return _rebuild(s, lambda i: i not in drop, lambda i: s.objs[i]["cpuset"]), hw, True
+
+
+def tree_ctx(root, env=None):
+    """What the rules need to know of a tree: AMD family 15h CPUs, and
+    whether lstopo was told to accept overlapping node cpusets."""
+    ctx = {"allow_overlap": bool((env or {}).get("HWLOC_DEBUG_ALLOW_OVERLAPPING_NODE_CPUSETS"))}
+    try:
+        with open(os.path.join(root, "proc", "cpuinfo"), errors="replace") as f:
+            text = f.read(65536)
+        ctx["amd15h"] = "AuthenticAMD" in text and re.search(r"cpu family\s*:\s*21\b", text) is not None
+    except OSError:
+        ctx["amd15h"] = False
+    return ctx
+
+
 # name -> (reason, function).  Applied in order; each may rewrite hvkit's
 # structure (s) or lstopo's (hw) and says whether it applied.
 RULES = collections.OrderedDict([
@@ -248,6 +313,19 @@ RULES = collections.OrderedDict([
       "lstopo 2.9 drops an overlapping node or keeps them all, so only "
       "the CPU side is compared",
       rule_buggy_numa)),
+    ("amd-compute-units",
+     ("on AMD family 15h (Bulldozer) sysfs lists the two cores of a compute "
+      "unit as thread siblings; hvkit splits them into their cores (distinct "
+      "core_id) as hwloc's x86 backend does, while lstopo without that "
+      "backend (these trees are not this machine's CPUs) keeps one core: "
+      "lstopo's core becomes one per PU",
+      rule_amd_compute_units)),
+    ("nested-numa",
+     ("hvkit accepts nodes whose cpusets nest (a node local to a package "
+      "beside one local to a die); lstopo 2.9 drops a node meeting an "
+      "earlier one unless HWLOC_DEBUG_ALLOW_OVERLAPPING_NODE_CPUSETS is "
+      "set, so hvkit's later node (and a group made only for it) goes",
+      rule_nested_numa)),
     ("distance-groups",
      ("lstopo groups nodes that are closer to each other than to the rest "
       "(Group kind 900, from the distance matrix); hvkit prints the matrix "
