@@ -181,6 +181,87 @@ static void test_synthetic_counts(void)
 	topo_free(t);
 }
 
+static struct topo_obj *cpu_obj(enum topo_type type, int64_t os, const char *cpus)
+{
+	struct topo_obj *o = topo_obj_new(type, os);
+
+	CHECK_INT(cpuset_parse_list(&o->cpus, cpus), 0);
+	return o;
+}
+
+/* The model: nesting by cpuset, crossing objects dropped, NUMA nodes
+ * under the object with their locality or a group made for it; and the
+ * group drawn by every renderer. */
+static void test_model_groups(void)
+{
+	struct topo *t = topo_new();
+	struct topo_obj *objs[] = {
+		cpu_obj(TOPO_PACKAGE, 0, "0-1"), cpu_obj(TOPO_PACKAGE, 1, "2-3"),
+		cpu_obj(TOPO_PACKAGE, 2, "4-5"), cpu_obj(TOPO_PACKAGE, 3, "6-7"),
+		cpu_obj(TOPO_CACHE, -1, "0-1"), cpu_obj(TOPO_CACHE, -1, "1-2"),
+		cpu_obj(TOPO_PU, 0, "0"), cpu_obj(TOPO_PU, 1, "1"),
+		cpu_obj(TOPO_PU, 2, "2"), cpu_obj(TOPO_PU, 3, "3"),
+		cpu_obj(TOPO_PU, 4, "4"), cpu_obj(TOPO_PU, 5, "5"),
+		cpu_obj(TOPO_PU, 6, "6"), cpu_obj(TOPO_PU, 7, "7"),
+	};
+	struct cpuset set = { 0 };
+	struct strbuf out = STRBUF_INIT;
+	struct render_opts ro = { 0 };
+
+	objs[4]->level = objs[5]->level = 3;
+	CHECK_INT(cpuset_parse_list(&t->root->cpus, "0-7"), 0);
+	/* the L3 on 1-2 crosses both packages: dropped, not misplaced */
+	CHECK_INT(topo_build_cpu_tree(t->root, objs, ARRAY_SIZE(objs)), 1);
+	CHECK_INT(topo_count(t->root, TOPO_CACHE), 1);
+	CHECK_INT(t->root->nkids, 4);
+
+	/* a node local to package 0 and its equal L3: the package */
+	CHECK_INT(cpuset_parse_list(&set, "0-1"), 0);
+	CHECK(topo_node_parent(t->root, &set, NULL) == t->root->kids[0]);
+	/* a node over two packages: a group holding both */
+	cpuset_release(&set);
+	CHECK_INT(cpuset_parse_list(&set, "0-3"), 0);
+	struct topo_obj *g = topo_node_parent(t->root, &set, NULL);
+	CHECK(g && g->type == TOPO_GROUP && g->parent == t->root);
+	CHECK(g && g->reason && strcmp(g->reason, "numa") == 0);
+	CHECK(g && g->nkids == 2 && g->kids[0]->type == TOPO_PACKAGE);
+	CHECK_INT(t->root->nkids, 3);
+	/* the same locality again: the same group */
+	CHECK(topo_node_parent(t->root, &set, NULL) == g);
+	if (g)
+		topo_obj_add(g, topo_obj_new(TOPO_NUMA, 0));
+	/* a locality cutting a package in two: nothing made */
+	cpuset_release(&set);
+	CHECK_INT(cpuset_parse_list(&set, "3-4"), 0);
+	CHECK(topo_node_parent(t->root, &set, NULL) == NULL);
+	/* offline PU 5 aside, 4 is package 2 */
+	cpuset_release(&set);
+	CHECK_INT(cpuset_parse_list(&set, "4"), 0);
+	struct cpuset off = { 0 };
+	CHECK_INT(cpuset_parse_list(&off, "5"), 0);
+	CHECK(topo_node_parent(t->root, &set, &off) ==
+	      topo_find(t->root, TOPO_PACKAGE, 2));
+	/* the whole machine: the machine */
+	cpuset_release(&set);
+	CHECK_INT(cpuset_parse_list(&set, "0-7"), 0);
+	CHECK(topo_node_parent(t->root, &set, NULL) == t->root);
+
+	topo_sort(t->root);
+	render_text(t, &ro, &out);
+	CHECK(strstr(out.buf, "Group (NUMA locality)") != NULL);
+	strbuf_reset(&out);
+	render_json(t, &ro, &out);
+	CHECK(strstr(out.buf, "\"type\":\"group\"") != NULL);
+	CHECK(strstr(out.buf, "\"reason\":\"numa\"") != NULL);
+	strbuf_reset(&out);
+	render_svg(t, &ro, &out);
+	CHECK(strstr(out.buf, "Group (NUMA locality)") != NULL);
+	strbuf_release(&out);
+	cpuset_release(&set);
+	cpuset_release(&off);
+	topo_free(t);
+}
+
 int main(void)
 {
 	struct topo *small = synth("pack:1 core:2 pu:2 dimm:2/4 pci:4");
@@ -188,6 +269,7 @@ int main(void)
 
 	test_synthetic_errors();
 	test_synthetic_counts();
+	test_model_groups();
 	if (small && big) {
 		CHECK_INT(topo_count(big->root, TOPO_PU), 4096);
 		CHECK_INT(topo_count(big->root, TOPO_PCI_DEVICE), 300);
