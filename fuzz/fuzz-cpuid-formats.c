@@ -2,7 +2,8 @@
 /*
  * libFuzzer target: the CPUID readers of QEMU QMP JSON, `xen-cpuid -p`
  * output and libvirt <cpudata> XML, the reader of libvirt's cpu_map
- * files (feature, vendor and model definitions) and that of QEMU's
+ * files (feature, vendor and model definitions) and of its cache entries,
+ * and that of QEMU's
  * `-cpu help` (the models and properties of the installed QEMU).  Whatever a reader accepts must dump
  * and read back to the same values; what the dedicated libvirt reader
  * accepts, the libxml2 reader it replaced must accept too, with the same
@@ -65,13 +66,20 @@ static void check_lvmap(const char *buf, size_t size)
 
 	memset(&m, 0, sizeof(m));
 	(void)cpuid_lvmap_add(&m, buf, size, "fuzz", &d);
-	for (size_t i = 0; i < m.nmodels; i++)
-		for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
-			if (m.models[i].features.w[w] & ~m.known.w[w])
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			/* the cache entry reader: same invariants */
+			cpuid_lvmap_release(&m);
+			(void)cpuid_lvmap_read_cache(buf, size, &m);
+		}
+		for (size_t i = 0; i < m.nmodels; i++)
+			for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+				if (m.models[i].features.w[w] & ~m.known.w[w])
+					abort();
+		for (size_t f = 0; f < cpuid_nfeatures; f++)
+			if (cpuid_fset_has(&m.known, f) != (m.names[f] != NULL))
 				abort();
-	for (size_t f = 0; f < cpuid_nfeatures; f++)
-		if (cpuid_fset_has(&m.known, f) != (m.names[f] != NULL))
-			abort();
+	}
 	cpuid_lvmap_release(&m);
 	hv_diags_release(&d);
 }

@@ -67,7 +67,7 @@ struct cpuid_lvmap {
  * else the built-in copy; dir "builtin" means the built-in copy.
  * Returns 0 with *ret filled (release it with cpuid_lvmap_release()), or a
  * negative errno with the reason, "FILE:LINE: reason", as the last error
- * in d.  Needs libxml2 (loaded on first use).
+ * in d.  Needs libxml2 (loaded on first use) unless the map is cached.
  */
 int cpuid_lvmap_load(const char *dir, struct cpuid_lvmap *ret, struct hv_diags *d);
 
@@ -80,6 +80,16 @@ int cpuid_lvmap_load(const char *dir, struct cpuid_lvmap *ret, struct hv_diags *
  */
 int cpuid_lvmap_add(struct cpuid_lvmap *m, const char *buf, size_t len, const char *name,
 		    struct hv_diags *d);
+
+/*
+ * Adds a cache entry of a parsed map (what cpuid_lvmap_load() writes to
+ * $XDG_CACHE_HOME/hvkit/libvirt-map-KEY.txt, KEY a hash of hvkit's feature
+ * table and of the map's files' identities, so that later runs need no
+ * libxml2) to an empty *m.  Returns 0, or -EINVAL for anything that is not
+ * exactly such an entry (the caller then reads the XML); *m may hold part
+ * of it then.  The fuzz target's entry.
+ */
+int cpuid_lvmap_read_cache(const char *buf, size_t len, struct cpuid_lvmap *m);
 
 /* The model of that name (case-sensitive, as libvirt), or NULL. */
 const struct cpuid_lvmodel *cpuid_lvmap_model(const struct cpuid_lvmap *m, const char *name);

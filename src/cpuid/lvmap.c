@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "cpuid-cache.h"
 #include "cpuid-lvmap.h"
 #include "strbuf.h"
 #include "util.h"
@@ -116,16 +118,23 @@ static bool is_elem(const xmlNode *e, const char *tag)
 }
 
 /* The name attribute of e, required and 1-64 printable characters. */
+/* A name hvkit writes into XML as it is: 1-64 printable characters, no
+ * quotes, '<', '>', '&' or ','. */
+static bool valid_name(const char *v, size_t n)
+{
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f || strchr("'<&\">,", v[i]))
+			return false;
+	return true;
+}
+
 static int name_attr(xmlNode *e, const char *name, char **ret, struct hv_diags *d)
 {
 	xmlChar *v = xmlGetProp(e, (const xmlChar *)"name");
-	size_t n = v ? strlen((const char *)v) : 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (v[i] <= 0x20 || v[i] >= 0x7f || v[i] == '\'' || v[i] == '<' || v[i] == '&' ||
-		    v[i] == '"' || v[i] == '>')
-			n = 0;
-	if (!v || n == 0 || n > 64) {
+	if (!v || !valid_name((const char *)v, strlen((const char *)v))) {
 		char *q = shown((const char *)v);
 		int rc = hv_errorf(d, "%s:%ld: <%s name='%s'>: a name of 1 to 64 printable "
 				   "characters is needed", name, xmlGetLineNo(e),
@@ -490,10 +499,229 @@ static bool plain_name(const char *s)
 	return true;
 }
 
+/* ---- the parsed map, cached (loading libxml2 costs more than a baseline) ---- */
+
+#define LVMAP_CACHE_MAGIC "hvkit-lvmap 1\n"
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The cache entry of the map in dir (NULL: the built-in one), keyed by
+ * hvkit's feature table and the identity of each x86 file of the map. */
+static char *cache_path(const char *dir)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < cpuid_nfeatures; i++) {
+		const struct cpuid_feature *f = &cpuid_features[i];
+		uint32_t v[5] = { f->kind, f->leaf, f->subleaf, f->reg, f->bit };
+
+		h = fnv(fnv(h, f->name, strlen(f->name) + 1), v, sizeof(v));
+	}
+	if (!dir) {
+		for (size_t i = 0; i < cpuid_lvmap_nbuiltin; i++)
+			h = fnv(fnv(h, cpuid_lvmap_builtin[i].name, strlen(cpuid_lvmap_builtin[i].name)),
+				cpuid_lvmap_builtin[i].data, cpuid_lvmap_builtin[i].len);
+	} else {
+		DIR *dp = opendir(dir);
+		struct dirent *de;
+		char **names = NULL;
+		size_t n = 0, alloc = 0;
+
+		if (!dp)
+			return NULL;
+		while ((de = readdir(dp)) && n < LVMAP_MAX_FILES)
+			if (strcmp(de->d_name, "index.xml") == 0 ||
+			    (str_startswith(de->d_name, "x86_") && str_endswith(de->d_name, ".xml"))) {
+				names = xgrow(names, sizeof(*names), n + 1, &alloc);
+				names[n++] = xstrdup(de->d_name);
+			}
+		closedir(dp);
+		qsort(names, n, sizeof(*names), cmp_str);
+		h = fnv(h, dir, strlen(dir) + 1);
+		for (size_t i = 0; i < n; i++) {
+			char *p = xasprintf("%s/%s", dir, names[i]);
+			struct stat st;
+			uint64_t v[6] = { 0 };
+
+			if (stat(p, &st) == 0) {
+				v[0] = st.st_dev;
+				v[1] = st.st_ino;
+				v[2] = (uint64_t)st.st_size;
+				v[3] = (uint64_t)st.st_mtim.tv_sec;
+				v[4] = (uint64_t)st.st_mtim.tv_nsec;
+				v[5] = (uint64_t)st.st_ctim.tv_sec;
+			}
+			h = fnv(fnv(h, names[i], strlen(names[i]) + 1), v, sizeof(v));
+			free(p);
+			free(names[i]);
+		}
+		free(names);
+	}
+	return cpuid_cache_path("libvirt-map-%016llx.txt", (unsigned long long)h);
+}
+
+/* The map as cpuid_lvmap_read_cache() reads it. */
+static void cache_format(const struct cpuid_lvmap *m, struct strbuf *sb)
+{
+	strbuf_adds(sb, LVMAP_CACHE_MAGIC);
+	for (size_t i = 0; i < m->ndefs; i++)
+		strbuf_addf(sb, "%c %s %d\n", m->defs[i].kind, m->defs[i].name, m->defs[i].value);
+	for (size_t i = 0; i < m->nmodels; i++) {
+		const struct cpuid_lvmodel *mo = &m->models[i];
+
+		strbuf_addf(sb, "M %s %d %u %u ", mo->name, (int)mo->vendor, mo->family, mo->model);
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+			strbuf_addf(sb, "%s%llx", w ? "," : "", (unsigned long long)mo->features.w[w]);
+		strbuf_adds(sb, " ");
+		if (!*mo->unknown)
+			strbuf_adds(sb, "-");
+		for (const char *u = mo->unknown; *u; u++)
+			strbuf_addc(sb, *u == ' ' ? ',' : *u);
+		strbuf_addc(sb, '\n');
+	}
+}
+
+/* One space-separated field of a cache line: [*p, end of field). */
+static bool field(const char **p, const char *eol, const char **start, size_t *len)
+{
+	const char *q = *p;
+
+	if (q >= eol)
+		return false;
+	*start = q;
+	while (q < eol && *q != ' ')
+		q++;
+	*len = (size_t)(q - *start);
+	*p = q < eol ? q + 1 : q;
+	return *len > 0;
+}
+
+static bool num_field(const char **p, const char *eol, int base, long long lo, long long hi,
+		      long long *ret)
+{
+	const char *f;
+	size_t n;
+	char buf[32], *end;
+
+	if (!field(p, eol, &f, &n) || n >= sizeof(buf))
+		return false;
+	memcpy(buf, f, n);
+	buf[n] = '\0';
+	errno = 0;
+	*ret = strtoll(buf, &end, base);
+	return !errno && *end == '\0' && end != buf && buf[0] != '+' && buf[0] != ' ' &&
+	       *ret >= lo && *ret <= hi;
+}
+
+int cpuid_lvmap_read_cache(const char *buf, size_t len, struct cpuid_lvmap *m)
+{
+	const char *p = buf, *lim = buf + len;
+
+	if (len < sizeof(LVMAP_CACHE_MAGIC) - 1 ||
+	    memcmp(buf, LVMAP_CACHE_MAGIC, sizeof(LVMAP_CACHE_MAGIC) - 1) != 0)
+		return -EINVAL;
+	p += sizeof(LVMAP_CACHE_MAGIC) - 1;
+	while (p < lim) {
+		const char *eol = memchr(p, '\n', (size_t)(lim - p)), *f;
+		size_t n;
+		char kind, name[65];
+		long long v;
+
+		if (!eol || eol - p < 3 || p[1] != ' ' || m->ndefs + m->nmodels >= LVMAP_MAX_ITEMS)
+			return -EINVAL;
+		kind = *p;
+		p += 2;
+		if (!field(&p, eol, &f, &n) || !valid_name(f, n))
+			return -EINVAL;
+		memcpy(name, f, n);
+		name[n] = '\0';
+		if (kind == 'F' || kind == 'V') {
+			const struct cpuid_lvdef *def;
+
+			if (def_find(m, kind, name) ||
+			    !num_field(&p, eol, 10, -1, kind == 'F' ? (long long)cpuid_nfeatures - 1 :
+				       CPUID_VENDOR_ZHAOXIN, &v) || p != eol)
+				return -EINVAL;
+			def = def_add(m, kind, name, (int)v);
+			if (kind == 'F' && v >= 0 && !m->names[v]) {
+				m->names[v] = def->name;
+				cpuid_fset_add(&m->known, (size_t)v);
+			}
+		} else if (kind == 'M') {
+			struct cpuid_lvmodel mo;
+			long long vendor, fam, mod;
+
+			memset(&mo, 0, sizeof(mo));
+			if (cpuid_lvmap_model(m, name) ||
+			    !num_field(&p, eol, 10, -1, CPUID_VENDOR_ZHAOXIN, &vendor) ||
+			    !num_field(&p, eol, 10, 0, 4096, &fam) || !num_field(&p, eol, 10, 0, 4096, &mod))
+				return -EINVAL;
+			for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
+				const char *q = p;
+				unsigned long long word;
+				char *end;
+
+				while (p < eol && *p != ',' && *p != ' ')
+					p++;
+				if (p == q || p - q > 16 || p == eol || *p != (w + 1 < CPUID_FSET_WORDS ? ',' : ' '))
+					return -EINVAL;
+				errno = 0;
+				word = strtoull(q, &end, 16);
+				if (errno || end != p || *q == '-' || *q == '+' || *q == ' ')
+					return -EINVAL;
+				mo.features.w[w] = word;
+				p++;
+				/* only bits the map names */
+				if (word & ~m->known.w[w])
+					return -EINVAL;
+			}
+			if (!field(&p, eol, &f, &n) || p != eol)
+				return -EINVAL;
+			if (!(n == 1 && *f == '-'))
+				for (const char *u = f; u < f + n;) {
+					size_t k = strcspn(u, ",\n");
+
+					if (k > (size_t)(f + n - u))
+						k = (size_t)(f + n - u);
+					if (!valid_name(u, k))
+						return -EINVAL;
+					u += k + 1;
+				}
+			mo.name = xstrdup(name);
+			mo.vendor = (enum cpuid_vendor)vendor;
+			mo.family = (unsigned)fam;
+			mo.model = (unsigned)mod;
+			mo.unknown = n == 1 && *f == '-' ? xstrdup("") : xstrndup(f, n);
+			for (char *c = mo.unknown; *c; c++)
+				if (*c == ',')
+					*c = ' ';
+			m->models = xgrow(m->models, sizeof(*m->models), m->nmodels + 1, &m->alloc);
+			m->models[m->nmodels++] = mo;
+		} else {
+			return -EINVAL;
+		}
+		p = eol + 1;
+	}
+	return m->nmodels ? 0 : -EINVAL;
+}
+
 int cpuid_lvmap_load(const char *dir, struct cpuid_lvmap *ret, struct hv_diags *d)
 {
 	struct cpuid_lvmap m;
-	_cleanup_free_ char *buf = NULL, *index_name = NULL;
+	_cleanup_free_ char *buf = NULL, *index_name = NULL, *cache = NULL;
+	struct strbuf cached = STRBUF_INIT;
 	xmlDoc *doc = NULL;
 	xmlNode *root = NULL;
 	size_t len = 0, nfiles = 0;
@@ -509,9 +737,14 @@ int cpuid_lvmap_load(const char *dir, struct cpuid_lvmap *ret, struct hv_diags *
 	} else if (strcmp(dir, "builtin") == 0) {
 		dir = NULL;
 	}
-	m.builtin = !dir;
-	m.source = xstrdup(dir ? dir : CPUID_LVMAP_BUILTIN_NAME);
-	index_name = xasprintf("%s/index.xml", m.source);
+	cache = cache_path(dir);
+	if (cache && cpuid_cache_read(cache, 4 * LVMAP_MAX_FILE, &cached) == 0 &&
+	    cpuid_lvmap_read_cache(cached.buf, cached.len, &m) == 0) {
+		rc = 0;
+		goto done;
+	}
+	cpuid_lvmap_release(&m);
+	index_name = xasprintf("%s/index.xml", dir ? dir : CPUID_LVMAP_BUILTIN_NAME);
 	if ((rc = map_file(dir, "index.xml", &buf, &len, d)) < 0)
 		goto out;
 	doc = read_doc(buf, len, index_name, &root, d);
@@ -550,7 +783,7 @@ int cpuid_lvmap_load(const char *dir, struct cpuid_lvmap *ret, struct hv_diags *
 				xmlFree(f);
 				break;
 			}
-			fname = xasprintf("%s/%s", m.source, (const char *)f);
+			fname = xasprintf("%s/%s", dir ? dir : CPUID_LVMAP_BUILTIN_NAME, (const char *)f);
 			rc = map_file(dir, (const char *)f, &fbuf, &flen, d);
 			xmlFree(f);
 			if (rc == 0)
@@ -564,7 +797,18 @@ int cpuid_lvmap_load(const char *dir, struct cpuid_lvmap *ret, struct hv_diags *
 		hv_errorf(d, "%s: no x86 models", index_name);
 		rc = -ENOENT;
 	}
+	if (rc == 0 && cache) {
+		strbuf_reset(&cached);
+		cache_format(&m, &cached);
+		cpuid_cache_write(cache, &cached);
+	}
+done:
+	if (rc == 0) {
+		m.builtin = !dir;
+		m.source = xstrdup(dir ? dir : CPUID_LVMAP_BUILTIN_NAME);
+	}
 out:
+	strbuf_release(&cached);
 	if (doc)
 		xmlFreeDoc(doc);
 	if (rc < 0) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpuid-cache.h"
 #include "cpuid-qemu.h"
 #include "strbuf.h"
 #include "util.h"
@@ -221,77 +222,6 @@ static int run(char *const argv[], struct strbuf *out, struct hv_diags *d)
 	return 0;
 }
 
-static char *cache_path(const struct stat *st)
-{
-	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char *dir;
-
-	if (x && *x == '/')
-		dir = xasprintf("%s/hvkit", x);
-	else if (home && *home == '/')
-		dir = xasprintf("%s/.cache/hvkit", home);
-	else
-		return NULL;
-	{
-		char *p = xasprintf("%s/qemu-cpu-help-%llx-%llx-%llx-%llx.txt", dir,
-				    (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
-				    (unsigned long long)st->st_size, (unsigned long long)st->st_mtime);
-
-		free(dir);
-		return p;
-	}
-}
-
-/* Reads a regular file of at most QEMU_MAX_OUTPUT bytes into *sb. */
-static int read_small(const char *path, struct strbuf *sb)
-{
-	char buf[8192];
-	ssize_t r;
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > QEMU_MAX_OUTPUT) {
-		close(fd);
-		return -EINVAL;
-	}
-	while ((r = read(fd, buf, sizeof(buf))) > 0 && sb->len <= QEMU_MAX_OUTPUT)
-		strbuf_add(sb, buf, (size_t)r);
-	close(fd);
-	return r < 0 ? -EIO : 0;
-}
-
-/* Writes the cache atomically; failures are ignored (it is a cache). */
-static void write_cache(const char *path, const struct strbuf *sb)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/'), *tmp;
-	FILE *f;
-
-	*slash = '\0';
-	if (mkdir(dir, 0700) < 0 && errno == ENOENT) {
-		char *parent = xstrdup(dir), *s2 = strrchr(parent, '/');
-
-		if (s2 && s2 != parent) {
-			*s2 = '\0';
-			(void)mkdir(parent, 0700);
-		}
-		free(parent);
-		(void)mkdir(dir, 0700);
-	}
-	tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
-	f = fopen(tmp, "wx");
-	if (f) {
-		bool ok = fwrite(sb->buf, 1, sb->len, f) == sb->len;
-
-		if (fclose(f) == 0 && ok)
-			(void)rename(tmp, path);
-	}
-	(void)unlink(tmp);
-	free(tmp);
-	free(dir);
-}
-
 int cpuid_qemu_load(const char *binary, struct cpuid_qemu *ret, struct hv_diags *d)
 {
 	struct cpuid_qemu q;
@@ -307,8 +237,11 @@ int cpuid_qemu_load(const char *binary, struct cpuid_qemu *ret, struct hv_diags 
 		free(q.binary);
 		return -ENOENT;
 	}
-	cache = cache_path(&st);
-	if (!cache || read_small(cache, &text) < 0 || strncmp(text.buf, "version ", 8) != 0) {
+	cache = cpuid_cache_path("qemu-cpu-help-%llx-%llx-%llx-%llx.txt",
+				 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+				 (unsigned long long)st.st_size, (unsigned long long)st.st_mtime);
+	if (!cache || cpuid_cache_read(cache, QEMU_MAX_OUTPUT, &text) < 0 ||
+	    strncmp(text.buf, "version ", 8) != 0) {
 		char *help[] = { q.binary, "-machine", "none", "-cpu", "help", NULL };
 		char *version[] = { q.binary, "--version", NULL };
 		const char *at;
@@ -332,7 +265,7 @@ int cpuid_qemu_load(const char *binary, struct cpuid_qemu *ret, struct hv_diags 
 			text = t;
 		}
 		if (cache)
-			write_cache(cache, &text);
+			cpuid_cache_write(cache, &text);
 	}
 	v = text.buf + 8;
 	body = strchr(v, '\n');

@@ -159,6 +159,43 @@ check(p.returncode == 1 and "cannot open '/nonexistent/index.xml'" in p.stderr, 
 p = hvkit("cpuid", "models", "--libvirt-map", "builtin", ok=False)
 check(p.returncode == 2, "--libvirt-map goes with policy and baseline only")
 
+# The parsed map is cached (libxml2 costs more than a baseline): an entry
+# per map and hvkit table, read back instead of the XML; a bad one is
+# ignored; a changed map file is another entry.
+with tempfile.TemporaryDirectory() as td:
+    env = dict(os.environ, XDG_CACHE_HOME=td)
+    run = lambda *a: subprocess.run([os.environ.get("HVKIT", "build/hvkit"), "cpuid", *a],
+                                    capture_output=True, text=True, env=env)
+    first = run("policy", "Skylake-Server-v4", "--for", "libvirt")
+    entries = [f for f in os.listdir(os.path.join(td, "hvkit")) if f.startswith("libvirt-map-")]
+    check(first.returncode == 0 and len(entries) == 1, f"one cache entry: {entries} {first.stderr}")
+    path = os.path.join(td, "hvkit", entries[0])
+    text = open(path).read()
+    check(text.startswith("hvkit-lvmap 1\n") and "\nM Skylake-Server-noTSX-IBRS " in text,
+          "the entry holds the map's models")
+    with open(path, "w") as f:
+        f.write(text.replace("\nM Skylake-Server-noTSX-IBRS ", "\nM Skylake-From-Cache "))
+    p = run("policy", "Skylake-Server-v4", "--for", "libvirt")
+    check(">Skylake-From-Cache<" in p.stdout, f"the entry is what is read:\n{p.stdout}")
+    with open(path, "w") as f:
+        f.write(text.replace("\nM ", "\nM bad name ", 1))
+    p = run("policy", "Skylake-Server-v4", "--for", "libvirt")
+    check(p.stdout == first.stdout and p.returncode == 0, f"a bad entry is ignored:\n{p.stdout}{p.stderr}")
+    with tempfile.TemporaryDirectory() as md:
+        for f in os.listdir(CPU_MAP):
+            if f == "index.xml" or f.startswith("x86_"):
+                with open(os.path.join(CPU_MAP, f)) as src, open(os.path.join(md, f), "w") as dst:
+                    dst.write(src.read())
+        a = run("policy", "Skylake-Server-v4", "--for", "libvirt", "--libvirt-map", md)
+        with open(os.path.join(md, "x86_Skylake-Server-noTSX-IBRS.xml"), "r+") as f:
+            t = f.read().replace("name='Skylake-Server-noTSX-IBRS'", "name='Skylake-Edited'")
+            f.seek(0)
+            f.truncate()
+            f.write(t)
+        b = run("policy", "Skylake-Server-v4", "--for", "libvirt", "--libvirt-map", md)
+        check(">Skylake-Server-noTSX-IBRS<" in a.stdout and ">Skylake-Edited<" in b.stdout,
+              f"an edited map file is read again:\n{a.stdout}{b.stdout}{b.stderr}")
+
 # 1. Every QEMU model as a policy, no CPU needed.
 ms = models()
 jobs, pending = {}, {}
