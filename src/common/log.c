@@ -112,6 +112,12 @@ int write_output(const char *path, const char *data, size_t len)
 		}
 		return 0;
 	}
+	/* Renamed over: only a regular file, never a device node or FIFO. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		log_error("'%s' exists and is not a regular file; not replacing it", path);
+		return -EEXIST;
+	}
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {

@@ -22,6 +22,9 @@
 #include "util.h"
 
 #define TAG ".tmp.hvkit-"
+/* Made first in a temporary directory: the stale scan empties no
+ * directory without it.  Removed before the directory is renamed. */
+#define MARKER ".hvkit-temporary"
 
 /* All of it is read by the signal handler: plain values and fds only. */
 static volatile sig_atomic_t active;	/* a temporary exists */
@@ -96,30 +99,44 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Whether name is FINAL.tmp.hvkit-PID-XXXXXX; *pid set. */
-static bool ours(const char *name, long *pid)
+/* Whether name is exactly BASE.tmp.hvkit-PID-XXXXXX (BASE as new_name()
+ * writes it: the final name's first 200 bytes); *pid set. */
+static bool ours(const char *name, const char *base, long *pid)
 {
-	const char *t = strstr(name, TAG), *p;
+	size_t bl = strnlen(base, 200);
+	const char *p;
 	char *end;
 
-	for (; t; t = strstr(t + 1, TAG)) {
-		p = t + strlen(TAG);
-		*pid = strtol(p, &end, 10);
-		if (end != p && *pid > 0 && *end == '-' && strlen(end + 1) == 6 &&
-		    strspn(end + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") == 6)
-			return true;
-	}
-	return false;
+	if (strncmp(name, base, bl) || strncmp(name + bl, TAG, strlen(TAG)))
+		return false;
+	p = name + bl + strlen(TAG);
+	if (*p < '1' || *p > '9')
+		return false;
+	errno = 0;
+	*pid = strtol(p, &end, 10);
+	return errno == 0 && end != p && *pid > 0 && *end == '-' && strlen(end + 1) == 6 &&
+	       strspn(end + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") == 6;
+}
+
+/* Whether the directory open on fd carries MARKER as a regular file of
+ * ours (no link followed): only such a directory is ever emptied. */
+static bool marked(int fd)
+{
+	struct stat st;
+
+	return fstatat(fd, MARKER, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_uid == geteuid();
 }
 
 /*
  * Removes what an hvkit killed with SIGKILL (or a crash) left in the
  * directory: our names only, owned by us, whose process is gone (no such
  * pid) and whose lock is free (a live writer holds it, even one in
- * another pid namespace).  A directory loses its files, never a
- * subdirectory or what a link points to.
+ * another pid namespace), named for this very output (BASE.tmp.hvkit-
+ * PID-XXXXXX); a directory only when it carries our MARKER.  A directory
+ * loses its files, never a subdirectory or what a link points to.
  */
-static void remove_stale(int dfd)
+static void remove_stale(int dfd, const char *base)
 {
 	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -133,7 +150,7 @@ static void remove_stale(int dfd)
 	while ((e = readdir(d))) {
 		struct stat st;
 		long pid;
-		if (!ours(e->d_name, &pid) || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		if (!ours(e->d_name, base, &pid) || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    st.st_uid != geteuid() || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) ||
 		    pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
@@ -142,6 +159,10 @@ static void remove_stale(int dfd)
 			       (dir ? O_DIRECTORY : 0));
 		if (t < 0)
 			continue;
+		if (dir && !marked(t)) {
+			close(t);
+			continue;
+		}
 		if (flock(t, LOCK_EX | LOCK_NB) == 0) {
 			if (dir)
 				empty_dir(t);
@@ -173,10 +194,22 @@ static int create(const char *final, bool dir)
 	_cleanup_free_ char *d1 = xstrdup(final), *d2 = xstrdup(final);
 	const char *parent = dirname(d1), *base = basename(d2);
 	struct stat old;
-	bool replace = !dir && stat(final, &old) == 0 && S_ISREG(old.st_mode);
+	bool replace = false;
 	int fd = -1, e;
 
 	tmpout_remove();
+	/* Only a regular file is ever replaced: never a device node, a FIFO,
+	 * a socket or a directory (renaming over /dev/null would replace
+	 * it).  A link is followed to see what it names (a link to a
+	 * regular file is itself replaced, its target untouched). */
+	if (!dir && stat(final, &old) == 0) {
+		if (!S_ISREG(old.st_mode)) {
+			log_error("'%s' exists and is not a regular file; not replacing it", final);
+			errno = EEXIST;
+			return -1;
+		}
+		replace = true;
+	}
 	dir_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0 && errno == EACCES)	/* write-only: no stale scan */
 		dir_fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -186,7 +219,7 @@ static int create(const char *final, bool dir)
 		errno = e;
 		return -1;
 	}
-	remove_stale(dir_fd);
+	remove_stale(dir_fd, base);
 	tmp_is_dir = dir;
 	tmp_anonymous = false;
 	tmp_name[0] = 0;
@@ -221,6 +254,16 @@ static int create(const char *final, bool dir)
 			if (mkdirat(dir_fd, tmp_name, 0777) == 0) {
 				active = 1;
 				fd = openat(dir_fd, tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (fd >= 0) {
+					int m = openat(fd, MARKER, O_WRONLY | O_CREAT | O_EXCL |
+						       O_NOFOLLOW | O_CLOEXEC, 0600);
+					if (m < 0) {
+						close(fd);
+						fd = -1;
+					} else {
+						close(m);
+					}
+				}
 				break;
 			}
 			if (errno != EEXIST)
@@ -273,10 +316,30 @@ static int link_anonymous(const char *name)
 	return linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
 }
 
-/* Links or renames the temporary output to base in dir_fd. */
+/* Links or renames the temporary output to base in dir_fd: a directory
+ * never over anything, a file only over a regular file (checked again
+ * here, just before). */
 static int commit(const char *base)
 {
+	struct stat st;
 	int rc;
+
+	if (fstatat(dir_fd, base, &st, 0) == 0 && (tmp_is_dir || !S_ISREG(st.st_mode)))
+		return -EEXIST;
+	if (tmp_is_dir) {
+		if (unlinkat(tmp_dir_fd, MARKER, 0) < 0)
+			return -errno;
+		rc = renameat2(dir_fd, tmp_name, dir_fd, base, RENAME_NOREPLACE);
+		if (rc < 0 && errno == EINVAL)	/* not on this filesystem */
+			rc = renameat(dir_fd, tmp_name, dir_fd, base);
+		if (rc == 0)
+			return 0;
+		rc = -errno;
+		int m = openat(tmp_dir_fd, MARKER, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (m >= 0)
+			close(m);
+		return rc;
+	}
 
 	if (tmp_anonymous) {
 		/* Straight to the final name when it is free: atomic, and

@@ -67,21 +67,23 @@ if check(ok, "import reached its second write"):
     check(len(left) == 1 and left[0].startswith(f"first.tmp.hvkit-{pid}-"), f"import leaves its directory: {left}")
     # Look-alikes that must stay: a live process's (ours), a locked one,
     # and a link to a directory of someone else's files.
-    live = os.path.join(d, f"live.tmp.hvkit-{os.getpid()}-AAAAAA")
+    live = os.path.join(d, f"first.tmp.hvkit-{os.getpid()}-AAAAAA")
     os.mkdir(live)
-    locked = os.path.join(d, f"locked.tmp.hvkit-{pid}-BBBBBB")
+    open(os.path.join(live, ".hvkit-temporary"), "w").close()
+    locked = os.path.join(d, f"first.tmp.hvkit-{pid}-BBBBBB")
     os.mkdir(locked)
+    open(os.path.join(locked, ".hvkit-temporary"), "w").close()
     lock = os.open(locked, os.O_RDONLY)
     fcntl.flock(lock, fcntl.LOCK_EX)
     victim = os.path.join(d, "victim")
     os.mkdir(victim)
     with open(os.path.join(victim, "precious"), "w") as f:
         f.write("keep me\n")
-    os.symlink(victim, os.path.join(d, f"link.tmp.hvkit-{pid}-CCCCCC"))
-    p = hvkit("-v", "move", "import", pkg, "--to", "xl", "-o", os.path.join(d, "second"), "--no-progress", ok=False)
+    os.symlink(victim, os.path.join(d, f"first.tmp.hvkit-{pid}-CCCCCC"))
+    p = hvkit("-v", "move", "import", pkg, "--to", "xl", "-o", first, "--no-progress", ok=False)
     check(p.returncode == 0, f"the next import: {p.stderr}")
     check(f"hvkit process {pid}, which is gone" in p.stderr, f"says what it removed: {p.stderr}")
-    check(sorted(tmps()) == sorted([os.path.basename(live), os.path.basename(locked), f"link.tmp.hvkit-{pid}-CCCCCC"]),
+    check(sorted(tmps()) == sorted([os.path.basename(live), os.path.basename(locked), f"first.tmp.hvkit-{pid}-CCCCCC"]),
           f"the killed run's directory removed, the look-alikes kept: {tmps()}")
     check(open(os.path.join(victim, "precious")).read() == "keep me\n", "a link is not followed")
     os.close(lock)

@@ -50,3 +50,23 @@ CASES = [
     ("odd", 33 * MiB + 7 * 512, [(MiB + 100, 5000), (33 * MiB, 7 * 512)]),
     ("empty", 64 * MiB, []),
 ]
+
+
+def have_xl():
+    """Whether this build reads and writes xl.cfg (libxlutil)."""
+    return "libxlutil" not in hvkit("move", "show", "--json", "/dev/null", ok=False).stderr
+
+
+def guest_cfg(d, raw, name="g"):
+    """An xl.cfg in d of one guest with the raw disk `raw`; its path."""
+    cfg = os.path.join(d, f"{name}.cfg")
+    with open(cfg, "w") as f:
+        f.write(f'name = "{name}"\nmemory = 64\ndisk = [ "format=raw,vdev=xvda,access=rw,target={raw}" ]\n')
+    return cfg
+
+
+def put(path, data=""):
+    """Writes text to path; the path."""
+    with open(path, "w") as f:
+        f.write(data)
+    return path
