@@ -54,6 +54,8 @@ static int cmp_str(const void *a, const void *b)
  * flags[] (folded, sorted). */
 static void match_flags(struct cpuid_qemu *q, char **flags, size_t n)
 {
+	if (!n)
+		return;	/* flags may be NULL: qsort and bsearch want an array */
 	qsort(flags, n, sizeof(*flags), cmp_str);
 	for (size_t f = 0; f < cpuid_nfeatures; f++) {
 		const char *qn = cpuid_features[f].names[CPUID_NAMES_QEMU];
