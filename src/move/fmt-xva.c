@@ -227,6 +227,21 @@ static bool parse_chunk_name(const char *name, const char *ref, uint64_t *idx,
 	return true;
 }
 
+/* Whether name is REF/NNNNNNNN, .checksum or .xxhash, for a REF of
+ * one path component (another disk's chunk). */
+static bool chunk_like(const char *name)
+{
+	const char *slash = strchr(name, '/');
+	size_t i;
+
+	if (!slash || slash == name || strncmp(name, "Ref:", 4) || strchr(slash + 1, '/'))
+		return false;
+	for (i = 1; i <= 8; i++)
+		if (slash[i] < '0' || slash[i] > '9')
+			return false;
+	return !slash[9] || !strcmp(slash + 9, ".checksum") || !strcmp(slash + 9, ".xxhash");
+}
+
 /* One disk of xva_in_copy_all(): where its chunks go. */
 struct xva_copy {
 	struct xva_disk_job *job;
@@ -277,9 +292,19 @@ int xva_in_copy_all(struct xva_in *x, struct xva_disk_job *jobs, size_t n)
 		uint64_t idx;
 		const char *sfx;
 
+		rc = 0;
 		d = chunk_owner(c, n, m.name, &idx, &sfx);
-		if (!d)
-			continue;	/* a disk not asked for, or not a chunk */
+		if (!d) {
+			/* A disk not asked for: skipped.  Anything else an
+			 * XVA does not hold is refused, never skipped (a
+			 * chunk under another spelling would read as zeros). */
+			if (!chunk_like(m.name))
+				rc = hv_errorf(x->d, "offset %llu: member '%s' is not a chunk of the form 'Ref:N/NNNNNNNN[.checksum|.xxhash]'",
+					       OFF(m.offset), m.name);
+			if (rc < 0)
+				break;
+			continue;
+		}
 		if (*sfx == 0) {
 			if (pend && !verified)
 				pend->job->unverified++;
@@ -318,8 +343,11 @@ int xva_in_copy_all(struct xva_in *x, struct xva_disk_job *jobs, size_t n)
 			continue;
 		}
 		bool xx = strcmp(sfx, ".xxhash") == 0, sha = strcmp(sfx, ".checksum") == 0;
-		if (!xx && !sha)
-			continue;
+		if (!xx && !sha) {
+			rc = hv_errorf(x->d, "offset %llu: member '%s' is neither a chunk nor its checksum",
+				       OFF(m.offset), m.name);
+			break;
+		}
 		if (pend != d || idx != pend_idx) {
 			rc = hv_errorf(x->d, "offset %llu: checksum '%s' without its chunk",
 				       OFF(m.offset), m.name);
@@ -349,6 +377,14 @@ int xva_in_copy_all(struct xva_in *x, struct xva_disk_job *jobs, size_t n)
 	}
 	if (rc == 0 && pend && !verified)
 		pend->job->unverified++;
+	/* XAPI always writes a disk's first and last chunk, whatever they
+	 * hold, so that the last one marks the disk's end: an archive
+	 * without it was cut short, and its missing chunks are not zeros. */
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (c[i].nchunks && c[i].next_idx != c[i].nchunks)
+			rc = hv_errorf(x->d, "offset %llu: disk '%s' ends without its last chunk '%s/%08llu' (a truncated archive?)",
+				       OFF(tar_in_offset(x->t)), c[i].job->ref, c[i].job->ref,
+				       OFF(c[i].nchunks - 1));
 	for (size_t i = 0; i < n; i++) {
 		if (rc == 0)
 			rc = flush_until(&c[i].a, UINT64_MAX);

@@ -203,8 +203,16 @@ static int raw_read(struct tar_in *t, void *buf, size_t len, size_t *got)
 			return hv_errorf(t->d, "offset %llu: %s", (unsigned long long)(t->off + *got),
 					 zerr == Z_ERRNO ? strerror(errno) : msg);
 		}
-		if (r == 0)
+		if (r == 0) {
+			/* zlib reports a gzip stream cut short (no end, no
+			 * CRC and length) as the end plus Z_BUF_ERROR. */
+			int zerr;
+			const char *msg = gzerror(t->gz, &zerr);
+			if (zerr == Z_BUF_ERROR)
+				return hv_errorf(t->d, "offset %llu: the gzip stream is truncated (%s)",
+						 (unsigned long long)(t->off + *got), msg);
 			break;
+		}
 		p += r;
 		*got += (size_t)r;
 		len -= (size_t)r;
@@ -261,6 +269,89 @@ static bool parse_num(const uint8_t *f, size_t width, uint64_t *ret)
 	return true;
 }
 
+static bool is_zero_block(const uint8_t *h)
+{
+	for (size_t i = 0; i < TAR_BLOCK; i++)
+		if (h[i])
+			return false;
+	return true;
+}
+
+/* At the first zero block (at hoff): the end of the archive is two of
+ * them, as POSIX and every XVA writer put it; a gzip stream must then
+ * end properly (its CRC and length), whatever zero padding follows. */
+static int end_of_archive(struct tar_in *t, uint64_t hoff)
+{
+	uint8_t h[TAR_BLOCK];
+	size_t got;
+	int rc = raw_read(t, h, sizeof(h), &got);
+
+	if (rc < 0)
+		return rc;
+	if (got < sizeof(h))
+		return hv_errorf(t->d, "offset %llu: the archive ends after one of its two end-of-archive blocks (truncated?)",
+				 (unsigned long long)hoff);
+	if (!is_zero_block(h))
+		return hv_errorf(t->d, "offset %llu: a member follows a zero block (a damaged or truncated archive?)",
+				 (unsigned long long)(hoff + TAR_BLOCK));
+	while (t->gzip) {
+		rc = raw_read(t, h, sizeof(h), &got);
+		if (rc < 0)
+			return rc;
+		if (got == 0)
+			break;
+	}
+	return 0;
+}
+
+/* A member that is not a regular file, its header just read: 0 to skip
+ * it (a directory; a pax header whose records rename or resize nothing),
+ * else an error naming it.  A pax 'path', 'linkpath' or 'size' record is
+ * refused, never ignored: tar would honour it, and the names read here
+ * would then not be the names tar extracts. */
+static int special_member(struct tar_in *t, const struct tar_member *m)
+{
+	char buf[65536];
+	int rc;
+
+	switch (m->type) {
+	case '5':
+		return 0;
+	case 'x':
+	case 'g':
+		if (m->size >= sizeof(buf))
+			return hv_errorf(t->d, "offset %llu: pax header of %llu bytes is larger than the %zu we accept",
+					 (unsigned long long)m->offset, (unsigned long long)m->size,
+					 sizeof(buf) - 1);
+		rc = tar_in_read(t, buf, (size_t)m->size);
+		if (rc < 0)
+			return rc;
+		buf[m->size] = 0;
+		for (char *p = buf; p < buf + m->size;) {
+			char *end, *key = NULL;
+			unsigned long len = strtoul(p, &end, 10);
+			if (end == p || *end != ' ' || len == 0 || len > (size_t)(buf + m->size - p))
+				return hv_errorf(t->d, "offset %llu: malformed pax header record", (unsigned long long)m->offset);
+			key = end + 1;
+			size_t kl = strcspn(key, "=");
+			if ((kl == 4 && !strncmp(key, "path", 4)) || (kl == 8 && !strncmp(key, "linkpath", 8)) ||
+			    (kl == 4 && !strncmp(key, "size", 4)))
+				return hv_errorf(t->d, "offset %llu: pax header sets the %.*s of the next member; not supported",
+						 (unsigned long long)m->offset, (int)kl, key);
+			p += len;
+		}
+		return 0;
+	case 'L':
+	case 'K':
+		return hv_errorf(t->d, "offset %llu: GNU long-name member (names of 100 bytes or more are not supported)",
+				 (unsigned long long)m->offset);
+	default:
+		return hv_errorf(t->d, "offset %llu: member '%s' is not a regular file (tar type '%c')",
+				 (unsigned long long)m->offset, m->name,
+				 m->type >= 0x20 && m->type < 0x7f ? m->type : '?');
+	}
+}
+
 int tar_in_next(struct tar_in *t, struct tar_member *ret)
 {
 	uint8_t h[TAR_BLOCK];
@@ -281,14 +372,12 @@ int tar_in_next(struct tar_in *t, struct tar_member *ret)
 		if (rc < 0)
 			return rc;
 		if (got == 0)
-			return 0;	/* end without the zero blocks: accepted */
+			return hv_errorf(t->d, "offset %llu: the archive ends without its end-of-archive blocks (truncated?)",
+					 (unsigned long long)hoff);
 		if (got < sizeof(h))
 			return hv_errorf(t->d, "offset %llu: truncated tar header", (unsigned long long)hoff);
-		bool zero = true;
-		for (size_t i = 0; i < sizeof(h) && zero; i++)
-			zero = h[i] == 0;
-		if (zero)
-			return 0;
+		if (is_zero_block(h))
+			return end_of_archive(t, hoff);
 		unsigned sum = 0;
 		uint64_t want;
 		for (size_t i = 0; i < sizeof(h); i++)
@@ -306,11 +395,15 @@ int tar_in_next(struct tar_in *t, struct tar_member *ret)
 		memcpy(t->member, m.name, sizeof(m.name));
 		t->left = m.size;
 		t->pad = (TAR_BLOCK - m.size % TAR_BLOCK) % TAR_BLOCK;
-		if (m.type == '0' || m.type == 0) {
+		if (m.type == '0' || m.type == 0 || m.type == '7') {
 			*ret = m;
 			return 1;
 		}
-		/* Directories, pax and GNU headers: skip their data. */
+		rc = special_member(t, &m);
+		if (rc < 0)
+			return rc;
+		/* A directory, or a pax header that renames nothing:
+		 * skipped (its data read or skipped). */
 	}
 }
 
