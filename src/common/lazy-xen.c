@@ -48,6 +48,7 @@ LAZY_IN(xlutil, int, xlu_cfg_get_long, (const XLU_Config* a0, const char * a1, l
 LAZY_IN(xlutil, int, xlu_cfg_get_string, (const XLU_Config* a0, const char * a1, const char ** a2, int a3), (a0, a1, a2, a3))
 LAZY_IN(xlutil, XLU_Config *, xlu_cfg_init, (FILE * a0, const char * a1), (a0, a1))
 LAZY_IN(xlutil, int, xlu_cfg_readfile, (XLU_Config* a0, const char * a1), (a0, a1))
+LAZY_IN(xlutil, int, xlu_cfg_readdata, (XLU_Config* a0, const char * a1, int a2), (a0, a1, a2))
 LAZY_IN(xlutil, int, xlu_disk_parse, (XLU_Config * a0, int a1, const char *const * a2, libxl_device_disk * a3), (a0, a1, a2, a3))
 LAZY_IN(xtl, xentoollog_logger_stdiostream *, xtl_createlogger_stdiostream, (FILE * a0, xentoollog_level a1, unsigned a2), (a0, a1, a2))
 LAZY_IN(xtl, void, xtl_logger_destroy, (struct xentoollog_logger * a0), (a0))

@@ -63,10 +63,6 @@ static int call1(struct xapi_conn *c, const char *method, const char *arg,
 	return rc;
 }
 
-static bool is_null_ref(const char *ref)
-{
-	return !ref || !*ref || strcmp(ref, "OpaqueRef:NULL") == 0;
-}
 
 /* The VM named by a UUID or a name_label (which must be unique). */
 static int find_vm(struct xapi_conn *c, const char *sel, struct hv_diags *d,
@@ -155,6 +151,11 @@ static int fetch_vm(struct xapi_conn *c, const char *vm_ref, struct xapi_pkg *p,
 	rc = call1(c, "VM.get_record", vm_ref, NULL, &p->vm);
 	if (rc == 0 && xrec_get_bool(&p->vm, "is_control_domain"))
 		rc = hv_errorf(d, "VM %s is a control domain, not a guest", vm_ref);
+	/* Each reference once, and few: never N downloads of one VDI. */
+	if (rc == 0)
+		rc = xapi_check_refs(&p->vm, "VBDs", XAPI_MAX_VBDS, vm_ref, d);
+	if (rc == 0)
+		rc = xapi_check_refs(&p->vm, "VIFs", XAPI_MAX_VIFS, vm_ref, d);
 	if (rc == 0)
 		rc = fetch_sorted(c, "VBD", xrec_find(&p->vm, "VBDs"), "userdevice", &vbds, &nvbd);
 	if (rc == 0)
@@ -166,8 +167,14 @@ static int fetch_vm(struct xapi_conn *c, const char *vm_ref, struct xapi_pkg *p,
 
 		p->vbd[k] = vbds[i].rec;
 		vbds[i].rec = (struct xrec)XREC_INIT;
-		if (is_null_ref(vdi) || xrec_get_bool(&p->vbd[k], "empty"))
+		if (xapi_null_ref(vdi) || xrec_get_bool(&p->vbd[k], "empty"))
 			continue;
+		for (size_t j = 0; j < k; j++)
+			if (vdis[j] && strcmp(vdis[j], vdi) == 0)
+				rc = hv_errorf(d, "VBDs %s and %s both attach VDI %s",
+					       vbds[j].ref, vbds[i].ref, vdi);
+		if (rc < 0)
+			break;
 		vdis[k] = xstrdup(vdi);
 		rc = call1(c, "VDI.get_record", vdi, NULL, &p->vdi[k]);
 	}
@@ -177,7 +184,7 @@ static int fetch_vm(struct xapi_conn *c, const char *vm_ref, struct xapi_pkg *p,
 
 		p->vif[k] = vifs[i].rec;
 		vifs[i].rec = (struct xrec)XREC_INIT;
-		if (!is_null_ref(net))
+		if (!xapi_null_ref(net))
 			rc = call1(c, "network.get_record", net, NULL, &p->net[k]);
 	}
 	fetched_free(vbds, nvbd);
@@ -440,6 +447,8 @@ int move_cmd_pull(int argc, char **argv)
 	}
 	origin = xasprintf("%s VM %s", url, vm.uuid ? vm.uuid : vm_ref);
 	rc = xlcfg_write(&vm, origin, &o.allow, &cfg, &d);
+	if (rc == 0)
+		rc = xlcfg_check(cfg.buf, cfg.len, &d);
 	if (rc < 0) {
 		if (log_diags("pull: xl.cfg", &d) == 0)
 			log_error("pull: cannot write xl.cfg: %s", strerror(-rc));

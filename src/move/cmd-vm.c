@@ -927,6 +927,8 @@ int move_cmd_import(int argc, char **argv)
 	}
 	origin = xasprintf("'%s'", o.in);
 	rc = xlcfg_write(&vm, origin, &o.allow, &cfg, &d);
+	if (rc == 0)
+		rc = xlcfg_check(cfg.buf, cfg.len, &d);
 	if (rc < 0) {
 		report(o.in, &d, rc, "cannot write xl.cfg");
 		goto out;

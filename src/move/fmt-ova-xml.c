@@ -213,6 +213,7 @@ int xva_ova_parse(const char *xml, size_t len, struct mv_vm *vm,
 	struct object *objs = NULL;
 	size_t nobj = 0;
 	char **refs = NULL;	/* the VDI id of each disk */
+	_cleanup_free_ char *where = NULL;
 	xmlDoc *doc;
 	int rc = 0;
 
@@ -260,6 +261,12 @@ int xva_ova_parse(const char *xml, size_t len, struct mv_vm *vm,
 		goto out;
 	}
 	move_rec(&p.vm, vmo);
+	/* Each reference once, of the right class: never two disks from one
+	 * VBD or one VDI, a disk without its VDI, or an empty NIC. */
+	where = xasprintf("ova.xml:%u: VM", vmo->line);
+	if ((rc = xapi_check_refs(&p.vm, "VBDs", XAPI_MAX_VBDS, where, d)) < 0 ||
+	    (rc = xapi_check_refs(&p.vm, "VIFs", XAPI_MAX_VIFS, where, d)) < 0)
+		goto out;
 	const struct xfield *vbds = xrec_find(&p.vm, "VBDs");
 	for (size_t i = 0; vbds && vbds->type == XV_LIST && i < vbds->nlist; i++) {
 		struct object *b = find_obj(objs, nobj, "VBD", vbds->list[i]);
@@ -268,7 +275,22 @@ int xva_ova_parse(const char *xml, size_t len, struct mv_vm *vm,
 				       vmo->line, vbds->list[i]);
 			goto out;
 		}
-		struct object *v = find_obj(objs, nobj, "VDI", xrec_get(&b->r, "VDI"));
+		const char *vr = xrec_get(&b->r, "VDI"), *ty = xrec_get(&b->r, "type");
+		struct object *v = find_obj(objs, nobj, "VDI", vr);
+		if (!xapi_null_ref(vr) && !v) {
+			rc = hv_errorf(d, "ova.xml:%u: VBD '%s' names VDI '%s', which is not a VDI of the file",
+				       b->line, b->id, vr);
+			goto out;
+		}
+		if (v && v->used) {
+			rc = hv_errorf(d, "ova.xml:%u: VBD '%s' attaches VDI '%s', which another VBD attaches",
+				       b->line, b->id, vr);
+			goto out;
+		}
+		if (!v && !(ty && strcasecmp(ty, "CD") == 0)) {
+			rc = hv_errorf(d, "ova.xml:%u: VBD '%s' is a disk without a VDI", b->line, b->id);
+			goto out;
+		}
 		size_t k = xapi_pkg_add_disk(&p);
 		refs = xrealloc(refs, p.ndisks * sizeof(*refs));
 		refs[k] = v ? xstrdup(v->id) : NULL;
@@ -298,8 +320,11 @@ int xva_ova_parse(const char *xml, size_t len, struct mv_vm *vm,
 	const struct xfield *vifs = xrec_find(&p.vm, "VIFs");
 	for (size_t i = 0; vifs && vifs->type == XV_LIST && i < vifs->nlist; i++) {
 		struct object *f = find_obj(objs, nobj, "VIF", vifs->list[i]);
-		if (!f)
-			continue;
+		if (!f) {
+			rc = hv_errorf(d, "ova.xml:%u: VM lists VIF '%s', which is not a VIF of the file",
+				       vmo->line, vifs->list[i]);
+			goto out;
+		}
 		struct object *n = find_obj(objs, nobj, "network", xrec_get(&f->r, "network"));
 		size_t k = xapi_pkg_add_nic(&p);
 		p.vif[k] = f->r;

@@ -361,3 +361,66 @@ out:
 	free(rbuf);
 	return rc;
 }
+
+int xlcfg_check(const char *text, size_t len, struct hv_diags *d)
+{
+	char *rbuf = NULL;
+	size_t rlen = 0;
+	FILE *report = open_memstream(&rbuf, &rlen);
+	XLU_Config *c = NULL;
+	XLU_ConfigList *list;
+	char **vdevs = NULL;
+	bool said = false;
+	int n = 0, rc = 0;
+
+	if (!report)
+		return -ENOMEM;
+	c = xlu_cfg_init(report, "xl.cfg");
+	if (!c) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = -xlu_cfg_readdata(c, text, (int)len);
+	if (rc == 0 && xlu_cfg_get_list(c, "disk", &list, &n, 1) == 0) {
+		vdevs = xcalloc((size_t)n + 1, sizeof(*vdevs));
+		for (int i = 0; rc == 0 && i < n; i++) {
+			const char *spec = xlu_cfg_get_listitem(list, i);
+			libxl_device_disk disk;
+
+			libxl_device_disk_init(&disk);
+			rc = spec ? -xlu_disk_parse(c, 1, &spec, &disk) : -EINVAL;
+			if (rc == 0 && !disk.is_cdrom && !disk.pdev_path) {
+				rc = hv_errorf(d, "the xl.cfg written: disk %d has no target", i);
+				said = true;
+			}
+			vdevs[i] = rc == 0 && disk.vdev ? xstrdup(disk.vdev) : NULL;
+			for (int k = 0; rc == 0 && vdevs[i] && k < i; k++)
+				if (vdevs[k] && strcmp(vdevs[k], vdevs[i]) == 0) {
+					rc = hv_errorf(d, "the xl.cfg written: disks %d and %d both use vdev '%s'",
+						       k, i, vdevs[i]);
+					said = true;
+				}
+			libxl_device_disk_dispose(&disk);
+		}
+	}
+	if (rc < 0 && !said) {
+		fflush(report);
+		if (rlen) {
+			char *nl = strchr(rbuf, '\n');
+			if (nl)
+				*nl = 0;
+			hv_errorf(d, "libxlutil refuses the xl.cfg written: %s", rbuf);
+		} else {
+			hv_errorf(d, "libxlutil refuses the xl.cfg written: %s", strerror(-rc));
+		}
+	}
+out:
+	for (int i = 0; vdevs && i < n; i++)
+		free(vdevs[i]);
+	free(vdevs);
+	if (c)
+		xlu_cfg_destroy(c);
+	fclose(report);
+	free(rbuf);
+	return rc;
+}

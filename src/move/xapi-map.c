@@ -49,6 +49,33 @@ void xapi_pkg_release(struct xapi_pkg *p)
 	memset(p, 0, sizeof(*p));
 }
 
+bool xapi_null_ref(const char *ref)
+{
+	return !ref || !*ref || strcmp(ref, "OpaqueRef:NULL") == 0;
+}
+
+int xapi_check_refs(const struct xrec *r, const char *field, size_t max,
+		    const char *where, struct hv_diags *d)
+{
+	const struct xfield *f = xrec_find(r, field);
+
+	if (!f)
+		return 0;
+	if (f->type != XV_LIST)
+		return hv_errorf(d, "%s: %s is not a list of references", where, field);
+	if (f->nlist > max)
+		return hv_errorf(d, "%s: %s lists %zu references; at most %zu are accepted",
+				 where, field, f->nlist, max);
+	for (size_t i = 0; i < f->nlist; i++) {
+		if (xapi_null_ref(f->list[i]))
+			return hv_errorf(d, "%s: %s item %zu is a null reference", where, field, i);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(f->list[k], f->list[i]) == 0)
+				return hv_errorf(d, "%s: %s lists '%s' twice", where, field, f->list[i]);
+	}
+	return 0;
+}
+
 int xapi_userdevice(const char *vdev)
 {
 	const char *p;
@@ -457,6 +484,9 @@ int xapi_to_vm(const struct xapi_pkg *p, struct mv_vm *vm, const char *where,
 		}
 	}
 
+	if (p->ndisks > XAPI_MAX_VBDS || p->nnics > XAPI_MAX_VIFS)
+		return hv_errorf(d, "%s: %zu disks and %zu NICs; at most %u and %u are accepted",
+				 where, p->ndisks, p->nnics, XAPI_MAX_VBDS, XAPI_MAX_VIFS);
 	for (size_t i = 0; i < p->ndisks; i++) {
 		const struct xrec *b = &p->vbd[i], *di = &p->vdi[i];
 		struct mv_disk *dk = mv_vm_add_disk(vm);
@@ -467,7 +497,11 @@ int xapi_to_vm(const struct xapi_pkg *p, struct mv_vm *vm, const char *where,
 			return rc;
 		if (dk->size > (1ull << 56))
 			return hv_errorf(d, "%s: VDI virtual_size %" PRIu64 " is too large", where, dk->size);
-		(void)get_num(b, "userdevice", &ud, where, "VBD", d);
+		if ((rc = get_num(b, "userdevice", &ud, where, "VBD", d)) < 0)
+			return rc;
+		if (ud >= XAPI_MAX_VBDS)
+			return hv_errorf(d, "%s: VBD userdevice %" PRIu64 " is past XAPI's %u", where, ud,
+					 XAPI_MAX_VBDS - 1);
 		dk->kind = (s = xrec_get(b, "type")) && strcasecmp(s, "CD") == 0 ? MV_DISK_CDROM : MV_DISK_DISK;
 		if (dev && *dev)
 			dk->vdev = xstrdup(dev);
@@ -475,6 +509,10 @@ int xapi_to_vm(const struct xapi_pkg *p, struct mv_vm *vm, const char *where,
 			dk->vdev = xasprintf("%s%c", vm->type == MV_GUEST_HVM ? "hd" : "xvd", (char)('a' + ud));
 		else
 			dk->vdev = xasprintf("xvd%c%c", (char)('a' + ud / 26 - 1), (char)('a' + ud % 26));
+		for (size_t k = 0; k + 1 < vm->ndisks; k++)
+			if (vm->disks[k].vdev && strcmp(vm->disks[k].vdev, dk->vdev) == 0)
+				return hv_errorf(d, "%s: disks %zu and %zu both use device '%s'",
+						 where, k, i, dk->vdev);
 		dk->readonly = ((s = xrec_get(b, "mode")) && strcmp(s, "RO") == 0) ||
 			       xrec_get_bool(di, "read_only");
 		dk->bootable = xrec_get_bool(b, "bootable");

@@ -46,6 +46,21 @@ void xapi_pkg_release(struct xapi_pkg *p);
 size_t xapi_pkg_add_disk(struct xapi_pkg *p);
 size_t xapi_pkg_add_nic(struct xapi_pkg *p);
 
+/*
+ * Bounds on what a package or a pool may ask for, XAPI's own: VBD
+ * userdevices 0 to 254 (at most 255 disks), and at most 64 NICs (XAPI
+ * allows 7 VIF devices; 64 leaves room and still bounds the work).
+ */
+#define XAPI_MAX_VBDS 255u
+#define XAPI_MAX_VIFS 64u
+
+/* Whether ref is no reference: "", NULL or "OpaqueRef:NULL". */
+bool xapi_null_ref(const char *ref);
+/* The list field `field` of a record (where, e.g. "ova.xml: VM"): each
+ * reference once, none null, at most max of them; else an error. */
+int xapi_check_refs(const struct xrec *r, const char *field, size_t max,
+		    const char *where, struct hv_diags *d);
+
 /* The userdevice number of an xl vdev (xvda, hdc, sdb, xvdaa, 51712):
  * -1 when it is not one. */
 int xapi_userdevice(const char *vdev);

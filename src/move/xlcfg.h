@@ -18,6 +18,12 @@
  */
 int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d);
 
+/* Whether libxlutil reads text back (the xl.cfg about to be written):
+ * it parses, each disk parses and has a target (a CD drive may be
+ * empty), no two disks share a vdev.  0, or an error in d.  Without
+ * libxlutil: 0. */
+int xlcfg_check(const char *text, size_t len, struct hv_diags *d);
+
 /*
  * The settings an admin accepts on purpose (--allow-setting KEY): top-level
  * xl.cfg keys ("kernel", "device_model_override") or NIC keys ("vif.script").
