@@ -22,6 +22,10 @@ static const char *const format_names[] = {
 	[IMG_QCOW1] = "qcow",
 	[IMG_LUKS] = "luks",
 	[IMG_ISO] = "iso",
+	[IMG_PARALLELS] = "parallels",
+	[IMG_BOCHS] = "bochs",
+	[IMG_CLOOP] = "cloop",
+	[IMG_DMG] = "dmg",
 	[IMG_UNKNOWN] = "unknown",
 };
 
@@ -38,6 +42,10 @@ static const char *const format_whats[] = {
 	[IMG_QCOW1] = "a qcow (version 1) image",
 	[IMG_LUKS] = "a LUKS encrypted volume",
 	[IMG_ISO] = "an ISO 9660 CD/DVD image",
+	[IMG_PARALLELS] = "a Parallels image",
+	[IMG_BOCHS] = "a Bochs image",
+	[IMG_CLOOP] = "a cloop compressed image",
+	[IMG_DMG] = "an Apple DMG image",
 	[IMG_UNKNOWN] = "an unknown format",
 };
 
@@ -201,6 +209,23 @@ enum img_format img_probe(int fd)
 	}
 	if (img_pread(fd, b, 5, 0x8001) == 0 && memcmp(b, "CD001", 5) == 0)
 		return IMG_ISO;
+	/* The formats qemu-img probes besides (its block/ *.c probe
+	 * functions, same tests): never raw here either. */
+	memset(b, 0, sizeof(b));
+	if (img_pread(fd, b, 68, 0) == 0) {
+		uint32_t v = img_le32(b + 64);
+		if ((memcmp(b, "WithoutFreeSpace", 16) == 0 || memcmp(b, "WithouFreSpacExt", 16) == 0) &&
+		    img_le32(b + 16) == 2)
+			return IMG_PARALLELS;
+		if (strcmp((char *)b, "Bochs Virtual HD Image") == 0 &&
+		    strcmp((char *)b + 32, "Redolog") == 0 && strcmp((char *)b + 48, "Growing") == 0 &&
+		    (v == 0x00020000 || v == 0x00010000))
+			return IMG_BOCHS;
+	}
+	static const char cloop[] = "#!/bin/sh\n#V2.0 Format\nmodprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n";
+	memset(b, 0, sizeof(b));
+	if (img_pread(fd, b, sizeof(cloop), 0) == 0 && memcmp(b, cloop, sizeof(cloop) - 1) == 0)
+		return IMG_CLOOP;
 	memset(b, 0, sizeof(b));
 	if (img_pread(fd, b, 0x44, 0) == 0 &&
 	    img_be32(b + 0x40) == 0x7f10dabe)
@@ -217,6 +242,11 @@ enum img_format img_probe(int fd)
 	    img_pread(fd, b, 512, (uint64_t)st.st_size - 512) == 0 &&
 	    memcmp(b, "conectix", 8) == 0)
 		return IMG_VHD_FIXED;
+	/* A UDIF (DMG) trailer: its "koly" block is the last 512 bytes. */
+	if (fstat(fd, &st) == 0 && st.st_size >= 512 &&
+	    img_pread(fd, b, 8, (uint64_t)st.st_size - 512) == 0 &&
+	    memcmp(b, "koly", 4) == 0 && img_be32(b + 4) == 4)
+		return IMG_DMG;
 	return IMG_RAW;
 }
 
@@ -269,6 +299,10 @@ int img_open_dir(int fd, int dir_fd, enum img_format format,
 	case IMG_QCOW1:
 	case IMG_LUKS:
 	case IMG_ISO:
+	case IMG_PARALLELS:
+	case IMG_BOCHS:
+	case IMG_CLOOP:
+	case IMG_DMG:
 		rc = hv_errorf(diags, "offset %u: %s, not read here (qemu-img convert -O raw first; --from raw copies its bytes as they are)",
 			       format == IMG_ISO ? 0x8001u : format == IMG_VDI ? 0x40u : 0u,
 			       img_format_what(format));

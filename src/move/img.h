@@ -24,6 +24,10 @@ enum img_format {
 	IMG_QCOW1,
 	IMG_LUKS,
 	IMG_ISO,
+	IMG_PARALLELS,
+	IMG_BOCHS,
+	IMG_CLOOP,
+	IMG_DMG,
 	IMG_UNKNOWN,
 };
 
