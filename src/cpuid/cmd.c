@@ -995,6 +995,24 @@ static void warn_skipped(enum cpuid_target t, const struct cpuid_targets *tg, co
 			 cpuid_names_str(target_names[t]), skipped);
 }
 
+/* The QEMU and libvirt forms are for KVM guests: cut to what KVM gives. */
+static bool kvm_form(int t)
+{
+	return t == CPUID_FOR_QEMU || t == CPUID_FOR_LIBVIRT;
+}
+
+/* "not given to KVM guests: monitor ds ...", one line on stderr. */
+static void tell_cut(int t, const struct cpuid_featureset *cut, enum cpuid_names names)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (kvm_form(t) && cpuid_fset_count(cut)) {
+		fset_text(&sb, cut, names, " ", "");
+		tell("not given to KVM guests: %s", sb.buf);
+	}
+	strbuf_release(&sb);
+}
+
 /* Renders a policy; returns an exit status (1: the spec is wrong). */
 static int render_policy(const struct cpuid_featureset *host, const struct cpuid_opts *o,
 			 struct strbuf *sb)
@@ -1005,6 +1023,7 @@ static int render_policy(const struct cpuid_featureset *host, const struct cpuid
 	struct cpuid_lvmap lv;
 	struct cpuid_qemu qemu;
 	struct cpuid_targets tg = { NULL, NULL };
+	struct cpuid_featureset cut;
 	struct cpuid_error err;
 	int rc = EXIT_OK;
 
@@ -1017,12 +1036,21 @@ static int render_policy(const struct cpuid_featureset *host, const struct cpuid
 	}
 	if (o->target == CPUID_FOR_QEMU && load_qemu(o, &qemu))
 		tg.qemu = &qemu;
-	if (cpuid_policy_parse(o->spec, host, p, &err) < 0 ||
-	    cpuid_policy_emit(p, (enum cpuid_target)o->target, &tg, &line, &skipped, &err) < 0) {
+	if (cpuid_policy_parse(o->spec, host, p, &err) < 0) {
 		log_error("%s", err.msg);
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	memset(&cut, 0, sizeof(cut));
+	if (kvm_form(o->target))
+		cpuid_policy_cut(p, &cpuid_guest_kvm, &cut);
+	if (cpuid_policy_emit(p, (enum cpuid_target)o->target, &tg, &line, &skipped, &err) < 0) {
+		log_error("%s", err.msg);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (!o->json)
+		tell_cut(o->target, &cut, names);
 	/* "-avx2 also removes vaes, vpclmulqdq (they need avx2)", one line per
 	 * removed feature that took others with it. */
 	for (size_t f = 0; f < cpuid_nfeatures; f++) {
@@ -1070,6 +1098,8 @@ static int render_policy(const struct cpuid_featureset *host, const struct cpuid
 		json_arr_close(&j);
 		json_key(&j, "skipped");
 		json_words(&j, skipped.buf);
+		json_key(&j, "not_guest_visible");
+		fset_json(&j, &cut, names);
 		json_obj_close(&j);
 		strbuf_addc(sb, '\n');
 	} else {
@@ -1175,7 +1205,8 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 	struct cpuid_lvmap lv;
 	struct cpuid_qemu qemu;
 	struct cpuid_targets tg = { NULL, NULL };
-	struct cpuid_policy *pq = NULL;
+	struct cpuid_policy *pq = NULL, *pk = xmalloc(sizeof(*pk));
+	struct cpuid_featureset cut;
 	bool want_lv = o->target < 0 || o->target == CPUID_FOR_LIBVIRT;
 	const char *name;
 	int rc = EXIT_FAIL;
@@ -1206,6 +1237,9 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 		log_error("baseline policy '%s' does not give the common features (a bug)", spec.buf);
 		goto out;
 	}
+	/* The QEMU and libvirt forms: what KVM gives a guest. */
+	*pk = *p;
+	cpuid_policy_cut(pk, &cpuid_guest_kvm, &cut);
 	if (want_lv) {
 		if (load_lvmap(o, &lv) != EXIT_OK)
 			goto out;
@@ -1216,13 +1250,13 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 		/* The installed QEMU may lack the model (it is older than hvkit's
 		 * table): its own model that fits best (else the closest), plus
 		 * the difference. */
-		if (!cpuid_qemu_has_model(&qemu, p->model->name)) {
+		if (!cpuid_qemu_has_model(&qemu, pk->model->name)) {
 			const struct cpuid_model *m =
-				cpuid_qemu_best_model(&qemu, &p->result, p->model->vendor, false);
+				cpuid_qemu_best_model(&qemu, &pk->result, pk->model->vendor, false);
 
 			if (m) {
 				pq = xmalloc(sizeof(*pq));
-				*pq = *p;
+				*pq = *pk;
 				pq->model = m;
 				pq->base = m->features;
 			}
@@ -1230,7 +1264,8 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 	}
 	for (int t = 0; t < 4; t++)
 		if ((t != CPUID_FOR_LIBVIRT || want_lv) &&
-		    cpuid_policy_emit(t == CPUID_FOR_QEMU && pq ? pq : p, (enum cpuid_target)t, &tg,
+		    cpuid_policy_emit(t == CPUID_FOR_QEMU && pq ? pq : kvm_form(t) ? pk : p,
+				      (enum cpuid_target)t, &tg,
 				      &form[t], &skipped[t], &err) < 0) {
 			log_error("%s", err.msg);
 			goto out;
@@ -1246,6 +1281,7 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 				 skipped[o->target].buf);
 		else if (skipped[o->target].len)
 			warn_skipped((enum cpuid_target)o->target, &tg, skipped[o->target].buf);
+		tell_cut(o->target, &cut, target_names[o->target]);
 		strbuf_addf(sb, "%s\n", form[o->target].buf);
 		rc = EXIT_OK;
 		goto out;
@@ -1295,6 +1331,17 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 			json_words(&j, skipped[t].buf);
 		}
 		json_obj_close(&j);
+		/* what the form leaves out because the target's guests never get it */
+		json_key(&j, "not_guest_visible");
+		json_obj_open(&j);
+		for (int t = 0; t < 4; t++) {
+			struct cpuid_featureset none;
+
+			memset(&none, 0, sizeof(none));
+			json_key(&j, target_keys[t]);
+			fset_json(&j, kvm_form(t) ? &cut : &none, o->names);
+		}
+		json_obj_close(&j);
 		json_obj_close(&j);
 		strbuf_addc(sb, '\n');
 		rc = EXIT_OK;
@@ -1327,6 +1374,11 @@ static int render_baseline(const struct host *h, size_t n, const struct cpuid_op
 				    "them sees them: not migration-safe in this form)\n" :
 				    "  (%s has no name for: %s; the guest lacks them)\n",
 				    target_keys[t], skipped[t].buf);
+		if (kvm_form(t) && cpuid_fset_count(&cut)) {
+			strbuf_adds(sb, "  (not given to KVM guests: ");
+			fset_text(sb, &cut, o->names, " ", "");
+			strbuf_adds(sb, ")\n");
+		}
 	}
 	rc = EXIT_OK;
 out:
@@ -1338,6 +1390,7 @@ out:
 	cpuid_lvmap_release(&lv);
 	cpuid_qemu_release(&qemu);
 	free(pq);
+	free(pk);
 	free(raw);
 	free(sums);
 	free(p);

@@ -182,6 +182,21 @@ struct cpuid_error {
 int cpuid_policy_parse(const char *spec, const struct cpuid_featureset *host,
 		       struct cpuid_policy *ret, struct cpuid_error *err);
 
+/*
+ * What Linux's KVM can give a guest (guest-kvm.csv): the features the
+ * QEMU and libvirt forms of a policy may ask for.
+ */
+extern const struct cpuid_featureset cpuid_guest_kvm;
+
+/*
+ * Cuts policy p to what a guest can be given, *guest: the result and the
+ * edits lose every feature outside it, so that no form asks for one.
+ * *cut gets the features the result loses.  A model's own features
+ * outside *guest stay in base: a form removes them from the model.
+ */
+void cpuid_policy_cut(struct cpuid_policy *p, const struct cpuid_featureset *guest,
+		      struct cpuid_featureset *cut);
+
 enum cpuid_target { CPUID_FOR_XL, CPUID_FOR_XEND, CPUID_FOR_QEMU, CPUID_FOR_LIBVIRT };
 
 /* "xl", "xl-xend", "qemu", "libvirt" -> enum; -1 for anything else. */

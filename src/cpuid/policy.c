@@ -221,6 +221,20 @@ out:
 	return rc;
 }
 
+void cpuid_policy_cut(struct cpuid_policy *p, const struct cpuid_featureset *guest,
+		      struct cpuid_featureset *cut)
+{
+	for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
+		cut->w[w] = p->result.w[w] & ~guest->w[w];
+		p->result.w[w] &= guest->w[w];
+		p->on.w[w] &= guest->w[w];
+		/* removing what the guest never gets: pointless, and a name
+		 * the target may refuse */
+		p->off.w[w] &= guest->w[w];
+		p->also_off.w[w] &= guest->w[w];
+	}
+}
+
 int cpuid_target_parse(const char *s)
 {
 	static const char *const names[] = { "xl", "xl-xend", "qemu", "libvirt" };
