@@ -357,6 +357,30 @@ static void test_policy(void)
 	CHECK_MSG(strcmp(skipped.buf, "flush-l1d") == 0, skipped.buf);
 	CHECK_MSG(strstr(sb.buf, "<!-- libvirt's cpu_map (built-in libvirt 9.0 (Debian 12)) has no name "
 			 "for: flush-l1d;") && !strstr(sb.buf, "name='flush-l1d'"), sb.buf);
+	/* KVM's guest set: none of what KVM masks out; the cut names it,
+	 * and the QEMU form neither adds nor keeps it. */
+	CHECK(!cpuid_fset_has(&cpuid_guest_kvm, fidx("monitor")) &&
+	      !cpuid_fset_has(&cpuid_guest_kvm, fidx("ds")) &&
+	      !cpuid_fset_has(&cpuid_guest_kvm, fidx("acpi")) &&
+	      cpuid_fset_has(&cpuid_guest_kvm, fidx("avx2")) &&
+	      cpuid_fset_has(&cpuid_guest_kvm, fidx("arch-capabilities")));
+	{
+		struct cpuid_featureset cut;
+
+		CHECK(cpuid_policy_parse("core2duo,+ds,+pcid", &host, p, &err) == 0);
+		cpuid_policy_cut(p, &cpuid_guest_kvm, &cut);
+		CHECK(cpuid_fset_has(&cut, fidx("monitor")) && cpuid_fset_has(&cut, fidx("ds")) &&
+		      !cpuid_fset_has(&cut, fidx("pcid")) && !cpuid_fset_has(&p->result, fidx("ds")));
+		strbuf_reset(&sb);
+		CHECK(cpuid_policy_emit(p, CPUID_FOR_QEMU, NULL, &sb, &skipped, &err) == 0);
+		CHECK_MSG(strcmp(sb.buf, "-cpu core2duo-v1,+pcid,-monitor,-acpi") == 0, sb.buf);
+		CHECK(cpuid_policy_parse("host,+monitor,-acpi,-avx2", &host, p, &err) == 0);
+		cpuid_policy_cut(p, &cpuid_guest_kvm, &cut);
+		strbuf_reset(&sb);
+		CHECK(cpuid_policy_emit(p, CPUID_FOR_QEMU, NULL, &sb, &skipped, &err) == 0);
+		CHECK_MSG(strncmp(sb.buf, "-cpu host,-avx2,", 16) == 0 && !strstr(sb.buf, "monitor") &&
+			  !strstr(sb.buf, "acpi"), sb.buf);
+	}
 	cpuid_lvmap_release(&lv);
 	hv_diags_release(&d);
 	strbuf_release(&sb);
