@@ -314,6 +314,65 @@ static int scan_l2(struct img_in *in, struct qcow2_in *q)
 	return rc;
 }
 
+/*
+ * Walks the snapshot table (nsnap entries at snap_off, header offsets 60
+ * and 64), each entry within the file and the table within qemu's bounds
+ * (65536 snapshots, 64 MiB, 1 KiB of extra data an entry), and records
+ * it and each snapshot's L1 table as metadata.  Only the active L1 is
+ * read: a snapshot is the guest's past, not its disk.  The table's size
+ * is that of its entries: the file may end inside its last cluster.
+ */
+#define QCOW2_MAX_SNAPSHOTS 65536u
+#define QCOW2_MAX_SNAPSHOTS_SIZE (64u << 20)
+#define QCOW2_MAX_SNAPSHOT_EXTRA 1024u
+#define QCOW2_SNAPSHOT_HEADER 40u
+static int check_snapshots(struct img_in *in, struct qcow2_in *q, uint32_t nsnap,
+			   uint64_t snap_off)
+{
+	uint64_t pos = snap_off;
+	int rc;
+
+	if (nsnap > QCOW2_MAX_SNAPSHOTS)
+		return hv_errorf(in->diags, "offset 60: %u snapshots, more than qemu's %u",
+				 nsnap, QCOW2_MAX_SNAPSHOTS);
+	rc = check_run(in, q, snap_off, 0, "the snapshot table", 64);
+	for (uint32_t i = 0; rc == 0 && i < nsnap; i++) {
+		uint8_t e[QCOW2_SNAPSHOT_HEADER];
+
+		if (pos - snap_off + QCOW2_SNAPSHOT_HEADER > QCOW2_MAX_SNAPSHOTS_SIZE ||
+		    pos + QCOW2_SNAPSHOT_HEADER > in->file_size)
+			return hv_errorf(in->diags, "offset %llu: snapshot %u of %u is past the end of the file or of qemu's %u-byte table",
+					 OFF(pos), i, nsnap, QCOW2_MAX_SNAPSHOTS_SIZE);
+		rc = img_pread(in->fd, e, sizeof(e), pos);
+		if (rc < 0)
+			return hv_errorf(in->diags, "offset %llu: cannot read snapshot %u", OFF(pos), i), rc;
+		uint64_t l1_off = img_be64(e), l1_size = img_be32(e + 8);
+		uint32_t extra = img_be32(e + 36);
+		uint64_t len = QCOW2_SNAPSHOT_HEADER + (uint64_t)extra + (uint64_t)(e[12] << 8 | e[13]) + (uint64_t)(e[14] << 8 | e[15]);
+
+		if (extra > QCOW2_MAX_SNAPSHOT_EXTRA)
+			return hv_errorf(in->diags, "offset %llu: snapshot %u has %u bytes of extra data, more than qemu's %u",
+					 OFF(pos + 36), i, extra, QCOW2_MAX_SNAPSHOT_EXTRA);
+		/* Entries are padded to 8 bytes; the last may end the file
+		 * unpadded (qemu writes it so). */
+		if (pos - snap_off + len > QCOW2_MAX_SNAPSHOTS_SIZE || pos + len > in->file_size)
+			return hv_errorf(in->diags, "offset %llu: snapshot %u (%llu bytes) runs past the end of the file or of qemu's %u-byte table",
+					 OFF(pos), i, OFF(len), QCOW2_MAX_SNAPSHOTS_SIZE);
+		if (l1_size > QCOW2_MAX_L1)
+			return hv_errorf(in->diags, "offset %llu: snapshot %u has an L1 table of %llu entries, more than qemu's %u",
+					 OFF(pos + 8), i, OFF(l1_size), QCOW2_MAX_L1);
+		if (l1_size) {
+			rc = check_run(in, q, l1_off, l1_size * 8, "a snapshot's L1 table", pos);
+			if (rc == 0)
+				meta_add(q, l1_off, l1_size * 8, "a snapshot's L1 table", pos);
+		}
+		pos += (len + 7) & ~7ull;
+	}
+	if (rc == 0)
+		meta_add(q, snap_off, pos - snap_off, "the snapshot table", 64);
+	return rc;
+}
+
 /* Reads the refcount table and records it, its blocks, the L1 table
  * and the L2 tables as metadata; fails on one outside the file or two
  * that overlap, with the offset of the pointer. */
@@ -345,10 +404,9 @@ static int qcow2_check_meta(struct img_in *in, struct qcow2_in *q,
 		meta_add(q, l1_off, (uint64_t)q->l1_size * 8, "the L1 table", 40);
 	}
 	if (nsnap) {
-		rc = check_run(in, q, snap_off, q->cluster_size, "the snapshot table", 64);
+		rc = check_snapshots(in, q, nsnap, snap_off);
 		if (rc < 0)
 			return rc;
-		meta_add(q, snap_off, q->cluster_size, "the snapshot table", 64);
 	}
 	rt = xmalloc((size_t)rt_bytes);
 	rc = img_pread(in->fd, rt, (size_t)rt_bytes, rt_off);
