@@ -410,6 +410,14 @@ int move_cmd_pull(int argc, char **argv)
 	}
 	(void)log_diags("pull", &d);
 	hv_diags_release(&d);
+	for (size_t i = 0; i < vm.ndisks; i++)
+		if ((o.disk_format == IMG_VHD_DYNAMIC || o.disk_format == IMG_VHD_FIXED) &&
+		    vm.disks[i].kind != MV_DISK_CDROM &&
+		    img_vhd_size_check(vm.disks[i].size, &d) < 0) {
+			_cleanup_free_ char *what = xasprintf("pull: disk %zu", i);
+			(void)log_diags(what, &d);
+			goto out;
+		}
 	const char *power = xrec_get(&p.vm, "power_state");
 	if (power && strcmp(power, "Halted") != 0 && !o.metadata_only)
 		log_warn("VM '%s' is %s: its disks may change while they are copied (shut it down first)",

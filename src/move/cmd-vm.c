@@ -465,6 +465,9 @@ int move_cmd_export(int argc, char **argv)
 			log_error("'%s': %llu bytes is not whole 512-byte sectors (XAPI's VDIs and VHD need them)",
 				  vm.disks[i].target, (unsigned long long)ins[i]->size);
 			goto out;
+		} else if (strcmp(o.to, "xva") && (rc = img_vhd_size_check(ins[i]->size, &d)) < 0) {
+			report(vm.disks[i].target, &d, rc, "cannot export it as a VHD");
+			goto out;
 		}
 	rc = strcmp(o.to, "ovf") == 0 ? export_ovf_dir(&vm, &o, ins, &d)
 				      : export_package(&vm, &o, ins, &d);
@@ -902,6 +905,14 @@ int move_cmd_import(int argc, char **argv)
 	}
 	(void)log_diags(o.in, &d);
 	hv_diags_release(&d);
+	for (size_t i = 0; o.disk_format_set && i < vm.ndisks; i++)
+		if ((o.disk_format == IMG_VHD_DYNAMIC || o.disk_format == IMG_VHD_FIXED) &&
+		    vm.disks[i].kind != MV_DISK_CDROM &&
+		    (rc = img_vhd_size_check(vm.disks[i].size, &d)) < 0) {
+			_cleanup_free_ char *what = xasprintf("disk %zu: cannot write it as a VHD", i);
+			report(o.in, &d, rc, what);
+			goto out;
+		}
 
 	dfd = tmpout_create_dir(o.out);
 	if (dfd < 0)

@@ -224,6 +224,12 @@ static int do_disk(const struct disk_opts *o)
 	}
 	(void)log_diags(o->in, &d);
 	hv_diags_release(&d);
+	/* Refused before anything is made: a VHD past its limit. */
+	if ((to == IMG_VHD_DYNAMIC || to == IMG_VHD_FIXED) &&
+	    (rc = img_vhd_size_check(size, &d)) < 0) {
+		report(o->out, &d, rc, "cannot write VHD");
+		goto out;
+	}
 
 	out.fd = tmpout_create_file(o->out);
 	if (out.fd < 0)

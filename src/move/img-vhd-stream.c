@@ -97,12 +97,9 @@ int img_out_vhd_stream(struct img_out *out, struct img_in *in, img_sink_fn sink,
 	uint64_t size = out->size, nalloc = 0;
 	int rc;
 
-	if (size % VHD_SECTOR)
-		return hv_errorf(out->diags, "a VHD holds whole 512-byte sectors; %llu bytes is not a multiple of 512",
-				 (unsigned long long)size);
-	if (size > (32ull << 20) * VHD_BLOCK_SIZE)
-		return hv_errorf(out->diags, "%llu bytes is too large for a dynamic VHD",
-				 (unsigned long long)size);
+	rc = img_vhd_size_check(size, out->diags);
+	if (rc < 0)
+		return rc;
 	v = xcalloc(1, sizeof(*v));
 	out->priv = v;
 	out->ops = &vs_ops;

@@ -525,17 +525,26 @@ static const struct img_out_ops vhd_out_ops = {
 	.release = vhd_release,
 };
 
+int img_vhd_size_check(uint64_t size, struct hv_diags *d)
+{
+	if (size % VHD_SECTOR)
+		return hv_errorf(d, "a VHD holds whole 512-byte sectors; %llu bytes is not a multiple of 512 (pad the image first)",
+				 OFF(size));
+	if (size > IMG_VHD_MAX_SIZE)
+		return hv_errorf(d, "a disk of %llu bytes is too large for a VHD (at most 2040 GiB, %llu bytes: qemu's and XAPI's limit); use qcow2 or raw",
+				 OFF(size), OFF(IMG_VHD_MAX_SIZE));
+	return 0;
+}
+
 int img_out_vhd(struct img_out *out, bool dynamic)
 {
 	struct vhd_out *v;
 	uint8_t h[VHD_HEADER_SIZE];
 	int rc;
 
-	if (out->size % VHD_SECTOR)
-		return hv_errorf(out->diags, "a VHD holds whole 512-byte sectors; %llu bytes is not a multiple of 512 (pad the image first)",
-				 OFF(out->size));
-	if (dynamic && out->size > (uint64_t)VHD_MAX_BAT_ENTRIES * VHD_BLOCK_SIZE)
-		return hv_errorf(out->diags, "%llu bytes is too large for a dynamic VHD", OFF(out->size));
+	rc = img_vhd_size_check(out->size, out->diags);
+	if (rc < 0)
+		return rc;
 	v = xcalloc(1, sizeof(*v));
 	out->priv = v;
 	out->ops = &vhd_out_ops;

@@ -151,6 +151,12 @@ struct img_in *img_zero_new(uint64_t size);
  * else).  qcow2: version 3, 64 KiB clusters, all-zero clusters left
  * unallocated, metadata and then the header written by finish(). */
 int img_out_raw(struct img_out *out);
+/* The largest VHD: 0xff000000 sectors, 2040 GiB (qemu's VHD_MAX_SECTORS;
+ * qemu-img will not open a larger one, nor will XAPI's blktap). */
+#define IMG_VHD_MAX_SIZE (0xff000000ull * 512)
+/* 0 when a VHD can hold size bytes (whole sectors, at most the maximum);
+ * else an error in d.  Checked before anything is written. */
+int img_vhd_size_check(uint64_t size, struct hv_diags *d);
 int img_out_vhd(struct img_out *out, bool dynamic);
 int img_out_qcow2(struct img_out *out);
 void img_out_release(struct img_out *out);
