@@ -408,7 +408,8 @@ int move_cmd_pull(int argc, char **argv)
 			log_error("pull: %s: %s", url, strerror(-rc));
 		goto out;
 	}
-	(void)log_diags("pull", &d);
+	if (log_diags("pull", &d))
+		goto out;
 	hv_diags_release(&d);
 	for (size_t i = 0; i < vm.ndisks; i++)
 		if ((o.disk_format == IMG_VHD_DYNAMIC || o.disk_format == IMG_VHD_FIXED) &&
@@ -462,7 +463,8 @@ int move_cmd_pull(int argc, char **argv)
 			log_error("pull: cannot write xl.cfg: %s", strerror(-rc));
 		goto out;
 	}
-	(void)log_diags("pull", &d);
+	if (log_diags("pull", &d))
+		goto out;
 	cfgname = xasprintf("%s.cfg", name);
 	rc = write_cfg(dfd, cfgname, &cfg, o.sync);
 	if (rc == 0)

@@ -193,7 +193,8 @@ int move_cmd_push(int argc, char **argv)
 			log_error("'%s': cannot read: %s", cfg, strerror(-rc));
 		goto out;
 	}
-	(void)log_diags(cfg, &d);
+	if (log_diags(cfg, &d))
+		goto out;
 	hv_diags_release(&d);
 	if (vm.ndisks > 64 || vm.nnics > 64) {
 		log_error("'%s': more than 64 disks or NICs", cfg);
@@ -206,7 +207,8 @@ int move_cmd_push(int argc, char **argv)
 	if (move_open_disks(&vm, cfg, metadata_only, disk_size, ins, fds) < 0)
 		goto out;
 	xapi_from_vm(&vm, &p, &d);
-	(void)log_diags(cfg, &d);
+	if (log_diags(cfg, &d))
+		goto out;
 	hv_diags_release(&d);
 	if ((rc = xapi_read_password(pwfile, &pw)) < 0) {
 		log_error("cannot read '%s': %s", pwfile, strerror(-rc));

@@ -452,7 +452,8 @@ int move_cmd_export(int argc, char **argv)
 		report(o.in, &d, rc, "cannot read");
 		goto out;
 	}
-	(void)log_diags(o.in, &d);
+	if (log_diags(o.in, &d))
+		goto out;
 	hv_diags_release(&d);
 	ins = xcalloc(vm.ndisks + 1, sizeof(*ins));
 	fds = xcalloc(vm.ndisks + 1, sizeof(*fds));
@@ -903,7 +904,8 @@ int move_cmd_import(int argc, char **argv)
 		report(o.in, &d, rc, "cannot read");
 		goto out;
 	}
-	(void)log_diags(o.in, &d);
+	if (log_diags(o.in, &d))
+		goto out;
 	hv_diags_release(&d);
 	for (size_t i = 0; o.disk_format_set && i < vm.ndisks; i++)
 		if ((o.disk_format == IMG_VHD_DYNAMIC || o.disk_format == IMG_VHD_FIXED) &&
@@ -944,7 +946,8 @@ int move_cmd_import(int argc, char **argv)
 		report(o.in, &d, rc, "cannot write xl.cfg");
 		goto out;
 	}
-	(void)log_diags(origin, &d);
+	if (log_diags(origin, &d))
+		goto out;
 	hv_diags_release(&d);
 	cfgname = xasprintf("%s.cfg", name);
 	int cfd = create_at(dfd, cfgname);

@@ -222,7 +222,8 @@ static int do_disk(const struct disk_opts *o)
 		}
 		size = in->size;
 	}
-	(void)log_diags(o->in, &d);
+	if (log_diags(o->in, &d))
+		goto out;
 	hv_diags_release(&d);
 	/* Refused before anything is made: a VHD past its limit. */
 	if ((to == IMG_VHD_DYNAMIC || to == IMG_VHD_FIXED) &&
