@@ -74,6 +74,10 @@ static void remove_now(void)
 	active = 0;
 }
 
+/* The signals that end a run: the temporary output goes with it. */
+static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT,
+				     SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF };
+
 static void on_signal(int sig)
 {
 	remove_now();
@@ -86,10 +90,12 @@ static void trap(void)
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigaction(fatal_signals[i], &sa, NULL);
+	/* Past a file size limit (ulimit -f), a write fails with EFBIG
+	 * and the run ends with one error line and no leftover, rather
+	 * than being killed with its temporary output in place. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 static void close_fd(int *fd)
@@ -366,10 +372,8 @@ static int commit(const char *base)
 static void trapped(sigset_t *set)
 {
 	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	sigaddset(set, SIGPIPE);
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigaddset(set, fatal_signals[i]);
 }
 
 int tmpout_commit(const char *final)

@@ -5,7 +5,8 @@
  * with SIGKILL leaves nothing.  Elsewhere, and for a directory, it is
  * FINAL.tmp.hvkit-PID-XXXXXX beside the final name, locked while it is
  * written, removed when the command fails or is interrupted (SIGINT,
- * SIGTERM, SIGHUP, SIGPIPE) and renamed into place when it succeeds; one
+ * SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGUSR1/2, SIGALRM, SIGVTALRM,
+ * SIGPROF; SIGXFSZ is ignored so that a write fails with EFBIG) and renamed into place when it succeeds; one
  * left by a killed run (its PID gone, its lock free, ours) is removed by
  * the next run into that directory.  A new file is made with mode 0666
  * less the umask (a directory 0777); a file that replaces one keeps that
