@@ -154,18 +154,27 @@ void cpuid_views_cpuinfo(const struct cpuid_data *user, const char *buf, size_t 
 		free(k);
 	}
 	/* A CPUID bit Linux shows that the instruction does not give user
-	 * space: Linux hides bits on purpose, it never invents these. */
+	 * space.  Linux hides bits on purpose and sets only these few
+	 * itself, which are no sign of another view (arch/x86/kernel/cpu/
+	 * amd.c: "3DNow or LM implies PREFETCHW", ARAT on families above
+	 * 0x11, LAHF_LM and TOPOEXT re-enabled through MSRs on K8 and 15h). */
 	if ((f = views__field(buf, blen, "flags", &n))) {
+		static const char *const linux_sets[] = { "3dnowprefetch", "arat", "lahf_lm", "topoext" };
 		char *flags = xstrndup(f, n), *save = NULL;
 
-		for (char *w = strtok_r(flags, " ", &save); w; w = strtok_r(NULL, " ", &save))
-			for (size_t i = 0; i < cpuid_nfeatures; i++) {
+		for (char *w = strtok_r(flags, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+			bool implied = false;
+
+			for (size_t i = 0; i < ARRAY_SIZE(linux_sets); i++)
+				implied |= strcmp(w, linux_sets[i]) == 0;
+			for (size_t i = 0; !implied && i < cpuid_nfeatures; i++) {
 				const char *ln = cpuid_features[i].names[CPUID_NAMES_LINUX];
 
 				if (ln && strcmp(ln, w) == 0 && cpuid_features[i].kind == CPUID_FEAT_CPUID &&
 				    !cpuid_fset_has(&fu, i))
 					cpuid_fset_add(&v->kernel_only, i);
 			}
+		}
 		free(flags);
 	}
 }
