@@ -2,6 +2,7 @@
 /* `hvkit move`: options, files, messages.  The only file of the tool
  * that talks to the user. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -417,6 +418,25 @@ static int cmd_disk(int argc, char **argv)
 	return do_disk(&o);
 }
 
+/* One line of `show`: the package's strings (a name, a path) may hold
+ * newlines or control characters, shown as '.' so that every line is
+ * one of ours (never a forged "disk 1: ..." line, never a terminal
+ * control sequence). */
+__attribute__((format(printf, 2, 3)))
+static void text_line(struct strbuf *sb, const char *fmt, ...)
+{
+	char *line = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	strbuf_adds(sb, line ? str_printable(line, false) : "(out of memory)");
+	strbuf_addc(sb, '\n');
+	free(line);
+}
+
 static int print_json_or_text(struct mv_vm *vm, bool json, bool pretty)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -427,25 +447,25 @@ static int print_json_or_text(struct mv_vm *vm, bool json, bool pretty)
 		mv_vm_json(vm, &j);
 		strbuf_addc(&sb, '\n');
 	} else {
-		strbuf_addf(&sb, "name: %s\n", vm->name ? vm->name : "");
+		text_line(&sb, "name: %s", vm->name ? vm->name : "");
 		if (vm->uuid)
-			strbuf_addf(&sb, "uuid: %s\n", vm->uuid);
-		strbuf_addf(&sb, "type: %s\n", mv_guest_type_name(vm->type));
-		strbuf_addf(&sb, "memory: %llu MiB\n", (unsigned long long)vm->memory_mib);
-		strbuf_addf(&sb, "vcpus: %u\n", vm->vcpus);
+			text_line(&sb, "uuid: %s", vm->uuid);
+		text_line(&sb, "type: %s", mv_guest_type_name(vm->type));
+		text_line(&sb, "memory: %llu MiB", (unsigned long long)vm->memory_mib);
+		text_line(&sb, "vcpus: %u", vm->vcpus);
 		for (size_t i = 0; i < vm->ndisks; i++) {
 			const struct mv_disk *dk = &vm->disks[i];
 			char size[32] = "size unknown";
 
 			if (dk->size)
 				snprintf(size, sizeof(size), "%llu bytes", (unsigned long long)dk->size);
-			strbuf_addf(&sb, "disk %zu: %s%s%s %s%s%s\n", i,
+			text_line(&sb, "disk %zu: %s%s%s %s%s%s", i,
 				    dk->vdev ? dk->vdev : "", dk->vdev ? " " : "",
 				    dk->target ? dk->target : dk->ref ? dk->ref : "",
 				    dk->format ? dk->format : "", dk->format ? " " : "", size);
 		}
 		for (size_t i = 0; i < vm->nnics; i++)
-			strbuf_addf(&sb, "nic %zu: mac %s bridge %s\n", i,
+			text_line(&sb, "nic %zu: mac %s bridge %s", i,
 				    vm->nics[i].mac ? vm->nics[i].mac : "auto",
 				    vm->nics[i].bridge ? vm->nics[i].bridge : "default");
 	}

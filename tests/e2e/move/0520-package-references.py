@@ -7,13 +7,11 @@ two disks on one device, a userdevice that is a number below 255, at
 most 255 VBDs and 64 VIFs.  Each breach is one line and exit 1 with
 nothing written, never an xl.cfg that xl refuses (duplicate vdev=xvda,
 disks without a target, empty vif "") or a VDI downloaded N times."""
-import io
 import os
 import re
 import subprocess
-import tarfile
 
-from movelib import MiB, check, done, guest_cfg, have_xl, hvkit, skip, sparse_image, tmpdir
+from movelib import MiB, check, done, guest_cfg, have_xl, hvkit, ova_xml, skip, sparse_image, tmpdir, xva_with_ova
 from xapi_server import XapiState, serve
 
 if not have_xl():
@@ -27,9 +25,7 @@ with open(cfg, "a") as f:
     f.write('vif = [ "mac=00:16:3e:00:00:01,bridge=xenbr0" ]\n')
 base = os.path.join(d, "base.xva")
 hvkit("move", "export", cfg, "--to", "xva", "-o", base, "--no-progress")
-with tarfile.open(base) as t:
-    members = [(m, t.extractfile(m).read()) for m in t.getmembers()]
-ova = members[0][1].decode()
+ova = ova_xml(base)
 ids = dict(re.findall(r"<name>class</name><value>(\w+)</value></member><member><name>id</name><value>([^<]*)<", ova))
 vbd, vdi, vif = ids["VBD"], ids["VDI"], ids["VIF"]
 
@@ -59,15 +55,7 @@ def add(xml, *objs):
 
 
 def package(tag, xml):
-    path = os.path.join(d, f"{tag}.xva")
-    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as t:
-        for m, data in members:
-            if m.name == "ova.xml":
-                data = xml.encode()
-                m = tarfile.TarInfo("ova.xml")
-                m.size = len(data)
-            t.addfile(m, io.BytesIO(data))
-    return path
+    return xva_with_ova(base, xml, os.path.join(d, f"{tag}.xva"))
 
 
 def refused(tag, xml, words):

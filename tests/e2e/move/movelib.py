@@ -70,3 +70,25 @@ def put(path, data=""):
     with open(path, "w") as f:
         f.write(data)
     return path
+
+
+def ova_xml(xva):
+    """The ova.xml of an XVA, as text."""
+    import tarfile
+    with tarfile.open(xva) as t:
+        return t.extractfile("ova.xml").read().decode()
+
+
+def xva_with_ova(xva, xml, path):
+    """Writes to path the XVA xva with its ova.xml replaced by xml."""
+    import io
+    import tarfile
+    with tarfile.open(xva) as src, tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as t:
+        for m in src.getmembers():
+            data = src.extractfile(m).read()
+            if m.name == "ova.xml":
+                data = xml.encode()
+                m = tarfile.TarInfo("ova.xml")
+                m.size = len(data)
+            t.addfile(m, io.BytesIO(data))
+    return path
