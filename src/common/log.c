@@ -16,10 +16,18 @@ int log_verbosity;
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
+	char *msg = NULL;
+
 	fputs("hvkit: ", stderr);
 	if (prefix)
 		fputs(prefix, stderr);
-	vfprintf(stderr, fmt, ap);
+	/* Messages quote input (names, strings, bytes): one printable line. */
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs("(out of memory)\n", stderr);
+		return;
+	}
+	fputs(str_printable(msg, false), stderr);
+	free(msg);
 	fputc('\n', stderr);
 }
 

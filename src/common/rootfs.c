@@ -51,6 +51,7 @@ struct hv_root {
 	char **cached;		/* storage for resolved cache values */
 	size_t ncached, acached;
 	struct hv_root *rec;
+	struct hv_diags *warn;	/* files over their bound are named here */
 };
 
 static uint64_t hash_str(const char *s)
@@ -602,33 +603,39 @@ bool hv_root_is_dir(struct hv_root *r, const char *path)
 	return node_type(r, real) == NT_DIR;
 }
 
-/* Reads an open file to its end (at most MAX_FILE_BYTES); closes fd. */
 /*
- * Reads an open file to its end (at most MAX_FILE_BYTES) and closes it.
+ * Reads an open file to its end (at most max bytes, else -EFBIG) and
+ * closes it.
  * With short_is_eof, a read that returns less than asked ends the file:
  * true of regular files and of sysfs attributes (one page, produced whole),
  * not of procfs, whose seq_files can stop at a record boundary.  It saves
  * the second read(2) per file that would only return 0.
  */
-static int read_fd(int fd, char **ret, size_t *len, bool short_is_eof);
+static int read_fd(int fd, size_t max, char **ret, size_t *len,
+		   bool short_is_eof);
 
-static int read_host(const char *hp, char **ret, size_t *len)
+static int read_host(const char *hp, size_t max, char **ret, size_t *len)
 {
 	int fd = open(hp, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
 		return -errno;
-	return read_fd(fd, ret, len, false);
+	return read_fd(fd, max, ret, len, false);
 }
 
-static int read_fd(int fd, char **ret, size_t *len, bool short_is_eof)
+static int read_fd(int fd, size_t max, char **ret, size_t *len,
+		   bool short_is_eof)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int rc = 0;
 
 	for (;;) {
 		strbuf_grow(&sb, 4096);
-		ssize_t n = read(fd, sb.buf + sb.len, sb.alloc - sb.len - 1);
+		/* never more than one byte past max: enough to know */
+		size_t room = sb.alloc - sb.len - 1;
+		if (room > max + 1 - sb.len)
+			room = max + 1 - sb.len;
+		ssize_t n = read(fd, sb.buf + sb.len, room);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -638,10 +645,10 @@ static int read_fd(int fd, char **ret, size_t *len, bool short_is_eof)
 		}
 		if (n == 0)
 			break;
-		size_t asked = sb.alloc - sb.len - 1;
+		size_t asked = room;
 		sb.len += (size_t)n;
 		sb.buf[sb.len] = 0;
-		if (sb.len > MAX_FILE_BYTES) {
+		if (sb.len > max) {
 			rc = -EFBIG;
 			break;
 		}
@@ -664,8 +671,8 @@ static int read_fd(int fd, char **ret, size_t *len, bool short_is_eof)
  * component.  Returns 1 when the last component is a link (or the path
  * is unusual) and the caller must take the general path.
  */
-static int read_dir_fast(struct hv_root *r, const char *path, char **ret,
-			 size_t *len)
+static int read_dir_fast(struct hv_root *r, const char *path, size_t max,
+			 char **ret, size_t *len)
 {
 	const char *slash = strrchr(path, '/');
 	char *rdir = NULL;
@@ -686,10 +693,37 @@ static int read_dir_fast(struct hv_root *r, const char *path, char **ret,
 	fd = open(hp, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ELOOP ? 1 : -errno;
-	return read_fd(fd, ret, len, !r->live || str_startswith(path, "/sys/"));
+	return read_fd(fd, max, ret, len,
+		       !r->live || str_startswith(path, "/sys/"));
+}
+
+void hv_root_set_diags(struct hv_root *r, struct hv_diags *d)
+{
+	r->warn = d;
+}
+
+static int read_max(struct hv_root *r, const char *path, size_t max,
+		    char **ret, size_t *len);
+
+int hv_root_read_max(struct hv_root *r, const char *path, size_t max,
+		     char **ret, size_t *len)
+{
+	int rc = read_max(r, path, max < MAX_FILE_BYTES ? max : MAX_FILE_BYTES,
+			  ret, len);
+
+	if (rc == -EFBIG)
+		hv_warnf(r->warn, "%s: larger than %zu bytes, treated as unreadable",
+			 path, max < MAX_FILE_BYTES ? max : (size_t)MAX_FILE_BYTES);
+	return rc;
 }
 
 int hv_root_read(struct hv_root *r, const char *path, char **ret, size_t *len)
+{
+	return hv_root_read_max(r, path, MAX_FILE_BYTES, ret, len);
+}
+
+static int read_max(struct hv_root *r, const char *path, size_t max,
+		    char **ret, size_t *len)
 {
 	_cleanup_free_ char *real = NULL;
 	char *data = NULL;
@@ -697,7 +731,7 @@ int hv_root_read(struct hv_root *r, const char *path, char **ret, size_t *len)
 	int rc;
 
 	if (r->dir && !r->rec && path[0] == '/') {
-		rc = read_dir_fast(r, path, &data, &n);
+		rc = read_dir_fast(r, path, max, &data, &n);
 		if (rc <= 0) {
 			if (rc == 0) {
 				*ret = data;
@@ -716,7 +750,7 @@ int hv_root_read(struct hv_root *r, const char *path, char **ret, size_t *len)
 
 		if (node_type(r, real) == NT_DIR)
 			return -EISDIR;
-		rc = read_host(hp, &data, &n);
+		rc = read_host(hp, max, &data, &n);
 		if (rc < 0)
 			return rc;
 	} else {
@@ -727,6 +761,8 @@ int hv_root_read(struct hv_root *r, const char *path, char **ret, size_t *len)
 		if (r->nodes[idx].type == NT_DIR)
 			return -EISDIR;
 		n = r->nodes[idx].len;
+		if (n > max)
+			return -EFBIG;
 		data = xmalloc(n + 1);
 		memcpy(data, r->nodes[idx].data, n + 1);
 	}
@@ -741,7 +777,7 @@ int hv_root_read(struct hv_root *r, const char *path, char **ret, size_t *len)
 int hv_root_read_str(struct hv_root *r, const char *path, char **ret)
 {
 	char *data;
-	int rc = hv_root_read(r, path, &data, NULL);
+	int rc = hv_root_read_max(r, path, HV_ROOT_ATTR_MAX, &data, NULL);
 
 	if (rc < 0)
 		return rc;
@@ -910,8 +946,23 @@ static bool is_rootfs_top(const char *name)
 	return false;
 }
 
+static int load_archive(struct hv_root *r, const char *path, const void *mem,
+			size_t len, struct hv_diags *d);
+
 int hv_root_load_archive(struct hv_root *r, const char *path,
 			 struct hv_diags *d)
+{
+	return load_archive(r, path, NULL, 0, d);
+}
+
+int hv_root_load_archive_mem(struct hv_root *r, const void *data, size_t len,
+			     struct hv_diags *d)
+{
+	return load_archive(r, NULL, data, len, d);
+}
+
+static int load_archive(struct hv_root *r, const char *path, const void *mem,
+			size_t len, struct hv_diags *d)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -922,7 +973,8 @@ int hv_root_load_archive(struct hv_root *r, const char *path,
 
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+	if ((path ? archive_read_open_filename(a, path, 65536)
+		  : archive_read_open_memory(a, mem, len)) != ARCHIVE_OK) {
 		rc = hv_errorf(d, "not a readable archive: %s",
 			       archive_error_string(a));
 		goto out;

@@ -45,6 +45,9 @@ const char *hv_root_dir(const struct hv_root *r);
  */
 int hv_root_load_archive(struct hv_root *r, const char *path,
 			 struct hv_diags *d);
+/* The same from bytes in memory (an archive read from standard input). */
+int hv_root_load_archive_mem(struct hv_root *r, const void *data, size_t len,
+			     struct hv_diags *d);
 /* Adds a regular file (data copied), a symlink or a directory. */
 int hv_root_add_file(struct hv_root *r, const char *path, const void *data,
 		     size_t len);
@@ -56,7 +59,25 @@ int hv_root_merge(struct hv_root *dst, const struct hv_root *src);
 /* Reads a whole file (symlinks followed; at most 64 MiB).  *ret is
  * malloc'd and NUL-terminated; *len excludes the terminator. */
 int hv_root_read(struct hv_root *r, const char *path, char **ret, size_t *len);
-/* Reads a text file with surrounding whitespace removed. */
+/*
+ * Reads a whole file of at most max bytes (capped at 64 MiB); a larger one
+ * is -EFBIG after one warning naming it (to the list of
+ * hv_root_set_diags), so that a huge file where a small value belongs
+ * costs one bounded read.
+ */
+int hv_root_read_max(struct hv_root *r, const char *path, size_t max,
+		     char **ret, size_t *len);
+/* Where hv_root_read_max() names files over their bound (NULL: nowhere). */
+void hv_root_set_diags(struct hv_root *r, struct hv_diags *d);
+/*
+ * The bound of an attribute file.  sysfs gives most attributes in one page
+ * (4096 bytes); the longest real values are CPU masks and lists: the mask
+ * of 8192 CPUs is 2.3 KiB, that of 65536 (CPUSET_MAX) 18 KiB, and 64 KiB
+ * holds either, and a list of any 8192 CPUs however scattered.
+ */
+#define HV_ROOT_ATTR_MAX (64u << 10)
+/* Reads a text file (at most HV_ROOT_ATTR_MAX) with surrounding whitespace
+ * removed. */
 int hv_root_read_str(struct hv_root *r, const char *path, char **ret);
 /* Reads an unsigned number: decimal, or hex with a 0x prefix. */
 int hv_root_read_u64(struct hv_root *r, const char *path, uint64_t *ret);

@@ -112,6 +112,59 @@ bool str_endswith(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+/* Length of the valid UTF-8 sequence at s, or 0 (overlong, surrogate,
+ * above U+10FFFF, truncated); *cp gets the code point. */
+static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+	size_t n;
+	uint32_t c = s[0], min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0)
+		n = 2, c &= 0x1f, min = 0x80;
+	else if ((c & 0xf0) == 0xe0)
+		n = 3, c &= 0x0f, min = 0x800;
+	else if ((c & 0xf8) == 0xf0)
+		n = 4, c &= 0x07, min = 0x10000;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+char *str_printable(char *s, bool ascii_only)
+{
+	unsigned char *r = (unsigned char *)s, *w = r;
+
+	while (*r) {
+		uint32_t cp;
+		size_t n = ascii_only ? (*r < 0x80) : utf8_seq(r, &cp);
+
+		if (ascii_only)
+			cp = *r;
+		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			*w++ = '.';
+			r += n ? n : 1;
+			continue;
+		}
+		memmove(w, r, n);
+		w += n;
+		r += n;
+	}
+	*w = 0;
+	return s;
+}
+
 int parse_u64(const char *s, int base, uint64_t *ret)
 {
 	char *end;

@@ -29,6 +29,14 @@ static inline void freep(void *p)
 /* Strips leading and trailing whitespace in place; returns s. */
 char *strstrip(char *s);
 bool str_startswith(const char *s, const char *prefix);
+/*
+ * Makes a string read from input safe to print, in place: every control
+ * character (C0, DEL, C1) and every byte that is not part of valid UTF-8
+ * becomes '.', so that input can neither move the cursor, ring the bell,
+ * switch colours nor break a message over lines.  ascii_only also turns
+ * every byte above 0x7e into '.' (SMBIOS strings).  Returns s.
+ */
+char *str_printable(char *s, bool ascii_only);
 bool str_endswith(const char *s, const char *suffix);
 
 /* Strict unsigned parse of a whole string (surrounding blanks allowed). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,13 +113,58 @@ static enum pic picture_by_name(const char *name)
 	return PIC_NONE;
 }
 
+
+/* The extension of path's last component ("x.JPG" -> ".JPG"), or NULL. */
+static const char *output_ext(const char *path)
+{
+	const char *base = strrchr(path, '/'), *dot;
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	return dot && dot != base && dot[1] ? dot : NULL;
+}
+
 static enum pic picture_by_ext(const char *path)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(pictures); i++)
+	const char *ext = output_ext(path);
+
+	for (size_t i = 0; ext && i < ARRAY_SIZE(pictures); i++)
 		for (size_t k = 0; k < ARRAY_SIZE(pictures[i].ext); k++)
-			if (pictures[i].ext[k] && str_endswith(path, pictures[i].ext[k]))
+			if (pictures[i].ext[k] && strcasecmp(ext, pictures[i].ext[k]) == 0)
 				return pictures[i].pic;
 	return PIC_NONE;
+}
+
+/*
+ * -o FILE against the format: an extension hvkit writes must name the
+ * format written (--of svg -o x.png is refused), and without --of an
+ * unknown one (x.jpg) is refused rather than filled with text.
+ */
+static int check_output_ext(const struct topo_opts *o)
+{
+	static const char known[] = ".txt, .json, .svg, .png, .pdf, .dot or .gv";
+	const char *ext = output_ext(o->output);
+	const char *fmt = o->json ? "json" : "text";
+	bool text = strcasecmp(ext, ".txt") == 0;
+	bool json = strcasecmp(ext, ".json") == 0;
+	enum pic pic = picture_by_ext(o->output);
+
+	for (size_t i = 0; i < ARRAY_SIZE(pictures); i++)
+		if (!o->json && o->pic == pictures[i].pic)
+			fmt = pictures[i].name;
+	if (!text && !json && !pic) {
+		if (o->of_set)
+			return 0;	/* asked for by name: any file name */
+		log_error("-o '%s': hvkit topo does not write '%s' files; it writes %s (or give --of FORMAT)",
+			  o->output, ext, known);
+		return EXIT_USAGE;
+	}
+	if (o->of_set && (json != o->json || pic != (o->json ? PIC_NONE : o->pic))) {
+		log_error("--of %s conflicts with -o '%s': the extension names another format",
+			  fmt, o->output);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct hv_global *g,
@@ -161,6 +207,10 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			o->sysroot = optarg;
 			break;
 		case 'Y':
+			if (!*optarg) {
+				log_error("--synthetic needs a SPEC, e.g. \"pack:2 core:4 pu:2\"");
+				return EXIT_USAGE;
+			}
 			o->synthetic = optarg;
 			break;
 		case 'F':
@@ -265,8 +315,25 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			  o->capture ? "capture" : o->nfrom ? "--from" : "--sysroot");
 		return EXIT_USAGE;
 	}
-	if (!o->of_set && !o->json && o->output)
+	if (o->capture && !str_endswith(o->output, ".tar.gz") &&
+	    !str_endswith(o->output, ".tgz")) {
+		log_error("capture writes a gzip-compressed tar archive: -o '%s' must end in .tar.gz or .tgz",
+			  o->output);
+		return EXIT_USAGE;
+	}
+	if (o->output && strcmp(o->output, "-") != 0 && !o->capture &&
+	    !o->check && !o->diff && output_ext(o->output)) {
+		int rc = check_output_ext(o);
+
+		if (rc)
+			return rc;
+	}
+	if (!o->of_set && !o->json && o->output) {
+		const char *ext = output_ext(o->output);
+
 		o->pic = picture_by_ext(o->output);
+		o->json = ext && strcasecmp(ext, ".json") == 0;
+	}
 	if ((o->pic == PIC_PNG || o->pic == PIC_PDF) &&
 	    (!o->output || strcmp(o->output, "-") == 0) && isatty(STDOUT_FILENO)) {
 		log_error("not writing a %s image to a terminal; give -o FILE",
@@ -417,6 +484,7 @@ static struct topo *diff_load(const struct topo_opts *o, const char *path)
 	one.nfrom = 1;
 	if (open_root(&one, &root, &d) < 0)
 		goto out;
+	hv_root_set_diags(root, &d);
 	t = topo_new();
 	struct probe_ctx pc = { .root = root, .t = t, .d = &d };
 	if (probe_all(&pc) < 0) {
@@ -486,6 +554,7 @@ int cmd_topo(int argc, char **argv, struct hv_global *g)
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	hv_root_set_diags(root, &d);
 	t = topo_new();
 	struct probe_ctx pc = {
 		.root = root, .t = t, .d = &d, .keep_serials = o.keep_serials,

@@ -90,7 +90,8 @@ static void read_cpuinfo(struct probe_ctx *c, struct cpuinfo *ci)
 	char *save = NULL;
 
 	memset(ci, 0, sizeof(*ci));
-	if (hv_root_read(c->root, "/proc/cpuinfo", &data, NULL) < 0)
+	if (hv_root_read_max(c->root, "/proc/cpuinfo", CPUINFO_MAX,
+			     &data, NULL) < 0)
 		return;
 	for (char *line = strtok_r(data, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -99,7 +100,8 @@ static void read_cpuinfo(struct probe_ctx *c, struct cpuinfo *ci)
 		if (!colon)
 			continue;
 		*colon = 0;
-		char *key = strstrip(line), *val = strstrip(colon + 1);
+		char *key = strstrip(line);
+		char *val = str_printable(strstrip(colon + 1), false);
 
 		if (strcmp(key, "processor") == 0) {
 			char *end;
@@ -1006,7 +1008,7 @@ int probe_sysfs_machine(struct probe_ctx *c)
 			free(s);
 			continue;
 		}
-		*field = s;
+		*field = str_printable(s, false);
 		any = true;
 	}
 	if (!m->hostname)

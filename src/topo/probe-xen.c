@@ -294,13 +294,14 @@ static char *cpuinfo_model(struct probe_ctx *c)
 	_cleanup_free_ char *ci = NULL;
 	char *p, *e;
 
-	if (hv_root_read(c->root, "/proc/cpuinfo", &ci, NULL) < 0 ||
+	if (hv_root_read_max(c->root, "/proc/cpuinfo", CPUINFO_MAX,
+			     &ci, NULL) < 0 ||
 	    !(p = strstr(ci, "model name")) || !(p = strchr(p, ':')))
 		return NULL;
 	p++;
 	e = strchrnul(p, '\n');
 	*e = 0;
-	return xstrdup(strstrip(p));
+	return str_printable(xstrdup(strstrip(p)), false);
 }
 
 int probe_xen(struct probe_ctx *c)

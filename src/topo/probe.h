@@ -8,6 +8,10 @@
 #include "model.h"
 #include "rootfs.h"
 
+/* /proc/cpuinfo is about 1.5 KiB per CPU (x86, with its flags and bugs):
+ * 16 MiB holds 10000 CPUs; a larger one is warned about and ignored. */
+#define CPUINFO_MAX (16u << 20)
+
 struct probe_ctx {
 	struct hv_root *root;
 	struct topo *t;

@@ -59,7 +59,7 @@ static void add_idx(struct strbuf *out, const struct topo_obj *o)
 		strbuf_addf(out, " P#%lld", (long long)o->os_index);
 }
 
-void render_label(const struct topo_obj *o, bool verbose, struct strbuf *out)
+static void label_raw(const struct topo_obj *o, bool verbose, struct strbuf *out)
 {
 	switch (o->type) {
 	case TOPO_MACHINE:
@@ -204,6 +204,15 @@ void render_label(const struct topo_obj *o, bool verbose, struct strbuf *out)
 	default:
 		strbuf_adds(out, topo_type_name(o->type));
 	}
+}
+
+/* Names and strings come from input (cpuinfo, DMI, dumps): made printable. */
+void render_label(const struct topo_obj *o, bool verbose, struct strbuf *out)
+{
+	size_t mark = out->len;
+
+	label_raw(o, verbose, out);
+	out->len = mark + strlen(str_printable(out->buf + mark, false));
 }
 
 /* A structural hash: equal for siblings that differ only in numbering. */

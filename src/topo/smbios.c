@@ -12,6 +12,7 @@
 
 #include "bytes.h"
 #include "smbios.h"
+#include "util.h"
 
 /* Field offsets and encodings below follow DMTF DSP0134 (SMBIOS 3.x). */
 
@@ -281,10 +282,9 @@ static int smbios__string(struct smbios__walk *w, const struct smbios__struct *s
 	c = malloc(n + 1);
 	if (!c)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		c[i] = str[i] < ' ' || str[i] >= 0x7f ? '.' : (char)str[i];
+	memcpy(c, str, n);
 	c[n] = 0;
-	*ret = c;
+	*ret = str_printable(c, true);
 	return 0;
 }
 

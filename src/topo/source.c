@@ -298,7 +298,10 @@ int source_add(struct hv_root *mem, const char *path, enum source_kind *kind,
 		rc = hv_errorf(d, "empty file");
 	} else if (is_archive_magic(u, n)) {
 		*kind = SRC_ARCHIVE;
-		rc = hv_root_load_archive(mem, path, d);
+		/* standard input can be read only once: from the bytes read */
+		rc = strcmp(path, "-") == 0
+			     ? hv_root_load_archive_mem(mem, data, n, d)
+			     : hv_root_load_archive(mem, path, d);
 	} else if (n >= 4 && (memcmp(u, "_SM_", 4) == 0 ||
 			      (n >= 5 && memcmp(u, "_SM3_", 5) == 0))) {
 		*kind = SRC_SMBIOS_DUMP;

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Hostile input (hvkit-topo(1), INPUT FILES): what a file says never
+reaches the terminal as control codes, a huge file where a small value
+belongs costs one bounded read and one warning, and each error or
+warning stays one line naming the file."""
+import os
+import subprocess
+import tempfile
+import time
+
+from lib import DATA, HVKIT, check, done
+
+EVIL = b"\xff\xc3(\x1b[31mEVIL\x07\x1b]0;PWNED\x07\x9b2J\xc2\x9b\x7f"
+
+
+def run(*args, stdin=None):
+    return subprocess.run([HVKIT, *args], capture_output=True, input=stdin)
+
+
+def printable(out, what):
+    """No control byte but newline, and valid UTF-8."""
+    bad = sorted({b for b in out if (b < 0x20 and b != 0x0a) or b == 0x7f})
+    check(not bad, f"{what}: control bytes {bad} reach the terminal: {out[:300]!r}")
+    try:
+        text = out.decode("utf-8")
+        c1 = [c for c in text if 0x80 <= ord(c) < 0xa0]
+        check(not c1, f"{what}: C1 controls {c1!r} reach the terminal")
+    except UnicodeDecodeError as e:
+        check(False, f"{what}: not UTF-8 ({e}): {out[:300]!r}")
+
+
+def write(root, path, data):
+    p = os.path.join(root, path.lstrip("/"))
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def tree(root, ncpus=2, model=b"Intel Xeon"):
+    cpus = f"0-{ncpus - 1}"
+    for f in ("online", "possible", "present"):
+        write(root, f"/sys/devices/system/cpu/{f}", cpus + "\n")
+    write(root, "/proc/meminfo", "MemTotal:       8388608 kB\n")
+    write(root, "/proc/cpuinfo", b"".join(
+        b"processor\t: %d\nvendor_id\t: GenuineIntel\nmodel name\t: %s\n\n" % (c, model)
+        for c in range(ncpus)))
+    mask = "%x\n" % ((1 << ncpus) - 1)
+    for c in range(ncpus):
+        t = f"/sys/devices/system/cpu/cpu{c}/topology/"
+        write(root, t + "physical_package_id", "0\n")
+        write(root, t + "core_id", f"{c}\n")
+        write(root, t + "thread_siblings_list", f"{c}\n")
+        write(root, t + "core_siblings_list", cpus + "\n")
+        write(root, t + "core_siblings", mask)
+
+
+with tempfile.TemporaryDirectory() as d:
+    # 1. Control codes in /proc/cpuinfo, DMI strings and a dump's bytes.
+    esc = os.path.join(d, "esc")
+    tree(esc, model=EVIL)
+    write(esc, "/sys/class/dmi/id/sys_vendor", EVIL + b"\n")
+    write(esc, "/sys/class/dmi/id/product_name", b"P\x1b]0;x\x07\n")
+    for args in ([], ["-v"], ["--color=never", "-v"], ["--of", "svg"]):
+        p = run("topo", "--sysroot", esc, *args)
+        check(p.returncode == 0, f"esc {args}: exit {p.returncode}: {p.stderr!r}")
+        check(b"EVIL" in p.stdout, f"esc {args}: the string is still shown")
+        printable(p.stdout, f"esc {args} stdout")
+        printable(p.stderr, f"esc {args} stderr")
+    dump = os.path.join(d, "esc-lspci.txt")
+    write(d, "esc-lspci.txt", b"00:00.0 Host bridge: Intel Corporation Device 1234\n"
+          b"00: 86 80 34 12 06 00 10 20 \x1b]0;PWNED\x07\x1b[2J 00 00 00 00\n")
+    p = run("topo", "--from", dump)
+    check(p.returncode == 1, f"esc lspci: exit {p.returncode}")
+    check(p.stderr.count(b"\n") == 1 and b"esc-lspci.txt" in p.stderr,
+          f"esc lspci: one error line naming the file: {p.stderr!r}")
+    printable(p.stderr, "esc lspci stderr")
+
+    # 2. A huge file where a small value belongs: one bounded read, one
+    # warning naming the file, the value treated as unreadable.
+    big = os.path.join(d, "big")
+    tree(big, ncpus=8)
+    for c in range(8):
+        f = os.path.join(big, f"sys/devices/system/cpu/cpu{c}/topology/core_id")
+        os.truncate(f, 1 << 30)
+    os.truncate(os.path.join(big, "proc/cpuinfo"), 1 << 30)
+    t0 = time.monotonic()
+    p = run("topo", "--sysroot", big)
+    took = time.monotonic() - t0
+    check(p.returncode == 0, f"big: exit {p.returncode}: {p.stderr!r}")
+    check(took < 5, f"big: took {took:.1f} s for 9 sparse 1 GiB files")
+    warns = p.stderr.decode(errors="replace").splitlines()
+    for c in range(8):
+        n = sum(f"cpu{c}/topology/core_id" in l and "larger than" in l for l in warns)
+        check(n == 1, f"big: one warning naming cpu{c}/topology/core_id, got {n}: {warns[:3]}")
+    check(sum("/proc/cpuinfo" in l and "larger than" in l for l in warns) == 1,
+          f"big: one warning naming /proc/cpuinfo: {warns[:3]}")
+
+    # 3. An archive on standard input (read once, into memory): compressed
+    # or plain tar, the same as when named.
+    import bz2
+    snap = sorted(f for f in os.listdir(os.path.join(DATA, "hwloc")) if f.endswith(".tar.bz2"))[0]
+    snap = os.path.join(DATA, "hwloc", snap)
+    named = run("topo", "--from", snap)
+    check(named.returncode == 0, f"{snap}: exit {named.returncode}: {named.stderr!r}")
+    raw = open(snap, "rb").read()
+    for what, data in (("tar.bz2", raw), ("tar", bz2.decompress(raw))):
+        p = run("topo", "--from", "-", stdin=data)
+        check(p.returncode == 0, f"{what} on stdin: exit {p.returncode}: {p.stderr!r}")
+        check(p.stdout == named.stdout, f"{what} on stdin: not the same as {snap} named")
+
+    # 12. -o must name what is written; capture writes .tar.gz; an empty
+    # --synthetic is no machine.
+    def usage(args, needle):
+        p = run("topo", *args)
+        err = p.stderr.decode(errors="replace")
+        check(p.returncode == 2, f"{args}: exit {p.returncode}, expected 2: {err!r}")
+        check(err.count("\n") == 1 and needle in err, f"{args}: one line naming {needle!r}: {err!r}")
+        return p
+
+    snapdir = tempfile.mkdtemp(dir=d)
+    for args, needle in ((["-o", os.path.join(snapdir, "x.jpg")], ".png"),
+                         (["--of", "svg", "-o", os.path.join(snapdir, "x.png")], "x.png"),
+                         (["--json", "-o", os.path.join(snapdir, "x.svg")], "x.svg"),
+                         (["capture", "-o", os.path.join(snapdir, "x.txt")], ".tar.gz"),
+                         (["--synthetic", ""], "SPEC")):
+        usage(["--from", snap, *args] if "--synthetic" not in args else args, needle)
+    check(os.listdir(snapdir) == [], f"refused -o wrote {os.listdir(snapdir)}")
+    for name, head in (("x.TXT", b"Machine"), ("x.Svg", b"<?xml"), ("x.json", b"{"),
+                       ("x", b"Machine"), ("host.example.com", b"Machine")):
+        f = os.path.join(snapdir, name)
+        extra = ["--of", "text"] if name == "host.example.com" else []
+        p = run("topo", "--from", snap, *extra, "-o", f)
+        check(p.returncode == 0 and open(f, "rb").read().startswith(head),
+              f"-o {name} {extra}: exit {p.returncode}, {p.stderr!r}")
+
+done()
