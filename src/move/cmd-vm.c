@@ -163,6 +163,9 @@ static char *safe_name(const char *name)
 	for (char *p = s; *p; p++)
 		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.'))
 			*p = '_';
+	/* Room for "-disk254.qcow2" and ".cfg" within NAME_MAX. */
+	if (strlen(s) > 200)
+		s[200] = 0;
 	if (s[0] == '.')
 		s[0] = '_';
 	return s;
@@ -418,6 +421,10 @@ static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 		}
 	}
 	if (argc - optind != 1 || !o->out || !o->to) {
+		if (argc - optind != 1)
+			log_error("%s", argc - optind ? "one input only" : "no input named");
+		else
+			log_error("missing %s", !o->to && !o->out ? "--to and -o" : !o->to ? "--to" : "-o");
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}

@@ -522,6 +522,16 @@ static long long binary_at(int fd, unsigned char *ret_byte)
 	return -1;
 }
 
+static const char show_usage[] =
+	"usage: hvkit move show GUEST.cfg|VM.xva [--json[=pretty]]\n"
+	"\n"
+	"Print the VM an xl.cfg or an XVA describes (name, type, memory, vCPUs,\n"
+	"disks, NICs).\n"
+	"\n"
+	"  --json[=pretty]    JSON instead of text\n"
+	"  -h, --help         this text\n"
+	"See hvkit-move(1).\n";
+
 static int cmd_show(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
@@ -541,15 +551,15 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			usage(stdout);
+			fputs(show_usage, stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
+			fputs(show_usage, stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1) {
-		usage(stderr);
+		fputs(show_usage, stderr);
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind], *why;
@@ -594,6 +604,15 @@ out:
 	return ret;
 }
 
+static const char info_usage[] =
+	"usage: hvkit move info IMAGE [--json[=pretty]]\n"
+	"\n"
+	"Print a disk image's format, virtual size, file size and allocation.\n"
+	"\n"
+	"  --json[=pretty]    JSON instead of text\n"
+	"  -h, --help         this text\n"
+	"See hvkit-move(1).\n";
+
 static int cmd_info(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
@@ -613,15 +632,15 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			usage(stdout);
+			fputs(info_usage, stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
+			fputs(info_usage, stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1) {
-		usage(stderr);
+		fputs(info_usage, stderr);
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind], *why;

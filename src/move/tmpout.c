@@ -204,6 +204,12 @@ static int create(const char *final, bool dir)
 	int fd = -1, e;
 
 	tmpout_remove();
+	if (!*final || strcmp(final, "-") == 0) {
+		log_error("%s", *final ? "output '-': standard output is not supported; name a file" :
+			  "the output name is empty");
+		errno = EINVAL;
+		return -1;
+	}
 	/* Only a regular file is ever replaced: never a device node, a FIFO,
 	 * a socket or a directory (renaming over /dev/null would replace
 	 * it).  A link is followed to see what it names (a link to a
