@@ -256,7 +256,7 @@ static int create(const char *final, bool dir)
 			if (replace) {
 				if (geteuid() == 0 && (old.st_uid != geteuid() || old.st_gid != getegid()))
 					(void)fchown(fd, old.st_uid, old.st_gid);
-				(void)fchmod(fd, old.st_mode & 07777);
+				(void)fchmod(fd, old.st_mode & 0777);	/* never set-id bits */
 			}
 			tmp_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		}

@@ -10,7 +10,7 @@
  * left by a killed run (its PID gone, its lock free, ours) is removed by
  * the next run into that directory.  A new file is made with mode 0666
  * less the umask (a directory 0777); a file that replaces one keeps that
- * file's mode (and, as root, its owner), as cp and qemu-img do.  One per
+ * file's mode (never a set-id bit; as root, its owner), as cp does.  One per
  * process at a time. */
 #pragma once
 

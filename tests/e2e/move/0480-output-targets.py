@@ -4,7 +4,8 @@
 remove.  An existing OUT that is not a regular file (a character device,
 a FIFO, a directory, a link to one of them) is refused with one line and
 left as it was, by every verb that writes a file and by `topo -o`; a
-regular file (or a link to one) is still replaced.  The sweep removes
+regular file (or a link to one) is still replaced, its mode kept but
+never its set-user-ID or set-group-ID bit.  The sweep removes
 only OUT.tmp.hvkit-PID-XXXXXX for this very OUT, a directory only when it
 carries hvkit's marker, never another name's or a user's look-alike.
 Device nodes are made in a private directory, never /dev/null."""
@@ -66,6 +67,9 @@ for what, path, isit in targets():
 reg = put(os.path.join(d, "reg.raw"), "old")
 hvkit("move", "disk", raw, reg, "--no-progress")
 check(os.path.getsize(reg) == MiB, "a regular file is replaced")
+os.chmod(reg, 0o6755)
+hvkit("move", "disk", raw, reg, "--no-progress")
+check(stat.S_IMODE(os.stat(reg).st_mode) == 0o755, f"set-id bits not kept: {os.stat(reg).st_mode:o}")
 os.symlink("reg.raw", os.path.join(d, "reglink"))
 hvkit("move", "disk", raw, os.path.join(d, "reglink"), "--no-progress")
 check(not os.path.islink(os.path.join(d, "reglink")), "a link to a regular file is replaced")
