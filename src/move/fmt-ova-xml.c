@@ -253,9 +253,16 @@ int xva_ova_parse(const char *xml, size_t len, struct mv_vm *vm,
 		objs[nobj++] = (struct object){ cls, id, r, (unsigned)xmlGetLineNo(o), false };
 	}
 	struct object *vmo = NULL;
-	for (size_t i = 0; i < nobj && !vmo; i++)
-		if (strcmp(objs[i].cls, "VM") == 0 && !xrec_get_bool(&objs[i].r, "is_a_snapshot"))
+	for (size_t i = 0; i < nobj; i++)
+		if (strcmp(objs[i].cls, "VM") == 0 && !xrec_get_bool(&objs[i].r, "is_a_snapshot")) {
+			/* One VM an export: a second is refused, never dropped. */
+			if (vmo) {
+				rc = hv_errorf(d, "ova.xml:%u: a second VM object ('%s' after '%s'); an XVA holds one VM",
+					       objs[i].line, objs[i].id, vmo->id);
+				goto out;
+			}
 			vmo = &objs[i];
+		}
 	if (!vmo) {
 		rc = hv_errorf(d, "ova.xml: no VM object");
 		goto out;

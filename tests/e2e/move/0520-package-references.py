@@ -4,7 +4,7 @@
 before an xl.cfg is written: each VBD and VIF listed once, none null, a
 VBD's VDI a VDI of the file and attached once, a disk VBD with a VDI, no
 two disks on one device, a userdevice that is a number below 255, at
-most 255 VBDs and 64 VIFs.  Each breach is one line and exit 1 with
+most 255 VBDs and 64 VIFs, one VM.  Each breach is one line and exit 1 with
 nothing written, never an xl.cfg that xl refuses (duplicate vdev=xvda,
 disks without a target, empty vif "") or a VDI downloaded N times."""
 import os
@@ -89,6 +89,8 @@ refused("userdevice-big", add(refs(ova, "VBDs", [vbd, "Ref:90"]),
 refused("vif-twice", refs(ova, "VIFs", [vif] * 3), "twice")
 refused("vif-missing", refs(ova, "VIFs", [vif, "Ref:91"]), "not a VIF")
 refused("vbds-1000", refs(ova, "VBDs", [f"Ref:{1000 + i}" for i in range(1000)]), "at most 255")
+vm_obj = re.search(r"<value><struct><member><name>class</name><value>VM</value>.*?\n", ova).group(0)
+refused("two-vms", add(ova, vm_obj.replace(">Ref:0<", ">Ref:99<")), "second VM")
 refused("vifs-100000", refs(ova, "VIFs", [f"Ref:{1000 + i}" for i in range(100000)]), "at most 64")
 
 # pull: the pool's VM has 20 VBDs on one VDI, or a userdevice that is
