@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Messages to the user: the only place that writes to stderr. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "strbuf.h"
 #include "util.h"
 
 int log_verbosity;
@@ -62,20 +64,86 @@ void log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The kind of a warning: its text with numbers ("line 9", "0x1f") and
+ * quoted names ('T004') blanked, so that one fault repeated through an
+ * input is one kind.
+ */
+static char *diag_kind(const char *msg)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (const char *p = msg; *p;) {
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char)p[2])) {
+			for (p += 2; isxdigit((unsigned char)*p); p++)
+				;
+			strbuf_addc(&sb, '#');
+		} else if (isdigit((unsigned char)*p)) {
+			while (isdigit((unsigned char)*p))
+				p++;
+			strbuf_addc(&sb, '#');
+		} else if (*p == '\'' && strchr(p + 1, '\'')) {
+			p = strchr(p + 1, '\'') + 1;
+			strbuf_adds(&sb, "'#'");
+		} else {
+			strbuf_addc(&sb, *p++);
+		}
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* A warning's kind and its index, sorted by kind to number the kinds. */
+struct kind_ref {
+	char *key;
+	size_t i;
+};
+
+static int kind_cmp(const void *a, const void *b)
+{
+	const struct kind_ref *x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
 size_t log_diags(const char *what, const struct hv_diags *d)
 {
-	size_t errors = 0;
+	size_t n = d->n ? d->n : 1, nw = 0, nkinds = 0, errors = 0;
+	struct kind_ref *ref = xcalloc(n, sizeof(*ref));
+	size_t *id = xcalloc(n, sizeof(*id));
+	size_t *total = xcalloc(n, sizeof(*total));
+	size_t *shown = xcalloc(n, sizeof(*shown));
+	const char *w = what ? what : "", *sep = what ? ": " : "";
 
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].level != HV_DIAG_ERROR)
+			ref[nw++] = (struct kind_ref){ diag_kind(d->v[i].msg), i };
+	qsort(ref, nw, sizeof(*ref), kind_cmp);
+	for (size_t j = 0; j < nw; j++) {
+		if (j && strcmp(ref[j].key, ref[j - 1].key) != 0)
+			nkinds++;
+		id[ref[j].i] = nkinds;
+		total[nkinds]++;
+	}
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->v[i].level == HV_DIAG_ERROR) {
 			errors++;
-			log_error("%s%s%s", what ? what : "", what ? ": " : "",
-				  d->v[i].msg);
-		} else {
-			log_warn("%s%s%s", what ? what : "", what ? ": " : "",
-				 d->v[i].msg);
+			log_error("%s%s%s", w, sep, d->v[i].msg);
+			continue;
 		}
+		/* one fault repeated through an input: the first few */
+		if (++shown[id[i]] > LOG_SAME_WARNINGS)
+			continue;
+		log_warn("%s%s%s", w, sep, d->v[i].msg);
+		if (shown[id[i]] == LOG_SAME_WARNINGS && total[id[i]] > LOG_SAME_WARNINGS)
+			log_warn("%s%s... and %zu more like it", w, sep,
+				 total[id[i]] - LOG_SAME_WARNINGS);
 	}
+	for (size_t j = 0; j < nw; j++)
+		free(ref[j].key);
+	free(ref);
+	free(id);
+	free(total);
+	free(shown);
 	return errors;
 }
 

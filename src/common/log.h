@@ -18,8 +18,11 @@ extern int log_verbosity;	/* 0 normal, 1 -v, -1 quiet */
 __attribute__((format(printf, 1, 2))) void log_error(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void log_warn(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void log_info(const char *fmt, ...);
-/* Prints collected diagnostics, each prefixed with "what: ".  Returns the
+/* Prints collected diagnostics, each prefixed with "what: ", warnings of
+ * one kind (the same text but for numbers and quoted names) at most
+ * LOG_SAME_WARNINGS times, then "... and N more like it".  Returns the
  * number of errors among them. */
+#define LOG_SAME_WARNINGS 10
 size_t log_diags(const char *what, const struct hv_diags *d);
 
 /*

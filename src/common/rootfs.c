@@ -947,7 +947,7 @@ static bool is_rootfs_top(const char *name)
 }
 
 static int load_archive(struct hv_root *r, const char *path, const void *mem,
-			size_t len, struct hv_diags *d);
+			size_t mem_len, struct hv_diags *d);
 
 int hv_root_load_archive(struct hv_root *r, const char *path,
 			 struct hv_diags *d)
@@ -962,7 +962,7 @@ int hv_root_load_archive_mem(struct hv_root *r, const void *data, size_t len,
 }
 
 static int load_archive(struct hv_root *r, const char *path, const void *mem,
-			size_t len, struct hv_diags *d)
+			size_t mem_len, struct hv_diags *d)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -974,7 +974,7 @@ static int load_archive(struct hv_root *r, const char *path, const void *mem,
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
 	if ((path ? archive_read_open_filename(a, path, 65536)
-		  : archive_read_open_memory(a, mem, len)) != ARCHIVE_OK) {
+		  : archive_read_open_memory(a, mem, mem_len)) != ARCHIVE_OK) {
 		rc = hv_errorf(d, "not a readable archive: %s",
 			       archive_error_string(a));
 		goto out;

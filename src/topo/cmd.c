@@ -564,14 +564,16 @@ int cmd_topo(int argc, char **argv, struct hv_global *g)
 		rc = do_capture(&o, root, &pc, &d);
 		goto out;
 	}
+	/* probe messages name paths in the root: prefixed by the input */
+	const char *in = o.nfrom == 1 ? o.from[0] : o.sysroot;
 	if (probe_all(&pc) < 0) {
-		log_diags(NULL, &d);
-		log_error("no topology found in %s",
-			  o.nfrom ? "the --from inputs" : o.sysroot ? o.sysroot : "/sys");
+		if (!log_diags(in, &d))
+			log_error("no topology found in %s",
+				  o.nfrom ? "the --from inputs" : o.sysroot ? o.sysroot : "/sys");
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	log_diags(NULL, &d);
+	log_diags(in, &d);
 render:;
 	if (o.check) {
 		rc = do_check(&o, t, &out);

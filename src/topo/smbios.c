@@ -237,6 +237,7 @@ struct smbios__walk {
 	unsigned version;	/* 0 = unknown */
 	unsigned seen;		/* bit per singleton type (0, 1, 2) decoded */
 	bool capped;		/* SMBIOS_MAX_ENTRIES warning given */
+	size_t base;		/* offset of the table in its file, for messages */
 };
 
 /* One structure: its formatted area and its string set. */
@@ -267,7 +268,7 @@ static int smbios__string(struct smbios__walk *w, const struct smbios__struct *s
 		return 0;
 	if (idx > s->nstrings)
 		return hv_warnf(w->d, "structure at offset 0x%zx (handle 0x%04x) refers to string %u of %u at 0x%02zx, ignoring",
-				s->off, s->handle, idx, s->nstrings, field);
+				w->base + s->off, s->handle, idx, s->nstrings, field);
 	for (unsigned i = 1; i < idx; i++)
 		at += strlen((const char *)s->strs.p + at) + 1;
 	str = s->strs.p + at;
@@ -670,7 +671,7 @@ static int smbios__decode(struct smbios__walk *w, const struct smbios__struct *s
 			continue;
 		if (s->len < dec->min_len)
 			return hv_warnf(w->d, "structure at offset 0x%zx (handle 0x%04x, type %u) is %u bytes, below %u, ignoring",
-					s->off, s->handle, s->type, s->len, dec->min_len);
+					w->base + s->off, s->handle, s->type, s->len, dec->min_len);
 		return dec->decode(w, s);
 	}
 	return 0;
@@ -714,23 +715,23 @@ static int smbios__split(struct smbios__walk *w, struct hv_bytes tab,
 	*s = (struct smbios__struct){ .off = off };
 	if (!hv_bytes_has(tab, off, 4))
 		return smbios__stop(w, done, "structure header at offset 0x%zx runs past the end of the table (%zu bytes)",
-				    off, tab.len);
+				    w->base + off, tab.len);
 	s->type = tab.p[off];
 	s->len = tab.p[off + 1];
 	(void)hv_get_u16(tab, off + 2, &s->handle);
 	if (s->len < 4)
 		return smbios__stop(w, done, "structure at offset 0x%zx (handle 0x%04x) has length %u, below 4",
-				    off, s->handle, s->len);
+				    w->base + off, s->handle, s->len);
 	if (!hv_bytes_sub(tab, off, s->len, &s->fmt))
 		return smbios__stop(w, done, "structure at offset 0x%zx (handle 0x%04x, type %u) runs past the end of the table: length %u, %zu bytes left",
-				    off, s->handle, s->type, s->len, tab.len - off);
+				    w->base + off, s->handle, s->type, s->len, tab.len - off);
 	/* The string set ends with a double NUL ("\0\0" when empty). */
 	for (i = off + s->len; i + 1 < tab.len; i++)
 		if (tab.p[i] == 0 && tab.p[i + 1] == 0)
 			break;
 	if (i + 1 >= tab.len)
 		return smbios__stop(w, done, "string set of structure at offset 0x%zx (handle 0x%04x) is not terminated",
-				    off, s->handle);
+				    w->base + off, s->handle);
 	s->strs = hv_bytes_make(tab.p + off + s->len, i + 1 - (off + s->len));
 	if (i > off + s->len)
 		for (size_t j = 0; j < s->strs.len; j++)
@@ -786,12 +787,14 @@ void smbios_info_drop_serials(struct smbios_info *info)
 	}
 }
 
-int smbios_parse_table(const uint8_t *p, size_t len, unsigned version_hint,
-		       struct smbios_info *ret, struct hv_diags *d)
+/* base: where the table lies in its file, added to offsets in messages */
+static int smbios__parse_table(const uint8_t *p, size_t len,
+			       unsigned version_hint, size_t base,
+			       struct smbios_info *ret, struct hv_diags *d)
 {
 	struct smbios_info info = { 0 };
 	struct smbios__walk w = {
-		.d = d, .info = &info, .version = version_hint,
+		.d = d, .info = &info, .version = version_hint, .base = base,
 	};
 	struct hv_bytes tab = hv_bytes_make(p, p ? len : 0);
 	size_t off = 0;
@@ -826,6 +829,12 @@ int smbios_parse_table(const uint8_t *p, size_t len, unsigned version_hint,
 	return 0;
 }
 
+int smbios_parse_table(const uint8_t *p, size_t len, unsigned version_hint,
+		       struct smbios_info *ret, struct hv_diags *d)
+{
+	return smbios__parse_table(p, len, version_hint, 0, ret, d);
+}
+
 int smbios_parse_dump(const uint8_t *p, size_t len, struct smbios_info *ret,
 		      struct hv_diags *d)
 {
@@ -846,8 +855,8 @@ int smbios_parse_dump(const uint8_t *p, size_t len, struct smbios_info *ret,
 	else if (ep.table_len > n && !ep.is_64bit)
 		(void)hv_warnf(d, "table of %" PRIu32 " bytes at 0x%" PRIx64 " is cut short by the end of the dump at %zu bytes",
 			       ep.table_len, ep.table_addr, len);
-	rc = smbios_parse_table(p + ep.table_addr, n, ep.major << 8 | ep.minor,
-				ret, d);
+	rc = smbios__parse_table(p + ep.table_addr, n, ep.major << 8 | ep.minor,
+				 (size_t)ep.table_addr, ret, d);
 	if (rc < 0)
 		return rc;
 	if (ep.max_structs && ret->nstructs != ep.max_structs)

@@ -127,7 +127,8 @@ int smbios_parse_table(const uint8_t *p, size_t len, unsigned version_hint,
  * Parses a `dmidecode --dump-bin` file: the entry point at offset 0 and
  * the table at the file offset the entry point's table address gives
  * (dmidecode rewrites it to 0x20).  A table cut short by the end of the
- * file is decoded as far as it goes, with a warning.  Same contract as
+ * file is decoded as far as it goes, with a warning.  Offsets in messages
+ * are file offsets.  Same contract as
  * smbios_parse_table(); ret->ep and ret->have_ep are set on success.
  */
 int smbios_parse_dump(const uint8_t *p, size_t len, struct smbios_info *ret,

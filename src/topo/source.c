@@ -100,9 +100,50 @@ static bool is_acpi_table(const unsigned char *p, size_t n)
 }
 
 /* Adds an ACPI table under the name Linux gives it (SSDT, SSDT2, ...). */
-static int add_acpi_table(struct hv_root *mem, const uint8_t *p, size_t n)
+/* Copies the messages of a check that failed (the probe will not run). */
+static void forward_diags(struct hv_diags *d, const struct hv_diags *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		if (from->v[i].level == HV_DIAG_ERROR)
+			hv_errorf(d, "%s", from->v[i].msg);
+		else
+			hv_warnf(d, "%s", from->v[i].msg);
+}
+
+/*
+ * Parses a table hvkit reads (SRAT, SLIT, MCFG, APIC, HMAT) now, so that
+ * one nothing can be read from fails naming its file; its warnings come
+ * when the probe reads it.  Returns 0 or the parser's error, in d.
+ */
+static int check_acpi_table(const char *sig, const uint8_t *p, size_t n,
+			    struct hv_diags *d)
+{
+	struct hv_diags local = HV_DIAGS_INIT;
+	int rc = 0;
+
+#define CHECK_TABLE(name, type, parse, release)			\
+	if (strcmp(sig, name) == 0) {					\
+		struct type t = { 0 };					\
+		rc = parse(p, n, &t, &local);				\
+		release(&t);						\
+	}
+	CHECK_TABLE("SRAT", acpi_srat, acpi_parse_srat, acpi_srat_release)
+	CHECK_TABLE("SLIT", acpi_slit, acpi_parse_slit, acpi_slit_release)
+	CHECK_TABLE("MCFG", acpi_mcfg, acpi_parse_mcfg, acpi_mcfg_release)
+	CHECK_TABLE("APIC", acpi_madt, acpi_parse_madt, acpi_madt_release)
+	CHECK_TABLE("HMAT", acpi_hmat, acpi_parse_hmat, acpi_hmat_release)
+#undef CHECK_TABLE
+	if (rc < 0)
+		forward_diags(d, &local);
+	hv_diags_release(&local);
+	return rc;
+}
+
+static int add_acpi_table(struct hv_root *mem, const uint8_t *p, size_t n,
+			  struct hv_diags *d)
 {
 	char sig[5], path[96];
+	int rc;
 
 	memcpy(sig, p, 4);
 	sig[4] = 0;
@@ -110,7 +151,8 @@ static int add_acpi_table(struct hv_root *mem, const uint8_t *p, size_t n)
 	for (int i = 2; hv_root_exists(mem, path) && i < 1000; i++)
 		snprintf(path, sizeof(path), "/sys/firmware/acpi/tables/%s%d",
 			 sig, i);
-	return hv_root_add_file(mem, path, p, n);
+	rc = check_acpi_table(sig, p, n, d);
+	return rc < 0 ? rc : hv_root_add_file(mem, path, p, n);
 }
 
 static int add_smbios_dump(struct hv_root *mem, const uint8_t *p, size_t n,
@@ -118,8 +160,21 @@ static int add_smbios_dump(struct hv_root *mem, const uint8_t *p, size_t n,
 {
 	struct smbios_ep ep;
 	size_t eplen;
-	int rc = smbios_parse_entry_point(p, n, &ep, d);
+	struct smbios_info info;
+	struct hv_diags local = HV_DIAGS_INIT;
+	int rc = smbios_parse_dump(p, n, &info, &local);
 
+	/*
+	 * A table nothing can be read from fails here, naming the file and
+	 * the file offset; warnings come when the probe reads it.
+	 */
+	smbios_info_release(&info);
+	if (rc < 0)
+		forward_diags(d, &local);
+	hv_diags_release(&local);
+	if (rc < 0)
+		return rc;
+	rc = smbios_parse_entry_point(p, n, &ep, NULL);
 	if (rc < 0)
 		return rc;
 	eplen = ep.is_64bit ? 24 : (n > 5 && p[5] >= 0x1e ? p[5] : 0x1f);
@@ -263,7 +318,13 @@ static int add_dir(struct hv_root *mem, const char *path,
 		if (read_file(fp, &data, &len, NULL) < 0)
 			continue;
 		if (is_acpi_table((unsigned char *)data, len)) {
-			rc = add_acpi_table(mem, (uint8_t *)data, len);
+			struct hv_diags ld = HV_DIAGS_INIT;
+
+			rc = add_acpi_table(mem, (uint8_t *)data, len, &ld);
+			for (size_t i = 0; rc < 0 && i < ld.n; i++)
+				(ld.v[i].level == HV_DIAG_ERROR ? hv_errorf : hv_warnf)(
+					d, "%s: %s", de->d_name, ld.v[i].msg);
+			hv_diags_release(&ld);
 			tables++;
 		}
 		free(data);
@@ -308,7 +369,7 @@ int source_add(struct hv_root *mem, const char *path, enum source_kind *kind,
 		rc = add_smbios_dump(mem, (const uint8_t *)data, n, d);
 	} else if (is_acpi_table(u, n)) {
 		*kind = SRC_ACPI_TABLE;
-		rc = add_acpi_table(mem, (const uint8_t *)data, n);
+		rc = add_acpi_table(mem, (const uint8_t *)data, n, d);
 	} else if (pcidump_sniff(data, n)) {
 		*kind = SRC_PCI_DUMP;
 		rc = add_pci_dump(mem, data, n, d);
@@ -318,7 +379,7 @@ int source_add(struct hv_root *mem, const char *path, enum source_kind *kind,
 		*kind = SRC_ACPIDUMP;
 		rc = acpi_parse_acpidump_text(data, n, &tables, d);
 		for (size_t i = 0; rc == 0 && i < tables.n; i++)
-			rc = add_acpi_table(mem, tables.v[i].data, tables.v[i].len);
+			rc = add_acpi_table(mem, tables.v[i].data, tables.v[i].len, d);
 		acpi_tables_release(&tables);
 	} else {
 		rc = hv_errorf(d, "not a format hvkit reads (expected an archive, acpidump text, ACPI table, dmidecode --dump-bin or lspci -x dump)");

@@ -134,4 +134,54 @@ with tempfile.TemporaryDirectory() as d:
         check(p.returncode == 0 and open(f, "rb").read().startswith(head),
               f"-o {name} {extra}: exit {p.returncode}, {p.stderr!r}")
 
+    # 14. One fault repeated through an input: its first 10 warnings, then
+    # one line counting the rest (a 17 MB acpidump gave 200,001 lines).
+    many = os.path.join(d, "many.txt")
+    write(d, "many.txt", "".join(
+        f"T{i:03d} @ 0x0\n    0000: 41 41 41 41 24 00 00 00 01 00 00 00 00 00 00 00  ................\n"
+        for i in range(500)))
+    p = run("topo", "--from", many)
+    lines = p.stderr.decode(errors="replace").splitlines()
+    like = [l for l in lines if "length field says" in l]
+    check(len(like) == 10, f"many: {len(like)} warnings of one kind, expected 10")
+    check(any(l.endswith("many.txt: ... and 490 more like it") for l in lines),
+          f"many: no count of the rest: {lines[-3:]}")
+    check(len(lines) <= 13, f"many: {len(lines)} lines of messages")
+
+    # 13. Errors and warnings of decoders name the input and a file offset.
+    def messages(args):
+        p = run("topo", *args)
+        return p, p.stderr.decode(errors="replace").splitlines()
+
+    dump = open(os.path.join(DATA, "smbios", "lenovo-2347A49.dump"), "rb").read()
+    bad = os.path.join(d, "bad-smbios.dump")
+    write(d, "bad-smbios.dump", dump[:0x21] + b"\x00" + dump[0x22:])   # first length 0
+    p, lines = messages(["--from", bad])
+    check(p.returncode == 1 and len(lines) == 1, f"smbios: exit {p.returncode}, {lines}")
+    check(lines and "bad-smbios.dump:" in lines[0] and "offset 0x20" in lines[0],
+          f"smbios: the error names the file and the file offset 0x20: {lines}")
+    slit = os.path.join(d, "slit.txt")
+    write(d, "slit.txt", "SLIT @ 0x0\n"
+          "    0000: 53 4C 49 54 30 00 00 00 01 00 00 00 00 00 00 00\n"
+          "    0010: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+          "    0020: 00 00 00 00 FF FF FF FF FF FF FF FF 0A 14 14 0A\n")
+    p, lines = messages(["--from", slit])
+    errs = [l for l in lines if "error:" in l]
+    check(p.returncode == 1 and len(errs) == 1 and "slit.txt: SLIT:" in errs[0],
+          f"slit: one error naming the file and table: {lines}")
+    import tarfile
+    x86 = sorted(f for f in os.listdir(os.path.join(DATA, "hwloc-x86")) if f.endswith(".tar.bz2"))[0]
+    with tarfile.open(os.path.join(DATA, "hwloc-x86", x86)) as t:
+        t.extractall(os.path.join(d, "x86"), filter="data")
+    pu0 = [os.path.join(r, "pu0") for r, _, fs in os.walk(os.path.join(d, "x86")) if "pu0" in fs][0]
+    with open(pu0, "a") as f:
+        f.write("garbage here\n")
+    arc = os.path.join(d, "cpuid-garbage.tar.gz")
+    with tarfile.open(arc, "w:gz") as t:
+        t.add(os.path.join(d, "x86"), arcname=".")
+    p, lines = messages(["--from", arc])
+    w = [l for l in lines if "pu0" in l]
+    check(p.returncode == 0 and len(w) == 1 and "cpuid-garbage.tar.gz: " in w[0],
+          f"cpuid: the warning names the archive: {lines}")
+
 done()
