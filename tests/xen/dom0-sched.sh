@@ -19,7 +19,8 @@
 #     it got at its capped rate outside the burst;
 #   - once capped, the domU runs at 15% to 21% of a CPU (the cap is a
 #     limit: Xen's credit2 delivers a little under it);
-#   - `xl sched-credit2` shows cap 20 (and weight 512) while capped, and
+#   - `xl sched-credit2` shows cap 20 (21 while the last of the budget
+#     goes; xl's cap is whole percent) and weight 512 while capped, and
 #     hvkit's readback of both agreed (no "did not take" warning).
 # Writes TAP lines to out/tap.txt (echoed as HVTAP:) and its raw samples to
 # out/sched-*.txt.  About 60-80 s of box time, most of it the domU's boot.
@@ -102,7 +103,10 @@ daemon=$!
 capped=""
 end=$(($(upi) + 45))
 while kill -0 $daemon 2>/dev/null && [ "$(upi)" -lt $end ]; do
-	if [ -z "$capped" ] && grep -q "$n: cap .* -> 20% " $O/sched-daemon.txt; then
+	# The daemon spends the last of a budget in shrinking steps
+	# (27% -> 24.8% -> 22.7% -> 20.98%) when the burst ran slowly (a loaded
+	# host gives the domU less than a CPU): at the floor, or within 1%.
+	if [ -z "$capped" ] && grep -Eq "$n: cap .* -> (20|20\.[0-9]+)% " $O/sched-daemon.txt; then
 		sleep 1
 		xl sched-credit2 -d $n >$O/sched-credit2.txt 2>&1
 		capped=1
@@ -159,7 +163,7 @@ case $res in
 *) not_ok "hvkit sched (xen): capped PV domU runs at its 20% floor (Xen's CPU time)" ;;
 esac
 sed 's/^/# /' $O/sched-credit2.txt 2>/dev/null >>$O/tap.txt
-if awk -v n=$n '$1 == n && $3 == 512 && $4 == 20 { f = 1 } END { exit !f }' $O/sched-credit2.txt 2>/dev/null &&
+if awk -v n=$n '$1 == n && $3 == 512 && ($4 == 20 || $4 == 21) { f = 1 } END { exit !f }' $O/sched-credit2.txt 2>/dev/null &&
 	! grep -q 'did not take\|cannot set' $O/sched-daemon.txt; then
 	ok "hvkit sched (xen): xl sched-credit2 shows hvkit's cap and weight while capped"
 else
