@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "util.h"
 
 void json_init(struct json *j, struct strbuf *out, bool pretty)
 {
@@ -70,8 +71,14 @@ static void put_string(struct strbuf *sb, const char *s)
 		/* Runs that need no escaping go in one copy. */
 		const unsigned char *q = p;
 
-		while (*q >= 0x20 && *q != 0x7f && *q != '"' && *q != '\\')
-			q++;
+		while (*q >= 0x20 && *q != 0x7f && *q != '"' && *q != '\\') {
+			uint32_t cp;
+			size_t n = *q < 0x80 ? 1 : utf8_seq(q, &cp);
+
+			if (!n)
+				break;
+			q += n;
+		}
 		if (q != p) {
 			strbuf_add(sb, p, (size_t)(q - p));
 			p = q;
@@ -87,6 +94,8 @@ static void put_string(struct strbuf *sb, const char *s)
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				strbuf_addf(sb, "\\u%04x", *p);
+			else if (*p >= 0x80)	/* not UTF-8: JSON must be */
+				strbuf_add(sb, "\\ufffd", 6);
 			else
 				strbuf_addc(sb, (char)*p);
 		}

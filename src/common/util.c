@@ -112,9 +112,7 @@ bool str_endswith(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 (overlong, surrogate,
- * above U+10FFFF, truncated); *cp gets the code point. */
-static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
+size_t utf8_seq(const unsigned char *s, uint32_t *cp)
 {
 	size_t n;
 	uint32_t c = s[0], min;

@@ -37,6 +37,9 @@ bool str_startswith(const char *s, const char *prefix);
  * every byte above 0x7e into '.' (SMBIOS strings).  Returns s.
  */
 char *str_printable(char *s, bool ascii_only);
+/* Length of the valid UTF-8 sequence at s, or 0 (overlong, surrogate,
+ * above U+10FFFF, truncated); *cp gets the code point. */
+size_t utf8_seq(const unsigned char *s, uint32_t *cp);
 bool str_endswith(const char *s, const char *suffix);
 
 /* Strict unsigned parse of a whole string (surrounding blanks allowed). */

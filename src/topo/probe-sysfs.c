@@ -1011,9 +1011,10 @@ int probe_sysfs_machine(struct probe_ctx *c)
 		*field = str_printable(s, false);
 		any = true;
 	}
-	if (!m->hostname)
-		(void)hv_root_read_str(c->root, "/proc/sys/kernel/hostname",
-				       &m->hostname);
+	if (!m->hostname &&
+	    hv_root_read_str(c->root, "/proc/sys/kernel/hostname",
+			     &m->hostname) == 0)
+		str_printable(m->hostname, false);
 	return any ? 0 : -ENOENT;
 }
 

@@ -144,7 +144,23 @@ static void test_json(void)
 	json_null(&j);
 	json_arr_close(&j);
 	CHECK_STR(sb.buf, "[\n  1,\n  null\n]");
+	/* JSON is UTF-8: a byte that is not becomes U+FFFD, valid text stays */
+	strbuf_reset(&sb);
+	json_init(&j, &sb, false);
+	json_str(&j, "\xff\xc3(\xc3\xa9\xe2\x82\xac\xed\xa0\x80\xf0\x9f\x98\x80\xc0\xaf\xe2\x82");
+	CHECK_STR(sb.buf, "\"\\ufffd\\ufffd(\xc3\xa9\xe2\x82\xac\\ufffd\\ufffd\\ufffd"
+			  "\xf0\x9f\x98\x80\\ufffd\\ufffd\\ufffd\\ufffd\"");
 	strbuf_release(&sb);
+}
+
+/* Input made printable: controls and bytes that are not UTF-8 become '.'. */
+static void test_str_printable(void)
+{
+	char s[] = "a\x1b[31mb\x07\t\xff\xc3\xa9\xc2\x9b\x7f\xed\xa0\x80z";
+	char a[] = "x\x1b\xc3\xa9\x7f y";
+
+	CHECK_STR(str_printable(s, false), "a.[31mb...\xc3\xa9.....z");
+	CHECK_STR(str_printable(a, true), "x.... y");
 }
 
 int main(void)
@@ -155,5 +171,6 @@ int main(void)
 	test_format_size();
 	test_strbuf();
 	test_json();
+	test_str_printable();
 	return CHECK_DONE();
 }

@@ -67,6 +67,13 @@ with tempfile.TemporaryDirectory() as d:
         check(b"EVIL" in p.stdout, f"esc {args}: the string is still shown")
         printable(p.stdout, f"esc {args} stdout")
         printable(p.stderr, f"esc {args} stderr")
+    write(esc, "/proc/sys/kernel/hostname", EVIL + b"\n")
+    p = run("topo", "--sysroot", esc, "--json")
+    try:
+        import json
+        json.loads(p.stdout.decode("utf-8"))
+    except ValueError as e:
+        check(False, f"esc --json: not JSON in UTF-8 ({e}): {p.stdout[:200]!r}")
     dump = os.path.join(d, "esc-lspci.txt")
     write(d, "esc-lspci.txt", b"00:00.0 Host bridge: Intel Corporation Device 1234\n"
           b"00: 86 80 34 12 06 00 10 20 \x1b]0;PWNED\x07\x1b[2J 00 00 00 00\n")
