@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	mv_vm_init(&vm);
 	if (ovf_parse((const char *)data, size, "fuzz.ovf", &vm, &hrefs, &d) == 0) {
-		(void)xlcfg_write(&vm, NULL, &cfg, &d);
+		(void)xlcfg_write(&vm, NULL, NULL, &cfg, &d);
 		for (size_t i = 0; i < vm.ndisks; i++)
 			free(hrefs[i]);
 		free(hrefs);
