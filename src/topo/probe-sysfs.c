@@ -21,16 +21,20 @@ int probe_read_cpuset(struct probe_ctx *c, const char *list_path,
 
 	if (list_path && hv_root_read_str(c->root, list_path, &s) == 0) {
 		rc = cpuset_parse_list(ret, s);
-		if (rc < 0)
+		if (rc < 0) {
 			hv_warnf(c->d, "%s: cannot parse CPU list '%s', ignoring",
 				 list_path, s);
+			cpuset_release(ret);	/* a parse may stop half-way */
+		}
 		return rc;
 	}
 	if (mask_path && hv_root_read_str(c->root, mask_path, &s) == 0) {
 		rc = cpuset_parse_mask(ret, s);
-		if (rc < 0)
+		if (rc < 0) {
 			hv_warnf(c->d, "%s: cannot parse CPU mask '%s', ignoring",
 				 mask_path, s);
+			cpuset_release(ret);	/* a parse may stop half-way */
+		}
 		return rc;
 	}
 	return -ENOENT;
