@@ -147,22 +147,6 @@ size_t log_diags(const char *what, const struct hv_diags *d)
 	return errors;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 mode_t output_mode(const char *path)
 {
 	struct stat st;

@@ -28,6 +28,10 @@ static inline void freep(void *p)
 
 /* Strips leading and trailing whitespace in place; returns s. */
 char *strstrip(char *s);
+/* Writes all len bytes to fd, retrying short writes and EINTR; 0 or a
+ * negative errno. */
+int write_all(int fd, const char *data, size_t len);
+
 bool str_startswith(const char *s, const char *prefix);
 /*
  * Makes a string read from input safe to print, in place: every control

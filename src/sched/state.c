@@ -449,21 +449,6 @@ out:
 	return 0;
 }
 
-static int write_all_fd(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t r = write(fd, p, len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 int sched_state_save(const char *path, const char *text, size_t len,
 		     struct sched_state_file *file)
 {
@@ -475,7 +460,7 @@ int sched_state_save(const char *path, const char *text, size_t len,
 
 	if (fd < 0)
 		return -errno;
-	rc = write_all_fd(fd, text, len);
+	rc = write_all(fd, text, len);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (rc == 0 && fstat(fd, &sb) < 0)
