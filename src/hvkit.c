@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "hvkit.h"
 #include "log.h"
 #include "version.h"
 

@@ -26,8 +26,3 @@ int hv_json_opt(const char *arg, bool *json, bool *pretty);
 
 /* A subcommand: returns an exit code (0, 1 or 2). */
 typedef int (*hv_cmd_fn)(int argc, char **argv, struct hv_global *g);
-
-int cmd_topo(int argc, char **argv, struct hv_global *g);
-int cmd_cpuid(int argc, char **argv, struct hv_global *g);
-int cmd_sched(int argc, char **argv, struct hv_global *g);
-int cmd_move(int argc, char **argv, struct hv_global *g);

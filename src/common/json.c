@@ -49,7 +49,7 @@ static void open(struct json *j, char c)
 	j->first[j->depth] = true;
 }
 
-static void close(struct json *j, char c)
+static void json__close(struct json *j, char c)
 {
 	bool empty = j->first[j->depth];
 
@@ -60,9 +60,9 @@ static void close(struct json *j, char c)
 }
 
 void json_obj_open(struct json *j) { open(j, '{'); }
-void json_obj_close(struct json *j) { close(j, '}'); }
+void json_obj_close(struct json *j) { json__close(j, '}'); }
 void json_arr_open(struct json *j) { open(j, '['); }
-void json_arr_close(struct json *j) { close(j, ']'); }
+void json_arr_close(struct json *j) { json__close(j, ']'); }
 
 static void put_string(struct strbuf *sb, const char *s)
 {

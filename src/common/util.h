@@ -2,9 +2,11 @@
 /* Small helpers: checked allocation, string and number parsing, sizes. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -25,6 +27,25 @@ static inline void freep(void *p)
 	free(*(void **)p);
 }
 #define _cleanup_free_ __attribute__((cleanup(freep)))
+
+/* Closes *fd when it is a descriptor (>= 0), keeping errno. */
+static inline void closep(int *fd)
+{
+	int e = errno;
+
+	if (*fd >= 0)
+		close(*fd);
+	errno = e;
+}
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+
+/* The value of one hex digit (either case), or -1. */
+static inline int hexdigit(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
 
 /* Strips leading and trailing whitespace in place; returns s. */
 char *strstrip(char *s);

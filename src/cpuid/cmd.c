@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "cli.h"
+#include "hvkit.h"
 #include "cpuid-decode.h"
 #include "cpuid-models.h"
 #include "json.h"

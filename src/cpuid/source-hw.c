@@ -205,7 +205,7 @@ static void hw__msrs(struct cpuid_data *c)
 {
 	static const uint32_t msrs[] = { 0x10a, 0xcf };
 	const char *dev = getenv("HVKIT_CPUID_MSR_DEV");
-	int fd = -1;
+	_cleanup_close_ int fd = -1;
 
 	for (size_t i = 0; i < ARRAY_SIZE(msrs); i++) {
 		uint64_t v;
@@ -219,8 +219,6 @@ static void hw__msrs(struct cpuid_data *c)
 		if (pread(fd, &v, sizeof(v), msrs[i]) == (ssize_t)sizeof(v))
 			(void)cpuid_data_set_msr(c, msrs[i], v);
 	}
-	if (fd >= 0)
-		close(fd);
 }
 
 /* Every range through hw__query(); the caller has set the mode. */

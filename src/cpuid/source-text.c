@@ -61,16 +61,9 @@ static bool parse_hex(const char *s, size_t n, unsigned maxdigits, bool colon,
 	if (n < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || n - 2 > maxdigits)
 		return false;
 	for (size_t i = 2; i < n; i++) {
-		char c = s[i];
-		unsigned dv;
+		int dv = hexdigit(s[i]);
 
-		if (c >= '0' && c <= '9')
-			dv = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			dv = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			dv = (unsigned)(c - 'A' + 10);
-		else
+		if (dv < 0)
 			return false;
 		v = v << 4 | dv;
 	}

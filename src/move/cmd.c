@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "hvkit.h"
 #include "cmd-vm.h"
 #include "img.h"
 #include "json.h"

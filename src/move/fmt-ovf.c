@@ -223,19 +223,13 @@ static const char *attr(xmlNode *n, const char *name)
 	return NULL;
 }
 
-static int unhex(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 static char *map_unescape(const char *s, size_t n)
 {
 	char *r = xmalloc(n + 1), *w = r;
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n + 1 && unhex(s[i + 1]) >= 0 && unhex(s[i + 2]) >= 0) {
-			*w++ = (char)(unhex(s[i + 1]) << 4 | unhex(s[i + 2]));
+		if (s[i] == '%' && i + 2 < n + 1 && hexdigit(s[i + 1]) >= 0 && hexdigit(s[i + 2]) >= 0) {
+			*w++ = (char)(hexdigit(s[i + 1]) << 4 | hexdigit(s[i + 2]));
 			i += 2;
 		} else {
 			*w++ = s[i];

@@ -81,11 +81,6 @@ static bool sum_ok(uint8_t *p, size_t len)
 	return crc32c(p, len) == want;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* p holds the GUID g ("XXXXXXXX-XXXX-..."), its first three fields
  * little-endian as on disk. */
 static bool guid_is(const uint8_t *p, const char *g)
@@ -97,7 +92,7 @@ static bool guid_is(const uint8_t *p, const char *g)
 	for (const char *s = g; *s && n < 16; s++) {
 		if (*s == '-')
 			continue;
-		b[n++] = (uint8_t)(hexval(s[0]) << 4 | hexval(s[1]));
+		b[n++] = (uint8_t)(hexdigit(s[0]) << 4 | hexdigit(s[1]));
 		s++;
 	}
 	for (int i = 0; i < 16; i++)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "hvkit.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"

@@ -8,6 +8,7 @@
 
 #include "acpi.h"
 #include "bytes.h"
+#include "util.h"
 
 /* Most initiator or target domains one HMAT structure may list. */
 #define ACPI__HMAT_MAX_DOMAINS 65536
@@ -80,17 +81,6 @@ static const char *acpi__sig_str(const uint8_t *p, char buf[5])
 		buf[i] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
 	buf[4] = '\0';
 	return buf;
-}
-
-static int acpi__hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* ---- header ---- */
@@ -324,7 +314,7 @@ static int acpi__dump_name(struct acpi__dump *st, const char *line, size_t n,
 	for (i = 0; i < at; i++)
 		if (line[i] < 0x20 || line[i] >= 0x7f)
 			return 1;
-	for (i = at + 5; i < n && acpi__hexval(line[i]) >= 0; i++)
+	for (i = at + 5; i < n && hexdigit(line[i]) >= 0; i++)
 		ndig++;
 	while (i < n && (line[i] == ' ' || line[i] == '\t'))
 		i++;
@@ -364,7 +354,7 @@ static int acpi__dump_hex(struct acpi__dump *st, const char *line, size_t n,
 
 	while (i < n && (line[i] == ' ' || line[i] == '\t'))
 		i++;
-	while (i < n && ndig <= 8 && (v = acpi__hexval(line[i])) >= 0) {
+	while (i < n && ndig <= 8 && (v = hexdigit(line[i])) >= 0) {
 		off = off << 4 | (unsigned)v;
 		ndig++;
 		i++;
@@ -382,10 +372,10 @@ static int acpi__dump_hex(struct acpi__dump *st, const char *line, size_t n,
 		return 0;
 	}
 	while (nb < 16 && i + 3 <= n && line[i] == ' ' &&
-	       acpi__hexval(line[i + 1]) >= 0 && acpi__hexval(line[i + 2]) >= 0 &&
+	       hexdigit(line[i + 1]) >= 0 && hexdigit(line[i + 2]) >= 0 &&
 	       (i + 3 == n || line[i + 3] == ' ')) {
-		bytes[nb++] = (uint8_t)(acpi__hexval(line[i + 1]) << 4 |
-					acpi__hexval(line[i + 2]));
+		bytes[nb++] = (uint8_t)(hexdigit(line[i + 1]) << 4 |
+					hexdigit(line[i + 2]));
 		i += 3;
 	}
 	if (nb == 0) {

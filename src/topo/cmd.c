@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "cli.h"
+#include "hvkit.h"
 #include "log.h"
 #include "probe.h"
 #include "render.h"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The topology picture, computed once: an ordered list of drawing
- * primitives (boxes, text, lines) that every picture renderer (SVG now,
- * PNG and PDF later) draws as it is, after lstopo's split of
+ * primitives (boxes, text, lines) that every picture renderer (SVG, and
+ * PNG and PDF through cairo) draws as it is, after lstopo's split of
  * lstopo-draw.c from its per-format draw methods.
  *
  * Coordinates are in pixels (SVG user units), origin top left, y down.

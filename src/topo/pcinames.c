@@ -14,6 +14,7 @@
 #include <pci/pci.h>
 
 #include "pcinames.h"
+#include "util.h"
 
 struct pcinames {
 	struct pci_access *a;
@@ -42,9 +43,7 @@ static int pcinames__xdigits(const char *p, const char *end, int digits)
 	if (end - p < digits)
 		return -1;
 	for (int i = 0; i < digits; i++) {
-		char c = p[i];
-		int d = c >= '0' && c <= '9' ? c - '0' :
-			c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		int d = hexdigit(p[i]);
 
 		if (d < 0)
 			return -1;
@@ -73,21 +72,15 @@ static void pcinames__index(struct pcinames *n)
 		if (p[0] == 'C' && p[1] == ' ' &&
 		    (id = pcinames__xdigits(p + 2, end, 2)) >= 0 &&
 		    (size_t)(end - p) >= 6 && p[4] == ' ') {
-			if (n->nclasses == ac) {
-				ac = ac ? ac * 2 : 64;
-				n->classes = realloc(n->classes, ac * sizeof(*n->classes));
-			}
-			if (n->classes)
-				n->classes[n->nclasses++] = (struct pcinames_entry){
+			n->classes = xgrow(n->classes, sizeof(*n->classes),
+					   n->nclasses + 1, &ac);
+			n->classes[n->nclasses++] = (struct pcinames_entry){
 					(uint32_t)id, (uint32_t)(p - n->ids) };
 		} else if ((id = pcinames__xdigits(p, end, 4)) >= 0 &&
 			   (size_t)(end - p) >= 6 && p[4] == ' ' && p[5] == ' ') {
-			if (n->nvendors == av) {
-				av = av ? av * 2 : 4096;
-				n->vendors = realloc(n->vendors, av * sizeof(*n->vendors));
-			}
-			if (n->vendors)
-				n->vendors[n->nvendors++] = (struct pcinames_entry){
+			n->vendors = xgrow(n->vendors, sizeof(*n->vendors),
+					   n->nvendors + 1, &av);
+			n->vendors[n->nvendors++] = (struct pcinames_entry){
 					(uint32_t)id, (uint32_t)(p - n->ids) };
 		}
 		if (!nl)
@@ -148,7 +141,7 @@ static void pcinames__map(struct pcinames *n)
 	const char *path = n->a->id_file_name;
 	char plain[4096];
 	struct stat st;
-	int fd;
+	_cleanup_close_ int fd = -1;
 
 	if (!path)
 		return;
@@ -175,7 +168,6 @@ static void pcinames__map(struct pcinames *n)
 			pcinames__index(n);
 		}
 	}
-	close(fd);
 }
 
 /* Copies the name after "<key>" up to the end of the line into buf. */
@@ -228,17 +220,14 @@ static const struct pcinames_vendor_devs *
 pcinames__devices(struct pcinames *n, unsigned vendor, const char *vline)
 {
 	const char *end = n->ids + n->ids_len;
-	struct pcinames_vendor_devs *vd, *grown;
+	struct pcinames_vendor_devs *vd;
 	size_t alloc = 0;
 	const char *p;
 
 	for (size_t i = 0; i < n->nvdevs; i++)
 		if (n->vdevs[i].vendor == vendor)
 			return &n->vdevs[i];
-	grown = realloc(n->vdevs, (n->nvdevs + 1) * sizeof(*n->vdevs));
-	if (!grown)
-		return NULL;
-	n->vdevs = grown;
+	n->vdevs = xrealloc(n->vdevs, (n->nvdevs + 1) * sizeof(*n->vdevs));
 	vd = &n->vdevs[n->nvdevs++];
 	*vd = (struct pcinames_vendor_devs){ .vendor = vendor };
 	p = memchr(vline, '\n', (size_t)(end - vline));
@@ -248,15 +237,8 @@ pcinames__devices(struct pcinames *n, unsigned vendor, const char *vline)
 		if (*p == '\t') {
 			if ((id = pcinames__xdigits(p + 1, end, 4)) >= 0 &&
 			    end - p >= 7 && p[5] == ' ' && p[6] == ' ') {
-				if (vd->n == alloc) {
-					struct pcinames_entry *d;
-
-					alloc = alloc ? alloc * 2 : 64;
-					d = realloc(vd->devs, alloc * sizeof(*d));
-					if (!d)
-						break;
-					vd->devs = d;
-				}
+				vd->devs = xgrow(vd->devs, sizeof(*vd->devs),
+						 vd->n + 1, &alloc);
 				/* The entry points at the tab: copy skips 7. */
 				vd->devs[vd->n++] = (struct pcinames_entry){
 					(uint32_t)id, (uint32_t)(p - n->ids) };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Renderers of the topology model: text tree and JSON. */
+/* Renderers of the topology model: text tree, JSON, DOT and pictures. */
 #pragma once
 
 #include <stdbool.h>

@@ -40,7 +40,7 @@ static int read_file(const char *path, char **ret, size_t *len,
 		     struct hv_diags *d)
 {
 	const char *why;
-	int fd = open_input(path, 0, &why);
+	_cleanup_close_ int fd = open_input(path, 0, &why);
 	struct strbuf sb = STRBUF_INIT;
 
 	if (fd < 0) {
@@ -56,7 +56,6 @@ static int read_file(const char *path, char **ret, size_t *len,
 
 			if (e == EINTR)
 				continue;
-			close(fd);
 			strbuf_release(&sb);
 			hv_errorf(d, "cannot read: %s", strerror(e));
 			return -e;
@@ -66,12 +65,10 @@ static int read_file(const char *path, char **ret, size_t *len,
 		sb.len += (size_t)n;
 		sb.buf[sb.len] = 0;
 		if (sb.len > MAX_INPUT_BYTES) {
-			close(fd);
 			strbuf_release(&sb);
 			return hv_errorf(d, "larger than %u MiB", MAX_INPUT_BYTES >> 20);
 		}
 	}
-	close(fd);
 	*ret = strbuf_detach(&sb, len);
 	return 0;
 }
