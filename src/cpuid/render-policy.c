@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/* `hvkit cpuid policy` and `baseline`: a policy in the xl, xend, QEMU and
+ * libvirt forms, each in its target's own terms and cut to what the
+ * target gives a guest. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cpuid-source.h"
+#include "log.h"
+#include "render.h"
+#include "util.h"
+
+static const enum cpuid_names target_names[] = {
+	[CPUID_FOR_XL] = CPUID_NAMES_XEN, [CPUID_FOR_XEND] = CPUID_NAMES_XEN,
+	[CPUID_FOR_QEMU] = CPUID_NAMES_QEMU, [CPUID_FOR_LIBVIRT] = CPUID_NAMES_LIBVIRT,
+};
+
+static const char *const target_keys[] = {
+	[CPUID_FOR_XL] = "xl", [CPUID_FOR_XEND] = "xl-xend",
+	[CPUID_FOR_QEMU] = "qemu", [CPUID_FOR_LIBVIRT] = "libvirt",
+};
+
+/* Loads libvirt's cpu_map for the libvirt form; an exit status. */
+static int load_lvmap(const struct cpuid_opts *o, struct cpuid_lvmap *ret)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	int rc = cpuid_lvmap_load(o->libvirt_map, ret, &d);
+
+	(void)log_diags(NULL, &d);
+	hv_diags_release(&d);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Asks the installed QEMU (o->qemu, else qemu-system-x86_64) for its
+ * models and properties; false when there is none or it cannot say (a
+ * warning then: the QEMU form is written unchecked). */
+static bool load_qemu(const struct cpuid_opts *o, struct cpuid_qemu *ret)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	int rc;
+
+	if (o->qemu && strcmp(o->qemu, "none") == 0)
+		return false;
+	rc = cpuid_qemu_load(o->qemu, ret, &d);
+	if (rc == -ENOENT && o->qemu)
+		log_warn("no QEMU binary '%s'; the QEMU form is not checked against one", o->qemu);
+	else if (rc < 0 && rc != -ENOENT)
+		(void)log_diags(NULL, &d);
+	hv_diags_release(&d);
+	return rc == 0;
+}
+
+/* "qemu": {"binary", "version"}: which QEMU the QEMU form was checked with. */
+static void qemu_json(struct json *j, const struct cpuid_qemu *q)
+{
+	json_key(j, "qemu");
+	json_obj_open(j);
+	json_kv_str(j, "binary", q->binary);
+	json_kv_str(j, "version", q->version);
+	json_obj_close(j);
+}
+
+/* "libvirt's cpu_map (DIR) has no name for: a b; left out" and the like. */
+static void warn_skipped(enum cpuid_target t, const struct cpuid_targets *tg, const char *skipped)
+{
+	if (t == CPUID_FOR_LIBVIRT)
+		log_warn("libvirt's cpu_map (%s) has no name for: %s; left out", tg->lvmap->source, skipped);
+	else if (t == CPUID_FOR_QEMU && tg->qemu)
+		log_warn("QEMU %s (%s) has no property for: %s; left out", tg->qemu->version,
+			 tg->qemu->binary, skipped);
+	else if (t == CPUID_FOR_XEND)
+		log_warn("the xend form (CPUID leaves only) has no name for: %s; left out", skipped);
+	else
+		log_warn("%s has no name for: %s; left out",
+			 cpuid_names_str(target_names[t]), skipped);
+}
+
+/* The QEMU and libvirt forms are for KVM guests: cut to what KVM gives. */
+static bool kvm_form(int t)
+{
+	return t == CPUID_FOR_QEMU || t == CPUID_FOR_LIBVIRT;
+}
+
+/* "not given to KVM guests: monitor ds ...", one line on stderr. */
+static void tell_cut(int t, const struct cpuid_featureset *cut, enum cpuid_names names)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (kvm_form(t) && cpuid_fset_count(cut)) {
+		cpuid_fset_text(&sb, cut, names, " ", "");
+		cpuid_tell("not given to KVM guests: %s", sb.buf);
+	}
+	strbuf_release(&sb);
+}
+
+/* 1: the spec is wrong. */
+int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_opts *o,
+			 struct strbuf *sb)
+{
+	struct cpuid_policy *p = xmalloc(sizeof(*p));
+	struct strbuf line = STRBUF_INIT, skipped = STRBUF_INIT, note = STRBUF_INIT;
+	enum cpuid_names names = target_names[o->target];
+	struct cpuid_lvmap lv;
+	struct cpuid_qemu qemu;
+	struct cpuid_targets tg = { NULL, NULL };
+	struct cpuid_featureset cut;
+	struct cpuid_error err;
+	int rc = EXIT_OK;
+
+	memset(&lv, 0, sizeof(lv));
+	memset(&qemu, 0, sizeof(qemu));
+	if (o->target == CPUID_FOR_LIBVIRT) {
+		if ((rc = load_lvmap(o, &lv)) != EXIT_OK)
+			goto out;
+		tg.lvmap = &lv;
+	}
+	if (o->target == CPUID_FOR_QEMU && load_qemu(o, &qemu))
+		tg.qemu = &qemu;
+	if (cpuid_policy_parse(o->spec, host, p, &err) < 0) {
+		log_error("%s", err.msg);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	memset(&cut, 0, sizeof(cut));
+	if (kvm_form(o->target))
+		cpuid_policy_cut(p, &cpuid_guest_kvm, &cut);
+	if (cpuid_policy_emit(p, (enum cpuid_target)o->target, &tg, &line, &skipped, &err) < 0) {
+		log_error("%s", err.msg);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (!o->json)
+		tell_cut(o->target, &cut, names);
+	/* "-avx2 also removes vaes, vpclmulqdq (they need avx2)", one line per
+	 * removed feature that took others with it. */
+	for (size_t f = 0; f < cpuid_nfeatures; f++) {
+		size_t n = 0;
+
+		if (!cpuid_fset_has(&p->off, f))
+			continue;
+		strbuf_reset(&note);
+		for (size_t i = 0; i < cpuid_nfeatures; i++)
+			if (cpuid_fset_has(&p->also_off, i) && p->dep_of[i] == f)
+				strbuf_addf(&note, "%s%s", n++ ? ", " : "", cpuid_fname(i, names));
+		if (n && !o->json)
+			cpuid_tell("-%s also removes %s (%s %s)", cpuid_fname(f, names), note.buf,
+				 n > 1 ? "they need" : "it needs", cpuid_fname(f, names));
+	}
+	if (skipped.len && !o->json)
+		warn_skipped((enum cpuid_target)o->target, &tg, skipped.buf);
+	if (o->json) {
+		struct json j;
+
+		json_init(&j, sb, o->pretty);
+		json_obj_open(&j);
+		json_kv_str(&j, "spec", o->spec);
+		json_kv_str(&j, "for", target_keys[o->target]);
+		json_kv_str(&j, "model", p->model ? p->model->name : "host");
+		if (o->target == CPUID_FOR_LIBVIRT)
+			json_kv_str(&j, "libvirt_map", lv.source);
+		if (tg.qemu)
+			qemu_json(&j, tg.qemu);
+		json_kv_str(&j, "output", line.buf);
+		json_key(&j, "features");
+		cpuid_fset_json(&j, &p->result, names, CPUID_LIST_ALL);
+		json_key(&j, "also_removed");
+		json_arr_open(&j);
+		for (size_t i = 0; i < cpuid_nfeatures; i++) {
+			if (!cpuid_fset_has(&p->also_off, i))
+				continue;
+			json_obj_open(&j);
+			json_kv_str(&j, "name", cpuid_fname(i, names));
+			json_kv_str(&j, "needs", cpuid_fname(p->dep_of[i], names));
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_key(&j, "skipped");
+		cpuid_json_words(&j, skipped.buf);
+		json_key(&j, "not_guest_visible");
+		cpuid_fset_json(&j, &cut, names, CPUID_LIST_ALL);
+		json_obj_close(&j);
+		strbuf_addc(sb, '\n');
+	} else {
+		strbuf_addf(sb, "%s\n", line.buf);
+	}
+out:
+	strbuf_release(&line);
+	strbuf_release(&skipped);
+	strbuf_release(&note);
+	cpuid_lvmap_release(&lv);
+	cpuid_qemu_release(&qemu);
+	free(p);
+	return rc;
+}
+
+/* The Xen forms edit each host's own policy: what they cannot name, they
+ * cannot remove (the QEMU and libvirt forms then leave a feature out). */
+static bool xen_form(int t)
+{
+	return t == CPUID_FOR_XL || t == CPUID_FOR_XEND;
+}
+
+int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpuid_opts *o,
+			   struct strbuf *sb)
+{
+	struct cpuid_baseline *b = xmalloc(sizeof(*b));
+	struct cpuid_policy *p = xmalloc(sizeof(*p));
+	struct cpuid_featureset *raw = xcalloc(n, sizeof(*raw));
+	struct cpuid_summary *sums = xcalloc(n, sizeof(*sums));
+	struct strbuf spec = STRBUF_INIT, form[4], skipped[4];
+	struct cpuid_match named;
+	struct cpuid_error err;
+	struct cpuid_lvmap lv;
+	struct cpuid_qemu qemu;
+	struct cpuid_targets tg = { NULL, NULL };
+	struct cpuid_policy *pq = NULL, *pk = xmalloc(sizeof(*pk));
+	struct cpuid_featureset cut;
+	bool want_lv = o->target < 0 || o->target == CPUID_FOR_LIBVIRT;
+	const char *name;
+	int rc = EXIT_FAIL;
+
+	memset(&lv, 0, sizeof(lv));
+	memset(&qemu, 0, sizeof(qemu));
+
+	for (int t = 0; t < 4; t++) {
+		strbuf_init(&form[t]);
+		strbuf_init(&skipped[t]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		raw[i] = h[i].raw;
+		sums[i] = h[i].s;
+	}
+	if (cpuid_baseline(raw, sums, n, b, &err) < 0) {
+		log_error("%s", err.msg);
+		goto out;
+	}
+	/* The policy, in canonical names; Xen's forms remove from each host
+	 * (any of them) what the baseline lacks. */
+	cpuid_spec_text(&spec, &b->match, b->match.model->name, CPUID_NAMES_ANY);
+	if (cpuid_policy_parse(spec.buf, &b->all, p, &err) < 0) {
+		log_error("baseline policy '%s': %s", spec.buf, err.msg);
+		goto out;
+	}
+	if (memcmp(&p->result, &b->common, sizeof(p->result)) != 0) {
+		log_error("baseline policy '%s' does not give the common features (a bug)", spec.buf);
+		goto out;
+	}
+	/* The QEMU and libvirt forms: what KVM gives a guest. */
+	*pk = *p;
+	cpuid_policy_cut(pk, &cpuid_guest_kvm, &cut);
+	if (want_lv) {
+		if (load_lvmap(o, &lv) != EXIT_OK)
+			goto out;
+		tg.lvmap = &lv;
+	}
+	if ((o->target < 0 || o->target == CPUID_FOR_QEMU) && load_qemu(o, &qemu)) {
+		tg.qemu = &qemu;
+		/* The installed QEMU may lack the model (it is older than hvkit's
+		 * table): its own model that fits best (else the closest), plus
+		 * the difference. */
+		if (!cpuid_qemu_has_model(&qemu, pk->model->name)) {
+			const struct cpuid_model *m =
+				cpuid_qemu_best_model(&qemu, &pk->result, pk->model->vendor, false);
+
+			if (m) {
+				pq = xmalloc(sizeof(*pq));
+				*pq = *pk;
+				pq->model = m;
+				pq->base = m->features;
+			}
+		}
+	}
+	for (int t = 0; t < 4; t++)
+		if ((t != CPUID_FOR_LIBVIRT || want_lv) &&
+		    cpuid_policy_emit(t == CPUID_FOR_QEMU && pq ? pq : kvm_form(t) ? pk : p,
+				      (enum cpuid_target)t, &tg,
+				      &form[t], &skipped[t], &err) < 0) {
+			log_error("%s", err.msg);
+			goto out;
+		}
+	named = b->match;
+	name = cpuid_closest_named(&named, o->names);
+	strbuf_reset(&spec);
+	cpuid_spec_text(&spec, &named, name, o->names);
+	if (o->target >= 0 && !o->json) {
+		if (skipped[o->target].len && xen_form(o->target))
+			log_warn("%s cannot remove: %s; a guest on a host that has them sees them: "
+				 "not migration-safe in this form", target_keys[o->target],
+				 skipped[o->target].buf);
+		else if (skipped[o->target].len)
+			warn_skipped((enum cpuid_target)o->target, &tg, skipped[o->target].buf);
+		tell_cut(o->target, &cut, target_names[o->target]);
+		strbuf_addf(sb, "%s\n", form[o->target].buf);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (o->json) {
+		struct json j;
+
+		json_init(&j, sb, o->pretty);
+		json_obj_open(&j);
+		json_kv_str(&j, "spec", spec.buf);
+		json_key(&j, "closest");
+		cpuid_closest_json(&j, &named, name, o->names);
+		json_key(&j, "features");
+		cpuid_fset_json(&j, &b->common, o->names, CPUID_LIST_ALL);
+		json_key(&j, "hosts");
+		json_arr_open(&j);
+		for (size_t i = 0; i < n; i++) {
+			struct cpuid_featureset m = h[i].raw, lacks;
+
+			cpuid_fset_migratable(&m);
+			for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+				lacks.w[w] = b->all.w[w] & ~m.w[w];
+			json_obj_open(&j);
+			json_kv_str(&j, "host", h[i].path);
+			json_kv_str(&j, "vendor", cpuid_vendor_name(h[i].s.vendor));
+			json_kv_u64(&j, "family", h[i].s.family);
+			json_kv_u64(&j, "model", h[i].s.model);
+			json_kv_u64(&j, "stepping", h[i].s.stepping);
+			json_key(&j, "lacks");
+			cpuid_fset_json(&j, &lacks, o->names, CPUID_LIST_ALL);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_key(&j, "policies");
+		json_obj_open(&j);
+		for (int t = 0; t < 4; t++)
+			json_kv_str(&j, target_keys[t], form[t].buf);
+		json_obj_close(&j);
+		if (want_lv)
+			json_kv_str(&j, "libvirt_map", lv.source);
+		if (tg.qemu)
+			qemu_json(&j, tg.qemu);
+		json_key(&j, "skipped");
+		json_obj_open(&j);
+		for (int t = 0; t < 4; t++) {
+			json_key(&j, target_keys[t]);
+			cpuid_json_words(&j, skipped[t].buf);
+		}
+		json_obj_close(&j);
+		/* what the form leaves out because the target's guests never get it */
+		json_key(&j, "not_guest_visible");
+		json_obj_open(&j);
+		for (int t = 0; t < 4; t++) {
+			struct cpuid_featureset none;
+
+			memset(&none, 0, sizeof(none));
+			json_key(&j, target_keys[t]);
+			cpuid_fset_json(&j, kvm_form(t) ? &cut : &none, o->names, CPUID_LIST_ALL);
+		}
+		json_obj_close(&j);
+		json_obj_close(&j);
+		strbuf_addc(sb, '\n');
+		rc = EXIT_OK;
+		goto out;
+	}
+	strbuf_addf(sb, "hosts:     %zu, %s family %u; every one can run %zu features\n", n,
+		    cpuid_vendor_name(h[0].s.vendor), h[b->limiter].s.family,
+		    cpuid_fset_count(&b->common));
+	for (size_t i = 0; i < n; i++) {
+		struct cpuid_featureset m = h[i].raw, lacks;
+
+		cpuid_fset_migratable(&m);
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+			lacks.w[w] = b->all.w[w] & ~m.w[w];
+		strbuf_addf(sb, "  %s: model %u stepping %u%s%s, lacks ", h[i].path,
+			    h[i].s.model, h[i].s.stepping, h[i].s.uarch ? ", " : "",
+			    h[i].s.uarch ? h[i].s.uarch : "");
+		cpuid_fset_text(sb, &lacks, o->names, " ", "nothing the others have");
+		strbuf_addc(sb, '\n');
+	}
+	cpuid_closest_text(sb, &named, name, o->names, "some host lacks");
+	for (int t = 0; t < 4; t++) {
+		if (t == CPUID_FOR_LIBVIRT)
+			strbuf_addf(sb, "libvirt:\n%s\n", form[t].buf);
+		else
+			strbuf_addf(sb, "%-10s %s\n", t == CPUID_FOR_XL ? "xl:" :
+				    t == CPUID_FOR_XEND ? "xl-xend:" : "qemu:", form[t].buf);
+		if (skipped[t].len)
+			strbuf_addf(sb, xen_form(t) ? "  (%s cannot remove: %s; a guest on a host that has "
+				    "them sees them: not migration-safe in this form)\n" :
+				    "  (%s has no name for: %s; the guest lacks them)\n",
+				    target_keys[t], skipped[t].buf);
+		if (kvm_form(t) && cpuid_fset_count(&cut)) {
+			strbuf_adds(sb, "  (not given to KVM guests: ");
+			cpuid_fset_text(sb, &cut, o->names, " ", "");
+			strbuf_adds(sb, ")\n");
+		}
+	}
+	rc = EXIT_OK;
+out:
+	for (int t = 0; t < 4; t++) {
+		strbuf_release(&form[t]);
+		strbuf_release(&skipped[t]);
+	}
+	strbuf_release(&spec);
+	cpuid_lvmap_release(&lv);
+	cpuid_qemu_release(&qemu);
+	free(pq);
+	free(pk);
+	free(raw);
+	free(sums);
+	free(p);
+	free(b);
+	return rc;
+}
