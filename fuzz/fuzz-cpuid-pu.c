@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpuid-source.h"
 #include "cpuid-topo.h"
 
 #define MAX_PUS 64
@@ -30,12 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *nul = memchr(p, 0, (size_t)(end - p));
 		const char *stop = nul ? nul : end;
 
-		if (topo_cpuid_parse_hwloc(p, (size_t)(stop - p), "pu", &cd[n], &d) == 0) {
+		if (cpuid_parse_hwloc(p, (size_t)(stop - p), "pu", &cd[n], &d) == 0) {
 			pus[n].os_index = idx;
 			pus[n].c = &cd[n];
 			n++;
 		}
-		(void)topo_cpuid_is_hwloc(p, (size_t)(stop - p));
+		(void)cpuid_looks_like_hwloc(p, (size_t)(stop - p));
 		idx++;
 		p = stop + 1;
 	}

@@ -1177,3 +1177,14 @@ out:
 		(void)unlink(tmp);
 	return rc;
 }
+
+bool hv_is_archive(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||		/* gzip */
+	       (n >= 3 && memcmp(p, "BZh", 3) == 0) ||			/* bzip2 */
+	       (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) ||	/* xz */
+	       (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0) ||	/* zstd */
+	       (n >= 262 && memcmp(p + 257, "ustar", 5) == 0);		/* tar */
+}

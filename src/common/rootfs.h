@@ -48,6 +48,9 @@ int hv_root_load_archive(struct hv_root *r, const char *path,
 /* The same from bytes in memory (an archive read from standard input). */
 int hv_root_load_archive_mem(struct hv_root *r, const void *data, size_t len,
 			     struct hv_diags *d);
+/* True when data starts as an archive hv_root_load_archive() reads may:
+ * gzip, bzip2, xz or zstd, or a tar header. */
+bool hv_is_archive(const void *data, size_t n);
 /* Adds a regular file (data copied), a symlink or a directory. */
 int hv_root_add_file(struct hv_root *r, const char *path, const void *data,
 		     size_t len);

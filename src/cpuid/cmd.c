@@ -249,8 +249,12 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		log_error("--from does not go with '%s' (name the hosts' dumps)", verb_names[o->verb]);
 		return EXIT_USAGE;
 	}
-	if ((o->libvirt_map || o->qemu) && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
-		log_error("%s goes with 'policy' and 'baseline'", o->qemu ? "--qemu" : "--libvirt-map");
+	if (o->qemu && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
+		log_error("--qemu goes with 'policy' and 'baseline'");
+		return EXIT_USAGE;
+	}
+	if (o->libvirt_map && o->verb == VERB_MODELS) {
+		log_error("--libvirt-map does not go with 'models' (the table is built in)");
 		return EXIT_USAGE;
 	}
 	if (o->target >= 0 && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
@@ -421,6 +425,8 @@ int cmd_cpuid(int argc, char **argv, struct hv_global *g)
 	rc = parse_opts(argc, argv, g, &o);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	/* libvirt's <cpu> inputs expand their model with the same map */
+	cpuid_source_set_libvirt_map(o.libvirt_map);
 	if (o.repeat) {
 		/* For bench/cpuid.sh: the same work N times in this process. */
 		struct timespec t0, t1;

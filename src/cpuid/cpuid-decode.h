@@ -22,6 +22,8 @@ enum cpuid_vendor {
 const char *cpuid_vendor_name(enum cpuid_vendor v);
 /* The vendor of a 12-character vendor id ("GenuineIntel"); UNKNOWN if none. */
 enum cpuid_vendor cpuid_vendor_from_id(const char *id);
+/* The vendor's 12-character id ("GenuineIntel"), or NULL for UNKNOWN. */
+const char *cpuid_vendor_id(enum cpuid_vendor v);
 
 /* What identifies a CPU.  Plain values: no ownership. */
 struct cpuid_summary {

@@ -94,6 +94,9 @@ int cpuid_lvmap_read_cache(const char *buf, size_t len, struct cpuid_lvmap *m);
 /* The model of that name (case-sensitive, as libvirt), or NULL. */
 const struct cpuid_lvmodel *cpuid_lvmap_model(const struct cpuid_lvmap *m, const char *name);
 
+/* The definition of a feature ('F') or vendor ('V') name, or NULL. */
+const struct cpuid_lvdef *cpuid_lvmap_def(const struct cpuid_lvmap *m, char kind, const char *name);
+
 void cpuid_lvmap_release(struct cpuid_lvmap *m);
 
 /* The built-in copy: file names and contents (generated, gen-lvmap.py). */

@@ -28,6 +28,14 @@ enum cpuid_vendor cpuid_vendor_from_id(const char *id)
 	return CPUID_VENDOR_UNKNOWN;
 }
 
+const char *cpuid_vendor_id(enum cpuid_vendor v)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(decode__vendors); i++)
+		if (decode__vendors[i].v == v)
+			return decode__vendors[i].id;
+	return NULL;
+}
+
 const char *cpuid_vendor_name(enum cpuid_vendor v)
 {
 	switch (v) {

@@ -430,6 +430,11 @@ const struct cpuid_lvmodel *cpuid_lvmap_model(const struct cpuid_lvmap *m, const
 	return NULL;
 }
 
+const struct cpuid_lvdef *cpuid_lvmap_def(const struct cpuid_lvmap *m, char kind, const char *name)
+{
+	return def_find(m, kind, name);
+}
+
 void cpuid_lvmap_release(struct cpuid_lvmap *m)
 {
 	if (!m)

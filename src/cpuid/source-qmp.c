@@ -9,14 +9,12 @@
 #include <string.h>
 
 #include "cpuid-source.h"
+#include "cpuid-synth.h"
 #include "source-json.h"
 #include "util.h"
 
 /* Feature names are folded into this much room (cpuid_name_fold()). */
 #define QMP_FOLD_MAX 64
-
-/* KVM's signature at 0x40000000: "KVMKVMKVM\0\0\0", max leaf 0x40000001. */
-static const uint32_t qmp_kvm_sig[4] = { 0x40000001, 0x4b4d564b, 0x564b4d56, 0x0000004d };
 
 struct qmp {
 	const char *buf;
@@ -86,85 +84,6 @@ static char *qmp_quote(const char *s)
 	return r;
 }
 
-static uint32_t qmp_range(uint32_t leaf)
-{
-	if (leaf >= 0x40000000 && leaf < 0x40010000)
-		return leaf & 0xFFFFFF00u;
-	return leaf & 0xFFFF0000u;
-}
-
-/* ORs v into register reg of (leaf, subleaf). */
-static int qmp_or(struct cpuid_data *c, uint32_t leaf, uint32_t sub, int reg, uint32_t v)
-{
-	const struct cpuid_leaf *l = cpuid_data_get(c, leaf, sub);
-	uint32_t r[4] = { 0 };
-
-	if (l)
-		memcpy(r, l->r, sizeof(r));
-	r[reg] |= v;
-	return cpuid_data_set(c, leaf, sub, r);
-}
-
-/*
- * What every reader's result has and a feature list lacks: the maximum
- * of each range in use (a given maximum is raised to cover the leaves
- * present), leaf 7's subleaf count, and KVM's signature when KVM's
- * feature leaf is set.  min[] holds maxima the input stated (0: none),
- * for the basic, extended and Centaur ranges.
- */
-static int qmp_complete(struct cpuid_data *c, const uint32_t min[3])
-{
-	static const uint32_t bases[3] = { 0, 0x80000000, 0xC0000000 };
-	uint32_t max[3], max7 = 0;
-	bool kvm = false;
-	int rc;
-
-	memcpy(max, min, sizeof(max));
-	for (size_t i = 0; i < c->nleaves; i++) {
-		const struct cpuid_leaf *l = &c->leaves[i];
-		uint32_t base = qmp_range(l->leaf);
-
-		if (!(l->r[0] | l->r[1] | l->r[2] | l->r[3]))
-			continue;
-		for (int k = 0; k < 3; k++)
-			if (base == bases[k] && l->leaf > max[k])
-				max[k] = l->leaf;
-		if (l->leaf == 7 && l->subleaf > max7)
-			max7 = l->subleaf;
-		if (l->leaf == 0x40000001)
-			kvm = true;
-	}
-	if (!max[0])
-		max[0] = 1;	/* leaf 1 is always there */
-	for (int k = 0; k < 3; k++) {
-		const struct cpuid_leaf *l;
-		uint32_t r[4] = { 0 };
-
-		if (k && max[k] < bases[k])
-			continue;
-		if ((l = cpuid_data_get(c, bases[k], 0)))
-			memcpy(r, l->r, sizeof(r));
-		if (r[0] < max[k] || r[0] > max[k] + 0xFFFF)
-			r[0] = max[k];
-		if ((rc = cpuid_data_set(c, bases[k], 0, r)) < 0)
-			return rc;
-	}
-	if (max7 && cpuid_data_reg(c, 7, 0, CPUID_EAX) < max7) {
-		const struct cpuid_leaf *l = cpuid_data_get(c, 7, 0);
-		uint32_t r[4] = { 0 };
-
-		if (l)
-			memcpy(r, l->r, sizeof(r));
-		r[0] = max7;
-		if ((rc = cpuid_data_set(c, 7, 0, r)) < 0)
-			return rc;
-	}
-	if (kvm && !cpuid_data_get(c, 0x40000000, 0) &&
-	    (rc = cpuid_data_set(c, 0x40000000, 0, qmp_kvm_sig)) < 0)
-		return rc;
-	return 0;
-}
-
 /* ---- qom-get "feature-words" ---- */
 
 static int qmp_u32(const struct qmp *q, cj_ref el, const char *key, bool required,
@@ -220,12 +139,12 @@ static int qmp_words(const struct qmp *q, cj_ref list, struct cpuid_data *ret)
 				       leaf, sub, regs[r]);
 			goto out;
 		}
-		if (qmp_or(&seen, leaf, sub, r, 1) < 0 || qmp_or(&c, leaf, sub, r, v) < 0) {
+		if (cpuid_synth_or(&seen, leaf, sub, r, 1) < 0 || cpuid_synth_or(&c, leaf, sub, r, v) < 0) {
 			rc = qmp_error(q, q->doc.n[el].off, "more than %d leaves", CPUID_MAX_ENTRIES);
 			goto out;
 		}
 	}
-	if (qmp_complete(&c, none) < 0) {
+	if (cpuid_synth_complete(&c, none) < 0) {
 		rc = qmp_error(q, q->doc.n[list].off, "more than %d leaves", CPUID_MAX_ENTRIES);
 		goto out;
 	}
@@ -265,16 +184,6 @@ static struct qmp_name *qmp_names(size_t *n)
 	qsort(v, k, sizeof(*v), qmp_name_cmp);
 	*n = k;
 	return v;
-}
-
-/* QEMU's x86_cpuid_version_set_{family,model,stepping}. */
-static uint32_t qmp_signature(uint64_t family, uint64_t model, uint64_t stepping)
-{
-	uint32_t eax = family > 0x0f ? 0xf00 | (uint32_t)(family - 0x0f) << 20
-				     : (uint32_t)family << 8;
-
-	return eax | (uint32_t)(model & 0xf) << 4 | (uint32_t)(model >> 4) << 16 |
-	       (uint32_t)stepping;
 }
 
 /* The identification props: vendor, family/model/stepping, brand, maxima. */
@@ -329,19 +238,6 @@ static int qmp_ident(const struct qmp *q, cj_ref props, struct qmp_ident *id)
 	return 0;
 }
 
-/* Sets feature f in c (KVM's only when its leaves are not hidden). */
-static int qmp_set(struct cpuid_data *c, const struct cpuid_feature *f, bool kvm_hidden)
-{
-	if (f->kind == CPUID_FEAT_MSR) {
-		const struct cpuid_msr *msr = cpuid_data_get_msr(c, f->leaf);
-
-		return cpuid_data_set_msr(c, f->leaf, (msr ? msr->value : 0) | (uint64_t)1 << f->bit);
-	}
-	if (qmp_range(f->leaf) == 0x40000000 && kvm_hidden)
-		return 0;
-	return qmp_or(c, f->leaf, f->subleaf, f->reg, (uint32_t)1 << f->bit);
-}
-
 static int qmp_expansion(const struct qmp *q, cj_ref model, struct cpuid_data *ret)
 {
 	const struct cj_doc *doc = &q->doc;
@@ -374,47 +270,19 @@ static int qmp_expansion(const struct qmp *q, cj_ref model, struct cpuid_data *r
 		while (hit > names && strcmp(hit[-1].fold, key.fold) == 0)
 			hit--;
 		for (last = hit; last < names + nnames && strcmp(last->fold, key.fold) == 0; last++)
-			if (qmp_set(&c, &cpuid_features[last->feature], id.kvm_hidden) < 0)
+			if (cpuid_synth_feature(&c, &cpuid_features[last->feature], id.kvm_hidden) < 0)
 				goto too_many;
 	}
 	if (id.has_fms &&
-	    qmp_or(&c, 1, 0, CPUID_EAX, qmp_signature(id.fms[0], id.fms[1], id.fms[2])) < 0)
+	    cpuid_synth_or(&c, 1, 0, CPUID_EAX, cpuid_synth_signature(id.fms[0], id.fms[1], id.fms[2])) < 0)
 		goto too_many;
 	memcpy(min, id.min, sizeof(min));
-	if (id.brand && id.brand[0]) {
-		char brand[48] = { 0 };
-
-		memcpy(brand, id.brand, strlen(id.brand));
-		for (uint32_t i = 0; i < 3; i++) {
-			uint32_t r[4];
-
-			memcpy(r, brand + 16 * i, sizeof(r));
-			if (cpuid_data_set(&c, 0x80000002 + i, 0, r) < 0)
-				goto too_many;
-		}
-		if (min[1] < 0x80000004)
-			min[1] = 0x80000004;
-	}
-	if (qmp_complete(&c, min) < 0)
+	if (id.brand && cpuid_synth_brand(&c, id.brand, min) < 0)
 		goto too_many;
-	if (id.vendor) {
-		/* leaf 0 (and, as QEMU does, 0x80000000): ebx, edx, ecx */
-		static const uint32_t bases[2] = { 0, 0x80000000 };
-
-		for (int k = 0; k < 2; k++) {
-			const struct cpuid_leaf *l = cpuid_data_get(&c, bases[k], 0);
-			uint32_t r[4];
-
-			if (!l)
-				continue;
-			memcpy(r, l->r, sizeof(r));
-			memcpy(&r[CPUID_EBX], id.vendor, 4);
-			memcpy(&r[CPUID_EDX], id.vendor + 4, 4);
-			memcpy(&r[CPUID_ECX], id.vendor + 8, 4);
-			if (cpuid_data_set(&c, bases[k], 0, r) < 0)
-				goto too_many;
-		}
-	}
+	if (cpuid_synth_complete(&c, min) < 0)
+		goto too_many;
+	if (id.vendor && cpuid_synth_vendor(&c, id.vendor) < 0)
+		goto too_many;
 	if (mname != CJ_NONE && doc->n[mname].type == CJ_STR) {
 		_cleanup_free_ char *m = qmp_quote(cj_str(doc, mname));
 

@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cpuid-source.h"
+#include "rootfs.h"
 #include "util.h"
 
 #define DUMP_MAGIC "# hvkit cpuid dump 1"
@@ -277,6 +279,41 @@ void cpuid_dump(const struct cpuid_data *c, struct strbuf *out)
 			    c->msrs[i].value);
 }
 
+/* A tarball of per-PU dumps (hwloc-gather-cpuid's directory), read as
+ * one CPU: PU 0. */
+static int read_archive(const char *buf, size_t len, const char *name,
+			struct cpuid_data *ret, struct hv_diags *d)
+{
+	struct hv_root *root = hv_root_new_mem();
+	struct hv_diags local = HV_DIAGS_INIT;
+	int rc = hv_root_load_archive_mem(root, buf, len, &local);
+
+	/* the archive's messages do not name it */
+	for (size_t k = 0; k < local.n; k++)
+		if (local.v[k].level == HV_DIAG_ERROR)
+			hv_errorf(d, "%s: %s", name, local.v[k].msg);
+		else
+			hv_warnf(d, "%s: %s", name, local.v[k].msg);
+	hv_diags_release(&local);
+	if (rc == 0)
+		rc = cpuid_read_pus_root(root, name, ret, d);
+	hv_root_free(root);
+	return rc;
+}
+
+/* A directory of per-PU dumps (hwloc-gather-cpuid's), read as one CPU. */
+static int read_dir(const char *path, struct cpuid_data *ret, struct hv_diags *d)
+{
+	struct hv_root *root = NULL;
+	int rc = hv_root_open_dir(path, &root);
+
+	if (rc < 0)
+		return hv_errorf(d, "cannot open directory '%s': %s", path, strerror(-rc));
+	rc = cpuid_read_pus_root(root, path, ret, d);
+	hv_root_free(root);
+	return rc;
+}
+
 /* Sniffs the format; section is for xen-cpuid output only (NULL: first). */
 static int parse_any(const char *buf, size_t len, const char *name,
 		     const char *section, struct cpuid_data *ret, struct hv_diags *d)
@@ -294,10 +331,18 @@ static int parse_any(const char *buf, size_t len, const char *name,
 	if (section)
 		return hv_errorf(d, "%s: '#%s' names a policy of `xen-cpuid -p` output, and this is not such output",
 				 name, section);
+	if (hv_is_archive(buf, len))
+		return read_archive(buf, len, name, ret, d);
 	if (i < len && buf[i] == '<')
-		return cpuid_parse_libvirt(buf, len, name, ret, d);
+		return cpuid_looks_like_libvirt_cpu(buf, len) ?
+			cpuid_parse_libvirt_cpu(buf, len, name, ret, d) :
+			cpuid_parse_libvirt(buf, len, name, ret, d);
 	if (i < len && (buf[i] == '{' || buf[i] == '['))
 		return cpuid_parse_qmp(buf, len, name, ret, d);
+	if (cpuid_looks_like_hwloc(buf, len))
+		return cpuid_parse_hwloc(buf, len, name, ret, d);
+	if (cpuid_looks_like_cpuinfo(buf, len))
+		return cpuid_parse_cpuinfo(buf, len, name, ret, d);
 	return cpuid_parse_text(buf, len, name, ret, d);
 }
 
@@ -315,6 +360,7 @@ int cpuid_read_file(const char *path, struct cpuid_data *ret,
 	bool is_stdin;
 	char *buf = NULL;
 	size_t len = 0, alloc = 0;
+	struct stat st;
 	int fd = -1, rc;
 
 	/* "FILE#SECTION" when FILE#SECTION itself is not there */
@@ -328,10 +374,14 @@ int cpuid_read_file(const char *path, struct cpuid_data *ret,
 	is_stdin = strcmp(path, "-") == 0;
 	name = is_stdin ? "<stdin>" : path;
 	const char *why = NULL;
-	fd = is_stdin ? STDIN_FILENO : open_input(path, 0, &why);
+	fd = is_stdin ? STDIN_FILENO : open_input(path, section ? 0 : INPUT_DIR, &why);
 	if (fd < 0) {
 		rc = fd;
 		hv_errorf(d, "cannot open '%s': %s", path, why);
+		goto out;
+	}
+	if (!is_stdin && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = read_dir(path, ret, d);
 		goto out;
 	}
 	for (;;) {

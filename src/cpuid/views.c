@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpuid-decode.h"
+#include "cpuid-source.h"
 #include "cpuid-views.h"
 #include "strbuf.h"
 #include "util.h"
@@ -60,33 +61,6 @@ void cpuid_views_data(const struct cpuid_data *user, const struct cpuid_data *ke
 	}
 }
 
-/* The value of "key\t*: value" in the block, or NULL; *len its length. */
-static const char *views__field(const char *block, size_t blen, const char *key, size_t *len)
-{
-	size_t kl = strlen(key);
-
-	for (const char *p = block; p < block + blen;) {
-		const char *nl = memchr(p, '\n', (size_t)(block + blen - p));
-		const char *end = nl ? nl : block + blen;
-
-		if ((size_t)(end - p) > kl && memcmp(p, key, kl) == 0 && (p[kl] == '\t' || p[kl] == ' ' || p[kl] == ':')) {
-			const char *c = memchr(p, ':', (size_t)(end - p));
-
-			if (c) {
-				c++;
-				while (c < end && (*c == ' ' || *c == '\t'))
-					c++;
-				while (end > c && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-					end--;
-				*len = (size_t)(end - c);
-				return c;
-			}
-		}
-		p = end + 1;
-	}
-	return NULL;
-}
-
 static bool views__field_eq(const char *f, size_t n, const char *s)
 {
 	return strlen(s) == n && memcmp(f, s, n) == 0;
@@ -95,22 +69,16 @@ static bool views__field_eq(const char *f, size_t n, const char *s)
 void cpuid_views_cpuinfo(const struct cpuid_data *user, const char *buf, size_t len,
 			 struct cpuid_views *v)
 {
-	const char *blank = NULL, *f;
+	const char *f;
 	struct cpuid_summary u;
 	struct cpuid_featureset fu;
 	size_t blen, n;
 	char num[24];
 
-	/* The first processor's block ends at the first empty line. */
-	for (size_t i = 0; i + 1 < len; i++)
-		if (buf[i] == '\n' && buf[i + 1] == '\n') {
-			blank = buf + i;
-			break;
-		}
-	blen = blank ? (size_t)(blank - buf) : len;
+	blen = cpuid_cpuinfo_first(buf, len);
 	cpuid_summarize(user, &u);
 	cpuid_data_features(user, &fu);
-	if ((f = views__field(buf, blen, "vendor_id", &n)) && u.vendor_id[0] &&
+	if ((f = cpuid_cpuinfo_field(buf, blen, "vendor_id", &n)) && u.vendor_id[0] &&
 	    !views__field_eq(f, n, u.vendor_id)) {
 		char *k = xstrndup(f, n);
 		views__add(v, "vendor", u.vendor_id, k);
@@ -126,7 +94,7 @@ void cpuid_views_cpuinfo(const struct cpuid_data *user, const char *buf, size_t 
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 			char *end;
 
-			f = views__field(buf, blen, keys[i], &n);
+			f = cpuid_cpuinfo_field(buf, blen, keys[i], &n);
 			if (!f || n == 0 || n >= sizeof(num)) {
 				known = false;
 				break;
@@ -147,7 +115,7 @@ void cpuid_views_cpuinfo(const struct cpuid_data *user, const char *buf, size_t 
 			views__add(v, "signature", bu, bk);
 		}
 	}
-	if ((f = views__field(buf, blen, "model name", &n)) && n && u.brand[0] &&
+	if ((f = cpuid_cpuinfo_field(buf, blen, "model name", &n)) && n && u.brand[0] &&
 	    !views__field_eq(f, n, u.brand)) {
 		char *k = xstrndup(f, n);
 		views__add(v, "brand", u.brand, k);
@@ -158,24 +126,14 @@ void cpuid_views_cpuinfo(const struct cpuid_data *user, const char *buf, size_t 
 	 * itself, which are no sign of another view (arch/x86/kernel/cpu/
 	 * amd.c: "3DNow or LM implies PREFETCHW", ARAT on families above
 	 * 0x11, LAHF_LM and TOPOEXT re-enabled through MSRs on K8 and 15h). */
-	if ((f = views__field(buf, blen, "flags", &n))) {
-		static const char *const linux_sets[] = { "3dnowprefetch", "arat", "lahf_lm", "topoext" };
-		char *flags = xstrndup(f, n), *save = NULL;
+	if ((f = cpuid_cpuinfo_field(buf, blen, "flags", &n))) {
+		static const char implied[] = "3dnowprefetch arat lahf_lm topoext";
+		struct cpuid_featureset fk, fi;
 
-		for (char *w = strtok_r(flags, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-			bool implied = false;
-
-			for (size_t i = 0; i < ARRAY_SIZE(linux_sets); i++)
-				implied |= strcmp(w, linux_sets[i]) == 0;
-			for (size_t i = 0; !implied && i < cpuid_nfeatures; i++) {
-				const char *ln = cpuid_features[i].names[CPUID_NAMES_LINUX];
-
-				if (ln && strcmp(ln, w) == 0 && cpuid_features[i].kind == CPUID_FEAT_CPUID &&
-				    !cpuid_fset_has(&fu, i))
-					cpuid_fset_add(&v->kernel_only, i);
-			}
-		}
-		free(flags);
+		(void)cpuid_cpuinfo_flags(f, n, &fk);
+		(void)cpuid_cpuinfo_flags(implied, sizeof(implied) - 1, &fi);
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+			v->kernel_only.w[w] |= fk.w[w] & ~fi.w[w] & ~fu.w[w];
 	}
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The CPU topology that per-PU CPUID values describe (x86), and the
- * per-PU dump files of hwloc-gather-cpuid. */
+/* The CPU topology that per-PU CPUID values describe (x86).  The per-PU
+ * dump files (hwloc-gather-cpuid's, ours) are read by cpuid_read_pus(). */
 #pragma once
 
 #include <stddef.h>
@@ -45,17 +45,3 @@ struct topo_cpuid_pu {
  */
 int topo_cpuid_decode(const struct topo_cpuid_pu *pus, size_t n,
 		      struct topo_obj ***ret, size_t *nret, struct hv_diags *d);
-
-/*
- * Parses one `puN` file of hwloc-gather-cpuid: lines
- * "MASK EAX EBX ECX EDX => EAX EBX ECX EDX" in hex, where MASK says which
- * inputs matter (bit 0 EAX, bit 2 ECX: the subleaf); '#' starts a
- * comment.  Results without an ECX input are stored as subleaf 0.  Lines
- * of any other shape are skipped with one warning; *ret is filled only on
- * success (release it with cpuid_data_release()); -EINVAL when no line is
- * a CPUID result.  Messages name "name:LINE".
- */
-int topo_cpuid_parse_hwloc(const char *buf, size_t len, const char *name,
-			   struct cpuid_data *ret, struct hv_diags *d);
-/* True when buf looks like a hwloc-gather-cpuid file ("... => ..."). */
-bool topo_cpuid_is_hwloc(const char *buf, size_t len);

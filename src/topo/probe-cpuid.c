@@ -44,41 +44,17 @@ static struct cpuid_data *pu_dumps_add(struct pu_dumps *p, unsigned os_index)
 /* Reads "cpuN" and "puN" files of dir; 0 when at least one was read. */
 static int read_dumps(struct probe_ctx *c, const char *dir, struct pu_dumps *out)
 {
-	char **names = NULL;
-	size_t nnames = 0;
-	int rc;
+	struct cpuid_pus p = { 0 };
+	int rc = cpuid_read_pus(c->root, dir, NULL, &p, c->d);
 
-	if ((rc = hv_root_list(c->root, dir, &names, &nnames)) < 0)
+	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < nnames; i++) {
-		const char *num = str_startswith(names[i], "cpu") ? names[i] + 3 :
-				  str_startswith(names[i], "pu") ? names[i] + 2 : NULL;
-		uint64_t cpu;
-		char path[256];
-		_cleanup_free_ char *buf = NULL;
-		size_t len = 0;
-		struct cpuid_data one = CPUID_DATA_INIT;
-		struct hv_diags local = HV_DIAGS_INIT;
-
-		if (!num || !*num || parse_u64(num, 10, &cpu) < 0 || cpu >= CPUSET_MAX)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "",
-			 names[i]);
-		if (hv_root_read(c->root, path, &buf, &len) < 0)
-			continue;
-		rc = topo_cpuid_is_hwloc(buf, len) ?
-			topo_cpuid_parse_hwloc(buf, len, path, &one, &local) :
-			cpuid_parse_text(buf, len, path, &one, &local);
-		for (size_t k = 0; k < local.n; k++)
-			hv_warnf(c->d, "%s%s", local.v[k].msg,
-				 local.v[k].level == HV_DIAG_ERROR ? ", ignoring" : "");
-		hv_diags_release(&local);
-		if (rc < 0)
-			continue;
-		*pu_dumps_add(out, (unsigned)cpu) = one;
+	for (size_t i = 0; i < p.n; i++) {
+		*pu_dumps_add(out, p.cpu[i]) = p.data[i];
+		p.data[i] = (struct cpuid_data)CPUID_DATA_INIT;
 	}
-	hv_strv_free(names, nnames);
-	return out->n ? 0 : -ENOENT;
+	cpuid_pus_release(&p);
+	return 0;
 }
 
 /*

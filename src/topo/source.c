@@ -73,15 +73,6 @@ static int read_file(const char *path, char **ret, size_t *len,
 	return 0;
 }
 
-static bool is_archive_magic(const unsigned char *p, size_t n)
-{
-	return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||		/* gzip */
-	       (n >= 3 && memcmp(p, "BZh", 3) == 0) ||			/* bzip2 */
-	       (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) ||	/* xz */
-	       (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0) ||	/* zstd */
-	       (n >= 262 && memcmp(p + 257, "ustar", 5) == 0);		/* tar */
-}
-
 /* A binary ACPI table: four printable signature bytes and a length that
  * matches the file. */
 static bool is_acpi_table(const unsigned char *p, size_t n)
@@ -354,7 +345,7 @@ int source_add(struct hv_root *mem, const char *path, enum source_kind *kind,
 	const unsigned char *u = (const unsigned char *)data;
 	if (n == 0) {
 		rc = hv_errorf(d, "empty file");
-	} else if (is_archive_magic(u, n)) {
+	} else if (hv_is_archive(u, n)) {
 		*kind = SRC_ARCHIVE;
 		/* standard input can be read only once: from the bytes read */
 		rc = strcmp(path, "-") == 0

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "cpuid-source.h"
 #include "cpuid-topo.h"
 
 #define PU_LINE(leaf, sub, a, b, c, d) "5 " leaf " 0 " sub " 0 => " a " " b " " c " " d "\n"
@@ -20,9 +21,9 @@ static void test_parse(void)
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct cpuid_data c;
 
-	CHECK(topo_cpuid_is_hwloc(good, sizeof(good) - 1));
-	CHECK(!topo_cpuid_is_hwloc("# hvkit cpuid dump 1\n", 21));
-	CHECK_INT(topo_cpuid_parse_hwloc(good, sizeof(good) - 1, "pu0", &c, &d), 0);
+	CHECK(cpuid_looks_like_hwloc(good, sizeof(good) - 1));
+	CHECK(!cpuid_looks_like_hwloc("# hvkit cpuid dump 1\n", 21));
+	CHECK_INT(cpuid_parse_hwloc(good, sizeof(good) - 1, "pu0", &c, &d), 0);
 	CHECK_INT(c.nleaves, 2);
 	CHECK_INT(cpuid_data_reg(&c, 0, 0, CPUID_EBX), 0x756e6547);
 	CHECK_INT(cpuid_data_reg(&c, 4, 1, CPUID_EAX), 0x1c004122);
@@ -32,7 +33,7 @@ static void test_parse(void)
 	cpuid_data_release(&c);
 	hv_diags_release(&d);
 
-	CHECK_INT(topo_cpuid_parse_hwloc("# only\n\n", 8, "pu1", &c, &d), -EINVAL);
+	CHECK_INT(cpuid_parse_hwloc("# only\n\n", 8, "pu1", &c, &d), -EINVAL);
 	CHECK_STR(d.n ? d.v[d.n - 1].msg : "", "pu1: no CPUID result (lines 'MASK EAX EBX ECX EDX => EAX EBX ECX EDX')");
 	hv_diags_release(&d);
 }
@@ -50,7 +51,7 @@ static void test_duplicate_apic(void)
 	size_t n = 0;
 
 	for (unsigned i = 0; i < 2; i++) {
-		CHECK_INT(topo_cpuid_parse_hwloc(pu, sizeof(pu) - 1, "pu", &c[i], NULL), 0);
+		CHECK_INT(cpuid_parse_hwloc(pu, sizeof(pu) - 1, "pu", &c[i], NULL), 0);
 		pus[i] = (struct topo_cpuid_pu){ i, &c[i] };
 	}
 	CHECK_INT(topo_cpuid_decode(pus, 2, &objs, &n, &d), -EINVAL);

@@ -164,7 +164,25 @@ static void test_libvirt_errors(void)
 	} cases[] = {
 		{ "<cpudata arch='x86'><cpuid eax_in='0' ecx_in='0' eax='1'/>"
 		  "<msr index='0x10a' edx='0x1' eax='0x48'/></cpudata>", NULL },
-		{ "<cpu/>", "x:1: expected a libvirt <cpudata> document, found <cpu>" },
+		{ "<cpus/>", "x:1: expected a libvirt <cpudata> document, found <cpus>" },
+		/* libvirt's <cpu> (source-caps.c) */
+		{ "<cpu/>", "x:1: the libvirt <cpu> names no model and no feature: nothing to read" },
+		{ "<capabilities><host/></capabilities>", "x:1: <capabilities> has no <host><cpu>" },
+		{ "<domainCapabilities><cpu>\n<mode name='host-model' supported='no'/></cpu></domainCapabilities>",
+		  "x:2: <mode name='host-model'> is not supported (supported='no'): it describes no CPU" },
+		{ "<domainCapabilities/>", "x:1: <domainCapabilities> has no <cpu><mode name='host-model'>" },
+		{ "<cpu><arch>aarch64</arch></cpu>", "x:1: <arch> 'aarch64' is not x86 (x86_64 or i686)" },
+		{ "<cpu>\n<feature name='sse2' policy='maybe'/></cpu>",
+		  "x:2: feature 'sse2': policy='maybe' is none of require, force, optional, disable, forbid" },
+		{ "<cpu><feature policy='require'/></cpu>", "x:1: <feature> lacks a name" },
+		{ "<cpu><signature family='6' model='300'/></cpu>", "x:1: <signature model='300'> is not a number in [0, 255]" },
+		{ "<cpu><signature family='-1'/></cpu>", "x:1: <signature family='-1'> is not a number in [0, 270]" },
+		{ "<capabilities><host><cpu><model>x", "x:1: not well-formed XML: Premature end of data in tag model line 1" },
+		/* /proc/cpuinfo (source-cpuinfo.c) */
+		{ "processor\t: 0\nflags\t\t: fpu\ncpu family\t: x\n", "x:3: 'cpu family' is not a number in [0, 270]" },
+		{ "processor\t: 0\nstepping\t: 16\nflags\t: fpu\n", "x:2: 'stepping' is not a number in [0, 15]" },
+		{ "processor\t: 0\nvendor_id\t: Intel\nflags\t: fpu\n", "x:2: 'vendor_id' is not 12 characters" },
+		{ "processor\t: 0\nmodel\t\t: 1\n\nflags\t: fpu\n", "x: no 'flags' line in the first processor's block" },
 		{ "<cpudata arch='x86'/>", "x: no <cpuid> elements" },
 		{ "<cpudata arch='ppc64'/>", "x:1: <cpudata arch='ppc64'>: only x86 is supported" },
 		{ "<cpudata>\n<cpuid ecx_in='0'/></cpudata>", "x:2: <cpuid> lacks the eax_in attribute" },

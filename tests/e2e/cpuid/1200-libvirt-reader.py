@@ -80,7 +80,9 @@ with tempfile.TemporaryDirectory() as d:
             ("two-roots", XML + "<cpudata/>\n", "not well-formed XML: more than one root element"),
             ("text-after", XML + "x\n", "not well-formed XML: text outside the root element"),
             ("cut", XML[:len(XML) // 2], "not well-formed XML:"),
-            ("not-cpudata", XML.replace("cpudata", "cpu"), "expected a libvirt <cpudata> document, found <cpu>"),
+            ("not-cpudata", XML.replace("cpudata", "cpus"), "expected a libvirt <cpudata> document, found <cpus>"),
+            # a <cpu> is libvirt's model + features (source-caps.c): this one names neither
+            ("cpu-of-cpuid", XML.replace("cpudata", "cpu"), "the libvirt <cpu> names no model and no feature"),
             ("arm", XML.replace("arch='x86'", "arch='arm'"), "only x86 is supported"),
             ("hex", XML.replace("eax='0x00000016'", "eax='0x0000000016'"), "not a hex number of at most 8 digits"),
             ("no-leaf-0", XML.replace("eax_in='0x00000000'", "eax_in='0x00000099'"), "leaf 0x00000000 is missing")):
