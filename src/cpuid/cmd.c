@@ -122,6 +122,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		{ "view", required_argument, NULL, 'V' },
 		{ "libvirt-map", required_argument, NULL, 'L' },
 		{ "qemu", required_argument, NULL, 'Q' },
+		{ "guest-max", required_argument, NULL, 'G' },
 		{ 0 }
 	};
 	int c;
@@ -180,6 +181,9 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			break;
 		case 'Q':
 			o->qemu = optarg;
+			break;
+		case 'G':
+			o->guest_max = optarg;
 			break;
 		case 'R': {
 			char *end;
@@ -249,16 +253,27 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		log_error("--from does not go with '%s' (name the hosts' dumps)", verb_names[o->verb]);
 		return EXIT_USAGE;
 	}
-	if (o->qemu && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
-		log_error("--qemu goes with 'policy' and 'baseline'");
+	if (o->qemu && o->verb != VERB_POLICY && o->verb != VERB_BASELINE &&
+	    !(o->verb == VERB_MODEL && o->target >= 0)) {
+		log_error("--qemu goes with 'policy', 'baseline' and 'model --for'");
 		return EXIT_USAGE;
 	}
 	if (o->libvirt_map && o->verb == VERB_MODELS) {
 		log_error("--libvirt-map does not go with 'models' (the table is built in)");
 		return EXIT_USAGE;
 	}
-	if (o->target >= 0 && o->verb != VERB_POLICY && o->verb != VERB_BASELINE) {
-		log_error("--for goes with 'policy' and 'baseline'");
+	if (o->target >= 0 && o->verb != VERB_POLICY && o->verb != VERB_BASELINE &&
+	    o->verb != VERB_MODEL) {
+		log_error("--for goes with 'policy', 'baseline' and 'model'");
+		return EXIT_USAGE;
+	}
+	if (o->guest_max &&
+	    (!(o->verb == VERB_POLICY || o->verb == VERB_BASELINE || o->verb == VERB_MODEL) ||
+	     (o->verb != VERB_BASELINE && o->target != CPUID_FOR_XL && o->target != CPUID_FOR_XEND) ||
+	     (o->verb == VERB_BASELINE && o->target >= 0 && o->target != CPUID_FOR_XL &&
+	      o->target != CPUID_FOR_XEND))) {
+		log_error("--guest-max goes with 'policy', 'baseline' and 'model' for xl or xl-xend "
+			  "(the Xen forms; the QEMU and libvirt forms are cut to what KVM gives)");
 		return EXIT_USAGE;
 	}
 	if (o->from && o->verb == VERB_MODELS) {
@@ -396,7 +411,10 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 		cpuid_render_models(o, sb);
 		break;
 	case VERB_MODEL:
-		cpuid_render_model(&c, o, sb);
+		if (o->target >= 0)
+			rc = cpuid_render_model_policy(&c, o, sb);
+		else
+			cpuid_render_model(&c, o, sb);
 		break;
 	case VERB_POLICY:
 		rc = cpuid_render_policy(&host, o, sb);

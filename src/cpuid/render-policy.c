@@ -84,16 +84,80 @@ static bool kvm_form(int t)
 	return t == CPUID_FOR_QEMU || t == CPUID_FOR_LIBVIRT;
 }
 
+/* Who a form's cut features are not given to: "KVM guests", or Xen's
+ * guests with the set --guest-max names. */
+static const char *cut_whom(int t, const struct cpuid_opts *o, char *buf, size_t size)
+{
+	int n;
+
+	if (kvm_form(t))
+		return "KVM guests";
+	n = snprintf(buf, size, "Xen guests (--guest-max %s)", o->guest_max ? o->guest_max : "?");
+	/* a file name is shown on one line, as text */
+	for (int i = 0; i < n && (size_t)i < size; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+	return buf;
+}
+
 /* "not given to KVM guests: monitor ds ...", one line on stderr. */
-static void tell_cut(int t, const struct cpuid_featureset *cut, enum cpuid_names names)
+static void tell_cut(int t, const struct cpuid_featureset *cut, enum cpuid_names names,
+		     const struct cpuid_opts *o)
 {
 	struct strbuf sb = STRBUF_INIT;
+	char whom[512];
 
-	if (kvm_form(t) && cpuid_fset_count(cut)) {
+	if (cpuid_fset_count(cut)) {
 		cpuid_fset_text(&sb, cut, names, " ", "");
-		cpuid_tell("not given to KVM guests: %s", sb.buf);
+		cpuid_tell("not given to %s: %s", cut_whom(t, o, whom, sizeof(whom)), sb.buf);
 	}
 	strbuf_release(&sb);
+}
+
+/* The xl comment line that names what the Xen forms leave out. */
+static void xl_cut_comment(struct strbuf *sb, const struct cpuid_featureset *cut,
+			   enum cpuid_names names, const struct cpuid_opts *o)
+{
+	char whom[512];
+
+	if (!cpuid_fset_count(cut))
+		return;
+	strbuf_addf(sb, "# not given to %s: ", cut_whom(CPUID_FOR_XL, o, whom, sizeof(whom)));
+	cpuid_fset_text(sb, cut, names, " ", "");
+	strbuf_addc(sb, '\n');
+}
+
+/*
+ * What Xen gives its guests at most (--guest-max FILE: `xen-cpuid -p`
+ * output and its PV Max or HVM Max policy, FILE#pv-max; any input hvkit
+ * reads), into *ret; an exit status (the reason logged).
+ */
+static int load_guest_max(const struct cpuid_opts *o, struct cpuid_featureset *ret)
+{
+	struct cpuid_data c = CPUID_DATA_INIT;
+	struct hv_diags d = HV_DIAGS_INIT;
+	int rc = cpuid_read_file(o->guest_max, &c, &d);
+
+	(void)log_diags(NULL, &d);
+	hv_diags_release(&d);
+	if (rc < 0)
+		return EXIT_FAIL;
+	if (c.origin && strstr(c.origin, "xen-cpuid") && !strstr(c.origin, "max policy"))
+		log_warn("--guest-max %s is %s, not a Max policy (FILE#pv-max or FILE#hvm-max); "
+			 "using it as what Xen gives guests", o->guest_max, c.origin);
+	cpuid_data_features(&c, ret);
+	cpuid_data_release(&c);
+	return EXIT_OK;
+}
+
+/* Cuts p to what Xen gives guests (xmax): the host as guests see it is
+ * within it too, so the Xen forms never remove what no guest gets. */
+static void xen_cut(struct cpuid_policy *p, const struct cpuid_featureset *xmax,
+		    struct cpuid_featureset *cut)
+{
+	cpuid_policy_cut(p, xmax, cut);
+	for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+		p->host.w[w] &= xmax->w[w];
 }
 
 /* 1: the spec is wrong. */
@@ -125,15 +189,22 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 		goto out;
 	}
 	memset(&cut, 0, sizeof(cut));
-	if (kvm_form(o->target))
+	if (kvm_form(o->target)) {
 		cpuid_policy_cut(p, &cpuid_guest_kvm, &cut);
+	} else if (o->guest_max) {
+		struct cpuid_featureset xmax;
+
+		if ((rc = load_guest_max(o, &xmax)) != EXIT_OK)
+			goto out;
+		xen_cut(p, &xmax, &cut);
+	}
 	if (cpuid_policy_emit(p, (enum cpuid_target)o->target, &tg, &line, &skipped, &err) < 0) {
 		log_error("%s", err.msg);
 		rc = EXIT_FAIL;
 		goto out;
 	}
 	if (!o->json)
-		tell_cut(o->target, &cut, names);
+		tell_cut(o->target, &cut, names, o);
 	/* "-avx2 also removes vaes, vpclmulqdq (they need avx2)", one line per
 	 * removed feature that took others with it. */
 	for (size_t f = 0; f < cpuid_nfeatures; f++) {
@@ -164,6 +235,8 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 		if (tg.qemu)
 			qemu_json(&j, tg.qemu);
 		json_kv_str(&j, "output", line.buf);
+		if (o->guest_max)
+			json_kv_str(&j, "guest_max", o->guest_max);
 		json_key(&j, "features");
 		cpuid_fset_json(&j, &p->result, names, CPUID_LIST_ALL);
 		json_key(&j, "also_removed");
@@ -184,6 +257,8 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 		json_obj_close(&j);
 		strbuf_addc(sb, '\n');
 	} else {
+		if (!kvm_form(o->target))
+			xl_cut_comment(sb, &cut, names, o);
 		strbuf_addf(sb, "%s\n", line.buf);
 	}
 out:
@@ -217,7 +292,8 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 	struct cpuid_qemu qemu;
 	struct cpuid_targets tg = { NULL, NULL };
 	struct cpuid_policy *pq = NULL, *pk = xmalloc(sizeof(*pk));
-	struct cpuid_featureset cut;
+	struct cpuid_policy *px = xmalloc(sizeof(*px));
+	struct cpuid_featureset cut, cutx;
 	bool want_lv = o->target < 0 || o->target == CPUID_FOR_LIBVIRT;
 	const char *name;
 	int rc = EXIT_FAIL;
@@ -251,6 +327,16 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 	/* The QEMU and libvirt forms: what KVM gives a guest. */
 	*pk = *p;
 	cpuid_policy_cut(pk, &cpuid_guest_kvm, &cut);
+	/* The Xen forms: what --guest-max gives Xen's guests. */
+	*px = *p;
+	memset(&cutx, 0, sizeof(cutx));
+	if (o->guest_max) {
+		struct cpuid_featureset xmax;
+
+		if (load_guest_max(o, &xmax) != EXIT_OK)
+			goto out;
+		xen_cut(px, &xmax, &cutx);
+	}
 	if (want_lv) {
 		if (load_lvmap(o, &lv) != EXIT_OK)
 			goto out;
@@ -275,7 +361,7 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 	}
 	for (int t = 0; t < 4; t++)
 		if ((t != CPUID_FOR_LIBVIRT || want_lv) &&
-		    cpuid_policy_emit(t == CPUID_FOR_QEMU && pq ? pq : kvm_form(t) ? pk : p,
+		    cpuid_policy_emit(t == CPUID_FOR_QEMU && pq ? pq : kvm_form(t) ? pk : px,
 				      (enum cpuid_target)t, &tg,
 				      &form[t], &skipped[t], &err) < 0) {
 			log_error("%s", err.msg);
@@ -292,7 +378,9 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 				 skipped[o->target].buf);
 		else if (skipped[o->target].len)
 			warn_skipped((enum cpuid_target)o->target, &tg, skipped[o->target].buf);
-		tell_cut(o->target, &cut, target_names[o->target]);
+		tell_cut(o->target, kvm_form(o->target) ? &cut : &cutx, target_names[o->target], o);
+		if (xen_form(o->target))
+			xl_cut_comment(sb, &cutx, target_names[o->target], o);
 		strbuf_addf(sb, "%s\n", form[o->target].buf);
 		rc = EXIT_OK;
 		goto out;
@@ -333,6 +421,8 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 		json_obj_close(&j);
 		if (want_lv)
 			json_kv_str(&j, "libvirt_map", lv.source);
+		if (o->guest_max)
+			json_kv_str(&j, "guest_max", o->guest_max);
 		if (tg.qemu)
 			qemu_json(&j, tg.qemu);
 		json_key(&j, "skipped");
@@ -350,7 +440,8 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 
 			memset(&none, 0, sizeof(none));
 			json_key(&j, target_keys[t]);
-			cpuid_fset_json(&j, kvm_form(t) ? &cut : &none, o->names, CPUID_LIST_ALL);
+			cpuid_fset_json(&j, kvm_form(t) ? &cut : o->guest_max ? &cutx : &none, o->names,
+					CPUID_LIST_ALL);
 		}
 		json_obj_close(&j);
 		json_obj_close(&j);
@@ -385,9 +476,11 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 				    "them sees them: not migration-safe in this form)\n" :
 				    "  (%s has no name for: %s; the guest lacks them)\n",
 				    target_keys[t], skipped[t].buf);
-		if (kvm_form(t) && cpuid_fset_count(&cut)) {
-			strbuf_adds(sb, "  (not given to KVM guests: ");
-			cpuid_fset_text(sb, &cut, o->names, " ", "");
+		if (cpuid_fset_count(kvm_form(t) ? &cut : &cutx)) {
+			char whom[512];
+
+			strbuf_addf(sb, "  (not given to %s: ", cut_whom(t, o, whom, sizeof(whom)));
+			cpuid_fset_text(sb, kvm_form(t) ? &cut : &cutx, o->names, " ", "");
 			strbuf_adds(sb, ")\n");
 		}
 	}
@@ -402,9 +495,35 @@ out:
 	cpuid_qemu_release(&qemu);
 	free(pq);
 	free(pk);
+	free(px);
 	free(raw);
 	free(sums);
 	free(p);
 	free(b);
+	return rc;
+}
+
+int cpuid_render_model_policy(const struct cpuid_data *c, const struct cpuid_opts *o,
+			      struct strbuf *sb)
+{
+	struct cpuid_opts po = *o;
+	struct cpuid_featureset host;
+	struct strbuf spec = STRBUF_INIT;
+	struct cpuid_match m;
+	int rc;
+
+	if (cpuid_model_closest(c, &m) < 0) {
+		struct cpuid_summary s;
+
+		cpuid_summarize(c, &s);
+		log_error("no model of vendor %s in the table", cpuid_vendor_name(s.vendor));
+		return EXIT_FAIL;
+	}
+	/* closest + plus - minus, in canonical names: this CPU as a policy */
+	cpuid_spec_text(&spec, &m, m.model->name, CPUID_NAMES_ANY);
+	cpuid_data_features(c, &host);
+	po.spec = spec.buf;
+	rc = cpuid_render_policy(&host, &po, sb);
+	strbuf_release(&spec);
 	return rc;
 }

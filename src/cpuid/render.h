@@ -36,6 +36,7 @@ struct cpuid_opts {
 	enum cpuid_names names;
 	const char *libvirt_map;	/* --libvirt-map DIR; NULL: installed, else built in */
 	const char *qemu;		/* --qemu BINARY|none; NULL: qemu-system-x86_64 */
+	const char *guest_max;		/* --guest-max FILE: what Xen gives guests */
 };
 
 /* One host of baseline or compare: its dump's path, features, signature. */
@@ -108,6 +109,9 @@ void cpuid_spec_text(struct strbuf *sb, const struct cpuid_match *m, const char 
 /* host: this CPU's (or --from's) features, for host and Xen specs. */
 int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_opts *o,
 			struct strbuf *sb);
+/* model --for TARGET: this CPU's closest model + edits as a policy. */
+int cpuid_render_model_policy(const struct cpuid_data *c, const struct cpuid_opts *o,
+			      struct strbuf *sb);
 int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpuid_opts *o,
 			  struct strbuf *sb);
 
