@@ -180,6 +180,18 @@ static const char *core_type(const struct cpuid_data *c)
 	return t == 0x20 ? "Atom" : t == 0x40 ? "Core" : t ? "other" : NULL;
 }
 
+/* "WHAT a b c;" for the features of fs, nothing when there are none. */
+static void add_names(struct strbuf *sb, const char *what, const struct cpuid_featureset *fs)
+{
+	if (!cpuid_fset_count(fs))
+		return;
+	strbuf_adds(sb, what);
+	for (size_t i = 0; i < cpuid_nfeatures; i++)
+		if (cpuid_fset_has(fs, i))
+			strbuf_addf(sb, " %s", cpuid_features[i].name);
+	strbuf_addc(sb, ';');
+}
+
 int cpuid_pus_first(struct cpuid_pus *p, const char *name, struct cpuid_data *ret,
 		    struct hv_diags *d)
 {
@@ -216,20 +228,8 @@ int cpuid_pus_first(struct cpuid_pus *p, const char *name, struct cpuid_data *re
 				    t0 ? t0 : "none");
 		if (nsig)
 			strbuf_addf(&sb, " %zu of another family/model/stepping;", nsig);
-		if (cpuid_fset_count(&lack)) {
-			strbuf_adds(&sb, " some lack");
-			for (size_t i = 0; i < cpuid_nfeatures; i++)
-				if (cpuid_fset_has(&lack, i))
-					strbuf_addf(&sb, " %s", cpuid_features[i].name);
-			strbuf_addc(&sb, ';');
-		}
-		if (cpuid_fset_count(&more)) {
-			strbuf_adds(&sb, " some have");
-			for (size_t i = 0; i < cpuid_nfeatures; i++)
-				if (cpuid_fset_has(&more, i))
-					strbuf_addf(&sb, " %s", cpuid_features[i].name);
-			strbuf_addc(&sb, ';');
-		}
+		add_names(&sb, " some lack", &lack);
+		add_names(&sb, " some have", &more);
 		sb.buf[sb.len - 1] = 0;
 		hv_warnf(d, "%s", sb.buf);
 		strbuf_release(&sb);

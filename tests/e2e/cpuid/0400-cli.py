@@ -69,7 +69,8 @@ check(any(l["leaf"] == 0xD and l["subleaf"] == 2 and l["fields"].get("component"
 # models, model, policy: usage errors exit 2, bad specs exit 1 with one
 # file-less line, what a removal took with it on stderr.
 for args in (["cpuid", "policy"], ["cpuid", "policy", "host"], ["cpuid", "policy", "host", "--for", "vmware"],
-             ["cpuid", "model", "--for", "xl"], ["cpuid", "models", "--from", GOLD]):
+             ["cpuid", "features", "--for", "xl"], ["cpuid", "compare", "Haswell", GOLD, "--for", "xl"],
+             ["cpuid", "decode", "--guest-max", GOLD], ["cpuid", "model", "--qemu", "none"], ["cpuid", "models", "--from", GOLD]):
     p = hvkit(*args, ok=False)
     check(p.returncode == 2 and p.stderr.strip(), f"{args}: exit {p.returncode}, expected 2 with a reason")
 one_error(["cpuid", "policy", "Skylake-Server,+avx513f", "--for", "qemu"],
