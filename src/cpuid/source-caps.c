@@ -191,6 +191,15 @@ static int find_cpu(xmlNode *root, const char *name, xmlNode **ret, const char *
 	return 0;
 }
 
+/* A warning lists this many names at most, then "and N more". */
+#define LISTED_MAX 32
+
+static void add_listed(struct strbuf *sb, size_t *n, const char *name)
+{
+	if ((*n)++ < LISTED_MAX)
+		strbuf_addf(sb, " %s", name);
+}
+
 /* Adds (or removes) the features of <feature name= policy=> elements of
  * cpu; names the map does not know, or whose bit hvkit lacks, go to
  * unknown and nobit. */
@@ -198,6 +207,9 @@ static int read_features(const xmlNode *cpu, const struct cpuid_lvmap *lv, const
 			 struct cpuid_featureset *plus, struct cpuid_featureset *minus,
 			 struct strbuf *unknown, struct strbuf *nobit, struct hv_diags *d)
 {
+	size_t nunknown = 0, nnobit = 0;
+	int ret = 0;
+
 	for (xmlNode *f = cpu->children; f; f = f->next) {
 		xmlChar *fn, *pol;
 		const struct cpuid_lvdef *def;
@@ -224,19 +236,25 @@ static int read_features(const xmlNode *cpu, const struct cpuid_lvmap *lv, const
 		} else if (!(def = cpuid_lvmap_def(lv, 'F', (const char *)fn))) {
 			char *q = shown((const char *)fn);
 
-			strbuf_addf(unknown, " %s", q);
+			add_listed(unknown, &nunknown, q);
 			free(q);
 		} else if (def->value < 0) {
-			strbuf_addf(nobit, " %s", def->name);
+			add_listed(nobit, &nnobit, def->name);
 		} else {
 			cpuid_fset_add(off ? minus : plus, (size_t)def->value);
 		}
 		xmlFree(fn);
 		xmlFree(pol);
-		if (rc < 0)
-			return rc;
+		if (rc < 0) {
+			ret = rc;
+			break;
+		}
 	}
-	return 0;
+	if (nunknown > LISTED_MAX)
+		strbuf_addf(unknown, " and %zu more", nunknown - LISTED_MAX);
+	if (nnobit > LISTED_MAX)
+		strbuf_addf(nobit, " and %zu more", nnobit - LISTED_MAX);
+	return ret;
 }
 
 int cpuid_parse_libvirt_cpu(const char *buf, size_t len, const char *name,
