@@ -59,7 +59,13 @@ static void usage(FILE *f)
 	      "  -o, --output FILE  write to FILE (atomically) instead of stdout;\n"
 	      "                     a FILE ending in .svg, .png, .pdf, .dot or .gv\n"
 	      "                     picks that format\n"
-	      "  -v, --verbose      every object (no collapsing) and more detail\n"
+	      "  --io WHICH         PCI functions in the text and pictures: default\n"
+	      "                     (what lstopo shows: bridges leading somewhere,\n"
+	      "                     network, storage, GPUs, accelerators, anything\n"
+	      "                     with an OS device; the rest one line per bus)\n"
+	      "                     or all\n"
+	      "  -v, --verbose      every object (no collapsing, no folding, all\n"
+	      "                     I/O) and more detail\n"
 	      "  --color[=WHEN]     auto (default), always or never\n"
 	      "  --keep-serials     keep serial numbers and UUIDs (dropped by default)\n"
 	      "  -h, --help         this text\n"
@@ -85,6 +91,7 @@ struct topo_opts {
 	const char *sysroot;
 	const char *output;
 	bool json, pretty, verbose, keep_serials, capture;
+	bool io_all;		/* --io all */
 	bool check, diff;	/* the check and diff verbs */
 	int fail_on;		/* check: lowest severity that fails */
 	const char *diff_in[2];	/* diff: A and B */
@@ -182,6 +189,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		{ "colour", optional_argument, NULL, 'C' },
 		{ "keep-serials", no_argument, NULL, 'S' },
 		{ "fail-on", required_argument, NULL, 'L' },
+		{ "io", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -255,6 +263,14 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			break;
 		case 'S':
 			o->keep_serials = true;
+			break;
+		case 'I':
+			if (strcmp(optarg, "all") == 0 || strcmp(optarg, "default") == 0) {
+				o->io_all = strcmp(optarg, "all") == 0;
+			} else {
+				log_error("unknown --io value '%s' (default or all)", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'L':
 			if (check_severity_parse(optarg, &o->fail_on) < 0) {
@@ -580,7 +596,7 @@ render:;
 		goto out;
 	}
 	struct render_opts ro = {
-		.verbose = o.verbose, .pretty = o.pretty,
+		.verbose = o.verbose, .pretty = o.pretty, .io_all = o.io_all,
 		.color = o.color == 1 ||
 			 (o.color == -1 && !o.output && isatty(STDOUT_FILENO) &&
 			  !getenv("NO_COLOR")),

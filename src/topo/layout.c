@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iofilter.h"
 #include "layout.h"
 #include "pcie.h"
 #include "render.h"
@@ -30,6 +31,7 @@
 #define DESCENT 0.25
 #define LINE_H 1.3	/* line spacing, of the font size */
 #define LINK_SIZE 0.8	/* link labels, of the font size */
+#define FIT_HEIGHT 2000	/* two screens: past it, identical packages once */
 
 /* No libm: the few helpers the layout needs. */
 static double dmax(double a, double b)
@@ -64,6 +66,7 @@ struct lnode {
 	double indent;		/* stacked: the column's indent */
 	char *link;		/* "Gen4 x16 31.5 GB/s" or NULL */
 	bool degraded;
+	size_t red_from;	/* lines from this one on are drawn red (0: none) */
 };
 
 struct ids {
@@ -76,6 +79,7 @@ struct ctx {
 	struct layout *l;
 	struct ids ids;
 	bool used[LAYOUT_NFILLS];
+	bool factorise;		/* identical packages and groups drawn once */
 };
 
 const struct layout_style layout_styles[LAYOUT_NFILLS] = {
@@ -140,14 +144,6 @@ bool layout_link_label(const struct topo_obj *o, struct strbuf *out)
 	return true;
 }
 
-bool layout_link_degraded(const struct topo_obj *o)
-{
-	const struct topo_link *c = &o->link_cap, *s = &o->link_sta;
-
-	return o->has_link && s->width && c->width &&
-	       (c->width > s->width || c->speed_gts > s->speed_gts);
-}
-
 double layout_link_stroke(const struct topo_obj *o)
 {
 	double w = 1;
@@ -171,6 +167,16 @@ void layout_opts_init(struct layout_opts *o)
 	o->font_size = 10;
 	o->max_row_width = 1600;
 	o->wrap_chars = 64;
+}
+
+void layout_opts_for(struct layout_opts *lo, const struct render_opts *o)
+{
+	layout_opts_init(lo);
+	if (o && o->verbose) {
+		lo->max_kids = 0;
+		lo->verbose = true;
+	}
+	lo->io_all = o && (o->verbose || o->io_all);
 }
 
 double layout_text_width(const char *s, double size)
@@ -466,6 +472,178 @@ static void finish_more(struct ctx *c, struct kind *k)
 	strbuf_release(&what);
 }
 
+/* ---- identical packages, drawn once ---- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	return h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+}
+
+/*
+ * The structure of a CPU-side subtree: types, counts, cache levels and
+ * sizes, core kinds, offline PUs; not the indices, cpusets, memory sizes
+ * or what hangs below (memory modules, I/O).
+ */
+static uint64_t cpu_shape(const struct topo_obj *o)
+{
+	uint64_t h = mix(mix(0, o->type), o->level);
+	size_t n = 0;
+
+	h = mix(mix(h, o->cache_type), o->type == TOPO_CACHE ||
+		o->type == TOPO_MEMCACHE ? o->size_bytes : 0);
+	h = mix(mix(h, o->type == TOPO_PU && !o->online), str_hash(o->core_kind ? o->core_kind : ""));
+	if (o->type == TOPO_PACKAGE)
+		h = mix(h, str_hash(o->cpu_model ? o->cpu_model : ""));
+	for (size_t i = 0; i < o->nkids; i++) {
+		enum band b = obj_band(o->kids[i]);
+
+		if (b == BAND_CPU || b == BAND_NUMA) {
+			h = mix(h, cpu_shape(o->kids[i]));
+			n++;
+		}
+	}
+	return mix(h, n);
+}
+
+static bool factorable(const struct topo_obj *o)
+{
+	return o->type == TOPO_PACKAGE || o->type == TOPO_GROUP ||
+	       o->type == TOPO_DIE;
+}
+
+/* The siblings identical to a drawn one, counted into one box. */
+struct twin {
+	const struct topo_obj *rep, *first;	/* drawn; first hidden */
+	uint64_t shape;
+	struct lnode *more;
+	struct cpuset idx, pus, nodes;
+	bool idx_ok;
+	size_t pci, dimms;
+	struct strbuf bad;			/* degraded links' addresses */
+	size_t nbad;
+};
+
+static int twin_count(struct topo_obj *o, void *ctx)
+{
+	struct twin *t = ctx;
+
+	if (o->type == TOPO_PCI_DEVICE)
+		t->pci++;
+	else if (o->type == TOPO_MEMORY_MODULE && o->size_bytes)
+		t->dimms++;
+	else if (o->type == TOPO_NUMA && o->os_index >= 0 &&
+		 o->os_index < CPUSET_MAX)
+		cpuset_set(&t->nodes, (unsigned)o->os_index);
+	if (pcie_link_degraded(o, NULL)) {
+		strbuf_addf(&t->bad, "%s%s", t->nbad ? ", " : "",
+			    o->address ? o->address : "?");
+		t->nbad++;
+	}
+	return 0;
+}
+
+static void finish_twin(struct ctx *c, struct twin *t)
+{
+	struct lnode *m = t->more;
+	struct strbuf sb = STRBUF_INIT, what = STRBUF_INIT;
+	char *s, *list;
+
+	render_label(t->rep, false, &what);
+	s = strchr(what.buf, ' ');
+	if (s)
+		*s = 0;		/* "Package", "Group" */
+	lnode_add_line(m, xasprintf("... %zu more identical", m->more));
+	strbuf_adds(&sb, what.buf);
+	if (t->idx_ok && cpuset_count(&t->idx) == m->more) {
+		list = cpuset_format(&t->idx);
+		strbuf_addf(&sb, " P#%s", list);
+		free(list);
+	}
+	list = cpuset_format(&t->pus);
+	strbuf_addf(&sb, ", PUs %s", list);
+	free(list);
+	if (cpuset_count(&t->nodes)) {
+		list = cpuset_format(&t->nodes);
+		strbuf_addf(&sb, ", NUMA nodes %s", list);
+		free(list);
+	}
+	if (t->pci || t->dimms)
+		strbuf_addf(&sb, ", with %zu memory module(s) and %zu PCI device(s)",
+			    t->dimms, t->pci);
+	strbuf_adds(&sb, " (-v draws them)");
+	lnode_add_wrapped(m, sb.buf, c->o.wrap_chars);
+	m->title = xasprintf("%zu more identical: %s%s%s", m->more, sb.buf,
+			     t->nbad ? "; degraded links: " : "", t->bad.buf);
+	if (t->nbad) {
+		char *line = xasprintf("%zu degraded link(s): %s", t->nbad, t->bad.buf);
+
+		m->red_from = m->nlines;
+		lnode_add_wrapped(m, line, c->o.wrap_chars);
+		free(line);
+	}
+	char *base = base_id(t->first);
+	m->id = unique_id(c, xasprintf("more-%s", base));
+	free(base);
+	strbuf_release(&sb);
+	strbuf_release(&what);
+}
+
+/* Whether k is hidden as a twin of a sibling drawn before it. */
+static bool add_twin(struct ctx *c, struct lnode *n, struct twin **twins,
+		     size_t *ntwins, const struct topo_obj *k)
+{
+	uint64_t sh = cpu_shape(k);
+	struct twin *t = NULL;
+
+	for (size_t j = 0; j < *ntwins && !t; j++)
+		if ((*twins)[j].rep->type == k->type && (*twins)[j].shape == sh)
+			t = &(*twins)[j];
+	if (!t) {
+		*twins = xrealloc(*twins, (*ntwins + 1) * sizeof(**twins));
+		t = &(*twins)[(*ntwins)++];
+		*t = (struct twin){ .rep = k, .shape = sh, .idx_ok = true,
+				    .bad = STRBUF_INIT };
+		return false;
+	}
+	if (!t->more) {
+		t->more = lnode_new(c, LAYOUT_FILL_MORE, BAND_CPU);
+		t->first = k;
+		lnode_add_kid(n, t->more);
+	}
+	t->more->more++;
+	if (k->os_index >= 0 && k->os_index < CPUSET_MAX)
+		cpuset_set(&t->idx, (unsigned)k->os_index);
+	else
+		t->idx_ok = false;
+	cpus_or(&t->pus, &k->cpus);
+	topo_walk((struct topo_obj *)k, twin_count, t);
+	return true;
+}
+
+/* What the default I/O filter hides below o: one box per bus. */
+static void add_folds(struct ctx *c, struct lnode *n, const struct topo_obj *o)
+{
+	struct io_fold *f = NULL;
+	size_t nf = io_folds(o, &f);
+
+	for (size_t i = 0; i < nf; i++) {
+		struct lnode *m = lnode_new(c, LAYOUT_FILL_MORE, BAND_IO);
+		struct strbuf sb = STRBUF_INIT;
+		char *base = base_id(f[i].first);
+
+		io_fold_label(o, &f[i], &sb);
+		m->more = f[i].n;
+		lnode_add_wrapped(m, sb.buf, c->o.wrap_chars);
+		m->title = xasprintf("%s, not shown by the default I/O filter (--io all shows them)",
+				     sb.buf);
+		m->id = unique_id(c, xasprintf("more-io-%s", base));
+		free(base);
+		strbuf_release(&sb);
+		lnode_add_kid(n, m);
+	}
+	free(f);
+}
+
 static struct lnode *build(struct ctx *c, const struct topo_obj *o)
 {
 	struct lnode *n = lnode_new(c, obj_fill(o), obj_band(o));
@@ -479,7 +657,7 @@ static struct lnode *build(struct ctx *c, const struct topo_obj *o)
 	n->id = unique_id(c, base_id(o));
 	if (layout_link_label(o, &sb)) {
 		n->link = strbuf_detach(&sb, NULL);
-		n->degraded = layout_link_degraded(o);
+		n->degraded = pcie_link_degraded(o, NULL);
 	}
 	if (o->type == TOPO_MEMORY_MODULE) {
 		module_lines(n, o);
@@ -490,12 +668,18 @@ static struct lnode *build(struct ctx *c, const struct topo_obj *o)
 	}
 
 	struct kind *kinds = NULL;
-	size_t nkinds = 0;
+	struct twin *twins = NULL;
+	size_t nkinds = 0, ntwins = 0;
 
 	for (size_t i = 0; i < o->nkids; i++) {
 		const struct topo_obj *k = o->kids[i];
 		struct kind *kd = NULL;
 
+		if (!c->o.io_all && !io_shown(k))
+			continue;	/* folded: add_folds() */
+		if (c->factorise && factorable(k) &&
+		    add_twin(c, n, &twins, &ntwins, k))
+			continue;
 		if (!c->o.max_kids || !same_kind(k, k)) {
 			lnode_add_kid(n, build(c, k));
 			continue;
@@ -525,6 +709,17 @@ static struct lnode *build(struct ctx *c, const struct topo_obj *o)
 			kd->idx_ok = false;
 		cpus_or(&kd->pus, &k->cpus);
 	}
+	if (!c->o.io_all)
+		add_folds(c, n, o);
+	for (size_t j = 0; j < ntwins; j++) {
+		if (twins[j].more)
+			finish_twin(c, &twins[j]);
+		cpuset_release(&twins[j].idx);
+		cpuset_release(&twins[j].pus);
+		cpuset_release(&twins[j].nodes);
+		strbuf_release(&twins[j].bad);
+	}
+	free(twins);
 	for (size_t j = 0; j < nkinds; j++) {
 		if (kinds[j].more)
 			finish_more(c, &kinds[j]);
@@ -709,10 +904,11 @@ static void emit_text(struct layout *l, long parent, double x, double y,
 }
 
 static void emit_line(struct layout *l, long parent, double x1, double y1,
-		      double x2, double y2, double width, enum layout_ink ink)
+		      double x2, double y2, double width, enum layout_ink ink,
+		      const struct topo_obj *obj)
 {
 	emit(l, &(struct layout_prim){ .kind = LAYOUT_LINE, .parent = parent,
-		.line = { x1, y1, x2, y2, width, ink } });
+		.line = { x1, y1, x2, y2, width, ink, obj } });
 }
 
 static void place(struct ctx *c, struct lnode *n, double x, double y,
@@ -732,7 +928,9 @@ static void place(struct ctx *c, struct lnode *n, double x, double y,
 	n->id = n->title = NULL;
 	for (size_t i = 0; i < n->nlines; i++) {
 		emit_text(l, me, x + PAD, y + PAD + (double)i * lh + 0.95 * fs,
-			  fs, n->bold && i == 0, ink, n->lines[i]);
+			  fs, n->bold && i == 0,
+			  n->red_from && i >= n->red_from ? LAYOUT_INK_DEGRADED : ink,
+			  n->lines[i]);
 		n->lines[i] = NULL;
 	}
 	/* Link lines: a trunk down each column's indent, a stub to each
@@ -747,7 +945,7 @@ static void place(struct ctx *c, struct lnode *n, double x, double y,
 		if (last >= 0 &&
 		    (!k || x + k->rx - k->indent + INDENT / 2 != tx)) {
 			emit_line(l, me, tx, y + n->hdr, tx, last, 1,
-				  LAYOUT_INK_LINK);
+				  LAYOUT_INK_LINK, NULL);
 			last = -1;
 		}
 		if (!k)
@@ -756,7 +954,7 @@ static void place(struct ctx *c, struct lnode *n, double x, double y,
 		double sw = layout_link_stroke(k->obj);
 		enum layout_ink li = k->degraded ? LAYOUT_INK_DEGRADED
 						 : LAYOUT_INK_LINK;
-		emit_line(l, me, tx, ky, x + k->rx, ky, sw, li);
+		emit_line(l, me, tx, ky, x + k->rx, ky, sw, li, k->obj);
 		if (k->link) {
 			emit_text(l, me, tx + 3, ky - sw / 2 - 1, LINK_SIZE * fs,
 				  false, li, k->link);
@@ -839,9 +1037,20 @@ struct layout *layout_compute(const struct topo *t, const struct layout_opts *o)
 
 	double fs = c.o.font_size;
 	char *title = title_of(t->root), *sum = summary_of(t->root);
-	struct lnode *root = build(&c, t->root), *legend = build_legend(&c);
+	struct lnode *root = build(&c, t->root), *legend;
 
 	measure(&c, root);
+	/* Taller than two screens: identical packages and groups once. */
+	if (!c.o.verbose && root->h > FIT_HEIGHT) {
+		lnode_free(root);
+		free(c.ids.slot);
+		memset(&c.ids, 0, sizeof(c.ids));
+		memset(c.used, 0, sizeof(c.used));
+		c.factorise = true;
+		root = build(&c, t->root);
+		measure(&c, root);
+	}
+	legend = build_legend(&c);
 	measure(&c, legend);
 	double y = MARGIN + ASCENT * TITLE_SIZE;
 	l->width = dmax(layout_text_width(title, TITLE_SIZE),

@@ -90,6 +90,7 @@ struct layout_line {
 	double x1, y1, x2, y2;
 	double width;			/* stroke width */
 	enum layout_ink ink;		/* LINK, or DEGRADED */
+	const struct topo_obj *obj;	/* whose link a stub draws; NULL: trunk */
 };
 
 struct layout_prim {
@@ -110,6 +111,8 @@ struct layout_opts {
 	double max_row_width;		/* siblings wrap into rows past this */
 	size_t wrap_chars;		/* labels wrap at spaces past this */
 	bool verbose;			/* longer labels in the boxes */
+	bool io_all;			/* every PCI function, not only
+					 * what iofilter.h keeps */
 };
 
 struct layout {
@@ -121,6 +124,11 @@ struct layout {
 
 /* The defaults: 16 kids of a kind, 10 px text, 1600 px rows. */
 void layout_opts_init(struct layout_opts *o);
+/* The defaults changed by the renderer options (o may be NULL): -v
+ * draws every object, every PCI function included; --io all the
+ * latter. */
+struct render_opts;
+void layout_opts_for(struct layout_opts *lo, const struct render_opts *o);
 /* Lays out the tree (t->root must be set); never fails. */
 struct layout *layout_compute(const struct topo *t, const struct layout_opts *o);
 void layout_free(struct layout *l);
@@ -154,10 +162,9 @@ const char *layout_fill_legend(enum layout_fill f);
  * known link.
  */
 bool layout_link_label(const struct topo_obj *o, struct strbuf *out);
-/* Whether o's link trained below its capability (fewer lanes or a
- * lower rate), and the stroke width of its edge: 1 for 0.25 GB/s (Gen1
- * x1) and below, 0.4 more per doubling (Gen4 x16: 3.8). */
-bool layout_link_degraded(const struct topo_obj *o);
+/* The stroke width of o's edge: 1 for 0.25 GB/s (Gen1 x1) and below,
+ * 0.4 more per doubling (Gen4 x16: 3.8).  Whether it is red is
+ * pcie_link_degraded(), the rule `topo check` reports by. */
 double layout_link_stroke(const struct topo_obj *o);
 
 /*

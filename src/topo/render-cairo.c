@@ -291,11 +291,7 @@ static struct layout *compute(const struct topo *t, const struct render_opts *o)
 {
 	struct layout_opts lo;
 
-	layout_opts_init(&lo);
-	if (o && o->verbose) {
-		lo.max_kids = 0;
-		lo.verbose = true;
-	}
+	layout_opts_for(&lo, o);
 	return layout_compute(t, &lo);
 }
 

@@ -89,8 +89,9 @@ static void add_link_edge(struct strbuf *out, const char *from,
 		strbuf_adds(out, ";\n");
 		return;
 	}
-	const struct topo_link *c = &o->link_cap;
-	bool degraded = layout_link_degraded(o);
+	struct pcie_degraded d = { 0 };
+	bool degraded = pcie_link_degraded(o, &d);
+	const struct topo_link *c = &d.want;
 	double gbps = pcie_link_gbps(o->link_sta.speed_gts, o->link_sta.width,
 				     o->link_flit);
 	struct strbuf label = STRBUF_INIT;
@@ -137,11 +138,7 @@ void render_dot(const struct topo *t, const struct render_opts *o,
 {
 	struct layout_opts lo;
 
-	layout_opts_init(&lo);
-	if (o && o->verbose) {
-		lo.max_kids = 0;
-		lo.verbose = true;
-	}
+	layout_opts_for(&lo, o);
 	struct layout *l = layout_compute(t, &lo);
 	bool *cluster = xcalloc(l->n ? l->n : 1, sizeof(*cluster));
 	size_t *open = xcalloc(l->n ? l->n : 1, sizeof(*open));

@@ -172,6 +172,12 @@ static void svg_line(void *ctx, const struct layout_line *l)
 	add_num(s->out, "x2", l->x2);
 	add_num(s->out, "y2", l->y2);
 	add_num(s->out, "stroke-width", l->width);
+	/* Which link a stub draws: tests match red ones to `topo check`. */
+	if (l->obj && l->obj->address) {
+		strbuf_adds(s->out, " data-link=\"");
+		add_escaped(s->out, l->obj->address);
+		strbuf_addc(s->out, '"');
+	}
 	strbuf_adds(s->out, "/>\n");
 }
 
@@ -212,11 +218,7 @@ void render_svg(const struct topo *t, const struct render_opts *o,
 		.text = svg_text, .line = svg_line,
 	};
 
-	layout_opts_init(&lo);
-	if (o && o->verbose) {
-		lo.max_kids = 0;
-		lo.verbose = true;
-	}
+	layout_opts_for(&lo, o);
 	struct layout *l = layout_compute(t, &lo);
 
 	strbuf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

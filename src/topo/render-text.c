@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iofilter.h"
 #include "pcie.h"
 #include "render.h"
 
@@ -11,6 +12,7 @@
 #define C_TYPE "\033[1m"
 #define C_DIM "\033[2m"
 #define C_WARN "\033[33m"
+#define C_BAD "\033[31m"
 
 const char *render_pcie_gen(double gts)
 {
@@ -304,6 +306,27 @@ static void add_label(struct text_ctx *c, const struct topo_obj *o,
 	strbuf_release(&rest);
 }
 
+/* What the default I/O filter hides below o: a line per bus. */
+static void text_folds(struct text_ctx *c, const struct topo_obj *o, int depth)
+{
+	struct io_fold *f = NULL;
+	size_t n = io_folds(o, &f);
+
+	for (size_t i = 0; i < n; i++) {
+		for (int d = 0; d < depth; d++)
+			strbuf_adds(c->out, "  ");
+		if (c->o->color)
+			strbuf_adds(c->out, C_DIM);
+		strbuf_adds(c->out, "... ");
+		io_fold_label(o, &f[i], c->out);
+		strbuf_adds(c->out, " (--io all)");
+		if (c->o->color)
+			strbuf_adds(c->out, C_RESET);
+		strbuf_addc(c->out, '\n');
+	}
+	free(f);
+}
+
 /*
  * Prints a run of `count` structurally identical siblings as one line:
  * "4 x L2 1 MiB + L1d 32 KiB + Core P#0-3 + PU P#0-3", each position of the
@@ -343,9 +366,11 @@ static void text_group(struct text_ctx *c, struct topo_obj *const *group,
 		}
 		if (pos)
 			strbuf_adds(c->out, " + ");
+		/* Red: the link `topo check` reports (pcie.h). */
 		if (c->o->color)
-			strbuf_adds(c->out, o->type == TOPO_PU || o->type == TOPO_CORE
-						    ? C_DIM : C_TYPE);
+			strbuf_adds(c->out, pcie_link_degraded(o, NULL) ? C_BAD
+					    : o->type == TOPO_PU || o->type == TOPO_CORE
+					    ? C_DIM : C_TYPE);
 		add_label(c, o, indices);
 		if (c->o->color)
 			strbuf_adds(c->out, C_RESET);
@@ -354,18 +379,28 @@ static void text_group(struct text_ctx *c, struct topo_obj *const *group,
 	strbuf_addc(c->out, '\n');
 
 	const struct topo_obj *last = chain[n - 1];
-	for (size_t i = 0; i < last->nkids;) {
+	bool io_all = c->o->verbose || c->o->io_all;
+	struct topo_obj **kids = xmalloc((last->nkids + 1) * sizeof(*kids));
+	size_t nkids = 0;
+
+	for (size_t i = 0; i < last->nkids; i++)
+		if (io_all || io_shown(last->kids[i]))
+			kids[nkids++] = last->kids[i];
+	for (size_t i = 0; i < nkids;) {
 		size_t j = i + 1;
 
 		if (!c->o->verbose) {
-			uint64_t s = shape(last->kids[i]);
+			uint64_t s = shape(kids[i]);
 
-			while (j < last->nkids && shape(last->kids[j]) == s)
+			while (j < nkids && shape(kids[j]) == s)
 				j++;
 		}
-		text_group(c, last->kids + i, j - i, depth + 1);
+		text_group(c, kids + i, j - i, depth + 1);
 		i = j;
 	}
+	free(kids);
+	if (!io_all)
+		text_folds(c, last, depth + 1);
 }
 
 /*
@@ -462,7 +497,7 @@ void render_text(const struct topo *t, const struct render_opts *o,
 	}
 	if (t->xen)
 		render_xen_domains(t, o, out);
-	if (t->microcode)
+	if (t->microcode && t->microcode[strspn(t->microcode, " \t\n")])
 		strbuf_addf(out, "Microcode: %s\n", t->microcode);
 	size_t bad = 0;
 	for (size_t i = 0; i < t->nvulns; i++)

@@ -11,6 +11,8 @@ struct render_opts {
 	bool verbose;		/* no collapsing, more attributes */
 	bool color;
 	bool pretty;		/* JSON: indented */
+	bool io_all;		/* text and pictures: every PCI function, not
+				 * only what iofilter.h keeps (-v implies it) */
 };
 
 /* Appends the rendering to out.  Neither fails: output errors are the

@@ -266,8 +266,8 @@ static struct topo_obj *add_pci(struct topo_obj *parent, enum topo_type type,
 		o->vendor_name = xstrdup("Synthetic");
 		o->device_name = xstrdup(parent->host_bridge ? "PCIe Root Port"
 							     : "PCIe Switch Port");
-		o->port_type = xstrdup(parent->host_bridge ? "root_port"
-					: "downstream_port");
+		o->port_type = xstrdup(parent->host_bridge ? "Root Port"
+					: "Downstream Port");
 	}
 	return o;
 }
@@ -285,7 +285,7 @@ static void add_endpoint(struct builder *b, struct topo_obj *port,
 	d->class_id = k->class_id;
 	d->vendor_name = xstrdup(k->vendor_name);
 	d->device_name = xstrdup(k->device_name);
-	d->port_type = xstrdup("endpoint");
+	d->port_type = xstrdup("Endpoint");
 	/* Every 37th link trained narrower than it can: a degraded link. */
 	if (idx % 37 == 36)
 		d->link_sta.width = k->lanes / 2;
@@ -331,7 +331,7 @@ static void build_pci(struct builder *b, struct topo_obj *node, unsigned ndev,
 		free(up->device_name);
 		free(up->port_type);
 		up->device_name = xstrdup("PCIe Switch Upstream Port");
-		up->port_type = xstrdup("upstream_port");
+		up->port_type = xstrdup("Upstream Port");
 		up->secondary_bus = (uint8_t)++bus;
 		unsigned sbus = bus;
 		for (unsigned k = 0; k < n; k++) {

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "layout.h"
+#include "pcie.h"
 #include "probe.h"
 #include "render.h"
 #include "source.h"
@@ -416,14 +417,14 @@ static void test_links(void)
 	dev->link_sta.width = dev->link_cap.width = 16;
 	CHECK(layout_link_label(dev, &sb));
 	CHECK_STR(sb.buf, "Gen4 x16 31.5 GB/s");
-	CHECK(!layout_link_degraded(dev));
+	CHECK(!pcie_link_degraded(dev, NULL));
 	double x16 = layout_link_stroke(dev);
 	/* Trained at Gen4 x4: degraded, thinner. */
 	dev->link_sta.width = 4;
 	strbuf_reset(&sb);
 	CHECK(layout_link_label(dev, &sb));
 	CHECK_STR(sb.buf, "Gen4 x4 7.9 GB/s");
-	CHECK(layout_link_degraded(dev));
+	CHECK(pcie_link_degraded(dev, NULL));
 	CHECK(layout_link_stroke(dev) < x16);
 	dev->link_sta.speed_gts = 2.5;
 	dev->link_sta.width = 1;
