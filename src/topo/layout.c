@@ -79,7 +79,7 @@ struct ctx {
 	struct layout *l;
 	struct ids ids;
 	bool used[LAYOUT_NFILLS];
-	bool factorise;		/* identical packages and groups drawn once */
+	bool factorise;		/* this pass draws identical packages once */
 };
 
 const struct layout_style layout_styles[LAYOUT_NFILLS] = {
@@ -87,6 +87,8 @@ const struct layout_style layout_styles[LAYOUT_NFILLS] = {
 	[LAYOUT_FILL_PACKAGE] = { "package", "Package", 0xe4e4e4, 0x404040, { 0, 0 } },
 	[LAYOUT_FILL_DIE] = { "die", "Die", 0xd6d6d6, 0x505050, { 0, 0 } },
 	[LAYOUT_FILL_CLUSTER] = { "cluster", "Cluster", 0xececec, 0x606060, { 0, 0 } },
+	[LAYOUT_FILL_GROUP] = { "group", "Group (NUMA locality)", 0xfbf6f5,
+				0x8a5a55, { 6, 3 } },
 	[LAYOUT_FILL_NUMA] = { "numa", "NUMA node", 0xf3e1df, 0x8a5a55, { 0, 0 } },
 	[LAYOUT_FILL_MEMCACHE] = { "memcache", "Memory-side cache", 0xf1e8d6,
 				   0x806a40, { 0, 0 } },
@@ -167,6 +169,7 @@ void layout_opts_init(struct layout_opts *o)
 	o->font_size = 10;
 	o->max_row_width = 1600;
 	o->wrap_chars = 64;
+	o->factorise = true;
 }
 
 void layout_opts_for(struct layout_opts *lo, const struct render_opts *o)
@@ -175,6 +178,7 @@ void layout_opts_for(struct layout_opts *lo, const struct render_opts *o)
 	if (o && o->verbose) {
 		lo->max_kids = 0;
 		lo->verbose = true;
+		lo->factorise = false;
 	}
 	lo->io_all = o && (o->verbose || o->io_all);
 }
@@ -312,8 +316,8 @@ static enum layout_fill obj_fill(const struct topo_obj *o)
 		[TOPO_PACKAGE] = LAYOUT_FILL_PACKAGE,
 		[TOPO_DIE] = LAYOUT_FILL_DIE,
 		[TOPO_CLUSTER] = LAYOUT_FILL_CLUSTER,
-		/* a NUMA group is drawn as a plain box, like a cluster */
-		[TOPO_GROUP] = LAYOUT_FILL_CLUSTER,
+		/* a NUMA node's locality: what the node's memory is near */
+		[TOPO_GROUP] = LAYOUT_FILL_GROUP,
 		[TOPO_NUMA] = LAYOUT_FILL_NUMA,
 		[TOPO_MEMCACHE] = LAYOUT_FILL_MEMCACHE,
 		[TOPO_CACHE] = LAYOUT_FILL_CACHE,
@@ -1002,21 +1006,11 @@ static char *title_of(const struct topo_obj *m)
 
 static char *summary_of(const struct topo_obj *m)
 {
-	char mem[32];
 	struct strbuf sb = STRBUF_INIT;
 
-	format_size(mem, sizeof(mem), topo_total_memory(m));
 	if (m->hostname && (m->vendor || m->product))
 		strbuf_addf(&sb, "%s: ", m->hostname);
-	strbuf_addf(&sb, "%zu package(s), %zu core(s), %zu PU(s), "
-		    "%zu NUMA node(s), %s",
-		    topo_count((struct topo_obj *)m, TOPO_PACKAGE),
-		    topo_count((struct topo_obj *)m, TOPO_CORE),
-		    topo_count((struct topo_obj *)m, TOPO_PU),
-		    topo_count((struct topo_obj *)m, TOPO_NUMA), mem);
-	size_t pci = topo_count((struct topo_obj *)m, TOPO_PCI_DEVICE);
-	if (pci)
-		strbuf_addf(&sb, ", %zu PCI device(s)", pci);
+	render_summary(m, &sb);
 	return strbuf_detach(&sb, NULL);
 }
 
@@ -1041,7 +1035,7 @@ struct layout *layout_compute(const struct topo *t, const struct layout_opts *o)
 
 	measure(&c, root);
 	/* Taller than two screens: identical packages and groups once. */
-	if (!c.o.verbose && root->h > FIT_HEIGHT) {
+	if (c.o.factorise && root->h > FIT_HEIGHT) {
 		lnode_free(root);
 		free(c.ids.slot);
 		memset(&c.ids, 0, sizeof(c.ids));

@@ -25,6 +25,7 @@ enum layout_fill {
 	LAYOUT_FILL_PACKAGE,
 	LAYOUT_FILL_DIE,
 	LAYOUT_FILL_CLUSTER,
+	LAYOUT_FILL_GROUP,		/* a NUMA node's locality */
 	LAYOUT_FILL_NUMA,
 	LAYOUT_FILL_MEMCACHE,
 	LAYOUT_FILL_CACHE,
@@ -113,6 +114,10 @@ struct layout_opts {
 	bool verbose;			/* longer labels in the boxes */
 	bool io_all;			/* every PCI function, not only
 					 * what iofilter.h keeps */
+	/* A machine taller than two screens: identical packages, groups
+	 * and dies (same CPU-side structure) drawn once, the others
+	 * counted in a "... N more identical" box beside it. */
+	bool factorise;
 };
 
 struct layout {
@@ -122,7 +127,8 @@ struct layout {
 	size_t n, alloc;
 };
 
-/* The defaults: 16 kids of a kind, 10 px text, 1600 px rows. */
+/* The defaults: 16 kids of a kind, 10 px text, 1600 px rows,
+ * factorised. */
 void layout_opts_init(struct layout_opts *o);
 /* The defaults changed by the renderer options (o may be NULL): -v
  * draws every object, every PCI function included; --io all the

@@ -87,6 +87,9 @@ struct topo_obj {
 	bool has_link;
 	struct topo_link link_cap, link_sta;
 	bool link_flit;
+	/* LnkSta DLActive of a port that reports it: 0 unknown, 1 a device
+	 * is up behind it, 2 nothing is */
+	unsigned char link_dll;
 	unsigned max_payload, max_read_req;
 	bool has_aer, has_acs, has_sriov;
 	unsigned sriov_total_vfs, sriov_num_vfs;

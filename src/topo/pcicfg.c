@@ -105,7 +105,7 @@ static void pcicfg__express(struct hv_bytes b, size_t p, struct pcicfg *c)
 {
 	uint16_t flags, w;
 	uint32_t l;
-	bool link;
+	bool link, dll_cap = false;
 
 	c->has_pcie = true;
 	if (!hv_get_u16(b, p + EXP_FLAGS, &flags)) {
@@ -131,10 +131,13 @@ static void pcicfg__express(struct hv_bytes b, size_t p, struct pcicfg *c)
 	if (link && hv_get_u32(b, p + EXP_LNKCAP, &l)) {
 		c->link_cap.speed_gts = pci_speed_gts(l & 0xf);
 		c->link_cap.width = (l >> 4) & 0x3f;
+		dll_cap = l & (1u << 20);	/* DLActive reporting */
 	}
 	if (link && hv_get_u16(b, p + EXP_LNKSTA, &w)) {
 		c->link_sta.speed_gts = pci_speed_gts(w & 0xf);
 		c->link_sta.width = (w >> 4) & 0x3f;
+		if (dll_cap)
+			c->link_dll = w & (1u << 13) ? 1 : 2;
 	}
 	if (c->pcie_version < 2 || !link)
 		return;

@@ -51,6 +51,9 @@ struct pcicfg {
 	struct pci_link link_sta;	/* LnkSta current speed, negotiated width */
 	uint8_t link_speeds;		/* LnkCap2 supported link speeds vector, 0 when absent */
 	bool flit_cap;			/* PCIe flags: Flit Mode Supported */
+	/* LnkSta DLActive where LnkCap says the port reports it: 0 not
+	 * reported, 1 a device is up behind the port, 2 none is */
+	unsigned char link_dll;
 	bool link_flit;			/* LnkSta2: Flit Mode Status (as lspci's FlitMode+) */
 	unsigned max_payload_cap, max_payload, max_read_req;	/* bytes */
 

@@ -103,8 +103,10 @@ bool pcie_link_degraded(const struct topo_obj *o, struct pcie_degraded *ret)
 				return false;	/* the device below judges it */
 			behind |= pcie_is_pci(k);
 		}
-		if (!behind)
-			return false;	/* nothing behind the port */
+		/* Nothing behind the port in the input: judged only when
+		 * the port says a device is up behind it (DLActive). */
+		if (!behind && o->link_dll != 1)
+			return false;
 	}
 	d.peer = pcie_partner(o);
 	d.want = pcie_link_expected(o, d.peer);

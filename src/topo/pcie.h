@@ -51,7 +51,8 @@ struct pcie_degraded {
  * o in the pictures and the text: a link is judged once, at its
  * downstream end (a port whose device below has a link leaves it to that
  * device), at function 0 of a multi-function device, and never when it
- * is down or unknown or when a port has nothing behind it.  Fills *ret
+ * is down or unknown or when a port has nothing behind it (no device in
+ * the input and no DLActive saying one is up).  Fills *ret
  * (may be NULL) when true.
  */
 bool pcie_link_degraded(const struct topo_obj *o, struct pcie_degraded *ret);

@@ -320,6 +320,7 @@ static void fill_obj(struct pcidev *p, const struct pcicfg *cfg,
 		o->link_sta = (struct topo_link){ cfg->link_sta.speed_gts,
 						  cfg->link_sta.width };
 		o->link_flit = cfg->link_flit;
+		o->link_dll = cfg->link_dll;
 	}
 	o->max_payload = cfg->max_payload;
 	o->max_read_req = cfg->max_read_req;

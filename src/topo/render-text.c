@@ -450,36 +450,41 @@ static void render_xen_domains(const struct topo *t,
 	}
 }
 
+void render_summary(const struct topo_obj *root, struct strbuf *out)
+{
+	struct topo_obj *m = (struct topo_obj *)root;
+	size_t pus = topo_count(m, TOPO_PU), nodes = topo_count(m, TOPO_NUMA);
+	size_t dimms = topo_count(m, TOPO_MEMORY_MODULE);
+	size_t pci = topo_count(m, TOPO_PCI_DEVICE), mark = out->len;
+	char buf[32];
+
+	/* Only what the inputs told: a lone lspci dump knows no CPUs. */
+	if (pus || topo_count(m, TOPO_PACKAGE))
+		strbuf_addf(out, "%zu package(s), %zu core(s), %zu PU(s), ",
+			    topo_count(m, TOPO_PACKAGE), topo_count(m, TOPO_CORE),
+			    pus);
+	if (nodes) {
+		format_size(buf, sizeof(buf), topo_total_memory(m));
+		strbuf_addf(out, "%zu NUMA node(s), %s memory, ", nodes, buf);
+	}
+	if (dimms)
+		strbuf_addf(out, "%zu memory slot(s), ", dimms);
+	if (pci)
+		strbuf_addf(out, "%zu PCI device(s), ", pci);
+	if (out->len == mark)
+		strbuf_adds(out, "nothing known, ");
+	out->len -= 2;
+	out->buf[out->len] = 0;
+}
+
 void render_text(const struct topo *t, const struct render_opts *o,
 		 struct strbuf *out)
 {
 	struct text_ctx c = { .o = o, .out = out };
-	size_t pus = topo_count(t->root, TOPO_PU);
-
-	uint64_t mem = topo_total_memory(t->root);
 
 	text_group(&c, &t->root, 1, 0);
-	char buf[32];
-	format_size(buf, sizeof(buf), mem);
-	/* Only what the inputs told: a lone lspci dump knows no CPUs. */
-	size_t nodes = topo_count(t->root, TOPO_NUMA);
-	strbuf_adds(out, "Summary:");
-	if (pus || topo_count(t->root, TOPO_PACKAGE))
-		strbuf_addf(out, " %zu package(s), %zu core(s), %zu PU(s),",
-			    topo_count(t->root, TOPO_PACKAGE),
-			    topo_count(t->root, TOPO_CORE), pus);
-	if (nodes)
-		strbuf_addf(out, " %zu NUMA node(s), %s memory,", nodes, buf);
-	if (out->buf[out->len - 1] == ',')
-		out->len--;
-	bool first = out->buf[out->len - 1] == ':';
-	size_t dimms = topo_count(t->root, TOPO_MEMORY_MODULE);
-	if (dimms)
-		strbuf_addf(out, "%s %zu memory slot(s)", first ? "" : ",", dimms);
-	first = first && !dimms;
-	size_t pci = topo_count(t->root, TOPO_PCI_DEVICE);
-	if (pci)
-		strbuf_addf(out, "%s %zu PCI device(s)", first ? "" : ",", pci);
+	strbuf_adds(out, "Summary: ");
+	render_summary(t->root, out);
 	strbuf_addc(out, '\n');
 	if (t->ndist > 1) {
 		strbuf_addf(out, "NUMA distances (%s):\n",

@@ -40,6 +40,10 @@ double render_png_scale(double width, double height);
  * dies, NUMA nodes, caches and cores; PCIe links as labelled edges. */
 void render_dot(const struct topo *t, const struct render_opts *o,
 		struct strbuf *out);
+/* What is known of the machine below root, only that: "2 package(s),
+ * 16 core(s), 16 PU(s), 2 NUMA node(s), 32.0 GiB memory, 24 memory
+ * slot(s), 128 PCI device(s)"; a PCI-only input says "7 PCI device(s)". */
+void render_summary(const struct topo_obj *root, struct strbuf *out);
 /* One-line label of an object, as the text tree prints it (no colour). */
 void render_label(const struct topo_obj *obj, bool verbose, struct strbuf *out);
 /* "Gen3", "Gen4": the PCIe generation of a link speed, or NULL. */

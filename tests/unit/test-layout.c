@@ -368,6 +368,7 @@ static void test_big(void)
 	/* No limit: every PU drawn, still inside the rules. */
 	layout_opts_init(&o);
 	o.max_kids = 0;
+	o.factorise = false;
 	l = layout_compute(t, &o);
 	st = check_layout(l);
 	CHECK_INT(st.pus, 256);

@@ -76,7 +76,7 @@ with tempfile.TemporaryDirectory() as d:
     check(p.returncode == 0 and p.stdout[:4] == b"\x89PNG", "--of png -o - to a pipe")
 
     # Degraded links in red in the synthetic machine's DOT.
-    hvkit("topo", "--synthetic", "pack:2 core:4 pci:40", "-o", out("syn.gv"))
+    hvkit("topo", "-v", "--synthetic", "pack:2 core:4 pci:40", "-o", out("syn.gv"))
     gv = open(out("syn.gv")).read()
     check("GB/s" in gv and "capable" in gv and "#c03030" in gv, "syn.gv: link labels, a degraded link in red")
 
