@@ -109,8 +109,7 @@ int main(int argc, char **argv)
 			       HVKIT_REVISION, *HVKIT_REVISION ? ")" : "");
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return hv_usage_hint(NULL);
 		}
 	}
 	if (optind >= argc) {

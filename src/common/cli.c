@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Option parsing shared by every subcommand. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -14,4 +15,10 @@ int hv_json_opt(const char *arg, bool *json, bool *pretty)
 	*json = true;
 	*pretty = arg != NULL;
 	return 0;
+}
+
+int hv_usage_hint(const char *cmd)
+{
+	fprintf(stderr, "see 'hvkit%s%s --help'\n", cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
 }

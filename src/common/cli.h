@@ -24,5 +24,13 @@ enum hv_cmd_flags {
  */
 int hv_json_opt(const char *arg, bool *json, bool *pretty);
 
+/*
+ * After getopt's own one line about a bad option or a missing value: a
+ * hint ("see 'hvkit topo --help'") instead of the whole help, as git
+ * does.  cmd is "topo", "move show", or NULL for hvkit itself.  Returns
+ * EXIT_USAGE (2).
+ */
+int hv_usage_hint(const char *cmd);
+
 /* A subcommand: returns an exit code (0, 1 or 2). */
 typedef int (*hv_cmd_fn)(int argc, char **argv, struct hv_global *g);

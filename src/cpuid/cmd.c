@@ -217,8 +217,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			usage(stdout);
 			return -1;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return hv_usage_hint("cpuid");
 		}
 	}
 	/* argv[0] is "cpuid"; what is left is an optional verb. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd-vm.h"
+#include "cli.h"
 #include "log.h"
 #include "progress.h"
 #include "util.h"
@@ -173,7 +174,7 @@ int move_cmd_push(int argc, char **argv)
 			}
 			break;
 		case 'h': fputs(push_usage, stdout); return EXIT_OK;
-		default: fputs(push_usage, stderr); return EXIT_USAGE;
+		default: return hv_usage_hint("move push");
 		}
 	}
 	if (argc - optind != 2 || !sr_uuid ||

@@ -18,6 +18,7 @@
 
 #include "cmd-vm.h"
 #include "img.h"
+#include "cli.h"
 #include "log.h"
 #include "ovf.h"
 #include "progress.h"
@@ -415,10 +416,8 @@ static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 			fputs(usage, stdout);
 			return -1;
 		}
-		if (parse_common(c, o) != 0) {
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		}
+		if (parse_common(c, o) != 0)
+			return hv_usage_hint("move");
 	}
 	if (argc - optind != 1 || !o->out || !o->to) {
 		if (argc - optind != 1)

@@ -403,8 +403,7 @@ static int cmd_disk(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return hv_usage_hint("move");
 		}
 	}
 	if (argc - optind != 2) {
@@ -554,8 +553,7 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 			fputs(show_usage, stdout);
 			return EXIT_OK;
 		default:
-			fputs(show_usage, stderr);
-			return EXIT_USAGE;
+			return hv_usage_hint("move show");
 		}
 	}
 	if (argc - optind != 1) {
@@ -635,8 +633,7 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 			fputs(info_usage, stdout);
 			return EXIT_OK;
 		default:
-			fputs(info_usage, stderr);
-			return EXIT_USAGE;
+			return hv_usage_hint("move info");
 		}
 	}
 	if (argc - optind != 1) {

@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "hvkit.h"
 #include "json.h"
+#include "cli.h"
 #include "log.h"
 #include "metrics.h"
 #include "sched.h"
@@ -170,7 +171,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 			break;
 		case 'P': prom = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
-		default: return EXIT_USAGE;
+		default: return hv_usage_hint("sched");
 		}
 	}
 	if (optind != argc) {

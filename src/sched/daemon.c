@@ -31,6 +31,7 @@
 
 #include "backend.h"
 #include "engine.h"
+#include "cli.h"
 #include "log.h"
 #include "metrics.h"
 #include "sched.h"
@@ -443,7 +444,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		case 'v':
 			log_verbosity++;
 			break;
-		default: return EXIT_USAGE;
+		default: return hv_usage_hint("sched");
 		}
 	}
 	if (optind + 1 != argc) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "cli.h"
 #include "log.h"
 #include "sched.h"
 #include "strbuf.h"
@@ -218,7 +219,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 			}
 			break;
 		case 'o': out_svg = optarg; break;
-		default: return EXIT_USAGE;
+		default: return hv_usage_hint("sched");
 		}
 	}
 	if (optind + 2 != argc) {

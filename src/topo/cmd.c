@@ -283,8 +283,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			usage(stdout);
 			return -1;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return hv_usage_hint("topo");
 		}
 	}
 	/* argv[0] is "topo"; what is left is an optional verb. */

@@ -52,11 +52,7 @@ static void check_png(const char *name, const struct topo *t, bool verbose)
 	const char *why = NULL;
 	const unsigned char *p;
 
-	layout_opts_init(&lo);
-	if (verbose) {
-		lo.max_kids = 0;
-		lo.verbose = true;
-	}
+	layout_opts_for(&lo, &ro);
 	struct layout *l = layout_compute(t, &lo);
 	double s = render_png_scale(l->width, l->height);
 	int rc = render_png(t, &ro, &out, &why);
