@@ -258,6 +258,63 @@ static void test_model_groups(void)
 	topo_free(t);
 }
 
+/* Text details: no empty "Microcode:" line. */
+static void test_text_microcode(struct topo *t)
+{
+	static const struct { const char *mc; bool shown; } cases[] = {
+		{ "", false }, { " \n", false }, { "0x1b", true },
+	};
+	struct render_opts ro = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		t->microcode = xstrdup(cases[i].mc);
+		render_text(t, &ro, &sb);
+		CHECK_INT(strstr(sb.buf, "Microcode:") != NULL, cases[i].shown);
+		free(t->microcode);
+		t->microcode = NULL;
+		strbuf_release(&sb);
+	}
+}
+
+static size_t count_boxes(const struct layout *l, enum layout_fill fill,
+			  const char *text)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		if ((l->prims[i].kind == LAYOUT_BOX && l->prims[i].box.fill == fill &&
+		     l->prims[i].box.obj &&
+		     !text) ||
+		    (text && l->prims[i].kind == LAYOUT_TEXT &&
+		     strstr(l->prims[i].text.s, text)))
+			n++;
+	return n;
+}
+
+/* 16 identical packages past two screens: one drawn, "... 15 more
+ * identical" beside it naming the rest; -v draws all 16. */
+static void test_factorised(const struct topo *big)
+{
+	struct render_opts ro = { 0 };
+	struct layout_opts lo;
+
+	layout_opts_for(&lo, &ro);
+	struct layout *l = layout_compute(big, &lo);
+	CHECK_INT(count_boxes(l, LAYOUT_FILL_PACKAGE, NULL), 1);
+	CHECK_INT(count_boxes(l, LAYOUT_FILL_MORE, "... 15 more identical"), 1);
+	CHECK_INT(count_boxes(l, LAYOUT_FILL_MORE, "Package P#1-15, PUs 256-4095"), 1);
+	CHECK(l->height < 3000);
+	layout_free(l);
+	ro.verbose = true;
+	layout_opts_for(&lo, &ro);
+	l = layout_compute(big, &lo);
+	CHECK_INT(count_boxes(l, LAYOUT_FILL_PACKAGE, NULL), 16);
+	CHECK_INT(count_boxes(l, LAYOUT_FILL_MORE, "identical"), 0);
+	layout_free(l);
+}
+
 int main(void)
 {
 	struct topo *small = synth("pack:1 core:2 pu:2 dimm:2/4 pci:4");
@@ -269,6 +326,8 @@ int main(void)
 	if (small && big) {
 		CHECK_INT(topo_count(big->root, TOPO_PU), 4096);
 		CHECK_INT(topo_count(big->root, TOPO_PCI_DEVICE), 300);
+		test_text_microcode(small);
+		test_factorised(big);
 		check_png("small", small, false);
 		check_png("big", big, false);
 		check_png("big -v", big, true);

@@ -4,6 +4,7 @@
 (exit 2), bad inputs (exit 1, one clear line naming the file), and inputs
 that are damaged but still partly readable (warnings, what can be shown)."""
 import os
+import re
 import shutil
 import tempfile
 
@@ -74,4 +75,36 @@ with tempfile.TemporaryDirectory() as d:
     hvkit("topo", "--from", os.path.join(DATA, "hwloc", "2arm-2c.tar.bz2"), "--json", "-o", good)
     check(os.path.getsize(good) > 0 and not [f for f in os.listdir(d) if ".tmp." in f],
           "-o file written, no temporary left")
+# A bad option: getopt's one line and a hint, as git does, in every tool;
+# not the whole help.
+for args, hint in ((["topo", "--frob"], "see 'hvkit topo --help'"),
+                   (["topo", "--from"], "see 'hvkit topo --help'"),
+                   (["topo", "--io", "some"], None),
+                   (["cpuid", "--frob"], "see 'hvkit cpuid --help'"),
+                   (["sched", "status", "--frob"], "see 'hvkit sched --help'"),
+                   (["move", "show", "--frob", "x"], "see 'hvkit move show --help'"),
+                   (["--frob"], "see 'hvkit --help'")):
+    p = hvkit(*args, ok=False)
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode == 2 and len(lines) <= 2 and "usage:" not in p.stderr and
+          (hint is None or lines[-1] == hint) and not p.stdout,
+          f"{args}: one line and a hint, exit 2: {p.returncode} {p.stderr!r}")
+
+# -o with an extension hvkit cannot write, or naming another format than
+# --of: refused, nothing written.
+with tempfile.TemporaryDirectory() as d:
+    for args in (["-o", os.path.join(d, "x.jpg")],
+                 ["--of", "svg", "-o", os.path.join(d, "x.png")],
+                 ["--json", "-o", os.path.join(d, "x.svg")]):
+        p = hvkit("topo", "--synthetic", "pack:1 core:2", *args, ok=False)
+        check(p.returncode == 2 and not os.listdir(d), f"{args}: refused, exit 2: {p.returncode}")
+
+# A PCI-only input: the summary and the picture's title line say what is
+# known, not "0 package(s), 0 core(s), 0 B".
+tree = os.path.join(DATA, "pciutils", "tree-asus-p6t6")
+p = hvkit("topo", "--from", tree, "--color=never")
+check(re.search(r"^Summary: 43 PCI device\(s\)$", p.stdout, re.M) and " 0 B" not in p.stdout
+      and "Microcode" not in p.stdout, f"PCI-only summary: {p.stdout[-200:]!r}")
+svg = hvkit("topo", "--from", tree, "--of", "svg").stdout
+check(">43 PCI device(s)</text>" in svg and "package(s)" not in svg, "PCI-only picture title")
 done()
