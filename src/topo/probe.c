@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Runs the probes in order; attaches OS devices to their PCI devices. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,68 @@ static const char *last_pci_component(const char *path, char *buf, size_t sz)
 			snprintf(buf, sz, "%04x:%02x:%02x.%x", a, b, c, d);
 			found = buf;
 		}
+	}
+	return found;
+}
+
+/*
+ * Where a device off the PCI tree hangs: the NUMA node the nearest
+ * "numa_node" up its sysfs path names (an NVDIMM region's), else the
+ * machine.  hwloc places these by the same attribute.
+ */
+static struct topo_obj *numa_parent(struct probe_ctx *c, const char *real)
+{
+	_cleanup_free_ char *dir = xstrdup(real);
+	char *slash;
+
+	while ((slash = strrchr(dir, '/')) && slash - dir > (ptrdiff_t)strlen("/sys/devices")) {
+		_cleanup_free_ char *p = NULL, *v = NULL;
+		struct topo_obj *node;
+		char *end;
+		long n;
+
+		*slash = 0;
+		p = xasprintf("%s/numa_node", dir);
+		if (hv_root_read_str(c->root, p, &v) < 0)
+			continue;
+		n = strtol(v, &end, 10);
+		if (end != v && n >= 0 && n < CPUSET_MAX &&
+		    (node = topo_find(c->t->root, TOPO_NUMA, n)))
+			return node;
+		break;
+	}
+	return c->t->root;
+}
+
+/* Persistent memory off the PCI tree: pmem block devices and device-DAX
+ * (not the ones the kmem driver made system RAM), as lstopo shows them. */
+static int probe_nvdimm_osdev(struct probe_ctx *c)
+{
+	static const char *const dirs[] = { "/sys/class/block", "/sys/bus/dax/devices" };
+	int found = 0;
+
+	for (size_t k = 0; k < ARRAY_SIZE(dirs); k++) {
+		char **names = NULL;
+		size_t n = 0;
+
+		if (hv_root_list(c->root, dirs[k], &names, &n) < 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			_cleanup_free_ char *p = xasprintf("%s/%s", dirs[k], names[i]);
+			_cleanup_free_ char *real = NULL, *kmem = NULL;
+			struct topo_obj *o;
+
+			kmem = xasprintf("/sys/bus/dax/drivers/kmem/%s", names[i]);
+			if (hv_root_realpath(c->root, p, &real) < 0 ||
+			    !strstr(real, "/ndbus") || hv_root_exists(c->root, kmem))
+				continue;
+			o = topo_obj_new(TOPO_OS_DEVICE, -1);
+			o->name = xstrdup(names[i]);
+			o->kind = xstrdup(k ? "dax" : "block");
+			topo_obj_add(numa_parent(c, real), o);
+			found++;
+		}
+		hv_strv_free(names, n);
 	}
 	return found;
 }
@@ -78,6 +141,7 @@ int probe_sysfs_osdev(struct probe_ctx *c)
 		}
 		hv_strv_free(names, n);
 	}
+	found += probe_nvdimm_osdev(c);
 	return found ? 0 : -ENOENT;
 }
 

@@ -17,7 +17,9 @@ lstopo-no-graphics keeps, apart from the named rules of iofilter.h:
                  domains above ffff (2pa-pcidomain32bits: its vda hangs
                  off the machine); hvkit shows them by the rules above.
 Every function hvkit hides is counted in a fold line ("... N functions
-on bus B"), and `--io all` shows all of them."""
+on bus B"), and `--io all` shows all of them.  The persistent-memory
+block and DAX devices lstopo shows off the PCI tree (subtype NVM) are
+the ones hvkit shows (under their NUMA node)."""
 import glob
 import os
 import re
@@ -30,11 +32,26 @@ from lib import DATA, check, done, hvkit, need, topo_json, walk
 need("lstopo-no-graphics", "hwloc")
 
 
+def nvm_devices(xml):
+    """lstopo's NVM OS devices: name -> the PUs of the object above."""
+    out = {}
+
+    def visit(el, cpuset):
+        cs = el.get("cpuset", cpuset)
+        for k in el.findall("object"):
+            if k.get("type") == "OSDev" and k.get("subtype") == "NVM":
+                out[k.get("name")] = cs
+            visit(k, cs)
+    visit(ET.fromstring(xml), None)
+    return out
+
+
 def lstopo_pci(root):
     env = dict(os.environ, HWLOC_FSROOT=root, HWLOC_COMPONENTS="-x86")
     xml = subprocess.run(["lstopo-no-graphics", "--of", "xml"], env=env,
                          capture_output=True, text=True, check=True).stdout
     shown, below = set(), {}
+    nvm = nvm_devices(xml)
     for o in ET.fromstring(xml).iter("object"):
         busid = o.get("pci_busid")
         if busid and o.get("type") in ("PCIDev", "Bridge") and \
@@ -42,7 +59,7 @@ def lstopo_pci(root):
             shown.add(busid)
             below[busid] = {k.get("pci_busid") for k in o.iter("object")
                             if k is not o and k.get("pci_busid")}
-    return shown, below
+    return shown, below, nvm
 
 
 def hvkit_pci(args):
@@ -60,12 +77,22 @@ for tb in sorted(glob.glob(os.path.join(DATA, "hwloc", "*.tar.bz2"))):
     objs = list(walk(j["topology"]))
     pci = {o["address"]: o for o in objs
            if o["type"] in ("pci_device", "pci_bridge") and not o.get("host_bridge")}
-    if not pci:
-        continue
     with tempfile.TemporaryDirectory() as d:
         subprocess.run(["tar", "xjf", tb, "-C", d], check=True)
         (top,) = os.listdir(d)
-        want, below = lstopo_pci(os.path.join(d, top))
+        want, below, nvm = lstopo_pci(os.path.join(d, top))
+    ours_nvm = {}
+    for o in objs:
+        if o["type"] == "numa_node":
+            for k in o["children"]:
+                if k["type"] == "os_device":
+                    ours_nvm[k["name"]] = o["os_index"]
+    if nvm or ours_nvm:
+        check(set(nvm) == set(ours_nvm), f"{name}: NVM devices: lstopo {sorted(nvm)}, "
+              f"hvkit {sorted(ours_nvm)}")
+        print(f"{name}: {len(ours_nvm)} NVM devices, as lstopo")
+    if not pci:
+        continue
     got, folded = hvkit_pci(["--from", tb])
     check(len(got) + folded == len(pci),
           f"{name}: {len(got)} shown + {folded} folded != {len(pci)} functions")
