@@ -79,7 +79,9 @@ struct ctx {
 	struct layout *l;
 	struct ids ids;
 	bool used[LAYOUT_NFILLS];
-	bool factorise;		/* this pass draws identical packages once */
+	int factorise;		/* this pass draws identical packages once
+				 * down to this depth (machine's kids: 1) */
+	int depth;		/* of the object build() is at */
 };
 
 const struct layout_style layout_styles[LAYOUT_NFILLS] = {
@@ -681,11 +683,13 @@ static struct lnode *build(struct ctx *c, const struct topo_obj *o)
 
 		if (!c->o.io_all && !io_shown(k))
 			continue;	/* folded: add_folds() */
-		if (c->factorise && factorable(k) &&
+		if (c->depth < c->factorise && factorable(k) &&
 		    add_twin(c, n, &twins, &ntwins, k))
 			continue;
 		if (!c->o.max_kids || !same_kind(k, k)) {
+			c->depth++;
 			lnode_add_kid(n, build(c, k));
+			c->depth--;
 			continue;
 		}
 		for (size_t j = 0; j < nkinds && !kd; j++)
@@ -698,7 +702,9 @@ static struct lnode *build(struct ctx *c, const struct topo_obj *o)
 		}
 		if (kd->shown < c->o.max_kids) {
 			kd->shown++;
+			c->depth++;
 			lnode_add_kid(n, build(c, k));
+			c->depth--;
 			continue;
 		}
 		if (!kd->more) {
@@ -1034,13 +1040,14 @@ struct layout *layout_compute(const struct topo *t, const struct layout_opts *o)
 	struct lnode *root = build(&c, t->root), *legend;
 
 	measure(&c, root);
-	/* Taller than two screens: identical packages and groups once. */
-	if (c.o.factorise && root->h > FIT_HEIGHT) {
+	/* Taller than two screens: identical packages and groups once,
+	 * the outermost level first, deeper only while still too tall. */
+	for (int d = 1; c.o.factorise && root->h > FIT_HEIGHT && d <= 4; d++) {
 		lnode_free(root);
 		free(c.ids.slot);
 		memset(&c.ids, 0, sizeof(c.ids));
 		memset(c.used, 0, sizeof(c.used));
-		c.factorise = true;
+		c.factorise = d;
 		root = build(&c, t->root);
 		measure(&c, root);
 	}
