@@ -437,45 +437,85 @@ static void cpus_or(struct cpuset *dst, const struct cpuset *src)
 		dst->bits[i] |= src->bits[i];
 }
 
-/* Siblings of one kind past the limit: counted into one box. */
-struct kind {
+/*
+ * Siblings hidden behind one "... N more" box: past the limit of their
+ * kind (struct kind), or identical to one drawn (struct twin).
+ */
+struct hidden {
 	const struct topo_obj *rep, *first;	/* first: the first hidden */
-	size_t shown;
 	struct lnode *more;
 	struct cpuset idx, pus;	/* the hidden ones' indices and PUs */
 	bool idx_ok;
 };
 
-static void finish_more(struct ctx *c, struct kind *k)
+static void hide(struct ctx *c, struct lnode *n, struct hidden *h,
+		 const struct topo_obj *k, enum band band)
 {
-	struct lnode *m = k->more;
-	struct strbuf sb = STRBUF_INIT, what = STRBUF_INIT;
-	char *s;
+	if (!h->more) {
+		h->more = lnode_new(c, LAYOUT_FILL_MORE, band);
+		h->first = k;
+		lnode_add_kid(n, h->more);
+	}
+	h->more->more++;
+	if (k->os_index >= 0 && k->os_index < CPUSET_MAX)
+		cpuset_set(&h->idx, (unsigned)k->os_index);
+	else
+		h->idx_ok = false;
+	cpus_or(&h->pus, &k->cpus);
+}
 
-	render_label(k->rep, false, &what);
+/* "Core P#16-31" (or "L2, PUs 32-63" where the indices do not say it),
+ * with the PUs too when always_pus. */
+static void hidden_what(const struct hidden *h, bool always_pus,
+			struct strbuf *sb)
+{
+	struct strbuf what = STRBUF_INIT;
+	bool by_idx = h->idx_ok && cpuset_count(&h->idx) == h->more->more;
+	char *s, *list;
+
+	render_label(h->rep, false, &what);
 	s = strchr(what.buf, ' ');
 	if (s)
 		*s = 0;		/* the kind: "Core", "L2", "PCI" */
-	lnode_add_line(m, xasprintf("... %zu more", m->more));
-	strbuf_adds(&sb, what.buf);
-	if (k->idx_ok && cpuset_count(&k->idx) == m->more) {
-		char *list = cpuset_format(&k->idx);
-
-		strbuf_addf(&sb, " P#%s", list);
-		free(list);
-	} else if (cpuset_count(&k->pus)) {
-		char *list = cpuset_format(&k->pus);
-
-		strbuf_addf(&sb, ", PUs %s", list);
+	strbuf_adds(sb, what.buf);
+	strbuf_release(&what);
+	if (by_idx) {
+		list = cpuset_format(&h->idx);
+		strbuf_addf(sb, " P#%s", list);
 		free(list);
 	}
+	if ((always_pus || !by_idx) && cpuset_count(&h->pus)) {
+		list = cpuset_format(&h->pus);
+		strbuf_addf(sb, ", PUs %s", list);
+		free(list);
+	}
+}
+
+/* The box's id, after its first hidden sibling: "more-core-16". */
+static void hidden_finish(struct ctx *c, struct hidden *h)
+{
+	char *base = base_id(h->first);
+
+	h->more->id = unique_id(c, xasprintf("more-%s", base));
+	free(base);
+}
+
+/* Siblings of one kind past the limit: counted into one box. */
+struct kind {
+	struct hidden h;
+	size_t shown;
+};
+
+static void finish_more(struct ctx *c, struct kind *k)
+{
+	struct lnode *m = k->h.more;
+	struct strbuf sb = STRBUF_INIT;
+
+	lnode_add_line(m, xasprintf("... %zu more", m->more));
+	hidden_what(&k->h, false, &sb);
 	lnode_add_wrapped(m, sb.buf, c->o.wrap_chars);
 	m->title = xasprintf("%zu more: %s", m->more, sb.buf);
-	char *base = base_id(k->first);
-	m->id = unique_id(c, xasprintf("more-%s", base));
-	free(base);
 	strbuf_release(&sb);
-	strbuf_release(&what);
 }
 
 /* ---- identical packages, drawn once ---- */
@@ -519,11 +559,9 @@ static bool factorable(const struct topo_obj *o)
 
 /* The siblings identical to a drawn one, counted into one box. */
 struct twin {
-	const struct topo_obj *rep, *first;	/* drawn; first hidden */
+	struct hidden h;
 	uint64_t shape;
-	struct lnode *more;
-	struct cpuset idx, pus, nodes;
-	bool idx_ok;
+	struct cpuset nodes;
 	size_t pci, dimms;
 	struct strbuf bad;			/* degraded links' addresses */
 	size_t nbad;
@@ -550,24 +588,12 @@ static int twin_count(struct topo_obj *o, void *ctx)
 
 static void finish_twin(struct ctx *c, struct twin *t)
 {
-	struct lnode *m = t->more;
-	struct strbuf sb = STRBUF_INIT, what = STRBUF_INIT;
-	char *s, *list;
+	struct lnode *m = t->h.more;
+	struct strbuf sb = STRBUF_INIT;
+	char *list;
 
-	render_label(t->rep, false, &what);
-	s = strchr(what.buf, ' ');
-	if (s)
-		*s = 0;		/* "Package", "Group" */
 	lnode_add_line(m, xasprintf("... %zu more identical", m->more));
-	strbuf_adds(&sb, what.buf);
-	if (t->idx_ok && cpuset_count(&t->idx) == m->more) {
-		list = cpuset_format(&t->idx);
-		strbuf_addf(&sb, " P#%s", list);
-		free(list);
-	}
-	list = cpuset_format(&t->pus);
-	strbuf_addf(&sb, ", PUs %s", list);
-	free(list);
+	hidden_what(&t->h, true, &sb);
 	if (cpuset_count(&t->nodes)) {
 		list = cpuset_format(&t->nodes);
 		strbuf_addf(&sb, ", NUMA nodes %s", list);
@@ -587,11 +613,7 @@ static void finish_twin(struct ctx *c, struct twin *t)
 		lnode_add_wrapped(m, line, c->o.wrap_chars);
 		free(line);
 	}
-	char *base = base_id(t->first);
-	m->id = unique_id(c, xasprintf("more-%s", base));
-	free(base);
 	strbuf_release(&sb);
-	strbuf_release(&what);
 }
 
 /* Whether k is hidden as a twin of a sibling drawn before it. */
@@ -602,26 +624,16 @@ static bool add_twin(struct ctx *c, struct lnode *n, struct twin **twins,
 	struct twin *t = NULL;
 
 	for (size_t j = 0; j < *ntwins && !t; j++)
-		if ((*twins)[j].rep->type == k->type && (*twins)[j].shape == sh)
+		if ((*twins)[j].h.rep->type == k->type && (*twins)[j].shape == sh)
 			t = &(*twins)[j];
 	if (!t) {
 		*twins = xrealloc(*twins, (*ntwins + 1) * sizeof(**twins));
 		t = &(*twins)[(*ntwins)++];
-		*t = (struct twin){ .rep = k, .shape = sh, .idx_ok = true,
+		*t = (struct twin){ .h = { .rep = k, .idx_ok = true }, .shape = sh,
 				    .bad = STRBUF_INIT };
 		return false;
 	}
-	if (!t->more) {
-		t->more = lnode_new(c, LAYOUT_FILL_MORE, BAND_CPU);
-		t->first = k;
-		lnode_add_kid(n, t->more);
-	}
-	t->more->more++;
-	if (k->os_index >= 0 && k->os_index < CPUSET_MAX)
-		cpuset_set(&t->idx, (unsigned)k->os_index);
-	else
-		t->idx_ok = false;
-	cpus_or(&t->pus, &k->cpus);
+	hide(c, n, &t->h, k, BAND_CPU);
 	topo_walk((struct topo_obj *)k, twin_count, t);
 	return true;
 }
@@ -648,6 +660,16 @@ static void add_folds(struct ctx *c, struct lnode *n, const struct topo_obj *o)
 		lnode_add_kid(n, m);
 	}
 	free(f);
+}
+
+static struct lnode *build(struct ctx *c, const struct topo_obj *o);
+
+/* k drawn below n, one level deeper. */
+static void add_built(struct ctx *c, struct lnode *n, const struct topo_obj *k)
+{
+	c->depth++;
+	lnode_add_kid(n, build(c, k));
+	c->depth--;
 }
 
 static struct lnode *build(struct ctx *c, const struct topo_obj *o)
@@ -687,54 +709,44 @@ static struct lnode *build(struct ctx *c, const struct topo_obj *o)
 		    add_twin(c, n, &twins, &ntwins, k))
 			continue;
 		if (!c->o.max_kids || !same_kind(k, k)) {
-			c->depth++;
-			lnode_add_kid(n, build(c, k));
-			c->depth--;
+			add_built(c, n, k);
 			continue;
 		}
 		for (size_t j = 0; j < nkinds && !kd; j++)
-			if (same_kind(kinds[j].rep, k))
+			if (same_kind(kinds[j].h.rep, k))
 				kd = &kinds[j];
 		if (!kd) {
 			kinds = xrealloc(kinds, (nkinds + 1) * sizeof(*kinds));
 			kd = &kinds[nkinds++];
-			*kd = (struct kind){ .rep = k, .idx_ok = true };
+			*kd = (struct kind){ .h = { .rep = k, .idx_ok = true } };
 		}
 		if (kd->shown < c->o.max_kids) {
 			kd->shown++;
-			c->depth++;
-			lnode_add_kid(n, build(c, k));
-			c->depth--;
+			add_built(c, n, k);
 			continue;
 		}
-		if (!kd->more) {
-			kd->more = lnode_new(c, LAYOUT_FILL_MORE, obj_band(k));
-			kd->first = k;
-			lnode_add_kid(n, kd->more);
-		}
-		kd->more->more++;
-		if (k->os_index >= 0 && k->os_index < CPUSET_MAX)
-			cpuset_set(&kd->idx, (unsigned)k->os_index);
-		else
-			kd->idx_ok = false;
-		cpus_or(&kd->pus, &k->cpus);
+		hide(c, n, &kd->h, k, obj_band(k));
 	}
 	if (!c->o.io_all)
 		add_folds(c, n, o);
 	for (size_t j = 0; j < ntwins; j++) {
-		if (twins[j].more)
+		if (twins[j].h.more) {
 			finish_twin(c, &twins[j]);
-		cpuset_release(&twins[j].idx);
-		cpuset_release(&twins[j].pus);
+			hidden_finish(c, &twins[j].h);
+		}
+		cpuset_release(&twins[j].h.idx);
+		cpuset_release(&twins[j].h.pus);
 		cpuset_release(&twins[j].nodes);
 		strbuf_release(&twins[j].bad);
 	}
 	free(twins);
 	for (size_t j = 0; j < nkinds; j++) {
-		if (kinds[j].more)
+		if (kinds[j].h.more) {
 			finish_more(c, &kinds[j]);
-		cpuset_release(&kinds[j].idx);
-		cpuset_release(&kinds[j].pus);
+			hidden_finish(c, &kinds[j].h);
+		}
+		cpuset_release(&kinds[j].h.idx);
+		cpuset_release(&kinds[j].h.pus);
 	}
 	free(kinds);
 	return n;
