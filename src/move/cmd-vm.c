@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "cmd-vm.h"
 #include "img.h"
 #include "log.h"
+#include "ova-mf.h"
 #include "ovf.h"
 #include "progress.h"
 #include "tar.h"
@@ -135,11 +137,15 @@ int move_open_disks(struct mv_vm *vm, const char *cfg, bool metadata_only,
 
 struct tar_sink {
 	struct tar_out *t;
+	struct mf_hash *sum;	/* the member's digest for the manifest */
 };
 
 static int tar_sink(void *opaque, const void *buf, size_t len)
 {
-	return tar_out_data(((struct tar_sink *)opaque)->t, buf, len);
+	struct tar_sink *s = opaque;
+
+	mf_hash_update(s->sum, buf, len);
+	return tar_out_data(s->t, buf, len);
 }
 
 static int copy_disk(struct img_in *in, struct img_out *out, const char *what,
@@ -186,7 +192,9 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 			  struct img_in **ins, struct hv_diags *d)
 {
 	struct tar_out *t = NULL;
-	struct strbuf meta = STRBUF_INIT;
+	struct strbuf meta = STRBUF_INIT, mf = STRBUF_INIT;
+	struct mf_hash sum;
+	char hex[MF_HEX_MAX];
 	bool xva = strcmp(o->to, "xva") == 0;
 	int fd, rc;
 	char **hrefs = xcalloc(vm->ndisks + 1, sizeof(char *));
@@ -217,9 +225,15 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 		goto out;
 	ovfname = xasprintf("%s.ovf", name);
 	rc = tar_out_add(t, xva ? "ova.xml" : ovfname, meta.buf, meta.len, (uint64_t)time(NULL));
+	mf_hash_init(&sum, MF_SHA256);
+	mf_hash_update(&sum, meta.buf, meta.len);
+	mf_hash_hex(&sum, hex);
+	ova_mf_line(&mf, ovfname, hex);
 	for (size_t i = 0; rc == 0 && i < vm->ndisks; i++) {
 		struct img_out out = { .fd = -1, .size = ins[i]->size, .diags = d };
-		struct tar_sink ts = { t };
+		struct tar_sink ts = { t, &sum };
+
+		mf_hash_init(&sum, MF_SHA256);
 		uint64_t fsize = 0;
 
 		if (xva) {
@@ -235,7 +249,17 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 			rc = copy_disk(ins[i], &out, "exporting", o->progress);
 		if (rc == 0 && !xva)
 			rc = tar_out_end(t, sizes[i]);
+		if (rc == 0 && !xva) {
+			mf_hash_hex(&sum, hex);
+			ova_mf_line(&mf, hrefs[i], hex);
+		}
 		img_out_release(&out);
+	}
+	/* The manifest last, as OVF 2.0 allows: its digests are known only
+	 * once the disks have streamed through. */
+	if (rc == 0 && !xva) {
+		_cleanup_free_ char *mfname = xasprintf("%s.mf", name);
+		rc = tar_out_add(t, mfname, mf.buf, mf.len, (uint64_t)time(NULL));
 	}
 	if (rc < 0) {
 		(void)tar_out_close(t);
@@ -259,6 +283,7 @@ out:
 	free(hrefs);
 	free(sizes);
 	strbuf_release(&meta);
+	strbuf_release(&mf);
 	return rc;
 }
 
@@ -729,11 +754,57 @@ out:
 	return rc;
 }
 
+/* A member's name as a manifest names it: without a leading "./". */
+static const char *mf_member_name(const char *name)
+{
+	return str_startswith(name, "./") ? name + 2 : name;
+}
+
+/*
+ * Finds the OVA's manifest (a member NAME.mf, anywhere: OVF 1.x puts it
+ * second, OVF 2.0 also last) in a pass over the member headers, and
+ * parses it into mf.  No manifest: 0 and mf empty.  fd is rewound.
+ */
+static int load_manifest(int fd, struct ova_mf *mf, struct hv_diags *d)
+{
+	struct tar_in *t = NULL;
+	struct tar_member m;
+	char *text = NULL;
+	int rc;
+
+	rc = tar_in_open(fd, d, &t);
+	while (rc == 0 && (rc = tar_in_next(t, &m)) > 0) {
+		size_t n = strlen(m.name);
+		rc = 0;
+		if (n < 3 || strcasecmp(m.name + n - 3, ".mf") != 0)
+			continue;
+		if (mf->n || text) {
+			rc = hv_errorf(d, "offset %llu: a second manifest '%s'",
+				       (unsigned long long)m.offset, m.name);
+			break;
+		}
+		if (m.size > (1u << 20)) {
+			rc = hv_errorf(d, "offset %llu: manifest '%s' of %llu bytes is too large",
+				       (unsigned long long)m.offset, m.name, (unsigned long long)m.size);
+			break;
+		}
+		text = xmalloc((size_t)m.size + 1);
+		rc = tar_in_read(t, text, (size_t)m.size);
+		if (rc == 0)
+			rc = ova_mf_parse(text, (size_t)m.size, m.name, mf, d);
+	}
+	free(text);
+	tar_in_free(t);
+	if (lseek(fd, 0, SEEK_SET) < 0 && rc >= 0)
+		rc = -errno;
+	return rc < 0 ? rc : 0;
+}
+
 /* OVA disks: the VHD members copied as they are (xl reads VHD); others
  * (VMware's streamOptimized VMDK) converted as --disk-format says. */
 static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 			    char **hrefs, int dfd, const struct vm_opts *o,
-			    const char *name, struct hv_diags *d)
+			    const char *name, struct ova_mf *mf, struct hv_diags *d)
 {
 	struct tar_in *t = NULL;
 	struct tar_member m;
@@ -745,11 +816,31 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 	while (rc == 0 && (rc = tar_in_next(t, &m)) > 0) {
 		size_t i;
 		rc = 0;
+		struct mf_entry *e = ova_mf_find(mf, mf_member_name(m.name));
+		struct mf_hash sum;
+		char hex[MF_HEX_MAX];
+
+		if (e && e->checked)
+			e = NULL;	/* the descriptor, checked already */
+		if (e)
+			mf_hash_init(&sum, e->algo);
 		for (i = 0; i < vm->ndisks; i++)
 			if (hrefs[i] && !done[i] && strcmp(hrefs[i], m.name) == 0)
 				break;
-		if (i == vm->ndisks)
+		if (i == vm->ndisks) {
+			/* Another member the manifest names: read for its digest. */
+			for (uint64_t left = m.size; e && rc == 0 && left;) {
+				size_t n = left < (1 << 20) ? (size_t)left : 1 << 20;
+				rc = tar_in_read(t, buf, n);
+				mf_hash_update(&sum, buf, n);
+				left -= n;
+			}
+			if (e && rc == 0) {
+				mf_hash_hex(&sum, hex);
+				rc = ova_mf_verify(e, hex, d);
+			}
 			continue;
+		}
 		_cleanup_free_ char *file = xasprintf("%s-disk%zu.vhd", name, i);
 		int ofd = create_at(dfd, file);
 		if (ofd < 0) {
@@ -759,6 +850,8 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 		for (uint64_t left = m.size, off = 0; rc == 0 && left;) {
 			size_t n = left < (1 << 20) ? (size_t)left : 1 << 20;
 			rc = tar_in_read(t, buf, n);
+			if (rc == 0 && e)
+				mf_hash_update(&sum, buf, n);
 			if (rc == 0)
 				rc = img_pwrite_sparse(ofd, buf, n, off);
 			off += n;
@@ -766,6 +859,10 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 		}
 		if (rc == 0 && ftruncate(ofd, (off_t)m.size) < 0)
 			rc = -errno;
+		if (rc == 0 && e) {
+			mf_hash_hex(&sum, hex);
+			rc = ova_mf_verify(e, hex, d);
+		}
 		enum img_format got = rc == 0 ? img_probe(ofd) : IMG_UNKNOWN;
 		int r2 = finish_file(ofd, o);
 		rc = rc ? rc : r2;
@@ -781,6 +878,8 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 		if (hrefs[i] && !done[i])
 			rc = hv_errorf(d, "offset %llu: disk file '%s' named by the OVF is not in the archive",
 				       (unsigned long long)tar_in_offset(t), hrefs[i]);
+	if (rc == 0)
+		rc = ova_mf_all_checked(mf, "the manifest", d);
 	tar_in_free(t);
 	free(buf);
 	free(done);
@@ -854,7 +953,8 @@ int move_cmd_import(int argc, char **argv)
 	char **hrefs = NULL, *xml = NULL;
 	size_t xml_len = 0;
 	int fd = -1, dfd = -1, rc, ret = EXIT_FAIL;
-	struct strbuf cfg = STRBUF_INIT;
+	struct strbuf cfg = STRBUF_INIT, ovfname = STRBUF_INIT;
+	struct ova_mf mf = { 0 };
 	_cleanup_free_ char *name = NULL, *origin = NULL, *cfgname = NULL;
 
 	rc = get_opts(argc, argv, &o, import_usage);
@@ -899,9 +999,22 @@ int move_cmd_import(int argc, char **argv)
 			}
 			if (rc == 0)
 				rc = ovf_parse(xml, xml_len, m.name, &vm, &hrefs, &d);
+			if (rc == 0)
+				strbuf_adds(&ovfname, m.name);
 		}
 		tar_in_free(t);
 		(void)lseek(fd, 0, SEEK_SET);
+		if (rc == 0)
+			rc = load_manifest(fd, &mf, &d);
+		struct mf_entry *e = rc == 0 ? ova_mf_find(&mf, mf_member_name(ovfname.buf)) : NULL;
+		if (e) {
+			struct mf_hash sum;
+			char hex[MF_HEX_MAX];
+			mf_hash_init(&sum, e->algo);
+			mf_hash_update(&sum, xml, xml_len);
+			mf_hash_hex(&sum, hex);
+			rc = ova_mf_verify(e, hex, &d);
+		}
 	} else {
 		rc = read_all(fd, 16u << 20, &xml, &xml_len);
 		if (rc == 0)
@@ -937,7 +1050,7 @@ int move_cmd_import(int argc, char **argv)
 	} else if (kind == PKG_XVA) {
 		rc = import_xva_disks(o.in, &vm, dfd, &o, name, &d);
 	} else if (kind == PKG_OVA) {
-		rc = import_ova_disks(o.in, fd, &vm, hrefs, dfd, &o, name, &d);
+		rc = import_ova_disks(o.in, fd, &vm, hrefs, dfd, &o, name, &mf, &d);
 	} else {
 		rc = import_ovf_disks(o.in, &vm, hrefs, dfd, &o, name, &d);
 	}
@@ -984,6 +1097,8 @@ out:
 	free(xml);
 	free(o.allow.keys);
 	strbuf_release(&cfg);
+	strbuf_release(&ovfname);
+	ova_mf_release(&mf);
 	mv_vm_release(&vm);
 	hv_diags_release(&d);
 	return ret;
