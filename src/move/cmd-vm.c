@@ -75,6 +75,7 @@ struct vm_opts {
 	enum img_format disk_format;	/* import: raw (default), qcow2, vhd */
 	bool disk_format_set;
 	struct xlcfg_allow allow;	/* import: --allow-setting KEY */
+	bool force;		/* export: past the pre-flight's blockers */
 };
 
 static void progress_cb(void *opaque, uint64_t done)
@@ -396,6 +397,7 @@ static int parse_common(int c, struct vm_opts *o)
 	case 'P': o->progress = false; return 0;
 	case 'S': o->sync = false; return 0;
 	case 'A': return move_parse_allow(optarg, &o->allow);
+	case 'f': o->force = true; return 0;
 	case 'F':
 		if (img_format_parse(optarg, &o->disk_format) < 0 || o->disk_format == IMG_XVA) {
 			log_error("unknown --disk-format '%s' (raw, qcow2, vhd, vhd-fixed)", optarg);
@@ -418,13 +420,16 @@ static const struct option vm_options[] = {
 	{ "no-sync", no_argument, NULL, 'S' },
 	{ "disk-format", required_argument, NULL, 'F' },
 	{ "allow-setting", required_argument, NULL, 'A' },
+	{ "force", no_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
 
 static const char export_usage[] =
 	"usage: hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only\n"
-	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND]\n";
+	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND] [--force]\n"
+	"The checks of `hvkit move check GUEST.cfg --for xapi` run first: a\n"
+	"setting that blocks the move stops the export unless --force.\n";
 static const char import_usage[] =
 	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
 	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]...\n";
@@ -492,6 +497,8 @@ int move_cmd_export(int argc, char **argv)
 	for (size_t i = 0; i <= vm.ndisks; i++)
 		fds[i] = -1;
 	if (move_open_disks(&vm, o.in, o.metadata_only, o.disk_size, ins, fds) < 0)
+		goto out;
+	if (move_preflight(&vm, o.in, o.force) < 0)
 		goto out;
 	for (size_t i = 0; i < vm.ndisks; i++)
 		if (ins[i]->size % 512) {
@@ -962,6 +969,10 @@ int move_cmd_import(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (strcmp(o.to, "xl") != 0) {
 		log_error("unknown --to '%s' (xl)", o.to);
+		return EXIT_USAGE;
+	}
+	if (o.force) {
+		log_error("--force is an option of export and push");
 		return EXIT_USAGE;
 	}
 	if (access(o.out, F_OK) == 0) {
