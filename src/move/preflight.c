@@ -306,9 +306,10 @@ static void rule_devices(const struct mv_vm *vm, const struct disk_look *looks,
 			if (!tab)
 				continue;
 			_cleanup_free_ char *c = xstrdup(tab);
-			_cleanup_free_ char *where = xasprintf("/etc/fstab (disk %s partition %u)",
-							       looks[i].dk->vdev ? looks[i].dk->vdev : "?",
-							       looks[i].info.fs[f].partno);
+			unsigned pno = looks[i].info.fs[f].partno;
+			_cleanup_free_ char *part = pno ? xasprintf("partition %u", pno) : xstrdup("whole disk");
+			_cleanup_free_ char *where = xasprintf("/etc/fstab (disk %s, %s)",
+							       looks[i].dk->vdev ? looks[i].dk->vdev : "?", part);
 			char *save = NULL;
 			unsigned lines = 0;
 			for (char *l = strtok_r(c, "\n", &save); l && lines < 1000;
