@@ -3,6 +3,8 @@
 #include <blkid/blkid.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include "util.h"
 
 #define GD_MAX_PARTS 128
+#define GD_MAX_READ 16		/* ext file systems read with debugfs */
 #define GD_DEBUGFS_MS 20000
 #define GD_MAX_OUTPUT (1u << 20)
 
@@ -29,15 +32,6 @@ static bool is_kernel_name(const char *n)
 {
 	return str_startswith(n, "vmlinuz") || str_startswith(n, "vmlinux") ||
 	       str_startswith(n, "bzImage") || strcmp(n, "kernel") == 0;
-}
-
-/* Runs debugfs's command cmd on the file system at spec; its output. */
-static int debugfs(const char *dbg, const char *spec, const char *cmd,
-		   struct strbuf *out, struct hv_diags *d)
-{
-	char *argv[] = { (char *)dbg, "-c", "-R", (char *)cmd, (char *)spec, NULL };
-
-	return run_capture(argv, out, GD_DEBUGFS_MS, GD_MAX_OUTPUT, d);
 }
 
 /* The names in `ls -p DIR` output ("/ino/mode/uid/gid/name/size/"),
@@ -78,41 +72,88 @@ static void add_kernel(void *opaque, const char *name)
 	k->fs->kernels[k->fs->nkernels++] = xasprintf("%s%s", k->dir, name);
 }
 
-/* Reads an ext2/3/4 file system with debugfs: boot loader files,
- * kernels in / and /boot, /etc/fstab. */
+/*
+ * The output of command cmd in what `debugfs -f` printed: debugfs echoes
+ * each command as "debugfs: CMD" before its output.  The last command's
+ * output runs to the end.  NULL when cmd is not there.
+ */
+static char *section(const char *out, const char *cmd, bool last)
+{
+	_cleanup_free_ char *mark = xasprintf("debugfs: %s\n", cmd);
+	const char *p = out, *end;
+
+	for (;; p++) {
+		p = strstr(p, mark);
+		if (!p)
+			return NULL;
+		if (p == out || p[-1] == '\n')
+			break;
+	}
+	p += strlen(mark);
+	if (!last && str_startswith(p, "debugfs: "))
+		return xstrdup("");	/* the command printed nothing */
+	end = last ? NULL : strstr(p, "\ndebugfs: ");
+	return end ? xstrndup(p, (size_t)(end - p + 1)) : xstrdup(p);
+}
+
+/* Reads an ext2/3/4 file system with one run of debugfs (read only, no
+ * mount): boot loader files, kernels in / and /boot, /etc/fstab. */
 static void read_ext(const char *dbg, const char *path, struct gd_fs *fs)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
 	_cleanup_free_ char *spec = xasprintf("%s?offset=%llu", path, (unsigned long long)fs->offset);
-	struct strbuf out = STRBUF_INIT;
-	static const char *const dirs[] = { "/boot/", "/" };
+	_cleanup_free_ char *cmdpath = NULL, *root = NULL, *boot = NULL;
+	struct strbuf cmds = STRBUF_INIT, out = STRBUF_INIT;
+	int mfd = memfd_create("hvkit-debugfs", 0);
 
-	/* "stats" reads the superblock: a file system debugfs cannot open
-	 * says so here, once. */
-	if (debugfs(dbg, spec, "stats", &out, &d) < 0 || out.len == 0) {
-		fs->error = xstrdup(d.n ? d.v[d.n - 1].msg : "debugfs read nothing");
+	if (mfd < 0) {
+		fs->error = xasprintf("memfd_create: %s", strerror(errno));
+		goto out;
+	}
+	strbuf_adds(&cmds, "ls -p /\nls -p /boot/\n");
+	for (size_t i = 0; i < ARRAY_SIZE(grub_files); i++)
+		strbuf_addf(&cmds, "stat %s\n", grub_files[i]);
+	strbuf_adds(&cmds, "cat /etc/fstab\n");
+	if (write_all(mfd, cmds.buf, cmds.len) < 0) {
+		fs->error = xasprintf("cannot write debugfs's commands: %s", strerror(errno));
+		goto out;
+	}
+	/* The child inherits mfd (no O_CLOEXEC) and reads it by name. */
+	cmdpath = xasprintf("/proc/self/fd/%d", mfd);
+	char *argv[] = { (char *)dbg, "-c", "-f", cmdpath, spec, NULL };
+	if (run_capture(argv, &out, GD_DEBUGFS_MS, GD_MAX_OUTPUT, &d) < 0) {
+		fs->error = xstrdup(d.n ? d.v[d.n - 1].msg : "debugfs failed");
+		goto out;
+	}
+	root = section(out.buf, "ls -p /", false);
+	/* The root directory lists itself as inode 2: else debugfs could not
+	 * open the file system (it says why on its standard error). */
+	if (!root || !strstr(root, "/2/040")) {
+		fs->error = xstrdup("debugfs cannot open it as ext2/3/4");
 		goto out;
 	}
 	fs->read = true;
+	struct kern_ctx kr = { fs, "/" }, kb = { fs, "/boot/" };
+	boot = section(out.buf, "ls -p /boot/", false);
+	if (boot)
+		ls_files(boot, add_kernel, &kb);
+	ls_files(root, add_kernel, &kr);
 	for (size_t i = 0; i < ARRAY_SIZE(grub_files) && !fs->grub; i++) {
 		_cleanup_free_ char *cmd = xasprintf("stat %s", grub_files[i]);
-		strbuf_reset(&out);
-		/* debugfs prints "Inode: N   Type: regular" for a file it finds. */
-		if (debugfs(dbg, spec, cmd, &out, NULL) == 0 && strstr(out.buf, "Type: regular"))
+		_cleanup_free_ char *st = section(out.buf, cmd, false);
+		/* "Inode: N   Type: regular" for a file debugfs finds. */
+		if (st && strstr(st, "Type: regular"))
 			fs->grub = xstrdup(grub_files[i]);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		_cleanup_free_ char *cmd = xasprintf("ls -p %s", dirs[i]);
-		struct kern_ctx k = { fs, dirs[i] };
-		strbuf_reset(&out);
-		if (debugfs(dbg, spec, cmd, &out, NULL) == 0)
-			ls_files(out.buf, add_kernel, &k);
-	}
-	strbuf_reset(&out);
-	if (debugfs(dbg, spec, "cat /etc/fstab", &out, NULL) == 0 && out.len &&
-	    !memchr(out.buf, 0, out.len))
-		fs->fstab = strbuf_detach(&out, NULL);
+	char *tab = section(out.buf, "cat /etc/fstab", true);
+	if (tab && *tab)
+		fs->fstab = tab;
+	else
+		free(tab);
 out:
+	if (mfd >= 0)
+		close(mfd);
+	strbuf_release(&cmds);
 	strbuf_release(&out);
 	hv_diags_release(&d);
 }
@@ -192,12 +233,14 @@ int guest_disk_inspect(const char *path, struct gd_info *ret, struct hv_diags *d
 		struct gd_fs *fs = add_fs(&g, 0, 0, (uint64_t)end);
 		fs->type = probe_fs(fd, 0, (uint64_t)end);
 	}
-	for (size_t i = 0; i < g.nfs; i++) {
+	for (size_t i = 0, nread = 0; i < g.nfs; i++) {
 		struct gd_fs *fs = &g.fs[i];
 		if (!fs->type || !(strcmp(fs->type, "ext2") == 0 || strcmp(fs->type, "ext3") == 0 ||
 				   strcmp(fs->type, "ext4") == 0))
 			continue;
-		if (!dbg)
+		if (nread++ >= GD_MAX_READ)
+			fs->error = xasprintf("only the first %d ext2/3/4 file systems are read", GD_MAX_READ);
+		else if (!dbg)
 			fs->error = xstrdup("debugfs not found (Debian package e2fsprogs)");
 		else if (strchr(path, '?'))
 			fs->error = xstrdup("a path with '?' cannot be handed to debugfs");
