@@ -101,7 +101,9 @@ static char *section(const char *out, const char *cmd, bool last)
 static void read_ext(const char *dbg, const char *path, struct gd_fs *fs)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
-	_cleanup_free_ char *spec = xasprintf("%s?offset=%llu", path, (unsigned long long)fs->offset);
+	/* "./" before a relative path: never read by debugfs as an option. */
+	_cleanup_free_ char *spec = xasprintf("%s%s?offset=%llu", path[0] == '/' ? "" : "./", path,
+					      (unsigned long long)fs->offset);
 	_cleanup_free_ char *cmdpath = NULL, *root = NULL, *boot = NULL;
 	struct strbuf cmds = STRBUF_INIT, out = STRBUF_INIT;
 	int mfd = memfd_create("hvkit-debugfs", 0);
