@@ -292,7 +292,9 @@ out:
 static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 			  struct img_in **ins, struct hv_diags *d)
 {
-	struct strbuf meta = STRBUF_INIT;
+	struct strbuf meta = STRBUF_INIT, mf = STRBUF_INIT;
+	char hex[MF_HEX_MAX];
+	struct mf_hash sum;
 	char **hrefs = xcalloc(vm->ndisks + 1, sizeof(char *));
 	uint64_t *sizes = xcalloc(vm->ndisks + 1, sizeof(uint64_t));
 	_cleanup_free_ char *name = safe_name(vm->name);
@@ -318,6 +320,8 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 			rc = copy_disk(ins[i], &out, "exporting", o->progress);
 		if (rc == 0 && fstat(out.fd, &st) == 0)
 			sizes[i] = (uint64_t)st.st_size;
+		if (rc == 0 && (rc = mf_hash_fd(out.fd, MF_SHA256, hex)) == 0)
+			ova_mf_line(&mf, hrefs[i], hex);
 		img_out_release(&out);
 		if (rc == 0)
 			rc = finish_file(out.fd, o);
@@ -336,6 +340,22 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 			rc = finish_file(fd, o);
 		else
 			close(fd);
+		/* The manifest beside them, as ovftool writes an OVF directory. */
+		_cleanup_free_ char *mfname = xasprintf("%s.mf", name);
+		struct strbuf all = STRBUF_INIT;
+		mf_hash_init(&sum, MF_SHA256);
+		mf_hash_update(&sum, meta.buf, meta.len);
+		mf_hash_hex(&sum, hex);
+		ova_mf_line(&all, ovf, hex);
+		strbuf_add(&all, mf.buf, mf.len);
+		fd = rc == 0 ? openat(dfd, mfname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666) : -1;
+		if (rc == 0 && fd < 0)
+			rc = -errno;
+		else if (rc == 0 && (rc = img_pwrite(fd, all.buf, all.len, 0)) == 0)
+			rc = finish_file(fd, o);
+		else if (fd >= 0)
+			close(fd);
+		strbuf_release(&all);
 	}
 	if (rc == 0)
 		rc = tmpout_commit(o->out);
@@ -347,6 +367,7 @@ out:
 	free(hrefs);
 	free(sizes);
 	strbuf_release(&meta);
+	strbuf_release(&mf);
 	return rc;
 }
 
@@ -894,10 +915,31 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 	return rc;
 }
 
+static int read_all(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (sb.len + (size_t)n > max) {
+			strbuf_release(&sb);
+			return -EFBIG;
+		}
+		strbuf_add(&sb, buf, (size_t)n);
+	}
+	if (n < 0) {
+		strbuf_release(&sb);
+		return -errno;
+	}
+	*ret = strbuf_detach(&sb, ret_len);
+	return 0;
+}
+
 /* OVF beside its files: each disk converted to raw. */
 static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 			    int dfd, const struct vm_opts *o, const char *name,
-			    struct hv_diags *d)
+			    struct ova_mf *mf, struct hv_diags *d)
 {
 	_cleanup_free_ char *dup = xstrdup(path);
 	const char *dir = dirname(dup);
@@ -922,33 +964,61 @@ static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 			close(fd);
 			return hv_errorf(d, "disk file '%s' is not a regular file; refused", hrefs[i]);
 		}
+		struct mf_entry *e = ova_mf_find(mf, hrefs[i]);
+		char hex[MF_HEX_MAX];
+		if (e && ((rc = mf_hash_fd(fd, e->algo, hex)) < 0 ||
+			  (rc = ova_mf_verify(e, hex, d)) < 0)) {
+			close(fd);
+			return rc == -EINVAL ? rc : hv_errorf(d, "cannot read disk file '%s': %s",
+							      hrefs[i], strerror(-rc));
+		}
 		rc = convert_fd(fd, dfd, file, "importing", o, d, &vm->disks[i].size);
 		if (rc < 0)
 			return rc;
 		retarget(&vm->disks[i], o->out, name, i, disk_ext(o));
 	}
-	return 0;
+	return ova_mf_all_checked(mf, "the manifest", d);
 }
 
-static int read_all(int fd, size_t max, char **ret, size_t *ret_len)
+/* The manifest beside an OVF (NAME.mf for NAME.ovf), parsed into mf and
+ * the descriptor's digest checked; none: 0 and mf empty. */
+static int load_ovf_manifest(const char *path, const char *xml, size_t len,
+			     struct ova_mf *mf, struct hv_diags *d)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	ssize_t n;
+	size_t n = strlen(path);
+	_cleanup_free_ char *mfpath = NULL, *text = NULL, *dup = xstrdup(path);
+	const char *ovfname = basename(dup);
+	struct stat st;
+	size_t tlen = 0;
+	int fd, rc;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (sb.len + (size_t)n > max) {
-			strbuf_release(&sb);
-			return -EFBIG;
-		}
-		strbuf_add(&sb, buf, (size_t)n);
+	if (n < 4 || strcasecmp(path + n - 4, ".ovf") != 0)
+		return 0;
+	mfpath = xasprintf("%.*s.mf", (int)(n - 4), path);
+	fd = open(mfpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return hv_errorf(d, "manifest '%s': %s", mfpath, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return hv_errorf(d, "manifest '%s' is not a regular file; refused", mfpath);
 	}
-	if (n < 0) {
-		strbuf_release(&sb);
-		return -errno;
+	rc = read_all(fd, 1u << 20, &text, &tlen);
+	close(fd);
+	if (rc < 0)
+		return hv_errorf(d, "manifest '%s': %s", mfpath, rc == -EFBIG ? "over 1 MiB" : strerror(-rc));
+	rc = ova_mf_parse(text, tlen, mfpath, mf, d);
+	struct mf_entry *e = rc == 0 ? ova_mf_find(mf, ovfname) : NULL;
+	if (e) {
+		struct mf_hash h;
+		char hex[MF_HEX_MAX];
+		mf_hash_init(&h, e->algo);
+		mf_hash_update(&h, xml, len);
+		mf_hash_hex(&h, hex);
+		rc = ova_mf_verify(e, hex, d);
 	}
-	*ret = strbuf_detach(&sb, ret_len);
-	return 0;
+	return rc;
 }
 
 int move_cmd_import(int argc, char **argv)
@@ -1030,6 +1100,8 @@ int move_cmd_import(int argc, char **argv)
 		rc = read_all(fd, 16u << 20, &xml, &xml_len);
 		if (rc == 0)
 			rc = ovf_parse(xml, xml_len, o.in, &vm, &hrefs, &d);
+		if (rc == 0)
+			rc = load_ovf_manifest(o.in, xml, xml_len, &mf, &d);
 	}
 	if (rc < 0) {
 		report(o.in, &d, rc, "cannot read");
@@ -1063,7 +1135,7 @@ int move_cmd_import(int argc, char **argv)
 	} else if (kind == PKG_OVA) {
 		rc = import_ova_disks(o.in, fd, &vm, hrefs, dfd, &o, name, &mf, &d);
 	} else {
-		rc = import_ovf_disks(o.in, &vm, hrefs, dfd, &o, name, &d);
+		rc = import_ovf_disks(o.in, &vm, hrefs, dfd, &o, name, &mf, &d);
 	}
 	if (rc < 0) {
 		report(o.in, &d, rc, "cannot import");

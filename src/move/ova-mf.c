@@ -2,9 +2,11 @@
 /* OVA manifests: parse, check, write (see ova-mf.h). */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "ova-mf.h"
 #include "util.h"
@@ -152,6 +154,30 @@ void ova_mf_release(struct ova_mf *mf)
 	free(mf->v);
 	mf->v = NULL;
 	mf->n = 0;
+}
+
+int mf_hash_fd(int fd, enum mf_algo algo, char out[MF_HEX_MAX])
+{
+	struct mf_hash h;
+	uint8_t *buf = xmalloc(1 << 20);
+	off_t at = 0;
+	ssize_t n;
+
+	mf_hash_init(&h, algo);
+	while ((n = pread(fd, buf, 1 << 20, at)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(buf);
+			return -e;
+		}
+		mf_hash_update(&h, buf, (size_t)n);
+		at += n;
+	}
+	free(buf);
+	mf_hash_hex(&h, out);
+	return 0;
 }
 
 void ova_mf_line(struct strbuf *o, const char *member, const char *hex)

@@ -63,5 +63,9 @@ int ova_mf_all_checked(const struct ova_mf *mf, const char *mfname,
 		       struct hv_diags *d);
 void ova_mf_release(struct ova_mf *mf);
 
+/* The digest of the whole file open on fd (read from offset 0 with
+ * pread): 0, or a negative errno. */
+int mf_hash_fd(int fd, enum mf_algo algo, char out[MF_HEX_MAX]);
+
 /* Appends "SHA256(member)= hex\n" to o. */
 void ova_mf_line(struct strbuf *o, const char *member, const char *hex);

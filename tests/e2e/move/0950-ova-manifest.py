@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""OVA manifests: export writes NAME.mf last (OVF 2.0 / ovftool form,
+"""OVA and OVF manifests: export writes NAME.mf last (OVF 2.0 / ovftool form,
 "SHA256(member)= hex"), whose digests Python's hashlib and sha256sum agree
 with; import checks a manifest wherever it sits (second, as OVF 1.x puts
 it, or last), in SHA256, SHA1 (older ovftool) or SHA512, and refuses a
 wrong digest naming the member, a member the manifest names that is not
 there, and a malformed line by file and line; no manifest is fine.
-Seeded disks; a failure names its seed."""
+An OVF directory gets NAME.mf beside
+its files, checked the same way.  Seeded disks; a failure names its seed."""
 import hashlib
 import io
 import os
@@ -100,6 +101,28 @@ for seed in (31, 32, 33):
         r, out = imp(pkg, f"m{seed}-{algo}-bad")
         check(r.returncode == 1 and f"'{vhd}': {algo.upper()} digest" in r.stderr,
               f"seed {seed}: a wrong {algo} digest is refused naming the member: {r.stderr}")
+
+    # An OVF directory: NAME.mf beside the descriptor and the disks, checked
+    # on import the same way.
+    od = os.path.join(d, f"m{seed}.ovfdir")
+    hvkit("move", "export", cfg, "--to", "ovf", "-o", od, "--no-progress")
+    check(sorted(os.listdir(od)) == sorted([ovf, vhd, mf]), f"seed {seed}: OVF dir {os.listdir(od)}")
+    p = subprocess.run(["sha256sum", ovf, vhd], cwd=od, capture_output=True, text=True)
+    want = "".join(f"SHA256({l.split()[1]})= {l.split()[0]}\n" for l in p.stdout.splitlines())
+    check(open(os.path.join(od, mf)).read() == want, f"seed {seed}: OVF dir manifest = sha256sum's")
+    r, out = imp(os.path.join(od, ovf), f"m{seed}-dir")
+    check(r.returncode == 0, f"seed {seed}: OVF dir with manifest imports: {r.stderr}")
+    with open(os.path.join(od, vhd), "r+b") as f:
+        f.seek(rnd.randrange(0, os.path.getsize(os.path.join(od, vhd))))
+        b = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([b[0] ^ 1]))
+    r, out = imp(os.path.join(od, ovf), f"m{seed}-dir-bad")
+    check(r.returncode == 1 and f"'{vhd}': SHA256 digest" in r.stderr and not os.path.exists(out),
+          f"seed {seed}: OVF dir disk that does not match is refused naming it: {r.stderr}")
+    os.unlink(os.path.join(od, mf))
+    r, out = imp(os.path.join(od, ovf), f"m{seed}-dir-nomf")
+    check(r.returncode == 0, f"seed {seed}: OVF dir without manifest imports: {r.stderr}")
 
 # Hostile manifests: one line error each, nothing written.
 data = dict(items)
