@@ -4,10 +4,13 @@
 #   scripts/install-deps.sh build|test|fuzz|deb|xen ...
 set -eu
 
-build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libcairo2-dev zlib1g-dev pci.ids libxml2-dev libxen-dev libxxhash-dev nettle-dev libcurl4-openssl-dev"
+build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libcairo2-dev zlib1g-dev pci.ids libxml2-dev libxen-dev libxxhash-dev nettle-dev libcurl4-openssl-dev libblkid-dev"
 # Anchor tools the tests compare against, and what the tests themselves run.
 # prometheus: for promtool, the judge of the sched metrics (its server is not used).
-test="hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients openssl prometheus"
+# nodejs, npm: Xen Orchestra's own libraries (vhd-lib, @xen-orchestra/xva),
+# installed from npm into the build tree by the tests, judge hvkit move.
+# e2fsprogs, fdisk: the pre-flight's crafted guest disks (mke2fs -d, sfdisk).
+test="hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients openssl prometheus nodejs npm e2fsprogs fdisk"
 fuzz="clang libclang-rt-14-dev"
 # make deb and its test: the package tools and lintian.
 deb="debhelper dpkg-dev lintian man-db"
@@ -29,6 +32,11 @@ done
 
 missing=""
 for p in $want; do
+	# A nodejs built elsewhere (NodeSource) bundles npm and conflicts with
+	# Debian's npm package: the command is what the tests need.
+	if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+		continue
+	fi
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
 		missing="$missing $p"
 	fi

@@ -16,6 +16,7 @@
 #include "cpuid-cache.h"
 #include "cpuid-qemu.h"
 #include "strbuf.h"
+#include "run.h"
 #include "util.h"
 
 #define QEMU_MAX_OUTPUT (1u << 20)
@@ -136,94 +137,6 @@ bool cpuid_qemu_has_model(const struct cpuid_qemu *q, const char *name)
 	return false;
 }
 
-/* The path of `name` on $PATH (or name itself when it has a '/'), or NULL. */
-static char *find_binary(const char *name)
-{
-	const char *path = getenv("PATH");
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
-		size_t n = strcspn(p, ":");
-		char *c = xasprintf("%.*s/%s", (int)n, n ? p : ".", name);
-
-		if (access(c, X_OK) == 0)
-			return c;
-		free(c);
-		p += n + (p[n] == ':');
-	}
-	return NULL;
-}
-
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
-/* Runs argv (no shell), its standard output into *out; at most
- * QEMU_TIMEOUT_MS and QEMU_MAX_OUTPUT bytes.  0 when it exits 0. */
-static int run(char *const argv[], struct strbuf *out, struct hv_diags *d)
-{
-	struct timespec t0;
-	int fds[2], status = 0, devnull;
-	bool over = false;
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return hv_errorf(d, "cannot run '%s': %s", argv[0], strerror(errno));
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return hv_errorf(d, "cannot run '%s': %s", argv[0], strerror(errno));
-	}
-	if (pid == 0) {
-		devnull = open("/dev/null", O_RDWR);
-		if (devnull >= 0) {
-			dup2(devnull, 0);
-			dup2(devnull, 2);
-		}
-		dup2(fds[1], 1);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		struct pollfd pf = { .fd = fds[0], .events = POLLIN };
-		long left = QEMU_TIMEOUT_MS - elapsed_ms(&t0);
-		char buf[8192];
-		ssize_t r;
-
-		if (left <= 0 || out->len > QEMU_MAX_OUTPUT) {
-			over = true;
-			kill(pid, SIGKILL);
-			break;
-		}
-		if (poll(&pf, 1, (int)left) < 0 && errno != EINTR)
-			break;
-		r = read(fds[0], buf, sizeof(buf));
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0)
-			break;
-		strbuf_add(out, buf, (size_t)r);
-	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (over)
-		return hv_errorf(d, "'%s %s' took longer than %d s or wrote more than %u bytes",
-				 argv[0], argv[1], QEMU_TIMEOUT_MS / 1000, QEMU_MAX_OUTPUT);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return hv_errorf(d, "'%s %s %s %s %s' failed (status %d)", argv[0], argv[1], argv[2],
-				 argv[3], argv[4], status);
-	return 0;
-}
-
 int cpuid_qemu_load(const char *binary, struct cpuid_qemu *ret, struct hv_diags *d)
 {
 	struct cpuid_qemu q;
@@ -234,7 +147,7 @@ int cpuid_qemu_load(const char *binary, struct cpuid_qemu *ret, struct hv_diags 
 	int rc;
 
 	memset(&q, 0, sizeof(q));
-	q.binary = find_binary(binary ? binary : "qemu-system-x86_64");
+	q.binary = run_find(binary ? binary : "qemu-system-x86_64");
 	if (!q.binary || stat(q.binary, &st) < 0) {
 		free(q.binary);
 		return -ENOENT;
@@ -249,9 +162,9 @@ int cpuid_qemu_load(const char *binary, struct cpuid_qemu *ret, struct hv_diags 
 		const char *at;
 
 		strbuf_reset(&text);
-		if ((rc = run(help, &text, d)) < 0)
+		if ((rc = run_capture(help, &text, QEMU_TIMEOUT_MS, QEMU_MAX_OUTPUT, d)) < 0)
 			goto out;
-		(void)run(version, &ver, NULL);
+		(void)run_capture(version, &ver, QEMU_TIMEOUT_MS, QEMU_MAX_OUTPUT, NULL);
 		/* "QEMU emulator version 7.2.22 (Debian ...)" */
 		at = strstr(ver.buf, "version ");
 		strbuf_reset(&ver);

@@ -22,7 +22,10 @@
 static const char push_usage[] =
 	"usage: hvkit move push GUEST.cfg xapi://[USER@]HOST[:PORT] --sr UUID\n"
 	"         [--metadata-only [--disk-size SIZE]] [--password-file FILE]\n"
-	"         [--ca FILE] [--http] [--timeout SECONDS] [--max-response SIZE]\n";
+	"         [--ca FILE] [--http] [--timeout SECONDS] [--max-response SIZE]\n"
+	"         [--force]\n"
+	"The checks of `hvkit move check GUEST.cfg --for xapi` run first: a\n"
+	"setting that blocks the move stops it unless --force.\n";
 
 /* Fields of our records that XAPI computes itself (not create args). */
 static const char *const not_args[] = { "uuid", "power_state", "is_a_snapshot",
@@ -132,12 +135,13 @@ int move_cmd_push(int argc, char **argv)
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-response", required_argument, NULL, 'R' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct hv_diags d = HV_DIAGS_INIT;
 	const char *sr_uuid = NULL, *pwfile = NULL, *ca = NULL;
-	bool metadata_only = false, http = false, progress = true;
+	bool metadata_only = false, http = false, progress = true, force = false;
 	unsigned long long disk_size = 0;
 	struct xapi_limits lim = { 0 };
 	struct mv_vm vm;
@@ -166,6 +170,7 @@ int move_cmd_push(int argc, char **argv)
 		case 'C': ca = optarg; break;
 		case 'H': http = true; break;
 		case 'P': progress = false; break;
+		case 'F': force = true; break;
 		case 'T':
 		case 'R':
 			if (xapi_limit_parse(ch == 'T', optarg, &lim) < 0) {
@@ -197,6 +202,8 @@ int move_cmd_push(int argc, char **argv)
 	if (log_diags(cfg, &d))
 		goto out;
 	hv_diags_release(&d);
+	if (move_preflight(&vm, cfg, force) < 0)
+		goto out;
 	if (vm.ndisks > 64 || vm.nnics > 64) {
 		log_error("'%s': more than 64 disks or NICs", cfg);
 		goto out;

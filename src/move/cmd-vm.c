@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "img.h"
 #include "cli.h"
 #include "log.h"
+#include "ova-mf.h"
 #include "ovf.h"
 #include "progress.h"
 #include "tar.h"
@@ -74,6 +76,7 @@ struct vm_opts {
 	enum img_format disk_format;	/* import: raw (default), qcow2, vhd */
 	bool disk_format_set;
 	struct xlcfg_allow allow;	/* import: --allow-setting KEY */
+	bool force;		/* export: past the pre-flight's blockers */
 };
 
 static void progress_cb(void *opaque, uint64_t done)
@@ -136,11 +139,15 @@ int move_open_disks(struct mv_vm *vm, const char *cfg, bool metadata_only,
 
 struct tar_sink {
 	struct tar_out *t;
+	struct mf_hash *sum;	/* the member's digest for the manifest */
 };
 
 static int tar_sink(void *opaque, const void *buf, size_t len)
 {
-	return tar_out_data(((struct tar_sink *)opaque)->t, buf, len);
+	struct tar_sink *s = opaque;
+
+	mf_hash_update(s->sum, buf, len);
+	return tar_out_data(s->t, buf, len);
 }
 
 static int copy_disk(struct img_in *in, struct img_out *out, const char *what,
@@ -187,7 +194,9 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 			  struct img_in **ins, struct hv_diags *d)
 {
 	struct tar_out *t = NULL;
-	struct strbuf meta = STRBUF_INIT;
+	struct strbuf meta = STRBUF_INIT, mf = STRBUF_INIT;
+	struct mf_hash sum;
+	char hex[MF_HEX_MAX];
 	bool xva = strcmp(o->to, "xva") == 0;
 	int fd, rc;
 	char **hrefs = xcalloc(vm->ndisks + 1, sizeof(char *));
@@ -218,9 +227,15 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 		goto out;
 	ovfname = xasprintf("%s.ovf", name);
 	rc = tar_out_add(t, xva ? "ova.xml" : ovfname, meta.buf, meta.len, (uint64_t)time(NULL));
+	mf_hash_init(&sum, MF_SHA256);
+	mf_hash_update(&sum, meta.buf, meta.len);
+	mf_hash_hex(&sum, hex);
+	ova_mf_line(&mf, ovfname, hex);
 	for (size_t i = 0; rc == 0 && i < vm->ndisks; i++) {
 		struct img_out out = { .fd = -1, .size = ins[i]->size, .diags = d };
-		struct tar_sink ts = { t };
+		struct tar_sink ts = { t, &sum };
+
+		mf_hash_init(&sum, MF_SHA256);
 		uint64_t fsize = 0;
 
 		if (xva) {
@@ -236,7 +251,17 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 			rc = copy_disk(ins[i], &out, "exporting", o->progress);
 		if (rc == 0 && !xva)
 			rc = tar_out_end(t, sizes[i]);
+		if (rc == 0 && !xva) {
+			mf_hash_hex(&sum, hex);
+			ova_mf_line(&mf, hrefs[i], hex);
+		}
 		img_out_release(&out);
+	}
+	/* The manifest last, as OVF 2.0 allows: its digests are known only
+	 * once the disks have streamed through. */
+	if (rc == 0 && !xva) {
+		_cleanup_free_ char *mfname = xasprintf("%s.mf", name);
+		rc = tar_out_add(t, mfname, mf.buf, mf.len, (uint64_t)time(NULL));
 	}
 	if (rc < 0) {
 		(void)tar_out_close(t);
@@ -260,6 +285,7 @@ out:
 	free(hrefs);
 	free(sizes);
 	strbuf_release(&meta);
+	strbuf_release(&mf);
 	return rc;
 }
 
@@ -267,7 +293,9 @@ out:
 static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 			  struct img_in **ins, struct hv_diags *d)
 {
-	struct strbuf meta = STRBUF_INIT;
+	struct strbuf meta = STRBUF_INIT, mf = STRBUF_INIT;
+	char hex[MF_HEX_MAX];
+	struct mf_hash sum;
 	char **hrefs = xcalloc(vm->ndisks + 1, sizeof(char *));
 	uint64_t *sizes = xcalloc(vm->ndisks + 1, sizeof(uint64_t));
 	_cleanup_free_ char *name = safe_name(vm->name);
@@ -293,6 +321,8 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 			rc = copy_disk(ins[i], &out, "exporting", o->progress);
 		if (rc == 0 && fstat(out.fd, &st) == 0)
 			sizes[i] = (uint64_t)st.st_size;
+		if (rc == 0 && (rc = mf_hash_fd(out.fd, MF_SHA256, hex)) == 0)
+			ova_mf_line(&mf, hrefs[i], hex);
 		img_out_release(&out);
 		if (rc == 0)
 			rc = finish_file(out.fd, o);
@@ -311,6 +341,22 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 			rc = finish_file(fd, o);
 		else
 			close(fd);
+		/* The manifest beside them, as ovftool writes an OVF directory. */
+		_cleanup_free_ char *mfname = xasprintf("%s.mf", name);
+		struct strbuf all = STRBUF_INIT;
+		mf_hash_init(&sum, MF_SHA256);
+		mf_hash_update(&sum, meta.buf, meta.len);
+		mf_hash_hex(&sum, hex);
+		ova_mf_line(&all, ovf, hex);
+		strbuf_add(&all, mf.buf, mf.len);
+		fd = rc == 0 ? openat(dfd, mfname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666) : -1;
+		if (rc == 0 && fd < 0)
+			rc = -errno;
+		else if (rc == 0 && (rc = img_pwrite(fd, all.buf, all.len, 0)) == 0)
+			rc = finish_file(fd, o);
+		else if (fd >= 0)
+			close(fd);
+		strbuf_release(&all);
 	}
 	if (rc == 0)
 		rc = tmpout_commit(o->out);
@@ -322,6 +368,7 @@ out:
 	free(hrefs);
 	free(sizes);
 	strbuf_release(&meta);
+	strbuf_release(&mf);
 	return rc;
 }
 
@@ -372,6 +419,7 @@ static int parse_common(int c, struct vm_opts *o)
 	case 'P': o->progress = false; return 0;
 	case 'S': o->sync = false; return 0;
 	case 'A': return move_parse_allow(optarg, &o->allow);
+	case 'f': o->force = true; return 0;
 	case 'F':
 		if (img_format_parse(optarg, &o->disk_format) < 0 || o->disk_format == IMG_XVA) {
 			log_error("unknown --disk-format '%s' (raw, qcow2, vhd, vhd-fixed)", optarg);
@@ -394,13 +442,16 @@ static const struct option vm_options[] = {
 	{ "no-sync", no_argument, NULL, 'S' },
 	{ "disk-format", required_argument, NULL, 'F' },
 	{ "allow-setting", required_argument, NULL, 'A' },
+	{ "force", no_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
 
 static const char export_usage[] =
 	"usage: hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only\n"
-	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND]\n";
+	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND] [--force]\n"
+	"The checks of `hvkit move check GUEST.cfg --for xapi` run first: a\n"
+	"setting that blocks the move stops the export unless --force.\n";
 static const char import_usage[] =
 	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
 	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]...\n";
@@ -466,6 +517,8 @@ int move_cmd_export(int argc, char **argv)
 	for (size_t i = 0; i <= vm.ndisks; i++)
 		fds[i] = -1;
 	if (move_open_disks(&vm, o.in, o.metadata_only, o.disk_size, ins, fds) < 0)
+		goto out;
+	if (move_preflight(&vm, o.in, o.force) < 0)
 		goto out;
 	for (size_t i = 0; i < vm.ndisks; i++)
 		if (ins[i]->size % 512) {
@@ -728,11 +781,57 @@ out:
 	return rc;
 }
 
+/* A member's name as a manifest names it: without a leading "./". */
+static const char *mf_member_name(const char *name)
+{
+	return str_startswith(name, "./") ? name + 2 : name;
+}
+
+/*
+ * Finds the OVA's manifest (a member NAME.mf, anywhere: OVF 1.x puts it
+ * second, OVF 2.0 also last) in a pass over the member headers, and
+ * parses it into mf.  No manifest: 0 and mf empty.  fd is rewound.
+ */
+static int load_manifest(int fd, struct ova_mf *mf, struct hv_diags *d)
+{
+	struct tar_in *t = NULL;
+	struct tar_member m;
+	char *text = NULL;
+	int rc;
+
+	rc = tar_in_open(fd, d, &t);
+	while (rc == 0 && (rc = tar_in_next(t, &m)) > 0) {
+		size_t n = strlen(m.name);
+		rc = 0;
+		if (n < 3 || strcasecmp(m.name + n - 3, ".mf") != 0)
+			continue;
+		if (mf->n || text) {
+			rc = hv_errorf(d, "offset %llu: a second manifest '%s'",
+				       (unsigned long long)m.offset, m.name);
+			break;
+		}
+		if (m.size > (1u << 20)) {
+			rc = hv_errorf(d, "offset %llu: manifest '%s' of %llu bytes is too large",
+				       (unsigned long long)m.offset, m.name, (unsigned long long)m.size);
+			break;
+		}
+		text = xmalloc((size_t)m.size + 1);
+		rc = tar_in_read(t, text, (size_t)m.size);
+		if (rc == 0)
+			rc = ova_mf_parse(text, (size_t)m.size, m.name, mf, d);
+	}
+	free(text);
+	tar_in_free(t);
+	if (lseek(fd, 0, SEEK_SET) < 0 && rc >= 0)
+		rc = -errno;
+	return rc < 0 ? rc : 0;
+}
+
 /* OVA disks: the VHD members copied as they are (xl reads VHD); others
  * (VMware's streamOptimized VMDK) converted as --disk-format says. */
 static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 			    char **hrefs, int dfd, const struct vm_opts *o,
-			    const char *name, struct hv_diags *d)
+			    const char *name, struct ova_mf *mf, struct hv_diags *d)
 {
 	struct tar_in *t = NULL;
 	struct tar_member m;
@@ -744,11 +843,31 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 	while (rc == 0 && (rc = tar_in_next(t, &m)) > 0) {
 		size_t i;
 		rc = 0;
+		struct mf_entry *e = ova_mf_find(mf, mf_member_name(m.name));
+		struct mf_hash sum;
+		char hex[MF_HEX_MAX];
+
+		if (e && e->checked)
+			e = NULL;	/* the descriptor, checked already */
+		if (e)
+			mf_hash_init(&sum, e->algo);
 		for (i = 0; i < vm->ndisks; i++)
 			if (hrefs[i] && !done[i] && strcmp(hrefs[i], m.name) == 0)
 				break;
-		if (i == vm->ndisks)
+		if (i == vm->ndisks) {
+			/* Another member the manifest names: read for its digest. */
+			for (uint64_t left = m.size; e && rc == 0 && left;) {
+				size_t n = left < (1 << 20) ? (size_t)left : 1 << 20;
+				rc = tar_in_read(t, buf, n);
+				mf_hash_update(&sum, buf, n);
+				left -= n;
+			}
+			if (e && rc == 0) {
+				mf_hash_hex(&sum, hex);
+				rc = ova_mf_verify(e, hex, d);
+			}
 			continue;
+		}
 		_cleanup_free_ char *file = xasprintf("%s-disk%zu.vhd", name, i);
 		int ofd = create_at(dfd, file);
 		if (ofd < 0) {
@@ -758,6 +877,8 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 		for (uint64_t left = m.size, off = 0; rc == 0 && left;) {
 			size_t n = left < (1 << 20) ? (size_t)left : 1 << 20;
 			rc = tar_in_read(t, buf, n);
+			if (rc == 0 && e)
+				mf_hash_update(&sum, buf, n);
 			if (rc == 0)
 				rc = img_pwrite_sparse(ofd, buf, n, off);
 			off += n;
@@ -765,6 +886,10 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 		}
 		if (rc == 0 && ftruncate(ofd, (off_t)m.size) < 0)
 			rc = -errno;
+		if (rc == 0 && e) {
+			mf_hash_hex(&sum, hex);
+			rc = ova_mf_verify(e, hex, d);
+		}
 		enum img_format got = rc == 0 ? img_probe(ofd) : IMG_UNKNOWN;
 		int r2 = finish_file(ofd, o);
 		rc = rc ? rc : r2;
@@ -780,6 +905,8 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 		if (hrefs[i] && !done[i])
 			rc = hv_errorf(d, "offset %llu: disk file '%s' named by the OVF is not in the archive",
 				       (unsigned long long)tar_in_offset(t), hrefs[i]);
+	if (rc == 0)
+		rc = ova_mf_all_checked(mf, "the manifest", d);
 	tar_in_free(t);
 	free(buf);
 	free(done);
@@ -787,10 +914,31 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 	return rc;
 }
 
+static int read_all(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (sb.len + (size_t)n > max) {
+			strbuf_release(&sb);
+			return -EFBIG;
+		}
+		strbuf_add(&sb, buf, (size_t)n);
+	}
+	if (n < 0) {
+		strbuf_release(&sb);
+		return -errno;
+	}
+	*ret = strbuf_detach(&sb, ret_len);
+	return 0;
+}
+
 /* OVF beside its files: each disk converted to raw. */
 static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 			    int dfd, const struct vm_opts *o, const char *name,
-			    struct hv_diags *d)
+			    struct ova_mf *mf, struct hv_diags *d)
 {
 	_cleanup_free_ char *dup = xstrdup(path);
 	const char *dir = dirname(dup);
@@ -815,33 +963,61 @@ static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 			close(fd);
 			return hv_errorf(d, "disk file '%s' is not a regular file; refused", hrefs[i]);
 		}
+		struct mf_entry *e = ova_mf_find(mf, hrefs[i]);
+		char hex[MF_HEX_MAX];
+		if (e && ((rc = mf_hash_fd(fd, e->algo, hex)) < 0 ||
+			  (rc = ova_mf_verify(e, hex, d)) < 0)) {
+			close(fd);
+			return rc == -EINVAL ? rc : hv_errorf(d, "cannot read disk file '%s': %s",
+							      hrefs[i], strerror(-rc));
+		}
 		rc = convert_fd(fd, dfd, file, "importing", o, d, &vm->disks[i].size);
 		if (rc < 0)
 			return rc;
 		retarget(&vm->disks[i], o->out, name, i, disk_ext(o));
 	}
-	return 0;
+	return ova_mf_all_checked(mf, "the manifest", d);
 }
 
-static int read_all(int fd, size_t max, char **ret, size_t *ret_len)
+/* The manifest beside an OVF (NAME.mf for NAME.ovf), parsed into mf and
+ * the descriptor's digest checked; none: 0 and mf empty. */
+static int load_ovf_manifest(const char *path, const char *xml, size_t len,
+			     struct ova_mf *mf, struct hv_diags *d)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	ssize_t n;
+	size_t n = strlen(path);
+	_cleanup_free_ char *mfpath = NULL, *text = NULL, *dup = xstrdup(path);
+	const char *ovfname = basename(dup);
+	struct stat st;
+	size_t tlen = 0;
+	int fd, rc;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (sb.len + (size_t)n > max) {
-			strbuf_release(&sb);
-			return -EFBIG;
-		}
-		strbuf_add(&sb, buf, (size_t)n);
+	if (n < 4 || strcasecmp(path + n - 4, ".ovf") != 0)
+		return 0;
+	mfpath = xasprintf("%.*s.mf", (int)(n - 4), path);
+	fd = open(mfpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return hv_errorf(d, "manifest '%s': %s", mfpath, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return hv_errorf(d, "manifest '%s' is not a regular file; refused", mfpath);
 	}
-	if (n < 0) {
-		strbuf_release(&sb);
-		return -errno;
+	rc = read_all(fd, 1u << 20, &text, &tlen);
+	close(fd);
+	if (rc < 0)
+		return hv_errorf(d, "manifest '%s': %s", mfpath, rc == -EFBIG ? "over 1 MiB" : strerror(-rc));
+	rc = ova_mf_parse(text, tlen, mfpath, mf, d);
+	struct mf_entry *e = rc == 0 ? ova_mf_find(mf, ovfname) : NULL;
+	if (e) {
+		struct mf_hash h;
+		char hex[MF_HEX_MAX];
+		mf_hash_init(&h, e->algo);
+		mf_hash_update(&h, xml, len);
+		mf_hash_hex(&h, hex);
+		rc = ova_mf_verify(e, hex, d);
 	}
-	*ret = strbuf_detach(&sb, ret_len);
-	return 0;
+	return rc;
 }
 
 int move_cmd_import(int argc, char **argv)
@@ -853,7 +1029,8 @@ int move_cmd_import(int argc, char **argv)
 	char **hrefs = NULL, *xml = NULL;
 	size_t xml_len = 0;
 	int fd = -1, dfd = -1, rc, ret = EXIT_FAIL;
-	struct strbuf cfg = STRBUF_INIT;
+	struct strbuf cfg = STRBUF_INIT, ovfname = STRBUF_INIT;
+	struct ova_mf mf = { 0 };
 	_cleanup_free_ char *name = NULL, *origin = NULL, *cfgname = NULL;
 
 	rc = get_opts(argc, argv, &o, import_usage);
@@ -861,6 +1038,10 @@ int move_cmd_import(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (strcmp(o.to, "xl") != 0) {
 		log_error("unknown --to '%s' (xl)", o.to);
+		return EXIT_USAGE;
+	}
+	if (o.force) {
+		log_error("--force is an option of export and push");
 		return EXIT_USAGE;
 	}
 	if (access(o.out, F_OK) == 0) {
@@ -898,13 +1079,28 @@ int move_cmd_import(int argc, char **argv)
 			}
 			if (rc == 0)
 				rc = ovf_parse(xml, xml_len, m.name, &vm, &hrefs, &d);
+			if (rc == 0)
+				strbuf_adds(&ovfname, m.name);
 		}
 		tar_in_free(t);
 		(void)lseek(fd, 0, SEEK_SET);
+		if (rc == 0)
+			rc = load_manifest(fd, &mf, &d);
+		struct mf_entry *e = rc == 0 ? ova_mf_find(&mf, mf_member_name(ovfname.buf)) : NULL;
+		if (e) {
+			struct mf_hash sum;
+			char hex[MF_HEX_MAX];
+			mf_hash_init(&sum, e->algo);
+			mf_hash_update(&sum, xml, xml_len);
+			mf_hash_hex(&sum, hex);
+			rc = ova_mf_verify(e, hex, &d);
+		}
 	} else {
 		rc = read_all(fd, 16u << 20, &xml, &xml_len);
 		if (rc == 0)
 			rc = ovf_parse(xml, xml_len, o.in, &vm, &hrefs, &d);
+		if (rc == 0)
+			rc = load_ovf_manifest(o.in, xml, xml_len, &mf, &d);
 	}
 	if (rc < 0) {
 		report(o.in, &d, rc, "cannot read");
@@ -936,9 +1132,9 @@ int move_cmd_import(int argc, char **argv)
 	} else if (kind == PKG_XVA) {
 		rc = import_xva_disks(o.in, &vm, dfd, &o, name, &d);
 	} else if (kind == PKG_OVA) {
-		rc = import_ova_disks(o.in, fd, &vm, hrefs, dfd, &o, name, &d);
+		rc = import_ova_disks(o.in, fd, &vm, hrefs, dfd, &o, name, &mf, &d);
 	} else {
-		rc = import_ovf_disks(o.in, &vm, hrefs, dfd, &o, name, &d);
+		rc = import_ovf_disks(o.in, &vm, hrefs, dfd, &o, name, &mf, &d);
 	}
 	if (rc < 0) {
 		report(o.in, &d, rc, "cannot import");
@@ -983,6 +1179,8 @@ out:
 	free(xml);
 	free(o.allow.keys);
 	strbuf_release(&cfg);
+	strbuf_release(&ovfname);
+	ova_mf_release(&mf);
 	mv_vm_release(&vm);
 	hv_diags_release(&d);
 	return ret;

@@ -6,6 +6,7 @@ int move_cmd_export(int argc, char **argv);
 int move_cmd_import(int argc, char **argv);
 int move_cmd_push(int argc, char **argv);
 int move_cmd_pull(int argc, char **argv);
+int move_cmd_check(int argc, char **argv);
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,3 +39,8 @@ void move_retarget(struct mv_disk *dk, const char *dir, const char *name,
  * to allow: hvkit builds them). */
 struct xlcfg_allow;
 int move_parse_allow(const char *key, struct xlcfg_allow *a);
+
+/* The pre-flight of a move to XAPI (preflight.h) for export and push:
+ * logs each finding (blockers as errors unless force) and returns -1 when
+ * something blocks and force is not set, else 0. */
+int move_preflight(const struct mv_vm *vm, const char *cfg, bool force);

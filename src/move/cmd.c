@@ -32,11 +32,13 @@ static void usage(FILE *f)
 	      "       hvkit move info IMAGE [--json]\n"
 	      "       hvkit move show GUEST.cfg|VM.xva [--json]\n"
 	      "       hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only]\n"
+	      "                         [--force]\n"
 	      "       hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
 	      "                         [--disk-format raw|qcow2|vhd]\n"
-	      "       hvkit move push GUEST.cfg xapi://[USER@]HOST[:PORT] --sr UUID\n"
+	      "       hvkit move push GUEST.cfg xapi://[USER@]HOST[:PORT] --sr UUID [--force]\n"
 	      "       hvkit move pull xapi://[USER@]HOST[:PORT] VM-UUID|NAME -o DIR [--to xl]\n"
 	      "                       [--disk-format raw|qcow2|vhd]\n"
+	      "       hvkit move check GUEST.cfg --for xapi [--release 7.1|8.2|8.3] [--json]\n"
 	      "\n"
 	      "Convert disk images and read VM descriptions for moving guests\n"
 	      "between xl and XAPI (XCP-ng, XenServer).\n"
@@ -731,6 +733,8 @@ int cmd_move(int argc, char **argv, struct hv_global *g)
 		return move_cmd_push(argc - 1, argv + 1);
 	if (strcmp(argv[1], "pull") == 0)
 		return move_cmd_pull(argc - 1, argv + 1);
-	log_error("unknown move command '%s' (disk, info, show, export, import, push, pull)", argv[1]);
+	if (strcmp(argv[1], "check") == 0)
+		return move_cmd_check(argc - 1, argv + 1);
+	log_error("unknown move command '%s' (disk, info, show, export, import, push, pull, check)", argv[1]);
 	return EXIT_USAGE;
 }

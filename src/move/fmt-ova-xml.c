@@ -199,6 +199,33 @@ static struct object *find_obj(struct object *o, size_t n, const char *cls,
 	return NULL;
 }
 
+/*
+ * XAPI's import attaches a VBD or VIF to the VM its own VM field names;
+ * the VM's VBDs and VIFs lists are derived fields (Xen Orchestra's XVA
+ * writer, @xen-orchestra/xva, leaves its VIFs out of them).  Appends to
+ * the VM's list the cls objects naming vm_id that it lacks, up to one past
+ * max, which xapi_check_refs() then refuses.
+ */
+static void adopt_children(struct xrec *vm, struct object *o, size_t n,
+			   const char *cls, const char *list, const char *vm_id,
+			   size_t max)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct xfield *l = xrec_find(vm, list);
+		const char *owner = xrec_get(&o[i].r, "VM");
+		bool listed = false;
+
+		if (l && (l->type != XV_LIST || l->nlist > max))
+			return;
+		if (strcmp(o[i].cls, cls) != 0 || !owner || strcmp(owner, vm_id) != 0)
+			continue;
+		for (size_t k = 0; l && k < l->nlist; k++)
+			listed |= strcmp(l->list[k], o[i].id) == 0;
+		if (!listed)
+			xrec_list_add(vm, list, o[i].id);
+	}
+}
+
 static void move_rec(struct xrec *dst, struct object *o)
 {
 	*dst = o->r;
@@ -268,6 +295,8 @@ int xva_ova_parse(const char *xml, size_t len, struct mv_vm *vm,
 		goto out;
 	}
 	move_rec(&p.vm, vmo);
+	adopt_children(&p.vm, objs, nobj, "VBD", "VBDs", vmo->id, XAPI_MAX_VBDS);
+	adopt_children(&p.vm, objs, nobj, "VIF", "VIFs", vmo->id, XAPI_MAX_VIFS);
 	/* Each reference once, of the right class: never two disks from one
 	 * VBD or one VDI, a disk without its VDI, or an empty NIC. */
 	where = xasprintf("ova.xml:%u: VM", vmo->line);

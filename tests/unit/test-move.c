@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* hvkit move: VHD geometry and checksums, footer checks, zero detection,
- * XVA digests, the progress bar's formatting, the VM model's JSON. */
+ * XVA digests, the progress bar's formatting, the VM model's JSON, OVA
+ * manifests, kernel word sizes. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,8 @@
 #include "xapi.h"
 #include "xlcfg.h"
 #include "xva.h"
+#include "ova-mf.h"
+#include "guest-disk.h"
 
 /* The spec's CHS algorithm, at each branch and at the clamp. */
 static const struct {
@@ -265,6 +269,84 @@ static void test_ovf_xlcfg(void)
 	strbuf_release(&cfg);
 }
 
+/* Manifest lines as ovftool and OVF 1.x/2.0 write them, and bad ones
+ * with the line and reason the error gives. */
+static const struct {
+	const char *name, *text, *err;
+	size_t n;
+} mf_cases[] = {
+	{ "sha256", "SHA256(a.ovf)= ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n", NULL, 1 },
+	{ "sha1 crlf, spaces", "SHA1(b.vmdk) = A9993E364706816ABA3E25717850C26C9CD0D89D\r\n\n", NULL, 1 },
+	{ "no final newline", "SHA1(b)= a9993e364706816aba3e25717850c26c9cd0d89d", NULL, 1 },
+	{ "md5", "MD5(a)= 900150983cd24fb0d6963f7d28e17f72\n", "x.mf:1: unknown digest 'MD5'", 0 },
+	{ "no parens", "\nSHA256 a.ovf = 00\n", "x.mf:2: not ALGO(file)= digest", 0 },
+	{ "empty name", "SHA1()= a9993e364706816aba3e25717850c26c9cd0d89d\n", "x.mf:1: not ALGO(file)", 0 },
+	{ "short", "SHA256(a)= abc\n", "x.mf:1: SHA256 digest is not 64 hex digits", 0 },
+	{ "not hex", "SHA1(a)= g9993e364706816aba3e25717850c26c9cd0d89d\n", "x.mf:1: SHA1 digest is not 40 hex", 0 },
+	{ "no =", "SHA1(a) a9993e364706816aba3e25717850c26c9cd0d89d\n", "x.mf:1: no '=' after", 0 },
+};
+
+static void test_manifest(void)
+{
+	for (size_t i = 0; i < sizeof(mf_cases) / sizeof(mf_cases[0]); i++) {
+		struct hv_diags d = HV_DIAGS_INIT;
+		struct ova_mf mf = { 0 };
+		int rc = ova_mf_parse(mf_cases[i].text, strlen(mf_cases[i].text), "x.mf", &mf, &d);
+		bool ok = rc == (mf_cases[i].err ? -EINVAL : 0) &&
+			  (!mf_cases[i].err || (d.n == 1 && strstr(d.v[0].msg, mf_cases[i].err))) &&
+			  (mf_cases[i].err || mf.n == mf_cases[i].n);
+
+		if (!ok)
+			fprintf(stderr, "manifest case '%s': rc %d, %s\n", mf_cases[i].name, rc,
+				d.n ? d.v[0].msg : "no diagnostic");
+		CHECK(ok);
+		ova_mf_release(&mf);
+		hv_diags_release(&d);
+	}
+	/* Digests of "abc" (sha256sum, sha1sum), checked case-blind; a wrong
+	 * one names the member. */
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct ova_mf mf = { 0 };
+	struct mf_hash h;
+	char hex[MF_HEX_MAX];
+	CHECK_INT(ova_mf_parse(mf_cases[0].text, strlen(mf_cases[0].text), "x.mf", &mf, &d), 0);
+	mf_hash_init(&h, MF_SHA256);
+	mf_hash_update(&h, "abc", 3);
+	mf_hash_hex(&h, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	CHECK_INT(ova_mf_verify(ova_mf_find(&mf, "a.ovf"), hex, &d), 0);
+	CHECK_INT(ova_mf_all_checked(&mf, "x.mf", &d), 0);
+	CHECK_INT(ova_mf_verify(ova_mf_find(&mf, "a.ovf"), "00", &d), -EINVAL);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "'a.ovf': SHA256 digest 00"));
+	CHECK(ova_mf_find(&mf, "b.ovf") == NULL);
+	ova_mf_release(&mf);
+	hv_diags_release(&d);
+	mf_hash_init(&h, MF_SHA1);
+	mf_hash_update(&h, "abc", 3);
+	mf_hash_hex(&h, hex);
+	CHECK_STR(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
+static void test_kernel_bits(void)
+{
+	uint8_t b[0x240] = { 0 };
+
+	memcpy(b, "\177ELF\001", 5);
+	CHECK_INT(guest_kernel_bits(b, sizeof(b)), 32);
+	b[4] = 2;
+	CHECK_INT(guest_kernel_bits(b, sizeof(b)), 64);
+	CHECK_INT(guest_kernel_bits(b, 4), 0);
+	memset(b, 0, sizeof(b));
+	memcpy(b + 0x202, "HdrS", 4);
+	b[0x206] = 0x0f;	/* boot protocol 2.15 */
+	b[0x207] = 0x02;
+	CHECK_INT(guest_kernel_bits(b, sizeof(b)), 32);
+	b[0x236] = 1;		/* XLF_KERNEL_64 */
+	CHECK_INT(guest_kernel_bits(b, sizeof(b)), 64);
+	b[0x206] = 0x0b;	/* 2.11: no xloadflags, unknown */
+	CHECK_INT(guest_kernel_bits(b, sizeof(b)), 0);
+}
+
 int main(void)
 {
 	test_xapi_helpers();
@@ -277,5 +359,7 @@ int main(void)
 	test_progress();
 	test_model_json();
 	test_ova_roundtrip();
+	test_manifest();
+	test_kernel_bits();
 	return CHECK_DONE();
 }

@@ -45,7 +45,20 @@ on_crash = "destroy"
 disk = [ "format=raw,vdev=xvda,access=rw,target=$W/disk.img" ]
 CFG
 cp $W/mvguest.cfg $O/move-original.cfg
-if ! $HVKIT move export $W/mvguest.cfg --to xva -o $W/mvguest.xva >$O/move-export.log 2>&1; then
+# The pre-flight: the guest boots a dom0 kernel (direct kernel boot), which a
+# pool does not have; its disk holds no file system to boot from instead.
+$HVKIT move check $W/mvguest.cfg --for xapi >$O/move-check.log 2>&1
+rc=$?
+if [ $rc = 1 ] && grep -q "^block  kernel: '$H/domu/vmlinuz'" $O/move-check.log &&
+   grep -q "whole disk: no file system found" $O/move-check.log &&
+   ! $HVKIT move export $W/mvguest.cfg --to xva -o $W/refused.xva >$O/move-refused.log 2>&1 &&
+   [ ! -e $W/refused.xva ]; then
+	ok "hvkit move check names the dom0 kernel as a blocker and looks into the disk; export refuses without --force"
+else
+	not_ok "hvkit move check of the dom0 guest (exit $rc)"
+	sed 's/^/# /' $O/move-check.log | tail -8 >>$O/tap.txt
+fi
+if ! $HVKIT move export $W/mvguest.cfg --to xva -o $W/mvguest.xva --force >$O/move-export.log 2>&1; then
 	not_ok "hvkit move export of a PV guest to XVA in dom0"
 	sed 's/^/# /' $O/move-export.log | tail -5 >>$O/tap.txt
 	exit 0

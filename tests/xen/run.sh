@@ -106,9 +106,10 @@ copy_libs() { # the shared libraries of ELF files $@ into the share's lib/
 	done
 }
 copy_libs "$HVKIT"
-# dlopen()ed, so not in ldd's list: libarchive (captures), libgcc_s (glibc's
-# pthread_cancel).  Missing ones only fail the tests that need them.
-for soname in libarchive.so.13 libgcc_s.so.1; do
+# dlopen()ed, so not in ldd's list: libarchive (captures), libblkid (move
+# check), libgcc_s (glibc's pthread_cancel).  Missing ones only fail the
+# tests that need them.
+for soname in libarchive.so.13 libblkid.so.1 libgcc_s.so.1; do
 	l=$(ldconfig -p | awk -v s="$soname" '$1 == s && /x86-64/ { print $NF; exit }')
 	[ -n "$l" ] && cp -L "$l" "$S/hvkit/lib/" && copy_libs "$l"
 done

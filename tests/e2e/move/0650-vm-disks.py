@@ -19,6 +19,8 @@ disk = os.path.join(d, "root.img")
 sparse_image(disk, 9 * MiB, [(0, 4096), (3 * MiB + 512, 70000), (9 * MiB - 512, 512)])
 cfg = os.path.join(d, "guest.cfg")
 with open(cfg, "w") as f:
+    # A dom0 kernel (direct boot): the pre-flight blocks it, so the
+    # exports below say --force (0960-preflight.py tests the refusal).
     f.write(f'name = "small"\nmemory = 64\nvcpus = 2\nkernel = "/boot/vmlinuz"\n'
             f'extra = "console=hvc0"\ndisk = [ "format=raw,vdev=xvda,access=rw,target={disk}" ]\n'
             f'vif = [ "mac=00:16:3e:00:00:01,bridge=xenbr0,rate=10Mb/s" ]\n')
@@ -28,7 +30,7 @@ for to, extra, ext in (("xva", [], "raw"), ("xva", ["--gzip", "--checksum", "sha
     tag = f"{to} {' '.join(extra)}"
     pkg = os.path.join(d, "pkg." + to)
     out = os.path.join(d, "out")
-    hvkit("move", "export", cfg, "--to", to, "-o", pkg, *extra)
+    hvkit("move", "export", cfg, "--to", to, "-o", pkg, "--force", *extra)
     if to == "ova":
         names = subprocess.run(["tar", "tf", pkg], capture_output=True, text=True).stdout.split()
         check(names[0].endswith(".ovf") and names[1].endswith(".vhd"), f"{tag}: .ovf first: {names}")
@@ -65,7 +67,7 @@ for extra in ([], ["--gzip"]):
     tag = f"two disks xva {' '.join(extra)}"
     pkg = os.path.join(d, "two.xva")
     out = os.path.join(d, "out2")
-    hvkit("move", "export", cfg2, "--to", "xva", "-o", pkg, *extra)
+    hvkit("move", "export", cfg2, "--to", "xva", "-o", pkg, "--force", *extra)
     hvkit("move", "import", pkg, "--to", "xl", "-o", out)
     got = sorted(glob.glob(os.path.join(out, "*-disk*.raw")))
     check(len(got) == 2, f"{tag}: two disks written {os.listdir(out)}")
@@ -82,14 +84,14 @@ bad = os.path.join(d, "missing.cfg")
 with open(bad, "w") as f:
     f.write('name = "m"\nmemory = 64\ndisk = [ "format=raw,vdev=xvda,target=/nonexistent/disk.img" ]\n')
 out = os.path.join(d, "m.xva")
-p = hvkit("move", "export", bad, "--to", "xva", "-o", out, ok=False)
+p = hvkit("move", "export", bad, "--to", "xva", "-o", out, "--force", ok=False)
 check(p.returncode == 1 and "/nonexistent/disk.img" in p.stderr and len(p.stderr.splitlines()) == 1,
       f"missing disk: {p.stderr}")
 check(not os.path.exists(out) and not glob.glob(out + ".tmp*"), "no output for a missing disk")
 
 # A truncated XVA: one line with the offset, no output directory.
 pkg = os.path.join(d, "t.xva")
-hvkit("move", "export", cfg, "--to", "xva", "-o", pkg)
+hvkit("move", "export", cfg, "--to", "xva", "-o", pkg, "--force")
 with open(pkg, "r+b") as f:
     f.truncate(os.path.getsize(pkg) // 2)
 out = os.path.join(d, "tout")
@@ -101,7 +103,7 @@ check(not os.path.exists(out) and not glob.glob(out + ".tmp*"), "no output for a
 # xl.cfg with a syntax error: file:line.
 with open(bad, "w") as f:
     f.write('name = "x"\nmemory = = 1\n')
-p = hvkit("move", "export", bad, "--to", "ova", "-o", out, ok=False)
+p = hvkit("move", "export", bad, "--to", "ova", "-o", out, "--force", ok=False)
 check(p.returncode == 1 and f"{bad}:2" in p.stderr, f"syntax error: {p.stderr}")
 shutil.rmtree(d)
 done()

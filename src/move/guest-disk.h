@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* What a guest's disk holds, read without mounting it: the partition table
+ * and the file system of each partition (libblkid), and for ext2/3/4 the
+ * boot loader files, kernels and /etc/fstab (e2fsprogs' debugfs). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct gd_fs {
+	unsigned partno;	/* 0: the whole disk, no partition table */
+	uint64_t offset, size;	/* bytes */
+	char *type;		/* blkid's TYPE ("ext4", "xfs", "swap"); NULL: none found */
+	bool read;		/* an ext2/3/4 read with debugfs */
+	char *grub;		/* the first boot loader config found ("/boot/grub/grub.cfg"), or NULL */
+	char **kernels;		/* kernel files found ("/boot/vmlinuz-6.1.0-13-amd64") */
+	size_t nkernels;
+	char *fstab;		/* /etc/fstab, or NULL */
+	char *error;		/* why debugfs could not read it, or NULL */
+};
+
+struct gd_info {
+	char *pttype;		/* "dos" (MBR), "gpt", ...; NULL: no partition table */
+	struct gd_fs *fs;
+	size_t nfs;
+};
+
+/*
+ * Inspects the raw disk image or block device at path (read only).
+ * 0 with ret filled (released by gd_info_release(), also on failure), or
+ * a negative errno with an error in d.  A file system debugfs cannot read
+ * is not an error: its gd_fs.error says why.
+ */
+int guest_disk_inspect(const char *path, struct gd_info *ret, struct hv_diags *d);
+void gd_info_release(struct gd_info *g);
+
+/* A kernel image's word size from its first bytes (ELF class, or the x86
+ * boot protocol's XLF_KERNEL_64 flag in a bzImage): 32, 64, or 0 unknown. */
+int guest_kernel_bits(const uint8_t *p, size_t len);
