@@ -23,6 +23,7 @@ struct xapi_conn {
 	uint64_t moved_ms;
 	curl_off_t dl, ul;
 	bool stalled;
+	unsigned api;		/* XAPI_API(major, minor) of the pool's master */
 };
 
 static uint64_t now_ms(void)
@@ -179,6 +180,45 @@ int xapi_call(struct xapi_conn *c, const char *method, const char *const *args,
 	return rc;
 }
 
+/* The API version of the pool's master (pool.get_all, pool.get_master,
+ * host.get_API_version_major/minor: all of XenAPI 1.1), which names the
+ * release and so the fields and HTTP formats it knows. */
+static int learn_api(struct xapi_conn *c)
+{
+	struct xrec all = XREC_INIT;
+	char *master = NULL, *num[2] = { NULL, NULL };
+	static const char *const getter[2] = { "host.get_API_version_major",
+					       "host.get_API_version_minor" };
+	uint64_t v[2] = { 0, 0 };
+	int rc = xapi_call(c, "pool.get_all", NULL, 0, NULL, &all);
+	const struct xfield *pools = xrec_find(&all, "items");
+
+	if (rc == 0 && (!pools || pools->nlist == 0))
+		rc = hv_errorf(c->d, "%s: pool.get_all: no pool", c->url);
+	if (rc == 0) {
+		char *a = xapi_str_value(pools->list[0]);
+		const char *args[] = { a };
+		rc = xapi_call(c, "pool.get_master", args, 1, &master, NULL);
+		free(a);
+	}
+	for (int i = 0; rc == 0 && i < 2; i++) {
+		char *a = xapi_str_value(master);
+		const char *args[] = { a };
+		rc = xapi_call(c, getter[i], args, 1, &num[i], NULL);
+		free(a);
+		if (rc == 0 && (parse_u64(num[i], 10, &v[i]) < 0 || v[i] > 0xffff))
+			rc = hv_errorf(c->d, "%s: %s: '%.32s' is not a version number",
+				       c->url, getter[i], num[i]);
+	}
+	if (rc == 0)
+		c->api = XAPI_API(v[0], v[1]);
+	xrec_release(&all);
+	free(master);
+	free(num[0]);
+	free(num[1]);
+	return rc;
+}
+
 int xapi_connect(const char *url, const char *user, const char *password,
 		 const char *ca, const struct xapi_limits *lim, struct hv_diags *d,
 		 struct xapi_conn **ret)
@@ -219,8 +259,18 @@ int xapi_connect(const char *url, const char *user, const char *password,
 		return rc;
 	}
 	c->session = session;
+	rc = learn_api(c);
+	if (rc < 0) {
+		xapi_disconnect(c);
+		return rc;
+	}
 	*ret = c;
 	return 0;
+}
+
+unsigned xapi_api(const struct xapi_conn *c)
+{
+	return c->api;
 }
 
 struct xapi_conn *xapi_disconnect(struct xapi_conn *c)

@@ -8,6 +8,7 @@
 
 #include "diag.h"
 #include "img.h"
+#include "xapi.h"
 #include "xrec.h"
 
 struct xapi_conn;
@@ -40,6 +41,13 @@ int xapi_limit_parse(bool timeout, const char *arg, struct xapi_limits *lim);
 int xapi_connect(const char *url, const char *user, const char *password,
 		 const char *ca, const struct xapi_limits *lim, struct hv_diags *d,
 		 struct xapi_conn **ret);
+/*
+ * The XenAPI version of the pool's master, learnt at login, which names
+ * its release (XAPI's datamodel): 2.6 XenServer 7.1, 2.15 Citrix
+ * Hypervisor 8.2 and XCP-ng 8.2, 2.21 XenServer 8 and XCP-ng 8.3.
+ */
+unsigned xapi_api(const struct xapi_conn *c);
+
 /* Logs out (best effort) and frees; NULL is fine.  Returns NULL. */
 struct xapi_conn *xapi_disconnect(struct xapi_conn *c);
 

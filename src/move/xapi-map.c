@@ -49,6 +49,27 @@ void xapi_pkg_release(struct xapi_pkg *p)
 	memset(p, 0, sizeof(*p));
 }
 
+unsigned xapi_field_since(const char *cls, const char *field)
+{
+	/* Releases: miami 1.2, orlando 1.3, midnight-ride 1.7, kolkata 2.10. */
+	static const struct { const char *cls, *field; unsigned api; } since[] = {
+		{ "VM", "domain_type", XAPI_API(2, 10) },
+		{ "VM", "tags", XAPI_API(1, 3) },
+		{ "VM", "xenstore_data", XAPI_API(1, 2) },
+		{ "VDI", "sm_config", XAPI_API(1, 2) },
+		{ "VDI", "xenstore_data", XAPI_API(1, 2) },
+		{ "VDI", "tags", XAPI_API(1, 3) },
+		{ "VBD", "unpluggable", XAPI_API(1, 2) },
+		{ "network", "MTU", XAPI_API(1, 7) },
+		{ "network", "tags", XAPI_API(1, 3) },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(since); i++)
+		if (strcmp(since[i].cls, cls) == 0 && strcmp(since[i].field, field) == 0)
+			return since[i].api;
+	return 0;
+}
+
 bool xapi_null_ref(const char *ref)
 {
 	return !ref || !*ref || strcmp(ref, "OpaqueRef:NULL") == 0;

@@ -54,6 +54,15 @@ size_t xapi_pkg_add_nic(struct xapi_pkg *p);
 #define XAPI_MAX_VBDS 255u
 #define XAPI_MAX_VIFS 64u
 
+/*
+ * XenAPI versions (host.API_version_major.minor) as one number, and the
+ * first version that has CLASS.FIELD among those the writers fill in
+ * (XAPI's datamodel: tests/data/xenapi/model.json): 0 for XenAPI 1.1.
+ * push leaves out of a create call what the pool's version lacks.
+ */
+#define XAPI_API(major, minor) ((unsigned)(major) << 16 | (unsigned)(minor))
+unsigned xapi_field_since(const char *cls, const char *field);
+
 /* Whether ref is no reference: "", NULL or "OpaqueRef:NULL". */
 bool xapi_null_ref(const char *ref);
 /* The list field `field` of a record (where, e.g. "ova.xml: VM"): each

@@ -51,7 +51,9 @@ check(p.returncode == 0, f"push: {p.stderr}")
 vms = list(st.db["VM"].values())
 check(len(vms) == 1, f"one VM {len(vms)}")
 vm = vms[0]
-check(vm["name_label"] == "pushed" and vm["domain_type"] == "hvm", f"VM {vm}")
+check(vm["name_label"] == "pushed" and vm.get("domain_type", "hvm") == "hvm"
+      and vm["HVM_boot_policy"] == "BIOS order", f"VM {vm}")
+check("domain_type" in vm or st.release == "ely", f"domain_type sent to {st.release}")
 check(vm["memory_dynamic_max"] == str(256 * MiB) and vm["memory_static_max"] == str(512 * MiB),
       "memory")
 check(vm["VCPUs_at_startup"] == "2" and vm["VCPUs_max"] == "4", "vCPUs")
@@ -83,18 +85,34 @@ check(p.returncode == 1 and "SESSION_AUTHENTICATION_FAILED" in p.stderr, f"bad p
 check(len(st.db["VM"]) == n, "nothing created on a failed login")
 env["HVKIT_XAPI_PASSWORD"] = "secret"
 
-# The server rejects a VM record without a required field: the client
-# sends them all (checked above), so check the server itself.
-try:
-    st.check_record("VM", {"name_label": "x"})
-    check(False, "server accepts an incomplete VM")
-except Exception as e:
-    check("FIELD_MISSING" in str(e), "server rejects an incomplete VM")
+# The server rejects what XAPI would: the client sends it none of it
+# (checked above and at the end), so check the server itself.
+for rec, code in (({"name_label": "x"}, "not present in rpc"),
+                  (dict(st.record("VM", next(iter(st.db["VM"]))), VCPUs_max="x"), "FIELD_TYPE_ERROR"),
+                  (dict(st.record("VM", next(iter(st.db["VM"]))), actions_after_crash="explode"),
+                   "FIELD_TYPE_ERROR")):
+    try:
+        st.check_record("VM", rec)
+        check(False, f"server accepts {code}")
+    except Exception as e:
+        check(code in str(e), f"server rejects {code}: {e}")
+for method, params, code in (("VM.no_such_call", (), "MESSAGE_METHOD_UNKNOWN"),
+                             ("VM.get_record", ("OpaqueRef:x",), "MESSAGE_PARAMETER_COUNT_MISMATCH"),
+                             ("VM.get_record", (st.call("session.login_with_password",
+                                                        ("root", "secret")), "OpaqueRef:x"),
+                              "HANDLE_INVALID")):
+    try:
+        st.call(method, params)
+        check(False, f"server accepts {method}")
+    except Exception as e:
+        check(code in str(e), f"server answers {code}: {e}")
 
 # --metadata-only: the VDI is created, no upload.
 before = len(st.disks)
 p = push("--metadata-only", "--disk-size", "1M")
 check(p.returncode == 0 and len(st.disks) == before, f"metadata-only push: {p.stderr}")
+check(not st.violations, f"fields {st.release} does not have: {st.violations}")
+print(st.summary())
 srv.shutdown()
 shutil.rmtree(d)
 done()

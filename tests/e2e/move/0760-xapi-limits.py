@@ -133,7 +133,8 @@ with open(cfg, "w") as f:
     f.write(f'name = "stuck"\nmemory = 128\ndisk = [ "format=raw,vdev=xvda,target={disk}" ]\n')
 for cls, timeout, expect, limit_s in ((Pending, "2", "progress unchanged for 2 s", 20),
                                       (Creeping, "1", "still pending after 10 s", 30)):
-    srv, port = serve(cls("root", "secret", SR))
+    st = cls("root", "secret", SR)
+    srv, port = serve(st)
     t = time.monotonic()
     p = subprocess.run([HVKIT, "move", "push", cfg, f"xapi://root@127.0.0.1:{port}", "--sr", SR,
                         "--http", "--timeout", timeout], capture_output=True, text=True, env=env,
@@ -147,5 +148,7 @@ for cls, timeout, expect, limit_s in ((Pending, "2", "progress unchanged for 2 s
     check(p.returncode == 1 and expect in p.stderr and "--timeout" in p.stderr,
           f"{cls.__name__} task ends: {p.returncode} {p.stderr!r}")
     check(secs < limit_s, f"{cls.__name__} task: ended in {secs:.1f} s")
+    check(not st.violations, f"fields {st.release} does not have: {st.violations}")
+    print(st.summary())
 shutil.rmtree(d)
 done()

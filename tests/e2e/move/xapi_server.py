@@ -1,120 +1,166 @@
 # SPDX-License-Identifier: MIT
-"""A loopback XenAPI server for the hvkit move push tests.
+"""A loopback XenAPI server for the hvkit move push and pull tests, driven
+by XAPI's own data model (tests/data/xenapi/model.json, made from XAPI's
+doc/data/xenapi.json by make-subset.py) for one release: XenServer 7.1
+("ely"), Citrix Hypervisor 8.2 / XCP-ng 8.2 ("stockholm") or XenServer 8 /
+XCP-ng 8.3 ("nile"); XapiState(release=...) or $HVKIT_XAPI_RELEASE.
 
-It follows the published wire protocol (XML-RPC over HTTP(S) POST /,
-results as {"Status": "Success", "Value": ...} or {"Status": "Failure",
-"ErrorDescription": [...]}; references "OpaqueRef:..."; int64 fields as
-strings) and the field lists of the XenAPI reference
-(https://xapi-project.github.io/xen-api/classes/*.html): each .create
-rejects a record that lacks a field the class has without a default
-(MESSAGE_PARAMETER_COUNT_MISMATCH is what xapi says; we say
-FIELD_MISSING with the name) or carries an enum value out of range.
-PUT /import_raw_vdi?session_id=&vdi=&task_id=&format=raw stores the bytes
-and completes the task.  Everything sent is kept in .db for the test.
+Wire protocol as XAPI's: XML-RPC over HTTP(S) POST /, results as
+{"Status": "Success", "Value": ...} or {"Status": "Failure",
+"ErrorDescription": [CODE, ...]}; int64 values as strings.  Every call
+is checked against the model for the release, with XAPI's errors:
+- a message the release does not have: MESSAGE_METHOD_UNKNOWN [method];
+- a wrong number of parameters: MESSAGE_PARAMETER_COUNT_MISMATCH
+  [method, expected, received];
+- a parameter or record field of the wrong type, an enum value out of
+  range: FIELD_TYPE_ERROR [name];
+- a reference to no object of the parameter's class: HANDLE_INVALID
+  [class, ref]; a session that is not one: SESSION_INVALID [ref];
+- CLASS.create without a constructor field that has no default: XAPI's
+  generated unmarshaller fails ("Field F not present in rpc"), which XAPI
+  answers as INTERNAL_ERROR [that text];
+- a record field the release does not have: XAPI ignores it silently (its
+  unmarshaller looks up only the fields it knows) and so does this
+  server, but it is noted in .violations: the setting would be lost on a
+  real pool, so the tests require .violations to stay empty.
+Records carry every field of the class in that release, with the model's
+defaults; VM.VBDs, VM.VIFs, VDI.VBDs, network.VIFs and SR.VDIs are
+computed from the references, as XAPI keeps them.  The pool's master
+reports the release's API version (2.6, 2.15, 2.21: XAPI's
+datamodel_types.ml release table).  Messages the model has that this
+server does not implement answer NOT_IMPLEMENTED [method].
 
-For pull: CLASS.get_record returns the record with the class's published
-fields (defaults for those never set; VM.VBDs, VM.VIFs, VDI.VBDs and
-network.VIFs computed from the references, as XAPI keeps them),
-CLASS.get_by_uuid and VM.get_by_name_label find objects, and
-GET /export_raw_vdi?session_id=&vdi=&task_id=&format=raw sends a VDI's
-stored bytes (zeros for a VDI never written) and completes the task.
-XapiState.export_fault makes the export fail for the bad-case tests:
+HTTP, as XAPI's handlers: PUT /import_raw_vdi?session_id=&vdi=&task_id=
+&format=raw|vhd stores the disk (a VHD body is parsed and checked with
+vhdlib and must describe the VDI's size) and completes the task;
+GET /export_raw_vdi?...&format=raw|vhd sends a VDI's bytes (zeros for a
+VDI never written) or a dynamic VHD of its data blocks.  .calls lists
+every call; .export_fault makes an export fail for the bad-case tests:
 ("task", error_info) sends half the body, fails the task and drops the
 connection (HTTP status 200, as XAPI answers before it knows);
 ("short", n) sends n bytes of a Content-Length body and drops the
 connection; ("close", n) sends n bytes without a Content-Length."""
+import collections.abc
 import http.server
+import json
+import os
+import shutil
 import ssl
+import tempfile
 import threading
 import urllib.parse
 import uuid
 import xmlrpc.client
 
-REQUIRED = {
-    "VM": ["name_label", "name_description", "user_version", "is_a_template", "affinity",
-           "memory_static_max", "memory_dynamic_max", "memory_dynamic_min",
-           "memory_static_min", "VCPUs_params", "VCPUs_max", "VCPUs_at_startup",
-           "actions_after_shutdown", "actions_after_reboot", "actions_after_crash",
-           "PV_bootloader", "PV_kernel", "PV_ramdisk", "PV_args", "PV_bootloader_args",
-           "PV_legacy_args", "HVM_boot_policy", "HVM_boot_params", "platform", "PCI_bus",
-           "other_config", "recommendations"],
-    "VDI": ["name_label", "name_description", "SR", "virtual_size", "type", "sharable",
-            "read_only", "other_config"],
-    "VBD": ["VM", "VDI", "userdevice", "bootable", "mode", "type", "empty", "other_config",
-            "qos_algorithm_type", "qos_algorithm_params"],
-    "VIF": ["device", "network", "VM", "MAC", "MTU", "other_config", "qos_algorithm_type",
-            "qos_algorithm_params"],
-    "network": ["name_label", "name_description", "other_config"],
-}
-ENUMS = {
-    ("VM", "actions_after_shutdown"): {"destroy", "restart"},
-    ("VM", "actions_after_reboot"): {"destroy", "restart"},
-    ("VM", "actions_after_crash"): {"destroy", "coredump_and_destroy", "restart",
-                                    "coredump_and_restart", "preserve", "rename_restart"},
-    ("VM", "domain_type"): {"hvm", "pv", "pv_in_pvh", "pvh", "unspecified"},
-    ("VBD", "mode"): {"RO", "RW"},
-    ("VBD", "type"): {"CD", "Disk", "Floppy"},
-    ("VDI", "type"): {"system", "user", "ephemeral", "suspend", "crashdump", "ha_statefile",
-                      "metadata", "redo_log", "rrd", "pvs_cache", "cbt_metadata"},
-}
-INTS = {("VM", f) for f in ("user_version", "memory_static_max", "memory_dynamic_max",
-                             "memory_dynamic_min", "memory_static_min", "VCPUs_max",
-                             "VCPUs_at_startup")} | {("VDI", "virtual_size"), ("VIF", "MTU")}
-# Fields of get_record (https://xapi-project.github.io/xen-api/classes/),
-# those a pull reads and their defaults; computed lists are added apart.
-RECORD_DEFAULTS = {
-    "VM": {"name_label": "", "name_description": "", "power_state": "Halted",
-           "user_version": "1", "is_a_template": False, "is_a_snapshot": False,
-           "is_control_domain": False, "memory_target": "0", "memory_static_max": "0",
-           "memory_dynamic_max": "0", "memory_dynamic_min": "0", "memory_static_min": "0",
-           "VCPUs_params": {}, "VCPUs_max": "1", "VCPUs_at_startup": "1",
-           "actions_after_shutdown": "destroy", "actions_after_reboot": "restart",
-           "actions_after_crash": "restart", "PV_bootloader": "", "PV_kernel": "",
-           "PV_ramdisk": "", "PV_args": "", "PV_bootloader_args": "", "PV_legacy_args": "",
-           "HVM_boot_policy": "", "HVM_boot_params": {}, "platform": {}, "PCI_bus": "",
-           "other_config": {}, "domain_type": "unspecified", "tags": [],
-           "affinity": "OpaqueRef:NULL", "recommendations": ""},
-    "VBD": {"VM": "OpaqueRef:NULL", "VDI": "OpaqueRef:NULL", "device": "", "userdevice": "",
-            "bootable": False, "mode": "RW", "type": "Disk", "unpluggable": True,
-            "empty": False, "currently_attached": False, "other_config": {},
-            "qos_algorithm_type": "", "qos_algorithm_params": {}},
-    "VDI": {"name_label": "", "name_description": "", "SR": "OpaqueRef:NULL",
-            "virtual_size": "0", "physical_utilisation": "0", "type": "user",
-            "sharable": False, "read_only": False, "other_config": {}, "sm_config": {},
-            "xenstore_data": {}, "tags": []},
-    "VIF": {"device": "", "network": "OpaqueRef:NULL", "VM": "OpaqueRef:NULL", "MAC": "",
-            "MTU": "1500", "MAC_autogenerated": False, "currently_attached": False,
-            "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}},
-    "network": {"name_label": "", "name_description": "", "bridge": "", "MTU": "1500",
-                "other_config": {}, "tags": []},
-    "SR": {"name_label": "", "name_description": "", "other_config": {}},
-    "task": {"name_label": "", "name_description": "", "status": "pending",
-             "progress": "0", "result": "", "error_info": []},
-}
-# (class, field) -> (class that points back, its field): VM.VBDs are the
-# VBDs whose VM is this one.
+import vhdlib
+
+MODEL = os.path.join(os.path.dirname(__file__), "..", "..", "data", "xenapi", "model.json")
+with open(MODEL) as _f:
+    _M = json.load(_f)
+ORDER = {r: i for i, r in enumerate(_M["releases"])}
+# API version a release's hosts report (XAPI's datamodel_types.ml).
+API_VERSION = {"ely": (2, 6), "stockholm": (2, 15), "nile": (2, 21)}
+BRAND = {"ely": ("XenServer", "7.1.2"), "stockholm": ("XCP-ng", "8.2.1"),
+         "nile": ("XCP-ng", "8.3.0")}
+# Parameters with a default in XAPI's datamodel.ml (versioned params):
+# a client may leave them out.
+OPTIONAL_TAIL = {"session.login_with_password": 2}
+# (class, field) -> (class that points back, its field).
 BACKREFS = {("VM", "VBDs"): ("VBD", "VM"), ("VM", "VIFs"): ("VIF", "VM"),
             ("VDI", "VBDs"): ("VBD", "VDI"), ("network", "VIFs"): ("VIF", "network"),
             ("SR", "VDIs"): ("VDI", "SR")}
-BOOLS = {("VM", "is_a_template"), ("VDI", "sharable"), ("VDI", "read_only"),
-         ("VBD", "bootable"), ("VBD", "empty")}
+NULL = "OpaqueRef:NULL"
 
 
 class Failure(Exception):
     pass
 
 
+def in_release(published, removed, release):
+    r = ORDER[release]
+    return published in ORDER and ORDER[published] <= r and (removed is None or ORDER[removed] > r)
+
+
+def parse_type(t):
+    """'(string -> enum x) map' -> ("map", ("string",), ("enum", "x"))."""
+    t = t.strip()
+    if t.endswith(" set"):
+        return ("set", parse_type(t[:-4]))
+    if t.endswith(" map"):
+        inner, depth = t[:-4].strip()[1:-1], 0
+        for i in range(len(inner)):
+            depth += {"(": 1, ")": -1}.get(inner[i], 0)
+            if depth == 0 and inner.startswith(" -> ", i):
+                return ("map", parse_type(inner[:i]), parse_type(inner[i + 4:]))
+    if t.endswith(" option"):
+        return ("option", parse_type(t[:-7]))
+    for suffix in (" ref", " record"):
+        if t.endswith(suffix):
+            return (suffix.strip(), t[:-len(suffix)])
+    if t.startswith("enum "):
+        return ("enum", t[5:])
+    return (t,)
+
+
+class Disks(collections.abc.Mapping):
+    """VDI ref -> the disk's bytes; each kept in a sparse file of dir
+    (.path(ref)), so that big sparse disks cost no memory."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="hvkit-xapi-")
+        self.refs = set()
+
+    def path(self, ref):
+        return os.path.join(self.dir, ref.replace(":", "_"))
+
+    def __getitem__(self, ref):
+        if ref not in self.refs:
+            raise KeyError(ref)
+        with open(self.path(ref), "rb") as f:
+            return f.read()
+
+    def __iter__(self):
+        return iter(self.refs)
+
+    def __len__(self):
+        return len(self.refs)
+
+    def __del__(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class XapiState:
-    def __init__(self, user, password, sr_uuid):
+    def __init__(self, user, password, sr_uuid, release=None):
+        self.release = release or os.environ.get("HVKIT_XAPI_RELEASE", "nile")
+        if self.release not in API_VERSION:
+            raise ValueError(f"unknown release {self.release}")
         self.user, self.password = user, password
-        self.db = {"VM": {}, "VDI": {}, "VBD": {}, "VIF": {}, "network": {}, "SR": {}, "task": {}}
+        self.classes = {}
+        for name, c in _M["classes"].items():
+            self.classes[name] = {
+                "fields": {f: v for f, v in c["fields"].items() if in_release(v[3], v[4], self.release)},
+                "messages": {m: v for m, v in c["messages"].items()
+                             if in_release(v[2], v[3], self.release)}}
+        self.db = {name: {} for name in self.classes}
         self.sessions = set()
-        self.disks = {}   # VDI ref -> bytes
+        self.disks = Disks()
+        self.received = {}   # VDI ref -> format of the last upload
         self.calls = []
+        self.checked = 0
+        self.rejected = []   # [method, error code]
+        self.violations = []
         self.export_fault = None
+        brand, version = BRAND[self.release]
+        major, minor = API_VERSION[self.release]
+        host = self.new("host", {"name_label": "xcp-host", "API_version_major": str(major),
+                                 "API_version_minor": str(minor), "API_version_vendor": "XenSource",
+                                 "software_version": {"product_brand": brand,
+                                                      "product_version": version,
+                                                      "platform_name": "XCP"}})
+        self.new("pool", {"master": host})
         self.sr = self.new("SR", {"uuid": sr_uuid, "name_label": "Local storage"})
         self.new("network", {"name_label": "Pool-wide network associated with eth0",
-                             "bridge": "xenbr0", "other_config": {}})
+                             "bridge": "xenbr0"})
 
     def new(self, cls, rec):
         ref = "OpaqueRef:" + str(uuid.uuid4())
@@ -122,89 +168,197 @@ class XapiState:
         self.db[cls][ref] = rec
         return ref
 
+    # ---- values against the model's types ----
+
+    def default(self, ty, text):
+        """The model's default (its text form) or the type's zero."""
+        k = parse_type(ty)
+        if k[0] == "int":
+            return str(int(text)) if text else "0"
+        if k[0] == "float":
+            return float(text) if text else 0.0
+        if k[0] == "bool":
+            return text == "true"
+        if k[0] in ("set",):
+            return []
+        if k[0] == "map":
+            return {}
+        if k[0] == "ref":
+            return text or NULL
+        if k[0] == "datetime":
+            return xmlrpc.client.DateTime("19700101T00:00:00Z")
+        if k[0] == "enum":
+            return text or _M["enums"][k[1]][0]
+        if text and len(text) >= 2 and text[0] == text[-1] == '"':
+            return text[1:-1]
+        return text or ""
+
+    def check_value(self, name, k, v, param=False):
+        """Raises FIELD_TYPE_ERROR or HANDLE_INVALID; returns v as stored."""
+        bad = Failure(["FIELD_TYPE_ERROR", name])
+        kind = k[0]
+        if kind == "string":
+            if not isinstance(v, str):
+                raise bad
+        elif kind == "int":
+            try:
+                n = int(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else None
+            except ValueError:
+                n = None
+            if n is None or not -2**63 <= n < 2**63:
+                raise bad
+            return str(n)
+        elif kind == "float":
+            if not isinstance(v, (float, int)) or isinstance(v, bool):
+                raise bad
+        elif kind == "bool":
+            if not isinstance(v, bool):
+                raise bad
+        elif kind == "datetime":
+            if not isinstance(v, (xmlrpc.client.DateTime, str)):
+                raise bad
+        elif kind == "enum":
+            if v not in _M["enums"][k[1]]:
+                raise bad
+        elif kind == "ref":
+            if not isinstance(v, str) or not v.startswith("OpaqueRef:"):
+                raise bad
+            if v not in self.db.get(k[1], {}) and (param or v != NULL):
+                raise Failure(["HANDLE_INVALID", k[1], v])
+        elif kind == "set":
+            if not isinstance(v, list):
+                raise bad
+            return [self.check_value(name, k[1], x, param) for x in v]
+        elif kind == "map":
+            if not isinstance(v, dict):
+                raise bad
+            return {self.check_value(name, k[1], a, param):
+                    self.check_value(name, k[2], b, param) for a, b in v.items()}
+        elif kind == "record":
+            if not isinstance(v, dict):
+                raise bad
+        return v
+
     def check_record(self, cls, rec):
-        for f in REQUIRED[cls]:
-            if f not in rec:
-                raise Failure(["FIELD_MISSING", f"{cls}.{f}"])
-        for (c, f), allowed in ENUMS.items():
-            if c == cls and f in rec and rec[f] not in allowed:
-                raise Failure(["INVALID_VALUE", f"{cls}.{f}", str(rec[f])])
-        for c, f in INTS:
-            if c == cls and f in rec:
-                try:
-                    int(rec[f])
-                except (TypeError, ValueError):
-                    raise Failure(["FIELD_TYPE_ERROR", f"{cls}.{f}"])
-        for c, f in BOOLS:
-            if c == cls and f in rec and not isinstance(rec[f], bool):
-                raise Failure(["FIELD_TYPE_ERROR", f"{cls}.{f}"])
-        for f in ("SR", "VM", "VDI", "network"):
-            if f in rec and f in self.db and rec[f] not in self.db[f]:
-                raise Failure(["HANDLE_INVALID", f, rec[f]])
+        """A constructor's record: every constructor field without a
+        default present, each of its type; returns the stored record."""
+        fields = self.classes[cls]["fields"]
+        out = {}
+        for f, (ty, qual, dflt, _, _) in fields.items():
+            if qual not in ("RW", "RO/constructor"):
+                continue
+            if f in rec:
+                out[f] = self.check_value(f, parse_type(ty), rec[f])
+            elif dflt is None:
+                raise Failure(["INTERNAL_ERROR", f"Field {f} not present in rpc"])
+        for f in rec:
+            if f not in fields or fields[f][1] not in ("RW", "RO/constructor"):
+                self.violations.append(f"{cls}.create: field '{f}' is not a constructor field of "
+                                       f"{self.release}")
         if cls == "VM":
-            m = [int(rec[k]) for k in ("memory_static_min", "memory_dynamic_min",
+            m = [int(out[k]) for k in ("memory_static_min", "memory_dynamic_min",
                                         "memory_dynamic_max", "memory_static_max")]
             if m != sorted(m):
                 raise Failure(["MEMORY_CONSTRAINT_VIOLATION"])
-            if int(rec["VCPUs_at_startup"]) > int(rec["VCPUs_max"]):
+            if int(out["VCPUs_at_startup"]) > int(out["VCPUs_max"]):
                 raise Failure(["VCPUS_AT_STARTUP_EXCEEDS_MAX"])
+        return out
 
     def record(self, cls, ref):
-        rec = dict(RECORD_DEFAULTS.get(cls, {}))
-        rec.update(self.db[cls][ref])
+        rec = {}
+        stored = self.db[cls][ref]
+        for f, (ty, _, dflt, _, _) in self.classes[cls]["fields"].items():
+            rec[f] = stored[f] if f in stored else self.default(ty, dflt)
         for (c, field), (other, back) in BACKREFS.items():
-            if c == cls:
+            if c == cls and field in rec:
                 rec[field] = [r for r, o in self.db[other].items() if o.get(back) == ref]
         return rec
 
+    # ---- calls ----
+
     def call(self, method, params):
         self.calls.append(method)
+        try:
+            return self.dispatch(method, params)
+        except Failure as e:
+            self.rejected.append([method, e.args[0][0]])
+            raise
+
+    def dispatch(self, method, params):
+        cls, _, op = method.partition(".")
+        msg = self.classes.get(cls, {}).get("messages", {}).get(op)
+        if msg is None:
+            raise Failure(["MESSAGE_METHOD_UNKNOWN", method])
+        types = msg[0]
+        if not len(types) - OPTIONAL_TAIL.get(method, 0) <= len(params) <= len(types):
+            raise Failure(["MESSAGE_PARAMETER_COUNT_MISMATCH", method, str(len(types)),
+                           str(len(params))])
+        self.checked += 1
         if method == "session.login_with_password":
-            if params[:2] != (self.user, self.password):
-                raise Failure(["SESSION_AUTHENTICATION_FAILED", params[0], "bad password"])
+            if not all(isinstance(p, str) for p in params):
+                raise Failure(["FIELD_TYPE_ERROR", "uname"])
+            if tuple(params[:2]) != (self.user, self.password):
+                raise Failure(["SESSION_AUTHENTICATION_FAILED", params[0],
+                               "Authentication failure"])
             s = "OpaqueRef:" + str(uuid.uuid4())
             self.sessions.add(s)
             return s
-        if not params or params[0] not in self.sessions:
-            raise Failure(["SESSION_INVALID", params[0] if params else ""])
-        args = params[1:]
-        cls, _, op = method.partition(".")
-        if op == "logout":
+        if types[0] == "session ref" and params[0] not in self.sessions:
+            raise Failure(["SESSION_INVALID", str(params[0])])
+        if method == "session.logout":
             self.sessions.discard(params[0])
             return ""
-        if op == "create" and cls in REQUIRED:
-            rec = dict(args[0])
-            self.check_record(cls, rec)
-            return self.new(cls, rec)
-        if cls == "SR" and op == "get_by_uuid":
-            for ref, r in self.db["SR"].items():
-                if r["uuid"] == args[0]:
-                    return ref
-            raise Failure(["UUID_INVALID", "SR", args[0]])
+        args = list(params[1:])
+        for i, ty in enumerate(types[1:]):
+            k = parse_type(ty)
+            if k[0] != "record":
+                args[i] = self.check_value(msg[4][i + 1], k, args[i], True)
+        return self.perform(cls, op, method, args)
+
+    def perform(self, cls, op, method, args):
+        db = self.db[cls]
+        fields = self.classes[cls]["fields"]
+        if method == "task.create":
+            return self.new("task", {"name_label": args[0], "name_description": args[1],
+                                     "status": "pending"})
+        if op == "create":
+            return self.new(cls, self.check_record(cls, args[0]))
+        if op == "destroy":
+            db.pop(args[0])
+            return ""
         if op == "get_all":
-            return list(self.db[cls])
-        if op == "get_by_uuid" and cls in self.db:
-            for ref, r in self.db[cls].items():
+            return list(db)
+        if op == "get_by_uuid":
+            for ref, r in db.items():
                 if r["uuid"] == args[0]:
                     return ref
             raise Failure(["UUID_INVALID", cls, args[0]])
-        if op == "get_by_name_label" and cls in self.db:
-            return [ref for ref, r in self.db[cls].items() if r.get("name_label") == args[0]]
-        if op == "get_record" and cls in self.db:
-            if args[0] not in self.db[cls]:
-                raise Failure(["HANDLE_INVALID", cls, args[0]])
+        if op == "get_by_name_label":
+            return [ref for ref, r in db.items() if r.get("name_label") == args[0]]
+        if op == "get_record":
             return self.record(cls, args[0])
-        if op.startswith("get_") and cls in self.db:
-            if args[0] not in self.db[cls]:
-                raise Failure(["HANDLE_INVALID", cls, args[0]])
-            return self.db[cls][args[0]].get(op[4:], "")
-        if op == "destroy" and cls in self.db:
-            self.db[cls].pop(args[0], None)
+        if op.startswith("get_") and op[4:] in fields:
+            return self.record(cls, args[0])[op[4:]]
+        if op.startswith("set_") and op[4:] in fields:
+            db[args[0]][op[4:]] = args[1]
             return ""
-        if method == "task.create":
-            return self.new("task", {"name_label": args[0], "status": "pending",
-                                     "error_info": []})
-        raise Failure(["MESSAGE_METHOD_UNKNOWN", method])
+        raise Failure(["NOT_IMPLEMENTED", method])
+
+    def summary(self):
+        """One line for the test's log: what was checked and refused."""
+        codes = {}
+        for method, code in self.rejected:
+            codes[code] = codes.get(code, 0) + 1
+        return (f"XenAPI {self.release}: {self.checked} calls checked against the model, "
+                f"{len(self.rejected)} rejected {codes or ''}, {len(self.violations)} fields the "
+                f"release lacks")
+
+    def finish_task(self, task, error_info=None):
+        if task is not None:
+            task["status"] = "failure" if error_info else "success"
+            task["progress"] = 1.0
+            if error_info:
+                task["error_info"] = error_info
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -229,92 +383,114 @@ class Handler(http.server.BaseHTTPRequestHandler):
             res = {"Status": "Success", "Value": value}
         except Failure as e:
             res = {"Status": "Failure", "ErrorDescription": e.args[0]}
-        self.reply(200, xmlrpc.client.dumps((res,), methodresponse=True).encode())
+        self.reply(200, xmlrpc.client.dumps((res,), methodresponse=True,
+                                            allow_none=False).encode())
+
+    def read_body(self):
+        """The request body, chunked or with a Content-Length, as a file
+        object that reads it in order."""
+        return vhdlib.BodyReader(self.rfile, self.headers)
 
     def do_PUT(self):
         st = self.server.state
         url = urllib.parse.urlparse(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
-        n = int(self.headers.get("Content-Length", "0"))
-        data = bytearray()
-        if self.headers.get("Transfer-Encoding") == "chunked":
-            while True:
-                size = int(self.rfile.readline().split(b";")[0], 16)
-                if size == 0:
-                    self.rfile.readline()
-                    break
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        else:
-            while len(data) < n:
-                chunk = self.rfile.read(min(1 << 20, n - len(data)))
-                if not chunk:
-                    break
-                data += chunk
-        if url.path != "/import_raw_vdi" or q.get("session_id") not in st.sessions:
-            return self.reply(403, b"", "text/plain")
+        body = self.read_body()
+        st.calls.append("PUT " + url.path + " format=" + q.get("format", ""))
         task = st.db["task"].get(q.get("task_id"))
         vdi = st.db["VDI"].get(q.get("vdi"))
-        if not vdi or q.get("format", "raw") != "raw":
-            if task:
-                task["status"] = "failure"
-                task["error_info"] = ["HANDLE_INVALID", "VDI", q.get("vdi", "")]
-            return self.reply(200, b"", "text/plain")
+        if url.path != "/import_raw_vdi" or q.get("session_id") not in st.sessions:
+            body.drain()
+            return self.reply(403, b"", "text/plain")
+        fmt = q.get("format", "raw")
+        if not vdi or fmt not in ("raw", "vhd"):
+            body.drain()
+            st.finish_task(task, ["HANDLE_INVALID", "VDI", q.get("vdi", "")] if not vdi
+                           else ["FORMAT_NOT_SUPPORTED", fmt])
+            return self.reply(200 if vdi else 404, b"", "text/plain")
         size = int(vdi["virtual_size"])
-        if task:
-            if len(data) != size:
-                task["status"] = "failure"
-                task["error_info"] = ["VDI_IO_ERROR", f"{len(data)} bytes for a VDI of {size}"]
-            else:
-                task["status"] = "success"
-        st.disks[q["vdi"]] = bytes(data)
+        tmp = st.disks.path(q["vdi"]) + ".new"
+        try:
+            with open(tmp, "wb") as out:
+                if fmt == "vhd":
+                    vhdlib.read_stream(body, size, out)
+                else:
+                    while body.pos < size:
+                        b = body.read(min(1 << 20, size - body.pos))
+                        if not b:
+                            break
+                        if any(b):
+                            out.write(b)
+                        else:
+                            out.seek(len(b), os.SEEK_CUR)
+                    out.truncate(size)
+                    if body.pos != size or body.read(1):
+                        raise ValueError(f"{body.pos} bytes or more for a VDI of {size}")
+        except ValueError as e:
+            body.drain()
+            os.unlink(tmp)
+            st.finish_task(task, ["VDI_IO_ERROR", str(e)])
+            return self.reply(200, b"", "text/plain")
+        os.replace(tmp, st.disks.path(q["vdi"]))
+        st.disks.refs.add(q["vdi"])
+        st.finish_task(task)
+        st.received[q["vdi"]] = fmt
         self.reply(200, b"", "text/plain")
-
 
     def do_GET(self):
         st = self.server.state
         url = urllib.parse.urlparse(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
+        fmt = q.get("format", "raw")
         st.calls.append("GET " + url.path)
         if url.path != "/export_raw_vdi" or q.get("session_id") not in st.sessions:
             return self.reply(403, b"", "text/plain")
         task = st.db["task"].get(q.get("task_id"))
-
-        def fail(error_info):
-            if task:
-                task["status"] = "failure"
-                task["error_info"] = error_info
         vdi = st.db["VDI"].get(q.get("vdi"))
         if not vdi:
-            fail(["HANDLE_INVALID", "VDI", q.get("vdi", "")])
+            st.finish_task(task, ["HANDLE_INVALID", "VDI", q.get("vdi", "")])
             return self.reply(404, b"VDI not found\r\n", "text/plain")
-        if q.get("format", "raw") != "raw":
-            fail(["FORMAT_NOT_SUPPORTED", q.get("format")])
+        if fmt not in ("raw", "vhd"):
+            st.finish_task(task, ["FORMAT_NOT_SUPPORTED", fmt])
             return self.reply(400, b"format not supported here\r\n", "text/plain")
         size = int(vdi["virtual_size"])
-        data = st.disks.get(q["vdi"], bytes(size))
+        path = st.disks.path(q["vdi"])
+        if q["vdi"] not in st.disks:
+            with open(path, "wb") as f:
+                f.truncate(size)
+            st.disks.refs.add(q["vdi"])
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if fmt == "vhd":
+                length, chunks = vhdlib.dynamic_vhd(fd, size)
+            else:
+                length = size
+                chunks = (os.pread(fd, min(1 << 20, size - o), o) for o in range(0, size, 1 << 20))
+            self.send_body(st, task, length, chunks)
+        finally:
+            os.close(fd)
+
+    def send_body(self, st, task, length, chunks):
         fault = st.export_fault
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
         if fault and fault[0] == "close":
             self.send_header("Connection", "close")
         else:
-            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Length", str(length))
         self.end_headers()
+        n = length // 2 if fault and fault[0] == "task" else fault[1] if fault else length
+        sent = 0
+        for c in chunks:
+            c = c[:n - sent]
+            self.wfile.write(c)
+            sent += len(c)
+            if sent >= n:
+                break
         if fault:
-            n = len(data) // 2 if fault[0] == "task" else fault[1]
-            self.wfile.write(data[:n])
             self.wfile.flush()
-            if fault[0] == "task":
-                fail(fault[1])
-            elif task:
-                task["status"] = "success"   # the client must count bytes itself
             self.close_connection = True
-            return
-        for i in range(0, len(data), 1 << 20):
-            self.wfile.write(data[i:i + (1 << 20)])
-        if task:
-            task["status"] = "success"
+        st.finish_task(task, fault[1] if fault and fault[0] == "task" else None)
 
 
 def serve(state, certfile=None, keyfile=None):
