@@ -120,9 +120,13 @@ struct created {
 	char *cls, *ref;
 };
 
-static void progress_cb(void *opaque, uint64_t done)
+/* The bar counts the body's bytes (a VHD's: data, not holes). */
+static void progress_cb(void *opaque, uint64_t done, uint64_t total)
 {
-	hv_progress_update(opaque, done);
+	struct hv_progress *bar = opaque;
+
+	bar->total = total;
+	hv_progress_update(bar, done);
 }
 
 int move_cmd_push(int argc, char **argv)

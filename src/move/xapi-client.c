@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* XenAPI over XML-RPC, HTTP PUT and GET, with libcurl. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <curl/curl.h>
 
 #include "cmd-vm.h"
@@ -425,8 +427,10 @@ struct upload {
 	struct img_in *in;
 	uint64_t off;
 	int err;
-	void (*progress)(void *, uint64_t);
+	void (*progress)(void *, uint64_t, uint64_t);
 	void *opaque;
+	int fd;			/* format=vhd: the stream's reading end */
+	uint64_t len;		/* bytes of the body */
 };
 
 static size_t on_read(char *buf, size_t size, size_t n, void *opaque)
@@ -454,36 +458,143 @@ static size_t on_read(char *buf, size_t size, size_t n, void *opaque)
 	}
 	u->off += want;
 	if (u->progress)
-		u->progress(u->opaque, u->off);
+		u->progress(u->opaque, u->off, u->len);
 	return want;
 }
 
-int xapi_import_raw_vdi(struct xapi_conn *c, const char *vdi, struct img_in *in,
-			void (*progress)(void *, uint64_t), void *opaque)
+/*
+ * The body as a dynamic VHD (format=vhd): a thread writes it with
+ * img_out_vhd_stream() into one end of a socket pair, on_read reads the
+ * other, so that only data blocks travel and nothing is staged.
+ */
+struct vhd_feed {
+	struct img_in *in;
+	int fd;			/* the writer's end; closed by the thread */
+	int rc;
+	struct hv_diags d;
+};
+
+static int feed_sink(void *opaque, const void *buf, size_t len)
 {
-	struct upload u = { in, 0, 0, progress, opaque };
+	struct vhd_feed *f = opaque;
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = send(f->fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void *feed_thread(void *opaque)
+{
+	struct vhd_feed *f = opaque;
+	struct img_out out = { .fd = -1, .size = f->in->size, .diags = &f->d };
+	uint64_t len;
+	int rc = img_out_vhd_stream(&out, f->in, feed_sink, f, &len);
+
+	if (rc == 0)
+		rc = img_copy(f->in, &out, NULL, NULL);
+	if (rc == 0)
+		rc = out.ops->finish(&out);
+	img_out_release(&out);
+	f->rc = rc;
+	close(f->fd);
+	return NULL;
+}
+
+static size_t on_read_fd(char *buf, size_t size, size_t n, void *opaque)
+{
+	struct upload *u = opaque;
+	ssize_t got;
+
+	do
+		got = read(u->fd, buf, size * n);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		u->err = -errno;
+		return CURL_READFUNC_ABORT;
+	}
+	if (got == 0 && u->off < u->len) {
+		u->err = -EIO;	/* the writer stopped: its diagnostic says why */
+		return CURL_READFUNC_ABORT;
+	}
+	u->off += (uint64_t)got;
+	if (u->progress)
+		u->progress(u->opaque, u->off, u->len);
+	return (size_t)got;
+}
+
+bool xapi_sends_vhd(const struct xapi_conn *c, uint64_t size)
+{
+	return c->api >= XAPI_API(2, 3) && size % 512 == 0 && size <= IMG_VHD_MAX_SIZE;
+}
+
+int xapi_import_raw_vdi(struct xapi_conn *c, const char *vdi, struct img_in *in,
+			void (*progress)(void *, uint64_t, uint64_t), void *opaque)
+{
+	struct upload u = { in, 0, 0, progress, opaque, -1, in->size };
+	struct vhd_feed feed = { .in = in, .fd = -1, .d = HV_DIAGS_INIT };
 	struct strbuf resp = STRBUF_INIT;
 	struct body b = { &resp, 64 << 10, false };
 	char *task = NULL, *url = NULL;
+	bool vhd = xapi_sends_vhd(c, in->size);
+	pthread_t thread;
+	bool started = false;
 	long status = 0;
-	int rc;
+	int rc, sv[2];
 
+	if (vhd) {
+		rc = img_vhd_stream_size(in, in->size, &u.len);
+		if (rc < 0)
+			return hv_errorf(c->d, "reading the disk's extents: %s", strerror(-rc));
+	}
 	rc = create_task(c, "hvkit move push: upload of a disk", &task);
 	if (rc < 0)
 		return rc;
-	url = transfer_url(c, "import_raw_vdi", vdi, task, "raw");
+	if (vhd) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			rc = hv_errorf(c->d, "socketpair: %s", strerror(errno));
+			goto out;
+		}
+		u.fd = sv[0];
+		feed.fd = sv[1];
+		rc = -pthread_create(&thread, NULL, feed_thread, &feed);
+		if (rc < 0) {
+			close(sv[1]);
+			rc = hv_errorf(c->d, "cannot start a thread: %s", strerror(-rc));
+			goto out;
+		}
+		started = true;
+	}
+	url = transfer_url(c, "import_raw_vdi", vdi, task, vhd ? "vhd" : "raw");
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
 	curl_easy_setopt(c->curl, CURLOPT_POST, 0L);
 	curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, vhd ? on_read_fd : on_read);
 	curl_easy_setopt(c->curl, CURLOPT_READDATA, &u);
-	curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)in->size);
+	curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)u.len);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
 	CURLcode r = perform(c);
 	curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 0L);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (u.err)
+	if (started) {
+		/* Unblocks a writer still sending, then waits for its verdict. */
+		shutdown(u.fd, SHUT_RDWR);
+		pthread_join(thread, NULL);
+	}
+	if (feed.rc < 0 && feed.d.n) {
+		(void)hv_errorf(c->d, "%s", feed.d.v[feed.d.n - 1].msg);
+		rc = feed.rc;
+	} else if (feed.rc < 0 && feed.rc != -EPIPE)
+		rc = hv_errorf(c->d, "reading the disk: %s", strerror(-feed.rc));
+	else if (u.err)
 		rc = hv_errorf(c->d, "reading the disk at offset %llu: %s",
 			       (unsigned long long)u.off, strerror(-u.err));
 	else if (r != CURLE_OK) {
@@ -497,6 +608,10 @@ int xapi_import_raw_vdi(struct xapi_conn *c, const char *vdi, struct img_in *in,
 	/* The task has the verdict: poll it until it leaves "pending". */
 	if (rc == 0)
 		rc = wait_task(c, task, "upload", 0);
+out:
+	if (u.fd >= 0)
+		close(u.fd);
+	hv_diags_release(&feed.d);
 	destroy_task(c, task);
 	free(task);
 	free(url);

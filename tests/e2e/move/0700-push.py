@@ -67,6 +67,7 @@ vdi_ref, vdi = next(iter(st.db["VDI"].items()))
 check(vdi["virtual_size"] == str(5 * MiB) and vdi["SR"] == st.sr, f"VDI {vdi}")
 with open(disk, "rb") as f:
     check(st.disks.get(vdi_ref) == f.read(), "disk bytes uploaded through /import_raw_vdi")
+check(st.received.get(vdi_ref) == "vhd", f"sent as a dynamic VHD: {st.received}")
 vbd = next(iter(st.db["VBD"].values()))
 check(vbd["userdevice"] == "0" and vbd["mode"] == "RW" and vbd["type"] == "Disk", f"VBD {vbd}")
 vif = next(iter(st.db["VIF"].values()))
@@ -106,6 +107,19 @@ for method, params, code in (("VM.no_such_call", (), "MESSAGE_METHOD_UNKNOWN"),
         check(False, f"server accepts {method}")
     except Exception as e:
         check(code in str(e), f"server answers {code}: {e}")
+
+# A pool from before XenServer 6.5 (XenAPI 2.2) takes raw bytes only.
+old = XapiState("root", "secret", SR, api=(2, 2))
+old_srv, old_port = serve(old, cert, key)
+p = subprocess.run([os.environ.get("HVKIT", "build/hvkit"), "move", "push", cfg,
+                    f"xapi://root@127.0.0.1:{old_port}", "--sr", SR, *ca],
+                   capture_output=True, text=True, env=env)
+check(p.returncode == 0, f"push to XenAPI 2.2: {p.stderr}")
+ref = next(iter(old.db["VDI"]))
+with open(disk, "rb") as f:
+    check(old.received.get(ref) == "raw" and old.disks.get(ref) == f.read(),
+          f"raw bytes to XenAPI 2.2: {old.received}")
+old_srv.shutdown()
 
 # --metadata-only: the VDI is created, no upload.
 before = len(st.disks)

@@ -27,7 +27,8 @@ Records carry every field of the class in that release, with the model's
 defaults; VM.VBDs, VM.VIFs, VDI.VBDs, network.VIFs and SR.VDIs are
 computed from the references, as XAPI keeps them.  The pool's master
 reports the release's API version (2.6, 2.15, 2.21: XAPI's
-datamodel_types.ml release table).  Messages the model has that this
+datamodel_types.ml release table), or XapiState(api=(2, 2)) to play a
+pool from before XenServer 6.5, which has no format=vhd.  Messages the model has that this
 server does not implement answer NOT_IMPLEMENTED [method].
 
 HTTP, as XAPI's handlers: PUT /import_raw_vdi?session_id=&vdi=&task_id=
@@ -130,7 +131,7 @@ class Disks(collections.abc.Mapping):
 
 
 class XapiState:
-    def __init__(self, user, password, sr_uuid, release=None):
+    def __init__(self, user, password, sr_uuid, release=None, api=None):
         self.release = release or os.environ.get("HVKIT_XAPI_RELEASE", "nile")
         if self.release not in API_VERSION:
             raise ValueError(f"unknown release {self.release}")
@@ -151,7 +152,10 @@ class XapiState:
         self.violations = []
         self.export_fault = None
         brand, version = BRAND[self.release]
-        major, minor = API_VERSION[self.release]
+        major, minor = api or API_VERSION[self.release]
+        # format=vhd came with XenServer 6.5 (XenAPI 2.3; xen-api #1832):
+        # an older pool would store a VHD's bytes as the disk's.
+        self.vhd = (major, minor) >= (2, 3)
         host = self.new("host", {"name_label": "xcp-host", "API_version_major": str(major),
                                  "API_version_minor": str(minor), "API_version_vendor": "XenSource",
                                  "software_version": {"product_brand": brand,
@@ -403,7 +407,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body.drain()
             return self.reply(403, b"", "text/plain")
         fmt = q.get("format", "raw")
-        if not vdi or fmt not in ("raw", "vhd"):
+        if not vdi or fmt not in ("raw", "vhd") or (fmt == "vhd" and not st.vhd):
             body.drain()
             st.finish_task(task, ["HANDLE_INVALID", "VDI", q.get("vdi", "")] if not vdi
                            else ["FORMAT_NOT_SUPPORTED", fmt])
@@ -450,7 +454,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not vdi:
             st.finish_task(task, ["HANDLE_INVALID", "VDI", q.get("vdi", "")])
             return self.reply(404, b"VDI not found\r\n", "text/plain")
-        if fmt not in ("raw", "vhd"):
+        if fmt not in ("raw", "vhd") or (fmt == "vhd" and not st.vhd):
             st.finish_task(task, ["FORMAT_NOT_SUPPORTED", fmt])
             return self.reply(400, b"format not supported here\r\n", "text/plain")
         size = int(vdi["virtual_size"])
