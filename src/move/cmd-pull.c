@@ -232,6 +232,25 @@ static int unit_sink(void *opaque, const void *p, size_t len)
 	return 0;
 }
 
+/* A VHD stream into its reader, the bar counting the stream's bytes. */
+struct vhd_sink {
+	struct vhd_unstream *v;
+	struct hv_progress *bar;
+	uint64_t got;
+};
+
+static int vhd_sink(void *opaque, const void *p, size_t len)
+{
+	struct vhd_sink *s = opaque;
+	int rc = vhd_unstream_feed(s->v, p, len);
+
+	s->got += len;
+	if (vhd_unstream_length(s->v))
+		s->bar->total = vhd_unstream_length(s->v);
+	hv_progress_update(s->bar, s->got);
+	return rc;
+}
+
 static int open_writer(struct img_out *out, enum img_format f)
 {
 	switch (f) {
@@ -265,7 +284,18 @@ static int download(struct xapi_conn *c, const char *vdi, uint64_t size, int dfd
 	rc = open_writer(&out, o->disk_format);
 	if (rc == 0 && posix_memalign((void **)&u.buf, 4096, out.unit) != 0)
 		rc = -ENOMEM;
-	if (rc == 0 && size) {
+	if (rc == 0 && size && xapi_vhd(c, size)) {
+		/* Data blocks only, converted as they arrive. */
+		struct vhd_sink vs = { .bar = &bar };
+		hv_progress_init(&bar, "downloading", size, o->progress);
+		rc = vhd_unstream_new(&out, size, d, &vs.v);
+		if (rc == 0)
+			rc = xapi_export_raw_vdi(c, vdi, "vhd", UINT64_MAX, vhd_sink, &vs, NULL);
+		if (rc == 0)
+			rc = vhd_unstream_end(vs.v);
+		vhd_unstream_free(vs.v);
+		hv_progress_done(&bar);
+	} else if (rc == 0 && size) {
 		hv_progress_init(&bar, "downloading", size, o->progress);
 		u.bar = &bar;
 		rc = xapi_export_raw_vdi(c, vdi, "raw", size, unit_sink, &u, NULL);

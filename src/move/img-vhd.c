@@ -275,6 +275,34 @@ static const struct img_in_ops vhd_dyn_ops = {
 
 #define OFF(x) ((unsigned long long)(x))
 
+int vhd_header_parse(const uint8_t h[VHD_HEADER_SIZE], uint64_t where, uint64_t size,
+		     struct hv_diags *d, uint64_t *ret_bat, uint32_t *ret_entries,
+		     uint32_t *ret_block)
+{
+	if (memcmp(h, "cxsparse", 8) != 0)
+		return hv_errorf(d, "offset %llu: no dynamic disk header (cookie 'cxsparse' missing)",
+				 OFF(where));
+	uint32_t csum = img_be32(h + 36), want = vhd_checksum(h, VHD_HEADER_SIZE, 36);
+	if (csum != want)
+		return hv_errorf(d, "offset %llu: dynamic disk header checksum is 0x%08x, computed 0x%08x",
+				 OFF(where + 36), csum, want);
+	uint32_t entries = img_be32(h + 28);
+	uint32_t bs = img_be32(h + 32);
+	if (bs < VHD_SECTOR || (bs & (bs - 1)) != 0 || bs > (256u << 20))
+		return hv_errorf(d, "offset %llu: block size %u is not a power of two from 512 bytes to 256 MiB",
+				 OFF(where + 32), bs);
+	if (entries > VHD_MAX_BAT_ENTRIES)
+		return hv_errorf(d, "offset %llu: %u BAT entries is more than the %u we accept",
+				 OFF(where + 28), entries, VHD_MAX_BAT_ENTRIES);
+	if ((size + bs - 1) / bs > entries)
+		return hv_errorf(d, "offset %llu: %u BAT entries cannot hold a %llu-byte disk in %u-byte blocks",
+				 OFF(where + 28), entries, OFF(size), bs);
+	*ret_bat = img_be64(h + 16);
+	*ret_entries = entries;
+	*ret_block = bs;
+	return 0;
+}
+
 static int vhd_open_dynamic(struct img_in *in, struct vhd_in *v)
 {
 	uint8_t h[VHD_HEADER_SIZE];
@@ -288,26 +316,12 @@ static int vhd_open_dynamic(struct img_in *in, struct vhd_in *v)
 	rc = img_pread(in->fd, h, sizeof(h), hoff);
 	if (rc < 0)
 		return hv_errorf(in->diags, "offset %llu: cannot read the dynamic disk header", OFF(hoff)), rc;
-	if (memcmp(h, "cxsparse", 8) != 0)
-		return hv_errorf(in->diags, "offset %llu: no dynamic disk header (cookie 'cxsparse' missing)",
-				 OFF(hoff));
-	uint32_t csum = img_be32(h + 36), want = vhd_checksum(h, sizeof(h), 36);
-	if (csum != want)
-		return hv_errorf(in->diags, "offset %llu: dynamic disk header checksum is 0x%08x, computed 0x%08x",
-				 OFF(hoff + 36), csum, want);
-	uint64_t bat_off = img_be64(h + 16);
-	uint32_t entries = img_be32(h + 28);
-	uint32_t bs = img_be32(h + 32);
-	if (bs < VHD_SECTOR || (bs & (bs - 1)) != 0 || bs > (256u << 20))
-		return hv_errorf(in->diags, "offset %llu: block size %u is not a power of two from 512 bytes to 256 MiB",
-				 OFF(hoff + 32), bs);
-	if (entries > VHD_MAX_BAT_ENTRIES)
-		return hv_errorf(in->diags, "offset %llu: %u BAT entries is more than the %u we accept",
-				 OFF(hoff + 28), entries, VHD_MAX_BAT_ENTRIES);
+	uint64_t bat_off;
+	uint32_t entries, bs;
+	rc = vhd_header_parse(h, hoff, in->size, in->diags, &bat_off, &entries, &bs);
+	if (rc < 0)
+		return rc;
 	uint64_t need = (in->size + bs - 1) / bs;
-	if (need > entries)
-		return hv_errorf(in->diags, "offset %llu: %u BAT entries cannot hold a %llu-byte disk in %u-byte blocks",
-				 OFF(hoff + 28), entries, OFF(in->size), bs);
 	if (bat_off > data_end || (data_end - bat_off) / 4 < entries)
 		return hv_errorf(in->diags, "offset %llu: BAT at %llu with %u entries runs past the end of the file",
 				 OFF(hoff + 16), OFF(bat_off), entries);

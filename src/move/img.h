@@ -144,6 +144,25 @@ int img_out_vhd_stream(struct img_out *out, struct img_in *in, img_sink_fn sink,
 /* The length img_out_vhd_stream() will write for in (size bytes). */
 int img_vhd_stream_size(struct img_in *in, uint64_t size, uint64_t *ret);
 
+/*
+ * The reverse, for a stream that is not trusted (XAPI's export_raw_vdi
+ * ?format=vhd): vhd_unstream_feed() (an img_sink_fn) takes the bytes in
+ * pieces of any size and hands the disk of size bytes to out in order
+ * (out opened, its unit dividing 2 MiB), holes as holes; the blocks must
+ * come in disk order.  vhd_unstream_end() checks that the stream was
+ * whole and writes the trailing holes (not out's finish()).  Errors:
+ * -EINVAL with a diagnostic naming the stream offset, or out's.
+ * vhd_unstream_length(): the stream's length once its BAT is read (for
+ * a progress bar), 0 before.
+ */
+struct vhd_unstream;
+int vhd_unstream_new(struct img_out *out, uint64_t size, struct hv_diags *d,
+		     struct vhd_unstream **ret);
+int vhd_unstream_feed(void *opaque, const void *buf, size_t len);
+int vhd_unstream_end(struct vhd_unstream *v);
+uint64_t vhd_unstream_length(const struct vhd_unstream *v);
+void vhd_unstream_free(struct vhd_unstream *v);
+
 /* A reader of size zero bytes (disks of --metadata-only); img_in_free. */
 struct img_in *img_zero_new(uint64_t size);
 

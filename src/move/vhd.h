@@ -50,6 +50,13 @@ struct hv_diags;
 int vhd_footer_parse(const uint8_t in[VHD_FOOTER_SIZE], uint64_t where,
 		     struct hv_diags *d, struct vhd_footer *ret);
 
+/* Decodes and checks the dynamic disk header read at file offset where
+ * for a disk of size bytes: cookie, checksum, block size (a power of two,
+ * 512 bytes to 256 MiB), BAT entries (enough, not absurdly many);
+ * -EINVAL with a diagnostic naming the offset. */
+int vhd_header_parse(const uint8_t h[VHD_HEADER_SIZE], uint64_t where, uint64_t size,
+		     struct hv_diags *d, uint64_t *ret_bat, uint32_t *ret_entries,
+		     uint32_t *ret_block);
 /* Fills the 1024-byte dynamic disk header. */
 void vhd_header_build(uint8_t out[VHD_HEADER_SIZE], uint64_t bat_offset,
 		      uint32_t max_entries, uint32_t block_size);

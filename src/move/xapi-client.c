@@ -530,7 +530,7 @@ static size_t on_read_fd(char *buf, size_t size, size_t n, void *opaque)
 	return (size_t)got;
 }
 
-bool xapi_sends_vhd(const struct xapi_conn *c, uint64_t size)
+bool xapi_vhd(const struct xapi_conn *c, uint64_t size)
 {
 	return c->api >= XAPI_API(2, 3) && size % 512 == 0 && size <= IMG_VHD_MAX_SIZE;
 }
@@ -543,7 +543,7 @@ int xapi_import_raw_vdi(struct xapi_conn *c, const char *vdi, struct img_in *in,
 	struct strbuf resp = STRBUF_INIT;
 	struct body b = { &resp, 64 << 10, false };
 	char *task = NULL, *url = NULL;
-	bool vhd = xapi_sends_vhd(c, in->size);
+	bool vhd = xapi_vhd(c, in->size);
 	pthread_t thread;
 	bool started = false;
 	long status = 0;
@@ -694,8 +694,10 @@ int xapi_export_raw_vdi(struct xapi_conn *c, const char *vdi, const char *format
 		rc = hv_errorf(c->d, "%s/%s: the body holds more than the VDI's %llu bytes",
 			       c->url, h, (unsigned long long)size);
 	else if (r != CURLE_OK) {
-		char *what = xasprintf("%s/%s: after %llu of %llu bytes", c->url, h,
-				       (unsigned long long)dl.got, (unsigned long long)size);
+		char *what = size == UINT64_MAX
+			? xasprintf("%s/%s: after %llu bytes", c->url, h, (unsigned long long)dl.got)
+			: xasprintf("%s/%s: after %llu of %llu bytes", c->url, h,
+				    (unsigned long long)dl.got, (unsigned long long)size);
 
 		rc = transfer_error(c, what, r, NULL);
 		free(what);

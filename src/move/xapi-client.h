@@ -76,12 +76,15 @@ char *xapi_str_value(const char *s);
  * Uploads in (in->size bytes) into vdi through PUT /import_raw_vdi with
  * a task, then polls the task until it succeeds or fails (XAPI reports
  * failures there, not in the HTTP status).  The body is a dynamic VHD of
- * in's data blocks, written on the fly, when xapi_sends_vhd() (XenAPI
- * 2.3, XenServer 6.5, on), raw bytes else.  progress(opaque, done,
+ * in's data blocks, written on the fly, when xapi_vhd(), raw bytes
+ * else.  progress(opaque, done,
  * total) counts the body's bytes: total is its length, known before the
  * first byte (for a VHD: the data blocks, not the virtual size).
  */
-bool xapi_sends_vhd(const struct xapi_conn *c, uint64_t size);
+/* Whether the pool takes and gives a disk of size bytes as a dynamic VHD
+ * (format=vhd of import_raw_vdi and export_raw_vdi: XenAPI 2.3,
+ * XenServer 6.5, on; xen-api #1832), which carries only data blocks. */
+bool xapi_vhd(const struct xapi_conn *c, uint64_t size);
 int xapi_import_raw_vdi(struct xapi_conn *c, const char *vdi, struct img_in *in,
 			void (*progress)(void *, uint64_t, uint64_t), void *opaque);
 /*

@@ -46,6 +46,7 @@ else:
 SR = "9b0a9c1e-0000-4000-8000-00000000beef"
 st = XapiState("root", "secret", SR)
 srv, port = serve(st, cert, key)
+keyfile = key
 env = dict(os.environ, HVKIT_XAPI_PASSWORD="secret")
 target = f"xapi://root@127.0.0.1:{port}"
 
@@ -89,6 +90,7 @@ for i, src in enumerate((root, data)):
 st_data = os.stat(os.path.join(out, "pulled-disk1.raw"))
 check(st_data.st_size == 64 * MiB + 512 and st_data.st_blocks * 512 < 4 * MiB,
       f"zero runs stay holes: {st_data.st_blocks * 512} bytes allocated")
+check("GET format=vhd" in st.calls and "GET format=raw" not in st.calls, "disks come as VHDs")
 check("GET /export_raw_vdi" in st.calls and not any(c.endswith((".create", ".destroy")) and
       not c.startswith("task.") for c in st.calls[st.calls.index("VM.get_by_name_label"):]),
       "pull only reads (and makes its tasks)")
@@ -129,9 +131,9 @@ bad("unknown uuid", "00000000-0000-4000-8000-000000000000", "UUID_INVALID")
 st.export_fault = ("task", ["VDI_IO_ERROR", "Device I/O errors"])
 bad("task failure", "pulled", "VDI_IO_ERROR Device I/O errors")
 st.export_fault = ("short", 1000)
-bad("truncated body", "pulled", "after 1000 of 5242880 bytes")
+bad("truncated body", "pulled", "export_raw_vdi: after 1000 bytes")
 st.export_fault = ("close", 1000)
-bad("body without length cut short", "pulled", "ended after 1000 of 5242880 bytes")
+bad("body without length cut short", "pulled", "offset 1000: the VHD stream ends before its closing footer")
 st.export_fault = None
 env["HVKIT_XAPI_PASSWORD"] = "wrong"
 bad("bad password", "pulled", "SESSION_AUTHENTICATION_FAILED")
@@ -161,6 +163,26 @@ for extra in ([], ["--metadata-only"]):
     check(p.returncode == 0 and show(os.path.join(out + "-allowed", "pulled.cfg")).get("kernel") == "/etc/shadow",
           f"--allow-setting kernel writes it {extra}: {p.stderr}")
 vm_rec["other_config"], vm_rec["PV_bootloader"], vm_rec["PV_kernel"] = saved
+
+# A pool from before XenServer 6.5 (XenAPI 2.2) gives raw bytes only,
+# checked as such: whole, cut short, cut short without a length.
+old = XapiState("root", "secret", SR, api=(2, 2))
+old_srv, old_port = serve(old, cert, keyfile)
+p = move("push", cfg, f"xapi://root@127.0.0.1:{old_port}", "--sr", SR, *tls)
+check(p.returncode == 0, f"push to XenAPI 2.2: {p.stderr}")
+out = os.path.join(d, "old")
+p = move("pull", f"xapi://root@127.0.0.1:{old_port}", "pulled", "-o", out, *tls)
+check(p.returncode == 0 and "GET format=raw" in old.calls and "GET format=vhd" not in old.calls,
+      f"raw pull from XenAPI 2.2: {p.stderr}")
+for i, src in enumerate((root, data)):
+    check(same(src, os.path.join(out, f"pulled-disk{i}.raw")), f"raw pull: disk {i} byte-identical")
+target_new, target = target, f"xapi://root@127.0.0.1:{old_port}"
+old.export_fault = ("short", 1000)
+bad("truncated raw body", "pulled", "after 1000 of 5242880 bytes")
+old.export_fault = ("close", 1000)
+bad("raw body without length cut short", "pulled", "ended after 1000 of 5242880 bytes")
+target = target_new
+old_srv.shutdown()
 
 # An existing DIR is not overwritten.
 p = move("pull", target, "pulled", "-o", os.path.join(d, "by-name"), *tls)

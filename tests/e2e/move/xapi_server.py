@@ -447,6 +447,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         q = dict(urllib.parse.parse_qsl(url.query))
         fmt = q.get("format", "raw")
         st.calls.append("GET " + url.path)
+        st.calls.append("GET format=" + fmt)
         if url.path != "/export_raw_vdi" or q.get("session_id") not in st.sessions:
             return self.reply(403, b"", "text/plain")
         task = st.db["task"].get(q.get("task_id"))
