@@ -3,7 +3,8 @@
 # hvkit move against qemu-img in the same run: raw -> dynamic VHD of a
 # 2 GiB sparse image holding 300 MiB of data, contiguous then scattered
 # (64 KiB pieces); raw -> qcow2 against qemu-img convert -O qcow2; and
-# raw -> XVA (xva-img's disk-import where installed).
+# raw -> XVA (xva-img's disk-import where installed); push and pull of a
+# 64 GiB disk holding 1 GiB against a 1 GiB disk (bench/move-xapi.py).
 #   bench/move.sh [BUILD_DIR]
 set -eu
 build=${1:-build}
@@ -84,3 +85,5 @@ for img in contig scatter; do
 	fi
 done
 echo "ratio > 1: hvkit is faster"
+# push and pull through the XenAPI test server on loopback: sparse.
+python3 "$(dirname "$0")/move-xapi.py" "$build" "$dir"

@@ -249,6 +249,9 @@ int xapi_connect(const char *url, const char *user, const char *password,
 	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
 	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+	/* Disks move in big pieces: fewer callbacks, fewer system calls. */
+	curl_easy_setopt(c->curl, CURLOPT_BUFFERSIZE, 1L << 20);
+	curl_easy_setopt(c->curl, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
 	if (ca)
 		curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca);
 	char *u = xapi_str_value(user), *p = xapi_str_value(password);

@@ -14,6 +14,8 @@ SECTOR = 512
 BLOCK = 2 << 20
 UNUSED = 0xFFFFFFFF
 EPOCH = 946684800  # 2000-01-01
+ZEROS = bytes(BLOCK)
+FULL_BITMAP = b"\xff" * SECTOR
 
 
 def checksum(b):
@@ -72,6 +74,11 @@ class BodyReader:
             self.left = size
 
     def read(self, n):
+        if not self.chunked and n <= self.left:   # the common case, one copy
+            b = self.f.read(n)
+            self.left -= len(b)
+            self.pos += len(b)
+            return b
         out = bytearray()
         while len(out) < n:
             self._fill()
@@ -145,14 +152,16 @@ def read_stream(body, size, out):
             raise ValueError(f"VHD: BAT entry {b} is past the disk's {nblk} blocks")
         body.skip_to(off, f"block {b}")
         bitmap = body.exact(SECTOR, f"block {b}'s bitmap")
-        data = bytearray(body.exact(BLOCK, f"block {b}"))
-        for s in range(BLOCK // SECTOR):
-            if not bitmap[s // 8] & (0x80 >> (s % 8)):
-                data[s * SECTOR:(s + 1) * SECTOR] = bytes(SECTOR)
+        data = body.exact(BLOCK, f"block {b}")
+        if bitmap != FULL_BITMAP:
+            data = bytearray(data)
+            for s in range(BLOCK // SECTOR):
+                if not bitmap[s // 8] & (0x80 >> (s % 8)):
+                    data[s * SECTOR:(s + 1) * SECTOR] = bytes(SECTOR)
         end = min(BLOCK, size - b * BLOCK)
-        if any(data[end:]):
+        if data[end:] != ZEROS[end:]:
             raise ValueError(f"VHD: block {b} holds data past the disk's end")
-        if any(data[:end]):
+        if data[:end] != ZEROS[:end]:
             out.seek(b * BLOCK)
             out.write(data[:end])
     last = body.exact(SECTOR, "the closing footer")

@@ -120,6 +120,9 @@ class Disks(collections.abc.Mapping):
         with open(self.path(ref), "rb") as f:
             return f.read()
 
+    def __contains__(self, ref):
+        return ref in self.refs
+
     def __iter__(self):
         return iter(self.refs)
 
@@ -423,7 +426,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         b = body.read(min(1 << 20, size - body.pos))
                         if not b:
                             break
-                        if any(b):
+                        if b != vhdlib.ZEROS[:len(b)]:
                             out.write(b)
                         else:
                             out.seek(len(b), os.SEEK_CUR)
