@@ -8,8 +8,10 @@
 /*
  * The bar is drawn on stderr when stderr is a terminal (and never
  * otherwise), at most ten times a second, and erased by
- * hv_progress_done().  `done` and `total` are bytes of the virtual
- * disk, so the rate is what the user sees move, holes included.
+ * hv_progress_done().  `done` and `total` are the bytes the command
+ * works through: the virtual disk's for a local copy (holes included,
+ * as the user sees the disk move), the body's for a transfer (a sparse
+ * VHD's: data), so that rate and ETA are those of the bytes that cost.
  * Nothing is allocated; a struct on the stack is enough.
  */
 struct hv_progress {
