@@ -669,6 +669,8 @@ int xapi_export_raw_vdi(struct xapi_conn *c, const char *vdi, const char *format
 	const char *h = "export_raw_vdi";
 	int rc;
 
+	size_t nd = c->d ? c->d->n : 0;
+
 	rc = create_task(c, "hvkit move pull: download of a disk", &task);
 	if (rc < 0)
 		return rc;
@@ -683,8 +685,10 @@ int xapi_export_raw_vdi(struct xapi_conn *c, const char *vdi, const char *format
 	bool whole = r == CURLE_OK && dl.status == 200 && (size == UINT64_MAX || dl.got == size);
 
 	if (dl.err && dl.err != -EFBIG) {
-		rc = hv_errorf(c->d, "cannot write the disk at byte %llu: %s",
-			       (unsigned long long)dl.got, strerror(-dl.err));
+		/* A sink that reads what it gets (a VHD stream) has said why. */
+		rc = c->d && c->d->n > nd ? dl.err
+			: hv_errorf(c->d, "cannot write the disk at byte %llu: %s",
+				    (unsigned long long)dl.got, strerror(-dl.err));
 		goto out;
 	}
 	/* A failed task explains a failed transfer best: XAPI answers 200

@@ -134,6 +134,49 @@ st.export_fault = ("short", 1000)
 bad("truncated body", "pulled", "export_raw_vdi: after 1000 bytes")
 st.export_fault = ("close", 1000)
 bad("body without length cut short", "pulled", "offset 1000: the VHD stream ends before its closing footer")
+# Hostile VHD streams from a pool whose task says all went well.
+B = 2 * MiB
+
+
+def patch(at, data, fix_csum=None):
+    """The body with data at `at`; fix_csum: (start, length, csum_off) of
+    the structure whose checksum to make right again."""
+    def f(body):
+        b = bytearray(body)
+        b[at:at + len(data)] = data
+        if fix_csum:
+            start, n, off = fix_csum
+            b[start + off:start + off + 4] = bytes(4)
+            b[start + off:start + off + 4] = (~sum(b[start:start + n]) & 0xFFFFFFFF).to_bytes(4, "big")
+        return bytes(b)
+    return f
+
+
+def bat_at(body):
+    return int.from_bytes(body[512 + 16:512 + 24], "big")
+
+
+def swap_blocks(body):
+    bat = bat_at(body)
+    e = [body[bat + 4 * i:bat + 4 * i + 4] for i in range(2)]
+    return patch(bat, e[1] + e[0])(body)
+
+
+for label, fn, expect in (
+        ("footer checksum", patch(64, b"\0\0\0\1"), "offset 0: VHD footer checksum"),
+        ("fixed disk", patch(60, (2).to_bytes(4, "big"), (0, 512, 64)), "not a dynamic VHD"),
+        ("another size", patch(48, (4 * MiB).to_bytes(8, "big"), (0, 512, 64)), "a disk of 4194304 bytes"),
+        ("header cookie", patch(512, b"xxsparse"), "no dynamic disk header"),
+        ("block size", patch(512 + 32, (2 * B).to_bytes(4, "big"), (512, 1024, 36)), "block size 4194304"),
+        ("BAT far away", patch(512 + 16, (64 * MiB).to_bytes(8, "big"), (512, 1024, 36)), "not after the header"),
+        ("blocks out of order", swap_blocks, "not in disk order"),
+        ("closing footer", lambda b: b[:-1] + b"\1", "closing footer differs"),
+        ("trailing bytes", lambda b: b + b"x", "bytes after the closing footer"),
+        ("stream cut", lambda b: b[:-600], "ends before its closing footer"),
+        ("two blocks in one place", lambda b: patch(bat_at(b) + 8, b[bat_at(b) + 4:bat_at(b) + 8])(b),
+         "not after the BAT and the block before it")):
+    st.export_fault = ("mutate", fn)
+    bad(f"hostile VHD: {label}", "pulled", expect)
 st.export_fault = None
 env["HVKIT_XAPI_PASSWORD"] = "wrong"
 bad("bad password", "pulled", "SESSION_AUTHENTICATION_FAILED")

@@ -40,7 +40,8 @@ every call; .export_fault makes an export fail for the bad-case tests:
 ("task", error_info) sends half the body, fails the task and drops the
 connection (HTTP status 200, as XAPI answers before it knows);
 ("short", n) sends n bytes of a Content-Length body and drops the
-connection; ("close", n) sends n bytes without a Content-Length."""
+connection; ("close", n) sends n bytes without a Content-Length;
+("mutate", f) sends f(body) as a whole body and lets the task succeed."""
 import collections.abc
 import http.server
 import json
@@ -480,6 +481,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def send_body(self, st, task, length, chunks):
         fault = st.export_fault
+        if fault and fault[0] == "mutate":     # a hostile body, whole
+            body = fault[1](b"".join(chunks))
+            length, chunks, fault = len(body), [body], None
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
         if fault and fault[0] == "close":
@@ -506,6 +510,9 @@ def serve(state, certfile=None, keyfile=None):
     (server, port)."""
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.state = state
+    # A client that hangs up mid-body (as the bad-case tests make hvkit
+    # do) is no server error.
+    srv.handle_error = lambda *a: None
     if certfile:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(certfile, keyfile)
