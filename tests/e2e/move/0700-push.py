@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 from movelib import MiB, check, done, hvkit, skip, sparse_image, tmpdir
-from xapi_server import XapiState, serve
+from xapi_server import API_VERSION, XapiState, serve
 
 p = hvkit("move", "show", "--json", "/dev/null", ok=False)
 if "libxlutil" in p.stderr:
@@ -120,6 +120,15 @@ with open(disk, "rb") as f:
     check(old.received.get(ref) == "raw" and old.disks.get(ref) == f.read(),
           f"raw bytes to XenAPI 2.2: {old.received}")
 old_srv.shutdown()
+
+# A pool whose version is no number: one line, nothing created.
+host = next(iter(st.db["host"].values()))
+host["API_version_major"], n = "2x", len(st.db["VM"])
+p = push()
+check(p.returncode == 1 and len([x for x in p.stderr.splitlines() if "error" in x]) == 1 and
+      "host.get_API_version_major: '2x' is not a version number" in p.stderr and
+      len(st.db["VM"]) == n, f"bad API version: {p.stderr}")
+host["API_version_major"] = str(API_VERSION[st.release][0])
 
 # --metadata-only: the VDI is created, no upload.
 before = len(st.disks)
