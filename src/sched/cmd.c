@@ -203,7 +203,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		/* The whole pool, from any host. */
 		struct hv_diags d = HV_DIAGS_INIT;
 		rc = sched_pool_read(path, &eo, &st, &d);
-		(void)log_diags("pool", &d);
+		(void)log_diags(path, &d);
 		hv_diags_release(&d);
 		if (rc < 0)
 			return EXIT_FAIL;

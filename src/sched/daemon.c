@@ -527,14 +527,12 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		}
 		rc = sched_pool_open(&dm.pool, dm.state_path, &eo, host_id,
 				     (lease_ttl + NS - 1) / NS, &who, &d);
-		(void)log_diags("pool", &d);
+		(void)log_diags(dm.state_path, &d);
 		hv_diags_release(&d);
 		if (rc < 0) {
 			if (rc == -EBUSY)
 				log_error("pool '%s': host '%s' is in use by another 'hvkit sched run' (%s)",
 					  dm.state_path, host_id, who ? who : "pid not known");
-			else
-				log_error("pool '%s': cannot start (etcd: %s)", dm.state_path, strerror(-rc));
 			free(who);
 			sched_pool_close(&dm.pool);
 			return EXIT_FAIL;
