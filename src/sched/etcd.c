@@ -320,16 +320,18 @@ int etcd_new(const char *url, const struct etcd_opts *o, struct etcd **ret,
 	struct etcd *e;
 
 	if (strncmp(url, scheme, sizeof(scheme) - 1))
-		return hv_errorf(d, "'%s': not etcd://HOST:PORT[,HOST:PORT...]/PREFIX", url);
+		return hv_errorf(d, "not etcd://HOST:PORT[,HOST:PORT...]/PREFIX");
 	p = url + sizeof(scheme) - 1;
 	slash = strchr(p, '/');
 	if (!slash || slash == p)
-		return hv_errorf(d, "'%s': no HOST:PORT before the /PREFIX", url);
+		return hv_errorf(d, "no HOST:PORT before the /PREFIX");
+	if (slash[-1] == ',')
+		return hv_errorf(d, "an empty endpoint before the /PREFIX");
 	if (strlen(slash) > ETCD_MAX_PREFIX)
-		return hv_errorf(d, "'%s': prefix longer than %d bytes", url, ETCD_MAX_PREFIX);
+		return hv_errorf(d, "prefix longer than %d bytes", ETCD_MAX_PREFIX);
 	for (const char *s = slash; *s; s++)
 		if ((unsigned char)*s <= ' ' || *s == 0x7f)
-			return hv_errorf(d, "'%s': blank or control character in the prefix", url);
+			return hv_errorf(d, "blank or control character in the prefix");
 	e = xcalloc(1, sizeof(*e));
 	while (p < slash) {
 		const char *end = memchr(p, ',', (size_t)(slash - p));
@@ -339,7 +341,7 @@ int etcd_new(const char *url, const struct etcd_opts *o, struct etcd **ret,
 		const char *colon = memrchr(p, ':', len);
 		uint64_t port;
 		char *ps = colon ? xstrndup(colon + 1, (size_t)(end - colon - 1)) : NULL;
-		bool ok = colon && colon > p && parse_u64(ps, 10, &port) == 0 && port > 0 &&
+		bool ok = len && colon && colon > p && parse_u64(ps, 10, &port) == 0 && port > 0 &&
 			  port < 65536;
 		for (const char *s = p; ok && s < colon; s++)
 			ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
@@ -347,11 +349,11 @@ int etcd_new(const char *url, const struct etcd_opts *o, struct etcd **ret,
 		free(ps);
 		if (!ok || e->nep == ETCD_MAX_ENDPOINTS) {
 			etcd_free(e);
-			return hv_errorf(d, "'%s': endpoint '%.*s' is not HOST:PORT (at most %d)",
-					 url, (int)len, p, ETCD_MAX_ENDPOINTS);
+			return hv_errorf(d, "endpoint '%.*s' is not HOST:PORT (at most %d)",
+					 (int)len, p, ETCD_MAX_ENDPOINTS);
 		}
 		e->ep[e->nep++] = xstrndup(p, len);
-		p = end + (end < slash);
+		p = end + 1;
 	}
 	size_t plen = strlen(slash);
 	e->prefix = xasprintf("%s%s", slash, plen > 1 && slash[plen - 1] == '/' ? "" : "/");

@@ -288,7 +288,7 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 	char why[256];
 	if (!parse_record(rec, g, &st, why, sizeof(why))) {
 		/* Damage never refunds: the remote side counts as spent. */
-		log_warn("%s: pool record '%s' (revision %" PRId64 ") is damaged: %s; "
+		log_warn("%s: pool record '%s' (revision %" PRId64 "): %s; "
 			 "charging a full window", g->name, akey, rec->mod_rev, why);
 		memset(&st, 0, sizeof(st));
 		struct sched_state_guest *x = sched_state_add(&st, g->name, "-");
@@ -420,12 +420,13 @@ int sched_pool_read(const char *url, const struct etcd_opts *o, struct sched_sta
 		struct hv_diags pd = HV_DIAGS_INIT;
 		if (strncmp(kv->key, apfx, strlen(apfx)))
 			continue;
-		if (sched_state_parse(kv->value, kv->vlen, &st, &pd) < 0 || st.n != 1) {
+		int prc = sched_state_parse(kv->value, kv->vlen, &st, &pd);
+		if (prc < 0 || st.n != 1) {
 			_cleanup_free_ char *k = printable(kv->key, kv->keylen);
-			(void)hv_warnf(d, "pool record '%s' is damaged: %s", k,
-				       pd.n ? pd.v[0].msg : "not one guest");
+			(void)hv_warnf(d, "pool record '%s': %s", k,
+				       prc < 0 && pd.n ? pd.v[0].msg : "not one guest");
 			hv_diags_release(&pd);
-			if (st.n != 1 && pd.n == 0)
+			if (prc == 0)
 				sched_state_release(&st);
 			continue;
 		}
