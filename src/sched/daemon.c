@@ -538,6 +538,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			return EXIT_FAIL;
 		}
 		free(who);
+		dm.pool.tick_ns = dm.tick_ns;
 	} else if ((rc = sched_state_lock(dm.state_path, &lock_fd, &holder)) < 0) {
 		_cleanup_free_ char *lpath = sched_state_lock_path(dm.state_path);
 		if (rc == -EBUSY && holder)

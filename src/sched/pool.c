@@ -327,7 +327,7 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 static void format_record(struct sched_pool *p, const struct sched_guest *g,
 			  const struct sched_state_guest *sg, bool here, int64_t now)
 {
-	struct sched_state st = { .saved_ns = now, .pid = (long)getpid() };
+	struct sched_state st = { .saved_ns = now, .pid = (long)getpid(), .tick_ns = p->tick_ns };
 	struct sched_state_guest *x = sched_state_add(&st, g->name, sg->selector);
 
 	st.config = xstrdup(p->host);
