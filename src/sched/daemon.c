@@ -64,6 +64,8 @@ struct live {
 	bool warned;			/* open error logged once */
 	int64_t absent_since;		/* 0 when present */
 	bool reappeared;		/* counter restarts from zero */
+	bool weight_ok;			/* applied_weight read back as written */
+	bool unmanaged;			/* --foreign theirs: another hand owns it */
 	struct sched_pool_guest pool;	/* --state etcd://: the guest's record */
 };
 
@@ -85,6 +87,9 @@ struct daemon {
 	struct sched_state st;		/* parallel to pol.v */
 	struct live *live;
 	struct sched_backend *cg, *xen;
+	bool theirs;			/* --foreign theirs */
+	int64_t knob_every_ns;		/* --knob-every; 0: never */
+	int64_t knob_mono;		/* CLOCK_MONOTONIC of the last check */
 	bool pooled;			/* --state etcd://... */
 	struct sched_pool pool;
 };
@@ -148,6 +153,7 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 			sched_acct_rebase(&sg->acct, g);
 			if (old_live) {
 				live[i] = old_live[k];
+				live[i].unmanaged = false;	/* a reload manages it again */
 				old_live[k].h = NULL;
 				memset(&old_live[k].pool, 0, sizeof(old_live[k].pool));
 				if (live[i].pool.base.nbuckets || live[i].pool.base.ring)
@@ -295,6 +301,9 @@ static void tick(struct daemon *dm)
 	 * local copies. */
 	if (dm->pooled)
 		(void)sched_pool_begin(&dm->pool, clock_ns(CLOCK_MONOTONIC) + dm->tick_ns / 2);
+	bool knobs = dm->knob_every_ns && clock_ns(CLOCK_MONOTONIC) - dm->knob_mono >= dm->knob_every_ns;
+	if (knobs)
+		dm->knob_mono = clock_ns(CLOCK_MONOTONIC);
 	for (size_t i = 0; i < dm->pol.n; i++) {
 		const struct sched_guest *g = &dm->pol.v[i];
 		struct sched_state_guest *sg = &dm->st.v[i];
@@ -358,9 +367,30 @@ static void tick(struct daemon *dm)
 			sg->acct.last_counter_ns = 0;	/* a new guest under the old name */
 			l->reappeared = false;
 		}
-		if (g->weight && l->applied_weight != g->weight) {
+		if (knobs && l->cap_known && !l->unmanaged && l->be->ops->check) {
+			/* Another hand on the knob (hvkit-sched(1) FOREIGN
+			 * CHANGES): never a silent tug of war. */
+			char found[512];
+			int k = l->be->ops->check(l->be, l->h, l->applied_cap,
+						  l->weight_ok && l->applied_weight == g->weight ? g->weight : 0,
+						  found, sizeof(found));
+			if (k == 1 && dm->theirs) {
+				log_warn("%s: changed behind our back: %s; theirs wins (--foreign theirs): "
+					 "unmanaged from now on (usage still charged) until SIGHUP",
+					 g->name, found);
+				l->unmanaged = true;
+				dm->dirty = true;
+			} else if (k == 1) {
+				log_warn("%s: changed behind our back: %s; ours wins: written again "
+					 "(--foreign theirs leaves it to them)", g->name, found);
+				l->cap_known = false;
+				l->applied_weight = 0;
+			}
+		}
+		if (g->weight && l->applied_weight != g->weight && !l->unmanaged) {
 			struct hv_diags d = HV_DIAGS_INIT;
 			rc = l->be->ops->set_weight(l->be, l->h, g->weight, &d);
+			l->weight_ok = rc == 0;
 			if (rc < 0) {
 				(void)log_diags(g->name, &d);
 				if (!d.n)
@@ -383,7 +413,7 @@ static void tick(struct daemon *dm)
 			cap = cap == SCHED_CAP_NONE || cap > sg->acct.floor_cp ? sg->acct.floor_cp : cap;
 			sg->acct.cap_cp = cap;
 		}
-		if (!l->cap_known || cap != l->applied_cap) {
+		if (!l->unmanaged && (!l->cap_known || cap != l->applied_cap)) {
 			char a[32], b[32];
 			rc = l->be->ops->set_cap(l->be, l->h, cap);
 			if (rc < 0) {
@@ -428,6 +458,8 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		{ "metrics-file", required_argument, NULL, 'M' },
 		{ "metrics-every", required_argument, NULL, 'E' },
 		{ "ticks", required_argument, NULL, 'n' },
+		{ "foreign", required_argument, NULL, 'F' },
+		{ "knob-every", required_argument, NULL, 'K' },
 		{ "host-id", required_argument, NULL, 'H' },
 		{ "lease-ttl", required_argument, NULL, 'L' },
 		{ "etcd-cacert", required_argument, NULL, 'A' },
@@ -440,6 +472,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	struct daemon dm = { .state_path = SCHED_DEFAULT_STATE,
 			     .cgroup_root = "/sys/fs/cgroup", .tick_ns = NS, .max_ticks = -1,
 			     .save_every_ns = 10 * NS, .save_buf = STRBUF_INIT,
+			     .knob_every_ns = 5 * NS,
 			     .metrics_buf = STRBUF_INIT };
 	struct sched_policy p;
 	struct sched_state saved;
@@ -483,6 +516,21 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			dm.max_ticks = (long)n;
 			break;
 		}
+		case 'F':
+			if (strcmp(optarg, "ours") && strcmp(optarg, "theirs")) {
+				log_error("bad --foreign '%s' (ours or theirs)", optarg);
+				return EXIT_USAGE;
+			}
+			dm.theirs = !strcmp(optarg, "theirs");
+			break;
+		case 'K':
+			if (!strcmp(optarg, "0")) {
+				dm.knob_every_ns = 0;
+			} else if (sched_parse_tick(optarg, &dm.knob_every_ns) < 0) {
+				log_error("bad --knob-every '%s' (like 5s; 10ms to 1h, 0: never)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'H':
 			if (!*optarg || strlen(optarg) > 200 || strpbrk(optarg, " \t\n/")) {
 				log_error("bad --host-id '%s' (1 to 200 bytes, no blank or '/')", optarg);

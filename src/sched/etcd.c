@@ -18,7 +18,7 @@
 #include "util.h"
 
 #define NS 1000000000LL
-#define REQUEST_MAX_MS 5000L
+#define REQUEST_MAX_MS 10000L
 
 struct etcd {
 	char *ep[ETCD_MAX_ENDPOINTS];	/* "host:port" */
@@ -434,6 +434,8 @@ static int post(struct etcd *e, const char *path, const struct strbuf *body,
 		curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(e->curl, CURLOPT_PROTOCOLS_STR, e->tls ? "https" : "http");
 		curl_easy_setopt(e->curl, CURLOPT_FOLLOWLOCATION, 0L);
+		/* A reply announced larger than the limit is refused unread. */
+		curl_easy_setopt(e->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ETCD_MAX_REPLY);
 		if (e->o.cacert)
 			curl_easy_setopt(e->curl, CURLOPT_CAINFO, e->o.cacert);
 		if (e->o.cert)
@@ -466,7 +468,7 @@ static int post(struct etcd *e, const char *path, const struct strbuf *body,
 		curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, ms);
 		curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
 		r = curl_easy_perform(e->curl);
-		if (b.over) {
+		if (b.over || r == CURLE_FILESIZE_EXCEEDED) {
 			rc = hv_errorf(d, "etcd %s%s: the reply is larger than %u bytes",
 				       e->ep[i], path, ETCD_MAX_REPLY);
 			rc = -EPROTO;

@@ -59,7 +59,7 @@ const char *etcd_prefix(const struct etcd *e);
 /* The endpoint that answered last, "HOST:PORT". */
 const char *etcd_endpoint(const struct etcd *e);
 /* Every later request gives up at deadline_mono_ns (CLOCK_MONOTONIC; 0:
- * each request waits up to 5 s). */
+ * each request waits up to 10 s). */
 void etcd_set_deadline(struct etcd *e, int64_t deadline_mono_ns);
 
 /* Requests: each tries the endpoints in turn (the last one that answered

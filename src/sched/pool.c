@@ -185,13 +185,22 @@ void sched_pool_close(struct sched_pool *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A blip shorter than this (a leader election) is not worth a line: the
+ * tick runs from the local copies all the same. */
+#define DOWN_SAY_NS (3 * NS)
+
 static void went_down(struct sched_pool *p, struct hv_diags *d)
 {
-	if (!p->down_since) {
-		p->down_since = mono_ns();
-		(void)log_diags("pool", d);
-		log_warn("pool '%s': etcd unreachable; enforcing from this host's copy "
-			 "(owned guests keep their budget, others stay at their floor)", p->url);
+	int64_t now = mono_ns();
+
+	if (!p->down_since)
+		p->down_since = now;
+	if (!p->down_said && now - p->down_since >= DOWN_SAY_NS) {
+		(void)log_diags(p->url, d);
+		log_warn("pool '%s': etcd unreachable for %.1f s; enforcing from this host's copy "
+			 "(owned guests keep their budget, others stay at their floor)", p->url,
+			 (double)(now - p->down_since) / 1e9);
+		p->down_said = true;
 	}
 	p->up = false;
 }
@@ -229,10 +238,11 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 	if (rc < 0) {
 		went_down(p, &d);
 	} else {
-		if (p->down_since)
+		if (p->down_said)
 			log_info("pool '%s': etcd back after %.1f s (via %s); merging", p->url,
 				 (double)(mono_ns() - p->down_since) / 1e9, etcd_endpoint(p->e));
 		p->down_since = 0;
+		p->down_said = false;
 		p->up = true;
 	}
 	hv_diags_release(&d);

@@ -374,14 +374,16 @@ def main():
     # B took over from what A left, not a fresh budget.
     spent_a = events["migrated"][1]
     import re
-    m = re.search(r"g: charged here now \(pool '[^']*'\), budget left ([0-9.]+) s", log["B"])
+    m = re.search(r"g: charged here now \(pool '[^']*'\), budget left (-?[0-9.]+) s", log["B"])
     check(m is not None, "B's log: it took the guest over")
     if m:
         left_b = float(m.group(1))
         check(left_b <= B - spent_a + 0.1 + TOL and left_b < B - 0.5,
               f"B continued from what was left: A spent {spent_a:.2f}, B started with "
               f"{left_b:.2f} of {B:.2f} (not a fresh budget)")
-    # The etcd member's death went unnoticed; B's cut did not.
+    # The etcd member's death went unnoticed (a leader election, if it was
+    # the leader, is shorter than the 3 s a daemon waits before it says
+    # etcd is away); B's cut did not.
     for h in ("A", "B"):
         n = log[h].count("etcd unreachable")
         check(n == (1 if h == "B" else 0),

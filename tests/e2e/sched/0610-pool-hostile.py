@@ -37,6 +37,7 @@ def kv(key, value):
 
 
 reply = {"body": b"", "status": 200, "stall": False}
+STREAM = object()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -50,6 +51,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = body(self.path)
         self.send_response(reply["status"])
         self.send_header("Content-Type", "application/json")
+        if body is STREAM:
+            # No length announced: the body ends when the server closes.
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                for _ in range(70):
+                    self.wfile.write(b" " * (1 << 20))
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         try:
@@ -95,7 +107,8 @@ def main():
                  status=400, expect="etcd says: etcdserver: .[31mno.")
     status_fails("HTTP 404 with a body that parses", ('{%s}' % HDR).encode(), status=404,
                  expect="HTTP 404")
-    status_fails("reply over 64 MiB", lambda path: b" " * (65 << 20), expect="larger than")
+    status_fails("reply announced over 64 MiB", lambda path: b" " * (65 << 20), expect="larger than")
+    status_fails("reply over 64 MiB, no length announced", STREAM, expect="larger than")
     status_fails("every member fails (HTTP 503)", b"{}", status=503, expect="no member answered")
     # A reply that parses, holding a record whose checksum is wrong: said
     # in one warning, not shown.
@@ -122,7 +135,7 @@ def main():
               f"URL '{bad}': refused in one line ({p.stderr.strip()})")
 
     # The daemon: a gateway that grants a lease and the host key, then
-    # answers garbage: one warning, the daemon keeps going, exits 0.
+    # answers garbage: one warning (after 3 s), the daemon keeps going, exits 0.
     def daemon_reply(path):
         if path == "/v3/lease/grant":
             return ('{%s,"ID":"42","TTL":"5"}' % HDR).encode()
@@ -135,7 +148,7 @@ def main():
         with open(conf, "w") as f:
             f.write("guest g (cgroup:/hvkit-no-such-cgroup) {\n    cap 50%\n}\n")
         p = subprocess.run([HVKIT, "sched", "run", conf, "--state", url, "--host-id", "h1",
-                            "--tick", "200ms", "--ticks", "10"],
+                            "--tick", "200ms", "--ticks", "25"],
                            capture_output=True, text=True, timeout=60)
         check(p.returncode == 0 and p.stderr.count("etcd unreachable") == 1,
               f"daemon against a gateway that turned hostile: exit {p.returncode}, "
