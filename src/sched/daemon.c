@@ -153,7 +153,12 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 			sched_acct_rebase(&sg->acct, g);
 			if (old_live) {
 				live[i] = old_live[k];
-				live[i].unmanaged = false;	/* a reload manages it again */
+				if (live[i].unmanaged) {
+					/* A reload manages it again: ours written anew. */
+					live[i].unmanaged = false;
+					live[i].cap_known = false;
+					live[i].applied_weight = 0;
+				}
 				old_live[k].h = NULL;
 				memset(&old_live[k].pool, 0, sizeof(old_live[k].pool));
 				if (live[i].pool.base.nbuckets || live[i].pool.base.ring)
