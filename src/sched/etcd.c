@@ -541,15 +541,24 @@ int etcd_range_prefix(struct etcd *e, const char *prefix, struct etcd_reply *ret
 	return rc;
 }
 
-int etcd_lease_grant(struct etcd *e, int64_t ttl_s, int64_t *ret_id, struct hv_diags *d)
+/* POSTs {"KEY":"V"} to a lease endpoint. */
+static int lease_post(struct etcd *e, const char *path, const char *key, int64_t v,
+		      enum etcd_reply_kind kind, struct etcd_reply *r, struct hv_diags *d)
 {
 	struct strbuf b = STRBUF_INIT;
-	struct etcd_reply r;
 	int rc;
 
-	strbuf_addf(&b, "{\"TTL\":\"%" PRId64 "\"}", ttl_s);
-	rc = post(e, "/v3/lease/grant", &b, ETCD_GRANT, &r, d);
+	strbuf_addf(&b, "{\"%s\":\"%" PRId64 "\"}", key, v);
+	rc = post(e, path, &b, kind, r, d);
 	strbuf_release(&b);
+	return rc;
+}
+
+int etcd_lease_grant(struct etcd *e, int64_t ttl_s, int64_t *ret_id, struct hv_diags *d)
+{
+	struct etcd_reply r;
+	int rc = lease_post(e, "/v3/lease/grant", "TTL", ttl_s, ETCD_GRANT, &r, d);
+
 	if (rc == 0) {
 		*ret_id = r.id;
 		etcd_reply_release(&r);
@@ -559,13 +568,9 @@ int etcd_lease_grant(struct etcd *e, int64_t ttl_s, int64_t *ret_id, struct hv_d
 
 int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv_diags *d)
 {
-	struct strbuf b = STRBUF_INIT;
 	struct etcd_reply r;
-	int rc;
+	int rc = lease_post(e, "/v3/lease/keepalive", "ID", id, ETCD_KEEPALIVE, &r, d);
 
-	strbuf_addf(&b, "{\"ID\":\"%" PRId64 "\"}", id);
-	rc = post(e, "/v3/lease/keepalive", &b, ETCD_KEEPALIVE, &r, d);
-	strbuf_release(&b);
 	if (rc == 0) {
 		*ret_ttl = r.id == id ? r.ttl : 0;
 		etcd_reply_release(&r);
@@ -575,13 +580,9 @@ int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv
 
 int etcd_lease_revoke(struct etcd *e, int64_t id, struct hv_diags *d)
 {
-	struct strbuf b = STRBUF_INIT;
 	struct etcd_reply r;
-	int rc;
+	int rc = lease_post(e, "/v3/lease/revoke", "ID", id, ETCD_EMPTY, &r, d);
 
-	strbuf_addf(&b, "{\"ID\":\"%" PRId64 "\"}", id);
-	rc = post(e, "/v3/lease/revoke", &b, ETCD_EMPTY, &r, d);
-	strbuf_release(&b);
 	if (rc == 0)
 		etcd_reply_release(&r);
 	return rc;

@@ -35,9 +35,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, hvkit, skip  # noqa: E402
+from lib import HVKIT, check, done, hvkit, make_cgroups, remove_cgroups, skip  # noqa: E402
 
-ROOT = "/sys/fs/cgroup"
 P, Q, D, W = 1.0, 0.2, 4, 30
 B = (P - Q) * D
 TOL = 0.03 * W          # 3% of one CPU over a window
@@ -166,51 +165,24 @@ def start_etcd(tmp, tops):
     return members, client
 
 
+HOSTS = ("A", "B", "infra")
+
+
 def setup_cgroups():
-    if os.geteuid() != 0:
-        skip("needs root to create cgroups")
     name = f"hvkit-pool-{os.getpid()}"
-    if os.path.exists(f"{ROOT}/cpu/cpu.cfs_quota_us") and os.path.exists(f"{ROOT}/cpuacct/cpuacct.usage"):
-        tops, v2 = [f"{ROOT}/cpu/{name}", f"{ROOT}/cpuacct/{name}"], False
-    elif os.path.exists(f"{ROOT}/cgroup.controllers") and \
-            "cpu" in open(f"{ROOT}/cgroup.controllers").read().split():
-        tops, v2 = [f"{ROOT}/{name}"], True
+    tops, v2 = make_cgroups(name, HOSTS, parents=("A", "B"))
+    # This machine is shared (other builds may load it many times
+    # over): the test's subtree gets a large share of the CPU, so the
+    # guest, the daemons and etcd (in "infra") are not starved.
+    if v2:
+        open(f"{tops[0]}/cpu.weight", "w").write("10000")
     else:
-        skip(f"no cgroup v1 cpu+cpuacct nor v2 cpu controller under {ROOT}")
-    try:
-        for t in tops:
-            os.mkdir(t)
-            if v2:
-                open(f"{t}/cgroup.subtree_control", "w").write("+cpu")
-            for h in ("A", "B", "infra"):
-                os.mkdir(f"{t}/{h}")
-                if v2 and h != "infra":
-                    open(f"{t}/{h}/cgroup.subtree_control", "w").write("+cpu")
-        # This machine is shared (other builds may load it many times
-        # over): the test's subtree gets a large share of the CPU, so the
-        # guest, the daemons and etcd (in "infra") are not starved.
-        if v2:
-            open(f"{tops[0]}/cpu.weight", "w").write("10000")
-        else:
-            open(f"{tops[0]}/cpu.shares", "w").write("262144")
-    except OSError as e:
-        cleanup_cgroups(tops)
-        skip(f"cannot create test cgroups (no delegation?): {e}")
+        open(f"{tops[0]}/cpu.shares", "w").write("262144")
     return name, tops, v2
 
 
 def cleanup_cgroups(tops):
-    for t in tops:
-        for h in ("A", "B", "infra"):
-            for d in (f"{t}/{h}/g", f"{t}/{h}"):
-                try:
-                    os.rmdir(d)
-                except OSError:
-                    pass
-        try:
-            os.rmdir(t)
-        except OSError:
-            pass
+    remove_cgroups(tops, HOSTS, ("g",))
 
 
 def usage_s(tops, v2, host):

@@ -17,41 +17,16 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, skip  # noqa: E402
-
-ROOT = "/sys/fs/cgroup"
-
+from lib import HVKIT, check, done, make_cgroups, remove_cgroups  # noqa: E402
 
 def setup():
-    if os.geteuid() != 0:
-        skip("needs root to create cgroups")
     name = f"hvkit-knob-{os.getpid()}.slice"
-    if os.path.exists(f"{ROOT}/cpu/cpu.cfs_quota_us") and os.path.exists(f"{ROOT}/cpuacct/cpuacct.usage"):
-        dirs, v2 = [f"{ROOT}/cpu/{name}", f"{ROOT}/cpuacct/{name}"], False
-    elif os.path.exists(f"{ROOT}/cgroup.controllers") and \
-            "cpu" in open(f"{ROOT}/cgroup.controllers").read().split():
-        dirs, v2 = [f"{ROOT}/{name}"], True
-    else:
-        skip(f"no cgroup v1 cpu+cpuacct nor v2 cpu controller under {ROOT}")
-    try:
-        for d in dirs:
-            os.mkdir(d)
-            if v2:
-                open(f"{d}/cgroup.subtree_control", "w").write("+cpu")
-            os.mkdir(f"{d}/g")
-    except OSError as e:
-        cleanup(dirs)
-        skip(f"cannot create test cgroups: {e}")
+    dirs, v2 = make_cgroups(name, ("g",))
     return name, dirs, v2
 
 
 def cleanup(dirs):
-    for d in dirs:
-        for x in (f"{d}/g", d):
-            try:
-                os.rmdir(x)
-            except OSError:
-                pass
+    remove_cgroups(dirs, ("g",))
 
 
 def wait_for(pred, limit=15.0):
