@@ -341,6 +341,9 @@ static void tick(struct daemon *dm)
 			rc = l->be->ops->usage(l->be, l->h, &counter);
 		if (!l->h || rc < 0) {
 			if (l->h) {
+				/* What it used since the last tick is charged at the
+				 * last tick's rate: nothing left to read. */
+				sched_acct_charge_gone(&sg->acct, now);
 				log_info("%s: gone", g->name);
 				close_live(l);
 				dm->dirty = true;
