@@ -238,6 +238,8 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	}
 	sched_state_origin_release(&o);
 	int64_t now = now_ns();
+	if (pooled && !st.saved_ns)
+		st.saved_ns = now;	/* an empty pool: nothing saved, nothing old */
 	double age = (double)(now - st.saved_ns) / 1e9;
 	/* The daemon saves on changes and at least every save-every (not
 	 * recorded by version 1: assume the default 10 s). */
