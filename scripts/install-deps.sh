@@ -10,7 +10,7 @@ build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libc
 # nodejs, npm: Xen Orchestra's own libraries (vhd-lib, @xen-orchestra/xva),
 # installed from npm into the build tree by the tests, judge hvkit move.
 # e2fsprogs, fdisk: the pre-flight's crafted guest disks (mke2fs -d, sfdisk).
-test="hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients openssl prometheus nodejs npm e2fsprogs fdisk"
+test="etcd-server etcd-client hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients openssl prometheus nodejs npm e2fsprogs fdisk"
 fuzz="clang libclang-rt-14-dev"
 # make deb and its test: the package tools and lintian.
 deb="debhelper dpkg-dev lintian man-db"

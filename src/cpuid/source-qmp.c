@@ -10,7 +10,7 @@
 
 #include "cpuid-source.h"
 #include "cpuid-synth.h"
-#include "source-json.h"
+#include "json-read.h"
 #include "util.h"
 
 /* Feature names are folded into this much room (cpuid_name_fold()). */

@@ -267,23 +267,77 @@ static int cg_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
 	return 0;
 }
 
-static int cg_set_cap(struct sched_backend *b, void *hv, uint32_t cap_cp)
+/* What set_cap() writes for cap_cp, into buf. */
+static void cap_text(struct sched_backend *b, struct cg_guest *h, uint32_t cap_cp,
+		     char *buf, size_t sz)
 {
-	struct cg_guest *h = hv;
-	char buf[64];
-
 	if (cap_cp == SCHED_CAP_NONE) {
-		snprintf(buf, sizeof(buf), cb(b)->v2 ? "max %" PRIu64 "\n" : "-1\n", h->period_us);
+		snprintf(buf, sz, cb(b)->v2 ? "max %" PRIu64 "\n" : "-1\n", h->period_us);
 	} else {
 		uint64_t q = (uint64_t)cap_cp * h->period_us / SCHED_CP_PER_CPU;
 		if (q < 1000)
 			q = 1000;	/* the kernel's minimum quota, 1 ms */
 		if (cb(b)->v2)
-			snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 "\n", q, h->period_us);
+			snprintf(buf, sz, "%" PRIu64 " %" PRIu64 "\n", q, h->period_us);
 		else
-			snprintf(buf, sizeof(buf), "%" PRIu64 "\n", q);
+			snprintf(buf, sz, "%" PRIu64 "\n", q);
 	}
+}
+
+static int cg_set_cap(struct sched_backend *b, void *hv, uint32_t cap_cp)
+{
+	struct cg_guest *h = hv;
+	char buf[64];
+
+	cap_text(b, h, cap_cp, buf, sizeof(buf));
 	return write_str(h->quota_fd, buf);
+}
+
+/* Who else writes a cgroup's CPU knobs, from where it sits. */
+static const char *knob_owner(const char *path)
+{
+	if (strstr(path, "machine.slice/") || strstr(path, "machine-qemu") || strstr(path, "/libvirt/"))
+		return "libvirt (<cputune>, virsh schedinfo)?";
+	if (strstr(path, ".service") || strstr(path, ".scope") || strstr(path, ".slice"))
+		return "systemd (CPUQuota=, CPUWeight=, systemctl set-property)?";
+	return "an admin or another tool writing the cgroup?";
+}
+
+static int cg_check(struct sched_backend *b, void *hv, uint32_t cap_cp, unsigned weight,
+		    char *found, size_t sz)
+{
+	struct cg_guest *h = hv;
+	char want[64], buf[64];
+	int n = read_small(h->quota_fd, buf, sizeof(buf));
+
+	if (n < 0)
+		return n == -ENODEV ? -ENOENT : n;
+	cap_text(b, h, cap_cp, want, sizeof(want));
+	if (strcmp(buf, want)) {
+		buf[strcspn(buf, "\n")] = 0;
+		snprintf(found, sz, "%s reads '%s' (we wrote '%.*s'); by %s",
+			 cb(b)->v2 ? "cpu.max" : "cpu.cfs_quota_us", buf,
+			 (int)strcspn(want, "\n"), want, knob_owner(h->path));
+		return 1;
+	}
+	if (weight) {
+		unsigned long v = sched_cgroup_weight_value(cb(b)->v2, weight);
+		uint64_t got = 0;
+		int fd = open(h->weight_path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = read_small(fd, buf, sizeof(buf));
+		close(fd);
+		if (n < 0)
+			return n;
+		buf[strcspn(buf, "\n")] = 0;
+		if (parse_u64(buf, 10, &got) < 0 || got != v) {
+			snprintf(found, sz, "%s reads '%s' (we wrote '%lu'); by %s",
+				 cb(b)->v2 ? "cpu.weight" : "cpu.shares", buf, v, knob_owner(h->path));
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* Weight 256 (Xen's default) lands on each hierarchy's default: v1
@@ -348,6 +402,7 @@ static const struct sched_backend_ops cg_ops = {
 	.usage = cg_usage,
 	.set_cap = cg_set_cap,
 	.set_weight = cg_set_weight,
+	.check = cg_check,
 	.close = cg_close,
 	.free = cg_free,
 };

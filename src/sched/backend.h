@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -30,6 +31,13 @@ struct sched_backend_ops {
 	 * not take. */
 	int (*set_weight)(struct sched_backend *b, void *h, unsigned weight,
 			  struct hv_diags *d);
+	/* Whether the guest's knobs still hold what set_cap(cap_cp) and
+	 * set_weight(weight) (0: not set by us, not checked) wrote: 0 when
+	 * they do, 1 when another hand changed one (what it holds now, as
+	 * "FILE: VALUE", and who seems to own it in *found), -errno when it
+	 * cannot be read.  May be NULL (not checked). */
+	int (*check)(struct sched_backend *b, void *h, uint32_t cap_cp, unsigned weight,
+		     char *found, size_t sz);
 	void (*close)(struct sched_backend *b, void *h);
 	void (*free)(struct sched_backend *b);
 };

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "log.h"
 #include "metrics.h"
+#include "pool.h"
 #include "sched.h"
 #include "state.h"
 #include "strbuf.h"
@@ -23,10 +24,14 @@
 static void usage(FILE *f)
 {
 	fputs("usage: hvkit sched check CONF\n"
-	      "       hvkit sched run CONF [--tick 1s] [--state FILE] [--save-every 10s]\n"
-	      "                 [--cgroup-root DIR] [--metrics-file FILE [--metrics-every T]]\n"
-	      "                 [--ticks N] [-v]\n"
-	      "       hvkit sched status [--state FILE] [--json | --prometheus]\n"
+	      "       hvkit sched run CONF [--tick 1s] [--state FILE|etcd://H:P[,H:P]/PREFIX]\n"
+	      "                 [--save-every 10s] [--cgroup-root DIR]\n"
+	      "                 [--metrics-file FILE [--metrics-every T]] [--ticks N] [-v]\n"
+	      "                 [--foreign ours|theirs] [--knob-every 5s]\n"
+	      "                 [--host-id NAME] [--lease-ttl 10s] [--etcd-cacert FILE]\n"
+	      "                 [--etcd-cert FILE] [--etcd-key FILE]\n"
+	      "       hvkit sched status [--state FILE|etcd://...] [--json | --prometheus]\n"
+	      "                 [--etcd-cacert FILE] [--etcd-cert FILE] [--etcd-key FILE]\n"
 	      "       hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s]\n"
 	      "\n"
 	      "CPU budgets for Xen domains, libvirt guests and cgroups: weights,\n"
@@ -40,9 +45,18 @@ static void usage(FILE *f)
 	      "            SIGTERM saves the state and exits; the state is saved on\n"
 	      "            changes, every --save-every and on SIGUSR1; with\n"
 	      "            --metrics-file it rewrites FILE each tick (or every\n"
-	      "            --metrics-every) for node_exporter's textfile collector\n"
+	      "            --metrics-every) for node_exporter's textfile collector;\n"
+	      "            every --knob-every it checks that caps and weights still\n"
+	      "            hold what it wrote: another hand's change is logged and\n"
+	      "            written over (--foreign ours) or left, the guest then\n"
+	      "            unmanaged until SIGHUP (--foreign theirs);\n"
+	      "            --state etcd://... shares every guest's budget with the\n"
+	      "            other hosts of a pool (one etcd v3 cluster; --host-id\n"
+	      "            names this host, default its host name; --lease-ttl: how\n"
+	      "            soon another host may take over a guest from a dead one)\n"
 	      "  status    each guest's usage, budget left, cap and refill time,\n"
-	      "            from the daemon's state file (default " SCHED_DEFAULT_STATE ");\n"
+	      "            from the daemon's state file (default " SCHED_DEFAULT_STATE ")\n"
+	      "            or the whole pool from etcd, with each guest's HOST;\n"
 	      "            --prometheus prints the metrics of --metrics-file\n"
 	      "  simulate  run the same engine on a CSV trace (time,guest,usage);\n"
 	      "            print a table, and with -o draw usage, cap and budget\n"
@@ -153,9 +167,13 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		{ "state", required_argument, NULL, 's' },
 		{ "json", optional_argument, NULL, 'j' },
 		{ "prometheus", no_argument, NULL, 'P' },
+		{ "etcd-cacert", required_argument, NULL, 'A' },
+		{ "etcd-cert", required_argument, NULL, 'c' },
+		{ "etcd-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	struct etcd_opts eo = { 0 };
 	const char *path = SCHED_DEFAULT_STATE;
 	bool json = g->json, pretty = g->json_pretty, prom = false;
 	struct sched_state st;
@@ -170,6 +188,9 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 				return EXIT_USAGE;
 			break;
 		case 'P': prom = true; break;
+		case 'A': eo.cacert = optarg; break;
+		case 'c': eo.cert = optarg; break;
+		case 'k': eo.key = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: return hv_usage_hint("sched");
 		}
@@ -182,8 +203,20 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		log_error("'sched status': --json and --prometheus exclude each other");
 		return EXIT_USAGE;
 	}
-	/* Read exactly as the daemon reads it at start (sched_state_load). */
-	(void)sched_state_load(path, &st, &o);
+	bool pooled = !strncmp(path, "etcd://", 7);
+	if (pooled) {
+		/* The whole pool, from any host. */
+		struct hv_diags d = HV_DIAGS_INIT;
+		rc = sched_pool_read(path, &eo, &st, &d);
+		(void)log_diags(path, &d);
+		hv_diags_release(&d);
+		if (rc < 0)
+			return EXIT_FAIL;
+		o = (struct sched_state_origin){ .gen = SCHED_STATE_CURRENT };
+	} else {
+		/* Read exactly as the daemon reads it at start (sched_state_load). */
+		(void)sched_state_load(path, &st, &o);
+	}
 	_cleanup_free_ char *prev = sched_state_prev_path(path);
 	switch (o.gen) {
 	case SCHED_STATE_FRESH:
@@ -205,13 +238,17 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	}
 	sched_state_origin_release(&o);
 	int64_t now = now_ns();
+	if (pooled && !st.saved_ns)
+		st.saved_ns = now;	/* an empty pool: nothing saved, nothing old */
 	double age = (double)(now - st.saved_ns) / 1e9;
 	/* The daemon saves on changes and at least every save-every (not
 	 * recorded by version 1: assume the default 10 s). */
 	double every = (double)(st.save_every_ns ? st.save_every_ns : 10000000000LL) / 1e9;
 	long holder = 0;
-	int held = sched_state_lock_holder(path, &holder);
-	if (held == 0 || held == -ENOENT)
+	int held = pooled ? 2 : sched_state_lock_holder(path, &holder);
+	if (pooled)
+		;	/* each record has its owner (HOST) */
+	else if (held == 0 || held == -ENOENT)
 		log_warn("no daemon runs on state '%s' (its lock is free): numbers as of %.0f s ago",
 			 path, age);
 	else if (st.tick_ns > 0 && age > every + 2.0 * (double)st.tick_ns / 1e9 + 1)
@@ -220,7 +257,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 
 	struct strbuf out = STRBUF_INIT;
 	struct json j;
-	int wn = 16, ws = 28;
+	int wn = 16, ws = 28, wh = pooled ? 8 : 0;
 	if (prom) {
 		/* The numbers are as of the save; budgets left as of now. */
 		sched_metrics_format(&st, now, st.saved_ns, &out);
@@ -244,10 +281,14 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 			size_t a = strlen(st.v[i].name), b = strlen(st.v[i].selector);
 			wn = a > (size_t)wn ? (int)a : wn;
 			ws = b > (size_t)ws ? (int)b : ws;
+			if (pooled && st.v[i].host && strlen(st.v[i].host) > (size_t)wh)
+				wh = (int)strlen(st.v[i].host);
 		}
-		strbuf_addf(&out, "%-*s %-*s %-7s %7s %9s %9s %9s %7s %8s\n", wn, "GUEST", ws,
-			    "SELECTOR", "PRESENT", "USAGE", "WINDOW", "BUDGET", "LEFT", "CAP",
-			    "REFILL");
+		strbuf_addf(&out, "%-*s %-*s ", wn, "GUEST", ws, "SELECTOR");
+		if (pooled)
+			strbuf_addf(&out, "%-*s ", wh, "HOST");
+		strbuf_addf(&out, "%-7s %7s %9s %9s %9s %7s %8s\n", "PRESENT", "USAGE", "WINDOW",
+			    "BUDGET", "LEFT", "CAP", "REFILL");
 	}
 	for (size_t i = 0; i < st.n; i++) {
 		const struct sched_state_guest *sg = &st.v[i];
@@ -266,6 +307,8 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 			json_kv_str(&j, "name", sg->name);
 			json_kv_str(&j, "selector", sg->selector);
 			json_kv_bool(&j, "present", sg->present);
+			if (pooled)
+				json_kv_str(&j, "host", sg->host);
 			json_kv_double(&j, "usage_cpus", a->rate_cp / 10000.0);
 			if (a->cap_cp == SCHED_CAP_NONE) {
 				json_key(&j, "cap_cpus");
@@ -287,20 +330,26 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 				json_kv_double(&j, "throttled_s", (double)a->throttled_ns / 1e9);
 			}
 			json_obj_close(&j);
+		} else {
+			strbuf_addf(&out, "%-*s %-*s ", wn, sg->name, ws, sg->selector);
+			if (pooled)
+				strbuf_addf(&out, "%-*s ", wh, sg->host ? sg->host : "-");
+		}
+		if (json) {
 		} else if (a->nbuckets) {
 			/* REFILL: until some budget is back when it is spent, else
 			 * until it is whole; "-" when it is whole. */
 			char refill[32];
 			uint32_t r = left_ns > 0 ? full : any;
 			snprintf(refill, sizeof(refill), "%us", r);
-			strbuf_addf(&out, "%-*s %-*s %-7s %7s %8.1fs %8.1fs %8.1fs %7s %8s\n",
-				    wn, sg->name, ws, sg->selector, sg->present ? "yes" : "no", rate,
+			strbuf_addf(&out, "%-7s %7s %8.1fs %8.1fs %8.1fs %7s %8s\n",
+				    sg->present ? "yes" : "no", rate,
 				    (double)((int64_t)a->budget_ns - left_ns) / 1e9,
 				    (double)a->budget_ns / 1e9, left, cap,
 				    r || left_ns <= 0 ? refill : "-");
 		} else {
-			strbuf_addf(&out, "%-*s %-*s %-7s %7s %9s %9s %9s %7s %8s\n",
-				    wn, sg->name, ws, sg->selector, sg->present ? "yes" : "no", rate,
+			strbuf_addf(&out, "%-7s %7s %9s %9s %9s %7s %8s\n",
+				    sg->present ? "yes" : "no", rate,
 				    "-", "-", "-", cap, "-");
 		}
 	}

@@ -34,6 +34,7 @@
 #include "cli.h"
 #include "log.h"
 #include "metrics.h"
+#include "pool.h"
 #include "sched.h"
 #include "state.h"
 #include "strbuf.h"
@@ -63,6 +64,9 @@ struct live {
 	bool warned;			/* open error logged once */
 	int64_t absent_since;		/* 0 when present */
 	bool reappeared;		/* counter restarts from zero */
+	bool weight_ok;			/* applied_weight read back as written */
+	bool unmanaged;			/* --foreign theirs: another hand owns it */
+	struct sched_pool_guest pool;	/* --state etcd://: the guest's record */
 };
 
 struct daemon {
@@ -83,6 +87,11 @@ struct daemon {
 	struct sched_state st;		/* parallel to pol.v */
 	struct live *live;
 	struct sched_backend *cg, *xen;
+	bool theirs;			/* --foreign theirs */
+	int64_t knob_every_ns;		/* --knob-every; 0: never */
+	int64_t knob_mono;		/* CLOCK_MONOTONIC of the last check */
+	bool pooled;			/* --state etcd://... */
+	struct sched_pool pool;
 };
 
 static char *selector_of(const struct sched_guest *g)
@@ -144,7 +153,16 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 			sched_acct_rebase(&sg->acct, g);
 			if (old_live) {
 				live[i] = old_live[k];
+				if (live[i].unmanaged) {
+					/* A reload manages it again: ours written anew. */
+					live[i].unmanaged = false;
+					live[i].cap_known = false;
+					live[i].applied_weight = 0;
+				}
 				old_live[k].h = NULL;
+				memset(&old_live[k].pool, 0, sizeof(old_live[k].pool));
+				if (live[i].pool.base.nbuckets || live[i].pool.base.ring)
+					sched_acct_rebase(&live[i].pool.base, g);
 			} else {
 				/* From a saved state: the cap the daemon set is
 				 * still in force, but say so again to be sure. */
@@ -155,8 +173,10 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 		}
 	}
 	if (old_live)
-		for (size_t k = 0; k < old->n; k++)
+		for (size_t k = 0; k < old->n; k++) {
 			close_live(&old_live[k]);
+			sched_pool_guest_release(&old_live[k].pool);
+		}
 	free(old_live);
 	if (old)
 		sched_state_release(old);
@@ -218,6 +238,10 @@ static int save_state(struct daemon *dm, int64_t now)
 {
 	int rc;
 
+	if (dm->pooled) {
+		dm->dirty = false;	/* the pool's records are written each tick */
+		return 0;
+	}
 	dm->st.saved_ns = now;
 	strbuf_reset(&dm->save_buf);
 	sched_state_format(&dm->st, &dm->save_buf);
@@ -278,6 +302,13 @@ static void tick(struct daemon *dm)
 		(void)dm->cg->ops->refresh(dm->cg);
 	if (dm->xen && dm->xen->ops->refresh && dm->xen->ops->refresh(dm->xen) < 0)
 		log_warn("cannot list Xen domains this tick");
+	/* etcd gets at most half a tick; past it, this tick runs from the
+	 * local copies. */
+	if (dm->pooled)
+		(void)sched_pool_begin(&dm->pool, clock_ns(CLOCK_MONOTONIC) + dm->tick_ns / 2);
+	bool knobs = dm->knob_every_ns && clock_ns(CLOCK_MONOTONIC) - dm->knob_mono >= dm->knob_every_ns;
+	if (knobs)
+		dm->knob_mono = clock_ns(CLOCK_MONOTONIC);
 	for (size_t i = 0; i < dm->pol.n; i++) {
 		const struct sched_guest *g = &dm->pol.v[i];
 		struct sched_state_guest *sg = &dm->st.v[i];
@@ -310,6 +341,9 @@ static void tick(struct daemon *dm)
 			rc = l->be->ops->usage(l->be, l->h, &counter);
 		if (!l->h || rc < 0) {
 			if (l->h) {
+				/* What it used since the last tick is charged at the
+				 * last tick's rate: nothing left to read. */
+				sched_acct_charge_gone(&sg->acct, now);
 				log_info("%s: gone", g->name);
 				close_live(l);
 				dm->dirty = true;
@@ -317,6 +351,12 @@ static void tick(struct daemon *dm)
 			if (sg->present || !l->absent_since)
 				l->absent_since = now;
 			sg->present = false;
+			if (dm->pooled) {
+				/* The record is the guest's state (wherever it runs). */
+				sched_pool_pull(&dm->pool, g, sg, &l->pool, false);
+				sched_pool_push(&dm->pool, g, sg, &l->pool, false, now);
+				continue;
+			}
 			/* Forgotten once absent for a whole window: by then every
 			 * charge has expired, so forgetting changes nothing. */
 			if (sg->acct.started &&
@@ -327,15 +367,38 @@ static void tick(struct daemon *dm)
 			}
 			continue;
 		}
+		if (dm->pooled)
+			sched_pool_pull(&dm->pool, g, sg, &l->pool, true);
 		sg->present = true;
 		l->absent_since = 0;
 		if (l->reappeared) {
 			sg->acct.last_counter_ns = 0;	/* a new guest under the old name */
 			l->reappeared = false;
 		}
-		if (g->weight && l->applied_weight != g->weight) {
+		if (knobs && l->cap_known && !l->unmanaged && l->be->ops->check) {
+			/* Another hand on the knob (hvkit-sched(1) FOREIGN
+			 * CHANGES): never a silent tug of war. */
+			char found[512];
+			int k = l->be->ops->check(l->be, l->h, l->applied_cap,
+						  l->weight_ok && l->applied_weight == g->weight ? g->weight : 0,
+						  found, sizeof(found));
+			if (k == 1 && dm->theirs) {
+				log_warn("%s: changed behind our back: %s; theirs wins (--foreign theirs): "
+					 "unmanaged from now on (usage still charged) until SIGHUP",
+					 g->name, found);
+				l->unmanaged = true;
+				dm->dirty = true;
+			} else if (k == 1) {
+				log_warn("%s: changed behind our back: %s; ours wins: written again "
+					 "(--foreign theirs leaves it to them)", g->name, found);
+				l->cap_known = false;
+				l->applied_weight = 0;
+			}
+		}
+		if (g->weight && l->applied_weight != g->weight && !l->unmanaged) {
 			struct hv_diags d = HV_DIAGS_INIT;
 			rc = l->be->ops->set_weight(l->be, l->h, g->weight, &d);
+			l->weight_ok = rc == 0;
 			if (rc < 0) {
 				(void)log_diags(g->name, &d);
 				if (!d.n)
@@ -352,7 +415,13 @@ static void tick(struct daemon *dm)
 			log_info("%s: CPU counter went backwards (guest restarted?)", g->name);
 		if (s.clock_backwards)
 			log_warn("%s: clock went backwards; charging at the last time seen", g->name);
-		if (!l->cap_known || cap != l->applied_cap) {
+		if (dm->pooled && !l->pool.owner && sg->acct.nbuckets) {
+			/* Charged by another host (or not yet taken over): no
+			 * burst here, so that one guest never bursts twice. */
+			cap = cap == SCHED_CAP_NONE || cap > sg->acct.floor_cp ? sg->acct.floor_cp : cap;
+			sg->acct.cap_cp = cap;
+		}
+		if (!l->unmanaged && (!l->cap_known || cap != l->applied_cap)) {
 			char a[32], b[32];
 			rc = l->be->ops->set_cap(l->be, l->h, cap);
 			if (rc < 0) {
@@ -375,6 +444,8 @@ static void tick(struct daemon *dm)
 				dm->dirty = true;
 			}
 		}
+		if (dm->pooled)
+			sched_pool_push(&dm->pool, g, sg, &l->pool, true, now);
 	}
 	if (dm->dirty || clock_ns(CLOCK_MONOTONIC) - dm->saved_mono >= dm->save_every_ns)
 		(void)save_state(dm, now);
@@ -395,6 +466,13 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		{ "metrics-file", required_argument, NULL, 'M' },
 		{ "metrics-every", required_argument, NULL, 'E' },
 		{ "ticks", required_argument, NULL, 'n' },
+		{ "foreign", required_argument, NULL, 'F' },
+		{ "knob-every", required_argument, NULL, 'K' },
+		{ "host-id", required_argument, NULL, 'H' },
+		{ "lease-ttl", required_argument, NULL, 'L' },
+		{ "etcd-cacert", required_argument, NULL, 'A' },
+		{ "etcd-cert", required_argument, NULL, 'c' },
+		{ "etcd-key", required_argument, NULL, 'k' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -402,11 +480,16 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	struct daemon dm = { .state_path = SCHED_DEFAULT_STATE,
 			     .cgroup_root = "/sys/fs/cgroup", .tick_ns = NS, .max_ticks = -1,
 			     .save_every_ns = 10 * NS, .save_buf = STRBUF_INIT,
+			     .knob_every_ns = 5 * NS,
 			     .metrics_buf = STRBUF_INIT };
 	struct sched_policy p;
 	struct sched_state saved;
 	int c, rc = EXIT_OK, lock_fd = -1;
 	long holder = 0;
+	struct etcd_opts eo = { 0 };
+	char hostname[256] = "";
+	const char *host_id = NULL;
+	int64_t lease_ttl = 10 * NS;
 
 	(void)g;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -441,6 +524,37 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			dm.max_ticks = (long)n;
 			break;
 		}
+		case 'F':
+			if (strcmp(optarg, "ours") && strcmp(optarg, "theirs")) {
+				log_error("bad --foreign '%s' (ours or theirs)", optarg);
+				return EXIT_USAGE;
+			}
+			dm.theirs = !strcmp(optarg, "theirs");
+			break;
+		case 'K':
+			if (!strcmp(optarg, "0")) {
+				dm.knob_every_ns = 0;
+			} else if (sched_parse_tick(optarg, &dm.knob_every_ns) < 0) {
+				log_error("bad --knob-every '%s' (like 5s; 10ms to 1h, 0: never)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'H':
+			if (!*optarg || strlen(optarg) > 200 || strpbrk(optarg, " \t\n/")) {
+				log_error("bad --host-id '%s' (1 to 200 bytes, no blank or '/')", optarg);
+				return EXIT_USAGE;
+			}
+			host_id = optarg;
+			break;
+		case 'L':
+			if (sched_parse_tick(optarg, &lease_ttl) < 0 || lease_ttl < 2 * NS) {
+				log_error("bad --lease-ttl '%s' (like 10s; 2s to 1h)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'A': eo.cacert = optarg; break;
+		case 'c': eo.cert = optarg; break;
+		case 'k': eo.key = optarg; break;
 		case 'v':
 			log_verbosity++;
 			break;
@@ -452,7 +566,36 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		return EXIT_USAGE;
 	}
 	dm.conf = argv[optind];
-	if ((rc = sched_state_lock(dm.state_path, &lock_fd, &holder)) < 0) {
+	dm.pooled = !strncmp(dm.state_path, "etcd://", 7);
+	if (!dm.pooled && (host_id || eo.cacert || eo.cert || eo.key)) {
+		log_error("--host-id and --etcd-* go with --state etcd://...");
+		return EXIT_USAGE;
+	}
+	if (dm.pooled) {
+		struct hv_diags d = HV_DIAGS_INIT;
+		char *who = NULL;
+		if (!host_id) {
+			if (gethostname(hostname, sizeof(hostname) - 1) < 0 || !hostname[0]) {
+				log_error("no host name: give --host-id");
+				return EXIT_USAGE;
+			}
+			host_id = hostname;
+		}
+		rc = sched_pool_open(&dm.pool, dm.state_path, &eo, host_id,
+				     (lease_ttl + NS - 1) / NS, &who, &d);
+		(void)log_diags(dm.state_path, &d);
+		hv_diags_release(&d);
+		if (rc < 0) {
+			if (rc == -EBUSY)
+				log_error("pool '%s': host '%s' is in use by another 'hvkit sched run' (%s)",
+					  dm.state_path, host_id, who ? who : "pid not known");
+			free(who);
+			sched_pool_close(&dm.pool);
+			return EXIT_FAIL;
+		}
+		free(who);
+		dm.pool.tick_ns = dm.tick_ns;
+	} else if ((rc = sched_state_lock(dm.state_path, &lock_fd, &holder)) < 0) {
 		_cleanup_free_ char *lpath = sched_state_lock_path(dm.state_path);
 		if (rc == -EBUSY && holder)
 			log_error("state '%s' is in use by another 'hvkit sched run' (pid %ld)",
@@ -466,7 +609,10 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	}
 	rc = EXIT_OK;
 	if (sched_load_policy(dm.conf, &p) < 0) {
-		close(lock_fd);
+		if (lock_fd >= 0)
+			close(lock_fd);
+		if (dm.pooled)
+			sched_pool_close(&dm.pool);
 		return EXIT_FAIL;
 	}
 	if (open_backends(&dm, &p) < 0) {
@@ -480,8 +626,9 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	enum sched_state_gen gen = load_state(&dm, &saved);
-	install_policy(&dm, &p, &saved, NULL);
+	/* In a pool the records are read at each tick (pool.h). */
+	enum sched_state_gen gen = dm.pooled ? SCHED_STATE_FRESH : load_state(&dm, &saved);
+	install_policy(&dm, &p, dm.pooled ? NULL : &saved, NULL);
 	if (gen == SCHED_STATE_PREVIOUS || gen == SCHED_STATE_LOST) {
 		int64_t now = clock_ns(CLOCK_REALTIME);
 		for (size_t i = 0; i < dm.st.n; i++) {
@@ -532,8 +679,12 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	if (save_state(&dm, clock_ns(CLOCK_REALTIME)) < 0)
 		rc = EXIT_FAIL;
 out:
-	for (size_t i = 0; dm.live && i < dm.st.n; i++)
+	for (size_t i = 0; dm.live && i < dm.st.n; i++) {
 		close_live(&dm.live[i]);
+		sched_pool_guest_release(&dm.live[i].pool);
+	}
+	if (dm.pooled)
+		sched_pool_close(&dm.pool);
 	free(dm.live);
 	sched_state_release(&dm.st);
 	sched_policy_release(&dm.pol);

@@ -257,6 +257,25 @@ uint32_t sched_acct_step(struct sched_acct *a, const struct sched_guest *g,
 	return cap;
 }
 
+void sched_acct_charge_gone(struct sched_acct *a, int64_t now_ns)
+{
+	uint32_t rate = a->rate_cp;
+
+	if (!a->started || now_ns <= a->last_ns)
+		return;
+	if (a->nbuckets) {
+		if (a->cap_cp != SCHED_CAP_NONE && rate > a->cap_cp)
+			rate = a->cap_cp;
+		if (rate > a->floor_cp) {
+			uint64_t dt = (uint64_t)(now_ns - a->last_ns);
+			uint64_t e = (uint64_t)((u128)(rate - a->floor_cp) * dt / SCHED_CP_PER_CPU);
+			advance(a, floordiv(now_ns, (int64_t)a->bucket_s * NS));
+			charge(a, e, a->last_ns, now_ns);
+		}
+	}
+	a->last_ns = now_ns;
+}
+
 void sched_acct_refill(const struct sched_acct *a, int64_t now_ns,
 		       uint32_t *full_s, uint32_t *any_s)
 {

@@ -109,6 +109,13 @@ int64_t sched_acct_left_at(const struct sched_acct *a, int64_t now_ns);
  * never refunds.  The account must not have started.
  */
 void sched_acct_spend_all(struct sched_acct *a, int64_t now_ns);
+/*
+ * The guest was found gone at now_ns, its counter no longer readable:
+ * charges the time since the last sample at the last tick's rate (at most
+ * the cap in force), as the best estimate of what it used before it went
+ * (a migrated domain, a removed cgroup), rather than nothing.
+ */
+void sched_acct_charge_gone(struct sched_acct *a, int64_t now_ns);
 /* Seconds from now_ns until the budget is whole again (full_s) and until
  * any budget is back (any_s, 0 when some is left). */
 void sched_acct_refill(const struct sched_acct *a, int64_t now_ns,

@@ -117,6 +117,7 @@ static void guest_release(struct sched_state_guest *g)
 {
 	free(g->name);
 	free(g->selector);
+	free(g->host);
 	sched_acct_release(&g->acct);
 }
 

@@ -20,6 +20,7 @@ struct sched_state_guest {
 	char *selector;		/* owned: "kind:value" */
 	bool present;		/* found at the last tick */
 	unsigned weight;
+	char *host;		/* owned: a pool's host (pool.h); NULL otherwise */
 	struct sched_acct acct;	/* owns its ring */
 };
 

@@ -607,6 +607,23 @@ static void test_no_refund(void)
 	CHECK_INT(sched_acct_left_at(&late, t + 25 * NS), (int64_t)late.budget_ns - 3 * NS);
 	sched_acct_release(&a);
 	sched_acct_release(&late);
+
+	/* Gone between ticks: the time since the last sample is charged at
+	 * the last tick's rate, at most the cap; an idle guest, nothing. */
+	sched_acct_init(&a, &g);
+	(void)sched_acct_step(&a, &g, t, 0, 0, NS, NULL);
+	(void)sched_acct_step(&a, &g, t + NS, 0, NS, NS, NULL);	/* 100% */
+	uint64_t before = a.sum_ns;
+	sched_acct_charge_gone(&a, t + NS + NS / 2);
+	CHECK_INT(a.sum_ns - before, (uint64_t)NS / 2 * 8 / 10);	/* (100% - 20%) x 0.5 s */
+	CHECK_INT(a.last_ns, t + NS + NS / 2);
+	sched_acct_release(&a);
+	sched_acct_init(&a, &g);
+	(void)sched_acct_step(&a, &g, t, 0, 0, NS, NULL);
+	(void)sched_acct_step(&a, &g, t + NS, 0, NS / 10, NS, NULL);	/* 10% */
+	sched_acct_charge_gone(&a, t + 2 * NS);
+	CHECK_INT(a.sum_ns, 0);
+	sched_acct_release(&a);
 }
 
 /* A cgroup tree of plain files under a temporary root. */

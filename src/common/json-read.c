@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A small JSON reader (RFC 8259) for the QMP source: strict grammar, a
+ * A small JSON reader (RFC 8259) for QMP and etcd replies: strict grammar, a
  * nesting limit, numbers kept as integers where they are, strings decoded
  * to UTF-8.  Every node is bounded by an input byte, so a document cannot
  * make us hold more than a few times its size.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "source-json.h"
+#include "json-read.h"
 #include "util.h"
 
 struct cj_parser {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A small JSON reader for the QMP source: a whole document as a tree. */
+/* A small JSON reader (QMP, etcd replies): a whole document as a tree. */
 #pragma once
 
 #include <stdbool.h>

@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/* The pool on etcd (pool.h): what each tick reads and writes. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pool.h"
+#include "util.h"
+
+#define NS 1000000000LL
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+/* PREFIX + kind + "/" + id with bytes outside [A-Za-z0-9._-] as %XX. */
+static char *key_of(const struct sched_pool *p, const char *prefix, const char *kind,
+		    const char *id)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s%s/", p ? etcd_prefix(p->e) : prefix, kind);
+	for (const unsigned char *s = (const unsigned char *)id; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-')
+			strbuf_addc(&sb, (char)*s);
+		else
+			strbuf_addf(&sb, "%%%02X", *s);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static const struct etcd_kv *find_kv(const struct etcd_reply *r, const char *key)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->kvs[i].key, key) && strlen(key) == r->kvs[i].keylen)
+			return &r->kvs[i];
+	return NULL;
+}
+
+/* A printable copy of a value read from etcd, for messages. */
+static char *printable(const char *s, size_t len)
+{
+	char *o = xstrndup(s, len > 64 ? 64 : len);
+	for (char *q = o; *q; q++)
+		if ((unsigned char)*q < ' ' || (unsigned char)*q >= 0x7f)
+			*q = '.';
+	return o;
+}
+
+static void acct_copy(struct sched_acct *dst, const struct sched_acct *src)
+{
+	free(dst->ring);
+	*dst = *src;
+	dst->ring = NULL;
+	if (src->nbuckets) {
+		dst->ring = xcalloc(src->nbuckets, sizeof(*dst->ring));
+		memcpy(dst->ring, src->ring, src->nbuckets * sizeof(*dst->ring));
+	}
+}
+
+/* Charge of absolute bucket j (0 outside the window ending at head). */
+static uint64_t slot(const struct sched_acct *a, int64_t j)
+{
+	if (!a->nbuckets || !a->ring || j > a->head || j <= a->head - (int64_t)a->nbuckets)
+		return 0;
+	return a->ring[(uint64_t)j % a->nbuckets];
+}
+
+/* Whether the copy holds charges the base does not. */
+static bool pending(const struct sched_acct *copy, const struct sched_acct *base)
+{
+	for (uint32_t k = 0; k < copy->nbuckets; k++) {
+		int64_t j = copy->head - (int64_t)k;
+		if (slot(copy, j) > slot(base, j))
+			return true;
+	}
+	return false;
+}
+
+/* copy := remote + max(0, copy - base), bucket by bucket (all three fitted
+ * to the same policy). */
+static void merge(struct sched_acct *copy, const struct sched_acct *remote,
+		  const struct sched_acct *base)
+{
+	uint32_t n = copy->nbuckets;
+	int64_t h = copy->head > remote->head ? copy->head : remote->head;
+
+	if (!n)
+		return;
+	uint64_t *ring = xcalloc(n, sizeof(*ring));
+	uint64_t sum = 0;
+	for (int64_t j = h - (int64_t)n + 1; j <= h; j++) {
+		uint64_t c = slot(copy, j), b = slot(base, j);
+		uint64_t v = slot(remote, j) + (c > b ? c - b : 0);
+		ring[(uint64_t)j % n] = v;
+		sum += v;
+	}
+	free(copy->ring);
+	copy->ring = ring;
+	copy->sum_ns = sum;
+	copy->head = h;
+}
+
+void sched_pool_guest_release(struct sched_pool_guest *pg)
+{
+	sched_acct_release(&pg->base);
+	free(pg->owner_host);
+	memset(pg, 0, sizeof(*pg));
+}
+
+static int take_host_key(struct sched_pool *p, char **ret_holder, struct hv_diags *d)
+{
+	_cleanup_free_ char *key = key_of(p, NULL, "host", p->host);
+	_cleanup_free_ char *val = xasprintf("pid %ld", (long)getpid());
+	int64_t until = mono_ns() + (p->ttl_s + 2) * NS;
+	int rc;
+
+	for (;;) {
+		struct etcd_txn t = ETCD_TXN_INIT;
+		struct etcd_reply r = { 0 };
+		bool ok = false;
+		int64_t rev;
+		etcd_txn_cmp_absent(&t, key);
+		etcd_txn_put(&t, key, val, strlen(val), p->lease);
+		rc = etcd_txn_commit(p->e, &t, &ok, &rev, d);
+		etcd_txn_release(&t);
+		if (rc < 0 || ok)
+			return rc;
+		if ((rc = etcd_range_prefix(p->e, key, &r, d)) < 0)
+			return rc;
+		free(*ret_holder);
+		*ret_holder = r.n ? printable(r.kvs[0].value, r.kvs[0].vlen) : NULL;
+		etcd_reply_release(&r);
+		if (mono_ns() > until)
+			return -EBUSY;
+		if (*ret_holder)	/* a dead daemon's lease lapses within its TTL */
+			log_info("pool '%s': host '%s' is held by %s; waiting up to %" PRId64
+				 " s for its lease", p->url, p->host, *ret_holder, p->ttl_s);
+		sleep(1);
+	}
+}
+
+int sched_pool_open(struct sched_pool *p, const char *url, const struct etcd_opts *o,
+		    const char *host, int64_t ttl_s, char **ret_holder, struct hv_diags *d)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->buf = (struct strbuf)STRBUF_INIT;
+	if ((rc = etcd_new(url, o, &p->e, d)) < 0)
+		return rc;
+	p->url = xstrdup(url);
+	p->host = xstrdup(host);
+	p->ttl_s = ttl_s;
+	*ret_holder = NULL;
+	if ((rc = etcd_lease_grant(p->e, ttl_s, &p->lease, d)) < 0)
+		return rc;
+	return take_host_key(p, ret_holder, d);
+}
+
+void sched_pool_close(struct sched_pool *p)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+
+	if (p->e && p->lease) {
+		etcd_set_deadline(p->e, mono_ns() + 2 * NS);
+		if (etcd_lease_revoke(p->e, p->lease, &d) < 0)
+			(void)log_diags("pool", &d);
+	}
+	hv_diags_release(&d);
+	etcd_reply_release(&p->snap);
+	etcd_free(p->e);
+	free(p->url);
+	free(p->host);
+	strbuf_release(&p->buf);
+	memset(p, 0, sizeof(*p));
+}
+
+/* A blip shorter than this (a leader election) is not worth a line: the
+ * tick runs from the local copies all the same. */
+#define DOWN_SAY_NS (3 * NS)
+
+static void went_down(struct sched_pool *p, struct hv_diags *d)
+{
+	int64_t now = mono_ns();
+
+	if (!p->down_since)
+		p->down_since = now;
+	if (!p->down_said && now - p->down_since >= DOWN_SAY_NS) {
+		(void)log_diags(p->url, d);
+		log_warn("pool '%s': etcd unreachable for %.1f s; enforcing from this host's copy "
+			 "(owned guests keep their budget, others stay at their floor)", p->url,
+			 (double)(now - p->down_since) / 1e9);
+		p->down_said = true;
+	}
+	p->up = false;
+}
+
+bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	int64_t ttl = 0;
+	int rc;
+
+	etcd_reply_release(&p->snap);
+	etcd_set_deadline(p->e, deadline);
+	rc = etcd_lease_keepalive(p->e, p->lease, &ttl, &d);
+	if (rc == 0 && ttl == 0) {
+		/* Lapsed (we were cut off longer than its TTL): the owner keys
+		 * went with it; a new lease, and guests are taken over again. */
+		log_warn("pool '%s': our lease lapsed; taking a new one", p->url);
+		rc = etcd_lease_grant(p->e, p->ttl_s, &p->lease, &d);
+		if (rc == 0) {
+			char *holder = NULL;
+			int64_t keep = p->ttl_s;
+			p->ttl_s = 0;	/* no waiting inside a tick */
+			rc = take_host_key(p, &holder, &d);
+			p->ttl_s = keep;
+			if (rc == -EBUSY) {
+				log_error("pool '%s': host '%s' now held by %s", p->url, p->host,
+					  holder ? holder : "another daemon");
+				rc = 0;
+			}
+			free(holder);
+		}
+	}
+	if (rc == 0)
+		rc = etcd_range_prefix(p->e, etcd_prefix(p->e), &p->snap, &d);
+	if (rc < 0) {
+		went_down(p, &d);
+	} else {
+		if (p->down_said)
+			log_info("pool '%s': etcd back after %.1f s (via %s); merging", p->url,
+				 (double)(mono_ns() - p->down_since) / 1e9, etcd_endpoint(p->e));
+		p->down_since = 0;
+		p->down_said = false;
+		p->up = true;
+	}
+	hv_diags_release(&d);
+	return p->up;
+}
+
+/* Parses a record (untrusted) into *ret fitted to g; false when damaged,
+ * with the reason in why. */
+static bool parse_record(const struct etcd_kv *kv, const struct sched_guest *g,
+			 struct sched_state *ret, char *why, size_t whysz)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct sched_state st;
+
+	if (sched_state_parse(kv->value, kv->vlen, &st, &d) < 0) {
+		snprintf(why, whysz, "%s", d.n ? d.v[0].msg : "damaged");
+		hv_diags_release(&d);
+		return false;
+	}
+	hv_diags_release(&d);
+	if (st.n != 1 || strcmp(st.v[0].name, g->name)) {
+		snprintf(why, whysz, "not one record of guest '%s'", g->name);
+		sched_state_release(&st);
+		return false;
+	}
+	sched_acct_rebase(&st.v[0].acct, g);
+	*ret = st;
+	return true;
+}
+
+void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
+		     struct sched_state_guest *sg, struct sched_pool_guest *pg, bool here)
+{
+	if (!p->up)
+		return;
+	_cleanup_free_ char *akey = key_of(p, NULL, "acct", g->name);
+	_cleanup_free_ char *okey = key_of(p, NULL, "owner", g->name);
+	const struct etcd_kv *rec = find_kv(&p->snap, akey);
+	const struct etcd_kv *own = find_kv(&p->snap, okey);
+
+	pg->owner = own && own->lease == p->lease;
+	free(pg->owner_host);
+	pg->owner_host = own ? printable(own->value, own->vlen) : NULL;
+	free(sg->host);
+	sg->host = pg->owner_host ? xstrdup(pg->owner_host) : NULL;
+	if (!rec) {
+		pg->seen = true;
+		return;
+	}
+	if (rec->mod_rev == pg->base_rev)
+		return;
+	struct sched_state st;
+	char why[256];
+	if (!parse_record(rec, g, &st, why, sizeof(why))) {
+		/* Damage never refunds: the remote side counts as spent. */
+		log_warn("%s: pool record '%s' (revision %" PRId64 "): %s; "
+			 "charging a full window", g->name, akey, rec->mod_rev, why);
+		memset(&st, 0, sizeof(st));
+		struct sched_state_guest *x = sched_state_add(&st, g->name, "-");
+		sched_acct_init(&x->acct, g);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		sched_acct_spend_all(&x->acct, (int64_t)ts.tv_sec * NS + ts.tv_nsec);
+		x->acct.started = false;
+	}
+	const struct sched_acct *r = &st.v[0].acct;
+	bool mine = st.config && !strcmp(st.config, p->host);
+	bool cont = mine && st.v[0].present;	/* our own counter, still valid */
+	/* Every charge etcd holds, plus what was charged here and not yet
+	 * handed in. */
+	merge(&sg->acct, r, &pg->base);
+	if ((!here || !pg->seen) && r->started) {
+		/* Not running here (or a first look): the record is the
+		 * guest's state.  Another host's counter means nothing here:
+		 * what runs here is charged from zero. */
+		sg->acct.started = true;
+		sg->acct.last_ns = r->last_ns;
+		sg->acct.last_counter_ns = cont ? r->last_counter_ns : 0;
+		sg->acct.cap_cp = r->cap_cp;
+		sg->acct.rate_cp = r->rate_cp;
+		sg->acct.throttled = r->throttled;
+		sg->acct.throttled_ns = r->throttled_ns;
+		if (!here)
+			sg->present = cont;
+	}
+	acct_copy(&pg->base, r);
+	pg->base_rev = rec->mod_rev;
+	pg->seen = true;
+	sched_state_release(&st);
+}
+
+static void format_record(struct sched_pool *p, const struct sched_guest *g,
+			  const struct sched_state_guest *sg, bool here, int64_t now)
+{
+	struct sched_state st = { .saved_ns = now, .pid = (long)getpid(), .tick_ns = p->tick_ns };
+	struct sched_state_guest *x = sched_state_add(&st, g->name, sg->selector);
+
+	st.config = xstrdup(p->host);
+	x->present = here;
+	x->weight = sg->weight;
+	acct_copy(&x->acct, &sg->acct);
+	strbuf_reset(&p->buf);
+	sched_state_format(&st, &p->buf);
+	sched_state_release(&st);
+}
+
+void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
+		     struct sched_state_guest *sg, struct sched_pool_guest *pg, bool here,
+		     int64_t now)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct etcd_txn t = ETCD_TXN_INIT;
+	bool ok = false;
+	int64_t rev = 0;
+	enum { WRITE, TAKE, RELEASE, HAND_IN } what;
+
+	if (!p->up || !pg->seen)
+		return;
+	_cleanup_free_ char *akey = key_of(p, NULL, "acct", g->name);
+	_cleanup_free_ char *okey = key_of(p, NULL, "owner", g->name);
+	if (here && pg->owner)
+		what = WRITE;
+	else if (here && !pg->owner_host)
+		what = TAKE;
+	else if (!here && pg->owner)
+		what = RELEASE;
+	else if (!here && sg->acct.started && (!pg->base_rev || pending(&sg->acct, &pg->base)))
+		what = HAND_IN;
+	else
+		return;
+	if (what == HAND_IN && !pg->base_rev && !sg->acct.sum_ns)
+		return;		/* nothing charged here, nothing to say */
+	format_record(p, g, sg, here && what != RELEASE, now);
+	etcd_txn_cmp_mod(&t, akey, pg->base_rev);
+	if (what == WRITE || what == RELEASE)
+		etcd_txn_cmp_lease(&t, okey, p->lease);
+	if (what == TAKE) {
+		etcd_txn_cmp_absent(&t, okey);
+		etcd_txn_put(&t, okey, p->host, strlen(p->host), p->lease);
+	}
+	etcd_txn_put(&t, akey, p->buf.buf, p->buf.len, 0);
+	if (what == RELEASE)
+		etcd_txn_del(&t, okey);
+	int rc = etcd_txn_commit(p->e, &t, &ok, &rev, &d);
+	etcd_txn_release(&t);
+	if (rc < 0) {
+		went_down(p, &d);
+		hv_diags_release(&d);
+		return;
+	}
+	hv_diags_release(&d);
+	if (!ok)
+		return;		/* another write came first: merged next tick */
+	acct_copy(&pg->base, &sg->acct);
+	pg->base_rev = rev;
+	if (what == TAKE) {
+		pg->owner = true;
+		log_info("%s: charged here now (pool '%s'), budget left %.3f s", g->name,
+			 p->url, (double)sched_acct_left(&sg->acct) / 1e9);
+	} else if (what == RELEASE) {
+		pg->owner = false;
+		log_info("%s: gone from here; released to the pool", g->name);
+	}
+}
+
+int sched_pool_read(const char *url, const struct etcd_opts *o, struct sched_state *ret,
+		    struct hv_diags *d)
+{
+	struct etcd *e;
+	struct etcd_reply r = { 0 };
+	struct sched_state out = { 0 };
+	int rc;
+
+	if ((rc = etcd_new(url, o, &e, d)) < 0)
+		return rc;
+	etcd_set_deadline(e, mono_ns() + 10 * NS);
+	if ((rc = etcd_range_prefix(e, etcd_prefix(e), &r, d)) < 0) {
+		etcd_free(e);
+		return rc;
+	}
+	_cleanup_free_ char *apfx = xasprintf("%sacct/", etcd_prefix(e));
+	for (size_t i = 0; i < r.n; i++) {
+		const struct etcd_kv *kv = &r.kvs[i];
+		struct sched_state st;
+		struct hv_diags pd = HV_DIAGS_INIT;
+		if (strncmp(kv->key, apfx, strlen(apfx)))
+			continue;
+		int prc = sched_state_parse(kv->value, kv->vlen, &st, &pd);
+		if (prc < 0 || st.n != 1) {
+			_cleanup_free_ char *k = printable(kv->key, kv->keylen);
+			(void)hv_warnf(d, "pool record '%s': %s", k,
+				       prc < 0 && pd.n ? pd.v[0].msg : "not one guest");
+			hv_diags_release(&pd);
+			if (prc == 0)
+				sched_state_release(&st);
+			continue;
+		}
+		hv_diags_release(&pd);
+		struct sched_state_guest *x = sched_state_add(&out, st.v[0].name, st.v[0].selector);
+		x->weight = st.v[0].weight;
+		x->acct = st.v[0].acct;
+		st.v[0].acct.ring = NULL;
+		_cleanup_free_ char *okey = key_of(NULL, etcd_prefix(e), "owner", x->name);
+		const struct etcd_kv *own = find_kv(&r, okey);
+		x->present = own != NULL;
+		x->host = own ? printable(own->value, own->vlen) : st.config ? xstrdup(st.config) : NULL;
+		if (st.saved_ns > out.saved_ns)
+			out.saved_ns = st.saved_ns;
+		if (!out.tick_ns)
+			out.tick_ns = st.tick_ns;
+		sched_state_release(&st);
+	}
+	etcd_reply_release(&r);
+	etcd_free(e);
+	out.config = xstrdup(url);
+	*ret = out;
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* A pool of hosts sharing every guest's budget on etcd (`--state
+ * etcd://...`): records, leases, fenced writes and the merge. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "etcd.h"
+#include "policy.h"
+#include "state.h"
+
+/*
+ * Keys under PREFIX (hvkit-sched(1) POOL):
+ *   PREFIX/acct/ID   the guest's record: a one-guest state file (state.h)
+ *                    whose `config` is the host that wrote it; no lease
+ *   PREFIX/owner/ID  the host that charges the guest, under its lease
+ *   PREFIX/host/HOST "pid N" under the lease of HOST's daemon (one each)
+ * ID is the guest's name in the policy (the identity every host shares:
+ * name guests by their Xen or libvirt UUID where names differ), with
+ * bytes outside [A-Za-z0-9._-] as %XX.
+ *
+ * Each host keeps a copy of each record and `base`, the record as etcd
+ * last gave it (at mod revision base_rev).  Usage charged here since is
+ * copy - base, bucket by bucket; a record read from etcd merges as
+ * remote + max(0, copy - base), so a charge is counted once whichever
+ * host made it, and nothing etcd holds is ever lowered.  Every write is a
+ * transaction comparing the record's mod revision with base_rev (and the
+ * owner key's lease with ours for the owner), so no write is lost to
+ * another.
+ */
+struct sched_pool_guest {
+	bool owner;		/* our lease holds PREFIX/owner/ID */
+	bool seen;		/* the record (or its absence) was read once */
+	int64_t base_rev;	/* 0: no record known */
+	struct sched_acct base;	/* owns its ring */
+	char *owner_host;	/* as last read; owned, NULL: none */
+};
+
+struct sched_pool {
+	struct etcd *e;
+	char *url, *host;	/* owned */
+	int64_t ttl_s, lease;
+	int64_t tick_ns;	/* the daemon's, written in records */
+	int64_t down_since;	/* CLOCK_MONOTONIC ns; 0: etcd answers */
+	bool down_said;		/* the outage was logged (after 3 s) */
+	bool up;		/* this tick's snapshot is good */
+	struct etcd_reply snap;	/* every key under PREFIX, this tick */
+	struct strbuf buf;
+};
+
+/*
+ * Connects, takes a lease and this host's key (waiting up to the lease's
+ * TTL for a dead predecessor's to lapse).  Returns 0; -EBUSY when another
+ * daemon of this host holds it (*ret_holder: its pid text); other -errno
+ * with a message in *d.
+ */
+int sched_pool_open(struct sched_pool *p, const char *url, const struct etcd_opts *o,
+		    const char *host, int64_t ttl_s, char **ret_holder, struct hv_diags *d);
+/* Revokes the lease (owner and host keys go with it). */
+void sched_pool_close(struct sched_pool *p);
+void sched_pool_guest_release(struct sched_pool_guest *pg);
+
+/* Start of a tick: keep the lease alive (a new one if it lapsed) and read
+ * every key, giving up at deadline (CLOCK_MONOTONIC ns).  False when etcd
+ * could not be reached: the tick runs from the local copies. */
+bool sched_pool_begin(struct sched_pool *p, int64_t deadline);
+
+/* Merges the guest's record into its copy (sg->acct); `here`: the guest
+ * runs on this host now. */
+void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
+		     struct sched_state_guest *sg, struct sched_pool_guest *pg, bool here);
+/* Writes the copy back (the owner), takes the guest over (here, no owner),
+ * lets it go (gone from here) or hands in charges made here. */
+void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
+		     struct sched_state_guest *sg, struct sched_pool_guest *pg, bool here,
+		     int64_t now_ns);
+
+/*
+ * `status`: every record under the pool's prefix as a state (each guest's
+ * host: its owner, else the last writer; present: owned).  Returns 0, or
+ * -errno with a message in *d.
+ */
+int sched_pool_read(const char *url, const struct etcd_opts *o, struct sched_state *ret,
+		    struct hv_diags *d);
