@@ -403,7 +403,8 @@ static void json_group(struct json *j, const struct where *w)
 		json_obj_open(j);
 		json_kv_str(j, "address", g->address);
 		json_kv_str(j, "type", topo_type_name(g->type));
-		json_kv_str(j, "driver", g->driver);
+		json_key(j, "driver");
+		json_str(j, g->driver);		/* null: no driver bound */
 		json_kv_bool(j, "bridge", is_bridge(g));
 		json_obj_close(j);
 	}
