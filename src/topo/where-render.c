@@ -194,6 +194,10 @@ static void text_group(const struct where *w, struct strbuf *out)
 
 	if (!w->pci || w->pci->host_bridge)
 		return;
+	if (w->iommu_group < 0 && w->xen) {
+		strbuf_adds(out, "IOMMU group: none in dom0 (Xen owns the IOMMU): 'xl pci-assignable-add' each function\n");
+		return;
+	}
 	if (w->iommu_group < 0) {
 		strbuf_adds(out, "IOMMU group: none (the IOMMU is off, or the input did not record it)\n");
 		return;

@@ -508,6 +508,7 @@ int topo_where(const struct topo *t, const char *what, struct where *ret,
 	if (rc < 0)
 		return rc;
 	ret->obj = o;
+	ret->xen = t->xen;
 	if (is_pci_fn(o) || (o->type == TOPO_PCI_BRIDGE && o->host_bridge))
 		ret->pci = o;
 	else if (o->type == TOPO_OS_DEVICE && o->parent &&

@@ -39,6 +39,7 @@ struct where {
 	/* IOMMU group: every PCI function with the same number, in address
 	 * order (the device itself among them); -1 when it has none. */
 	int iommu_group;
+	bool xen;			/* the machine as Xen sees it (dom0) */
 	const struct topo_obj **group;
 	size_t ngroup;
 	/* A NUMA node: the I/O devices below it (PCI devices and named OS
