@@ -107,6 +107,10 @@ void check__link_str(const struct topo_link *l, struct strbuf *out);
 bool check__link_upstream_end(const struct topo_obj *o);
 struct topo_link check__link_expected(const struct topo_obj *o);
 bool check__link_peer_known(const struct topo_obj *o);
+/* {"speed_gts", "width", "gbps"} of a link under key. */
+struct json;
+void check__link_json(struct json *j, const char *key, const struct topo_link *l,
+		      bool flit);
 /* Parses a microcode revision ("0x1b"); -1 when s is NULL or not one. */
 int check__microcode(const char *s, uint64_t *ret);
 /* Collects every object of type below root, depth first (caller frees). */

@@ -299,17 +299,6 @@ static void json_objref(struct json *j, const char *key, const struct topo_obj *
 	json_obj_close(j);
 }
 
-static void json_link(struct json *j, const char *key, const struct topo_link *l,
-		      double gbps)
-{
-	json_key(j, key);
-	json_obj_open(j);
-	json_kv_double(j, "speed_gts", l->speed_gts);
-	json_kv_u64(j, "width", l->width);
-	json_kv_double(j, "gbps", gbps);
-	json_obj_close(j);
-}
-
 static void json_strbuf_kv(struct json *j, const char *key, struct strbuf *sb)
 {
 	json_kv_str(j, key, sb->buf);
@@ -366,8 +355,8 @@ static void json_path(struct json *j, const struct where *w)
 			    topo_type_name(h->obj->type));
 		json_kv_str(j, "port_type", h->obj->port_type);
 		if (h->link) {
-			json_link(j, "link", &h->sta, h->sta_gbps);
-			json_link(j, "link_capable", &h->cap, h->cap_gbps);
+			check__link_json(j, "link", &h->sta, h->obj->link_flit);
+			check__link_json(j, "link_capable", &h->cap, h->obj->link_flit);
 			json_kv_bool(j, "degraded", h->degraded);
 		}
 		json_obj_close(j);

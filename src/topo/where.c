@@ -82,9 +82,8 @@ static const char *hexfield(const char *s, unsigned maxd, const char *end,
 	unsigned long v = 0;
 	unsigned n = 0;
 
-	while (isxdigit((unsigned char)*s) && n < maxd) {
-		v = v * 16 + (unsigned long)(isdigit((unsigned char)*s) ?
-			*s - '0' : tolower((unsigned char)*s) - 'a' + 10);
+	while (hexdigit((unsigned char)*s) >= 0 && n < maxd) {
+		v = v * 16 + (unsigned long)hexdigit((unsigned char)*s);
 		s++;
 		n++;
 	}
