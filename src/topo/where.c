@@ -171,6 +171,21 @@ static void add_known(struct strbuf *sb, struct objv *l, bool addresses)
 	}
 }
 
+/* Adds "HEAD; known: a, b, ..." (none when nothing is) to d, releases
+ * head; returns -ENOENT. */
+static int no_such(struct hv_diags *d, struct strbuf *head, struct objv *known,
+		   bool addresses, const char *none)
+{
+	strbuf_adds(head, "; known: ");
+	if (known->n)
+		add_known(head, known, addresses);
+	else
+		strbuf_adds(head, none);
+	hv_errorf(d, "%s", head->buf);
+	strbuf_release(head);
+	return -ENOENT;
+}
+
 static int find_os(const struct topo *t, const char *name,
 		   const struct topo_obj **ret)
 {
@@ -261,15 +276,9 @@ static int find_pci(const struct topo *t, const char *what,
 		for (size_t i = 0; i < l.n; i++)
 			if (is_pci_fn(l.v[i]) || l.v[i]->host_bridge)
 				objv_add(&fns, l.v[i]);
-		strbuf_addf(&sb, "no PCI device '%s'; known: ", what);
-		if (fns.n)
-			add_known(&sb, &fns, true);
-		else
-			strbuf_adds(&sb, "none (the input has no PCI devices)");
-		hv_errorf(d, "%s", sb.buf);
-		strbuf_release(&sb);
+		strbuf_addf(&sb, "no PCI device '%s'", what);
+		rc = no_such(d, &sb, &fns, true, "none (the input has no PCI devices)");
 		free(fns.v);
-		rc = -ENOENT;
 	}
 out:
 	free(hits.v);
@@ -347,15 +356,10 @@ static int resolve(const struct topo *t, const char *what,
 				*ret = nodes.v[i];
 		if (!*ret) {
 			qsort(nodes.v, nodes.n, sizeof(*nodes.v), by_os_index);
-			strbuf_addf(&sb, "no NUMA node %llu; known: ",
-				    (unsigned long long)node);
-			if (nodes.n)
-				add_known(&sb, &nodes, false);
-			else
-				strbuf_adds(&sb, "none (the input has no NUMA nodes)");
-			hv_errorf(d, "%s", sb.buf);
+			strbuf_addf(&sb, "no NUMA node %llu", (unsigned long long)node);
+			(void)no_such(d, &sb, &nodes, false,
+				      "none (the input has no NUMA nodes)");
 		}
-		strbuf_release(&sb);
 		free(nodes.v);
 		return *ret ? 0 : -ENOENT;
 	}
