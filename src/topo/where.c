@@ -49,6 +49,13 @@ static void objv_add(struct objv *l, const struct topo_obj *o)
 	l->v[l->n++] = o;
 }
 
+/* qsort() wants a non-NULL array even when it is empty. */
+static void objv_sort(struct objv *l, int (*cmp)(const void *, const void *))
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp);
+}
+
 static int collect_type(struct topo_obj *o, void *ctx)
 {
 	struct { struct objv l; enum topo_type type; } *c = ctx;
@@ -75,7 +82,8 @@ static int collect_offline(struct topo_obj *o, void *ctx)
 
 /* ---- what the user named ---- */
 
-/* Parses a hex field of at most maxd digits ending at a char in end. */
+/* Parses a hex field of at most maxd digits ending at a char in end (at
+ * the end of s when end is ""); returns where it ends, NULL if it is not. */
 static const char *hexfield(const char *s, unsigned maxd, const char *end,
 			    unsigned long *ret)
 {
@@ -87,7 +95,9 @@ static const char *hexfield(const char *s, unsigned maxd, const char *end,
 		s++;
 		n++;
 	}
-	if (!n || !strchr(end, *s))
+	/* end "" asks for the end of the string; strchr would also match
+	 * the terminator of any other end */
+	if (!n || (*end ? !*s || !strchr(end, *s) : *s != 0))
 		return NULL;
 	*ret = v;
 	return s;
@@ -229,7 +239,7 @@ static int find_pci(const struct topo *t, const char *what,
 	bool func;
 	int rc = -ENOENT;
 
-	qsort(l.v, l.n, sizeof(*l.v), by_address);
+	objv_sort(&l, by_address);
 	if (parse_pci(what, &dom, &bus, &dev, &fn, &func)) {
 		for (size_t i = 0; i < l.n; i++) {
 			unsigned long od;
@@ -310,8 +320,8 @@ static int unknown(const struct topo *t, const char *what, struct hv_diags *d)
 	for (size_t i = 0; i < os.n; i++)
 		if (os.v[i]->name)
 			objv_add(&named, os.v[i]);
-	qsort(named.v, named.n, sizeof(*named.v), by_name);
-	qsort(nodes.v, nodes.n, sizeof(*nodes.v), by_os_index);
+	objv_sort(&named, by_name);
+	objv_sort(&nodes, by_os_index);
 	strbuf_addf(&sb, "no device '%s'; known: ", what);
 	if (named.n)
 		add_known(&sb, &named, false);
@@ -355,7 +365,7 @@ static int resolve(const struct topo *t, const char *what,
 			if (nodes.v[i]->os_index == (int64_t)node)
 				*ret = nodes.v[i];
 		if (!*ret) {
-			qsort(nodes.v, nodes.n, sizeof(*nodes.v), by_os_index);
+			objv_sort(&nodes, by_os_index);
 			strbuf_addf(&sb, "no NUMA node %llu", (unsigned long long)node);
 			(void)no_such(d, &sb, &nodes, false,
 				      "none (the input has no NUMA nodes)");
@@ -413,7 +423,7 @@ static void fill_group(const struct topo *t, struct where *w)
 		if (is_pci_fn(all.v[i]) && all.v[i]->iommu_group == w->iommu_group)
 			objv_add(&g, all.v[i]);
 	free(all.v);
-	qsort(g.v, g.n, sizeof(*g.v), by_address);
+	objv_sort(&g, by_address);
 	w->group = g.v;
 	w->ngroup = g.n;
 }
@@ -488,7 +498,7 @@ static void fill_locality(const struct topo *t, struct where *w)
 		online_only(t, &w->locality->cpus, &w->cpus);
 	}
 	/* hwloc's "local memory": nodes whose locality is within ours */
-	qsort(nodes.v, nodes.n, sizeof(*nodes.v), by_os_index);
+	objv_sort(&nodes, by_os_index);
 	for (size_t i = 0; i < nodes.n; i++) {
 		struct cpuset loc = { 0 };
 
