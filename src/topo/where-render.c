@@ -93,6 +93,16 @@ static void printable(const char *s, struct strbuf *out)
 	free(c);
 }
 
+/* "0000:01:00.0 MT27800 Family [ConnectX-5]": a PCI function in a list. */
+static void short_label(const struct topo_obj *o, struct strbuf *out)
+{
+	strbuf_adds(out, o->address ? o->address : "?");
+	if (o->device_name || o->class_name) {
+		strbuf_adds(out, " ");
+		printable(o->device_name ? o->device_name : o->class_name, out);
+	}
+}
+
 static void text_cpus(const struct where *w, struct strbuf *out)
 {
 	char *list = cpuset_format(&w->cpus);
@@ -148,11 +158,7 @@ static void text_path(const struct where *w, struct strbuf *out)
 			strbuf_adds(out, "\n");
 			continue;
 		}
-		strbuf_adds(out, o->address);
-		if (o->device_name || o->class_name) {
-			strbuf_adds(out, " ");
-			printable(o->device_name ? o->device_name : o->class_name, out);
-		}
+		short_label(o, out);
 		if (o->port_type) {
 			strbuf_adds(out, " [");
 			printable(o->port_type, out);
@@ -208,7 +214,7 @@ static void text_group(const struct where *w, struct strbuf *out)
 		const struct topo_obj *g = w->group[i];
 
 		strbuf_adds(out, "  ");
-		label(g, out);
+		short_label(g, out);
 		if (g->driver) {
 			strbuf_adds(out, " (driver ");
 			printable(g->driver, out);
