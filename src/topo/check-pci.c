@@ -143,19 +143,3 @@ void check_pcie(const struct topo *t, struct check_report *r)
 		free(v);
 	}
 }
-
-/* The same rules for `topo where` (check.h). */
-bool check__link_upstream_end(const struct topo_obj *o)
-{
-	return upstream_end(o);
-}
-
-struct topo_link check__link_expected(const struct topo_obj *o)
-{
-	return expected(o, partner(o));
-}
-
-bool check__link_peer_known(const struct topo_obj *o)
-{
-	return partner(o) != NULL;
-}

@@ -98,15 +98,6 @@ void check__num(struct finding *f, const char *key, double v);
 const char *check__pci_label(const struct topo_obj *obj);
 /* "Gen3 x8" or "2.5 GT/s x1" for a link. */
 void check__link_str(const struct topo_link *l, struct strbuf *out);
-/*
- * A PCIe link as check sees it, for `topo where`: whether o is the
- * upstream end of a link (a root or downstream port: the device below
- * reports the link), what o's link can do (the lesser capability of its
- * two ends), and whether the other end is known.
- */
-bool check__link_upstream_end(const struct topo_obj *o);
-struct topo_link check__link_expected(const struct topo_obj *o);
-bool check__link_peer_known(const struct topo_obj *o);
 /* {"speed_gts", "width", "gbps"} of a link under key. */
 struct json;
 void check__link_json(struct json *j, const char *key, const struct topo_link *l,

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "json.h"
+#include "pcie.h"
 #include "render.h"
 #include "where.h"
 
@@ -175,7 +176,7 @@ static void text_path(const struct where *w, struct strbuf *out)
 					link_str(&h->cap, h->cap_gbps, out);
 				}
 			}
-			if (!check__link_peer_known(o) && i + 1 < w->nhops &&
+			if (!pcie_partner(o) && i + 1 < w->nhops &&
 			    !w->hops[i + 1].obj->host_bridge)
 				strbuf_adds(out, " (other end unknown)");
 		} else if (i == 0 && !o->has_link) {

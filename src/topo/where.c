@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "check.h"
 #include "pcie.h"
 #include "where.h"
 
@@ -378,6 +377,25 @@ static int resolve(const struct topo *t, const char *what,
 
 /* ---- the answers ---- */
 
+/* The function that check judges o's link at: o, or function 0 of its
+ * device when o shares that link. */
+static const struct topo_obj *link_owner(const struct topo_obj *o)
+{
+	size_t len = o->address ? strlen(o->address) : 0;
+
+	if (!o->parent || !len || !pcie_shares_link(o))
+		return o;
+	for (size_t i = 0; i < o->parent->nkids; i++) {
+		const struct topo_obj *s = o->parent->kids[i];
+
+		if (s->address && strlen(s->address) == len &&
+		    strncmp(s->address, o->address, len - 1) == 0 &&
+		    s->address[len - 1] == '0')
+			return s;
+	}
+	return o;
+}
+
 static void fill_path(struct where *w)
 {
 	size_t alloc = 0;
@@ -388,17 +406,15 @@ static void fill_path(struct where *w)
 	     p = p->parent) {
 		struct where_hop h = { .obj = p };
 
-		if (!p->host_bridge && p->has_link && !check__link_upstream_end(p)) {
+		if (!p->host_bridge && p->has_link && !pcie_upstream_end(p)) {
 			h.link = true;
 			h.sta = p->link_sta;
-			h.cap = check__link_expected(p);
+			h.cap = pcie_link_expected(p, pcie_partner(p));
 			h.sta_gbps = pcie_link_gbps(h.sta.speed_gts, h.sta.width, p->link_flit);
 			h.cap_gbps = pcie_link_gbps(h.cap.speed_gts, h.cap.width, p->link_flit);
-			/* as check: a link that is down (width 0) is not
-			 * degraded, it is absent */
-			h.degraded = h.sta.width && h.sta.speed_gts > 0 &&
-				     ((h.cap.width && h.sta.width < h.cap.width) ||
-				      (h.cap.speed_gts > 0 && h.sta.speed_gts < h.cap.speed_gts));
+			/* check's rule, which judges a shared link at its
+			 * function 0 */
+			h.degraded = pcie_link_degraded(link_owner(p), NULL);
 			w->degraded |= h.degraded;
 		}
 		w->hops = xgrow(w->hops, sizeof(*w->hops), w->nhops + 1, &alloc);
