@@ -197,7 +197,7 @@ static void finding_json(struct json *j, const struct finding *f, bool severity)
 	json_obj_close(j);
 }
 
-static void link_json(struct json *j, const char *key, const struct topo_link *l,
+void check__link_json(struct json *j, const char *key, const struct topo_link *l,
 		      bool flit)
 {
 	json_key(j, key);
@@ -224,8 +224,8 @@ static void links_json(struct json *j, const struct topo *t)
 			json_obj_open(j);
 			json_kv_str(j, "object", v[i]->address);
 			json_kv_str(j, "port_type", v[i]->port_type);
-			link_json(j, "cap", &v[i]->link_cap, v[i]->link_flit);
-			link_json(j, "sta", &v[i]->link_sta, v[i]->link_flit);
+			check__link_json(j, "cap", &v[i]->link_cap, v[i]->link_flit);
+			check__link_json(j, "sta", &v[i]->link_sta, v[i]->link_flit);
 			json_kv_bool(j, "flit", v[i]->link_flit);
 			json_obj_close(j);
 		}

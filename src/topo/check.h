@@ -98,6 +98,10 @@ void check__num(struct finding *f, const char *key, double v);
 const char *check__pci_label(const struct topo_obj *obj);
 /* "Gen3 x8" or "2.5 GT/s x1" for a link. */
 void check__link_str(const struct topo_link *l, struct strbuf *out);
+/* {"speed_gts", "width", "gbps"} of a link under key. */
+struct json;
+void check__link_json(struct json *j, const char *key, const struct topo_link *l,
+		      bool flit);
 /* Parses a microcode revision ("0x1b"); -1 when s is NULL or not one. */
 int check__microcode(const char *s, uint64_t *ret);
 /* Collects every object of type below root, depth first (caller frees). */

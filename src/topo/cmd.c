@@ -19,6 +19,7 @@
 #include "source.h"
 #include "synthetic.h"
 #include "strbuf.h"
+#include "where.h"
 
 #ifndef HVKIT_VERSION
 #define HVKIT_VERSION "0"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 	      "       hvkit topo capture -o FILE.tar.gz [--keep-serials] [OPTIONS]\n"
 	      "       hvkit topo check [--fail-on LEVEL] [--json] [OPTIONS]\n"
 	      "       hvkit topo diff A B [--json]\n"
+	      "       hvkit topo where WHAT [--json] [OPTIONS]\n"
 	      "\n"
 	      "Show the machine's CPUs, caches, NUMA nodes, memory slots and PCI\n"
 	      "tree, live or from captured data.\n"
@@ -78,6 +80,11 @@ static void usage(FILE *f)
 	      "                     (default), warning, info or none\n"
 	      "diff compares two inputs (captures, snapshots, dumps) of one machine:\n"
 	      "devices, links, memory modules, microcode; exit 1 when they differ.\n"
+	      "where answers where a device or NUMA node is: WHAT is an OS device\n"
+	      "(eth0, nvme0n1, sda), a PCI address (0000:3b:00.0 or 3b:00.0) or a\n"
+	      "node (node1, numa:1); it prints the NUMA node, the local CPUs ready to\n"
+	      "paste (xl, libvirt, taskset, a mask), the path and narrowest link to\n"
+	      "the CPUs, and the IOMMU group; exit 1 when nothing has that name.\n"
 	      "\n"
 	      "Exit status: 0 on success, 1 when nothing could be read or written,\n"
 	      "2 on a usage error.  See hvkit-topo(1).\n",
@@ -92,6 +99,7 @@ struct topo_opts {
 	bool json, pretty, verbose, keep_serials, capture;
 	bool io_all;		/* --io all */
 	bool check, diff;	/* the check and diff verbs */
+	const char *where;	/* the where verb: what to find */
 	int fail_on;		/* check: lowest severity that fails */
 	const char *diff_in[2];	/* diff: A and B */
 	enum pic { PIC_NONE, PIC_SVG, PIC_PNG, PIC_PDF, PIC_DOT } pic;
@@ -302,6 +310,12 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		} else if (strcmp(argv[optind], "diff") == 0) {
 			log_error("diff needs two inputs: 'hvkit topo diff A B'");
 			return EXIT_USAGE;
+		} else if (strcmp(argv[optind], "where") == 0 && optind + 2 == argc &&
+			   *argv[optind + 1]) {
+			o->where = argv[optind + 1];
+		} else if (strcmp(argv[optind], "where") == 0) {
+			log_error("where needs one device, PCI address or NUMA node: 'hvkit topo where eth0'");
+			return EXIT_USAGE;
 		} else {
 			log_error("unexpected argument '%s'; see 'hvkit topo --help'",
 				  argv[optind]);
@@ -347,6 +361,10 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 
 		o->pic = picture_by_ext(o->output);
 		o->json = ext && strcasecmp(ext, ".json") == 0;
+	}
+	if (o->where && o->pic) {
+		log_error("where writes text or JSON, not a picture");
+		return EXIT_USAGE;
 	}
 	if ((o->pic == PIC_PNG || o->pic == PIC_PDF) &&
 	    (!o->output || strcmp(o->output, "-") == 0) && isatty(STDOUT_FILENO)) {
@@ -486,6 +504,30 @@ static int do_check(const struct topo_opts *o, const struct topo *t,
 	return worst >= o->fail_on ? EXIT_FAIL : EXIT_OK;
 }
 
+/* where: the answer on stdout (or -o); exit 1 when nothing has the name. */
+static int do_where(const struct topo_opts *o, const struct topo *t,
+		    struct strbuf *out)
+{
+	struct where w = WHERE_INIT;
+	struct hv_diags d = HV_DIAGS_INIT;
+	int rc = topo_where(t, o->where, &w, &d);
+
+	if (rc < 0) {
+		log_diags(NULL, &d);
+		rc = rc == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+		goto out;
+	}
+	if (o->json)
+		where_render_json(&w, o->pretty, out);
+	else
+		where_render_text(&w, out);
+	rc = write_output(o->output, out->buf, out->len) < 0 ? EXIT_FAIL : EXIT_OK;
+out:
+	where_release(&w);
+	hv_diags_release(&d);
+	return rc;
+}
+
 /* Reads one diff input as its own --from. */
 static struct topo *diff_load(const struct topo_opts *o, const char *path)
 {
@@ -589,6 +631,10 @@ int cmd_topo(int argc, char **argv, struct hv_global *g)
 	}
 	log_diags(in, &d);
 render:;
+	if (o.where) {
+		rc = do_where(&o, t, &out);
+		goto out;
+	}
 	if (o.check) {
 		rc = do_check(&o, t, &out);
 		goto out;

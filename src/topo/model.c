@@ -45,6 +45,7 @@ struct topo_obj *topo_obj_new(enum topo_type type, int64_t os_index)
 	o->type = type;
 	o->os_index = os_index;
 	o->numa_node = -1;
+	o->iommu_group = -1;
 	o->online = true;
 	return o;
 }

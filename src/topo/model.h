@@ -95,6 +95,9 @@ struct topo_obj {
 	unsigned sriov_total_vfs, sriov_num_vfs;
 	bool is_vf;
 	int numa_node;			/* -1 when unknown */
+	/* pci_bridge, pci_device: the kernel's IOMMU group (the number its
+	 * sysfs iommu_group link names); -1 when it has none or is not known */
+	int iommu_group;
 	/* os_device */
 	char *name, *kind;		/* kind: net, block, nvme, gpu, ... */
 };

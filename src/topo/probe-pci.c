@@ -246,6 +246,17 @@ static void read_attrs(struct probe_ctx *c, struct pcidev *p)
 
 		o->driver = xstrdup(b ? b + 1 : drv);
 	}
+	/* ".../kernel/iommu_groups/12": what passing the device through
+	 * takes (all of the group goes together) */
+	_cleanup_free_ char *grp = NULL;
+	snprintf(path, sizeof(path), PCIDEVS "/%s/iommu_group", p->addr);
+	if (hv_root_readlink(c->root, path, &grp) == 0) {
+		const char *b = strrchr(grp, '/');
+		uint64_t v;
+
+		if (parse_u64(b ? b + 1 : grp, 10, &v) == 0 && v < INT32_MAX)
+			o->iommu_group = (int)v;
+	}
 	snprintf(path, sizeof(path), PCIDEVS "/%s/physfn", p->addr);
 	if (hv_root_exists(c->root, path))
 		o->is_vf = true;
@@ -274,7 +285,9 @@ static struct pcidev *sysfs_parent(struct pcilist *l, const struct pcidev *p)
 		const char *comp = slash ? slash + 1 : dir;
 		unsigned a, b, cc, d;
 
-		if (parse_addr(comp, &a, &b, &cc, &d))
+		/* a bridge the input left out (a partial snapshot): the
+		 * one above it, as the bus numbers would say */
+		if (parse_addr(comp, &a, &b, &cc, &d) && find_dev(l, comp))
 			return find_dev(l, comp);
 		if (str_startswith(comp, "pci"))
 			return NULL;

@@ -333,6 +333,227 @@ def gen(seed, root):
     return shape
 
 
+def write_bytes(root, path, data):
+    p = root + path
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "wb") as f:
+        f.write(data)
+
+
+def link(root, path, target):
+    """A symbolic link at path to target (absolute in the tree), made
+    relative as sysfs makes them."""
+    p = root + path
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    os.symlink(os.path.relpath(root + target, os.path.dirname(p)), p)
+
+
+def _read(root, path):
+    try:
+        with open(root + path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def _parse_list(s):
+    out = set()
+    for part in (s or "").split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            out.update(range(int(a), int(b) + 1))
+        elif part:
+            out.add(int(part))
+    return out
+
+
+# PCIe port types (Express capability, bits 7:4)
+ENDPOINT, ROOT_PORT, UPSTREAM, DOWNSTREAM = 0, 4, 5, 6
+SPEEDS = {1: 2.5, 2: 5.0, 3: 8.0, 4: 16.0, 5: 32.0}
+
+
+def pci_config(vendor, device, cls, bridge=None, pcie=None):
+    """256 bytes of config space: header, bus numbers for a bridge
+    (primary, secondary, subordinate) and a PCI Express capability at
+    0x40 with (port type, (cap gen, cap width), (sta gen, sta width))."""
+    c = bytearray(256)
+    c[0:2] = vendor.to_bytes(2, "little")
+    c[2:4] = device.to_bytes(2, "little")
+    c[9:12] = cls.to_bytes(3, "little")
+    c[0x0e] = 1 if bridge else 0
+    if bridge:
+        c[0x18], c[0x19], c[0x1a] = bridge
+    if pcie:
+        ptype, (cg, cw), (sg, sw) = pcie
+        c[6] = 0x10                     # status: capability list
+        c[0x34] = 0x40
+        c[0x40], c[0x41] = 0x10, 0
+        c[0x42:0x44] = (2 | ptype << 4).to_bytes(2, "little")
+        c[0x4c:0x50] = (cg | cw << 4).to_bytes(4, "little")
+        c[0x52:0x54] = (sg | sw << 4).to_bytes(2, "little")
+    return bytes(c)
+
+
+def gen_pci(seed, root):
+    """Adds PCI devices to a tree gen() made: host bridges on NUMA nodes
+    (or on none), root ports, switches, multi-function endpoints with
+    network and NVMe devices, PCIe links (some trained below what they
+    can do), IOMMU groups (some devices without one).  numa_node and
+    local_cpus say the same, as the kernel writes them.  Its random
+    stream is its own, so gen()'s trees do not change.  Returns the
+    truth: {address: dict(node, parent, group, bridge, link)} and the
+    OS device names {name: address}."""
+    r = random.Random(seed * 7919 + 17)
+    ncpus = max(_parse_list(_read(root, "/sys/devices/system/cpu/possible"))) + 1
+    online = _parse_list(_read(root, "/sys/devices/system/cpu/online"))
+    nodes = {}
+    base = root + "/sys/devices/system/node"
+    if os.path.isdir(base):
+        for n in sorted(os.listdir(base)):
+            if n.startswith("node") and n[4:].isdigit():
+                nodes[int(n[4:])] = _parse_list(_read(root, f"/sys/devices/system/node/{n}/cpulist"))
+    choices = [n for n, c in nodes.items() if c] + [-1]
+    devs, osdevs = {}, {}
+    groups = {"next": 0}
+    counters = {"eth": 0, "nvme": 0}
+
+    def new_group(members):
+        if r.random() < 0.15:           # no IOMMU group (IOMMU off here)
+            return
+        g = groups["next"]
+        groups["next"] += 1
+        for m in members:
+            devs[m]["group"] = g
+
+    def add(dom, bus, dev, fn, parent_path, parent_addr, node, cfg, kind=None):
+        addr = f"{dom:04x}:{bus:02x}:{dev:02x}.{fn:x}"
+        path = f"{parent_path}/{addr}"
+        write_bytes(root, path + "/config", cfg)
+        write(root, path + "/vendor", "0x" + cfg[0:2][::-1].hex())
+        write(root, path + "/device", "0x" + cfg[2:4][::-1].hex())
+        write(root, path + "/class", "0x" + cfg[9:12][::-1].hex())
+        write(root, path + "/subsystem_vendor", "0x0000")
+        write(root, path + "/subsystem_device", "0x0000")
+        write(root, path + "/numa_node", str(node))
+        local = nodes.get(node, online) if node >= 0 else online
+        write(root, path + "/local_cpus", mask(local, ncpus))
+        write(root, path + "/local_cpulist", cpulist(local))
+        link(root, f"/sys/bus/pci/devices/{addr}", path)
+        devs[addr] = dict(node=node, parent=parent_addr, group=None, path=path,
+                          bridge=cfg[0x0e] == 1, link=None,
+                          ptype=cfg[0x42] >> 4 if cfg[0x34] else None)
+        if kind == "net":
+            name = f"eth{counters['eth']}"
+            counters["eth"] += 1
+            write(root, f"{path}/net/{name}/address", "00:11:22:33:44:55")
+            link(root, f"/sys/class/net/{name}", f"{path}/net/{name}")
+            osdevs[name] = addr
+        elif kind == "nvme":
+            k = counters["nvme"]
+            counters["nvme"] += 1
+            name = f"nvme{k}n1"
+            write(root, f"{path}/nvme/nvme{k}/{name}/size", "1000000")
+            write(root, f"{path}/nvme/nvme{k}/{name}/dev", f"259:{k}")
+            link(root, f"/sys/class/block/{name}", f"{path}/nvme/nvme{k}/{name}")
+            osdevs[name] = addr
+        return addr, path
+
+    def link_pair(cap_gen, cap_w):
+        """(cap, sta) of a link, trained lower now and then."""
+        sg, sw = cap_gen, cap_w
+        if r.random() < 0.2:
+            sw = max(1, cap_w // r.choice([2, 4]))
+        if r.random() < 0.15:
+            sg = max(1, cap_gen - 1)
+        return (cap_gen, cap_w), (sg, sw)
+
+    def endpoint(dom, bus, ppath, paddr, node, lk):
+        nfn = r.choice([1, 1, 1, 2, 4])
+        kind = r.choice(["net", "nvme", None])
+        cls = {"net": 0x020000, "nvme": 0x010802, None: 0x120000}[kind]
+        made = []
+        for fn in range(nfn):
+            pcie = (ENDPOINT,) + lk if lk else None
+            a, _ = add(dom, bus, 0, fn, ppath, paddr, node,
+                       pci_config(0x8086, 0x1000 + fn, cls, pcie=pcie), kind)
+            devs[a]["link"] = lk
+            made.append(a)
+        # all functions of a slot share a group (no ACS between them),
+        # or each has its own
+        if r.random() < 0.6:
+            new_group(made)
+        else:
+            for a in made:
+                new_group([a])
+        return made
+
+    bus = 0
+    for h in range(r.randint(1, 4)):
+        dom = 0 if h < 3 else r.choice([0, 1, 0x10000])
+        node = r.choice(choices)
+        rbus = bus
+        bus += 1
+        hpath = f"/sys/devices/pci{dom:04x}:{rbus:02x}"
+        for d in range(1, r.randint(1, 4) + 1):
+            kind = r.choice(["rp-ep", "rp-ep", "rp-switch", "rp-empty", "rciep"])
+            if kind == "rciep":
+                a, _ = add(dom, rbus, d, 0, hpath, None, node,
+                           pci_config(0x8086, 0x2000, 0x088000), None)
+                new_group([a])
+                continue
+            cap = (r.choice([3, 4, 5]), r.choice([4, 8, 16]))
+            cap, sta = link_pair(*cap)
+            sec = bus
+            bus += 1
+            if kind == "rp-empty":
+                sta = (cap[0], 0)       # link down: nothing in the slot
+            sub_placeholder = [sec]
+            rp, rpath = add(dom, rbus, d, 0, hpath, None, node,
+                            pci_config(0x8086, 0x3000, 0x060400, (rbus, sec, sec),
+                                       (ROOT_PORT, cap, sta)))
+            devs[rp]["link"] = (cap, sta)
+            rp_members = [rp]
+            if kind == "rp-ep":
+                rp_members += endpoint(dom, sec, rpath, rp, node, (cap, sta))
+            elif kind == "rp-switch":
+                usp, upath = add(dom, sec, 0, 0, rpath, rp, node,
+                                 pci_config(0x10b5, 0x9797, 0x060400, (sec, sec + 1, sec + 1),
+                                            (UPSTREAM, cap, sta)))
+                devs[usp]["link"] = (cap, sta)
+                dbus = bus
+                bus += 1
+                for k in range(r.randint(1, 3)):
+                    ecap, esta = link_pair(r.choice([3, 4]), r.choice([4, 8, 16]))
+                    eb = bus
+                    bus += 1
+                    dsp, dpath = add(dom, dbus, k + 1, 0, upath, usp, node,
+                                     pci_config(0x10b5, 0x9797, 0x060400, (dbus, eb, eb),
+                                                (DOWNSTREAM, ecap, esta)))
+                    devs[dsp]["link"] = (ecap, esta)
+                    eps = endpoint(dom, eb, dpath, dsp, node, (ecap, esta))
+                    # bridges and what is below share a group half the time
+                    if r.random() < 0.5:
+                        new_group([dsp] + eps)
+                    else:
+                        new_group([dsp])
+                sub_placeholder.append(bus - 1)
+                # the switch's bus range: fix the bridges' subordinate
+                for a, bp, ps in ((rp, rpath, (rbus, sec, bus - 1)),
+                                  (usp, upath, (sec, dbus, bus - 1))):
+                    cfg = bytearray(open(root + bp + "/config", "rb").read())
+                    cfg[0x18], cfg[0x19], cfg[0x1a] = ps
+                    write_bytes(root, bp + "/config", bytes(cfg))
+                new_group([usp])
+            new_group(rp_members if r.random() < 0.5 else [rp])
+    for addr, dv in devs.items():
+        if dv["group"] is not None:
+            g = dv["group"]
+            gdir = f"/sys/kernel/iommu_groups/{g}"
+            link(root, f"{gdir}/devices/{addr}", dv["path"])
+            link(root, dv["path"] + "/iommu_group", gdir)
+    return devs, osdevs
+
+
 def fuzz_entries(root):
     """The tree as fuzz-sysfs input: "PATH\\nCONTENT\\0" per file and
     "PATH -> TARGET\\n\\0" per link (fuzz/corpus/sysfs seeds)."""
