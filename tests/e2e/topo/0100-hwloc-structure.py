@@ -113,10 +113,11 @@ check(len(objects(j, "pci_device")) == 128, f"DCS8000Z: {len(objects(j, 'pci_dev
 j = topo_json("--from", os.path.join(DATA, "hwloc", "memorysidecaches.tar.bz2"))
 check(len(objects(j, "memcache")) == 4, "memorysidecaches: expected 4 memcaches")
 # Memory-only nodes: under their initiators, with the kind sysfs gives
-# (DAX devices on an NVDIMM bus: NVM; hmem platform devices: SPM).
+# (DAX devices on an NVDIMM bus: NVM; hmem platform devices: SPM; nodes
+# with CPUs: DRAM).
 j = topo_json("--from", os.path.join(DATA, "hwloc", "fakeheteromemtiers.tar.bz2"))
 kind = {n["os_index"]: n.get("kind") for n in objects(j, "numa_node")}
-check(kind == {0: None, 1: None, 2: None, 4: "SPM", 6: "NVM", 8: "NVM", 9: "NVM"},
+check(kind == {0: "DRAM", 1: "DRAM", 2: "DRAM", 4: "SPM", 6: "NVM", 8: "NVM", 9: "NVM"},
       f"fakeheteromemtiers: memory kinds {kind}")
 st = structure.from_hvkit_json(j)
 for o in st.objs:

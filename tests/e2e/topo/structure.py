@@ -70,7 +70,7 @@ class Struct:
                 pus[o["os_index"]] = self.chain(i)
             elif o["key"] == "numa":
                 p = self.objs[o["parent"]]
-                numa[o["os_index"]] = p["cpuset"]
+                numa[o["os_index"]] = o.get("pcs", p["cpuset"])
             elif o["key"].startswith("L"):
                 caches[(o["key"], o["cpuset"])] += 1
         return pus, numa, caches
@@ -173,6 +173,44 @@ def rule_offline_pus(s, hw, ctx):
         o = s.objs[i]
         return o["key"] in ("machine", "numa") or bool(cs(i))
     return _rebuild(s, keep, cs), hw, True
+
+
+def rule_empty_node(s, hw, ctx):
+    """Nodes hvkit left out because they have neither CPUs nor memory
+    go from lstopo's side too."""
+    gone = {int(m) for m in re.findall(r"/node(\d+): no CPUs and no memory, leaving it out",
+                                       ctx.get("stderr", ""))}
+    if not gone:
+        return s, hw, False
+    # with them go the Groups lstopo made for them: an empty one, and
+    # one with the machine's cpuset (see unknown-locality)
+    mach = next((o["cpuset"] for o in hw.objs if o["key"] == "machine"), None)
+    return s, _rebuild(hw, lambda i: not (hw.objs[i]["key"] == "numa"
+                                          and hw.objs[i]["os_index"] in gone)
+                       and not (hw.objs[i]["key"] == "group" and
+                                hw.objs[i]["cpuset"] in (frozenset(), mach)),
+                       lambda i: hw.objs[i]["cpuset"]), True
+
+
+def rule_crossing_package(s, hw, ctx):
+    """When sysfs lists a core, die or cluster crossing its package,
+    hvkit leaves the die or cluster out (the core keeps its package's
+    part) and says so; lstopo 2.9 makes packages only at the first PU of
+    a die, so it loses packages: packages, dies, clusters and cores go
+    from both sides, PUs, caches and NUMA nodes are still compared."""
+    if not re.search(r"(thread siblings|die_cpus|cluster_cpus) \S+ cross its package",
+                     ctx.get("stderr", "")):
+        return s, hw, False
+    gone = {"package", "die", "cluster", "core"}
+
+    def strip(x):
+        for o in x.objs:        # a node keeps its parent's cpuset
+            if o["key"] == "numa" and o["parent"] is not None \
+                    and x.objs[o["parent"]]["key"] in gone:
+                o.setdefault("pcs", x.objs[o["parent"]]["cpuset"])
+        return _rebuild(x, lambda i: x.objs[i]["key"] not in gone,
+                        lambda i: x.objs[i]["cpuset"])
+    return strip(s), strip(hw), True
 
 
 def rule_buggy_numa(s, hw, ctx):
@@ -307,12 +345,26 @@ RULES = collections.OrderedDict([
       "they are taken out of hvkit's cpusets and empty objects dropped",
       rule_offline_pus)),
     ("buggy-numa",
-     ("node cpusets that overlap without one holding the other, or node memory "
-      "half again above MemTotal: hvkit falls back to one node and warns "
-      "(hwloc's buggy-NUMA fallback); "
-      "lstopo 2.9 drops an overlapping node or keeps them all, so only "
-      "the CPU side is compared",
+     ("nodes listing the same CPUs, node cpusets that overlap without one "
+      "holding the other, or node memory half again above MemTotal: hvkit "
+      "falls back to one node, warns and `topo check` says numa_buggy "
+      "(the issue's buggy-NUMA fallback); lstopo 2.9 drops each node "
+      "meeting an earlier one (identical sets: one node, as hvkit) and "
+      "keeps nodes whose memory exceeds the total, so only the CPU side "
+      "is compared",
       rule_buggy_numa)),
+    ("empty-node",
+     ("a node with neither CPUs nor memory says nothing: hvkit leaves it "
+      "out, warns and `topo check` says numa_node_dropped; lstopo 2.9 keeps "
+      "it (in an empty Group), so it goes from lstopo's side",
+      rule_empty_node)),
+    ("crossing-package",
+     ("sysfs lists a core, die or cluster crossing its package: hvkit "
+      "leaves the die or cluster out (a core keeps its package's part) and "
+      "warns; lstopo 2.9 creates packages only at a die's first PU and "
+      "loses some: packages, dies, clusters and cores are compared on "
+      "neither side, PUs, caches and NUMA nodes still are",
+      rule_crossing_package)),
     ("amd-compute-units",
      ("on AMD family 15h (Bulldozer) sysfs lists the two cores of a compute "
       "unit as thread siblings; hvkit splits them into their cores (distinct "
@@ -381,7 +433,10 @@ def compare(hw, ours, limit=6):
 
 
 def lstopo_xml(root, env_extra=None):
-    env = dict(os.environ, HWLOC_FSROOT=root, HWLOC_COMPONENTS="-x86")
+    # Coherent GPU memory nodes: lstopo 2.9 drops them unless told to
+    # keep them (then under the GPU's local CPUs, as hvkit shows them).
+    env = dict(os.environ, HWLOC_FSROOT=root, HWLOC_COMPONENTS="-x86",
+               HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES="1")
     env.update(env_extra or {})
     return subprocess.run(["lstopo-no-graphics", "--whole-system", "--of", "xml"],
                           env=env, capture_output=True, text=True, check=True).stdout
