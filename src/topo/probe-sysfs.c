@@ -13,31 +13,51 @@
 #define SYSCPU "/sys/devices/system/cpu"
 #define SYSNODE "/sys/devices/system/node"
 
-int probe_read_cpuset(struct probe_ctx *c, const char *list_path,
-		      const char *mask_path, struct cpuset *ret)
+/* Parses file path as a CPU list (list) or mask into ret; -ENOENT when
+ * it cannot be read, else the parse result (warned). */
+static int read_one_cpuset(struct probe_ctx *c, const char *path, bool list,
+			   struct cpuset *ret)
 {
 	_cleanup_free_ char *s = NULL;
 	int rc;
 
-	if (list_path && hv_root_read_str(c->root, list_path, &s) == 0) {
-		rc = cpuset_parse_list(ret, s);
-		if (rc < 0) {
-			hv_warnf(c->d, "%s: cannot parse CPU list '%s', ignoring",
-				 list_path, s);
-			cpuset_release(ret);	/* a parse may stop half-way */
-		}
-		return rc;
+	if (!path || hv_root_read_str(c->root, path, &s) < 0)
+		return -ENOENT;
+	rc = list ? cpuset_parse_list(ret, s) : cpuset_parse_mask(ret, s);
+	if (rc < 0) {
+		hv_warnf(c->d, "%s: cannot parse CPU %s '%s', ignoring", path,
+			 list ? "list" : "mask", s);
+		cpuset_release(ret);	/* a parse may stop half-way */
 	}
-	if (mask_path && hv_root_read_str(c->root, mask_path, &s) == 0) {
-		rc = cpuset_parse_mask(ret, s);
-		if (rc < 0) {
-			hv_warnf(c->d, "%s: cannot parse CPU mask '%s', ignoring",
-				 mask_path, s);
-			cpuset_release(ret);	/* a parse may stop half-way */
-		}
+	return rc;
+}
+
+/*
+ * A cpuset from its list file, else its mask.  Where both are there and
+ * disagree (the kernel writes both from one bitmap: a snapshot was
+ * edited), the mask wins, as hwloc reads it, and a warning says so.
+ */
+int probe_read_cpuset(struct probe_ctx *c, const char *list_path,
+		      const char *mask_path, struct cpuset *ret)
+{
+	struct cpuset m = { 0 };
+	int rc = read_one_cpuset(c, list_path, true, ret);
+
+	if (rc == -ENOENT)
+		return read_one_cpuset(c, mask_path, false, ret);
+	if (rc < 0 || read_one_cpuset(c, mask_path, false, &m) < 0)
 		return rc;
+	if (!cpuset_equal(ret, &m)) {
+		_cleanup_free_ char *a = cpuset_format(ret), *b = cpuset_format(&m);
+
+		hv_warnf(c->d, "%s says %s but %s says %s; following the mask",
+			 list_path, a, mask_path, b);
+		cpuset_release(ret);
+		*ret = m;
+		return 0;
 	}
-	return -ENOENT;
+	cpuset_release(&m);
+	return 0;
 }
 
 /* Reads a signed integer attribute; returns def when absent or bad. */
@@ -49,8 +69,14 @@ static long read_long(struct probe_ctx *c, const char *path, long def)
 
 	if (hv_root_read_str(c->root, path, &s) < 0)
 		return def;
+	errno = 0;
 	v = strtol(s, &end, 0);
-	return (end == s || *end) ? def : v;
+	if (end == s || *end || errno == ERANGE) {
+		hv_warnf(c->d, "%s: '%s' is not a number in range, ignoring it",
+			 path, s);
+		return def;
+	}
+	return v;
 }
 
 /* Parses "32K", "1024K", "8M" (sysfs cache sizes) into bytes. */
@@ -231,6 +257,7 @@ struct cache_index {
 	struct topo_obj ***by_first;	/* by_first[cpu]: NULL-ended vector */
 	size_t *n, *alloc;
 	unsigned ncpu;
+	bool warned_bad;		/* a cache of no known level or type */
 };
 
 static struct topo_obj *cache_find(const struct cache_index *ix, unsigned level,
@@ -284,8 +311,7 @@ static void read_caches(struct probe_ctx *c, int cpu, const struct cpuset *prese
 		snprintf(cb, sizeof(cb), "%s/%s", path, idx[k]);
 #define CATTR(name) (snprintf(p2, sizeof(p2), "%s/" name, cb), p2)
 		level = read_long(c, CATTR("level"), -1);
-		if (level < 1 || level > 9 ||
-		    hv_root_read_str(c->root, CATTR("type"), &type) < 0)
+		if (hv_root_read_str(c->root, CATTR("type"), &type) < 0)
 			continue;
 		if (strcmp(type, "Data") == 0)
 			ct = CACHE_DATA;
@@ -294,11 +320,20 @@ static void read_caches(struct probe_ctx *c, int cpu, const struct cpuset *prese
 		else if (strcmp(type, "Unified") == 0)
 			ct = CACHE_UNIFIED;
 		else
+			level = 0;
+		/* Levels 1 to 5, as hwloc knows them. */
+		if (level < 1 || level > 5) {
+			if (!ix->warned_bad)
+				hv_warnf(c->d, "%s: cache level %ld of type '%s' is none hwloc knows (levels 1-5; Data, Instruction, Unified), ignoring it",
+					 cb, level, type);
+			ix->warned_bad = true;
 			continue;
+		}
 		snprintf(p3, sizeof(p3), "%s/shared_cpu_map", cb);
 		/* No map: no cache, as hwloc reads it; an empty map (IA-64's
 		 * L3) means the core's PUs. */
-		if (probe_read_cpuset(c, CATTR("shared_cpu_list"), p3, &shared) < 0)
+		if (!hv_root_exists(c->root, p3) ||
+		    probe_read_cpuset(c, CATTR("shared_cpu_list"), p3, &shared) < 0)
 			continue;
 		if (cpuset_next(&shared, 0) < 0)
 			cpuset_copy(&shared, core);
@@ -371,8 +406,12 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 		    parse_u64(names[i] + 3, 10, &cpu) < 0 || cpu >= CPUSET_MAX)
 			continue;
 		snprintf(path, sizeof(path), SYSCPU "/%s/topology", names[i]);
-		if (!hv_root_is_dir(c->root, path))
+		if (!hv_root_is_dir(c->root, path)) {
+			if (have_online && cpuset_has(&online, (unsigned)cpu))
+				hv_warnf(c->d, "%s: CPU %llu is online but has no topology directory here, leaving it out",
+					 path, (unsigned long long)cpu);
 			continue;
+		}
 		cpuset_set(&present, (unsigned)cpu);
 		if (cpu + 1 > maxcpu)
 			maxcpu = (unsigned)cpu + 1;
@@ -1013,7 +1052,7 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		struct topo_obj *o = topo_obj_new(TOPO_NUMA, 0);
 
 		o->memory_bytes = memtotal;
-		o->mem_kind = "DRAM";
+		o->mem_kind = memtotal ? "DRAM" : NULL;
 		cpuset_copy(&o->cpus, &t->root->cpus);
 		node_attach(t, o, &o->cpus);
 		free(v);

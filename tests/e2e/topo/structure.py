@@ -315,6 +315,13 @@ def rule_nested_numa(s, hw, ctx):
         seen |= o["cpuset"]
     if not drop:
         return s, hw, False
+    # A CPU-less node whose initiators include the dropped node has
+    # another locality in lstopo: CPU-less nodes go from both sides.
+    cpuless = {o["os_index"] for o in s.objs if o["key"] == "numa" and not o["cpuset"]}
+    drop |= {i for i, o in enumerate(s.objs) if o["key"] == "numa" and o["os_index"] in cpuless}
+    hw = _rebuild(hw, lambda i: not (hw.objs[i]["key"] == "numa"
+                                     and hw.objs[i]["os_index"] in cpuless),
+                  lambda i: hw.objs[i]["cpuset"])
     left = {s.objs[i]["parent"] for i, o in enumerate(s.objs) if o["key"] == "numa" and i not in drop}
     for i in list(drop):
         p = s.objs[i]["parent"]
@@ -374,9 +381,11 @@ RULES = collections.OrderedDict([
       rule_amd_compute_units)),
     ("nested-numa",
      ("hvkit accepts nodes whose cpusets nest (a node local to a package "
-      "beside one local to a die); lstopo 2.9 drops a node meeting an "
-      "earlier one unless HWLOC_DEBUG_ALLOW_OVERLAPPING_NODE_CPUSETS is "
-      "set, so hvkit's later node (and a group made only for it) goes",
+      "beside one local to a die, as hwloc's fakeheterocpunuma test has); "
+      "lstopo 2.9 drops a node meeting an earlier one unless "
+      "HWLOC_DEBUG_ALLOW_OVERLAPPING_NODE_CPUSETS is set, so hvkit's later "
+      "node (and a group made only for it) goes, and CPU-less nodes "
+      "(whose initiators may be the dropped node) go from both sides",
       rule_nested_numa)),
     ("distance-groups",
      ("lstopo groups nodes that are closer to each other than to the rest "
