@@ -175,6 +175,18 @@ def rule_offline_pus(s, hw, ctx):
     return _rebuild(s, keep, cs), hw, True
 
 
+def _drop_nodes(hw, gone):
+    """lstopo's structure without the NUMA nodes of os_index in gone, and
+    without the Groups lstopo makes for CPU-less nodes: an empty one, and
+    one with the machine's cpuset (see unknown-locality)."""
+    mach = next((o["cpuset"] for o in hw.objs if o["key"] == "machine"), None)
+    return _rebuild(hw, lambda i: not (hw.objs[i]["key"] == "numa"
+                                       and hw.objs[i]["os_index"] in gone)
+                    and not (hw.objs[i]["key"] in ("group", "group:distance") and
+                             hw.objs[i]["cpuset"] in (frozenset(), mach)),
+                    lambda i: hw.objs[i]["cpuset"])
+
+
 def rule_empty_node(s, hw, ctx):
     """Nodes hvkit left out because they have neither CPUs nor memory
     go from lstopo's side too."""
@@ -182,14 +194,7 @@ def rule_empty_node(s, hw, ctx):
                                        ctx.get("stderr", ""))}
     if not gone:
         return s, hw, False
-    # with them go the Groups lstopo made for them: an empty one, and
-    # one with the machine's cpuset (see unknown-locality)
-    mach = next((o["cpuset"] for o in hw.objs if o["key"] == "machine"), None)
-    return s, _rebuild(hw, lambda i: not (hw.objs[i]["key"] == "numa"
-                                          and hw.objs[i]["os_index"] in gone)
-                       and not (hw.objs[i]["key"] == "group" and
-                                hw.objs[i]["cpuset"] in (frozenset(), mach)),
-                       lambda i: hw.objs[i]["cpuset"]), True
+    return s, _drop_nodes(hw, gone), True
 
 
 def rule_crossing_package(s, hw, ctx):
@@ -197,11 +202,12 @@ def rule_crossing_package(s, hw, ctx):
     hvkit leaves the die or cluster out (the core keeps its package's
     part) and says so; lstopo 2.9 makes packages only at the first PU of
     a die, so it loses packages: packages, dies, clusters and cores go
-    from both sides, PUs, caches and NUMA nodes are still compared."""
+    from both sides (and the Groups made for NUMA nodes that then lack a
+    package), PUs, caches and NUMA nodes are still compared."""
     if not re.search(r"(thread siblings|die_cpus|cluster_cpus) \S+ cross its package",
                      ctx.get("stderr", "")):
         return s, hw, False
-    gone = {"package", "die", "cluster", "core"}
+    gone = {"package", "die", "cluster", "core", "group"}
 
     def strip(x):
         for o in x.objs:        # a node keeps its parent's cpuset
@@ -319,9 +325,7 @@ def rule_nested_numa(s, hw, ctx):
     # another locality in lstopo: CPU-less nodes go from both sides.
     cpuless = {o["os_index"] for o in s.objs if o["key"] == "numa" and not o["cpuset"]}
     drop |= {i for i, o in enumerate(s.objs) if o["key"] == "numa" and o["os_index"] in cpuless}
-    hw = _rebuild(hw, lambda i: not (hw.objs[i]["key"] == "numa"
-                                     and hw.objs[i]["os_index"] in cpuless),
-                  lambda i: hw.objs[i]["cpuset"])
+    hw = _drop_nodes(hw, cpuless)
     left = {s.objs[i]["parent"] for i, o in enumerate(s.objs) if o["key"] == "numa" and i not in drop}
     for i in list(drop):
         p = s.objs[i]["parent"]
