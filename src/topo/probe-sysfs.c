@@ -797,6 +797,7 @@ struct node_info {
 	unsigned id;
 	struct topo_obj *obj;		/* NULL once the node is dropped */
 	bool have_cpus;			/* a cpumap or cpulist was read */
+	bool targets[2];		/* it has access0/1/targets */
 	struct cpuset locality;		/* its CPUs, else its initiators' */
 };
 
@@ -845,7 +846,7 @@ static void node_initiators(struct probe_ctx *c, struct node_info *v, size_t nv,
 	}
 	for (int a = 0; a < 2 && cpuset_next(&ni->locality, 0) < 0; a++)
 		for (size_t k = 0; k < nv; k++) {
-			if (!v[k].obj || k == (size_t)(ni - v))
+			if (!v[k].obj || k == (size_t)(ni - v) || !v[k].targets[a])
 				continue;
 			snprintf(p, sizeof(p), SYSNODE "/node%u/access%d/targets/node%u",
 				 v[k].id, a, ni->id);
@@ -1059,7 +1060,14 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		return 0;
 	}
 
-	dist = xcalloc(nv * nv, sizeof(unsigned));
+	/* Linux allows 1024 nodes (NODES_SHIFT 10): past that, a matrix
+	 * would only cost memory. */
+	if (nv > 1024) {
+		hv_warnf(c->d, SYSNODE ": %zu nodes, ignoring their distances", nv);
+		dist_ok = false;
+	} else {
+		dist = xcalloc(nv * nv, sizeof(unsigned));
+	}
 	for (size_t i = 0; i < nv; i++) {
 		char dir[96], p[160], p2[160];
 		_cleanup_free_ char *nmi = NULL;
@@ -1080,7 +1088,11 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		snprintf(p, sizeof(p), "%s/meminfo", dir);
 		if (hv_root_read(c->root, p, &nmi, NULL) == 0)
 			o->memory_bytes = meminfo_total(nmi, "MemTotal:");
-		if (dist_ok)
+		for (int a = 0; a < 2; a++) {
+			snprintf(p, sizeof(p), "%s/access%d/targets", dir, a);
+			v[i].targets[a] = hv_root_is_dir(c->root, p);
+		}
+		if (dist_ok && nv > 1)
 			dist_ok = read_distances(c, dir, dist + i * nv, nv);
 		probe_memcaches(c, o, dir);
 	}

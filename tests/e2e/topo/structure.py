@@ -210,11 +210,17 @@ def rule_crossing_package(s, hw, ctx):
     gone = {"package", "die", "cluster", "core", "group"}
 
     def strip(x):
+        # Groups of the machine's or no cpuset are unknown-locality's
+        mach = next((o["cpuset"] for o in x.objs if o["key"] == "machine"), None)
+
+        def goes(o):
+            return o["key"] in gone and not (
+                o["key"] == "group" and o["cpuset"] in (frozenset(), mach))
         for o in x.objs:        # a node keeps its parent's cpuset
             if o["key"] == "numa" and o["parent"] is not None \
-                    and x.objs[o["parent"]]["key"] in gone:
+                    and goes(x.objs[o["parent"]]):
                 o.setdefault("pcs", x.objs[o["parent"]]["cpuset"])
-        return _rebuild(x, lambda i: x.objs[i]["key"] not in gone,
+        return _rebuild(x, lambda i: not goes(x.objs[i]),
                         lambda i: x.objs[i]["cpuset"])
     return strip(s), strip(hw), True
 
