@@ -330,10 +330,10 @@ static void read_caches(struct probe_ctx *c, int cpu, const struct cpuset *prese
 			continue;
 		}
 		snprintf(p3, sizeof(p3), "%s/shared_cpu_map", cb);
-		/* No map: no cache, as hwloc reads it; an empty map (IA-64's
-		 * L3) means the core's PUs. */
-		if (!hv_root_exists(c->root, p3) ||
-		    probe_read_cpuset(c, CATTR("shared_cpu_list"), p3, &shared) < 0)
+		/* An empty map (IA-64's L3) means the core's PUs.  The list
+		 * alone is enough (hvkit's older captures kept only it;
+		 * hwloc reads the map alone). */
+		if (probe_read_cpuset(c, CATTR("shared_cpu_list"), p3, &shared) < 0)
 			continue;
 		if (cpuset_next(&shared, 0) < 0)
 			cpuset_copy(&shared, core);
