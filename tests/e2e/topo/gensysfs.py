@@ -7,7 +7,12 @@ gen(seed, root) writes below root the files lstopo and hvkit read:
 cpuN/topology/* (ids, sibling masks and lists, old and new names),
 cpuN/cache/indexK/* (level, type, size, shared_cpu_map/list, ...),
 /sys/devices/system/node/nodeN/{cpumap,cpulist,meminfo,distance,
-access0/initiators/}, /proc/meminfo and /proc/cpuinfo.  It returns a
+access0/initiators/}, /proc/meminfo and /proc/cpuinfo, and for coherent
+GPU memory /proc/driver/nvidia/gpus/BUS/numa_status and the GPU's
+local_cpus.  Lies are made on purpose: identical, overlapping or nested
+node cpusets, node memory over MemTotal, physical_package_id and die_cpus
+crossing packages, a wrong distance diagonal, nodes with neither CPUs nor
+memory and node directories holding only a distance file.  It returns a
 dict describing what it made (the "shape"), for messages.
 
 Every random choice comes from random.Random(seed), so a seed replays
