@@ -39,7 +39,7 @@ check: build
 	$(MAKE) check-xen-or-skip
 
 # hvkit topo against lstopo on SEEDS generated sysfs trees (make check
-# runs 250 of them); a failure prints the seed and how to replay it.
+# runs 200 of them); a failure prints the seed and how to replay it.
 SEEDS ?= 20000
 SEED_START ?= 1
 check-diff: build

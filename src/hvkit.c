@@ -91,6 +91,11 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'R':
+			if (g.sysroot) {
+				log_error("--sysroot given twice ('%s' and '%s'): give one directory",
+					  g.sysroot, optarg);
+				return EXIT_USAGE;
+			}
 			g.sysroot = optarg;
 			break;
 		case 'j':

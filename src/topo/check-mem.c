@@ -60,6 +60,10 @@ void check_placement(const struct topo *t, struct check_report *r)
 		(void)check__add(r, CHECK_WARNING, "numa_buggy", "numa",
 				 "the firmware's NUMA information is buggy (%s): shown as one node, as hwloc does; which CPUs are near which memory is unknown",
 				 t->numa_bug);
+	if (t->numa_dropped)
+		(void)check__add(r, CHECK_WARNING, "numa_node_dropped", "numa",
+				 "NUMA nodes that sysfs lists but says nothing of are left out (%s)",
+				 t->numa_dropped);
 	n = check__collect(t->root, TOPO_NUMA, &v);
 	for (size_t i = 0; i < n; i++) {
 		unsigned ncpu = cpuset_count(&v[i]->cpus);

@@ -219,6 +219,11 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			o->from[o->nfrom++] = optarg;
 			break;
 		case 'R':
+			if (o->sysroot) {
+				log_error("--sysroot given twice ('%s' and '%s'): give one directory",
+					  o->sysroot, optarg);
+				return EXIT_USAGE;
+			}
 			o->sysroot = optarg;
 			break;
 		case 'Y':

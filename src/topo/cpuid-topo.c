@@ -141,6 +141,8 @@ static void caches_deterministic(struct ctopo_pu *p, const struct ctopo_global *
 			break;
 		if (leaf == 4 && g->knl && level == 3)
 			break;	/* KNL's L3: size 0, shared by the whole machine */
+		if (level < 1 || level > 5)
+			continue;	/* no cache level hwloc knows */
 		if (!(k = cache_add(p)))
 			break;
 		k->type = (a & 0x1f) == 1 ? CACHE_DATA :

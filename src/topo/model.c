@@ -135,6 +135,7 @@ struct topo *topo_free(struct topo *t)
 	free(t->vulns);
 	free(t->microcode);
 	free(t->numa_bug);
+	free(t->numa_dropped);
 	for (size_t i = 0; i < t->nsources; i++)
 		free(t->sources[i]);
 	free(t->sources);

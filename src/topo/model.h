@@ -77,7 +77,8 @@ struct topo_obj {
 		data_width;
 	bool ecc;
 	/* pci_bridge, pci_device */
-	char *address;			/* dddd:bb:dd.f, or dddd:bb for a host */
+	char *address;			/* dddd:bb:dd.f, or dddd:bb for a host;
+					 * numa_node: the GPU whose memory it is */
 	bool host_bridge;
 	uint16_t vendor_id, device_id, subvendor_id, subdevice_id;
 	uint32_t class_id;
@@ -176,6 +177,9 @@ struct topo {
 	size_t nxen_pci, axen_pci;
 	/* The lie that made the NUMA nodes one ("buggy NUMA"), or NULL */
 	char *numa_bug;
+	/* NUMA nodes left out because sysfs says nothing of them ("NUMA
+	 * node 3 has no CPUs and no memory; ..."), or NULL */
+	char *numa_dropped;
 	/* CPU security state */
 	struct topo_vuln *vulns;
 	size_t nvulns;

@@ -13,31 +13,51 @@
 #define SYSCPU "/sys/devices/system/cpu"
 #define SYSNODE "/sys/devices/system/node"
 
-int probe_read_cpuset(struct probe_ctx *c, const char *list_path,
-		      const char *mask_path, struct cpuset *ret)
+/* Parses file path as a CPU list (list) or mask into ret; -ENOENT when
+ * it cannot be read, else the parse result (warned). */
+static int read_one_cpuset(struct probe_ctx *c, const char *path, bool list,
+			   struct cpuset *ret)
 {
 	_cleanup_free_ char *s = NULL;
 	int rc;
 
-	if (list_path && hv_root_read_str(c->root, list_path, &s) == 0) {
-		rc = cpuset_parse_list(ret, s);
-		if (rc < 0) {
-			hv_warnf(c->d, "%s: cannot parse CPU list '%s', ignoring",
-				 list_path, s);
-			cpuset_release(ret);	/* a parse may stop half-way */
-		}
-		return rc;
+	if (!path || hv_root_read_str(c->root, path, &s) < 0)
+		return -ENOENT;
+	rc = list ? cpuset_parse_list(ret, s) : cpuset_parse_mask(ret, s);
+	if (rc < 0) {
+		hv_warnf(c->d, "%s: cannot parse CPU %s '%s', ignoring", path,
+			 list ? "list" : "mask", s);
+		cpuset_release(ret);	/* a parse may stop half-way */
 	}
-	if (mask_path && hv_root_read_str(c->root, mask_path, &s) == 0) {
-		rc = cpuset_parse_mask(ret, s);
-		if (rc < 0) {
-			hv_warnf(c->d, "%s: cannot parse CPU mask '%s', ignoring",
-				 mask_path, s);
-			cpuset_release(ret);	/* a parse may stop half-way */
-		}
+	return rc;
+}
+
+/*
+ * A cpuset from its list file, else its mask.  Where both are there and
+ * disagree (the kernel writes both from one bitmap: a snapshot was
+ * edited), the mask wins, as hwloc reads it, and a warning says so.
+ */
+int probe_read_cpuset(struct probe_ctx *c, const char *list_path,
+		      const char *mask_path, struct cpuset *ret)
+{
+	struct cpuset m = { 0 };
+	int rc = read_one_cpuset(c, list_path, true, ret);
+
+	if (rc == -ENOENT)
+		return read_one_cpuset(c, mask_path, false, ret);
+	if (rc < 0 || read_one_cpuset(c, mask_path, false, &m) < 0)
 		return rc;
+	if (!cpuset_equal(ret, &m)) {
+		_cleanup_free_ char *a = cpuset_format(ret), *b = cpuset_format(&m);
+
+		hv_warnf(c->d, "%s says %s but %s says %s; following the mask",
+			 list_path, a, mask_path, b);
+		cpuset_release(ret);
+		*ret = m;
+		return 0;
 	}
-	return -ENOENT;
+	cpuset_release(&m);
+	return 0;
 }
 
 /* Reads a signed integer attribute; returns def when absent or bad. */
@@ -49,8 +69,14 @@ static long read_long(struct probe_ctx *c, const char *path, long def)
 
 	if (hv_root_read_str(c->root, path, &s) < 0)
 		return def;
+	errno = 0;
 	v = strtol(s, &end, 0);
-	return (end == s || *end) ? def : v;
+	if (end == s || *end || errno == ERANGE) {
+		hv_warnf(c->d, "%s: '%s' is not a number in range, ignoring it",
+			 path, s);
+		return def;
+	}
+	return v;
 }
 
 /* Parses "32K", "1024K", "8M" (sysfs cache sizes) into bytes. */
@@ -231,6 +257,7 @@ struct cache_index {
 	struct topo_obj ***by_first;	/* by_first[cpu]: NULL-ended vector */
 	size_t *n, *alloc;
 	unsigned ncpu;
+	bool warned_bad;		/* a cache of no known level or type */
 };
 
 static struct topo_obj *cache_find(const struct cache_index *ix, unsigned level,
@@ -284,8 +311,7 @@ static void read_caches(struct probe_ctx *c, int cpu, const struct cpuset *prese
 		snprintf(cb, sizeof(cb), "%s/%s", path, idx[k]);
 #define CATTR(name) (snprintf(p2, sizeof(p2), "%s/" name, cb), p2)
 		level = read_long(c, CATTR("level"), -1);
-		if (level < 1 || level > 9 ||
-		    hv_root_read_str(c->root, CATTR("type"), &type) < 0)
+		if (hv_root_read_str(c->root, CATTR("type"), &type) < 0)
 			continue;
 		if (strcmp(type, "Data") == 0)
 			ct = CACHE_DATA;
@@ -294,10 +320,19 @@ static void read_caches(struct probe_ctx *c, int cpu, const struct cpuset *prese
 		else if (strcmp(type, "Unified") == 0)
 			ct = CACHE_UNIFIED;
 		else
+			level = 0;
+		/* Levels 1 to 5, as hwloc knows them. */
+		if (level < 1 || level > 5) {
+			if (!ix->warned_bad)
+				hv_warnf(c->d, "%s: cache level %ld of type '%s' is none hwloc knows (levels 1-5; Data, Instruction, Unified), ignoring it",
+					 cb, level, type);
+			ix->warned_bad = true;
 			continue;
+		}
 		snprintf(p3, sizeof(p3), "%s/shared_cpu_map", cb);
-		/* No map: no cache, as hwloc reads it; an empty map (IA-64's
-		 * L3) means the core's PUs. */
+		/* An empty map (IA-64's L3) means the core's PUs.  The list
+		 * alone is enough (hvkit's older captures kept only it;
+		 * hwloc reads the map alone). */
 		if (probe_read_cpuset(c, CATTR("shared_cpu_list"), p3, &shared) < 0)
 			continue;
 		if (cpuset_next(&shared, 0) < 0)
@@ -350,7 +385,8 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 	/* -1 undecided; 1: thread siblings with different core_id are cores
 	 * of their own (AMD Bulldozer compute units), hwloc's rule */
 	int thread_with_coreid = -1;
-	bool warned_pkgid = false, warned_core = false;
+	bool warned_pkgid = false, warned_core = false, warned_die = false,
+	     warned_cluster = false;
 	int rc;
 
 	rc = hv_root_list(c->root, SYSCPU, &names, &nnames);
@@ -370,8 +406,12 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 		    parse_u64(names[i] + 3, 10, &cpu) < 0 || cpu >= CPUSET_MAX)
 			continue;
 		snprintf(path, sizeof(path), SYSCPU "/%s/topology", names[i]);
-		if (!hv_root_is_dir(c->root, path))
+		if (!hv_root_is_dir(c->root, path)) {
+			if (have_online && cpuset_has(&online, (unsigned)cpu))
+				hv_warnf(c->d, "%s: CPU %llu is online but has no topology directory here, leaving it out",
+					 path, (unsigned long long)cpu);
 			continue;
+		}
 		cpuset_set(&present, (unsigned)cpu);
 		if (cpu + 1 > maxcpu)
 			maxcpu = (unsigned)cpu + 1;
@@ -445,9 +485,18 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 			}
 		}
 
-		/* Die: by mask, except one equal to its package; else by id. */
-		if (have_di) {
-			topo_cpuset_and(&di, &pk);
+		/* Die: by mask, except one equal to its package; else by id.
+		 * A die never spans packages: one that says so is left out. */
+		if (have_di && !topo_cpuset_includes(&pk, &di)) {
+			if (!warned_die) {
+				_cleanup_free_ char *a = cpuset_format(&di),
+						    *b = cpuset_format(&pk);
+
+				hv_warnf(c->d, "cpu%d: die_cpus %s cross its package %s; leaving that die out",
+					 cpu, a, b);
+				warned_die = true;
+			}
+		} else if (have_di) {
 			/* as hwloc: not one equal to its package, nor of one PU */
 			if (!cpuset_equal(&di, &pk) && cpuset_count(&di) > 1 &&
 			    cpuset_next(&di, 0) == cpu) {
@@ -463,8 +512,16 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 
 		/* Cluster: by mask, when it holds more than one PU and is not
 		 * the package (one equal to another object goes below). */
-		if (have_cl) {
-			topo_cpuset_and(&cl, &pk);
+		if (have_cl && !topo_cpuset_includes(&pk, &cl)) {
+			if (!warned_cluster) {
+				_cleanup_free_ char *a = cpuset_format(&cl),
+						    *b = cpuset_format(&pk);
+
+				hv_warnf(c->d, "cpu%d: cluster_cpus %s cross its package %s; leaving that cluster out",
+					 cpu, a, b);
+				warned_cluster = true;
+			}
+		} else if (have_cl) {
 			if (cpuset_count(&cl) > 1 && !cpuset_equal(&cl, &pk) &&
 			    cpuset_next(&cl, 0) == cpu) {
 				snprintf(path, sizeof(path), "%s/cluster_id", base);
@@ -611,7 +668,8 @@ static uint64_t meminfo_total(const char *text, const char *key)
 
 	if (!p || sscanf(p + strlen(key), " %llu", &kb) != 1)
 		return 0;
-	return (uint64_t)kb * 1024;
+	/* past 16 EiB: no machine has it, and bytes would wrap */
+	return kb > UINT64_MAX / 1024 ? 0 : (uint64_t)kb * 1024;
 }
 
 static void probe_memcaches(struct probe_ctx *c, struct topo_obj *node,
@@ -646,8 +704,8 @@ static void probe_memcaches(struct probe_ctx *c, struct topo_obj *node,
 
 /* What sysfs says of the memory of a CPU-less node: a DAX device whose
  * target_node it is, under an NVDIMM bus (NVM), a CXL region (CXL) or
- * an "hmem" platform device: EFI specific-purpose memory (SPM, most
- * often HBM, which sysfs does not say). */
+ * an "hmem" platform device: EFI specific-purpose memory (SPM; HBM when
+ * HMAT gives it more bandwidth than every DRAM node, see node_kinds()). */
 static const char *memory_kind(struct probe_ctx *c, unsigned node)
 {
 	char **names = NULL;
@@ -677,6 +735,57 @@ static const char *memory_kind(struct probe_ctx *c, unsigned node)
 	return kind;
 }
 
+/*
+ * A coherent GPU memory node (NVIDIA: /proc/driver/nvidia/gpus/BUS/
+ * numa_status says "Node: N", as hwloc reads it): the GPU's PCI address
+ * in ret, and its CPUs (the device's local_cpus) in locality when that
+ * is still empty.  Returns whether node is one.
+ */
+static bool gpu_memory(struct probe_ctx *c, unsigned node, char **ret,
+		       struct cpuset *locality)
+{
+	char **names = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	if (hv_root_list(c->root, "/proc/driver/nvidia/gpus", &names, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n && !found; i++) {
+		_cleanup_free_ char *st = NULL;
+		char p[192];
+		const char *l;
+		uint64_t id;
+		char *end;
+
+		snprintf(p, sizeof(p), "/proc/driver/nvidia/gpus/%s/numa_status", names[i]);
+		if (hv_root_read_str(c->root, p, &st) < 0 || !(l = strstr(st, "Node:")))
+			continue;
+		l += strspn(l + 5, " \t") + 5;
+		id = strtoull(l, &end, 10);
+		if (end == l || id != node || strlen(names[i]) > 32)
+			continue;
+		found = true;
+		*ret = str_printable(xstrdup(names[i]), false);
+		if (cpuset_next(locality, 0) < 0) {
+			snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/local_cpus", names[i]);
+			(void)probe_read_cpuset(c, NULL, p, locality);
+		}
+	}
+	hv_strv_free(names, n);
+	return found;
+}
+
+/* A node's local read bandwidth in MB/s (sysfs access0/initiators/
+ * read_bandwidth, from HMAT), 0 when unknown. */
+static uint64_t node_bandwidth(struct probe_ctx *c, unsigned node)
+{
+	char p[128];
+	uint64_t v;
+
+	snprintf(p, sizeof(p), SYSNODE "/node%u/access0/initiators/read_bandwidth", node);
+	return hv_root_read_u64(c->root, p, &v) == 0 ? v : 0;
+}
+
 static int collect_offline(struct topo_obj *o, void *ctx)
 {
 	if (o->type == TOPO_PU && !o->online)
@@ -686,7 +795,9 @@ static int collect_offline(struct topo_obj *o, void *ctx)
 
 struct node_info {
 	unsigned id;
-	struct topo_obj *obj;
+	struct topo_obj *obj;		/* NULL once the node is dropped */
+	bool have_cpus;			/* a cpumap or cpulist was read */
+	bool targets[2];		/* it has access0/1/targets */
 	struct cpuset locality;		/* its CPUs, else its initiators' */
 };
 
@@ -710,11 +821,11 @@ static void add_nodes_of(struct probe_ctx *c, struct node_info *v, size_t nv,
 		uint64_t id;
 
 		if (!str_startswith(names[i], "node") ||
-		    parse_u64(names[i] + 4, 10, &id) < 0)
+		    parse_u64(names[i] + 4, 10, &id) < 0 || id == ni->id)
 			continue;
 		for (size_t k = 0; k < nv; k++)
-			if (v[k].id == id)
-				cpuset_or(&ni->locality, &v[k].obj->cpus);
+			if (v[k].id == id && v[k].obj)
+				cpuset_or(&ni->locality, &v[k].locality);
 	}
 	hv_strv_free(names, n);
 }
@@ -735,49 +846,43 @@ static void node_initiators(struct probe_ctx *c, struct node_info *v, size_t nv,
 	}
 	for (int a = 0; a < 2 && cpuset_next(&ni->locality, 0) < 0; a++)
 		for (size_t k = 0; k < nv; k++) {
+			if (!v[k].obj || k == (size_t)(ni - v) || !v[k].targets[a])
+				continue;
 			snprintf(p, sizeof(p), SYSNODE "/node%u/access%d/targets/node%u",
 				 v[k].id, a, ni->id);
 			if (hv_root_exists(c->root, p))
-				cpuset_or(&ni->locality, &v[k].obj->cpus);
+				cpuset_or(&ni->locality, &v[k].locality);
 		}
 }
 
 /*
- * Else, as hwloc guesses: the nodes with CPUs nearest to it in the
- * distance matrix, when they are not all of them (then nothing is told).
+ * Else, as hwloc guesses: the nodes nearest to it in the distance
+ * matrix (row i; any node, a CPU-less one by the locality found for it
+ * so far), unless those are all the other nodes or no nearer than the
+ * node is to itself (a matrix that says so is wrong).
  */
-static void node_nearest(const struct topo *t, struct node_info *v, size_t nv,
-			 struct node_info *ni)
+static void node_nearest(const unsigned *dist, struct node_info *v, size_t nv,
+			 size_t i)
 {
-	size_t row = nv, ncpu = 0, nmin = 0;
 	unsigned min = UINT_MAX;
+	size_t nmin = 0;
 
-	if (!t->ndist || t->ndist != nv)
-		return;
-	for (size_t r = 0; r < nv; r++)
-		if (t->dist_nodes[r] == ni->id)
-			row = r;
-	if (row == nv)
-		return;
 	for (size_t k = 0; k < nv; k++) {
-		unsigned d;
+		unsigned d = dist[i * nv + k];
 
-		if (cpuset_next(&v[k].obj->cpus, 0) < 0)
+		if (k == i || !v[k].obj)
 			continue;
-		ncpu++;
-		d = t->dist[row * nv + k];
 		if (d < min) {
 			min = d;
 			nmin = 0;
 		}
 		nmin += d == min;
 	}
-	if (!ncpu || nmin == ncpu)
+	if (min == UINT_MAX || min <= dist[i * nv + i] || nmin == nv - 1)
 		return;
 	for (size_t k = 0; k < nv; k++)
-		if (cpuset_next(&v[k].obj->cpus, 0) >= 0 &&
-		    t->dist[row * nv + k] == min)
-			cpuset_or(&ni->locality, &v[k].obj->cpus);
+		if (k != i && v[k].obj && dist[i * nv + k] == min)
+			cpuset_or(&v[i].locality, &v[k].locality);
 }
 
 /* Hangs node from the object whose cpuset is its locality (a group made
@@ -799,8 +904,9 @@ static void node_attach(struct topo *t, struct topo_obj *node,
 }
 
 /*
- * hwloc's "buggy NUMA": nodes whose cpusets overlap without one holding
- * the other, or that hold far more memory than the machine has.  Returns a
+ * hwloc's "buggy NUMA": nodes that list the same CPUs, or whose cpusets
+ * overlap without one holding the other (on Linux a CPU is in one node),
+ * or that hold far more memory than the machine has.  Returns a
  * description (in buf) or NULL.
  */
 static const char *numa_lie(struct node_info *v, size_t nv, uint64_t memtotal,
@@ -809,22 +915,35 @@ static const char *numa_lie(struct node_info *v, size_t nv, uint64_t memtotal,
 	uint64_t sum = 0;
 
 	for (size_t i = 0; i < nv; i++) {
-		sum += v[i].obj->memory_bytes;
-		/* Equal or nested cpusets are fine (DRAM and HBM both local
-		 * to the same cores, a node local to a whole package beside
-		 * one of its dies); ones that only overlap are not. */
-		for (size_t k = i + 1; k < nv; k++)
-			if (topo_cpuset_intersects(&v[i].obj->cpus, &v[k].obj->cpus) &&
-			    !topo_cpuset_includes(&v[i].obj->cpus, &v[k].obj->cpus) &&
-			    !topo_cpuset_includes(&v[k].obj->cpus, &v[i].obj->cpus)) {
-				snprintf(buf, len, "NUMA nodes %u and %u overlap: each has CPUs the other lacks",
-					 v[i].id, v[k].id);
-				return buf;
-			}
+		const struct cpuset *a;
+
+		if (!v[i].obj)
+			continue;
+		a = &v[i].obj->cpus;
+		sum = sum + v[i].obj->memory_bytes < sum ? UINT64_MAX
+							 : sum + v[i].obj->memory_bytes;
+		for (size_t k = i + 1; k < nv; k++) {
+			const struct cpuset *b;
+
+			if (!v[k].obj)
+				continue;
+			b = &v[k].obj->cpus;
+			/* Nested sets may be real (a node local to a package
+			 * beside one local to its die, as hwloc's own
+			 * fakeheterocpunuma test has): kept. */
+			if (!topo_cpuset_intersects(a, b) ||
+			    (!cpuset_equal(a, b) && (topo_cpuset_includes(a, b) ||
+						     topo_cpuset_includes(b, a))))
+				continue;
+			snprintf(buf, len, "NUMA nodes %u and %u %s", v[i].id, v[k].id,
+				 cpuset_equal(a, b) ? "list the same CPUs" :
+				 "overlap: each has CPUs the other lacks");
+			return buf;
+		}
 	}
 	/* Node totals run a few percent over MemTotal (memory the kernel
 	 * keeps); half as much again is memory listed twice. */
-	if (memtotal && sum > memtotal + memtotal / 2) {
+	if (memtotal && sum - sum / 3 > memtotal) {
 		snprintf(buf, len, "NUMA nodes list %llu MiB of memory, the machine has %llu MiB",
 			 (unsigned long long)(sum >> 20),
 			 (unsigned long long)(memtotal >> 20));
@@ -833,17 +952,77 @@ static const char *numa_lie(struct node_info *v, size_t nv, uint64_t memtotal,
 	return NULL;
 }
 
+/* Appends "; what" to *notes. */
+static void note_add(char **notes, const char *what)
+{
+	char *s = xasprintf("%s%s%s", *notes ? *notes : "", *notes ? "; " : "", what);
+
+	free(*notes);
+	*notes = s;
+}
+
+/* The distance file of node v[i] into row i; false when it has not nv
+ * numbers. */
+static bool read_distances(struct probe_ctx *c, const char *dir, unsigned *row,
+			   size_t nv)
+{
+	_cleanup_free_ char *dist = NULL;
+	char p[160];
+	char *s, *end;
+	size_t k = 0;
+
+	snprintf(p, sizeof(p), "%s/distance", dir);
+	if (hv_root_read_str(c->root, p, &dist) < 0)
+		return false;
+	for (s = dist; k < nv; k++) {
+		unsigned long d = strtoul(s, &end, 10);
+
+		if (end == s || d > UINT_MAX)
+			break;
+		row[k] = (unsigned)d;
+		s = end;
+	}
+	if (k != nv)
+		hv_warnf(c->d, "%s: %zu distances for %zu nodes, ignoring the matrix",
+			 p, k, nv);
+	return k == nv;
+}
+
+/* SPM nodes with more local bandwidth than every DRAM node are HBM. */
+static void hbm_kinds(struct probe_ctx *c, struct node_info *v, size_t nv)
+{
+	uint64_t dram = 0;
+
+	for (size_t i = 0; i < nv; i++)
+		if (v[i].obj && v[i].obj->mem_kind &&
+		    strcmp(v[i].obj->mem_kind, "DRAM") == 0) {
+			uint64_t bw = node_bandwidth(c, v[i].id);
+
+			if (!bw)
+				return;		/* unknown: nothing to compare */
+			if (bw > dram)
+				dram = bw;
+		}
+	for (size_t i = 0; dram && i < nv; i++)
+		if (v[i].obj && v[i].obj->mem_kind &&
+		    strcmp(v[i].obj->mem_kind, "SPM") == 0 &&
+		    node_bandwidth(c, v[i].id) > dram)
+			v[i].obj->mem_kind = "HBM";
+}
+
 int probe_sysfs_numa(struct probe_ctx *c)
 {
 	char **names = NULL;
 	size_t n = 0;
 	struct node_info *v = NULL;
-	size_t nv = 0;
+	size_t nv = 0, nkept = 0;
 	struct topo *t = c->t;
 	_cleanup_free_ char *mi = NULL;
+	_cleanup_free_ unsigned *dist = NULL;
 	uint64_t memtotal = 0;
 	char why[160];
 	const char *lie;
+	bool dist_ok = true;
 
 	if (hv_root_read(c->root, "/proc/meminfo", &mi, NULL) == 0)
 		memtotal = meminfo_total(mi, "MemTotal:");
@@ -852,9 +1031,13 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		for (size_t i = 0; i < n; i++) {
 			uint64_t id;
 
-			if (str_startswith(names[i], "node") &&
-			    parse_u64(names[i] + 4, 10, &id) == 0 && id < CPUSET_MAX)
+			if (!str_startswith(names[i], "node"))
+				continue;
+			if (parse_u64(names[i] + 4, 10, &id) == 0 && id < CPUSET_MAX)
 				v[nv++].id = (unsigned)id;
+			else if (parse_u64(names[i] + 4, 10, &id) == 0)
+				hv_warnf(c->d, SYSNODE "/%s: node number past %u, ignoring it",
+					 names[i], CPUSET_MAX - 1);
 		}
 	}
 	hv_strv_free(names, n);
@@ -870,28 +1053,32 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		struct topo_obj *o = topo_obj_new(TOPO_NUMA, 0);
 
 		o->memory_bytes = memtotal;
+		o->mem_kind = memtotal ? "DRAM" : NULL;
 		cpuset_copy(&o->cpus, &t->root->cpus);
 		node_attach(t, o, &o->cpus);
 		free(v);
 		return 0;
 	}
 
-	t->ndist = nv;
-	t->dist_nodes = xcalloc(nv, sizeof(unsigned));
-	t->dist = xcalloc(nv * nv, sizeof(unsigned));
-	bool dist_ok = true;
+	/* Linux allows 1024 nodes (NODES_SHIFT 10): past that, a matrix
+	 * would only cost memory. */
+	if (nv > 1024) {
+		hv_warnf(c->d, SYSNODE ": %zu nodes, ignoring their distances", nv);
+		dist_ok = false;
+	} else {
+		dist = xcalloc(nv * nv, sizeof(unsigned));
+	}
 	for (size_t i = 0; i < nv; i++) {
 		char dir[96], p[160], p2[160];
-		_cleanup_free_ char *nmi = NULL, *dist = NULL;
+		_cleanup_free_ char *nmi = NULL;
 		struct topo_obj *o = topo_obj_new(TOPO_NUMA, v[i].id);
 		struct cpuset cpus = { 0 };
 
 		v[i].obj = o;
 		snprintf(dir, sizeof(dir), SYSNODE "/node%u", v[i].id);
-		t->dist_nodes[i] = v[i].id;
 		snprintf(p, sizeof(p), "%s/cpulist", dir);
 		snprintf(p2, sizeof(p2), "%s/cpumap", dir);
-		(void)probe_read_cpuset(c, p, p2, &cpus);
+		v[i].have_cpus = probe_read_cpuset(c, p, p2, &cpus) == 0;
 		/* Only PUs that exist (offline ones are not in the tree). */
 		for (int k = cpuset_next(&cpus, 0); k >= 0;
 		     k = cpuset_next(&cpus, (unsigned)k + 1))
@@ -901,82 +1088,105 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		snprintf(p, sizeof(p), "%s/meminfo", dir);
 		if (hv_root_read(c->root, p, &nmi, NULL) == 0)
 			o->memory_bytes = meminfo_total(nmi, "MemTotal:");
-		snprintf(p, sizeof(p), "%s/distance", dir);
-		if (hv_root_read_str(c->root, p, &dist) == 0) {
-			char *s = dist, *end;
-			size_t k = 0;
-
-			for (; k < nv; k++) {
-				unsigned long d = strtoul(s, &end, 10);
-
-				if (end == s)
-					break;
-				t->dist[i * nv + k] = (unsigned)d;
-				s = end;
-			}
-			if (k != nv) {
-				hv_warnf(c->d, "%s: %zu distances for %zu nodes, ignoring the matrix",
-					 p, k, nv);
-				dist_ok = false;
-			}
-		} else {
-			dist_ok = false;
+		for (int a = 0; a < 2; a++) {
+			snprintf(p, sizeof(p), "%s/access%d/targets", dir, a);
+			v[i].targets[a] = hv_root_is_dir(c->root, p);
 		}
+		if (dist_ok && nv > 1)
+			dist_ok = read_distances(c, dir, dist + i * nv, nv);
 		probe_memcaches(c, o, dir);
 	}
-	if (dist_ok) {
-		t->dist_source = xstrdup("sysfs");
-	} else {
-		free(t->dist);
-		free(t->dist_nodes);
-		t->dist = NULL;
-		t->dist_nodes = NULL;
-		t->ndist = 0;
+
+	/* Nodes that say nothing: no CPU list at all (hwloc drops those
+	 * too), or neither CPUs nor memory. */
+	for (size_t i = 0; i < nv; i++) {
+		char what[96];
+
+		if (v[i].have_cpus && (cpuset_next(&v[i].obj->cpus, 0) >= 0 ||
+				       v[i].obj->memory_bytes))
+			continue;
+		snprintf(what, sizeof(what), "NUMA node %u has %s", v[i].id,
+			 v[i].have_cpus ? "no CPUs and no memory" : "no cpumap or cpulist");
+		hv_warnf(c->d, SYSNODE "/node%u: %s, leaving it out", v[i].id,
+			 v[i].have_cpus ? "no CPUs and no memory" : "no cpumap or cpulist");
+		note_add(&t->numa_dropped, what);
+		topo_obj_free(v[i].obj);
+		v[i].obj = NULL;
 	}
+	for (size_t i = 0; i < nv; i++)
+		nkept += v[i].obj != NULL;
 
 	lie = numa_lie(v, nv, memtotal, why, sizeof(why));
-	if (lie) {
+	if (lie || !nkept) {
 		/* As hwloc does: one node with all the CPUs and memory. */
 		struct topo_obj *o = topo_obj_new(TOPO_NUMA, 0);
 
-		hv_warnf(c->d, "buggy NUMA information: %s; showing one node", lie);
-		free(t->numa_bug);
-		t->numa_bug = xstrdup(lie);
+		if (lie) {
+			hv_warnf(c->d, "buggy NUMA information: %s; showing one node", lie);
+			free(t->numa_bug);
+			t->numa_bug = xstrdup(lie);
+		}
 		cpuset_copy(&o->cpus, &t->root->cpus);
 		o->memory_bytes = memtotal;
-		if (!memtotal)
-			for (size_t i = 0; i < nv; i++)
-				if (v[i].obj->memory_bytes > o->memory_bytes)
-					o->memory_bytes = v[i].obj->memory_bytes;
-		for (size_t i = 0; i < nv; i++)
+		o->mem_kind = "DRAM";
+		for (size_t i = 0; i < nv; i++) {
+			if (!memtotal && v[i].obj &&
+			    v[i].obj->memory_bytes > o->memory_bytes)
+				o->memory_bytes = v[i].obj->memory_bytes;
 			topo_obj_free(v[i].obj);
-		free(t->dist);
-		free(t->dist_nodes);
-		free(t->dist_source);
-		t->dist = NULL;
-		t->dist_nodes = NULL;
-		t->dist_source = NULL;
-		t->ndist = 0;
+		}
 		node_attach(t, o, &o->cpus);
 		free(v);
 		return 0;
 	}
 
-	/* Nodes with CPUs first, then memory-only ones under their
-	 * initiators (the machine when sysfs names none). */
+	/* The matrix of the nodes kept, for the user. */
+	if (dist_ok && nv > 1) {
+		size_t r = 0;
+
+		t->ndist = nkept;
+		t->dist_nodes = xcalloc(nkept, sizeof(unsigned));
+		t->dist = xcalloc(nkept * nkept, sizeof(unsigned));
+		for (size_t i = 0; i < nv; i++) {
+			size_t col = 0;
+
+			if (!v[i].obj)
+				continue;
+			t->dist_nodes[r] = v[i].id;
+			for (size_t k = 0; k < nv; k++)
+				if (v[k].obj)
+					t->dist[r * nkept + col++] = dist[i * nv + k];
+			r++;
+		}
+		t->dist_source = xstrdup("sysfs");
+	}
+
+	/* Nodes with CPUs first, then memory-only ones in id order under
+	 * their initiators, else their nearest nodes (the machine when
+	 * neither says). */
 	for (size_t i = 0; i < nv; i++)
-		if (cpuset_next(&v[i].obj->cpus, 0) >= 0)
+		if (v[i].obj)
+			cpuset_copy(&v[i].locality, &v[i].obj->cpus);
+	for (size_t i = 0; i < nv; i++)
+		if (v[i].obj && cpuset_next(&v[i].obj->cpus, 0) >= 0) {
+			v[i].obj->mem_kind = "DRAM";
 			node_attach(t, v[i].obj, &v[i].obj->cpus);
+		}
 	for (size_t i = 0; i < nv; i++) {
-		if (cpuset_next(&v[i].obj->cpus, 0) >= 0)
+		if (!v[i].obj || cpuset_next(&v[i].obj->cpus, 0) >= 0)
 			continue;
 		node_initiators(c, v, nv, &v[i]);
-		if (cpuset_next(&v[i].locality, 0) < 0)
-			node_nearest(t, v, nv, &v[i]);
-		v[i].obj->mem_kind = memory_kind(c, v[i].id);
+		if (gpu_memory(c, v[i].id, &v[i].obj->address, &v[i].locality))
+			v[i].obj->mem_kind = "GPU";
+		if (cpuset_next(&v[i].locality, 0) < 0 && dist_ok && nv > 1)
+			node_nearest(dist, v, nv, i);
+		if (!v[i].obj->mem_kind)
+			v[i].obj->mem_kind = memory_kind(c, v[i].id);
 		node_attach(t, v[i].obj, &v[i].locality);
-		cpuset_release(&v[i].locality);
 	}
+	hbm_kinds(c, v, nv);
+	for (size_t i = 0; i < nv; i++)
+		cpuset_release(&v[i].locality);
 	free(v);
 	return 0;
 }

@@ -77,6 +77,7 @@ static void json_obj(struct json *j, const struct topo *t,
 		json_kv_u64(j, "memory_bytes", o->memory_bytes);
 		if (o->mem_kind)
 			json_kv_str(j, "kind", o->mem_kind);
+		json_kv_str(j, "pci_device", o->address);
 		json_cpuset(j, "cpuset", &o->cpus);
 		/* This node's row of the distance matrix. */
 		for (size_t r = 0; r < t->ndist; r++) {

@@ -103,7 +103,8 @@ static void label_raw(const struct topo_obj *o, bool verbose, struct strbuf *out
 		add_idx(out, o);
 		strbuf_addc(out, ' ');
 		add_size(out, o->memory_bytes);
-		if (o->mem_kind)
+		/* DRAM is what a node is unless said otherwise (JSON has it) */
+		if (o->mem_kind && strcmp(o->mem_kind, "DRAM") != 0)
 			strbuf_addf(out, " %s", o->mem_kind);
 		if (!cpuset_count(&o->cpus))
 			strbuf_adds(out, " (no CPUs)");

@@ -8,7 +8,7 @@ compares, per PU, the chain of ancestors (type and cpuset), per NUMA node
 its parent's cpuset, and every cache's cpuset.  Deliberate differences
 are the named rules of structure.RULES, applied, not skipped.
 
-  0110-diff-lstopo.py                 the default seeds (DIFF_SEEDS, 250)
+  0110-diff-lstopo.py                 the default seeds (DIFF_SEEDS, 200)
   0110-diff-lstopo.py --seeds 20000   more (make check-diff SEEDS=20000)
   0110-diff-lstopo.py --seed 1234     replay one seed, and keep its tree
   0110-diff-lstopo.py --start 5000    begin at another seed
@@ -31,7 +31,7 @@ import structure  # noqa: E402
 need("lstopo-no-graphics", "hwloc")
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--seeds", type=int, default=int(os.environ.get("DIFF_SEEDS", "250")))
+ap.add_argument("--seeds", type=int, default=int(os.environ.get("DIFF_SEEDS", "200")))
 ap.add_argument("--start", type=int, default=int(os.environ.get("DIFF_START", "1")))
 ap.add_argument("--seed", type=int, help="replay one seed (keeps the tree)")
 ap.add_argument("--keep-going", action="store_true", help="count every failure")

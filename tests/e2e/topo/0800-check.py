@@ -165,14 +165,24 @@ import sys  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gensysfs  # noqa: E402
 with tempfile.TemporaryDirectory() as d:
-    shape = gensysfs.gen(24, d)     # seed 24: nodes of identical CPUs and memory
-    check(shape["lie"] == "identical", f"gensysfs seed 24 is no longer the identical-nodes lie: {shape}")
+    shape = gensysfs.gen(11, d)     # seed 11: nodes of identical CPUs and memory
+    check(shape["lie"] == "identical", f"gensysfs seed 11 is no longer the identical-nodes lie: {shape}")
     j = check_json("--sysroot", d)
     b = kinds(j, "numa_buggy")
-    check(len(b) == 1 and "machine has" in b[0]["message"],
+    check(len(b) == 1 and "list the same CPUs" in b[0]["message"],
           f"buggy NUMA: expected one numa_buggy finding naming the lie, got {b}")
     t = topo_json("--sysroot", d)
     check(len(objects(t, "numa_node")) == 1, "buggy NUMA: shown as one node")
+# a node with neither CPUs nor memory: left out, and check names it
+with tempfile.TemporaryDirectory() as d:
+    shape = gensysfs.gen(3, d)      # seed 3: CPU-less nodes, the last one empty
+    check(shape["cpuless"][-1] == ("empty",), f"gensysfs seed 3 no longer has an empty node: {shape}")
+    empty = len(shape["cpuless"])   # nodes: 1 with CPUs, then the CPU-less ones
+    b = kinds(check_json("--sysroot", d), "numa_node_dropped")
+    check(len(b) == 1 and f"NUMA node {empty} has no CPUs and no memory" in b[0]["message"],
+          f"empty node: expected one numa_node_dropped finding naming node {empty}, got {b}")
+    nodes = sorted(n["os_index"] for n in objects(topo_json("--sysroot", d), "numa_node"))
+    check(nodes == list(range(empty)), f"empty node: nodes shown {nodes}")
 
 # -- diff ------------------------------------------------------------------
 h200 = os.path.join(DATA, "captures", "h200-vm.tar.gz")

@@ -7,7 +7,12 @@ gen(seed, root) writes below root the files lstopo and hvkit read:
 cpuN/topology/* (ids, sibling masks and lists, old and new names),
 cpuN/cache/indexK/* (level, type, size, shared_cpu_map/list, ...),
 /sys/devices/system/node/nodeN/{cpumap,cpulist,meminfo,distance,
-access0/initiators/}, /proc/meminfo and /proc/cpuinfo.  It returns a
+access0/initiators/}, /proc/meminfo and /proc/cpuinfo, and for coherent
+GPU memory /proc/driver/nvidia/gpus/BUS/numa_status and the GPU's
+local_cpus.  Lies are made on purpose: identical, overlapping or nested
+node cpusets, node memory over MemTotal, physical_package_id and die_cpus
+crossing packages, a wrong distance diagonal, nodes with neither CPUs nor
+memory and node directories holding only a distance file.  It returns a
 dict describing what it made (the "shape"), for messages.
 
 Every random choice comes from random.Random(seed), so a seed replays
@@ -138,6 +143,10 @@ def gen(seed, root):
     # where packages are.
     lie_pkgid = npkg > 1 and r.random() < 0.1
     shape["lie_pkgid"] = lie_pkgid
+    # A die_cpus mask crossing into the next package (the last die of
+    # package 0 and the first of package 1 listed as one).
+    lie_die = die_files and npkg > 1 and r.random() < 0.05
+    shape["lie_die"] = lie_die
 
     for cpu, th in enumerate(threads):
         p, d, c, k, t = th
@@ -153,6 +162,11 @@ def gen(seed, root):
             sib = on(members("pair" if cmt else "core", th))
             pkgm = on(members("package", th))
             diem = on(members("die", th))
+            if lie_die and (p, d) in ((0, ndie - 1), (1, 0)):
+                diem = sorted(set(on(members("die", threads[next(
+                    i for i, x in enumerate(threads) if x[:2] == (0, ndie - 1))]))) |
+                    set(on(members("die", threads[next(
+                        i for i, x in enumerate(threads) if x[:2] == (1, 0))]))))
             clm = on(members("cluster", th))
         pid = p * pkg_stride
         if lie_pkgid:
@@ -269,25 +283,42 @@ def gen(seed, root):
     mem = [r.choice([2, 4, 8, 16]) * GiB for _ in nodes]
     cpuless = []
     if mode != "none" and r.random() < 0.3:
-        for _ in range(r.randint(1, 2)):
+        for k in range(r.randint(1, 3)):
             inits = sorted(r.sample(range(len(nodes)), r.randint(1, min(2, len(nodes)))))
             # sysfs names initiators; else only distances tell (nearest
-            # nodes), or nothing does (as far from every node)
-            cpuless.append(r.choice([inits, inits, inits, ("near", inits), None]))
+            # nodes; nearest to an earlier CPU-less node; a matrix whose
+            # diagonal is wrong, which hwloc ignores), or nothing does
+            # (as far from every node); a coherent GPU memory node; a
+            # node with neither CPUs nor memory; a node directory with
+            # only a distance file
+            kinds = [inits, inits, inits, ("near", inits), ("baddiag", inits),
+                     ("gpu", inits[0]), ("empty",), ("ghost",), None]
+            if any(isinstance(x, list) for x in cpuless):
+                kinds.append(("chain", max(i for i, x in enumerate(cpuless)
+                                           if isinstance(x, list))))
+            cpuless.append(r.choice(kinds))
     lie = None
     if mode != "none" and r.random() < 0.12:
-        lie = r.choice(["overlap", "identical", "memover"])
-        if lie == "overlap" and len(nodes) < 2:
+        lie = r.choice(["overlap", "identical", "memover", "nested"])
+        if lie in ("overlap", "nested") and len(nodes) < 2:
+            lie = "identical"
+        if lie == "nested" and len(nodes[1]) < 2:
             lie = "identical"
     shape["cpuless"] = cpuless
     shape["lie"] = lie
     node_cpus = [list(n) for n in nodes]
     if lie == "overlap":
         node_cpus[1] = sorted(set(node_cpus[1]) | {node_cpus[0][0]})
+    elif lie == "nested":
+        # node 0 lists node 1's CPUs too (hvkit keeps nested nodes)
+        node_cpus[0] = sorted(set(node_cpus[0]) | set(node_cpus[1]))
     elif lie == "identical":
         node_cpus = [list(range(ncpus)) for _ in range(max(2, len(nodes)))]
         mem = [mem[0]] * len(node_cpus)
-    total = sum(mem) + sum(8 * GiB for _ in cpuless)
+
+    def cl_mem(x):
+        return 0 if isinstance(x, tuple) and x[0] in ("empty", "ghost") else 8 * GiB
+    total = sum(mem) + sum(cl_mem(x) for x in cpuless)
     if lie in ("identical",):
         total = mem[0]
     elif lie == "memover":
@@ -302,18 +333,34 @@ def gen(seed, root):
         for j in range(allnodes):
             if j != n:
                 d = 30
-                if isinstance(near, tuple) and j in near[1] and len(near[1]) < len(node_cpus):
+                if (isinstance(near, tuple) and near[0] in ("near", "baddiag")
+                        and j in near[1] and len(near[1]) < len(node_cpus)):
                     d = 17
+                if isinstance(near, tuple) and near[0] == "chain" and j == len(node_cpus) + near[1]:
+                    d = 12
+                if isinstance(near, tuple) and near[0] == "gpu":
+                    d = 80
                 dist[n][j] = dist[j][n] = d
+        if isinstance(near, tuple) and near[0] == "baddiag":
+            dist[n][n] = 28
     for n in range(allnodes):
         d = f"/sys/devices/system/node/node{n}"
+        cl = cpuless[n - len(node_cpus)] if n >= len(node_cpus) else None
         cpus = on(node_cpus[n]) if n < len(node_cpus) else []
-        m = mem[n] if n < len(node_cpus) else 8 * GiB
+        m = mem[n] if n < len(node_cpus) else cl_mem(cl)
+        write(root, d + "/distance", " ".join(str(x) for x in dist[n]))
+        if isinstance(cl, tuple) and cl[0] == "ghost":
+            continue
         write(root, d + "/cpumap", mask(cpus, ncpus))
         write(root, d + "/cpulist", cpulist(cpus))
         write(root, d + "/meminfo",
               f"Node {n} MemTotal:       {m // 1024} kB\nNode {n} MemFree:        1024 kB")
-        write(root, d + "/distance", " ".join(str(x) for x in dist[n]))
+        if isinstance(cl, tuple) and cl[0] == "gpu":
+            bus = f"0000:{n:02x}:00.0"
+            write(root, f"/proc/driver/nvidia/gpus/{bus}/numa_status",
+                  f"Node:                          {n}\nStatus:                        online")
+            write(root, f"/sys/bus/pci/devices/{bus}/local_cpus",
+                  mask(on(node_cpus[cl[1]]), ncpus))
         if n >= len(node_cpus):
             inits = cpuless[n - len(node_cpus)]
             if isinstance(inits, list):

@@ -70,7 +70,7 @@ class Struct:
                 pus[o["os_index"]] = self.chain(i)
             elif o["key"] == "numa":
                 p = self.objs[o["parent"]]
-                numa[o["os_index"]] = p["cpuset"]
+                numa[o["os_index"]] = o.get("pcs", p["cpuset"])
             elif o["key"].startswith("L"):
                 caches[(o["key"], o["cpuset"])] += 1
         return pus, numa, caches
@@ -175,6 +175,56 @@ def rule_offline_pus(s, hw, ctx):
     return _rebuild(s, keep, cs), hw, True
 
 
+def _drop_nodes(hw, gone):
+    """lstopo's structure without the NUMA nodes of os_index in gone, and
+    without the Groups lstopo makes for CPU-less nodes: an empty one, and
+    one with the machine's cpuset (see unknown-locality)."""
+    mach = next((o["cpuset"] for o in hw.objs if o["key"] == "machine"), None)
+    return _rebuild(hw, lambda i: not (hw.objs[i]["key"] == "numa"
+                                       and hw.objs[i]["os_index"] in gone)
+                    and not (hw.objs[i]["key"] in ("group", "group:distance") and
+                             hw.objs[i]["cpuset"] in (frozenset(), mach)),
+                    lambda i: hw.objs[i]["cpuset"])
+
+
+def rule_empty_node(s, hw, ctx):
+    """Nodes hvkit left out because they have neither CPUs nor memory
+    go from lstopo's side too."""
+    gone = {int(m) for m in re.findall(r"/node(\d+): no CPUs and no memory, leaving it out",
+                                       ctx.get("stderr", ""))}
+    if not gone:
+        return s, hw, False
+    return s, _drop_nodes(hw, gone), True
+
+
+def rule_crossing_package(s, hw, ctx):
+    """When sysfs lists a core, die or cluster crossing its package,
+    hvkit leaves the die or cluster out (the core keeps its package's
+    part) and says so; lstopo 2.9 makes packages only at the first PU of
+    a die, so it loses packages: packages, dies, clusters and cores go
+    from both sides (and the Groups made for NUMA nodes that then lack a
+    package), PUs, caches and NUMA nodes are still compared."""
+    if not re.search(r"(thread siblings|die_cpus|cluster_cpus) \S+ cross its package",
+                     ctx.get("stderr", "")):
+        return s, hw, False
+    gone = {"package", "die", "cluster", "core", "group"}
+
+    def strip(x):
+        # Groups of the machine's or no cpuset are unknown-locality's
+        mach = next((o["cpuset"] for o in x.objs if o["key"] == "machine"), None)
+
+        def goes(o):
+            return o["key"] in gone and not (
+                o["key"] == "group" and o["cpuset"] in (frozenset(), mach))
+        for o in x.objs:        # a node keeps its parent's cpuset
+            if o["key"] == "numa" and o["parent"] is not None \
+                    and goes(x.objs[o["parent"]]):
+                o.setdefault("pcs", x.objs[o["parent"]]["cpuset"])
+        return _rebuild(x, lambda i: not goes(x.objs[i]),
+                        lambda i: x.objs[i]["cpuset"])
+    return strip(s), strip(hw), True
+
+
 def rule_buggy_numa(s, hw, ctx):
     """When hvkit says the NUMA information is buggy it shows one node;
     compare the CPU side only: NUMA nodes and memory groups go on both
@@ -277,6 +327,11 @@ def rule_nested_numa(s, hw, ctx):
         seen |= o["cpuset"]
     if not drop:
         return s, hw, False
+    # A CPU-less node whose initiators include the dropped node has
+    # another locality in lstopo: CPU-less nodes go from both sides.
+    cpuless = {o["os_index"] for o in s.objs if o["key"] == "numa" and not o["cpuset"]}
+    drop |= {i for i, o in enumerate(s.objs) if o["key"] == "numa" and o["os_index"] in cpuless}
+    hw = _drop_nodes(hw, cpuless)
     left = {s.objs[i]["parent"] for i, o in enumerate(s.objs) if o["key"] == "numa" and i not in drop}
     for i in list(drop):
         p = s.objs[i]["parent"]
@@ -307,12 +362,26 @@ RULES = collections.OrderedDict([
       "they are taken out of hvkit's cpusets and empty objects dropped",
       rule_offline_pus)),
     ("buggy-numa",
-     ("node cpusets that overlap without one holding the other, or node memory "
-      "half again above MemTotal: hvkit falls back to one node and warns "
-      "(hwloc's buggy-NUMA fallback); "
-      "lstopo 2.9 drops an overlapping node or keeps them all, so only "
-      "the CPU side is compared",
+     ("nodes listing the same CPUs, node cpusets that overlap without one "
+      "holding the other, or node memory half again above MemTotal: hvkit "
+      "falls back to one node, warns and `topo check` says numa_buggy "
+      "(the issue's buggy-NUMA fallback); lstopo 2.9 drops each node "
+      "meeting an earlier one (identical sets: one node, as hvkit) and "
+      "keeps nodes whose memory exceeds the total, so only the CPU side "
+      "is compared",
       rule_buggy_numa)),
+    ("empty-node",
+     ("a node with neither CPUs nor memory says nothing: hvkit leaves it "
+      "out, warns and `topo check` says numa_node_dropped; lstopo 2.9 keeps "
+      "it (in an empty Group), so it goes from lstopo's side",
+      rule_empty_node)),
+    ("crossing-package",
+     ("sysfs lists a core, die or cluster crossing its package: hvkit "
+      "leaves the die or cluster out (a core keeps its package's part) and "
+      "warns; lstopo 2.9 creates packages only at a die's first PU and "
+      "loses some: packages, dies, clusters and cores are compared on "
+      "neither side, PUs, caches and NUMA nodes still are",
+      rule_crossing_package)),
     ("amd-compute-units",
      ("on AMD family 15h (Bulldozer) sysfs lists the two cores of a compute "
       "unit as thread siblings; hvkit splits them into their cores (distinct "
@@ -322,9 +391,11 @@ RULES = collections.OrderedDict([
       rule_amd_compute_units)),
     ("nested-numa",
      ("hvkit accepts nodes whose cpusets nest (a node local to a package "
-      "beside one local to a die); lstopo 2.9 drops a node meeting an "
-      "earlier one unless HWLOC_DEBUG_ALLOW_OVERLAPPING_NODE_CPUSETS is "
-      "set, so hvkit's later node (and a group made only for it) goes",
+      "beside one local to a die, as hwloc's fakeheterocpunuma test has); "
+      "lstopo 2.9 drops a node meeting an earlier one unless "
+      "HWLOC_DEBUG_ALLOW_OVERLAPPING_NODE_CPUSETS is set, so hvkit's later "
+      "node (and a group made only for it) goes, and CPU-less nodes "
+      "(whose initiators may be the dropped node) go from both sides",
       rule_nested_numa)),
     ("distance-groups",
      ("lstopo groups nodes that are closer to each other than to the rest "
@@ -381,7 +452,10 @@ def compare(hw, ours, limit=6):
 
 
 def lstopo_xml(root, env_extra=None):
-    env = dict(os.environ, HWLOC_FSROOT=root, HWLOC_COMPONENTS="-x86")
+    # Coherent GPU memory nodes: lstopo 2.9 drops them unless told to
+    # keep them (then under the GPU's local CPUs, as hvkit shows them).
+    env = dict(os.environ, HWLOC_FSROOT=root, HWLOC_COMPONENTS="-x86",
+               HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES="1")
     env.update(env_extra or {})
     return subprocess.run(["lstopo-no-graphics", "--whole-system", "--of", "xml"],
                           env=env, capture_output=True, text=True, check=True).stdout
