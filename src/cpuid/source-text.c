@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cpuid-source.h"
+#include "cpuid-stream.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -326,6 +327,10 @@ static int parse_any(const char *buf, size_t len, const char *name,
 	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
 			   buf[i] == '\n'))
 		i++;
+	if (cpuid_looks_like_stream(buf, len))
+		return section ? hv_errorf(d, "%s: '#%s' names a policy of `xen-cpuid -p` output, and this is a saved domain",
+					   name, section)
+			       : cpuid_parse_stream(buf, len, name, ret, NULL, d);
 	if (cpuid_looks_like_xen(buf + i, len - i))
 		return cpuid_parse_xen(buf, len, name, section, ret, d);
 	if (section)
@@ -404,6 +409,11 @@ int cpuid_read_file(const char *path, struct cpuid_data *ret,
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/* A saved domain is read as a stream (it may be GiB long). */
+		if (len >= 64 && !section && cpuid_looks_like_stream(buf, len)) {
+			rc = cpuid_read_stream_fd(fd, buf, len, name, ret, NULL, d);
+			goto out;
+		}
 	}
 	buf[len] = 0;
 	rc = parse_any(buf, len, name, section, ret, d);

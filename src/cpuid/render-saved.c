@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/* `hvkit cpuid compare SAVED_IMAGE HOST...`: can this saved guest be
+ * restored on each host?  Reads the inputs, renders text or JSON. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cpuid-saved.h"
+#include "cpuid-source.h"
+#include "cpuid-stream.h"
+#include "json.h"
+#include "log.h"
+#include "util.h"
+
+static const char *const reg_names[] = { "eax", "ebx", "ecx", "edx" };
+
+/* True when path is `xen-cpuid -p` output (its first 4 KiB say so). */
+static bool is_xen_policies(const char *path)
+{
+	const char *why;
+	char buf[4096];
+	ssize_t n;
+	int fd = open_input(path, 0, &why);
+
+	if (fd < 0)
+		return false;	/* cpuid_read_file() says why */
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n > 0 && cpuid_looks_like_xen(buf, (size_t)n);
+}
+
+/* A feature's name in `names`, or its canonical name when it has none. */
+static const char *saved_fname(size_t i, enum cpuid_names names)
+{
+	const char *n = cpuid_feature_name(&cpuid_features[i], names);
+
+	return n ? n : cpuid_features[i].name;
+}
+
+/* Each name of fs once (QEMU names two KVM bits alike) into j or sb. */
+static void saved_fset(const struct cpuid_featureset *fs, enum cpuid_names names,
+		       struct json *j, struct strbuf *sb)
+{
+	bool any = false;
+
+	if (j)
+		json_arr_open(j);
+	for (size_t i = 0; i < cpuid_nfeatures; i++) {
+		size_t first = cpuid_feature_name_first(i, names);
+
+		if (!cpuid_fset_has(fs, i) || (first != i && cpuid_fset_has(fs, first)))
+			continue;
+		if (j)
+			json_str(j, saved_fname(i, names));
+		else
+			strbuf_addf(sb, "%s%s", any ? ", " : "", saved_fname(i, names));
+		any = true;
+	}
+	if (j)
+		json_arr_close(j);
+}
+
+static void bit_name(const struct cpuid_restore_bit *b, struct strbuf *sb)
+{
+	strbuf_addf(sb, "0x%x.%u %s bit %u", b->leaf, b->subleaf, reg_names[b->reg & 3], b->bit);
+}
+
+int cpuid_compare_saved(const char *image, char *const *hosts, size_t n,
+			const struct cpuid_saved_opts *o, struct strbuf *sb)
+{
+	struct cpuid_data guest = CPUID_DATA_INIT;
+	struct cpuid_stream_info info;
+	struct cpuid_featureset gf;
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct json j;
+	size_t cannot = 0;
+	const char *section;
+	int rc = EXIT_FAIL;
+
+	if (cpuid_read_saved(image, &guest, &info, &d) < 0) {
+		(void)log_diags(NULL, &d);
+		goto out;
+	}
+	(void)log_diags(NULL, &d);
+	hv_diags_release(&d);
+	section = info.domain_type == CPUID_STREAM_PV ? "pv-max" : "hvm-max";
+	cpuid_data_features(&guest, &gf);
+	if (o->json) {
+		char ver[32];
+
+		snprintf(ver, sizeof(ver), "%u.%u", info.xen_major, info.xen_minor);
+		json_init(&j, sb, o->pretty);
+		json_obj_open(&j);
+		json_kv_str(&j, "image", image);
+		json_kv_str(&j, "domain_type", cpuid_stream_domain_name(info.domain_type));
+		json_kv_str(&j, "xen", ver);
+		json_key(&j, "features");
+		saved_fset(&gf, o->names, &j, NULL);
+		json_key(&j, "hosts");
+		json_arr_open(&j);
+	} else {
+		strbuf_addf(sb, "saved guest: %s (Xen %u.%u %s guest, %zu features)\n", image,
+			    info.xen_major, info.xen_minor, cpuid_stream_domain_name(info.domain_type),
+			    cpuid_fset_count(&gf));
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cpuid_data host = CPUID_DATA_INIT;
+		struct cpuid_restore r;
+		_cleanup_free_ char *path = NULL;
+		bool xen, ok;
+		int hr;
+
+		/* A Xen host: what Xen can give a guest of this type. */
+		xen = is_xen_policies(hosts[i]);
+		path = xen ? xasprintf("%s#%s", hosts[i], section) : xstrdup(hosts[i]);
+		hr = cpuid_read_file(path, &host, &d);
+		(void)log_diags(NULL, &d);
+		hv_diags_release(&d);
+		if (hr < 0) {
+			if (o->json)
+				strbuf_reset(sb);
+			goto out;
+		}
+		ok = cpuid_restore_check(&guest, &host, &r);
+		cpuid_data_release(&host);
+		cannot += !ok;
+		if (o->json) {
+			json_obj_open(&j);
+			json_kv_str(&j, "host", hosts[i]);
+			json_kv_str(&j, "policy", xen ? section : NULL);
+			json_kv_bool(&j, "restorable", ok);
+			json_kv_str(&j, "xen_refuses", r.refused[0] ? r.refused : NULL);
+			json_key(&j, "missing");
+			saved_fset(&r.missing, o->names, &j, NULL);
+			json_key(&j, "missing_bits");
+			json_arr_open(&j);
+			for (size_t b = 0; b < r.nbits; b++) {
+				struct strbuf s = STRBUF_INIT;
+
+				bit_name(&r.bits[b], &s);
+				json_str(&j, s.buf);
+				strbuf_release(&s);
+			}
+			json_arr_close(&j);
+			json_obj_close(&j);
+			continue;
+		}
+		strbuf_addf(sb, "host %s%s: ", hosts[i], xen ? (info.domain_type == CPUID_STREAM_PV ?
+								 " (Xen PV Max policy)" : " (Xen HVM Max policy)")
+								 : "");
+		if (ok) {
+			strbuf_adds(sb, "restorable\n");
+			continue;
+		}
+		strbuf_adds(sb, "not restorable");
+		if (r.refused[0])
+			strbuf_addf(sb, ": Xen refuses it (%s)", r.refused);
+		if (cpuid_fset_count(&r.missing) || r.nbits) {
+			strbuf_adds(sb, r.refused[0] ? "; missing " : ": missing ");
+			saved_fset(&r.missing, o->names, NULL, sb);
+			for (size_t b = 0; b < r.nbits; b++) {
+				strbuf_adds(sb, b || cpuid_fset_count(&r.missing) ? ", " : "");
+				bit_name(&r.bits[b], sb);
+			}
+			strbuf_addc(sb, '\n');
+			if (!r.refused[0])
+				strbuf_adds(sb, "  (Xen 4.17 restores it with those masked, under a guest that saw them)\n");
+		} else {
+			strbuf_addc(sb, '\n');
+		}
+	}
+	if (o->json) {
+		json_arr_close(&j);
+		json_kv_bool(&j, "all_restorable", cannot == 0);
+		json_obj_close(&j);
+		strbuf_addc(sb, '\n');
+	} else {
+		strbuf_addf(sb, "%zu of %zu hosts can restore it\n", n - cannot, n);
+	}
+	rc = cannot ? EXIT_FAIL : EXIT_OK;
+out:
+	hv_diags_release(&d);
+	cpuid_data_release(&guest);
+	return rc;
+}
