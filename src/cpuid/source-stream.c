@@ -440,9 +440,9 @@ static int parse(struct sin *s, struct cpuid_data *ret, struct cpuid_stream_info
 	if ((rc = sin_fill(s, XL_MAGIC_LEN, &have)) < 0)
 		goto out;
 	if (!cpuid_looks_like_stream(s->buf + s->pos, have)) {
-		rc = hv_errorf(s->d, "%s: not a Xen saved image or migration stream (no xl, libxl or libxc header at offset 0)",
-			       s->name);
-		rc = rc == 0 ? -EMEDIUMTYPE : rc;
+		(void)hv_errorf(s->d, "%s: not a Xen saved image or migration stream (no xl, libxl or libxc header at offset 0)",
+				s->name);
+		rc = -EMEDIUMTYPE;
 		goto out;
 	}
 	if (have >= XL_MAGIC_LEN && memcmp(s->buf + s->pos, XL_MAGIC, XL_MAGIC_LEN) == 0 &&
