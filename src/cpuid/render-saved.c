@@ -120,8 +120,7 @@ int cpuid_compare_saved(const char *image, char *const *hosts, size_t n,
 		(void)log_diags(NULL, &d);
 		hv_diags_release(&d);
 		if (hr < 0) {
-			if (o->json)
-				strbuf_reset(sb);
+			strbuf_reset(sb);	/* no partial output */
 			goto out;
 		}
 		ok = cpuid_restore_check(&guest, &host, &r);

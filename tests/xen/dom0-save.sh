@@ -34,21 +34,21 @@ ticks() { # how many ticks the guest printed so far
 # xen-cpuid -p output IN with bit BIT of register REG (0 eax .. 3 edx) of
 # LEAF:SUBLEAF cleared in the PV Max policy, into OUT.
 clear_bit() { # IN OUT LEAF:SUBLEAF REG BIT
-	awk -v ls="$3" -v reg="$4" -v bit="$5" '
-	function hex(s,  i, n) {
-		n = 0
-		for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(tolower(s), i, 1)) - 1
-		return n
-	}
-	/ policy: / { sec = ($0 ~ /^PV Max policy:/) }
-	sec && $1 == ls && $2 == "->" {
-		split($3, r, ":")
-		v = hex(r[reg + 1])
-		if (int(v / 2 ^ bit) % 2 == 1) v -= 2 ^ bit
-		r[reg + 1] = sprintf("%08x", v)
-		$0 = "    " ls " -> " r[1] ":" r[2] ":" r[3] ":" r[4]
-	}
-	{ print }' "$1" >"$2"
+	# (busybox awk only finds the line: its arithmetic on hex lost lines)
+	n=$(awk -v ls="$3" '/ policy: / { sec = ($0 ~ /^PV Max policy:/) }
+		sec && $1 == ls && $2 == "->" { print NR; exit }' "$1")
+	if [ -z "$n" ]; then
+		cp "$1" "$2"
+		return
+	fi
+	set -- "$1" "$2" "$3" "$4" "$5" $(sed -n "${n}p" "$1" | sed 's/.*-> *//' | tr ':' ' ')
+	i=0 new=
+	for r in "$6" "$7" "$8" "$9"; do
+		[ $i = "$4" ] && r=$(printf %08x $((0x$r & ~(1 << $5))))
+		new="$new${new:+:}$r"
+		i=$((i + 1))
+	done
+	sed "${n}s/-> .*/-> $new/" "$1" >"$2"
 }
 
 # --- a running PV guest with a policy, saved -----------------------------------
