@@ -151,6 +151,16 @@ j = json.loads(hvkit("cpuid", "compare", "--json", IMAGE, DOM0).stdout)
 check(j["all_restorable"] and j["domain_type"] == "PV" and j["xen"] == "4.17" and j["hosts"][0]["policy"] == "pv-max",
       f"compare --json: {j}")
 
+# An HVM or PVH guest is compared with HVM Max (the domain type edited).
+with tempfile.TemporaryDirectory() as td:
+    for t, kind in ((2, "HVM"), (3, "PVH")):
+        b = bytearray(data)
+        struct.pack_into("<I", b, data.find(b"XENF") + 16, t)
+        path = os.path.join(td, kind)
+        open(path, "wb").write(bytes(b))
+        j = json.loads(hvkit("cpuid", "compare", "--json", path, DOM0, ok=False).stdout)
+        check(j["domain_type"] == kind and j["hosts"][0]["policy"] == "hvm-max", f"{kind}: {j['domain_type']}, {j['hosts'][0]['policy']}")
+
 # names of table features by (leaf, sub, reg, bit), QEMU's spelling (the default)
 names = {}
 for r in table():
