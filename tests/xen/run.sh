@@ -30,6 +30,7 @@ HVKIT=${HVKIT:-$top/build/hvkit}
 CACHE=${HVXEN_CACHE:-$top/build/xen-cache}
 RUN=${HVXEN_RUN:-$top/build/xen-run}
 TIMEOUT=${HVXEN_TIMEOUT:-600}
+[ "${HVXEN_SAVE:-0}" = 1 ] && [ -z "${HVXEN_TIMEOUT:-}" ] && TIMEOUT=900 # dom0-save.sh: 3-6 more minutes
 verbose=0 domu=1 topology=numa2 prereqs_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
