@@ -17,7 +17,6 @@
 #include "cpuid-models.h"
 #include "json.h"
 #include "log.h"
-#include "cpuid-saved.h"
 #include "cpuid-source.h"
 #include "cpuid-views.h"
 #include "render.h"
@@ -395,12 +394,8 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 		   (o->verb != VERB_POLICY || o->from || spec_is_host(o->spec) ||
 		    o->target == CPUID_FOR_XL || o->target == CPUID_FOR_XEND);
 	memset(&host, 0, sizeof(host));
-	if (o->verb == VERB_COMPARE && access(o->spec, F_OK) == 0) {
-		/* compare SAVED_IMAGE HOST... */
-		struct cpuid_saved_opts so = { o->json, o->pretty, o->names };
-
-		return cpuid_compare_saved(o->spec, o->files, o->nfiles, &so, sb);
-	}
+	if (o->verb == VERB_COMPARE && access(o->spec, F_OK) == 0)
+		return cpuid_render_compare_saved(o, sb);	/* SAVED_IMAGE HOST... */
 	if (need_cpu) {
 		rc = o->from ? cpuid_read_file(o->from, &c, &d) :
 		     o->view == CPUID_VIEW_KERNEL ? cpuid_read_kernel(o->sysroot, 0, &c, &d) :

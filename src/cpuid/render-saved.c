@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cpuid-saved.h"
 #include "cpuid-source.h"
 #include "cpuid-stream.h"
 #include "json.h"
 #include "log.h"
+#include "render.h"
 #include "util.h"
 
 static const char *const reg_names[] = { "eax", "ebx", "ecx", "edx" };
@@ -32,45 +32,16 @@ static bool is_xen_policies(const char *path)
 	return n > 0 && cpuid_looks_like_xen(buf, (size_t)n);
 }
 
-/* A feature's name in `names`, or its canonical name when it has none. */
-static const char *saved_fname(size_t i, enum cpuid_names names)
-{
-	const char *n = cpuid_feature_name(&cpuid_features[i], names);
-
-	return n ? n : cpuid_features[i].name;
-}
-
-/* Each name of fs once (QEMU names two KVM bits alike) into j or sb. */
-static void saved_fset(const struct cpuid_featureset *fs, enum cpuid_names names,
-		       struct json *j, struct strbuf *sb)
-{
-	bool any = false;
-
-	if (j)
-		json_arr_open(j);
-	for (size_t i = 0; i < cpuid_nfeatures; i++) {
-		size_t first = cpuid_feature_name_first(i, names);
-
-		if (!cpuid_fset_has(fs, i) || (first != i && cpuid_fset_has(fs, first)))
-			continue;
-		if (j)
-			json_str(j, saved_fname(i, names));
-		else
-			strbuf_addf(sb, "%s%s", any ? ", " : "", saved_fname(i, names));
-		any = true;
-	}
-	if (j)
-		json_arr_close(j);
-}
-
 static void bit_name(const struct cpuid_restore_bit *b, struct strbuf *sb)
 {
 	strbuf_addf(sb, "0x%x.%u %s bit %u", b->leaf, b->subleaf, reg_names[b->reg & 3], b->bit);
 }
 
-int cpuid_compare_saved(const char *image, char *const *hosts, size_t n,
-			const struct cpuid_saved_opts *o, struct strbuf *sb)
+int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 {
+	const char *image = o->spec;
+	char *const *hosts = o->files;
+	size_t n = o->nfiles;
 	struct cpuid_data guest = CPUID_DATA_INIT;
 	struct cpuid_stream_info info;
 	struct cpuid_featureset gf;
@@ -98,7 +69,7 @@ int cpuid_compare_saved(const char *image, char *const *hosts, size_t n,
 		json_kv_str(&j, "domain_type", cpuid_stream_domain_name(info.domain_type));
 		json_kv_str(&j, "xen", ver);
 		json_key(&j, "features");
-		saved_fset(&gf, o->names, &j, NULL);
+		cpuid_fset_json(&j, &gf, o->names, CPUID_LIST_ALL);
 		json_key(&j, "hosts");
 		json_arr_open(&j);
 	} else {
@@ -133,7 +104,7 @@ int cpuid_compare_saved(const char *image, char *const *hosts, size_t n,
 			json_kv_bool(&j, "restorable", ok);
 			json_kv_str(&j, "xen_refuses", r.refused[0] ? r.refused : NULL);
 			json_key(&j, "missing");
-			saved_fset(&r.missing, o->names, &j, NULL);
+			cpuid_fset_json(&j, &r.missing, o->names, CPUID_LIST_ALL);
 			json_key(&j, "missing_bits");
 			json_arr_open(&j);
 			for (size_t b = 0; b < r.nbits; b++) {
@@ -159,7 +130,7 @@ int cpuid_compare_saved(const char *image, char *const *hosts, size_t n,
 			strbuf_addf(sb, ": Xen refuses it (%s)", r.refused);
 		if (cpuid_fset_count(&r.missing) || r.nbits) {
 			strbuf_adds(sb, r.refused[0] ? "; missing " : ": missing ");
-			saved_fset(&r.missing, o->names, NULL, sb);
+			cpuid_fset_text(sb, &r.missing, o->names, ", ", "");
 			for (size_t b = 0; b < r.nbits; b++) {
 				strbuf_adds(sb, b || cpuid_fset_count(&r.missing) ? ", " : "");
 				bit_name(&r.bits[b], sb);
