@@ -17,21 +17,6 @@
 
 static const char *const reg_names[] = { "eax", "ebx", "ecx", "edx" };
 
-/* True when path is `xen-cpuid -p` output (its first 4 KiB say so). */
-static bool is_xen_policies(const char *path)
-{
-	const char *why;
-	char buf[4096];
-	ssize_t n;
-	int fd = open_input(path, 0, &why);
-
-	if (fd < 0)
-		return false;	/* cpuid_read_file() says why */
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	return n > 0 && cpuid_looks_like_xen(buf, (size_t)n);
-}
-
 static void bit_name(const struct cpuid_restore_bit *b, struct strbuf *sb)
 {
 	strbuf_addf(sb, "0x%x.%u %s bit %u", b->leaf, b->subleaf, reg_names[b->reg & 3], b->bit);
@@ -80,14 +65,12 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 	for (size_t i = 0; i < n; i++) {
 		struct cpuid_data host = CPUID_DATA_INIT;
 		struct cpuid_restore r;
-		_cleanup_free_ char *path = NULL;
-		bool xen, ok;
+		const char *policy = NULL;
+		bool ok;
 		int hr;
 
 		/* A Xen host: what Xen can give a guest of this type. */
-		xen = is_xen_policies(hosts[i]);
-		path = xen ? xasprintf("%s#%s", hosts[i], section) : xstrdup(hosts[i]);
-		hr = cpuid_read_file(path, &host, &d);
+		hr = cpuid_read_file_xen(hosts[i], section, &policy, &host, &d);
 		(void)log_diags(NULL, &d);
 		hv_diags_release(&d);
 		if (hr < 0) {
@@ -100,7 +83,7 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 		if (o->json) {
 			json_obj_open(&j);
 			json_kv_str(&j, "host", hosts[i]);
-			json_kv_str(&j, "policy", xen ? section : NULL);
+			json_kv_str(&j, "policy", policy);
 			json_kv_bool(&j, "restorable", ok);
 			json_kv_str(&j, "xen_refuses", r.refused[0] ? r.refused : NULL);
 			json_key(&j, "missing");
@@ -118,9 +101,10 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 			json_obj_close(&j);
 			continue;
 		}
-		strbuf_addf(sb, "host %s%s: ", hosts[i], xen ? (info.domain_type == CPUID_STREAM_PV ?
-								 " (Xen PV Max policy)" : " (Xen HVM Max policy)")
-								 : "");
+		strbuf_addf(sb, "host %s", hosts[i]);
+		if (policy)
+			strbuf_addf(sb, " (Xen %s policy)", policy);
+		strbuf_adds(sb, ": ");
 		if (ok) {
 			strbuf_adds(sb, "restorable\n");
 			continue;

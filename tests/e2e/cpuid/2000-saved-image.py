@@ -145,8 +145,13 @@ check(p.returncode == 0 and read_dump(p.stdout.decode()) == got, f"stdin: exit {
 
 # --- restorable here? ---------------------------------------------------------
 p = hvkit("cpuid", "compare", IMAGE, DOM0, ok=False)
-check(p.returncode == 0 and f"host {DOM0} (Xen PV Max policy): restorable" in p.stdout,
+check(p.returncode == 0 and f"host {DOM0} (Xen pv-max policy): restorable" in p.stdout,
       f"compare with dom0's policies: exit {p.returncode}\n{p.stdout}{p.stderr}")
+# the same host through a pipe, and another policy by name
+p = subprocess.run(f"cat {DOM0} | {HVKIT} cpuid compare {IMAGE} - {DOM0}#raw", shell=True, capture_output=True, text=True)
+check(p.returncode == 1 and "host - (Xen pv-max policy): restorable" in p.stdout and
+      f"host {DOM0}#raw (Xen raw policy): not restorable: Xen refuses it" in p.stdout,
+      f"a piped host and #raw: exit {p.returncode}\n{p.stdout}{p.stderr}")
 j = json.loads(hvkit("cpuid", "compare", "--json", IMAGE, DOM0).stdout)
 check(j["all_restorable"] and j["domain_type"] == "PV" and j["xen"] == "4.17" and j["hosts"][0]["policy"] == "pv-max",
       f"compare --json: {j}")
