@@ -491,7 +491,8 @@ int cpuid_read_stream_fd(int fd, const void *head, size_t headlen, const char *n
 	s.cap = STREAM_BUF > headlen ? STREAM_BUF : headlen;
 	s.own = xmalloc(s.cap);
 	s.buf = s.own;
-	memcpy(s.own, head, headlen);
+	if (headlen)
+		memcpy(s.own, head, headlen);
 	s.len = headlen;
 	s.seekable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	rc = parse(&s, ret, info);
