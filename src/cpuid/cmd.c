@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hvkit.h"
 #include "cpuid-decode.h"
@@ -45,6 +46,7 @@ static void usage(FILE *f)
 	      "                     [--libvirt-map DIR] [--qemu BINARY|none]\n"
 	      "                     [--guest-max FILE]\n"
 	      "       hvkit cpuid compare MODEL_OR_POLICY FILE... [--names PROJECT]\n"
+	      "       hvkit cpuid compare SAVED_IMAGE FILE... [--names PROJECT]\n"
 	      "\n"
 	      "Show what CPUID says about this CPU or a dumped one: vendor,\n"
 	      "family/model/stepping and microarchitecture, brand, features.\n"
@@ -67,18 +69,23 @@ static void usage(FILE *f)
 	      "            with --for)\n"
 	      "  compare   per host, whether it can run a model or policy and\n"
 	      "            which features stop it, with the usual reasons;\n"
-	      "            exit 1 when some host cannot\n"
+	      "            exit 1 when some host cannot.  With a Xen saved\n"
+	      "            domain (`xl save`) first: per host (xen-cpuid -p:\n"
+	      "            its PV/HVM Max policy), whether it can be restored\n"
+	      "            there, naming the features the host lacks\n"
 	      "\n"
 	      "Options:\n"
 	      "  --from FILE        read a dump instead of this CPU: `cpuid -r` or\n"
 	      "                     `cpuid -1 -r` output (CPU 0 is used), libvirt\n"
 	      "                     <cpudata> XML, QEMU QMP JSON (feature-words,\n"
 	      "                     query-cpu-model-expansion), `xen-cpuid -p` output\n"
-	      "                     (FILE#host etc. picks a policy), an hvkit cpuid\n"
-	      "                     dump, libvirt's <cpu> (virsh capabilities or\n"
-	      "                     domcapabilities; features only), hwloc-gather-cpuid's\n"
-	      "                     puN files (a directory or tarball: PU 0), or\n"
-	      "                     /proc/cpuinfo (features only); '-' is stdin\n"
+	      "                     (FILE#host etc. picks a policy), a Xen saved\n"
+	      "                     domain or migration stream (its CPUID policy),\n"
+	      "                     an hvkit cpuid dump, libvirt's <cpu> (virsh\n"
+	      "                     capabilities or domcapabilities; features only),\n"
+	      "                     hwloc-gather-cpuid's puN files (a directory or\n"
+	      "                     tarball: PU 0), or /proc/cpuinfo (features\n"
+	      "                     only); '-' is stdin\n"
 	      "  --view user|kernel this CPU as the CPUID instruction answers user\n"
 	      "                     space (default), or as the kernel sees it\n"
 	      "                     (/dev/cpu/0/cpuid: root, modprobe cpuid).  They\n"
@@ -387,6 +394,8 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 		   (o->verb != VERB_POLICY || o->from || spec_is_host(o->spec) ||
 		    o->target == CPUID_FOR_XL || o->target == CPUID_FOR_XEND);
 	memset(&host, 0, sizeof(host));
+	if (o->verb == VERB_COMPARE && access(o->spec, F_OK) == 0)
+		return cpuid_render_compare_saved(o, sb);	/* SAVED_IMAGE HOST... */
 	if (need_cpu) {
 		rc = o->from ? cpuid_read_file(o->from, &c, &d) :
 		     o->view == CPUID_VIEW_KERNEL ? cpuid_read_kernel(o->sysroot, 0, &c, &d) :

@@ -156,7 +156,8 @@ int cpuid_pus_first(struct cpuid_pus *p, const char *name, struct cpuid_data *re
 /* cpuid_read_pus() of root's top, then cpuid_pus_first(). */
 int cpuid_read_pus_root(struct hv_root *root, const char *name, struct cpuid_data *ret,
 			struct hv_diags *d);
-/* Any of the above, told apart by content: xen-cpuid output ("Xen
+/* Any of the above, told apart by content: a Xen saved domain or
+ * migration stream (cpuid_parse_stream()), xen-cpuid output ("Xen
  * reports", "... policy: "), an archive (per-PU dumps, PU 0 used), XML
  * (<capabilities>, <domainCapabilities> or <cpu>: libvirt's CPU; else
  * <cpudata>), '{' or '[' JSON, "MASK ... => ..." a hwloc puN file,
@@ -171,6 +172,14 @@ int cpuid_parse_any(const char *buf, size_t len, const char *name,
  */
 int cpuid_read_file(const char *path, struct cpuid_data *ret,
 		    struct hv_diags *d);
+/*
+ * The same, reading policy xen_default (a section name, as for
+ * "PATH#SECTION") of `xen-cpuid -p` output that names none; *ret_policy
+ * (may be NULL) is set to the policy read, and left alone for another
+ * format.
+ */
+int cpuid_read_file_xen(const char *path, const char *xen_default, const char **ret_policy,
+			struct cpuid_data *ret, struct hv_diags *d);
 
 /*
  * This CPU, through the CPUID instruction: every basic leaf up to the

@@ -120,3 +120,14 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 /* EXIT_OK when every host can run o->spec, else EXIT_FAIL. */
 int cpuid_render_compare(const struct cpuid_host *h, size_t n, const struct cpuid_opts *o,
 			 struct strbuf *sb);
+
+/* ---- render-saved.c ---- */
+
+/*
+ * compare SAVED_IMAGE HOST...: reads the saved image o->spec and each host
+ * of o->files (`xen-cpuid -p` output: its PV Max or HVM Max policy, by the
+ * guest's type), renders per host whether the guest can be restored
+ * there, and returns EXIT_OK when every host can, EXIT_FAIL when one
+ * cannot or an input cannot be read (the reason logged; sb then empty).
+ */
+int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb);

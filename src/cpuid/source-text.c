@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cpuid-source.h"
+#include "cpuid-stream.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -315,8 +316,12 @@ static int read_dir(const char *path, struct cpuid_data *ret, struct hv_diags *d
 }
 
 /* Sniffs the format; section is for xen-cpuid output only (NULL: first). */
+/* xen_default: the policy of `xen-cpuid -p` output to read when section
+ * is NULL (NULL: the first); *ret_policy (may be NULL) says which was read,
+ * NULL for another format. */
 static int parse_any(const char *buf, size_t len, const char *name,
-		     const char *section, struct cpuid_data *ret, struct hv_diags *d)
+		     const char *section, const char *xen_default, const char **ret_policy,
+		     struct cpuid_data *ret, struct hv_diags *d)
 {
 	size_t i = 0;
 
@@ -326,8 +331,16 @@ static int parse_any(const char *buf, size_t len, const char *name,
 	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
 			   buf[i] == '\n'))
 		i++;
-	if (cpuid_looks_like_xen(buf + i, len - i))
+	if (cpuid_looks_like_stream(buf, len))
+		return section ? hv_errorf(d, "%s: '#%s' names a policy of `xen-cpuid -p` output, and this is a saved domain",
+					   name, section)
+			       : cpuid_parse_stream(buf, len, name, ret, NULL, d);
+	if (cpuid_looks_like_xen(buf + i, len - i)) {
+		section = section ? section : xen_default;
+		if (ret_policy)
+			*ret_policy = section;
 		return cpuid_parse_xen(buf, len, name, section, ret, d);
+	}
 	if (section)
 		return hv_errorf(d, "%s: '#%s' names a policy of `xen-cpuid -p` output, and this is not such output",
 				 name, section);
@@ -349,11 +362,17 @@ static int parse_any(const char *buf, size_t len, const char *name,
 int cpuid_parse_any(const char *buf, size_t len, const char *name,
 		    struct cpuid_data *ret, struct hv_diags *d)
 {
-	return parse_any(buf, len, name, NULL, ret, d);
+	return parse_any(buf, len, name, NULL, NULL, NULL, ret, d);
 }
 
 int cpuid_read_file(const char *path, struct cpuid_data *ret,
 		    struct hv_diags *d)
+{
+	return cpuid_read_file_xen(path, NULL, NULL, ret, d);
+}
+
+int cpuid_read_file_xen(const char *path, const char *xen_default, const char **ret_policy,
+			struct cpuid_data *ret, struct hv_diags *d)
 {
 	_cleanup_free_ char *base = NULL;
 	const char *section = NULL, *hash, *name;
@@ -404,9 +423,14 @@ int cpuid_read_file(const char *path, struct cpuid_data *ret,
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/* A saved domain is read as a stream (it may be GiB long). */
+		if (len >= 64 && !section && cpuid_looks_like_stream(buf, len)) {
+			rc = cpuid_read_stream_fd(fd, buf, len, name, ret, NULL, d);
+			goto out;
+		}
 	}
 	buf[len] = 0;
-	rc = parse_any(buf, len, name, section, ret, d);
+	rc = parse_any(buf, len, name, section, xen_default, ret_policy, ret, d);
 out:
 	if (fd >= 0 && !is_stdin)
 		close(fd);

@@ -167,5 +167,11 @@ fi
 # --- hvkit move: a guest through XVA and back boots (its own file) -----------
 sh $H/dom0-move.sh
 if [ -f $H/dom0-cpuid.sh ]; then sh $H/dom0-cpuid.sh; else tap "not ok - hvkit cpuid on Xen # TODO run.sh does not copy dom0-cpuid.sh into the share yet"; fi
+# xl save of a PV guest, hvkit cpuid compare on the image, xl restore (its own file)
+if [ "${SAVE:-0}" = 1 ] && [ "$DOMU" = 1 ]; then
+	sh $H/dom0-save.sh
+else
+	tap "ok - a saved PV guest: hvkit cpuid compare agrees with xl restore # SKIP HVXEN_SAVE=1 runs it (about 3 min of box time)"
+fi
 # --- 6. hvkit sched with the Xen backend (its own file) ---------------------
 $H/dom0-sched.sh

@@ -17,7 +17,10 @@
 # images, keyed on package versions), HVXEN_RUN (build/xen-run: the share, out/
 # and console.txt of the last run), HVXEN_TIMEOUT (seconds for the box, 600),
 # HVXEN_TESTS (another script to run in dom0 instead of dom0-tests.sh: it
-# writes TAP lines to /mnt/host/out/tap.txt; the host checks are then skipped).
+# writes TAP lines to /mnt/host/out/tap.txt; the host checks are then skipped),
+# HVXEN_SAVE=1 (also xl save/restore of a PV guest checked by hvkit cpuid
+# compare, dom0-save.sh: about 3 more minutes; HVXEN_TESTS=tests/xen/dom0-save.sh
+# runs it alone).
 # Exit: 0 all passed, 1 a test or the box failed, 77 cannot run here, 2 usage.
 set -uo pipefail
 
@@ -27,6 +30,7 @@ HVKIT=${HVKIT:-$top/build/hvkit}
 CACHE=${HVXEN_CACHE:-$top/build/xen-cache}
 RUN=${HVXEN_RUN:-$top/build/xen-run}
 TIMEOUT=${HVXEN_TIMEOUT:-600}
+[ "${HVXEN_SAVE:-0}" = 1 ] && [ -z "${HVXEN_TIMEOUT:-}" ] && TIMEOUT=900 # dom0-save.sh: 3-6 more minutes
 verbose=0 domu=1 topology=numa2 prereqs_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -94,8 +98,9 @@ S=$RUN/share
 TESTS=${HVXEN_TESTS:-$here/dom0-tests.sh}
 cp "$TESTS" "$S/dom0-tests.sh"
 # Parts that dom0-tests.sh calls (one file per tool).
-cp "$here/dom0-sched.sh" "$here/dom0-cpuid.sh" "$here/dom0-move.sh" "$S/"
-printf 'EXPECT_NODES=%s\nEXPECT_CPUS=%s\nDOMU=%s\n' "$expect_nodes" "$expect_cpus" "$domu" >"$S/config"
+cp "$here/dom0-sched.sh" "$here/dom0-cpuid.sh" "$here/dom0-move.sh" "$here/dom0-save.sh" "$S/"
+printf 'EXPECT_NODES=%s\nEXPECT_CPUS=%s\nDOMU=%s\nSAVE=%s\n' "$expect_nodes" "$expect_cpus" "$domu" \
+	"${HVXEN_SAVE:-0}" >"$S/config"
 # hvkit runs in dom0 with the host's loader and libraries (those it was built
 # against), from the share: rebuilding hvkit does not rebuild the initramfs.
 cp "$HVKIT" "$S/hvkit/bin/hvkit"
@@ -118,7 +123,7 @@ cat >"$S/hvkit/hvkit" <<'WRAP'
 d=${0%/*}
 exec "$d/lib/ld-linux-x86-64.so.2" --library-path "$d/lib" "$d/bin/hvkit" "$@"
 WRAP
-chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh" "$S/dom0-cpuid.sh" "$S/dom0-move.sh"
+chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh" "$S/dom0-cpuid.sh" "$S/dom0-move.sh" "$S/dom0-save.sh"
 ln "$img/vmlinuz" "$S/domu/vmlinuz" 2>/dev/null || cp "$img/vmlinuz" "$S/domu/vmlinuz"
 ln "$img/domU.cpio.gz" "$S/domu/domU.cpio.gz" 2>/dev/null || cp "$img/domU.cpio.gz" "$S/domu/domU.cpio.gz"
 # domUs that run hvkit inside (dom0-cpuid.sh): the domU initramfs with
