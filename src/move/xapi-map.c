@@ -421,9 +421,12 @@ static enum mv_tristate tri(const char *v)
 static int get_num(const struct xrec *r, const char *name, uint64_t *ret,
 		   const char *where, const char *what, struct hv_diags *d)
 {
+	const struct xfield *f = xrec_find(r, name);
 	const char *v = xrec_get(r, name);
 
 	*ret = 0;
+	if (f && !v)	/* a struct or an array where a number belongs */
+		return hv_errorf(d, "%s: %s %s is not a number", where, what, name);
 	if (!v || !*v)
 		return 0;
 	if (parse_u64(v, 10, ret) < 0)
@@ -516,6 +519,8 @@ int xapi_to_vm(const struct xapi_pkg *p, struct mv_vm *vm, const char *where,
 
 		if ((rc = get_num(di, "virtual_size", &dk->size, where, "VDI", d)) < 0)
 			return rc;
+		if (!xrec_get(di, "virtual_size") || !*xrec_get(di, "virtual_size"))
+			return hv_errorf(d, "%s: VDI %zu has no virtual_size", where, i);
 		if (dk->size > (1ull << 56))
 			return hv_errorf(d, "%s: VDI virtual_size %" PRIu64 " is too large", where, dk->size);
 		if ((rc = get_num(b, "userdevice", &ud, where, "VBD", d)) < 0)

@@ -85,7 +85,10 @@ int xapi_parse_response(const char *buf, size_t len, const char *where,
 		} else if (ret_rec && xrec_from_xmlrpc(v, ret_rec) < 0) {
 			rc = hv_errorf(d, "%s: Value is not a record", where);
 		}
-		if (ret_str) {
+		if (ret_str && (is(inner, "array") || is(inner, "struct"))) {
+			rc = hv_errorf(d, "%s: Value is a%s, not a single value", where,
+				       is(inner, "array") ? "n array" : " struct");
+		} else if (ret_str) {
 			xmlChar *s = xmlNodeGetContent(v);
 			*ret_str = xstrdup(s ? (const char *)s : "");
 			xmlFree(s);

@@ -207,6 +207,15 @@ for extra in ([], ["--metadata-only"]):
           f"--allow-setting kernel writes it {extra}: {p.stderr}")
 vm_rec["other_config"], vm_rec["PV_bootloader"], vm_rec["PV_kernel"] = saved
 
+# A number of the wrong XML-RPC type (an array) is refused, never read as
+# 0 (an empty disk pulled with exit 0); so is a VDI without virtual_size.
+vdi_rec = next(st.db["VDI"][b["VDI"]] for b in st.db["VBD"].values()
+               if b.get("VDI") in st.db["VDI"] and st.db["VM"].get(b.get("VM")) is vm_rec)
+saved_size = vdi_rec["virtual_size"]
+vdi_rec["virtual_size"] = [1]
+bad("virtual_size an array", "pulled", "virtual_size is not a number")
+vdi_rec["virtual_size"] = saved_size
+
 # A pool from before XenServer 6.5 (XenAPI 2.2) gives raw bytes only,
 # checked as such: whole, cut short, cut short without a length.
 old = XapiState("root", "secret", SR, api=(2, 2))
