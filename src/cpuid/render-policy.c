@@ -128,6 +128,25 @@ static void xl_cut_comment(struct strbuf *sb, const struct cpuid_featureset *cut
 }
 
 /*
+ * The xl names of p that Xen 4.17.0's libxl does not know, into *names;
+ * when there are some and the output is text, a warning on stderr and an
+ * xl comment line in *sb.
+ */
+static void xl_new_names(const struct cpuid_policy *p, const struct cpuid_opts *o,
+			 struct strbuf *names, struct strbuf *sb)
+{
+	static const char why[] = "only a libxl with Xen's cpufeatureset.h names knows (Xen 4.18+, "
+				  "or a 4.17 update that has them, as Debian 12's); Xen 4.17.0's xl "
+				  "says \"unknown CPUID flag name\" and leaves these as the host has them";
+
+	cpuid_policy_xl_new_names(p, names);
+	if (!names->len || o->json)
+		return;
+	log_warn("the xl line names %s, which %s", names->buf, why);
+	strbuf_addf(sb, "# %s: %s\n", names->buf, why);
+}
+
+/*
  * What Xen gives its guests at most (--guest-max FILE: `xen-cpuid -p`
  * output and its PV Max or HVM Max policy, FILE#pv-max; any input hvkit
  * reads), into *ret; an exit status (the reason logged).
@@ -166,6 +185,7 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 {
 	struct cpuid_policy *p = xmalloc(sizeof(*p));
 	struct strbuf line = STRBUF_INIT, skipped = STRBUF_INIT, note = STRBUF_INIT;
+	struct strbuf newer = STRBUF_INIT;
 	enum cpuid_names names = target_names[o->target];
 	struct cpuid_lvmap lv;
 	struct cpuid_qemu qemu;
@@ -222,6 +242,8 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 	}
 	if (skipped.len && !o->json)
 		warn_skipped((enum cpuid_target)o->target, &tg, skipped.buf);
+	if (o->target == CPUID_FOR_XL)
+		xl_new_names(p, o, &newer, sb);
 	if (o->json) {
 		struct json j;
 
@@ -254,6 +276,10 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 		cpuid_json_words(&j, skipped.buf);
 		json_key(&j, "not_guest_visible");
 		cpuid_fset_json(&j, &cut, names, CPUID_LIST_ALL);
+		if (o->target == CPUID_FOR_XL) {
+			json_key(&j, "xl_newer_names");
+			cpuid_json_words(&j, newer.buf);
+		}
 		json_obj_close(&j);
 		strbuf_addc(sb, '\n');
 	} else {
@@ -262,6 +288,7 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 		strbuf_addf(sb, "%s\n", line.buf);
 	}
 out:
+	strbuf_release(&newer);
 	strbuf_release(&line);
 	strbuf_release(&skipped);
 	strbuf_release(&note);
@@ -285,7 +312,7 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 	struct cpuid_policy *p = xmalloc(sizeof(*p));
 	struct cpuid_featureset *raw = xcalloc(n, sizeof(*raw));
 	struct cpuid_summary *sums = xcalloc(n, sizeof(*sums));
-	struct strbuf spec = STRBUF_INIT, form[4], skipped[4];
+	struct strbuf spec = STRBUF_INIT, form[4], skipped[4], newer = STRBUF_INIT;
 	struct cpuid_match named;
 	struct cpuid_error err;
 	struct cpuid_lvmap lv;
@@ -367,6 +394,8 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 			log_error("%s", err.msg);
 			goto out;
 		}
+	if (o->target != CPUID_FOR_XL || o->json)
+		cpuid_policy_xl_new_names(px, &newer);
 	named = b->match;
 	name = cpuid_closest_named(&named, o->names);
 	strbuf_reset(&spec);
@@ -379,6 +408,8 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 		else if (skipped[o->target].len)
 			warn_skipped((enum cpuid_target)o->target, &tg, skipped[o->target].buf);
 		tell_cut(o->target, kvm_form(o->target) ? &cut : &cutx, target_names[o->target], o);
+		if (o->target == CPUID_FOR_XL)
+			xl_new_names(px, o, &newer, sb);
 		if (xen_form(o->target))
 			xl_cut_comment(sb, &cutx, target_names[o->target], o);
 		strbuf_addf(sb, "%s\n", form[o->target].buf);
@@ -432,6 +463,8 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 			cpuid_json_words(&j, skipped[t].buf);
 		}
 		json_obj_close(&j);
+		json_key(&j, "xl_newer_names");
+		cpuid_json_words(&j, newer.buf);
 		/* what the form leaves out because the target's guests never get it */
 		json_key(&j, "not_guest_visible");
 		json_obj_open(&j);
@@ -476,6 +509,10 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 				    "them sees them: not migration-safe in this form)\n" :
 				    "  (%s has no name for: %s; the guest lacks them)\n",
 				    target_keys[t], skipped[t].buf);
+		if (t == CPUID_FOR_XL && newer.len)
+			strbuf_addf(sb, "  (Xen 4.17.0's libxl does not know: %s; it leaves them as the "
+				    "host has them: needs Xen 4.18+ or a 4.17 update with its "
+				    "cpufeatureset.h names)\n", newer.buf);
 		if (cpuid_fset_count(kvm_form(t) ? &cut : &cutx)) {
 			char whom[512];
 
@@ -491,6 +528,7 @@ out:
 		strbuf_release(&skipped[t]);
 	}
 	strbuf_release(&spec);
+	strbuf_release(&newer);
 	cpuid_lvmap_release(&lv);
 	cpuid_qemu_release(&qemu);
 	free(pq);
