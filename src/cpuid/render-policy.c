@@ -362,7 +362,10 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 
 		if (load_guest_max(o, &xmax) != EXIT_OK)
 			goto out;
-		xen_cut(px, &xmax, &cutx);
+		/* One Max policy shows what one host's Xen gives: the others'
+		 * may give more, so what any host has and the baseline lacks is
+		 * still removed (the host side is not cut). */
+		cpuid_policy_cut(px, &xmax, &cutx);
 	}
 	if (want_lv) {
 		if (load_lvmap(o, &lv) != EXIT_OK)
