@@ -151,16 +151,26 @@ static void xl_new_names(const struct cpuid_policy *p, const struct cpuid_opts *
  * output and its PV Max or HVM Max policy, FILE#pv-max; any input hvkit
  * reads), into *ret; an exit status (the reason logged).
  */
-static int load_guest_max(const struct cpuid_opts *o, struct cpuid_featureset *ret)
+static int load_guest_max(const struct cpuid_opts *o, enum cpuid_vendor vendor,
+			  struct cpuid_featureset *ret)
 {
 	struct cpuid_data c = CPUID_DATA_INIT;
 	struct hv_diags d = HV_DIAGS_INIT;
+	struct cpuid_summary s;
 	int rc = cpuid_read_file(o->guest_max, &c, &d);
 
 	(void)log_diags(NULL, &d);
 	hv_diags_release(&d);
 	if (rc < 0)
 		return EXIT_FAIL;
+	cpuid_summarize(&c, &s);
+	if (vendor != CPUID_VENDOR_UNKNOWN && s.vendor != CPUID_VENDOR_UNKNOWN && s.vendor != vendor) {
+		log_error("--guest-max %s: the policy is of vendor %s, the host of vendor %s: "
+			  "give the Max policy of this host's Xen", o->guest_max,
+			  cpuid_vendor_name(s.vendor), cpuid_vendor_name(vendor));
+		cpuid_data_release(&c);
+		return EXIT_FAIL;
+	}
 	if (c.origin && strstr(c.origin, "xen-cpuid") && !strstr(c.origin, "max policy"))
 		log_warn("--guest-max %s is %s, not a Max policy (FILE#pv-max or FILE#hvm-max); "
 			 "using it as what Xen gives guests", o->guest_max, c.origin);
@@ -180,8 +190,8 @@ static void xen_cut(struct cpuid_policy *p, const struct cpuid_featureset *xmax,
 }
 
 /* 1: the spec is wrong. */
-int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_opts *o,
-			 struct strbuf *sb)
+int cpuid_render_policy(const struct cpuid_featureset *host, enum cpuid_vendor vendor,
+			const struct cpuid_opts *o, struct strbuf *sb)
 {
 	struct cpuid_policy *p = xmalloc(sizeof(*p));
 	struct strbuf line = STRBUF_INIT, skipped = STRBUF_INIT, note = STRBUF_INIT;
@@ -214,7 +224,7 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 	} else if (o->guest_max) {
 		struct cpuid_featureset xmax;
 
-		if ((rc = load_guest_max(o, &xmax)) != EXIT_OK)
+		if ((rc = load_guest_max(o, vendor, &xmax)) != EXIT_OK)
 			goto out;
 		xen_cut(p, &xmax, &cut);
 	}
@@ -360,7 +370,7 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 	if (o->guest_max) {
 		struct cpuid_featureset xmax;
 
-		if (load_guest_max(o, &xmax) != EXIT_OK)
+		if (load_guest_max(o, h[0].s.vendor, &xmax) != EXIT_OK)
 			goto out;
 		/* One Max policy shows what one host's Xen gives: the others'
 		 * may give more, so what any host has and the baseline lacks is
@@ -551,12 +561,11 @@ int cpuid_render_model_policy(const struct cpuid_data *c, const struct cpuid_opt
 	struct cpuid_featureset host;
 	struct strbuf spec = STRBUF_INIT;
 	struct cpuid_match m;
+	struct cpuid_summary s;
 	int rc;
 
+	cpuid_summarize(c, &s);
 	if (cpuid_model_closest(c, &m) < 0) {
-		struct cpuid_summary s;
-
-		cpuid_summarize(c, &s);
 		log_error("no model of vendor %s in the table", cpuid_vendor_name(s.vendor));
 		return EXIT_FAIL;
 	}
@@ -564,7 +573,7 @@ int cpuid_render_model_policy(const struct cpuid_data *c, const struct cpuid_opt
 	cpuid_spec_text(&spec, &m, m.model->name, CPUID_NAMES_ANY);
 	cpuid_data_features(c, &host);
 	po.spec = spec.buf;
-	rc = cpuid_render_policy(&host, &po, sb);
+	rc = cpuid_render_policy(&host, s.vendor, &po, sb);
 	strbuf_release(&spec);
 	return rc;
 }

@@ -99,6 +99,15 @@ for maxp in ("pv-max", "hvm-max"):
                            f"{X}#{maxp}")["policies"]["xl"])
     check(len(plain) > 10, f"baseline removes only {sorted(plain)}: the check proves little")
     check(plain <= cut, f"baseline --guest-max {maxp} no longer removes {sorted(plain - cut)}")
+# A Max policy of another vendor is an error (it would cut svm, npt, ...
+# from an AMD host as "not given").
+INTEL = [p for nm, p in cpudata_fixtures() if "Xeon" in nm or "Core-i" in nm][0]
+for args in (("policy", "host", "--for", "xl", "--from", INTEL),
+             ("model", "--for", "xl", "--from", INTEL),
+             ("baseline", "--for", "xl", INTEL, INTEL)):
+    r = hvkit("cpuid", *args, "--guest-max", f"{X}#hvm-max", ok=False)
+    check(r.returncode == 1 and not r.stdout and "vendor AMD, the host of vendor Intel" in r.stderr,
+          f"{args[0]} of an Intel host with an AMD Max policy: rc {r.returncode} {r.stderr!r}")
 print(f"{n} policies and baselines cut to a Max policy, {ncut} with features cut")
 check(ncut >= 10, f"only {ncut} policies had anything cut: the test proves little")
 
