@@ -189,6 +189,42 @@ static void xen_cut(struct cpuid_policy *p, const struct cpuid_featureset *xmax,
 		p->host.w[w] &= xmax->w[w];
 }
 
+/* What Xen can give: *xmax less what needs a feature it lacks (Xen drops
+ * avx512dq with avx512f); a Max policy of Xen's own is closed already. */
+static void xen_closed(struct cpuid_featureset *xmax)
+{
+	struct cpuid_featureset lacks = *xmax;
+
+	for (size_t f = 0; f < cpuid_nfeatures; f++)
+		if (!cpuid_fset_has(&lacks, f)) {
+			struct cpuid_featureset dep;
+
+			memset(&dep, 0, sizeof(dep));
+			cpuid_deps_dependents(f, &dep);
+			for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+				xmax->w[w] &= ~dep.w[w];
+		}
+}
+
+/* A model policy cut to what Xen gives: the guest is not that model. */
+static void tell_model_cut(const struct cpuid_policy *p, const struct cpuid_featureset *cut,
+			   enum cpuid_names names, const struct cpuid_opts *o)
+{
+	struct cpuid_featureset mc;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!p->model)
+		return;
+	for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+		mc.w[w] = cut->w[w] & p->model->features.w[w];
+	if (!cpuid_fset_count(&mc))
+		return;
+	cpuid_fset_text(&sb, &mc, names, " ", "");
+	log_warn("the guest is no %s: Xen gives guests none of %s (--guest-max %s), which the model has",
+		 p->model->name, sb.buf, o->guest_max);
+	strbuf_release(&sb);
+}
+
 /* 1: the spec is wrong. */
 int cpuid_render_policy(const struct cpuid_featureset *host, enum cpuid_vendor vendor,
 			const struct cpuid_opts *o, struct strbuf *sb)
@@ -226,6 +262,7 @@ int cpuid_render_policy(const struct cpuid_featureset *host, enum cpuid_vendor v
 
 		if ((rc = load_guest_max(o, vendor, &xmax)) != EXIT_OK)
 			goto out;
+		xen_closed(&xmax);
 		xen_cut(p, &xmax, &cut);
 	}
 	if (cpuid_policy_emit(p, (enum cpuid_target)o->target, &tg, &line, &skipped, &err) < 0) {
@@ -233,6 +270,8 @@ int cpuid_render_policy(const struct cpuid_featureset *host, enum cpuid_vendor v
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	if (!o->json && o->guest_max && !kvm_form(o->target))
+		tell_model_cut(p, &cut, names, o);
 	if (!o->json)
 		tell_cut(o->target, &cut, names, o);
 	/* "-avx2 also removes vaes, vpclmulqdq (they need avx2)", one line per
@@ -375,6 +414,7 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 		/* One Max policy shows what one host's Xen gives: the others'
 		 * may give more, so what any host has and the baseline lacks is
 		 * still removed (the host side is not cut). */
+		xen_closed(&xmax);
 		cpuid_policy_cut(px, &xmax, &cutx);
 	}
 	if (want_lv) {

@@ -99,6 +99,27 @@ for maxp in ("pv-max", "hvm-max"):
                            f"{X}#{maxp}")["policies"]["xl"])
     check(len(plain) > 10, f"baseline removes only {sorted(plain)}: the check proves little")
     check(plain <= cut, f"baseline --guest-max {maxp} no longer removes {sorted(plain - cut)}")
+# A Max policy without avx512f (Xen without AVX-512 for guests) and a
+# Skylake-Server model: the guest is no such model (a warning naming it),
+# and what needs avx512f goes too (avx512dq, avx512bw, ...: Xen drops them).
+import tempfile  # noqa: E402
+from cpuidlib import dependents, deps  # noqa: E402
+from cpuidlib import table, without  # noqa: E402
+
+GOLD = os.path.join(CPUID_DATA, "libvirt", "x86_64-cpuid-Xeon-Gold-6130.xml")
+with tempfile.TemporaryDirectory() as td:
+    nomax = os.path.join(td, "no-avx512f.xml")
+    without(GOLD, ["avx512f"], nomax, {r["name"]: r for r in table()})
+    r = hvkit("cpuid", "policy", "Skylake-Server-v1", "--for", "xl", "--from", GOLD,
+              "--guest-max", nomax)
+    check("the guest is no Skylake-Server-v1" in r.stderr and "avx512f" in r.stderr,
+          f"model cut by --guest-max not warned: {r.stderr}")
+    j = cpuid_json("policy", "Skylake-Server-v1", "--for", "xl", "--from", GOLD, "--guest-max", nomax)
+    need = dependents(deps(), "avx512f") & set(cpuid_json("features", "--from", GOLD)["features"])
+    check(need and not (need & set(j["features"])),
+          f"what needs avx512f is kept: {sorted(need & set(j['features']))}")
+    check(need <= set(j["not_guest_visible"]), f"not named as cut: {sorted(need - set(j['not_guest_visible']))}")
+
 # A Max policy of another vendor is an error (it would cut svm, npt, ...
 # from an AMD host as "not given").
 INTEL = [p for nm, p in cpudata_fixtures() if "Xeon" in nm or "Core-i" in nm][0]
