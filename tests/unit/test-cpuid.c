@@ -157,6 +157,30 @@ static void test_text_errors(void)
 	}
 }
 
+/* /proc/cpuinfo without a stepping line, or Linux's "stepping : unknown"
+ * (no CPUID level 1 reported): family and model are kept, stepping 0. */
+static void test_cpuinfo_stepping(void)
+{
+	static const char *const in[] = {
+		"processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\nflags\t\t: fpu sse\n",
+		"processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
+		"stepping\t: unknown\nflags\t\t: fpu sse\n",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
+		struct hv_diags d = HV_DIAGS_INIT;
+		struct cpuid_data c = CPUID_DATA_INIT;
+		struct cpuid_summary s;
+
+		CHECK_INT(cpuid_parse_any(in[i], strlen(in[i]), "x", &c, &d), 0);
+		cpuid_summarize(&c, &s);
+		CHECK_INT(s.family, 6);
+		CHECK_INT(s.model, 85);
+		CHECK_INT(s.stepping, 0);
+		cpuid_data_release(&c);
+		hv_diags_release(&d);
+	}
+}
+
 /* A per-PU hwloc file cut short (no newline after its last line): its
  * last value may be cut, so the file and the set are refused, naming the
  * file and line; a whole file in the same set reads. */
@@ -601,6 +625,7 @@ int main(void)
 	test_data();
 	test_text_errors();
 	test_pu_truncated();
+	test_cpuinfo_stepping();
 	test_libvirt_errors();
 	test_lvmap();
 	test_qemu_help();
