@@ -384,6 +384,7 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 	struct cpuid_data c = CPUID_DATA_INIT;
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct cpuid_featureset host;
+	struct cpuid_summary sum = { .vendor = CPUID_VENDOR_UNKNOWN };
 	struct cpuid_host *hosts = NULL;
 	struct cpuid_views views = CPUID_VIEWS_INIT;
 	bool need_cpu;
@@ -406,6 +407,7 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 			goto out;
 		}
 		cpuid_data_features(&c, &host);
+		cpuid_summarize(&c, &sum);
 	}
 	if (need_cpu && !o->from && (rc = live_views(&c, o, &views)) != 0)
 		goto out;
@@ -436,7 +438,7 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 			cpuid_render_model(&c, o, sb);
 		break;
 	case VERB_POLICY:
-		rc = cpuid_render_policy(&host, o, sb);
+		rc = cpuid_render_policy(&host, sum.vendor, o, sb);
 		break;
 	case VERB_BASELINE:
 		rc = cpuid_render_baseline(hosts, o->nfiles, o, sb);

@@ -11,7 +11,7 @@
 /* The projects whose spellings the table holds; index of cpuid_feature.names. */
 enum cpuid_names {
 	CPUID_NAMES_LINUX,	/* /proc/cpuinfo flags */
-	CPUID_NAMES_XEN,	/* Xen 4.17 xl.cfg cpuid= (libxl) */
+	CPUID_NAMES_XEN,	/* Xen xl.cfg cpuid= (libxl 4.17's own table first) */
 	CPUID_NAMES_QEMU,	/* QEMU -cpu properties (our default) */
 	CPUID_NAMES_LIBVIRT,	/* libvirt <feature name=> */
 	CPUID_NAMES_NR,
@@ -45,6 +45,10 @@ struct cpuid_feature {
 	uint32_t subleaf;
 	uint8_t reg;
 	uint8_t bit;
+	/* names[CPUID_NAMES_XEN] is a cpufeatureset.h name that only a libxl
+	 * with those names knows (Xen 4.18+, some 4.17 updates): Xen 4.17.0's
+	 * table has no name for the bit (libxl-4.17.csv). */
+	bool xen_new;
 };
 
 extern const struct cpuid_feature cpuid_features[];

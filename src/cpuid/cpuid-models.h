@@ -232,6 +232,13 @@ int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
 		      struct cpuid_error *err);
 
 /*
+ * The names the xl form of p writes that Xen 4.17.0's libxl does not know
+ * (cpuid_feature.xen_new), space-separated into *names: such a libxl says
+ * "unknown CPUID flag name" and leaves the bit as the host has it.
+ */
+void cpuid_policy_xl_new_names(const struct cpuid_policy *p, struct strbuf *names);
+
+/*
  * The model of libvirt's map lv to write for a guest of exactly the
  * features *want (bits lv names): of vendor v or of none; the fewest
  * edits, a removal weighing three additions (a model feature hvkit has no

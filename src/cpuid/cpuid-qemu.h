@@ -51,8 +51,8 @@ bool cpuid_qemu_has_model(const struct cpuid_qemu *q, const char *name);
 
 /*
  * The newest model of q (hvkit's table) that fits *want: of vendor v,
- * every feature of it in *want (a CPU or policy of those features runs
- * it), the most features; on a tie the later version.  When none fits:
+ * every feature of it that KVM gives guests (cpuid_guest_kvm) in *want (a
+ * KVM guest of those features runs it), the most such features; on a tie the later version.  When none fits:
  * NULL with must_fit, else the model of the fewest edits (added plus
  * removed).
  */

@@ -118,7 +118,9 @@ size_t cpuid_cpuinfo_flags(const char *flags, size_t len, struct cpuid_featurese
  * inputs matter (bit 0 EAX, bit 2 ECX: the subleaf); '#' starts a
  * comment.  Results without an ECX input are stored as subleaf 0.  Lines
  * of any other shape are skipped with one warning; -EINVAL when no line
- * is a CPUID result.  Messages name "name:LINE".
+ * is a CPUID result; -EPIPE (an error naming the line) when the last line
+ * has no newline (hwloc ends each: the file is cut).  Messages name
+ * "name:LINE".
  */
 int cpuid_parse_hwloc(const char *buf, size_t len, const char *name,
 		      struct cpuid_data *ret, struct hv_diags *d);
@@ -139,9 +141,11 @@ struct hv_root;
  * Reads the files "puN" (hwloc-gather-cpuid) and "cpuN" (our dump, `cpuid
  * -r`) of dir in root, each at most CPUID_MAX_FILE bytes (N below
  * CPUSET_MAX).  A file that
- * does not read is a warning ("..., ignoring").  Messages name the file
- * "NAME:puN" (its path in root when name is NULL).  -ENOENT when none
- * reads, or dir cannot be listed (its errno).
+ * does not read is a warning ("..., ignoring"); a hwloc file whose last
+ * line has no newline (a cut copy) is an error naming the file and line,
+ * and -EPIPE.  Messages name the file "NAME:puN" (its path in root when
+ * name is NULL).  -ENOENT when none reads, or dir cannot be listed (its
+ * errno).
  */
 int cpuid_read_pus(struct hv_root *root, const char *dir, const char *name,
 		   struct cpuid_pus *ret, struct hv_diags *d);

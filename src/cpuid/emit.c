@@ -319,6 +319,20 @@ static int emit_libvirt(const struct cpuid_policy *p, const struct cpuid_lvmap *
 	return 0;
 }
 
+void cpuid_policy_xl_new_names(const struct cpuid_policy *p, struct strbuf *names)
+{
+	struct cpuid_featureset set0, set1;
+	struct cpuid_error err;
+
+	if (xen_edits(p, &set0, &set1, &err) < 0)
+		return;
+	for (size_t f = 0; f < cpuid_nfeatures; f++)
+		if ((cpuid_fset_has(&set0, f) || cpuid_fset_has(&set1, f)) &&
+		    cpuid_features[f].xen_new && cpuid_features[f].names[CPUID_NAMES_XEN])
+			strbuf_addf(names, "%s%s", names->len ? " " : "",
+				    cpuid_features[f].names[CPUID_NAMES_XEN]);
+}
+
 int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
 		      const struct cpuid_targets *tg, struct strbuf *out, struct strbuf *skipped,
 		      struct cpuid_error *err)

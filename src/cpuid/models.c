@@ -221,13 +221,19 @@ const struct cpuid_model *cpuid_qemu_best_model(const struct cpuid_qemu *q,
 		size_t n, e;
 		bool fits;
 
+		struct cpuid_featureset mf;
+
 		if (m->pending || m->vendor != v || !cpuid_qemu_has_model(q, m->name))
 			continue;
-		fits = fset_minus(&m->features, want, &d) == 0;
+		/* what KVM never gives a guest (monitor, ...) rules no model out:
+		 * the -cpu line removes it */
+		for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+			mf.w[w] = m->features.w[w] & cpuid_guest_kvm.w[w];
+		fits = fset_minus(&mf, want, &d) == 0;
 		if (!fits && must_fit)
 			continue;
-		n = cpuid_fset_count(&m->features);
-		e = fset_minus(want, &m->features, &d) + fset_minus(&m->features, want, &d);
+		n = cpuid_fset_count(&mf);
+		e = fset_minus(want, &mf, &d) + fset_minus(&mf, want, &d);
 		/* fitting first; among them the most features, else the fewest
 		 * edits; a tie goes to the later version */
 		if (!best || (fits && !bfits) ||

@@ -128,20 +128,49 @@ static void xl_cut_comment(struct strbuf *sb, const struct cpuid_featureset *cut
 }
 
 /*
+ * The xl names of p that Xen 4.17.0's libxl does not know, into *names;
+ * when there are some and the output is text, a warning on stderr and an
+ * xl comment line in *sb.
+ */
+static void xl_new_names(const struct cpuid_policy *p, const struct cpuid_opts *o,
+			 struct strbuf *names, struct strbuf *sb)
+{
+	static const char why[] = "only a libxl with Xen's cpufeatureset.h names knows (Xen 4.18+, "
+				  "or a 4.17 update that has them, as Debian 12's); Xen 4.17.0's xl "
+				  "says \"unknown CPUID flag name\" and leaves these as the host has them";
+
+	cpuid_policy_xl_new_names(p, names);
+	if (!names->len || o->json)
+		return;
+	log_warn("the xl line names %s, which %s", names->buf, why);
+	strbuf_addf(sb, "# %s: %s\n", names->buf, why);
+}
+
+/*
  * What Xen gives its guests at most (--guest-max FILE: `xen-cpuid -p`
  * output and its PV Max or HVM Max policy, FILE#pv-max; any input hvkit
  * reads), into *ret; an exit status (the reason logged).
  */
-static int load_guest_max(const struct cpuid_opts *o, struct cpuid_featureset *ret)
+static int load_guest_max(const struct cpuid_opts *o, enum cpuid_vendor vendor,
+			  struct cpuid_featureset *ret)
 {
 	struct cpuid_data c = CPUID_DATA_INIT;
 	struct hv_diags d = HV_DIAGS_INIT;
+	struct cpuid_summary s;
 	int rc = cpuid_read_file(o->guest_max, &c, &d);
 
 	(void)log_diags(NULL, &d);
 	hv_diags_release(&d);
 	if (rc < 0)
 		return EXIT_FAIL;
+	cpuid_summarize(&c, &s);
+	if (vendor != CPUID_VENDOR_UNKNOWN && s.vendor != CPUID_VENDOR_UNKNOWN && s.vendor != vendor) {
+		log_error("--guest-max %s: the policy is of vendor %s, the host of vendor %s: "
+			  "give the Max policy of this host's Xen", o->guest_max,
+			  cpuid_vendor_name(s.vendor), cpuid_vendor_name(vendor));
+		cpuid_data_release(&c);
+		return EXIT_FAIL;
+	}
 	if (c.origin && strstr(c.origin, "xen-cpuid") && !strstr(c.origin, "max policy"))
 		log_warn("--guest-max %s is %s, not a Max policy (FILE#pv-max or FILE#hvm-max); "
 			 "using it as what Xen gives guests", o->guest_max, c.origin);
@@ -160,12 +189,49 @@ static void xen_cut(struct cpuid_policy *p, const struct cpuid_featureset *xmax,
 		p->host.w[w] &= xmax->w[w];
 }
 
+/* What Xen can give: *xmax less what needs a feature it lacks (Xen drops
+ * avx512dq with avx512f); a Max policy of Xen's own is closed already. */
+static void xen_closed(struct cpuid_featureset *xmax)
+{
+	struct cpuid_featureset lacks = *xmax;
+
+	for (size_t f = 0; f < cpuid_nfeatures; f++)
+		if (!cpuid_fset_has(&lacks, f)) {
+			struct cpuid_featureset dep;
+
+			memset(&dep, 0, sizeof(dep));
+			cpuid_deps_dependents(f, &dep);
+			for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+				xmax->w[w] &= ~dep.w[w];
+		}
+}
+
+/* A model policy cut to what Xen gives: the guest is not that model. */
+static void tell_model_cut(const struct cpuid_policy *p, const struct cpuid_featureset *cut,
+			   enum cpuid_names names, const struct cpuid_opts *o)
+{
+	struct cpuid_featureset mc;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!p->model)
+		return;
+	for (size_t w = 0; w < CPUID_FSET_WORDS; w++)
+		mc.w[w] = cut->w[w] & p->model->features.w[w];
+	if (!cpuid_fset_count(&mc))
+		return;
+	cpuid_fset_text(&sb, &mc, names, " ", "");
+	log_warn("the guest is no %s: Xen gives guests none of %s (--guest-max %s), which the model has",
+		 p->model->name, sb.buf, o->guest_max);
+	strbuf_release(&sb);
+}
+
 /* 1: the spec is wrong. */
-int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_opts *o,
-			 struct strbuf *sb)
+int cpuid_render_policy(const struct cpuid_featureset *host, enum cpuid_vendor vendor,
+			const struct cpuid_opts *o, struct strbuf *sb)
 {
 	struct cpuid_policy *p = xmalloc(sizeof(*p));
 	struct strbuf line = STRBUF_INIT, skipped = STRBUF_INIT, note = STRBUF_INIT;
+	struct strbuf newer = STRBUF_INIT;
 	enum cpuid_names names = target_names[o->target];
 	struct cpuid_lvmap lv;
 	struct cpuid_qemu qemu;
@@ -194,8 +260,9 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 	} else if (o->guest_max) {
 		struct cpuid_featureset xmax;
 
-		if ((rc = load_guest_max(o, &xmax)) != EXIT_OK)
+		if ((rc = load_guest_max(o, vendor, &xmax)) != EXIT_OK)
 			goto out;
+		xen_closed(&xmax);
 		xen_cut(p, &xmax, &cut);
 	}
 	if (cpuid_policy_emit(p, (enum cpuid_target)o->target, &tg, &line, &skipped, &err) < 0) {
@@ -203,6 +270,8 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	if (!o->json && o->guest_max && !kvm_form(o->target))
+		tell_model_cut(p, &cut, names, o);
 	if (!o->json)
 		tell_cut(o->target, &cut, names, o);
 	/* "-avx2 also removes vaes, vpclmulqdq (they need avx2)", one line per
@@ -222,6 +291,8 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 	}
 	if (skipped.len && !o->json)
 		warn_skipped((enum cpuid_target)o->target, &tg, skipped.buf);
+	if (o->target == CPUID_FOR_XL)
+		xl_new_names(p, o, &newer, sb);
 	if (o->json) {
 		struct json j;
 
@@ -254,6 +325,10 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 		cpuid_json_words(&j, skipped.buf);
 		json_key(&j, "not_guest_visible");
 		cpuid_fset_json(&j, &cut, names, CPUID_LIST_ALL);
+		if (o->target == CPUID_FOR_XL) {
+			json_key(&j, "xl_newer_names");
+			cpuid_json_words(&j, newer.buf);
+		}
 		json_obj_close(&j);
 		strbuf_addc(sb, '\n');
 	} else {
@@ -262,6 +337,7 @@ int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_
 		strbuf_addf(sb, "%s\n", line.buf);
 	}
 out:
+	strbuf_release(&newer);
 	strbuf_release(&line);
 	strbuf_release(&skipped);
 	strbuf_release(&note);
@@ -285,7 +361,7 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 	struct cpuid_policy *p = xmalloc(sizeof(*p));
 	struct cpuid_featureset *raw = xcalloc(n, sizeof(*raw));
 	struct cpuid_summary *sums = xcalloc(n, sizeof(*sums));
-	struct strbuf spec = STRBUF_INIT, form[4], skipped[4];
+	struct strbuf spec = STRBUF_INIT, form[4], skipped[4], newer = STRBUF_INIT;
 	struct cpuid_match named;
 	struct cpuid_error err;
 	struct cpuid_lvmap lv;
@@ -333,9 +409,13 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 	if (o->guest_max) {
 		struct cpuid_featureset xmax;
 
-		if (load_guest_max(o, &xmax) != EXIT_OK)
+		if (load_guest_max(o, h[0].s.vendor, &xmax) != EXIT_OK)
 			goto out;
-		xen_cut(px, &xmax, &cutx);
+		/* One Max policy shows what one host's Xen gives: the others'
+		 * may give more, so what any host has and the baseline lacks is
+		 * still removed (the host side is not cut). */
+		xen_closed(&xmax);
+		cpuid_policy_cut(px, &xmax, &cutx);
 	}
 	if (want_lv) {
 		if (load_lvmap(o, &lv) != EXIT_OK)
@@ -367,6 +447,8 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 			log_error("%s", err.msg);
 			goto out;
 		}
+	if (o->target != CPUID_FOR_XL || o->json)
+		cpuid_policy_xl_new_names(px, &newer);
 	named = b->match;
 	name = cpuid_closest_named(&named, o->names);
 	strbuf_reset(&spec);
@@ -379,6 +461,8 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 		else if (skipped[o->target].len)
 			warn_skipped((enum cpuid_target)o->target, &tg, skipped[o->target].buf);
 		tell_cut(o->target, kvm_form(o->target) ? &cut : &cutx, target_names[o->target], o);
+		if (o->target == CPUID_FOR_XL)
+			xl_new_names(px, o, &newer, sb);
 		if (xen_form(o->target))
 			xl_cut_comment(sb, &cutx, target_names[o->target], o);
 		strbuf_addf(sb, "%s\n", form[o->target].buf);
@@ -432,6 +516,8 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 			cpuid_json_words(&j, skipped[t].buf);
 		}
 		json_obj_close(&j);
+		json_key(&j, "xl_newer_names");
+		cpuid_json_words(&j, newer.buf);
 		/* what the form leaves out because the target's guests never get it */
 		json_key(&j, "not_guest_visible");
 		json_obj_open(&j);
@@ -476,6 +562,10 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 				    "them sees them: not migration-safe in this form)\n" :
 				    "  (%s has no name for: %s; the guest lacks them)\n",
 				    target_keys[t], skipped[t].buf);
+		if (t == CPUID_FOR_XL && newer.len)
+			strbuf_addf(sb, "  (Xen 4.17.0's libxl does not know: %s; it leaves them as the "
+				    "host has them: needs Xen 4.18+ or a 4.17 update with its "
+				    "cpufeatureset.h names)\n", newer.buf);
 		if (cpuid_fset_count(kvm_form(t) ? &cut : &cutx)) {
 			char whom[512];
 
@@ -491,6 +581,7 @@ out:
 		strbuf_release(&skipped[t]);
 	}
 	strbuf_release(&spec);
+	strbuf_release(&newer);
 	cpuid_lvmap_release(&lv);
 	cpuid_qemu_release(&qemu);
 	free(pq);
@@ -510,12 +601,11 @@ int cpuid_render_model_policy(const struct cpuid_data *c, const struct cpuid_opt
 	struct cpuid_featureset host;
 	struct strbuf spec = STRBUF_INIT;
 	struct cpuid_match m;
+	struct cpuid_summary s;
 	int rc;
 
+	cpuid_summarize(c, &s);
 	if (cpuid_model_closest(c, &m) < 0) {
-		struct cpuid_summary s;
-
-		cpuid_summarize(c, &s);
 		log_error("no model of vendor %s in the table", cpuid_vendor_name(s.vendor));
 		return EXIT_FAIL;
 	}
@@ -523,7 +613,7 @@ int cpuid_render_model_policy(const struct cpuid_data *c, const struct cpuid_opt
 	cpuid_spec_text(&spec, &m, m.model->name, CPUID_NAMES_ANY);
 	cpuid_data_features(c, &host);
 	po.spec = spec.buf;
-	rc = cpuid_render_policy(&host, &po, sb);
+	rc = cpuid_render_policy(&host, s.vendor, &po, sb);
 	strbuf_release(&spec);
 	return rc;
 }

@@ -106,9 +106,11 @@ void cpuid_spec_text(struct strbuf *sb, const struct cpuid_match *m, const char 
 
 /* ---- render-policy.c: policy and baseline; return an exit status ---- */
 
-/* host: this CPU's (or --from's) features, for host and Xen specs. */
-int cpuid_render_policy(const struct cpuid_featureset *host, const struct cpuid_opts *o,
-			struct strbuf *sb);
+/* host: this CPU's (or --from's) features, for host and Xen specs; vendor:
+ * its vendor (--guest-max of another vendor is an error), or
+ * CPUID_VENDOR_UNKNOWN when no CPU was read. */
+int cpuid_render_policy(const struct cpuid_featureset *host, enum cpuid_vendor vendor,
+			const struct cpuid_opts *o, struct strbuf *sb);
 /* model --for TARGET: this CPU's closest model + edits as a policy. */
 int cpuid_render_model_policy(const struct cpuid_data *c, const struct cpuid_opts *o,
 			      struct strbuf *sb);

@@ -160,7 +160,7 @@ int cpuid_parse_cpuinfo(const char *buf, size_t len, const char *name,
 	struct cpuid_data c = CPUID_DATA_INIT;
 	struct cpuid_featureset fs;
 	size_t blen = cpuid_cpuinfo_first(buf, len), n;
-	unsigned long fms[3];
+	unsigned long fms[3] = { 0, 0, 0 };
 	uint32_t min[3] = { 0 };
 	bool has_fms = true;
 	const char *f;
@@ -178,10 +178,14 @@ int cpuid_parse_cpuinfo(const char *buf, size_t len, const char *name,
 	for (int i = 0; i < 3; i++) {
 		char num[24], *end;
 
+		/* no stepping (or Linux's "unknown" when CPUID level 1 is
+		 * missing) keeps family and model: stepping 0 */
 		if (!(f = cpuid_cpuinfo_field(buf, blen, keys[i], &n))) {
-			has_fms = false;
+			has_fms = has_fms && i == 2;
 			continue;
 		}
+		if (i == 2 && n == 7 && !memcmp(f, "unknown", 7))
+			continue;
 		if (n == 0 || n >= sizeof(num))
 			goto bad_num;
 		memcpy(num, f, n);

@@ -54,6 +54,14 @@ int cpuid_parse_hwloc(const char *buf, size_t len, const char *name,
 		}
 		if (!ll || *cur == '#' || (ll == 1 && *cur == '\r'))
 			continue;
+		/* hwloc-gather-cpuid ends every line: a last line without its
+		 * newline is a cut file, and its last value may be cut short */
+		if (!nl) {
+			hv_errorf(d, "%s:%u: the last line has no newline: the file is truncated",
+				  name, no);
+			rc = -EPIPE;
+			goto out;
+		}
 		if (ll >= sizeof(line) || memchr(cur, 0, ll))
 			goto bad;
 		memcpy(line, cur, ll);
@@ -140,6 +148,15 @@ int cpuid_read_pus(struct hv_root *root, const char *dir, const char *name,
 		rc = cpuid_looks_like_hwloc(buf, len) ?
 			cpuid_parse_hwloc(buf, len, shown, &one, &local) :
 			cpuid_parse_text(buf, len, shown, &one, &local);
+		if (rc == -EPIPE) {	/* a cut file: the dump set is not whole */
+			for (size_t k = 0; k < local.n; k++)
+				if (local.v[k].level == HV_DIAG_ERROR)
+					hv_errorf(d, "%s", local.v[k].msg);
+			hv_diags_release(&local);
+			hv_strv_free(names, nnames);
+			cpuid_pus_release(&p);
+			return rc;
+		}
 		for (size_t k = 0; k < local.n; k++)
 			hv_warnf(d, "%s%s", local.v[k].msg,
 				 local.v[k].level == HV_DIAG_ERROR ? ", ignoring" : "");
@@ -249,6 +266,8 @@ int cpuid_read_pus_root(struct hv_root *root, const char *name, struct cpuid_dat
 
 	if (rc == -ENOENT)
 		return hv_errorf(d, "%s: no per-PU CPUID file (puN, cpuN) that reads", name);
+	if (rc == -EPIPE)	/* a truncated file, already said */
+		return -EINVAL;
 	if (rc < 0)
 		return hv_errorf(d, "%s: %s", name, strerror(-rc));
 	rc = cpuid_pus_first(&p, name, ret, d);

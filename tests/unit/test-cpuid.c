@@ -12,6 +12,7 @@
 #include "cpuid-features.h"
 #include "cpuid-models.h"
 #include "cpuid-source.h"
+#include "rootfs.h"
 #include "util.h"
 
 static const char *last_msg(const struct hv_diags *d)
@@ -154,6 +155,63 @@ static void test_text_errors(void)
 		cpuid_data_release(&c);
 		hv_diags_release(&d);
 	}
+}
+
+/* /proc/cpuinfo without a stepping line, or Linux's "stepping : unknown"
+ * (no CPUID level 1 reported): family and model are kept, stepping 0. */
+static void test_cpuinfo_stepping(void)
+{
+	static const char *const in[] = {
+		"processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\nflags\t\t: fpu sse\n",
+		"processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
+		"stepping\t: unknown\nflags\t\t: fpu sse\n",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
+		struct hv_diags d = HV_DIAGS_INIT;
+		struct cpuid_data c = CPUID_DATA_INIT;
+		struct cpuid_summary s;
+
+		CHECK_INT(cpuid_parse_any(in[i], strlen(in[i]), "x", &c, &d), 0);
+		cpuid_summarize(&c, &s);
+		CHECK_INT(s.family, 6);
+		CHECK_INT(s.model, 85);
+		CHECK_INT(s.stepping, 0);
+		cpuid_data_release(&c);
+		hv_diags_release(&d);
+	}
+}
+
+/* A per-PU hwloc file cut short (no newline after its last line): its
+ * last value may be cut, so the file and the set are refused, naming the
+ * file and line; a whole file in the same set reads. */
+static void test_pu_truncated(void)
+{
+	static const char whole[] = "0 0 0 0 0 => d 756e6547 6c65746e 49656e69\n"
+				    "1 1 0 0 0 => 50654 400800 7ffefbff bfebfbff\n";
+	struct hv_root *r = hv_root_new_mem();
+	struct hv_diags d = HV_DIAGS_INIT;
+	struct cpuid_data c = CPUID_DATA_INIT;
+	struct cpuid_pus p = { 0 };
+
+	CHECK_INT(cpuid_parse_hwloc(whole, sizeof(whole) - 3, "pu0", &c, &d), -EPIPE);
+	CHECK_STR(last_msg(&d), "pu0:2: the last line has no newline: the file is truncated");
+	CHECK_INT(c.nleaves, 0);
+	hv_diags_release(&d);
+	CHECK_INT(cpuid_parse_hwloc(whole, sizeof(whole) - 1, "pu0", &c, &d), 0);
+	CHECK_INT(cpuid_data_reg(&c, 1, 0, CPUID_EDX), 0xbfebfbff);
+	cpuid_data_release(&c);
+	hv_diags_release(&d);
+
+	CHECK_INT(hv_root_add_file(r, "/pu0", whole, sizeof(whole) - 1), 0);
+	CHECK_INT(hv_root_add_file(r, "/pu1", whole, sizeof(whole) - 5), 0);
+	CHECK_INT(cpuid_read_pus(r, "/", "t", &p, &d), -EPIPE);
+	CHECK_STR(last_msg(&d), "t:pu1:2: the last line has no newline: the file is truncated");
+	CHECK_INT(d.v[d.n - 1].level, HV_DIAG_ERROR);
+	hv_diags_release(&d);
+	CHECK_INT(cpuid_read_pus_root(r, "t", &c, &d), -EINVAL);
+	CHECK_INT(d.n, 1);
+	hv_diags_release(&d);
+	hv_root_free(r);
 }
 
 static void test_libvirt_errors(void)
@@ -566,6 +624,8 @@ int main(void)
 	test_names();
 	test_data();
 	test_text_errors();
+	test_pu_truncated();
+	test_cpuinfo_stepping();
 	test_libvirt_errors();
 	test_lvmap();
 	test_qemu_help();

@@ -58,8 +58,8 @@ check(j["uarch"] == "Skylake-SP", f"uarch {j['uarch']}")
 names = {}
 for n in ("linux", "xen", "qemu", "libvirt"):
     names[n] = json.loads(hvkit("cpuid", "features", "--json", "--names", n, "--from", GOLD).stdout)["features"]
-check("sse4_1" in names["linux"] and "sse4-1" in names["xen"] and "sse4.1" in names["qemu"] and "sse4.1" in names["libvirt"],
-      "sse4.1 in four spellings")
+check("sse4_1" in names["linux"] and "sse4_1" in names["xen"] and "est" in names["xen"] and "sse4.1" in names["qemu"] and "sse4.1" in names["libvirt"],
+      "sse4.1 in four spellings (xl: libxl 4.17's sse4_1, est)")
 check(hvkit("cpuid", "features", "--from", GOLD).stdout.split() == names["qemu"], "default names are QEMU's")
 dec = json.loads(hvkit("cpuid", "decode", "-r", "--json", "--from", GOLD).stdout)
 leaf1 = next(l for l in dec["leaves"] if l["leaf"] == 1)

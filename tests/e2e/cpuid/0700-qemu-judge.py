@@ -109,6 +109,11 @@ p = hvkit("cpuid", "policy", "GraniteRapids-v1", "--for", "qemu", ok=False)
 check(p.returncode == 1 and not p.stdout and "QEMU 7.2" in p.stderr and
       "has no CPU model 'GraniteRapids-v1'; the newest of its models that fits is 'Icelake-Server-v6'"
       in p.stderr, f"GraniteRapids-v1 refused for QEMU 7.2: {p.stderr}")
+# EPYC models have monitor, which KVM never gives a guest (the -cpu line
+# removes it): that rules none of them out for a Zen 4 guest.
+p = hvkit("cpuid", "policy", "EPYC-Genoa-v1", "--for", "qemu", ok=False)
+check(p.returncode == 1 and "the newest of its models that fits is 'EPYC-Milan-v" in p.stderr,
+      f"EPYC-Genoa-v1 for QEMU 7.2: {p.stderr}")
 p = hvkit("cpuid", "policy", "GraniteRapids-v1", "--for", "qemu", "--qemu", "none")
 check(p.stdout.strip() == "-cpu GraniteRapids-v1", f"--qemu none writes it unchecked: {p.stdout}")
 # The cache: one file per binary; what it says is what hvkit believes.

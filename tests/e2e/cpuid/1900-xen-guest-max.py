@@ -83,6 +83,52 @@ for maxp in ("pv-max", "hvm-max"):
         for form in ("qemu", "libvirt"):
             check(before["policies"][form] == after["policies"][form], f"baseline {form} changed by --guest-max")
         n += 1
+# One Max policy shows one host's Xen: the baseline of hosts that differ
+# still removes, with --guest-max, all it removes without (a host whose Xen
+# gives more than this Max policy would show it to the guest otherwise).
+EPYC = os.path.join(CPUID_DATA, "libvirt", "x86_64-cpuid-EPYC-7601-32-Core.xml")
+
+
+def zeros(line):
+    return {t[:-2] for t in line.split('"')[1].split(",")[1:] if t.endswith("=0")}
+
+
+for maxp in ("pv-max", "hvm-max"):
+    plain = zeros(cpuid_json("baseline", f"{X}#host", EPYC, "--qemu", "none")["policies"]["xl"])
+    cut = zeros(cpuid_json("baseline", f"{X}#host", EPYC, "--qemu", "none", "--guest-max",
+                           f"{X}#{maxp}")["policies"]["xl"])
+    check(len(plain) > 10, f"baseline removes only {sorted(plain)}: the check proves little")
+    check(plain <= cut, f"baseline --guest-max {maxp} no longer removes {sorted(plain - cut)}")
+# A Max policy without avx512f (Xen without AVX-512 for guests) and a
+# Skylake-Server model: the guest is no such model (a warning naming it),
+# and what needs avx512f goes too (avx512dq, avx512bw, ...: Xen drops them).
+import tempfile  # noqa: E402
+from cpuidlib import dependents, deps  # noqa: E402
+from cpuidlib import table, without  # noqa: E402
+
+GOLD = os.path.join(CPUID_DATA, "libvirt", "x86_64-cpuid-Xeon-Gold-6130.xml")
+with tempfile.TemporaryDirectory() as td:
+    nomax = os.path.join(td, "no-avx512f.xml")
+    without(GOLD, ["avx512f"], nomax, {r["name"]: r for r in table()})
+    r = hvkit("cpuid", "policy", "Skylake-Server-v1", "--for", "xl", "--from", GOLD,
+              "--guest-max", nomax)
+    check("the guest is no Skylake-Server-v1" in r.stderr and "avx512f" in r.stderr,
+          f"model cut by --guest-max not warned: {r.stderr}")
+    j = cpuid_json("policy", "Skylake-Server-v1", "--for", "xl", "--from", GOLD, "--guest-max", nomax)
+    need = dependents(deps(), "avx512f") & set(cpuid_json("features", "--from", GOLD)["features"])
+    check(need and not (need & set(j["features"])),
+          f"what needs avx512f is kept: {sorted(need & set(j['features']))}")
+    check(need <= set(j["not_guest_visible"]), f"not named as cut: {sorted(need - set(j['not_guest_visible']))}")
+
+# A Max policy of another vendor is an error (it would cut svm, npt, ...
+# from an AMD host as "not given").
+INTEL = [p for nm, p in cpudata_fixtures() if "Xeon" in nm or "Core-i" in nm][0]
+for args in (("policy", "host", "--for", "xl", "--from", INTEL),
+             ("model", "--for", "xl", "--from", INTEL),
+             ("baseline", "--for", "xl", INTEL, INTEL)):
+    r = hvkit("cpuid", *args, "--guest-max", f"{X}#hvm-max", ok=False)
+    check(r.returncode == 1 and not r.stdout and "vendor AMD, the host of vendor Intel" in r.stderr,
+          f"{args[0]} of an Intel host with an AMD Max policy: rc {r.returncode} {r.stderr!r}")
 print(f"{n} policies and baselines cut to a Max policy, {ncut} with features cut")
 check(ncut >= 10, f"only {ncut} policies had anything cut: the test proves little")
 
