@@ -232,9 +232,15 @@ static void read_attrs(struct probe_ctx *c, struct pcidev *p)
 		return;
 	snprintf(path, sizeof(path), PCIDEVS "/%s/numa_node", p->addr);
 	if (hv_root_read_str(c->root, path, &s) == 0) {
-		long v = strtol(s, NULL, 10);
+		uint64_t v;
 
-		o->numa_node = v >= 0 && v < 65536 ? (int)v : -1;
+		/* -1 is the kernel's "none"; anything else that is not a
+		 * node number is a lie, not node 1 of "1x" */
+		if (parse_u64(s, 10, &v) == 0 && v < 65536)
+			o->numa_node = (int)v;
+		else if (strcmp(strstrip(s), "-1") != 0)
+			hv_warnf(c->d, "%s: numa_node '%.16s' is no node number; locality unknown",
+				 p->addr, s);
 	}
 	/* In dom0 the kernel does not know; Xen does. */
 	for (size_t i = 0; o->numa_node < 0 && i < c->t->nxen_pci; i++)
