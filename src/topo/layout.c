@@ -503,6 +503,7 @@ static void hidden_finish(struct ctx *c, struct hidden *h)
 /* Siblings of one kind past the limit: counted into one box. */
 struct kind {
 	struct hidden h;
+	uint64_t shape;		/* cpu_shape(h.rep) */
 	size_t shown;
 };
 
@@ -526,29 +527,87 @@ static uint64_t mix(uint64_t h, uint64_t v)
 }
 
 /*
- * The structure of a CPU-side subtree: types, counts, cache levels and
- * sizes, core kinds, offline PUs; not the indices, cpusets, memory sizes
- * or what hangs below (memory modules, I/O).
+ * What a box may stand for ("... N more", "... N more identical"): only
+ * siblings whose CPU, NUMA and memory-module subtrees are the same as the
+ * drawn one's, sizes and state included: types, counts, cache levels,
+ * types and sizes, NUMA memory sizes and kinds, memory modules' sizes,
+ * types and speeds, core kinds, CPU models, offline PUs, a degraded link
+ * of the object itself.  Not the indices or cpusets (the box lists
+ * them), nor the I/O below (the box counts it, and names its degraded
+ * links).
  */
+static bool shape_kid(const struct topo_obj *k)
+{
+	enum band b = obj_band(k);
+
+	return b == BAND_CPU || b == BAND_NUMA || b == BAND_DIMM;
+}
+
+static uint64_t shape_sizes(const struct topo_obj *o)
+{
+	switch (o->type) {
+	case TOPO_CACHE: case TOPO_MEMCACHE: case TOPO_MEMORY_MODULE:
+		return o->size_bytes;
+	case TOPO_NUMA:
+		return o->memory_bytes;
+	default:
+		return 0;
+	}
+}
+
+static bool shape_node_same(const struct topo_obj *a, const struct topo_obj *b)
+{
+	return a->type == b->type && a->level == b->level &&
+	       a->cache_type == b->cache_type &&
+	       shape_sizes(a) == shape_sizes(b) &&
+	       (a->type != TOPO_PU || a->online == b->online) &&
+	       str_same(a->core_kind, b->core_kind) &&
+	       (a->type != TOPO_PACKAGE || str_same(a->cpu_model, b->cpu_model)) &&
+	       (a->type != TOPO_NUMA || str_same(a->mem_kind, b->mem_kind)) &&
+	       (a->type != TOPO_MEMORY_MODULE ||
+		(str_same(a->mem_type, b->mem_type) &&
+		 a->speed_mts == b->speed_mts &&
+		 a->configured_speed_mts == b->configured_speed_mts &&
+		 a->ecc == b->ecc)) &&
+	       pcie_link_degraded(a, NULL) == pcie_link_degraded(b, NULL);
+}
+
+/* A hash of the shape: equal shapes hash equal (a prefilter for
+ * same_shape()). */
 static uint64_t cpu_shape(const struct topo_obj *o)
 {
 	uint64_t h = mix(mix(0, o->type), o->level);
 	size_t n = 0;
 
-	h = mix(mix(h, o->cache_type), o->type == TOPO_CACHE ||
-		o->type == TOPO_MEMCACHE ? o->size_bytes : 0);
+	h = mix(mix(h, o->cache_type), shape_sizes(o));
 	h = mix(mix(h, o->type == TOPO_PU && !o->online), str_hash(o->core_kind ? o->core_kind : ""));
 	if (o->type == TOPO_PACKAGE)
 		h = mix(h, str_hash(o->cpu_model ? o->cpu_model : ""));
 	for (size_t i = 0; i < o->nkids; i++) {
-		enum band b = obj_band(o->kids[i]);
-
-		if (b == BAND_CPU || b == BAND_NUMA) {
+		if (shape_kid(o->kids[i])) {
 			h = mix(h, cpu_shape(o->kids[i]));
 			n++;
 		}
 	}
 	return mix(h, n);
+}
+
+static bool same_shape(const struct topo_obj *a, const struct topo_obj *b)
+{
+	size_t i = 0, j = 0;
+
+	if (!shape_node_same(a, b))
+		return false;
+	for (;;) {
+		while (i < a->nkids && !shape_kid(a->kids[i]))
+			i++;
+		while (j < b->nkids && !shape_kid(b->kids[j]))
+			j++;
+		if (i == a->nkids || j == b->nkids)
+			return i == a->nkids && j == b->nkids;
+		if (!same_shape(a->kids[i++], b->kids[j++]))
+			return false;
+	}
 }
 
 static bool factorable(const struct topo_obj *o)
@@ -624,7 +683,7 @@ static bool add_twin(struct ctx *c, struct lnode *n, struct twin **twins,
 	struct twin *t = NULL;
 
 	for (size_t j = 0; j < *ntwins && !t; j++)
-		if ((*twins)[j].h.rep->type == k->type && (*twins)[j].shape == sh)
+		if ((*twins)[j].shape == sh && same_shape((*twins)[j].h.rep, k))
 			t = &(*twins)[j];
 	if (!t) {
 		*twins = xrealloc(*twins, (*ntwins + 1) * sizeof(**twins));
@@ -712,13 +771,20 @@ static struct lnode *build(struct ctx *c, const struct topo_obj *o)
 			add_built(c, n, k);
 			continue;
 		}
+		/* A sibling of another shape (an offline PU below, a cache
+		 * of another size) is a kind of its own: never hidden
+		 * behind a box that does not say how it differs. */
+		uint64_t sh = cpu_shape(k);
+
 		for (size_t j = 0; j < nkinds && !kd; j++)
-			if (same_kind(kinds[j].h.rep, k))
+			if (kinds[j].shape == sh && same_kind(kinds[j].h.rep, k) &&
+			    same_shape(kinds[j].h.rep, k))
 				kd = &kinds[j];
 		if (!kd) {
 			kinds = xrealloc(kinds, (nkinds + 1) * sizeof(*kinds));
 			kd = &kinds[nkinds++];
-			*kd = (struct kind){ .h = { .rep = k, .idx_ok = true } };
+			*kd = (struct kind){ .h = { .rep = k, .idx_ok = true },
+					     .shape = sh };
 		}
 		if (kd->shown < c->o.max_kids) {
 			kd->shown++;
