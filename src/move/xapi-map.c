@@ -519,8 +519,6 @@ int xapi_to_vm(const struct xapi_pkg *p, struct mv_vm *vm, const char *where,
 
 		if ((rc = get_num(di, "virtual_size", &dk->size, where, "VDI", d)) < 0)
 			return rc;
-		if (!xrec_get(di, "virtual_size") || !*xrec_get(di, "virtual_size"))
-			return hv_errorf(d, "%s: VDI %zu has no virtual_size", where, i);
 		if (dk->size > (1ull << 56))
 			return hv_errorf(d, "%s: VDI virtual_size %" PRIu64 " is too large", where, dk->size);
 		if ((rc = get_num(b, "userdevice", &ud, where, "VBD", d)) < 0)

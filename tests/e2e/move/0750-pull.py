@@ -208,7 +208,7 @@ for extra in ([], ["--metadata-only"]):
 vm_rec["other_config"], vm_rec["PV_bootloader"], vm_rec["PV_kernel"] = saved
 
 # A number of the wrong XML-RPC type (an array) is refused, never read as
-# 0 (an empty disk pulled with exit 0); so is a VDI without virtual_size.
+# 0 (an empty disk pulled with exit 0).
 vdi_rec = next(st.db["VDI"][b["VDI"]] for b in st.db["VBD"].values()
                if b.get("VDI") in st.db["VDI"] and st.db["VM"].get(b.get("VM")) is vm_rec)
 saved_size = vdi_rec["virtual_size"]
