@@ -91,6 +91,7 @@ struct daemon {
 	int64_t knob_every_ns;		/* --knob-every; 0: never */
 	int64_t knob_mono;		/* CLOCK_MONOTONIC of the last check */
 	bool pooled;			/* --state etcd://... */
+	uint32_t host_cp;		/* this host's online CPUs, cp */
 	struct sched_pool pool;
 };
 
@@ -410,6 +411,13 @@ static void tick(struct daemon *dm)
 			sg->weight = g->weight;
 			dm->dirty = true;
 		}
+		/* What the guest could have used since the last tick: the cap
+		 * we applied, else (a cgroup) every CPU of this host. */
+		sg->acct.limit_cp = l->cap_known && !l->unmanaged && l->applied_cap != SCHED_CAP_NONE
+			? l->applied_cap : l->be == dm->cg ? dm->host_cp : 0;
+		if (dm->pooled && !l->pool.owner && !l->pool.cont)
+			sg->acct.rebase_counter = true;	/* charged by its owner, not here */
+		l->pool.cont = false;
 		uint32_t cap = sched_acct_step(&sg->acct, g, now, minute, counter, dm->tick_ns, &s);
 		if (s.counter_reset)
 			log_info("%s: CPU counter went backwards (guest restarted?)", g->name);
@@ -567,6 +575,8 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	}
 	dm.conf = argv[optind];
 	dm.pooled = !strncmp(dm.state_path, "etcd://", 7);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	dm.host_cp = ncpu > 0 && ncpu <= 1000 ? (uint32_t)ncpu * SCHED_CP_PER_CPU : 0;
 	if (!dm.pooled && (host_id || eo.cacert || eo.cert || eo.key)) {
 		log_error("--host-id and --etcd-* go with --state etcd://...");
 		return EXIT_USAGE;

@@ -45,7 +45,12 @@
  * charge_late set (state restored from an older generation), the next
  * tick's excess is charged at its end, in the newest bucket: it stays in
  * the window longest, so this can only charge more, never refund.
+ * A tick's usage is never taken as more than limit_cp x (elapsed + one
+ * CFS period, SCHED_LIMIT_SLACK_NS), what the guest could have used: a
+ * counter first read on a host that did not see it grow (a takeover, a
+ * recreated cgroup) charges no more than that.
  */
+#define SCHED_LIMIT_SLACK_NS 100000000LL
 struct sched_acct {
 	/* From the policy (and saved with the state). */
 	uint64_t budget_ns;	/* B, CPU-ns; 0 without a burst rule */
@@ -66,6 +71,11 @@ struct sched_acct {
 	bool charge_late;	/* not saved: charge the next tick's excess at
 				 * its end instead of spreading it (see
 				 * sched_acct_step) */
+	bool rebase_counter;	/* not saved: the next counter is a baseline
+				 * (time passes, nothing is charged) */
+	uint32_t limit_cp;	/* not saved: the most the guest can use over
+				 * the next tick (the cap in force, or its
+				 * CPUs); 0: unknown */
 };
 
 struct sched_step {

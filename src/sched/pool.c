@@ -316,11 +316,13 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 	merge(&sg->acct, r, &pg->base);
 	if ((!here || !pg->seen) && r->started) {
 		/* Not running here (or a first look): the record is the
-		 * guest's state.  Another host's counter means nothing here:
-		 * what runs here is charged from zero. */
+		 * guest's state. */
 		sg->acct.started = true;
 		sg->acct.last_ns = r->last_ns;
-		sg->acct.last_counter_ns = cont ? r->last_counter_ns : 0;
+		sg->acct.last_counter_ns = r->last_counter_ns;
+		/* Another host's counter means nothing here: the first one
+		 * read here is a baseline (daemon.c), unless it is ours. */
+		pg->cont = here && !pg->seen && cont;
 		sg->acct.cap_cp = r->cap_cp;
 		sg->acct.rate_cp = r->rate_cp;
 		sg->acct.throttled = r->throttled;

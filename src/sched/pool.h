@@ -33,6 +33,10 @@
 struct sched_pool_guest {
 	bool owner;		/* our lease holds PREFIX/owner/ID */
 	bool seen;		/* the record (or its absence) was read once */
+	bool cont;		/* first look: the record continues this host's
+				 * own counter (a restart), charged from it */
+	int64_t stale_since;	/* CLOCK_MONOTONIC ns the owner key was first
+				 * seen with no live daemon behind it; 0: not */
 	int64_t base_rev;	/* 0: no record known */
 	struct sched_acct base;	/* owns its ring */
 	char *owner_host;	/* as last read; owned, NULL: none */

@@ -626,6 +626,42 @@ static void test_no_refund(void)
 	sched_acct_release(&a);
 }
 
+/* A counter first read on this host is a baseline, and no tick charges
+ * more than the guest could have used (the cap in force, or its CPUs). */
+static void test_counter_bounds(void)
+{
+	struct sched_guest g = burst_guest();	/* 20% floor, 100% burst */
+	struct sched_acct a;
+	int64_t t = 1700000000LL * NS;
+
+	/* A lifetime counter of 100 CPU-s seen after 1 s at a 100% cap:
+	 * at most 1.1 CPU-s (1 s + one CFS period) of usage, 0.9 above 20%. */
+	sched_acct_init(&a, &g);
+	(void)sched_acct_step(&a, &g, t, 0, 0, NS, NULL);
+	a.limit_cp = 10000;
+	(void)sched_acct_step(&a, &g, t + NS, 0, 100 * (uint64_t)NS, NS, NULL);
+	CHECK_INT(a.sum_ns, (uint64_t)NS * 11 / 10 - (uint64_t)NS / 5);
+	/* A counter gone backwards (restarted) is bounded the same way. */
+	(void)sched_acct_step(&a, &g, t + 2 * NS, 0, 50 * (uint64_t)NS, NS, NULL);
+	CHECK_INT(a.sum_ns, 2 * ((uint64_t)NS * 11 / 10 - (uint64_t)NS / 5));
+	sched_acct_release(&a);
+
+	/* Taken over (a record of another host): the first counter read
+	 * here charges nothing however large; the next tick charges what
+	 * it grew by. */
+	sched_acct_init(&a, &g);
+	(void)sched_acct_step(&a, &g, t, 0, 7, NS, NULL);
+	a.rebase_counter = true;
+	(void)sched_acct_step(&a, &g, t + NS, 0, 60 * (uint64_t)NS, NS, NULL);
+	CHECK_INT(a.sum_ns, 0);
+	CHECK(!a.rebase_counter);
+	CHECK_INT(a.last_counter_ns, 60 * (uint64_t)NS);
+	CHECK_INT(a.last_ns, t + NS);
+	(void)sched_acct_step(&a, &g, t + 2 * NS, 0, 60 * (uint64_t)NS + NS / 2, NS, NULL);
+	CHECK_INT(a.sum_ns, (uint64_t)NS / 2 - (uint64_t)NS / 5);
+	sched_acct_release(&a);
+}
+
 /* A cgroup tree of plain files under a temporary root. */
 static void put(const char *root, const char *rel, const char *text)
 {
@@ -750,6 +786,7 @@ int main(void)
 	test_state_files();
 	test_ramp();
 	test_no_refund();
+	test_counter_bounds();
 	test_cgroup_backend();
 	return CHECK_DONE();
 }
