@@ -66,6 +66,7 @@ struct live {
 	bool reappeared;		/* counter restarts from zero */
 	bool weight_ok;			/* applied_weight read back as written */
 	bool unmanaged;			/* --foreign theirs: another hand owns it */
+	bool first_read;		/* its counter not yet read since found */
 	struct sched_pool_guest pool;	/* --state etcd://: the guest's record */
 };
 
@@ -330,6 +331,7 @@ static void tick(struct daemon *dm)
 			hv_diags_release(&d);
 			if (rc == 0) {
 				log_info("%s: found", g->name);
+				l->first_read = true;
 				dm->dirty = true;
 				l->warned = false;
 				if (!sg->present && sg->acct.started)
@@ -415,9 +417,12 @@ static void tick(struct daemon *dm)
 		 * we applied, else (a cgroup) every CPU of this host. */
 		sg->acct.limit_cp = l->cap_known && !l->unmanaged && l->applied_cap != SCHED_CAP_NONE
 			? l->applied_cap : l->be == dm->cg ? dm->host_cp : 0;
-		if (dm->pooled && !l->pool.owner && !l->pool.cont)
+		if (dm->pooled && l->first_read && !l->pool.cont)
+			sg->acct.new_counter = true;	/* first read on this host */
+		else if (dm->pooled && !l->pool.owner && !l->pool.cont)
 			sg->acct.rebase_counter = true;	/* charged by its owner, not here */
 		l->pool.cont = false;
+		l->first_read = false;
 		uint32_t cap = sched_acct_step(&sg->acct, g, now, minute, counter, dm->tick_ns, &s);
 		if (s.counter_reset)
 			log_info("%s: CPU counter went backwards (guest restarted?)", g->name);

@@ -190,6 +190,7 @@ uint32_t sched_acct_step(struct sched_acct *a, const struct sched_guest *g,
 
 	if (!a->started) {
 		a->rebase_counter = false;
+		a->new_counter = false;
 		a->started = true;
 		a->last_ns = now_ns;
 		a->last_counter_ns = counter_ns;
@@ -202,21 +203,22 @@ uint32_t sched_acct_step(struct sched_acct *a, const struct sched_guest *g,
 			t = a->last_ns;
 		}
 		s.dt_ns = t - a->last_ns;
+		u128 lim = (u128)a->limit_cp * (uint64_t)(s.dt_ns + SCHED_LIMIT_SLACK_NS) /
+			   SCHED_CP_PER_CPU;
 		if (a->rebase_counter) {
 			s.usage_ns = 0;
+		} else if (a->new_counter) {
+			s.usage_ns = a->limit_cp && counter_ns > lim ? 0 : counter_ns;
 		} else if (counter_ns >= a->last_counter_ns) {
 			s.usage_ns = counter_ns - a->last_counter_ns;
 		} else {
 			s.counter_reset = true;
 			s.usage_ns = counter_ns;
 		}
-		if (a->limit_cp && s.dt_ns > 0) {
-			u128 lim = (u128)a->limit_cp * (uint64_t)(s.dt_ns + SCHED_LIMIT_SLACK_NS) /
-				   SCHED_CP_PER_CPU;
-			if (s.usage_ns > lim)
-				s.usage_ns = (uint64_t)lim;
-		}
+		if (a->limit_cp && s.dt_ns > 0 && s.usage_ns > lim)
+			s.usage_ns = (uint64_t)lim;
 		a->rebase_counter = false;
+		a->new_counter = false;
 		a->last_counter_ns = counter_ns;
 		if (s.dt_ns > 0)
 			a->rate_cp = (uint32_t)((u128)s.usage_ns * SCHED_CP_PER_CPU /

@@ -73,6 +73,12 @@ struct sched_acct {
 				 * sched_acct_step) */
 	bool rebase_counter;	/* not saved: the next counter is a baseline
 				 * (time passes, nothing is charged) */
+	bool new_counter;	/* not saved: the next counter is the first
+				 * read on this host: counted from zero (a new
+				 * domain or cgroup) when the guest could have
+				 * used it all since the last sample (limit_cp),
+				 * else a baseline (it ran before: charged
+				 * elsewhere, or before any daemon) */
 	uint32_t limit_cp;	/* not saved: the most the guest can use over
 				 * the next tick (the cap in force, or its
 				 * CPUs); 0: unknown */

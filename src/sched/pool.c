@@ -110,6 +110,19 @@ static void merge(struct sched_acct *copy, const struct sched_acct *remote,
 	copy->head = h;
 }
 
+/* Whether an owner key has a live daemon behind it: a live daemon's
+ * owner keys and its host key share its lease (pool.h).  A key without a
+ * lease (a snapshot restore, a hand-made put) or whose host has no key
+ * under that lease holds the guest for nobody. */
+static bool owner_live(const struct etcd_reply *snap, const char *prefix, const struct etcd_kv *own)
+{
+	if (!own->lease || memchr(own->value, 0, own->vlen))
+		return false;
+	_cleanup_free_ char *hkey = key_of(NULL, prefix, "host", own->value);
+	const struct etcd_kv *h = find_kv(snap, hkey);
+	return h && h->lease == own->lease;
+}
+
 void sched_pool_guest_release(struct sched_pool_guest *pg)
 {
 	sched_acct_release(&pg->base);
@@ -283,9 +296,34 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 	const struct etcd_kv *rec = find_kv(&p->snap, akey);
 	const struct etcd_kv *own = find_kv(&p->snap, okey);
 
+	bool was = pg->owner;
 	pg->owner = own && own->lease == p->lease;
 	free(pg->owner_host);
 	pg->owner_host = own ? printable(own->value, own->vlen) : NULL;
+	if (was && !pg->owner)
+		log_warn("%s: no longer charged here: %s; held at its floor", g->name,
+			 own ? "the pool's owner key now names another lease" : "the pool's owner key is gone");
+	pg->stale_rev = 0;
+	if (own && !pg->owner && !owner_live(&p->snap, etcd_prefix(p->e), own)) {
+		/* A leftover key: lapsed once it has been so for a lease's
+		 * TTL (a live owner's keys never look like this). */
+		int64_t now = mono_ns();
+		if (!pg->stale_since)
+			pg->stale_since = now;
+		if (now - pg->stale_since >= p->ttl_s * NS) {
+			if (!pg->stale_said)
+				log_warn("%s: owner key '%s' (host '%s') has %s; taken as lapsed",
+					 g->name, okey, pg->owner_host,
+					 own->lease ? "no live daemon behind it" : "no lease");
+			pg->stale_said = true;
+			pg->stale_rev = own->mod_rev;
+			free(pg->owner_host);
+			pg->owner_host = NULL;
+		}
+	} else {
+		pg->stale_since = 0;
+		pg->stale_said = false;
+	}
 	free(sg->host);
 	sg->host = pg->owner_host ? xstrdup(pg->owner_host) : NULL;
 	if (!rec) {
@@ -382,7 +420,10 @@ void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
 	if (what == WRITE || what == RELEASE)
 		etcd_txn_cmp_lease(&t, okey, p->lease);
 	if (what == TAKE) {
-		etcd_txn_cmp_absent(&t, okey);
+		if (pg->stale_rev)
+			etcd_txn_cmp_mod(&t, okey, pg->stale_rev);
+		else
+			etcd_txn_cmp_absent(&t, okey);
 		etcd_txn_put(&t, okey, p->host, strlen(p->host), p->lease);
 	}
 	etcd_txn_put(&t, akey, p->buf.buf, p->buf.len, 0);
@@ -401,9 +442,12 @@ void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
 	acct_copy(&pg->base, &sg->acct);
 	pg->base_rev = rev;
 	if (what == TAKE) {
+		int64_t left = sched_acct_left(&sg->acct);
 		pg->owner = true;
-		log_info("%s: charged here now (pool '%s'), budget left %.3f s", g->name,
-			 p->url, (double)sched_acct_left(&sg->acct) / 1e9);
+		pg->stale_since = 0;
+		pg->stale_said = false;
+		log_info("%s: charged here now (pool '%s'), budget left %.3f s%s", g->name,
+			 p->url, (double)(left > 0 ? left : 0) / 1e9, left > 0 ? "" : " (spent)");
 	} else if (what == RELEASE) {
 		pg->owner = false;
 		log_info("%s: gone from here; released to the pool", g->name);
@@ -443,13 +487,23 @@ int sched_pool_read(const char *url, const struct etcd_opts *o, struct sched_sta
 			continue;
 		}
 		hv_diags_release(&pd);
+		/* The key names the guest (as the daemon reads it), not the
+		 * record's own word for it. */
+		_cleanup_free_ char *want = key_of(NULL, etcd_prefix(e), "acct", st.v[0].name);
+		if (strlen(want) != kv->keylen || memcmp(want, kv->key, kv->keylen)) {
+			_cleanup_free_ char *k = printable(kv->key, kv->keylen);
+			(void)hv_warnf(d, "pool record '%s': not one record of guest '%s' (the key "
+				       "names another)", k, st.v[0].name);
+			sched_state_release(&st);
+			continue;
+		}
 		struct sched_state_guest *x = sched_state_add(&out, st.v[0].name, st.v[0].selector);
 		x->weight = st.v[0].weight;
 		x->acct = st.v[0].acct;
 		st.v[0].acct.ring = NULL;
 		_cleanup_free_ char *okey = key_of(NULL, etcd_prefix(e), "owner", x->name);
 		const struct etcd_kv *own = find_kv(&r, okey);
-		x->present = own != NULL;
+		x->present = own && owner_live(&r, etcd_prefix(e), own);
 		x->host = own ? printable(own->value, own->vlen) : st.config ? xstrdup(st.config) : NULL;
 		if (st.saved_ns > out.saved_ns)
 			out.saved_ns = st.saved_ns;

@@ -37,6 +37,8 @@ struct sched_pool_guest {
 				 * own counter (a restart), charged from it */
 	int64_t stale_since;	/* CLOCK_MONOTONIC ns the owner key was first
 				 * seen with no live daemon behind it; 0: not */
+	int64_t stale_rev;	/* its mod revision once taken as lapsed */
+	bool stale_said;
 	int64_t base_rev;	/* 0: no record known */
 	struct sched_acct base;	/* owns its ring */
 	char *owner_host;	/* as last read; owned, NULL: none */

@@ -660,6 +660,22 @@ static void test_counter_bounds(void)
 	(void)sched_acct_step(&a, &g, t + 2 * NS, 0, 60 * (uint64_t)NS + NS / 2, NS, NULL);
 	CHECK_INT(a.sum_ns, (uint64_t)NS / 2 - (uint64_t)NS / 5);
 	sched_acct_release(&a);
+
+	/* First read on this host: a counter the guest could have run up
+	 * since the last sample is a new domain's, charged from zero; a
+	 * larger one ran before this host saw it, a baseline. */
+	sched_acct_init(&a, &g);
+	(void)sched_acct_step(&a, &g, t, 0, 40 * (uint64_t)NS, NS, NULL);
+	a.new_counter = true;
+	a.limit_cp = 10000;
+	(void)sched_acct_step(&a, &g, t + NS, 0, NS / 2, NS, NULL);
+	CHECK_INT(a.sum_ns, (uint64_t)NS / 2 - (uint64_t)NS / 5);
+	CHECK(!a.new_counter);
+	a.new_counter = true;
+	(void)sched_acct_step(&a, &g, t + 2 * NS, 0, 30 * (uint64_t)NS, NS, NULL);
+	CHECK_INT(a.sum_ns, (uint64_t)NS / 2 - (uint64_t)NS / 5);
+	CHECK_INT(a.last_counter_ns, 30 * (uint64_t)NS);
+	sched_acct_release(&a);
 }
 
 /* A cgroup tree of plain files under a temporary root. */
