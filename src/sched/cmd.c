@@ -204,6 +204,10 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		return EXIT_USAGE;
 	}
 	bool pooled = !strncmp(path, "etcd://", 7);
+	if (!pooled && (eo.cacert || eo.cert || eo.key)) {
+		log_error("--etcd-* go with --state etcd://...");
+		return EXIT_USAGE;
+	}
 	if (pooled) {
 		/* The whole pool, from any host. */
 		struct hv_diags d = HV_DIAGS_INIT;

@@ -605,6 +605,8 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 				log_error("pool '%s': host '%s' is in use by another 'hvkit sched run' (%s)",
 					  dm.state_path, host_id, who ? who : "pid not known");
 			free(who);
+			if (rc == -EBUSY)
+				dm.pool.lease = 0;	/* it lapsed while we waited: nothing to revoke */
 			sched_pool_close(&dm.pool);
 			return EXIT_FAIL;
 		}

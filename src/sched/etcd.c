@@ -4,11 +4,14 @@
  * protobuf JSON mapping wants them); replies are parsed with the strict
  * JSON reader and checked field by field. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <curl/curl.h>
 #include <nettle/base64.h>
@@ -312,12 +315,39 @@ int etcd_reply_parse(enum etcd_reply_kind kind, const char *buf, size_t len,
 
 /* ---- connection ---- */
 
+/* A TLS file named on the command line: a readable, non-empty regular
+ * file, else a message naming it (libcurl would only say the handshake
+ * failed, as if the network had). */
+static int check_tls_file(const char *what, const char *path, struct hv_diags *d)
+{
+	struct stat st;
+	int fd;
+
+	if (!path)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return hv_errorf(d, "cannot read %s file '%s': %s", what, path, strerror(errno));
+	int rc = fstat(fd, &st);
+	close(fd);
+	if (rc < 0 || !S_ISREG(st.st_mode) || !st.st_size)
+		return hv_errorf(d, "%s file '%s' is %s", what, path,
+				 rc < 0 ? "unreadable" : !S_ISREG(st.st_mode) ? "not a regular file"
+				 : "empty");
+	return 0;
+}
+
 int etcd_new(const char *url, const struct etcd_opts *o, struct etcd **ret,
 	     struct hv_diags *d)
 {
 	static const char scheme[] = "etcd://";
 	const char *p, *slash;
 	struct etcd *e;
+	int rc;
+
+	if (o && ((rc = check_tls_file("CA", o->cacert, d)) < 0 ||
+		  (rc = check_tls_file("certificate", o->cert, d)) < 0 ||
+		  (rc = check_tls_file("key", o->key, d)) < 0))
+		return rc;
 
 	if (strncmp(url, scheme, sizeof(scheme) - 1))
 		return hv_errorf(d, "not etcd://HOST:PORT[,HOST:PORT...]/PREFIX");

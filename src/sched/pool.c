@@ -135,6 +135,7 @@ static int take_host_key(struct sched_pool *p, char **ret_holder, struct hv_diag
 	_cleanup_free_ char *key = key_of(p, NULL, "host", p->host);
 	_cleanup_free_ char *val = xasprintf("pid %ld", (long)getpid());
 	int64_t until = mono_ns() + (p->ttl_s + 2) * NS;
+	int said = 0;
 	int rc;
 
 	for (;;) {
@@ -155,7 +156,7 @@ static int take_host_key(struct sched_pool *p, char **ret_holder, struct hv_diag
 		etcd_reply_release(&r);
 		if (mono_ns() > until)
 			return -EBUSY;
-		if (*ret_holder)	/* a dead daemon's lease lapses within its TTL */
+		if (*ret_holder && !said++)	/* a dead daemon's lease lapses within its TTL */
 			log_info("pool '%s': host '%s' is held by %s; waiting up to %" PRId64
 				 " s for its lease", p->url, p->host, *ret_holder, p->ttl_s);
 		sleep(1);

@@ -100,4 +100,19 @@ with tempfile.TemporaryDirectory() as d:
     check("b: weight 512 did not take: wrote 2048 to cpu.shares of '/b', it reads back ''" in err,
           f"a weight that does not read back is logged: {err!r}")
     check("a: weight" not in err, "the weight that took is not")
+# TLS files are checked before any connection and named in one line
+# (libcurl would only say the handshake failed); with a file --state they
+# are a usage error.
+with tempfile.NamedTemporaryFile() as empty:
+    for f, why in (("/nonexistent-hvkit", "cannot read CA file '/nonexistent-hvkit'"),
+                   ("/dev/null", "CA file '/dev/null' is not a regular file"),
+                   ("/", "CA file '/' is not a regular file"),
+                   (empty.name, f"CA file '{empty.name}' is empty")):
+        p = hvkit("sched", "status", "--state", "etcd://127.0.0.1:1/p", "--etcd-cacert", f, ok=False)
+        check(p.returncode == 1 and why in p.stderr and len(p.stderr.strip().splitlines()) == 1,
+              f"--etcd-cacert {f}: refused naming it ({p.stderr.strip()})")
+p = hvkit("sched", "status", "--state", "/nonexistent-hvkit.state", "--etcd-cacert", "/etc/hostname",
+          ok=False)
+check(p.returncode == 2 and "--etcd-* go with --state etcd://" in p.stderr,
+      f"--etcd-cacert with a file --state: a usage error ({p.returncode}, {p.stderr.strip()})")
 done()

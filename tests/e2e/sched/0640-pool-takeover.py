@@ -15,7 +15,9 @@ has run for a while before any daemon sees it (as any running guest has):
     bucket);
   - a leftover owner key with no lease, naming a host with no daemon
     (a snapshot restore, a hand-made put), is taken as lapsed within the
-    lease's TTL: host B says so and takes the guest over.
+    lease's TTL: host B says so and takes the guest over;
+  - `status` lists a record under the guest its key names, not the name
+    inside it (a copy of g's record under acct/other is reported).
 Skips (77) without root, cgroups, or etcd (apt install etcd-server)."""
 import base64
 import json
@@ -112,6 +114,15 @@ def main():
         if not check(max(buckets, default=0) <= 1.1e9,
                      f"no bucket above what one CPU can use (largest {max(buckets, default=0) / 1e9:.3f} s)"):
             print(rec)
+
+        # A good record of g under another guest's key: status names it
+        # by the key (as the daemon does), so it is reported, not shown.
+        gateway(port, "kv/put", {"key": b64("/take/acct/other"), "value": b64(rec)})
+        p = subprocess.run([HVKIT, "sched", "status", "--state", url, "--json"],
+                           capture_output=True, text=True, timeout=30)
+        names = [x["name"] for x in json.loads(p.stdout)["guests"]] if p.returncode == 0 else None
+        check(names == ["g"] and "'/take/acct/other': not one record of guest 'g'" in p.stderr,
+              f"a record under another guest's key: warned, not shown ({names}, {p.stderr.strip()})")
 
         # C is gone (its keys with it); a lease-less key naming a host
         # with no daemon is left behind.
