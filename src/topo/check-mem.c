@@ -28,7 +28,7 @@ static void check_host_bridge(const struct topo *t, const struct topo_obj *hb,
 	if (!node || !n)
 		goto out;
 	nocpu = !cpuset_count(&node->cpus);
-	nomem = !node->memory_bytes;
+	nomem = !node->memory_bytes && !node->memory_unknown;
 	if (!nocpu && !nomem)
 		goto out;
 	for (size_t i = 0; i < n && named < 4; i++) {
@@ -70,7 +70,7 @@ void check_placement(const struct topo *t, struct check_report *r)
 		char name[32];
 		struct finding *f;
 
-		if (!ncpu || v[i]->memory_bytes)
+		if (!ncpu || v[i]->memory_bytes || v[i]->memory_unknown)
 			continue;
 		snprintf(name, sizeof(name), "node %lld", (long long)v[i]->os_index);
 		f = check__add(r, CHECK_WARNING, "numa_no_memory", name,
