@@ -60,10 +60,20 @@ void check_placement(const struct topo *t, struct check_report *r)
 		(void)check__add(r, CHECK_WARNING, "numa_buggy", "numa",
 				 "the firmware's NUMA information is buggy (%s): shown as one node, as hwloc does; which CPUs are near which memory is unknown",
 				 t->numa_bug);
-	if (t->numa_dropped)
-		(void)check__add(r, CHECK_WARNING, "numa_node_dropped", "numa",
-				 "NUMA nodes that sysfs lists but says nothing of are left out (%s)",
-				 t->numa_dropped);
+	/* One finding per "NUMA node N has ..." note, named "node N". */
+	for (const char *p = t->numa_dropped; p && *p;) {
+		const char *end = strstr(p, "; ");
+		int len = end ? (int)(end - p) : (int)strlen(p);
+		unsigned id;
+		char name[32] = "numa";
+
+		if (sscanf(p, "NUMA node %u", &id) == 1)
+			snprintf(name, sizeof(name), "node %u", id);
+		(void)check__add(r, CHECK_WARNING, "numa_node_dropped", name,
+				 "a NUMA node that sysfs lists but says nothing of is left out (%.*s)",
+				 len, p);
+		p = end ? end + 2 : NULL;
+	}
 	n = check__collect(t->root, TOPO_NUMA, &v);
 	for (size_t i = 0; i < n; i++) {
 		unsigned ncpu = cpuset_count(&v[i]->cpus);

@@ -180,7 +180,8 @@ with tempfile.TemporaryDirectory() as d:
     check(shape["cpuless"][-1] == ("empty",), f"gensysfs seed 3 no longer has an empty node: {shape}")
     empty = len(shape["cpuless"])   # nodes: 1 with CPUs, then the CPU-less ones
     b = kinds(check_json("--sysroot", d), "numa_node_dropped")
-    check(len(b) == 1 and f"NUMA node {empty} has no CPUs and no memory" in b[0]["message"],
+    check(len(b) == 1 and f"NUMA node {empty} has no CPUs and no memory" in b[0]["message"]
+          and b[0]["object"] == f"node {empty}",
           f"empty node: expected one numa_node_dropped finding naming node {empty}, got {b}")
     nodes = sorted(n["os_index"] for n in objects(topo_json("--sysroot", d), "numa_node"))
     check(nodes == list(range(empty)), f"empty node: nodes shown {nodes}")
