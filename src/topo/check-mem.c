@@ -28,7 +28,7 @@ static void check_host_bridge(const struct topo *t, const struct topo_obj *hb,
 	if (!node || !n)
 		goto out;
 	nocpu = !cpuset_count(&node->cpus);
-	nomem = !node->memory_bytes;
+	nomem = !node->memory_bytes && !node->memory_unknown;
 	if (!nocpu && !nomem)
 		goto out;
 	for (size_t i = 0; i < n && named < 4; i++) {
@@ -60,17 +60,27 @@ void check_placement(const struct topo *t, struct check_report *r)
 		(void)check__add(r, CHECK_WARNING, "numa_buggy", "numa",
 				 "the firmware's NUMA information is buggy (%s): shown as one node, as hwloc does; which CPUs are near which memory is unknown",
 				 t->numa_bug);
-	if (t->numa_dropped)
-		(void)check__add(r, CHECK_WARNING, "numa_node_dropped", "numa",
-				 "NUMA nodes that sysfs lists but says nothing of are left out (%s)",
-				 t->numa_dropped);
+	/* One finding per "NUMA node N has ..." note, named "node N". */
+	for (const char *p = t->numa_dropped; p && *p;) {
+		const char *end = strstr(p, "; ");
+		int len = end ? (int)(end - p) : (int)strlen(p);
+		unsigned id;
+		char name[32] = "numa";
+
+		if (sscanf(p, "NUMA node %u", &id) == 1)
+			snprintf(name, sizeof(name), "node %u", id);
+		(void)check__add(r, CHECK_WARNING, "numa_node_dropped", name,
+				 "a NUMA node that sysfs lists but says nothing of is left out (%.*s)",
+				 len, p);
+		p = end ? end + 2 : NULL;
+	}
 	n = check__collect(t->root, TOPO_NUMA, &v);
 	for (size_t i = 0; i < n; i++) {
 		unsigned ncpu = cpuset_count(&v[i]->cpus);
 		char name[32];
 		struct finding *f;
 
-		if (!ncpu || v[i]->memory_bytes)
+		if (!ncpu || v[i]->memory_bytes || v[i]->memory_unknown)
 			continue;
 		snprintf(name, sizeof(name), "node %lld", (long long)v[i]->os_index);
 		f = check__add(r, CHECK_WARNING, "numa_no_memory", name,

@@ -62,8 +62,9 @@ struct topo_obj {
 	/* numa_node: memory kind where sysfs says it ("NVM", "CXL", "SPM"),
 	 * else NULL */
 	const char *mem_kind;
-	/* numa_node */
+	/* numa_node; memory_unknown: its meminfo did not parse */
 	uint64_t memory_bytes;
+	bool memory_unknown;
 	uint64_t hugepages_bytes;
 	/* cache and memcache */
 	unsigned level;

@@ -43,9 +43,11 @@ int probe_read_cpuset(struct probe_ctx *c, const char *list_path,
 	struct cpuset m = { 0 };
 	int rc = read_one_cpuset(c, list_path, true, ret);
 
-	if (rc == -ENOENT)
-		return read_one_cpuset(c, mask_path, false, ret);
-	if (rc < 0 || read_one_cpuset(c, mask_path, false, &m) < 0)
+	/* A list that is missing or does not parse: the mask, as hwloc
+	 * reads it (only the mask where both are there). */
+	if (rc < 0)
+		return mask_path ? read_one_cpuset(c, mask_path, false, ret) : rc;
+	if (read_one_cpuset(c, mask_path, false, &m) < 0)
 		return rc;
 	if (!cpuset_equal(ret, &m)) {
 		_cleanup_free_ char *a = cpuset_format(ret), *b = cpuset_format(&m);
@@ -661,15 +663,27 @@ out:
 	return rc;
 }
 
-static uint64_t meminfo_total(const char *text, const char *key)
+/* The "key N kB" value of a meminfo text in bytes; -EINVAL when it is
+ * missing, not a number, negative or past 16 EiB (bytes would wrap). */
+static int meminfo_total(const char *text, const char *key, uint64_t *ret)
 {
 	const char *p = strstr(text, key);
 	unsigned long long kb;
+	char *end;
 
-	if (!p || sscanf(p + strlen(key), " %llu", &kb) != 1)
-		return 0;
-	/* past 16 EiB: no machine has it, and bytes would wrap */
-	return kb > UINT64_MAX / 1024 ? 0 : (uint64_t)kb * 1024;
+	if (!p)
+		return -EINVAL;
+	p += strlen(key);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	errno = 0;
+	kb = strtoull(p, &end, 10);
+	if (errno == ERANGE || kb > UINT64_MAX / 1024)
+		return -EINVAL;
+	*ret = (uint64_t)kb * 1024;
+	return 0;
 }
 
 static void probe_memcaches(struct probe_ctx *c, struct topo_obj *node,
@@ -1010,6 +1024,19 @@ static void hbm_kinds(struct probe_ctx *c, struct node_info *v, size_t nv)
 			v[i].obj->mem_kind = "HBM";
 }
 
+/* The nodes node/online lists, else node/possible (hwloc reads online);
+ * false when neither is there or parses. */
+static bool list_nodes(struct probe_ctx *c, struct cpuset *ret)
+{
+	if (read_one_cpuset(c, SYSNODE "/online", true, ret) == 0 ||
+	    read_one_cpuset(c, SYSNODE "/possible", true, ret) == 0) {
+		if (cpuset_next(ret, 0) >= 0)
+			return true;
+		cpuset_release(ret);	/* an empty list says nothing */
+	}
+	return false;
+}
+
 int probe_sysfs_numa(struct probe_ctx *c)
 {
 	char **names = NULL;
@@ -1025,20 +1052,39 @@ int probe_sysfs_numa(struct probe_ctx *c)
 	bool dist_ok = true;
 
 	if (hv_root_read(c->root, "/proc/meminfo", &mi, NULL) == 0)
-		memtotal = meminfo_total(mi, "MemTotal:");
+		(void)meminfo_total(mi, "MemTotal:", &memtotal);
 	if (hv_root_list(c->root, SYSNODE, &names, &n) == 0) {
+		struct cpuset listed = { 0 };
+		bool have_listed = list_nodes(c, &listed);
+		const char *stray = NULL;
+		size_t nstray = 0;
+
 		v = xcalloc(n ? n : 1, sizeof(*v));
 		for (size_t i = 0; i < n; i++) {
+			char canon[32];
 			uint64_t id;
 
-			if (!str_startswith(names[i], "node"))
+			if (!str_startswith(names[i], "node") ||
+			    parse_u64(names[i] + 4, 10, &id) < 0)
 				continue;
-			if (parse_u64(names[i] + 4, 10, &id) == 0 && id < CPUSET_MAX)
-				v[nv++].id = (unsigned)id;
-			else if (parse_u64(names[i] + 4, 10, &id) == 0)
+			snprintf(canon, sizeof(canon), "node%llu", (unsigned long long)id);
+			if (id >= CPUSET_MAX)
 				hv_warnf(c->d, SYSNODE "/%s: node number past %u, ignoring it",
 					 names[i], CPUSET_MAX - 1);
+			else if (strcmp(canon, names[i]) != 0 ||
+				 (have_listed && !cpuset_has(&listed, (unsigned)id))) {
+				if (!nstray++)
+					stray = names[i];
+			} else
+				v[nv++].id = (unsigned)id;
 		}
+		/* As hwloc: only the nodes node/online lists, by their
+		 * kernel names (node01 would read node1's files). */
+		if (nstray)
+			hv_warnf(c->d, SYSNODE ": %zu node director%s (%s%s) not named as the kernel does or not in node/online, ignoring %s",
+				 nstray, nstray > 1 ? "ies" : "y", stray,
+				 nstray > 1 ? ", ..." : "", nstray > 1 ? "them" : "it");
+		cpuset_release(&listed);
 	}
 	hv_strv_free(names, n);
 	/* In id order: the columns of each distance file are. */
@@ -1086,8 +1132,12 @@ int probe_sysfs_numa(struct probe_ctx *c)
 				cpuset_set(&o->cpus, (unsigned)k);
 		cpuset_release(&cpus);
 		snprintf(p, sizeof(p), "%s/meminfo", dir);
-		if (hv_root_read(c->root, p, &nmi, NULL) == 0)
-			o->memory_bytes = meminfo_total(nmi, "MemTotal:");
+		if (hv_root_read(c->root, p, &nmi, NULL) == 0 &&
+		    meminfo_total(nmi, "MemTotal:", &o->memory_bytes) < 0) {
+			/* unknown, not none: no "no memory" finding on it */
+			hv_warnf(c->d, "%s: no MemTotal in kB that parses, memory unknown", p);
+			o->memory_unknown = true;
+		}
 		for (int a = 0; a < 2; a++) {
 			snprintf(p, sizeof(p), "%s/access%d/targets", dir, a);
 			v[i].targets[a] = hv_root_is_dir(c->root, p);
@@ -1103,12 +1153,13 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		char what[96];
 
 		if (v[i].have_cpus && (cpuset_next(&v[i].obj->cpus, 0) >= 0 ||
-				       v[i].obj->memory_bytes))
+				       v[i].obj->memory_bytes ||
+				       v[i].obj->memory_unknown))
 			continue;
 		snprintf(what, sizeof(what), "NUMA node %u has %s", v[i].id,
-			 v[i].have_cpus ? "no CPUs and no memory" : "no cpumap or cpulist");
+			 v[i].have_cpus ? "no CPUs and no memory" : "no readable cpumap or cpulist");
 		hv_warnf(c->d, SYSNODE "/node%u: %s, leaving it out", v[i].id,
-			 v[i].have_cpus ? "no CPUs and no memory" : "no cpumap or cpulist");
+			 v[i].have_cpus ? "no CPUs and no memory" : "no readable cpumap or cpulist");
 		note_add(&t->numa_dropped, what);
 		topo_obj_free(v[i].obj);
 		v[i].obj = NULL;

@@ -8,6 +8,7 @@ from real /proc/cpuinfo, exit statuses for --fail-on, and diff."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 
@@ -179,10 +180,48 @@ with tempfile.TemporaryDirectory() as d:
     check(shape["cpuless"][-1] == ("empty",), f"gensysfs seed 3 no longer has an empty node: {shape}")
     empty = len(shape["cpuless"])   # nodes: 1 with CPUs, then the CPU-less ones
     b = kinds(check_json("--sysroot", d), "numa_node_dropped")
-    check(len(b) == 1 and f"NUMA node {empty} has no CPUs and no memory" in b[0]["message"],
+    check(len(b) == 1 and f"NUMA node {empty} has no CPUs and no memory" in b[0]["message"]
+          and b[0]["object"] == f"node {empty}",
           f"empty node: expected one numa_node_dropped finding naming node {empty}, got {b}")
     nodes = sorted(n["os_index"] for n in objects(topo_json("--sysroot", d), "numa_node"))
     check(nodes == list(range(empty)), f"empty node: nodes shown {nodes}")
+
+# -- damaged node files (hvkit-topo(1), NUMA): a list that does not parse
+# falls back to the mask, a directory node/online does not list is not a
+# node, and memory that cannot be read is unknown, not "no memory".
+def numa_nodes(d):
+    return {n["os_index"]: (n["cpuset"], n.get("memory_bytes"))
+            for n in objects(topo_json("--sysroot", d), "numa_node")}
+
+
+with tempfile.TemporaryDirectory() as d:
+    shape = gensysfs.gen(2, d)      # seed 2: one package split into nodes
+    nd = os.path.join(d, "sys/devices/system/node")
+    good = numa_nodes(d)
+    check(shape["lie"] is None and len([c for c, m in good.values() if c]) >= 2,
+          f"gensysfs seed 2 no longer has two nodes with CPUs: {shape} {good}")
+    with open(os.path.join(nd, "node1/cpulist"), "w") as f:
+        f.write("garbage\n")
+    check(numa_nodes(d) == good, f"node1 cpulist 'garbage', cpumap good: {numa_nodes(d)} != {good}")
+    check(not kinds(check_json("--sysroot", d), "numa_node_dropped"), "bad cpulist: no node dropped")
+    os.remove(os.path.join(nd, "node1/cpulist"))
+    shutil.copytree(os.path.join(nd, "node1"), os.path.join(nd, "node01"))
+    shutil.copytree(os.path.join(nd, "node1"), os.path.join(nd, "node9"))   # not in node/online
+    p = hvkit("topo", "--sysroot", d, "--json", ok=False)
+    got = {n["os_index"]: (n["cpuset"], n.get("memory_bytes"))
+           for n in objects(json.loads(p.stdout), "numa_node")} if p.returncode == 0 else None
+    check(got == good, f"stray node01 and node9: nodes {got} != {good}")
+    w = [x for x in p.stderr.splitlines() if "node01" in x]
+    check(len(w) == 1 and "buggy" not in p.stderr, f"stray node dirs: one warning naming node01: {p.stderr!r}")
+    check(not kinds(check_json("--sysroot", d), "numa_buggy"), "stray node dirs: not buggy NUMA")
+    for bad in ("", "Node 1 MemTotal: -5 kB\n", "Node 1 MemTotal: 99999999999999999999 kB\n"):
+        with open(os.path.join(nd, "node1/meminfo"), "w") as f:
+            f.write(bad)
+        p = hvkit("topo", "--sysroot", d, ok=False)
+        check(p.returncode == 0 and "node1/meminfo" in p.stderr,
+              f"meminfo {bad!r}: a warning naming the file: {p.stderr!r}")
+        check(not kinds(check_json("--sysroot", d), "numa_no_memory"),
+              f"meminfo {bad!r}: no numa_no_memory on a value that could not be read")
 
 # -- diff ------------------------------------------------------------------
 h200 = os.path.join(DATA, "captures", "h200-vm.tar.gz")
