@@ -40,12 +40,17 @@ const char *pf_release_name(enum pf_release r)
 	return releases[r].name;
 }
 
-/* Takes problem and remedy (malloc'd; remedy may be NULL). */
+/* Takes problem and remedy (malloc'd; remedy may be NULL).  They quote
+ * the cfg and the guest's disk (file names, fstab fields): made
+ * printable here, so that no report or log line carries a terminal
+ * control sequence or a forged line. */
 static void add(struct pf_report *r, enum pf_level level, const char *setting,
 		char *problem, char *remedy)
 {
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
-	r->v[r->n++] = (struct pf_finding){ level, xstrdup(setting), problem, remedy };
+	r->v[r->n++] = (struct pf_finding){ level, str_printable(xstrdup(setting), false),
+					    str_printable(problem, false),
+					    remedy ? str_printable(remedy, false) : NULL };
 }
 
 /* ---- what the disks hold ---- */
