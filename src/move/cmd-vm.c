@@ -1108,9 +1108,9 @@ int move_cmd_import(int argc, char **argv)
 	}
 	/* Unnamed is unchecked: a manifest that leaves out a disk (or is
 	 * empty) would let an altered disk in. */
-	if (rc == 0)
-		rc = ova_mf_require(&mf, mf_member_name(ovfname.buf), &d);
-	for (size_t i = 0; rc == 0 && i < vm.ndisks; i++)
+	if (rc == 0 && mf.present)
+		rc = ova_mf_require(&mf, ovfname.len ? mf_member_name(ovfname.buf) : "", &d);
+	for (size_t i = 0; rc == 0 && mf.present && hrefs && i < vm.ndisks; i++)
 		if (hrefs[i])
 			rc = ova_mf_require(&mf, hrefs[i], &d);
 	if (rc < 0) {

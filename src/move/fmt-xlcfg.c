@@ -263,12 +263,12 @@ static int refuse_non_cfg(int fd, struct hv_diags *d)
 	ssize_t n = pread(fd, b, XLCFG_MAX_BYTES + 1, 0);
 	if (n < 0)
 		rc = -errno, hv_errorf(d, "cannot read: %s", strerror(-rc));
-	else if ((size_t)n > XLCFG_MAX_BYTES)
-		rc = (hv_errorf(d, "larger than %u bytes, not an xl.cfg", XLCFG_MAX_BYTES), -EFBIG);
-	for (ssize_t i = 0; rc == 0 && i < n; i++)
+	for (ssize_t i = 0; rc == 0 && i < n && i < XLCFG_MAX_BYTES; i++)
 		if (b[i] < 0x20 && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' && b[i] != '\f')
 			rc = hv_errorf(d, "offset %zd: binary data (byte 0x%02x), not an xl.cfg",
 				       i, b[i]);
+	if (rc == 0 && (size_t)n > XLCFG_MAX_BYTES)
+		rc = (hv_errorf(d, "larger than %u bytes, not an xl.cfg", XLCFG_MAX_BYTES), -EFBIG);
 	free(b);
 	return rc;
 }
