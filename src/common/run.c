@@ -98,8 +98,12 @@ int run_capture(char *const argv[], struct strbuf *out, int timeout_ms,
 		;
 	if (late || big) {
 		rc = late ? -ETIME : -EFBIG;
-		hv_errorf(d, "'%s %s' took longer than %d s or wrote more than %zu bytes",
-			  argv[0], argv[1] ? argv[1] : "", timeout_ms / 1000, max_out);
+		if (late)
+			hv_errorf(d, "'%s %s' took longer than %d s", argv[0], argv[1] ? argv[1] : "",
+				  timeout_ms / 1000);
+		else
+			hv_errorf(d, "'%s %s' wrote more than %zu bytes", argv[0], argv[1] ? argv[1] : "",
+				  max_out);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		rc = -EIO;
 		hv_errorf(d, "'%s %s' failed (status %d)", argv[0], argv[1] ? argv[1] : "", status);

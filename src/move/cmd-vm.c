@@ -1101,7 +1101,18 @@ int move_cmd_import(int argc, char **argv)
 			rc = ovf_parse(xml, xml_len, o.in, &vm, &hrefs, &d);
 		if (rc == 0)
 			rc = load_ovf_manifest(o.in, xml, xml_len, &mf, &d);
+		if (rc == 0) {
+			_cleanup_free_ char *dup = xstrdup(o.in);
+			strbuf_adds(&ovfname, basename(dup));
+		}
 	}
+	/* Unnamed is unchecked: a manifest that leaves out a disk (or is
+	 * empty) would let an altered disk in. */
+	if (rc == 0 && mf.present)
+		rc = ova_mf_require(&mf, ovfname.len ? mf_member_name(ovfname.buf) : "", &d);
+	for (size_t i = 0; rc == 0 && mf.present && hrefs && i < vm.ndisks; i++)
+		if (hrefs[i])
+			rc = ova_mf_require(&mf, hrefs[i], &d);
 	if (rc < 0) {
 		report(o.in, &d, rc, "cannot read");
 		goto out;

@@ -507,22 +507,6 @@ static void stat_disks(struct mv_vm *vm)
 	}
 }
 
-/* The offset of the first byte that no text file holds (NUL, or a control
- * character other than tab, newline, CR, FF) in the first 64 KiB, or -1. */
-static long long binary_at(int fd, unsigned char *ret_byte)
-{
-	unsigned char b[65536];
-	ssize_t n = pread(fd, b, sizeof(b), 0);
-
-	for (ssize_t i = 0; i < n; i++) {
-		if (b[i] < 0x20 && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' && b[i] != '\f') {
-			*ret_byte = b[i];
-			return i;
-		}
-	}
-	return -1;
-}
-
 static const char show_usage[] =
 	"usage: hvkit move show GUEST.cfg|VM.xva [--json[=pretty]]\n"
 	"\n"
@@ -570,20 +554,14 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 		return EXIT_FAIL;
 	}
 	enum img_format f = img_probe(fd);
-	unsigned char byte = 0;
-	long long bin = f == IMG_RAW ? binary_at(fd, &byte) : -1;
 	if (f == IMG_XVA) {
 		struct xva_in *x = NULL;
 		rc = xva_in_open(fd, &d, &vm, &x);
 		xva_in_free(x);
-	} else if (f != IMG_RAW || bin >= 0) {
+	} else if (f != IMG_RAW) {
 		/* Named and stopped: libxlutil would echo every line of it. */
-		if (f != IMG_RAW)
-			log_error("'%s': %s, not an xl.cfg or an XVA (hvkit move info reads disk images)",
-				  path, img_format_what(f));
-		else
-			log_error("'%s': offset %lld: binary data (byte 0x%02x), not an xl.cfg or an XVA",
-				  path, bin, byte);
+		log_error("'%s': %s, not an xl.cfg or an XVA (hvkit move info reads disk images)",
+			  path, img_format_what(f));
 		close(fd);
 		goto out;
 	} else {

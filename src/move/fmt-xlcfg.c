@@ -5,12 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libxl.h>
 #include <libxlutil.h>
 
+#include "img.h"
 #include "strbuf.h"
 #include "util.h"
 #include "xlcfg.h"
+
+/* Larger than any xl.cfg; libxlutil's time grows faster than the size. */
+#define XLCFG_MAX_BYTES (1u << 20)
 
 static char *get_str(XLU_Config *c, const char *key)
 {
@@ -218,16 +223,54 @@ static const char *disk_format_name(libxl_disk_format f)
 }
 
 /* Adds each line libxlutil reported as a diagnostic. */
+/* libxlutil reports every bad line: the first says what is wrong, and
+ * how many more there are, in one line. */
 static void take_report(char *buf, struct hv_diags *d, bool error)
 {
-	char *save = NULL;
+	char *save = NULL, *first = NULL;
+	unsigned more = 0;
 
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		if (error)
-			hv_errorf(d, "%s", l);
+		if (first)
+			more++;
 		else
-			hv_warnf(d, "%s", l);
+			first = str_printable(l, false);
 	}
+	if (!first)
+		return;
+	char tail[48] = "";
+	if (more)
+		snprintf(tail, sizeof(tail), " (and %u more)", more);
+	if (error)
+		hv_errorf(d, "%s%s", first, tail);
+	else
+		hv_warnf(d, "%s%s", first, tail);
+}
+
+/* What every reader of an xl.cfg sees first: a disk image, binary data
+ * or something too large to be one is named in one line and never
+ * handed to libxlutil (which would echo each of its lines, in time
+ * growing with the square of its size). */
+static int refuse_non_cfg(int fd, struct hv_diags *d)
+{
+	enum img_format f = img_probe(fd);
+	int rc = 0;
+
+	if (f != IMG_RAW)
+		return hv_errorf(d, "%s, not an xl.cfg (hvkit move info reads disk images)",
+				 img_format_what(f)), -EINVAL;
+	unsigned char *b = xmalloc(XLCFG_MAX_BYTES + 1);
+	ssize_t n = pread(fd, b, XLCFG_MAX_BYTES + 1, 0);
+	if (n < 0)
+		rc = -errno, hv_errorf(d, "cannot read: %s", strerror(-rc));
+	for (ssize_t i = 0; rc == 0 && i < n && i < XLCFG_MAX_BYTES; i++)
+		if (b[i] < 0x20 && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' && b[i] != '\f')
+			rc = hv_errorf(d, "offset %zd: binary data (byte 0x%02x), not an xl.cfg",
+				       i, b[i]);
+	if (rc == 0 && (size_t)n > XLCFG_MAX_BYTES)
+		rc = (hv_errorf(d, "larger than %u bytes, not an xl.cfg", XLCFG_MAX_BYTES), -EFBIG);
+	free(b);
+	return rc;
 }
 
 int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
@@ -249,7 +292,13 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 		free(rbuf);
 		return hv_errorf(d, "cannot open: %s", why), fd;
 	}
+	rc = refuse_non_cfg(fd, d);
 	close(fd);
+	if (rc < 0) {
+		fclose(report);
+		free(rbuf);
+		return rc;
+	}
 	c = xlu_cfg_init(report, path);
 	if (!c) {
 		rc = -ENOMEM;

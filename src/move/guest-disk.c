@@ -123,7 +123,11 @@ static void read_ext(const char *dbg, const char *path, struct gd_fs *fs)
 	/* The child inherits mfd (no O_CLOEXEC) and reads it by name. */
 	cmdpath = xasprintf("/proc/self/fd/%d", mfd);
 	char *argv[] = { (char *)dbg, "-c", "-f", cmdpath, spec, NULL };
-	if (run_capture(argv, &out, GD_DEBUGFS_MS, GD_MAX_OUTPUT, &d) < 0) {
+	int rc = run_capture(argv, &out, GD_DEBUGFS_MS, GD_MAX_OUTPUT, &d);
+	/* /etc/fstab comes last: when it alone is too large, what came
+	 * before it is whole, and the fstab is named as not read. */
+	bool fstab_big = rc == -EFBIG && strstr(out.buf ? out.buf : "", "debugfs: cat /etc/fstab\n");
+	if (rc < 0 && !fstab_big) {
 		fs->error = xstrdup(d.n ? d.v[d.n - 1].msg : "debugfs failed");
 		goto out;
 	}
@@ -146,6 +150,10 @@ static void read_ext(const char *dbg, const char *path, struct gd_fs *fs)
 		/* "Inode: N   Type: regular" for a file debugfs finds. */
 		if (st && strstr(st, "Type: regular"))
 			fs->grub = xstrdup(grub_files[i]);
+	}
+	if (fstab_big) {
+		fs->fstab_error = xasprintf("larger than debugfs's output limit (%u bytes)", GD_MAX_OUTPUT);
+		goto out;
 	}
 	char *tab = section(out.buf, "cat /etc/fstab", true);
 	if (tab && *tab)
@@ -267,6 +275,7 @@ void gd_info_release(struct gd_info *g)
 			free(fs->kernels[k]);
 		free(fs->kernels);
 		free(fs->fstab);
+		free(fs->fstab_error);
 		free(fs->error);
 	}
 	free(g->fs);

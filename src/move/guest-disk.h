@@ -19,6 +19,7 @@ struct gd_fs {
 	char **kernels;		/* kernel files found ("/boot/vmlinuz-6.1.0-13-amd64") */
 	size_t nkernels;
 	char *fstab;		/* /etc/fstab, or NULL */
+	char *fstab_error;	/* why /etc/fstab was not read whole, or NULL */
 	char *error;		/* why debugfs could not read it, or NULL */
 };
 

@@ -103,6 +103,7 @@ int ova_mf_parse(const char *text, size_t len, const char *mfname,
 	unsigned lineno = 0;
 	int rc = 0;
 
+	mf->present = true;
 	memcpy(copy, text, len);
 	copy[len] = 0;
 	if (memchr(text, 0, len))
@@ -145,6 +146,18 @@ int ova_mf_all_checked(const struct ova_mf *mf, const char *mfname,
 			return hv_errorf(d, "%s names '%s', which is not in the archive",
 					 mfname, mf->v[i].member);
 	return 0;
+}
+
+int ova_mf_require(const struct ova_mf *mf, const char *member, struct hv_diags *d)
+{
+	for (size_t i = 0; mf->present && i < mf->n; i++)
+		if (strcmp(mf->v[i].member, member) == 0)
+			return 0;
+	if (!mf->present)
+		return 0;
+	_cleanup_free_ char *shown = str_printable(xstrdup(member), false);
+	return hv_errorf(d, "the manifest has no digest for '%s' (OVF requires one for every file of the package)",
+			 shown);
 }
 
 void ova_mf_release(struct ova_mf *mf)

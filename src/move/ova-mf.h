@@ -41,6 +41,7 @@ struct mf_entry {
 struct ova_mf {
 	struct mf_entry *v;
 	size_t n;
+	bool present;		/* a manifest was parsed (perhaps empty) */
 };
 
 /*
@@ -61,6 +62,10 @@ int ova_mf_verify(struct mf_entry *e, const char *hex, struct hv_diags *d);
  * archive), else 0. */
 int ova_mf_all_checked(const struct ova_mf *mf, const char *mfname,
 		       struct hv_diags *d);
+/* OVF (DSP0243): a package with a manifest has a digest in it for every
+ * file (the descriptor and each file it references).  -EINVAL naming
+ * member when mf is present and does not name it, else 0. */
+int ova_mf_require(const struct ova_mf *mf, const char *member, struct hv_diags *d);
 void ova_mf_release(struct ova_mf *mf);
 
 /* The digest of the whole file open on fd (read from offset 0 with

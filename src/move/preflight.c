@@ -40,12 +40,17 @@ const char *pf_release_name(enum pf_release r)
 	return releases[r].name;
 }
 
-/* Takes problem and remedy (malloc'd; remedy may be NULL). */
+/* Takes problem and remedy (malloc'd; remedy may be NULL).  They quote
+ * the cfg and the guest's disk (file names, fstab fields): made
+ * printable here, so that no report or log line carries a terminal
+ * control sequence or a forged line. */
 static void add(struct pf_report *r, enum pf_level level, const char *setting,
 		char *problem, char *remedy)
 {
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
-	r->v[r->n++] = (struct pf_finding){ level, xstrdup(setting), problem, remedy };
+	r->v[r->n++] = (struct pf_finding){ level, str_printable(xstrdup(setting), false),
+					    str_printable(problem, false),
+					    remedy ? str_printable(remedy, false) : NULL };
 }
 
 /* ---- what the disks hold ---- */
@@ -303,13 +308,21 @@ static void rule_devices(const struct mv_vm *vm, const struct disk_look *looks,
 	for (size_t i = 0; i < n; i++) {
 		for (size_t f = 0; looks[i].looked && f < looks[i].info.nfs; f++) {
 			const char *tab = looks[i].info.fs[f].fstab;
-			if (!tab)
+			const char *why = looks[i].info.fs[f].fstab_error;
+			if (!tab && !why)
 				continue;
-			_cleanup_free_ char *c = xstrdup(tab);
 			unsigned pno = looks[i].info.fs[f].partno;
 			_cleanup_free_ char *part = pno ? xasprintf("partition %u", pno) : xstrdup("whole disk");
 			_cleanup_free_ char *where = xasprintf("/etc/fstab (disk %s, %s)",
 							       looks[i].dk->vdev ? looks[i].dk->vdev : "?", part);
+			if (why) {
+				/* Unread is not clean: a padded fstab would hide the names it mounts by. */
+				add(r, PF_BLOCK, where,
+				    xasprintf("not looked into: %s, so the device names it mounts by are unchecked", why),
+				    xstrdup("check the guest's /etc/fstab by hand (UUID= or LABEL= names survive the move), then --force"));
+				continue;
+			}
+			_cleanup_free_ char *c = xstrdup(tab);
 			char *save = NULL;
 			unsigned lines = 0;
 			for (char *l = strtok_r(c, "\n", &save); l && lines < 1000;

@@ -206,6 +206,7 @@ if "libxlutil" not in p.stderr:
     ovf = os.path.join(d, "ovf")
     hvkit("move", "export", g, "--to", "ovf", "-o", ovf)
     os.unlink(os.path.join(ovf, "g-disk0.vhd"))
+    os.unlink(os.path.join(ovf, "g.mf"))   # its digests are of the files replaced here
     run("qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized",
         small, os.path.join(ovf, "g-disk0.vmdk"))
     with open(os.path.join(ovf, "g.ovf")) as f:

@@ -5,7 +5,9 @@
 with; import checks a manifest wherever it sits (second, as OVF 1.x puts
 it, or last), in SHA256, SHA1 (older ovftool) or SHA512, and refuses a
 wrong digest naming the member, a member the manifest names that is not
-there, and a malformed line by file and line; no manifest is fine.
+there, a file the package holds that the manifest leaves out (or an
+empty manifest), and a malformed line by file and line; no manifest is
+fine.
 An OVF directory gets NAME.mf beside
 its files, checked the same way.  Seeded disks; a failure names its seed."""
 import hashlib
@@ -132,8 +134,12 @@ cases = [
     ("algo", f"MD5({ovf})= {'0' * 32}\n".encode(), f"{mf}:1: unknown digest 'MD5'"),
     ("short", f"SHA256({ovf})= abcd\n".encode(), f"{mf}:1: SHA256 digest is not 64 hex digits"),
     ("twice", (f"SHA256({ovf})= {h(data[ovf]).hexdigest()}\n" * 2).encode(), f"{mf}:2: '{ovf}' named twice"),
-    ("missing", f"SHA256({ovf})= {h(data[ovf]).hexdigest()}\nSHA256(other.vmdk)= {'0' * 64}\n".encode(),
-     "names 'other.vmdk', which is not in the archive"),
+    ("missing", f"SHA256({ovf})= {h(data[ovf]).hexdigest()}\nSHA256({vhd})= {h(data[vhd]).hexdigest()}\n"
+     f"SHA256(other.vmdk)= {'0' * 64}\n".encode(), "names 'other.vmdk', which is not in the archive"),
+    # OVF (DSP0243): with a manifest, every file has a digest in it.
+    ("omits-disk", f"SHA256({ovf})= {h(data[ovf]).hexdigest()}\n".encode(),
+     f"the manifest has no digest for '{vhd}'"),
+    ("empty", b"", f"the manifest has no digest for '{ovf}'"),
     ("nul", b"SHA256(\0)= 00\n", "holds a NUL byte"),
 ]
 for tag, text, want in cases:
