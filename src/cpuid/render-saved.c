@@ -78,6 +78,10 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 			goto out;
 		}
 		ok = cpuid_restore_check(&guest, &host, &r);
+		if (info.refused[0]) {	/* Xen fails before its audit */
+			snprintf(r.refused, sizeof(r.refused), "%s", info.refused);
+			ok = false;
+		}
 		cpuid_data_release(&host);
 		cannot += !ok;
 		if (o->json) {
