@@ -81,11 +81,14 @@ int cpuid_read_saved(const char *path, struct cpuid_data *ret,
  * maximum basic leaf, leaf 7 subleaves and extended leaf, and the
  * PLATFORM_INFO MSR's bits); features the host lacks it masks silently
  * on restore, under a guest that already saw them.  Both make a host
- * unfit.
+ * unfit.  A host that is only a feature list (features_only) carries no
+ * maximum leaves or MSRs: its audit is skipped (audit_skipped), only
+ * features are compared.
  */
 #define CPUID_RESTORE_MAX_BITS 32
 struct cpuid_restore {
 	char refused[160];	/* why Xen's audit refuses it; "" when it passes */
+	bool audit_skipped;	/* the host is a feature list: no maxima to audit */
 	struct cpuid_featureset missing;	/* table features the guest has, the host lacks */
 	/* Bits of Xen's feature words the guest has, the host lacks, that
 	 * the feature table does not name (the first CPUID_RESTORE_MAX_BITS). */

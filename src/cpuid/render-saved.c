@@ -90,6 +90,7 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 			json_kv_str(&j, "policy", policy);
 			json_kv_bool(&j, "restorable", ok);
 			json_kv_str(&j, "xen_refuses", r.refused[0] ? r.refused : NULL);
+			json_kv_bool(&j, "features_only", r.audit_skipped);
 			json_key(&j, "missing");
 			cpuid_fset_json(&j, &r.missing, o->names, CPUID_LIST_ALL);
 			json_key(&j, "missing_bits");
@@ -110,7 +111,8 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 			strbuf_addf(sb, " (Xen %s policy)", policy);
 		strbuf_adds(sb, ": ");
 		if (ok) {
-			strbuf_adds(sb, "restorable\n");
+			strbuf_adds(sb, r.audit_skipped ? "restorable as far as features go (the host is a feature list: "
+							  "Xen's audit of maximum leaves and MSRs not done)\n" : "restorable\n");
 			continue;
 		}
 		strbuf_adds(sb, "not restorable");
@@ -126,6 +128,8 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 			strbuf_addc(sb, '\n');
 			if (!r.refused[0])
 				strbuf_adds(sb, "  (Xen 4.17 restores it with those masked, under a guest that saw them)\n");
+			if (r.audit_skipped)
+				strbuf_adds(sb, "  (the host is a feature list: Xen's audit of maximum leaves and MSRs not done)\n");
 		} else {
 			strbuf_addc(sb, '\n');
 		}
