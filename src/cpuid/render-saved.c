@@ -72,11 +72,21 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 		/* A Xen host: what Xen can give a guest of this type. */
 		hr = cpuid_read_file_xen(hosts[i], section, &policy, &host, &d);
 		(void)log_diags(NULL, &d);
-		hv_diags_release(&d);
-		if (hr < 0) {
-			strbuf_reset(sb);	/* no partial output */
-			goto out;
+		if (hr < 0) {	/* its error is above; the other hosts still get theirs */
+			cannot++;
+			if (o->json) {
+				json_obj_open(&j);
+				json_kv_str(&j, "host", hosts[i]);
+				json_kv_bool(&j, "restorable", false);
+				json_kv_str(&j, "error", d.n ? d.v[d.n - 1].msg : "cannot read it");
+				json_obj_close(&j);
+			} else {
+				strbuf_addf(sb, "host %s: cannot read it (see the error)\n", hosts[i]);
+			}
+			hv_diags_release(&d);
+			continue;
 		}
+		hv_diags_release(&d);
 		ok = cpuid_restore_check(&guest, &host, &r);
 		if (info.refused[0]) {	/* Xen fails before its audit */
 			snprintf(r.refused, sizeof(r.refused), "%s", info.refused);

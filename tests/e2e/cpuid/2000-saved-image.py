@@ -265,8 +265,23 @@ with tempfile.TemporaryDirectory() as td:
     open(path, "wb").write(bytes(bad))
     one_error(hvkit("cpuid", "--from", path, ok=False), "a record longer than the file",
               rf"offset {o}: a libxc record of 4294967288 bytes runs past the end of the input")
-    one_error(hvkit("cpuid", "compare", "--json", IMAGE, DOM0, os.path.join(td, "nope"), ok=False),
-              "a missing host", r"cannot open")
+    # an unreadable host: its error, exit 1, and the other hosts' verdicts
+    nope = os.path.join(td, "nope")
+    p = hvkit("cpuid", "compare", "--json", IMAGE, nope, DOM0, ok=False)
+    errs = [l for l in p.stderr.splitlines() if "error:" in l]
+    hs = json.loads(p.stdout)["hosts"] if p.stdout else []
+    check(p.returncode == 1 and len(errs) == 1 and "cannot open" in errs[0] and len(hs) == 2
+          and hs[0]["restorable"] is False and "cannot open" in hs[0]["error"] and hs[1]["restorable"] is True,
+          f"a missing host among others: exit {p.returncode}\n{p.stdout}{p.stderr}")
+    # the image on stdin, a named pipe; a missing image is named as a file
+    p = subprocess.run(f"{HVKIT} cpuid compare - {DOM0} < {IMAGE}", shell=True, capture_output=True, text=True)
+    check(p.returncode == 0 and "restorable" in p.stdout, f"compare - HOST: exit {p.returncode}\n{p.stdout}{p.stderr}")
+    fifo = os.path.join(td, "fifo")
+    os.mkfifo(fifo)
+    p = subprocess.run(f"cat {IMAGE} > {fifo} & {HVKIT} cpuid dump --from {fifo}", shell=True, capture_output=True, text=True)
+    check(p.returncode == 0 and read_dump(p.stdout) == want, f"--from a FIFO: exit {p.returncode}\n{p.stderr}")
+    one_error(hvkit("cpuid", "compare", "missing.img", DOM0, ok=False), "a missing image",
+              r"cannot open 'missing.img': No such file or directory")
     one_error(hvkit("cpuid", "compare", DOM0, DOM0, ok=False), "a host dump as the image",
               r"not a Xen saved image or migration stream")
     one_error(hvkit("cpuid", "--from", IMAGE + "#pv-max", ok=False), "#POLICY on a saved image",
