@@ -395,8 +395,12 @@ static int run_once(const struct cpuid_opts *o, struct strbuf *sb)
 		   (o->verb != VERB_POLICY || o->from || spec_is_host(o->spec) ||
 		    o->target == CPUID_FOR_XL || o->target == CPUID_FOR_XEND);
 	memset(&host, 0, sizeof(host));
-	if (o->verb == VERB_COMPARE && access(o->spec, F_OK) == 0)
-		return cpuid_render_compare_saved(o, sb);	/* SAVED_IMAGE HOST... */
+	/* SAVED_IMAGE HOST...: an existing file, stdin, or what can only be a
+	 * path (a model name has no '/' and no file extension). */
+	if (o->verb == VERB_COMPARE &&
+	    (access(o->spec, F_OK) == 0 || strcmp(o->spec, "-") == 0 || strchr(o->spec, '/') ||
+	     (strrchr(o->spec, '.') && strspn(strrchr(o->spec, '.') + 1, "abcdefghijklmnopqrstuvwxyz") > 1)))
+		return cpuid_render_compare_saved(o, sb);
 	if (need_cpu) {
 		rc = o->from ? cpuid_read_file(o->from, &c, &d) :
 		     o->view == CPUID_VIEW_KERNEL ? cpuid_read_kernel(o->sysroot, 0, &c, &d) :

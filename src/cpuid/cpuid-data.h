@@ -39,6 +39,9 @@ struct cpuid_data {
 	struct cpuid_msr *msrs;
 	size_t nmsrs, amsrs;
 	char *origin;
+	/* Synthesised from a feature list (/proc/cpuinfo flags, libvirt's
+	 * capabilities): its maximum leaves and MSRs are made up, not given. */
+	bool features_only;
 };
 
 #define CPUID_DATA_INIT { 0 }

@@ -24,8 +24,11 @@ struct cpuid_stream_info {
 	uint32_t domain_type;	/* enum cpuid_stream_domain */
 	uint32_t xen_major, xen_minor;	/* of the Xen that saved it */
 	uint64_t stop;		/* where the reading stopped: the offset past
-				 * both policy records, or past STATIC_DATA_END
-				 * or END when one is missing */
+				 * STATIC_DATA_END (or END) */
+	/* Why Xen 4.17 would refuse to restore it before any audit: a
+	 * mandatory record it does not handle, or a policy it cannot load
+	 * (out-of-range leaf, unknown MSR, ...); "" when it would not. */
+	char refused[160];
 };
 
 /* "PV", "HVM", "PVH", or "type N"-less "?" for another value. */
@@ -43,10 +46,10 @@ bool cpuid_looks_like_stream(const void *buf, size_t len);
  * Reads the X86_CPUID_POLICY and X86_MSR_POLICY records of a stream:
  * xl's header (skipped with its config), libxl's stream header and
  * records up to LIBXC_CONTEXT, libxc's image and domain headers, then
- * libxc's records up to the policies (at the latest STATIC_DATA_END or
- * END).  Records are skipped by their length without being read into
- * memory (page data); every length is checked against what is there,
- * and the reading stops once both policies are in.  Fills *ret (leaves
+ * libxc's records up to STATIC_DATA_END (or END); a later policy record
+ * replaces an earlier one, as in Xen.  Records are skipped by their length without being read into
+ * memory; every length is checked against what is there.  Entries Xen
+ * 4.17 has no place for are left out (and info->refused says so).  Fills *ret (leaves
  * Xen gives without a subleaf under subleaf 0, the MSRs, origin "NAME
  * (Xen X.Y PV guest, saved)") and *info (may be NULL) only on success;
  * otherwise a negative errno with "NAME: offset N: reason" as the last
@@ -78,11 +81,14 @@ int cpuid_read_saved(const char *path, struct cpuid_data *ret,
  * maximum basic leaf, leaf 7 subleaves and extended leaf, and the
  * PLATFORM_INFO MSR's bits); features the host lacks it masks silently
  * on restore, under a guest that already saw them.  Both make a host
- * unfit.
+ * unfit.  A host that is only a feature list (features_only) carries no
+ * maximum leaves or MSRs: its audit is skipped (audit_skipped), only
+ * features are compared.
  */
 #define CPUID_RESTORE_MAX_BITS 32
 struct cpuid_restore {
 	char refused[160];	/* why Xen's audit refuses it; "" when it passes */
+	bool audit_skipped;	/* the host is a feature list: no maxima to audit */
 	struct cpuid_featureset missing;	/* table features the guest has, the host lacks */
 	/* Bits of Xen's feature words the guest has, the host lacks, that
 	 * the feature table does not name (the first CPUID_RESTORE_MAX_BITS). */

@@ -72,12 +72,26 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 		/* A Xen host: what Xen can give a guest of this type. */
 		hr = cpuid_read_file_xen(hosts[i], section, &policy, &host, &d);
 		(void)log_diags(NULL, &d);
-		hv_diags_release(&d);
-		if (hr < 0) {
-			strbuf_reset(sb);	/* no partial output */
-			goto out;
+		if (hr < 0) {	/* its error is above; the other hosts still get theirs */
+			cannot++;
+			if (o->json) {
+				json_obj_open(&j);
+				json_kv_str(&j, "host", hosts[i]);
+				json_kv_bool(&j, "restorable", false);
+				json_kv_str(&j, "error", d.n ? d.v[d.n - 1].msg : "cannot read it");
+				json_obj_close(&j);
+			} else {
+				strbuf_addf(sb, "host %s: cannot read it (see the error)\n", hosts[i]);
+			}
+			hv_diags_release(&d);
+			continue;
 		}
+		hv_diags_release(&d);
 		ok = cpuid_restore_check(&guest, &host, &r);
+		if (info.refused[0]) {	/* Xen fails before its audit */
+			snprintf(r.refused, sizeof(r.refused), "%s", info.refused);
+			ok = false;
+		}
 		cpuid_data_release(&host);
 		cannot += !ok;
 		if (o->json) {
@@ -86,6 +100,7 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 			json_kv_str(&j, "policy", policy);
 			json_kv_bool(&j, "restorable", ok);
 			json_kv_str(&j, "xen_refuses", r.refused[0] ? r.refused : NULL);
+			json_kv_bool(&j, "features_only", r.audit_skipped);
 			json_key(&j, "missing");
 			cpuid_fset_json(&j, &r.missing, o->names, CPUID_LIST_ALL);
 			json_key(&j, "missing_bits");
@@ -106,7 +121,8 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 			strbuf_addf(sb, " (Xen %s policy)", policy);
 		strbuf_adds(sb, ": ");
 		if (ok) {
-			strbuf_adds(sb, "restorable\n");
+			strbuf_adds(sb, r.audit_skipped ? "restorable as far as features go (the host is a feature list: "
+							  "Xen's audit of maximum leaves and MSRs not done)\n" : "restorable\n");
 			continue;
 		}
 		strbuf_adds(sb, "not restorable");
@@ -122,6 +138,8 @@ int cpuid_render_compare_saved(const struct cpuid_opts *o, struct strbuf *sb)
 			strbuf_addc(sb, '\n');
 			if (!r.refused[0])
 				strbuf_adds(sb, "  (Xen 4.17 restores it with those masked, under a guest that saw them)\n");
+			if (r.audit_skipped)
+				strbuf_adds(sb, "  (the host is a feature list: Xen's audit of maximum leaves and MSRs not done)\n");
 		} else {
 			strbuf_addc(sb, '\n');
 		}

@@ -399,6 +399,7 @@ int cpuid_parse_libvirt_cpu(const char *buf, size_t len, const char *name,
 	else
 		c.origin = xasprintf("%s (features only: the %s, %zu features)", name, what,
 				     cpuid_fset_count(&plus));
+	c.features_only = true;
 	*ret = c;
 	c = (struct cpuid_data)CPUID_DATA_INIT;
 	rc = 0;

@@ -230,6 +230,7 @@ bad_num:
 			goto too_many;
 	}
 	c.origin = xasprintf("%s (features only, from /proc/cpuinfo flags)", name);
+	c.features_only = true;
 	*ret = c;
 	return 0;
 too_many:

@@ -65,6 +65,38 @@
 #define STREAM_BUF 65536u
 
 /*
+ * What Xen 4.17 loads from a restored policy (XEN_DOMCTL_set_cpu_policy:
+ * xen/lib/x86/cpuid.c x86_cpuid_copy_from_buffer() and msr.c
+ * x86_msr_copy_from_buffer(), sizes from xen/include/xen/lib/x86/cpuid.h
+ * CPUID_GUEST_NR_* and msr.h): a leaf or subleaf its tables cannot hold,
+ * more entries than it serialises, an MSR it does not know or one with
+ * flags set make it refuse the whole policy, so the restore fails.
+ */
+#define XEN_NR_BASIC 0xeu	/* CPUID_GUEST_NR_BASIC (0xdu + 1): 0x0..0xd */
+#define XEN_NR_CACHE 6u		/* CPUID_GUEST_NR_CACHE (5u + 1): leaf 4 */
+/* CPUID_GUEST_NR_FEAT: (1u + 1) in 4.17.0's cpuid.h; Debian 12's 4.17
+ * has leaf 7 subleaf 2 backported (its PV Max policy gives leaf 7 eax 2,
+ * tests/data/cpuid/xen-save/xen-cpuid-p.txt), so (2u + 1). */
+#define XEN_NR_FEAT 3u
+#define XEN_NR_TOPO 2u		/* CPUID_GUEST_NR_TOPO (1u + 1): leaf 0xb */
+#define XEN_NR_XSTATE 63u	/* CPUID_GUEST_NR_XSTATE (62u + 1): leaf 0xd */
+#define XEN_NR_EXTD 0x22u	/* CPUID_GUEST_NR_EXTD: MAX(0x8u + 1, 0x21u + 1) */
+/* CPUID_MAX_SERIALISED_LEAVES: basic + the subleaf tables less their leaf
+ * in basic + extended + hv_limit and hv2_limit. */
+#define XEN_MAX_LEAVES (XEN_NR_BASIC + XEN_NR_FEAT - 1 + XEN_NR_CACHE - 1 + XEN_NR_TOPO - 1 + \
+			XEN_NR_XSTATE - 1 + XEN_NR_EXTD + 2)
+#define XEN_MAX_MSRS 2u		/* MSR_MAX_SERIALISED_ENTRIES: the two below */
+#define XEN_MSR_PLATFORM_INFO 0xceu
+#define XEN_MSR_ARCH_CAPABILITIES 0x10au
+
+/* Why Xen would refuse the stream, by where it finds out: a record it
+ * does not handle (while reading), then the CPUID, then the MSR policy
+ * (loaded in that order once the static data is in).  "" when it would not. */
+struct xen_load {
+	char rec[128], cpuid[128], msr[128];
+};
+
+/*
  * The input: a window of bytes in memory (buf[pos..len)), refilled from
  * fd when there is one.  off is the stream offset of buf[pos].
  */
@@ -302,72 +334,164 @@ static int read_libxl(struct sin *s, struct cpuid_stream_info *info)
 	}
 }
 
+/* Whether Xen 4.17's cpuid_policy has a place for leaf.subleaf (subleaf
+ * XEN_CPUID_NO_SUBLEAF: none), as x86_cpuid_copy_from_buffer() decides. */
+static bool xen_leaf_fits(uint32_t leaf, uint32_t sub)
+{
+	if (leaf < XEN_NR_BASIC) {
+		switch (leaf) {
+		case 0x4:
+			return sub < XEN_NR_CACHE;
+		case 0x7:
+			return sub < XEN_NR_FEAT;
+		case 0xb:
+			return sub < XEN_NR_TOPO;
+		case 0xd:
+			return sub < XEN_NR_XSTATE;
+		}
+		return sub == XEN_CPUID_NO_SUBLEAF;
+	}
+	if (leaf == 0x40000000 || leaf == 0x40000100 ||
+	    (leaf >= 0x80000000 && leaf < 0x80000000 + XEN_NR_EXTD))
+		return sub == XEN_CPUID_NO_SUBLEAF;
+	return false;
+}
+
+/* Xen uses the last X86_CPUID_POLICY record (update_blob() in
+ * xg_sr_common_x86.c): a later one replaces an earlier one. */
 static int read_cpuid_policy(struct sin *s, uint64_t at, uint32_t length, bool be,
-			     struct cpuid_data *c)
+			     struct cpuid_data *c, struct xen_load *x)
 {
 	_cleanup_free_ uint8_t *body = NULL;
+	uint32_t n = length / CPUID_LEAF_SIZE;
 	int rc;
 
 	if (length % CPUID_LEAF_SIZE)
 		return sin_err(s, at, "X86_CPUID_POLICY record of %" PRIu32 " bytes, not a multiple of %u",
 			       length, CPUID_LEAF_SIZE);
-	if (length / CPUID_LEAF_SIZE > CPUID_MAX_ENTRIES)
+	if (n > CPUID_MAX_ENTRIES)
 		return sin_err(s, at, "X86_CPUID_POLICY record of %" PRIu32 " leaves, more than %d",
-			       length / CPUID_LEAF_SIZE, CPUID_MAX_ENTRIES);
+			       n, CPUID_MAX_ENTRIES);
+	if (!length)
+		return sin_err(s, at, "an empty X86_CPUID_POLICY record");
 	if (c->nleaves)
-		return sin_err(s, at, "a second X86_CPUID_POLICY record");
-	body = xmalloc(length ? length : 1);
+		hv_warnf(s->d, "%s: offset %" PRIu64 ": a second X86_CPUID_POLICY record: it replaces the first, as in Xen",
+			 s->name, at);
+	c->nleaves = 0;		/* the leaves are plain values */
+	x->cpuid[0] = 0;
+	if (n > XEN_MAX_LEAVES)
+		snprintf(x->cpuid, sizeof(x->cpuid), "its CPUID policy has %" PRIu32 " leaves, more than Xen's %u (-E2BIG)",
+			 n, XEN_MAX_LEAVES);
+	body = xmalloc(length);
 	for (uint32_t done = 0; done < length;) {
-		uint32_t n = length - done > STREAM_BUF ? STREAM_BUF : length - done;
+		uint32_t k = length - done > STREAM_BUF ? STREAM_BUF : length - done;
 
-		if ((rc = sin_read(s, body + done, n, "the X86_CPUID_POLICY record")) < 0)
+		if ((rc = sin_read(s, body + done, k, "the X86_CPUID_POLICY record")) < 0)
 			return rc;
-		done += n;
+		done += k;
 	}
-	for (uint32_t i = 0; i < length / CPUID_LEAF_SIZE; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *e = body + (size_t)i * CPUID_LEAF_SIZE;
+		uint64_t eoff = at + 8 + (uint64_t)i * CPUID_LEAF_SIZE;
 		uint32_t leaf = get32(e, be), sub = get32(e + 4, be);
 		uint32_t r[4] = { get32(e + 8, be), get32(e + 12, be), get32(e + 16, be),
 				  get32(e + 20, be) };
 
+		if (!xen_leaf_fits(leaf, sub)) {
+			/* Not filed: under another subleaf it would stand for
+			 * what Xen never loads. */
+			hv_warnf(s->d, "%s: offset %" PRIu64 ": leaf 0x%" PRIx32 " subleaf 0x%" PRIx32 " is out of range of Xen 4.17's CPUID policy: left out",
+				 s->name, eoff, leaf, sub);
+			if (!x->cpuid[0])
+				snprintf(x->cpuid, sizeof(x->cpuid), "its CPUID policy has leaf 0x%" PRIx32 " subleaf 0x%" PRIx32 ", out of range of Xen's (-ERANGE)",
+					 leaf, sub);
+			continue;
+		}
 		if (sub == XEN_CPUID_NO_SUBLEAF)
 			sub = 0;
 		if (cpuid_data_get(c, leaf, sub))
 			hv_warnf(s->d, "%s: offset %" PRIu64 ": leaf 0x%" PRIx32 " subleaf 0x%" PRIx32 " given again, the last one is used",
-				 s->name, at + 8 + (uint64_t)i * CPUID_LEAF_SIZE, leaf, sub);
+				 s->name, eoff, leaf, sub);
 		if ((rc = cpuid_data_set(c, leaf, sub, r)) < 0)
 			return sin_err(s, at, "more than %d leaves", CPUID_MAX_ENTRIES);
 	}
-	if (!length)
-		return sin_err(s, at, "an empty X86_CPUID_POLICY record");
 	return 0;
 }
 
+/* The last X86_MSR_POLICY record is used, as the last CPUID one is. */
 static int read_msr_policy(struct sin *s, uint64_t at, uint32_t length, bool be,
-			   struct cpuid_data *c, bool *seen)
+			   struct cpuid_data *c, bool *seen, struct xen_load *x)
 {
+	uint32_t n = length / MSR_ENTRY_SIZE;
+
 	if (length % MSR_ENTRY_SIZE)
 		return sin_err(s, at, "X86_MSR_POLICY record of %" PRIu32 " bytes, not a multiple of %u",
 			       length, MSR_ENTRY_SIZE);
-	if (length / MSR_ENTRY_SIZE > CPUID_MAX_ENTRIES)
+	if (n > CPUID_MAX_ENTRIES)
 		return sin_err(s, at, "X86_MSR_POLICY record of %" PRIu32 " MSRs, more than %d",
-			       length / MSR_ENTRY_SIZE, CPUID_MAX_ENTRIES);
+			       n, CPUID_MAX_ENTRIES);
 	if (*seen)
-		return sin_err(s, at, "a second X86_MSR_POLICY record");
+		hv_warnf(s->d, "%s: offset %" PRIu64 ": a second X86_MSR_POLICY record: it replaces the first, as in Xen",
+			 s->name, at);
 	*seen = true;
-	for (uint32_t i = 0; i < length / MSR_ENTRY_SIZE; i++) {
+	c->nmsrs = 0;		/* plain values */
+	x->msr[0] = 0;
+	if (n > XEN_MAX_MSRS)
+		snprintf(x->msr, sizeof(x->msr), "its MSR policy has %" PRIu32 " MSRs, more than Xen's %u (-E2BIG)",
+			 n, XEN_MAX_MSRS);
+	for (uint32_t i = 0; i < n; i++) {
 		uint8_t e[MSR_ENTRY_SIZE];
+		uint32_t idx, flags;
 		int rc;
 
 		if ((rc = sin_read(s, e, sizeof(e), "the X86_MSR_POLICY record")) < 0)
 			return rc;
-		if (cpuid_data_get_msr(c, get32(e, be)))
+		idx = get32(e, be);
+		flags = get32(e + 4, be);
+		if (!x->msr[0] && flags)
+			snprintf(x->msr, sizeof(x->msr), "its MSR 0x%" PRIx32 " has flags 0x%" PRIx32 ", which must be 0 (-EINVAL)",
+				 idx, flags);
+		else if (!x->msr[0] && idx != XEN_MSR_PLATFORM_INFO && idx != XEN_MSR_ARCH_CAPABILITIES)
+			snprintf(x->msr, sizeof(x->msr), "its MSR policy has MSR 0x%" PRIx32 ", which Xen's does not hold (-ERANGE)",
+				 idx);
+		if (cpuid_data_get_msr(c, idx))
 			hv_warnf(s->d, "%s: offset %" PRIu64 ": MSR 0x%" PRIx32 " given again, the last one is used",
-				 s->name, s->off - sizeof(e), get32(e, be));
-		if (cpuid_data_set_msr(c, get32(e, be), get64(e + 8, be)) < 0)
+				 s->name, s->off - sizeof(e), idx);
+		if (cpuid_data_set_msr(c, idx, get64(e + 8, be)) < 0)
 			return sin_err(s, at, "more than %d MSRs", CPUID_MAX_ENTRIES);
 	}
 	return 0;
+}
+
+/*
+ * Whether Xen 4.17's restore handles a record of this type in a stream
+ * of this domain type (tools/libs/guest/xg_sr_restore.c process_record(),
+ * then xg_sr_restore_x86_pv.c / _x86_hvm.c): a mandatory one (bit 31
+ * clear) it does not handle fails the restore.  CHECKPOINT is handled
+ * only in a checkpointed stream, which `xl restore` never reads.
+ */
+static bool xen_handles(uint32_t type, uint32_t domain)
+{
+	switch (type) {
+	case 0x01:	/* PAGE_DATA */
+	case 0x0d:	/* VERIFY */
+	case 0x08:	/* X86_TSC_INFO */
+	case LIBXC_REC_CPUID_POLICY:
+	case LIBXC_REC_MSR_POLICY:
+		return true;
+	case 0x02:	/* X86_PV_INFO */
+	case 0x03:	/* X86_PV_P2M_FRAMES */
+	case 0x04:	/* X86_PV_VCPU_BASIC */
+	case 0x05:	/* X86_PV_VCPU_EXTENDED */
+	case 0x06:	/* X86_PV_VCPU_XSAVE */
+	case 0x07:	/* SHARED_INFO */
+	case 0x0c:	/* X86_PV_VCPU_MSRS */
+		return domain == CPUID_STREAM_PV;
+	case 0x09:	/* HVM_CONTEXT */
+	case 0x0a:	/* HVM_PARAMS */
+		return domain != CPUID_STREAM_PV;
+	}
+	return false;
 }
 
 /* libxc's headers and records up to the policies. */
@@ -377,6 +501,7 @@ static int read_libxc(struct sin *s, struct cpuid_data *c, struct cpuid_stream_i
 	uint8_t h[24], dh[16];
 	uint64_t at = s->off;
 	bool be, msrs = false;
+	struct xen_load x = { .rec = "" };
 	int rc;
 
 	if ((rc = sin_read(s, h, sizeof(h), "libxc's image header")) < 0)
@@ -413,21 +538,30 @@ static int read_libxc(struct sin *s, struct cpuid_data *c, struct cpuid_stream_i
 				return sin_err(s, at, "no X86_CPUID_POLICY record before %s",
 					       type ? "STATIC_DATA_END" : "END");
 			info->stop = s->off;
-			return 0;
+			break;
 		}
 		if (type == LIBXC_REC_CPUID_POLICY)
-			rc = read_cpuid_policy(s, at, length, be, c);
+			rc = read_cpuid_policy(s, at, length, be, c, &x);
 		else if (type == LIBXC_REC_MSR_POLICY)
-			rc = read_msr_policy(s, at, length, be, c, &msrs);
+			rc = read_msr_policy(s, at, length, be, c, &msrs, &x);
 		else	/* page data and the rest: not read */
 			rc = sin_skip(s, length, at, "a libxc record");
 		if (rc < 0 || (rc = sin_skip(s, padded(length) - length, at, "a record's padding")) < 0)
 			return rc;
-		if (c->nleaves && msrs) {
-			info->stop = s->off;
-			return 0;
-		}
+		if (x.rec[0] || (type & 0x80000000u) || xen_handles(type, info->domain_type))
+			continue;
+		if (type == 0x0e)
+			snprintf(x.rec, sizeof(x.rec), "a CHECKPOINT record at offset %" PRIu64 " in a stream that is not checkpointed",
+				 at);
+		else
+			snprintf(x.rec, sizeof(x.rec), "mandatory record 0x%" PRIx32 " at offset %" PRIu64 " not handled",
+				 type, at);
 	}
+	snprintf(info->refused, sizeof(info->refused), "%s",
+		 x.rec[0] ? x.rec : x.cpuid[0] ? x.cpuid : x.msr);
+	if (info->refused[0])
+		hv_warnf(s->d, "%s: Xen 4.17 would refuse to restore it: %s", s->name, info->refused);
+	return 0;
 }
 
 static int parse(struct sin *s, struct cpuid_data *ret, struct cpuid_stream_info *ret_info)
@@ -455,10 +589,10 @@ static int parse(struct sin *s, struct cpuid_data *ret, struct cpuid_stream_info
 		goto out;
 	if ((rc = read_libxc(s, &c, &info)) < 0)
 		goto out;
-	if (!cpuid_data_get(&c, 0, 0)) {
-		rc = hv_errorf(s->d, "%s: the X86_CPUID_POLICY record has no leaf 0", s->name);
-		goto out;
-	}
+	/* Xen merges the policy into the domain's own, which keeps its leaf 0. */
+	if (!cpuid_data_get(&c, 0, 0))
+		hv_warnf(s->d, "%s: the X86_CPUID_POLICY record has no leaf 0: Xen keeps the domain's own; its maximum leaves are not known here",
+			 s->name);
 	c.origin = xasprintf("%s (Xen %" PRIu32 ".%" PRIu32 " %s guest, saved)", s->name, info.xen_major,
 			     info.xen_minor, cpuid_stream_domain_name(info.domain_type));
 	*ret = c;
@@ -507,7 +641,7 @@ int cpuid_read_saved(const char *path, struct cpuid_data *ret,
 	const char *why = NULL;
 	int fd, rc;
 
-	fd = is_stdin ? STDIN_FILENO : open_input(path, 0, &why);
+	fd = is_stdin ? STDIN_FILENO : open_input(path, INPUT_FIFO, &why);
 	if (fd < 0) {
 		hv_errorf(d, "cannot open '%s': %s", path, why);
 		return fd;

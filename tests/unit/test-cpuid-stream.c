@@ -88,9 +88,10 @@ static void test_real(void)
 	CHECK_INT(info.domain_type, CPUID_STREAM_PV);
 	CHECK_INT(info.xen_major, 4);
 	CHECK_INT(info.xen_minor, 17);
-	/* Both policies read: the reading stops before STATIC_DATA_END. */
-	CHECK_INT(info.stop, recs[nrecs - 1]);
+	/* Read up to STATIC_DATA_END (a later policy record would replace). */
+	CHECK_INT(info.stop, recs[nrecs - 1] + 8);
 	CHECK_INT(le32(img + recs[nrecs - 1]), 0x10);
+	CHECK_STR(info.refused, "");
 	CHECK_INT(c.nleaves, cpuid_len / 24);
 	CHECK(cpuid_data_get(&c, 0, 0) && cpuid_data_get(&c, 7, 0));
 	CHECK(c.nmsrs >= 1);
@@ -392,6 +393,168 @@ static void test_restore(void)
 	hv_diags_release(&d);
 }
 
+/* The offset of the first record of this type in img, or 0. */
+static size_t rec_of(uint32_t type)
+{
+	for (size_t i = 0; i < nrecs; i++)
+		if (le32(img + recs[i]) == type)
+			return recs[i];
+	return 0;
+}
+
+/* img with the 32-bit word at `at` set to v: what Xen 4.17 says of it
+ * ("" when it loads it); the policy is read either way. */
+static const char *edited(size_t at, uint32_t v, struct cpuid_data *c)
+{
+	static struct cpuid_stream_info info;
+	struct hv_diags d = HV_DIAGS_INIT;
+	uint8_t *buf = xmalloc(img_len);
+	int rc;
+
+	memcpy(buf, img, img_len);
+	put32(buf + at, v);
+	rc = parse(buf, img_len, c, &info, &d);
+	hv_diags_release(&d);
+	free(buf);
+	if (rc < 0) {
+		fprintf(stderr, "word at %zu = 0x%x: rc %d\n", at, v, rc);
+		return "(not read)";
+	}
+	return info.refused;
+}
+
+/* The entry of the CPUID policy record for leaf.sub (0xffffffff: none). */
+static size_t entry_of(uint32_t leaf, uint32_t sub)
+{
+	size_t r = rec_of(0x11);
+
+	for (size_t o = r + 8; o < r + 8 + le32(img + r + 4); o += 24)
+		if (le32(img + o) == leaf && le32(img + o + 4) == sub)
+			return o;
+	return 0;
+}
+
+/* What Xen 4.17 refuses to load before its audit (x86_cpuid_copy_from_buffer,
+ * x86_msr_copy_from_buffer, xg_sr_restore.c): each table's last subleaf
+ * passes, one past it is refused; leaves Xen has no table for, subleaves
+ * on leaves without any, unknown MSRs, MSR flags, mandatory records it
+ * does not handle, more entries than it serialises. */
+static void test_xen_load(void)
+{
+	static const struct {
+		uint32_t leaf, sub;	/* an entry of the real image */
+		bool subleaf;		/* edit its subleaf (else its leaf) */
+		uint32_t v;
+		const char *refused;	/* NULL: loaded */
+	} cases[] = {
+		{ 0x4, 0, true, 5, NULL },
+		{ 0x4, 0, true, 6, "leaf 0x4 subleaf 0x6" },
+		{ 0x7, 0, true, 2, NULL },
+		{ 0x7, 0, true, 3, "leaf 0x7 subleaf 0x3" },
+		{ 0x7, 0, true, 0xffffffff, "leaf 0x7 subleaf 0xffffffff" },
+		{ 0xb, 0, true, 1, NULL },
+		{ 0xb, 0, true, 2, "leaf 0xb subleaf 0x2" },
+		{ 0xd, 2, true, 62, NULL },
+		{ 0xd, 2, true, 63, "leaf 0xd subleaf 0x3f" },
+		{ 0x1, 0xffffffff, true, 5, "leaf 0x1 subleaf 0x5" },
+		{ 0x1, 0xffffffff, true, 0, "leaf 0x1 subleaf 0x0" },
+		{ 0x3, 0xffffffff, false, 0xe, "leaf 0xe subleaf 0xffffffff" },
+		{ 0x40000000, 0xffffffff, true, 0, "leaf 0x40000000 subleaf 0x0" },
+		{ 0x40000100, 0xffffffff, false, 0x40000001, "leaf 0x40000001" },
+		{ 0x80000021, 0xffffffff, false, 0x80000022, "leaf 0x80000022" },
+		{ 0x80000021, 0xffffffff, false, 0xc0000000, "leaf 0xc0000000" },
+	};
+	struct cpuid_data c = CPUID_DATA_INIT;
+	size_t msr = rec_of(0x12), pvinfo = rec_of(0x02);
+	const char *why;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t at = entry_of(cases[i].leaf, cases[i].sub);
+
+		CHECK(at != 0);
+		if (!at)
+			continue;
+		why = edited(at + (cases[i].subleaf ? 4 : 0), cases[i].v, &c);
+		if (cases[i].refused ? !strstr(why, cases[i].refused) || !strstr(why, "(-ERANGE)") : why[0])
+			fprintf(stderr, "case %zu: '%s'\n", i, why);
+		CHECK(cases[i].refused ? strstr(why, cases[i].refused) && strstr(why, "(-ERANGE)")
+				       : !why[0]);
+	}
+	/* Leaf 1 under subleaf 5 is not filed as another leaf. */
+	(void)edited(entry_of(1, 0xffffffff) + 4, 5, &c);
+	CHECK(!cpuid_data_get(&c, 1, 5) && !cpuid_data_get(&c, 1, 0) && cpuid_data_get(&c, 0, 0));
+	/* MSRs: flags must be 0; only PLATFORM_INFO and ARCH_CAPABILITIES. */
+	CHECK(msr && le32(img + msr + 4) == 32);
+	CHECK(strstr(edited(msr + 8 + 4, 7, &c), "flags 0x7, which must be 0 (-EINVAL)"));
+	CHECK(strstr(edited(msr + 8, 0xc0000080, &c), "MSR 0xc0000080, which Xen's does not hold (-ERANGE)"));
+	CHECK_STR(edited(msr + 8, 0x10a, &c), "");	/* given twice: last wins */
+	/* Records: a mandatory one Xen does not handle fails the restore, an
+	 * optional one is skipped; CHECKPOINT outside a checkpointed stream;
+	 * X86_PV_INFO in an HVM stream. */
+	CHECK(pvinfo != 0);
+	CHECK(strstr(edited(pvinfo, 0x7777, &c), "mandatory record 0x7777 at offset "));
+	CHECK_STR(edited(pvinfo, 0x80007777, &c), "");
+	CHECK(strstr(edited(pvinfo, 0x0e, &c), "a CHECKPOINT record at offset "));
+	CHECK(strstr(edited(libxc_at + 24, CPUID_STREAM_HVM, &c), "mandatory record 0x2 at offset "));
+	cpuid_data_release(&c);
+}
+
+/* Xen loads at most CPUID_MAX_SERIALISED_LEAVES (120 in 4.17) entries,
+ * repeats counted; the last of two policy records is the one used; a
+ * policy without leaf 0 is read (Xen keeps the domain's own). */
+static void test_xen_count(void)
+{
+	size_t cp = rec_of(0x11), sde = rec_of(0x10);
+	struct cpuid_data c = CPUID_DATA_INIT, full = CPUID_DATA_INIT;
+	struct cpuid_stream_info info;
+	struct hv_diags d = HV_DIAGS_INIT;
+	size_t cap = cp + 2 * (8 + 121 * 24) + img_len;
+	uint8_t *buf = xmalloc(cap);
+
+	CHECK(cp && sde);
+	CHECK_INT(parse(img, img_len, &full, NULL, &d), 0);
+	for (uint32_t n = 119; n <= 121; n++) {
+		size_t o = cp;
+
+		memcpy(buf, img, cp);
+		put32(buf + o, 0x11);
+		put32(buf + o + 4, n * 24);
+		for (uint32_t k = 0; k < n; k++)	/* leaf 0, n times */
+			memcpy(buf + o + 8 + k * 24, img + entry_of(0, 0xffffffff), 24);
+		o += 8 + n * 24;
+		memcpy(buf + o, img + cp, img_len - cp);	/* then the real policies */
+		CHECK_INT(parse(buf, o + img_len - cp, &c, &info, &d), 0);
+		CHECK(cpuid_data_equal(&c, &full));	/* the second record replaces */
+		CHECK(strstr(last_msg(&d), "a second X86_CPUID_POLICY record: it replaces the first"));
+		CHECK_STR(info.refused, "");	/* only the last one is loaded */
+		/* The big one last. */
+		memcpy(buf, img, sde);
+		o = sde;
+		put32(buf + o, 0x11);
+		put32(buf + o + 4, n * 24);
+		for (uint32_t k = 0; k < n; k++)
+			memcpy(buf + o + 8 + k * 24, img + entry_of(0, 0xffffffff), 24);
+		o += 8 + n * 24;
+		memcpy(buf + o, img + sde, img_len - sde);
+		CHECK_INT(parse(buf, o + img_len - sde, &c, &info, &d), 0);
+		CHECK_INT(c.nleaves, 1);
+		if (n <= 120)
+			CHECK_STR(info.refused, "");
+		else
+			CHECK(strstr(info.refused, "121 leaves, more than Xen's 120 (-E2BIG)"));
+	}
+	/* No leaf 0: read, with a warning. */
+	memcpy(buf, img, img_len);
+	put32(buf + entry_of(0, 0xffffffff), 0x2);	/* a second leaf 2 instead */
+	CHECK_INT(parse(buf, img_len, &c, &info, &d), 0);
+	CHECK(!cpuid_data_get(&c, 0, 0) && cpuid_data_get(&c, 7, 0));
+	CHECK_STR(info.refused, "");
+	free(buf);
+	cpuid_data_release(&c);
+	cpuid_data_release(&full);
+	hv_diags_release(&d);
+}
+
 int main(void)
 {
 	img = check_slurp(IMAGE, &img_len);
@@ -407,6 +570,8 @@ int main(void)
 	test_sparse();
 	test_pipe();
 	test_restore();
+	test_xen_load();
+	test_xen_count();
 	free(img);
 	return CHECK_DONE();
 }

@@ -216,6 +216,39 @@ with tempfile.TemporaryDirectory() as td:
     check(p.returncode == 1 and "not restorable: Xen refuses it (the guest's maximum basic leaf 0x" in p.stdout,
           f"lower max leaf: exit {p.returncode}\n{p.stdout}")
 
+    # hosts that are feature lists carry no maximum leaves: no audit, said so
+    for host in (os.path.join(CPUID_DATA, "hosts", "xeon-emr-kvm.cpuinfo-flags"),
+                 os.path.join(CPUID_DATA, "libvirt", "domcaps-qemu_7.2.0.x86_64.xml")):
+        p = hvkit("cpuid", "compare", IMAGE, host, ok=False)
+        check("Xen refuses" not in p.stdout and "audit of maximum leaves and MSRs not done" in p.stdout,
+              f"feature-list host {host}: exit {p.returncode}\n{p.stdout}")
+        h = json.loads(hvkit("cpuid", "compare", "--json", IMAGE, host, ok=False).stdout)["hosts"][0]
+        check(h["features_only"] is True and h.get("xen_refuses") is None, f"feature-list host {host} --json: {h}")
+    check(json.loads(hvkit("cpuid", "compare", "--json", IMAGE, DOM0).stdout)["hosts"][0]["features_only"] is False,
+          "xen-cpuid -p host: features_only")
+
+    # what Xen 4.17 cannot load (x86_cpuid_copy_from_buffer): leaf 1 with a
+    # subleaf, leaf 0x30; a mandatory record it does not handle
+    cp = data.find(b"XENF") + 4 + 12 + 16
+    while struct.unpack_from("<I", data, cp)[0] != 0x11:
+        cp += 8 + ((struct.unpack_from("<I", data, cp + 4)[0] + 7) & ~7)
+    first = cp + 8 + 24          # the entry of leaf 1
+    check(struct.unpack_from("<II", data, first) == (1, 0xFFFFFFFF), "leaf 1 is the second entry")
+    for (off, val, why) in ((first + 4, 5, "its CPUID policy has leaf 0x1 subleaf 0x5, out of range of Xen's (-ERANGE)"),
+                            (first, 0x30, "its CPUID policy has leaf 0x30 subleaf 0xffffffff, out of range of Xen's (-ERANGE)"),
+                            (data.find(b"XENF") + 4 + 12 + 16, 0x7777, "mandatory record 0x7777 at offset ")):
+        bad = bytearray(data)
+        struct.pack_into("<I", bad, off, val)
+        path = os.path.join(td, "refused")
+        open(path, "wb").write(bytes(bad))
+        p = hvkit("cpuid", "compare", path, DOM0, ok=False)
+        check(p.returncode == 1 and f"not restorable: Xen refuses it ({why}" in p.stdout
+              and "Xen 4.17 would refuse to restore it" in p.stderr,
+              f"unloadable policy ({why}): exit {p.returncode}\n{p.stdout}{p.stderr}")
+        if val == 5:   # not filed as leaf 1 subleaf 5: no family 0 guest
+            f = hvkit("cpuid", "dump", "--from", path, ok=False).stdout
+            check(not re.search(r"(?m)^\s*0x0*1[.:]0*5\b", f), f"leaf 1.5 filed:\n{f}")
+
     # --- hostile input ----------------------------------------------------------
     for k in sorted({0, 20, 47, 48, 100, 1240, len(data) // 2, len(data) - 9} | {rnd.randrange(48, len(data) - 8) for _ in range(12)}):
         cut = os.path.join(td, f"cut{k}")
@@ -232,8 +265,23 @@ with tempfile.TemporaryDirectory() as td:
     open(path, "wb").write(bytes(bad))
     one_error(hvkit("cpuid", "--from", path, ok=False), "a record longer than the file",
               rf"offset {o}: a libxc record of 4294967288 bytes runs past the end of the input")
-    one_error(hvkit("cpuid", "compare", "--json", IMAGE, DOM0, os.path.join(td, "nope"), ok=False),
-              "a missing host", r"cannot open")
+    # an unreadable host: its error, exit 1, and the other hosts' verdicts
+    nope = os.path.join(td, "nope")
+    p = hvkit("cpuid", "compare", "--json", IMAGE, nope, DOM0, ok=False)
+    errs = [l for l in p.stderr.splitlines() if "error:" in l]
+    hs = json.loads(p.stdout)["hosts"] if p.stdout else []
+    check(p.returncode == 1 and len(errs) == 1 and "cannot open" in errs[0] and len(hs) == 2
+          and hs[0]["restorable"] is False and "cannot open" in hs[0]["error"] and hs[1]["restorable"] is True,
+          f"a missing host among others: exit {p.returncode}\n{p.stdout}{p.stderr}")
+    # the image on stdin, a named pipe; a missing image is named as a file
+    p = subprocess.run(f"{HVKIT} cpuid compare - {DOM0} < {IMAGE}", shell=True, capture_output=True, text=True)
+    check(p.returncode == 0 and "restorable" in p.stdout, f"compare - HOST: exit {p.returncode}\n{p.stdout}{p.stderr}")
+    fifo = os.path.join(td, "fifo")
+    os.mkfifo(fifo)
+    p = subprocess.run(f"cat {IMAGE} > {fifo} & {HVKIT} cpuid dump --from {fifo}", shell=True, capture_output=True, text=True)
+    check(p.returncode == 0 and read_dump(p.stdout) == want, f"--from a FIFO: exit {p.returncode}\n{p.stderr}")
+    one_error(hvkit("cpuid", "compare", "missing.img", DOM0, ok=False), "a missing image",
+              r"cannot open 'missing.img': No such file or directory")
     one_error(hvkit("cpuid", "compare", DOM0, DOM0, ok=False), "a host dump as the image",
               r"not a Xen saved image or migration stream")
     one_error(hvkit("cpuid", "--from", IMAGE + "#pv-max", ok=False), "#POLICY on a saved image",
