@@ -418,14 +418,6 @@ int open_input(const char *path, unsigned allow, const char **ret_why)
 		goto fail;
 	}
 	close(fd);
-	if (S_ISFIFO(st.st_mode) && (allow & INPUT_FIFO)) {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0 || fstat(fd, &st) < 0)
-			goto fail;
-		if (S_ISFIFO(st.st_mode))
-			return fd;
-		close(fd);
-	}
 	*ret_why = S_ISFIFO(st.st_mode) ? why[0] : S_ISSOCK(st.st_mode) ? why[1] :
 		   S_ISCHR(st.st_mode) ? why[2] : S_ISBLK(st.st_mode) ? why[3] : why[4];
 	return -EINVAL;

@@ -105,10 +105,7 @@ void format_size(char *buf, size_t sz, uint64_t bytes);
  * refused before a read could wait forever (opened O_NONBLOCK, which is
  * cleared on success).  Returns the fd, or -errno with *ret_why the
  * reason in words: strerror, or "a FIFO, not a regular file" (-EINVAL).
- * INPUT_FIFO takes a named pipe (/dev/stdin on a pipe too): it is opened
- * again without O_NONBLOCK, so it waits for a writer, as a pipe does.
  */
 #define INPUT_DIR 1u
 #define INPUT_BLOCK 2u
-#define INPUT_FIFO 4u
 int open_input(const char *path, unsigned allow, const char **ret_why);

@@ -641,7 +641,7 @@ int cpuid_read_saved(const char *path, struct cpuid_data *ret,
 	const char *why = NULL;
 	int fd, rc;
 
-	fd = is_stdin ? STDIN_FILENO : open_input(path, INPUT_FIFO, &why);
+	fd = is_stdin ? STDIN_FILENO : open_input(path, 0, &why);
 	if (fd < 0) {
 		hv_errorf(d, "cannot open '%s': %s", path, why);
 		return fd;

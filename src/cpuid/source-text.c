@@ -393,7 +393,7 @@ int cpuid_read_file_xen(const char *path, const char *xen_default, const char **
 	is_stdin = strcmp(path, "-") == 0;
 	name = is_stdin ? "<stdin>" : path;
 	const char *why = NULL;
-	fd = is_stdin ? STDIN_FILENO : open_input(path, INPUT_FIFO | (section ? 0 : INPUT_DIR), &why);
+	fd = is_stdin ? STDIN_FILENO : open_input(path, section ? 0 : INPUT_DIR, &why);
 	if (fd < 0) {
 		rc = fd;
 		hv_errorf(d, "cannot open '%s': %s", path, why);
