@@ -29,7 +29,9 @@ int xlcfg_quote(struct strbuf *o, const char *s, const char *key,
 /*
  * Whether s is one xl.cfg list value and nothing else: '[' items ']'
  * where an item is a string literal or such a list, items separated by
- * ',' (a trailing one allowed), spaces between tokens, no line break.
+ * ',' (a trailing one allowed), spaces between tokens, no line break,
+ * and in a string no escape but \\ and \" (xl refuses some others, as
+ * "\=": an allow-list of the two the writer itself makes).
  * Values read back from a package are not trusted: only this shape is
  * written verbatim into an xl.cfg.
  */
@@ -50,7 +52,7 @@ static const char *list_literal_end(const char *s, int depth)
 			for (s++; *s != '"'; s++) {
 				if (!*s || *s == '\n' || *s == '\r')
 					return NULL;
-				if (*s == '\\' && !*++s)
+				if (*s == '\\' && *++s != '\\' && *s != '"')
 					return NULL;
 			}
 			s++;
