@@ -4,13 +4,14 @@
 #   scripts/install-deps.sh build|test|fuzz|deb|xen ...
 set -eu
 
-build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libcairo2-dev zlib1g-dev pci.ids libxml2-dev libxen-dev libxxhash-dev nettle-dev libcurl4-openssl-dev libblkid-dev"
+build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libcairo2-dev zlib1g-dev pci.ids libxml2-dev libxen-dev libxxhash-dev nettle-dev libcurl4-openssl-dev libblkid-dev libvirt-dev"
 # Anchor tools the tests compare against, and what the tests themselves run.
 # prometheus: for promtool, the judge of the sched metrics (its server is not used).
 # nodejs, npm: Xen Orchestra's own libraries (vhd-lib, @xen-orchestra/xva),
 # installed from npm into the build tree by the tests, judge hvkit move.
 # e2fsprogs, fdisk: the pre-flight's crafted guest disks (mke2fs -d, sfdisk).
-test="etcd-server etcd-client hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients openssl prometheus nodejs npm e2fsprogs fdisk"
+# libvirt0 (with libvirt-clients): sched --backend libvirt and its test driver.
+test="etcd-server etcd-client hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients libvirt0 openssl prometheus nodejs npm e2fsprogs fdisk"
 fuzz="clang libclang-rt-14-dev"
 # make deb and its test: the package tools and lintian.
 deb="debhelper dpkg-dev lintian man-db"

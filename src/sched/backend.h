@@ -61,3 +61,10 @@ unsigned long sched_cgroup_weight_value(bool v2, unsigned weight);
  * message in d.
  */
 int sched_backend_xen_new(struct sched_backend **ret, struct hv_diags *d);
+/*
+ * libvirt's API (--backend libvirt[:URI]): serves libvirt: selectors,
+ * connected to uri (NULL: libvirt's default).  libvirt0 is loaded here,
+ * on first use: without it, an error naming the package.
+ */
+int sched_backend_libvirt_new(const char *uri, struct sched_backend **ret,
+			      struct hv_diags *d);

@@ -62,6 +62,7 @@ struct live {
 	uint32_t applied_cap;
 	unsigned applied_weight;
 	bool warned;			/* open error logged once */
+	bool no_cap_said;		/* set_cap's -EOPNOTSUPP logged once */
 	int64_t absent_since;		/* 0 when present */
 	bool reappeared;		/* counter restarts from zero */
 	bool weight_ok;			/* applied_weight read back as written */
@@ -87,7 +88,9 @@ struct daemon {
 	struct sched_policy pol;
 	struct sched_state st;		/* parallel to pol.v */
 	struct live *live;
-	struct sched_backend *cg, *xen;
+	struct sched_backend *cg, *xen, *lv;
+	bool use_lv;			/* --backend libvirt: libvirt: guests */
+	const char *lv_uri;		/* its URI; NULL: libvirt's default */
 	bool theirs;			/* --foreign theirs */
 	int64_t knob_every_ns;		/* --knob-every; 0: never */
 	int64_t knob_mono;		/* CLOCK_MONOTONIC of the last check */
@@ -104,12 +107,14 @@ static char *selector_of(const struct sched_guest *g)
 static int open_backends(struct daemon *dm, const struct sched_policy *p)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
-	bool want_xen = false, want_cg = false;
+	bool want_xen = false, want_cg = false, want_lv = false;
 	int rc = 0;
 
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->v[i].kind == SCHED_SEL_XEN)
 			want_xen = true;
+		else if (p->v[i].kind == SCHED_SEL_LIBVIRT && dm->use_lv)
+			want_lv = true;
 		else
 			want_cg = true;
 	}
@@ -117,6 +122,8 @@ static int open_backends(struct daemon *dm, const struct sched_policy *p)
 		rc = sched_backend_cgroup_new(dm->cgroup_root, &dm->cg, &d);
 	if (rc == 0 && want_xen && !dm->xen)
 		rc = sched_backend_xen_new(&dm->xen, &d);
+	if (rc == 0 && want_lv && !dm->lv)
+		rc = sched_backend_libvirt_new(dm->lv_uri, &dm->lv, &d);
 	(void)log_diags(rc < 0 && want_xen && !dm->xen ? "xen" : NULL, &d);
 	hv_diags_release(&d);
 	return rc;
@@ -146,7 +153,8 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 		_cleanup_free_ char *sel = selector_of(g);
 		struct sched_state_guest *sg = sched_state_add(&st, g->name, sel);
 		struct sched_state_guest *prev = old ? sched_state_find(old, g->name, sel) : NULL;
-		live[i].be = g->kind == SCHED_SEL_XEN ? dm->xen : dm->cg;
+		live[i].be = g->kind == SCHED_SEL_XEN ? dm->xen
+			: g->kind == SCHED_SEL_LIBVIRT && dm->use_lv ? dm->lv : dm->cg;
 		if (prev) {
 			size_t k = (size_t)(prev - old->v);
 			sg->acct = prev->acct;
@@ -304,6 +312,8 @@ static void tick(struct daemon *dm)
 		(void)dm->cg->ops->refresh(dm->cg);
 	if (dm->xen && dm->xen->ops->refresh && dm->xen->ops->refresh(dm->xen) < 0)
 		log_warn("cannot list Xen domains this tick");
+	if (dm->lv)
+		(void)dm->lv->ops->refresh(dm->lv);	/* says why itself */
 	/* etcd gets at most half a tick; past it, this tick runs from the
 	 * local copies. */
 	if (dm->pooled)
@@ -416,7 +426,7 @@ static void tick(struct daemon *dm)
 		/* What the guest could have used since the last tick: the cap
 		 * we applied, else (a cgroup) every CPU of this host. */
 		sg->acct.limit_cp = l->cap_known && !l->unmanaged && l->applied_cap != SCHED_CAP_NONE
-			? l->applied_cap : l->be == dm->cg ? dm->host_cp : 0;
+			? l->applied_cap : l->be == dm->cg || l->be == dm->lv ? dm->host_cp : 0;
 		if (dm->pooled && l->first_read && !l->pool.cont)
 			sg->acct.new_counter = true;	/* first read on this host */
 		else if (dm->pooled && !l->pool.owner && !l->pool.cont)
@@ -437,7 +447,13 @@ static void tick(struct daemon *dm)
 		if (!l->unmanaged && (!l->cap_known || cap != l->applied_cap)) {
 			char a[32], b[32];
 			rc = l->be->ops->set_cap(l->be, l->h, cap);
-			if (rc < 0) {
+			if (rc == -EOPNOTSUPP) {
+				if (!l->no_cap_said)
+					log_warn("%s: cannot set cap: its scheduler has none (said once)",
+						 g->name);
+				l->no_cap_said = true;
+				l->cap_known = false;
+			} else if (rc < 0) {
 				log_warn("%s: cannot set cap: %s", g->name, strerror(-rc));
 				l->cap_known = false;
 			} else {
@@ -476,6 +492,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		{ "state", required_argument, NULL, 's' },
 		{ "save-every", required_argument, NULL, 'S' },
 		{ "cgroup-root", required_argument, NULL, 'C' },
+		{ "backend", required_argument, NULL, 'B' },
 		{ "metrics-file", required_argument, NULL, 'M' },
 		{ "metrics-every", required_argument, NULL, 'E' },
 		{ "ticks", required_argument, NULL, 'n' },
@@ -521,6 +538,21 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			}
 			break;
 		case 'C': dm.cgroup_root = optarg; break;
+		case 'B':
+			if (!strcmp(optarg, "cgroup")) {
+				dm.use_lv = false;
+			} else if (!strcmp(optarg, "libvirt")) {
+				dm.use_lv = true;
+				dm.lv_uri = NULL;
+			} else if (!strncmp(optarg, "libvirt:", 8) && optarg[8] &&
+				   !strpbrk(optarg, " \t\n")) {
+				dm.use_lv = true;
+				dm.lv_uri = optarg + 8;
+			} else {
+				log_error("bad --backend '%s' (cgroup, libvirt or libvirt:URI)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'M': dm.metrics_path = optarg; break;
 		case 'E':
 			if (sched_parse_tick(optarg, &dm.metrics_every_ns) < 0) {
@@ -713,5 +745,7 @@ out:
 		dm.cg->ops->free(dm.cg);
 	if (dm.xen)
 		dm.xen->ops->free(dm.xen);
+	if (dm.lv)
+		dm.lv->ops->free(dm.lv);
 	return rc;
 }

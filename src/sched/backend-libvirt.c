@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvirt backend (--backend libvirt[:URI]): serves libvirt: selectors
+ * through libvirt's API instead of the cgroups libvirt owns.  Every
+ * guest's CPU time comes from ONE virConnectGetAllDomainStats() call per
+ * tick; caps and weights go through virDomainSetSchedulerParameters()
+ * and are read back with virDomainGetSchedulerParameters() (the live
+ * values of a running domain):
+ *   scheduler "posix" (QEMU, LXC): vcpu_period/vcpu_quota (the cap split
+ *     over the vCPUs: each vCPU gets cap/N, so the guest's total is the
+ *     cap) and cpu_shares (the weight on cgroup v1's scale);
+ *   scheduler "credit"/"credit2" (libxl): cap (percent) and weight.
+ * Other schedulers (the test driver's "fair") have no cap: refused.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "backend.h"
+#include "lazy-libvirt.h"
+#include "log.h"
+#include "util.h"
+
+#define LV_PERIOD_US 100000ull		/* vcpu_period we write */
+#define LV_MIN_QUOTA_US 1000ll		/* the kernel's smallest quota */
+#define LV_PARAMS_MAX 64		/* more than any driver gives */
+
+struct lv_backend {
+	struct sched_backend b;
+	virConnectPtr conn;
+	char *uri;
+	virDomainStatsRecordPtr *stats;	/* this tick's, NULL-terminated */
+	int nstats;
+	bool said_no_cputime;
+};
+
+struct lv_guest {
+	char *name;
+	virDomainPtr dom;
+	char *sched;			/* "posix", "credit", ... */
+	int nparams;
+	unsigned vcpus;
+	int hint;			/* its index in stats last tick */
+};
+
+static struct lv_backend *lb(struct sched_backend *b)
+{
+	return (struct lv_backend *)b;
+}
+
+static void quiet(void *ud, virErrorPtr e)
+{
+	(void)ud;
+	(void)e;			/* reported where the call failed */
+}
+
+static const char *lv_err(void)
+{
+	virErrorPtr e = virGetLastError();
+
+	return e && e->message ? e->message : "unknown libvirt error";
+}
+
+/* This tick's stats of every running domain: one call.  0 or -EIO. */
+static int fetch(struct lv_backend *l)
+{
+	if (l->stats)
+		virDomainStatsRecordListFree(l->stats);
+	l->stats = NULL;
+	l->nstats = 0;
+	int n = virConnectGetAllDomainStats(l->conn, VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL,
+					    &l->stats, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
+	if (n < 0) {
+		l->stats = NULL;
+		return -EIO;
+	}
+	l->nstats = n;
+	return 0;
+}
+
+static int lv_refresh(struct sched_backend *b)
+{
+	struct lv_backend *l = lb(b);
+
+	if (fetch(l) < 0) {
+		log_warn("libvirt '%s': cannot read domain stats this tick: %s", l->uri, lv_err());
+		return -EIO;
+	}
+	return 0;
+}
+
+static int lv_open(struct sched_backend *b, const struct sched_guest *g,
+		   void **ret_h, struct hv_diags *d)
+{
+	struct lv_backend *l = lb(b);
+	virDomainPtr dom = virDomainLookupByName(l->conn, g->sel);
+	virDomainInfo info;
+
+	if (!dom) {
+		virErrorPtr e = virGetLastError();
+		if (e && e->code == VIR_ERR_NO_DOMAIN)
+			return -ENOENT;
+		hv_errorf(d, "libvirt '%s': cannot look up domain '%s': %s", l->uri, g->sel, lv_err());
+		return -EIO;
+	}
+	if (virDomainGetInfo(dom, &info) < 0 || info.state == VIR_DOMAIN_SHUTOFF ||
+	    info.state == VIR_DOMAIN_CRASHED) {
+		virDomainFree(dom);
+		return -ENOENT;		/* defined, not running */
+	}
+	int np = 0;
+	char *sched = virDomainGetSchedulerType(dom, &np);
+	if (!sched) {
+		hv_errorf(d, "libvirt '%s': domain '%s': no scheduler parameters: %s", l->uri,
+			  g->sel, lv_err());
+		virDomainFree(dom);
+		return -EIO;
+	}
+	struct lv_guest *h = xcalloc(1, sizeof(*h));
+	h->name = xstrdup(g->sel);
+	h->dom = dom;
+	h->sched = sched;
+	h->nparams = np < 0 ? 0 : np > LV_PARAMS_MAX ? LV_PARAMS_MAX : np;
+	h->vcpus = info.nrVirtCpu ? info.nrVirtCpu : 1;
+	h->hint = -1;
+	*ret_h = h;
+	return 0;
+}
+
+static virDomainStatsRecordPtr find_rec(struct lv_backend *l, struct lv_guest *h)
+{
+	if (h->hint >= 0 && h->hint < l->nstats &&
+	    !strcmp(virDomainGetName(l->stats[h->hint]->dom), h->name))
+		return l->stats[h->hint];
+	for (int i = 0; i < l->nstats; i++)
+		if (!strcmp(virDomainGetName(l->stats[i]->dom), h->name)) {
+			h->hint = i;
+			return l->stats[i];
+		}
+	return NULL;
+}
+
+static int lv_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
+{
+	struct lv_backend *l = lb(b);
+	struct lv_guest *h = hv;
+	virDomainStatsRecordPtr r = find_rec(l, h);
+	unsigned long long ns;
+
+	if (!r)
+		return -ENOENT;		/* not running (or this tick's read failed) */
+	if (virTypedParamsGetULLong(r->params, r->nparams, "cpu.time", &ns) == 1) {
+		*ret_ns = ns;
+		return 0;
+	}
+	/* A driver without cpu.time in its stats (the test driver): the
+	 * domain's own info, one more call per guest. */
+	virDomainInfo info;
+	if (!l->said_no_cputime) {
+		log_info("libvirt '%s': no cpu.time in the domain stats: reading each "
+			 "domain's virDomainGetInfo() instead", l->uri);
+		l->said_no_cputime = true;
+	}
+	if (virDomainGetInfo(h->dom, &info) < 0)
+		return -ENOENT;
+	*ret_ns = info.cpuTime;
+	return 0;
+}
+
+static bool is_posix(const struct lv_guest *h)
+{
+	return !strcmp(h->sched, "posix");
+}
+
+static bool is_credit(const struct lv_guest *h)
+{
+	return !strcmp(h->sched, "credit") || !strcmp(h->sched, "credit2");
+}
+
+/* The live scheduler parameters; *n set.  0 or -EIO. */
+static int get_params(struct lv_guest *h, virTypedParameter *p, int *n)
+{
+	*n = h->nparams;
+	memset(p, 0, sizeof(*p) * LV_PARAMS_MAX);
+	return virDomainGetSchedulerParameters(h->dom, p, n) < 0
+		? -EIO : 0;
+}
+
+/* The value of field `name` as a signed number; false when absent. */
+static bool param_value(const virTypedParameter *p, int n, const char *name, long long *v)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(p[i].field, name))
+			continue;
+		switch (p[i].type) {
+		case VIR_TYPED_PARAM_INT: *v = p[i].value.i; return true;
+		case VIR_TYPED_PARAM_UINT: *v = p[i].value.ui; return true;
+		case VIR_TYPED_PARAM_LLONG: *v = p[i].value.l; return true;
+		case VIR_TYPED_PARAM_ULLONG:
+			*v = p[i].value.ul > (unsigned long long)INT64_MAX ? INT64_MAX
+				: (long long)p[i].value.ul;
+			return true;
+		default: return false;
+		}
+	}
+	return false;
+}
+
+static void set_param(virTypedParameter *p, const char *name, int type, long long v)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->field, sizeof(p->field), "%s", name);
+	p->type = type;
+	if (type == VIR_TYPED_PARAM_UINT)
+		p->value.ui = (unsigned)v;
+	else if (type == VIR_TYPED_PARAM_LLONG)
+		p->value.l = v;
+	else
+		p->value.ul = (unsigned long long)v;
+}
+
+/* What the cap knob must hold for cap_cp: (field, value) pairs in p. */
+static int cap_params(const struct lv_guest *h, uint32_t cap_cp, virTypedParameter *p)
+{
+	if (is_posix(h)) {
+		long long q = -1;	/* libvirt: no quota */
+		if (cap_cp != SCHED_CAP_NONE) {
+			unsigned long long total = (unsigned long long)cap_cp * LV_PERIOD_US / SCHED_CP_PER_CPU;
+			q = (long long)((total + h->vcpus - 1) / h->vcpus);
+			if (q < LV_MIN_QUOTA_US)
+				q = LV_MIN_QUOTA_US;
+		}
+		set_param(&p[0], VIR_DOMAIN_SCHEDULER_VCPU_PERIOD, VIR_TYPED_PARAM_ULLONG, LV_PERIOD_US);
+		set_param(&p[1], VIR_DOMAIN_SCHEDULER_VCPU_QUOTA, VIR_TYPED_PARAM_LLONG, q);
+		return 2;
+	}
+	if (is_credit(h)) {
+		/* Xen: percent of one pCPU, 0 = none, at most 100 x vCPUs. */
+		unsigned cap = cap_cp == SCHED_CAP_NONE ? 0
+			: (cap_cp + SCHED_CP_PER_CPU / 100 - 1) / (SCHED_CP_PER_CPU / 100);
+		if (cap >= 100 * h->vcpus)
+			cap = 0;
+		set_param(&p[0], VIR_DOMAIN_SCHEDULER_CAP, VIR_TYPED_PARAM_UINT, cap);
+		return 1;
+	}
+	return -EOPNOTSUPP;
+}
+
+static int weight_param(const struct lv_guest *h, unsigned weight, virTypedParameter *p)
+{
+	if (is_posix(h))
+		set_param(p, VIR_DOMAIN_SCHEDULER_CPU_SHARES, VIR_TYPED_PARAM_ULLONG,
+			  (long long)sched_cgroup_weight_value(false, weight));
+	else
+		/* credit, credit2 and the test driver's "fair": a weight. */
+		set_param(p, VIR_DOMAIN_SCHEDULER_WEIGHT, VIR_TYPED_PARAM_UINT, weight);
+	return 1;
+}
+
+static long long want_value(const virTypedParameter *p)
+{
+	return p->type == VIR_TYPED_PARAM_UINT ? (long long)p->value.ui
+		: p->type == VIR_TYPED_PARAM_LLONG ? p->value.l : (long long)p->value.ul;
+}
+
+/* Whether the live parameters hold p[0..n): 0, 1 (what differs in found)
+ * or -EIO.  A negative vcpu_quota and the kernel's "no quota" (libvirt
+ * reads it as 17592186044415 or -1) are the same. */
+static int holds(struct lv_guest *h, const virTypedParameter *want, int n, char *found, size_t sz)
+{
+	virTypedParameter p[LV_PARAMS_MAX];
+	int np;
+
+	if (get_params(h, p, &np) < 0)
+		return -EIO;
+	for (int i = 0; i < n; i++) {
+		long long w = want_value(&want[i]), v;
+		if (!param_value(p, np, want[i].field, &v)) {
+			snprintf(found, sz, "domain %s: libvirt gives no %s", h->name, want[i].field);
+			return 1;
+		}
+		if (!strcmp(want[i].field, VIR_DOMAIN_SCHEDULER_VCPU_QUOTA) && w < 0 &&
+		    (v < 0 || v >= 17592186044415ll))
+			continue;
+		if (v != w) {
+			snprintf(found, sz, "domain %s: %s reads %lld (we wrote %lld)", h->name,
+				 want[i].field, v, w);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int set_params(struct lv_guest *h, virTypedParameter *p, int n, struct hv_diags *d)
+{
+	char found[256];
+
+	if (virDomainSetSchedulerParameters(h->dom, p, n) < 0) {
+		if (d)
+			hv_errorf(d, "domain %s: cannot set %s: %s", h->name, p[n - 1].field, lv_err());
+		return -EIO;
+	}
+	int k = holds(h, p, n, found, sizeof(found));
+	if (k != 0) {
+		if (d && k > 0)
+			hv_errorf(d, "%s: it did not take", found);
+		else if (d)
+			hv_errorf(d, "domain %s: cannot read back %s: %s", h->name, p[n - 1].field, lv_err());
+		return -EIO;
+	}
+	return 0;
+}
+
+static int lv_set_cap(struct sched_backend *b, void *hv, uint32_t cap_cp)
+{
+	struct lv_guest *h = hv;
+	virTypedParameter p[2];
+	int n = cap_params(h, cap_cp, p);
+
+	(void)b;
+	return n < 0 ? n : set_params(h, p, n, NULL);
+}
+
+static int lv_set_weight(struct sched_backend *b, void *hv, unsigned weight, struct hv_diags *d)
+{
+	struct lv_guest *h = hv;
+	virTypedParameter p[1];
+
+	(void)b;
+	return set_params(h, p, weight_param(h, weight, p), d);
+}
+
+static int lv_check(struct sched_backend *b, void *hv, uint32_t cap_cp, unsigned weight,
+		    char *found, size_t sz)
+{
+	struct lv_guest *h = hv;
+	virTypedParameter p[3];
+	int n = cap_params(h, cap_cp, p);
+	size_t len;
+
+	(void)b;
+	if (n < 0)
+		n = 0;
+	if (weight)
+		n += weight_param(h, weight, &p[n]);
+	if (!n)
+		return 0;
+	int k = holds(h, p, n, found, sz);
+	if (k == 1 && (len = strlen(found)) < sz)
+		snprintf(found + len, sz - len, "; by libvirt's <cputune> or virsh schedinfo?");
+	return k;
+}
+
+static void lv_close(struct sched_backend *b, void *hv)
+{
+	struct lv_guest *h = hv;
+
+	(void)b;
+	if (!h)
+		return;
+	if (h->dom)
+		virDomainFree(h->dom);
+	free(h->sched);
+	free(h->name);
+	free(h);
+}
+
+static void lv_free(struct sched_backend *b)
+{
+	struct lv_backend *l = lb(b);
+
+	if (!l)
+		return;
+	if (l->stats)
+		virDomainStatsRecordListFree(l->stats);
+	if (l->conn)
+		virConnectClose(l->conn);
+	free(l->uri);
+	free(l);
+}
+
+static const struct sched_backend_ops lv_ops = {
+	.name = "libvirt",
+	.refresh = lv_refresh,
+	.open = lv_open,
+	.usage = lv_usage,
+	.set_cap = lv_set_cap,
+	.set_weight = lv_set_weight,
+	.check = lv_check,
+	.close = lv_close,
+	.free = lv_free,
+};
+
+int sched_backend_libvirt_new(const char *uri, struct sched_backend **ret, struct hv_diags *d)
+{
+	if (!lazy_lib_available(&lazy_libvirt))
+		return hv_errorf(d, "--backend libvirt: cannot load %s (install the Debian package %s): %s",
+				 lazy_libvirt.soname, lazy_libvirt.package,
+				 lazy_libvirt.error ? lazy_libvirt.error : "?"), -ENOENT;
+	virSetErrorFunc(NULL, quiet);
+	struct lv_backend *l = xcalloc(1, sizeof(*l));
+	l->b.ops = &lv_ops;
+	l->conn = virConnectOpen(uri);
+	l->uri = xstrdup(uri ? uri : "(default)");
+	if (!l->conn) {
+		hv_errorf(d, "--backend libvirt: cannot connect to '%s': %s", l->uri, lv_err());
+		lv_free(&l->b);
+		return -ECONNREFUSED;
+	}
+	if (fetch(l) < 0) {
+		hv_errorf(d, "--backend libvirt: '%s' (driver %s) gives no domain stats: %s", l->uri,
+			  virConnectGetType(l->conn), lv_err());
+		lv_free(&l->b);
+		return -EIO;
+	}
+	*ret = &l->b;
+	return 0;
+}
