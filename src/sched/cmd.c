@@ -33,7 +33,7 @@ static void usage(FILE *f)
 	      "                 [--etcd-cert FILE] [--etcd-key FILE]\n"
 	      "       hvkit sched status [--state FILE|etcd://...] [--json | --prometheus]\n"
 	      "                 [--etcd-cacert FILE] [--etcd-cert FILE] [--etcd-key FILE]\n"
-	      "       hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s]\n"
+	      "       hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s] [--summary]\n"
 	      "\n"
 	      "CPU budgets for Xen domains, libvirt guests and cgroups: weights,\n"
 	      "caps, time-of-day caps and bursts (\"100% for 5m per 1h, then cap\n"
@@ -63,7 +63,9 @@ static void usage(FILE *f)
 	      "            or the whole pool from etcd, with each guest's HOST;\n"
 	      "            --prometheus prints the metrics of --metrics-file\n"
 	      "  simulate  run the same engine on a CSV trace (time,guest,usage);\n"
-	      "            print a table, and with -o draw usage, cap and budget\n"
+	      "            print a table (--summary: per guest CPU used, time\n"
+	      "            capped, bursts granted), and with -o draw usage, cap\n"
+	      "            and budget\n"
 	      "\n"
 	      "Exit status: 0 success, 1 failure, 2 usage error.  See hvkit-sched(1).\n",
 	      f);

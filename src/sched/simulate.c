@@ -194,15 +194,58 @@ static void draw_svg(struct strbuf *sb, const struct sched_policy *p,
 	strbuf_adds(sb, "</svg>\n");
 }
 
+/* --summary: per guest, what the rows of the table add up to. */
+struct total {
+	size_t ticks;
+	double demand, used;	/* CPU-seconds */
+	double capped_s;	/* seconds the cap held it below its demand */
+	unsigned bursts;	/* runs of ticks above the floor */
+	bool in_burst;
+};
+
+static void add_total(struct total *t, const struct sched_guest *g, double tick,
+		      double demand, double used)
+{
+	t->ticks++;
+	t->demand += demand * tick;
+	t->used += used * tick;
+	if (used < demand)
+		t->capped_s += tick;
+	/* A burst: a run of ticks in which a guest with a burst rule used
+	 * more than its floor (the rule's "then cap"). */
+	bool above = g->has_burst && used > g->burst.floor_cp / 10000.0 + 1e-9;
+	if (above && !t->in_burst)
+		t->bursts++;
+	t->in_burst = above;
+}
+
+static void format_summary(struct strbuf *sb, const struct sched_policy *p,
+			   const struct total *tot, const bool *used)
+{
+	strbuf_addf(sb, "%-16s %8s %12s %12s %10s %7s\n", "GUEST", "TICKS", "DEMAND_CPU_S",
+		    "USED_CPU_S", "CAPPED_S", "BURSTS");
+	for (size_t gi = 0; gi < p->n; gi++) {
+		char bursts[16] = "-";
+		if (!used[gi])
+			continue;
+		if (p->v[gi].has_burst)
+			snprintf(bursts, sizeof(bursts), "%u", tot[gi].bursts);
+		strbuf_addf(sb, "%-16s %8zu %12.3f %12.3f %10.3f %7s\n", p->v[gi].name,
+			    tot[gi].ticks, tot[gi].demand, tot[gi].used, tot[gi].capped_s, bursts);
+	}
+}
+
 int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
 		{ "tick", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "summary", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *out_svg = NULL;
+	bool summary = false;
 	int64_t tick_ns = NS;
 	struct sched_policy p = { 0 };
 	struct row *rows = NULL;
@@ -219,11 +262,12 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 			}
 			break;
 		case 'o': out_svg = optarg; break;
+		case 's': summary = true; break;
 		default: return hv_usage_hint("sched");
 		}
 	}
 	if (optind + 2 != argc) {
-		log_error("usage: hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s]");
+		log_error("usage: hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s] [--summary]");
 		return EXIT_USAGE;
 	}
 	if (sched_load_policy(argv[optind], &p) < 0)
@@ -244,6 +288,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 	bool *used = xcalloc(p.n, sizeof(*used));
 	struct sample **smp = xcalloc(p.n, sizeof(*smp));
 	size_t *ns = xcalloc(p.n, sizeof(*ns));
+	struct total *tot = xcalloc(p.n, sizeof(*tot));
 	for (size_t i = 0; i < nrows; i++)
 		used[rows[i].guest] = true;
 	for (size_t gi = 0; gi < p.n; gi++) {
@@ -253,8 +298,9 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 	}
 
 	struct strbuf tab = STRBUF_INIT;
-	strbuf_addf(&tab, "%9s %-16s %7s %7s %7s %10s\n", "TIME", "GUEST", "DEMAND", "USED",
-		    "CAP", "LEFT");
+	if (!summary)
+		strbuf_addf(&tab, "%9s %-16s %7s %7s %7s %10s\n", "TIME", "GUEST", "DEMAND", "USED",
+			    "CAP", "LEFT");
 	size_t r = 0;
 	for (size_t k = 0; k <= steps; k++) {
 		double t = t0 + (double)k * tick;
@@ -277,6 +323,9 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 			counter[gi] += (uint64_t)llround(u * (double)tick_ns);
 			double left = acct[gi].nbuckets ? (double)s.left_ns / 1e9 : 0;
 			smp[gi][ns[gi]++] = (struct sample){ t, demand[gi], u, capc, left };
+			add_total(&tot[gi], &p.v[gi], tick, demand[gi], u);
+			if (summary)
+				continue;
 			char capbuf[32], leftbuf[32];
 			if (capc < 0)
 				snprintf(capbuf, sizeof(capbuf), "none");
@@ -290,6 +339,8 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 				    demand[gi], u, capbuf, leftbuf);
 		}
 	}
+	if (summary)
+		format_summary(&tab, &p, tot, used);
 	rc = write_output(NULL, tab.buf, tab.len) < 0 ? EXIT_FAIL : EXIT_OK;
 	strbuf_release(&tab);
 	if (rc == EXIT_OK && out_svg) {
@@ -308,6 +359,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 	free(used);
 	free(smp);
 	free(ns);
+	free(tot);
 out:
 	free(rows);
 	sched_policy_release(&p);

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """sched simulate: the engine on a trace; exact budget use, SVG plot; a
-ramp ("then cap 20% over 60s") drawn and kept within the budget."""
+ramp ("then cap 20% over 60s") drawn and kept within the budget;
+--summary is what the detailed rows of the same run add up to (CPU used,
+time capped, bursts granted), on the example and on seeded random
+traces (the seed is printed)."""
 import os
+import random
 import sys
 import tempfile
 import xml.dom.minidom
@@ -62,4 +66,59 @@ with tempfile.TemporaryDirectory() as d:
     open(bad, "w").write("0,web1,1\n1,nobody,1\n")
     p = hvkit("sched", "simulate", conf, bad, ok=False)
     check(p.returncode == 1 and "bad.csv:2: guest 'nobody' is not in the policy" in p.stderr, "trace error names file:line")
+
+def summary_matches(conf, trace, tick, floors, label):
+    """Runs simulate with and without --summary; checks that each summary
+    line is the sum of its guest's rows (rows print 2 decimals: USED is
+    off by 0.005 at most per row, and a row whose USED is within 0.01 of
+    its DEMAND or floor may print on either side)."""
+    rows = [l.split() for l in hvkit("sched", "simulate", conf, trace, "--tick", tick).stdout.splitlines()[1:]]
+    summ = hvkit("sched", "simulate", conf, trace, "--tick", tick, "--summary").stdout.splitlines()
+    check(summ[0].split() == ["GUEST", "TICKS", "DEMAND_CPU_S", "USED_CPU_S", "CAPPED_S", "BURSTS"],
+          f"{label}: summary header")
+    tk = float(tick.rstrip("ms")) / (1000 if tick.endswith("ms") else 1)
+    got = {l.split()[0]: l.split() for l in summ[1:]}
+    check(set(got) == {r[1] for r in rows}, f"{label}: one summary line per guest of the table")
+    for name, s in got.items():
+        mine = [r for r in rows if r[1] == name]
+        n = len(mine)
+        dem = sum(float(r[2]) for r in mine) * tk
+        used = sum(float(r[3]) for r in mine) * tk
+        capped = sum(1 for r in mine if float(r[3]) < float(r[2])) * tk
+        amb = sum(1 for r in mine if abs(float(r[3]) - float(r[2])) < 0.011) * tk
+        check(int(s[1]) == n, f"{label} {name}: TICKS {s[1]} = {n} rows")
+        check(abs(float(s[2]) - dem) <= 0.005 * n * tk + 1e-3, f"{label} {name}: DEMAND {s[2]} = rows' {dem:.3f}")
+        check(abs(float(s[3]) - used) <= 0.005 * n * tk + 1e-3, f"{label} {name}: USED {s[3]} = rows' {used:.3f}")
+        check(abs(float(s[4]) - capped) <= amb + 1e-3, f"{label} {name}: CAPPED {s[4]} s = rows' {capped:.3f} s")
+        fl = floors.get(name)
+        if fl is None:
+            check(s[5] == "-", f"{label} {name}: no burst rule, BURSTS '-'")
+            continue
+        above = [float(r[3]) > fl + 0.005 for r in mine]
+        runs = sum(1 for i, a in enumerate(above) if a and (i == 0 or not above[i - 1]))
+        near = sum(1 for r in mine if abs(float(r[3]) - fl) < 0.011)
+        check(abs(int(s[5]) - runs) <= near, f"{label} {name}: BURSTS {s[5]} = runs above the floor in the rows ({runs})")
+    return got
+
+
+with tempfile.TemporaryDirectory() as d:
+    got = summary_matches(conf, trace, "1s", {"web1": 0.2}, "example")
+    check(got["web1"][5] == "2", "example: web1 was granted 2 bursts (the first hour and again as it left the window)")
+    check(float(got["build"][4]) == 0, "example: build never capped below its demand")
+    seed = int(os.environ.get("SEED", random.randrange(1 << 30)))
+    print(f"seed {seed} (SEED=N to repeat)")
+    rnd = random.Random(seed)
+    c = os.path.join(d, "r.conf")
+    open(c, "w").write("guest a (cgroup:/a) { burst 100% for 20s per 2m, then cap 20% }\n"
+                       "guest b (cgroup:/b) { burst 150% for 10s per 1m, then cap 30% over 20s }\n"
+                       "guest c (cgroup:/c) { cap 50% }\n")
+    for k in range(3):
+        tr = os.path.join(d, f"r{k}.csv")
+        with open(tr, "w") as f:
+            t = 0.0
+            for _ in range(rnd.randrange(20, 80)):
+                f.write(f"{t:.1f},{rnd.choice('abc')},{rnd.choice([0, 0.1, 0.5, 1, 1.5, 2])}\n")
+                t += rnd.choice([1, 5, 17, 40, 90])
+        tick = rnd.choice(["1s", "500ms", "2s"])
+        summary_matches(c, tr, tick, {"a": 0.2, "b": 0.3}, f"seed {seed} trace {k} tick {tick}")
 done()
