@@ -2,6 +2,7 @@
 /* Xen backend through libxl: domain CPU time from libxl_list_domain(), the
  * credit/credit2 cap and weight through libxl_domain_sched_params_*(). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -124,18 +125,47 @@ out:
 	return rc;
 }
 
-static int xen_set_cap(struct sched_backend *b, void *hv, uint32_t cap_cp)
+/* Xen's cap for cap_cp: percent of one pCPU, 0 = no cap, at most 100 x
+ * vCPUs. */
+static int xen_cap_value(struct xen_backend *x, struct xen_guest *h, uint32_t cap_cp)
 {
-	struct xen_guest *h = hv;
-	const libxl_dominfo *di = find_dom(xb(b), h->domid);
-	/* Xen: percent of one pCPU, 0 = no cap, at most 100 x vCPUs. */
+	const libxl_dominfo *di = find_dom(x, h->domid);
 	unsigned vcpus = di && di->vcpu_online ? di->vcpu_online : 1;
 	int cap = cap_cp == SCHED_CAP_NONE ? 0
 		: (int)((cap_cp + SCHED_CP_PER_CPU / 100 - 1) / (SCHED_CP_PER_CPU / 100));
 
-	if (cap >= (int)(100 * vcpus))
-		cap = 0;
-	return xen_sched_edit(xb(b), h, cap, -1, NULL);
+	return cap >= (int)(100 * vcpus) ? 0 : cap;
+}
+
+static int xen_set_cap(struct sched_backend *b, void *hv, uint32_t cap_cp)
+{
+	return xen_sched_edit(xb(b), hv, xen_cap_value(xb(b), hv, cap_cp), -1, NULL);
+}
+
+/* Another hand on the knob (hvkit-sched(1) FOREIGN CHANGES): the cap and
+ * weight Xen holds now against what we wrote. */
+static int xen_check(struct sched_backend *b, void *hv, uint32_t cap_cp, unsigned weight,
+		     char *found, size_t sz)
+{
+	struct xen_guest *h = hv;
+	libxl_domain_sched_params sp;
+	int cap = xen_cap_value(xb(b), h, cap_cp), rc = 0;
+
+	libxl_domain_sched_params_init(&sp);
+	if (libxl_domain_sched_params_get(xb(b)->ctx, h->domid, &sp) != 0) {
+		rc = -EIO;
+	} else if (sp.cap != cap || (weight && sp.weight != (int)weight)) {
+		const char *xl = sp.sched == LIBXL_SCHEDULER_CREDIT ? "sched-credit" : "sched-credit2";
+		char w[32] = "";
+		if (weight)
+			snprintf(w, sizeof(w), " weight %u", weight);
+		snprintf(found, sz, "domain %s: Xen reads cap %d weight %d (we wrote cap %d%s); "
+			 "by an admin's xl %s -c/-w or another toolstack?", h->name, sp.cap,
+			 sp.weight, cap, w, xl);
+		rc = 1;
+	}
+	libxl_domain_sched_params_dispose(&sp);
+	return rc;
 }
 
 static int xen_set_weight(struct sched_backend *b, void *hv, unsigned weight,
@@ -176,6 +206,7 @@ static const struct sched_backend_ops xen_ops = {
 	.usage = xen_usage,
 	.set_cap = xen_set_cap,
 	.set_weight = xen_set_weight,
+	.check = xen_check,
 	.close = xen_close,
 	.free = xen_free,
 };

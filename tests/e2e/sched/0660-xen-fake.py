@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""hvkit sched's Xen backend against a stand-in libxenlight.so.4.17
+(tests/unit/fake-libxl.c: 1,000 domains that exist only in it, every
+call counted), loaded by hvkit's own lazy loader through LD_LIBRARY_PATH,
+in a private mount namespace whose /dev has a xen/privcmd:
+  - every domain's CPU time comes from ONE libxl_list_domain per tick
+    (plus one at start): 10 ticks, 11 calls for 1,000 guests; each guest
+    is looked up by name once; its cap and weight are written once each
+    (2,000 sets), not every tick, and hold what the policy says;
+  - another hand on the knob (an admin's `xl sched-credit2 -c 77` on d3):
+    noticed at the next --knob-every check, one warning naming the
+    domain, both values and xl; --foreign ours writes 30 back,
+    --foreign theirs leaves 77 and marks the guest unmanaged.
+The real-Xen box (tests/xen/dom0-sched.sh) judges the effect on Xen.
+Skips (77) without root, unshare(1) or the stand-in library."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from lib import HVKIT, check, done, skip  # noqa: E402
+
+N = 1000
+
+
+def run(tmp, conf, args, until=None, foreign_at=None):
+    """Runs the daemon under the stand-in; returns (stderr, calls lines).
+    With `until`, SIGTERM once stderr holds it (or after 60 s)."""
+    xl = os.path.join(tmp, "xl")
+    shutil.rmtree(xl, ignore_errors=True)
+    for f in ("state", "state.prev"):
+        if os.path.exists(os.path.join(tmp, f)):
+            os.unlink(os.path.join(tmp, f))
+    os.mkdir(xl)
+    open(os.path.join(xl, "doms"), "w").write(f"{N}\n")
+    err = os.path.join(tmp, "err")
+    env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(tmp, "lib"), FAKE_XL_DIR=xl)
+    cmd = ["unshare", "-m", "sh", "-c", 'mount --make-rprivate / && mount --bind "$0" /dev && exec "$@"',
+           os.path.join(tmp, "dev"), os.path.abspath(HVKIT), "sched", "run", conf,
+           "--state", os.path.join(tmp, "state"), *args]
+    with open(err, "w") as ef:
+        p = subprocess.Popen(cmd, env=env, stderr=ef)
+        t = time.monotonic()
+        if foreign_at is not None:
+            # Once the daemon has set every guest (its first tick saved the
+            # state), the admin turns d3's cap.
+            while time.monotonic() - t < 60 and not os.path.exists(os.path.join(tmp, "state")):
+                time.sleep(0.05)
+            time.sleep(foreign_at)
+            open(os.path.join(xl, "xl-set"), "w").write("d3 77\n")
+        while until and time.monotonic() - t < 60 and until not in open(err).read():
+            time.sleep(0.05)
+        if until:
+            time.sleep(0.5)		# a check or two more: no tug of war
+            p.send_signal(signal.SIGTERM)
+        p.wait(timeout=120)
+    calls = open(os.path.join(xl, "calls")).read().splitlines() if os.path.exists(os.path.join(xl, "calls")) else []
+    return p.returncode, open(err).read(), calls
+
+
+def params(calls):
+    return {l.split()[0]: (int(l.split()[2]), int(l.split()[4])) for l in calls[1:]}
+
+
+def main():
+    lib = os.environ.get("FAKE_XL_LIB")
+    if not lib or not os.path.exists(lib):
+        skip("no stand-in libxenlight (built only where libxl's headers are)")
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        skip("needs root and unshare(1) for a /dev with xen/privcmd in a private mount namespace")
+    if os.path.exists("/dev/xen/privcmd"):
+        skip("this is a Xen host: the real-Xen box judges the backend")
+    tmp = tempfile.mkdtemp()
+    try:
+        os.mkdir(os.path.join(tmp, "lib"))
+        shutil.copy(lib, os.path.join(tmp, "lib", "libxenlight.so.4.17"))
+        dev = os.path.join(tmp, "dev")
+        os.makedirs(os.path.join(dev, "xen"))
+        open(os.path.join(dev, "xen", "privcmd"), "w").close()
+        subprocess.run(["cp", "-a", "/dev/null", "/dev/urandom", dev], check=True)
+        conf = os.path.join(tmp, "x.conf")
+        with open(conf, "w") as f:
+            for i in range(N):
+                f.write(f"guest d{i} (xen:d{i}) {{ weight 512\n  cap 30% }}\n")
+        rc, err, calls = run(tmp, conf, ["--tick", "100ms", "--ticks", "10", "--knob-every", "0"])
+        check(rc == 0 and calls, f"10 ticks under the stand-in: exit {rc} ({err.strip()[-300:]})")
+        if not calls:
+            done()
+        c = calls[0].split()
+        counts = dict(zip(c[0::2], map(int, c[1::2])))
+        print(f"calls: {calls[0]}")
+        check(counts["list"] == 11, f"libxl_list_domain: {counts['list']} calls for 10 ticks of {N} "
+              "guests (one a tick, one at start)")
+        check(counts["name"] == N, f"libxl_name_to_domid: {counts['name']} (each guest once)")
+        check(counts["set"] == 2 * N, f"libxl_domain_sched_params_set: {counts['set']} "
+              f"(cap and weight once per guest, not per tick)")
+        pm = params(calls)
+        check(len(pm) == N and all(v == (30, 512) for v in pm.values()),
+              "every domain holds cap 30 and weight 512")
+        # An admin's xl sched-credit2 -d d3 -c 77, daemon checking every 200 ms.
+        for mode in ("ours", "theirs"):
+            rc, err, calls = run(tmp, conf, ["--tick", "200ms", "--ticks", "600", "--knob-every", "200ms",
+                                             "--foreign", mode],
+                                 until="changed behind our back", foreign_at=0.5)
+            warns = [l for l in err.splitlines() if "changed behind our back" in l]
+            check(len(warns) == 1 and "d3: changed behind our back: domain d3: Xen reads cap 77 weight 512 "
+                  "(we wrote cap 30 weight 512); by an admin's xl sched-credit2 -c/-w" in warns[0],
+                  f"--foreign {mode}: one warning naming d3, both caps and xl: {warns}")
+            pm = params(calls)
+            if mode == "ours":
+                check(pm.get("d3") == (30, 512), f"ours wins: d3's cap written back to 30 ({pm.get('d3')})")
+            else:
+                check(pm.get("d3") == (77, 512) and "unmanaged" in warns[0] if warns else False,
+                      f"theirs wins: d3 keeps 77 and is unmanaged ({pm.get('d3')})")
+            check(all(v == (30, 512) for k, v in pm.items() if k != "d3"), f"--foreign {mode}: the others untouched")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    done()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A stand-in libxenlight.so.4.17 for tests/e2e/sched/0660-xen-fake.py:
+ * the calls hvkit sched's Xen backend makes, against domains that exist
+ * only here, counted.  Loaded by hvkit's lazy loader through
+ * LD_LIBRARY_PATH (it dlopens the soname).  Built from libxl's own
+ * headers, so the types are Xen 4.17's.
+ *
+ * FAKE_XL_DIR names a directory:
+ *   doms     "N": domains d0 .. dN-1 (domids 1 .. N), 1 vCPU, credit2,
+ *            each using half a CPU since the library was loaded;
+ *   xl-set   "NAME CAP" written by the test as an admin's
+ *            `xl sched-credit2 -d NAME -c CAP` would: applied (and the
+ *            file removed) at the next libxl_domain_sched_params_get;
+ *   calls    written at exit: "list L name M get G set S" and one
+ *            "NAME cap C weight W" line per domain.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxl.h>
+#include <libxl_utils.h>
+
+static int ndoms = -1;
+static libxl_domain_sched_params *params;
+static unsigned long n_list, n_name, n_get, n_set;
+static struct timespec t0;
+static char dir[4096];
+
+static void load(void)
+{
+	const char *d = getenv("FAKE_XL_DIR");
+	char p[4200];
+	FILE *f;
+
+	if (ndoms >= 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", d ? d : ".");
+	snprintf(p, sizeof(p), "%s/doms", dir);
+	ndoms = 0;
+	if ((f = fopen(p, "r"))) {
+		if (fscanf(f, "%d", &ndoms) != 1 || ndoms < 0 || ndoms > 100000)
+			ndoms = 0;
+		fclose(f);
+	}
+	params = calloc(ndoms ? ndoms : 1, sizeof(*params));
+	for (int i = 0; i < ndoms; i++) {
+		params[i].sched = LIBXL_SCHEDULER_CREDIT2;
+		params[i].weight = 256;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+}
+
+static void __attribute__((destructor)) report(void)
+{
+	char p[4200];
+	FILE *f;
+
+	if (ndoms < 0)
+		return;
+	snprintf(p, sizeof(p), "%s/calls", dir);
+	if (!(f = fopen(p, "w")))
+		return;
+	fprintf(f, "list %lu name %lu get %lu set %lu\n", n_list, n_name, n_get, n_set);
+	for (int i = 0; i < ndoms; i++)
+		fprintf(f, "d%d cap %d weight %d\n", i, params[i].cap, params[i].weight);
+	fclose(f);
+}
+
+int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg)
+{
+	(void)version;
+	(void)flags;
+	(void)lg;
+	load();
+	*pctx = (libxl_ctx *)&ndoms;	/* opaque to the caller */
+	return 0;
+}
+
+int libxl_ctx_free(libxl_ctx *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+libxl_dominfo *libxl_list_domain(libxl_ctx *ctx, int *nb)
+{
+	struct timespec now;
+	libxl_dominfo *v = calloc(ndoms + 1, sizeof(*v));
+
+	(void)ctx;
+	n_list++;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t ns = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000000000ull + now.tv_nsec - t0.tv_nsec;
+	v[0].domid = 0;		/* dom0 */
+	for (int i = 0; i < ndoms; i++) {
+		v[i + 1].domid = (uint32_t)i + 1;
+		v[i + 1].cpu_time = ns / 2;
+		v[i + 1].vcpu_online = 1;
+	}
+	*nb = ndoms + 1;
+	return v;
+}
+
+void libxl_dominfo_list_free(libxl_dominfo *list, int nb)
+{
+	(void)nb;
+	free(list);
+}
+
+int libxl_name_to_domid(libxl_ctx *ctx, const char *name, uint32_t *domid)
+{
+	char *end;
+	long i;
+
+	(void)ctx;
+	n_name++;
+	if (name[0] != 'd')
+		return ERROR_INVAL;
+	i = strtol(name + 1, &end, 10);
+	if (*end || i < 0 || i >= ndoms)
+		return ERROR_INVAL;
+	*domid = (uint32_t)i + 1;
+	return 0;
+}
+
+void libxl_domain_sched_params_init(libxl_domain_sched_params *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void libxl_domain_sched_params_dispose(libxl_domain_sched_params *p)
+{
+	(void)p;
+}
+
+/* An admin's xl sched-credit2 -c, when the test asked for one. */
+static void admin(void)
+{
+	char p[4200], name[64];
+	int cap;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/xl-set", dir);
+	if (!(f = fopen(p, "r")))
+		return;
+	if (fscanf(f, "%63s %d", name, &cap) == 2 && name[0] == 'd') {
+		int i = atoi(name + 1);
+		if (i >= 0 && i < ndoms)
+			params[i].cap = cap;
+	}
+	fclose(f);
+	remove(p);
+}
+
+int libxl_domain_sched_params_get(libxl_ctx *ctx, uint32_t domid, libxl_domain_sched_params *p)
+{
+	(void)ctx;
+	n_get++;
+	admin();
+	if (domid < 1 || domid > (uint32_t)ndoms)
+		return ERROR_INVAL;
+	*p = params[domid - 1];
+	return 0;
+}
+
+int libxl_domain_sched_params_set(libxl_ctx *ctx, uint32_t domid,
+				  const libxl_domain_sched_params *p)
+{
+	(void)ctx;
+	n_set++;
+	if (domid < 1 || domid > (uint32_t)ndoms)
+		return ERROR_INVAL;
+	params[domid - 1].cap = p->cap;
+	params[domid - 1].weight = p->weight;
+	return 0;
+}
