@@ -268,6 +268,7 @@ int sched_state_parse(const char *text, size_t len, struct sched_state *ret,
 	char *buf = NULL, *save = NULL, *w[40];
 	unsigned lineno = 0;
 	int rc = 0, n;
+	int64_t prev_b = INT64_MAX;	/* the last bucket of this guest */
 	size_t l1 = strlen(MAGIC);
 
 	if (len == 0)
@@ -311,6 +312,7 @@ int sched_state_parse(const char *text, size_t len, struct sched_state *ret,
 		} else if (strcmp(w[0], "guest") == 0) {
 			if ((rc = parse_guest_line(w, n, st.version, &st, d, lineno)) < 0)
 				goto out;
+			prev_b = INT64_MAX;
 		} else if (strcmp(w[0], "b") == 0) {
 			int64_t j, v;
 			struct sched_acct *a = st.n ? &st.v[st.n - 1].acct : NULL;
@@ -320,6 +322,21 @@ int sched_state_parse(const char *text, size_t len, struct sched_state *ret,
 				rc = hv_errorf(d, "line %u: malformed or misplaced bucket", lineno);
 				goto out;
 			}
+			/* As written: newest first, one line a bucket, none holding
+			 * more than the most CPUs a guest may be given for its
+			 * span (1,000 CPUs x bucket). */
+			if (j >= prev_b) {
+				rc = hv_errorf(d, "line %u: bucket %" PRId64 " %s", lineno, j,
+					       j == prev_b ? "given twice" : "out of order");
+				goto out;
+			}
+			if ((uint64_t)v > (uint64_t)a->bucket_s * 1000000000ull * (SCHED_CAP_MAX_CP / SCHED_CP_PER_CPU)) {
+				rc = hv_errorf(d, "line %u: bucket %" PRId64 " holds %" PRId64 " ns, more than "
+					       "%u CPUs x %u s", lineno, j, v, SCHED_CAP_MAX_CP / SCHED_CP_PER_CPU,
+					       a->bucket_s);
+				goto out;
+			}
+			prev_b = j;
 			a->ring[(uint64_t)j % a->nbuckets] += (uint64_t)v;
 			a->sum_ns += (uint64_t)v;
 		} else {

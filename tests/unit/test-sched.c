@@ -370,6 +370,33 @@ static void test_state(void)
 	CHECK_INT(back.v[0].acct.sum_ns, 100);
 	CHECK_STR(back.config, "/x");
 	sched_state_release(&back);
+	/* Buckets as written or refused (breaker finding 3): newest first,
+	 * each once, none above 1,000 CPUs x its span.  A bucket given twice
+	 * made WINDOW 2 s of a 1 s bucket; INT64_MAX made REFILL 0 s. */
+	static const char *const badb[][2] = {
+		{ "b 5 100\nb 5 100\n", "bucket 5 given twice" },
+		{ "b 4 100\nb 5 100\n", "bucket 5 out of order" },
+		{ "b 5 9223372036854775807\n", "bucket 5 holds 9223372036854775807 ns, more than 1000 CPUs x 1 s" },
+		{ "b 5 1000000000001\n", "more than 1000 CPUs" },
+	};
+	for (size_t i = 0; i < sizeof(badb) / sizeof(badb[0]); i++) {
+		char text[600];
+		int len = snprintf(text, sizeof(text), "hvkit-sched-state 1\nsaved 5 tick 1000000000 pid 7 config /x\n"
+				   "guest g cgroup:/g present 1 weight 0 started 1 last 5000000000 counter 3 cap 2000 "
+				   "rate 2000 budget 2400000000 floor 2000 burst 10000 window 20 bucket 1 head 5\n%s",
+				   badb[i][0]);
+		hv_diags_release(&d);
+		CHECK_INT(sched_state_parse(text, (size_t)len, &back, &d), -EINVAL);
+		CHECK(d.n == 1 && strstr(d.v[0].msg, badb[i][1]));
+	}
+	/* The bound itself is allowed: 1,000 CPUs for the whole bucket. */
+	static const char edge[] = "hvkit-sched-state 1\nsaved 5 tick 1000000000 pid 7 config /x\n"
+		"guest g cgroup:/g present 1 weight 0 started 1 last 5000000000 counter 3 cap 2000 "
+		"rate 2000 budget 2400000000 floor 2000 burst 10000 window 20 bucket 1 head 5\n"
+		"b 5 1000000000000\nb 4 7\n";
+	hv_diags_release(&d);
+	CHECK_INT(sched_state_parse(edge, sizeof(edge) - 1, &back, &d), 0);
+	sched_state_release(&back);
 
 	sched_state_release(&st);
 	strbuf_release(&a);
