@@ -30,6 +30,7 @@ struct cg_backend {
 
 struct cg_guest {
 	int usage_fd, quota_fd;
+	int weight_fd;		/* opened at the first knob check, kept */
 	uint64_t period_us;
 	char *weight_path;	/* cpu.shares (v1) or cpu.weight (v2) */
 	char *path;		/* relative to the hierarchy, for messages */
@@ -149,6 +150,8 @@ static void cg_close(struct sched_backend *b, void *hv)
 		close(h->usage_fd);
 	if (h->quota_fd >= 0)
 		close(h->quota_fd);
+	if (h->weight_fd >= 0)
+		close(h->weight_fd);
 	free(h->weight_path);
 	free(h->path);
 	free(h);
@@ -195,7 +198,7 @@ static int cg_open(struct sched_backend *b, const struct sched_guest *g,
 			return -ENOENT;
 	}
 	h = xcalloc(1, sizeof(*h));
-	h->usage_fd = h->quota_fd = -1;
+	h->usage_fd = h->quota_fd = h->weight_fd = -1;
 	h->weight_path = xasprintf("%s%s/%s", c->cpu_root, path,
 				   c->v2 ? "cpu.weight" : "cpu.shares");
 	h->period_us = 100000;
@@ -323,11 +326,9 @@ static int cg_check(struct sched_backend *b, void *hv, uint32_t cap_cp, unsigned
 	if (weight) {
 		unsigned long v = sched_cgroup_weight_value(cb(b)->v2, weight);
 		uint64_t got = 0;
-		int fd = open(h->weight_path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (h->weight_fd < 0 && (h->weight_fd = open(h->weight_path, O_RDONLY | O_CLOEXEC)) < 0)
 			return -errno;
-		n = read_small(fd, buf, sizeof(buf));
-		close(fd);
+		n = read_small(h->weight_fd, buf, sizeof(buf));
 		if (n < 0)
 			return n;
 		buf[strcspn(buf, "\n")] = 0;

@@ -36,6 +36,7 @@ struct lv_backend {
 	char *uri;
 	virDomainStatsRecordPtr *stats;	/* this tick's, NULL-terminated */
 	int nstats;
+	bool stale;			/* this tick's fetch failed */
 	bool said_no_cputime;
 };
 
@@ -75,6 +76,7 @@ static int fetch(struct lv_backend *l)
 	l->nstats = 0;
 	int n = virConnectGetAllDomainStats(l->conn, VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL,
 					    &l->stats, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
+	l->stale = n < 0;
 	if (n < 0) {
 		l->stats = NULL;
 		return -EIO;
@@ -87,10 +89,16 @@ static int lv_refresh(struct sched_backend *b)
 {
 	struct lv_backend *l = lb(b);
 
+	bool was = l->stale;
+
 	if (fetch(l) < 0) {
-		log_warn("libvirt '%s': cannot read domain stats this tick: %s", l->uri, lv_err());
+		if (!was)
+			log_warn("libvirt '%s': cannot read domain stats: %s; guests are not charged "
+				 "until it can (said once)", l->uri, lv_err());
 		return -EIO;
 	}
+	if (was)
+		log_info("libvirt '%s': domain stats read again", l->uri);
 	return 0;
 }
 
@@ -153,7 +161,7 @@ static int lv_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
 	unsigned long long ns;
 
 	if (!r)
-		return -ENOENT;		/* not running (or this tick's read failed) */
+		return l->stale ? -EAGAIN : -ENOENT;	/* not known / not running */
 	if (virTypedParamsGetULLong(r->params, r->nparams, "cpu.time", &ns) == 1) {
 		*ret_ns = ns;
 		return 0;

@@ -72,6 +72,8 @@ static int xen_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
 	struct xen_guest *h = hv;
 	const libxl_dominfo *di = find_dom(xb(b), h->domid);
 
+	if (!xb(b)->list)
+		return -EAGAIN;		/* this tick's list failed */
 	if (!di) {
 		/* Rebooted under a new domid?  Names are what we select by. */
 		uint32_t domid;

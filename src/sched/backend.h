@@ -22,7 +22,8 @@ struct sched_backend_ops {
 	 * another -errno with a message in d. */
 	int (*open)(struct sched_backend *b, const struct sched_guest *g,
 		    void **ret_h, struct hv_diags *d);
-	/* Cumulative CPU time of the guest, ns.  -ENOENT: it went away. */
+	/* Cumulative CPU time of the guest, ns.  -ENOENT: it went away;
+	 * -EAGAIN: not known this tick (refresh failed), try next tick. */
 	int (*usage)(struct sched_backend *b, void *h, uint64_t *ret_ns);
 	/* cap_cp: centi-percent of one CPU, SCHED_CAP_NONE to lift it. */
 	int (*set_cap)(struct sched_backend *b, void *h, uint32_t cap_cp);

@@ -352,6 +352,8 @@ static void tick(struct daemon *dm)
 		}
 		if (l->h)
 			rc = l->be->ops->usage(l->be, l->h, &counter);
+		if (l->h && rc == -EAGAIN)
+			continue;	/* not read this tick: the next delta holds it */
 		if (!l->h || rc < 0) {
 			if (l->h) {
 				/* What it used since the last tick is charged at the

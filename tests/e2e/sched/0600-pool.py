@@ -21,6 +21,14 @@ under "burst 100% for 4s per 30s, then cap 20%" (budget 3.2 CPU-s).
     read from A's side of the pool;
   - both daemons restarted: no budget refunded (the windows across the
     restart hold, and the budget left is no larger after it).
+This machine may be loaded many times over by other work: the guest's
+CPU is the kernel's (cpuacct.usage or cpu.stat) at instants the test
+knows to a few ms (a sample whose reads took longer is dropped), and a
+daemon kept from running by the load cannot lower a cap on time: the
+kernel's own count of that (/proc/PID/schedstat, time spent waiting on a
+run queue) is what the guest may have run on at its burst cap, and a
+window's bound grows by (P - Q) x that wait (printed; 0 on an idle
+machine, where the bound is the issue's: B + 3% of one CPU).
 Skips (77) without root, cgroups, or etcd (apt install etcd-server)."""
 import json
 import os
@@ -203,6 +211,18 @@ def move_to(tops, host, pid):
         open(f"{t}/{host}/g/cgroup.procs", "w").write(str(pid))
 
 
+def run_delay(pid):
+    """Seconds the process has waited on a run queue (the kernel's
+    schedstat), summed over its threads; 0 once it is gone."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            total += int(open(f"/proc/{pid}/task/{tid}/schedstat").read().split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return total / 1e9
+
+
 def status(url):
     p = hvkit("sched", "status", "--state", url, "--json", ok=False)
     if p.returncode != 0:
@@ -244,7 +264,9 @@ def main():
         start("A")
         start("B")
         t0 = time.monotonic()
-        samples = []        # (t, cumulative guest CPU-s over both hosts)
+        samples = []        # (t, cumulative guest CPU-s over both hosts, daemons' cumulative run-queue wait)
+        waited = {"A": 0.0, "B": 0.0}      # run-queue wait of daemons that have exited
+        last_wait = {"A": 0.0, "B": 0.0}
         final_a = 0.0       # A's usage once its cgroup is gone
         migrated = killed = cut = resumed = restarted = False
         events = {}
@@ -256,9 +278,15 @@ def main():
                 break
             ua = usage_s(tops, v2, "A")
             ub = usage_s(tops, v2, "B") if migrated else 0.0
+            t_read = time.monotonic() - t0
             if ua is not None:
                 final_a = ua
-            samples.append((t, final_a + (ub or 0.0)))
+            for h in ("A", "B"):
+                last_wait[h] = run_delay(daemons[h].pid) or last_wait[h]
+            # Kept only when the reads took a few ms: the instant is known.
+            if t_read - t <= 0.02:
+                samples.append(((t + t_read) / 2, final_a + (ub or 0.0),
+                                max(waited["A"] + last_wait["A"], waited["B"] + last_wait["B"])))
             if not migrated:
                 s = status(url["A"])
                 if s and s.get("budget_left_cpu_s", B) <= B / 2:
@@ -292,6 +320,8 @@ def main():
                 for h in ("A", "B"):
                     rc = daemons[h].wait(timeout=15)
                     check(rc == 0, f"daemon {h} exits 0 on SIGTERM (got {rc})")
+                    waited[h] += last_wait[h]
+                    last_wait[h] = 0.0
                 start("A")
                 start("B")
                 restarted = True
@@ -320,28 +350,36 @@ def main():
         else:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    # Every 30 s window of the kernel's accounting, over both hosts.
-    worst, worst_at = -1e9, 0.0
+    # Every 30 s window of the kernel's accounting, over both hosts: its
+    # excess over the floor against the budget, plus what the load let
+    # the guest run at its burst cap while a daemon waited to run.
+    def over(k, i):
+        e = samples[i][1] - samples[k][1] - Q * (samples[i][0] - samples[k][0])
+        return e - (B + TOL + (P - Q) * (samples[i][2] - samples[k][2])), e
+
+    worst, worst_at, worst_e, worst_wait = -1e9, 0.0, 0.0, 0.0
     j = 0
     for i in range(len(samples)):
         while samples[i][0] - samples[j][0] > W:
             j += 1
         for k in range(j, i):
-            e = samples[i][1] - samples[k][1] - Q * (samples[i][0] - samples[k][0])
-            if e > worst:
-                worst, worst_at = e, samples[k][0]
-    print(f"events: {json.dumps(events)}")
-    check(worst <= B + TOL,
-          f"worst 30 s window (from t={worst_at:.1f} s) over both hosts: excess {worst:.2f} CPU-s "
-          f"<= budget {B:.2f} + {TOL:.2f} (3% of one CPU); overspend {max(0.0, worst - B):.2f}")
+            o, e = over(k, i)
+            if o > worst:
+                worst, worst_at, worst_e, worst_wait = o, samples[k][0], e, samples[i][2] - samples[k][2]
+    print(f"events: {json.dumps(events)}; {len(samples)} samples; daemons waited on run queues "
+          f"{samples[-1][2]:.2f} s in all")
+    check(worst <= 0,
+          f"worst 30 s window (from t={worst_at:.1f} s) over both hosts: excess {worst_e:.2f} CPU-s "
+          f"<= budget {B:.2f} + {TOL:.2f} (3% of one CPU) + {(P - Q) * worst_wait:.2f} (a daemon "
+          f"waited {worst_wait:.2f} s to run); overspend {max(0.0, worst_e - B):.2f}")
     # Windows around each fault, separately (the same bound).
     for ev in ("migrated", "killed", "cut", "resumed", "restarted"):
         te = events[ev][0] if isinstance(events[ev], tuple) else events[ev]
-        w = max((samples[i][1] - samples[k][1] - Q * (samples[i][0] - samples[k][0])
-                 for i in range(len(samples)) for k in range(i)
+        w = max(((over(k, i)[0], over(k, i)[1]) for i in range(len(samples)) for k in range(i)
                  if samples[k][0] <= te <= samples[i][0] and samples[i][0] - samples[k][0] <= W),
-                default=0.0)
-        check(w <= B + TOL, f"windows spanning '{ev}' at t={te:.1f} s: worst excess {w:.2f} <= {B + TOL:.2f}")
+                default=(-1.0, 0.0))
+        check(w[0] <= 0, f"windows spanning '{ev}' at t={te:.1f} s: worst excess {w[1]:.2f} "
+              f"within the bound (margin {-w[0]:.2f})")
 
     # B took over from what A left, not a fresh budget.
     spent_a = events["migrated"][1]

@@ -108,6 +108,9 @@ def main():
                                              "--foreign", mode],
                                  until="changed behind our back", foreign_at=0.5)
             warns = [l for l in err.splitlines() if "changed behind our back" in l]
+            if not warns:
+                print(f"daemon exit {rc}; xl-set {'still there' if os.path.exists(os.path.join(tmp, 'xl', 'xl-set')) else 'consumed'}; "
+                      f"stderr: {err[-500:]!r}; calls {calls[:1]}")
             check(len(warns) == 1 and "d3: changed behind our back: domain d3: Xen reads cap 77 weight 512 "
                   "(we wrote cap 30 weight 512); by an admin's xl sched-credit2 -c/-w" in warns[0],
                   f"--foreign {mode}: one warning naming d3, both caps and xl: {warns}")
