@@ -52,7 +52,9 @@ def run(tmp, conf, args, until=None, foreign_at=None):
             while time.monotonic() - t < 60 and not os.path.exists(os.path.join(tmp, "state")):
                 time.sleep(0.05)
             time.sleep(foreign_at)
-            open(os.path.join(xl, "xl-set"), "w").write("d3 77\n")
+            # Whole or not at all: the stand-in reads it at any get.
+            open(os.path.join(xl, "xl-set.tmp"), "w").write("d3 77\n")
+            os.rename(os.path.join(xl, "xl-set.tmp"), os.path.join(xl, "xl-set"))
         while until and time.monotonic() - t < 60 and until not in open(err).read():
             time.sleep(0.05)
         if until:
