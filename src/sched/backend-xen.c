@@ -25,6 +25,7 @@ struct xen_backend {
 struct xen_guest {
 	char *name;
 	uint32_t domid;
+	int hint;		/* where it was in the list last tick */
 };
 
 static struct xen_backend *xb(struct sched_backend *b)
@@ -44,11 +45,19 @@ static int xen_refresh(struct sched_backend *b)
 	return x->list ? 0 : -EIO;
 }
 
-static const libxl_dominfo *find_dom(struct xen_backend *x, uint32_t domid)
+/* domid's entry in this tick's list; *hint (may be NULL) is where to look
+ * first and is updated, so that a tick costs one look per guest, not a
+ * scan of the list (1,000 domains: a million compares). */
+static const libxl_dominfo *find_dom(struct xen_backend *x, uint32_t domid, int *hint)
 {
+	if (hint && *hint >= 0 && *hint < x->nlist && x->list[*hint].domid == domid)
+		return &x->list[*hint];
 	for (int i = 0; i < x->nlist; i++)
-		if (x->list[i].domid == domid)
+		if (x->list[i].domid == domid) {
+			if (hint)
+				*hint = i;
 			return &x->list[i];
+		}
 	return NULL;
 }
 
@@ -70,7 +79,7 @@ static int xen_open(struct sched_backend *b, const struct sched_guest *g,
 static int xen_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
 {
 	struct xen_guest *h = hv;
-	const libxl_dominfo *di = find_dom(xb(b), h->domid);
+	const libxl_dominfo *di = find_dom(xb(b), h->domid, &h->hint);
 
 	if (!xb(b)->list)
 		return -EAGAIN;		/* this tick's list failed */
@@ -78,7 +87,7 @@ static int xen_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
 		/* Rebooted under a new domid?  Names are what we select by. */
 		uint32_t domid;
 		if (libxl_name_to_domid(xb(b)->ctx, h->name, &domid) != 0 ||
-		    !(di = find_dom(xb(b), domid)))
+		    !(di = find_dom(xb(b), domid, &h->hint)))
 			return -ENOENT;
 		h->domid = domid;
 	}
@@ -131,7 +140,7 @@ out:
  * vCPUs. */
 static int xen_cap_value(struct xen_backend *x, struct xen_guest *h, uint32_t cap_cp)
 {
-	const libxl_dominfo *di = find_dom(x, h->domid);
+	const libxl_dominfo *di = find_dom(x, h->domid, &h->hint);
 	unsigned vcpus = di && di->vcpu_online ? di->vcpu_online : 1;
 	int cap = cap_cp == SCHED_CAP_NONE ? 0
 		: (int)((cap_cp + SCHED_CP_PER_CPU / 100 - 1) / (SCHED_CP_PER_CPU / 100));
