@@ -296,6 +296,15 @@ def run_tests(d, procs):
     p = hvkit("sched", "status", "--state", st1)
     row = status_row(p.stdout, "a")
     check(row is not None and row[6] == "0.0s", f"status reads a version 1 state: {row}")
+    # Buckets as the daemon writes them or damage (breaker finding 3): one
+    # given twice summed to a 2 s WINDOW of 1 s buckets, INT64_MAX showed
+    # REFILL 0s.  (Version 1 has no checksum to get past.)
+    for bad_b, why in ((f"b {head} 5000000000\nb {head} 5000000000\n", "given twice"),
+                       (f"b {head} 9223372036854775807\n", "more than 1000 CPUs x 1 s")):
+        open(st1 + ".bad", "w").write(v1.replace(f"b {head} 5000000000\n", bad_b))
+        pb = hvkit("sched", "status", "--state", st1 + ".bad", ok=False)
+        check(pb.returncode == 1 and why in pb.stderr and "full window" in pb.stderr and not pb.stdout,
+              f"status refuses a state whose bucket is {why}, no rows: {pb.stderr.strip()!r}")
     lines = p.stdout.splitlines()
     col = lines[0].index("PRESENT")
     check(all(l[col:col + 3] in ("yes", "no ") for l in lines[1:]) and len(lines) == 4,
