@@ -24,6 +24,7 @@ LAZY_IN(blkid, blkid_partition, blkid_partlist_get_partition, (blkid_partlist a0
 LAZY_IN(blkid, int, blkid_partition_get_partno, (blkid_partition a0), (a0))
 LAZY_IN(blkid, blkid_loff_t, blkid_partition_get_start, (blkid_partition a0), (a0))
 LAZY_IN(blkid, blkid_loff_t, blkid_partition_get_size, (blkid_partition a0), (a0))
+LAZY_IN(blkid, int, blkid_partition_is_extended, (blkid_partition a0), (a0))
 LAZY_IN(blkid, const char *, blkid_parttable_get_type, (blkid_parttable a0), (a0))
 LAZY_IN(blkid, int, blkid_do_safeprobe, (blkid_probe a0), (a0))
 LAZY_IN(blkid, int, blkid_probe_lookup_value, (blkid_probe a0, const char * a1, const char ** a2, size_t * a3), (a0, a1, a2, a3))

@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "guest-disk.h"
@@ -14,8 +16,6 @@
 #include "strbuf.h"
 #include "util.h"
 
-#define GD_MAX_PARTS 128
-#define GD_MAX_READ 16		/* ext file systems read with debugfs */
 #define GD_DEBUGFS_MS 20000
 #define GD_MAX_OUTPUT (1u << 20)
 
@@ -72,50 +72,98 @@ static void add_kernel(void *opaque, const char *name)
 	k->fs->kernels[k->fs->nkernels++] = xasprintf("%s%s", k->dir, name);
 }
 
-/*
- * The output of command cmd in what `debugfs -f` printed: debugfs echoes
- * each command as "debugfs: CMD" before its output.  The last command's
- * output runs to the end.  NULL when cmd is not there.
- */
-static char *section(const char *out, const char *cmd, bool last)
+static long long now_ms(void)
 {
-	_cleanup_free_ char *mark = xasprintf("debugfs: %s\n", cmd);
-	const char *p = out, *end;
+	struct timespec ts;
 
-	for (;; p++) {
-		p = strstr(p, mark);
-		if (!p)
-			return NULL;
-		if (p == out || p[-1] == '\n')
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void gd_budget_init(struct gd_budget *b, unsigned reads, unsigned ms)
+{
+	*b = (struct gd_budget){ .reads_left = reads, .deadline_ms = now_ms() + ms,
+				 .reads_max = reads, .ms_max = ms };
+}
+
+/* What debugfs is told to do, in this order; OUT_CAT_GRUB + i cats
+ * grub_files[i]. */
+enum {
+	OUT_LS_ROOT,
+	OUT_LS_BOOT,
+	OUT_STAT_GRUB,
+	OUT_CAT_GRUB = OUT_STAT_GRUB + ARRAY_SIZE(grub_files),
+	OUT_CAT_FSTAB = OUT_CAT_GRUB + ARRAY_SIZE(grub_files),
+	OUT_N
+};
+
+static char *out_cmd(size_t i)
+{
+	if (i == OUT_LS_ROOT)
+		return xstrdup("ls -p /");
+	if (i == OUT_LS_BOOT)
+		return xstrdup("ls -p /boot/");
+	if (i < OUT_CAT_GRUB)
+		return xasprintf("stat %s", grub_files[i - OUT_STAT_GRUB]);
+	if (i < OUT_CAT_FSTAB)
+		return xasprintf("cat %s", grub_files[i - OUT_CAT_GRUB]);
+	return xstrdup("cat /etc/fstab");
+}
+
+/*
+ * Splits what `debugfs -f` printed at sep, the echo ("debugfs: stat
+ * /NONCE") of the command run after each of ours: the guest's files
+ * cannot forge it, as they could forge the echo of our own commands.
+ * piece[i] is what command i printed, its own echo line dropped.
+ * Returns how many commands completed.
+ */
+static size_t split_out(char *out, const char *sep, char *piece[OUT_N])
+{
+	size_t n = 0, seplen = strlen(sep);
+	char *p = out;
+
+	while (n < OUT_N) {
+		char *q = strstr(p, sep);
+		if (!q)
 			break;
+		*q = 0;
+		char *nl = strchr(p, '\n');
+		piece[n++] = nl ? nl + 1 : q;
+		p = q + seplen;
 	}
-	p += strlen(mark);
-	if (!last && str_startswith(p, "debugfs: "))
-		return xstrdup("");	/* the command printed nothing */
-	end = last ? NULL : strstr(p, "\ndebugfs: ");
-	return end ? xstrndup(p, (size_t)(end - p + 1)) : xstrdup(p);
+	return n;
 }
 
 /* Reads an ext2/3/4 file system with one run of debugfs (read only, no
  * mount): boot loader files, kernels in / and /boot, /etc/fstab. */
-static void read_ext(const char *dbg, const char *path, struct gd_fs *fs)
+static void read_ext(const char *dbg, const char *path, int timeout_ms, struct gd_fs *fs)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
 	/* "./" before a relative path: never read by debugfs as an option. */
 	_cleanup_free_ char *spec = xasprintf("%s%s?offset=%llu", path[0] == '/' ? "" : "./", path,
 					      (unsigned long long)fs->offset);
-	_cleanup_free_ char *cmdpath = NULL, *root = NULL, *boot = NULL;
+	_cleanup_free_ char *cmdpath = NULL, *sep = NULL, *cutcmd = NULL, *limit = NULL;
 	struct strbuf cmds = STRBUF_INIT, out = STRBUF_INIT;
+	char *piece[OUT_N] = { 0 };
+	uint8_t nonce[16];
+	char hex[33];
 	int mfd = memfd_create("hvkit-debugfs", 0);
 
 	if (mfd < 0) {
 		fs->error = xasprintf("memfd_create: %s", strerror(errno));
 		goto out;
 	}
-	strbuf_adds(&cmds, "ls -p /\nls -p /boot/\n");
-	for (size_t i = 0; i < ARRAY_SIZE(grub_files); i++)
-		strbuf_addf(&cmds, "stat %s\n", grub_files[i]);
-	strbuf_adds(&cmds, "cat /etc/fstab\n");
+	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce)) {
+		fs->error = xasprintf("getrandom: %s", strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(nonce); i++)
+		snprintf(hex + 2 * i, 3, "%02x", nonce[i]);
+	sep = xasprintf("debugfs: stat /.hvkit-%s\n", hex);
+	for (size_t i = 0; i < OUT_N; i++) {
+		_cleanup_free_ char *c = out_cmd(i);
+		strbuf_addf(&cmds, "%s\n%s", c, sep + strlen("debugfs: "));
+	}
 	if (write_all(mfd, cmds.buf, cmds.len) < 0) {
 		fs->error = xasprintf("cannot write debugfs's commands: %s", strerror(errno));
 		goto out;
@@ -123,43 +171,47 @@ static void read_ext(const char *dbg, const char *path, struct gd_fs *fs)
 	/* The child inherits mfd (no O_CLOEXEC) and reads it by name. */
 	cmdpath = xasprintf("/proc/self/fd/%d", mfd);
 	char *argv[] = { (char *)dbg, "-c", "-f", cmdpath, spec, NULL };
-	int rc = run_capture(argv, &out, GD_DEBUGFS_MS, GD_MAX_OUTPUT, &d);
-	/* /etc/fstab comes last: when it alone is too large, what came
-	 * before it is whole, and the fstab is named as not read. */
-	bool fstab_big = rc == -EFBIG && strstr(out.buf ? out.buf : "", "debugfs: cat /etc/fstab\n");
-	if (rc < 0 && !fstab_big) {
+	int rc = run_capture(argv, &out, timeout_ms, GD_MAX_OUTPUT, &d);
+	size_t done = split_out(out.buf ? out.buf : (char *)"", sep, piece);
+	/* Output beyond the limit cut one of the file reads (they come last):
+	 * what came before it is whole, that file and the ones after are
+	 * named as not read. */
+	bool cut = rc == -EFBIG && done >= OUT_CAT_GRUB;
+	if (rc < 0 && !cut) {
 		fs->error = xstrdup(d.n ? d.v[d.n - 1].msg : "debugfs failed");
 		goto out;
 	}
-	root = section(out.buf, "ls -p /", false);
 	/* The root directory lists itself as inode 2: else debugfs could not
 	 * open the file system (it says why on its standard error). */
-	if (!root || !strstr(root, "/2/040")) {
+	if (done < OUT_CAT_GRUB || !strstr(piece[OUT_LS_ROOT], "/2/040")) {
 		fs->error = xstrdup("debugfs cannot open it as ext2/3/4");
 		goto out;
 	}
 	fs->read = true;
 	struct kern_ctx kr = { fs, "/" }, kb = { fs, "/boot/" };
-	boot = section(out.buf, "ls -p /boot/", false);
-	if (boot)
-		ls_files(boot, add_kernel, &kb);
-	ls_files(root, add_kernel, &kr);
-	for (size_t i = 0; i < ARRAY_SIZE(grub_files) && !fs->grub; i++) {
-		_cleanup_free_ char *cmd = xasprintf("stat %s", grub_files[i]);
-		_cleanup_free_ char *st = section(out.buf, cmd, false);
+	ls_files(piece[OUT_LS_BOOT], add_kernel, &kb);
+	ls_files(piece[OUT_LS_ROOT], add_kernel, &kr);
+	size_t g = 0;
+	for (; g < ARRAY_SIZE(grub_files) && !fs->grub; g++)
 		/* "Inode: N   Type: regular" for a file debugfs finds. */
-		if (st && strstr(st, "Type: regular"))
-			fs->grub = xstrdup(grub_files[i]);
+		if (strstr(piece[OUT_STAT_GRUB + g], "Type: regular"))
+			fs->grub = xstrdup(grub_files[g]);
+	cutcmd = done < OUT_N ? out_cmd(done) : NULL;
+	limit = xasprintf("debugfs's output limit (%u bytes)", GD_MAX_OUTPUT);
+	if (fs->grub) {
+		if (done > OUT_CAT_GRUB + g - 1)
+			fs->grub_text = xstrdup(piece[OUT_CAT_GRUB + g - 1]);
+		else
+			fs->grub_error = xasprintf("larger than %s", limit);
 	}
-	if (fstab_big) {
-		fs->fstab_error = xasprintf("larger than debugfs's output limit (%u bytes)", GD_MAX_OUTPUT);
-		goto out;
+	if (done > OUT_CAT_FSTAB) {
+		if (*piece[OUT_CAT_FSTAB])
+			fs->fstab = xstrdup(piece[OUT_CAT_FSTAB]);
+	} else if (done == OUT_CAT_FSTAB) {
+		fs->fstab_error = xasprintf("larger than %s", limit);
+	} else {
+		fs->fstab_error = xasprintf("not reached: %s before it spent %s", cutcmd + 4, limit);
 	}
-	char *tab = section(out.buf, "cat /etc/fstab", true);
-	if (tab && *tab)
-		fs->fstab = tab;
-	else
-		free(tab);
 out:
 	if (mfd >= 0)
 		close(mfd);
@@ -194,7 +246,37 @@ static struct gd_fs *add_fs(struct gd_info *g, unsigned partno, uint64_t off, ui
 	return &g->fs[g->nfs++];
 }
 
-int guest_disk_inspect(const char *path, struct gd_info *ret, struct hv_diags *d)
+/* Partitions that share sectors (an extended partition holds its
+ * logical ones: not counted) make a hostile or broken table. */
+static void find_overlaps(blkid_partlist pl, int n, struct gd_info *g)
+{
+	for (int i = 0; i < n && i < GD_MAX_PARTS; i++) {
+		blkid_partition a = blkid_partlist_get_partition(pl, i);
+		if (!a || blkid_partition_is_extended(a) || blkid_partition_get_size(a) <= 0)
+			continue;
+		for (int k = i + 1; k < n && k < GD_MAX_PARTS; k++) {
+			blkid_partition b = blkid_partlist_get_partition(pl, k);
+			if (!b || blkid_partition_is_extended(b) || blkid_partition_get_size(b) <= 0)
+				continue;
+			blkid_loff_t as = blkid_partition_get_start(a), bs = blkid_partition_get_start(b);
+			if (as < bs + blkid_partition_get_size(b) && bs < as + blkid_partition_get_size(a)) {
+				if (!g->noverlaps++) {
+					g->overlap_a = (unsigned)blkid_partition_get_partno(a);
+					g->overlap_b = (unsigned)blkid_partition_get_partno(b);
+				}
+			}
+		}
+	}
+}
+
+static bool is_ext(const char *type)
+{
+	return type && (strcmp(type, "ext2") == 0 || strcmp(type, "ext3") == 0 ||
+			strcmp(type, "ext4") == 0);
+}
+
+int guest_disk_inspect(const char *path, struct gd_budget *b, struct gd_info *ret,
+		       struct hv_diags *d)
 {
 	struct gd_info g = { 0 };
 	blkid_probe pr = NULL;
@@ -226,9 +308,12 @@ int guest_disk_inspect(const char *path, struct gd_info *ret, struct hv_diags *d
 		blkid_parttable t = blkid_partlist_get_table(pl);
 		const char *ty = t ? blkid_parttable_get_type(t) : NULL;
 		g.pttype = xstrdup(ty ? ty : "unknown");
+		g.nparts = (size_t)n;
+		g.nparts_skipped = n > GD_MAX_PARTS ? (size_t)(n - GD_MAX_PARTS) : 0;
+		find_overlaps(pl, n, &g);
 		for (int i = 0; i < n && i < GD_MAX_PARTS; i++) {
 			blkid_partition p = blkid_partlist_get_partition(pl, i);
-			if (!p)
+			if (!p || blkid_partition_is_extended(p))
 				continue;
 			uint64_t off = (uint64_t)blkid_partition_get_start(p) * 512;
 			uint64_t size = (uint64_t)blkid_partition_get_size(p) * 512;
@@ -245,17 +330,28 @@ int guest_disk_inspect(const char *path, struct gd_info *ret, struct hv_diags *d
 	}
 	for (size_t i = 0, nread = 0; i < g.nfs; i++) {
 		struct gd_fs *fs = &g.fs[i];
-		if (!fs->type || !(strcmp(fs->type, "ext2") == 0 || strcmp(fs->type, "ext3") == 0 ||
-				   strcmp(fs->type, "ext4") == 0))
+		if (!is_ext(fs->type))
 			continue;
-		if (nread++ >= GD_MAX_READ)
-			fs->error = xasprintf("only the first %d ext2/3/4 file systems are read", GD_MAX_READ);
-		else if (!dbg)
+		for (size_t k = 0; k < i && !fs->same_as; k++)
+			if (g.fs[k].offset == fs->offset && is_ext(g.fs[k].type))
+				fs->same_as = g.fs[k].partno ? g.fs[k].partno : 1;
+		if (fs->same_as)
+			continue;	/* the same file system, already looked at */
+		long long left = b->deadline_ms - now_ms();
+		if (nread++ >= GD_MAX_READ) {
+			g.ncapped++;
+			fs->error = xasprintf("beyond the %d ext2/3/4 file systems read a disk", GD_MAX_READ);
+		} else if (!b->reads_left || left <= 0) {
+			fs->over_budget = true;
+			b->skipped++;
+		} else if (!dbg) {
 			fs->error = xstrdup("debugfs not found (Debian package e2fsprogs)");
-		else if (strchr(path, '?'))
+		} else if (strchr(path, '?')) {
 			fs->error = xstrdup("a path with '?' cannot be handed to debugfs");
-		else
-			read_ext(dbg, path, fs);
+		} else {
+			b->reads_left--;
+			read_ext(dbg, path, left < GD_DEBUGFS_MS ? (int)left : GD_DEBUGFS_MS, fs);
+		}
 	}
 out:
 	if (pr)
@@ -271,6 +367,8 @@ void gd_info_release(struct gd_info *g)
 		struct gd_fs *fs = &g->fs[i];
 		free(fs->type);
 		free(fs->grub);
+		free(fs->grub_text);
+		free(fs->grub_error);
 		for (size_t k = 0; k < fs->nkernels; k++)
 			free(fs->kernels[k]);
 		free(fs->kernels);

@@ -47,6 +47,15 @@ const char *pf_release_name(enum pf_release r)
 static void add(struct pf_report *r, enum pf_level level, const char *setting,
 		char *problem, char *remedy)
 {
+	/* A rule meeting the same thing twice (the same root= in each grub
+	 * menu entry) reports it once. */
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].level == level && strcmp(r->v[i].setting, setting) == 0 &&
+		    strcmp(r->v[i].problem, problem) == 0) {
+			free(problem);
+			free(remedy);
+			return;
+		}
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
 	r->v[r->n++] = (struct pf_finding){ level, str_printable(xstrdup(setting), false),
 					    str_printable(problem, false),
@@ -55,17 +64,25 @@ static void add(struct pf_report *r, enum pf_level level, const char *setting,
 
 /* ---- what the disks hold ---- */
 
+/* Bounds on looking into all of a guest's disks together: debugfs runs
+ * and seconds (one run reads one file system, 16 at most a disk). */
+#define PF_MAX_READS 32
+#define PF_MAX_MS 60000
+
 struct disk_look {
 	const struct mv_disk *dk;
 	bool looked;		/* inspected (a raw file or block device) */
 	char *why_not;		/* else why not */
-	struct gd_info info;
+	const struct disk_look *same;	/* the same image as this earlier disk */
+	struct gd_info info;	/* (same: that disk's) */
 };
 
-static void look_into(const struct mv_disk *dk, struct disk_look *l)
+static void look_into(const struct mv_disk *dk, struct disk_look *l,
+		      const struct disk_look *before, size_t nbefore, struct gd_budget *b)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
 	enum img_format f = IMG_UNKNOWN;
+	struct stat st, sb;
 	int fd;
 
 	*l = (struct disk_look){ .dk = dk };
@@ -79,13 +96,24 @@ static void look_into(const struct mv_disk *dk, struct disk_look *l)
 		return;
 	}
 	f = img_probe(fd);
+	bool have_st = fstat(fd, &st) == 0;
 	close(fd);
+	/* Two disks on one image (or device) are looked into once. */
+	for (size_t i = 0; have_st && i < nbefore; i++)
+		if (before[i].looked && !before[i].same && before[i].dk->target &&
+		    stat(before[i].dk->target, &sb) == 0 && sb.st_dev == st.st_dev &&
+		    sb.st_ino == st.st_ino && S_ISBLK(sb.st_mode) == S_ISBLK(st.st_mode) &&
+		    (!S_ISBLK(st.st_mode) || sb.st_rdev == st.st_rdev)) {
+			l->same = &before[i];
+			l->looked = true;
+			return;
+		}
 	if (f != IMG_RAW) {
 		l->why_not = xasprintf("a %s image (only raw images and block devices are looked into)",
 				       img_format_name(f));
 		return;
 	}
-	if (guest_disk_inspect(dk->target, &l->info, &d) < 0) {
+	if (guest_disk_inspect(dk->target, b, &l->info, &d) < 0) {
 		l->why_not = xstrdup(d.n ? d.v[d.n - 1].msg : "cannot read it");
 		gd_info_release(&l->info);
 	} else {
@@ -94,12 +122,18 @@ static void look_into(const struct mv_disk *dk, struct disk_look *l)
 	hv_diags_release(&d);
 }
 
+/* What was read of the disk l (or of the earlier disk on the same image). */
+static const struct gd_info *info_of(const struct disk_look *l)
+{
+	return l->same ? &l->same->info : &l->info;
+}
+
 /* "disk xvda: MBR; partition 1: ext4 (/boot/grub/grub.cfg, kernel
  * /boot/vmlinuz-6.1); partition 2: swap" */
 static char *describe(const struct disk_look *l)
 {
 	struct strbuf s = STRBUF_INIT;
-	const struct gd_info *g = &l->info;
+	const struct gd_info *g = info_of(l);
 
 	strbuf_addf(&s, "disk %s: ", l->dk->vdev ? l->dk->vdev : "?");
 	if (!l->looked) {
@@ -116,6 +150,14 @@ static char *describe(const struct disk_look *l)
 		else
 			strbuf_adds(&s, "; whole disk: ");
 		strbuf_adds(&s, fs->type ? fs->type : "no file system found");
+		if (fs->same_as) {
+			strbuf_addf(&s, " (the file system of partition %u)", fs->same_as);
+			continue;
+		}
+		if (fs->over_budget) {
+			strbuf_adds(&s, " (not read: the pre-flight's limit was reached)");
+			continue;
+		}
 		if (fs->error) {
 			strbuf_addf(&s, " (not read: %s)", fs->error);
 			continue;
@@ -138,8 +180,8 @@ static char *describe(const struct disk_look *l)
 
 static bool has_grub(const struct disk_look *l)
 {
-	for (size_t i = 0; l->looked && i < l->info.nfs; i++)
-		if (l->info.fs[i].grub)
+	for (size_t i = 0; l && l->looked && i < info_of(l)->nfs; i++)
+		if (info_of(l)->fs[i].grub)
 			return true;
 	return false;
 }
@@ -148,8 +190,8 @@ static size_t n_kernels(const struct disk_look *l)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; l->looked && i < l->info.nfs; i++)
-		n += l->info.fs[i].nkernels;
+	for (size_t i = 0; l && l->looked && i < info_of(l)->nfs; i++)
+		n += info_of(l)->fs[i].nkernels;
 	return n;
 }
 
@@ -236,10 +278,11 @@ static void rule_pv(const struct mv_vm *vm, enum pf_release rel,
 	}
 	if (vm->type != MV_GUEST_PV)
 		return;
-	for (size_t i = 0; !bits && boot && boot->looked && i < boot->info.nfs; i++)
-		for (size_t k = 0; !k32 && k < boot->info.fs[i].nkernels; k++)
-			if (kernel_name_32(boot->info.fs[i].kernels[k]))
-				k32 = boot->info.fs[i].kernels[k];
+	const struct gd_info *bi = boot ? info_of(boot) : NULL;
+	for (size_t i = 0; !bits && boot && boot->looked && i < bi->nfs; i++)
+		for (size_t k = 0; !k32 && k < bi->fs[i].nkernels; k++)
+			if (kernel_name_32(bi->fs[i].kernels[k]))
+				k32 = bi->fs[i].kernels[k];
 	if (bits == 32 || k32) {
 		add(r, rel == PF_REL_71 ? PF_WARN : PF_BLOCK, "type",
 		    bits == 32 ? xasprintf("32-bit PV guest (kernel '%s' is 32-bit): %s", vm->kernel,
@@ -306,6 +349,8 @@ static void rule_devices(const struct mv_vm *vm, const struct disk_look *looks,
 				check_dev(t + 5, "cmdline root=", "/", r);
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (looks[i].same)
+			continue;	/* its image's fstab is the earlier disk's */
 		for (size_t f = 0; looks[i].looked && f < looks[i].info.nfs; f++) {
 			const char *tab = looks[i].info.fs[f].fstab;
 			const char *why = looks[i].info.fs[f].fstab_error;
@@ -337,15 +382,16 @@ static void rule_devices(const struct mv_vm *vm, const struct disk_look *looks,
 	}
 }
 
-static void rule_console(const struct mv_vm *vm, struct pf_report *r)
+/* A console= other than hvc0 among a PV guest's kernel arguments args
+ * (the cmdline, or a boot loader's kernel line). */
+static void check_console(const char *args, const char *where, const char *remedy,
+			  struct pf_report *r)
 {
 	bool hvc0 = false;
 	_cleanup_free_ char *other = NULL;
-
-	if (vm->type != MV_GUEST_PV || !vm->cmdline)
-		return;
-	_cleanup_free_ char *c = xstrdup(vm->cmdline);
+	_cleanup_free_ char *c = xstrdup(args);
 	char *save = NULL;
+
 	for (char *t = strtok_r(c, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 		if (!str_startswith(t, "console="))
 			continue;
@@ -355,10 +401,113 @@ static void rule_console(const struct mv_vm *vm, struct pf_report *r)
 			other = xstrdup(t);
 	}
 	if (other && !hvc0)
-		add(r, PF_WARN, "cmdline",
+		add(r, PF_WARN, where,
 		    xasprintf("'%s': the console of a PV guest on XAPI is hvc0; the guest's messages and login will not show in the pool's console",
 			      other),
-		    xstrdup("add console=hvc0 to the kernel command line (extra = ..., or GRUB_CMDLINE_LINUX inside the guest)"));
+		    xstrdup(remedy));
+}
+
+static void rule_console(const struct mv_vm *vm, struct pf_report *r)
+{
+	if (vm->type == MV_GUEST_PV && vm->cmdline)
+		check_console(vm->cmdline, "cmdline",
+			      "add console=hvc0 to the kernel command line (extra = ..., or GRUB_CMDLINE_LINUX inside the guest)", r);
+}
+
+/* The arguments of a kernel line of a boot loader configuration pygrub
+ * reads (grub 2 linux/linux16/linuxefi, grub legacy kernel, extlinux
+ * append/kernel), or NULL. */
+static char *kernel_args(char *line)
+{
+	static const char *const words[] = { "linux", "linux16", "linuxefi", "kernel", "append" };
+	char *p = line + strspn(line, " \t");
+	size_t n = strcspn(p, " \t=");
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (n == strlen(words[i]) && strncasecmp(p, words[i], n) == 0)
+			return p + n;
+	return NULL;
+}
+
+/* What the guest's own boot loader configuration tells the kernel it
+ * boots with pygrub: root= (the disk name XAPI gives it) and, for a PV
+ * guest, console= (hvc0). */
+static void rule_grub(const struct mv_vm *vm, const struct disk_look *boot, struct pf_report *r)
+{
+	if (!vm->bootloader || !strstr(vm->bootloader, "pygrub") || vm->type == MV_GUEST_HVM ||
+	    !boot || !boot->looked)
+		return;
+	const struct gd_info *g = info_of(boot);
+	for (size_t f = 0; f < g->nfs; f++) {
+		const struct gd_fs *fs = &g->fs[f];
+		if (!fs->grub || (!fs->grub_text && !fs->grub_error))
+			continue;
+		_cleanup_free_ char *part = fs->partno ? xasprintf("partition %u", fs->partno) : xstrdup("whole disk");
+		_cleanup_free_ char *where = xasprintf("%s (disk %s, %s)", fs->grub,
+						       boot->dk->vdev ? boot->dk->vdev : "?", part);
+		if (fs->grub_error) {
+			add(r, PF_BLOCK, where,
+			    xasprintf("not looked into: %s, so the root= and console= pygrub boots with are unchecked",
+				      fs->grub_error),
+			    xstrdup("check the guest's boot loader configuration by hand (root=UUID=... survives the move), then --force"));
+			continue;
+		}
+		_cleanup_free_ char *c = xstrdup(fs->grub_text);
+		char *save = NULL;
+		for (char *l = strtok_r(c, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			char *args = kernel_args(l);
+			if (!args)
+				continue;
+			_cleanup_free_ char *a = xstrdup(args);
+			char *s2 = NULL;
+			for (char *t = strtok_r(a, " \t", &s2); t; t = strtok_r(NULL, " \t", &s2))
+				if (str_startswith(t, "root=") && !strchr(t, '$'))
+					check_dev(t + 5, where, "/", r);
+			if (vm->type == MV_GUEST_PV)
+				check_console(args, where,
+					      "add console=hvc0 to GRUB_CMDLINE_LINUX in the guest's /etc/default/grub and run update-grub", r);
+		}
+	}
+}
+
+/* Where the look into the disks stopped short: a finding each, never a
+ * clean pass over what was not seen. */
+static void rule_limits(const struct disk_look *looks, size_t n, const struct gd_budget *b,
+			struct pf_report *r)
+{
+	static const char remedy[] = "check those file systems by hand (debugfs -R 'cat /etc/fstab' 'IMAGE?offset=BYTES'), then --force";
+
+	for (size_t i = 0; i < n; i++) {
+		const struct gd_info *g = &looks[i].info;
+		if (!looks[i].looked || looks[i].same)
+			continue;
+		_cleanup_free_ char *where = xasprintf("disk %s", looks[i].dk->vdev ? looks[i].dk->vdev : "?");
+		if (g->noverlaps) {
+			_cleanup_free_ char *all = g->noverlaps > 1 ? xasprintf(" (%zu overlapping pairs in all)", g->noverlaps) : xstrdup("");
+			add(r, PF_BLOCK, where,
+			    xasprintf("partitions %u and %u overlap%s: a hostile or damaged partition table; the guest's file systems on them can overwrite each other",
+				      g->overlap_a, g->overlap_b, all),
+			    xstrdup("repair the partition table (fdisk -l or gdisk -l on the image shows it) before the move; --force moves the disk as it is"));
+		}
+		if (g->nparts_skipped)
+			add(r, PF_BLOCK, where,
+			    xasprintf("its partition table has %zu entries: the %zu after the first %d were not looked into",
+				      g->nparts, g->nparts_skipped, GD_MAX_PARTS),
+			    xstrdup(remedy));
+		if (g->ncapped)
+			add(r, PF_BLOCK, where,
+			    xasprintf("%zu more ext2/3/4 file system%s not looked into (the pre-flight reads %d a disk): their /etc/fstab and boot files are unchecked",
+				      g->ncapped, g->ncapped > 1 ? "s" : "", GD_MAX_READ),
+			    xstrdup(remedy));
+	}
+	if (b->skipped) {
+		_cleanup_free_ char *limit = b->reads_left ? xasprintf("%u s", b->ms_max / 1000) :
+					     xasprintf("reading %u file systems", b->reads_max);
+		add(r, PF_BLOCK, "disks",
+		    xasprintf("%zu ext2/3/4 file system%s not looked into: the pre-flight stopped after %s, its limit for all disks together",
+			      b->skipped, b->skipped > 1 ? "s" : "", limit),
+		    xstrdup(remedy));
+	}
 }
 
 static const char *const passthrough_keys[] = { "pci", "usbdev", "usbctrl", "dtdev",
@@ -429,15 +578,22 @@ void preflight_xapi(const struct mv_vm *vm, enum pf_release rel, struct pf_repor
 	struct disk_look *looks = xcalloc(vm->ndisks + 1, sizeof(*looks));
 	size_t n = 0;
 
+	struct gd_budget b;
+
+	gd_budget_init(&b, PF_MAX_READS, PF_MAX_MS);
 	for (size_t i = 0; i < vm->ndisks; i++)
-		if (vm->disks[i].kind == MV_DISK_DISK)
-			look_into(&vm->disks[i], &looks[n++]);
+		if (vm->disks[i].kind == MV_DISK_DISK) {
+			look_into(&vm->disks[i], &looks[n], looks, n, &b);
+			n++;
+		}
 	const struct disk_look *boot = boot_disk(looks, n);
 
+	rule_limits(looks, n, &b, r);
 	rule_boot(vm, boot, r);
 	rule_pv(vm, rel, boot, r);
 	rule_devices(vm, looks, n, r);
 	rule_console(vm, r);
+	rule_grub(vm, boot, r);
 	rule_passthrough(vm, r);
 	rule_disks(vm, r);
 	rule_mapping(vm, r);
