@@ -242,6 +242,9 @@ struct vhd_sink {
 static int vhd_sink(void *opaque, const void *p, size_t len)
 {
 	struct vhd_sink *s = opaque;
+
+	if (!p)
+		return vhd_unstream_end(s->v);	/* the body ended */
 	int rc = vhd_unstream_feed(s->v, p, len);
 
 	s->got += len;
@@ -291,8 +294,6 @@ static int download(struct xapi_conn *c, const char *vdi, uint64_t size, int dfd
 		rc = vhd_unstream_new(&out, size, d, &vs.v);
 		if (rc == 0)
 			rc = xapi_export_raw_vdi(c, vdi, "vhd", UINT64_MAX, vhd_sink, &vs, NULL);
-		if (rc == 0)
-			rc = vhd_unstream_end(vs.v);
 		vhd_unstream_free(vs.v);
 		hv_progress_done(&bar);
 	} else if (rc == 0 && size) {

@@ -211,6 +211,17 @@ static int data(struct vhd_unstream *v, const uint8_t *p, size_t n)
 				memset(v->unit + v->ufill + k, 0, upto - k);
 			k = upto;
 		}
+		/* Data past the disk's end is refused as it comes, not once its
+		 * unit fills: a stream cut short would hide it behind the
+		 * transfer's own error. */
+		if (boff + in_block + take > v->size) {
+			size_t k = boff + in_block >= v->size ? 0 : (size_t)(v->size - boff - in_block);
+			while (k < take && !v->unit[v->ufill + k])
+				k++;
+			if (k < take)
+				return hv_errorf(v->d, "offset %llu: block %u holds data past the disk's end",
+						 OFF(v->next + in_block + k), b);
+		}
 		v->ufill += take;
 		in_block += take;
 		p += take;

@@ -684,6 +684,15 @@ int xapi_export_raw_vdi(struct xapi_conn *c, const char *vdi, const char *format
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &dl.status);
 	bool whole = r == CURLE_OK && dl.status == 200 && (size == UINT64_MAX || dl.got == size);
 
+	/* The body's own verdict (a VHD stream that stops before its footer)
+	 * comes before the task's: asking the task can fail for a reason
+	 * of its own (a connection left with the body's extra bytes). */
+	if (whole && !dl.err) {
+		int src = sink(opaque, NULL, 0);
+		if (src < 0)
+			dl.err = src;
+	}
+
 	if (dl.err && dl.err != -EFBIG) {
 		/* A sink that reads what it gets (a VHD stream) has said why. */
 		rc = c->d && c->d->n > nd ? dl.err

@@ -89,7 +89,9 @@ int xapi_import_raw_vdi(struct xapi_conn *c, const char *vdi, struct img_in *in,
 			void (*progress)(void *, uint64_t, uint64_t), void *opaque);
 /*
  * Downloads vdi through GET /export_raw_vdi?format=FORMAT ("raw" or
- * "vhd") with a task, handing the body to sink in order.  size: the bytes
+ * "vhd") with a task, handing the body to sink in order, then
+ * sink(opaque, NULL, 0) once it ended whole (before the task's verdict:
+ * the sink's error is the one reported).  size: the bytes
  * expected (the VDI's virtual_size for raw), UINT64_MAX when unknown
  * (vhd).  A body that ends early or runs long, an HTTP error, or a task
  * that fails (XAPI reports failures there, not always in the HTTP

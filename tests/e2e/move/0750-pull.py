@@ -177,6 +177,35 @@ for label, fn, expect in (
          "not after the BAT and the block before it")):
     st.export_fault = ("mutate", fn)
     bad(f"hostile VHD: {label}", "pulled", expect)
+
+
+def past_end(body):
+    """Data in the last block past the disk's end (its bitmap marks
+    those sectors), when that block holds data."""
+    bat, size = bat_at(body), int.from_bytes(body[48:56], "big")
+    last = (size - 1) // B
+    sec = int.from_bytes(body[bat + 4 * last:bat + 4 * last + 4], "big")
+    return body if sec == 0xFFFFFFFF else patch(sec * 512 + 512 + size - last * B, b"\xaa" * 100)(body)
+
+
+# The stream's own error comes first, not a later one of the task poll on
+# a connection the server closed or left with the body's extra bytes
+# (over TLS and over plain HTTP, where the extra bytes met the poll).
+plain = XapiState("root", "secret", SR)
+plain_srv, plain_port = serve(plain)
+p = move("push", cfg, f"xapi://root@127.0.0.1:{plain_port}", "--sr", SR, "--http")
+check(p.returncode == 0, f"push over plain HTTP: {p.stderr}")
+for server, tgt, flags in ((st, target, tls), (plain, f"xapi://root@127.0.0.1:{plain_port}", ["--http"])):
+    for label, fn, then, expect in (
+            ("data past the end, connection closed", past_end, "close", "holds data past the disk's end"),
+            ("Content-Length 1000 short", lambda b: b, -1000, "the VHD stream ends before its closing footer")):
+        for fmt in ("raw", "qcow2"):
+            server.export_fault = ("mutate", fn, then)
+            out = os.path.join(d, "bad")
+            p = move("pull", tgt, "pulled", "-o", out, "--disk-format", fmt, *flags)
+            check(p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and expect in p.stderr
+                  and not os.path.exists(out), f"hostile VHD: {label} ({fmt}, {flags[0]}): {p.stderr}")
+plain_srv.shutdown()
 st.export_fault = None
 env["HVKIT_XAPI_PASSWORD"] = "wrong"
 bad("bad password", "pulled", "SESSION_AUTHENTICATION_FAILED")

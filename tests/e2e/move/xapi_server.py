@@ -36,7 +36,8 @@ HTTP, as XAPI's handlers: PUT /import_raw_vdi?session_id=&vdi=&task_id=
 vhdlib and must describe the VDI's size) and completes the task;
 GET /export_raw_vdi?...&format=raw|vhd sends a VDI's bytes (zeros for a
 VDI never written) or a dynamic VHD of its data blocks.  .calls lists
-every call; .export_fault makes an export fail for the bad-case tests:
+every call; .export_fault makes an export fail for the bad-case tests
+(("mutate", fn[, "close" or a Content-Length error]) a hostile body):
 ("task", error_info) sends half the body, fails the task and drops the
 connection (HTTP status 200, as XAPI answers before it knows);
 ("short", n) sends n bytes of a Content-Length body and drops the
@@ -483,7 +484,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = st.export_fault
         if fault and fault[0] == "mutate":     # a hostile body, whole
             body = fault[1](b"".join(chunks))
+            # then: the connection closed once it is sent, or a
+            # Content-Length that many bytes off (the rest sent anyway).
+            then = fault[2] if len(fault) > 2 else None
             length, chunks, fault = len(body), [body], None
+            if then is not None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(length + (0 if then == "close" else then)))
+                self.end_headers()
+                self.wfile.write(body)
+                self.wfile.flush()
+                self.close_connection = True
+                return st.finish_task(task, None)
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
         if fault and fault[0] == "close":
