@@ -26,6 +26,7 @@
 #include "progress.h"
 #include "tar.h"
 #include "util.h"
+#include "vhd.h"
 #include "xlcfg.h"
 #include "tmpout.h"
 #include "xva.h"
@@ -827,10 +828,55 @@ static int load_manifest(int fd, struct ova_mf *mf, struct hv_diags *d)
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * A disk file's own header against what the descriptor says of it (fmt
+ * "vhd" or "vmdk", NULL: not said; size, the disk's virtual bytes),
+ * before anything is written: a lie is an error naming the file.  head:
+ * its first hlen bytes; tail: its last 512 (a fixed VHD's only footer),
+ * NULL while not known.  1: the tail is needed to judge.
+ */
+static int check_member(const char *member, const char *fmt, uint64_t size,
+			const uint8_t *head, size_t hlen, const uint8_t *tail,
+			struct hv_diags *d)
+{
+	bool vhd = hlen >= VHD_FOOTER_SIZE && memcmp(head, "conectix", 8) == 0;
+	bool vmdk = hlen >= 20 && memcmp(head, "KDMV", 4) == 0;
+	uint64_t got;
+	const char *hdr;
+
+	if (!fmt)
+		return 0;
+	if (strcmp(fmt, "vhd") == 0) {
+		if (vmdk)
+			return hv_errorf(d, "'%s': the OVF says a VHD, the file is a VMDK", member);
+		if (!vhd && !tail)
+			return 1;
+		if (!vhd && memcmp(tail, "conectix", 8) != 0)
+			return hv_errorf(d, "'%s': the OVF says a VHD, the file has no VHD footer", member);
+		got = img_be64((vhd ? head : tail) + 48);
+		hdr = "VHD footer";
+	} else {
+		if (vhd)
+			return hv_errorf(d, "'%s': the OVF says a VMDK, the file is a VHD", member);
+		if (!vmdk)
+			return 0;	/* a descriptor file: the converter judges it */
+		got = img_le64(head + 12);
+		if (got > UINT64_MAX / 512)
+			return hv_errorf(d, "'%s': offset 12: VMDK capacity %llu sectors", member,
+					 (unsigned long long)got);
+		got *= 512;
+		hdr = "VMDK header";
+	}
+	if (got != size)
+		return hv_errorf(d, "'%s': its %s says a disk of %llu bytes, the OVF %llu", member, hdr,
+				 (unsigned long long)got, (unsigned long long)size);
+	return 0;
+}
+
 /* OVA disks: the VHD members copied as they are (xl reads VHD); others
  * (VMware's streamOptimized VMDK) converted as --disk-format says. */
 static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
-			    char **hrefs, int dfd, const struct vm_opts *o,
+			    char **hrefs, const struct ovf_file *files, int dfd, const struct vm_opts *o,
 			    const char *name, struct ova_mf *mf, struct hv_diags *d)
 {
 	struct tar_in *t = NULL;
@@ -874,16 +920,35 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 			rc = -errno;
 			break;
 		}
+		/* The member against the OVF: its header before it is written,
+		 * a fixed VHD's footer once it is read. */
+		uint8_t tail[VHD_FOOTER_SIZE] = { 0 };
+		int judge = files[i].format ? 1 : 0;
+		if (judge && m.size == 0)
+			rc = check_member(m.name, files[i].format, files[i].capacity, buf, 0, tail, d);
 		for (uint64_t left = m.size, off = 0; rc == 0 && left;) {
 			size_t n = left < (1 << 20) ? (size_t)left : 1 << 20;
 			rc = tar_in_read(t, buf, n);
+			if (rc == 0 && off == 0 && judge)
+				rc = judge = check_member(m.name, files[i].format, files[i].capacity, buf, n,
+							  NULL, d);
+			if (rc == 1)
+				rc = 0;
 			if (rc == 0 && e)
 				mf_hash_update(&sum, buf, n);
 			if (rc == 0)
 				rc = img_pwrite_sparse(ofd, buf, n, off);
+			if (n >= sizeof(tail)) {
+				memcpy(tail, buf + n - sizeof(tail), sizeof(tail));
+			} else {
+				memmove(tail, tail + n, sizeof(tail) - n);
+				memcpy(tail + sizeof(tail) - n, buf, n);
+			}
 			off += n;
 			left -= n;
 		}
+		if (rc == 0 && judge == 1 && m.size)
+			rc = check_member(m.name, files[i].format, files[i].capacity, tail, 0, tail, d);
 		if (rc == 0 && ftruncate(ofd, (off_t)m.size) < 0)
 			rc = -errno;
 		if (rc == 0 && e) {
@@ -937,7 +1002,7 @@ static int read_all(int fd, size_t max, char **ret, size_t *ret_len)
 
 /* OVF beside its files: each disk converted to raw. */
 static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
-			    int dfd, const struct vm_opts *o, const char *name,
+			    const struct ovf_file *files, int dfd, const struct vm_opts *o, const char *name,
 			    struct ova_mf *mf, struct hv_diags *d)
 {
 	_cleanup_free_ char *dup = xstrdup(path);
@@ -970,6 +1035,21 @@ static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 			close(fd);
 			return rc == -EINVAL ? rc : hv_errorf(d, "cannot read disk file '%s': %s",
 							      hrefs[i], strerror(-rc));
+		}
+		uint8_t head[VHD_FOOTER_SIZE] = { 0 }, tail[VHD_FOOTER_SIZE] = { 0 };
+		ssize_t hn = pread(fd, head, sizeof(head), 0);
+		if (st.st_size >= (off_t)sizeof(tail) &&
+		    pread(fd, tail, sizeof(tail), st.st_size - (off_t)sizeof(tail)) < 0)
+			hn = -1;
+		if (hn < 0) {
+			rc = hv_errorf(d, "cannot read disk file '%s': %s", hrefs[i], strerror(errno));
+			close(fd);
+			return rc;
+		}
+		rc = check_member(hrefs[i], files[i].format, files[i].capacity, head, (size_t)hn, tail, d);
+		if (rc < 0) {
+			close(fd);
+			return rc;
 		}
 		rc = convert_fd(fd, dfd, file, "importing", o, d, &vm->disks[i].size);
 		if (rc < 0)
@@ -1027,6 +1107,7 @@ int move_cmd_import(int argc, char **argv)
 	struct mv_vm vm;
 	enum pkg_kind kind;
 	char **hrefs = NULL, *xml = NULL;
+	struct ovf_file *files = NULL;
 	size_t xml_len = 0;
 	int fd = -1, dfd = -1, rc, ret = EXIT_FAIL;
 	struct strbuf cfg = STRBUF_INIT, ovfname = STRBUF_INIT;
@@ -1078,7 +1159,7 @@ int move_cmd_import(int argc, char **argv)
 				rc = tar_in_read(t, xml, xml_len);
 			}
 			if (rc == 0)
-				rc = ovf_parse(xml, xml_len, m.name, &vm, &hrefs, &d);
+				rc = ovf_parse(xml, xml_len, m.name, &vm, &hrefs, &files, &d);
 			if (rc == 0)
 				strbuf_adds(&ovfname, m.name);
 		}
@@ -1098,7 +1179,7 @@ int move_cmd_import(int argc, char **argv)
 	} else {
 		rc = read_all(fd, 16u << 20, &xml, &xml_len);
 		if (rc == 0)
-			rc = ovf_parse(xml, xml_len, o.in, &vm, &hrefs, &d);
+			rc = ovf_parse(xml, xml_len, o.in, &vm, &hrefs, &files, &d);
 		if (rc == 0)
 			rc = load_ovf_manifest(o.in, xml, xml_len, &mf, &d);
 		if (rc == 0) {
@@ -1143,9 +1224,9 @@ int move_cmd_import(int argc, char **argv)
 	} else if (kind == PKG_XVA) {
 		rc = import_xva_disks(o.in, &vm, dfd, &o, name, &d);
 	} else if (kind == PKG_OVA) {
-		rc = import_ova_disks(o.in, fd, &vm, hrefs, dfd, &o, name, &mf, &d);
+		rc = import_ova_disks(o.in, fd, &vm, hrefs, files, dfd, &o, name, &mf, &d);
 	} else {
-		rc = import_ovf_disks(o.in, &vm, hrefs, dfd, &o, name, &mf, &d);
+		rc = import_ovf_disks(o.in, &vm, hrefs, files, dfd, &o, name, &mf, &d);
 	}
 	if (rc < 0) {
 		report(o.in, &d, rc, "cannot import");
@@ -1187,6 +1268,7 @@ out:
 	for (size_t i = 0; hrefs && i < vm.ndisks; i++)
 		free(hrefs[i]);
 	free(hrefs);
+	ovf_files_free(files, vm.ndisks);
 	free(xml);
 	free(o.allow.keys);
 	strbuf_release(&cfg);

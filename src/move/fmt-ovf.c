@@ -298,10 +298,11 @@ static struct xrec *target_rec(struct xapi_pkg *p, const char *name,
 }
 
 int ovf_parse(const char *xml, size_t len, const char *name, struct mv_vm *vm,
-	      char ***ret_hrefs, struct hv_diags *d)
+	      char ***ret_hrefs, struct ovf_file **ret_files, struct hv_diags *d)
 {
 	struct xapi_pkg p = { 0 };
 	char **hrefs = NULL;
+	struct ovf_file *files = NULL;
 	char **disk_ids = NULL;	/* "disk0" of each disk, in item order */
 	size_t nids = 0;
 	xmlDoc *doc;
@@ -421,6 +422,7 @@ int ovf_parse(const char *xml, size_t len, const char *name, struct mv_vm *vm,
 		disk_ids[nids] = NULL;
 	/* Disks: capacity and file from the DiskSection and References. */
 	hrefs = xcalloc(p.ndisks ? p.ndisks : 1, sizeof(*hrefs));
+	files = xcalloc(p.ndisks ? p.ndisks : 1, sizeof(*files));
 	xmlNode *ds = child(env, "DiskSection"), *refs = child(env, "References");
 	for (size_t i = 0; i < p.ndisks; i++) {
 		const char *id = disk_ids[i];
@@ -440,6 +442,12 @@ int ovf_parse(const char *xml, size_t len, const char *name, struct mv_vm *vm,
 				c <<= 20;
 			if (!xrec_get(&p.vdi[i], "virtual_size"))
 				xrec_int(&p.vdi[i], "virtual_size", (int64_t)c);
+			const char *fmt = attr(dk, "format");
+			if (fmt && strstr(fmt, "vhdspec"))
+				files[i].format = xstrdup("vhd");
+			else if (fmt && strstr(fmt, "vmdk"))
+				files[i].format = xstrdup("vmdk");
+			files[i].capacity = c;
 			const char *fref = attr(dk, "fileRef");
 			for (xmlNode *f = refs ? refs->children : NULL; fref && f; f = f->next)
 				if (!hrefs[i] && is(f, "File") && attr(f, "id") &&
@@ -451,10 +459,15 @@ int ovf_parse(const char *xml, size_t len, const char *name, struct mv_vm *vm,
 	if (rc == 0) {
 		*ret_hrefs = hrefs;
 		hrefs = NULL;
+		if (ret_files) {
+			*ret_files = files;
+			files = NULL;
+		}
 	}
 out:
 	for (size_t i = 0; hrefs && i < p.ndisks; i++)
 		free(hrefs[i]);
+	ovf_files_free(files, p.ndisks);
 	for (size_t i = 0; i < nids; i++)
 		free(disk_ids[i]);
 	free(hrefs);
@@ -462,4 +475,11 @@ out:
 	xapi_pkg_release(&p);
 	xmlFreeDoc(doc);
 	return rc;
+}
+
+void ovf_files_free(struct ovf_file *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++)
+		free(f[i].format);
+	free(f);
 }

@@ -23,8 +23,15 @@ void ovf_write(struct mv_vm *vm, char *const *hrefs, const uint64_t *file_sizes,
 /*
  * Reads a descriptor into vm (initialised by the caller, released by it
  * even on failure).  *ret_hrefs gets, per disk, the href of its file
- * (NULL for a disk without one), a malloc'd array of malloc'd strings.
- * -EINVAL with "NAME:LINE: reason" in d on bad input.
+ * (NULL for a disk without one), a malloc'd array of malloc'd strings;
+ * *ret_files (when not NULL) what the DiskSection says of each file
+ * (release with ovf_files_free()).  -EINVAL with "NAME:LINE: reason" in d
+ * on bad input.
  */
+struct ovf_file {
+	char *format;		/* ovf:format: "vhd", "vmdk", NULL another or none */
+	uint64_t capacity;	/* bytes */
+};
 int ovf_parse(const char *xml, size_t len, const char *name, struct mv_vm *vm,
-	      char ***ret_hrefs, struct hv_diags *d);
+	      char ***ret_hrefs, struct ovf_file **ret_files, struct hv_diags *d);
+void ovf_files_free(struct ovf_file *f, size_t n);

@@ -225,7 +225,7 @@ static void test_ovf_xlcfg(void)
 	ovf_write(&vm, hrefs, sizes, &sb, &d);
 	CHECK(d.n == 1 && strstr(d.v[0].msg, "on_poweroff"));
 	hv_diags_release(&d);
-	CHECK_INT(ovf_parse(sb.buf, sb.len, "t.ovf", &back, &got, &d), 0);
+	CHECK_INT(ovf_parse(sb.buf, sb.len, "t.ovf", &back, &got, NULL, &d), 0);
 	CHECK_STR(back.name, vm.name);
 	CHECK_STR(back.uuid, vm.uuid);
 	CHECK_INT(back.type, MV_GUEST_HVM);
@@ -255,7 +255,7 @@ static void test_ovf_xlcfg(void)
 	free(got);
 	mv_vm_release(&back);
 	/* Bad input: file:line. */
-	CHECK_INT(ovf_parse("<Envelope/>", 11, "t.ovf", &back, &got, &d), -EINVAL);
+	CHECK_INT(ovf_parse("<Envelope/>", 11, "t.ovf", &back, &got, NULL, &d), -EINVAL);
 	CHECK(d.n == 1 && strstr(d.v[0].msg, "t.ovf:1:"));
 	hv_diags_release(&d);
 	mv_vm_release(&back);

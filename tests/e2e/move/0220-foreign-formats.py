@@ -210,11 +210,18 @@ if "libxlutil" not in p.stderr:
     run("qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized",
         small, os.path.join(ovf, "g-disk0.vmdk"))
     with open(os.path.join(ovf, "g.ovf")) as f:
-        text = f.read().replace("g-disk0.vhd", "g-disk0.vmdk")
-    with open(os.path.join(ovf, "g.ovf"), "w") as f:
-        f.write(text)
+        orig = f.read()
+    vhd_fmt = "http://www.microsoft.com/technet/virtualserver/downloads/vhdspec.mspx"
+    vmdk_fmt = "http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"
+    check(vhd_fmt in orig, "export names its disks' format as VHD")
     ova = os.path.join(d, "g.ova")
-    run("tar", "-C", ovf, "-cf", ova, "g.ovf", "g-disk0.vmdk")
+
+    def package(text):
+        with open(os.path.join(ovf, "g.ovf"), "w") as f:
+            f.write(text)
+        run("tar", "-C", ovf, "-cf", ova, "g.ovf", "g-disk0.vmdk")
+
+    package(orig.replace("g-disk0.vhd", "g-disk0.vmdk").replace(vhd_fmt, vmdk_fmt))
     for pkg in (os.path.join(ovf, "g.ovf"), ova):
         out = os.path.join(d, "imp")
         p = hvkit("move", "import", pkg, "--to", "xl", "-o", out, ok=False)
@@ -223,5 +230,21 @@ if "libxlutil" not in p.stderr:
         r = run("qemu-img", "compare", "-f", "raw", "-F", "raw", small, os.path.join(out, "g-disk0.raw"))
         check(r.returncode == 0, f"{pkg}: the VMDK's data: {r.stdout}")
         shutil.rmtree(out)
+    # A descriptor that lies about its disk file (format, size): refused
+    # naming the file, nothing written.
+    cap = 'ovf:capacity="%d"' % (4 * MiB)
+    check(cap in orig, f"export writes the capacity in bytes: {cap}")
+    lies = (("VMDK said to be a VHD", orig.replace("g-disk0.vhd", "g-disk0.vmdk"),
+             "'g-disk0.vmdk': the OVF says a VHD, the file is a VMDK"),
+            ("VMDK of another size", orig.replace("g-disk0.vhd", "g-disk0.vmdk").replace(vhd_fmt, vmdk_fmt)
+             .replace(cap, 'ovf:capacity="%d"' % (8 * MiB)),
+             "'g-disk0.vmdk': its VMDK header says a disk of 4194304 bytes, the OVF 8388608"))
+    for label, text, expect in lies:
+        package(text)
+        for pkg in (os.path.join(ovf, "g.ovf"), ova):
+            out = os.path.join(d, "imp")
+            p = hvkit("move", "import", pkg, "--to", "xl", "-o", out, ok=False)
+            check(p.returncode == 1 and expect in p.stderr and len(p.stderr.splitlines()) == 1
+                  and not os.path.exists(out), f"{pkg}: {label}: {p.returncode} {p.stderr}")
 shutil.rmtree(d)
 done()
