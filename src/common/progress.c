@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* A one-line progress bar with rate and ETA, drawn only on a terminal. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,9 +55,77 @@ void hv_progress_fmt_eta(char *buf, size_t sz, double seconds)
 		snprintf(buf, sz, "%02u:%02u", s / 60, s % 60);
 }
 
+/* A bar's line is on the terminal, not ended (see hv_progress_break_line). */
+static volatile sig_atomic_t line_open;
+static const int end_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+void hv_progress_break_line(void)
+{
+	if (line_open) {
+		line_open = 0;
+		(void)!write(STDERR_FILENO, "\n", 1);
+	}
+}
+
+static void on_end_signal(int sig)
+{
+	hv_progress_break_line();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Handles the signals that end a run and nobody handles. */
+static void trap_end_signals(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(end_signals); i++) {
+		struct sigaction old, sa = { .sa_handler = on_end_signal };
+		if (sigaction(end_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+		    !(old.sa_flags & SA_SIGINFO)) {
+			sigemptyset(&sa.sa_mask);
+			sigaction(end_signals[i], &sa, NULL);
+		}
+	}
+}
+
+void hv_progress_fmt_line(char *buf, size_t sz, const struct hv_progress *p,
+			  double secs, unsigned cols)
+{
+	char bar[BAR_WIDTH + 1], rate[32], eta[32], done[32], total[32], part[48] = "";
+	double frac = p->total ? (double)p->done / (double)p->total : 1.0;
+
+	if (frac > 1)
+		frac = 1;
+	double bps = secs > 0 ? (double)p->done / secs : 0;
+	hv_progress_fmt_rate(rate, sizeof(rate), bps);
+	hv_progress_fmt_eta(eta, sizeof(eta),
+			    bps > 0 && p->total >= p->done ? (double)(p->total - p->done) / bps : -1);
+	format_size(done, sizeof(done), p->done);
+	format_size(total, sizeof(total), p->total);
+	if (p->parts)
+		snprintf(part, sizeof(part), " disk %u/%u", p->part, p->parts);
+	/* Everything but the bar, to size the bar to what is left. */
+	int rest = snprintf(NULL, 0, "%s%s [] %3u%% %s/%s %s ETA %s", p->label ? p->label : "",
+			    part, (unsigned)(frac * 100), done, total, rate, eta);
+	int width = (int)cols - 1 - rest;	/* the last column stays free: no wrap */
+	if (width > BAR_WIDTH)
+		width = BAR_WIDTH;
+	if (width < 5) {
+		snprintf(buf, sz, "%s%s %3u%% %s/%s %s ETA %s", p->label ? p->label : "", part,
+			 (unsigned)(frac * 100), done, total, rate, eta);
+		return;
+	}
+	unsigned fill = (unsigned)(frac * width);
+	memset(bar, '#', fill);
+	memset(bar + fill, '.', (size_t)width - fill);
+	bar[width] = 0;
+	snprintf(buf, sz, "%s%s [%s] %3u%% %s/%s %s ETA %s", p->label ? p->label : "", part, bar,
+		 (unsigned)(frac * 100), done, total, rate, eta);
+}
+
 void hv_progress_update(struct hv_progress *p, uint64_t done)
 {
-	char bar[BAR_WIDTH + 1], rate[32], eta[32];
+	char line[256];
+	struct winsize ws;
 	uint64_t t;
 
 	p->done = done;
@@ -65,24 +135,14 @@ void hv_progress_update(struct hv_progress *p, uint64_t done)
 	if (p->drawn && t - p->last_ns < REDRAW_NS && done < p->total)
 		return;
 	p->last_ns = t;
-
-	double frac = p->total ? (double)done / (double)p->total : 1.0;
-	if (frac > 1)
-		frac = 1;
-	unsigned fill = (unsigned)(frac * BAR_WIDTH);
-	memset(bar, '#', fill);
-	memset(bar + fill, '.', BAR_WIDTH - fill);
-	bar[BAR_WIDTH] = 0;
-
-	double secs = (double)(t - p->start_ns) / 1e9;
-	double bps = secs > 0 ? (double)done / secs : 0;
-	hv_progress_fmt_rate(rate, sizeof(rate), bps);
-	hv_progress_fmt_eta(eta, sizeof(eta),
-			    bps > 0 ? (double)(p->total - done) / bps : -1);
-	fprintf(stderr, "\r%s [%s] %3u%% %s ETA %s\033[K",
-		p->label ? p->label : "", bar, (unsigned)(frac * 100), rate, eta);
+	if (!p->drawn)
+		trap_end_signals();
+	unsigned cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+	hv_progress_fmt_line(line, sizeof(line), p, (double)(t - p->start_ns) / 1e9, cols);
+	fprintf(stderr, "\r%s\033[K", line);
 	fflush(stderr);
 	p->drawn = true;
+	line_open = 1;
 }
 
 void hv_progress_done(struct hv_progress *p)
@@ -92,4 +152,5 @@ void hv_progress_done(struct hv_progress *p)
 		fflush(stderr);
 	}
 	p->drawn = false;
+	line_open = 0;
 }

@@ -16,6 +16,7 @@
  */
 struct hv_progress {
 	const char *label;	/* borrowed; shown before the bar */
+	unsigned part, parts;	/* "disk PART/PARTS" after the label; 0: none */
 	uint64_t total;
 	uint64_t done;
 	uint64_t start_ns, last_ns;
@@ -29,7 +30,19 @@ void hv_progress_init(struct hv_progress *p, const char *label,
 void hv_progress_update(struct hv_progress *p, uint64_t done);
 /* Erases the bar, leaving the cursor at the start of an empty line. */
 void hv_progress_done(struct hv_progress *p);
+/*
+ * Ends a bar's line with a newline when one is on the terminal, so that a
+ * signal that ends the run (Ctrl-C) leaves no half line for the shell's
+ * prompt: async-signal-safe, for a fatal-signal handler.  While a bar is
+ * drawn and SIGINT, SIGTERM, SIGHUP or SIGQUIT have their default action,
+ * the bar handles them itself (this, then the default action).
+ */
+void hv_progress_break_line(void);
 
+/* The bar's line for the given elapsed seconds, at most cols columns
+ * (the bar itself shrinks, then goes): exposed for the unit tests. */
+void hv_progress_fmt_line(char *buf, size_t sz, const struct hv_progress *p,
+			  double secs, unsigned cols);
 /* Formats "12.3 MiB/s", "1:02:03": exposed for the unit tests. */
 void hv_progress_fmt_rate(char *buf, size_t sz, double bytes_per_s);
 void hv_progress_fmt_eta(char *buf, size_t sz, double seconds);

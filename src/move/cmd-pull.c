@@ -274,7 +274,8 @@ static const char *format_ext(enum img_format f)
 
 /* Downloads vdi (size bytes) into the new file `file` of dfd. */
 static int download(struct xapi_conn *c, const char *vdi, uint64_t size, int dfd,
-		    const char *file, const struct pull_opts *o, struct hv_diags *d)
+		    const char *file, const struct pull_opts *o, unsigned part, unsigned parts,
+		    struct hv_diags *d)
 {
 	struct img_out out = { .fd = -1, .size = size, .diags = d };
 	struct unit_sink u = { .out = &out };
@@ -291,6 +292,7 @@ static int download(struct xapi_conn *c, const char *vdi, uint64_t size, int dfd
 		/* Data blocks only, converted as they arrive. */
 		struct vhd_sink vs = { .bar = &bar };
 		hv_progress_init(&bar, "downloading", size, o->progress);
+		bar.part = part, bar.parts = parts;
 		rc = vhd_unstream_new(&out, size, d, &vs.v);
 		if (rc == 0)
 			rc = xapi_export_raw_vdi(c, vdi, "vhd", UINT64_MAX, vhd_sink, &vs, NULL);
@@ -298,6 +300,7 @@ static int download(struct xapi_conn *c, const char *vdi, uint64_t size, int dfd
 		hv_progress_done(&bar);
 	} else if (rc == 0 && size) {
 		hv_progress_init(&bar, "downloading", size, o->progress);
+		bar.part = part, bar.parts = parts;
 		u.bar = &bar;
 		rc = xapi_export_raw_vdi(c, vdi, "raw", size, unit_sink, &u, NULL);
 		hv_progress_done(&bar);
@@ -475,7 +478,8 @@ int move_cmd_pull(int argc, char **argv)
 			goto out;
 		}
 		if (!o.metadata_only) {
-			rc = download(c, vdis[i], dk->size, dfd, file, &o, &d);
+			rc = download(c, vdis[i], dk->size, dfd, file, &o, (unsigned)i + 1,
+				      (unsigned)vm.ndisks, &d);
 			if (rc < 0) {
 				_cleanup_free_ char *what = xasprintf("pull: disk %zu (VDI %s)", i, vdis[i]);
 				if (log_diags(what, &d) == 0)

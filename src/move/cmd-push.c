@@ -248,6 +248,7 @@ int move_cmd_push(int argc, char **argv)
 		if (rc == 0 && !metadata_only && ins[i]->size) {
 			struct hv_progress bar;
 			hv_progress_init(&bar, "uploading", ins[i]->size, progress);
+			bar.part = (unsigned)i + 1, bar.parts = (unsigned)p.ndisks;
 			rc = xapi_import_raw_vdi(c, vdi, ins[i], progress_cb, &bar);
 			hv_progress_done(&bar);
 		}

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "model.h"
+#include "progress.h"
 #include "tmpout.h"
 #include "util.h"
 
@@ -80,6 +81,7 @@ static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT,
 
 static void on_signal(int sig)
 {
+	hv_progress_break_line();
 	remove_now();
 	signal(sig, SIG_DFL);
 	raise(sig);

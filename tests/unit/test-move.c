@@ -129,6 +129,23 @@ static void test_progress(void)
 	CHECK_STR(b, "--:--");
 	hv_progress_fmt_rate(b, sizeof(b), 3.0 * 1024 * 1024);
 	CHECK_STR(b, "3 MiB/s");
+
+	/* A sparse disk's data: bytes done/total, rate, ETA, which disk; the
+	 * bar shrinks to leave the last column free, then goes. */
+	struct hv_progress p = { .label = "downloading", .part = 2, .parts = 3,
+				 .total = 4u << 20, .done = 1u << 20 };
+	char line[256];
+	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 200);
+	CHECK_STR(line, "downloading disk 2/3 [#######.......................]  25% 1 MiB/4 MiB 1 MiB/s ETA 00:03");
+	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 70);
+	CHECK_INT((int)strlen(line), 69);
+	CHECK(strstr(line, "[") && strstr(line, " 25% 1 MiB/4 MiB 1 MiB/s ETA 00:03"));
+	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 40);
+	CHECK_STR(line, "downloading disk 2/3  25% 1 MiB/4 MiB 1 MiB/s ETA 00:03");
+	p.parts = 0;
+	p.done = 0;
+	hv_progress_fmt_line(line, sizeof(line), &p, 0.0, 200);
+	CHECK_STR(line, "downloading [..............................]   0% 0 B/4 MiB 0 B/s ETA --:--");
 }
 
 static void test_model_json(void)
