@@ -22,7 +22,8 @@ static const char check_usage[] =
 	"table, file systems, grub.cfg or menu.lst and kernels), PV and 32-bit PV\n"
 	"guests on releases that no longer run them, disk names in /etc/fstab and\n"
 	"root= that XAPI names differently, a console other than hvc0, device\n"
-	"passthrough, phy: disks, settings XAPI has no field for.\n"
+	"passthrough, phy: disks, settings XAPI has no field for.  GUEST.cfg '-'\n"
+	"is read from standard input.\n"
 	"\n"
 	"  --for xapi         the target (the only one)\n"
 	"  --release R        7.1, 8.2 (Citrix Hypervisor / XCP-ng 8.2, default) or\n"
@@ -67,7 +68,7 @@ int move_preflight(const struct mv_vm *vm, const char *cfg, bool force)
 		else if (r.v[i].level == PF_BLOCK)
 			log_warn("'%s': %s: %s (--force)", cfg, r.v[i].setting, r.v[i].problem);
 		else if (strcmp(r.v[i].setting, "xl.cfg") != 0)
-			log_info("'%s': %s: %s", cfg, r.v[i].setting, r.v[i].problem);
+			log_info("warning: '%s': %s: %s", cfg, r.v[i].setting, r.v[i].problem);
 		/* Warnings show with -v, and in full in `hvkit move check`;
 		 * settings without a XAPI field are warned by the mapping itself. */
 	}

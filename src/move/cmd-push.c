@@ -23,9 +23,10 @@ static const char push_usage[] =
 	"usage: hvkit move push GUEST.cfg xapi://[USER@]HOST[:PORT] --sr UUID\n"
 	"         [--metadata-only [--disk-size SIZE]] [--password-file FILE]\n"
 	"         [--ca FILE] [--http] [--timeout SECONDS] [--max-response SIZE]\n"
-	"         [--force]\n"
+	"         [--force] [-v]\n"
 	"The checks of `hvkit move check GUEST.cfg --for xapi` run first: a\n"
-	"setting that blocks the move stops it unless --force.\n";
+	"setting that blocks the move stops it unless --force; -v (--verbose)\n"
+	"shows their warnings too.\n";
 
 /* Fields of our records that XAPI computes itself (not create args). */
 static const char *const not_args[] = { "uuid", "power_state", "is_a_snapshot",
@@ -142,6 +143,7 @@ int move_cmd_push(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-response", required_argument, NULL, 'R' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -162,8 +164,9 @@ int move_cmd_push(int argc, char **argv)
 	int ch, rc, ret = EXIT_FAIL;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'v': log_verbosity++; break;
 		case 'r': sr_uuid = optarg; break;
 		case 'm': metadata_only = true; break;
 		case 's':

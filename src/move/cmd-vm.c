@@ -394,6 +394,7 @@ static int parse_common(int c, struct vm_opts *o)
 	unsigned long long v;
 
 	switch (c) {
+	case 'v': log_verbosity++; return 0;
 	case 'o': o->out = optarg; return 0;
 	case 't': o->to = optarg; return 0;
 	case 'm': o->metadata_only = true; return 0;
@@ -444,15 +445,17 @@ static const struct option vm_options[] = {
 	{ "disk-format", required_argument, NULL, 'F' },
 	{ "allow-setting", required_argument, NULL, 'A' },
 	{ "force", no_argument, NULL, 'f' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
 
 static const char export_usage[] =
 	"usage: hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only\n"
-	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND] [--force]\n"
+	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND] [--force] [-v]\n"
 	"The checks of `hvkit move check GUEST.cfg --for xapi` run first: a\n"
-	"setting that blocks the move stops the export unless --force.\n";
+	"setting that blocks the move stops the export unless --force; -v\n"
+	"(--verbose) shows their warnings too.\n";
 static const char import_usage[] =
 	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
 	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]...\n";
@@ -463,7 +466,7 @@ static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 
 	*o = (struct vm_opts){ .sums = XVA_SUM_SHA1, .progress = true, .sync = true };
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "ho:t:", vm_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:t:v", vm_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return -1;
@@ -561,21 +564,26 @@ out:
 /* What a package is, from its bytes and name. */
 enum pkg_kind { PKG_XVA, PKG_OVA, PKG_OVF };
 
-static int probe_package(const char *path, int fd, enum pkg_kind *ret)
+/* What the package at fd is; -EINVAL when none, with *first (NULL, or
+ * malloc'd) the first member's name of a tar that is neither. */
+static int probe_package(const char *path, int fd, enum pkg_kind *ret, char **first)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct tar_in *t = NULL;
 	struct tar_member m;
+	bool tar = tar_in_open(fd, &d, &t) == 0 && tar_in_next(t, &m) > 0;
 	int rc;
 
-	if (tar_in_open(fd, &d, &t) == 0 && tar_in_next(t, &m) > 0 &&
-	    (strcmp(m.name, "ova.xml") == 0 || str_endswith(m.name, ".ovf"))) {
+	*first = NULL;
+	if (tar && (strcmp(m.name, "ova.xml") == 0 || str_endswith(m.name, ".ovf"))) {
 		*ret = strcmp(m.name, "ova.xml") == 0 ? PKG_XVA : PKG_OVA;
 		rc = 0;
 	} else if (str_endswith(path, ".ovf")) {
 		*ret = PKG_OVF;
 		rc = 0;
 	} else {
+		if (tar)
+			*first = str_printable(xstrdup(m.name), false);
 		rc = -EINVAL;
 	}
 	tar_in_free(t);
@@ -1107,6 +1115,7 @@ int move_cmd_import(int argc, char **argv)
 	struct mv_vm vm;
 	enum pkg_kind kind;
 	char **hrefs = NULL, *xml = NULL;
+	_cleanup_free_ char *first = NULL;
 	struct ovf_file *files = NULL;
 	size_t xml_len = 0;
 	int fd = -1, dfd = -1, rc, ret = EXIT_FAIL;
@@ -1136,8 +1145,15 @@ int move_cmd_import(int argc, char **argv)
 		log_error("cannot open '%s': %s", o.in, why);
 		goto out;
 	}
-	if (probe_package(o.in, fd, &kind) < 0) {
-		log_error("'%s': offset 0: not an XVA, OVA or OVF", o.in);
+	if (probe_package(o.in, fd, &kind, &first) < 0) {
+		if (first && str_endswith(first, ".mf"))
+			log_error("'%s': offset 0: a tar whose first member is the manifest '%s': an OVA starts with its OVF descriptor (OVF 2.0, DSP0243), the manifest comes after it",
+				  o.in, first);
+		else if (first)
+			log_error("'%s': offset 0: a tar whose first member is '%s', not an XVA (ova.xml first) or an OVA (its .ovf first)",
+				  o.in, first);
+		else
+			log_error("'%s': offset 0: not an XVA, OVA or OVF", o.in);
 		goto out;
 	}
 	if (kind == PKG_XVA) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <libxl.h>
 #include <libxlutil.h>
@@ -273,6 +274,31 @@ static int refuse_non_cfg(int fd, struct hv_diags *d)
 	return rc;
 }
 
+/* Standard input ("-") copied into a memory file that libxlutil can open
+ * by name, as it opens a cfg (at most XLCFG_MAX_BYTES + 1 bytes: more is
+ * refused by refuse_non_cfg()).  The memory file's fd, or -errno. */
+static int stdin_copy(int in, struct hv_diags *d)
+{
+	char buf[65536];
+	size_t total = 0;
+	ssize_t n;
+	int m = memfd_create("hvkit-cfg", MFD_CLOEXEC);
+
+	if (m < 0)
+		return hv_errorf(d, "memfd_create: %s", strerror(errno)), -errno;
+	while (total <= XLCFG_MAX_BYTES && (n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write_all(m, buf, (size_t)n) < 0) {
+			int e = errno;
+			close(m);
+			return hv_errorf(d, "cannot read: %s", strerror(e)), -e;
+		}
+		total += (size_t)n;
+	}
+	return m;
+}
+
 int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 {
 	char *rbuf = NULL;
@@ -292,9 +318,25 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 		free(rbuf);
 		return hv_errorf(d, "cannot open: %s", why), fd;
 	}
-	rc = refuse_non_cfg(fd, d);
-	close(fd);
+	/* Standard input is read once, into memory, where libxlutil and
+	 * scan_keys() read it by name; the fd stays open till then. */
+	_cleanup_free_ char *via = NULL;
+	if (strcmp(path, "-") == 0) {
+		int m = stdin_copy(fd, d);
+		close(fd);
+		fd = m;
+		if (fd >= 0)
+			via = xasprintf("/proc/self/fd/%d", fd);
+	}
+	const char *src = via ? via : path;
+	rc = fd < 0 ? fd : refuse_non_cfg(fd, d);
+	if (!via && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
 	if (rc < 0) {
+		if (fd >= 0)
+			close(fd);
 		fclose(report);
 		free(rbuf);
 		return rc;
@@ -304,7 +346,7 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = xlu_cfg_readfile(c, path);
+	rc = xlu_cfg_readfile(c, src);
 	if (rc) {
 		fflush(report);
 		if (rlen)
@@ -402,8 +444,10 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 	/* viridian may be a list of enlightenments: keep it whole. */
 	if (xlu_cfg_get_list(c, "viridian", NULL, NULL, 1) == 0)
 		keep_key(c, vm, "viridian");
-	scan_keys(path, c, vm);
+	scan_keys(src, c, vm);
 out:
+	if (fd >= 0)
+		close(fd);
 	if (c)
 		xlu_cfg_destroy(c);
 	fclose(report);

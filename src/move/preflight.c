@@ -240,10 +240,14 @@ static void rule_boot(const struct mv_vm *vm, const struct disk_look *boot,
 			remedy = xasprintf("the disk has a kernel but no boot loader configuration: write one in the guest (grub-mkconfig -o /boot/grub/grub.cfg) and boot with pygrub, or make it an HVM guest; %s", what);
 		else
 			remedy = xasprintf("install a kernel and grub inside the guest and boot with pygrub (bootloader = \"pygrub\"), or make it an HVM guest with a boot loader in its disk; %s", what);
+		struct stat st;
+		const char *is = stat(vm->kernel, &st) < 0 ? "names a path in this host's dom0 (not there now)" :
+				 S_ISREG(st.st_mode) ? "is a file in this host's dom0" :
+				 "names something in this host's dom0 that is not a regular file";
 		add(r, PF_BLOCK, "kernel",
-		    xasprintf("'%s'%s%s%s is a file in this host's dom0 (direct kernel boot): a XAPI pool has no such file and the package would carry only its path",
+		    xasprintf("'%s'%s%s%s %s (direct kernel boot): a XAPI pool has no such file and the package would carry only its path",
 			      vm->kernel, vm->ramdisk ? " (and ramdisk '" : "",
-			      vm->ramdisk ? vm->ramdisk : "", vm->ramdisk ? "')" : ""),
+			      vm->ramdisk ? vm->ramdisk : "", vm->ramdisk ? "')" : "", is),
 		    remedy);
 	} else if (pygrub && boot && boot->looked && !has_grub(boot)) {
 		add(r, PF_WARN, "bootloader",
