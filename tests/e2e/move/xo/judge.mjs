@@ -7,6 +7,9 @@
 //   vhd-write SEED VHD RAW  vhd-lib writes a dynamic VHD of seeded data; RAW
 //                           gets the same bytes
 //   xva-write SPEC.json XVA @xen-orchestra/xva writes an XVA (ova.xml + disks)
+//   ova-parse OVA           xo-vmdk-to-vhd's parseOVAFile (XO's OVA import)
+//                           reads the descriptor: name, vCPUs, memory,
+//                           networks, disks (not yet run here: see 0920)
 // Prints one JSON line; exits 1 with the reason on a disagreement.
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
@@ -218,12 +221,45 @@ async function xvaWrite(specPath, xvaPath) {
   console.log(JSON.stringify({ file: fs.statSync(xvaPath).size, refs: vhds.map(v => v.ref) }))
 }
 
+// A ParsableFile (xo-vmdk-to-vhd's interface: slice(), read() to an
+// ArrayBuffer) over a file.
+class FileSlice {
+  constructor(fd, start, end) {
+    Object.assign(this, { fd, start, end })
+  }
+  slice(start, end) {
+    const e = end === undefined ? this.end : Math.min(this.end, this.start + end)
+    return new FileSlice(this.fd, this.start + start, e)
+  }
+  async read() {
+    const len = Math.max(0, this.end - this.start)
+    const b = Buffer.alloc(len)
+    fs.readSync(this.fd, b, 0, len, this.start)
+    return b.buffer.slice(b.byteOffset, b.byteOffset + len)
+  }
+}
+
+async function ovaParse(ovaPath) {
+  const { parseOVAFile } = require('xo-vmdk-to-vhd')
+  const fd = fs.openSync(ovaPath, 'r')
+  // gzipCheck: no member is gzipped; skipVmdk: the descriptor only.
+  const data = await parseOVAFile(new FileSlice(fd, 0, fs.fstatSync(fd).size), () => false, true)
+  console.log(JSON.stringify({
+    nameLabel: data.nameLabel,
+    nCpus: data.nCpus,
+    memory: data.memory,
+    networks: data.networks,
+    disks: Object.values(data.disks).map(d => ({ capacity: d.capacity, fileName: d.fileName })),
+  }))
+}
+
 const [verb, ...args] = process.argv.slice(2)
 const verbs = {
   'vhd-read': () => vhdRead(args[0], args[1]),
   'vhd-fixed': () => vhdFixed(args[0], args[1]),
   'vhd-write': () => vhdWrite(Number(args[0]), args[1], args[2]),
   'xva-write': () => xvaWrite(args[0], args[1]),
+  'ova-parse': () => ovaParse(args[0]),
 }
 if (!verbs[verb]) fail(`unknown verb '${verb}'`)
 verbs[verb]().catch(e => fail(`${verb}: ${e && e.stack ? e.stack : e}`))
