@@ -246,5 +246,36 @@ if "libxlutil" not in p.stderr:
             p = hvkit("move", "import", pkg, "--to", "xl", "-o", out, ok=False)
             check(p.returncode == 1 and expect in p.stderr and len(p.stderr.splitlines()) == 1
                   and not os.path.exists(out), f"{pkg}: {label}: {p.returncode} {p.stderr}")
+    # A fixed VHD (its only footer at the end, written by qemu-img): judged
+    # from its footer once read; the right size imports.
+    os.unlink(os.path.join(ovf, "g-disk0.vmdk"))
+    fixed = os.path.join(ovf, "g-disk0.vhd")
+    run("qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o", "subformat=fixed,force_size=on", small, fixed)
+
+    def package_vhd(text, body=None):
+        with open(os.path.join(ovf, "g.ovf"), "w") as f:
+            f.write(text)
+        if body is not None:
+            with open(fixed, "wb") as f:
+                f.write(body)
+        run("tar", "-C", ovf, "-cf", ova, "g.ovf", "g-disk0.vhd")
+
+    with open(fixed, "rb") as f:
+        fixed_bytes = f.read()
+    for label, text, body, expect in (
+            ("fixed VHD", orig, None, None),
+            ("fixed VHD of another size", orig.replace(cap, 'ovf:capacity="%d"' % (8 * MiB)), None,
+             "'g-disk0.vhd': its VHD footer says a disk of 4194304 bytes, the OVF 8388608"),
+            ("VHD without its footer", orig, fixed_bytes[:1000], "'g-disk0.vhd': the OVF says a VHD, the file has no VHD footer")):
+        package_vhd(text, body)
+        for pkg in (os.path.join(ovf, "g.ovf"), ova):
+            out = os.path.join(d, "imp")
+            p = hvkit("move", "import", pkg, "--to", "xl", "-o", out, ok=False)
+            if expect is None:
+                check(p.returncode == 0, f"{pkg}: {label}: {p.stderr}")
+                shutil.rmtree(out, ignore_errors=True)
+            else:
+                check(p.returncode == 1 and expect in p.stderr and not os.path.exists(out),
+                      f"{pkg}: {label}: {p.returncode} {p.stderr}")
 shutil.rmtree(d)
 done()
