@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "guest-disk.h"
+#include "guest-text.h"
 #include "img.h"
 #include "preflight.h"
 #include "strbuf.h"
@@ -342,6 +343,18 @@ static void check_dev(const char *dev, const char *where, const char *mnt,
 	    xstrdup("name file systems by UUID= or LABEL= (blkid in the guest gives them), or by /dev/xvd*, before the move"));
 }
 
+struct dev_ctx {
+	const char *where;
+	struct pf_report *r;
+};
+
+static void fstab_entry(void *opaque, const char *dev, const char *mnt)
+{
+	struct dev_ctx *c = opaque;
+
+	check_dev(dev, c->where, mnt, c->r);
+}
+
 static void rule_devices(const struct mv_vm *vm, const struct disk_look *looks,
 			 size_t n, struct pf_report *r)
 {
@@ -371,17 +384,8 @@ static void rule_devices(const struct mv_vm *vm, const struct disk_look *looks,
 				    xstrdup("check the guest's /etc/fstab by hand (UUID= or LABEL= names survive the move), then --force"));
 				continue;
 			}
-			_cleanup_free_ char *c = xstrdup(tab);
-			char *save = NULL;
-			unsigned lines = 0;
-			for (char *l = strtok_r(c, "\n", &save); l && lines < 1000;
-			     l = strtok_r(NULL, "\n", &save), lines++) {
-				char dev[256], mnt[256];
-				if (*strstrip(l) == '#' ||
-				    sscanf(l, "%255s %255s", dev, mnt) != 2)
-					continue;
-				check_dev(dev, where, mnt, r);
-			}
+			struct dev_ctx ctx = { where, r };
+			gt_fstab(tab, fstab_entry, &ctx);
 		}
 	}
 }
@@ -418,19 +422,24 @@ static void rule_console(const struct mv_vm *vm, struct pf_report *r)
 			      "add console=hvc0 to the kernel command line (extra = ..., or GRUB_CMDLINE_LINUX inside the guest)", r);
 }
 
-/* The arguments of a kernel line of a boot loader configuration pygrub
- * reads (grub 2 linux/linux16/linuxefi, grub legacy kernel, extlinux
- * append/kernel), or NULL. */
-static char *kernel_args(char *line)
-{
-	static const char *const words[] = { "linux", "linux16", "linuxefi", "kernel", "append" };
-	char *p = line + strspn(line, " \t");
-	size_t n = strcspn(p, " \t=");
+struct grub_ctx {
+	const struct mv_vm *vm;
+	const char *where;
+	struct pf_report *r;
+};
 
-	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
-		if (n == strlen(words[i]) && strncasecmp(p, words[i], n) == 0)
-			return p + n;
-	return NULL;
+static void grub_kernel_line(void *opaque, const char *args)
+{
+	struct grub_ctx *g = opaque;
+	_cleanup_free_ char *a = xstrdup(args);
+	char *save = NULL;
+
+	for (char *t = strtok_r(a, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+		if (str_startswith(t, "root=") && !strchr(t, '$'))
+			check_dev(t + 5, g->where, "/", g->r);
+	if (g->vm->type == MV_GUEST_PV)
+		check_console(args, g->where,
+			      "add console=hvc0 to GRUB_CMDLINE_LINUX in the guest's /etc/default/grub and run update-grub", g->r);
 }
 
 /* What the guest's own boot loader configuration tells the kernel it
@@ -456,21 +465,8 @@ static void rule_grub(const struct mv_vm *vm, const struct disk_look *boot, stru
 			    xstrdup("check the guest's boot loader configuration by hand (root=UUID=... survives the move), then --force"));
 			continue;
 		}
-		_cleanup_free_ char *c = xstrdup(fs->grub_text);
-		char *save = NULL;
-		for (char *l = strtok_r(c, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-			char *args = kernel_args(l);
-			if (!args)
-				continue;
-			_cleanup_free_ char *a = xstrdup(args);
-			char *s2 = NULL;
-			for (char *t = strtok_r(a, " \t", &s2); t; t = strtok_r(NULL, " \t", &s2))
-				if (str_startswith(t, "root=") && !strchr(t, '$'))
-					check_dev(t + 5, where, "/", r);
-			if (vm->type == MV_GUEST_PV)
-				check_console(args, where,
-					      "add console=hvc0 to GRUB_CMDLINE_LINUX in the guest's /etc/default/grub and run update-grub", r);
-		}
+		struct grub_ctx ctx = { vm, where, r };
+		gt_kernel_lines(fs->grub_text, grub_kernel_line, &ctx);
 	}
 }
 
