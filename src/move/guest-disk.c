@@ -134,6 +134,25 @@ static size_t split_out(char *out, const char *sep, char *piece[OUT_N])
 	return n;
 }
 
+/* The text of the file command i printed, or NULL with *why saying why
+ * not: its output or an earlier one's went past limit (cut), or debugfs
+ * stopped before it. */
+static char *file_piece(char *const piece[OUT_N], size_t done, size_t i, bool cut,
+			const char *limit, char **why)
+{
+	if (done > i)
+		return xstrdup(piece[i]);
+	if (cut && done == i) {
+		*why = xasprintf("larger than %s", limit);
+	} else if (cut) {
+		_cleanup_free_ char *c = out_cmd(done);
+		*why = xasprintf("not reached: %s before it spent %s", c + 4, limit);
+	} else {
+		*why = xstrdup("not reached: debugfs stopped before it");
+	}
+	return NULL;
+}
+
 /* Reads an ext2/3/4 file system with one run of debugfs (read only, no
  * mount): boot loader files, kernels in / and /boot, /etc/fstab. */
 static void read_ext(const char *dbg, const char *path, int timeout_ms, struct gd_fs *fs)
@@ -142,7 +161,7 @@ static void read_ext(const char *dbg, const char *path, int timeout_ms, struct g
 	/* "./" before a relative path: never read by debugfs as an option. */
 	_cleanup_free_ char *spec = xasprintf("%s%s?offset=%llu", path[0] == '/' ? "" : "./", path,
 					      (unsigned long long)fs->offset);
-	_cleanup_free_ char *cmdpath = NULL, *sep = NULL, *cutcmd = NULL, *limit = NULL;
+	_cleanup_free_ char *cmdpath = NULL, *sep = NULL, *limit = NULL;
 	struct strbuf cmds = STRBUF_INIT, out = STRBUF_INIT;
 	char *piece[OUT_N] = { 0 };
 	uint8_t nonce[16];
@@ -172,6 +191,10 @@ static void read_ext(const char *dbg, const char *path, int timeout_ms, struct g
 	cmdpath = xasprintf("/proc/self/fd/%d", mfd);
 	char *argv[] = { (char *)dbg, "-c", "-f", cmdpath, spec, NULL };
 	int rc = run_capture(argv, &out, timeout_ms, GD_MAX_OUTPUT, &d);
+	/* A guest's file with a NUL byte in it must not end the text early. */
+	for (size_t i = 0; i < out.len; i++)
+		if (!out.buf[i])
+			out.buf[i] = '.';
 	size_t done = split_out(out.buf ? out.buf : (char *)"", sep, piece);
 	/* Output beyond the limit cut one of the file reads (they come last):
 	 * what came before it is whole, that file and the ones after are
@@ -196,21 +219,13 @@ static void read_ext(const char *dbg, const char *path, int timeout_ms, struct g
 		/* "Inode: N   Type: regular" for a file debugfs finds. */
 		if (strstr(piece[OUT_STAT_GRUB + g], "Type: regular"))
 			fs->grub = xstrdup(grub_files[g]);
-	cutcmd = done < OUT_N ? out_cmd(done) : NULL;
 	limit = xasprintf("debugfs's output limit (%u bytes)", GD_MAX_OUTPUT);
-	if (fs->grub) {
-		if (done > OUT_CAT_GRUB + g - 1)
-			fs->grub_text = xstrdup(piece[OUT_CAT_GRUB + g - 1]);
-		else
-			fs->grub_error = xasprintf("larger than %s", limit);
-	}
-	if (done > OUT_CAT_FSTAB) {
-		if (*piece[OUT_CAT_FSTAB])
-			fs->fstab = xstrdup(piece[OUT_CAT_FSTAB]);
-	} else if (done == OUT_CAT_FSTAB) {
-		fs->fstab_error = xasprintf("larger than %s", limit);
-	} else {
-		fs->fstab_error = xasprintf("not reached: %s before it spent %s", cutcmd + 4, limit);
+	if (fs->grub)
+		fs->grub_text = file_piece(piece, done, OUT_CAT_GRUB + g - 1, cut, limit, &fs->grub_error);
+	fs->fstab = file_piece(piece, done, OUT_CAT_FSTAB, cut, limit, &fs->fstab_error);
+	if (fs->fstab && !*fs->fstab) {
+		free(fs->fstab);
+		fs->fstab = NULL;
 	}
 out:
 	if (mfd >= 0)

@@ -12,7 +12,8 @@ the pre-flight stops looking it says so as a blocker, never a clean pass.
 - pygrub: root= and console= on the kernel lines of grub.cfg, menu.lst and
   extlinux.conf (root=/dev/sda1 blocks, console=ttyS0 warns for PV;
   root=UUID= and console=hvc0 pass), a grub.cfg that forges debugfs's
-  command echo to pass off a clean fstab, and one past the output limit."""
+  command echo to pass off a clean fstab, one with NUL bytes, and one
+  past the output limit."""
 import os
 import shutil
 import subprocess
@@ -173,6 +174,15 @@ img = os.path.join(d, "forge.img")
 ext4(img, 16 * MiB, {"/etc/fstab": BAD, "/boot/grub/grub.cfg": forge, "/boot/vmlinuz-6.1.0-13-amd64": b"\x7fELF\x02"})
 p, j = run_check(guest("pforge", [img]), "--release", "8.2")
 check(p.returncode == 1 and find(j, "/etc/fstab", "block"), f"forged echo hid the fstab: {problems(j)}")
+
+# NUL bytes in a grub.cfg end neither it nor what debugfs prints after it.
+img = os.path.join(d, "nul.img")
+ext4(img, 16 * MiB, {"/etc/fstab": BAD, "/boot/grub/grub.cfg": b"# x\0\0y\nlinux /vmlinuz root=/dev/xvda1\0 root=/dev/hda1\n",
+                     "/boot/vmlinuz-6.1.0-13-amd64": b"\x7fELF\x02"})
+p, j = run_check(guest("pnul", [img]), "--release", "8.2")
+check(p.returncode == 1 and find(j, "/etc/fstab", "block") and
+      any("'/dev/hda1'" in f["problem"] for f in find(j, "/boot/grub/grub.cfg", "block")),
+      f"NUL bytes in grub.cfg: {problems(j)}")
 
 # A grub.cfg past debugfs's output limit: it and the fstab after it are
 # named as not looked into.
