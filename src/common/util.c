@@ -190,20 +190,35 @@ void cpuset_set(struct cpuset *set, unsigned cpu)
 
 	if (cpu >= CPUSET_MAX)
 		return;
-	if (w >= set->nwords) {
-		set->bits = xrealloc(set->bits, (w + 1) * sizeof(uint64_t));
+	if (!set->nwords) {
+		set->bits = xrealloc(set->bits, sizeof(uint64_t));
+		set->bits[0] = 0;
+		set->first = w;
+		set->nwords = 1;
+	} else if (w < set->first) {
+		size_t grow = set->first - w;
+
+		set->bits = xrealloc(set->bits,
+				     (set->nwords + grow) * sizeof(uint64_t));
+		memmove(set->bits + grow, set->bits,
+			set->nwords * sizeof(uint64_t));
+		memset(set->bits, 0, grow * sizeof(uint64_t));
+		set->first = w;
+		set->nwords += grow;
+	} else if (w - set->first >= set->nwords) {
+		size_t n = w - set->first + 1;
+
+		set->bits = xrealloc(set->bits, n * sizeof(uint64_t));
 		memset(set->bits + set->nwords, 0,
-		       (w + 1 - set->nwords) * sizeof(uint64_t));
-		set->nwords = w + 1;
+		       (n - set->nwords) * sizeof(uint64_t));
+		set->nwords = n;
 	}
-	set->bits[w] |= 1ULL << (cpu % 64);
+	set->bits[w - set->first] |= 1ULL << (cpu % 64);
 }
 
 bool cpuset_has(const struct cpuset *set, unsigned cpu)
 {
-	size_t w = cpu / 64;
-
-	return w < set->nwords && (set->bits[w] >> (cpu % 64) & 1);
+	return cpuset_word(set, cpu / 64) >> (cpu % 64) & 1;
 }
 
 unsigned cpuset_count(const struct cpuset *set)
@@ -217,8 +232,14 @@ unsigned cpuset_count(const struct cpuset *set)
 
 int cpuset_next(const struct cpuset *set, unsigned from)
 {
-	for (size_t w = from / 64; w < set->nwords; w++) {
-		uint64_t b = set->bits[w];
+	size_t w = from / 64;
+
+	if (w < set->first) {
+		w = set->first;
+		from = 0;
+	}
+	for (; w - set->first < set->nwords; w++) {
+		uint64_t b = set->bits[w - set->first];
 
 		if (w == from / 64)
 			b &= ~0ULL << (from % 64);
@@ -228,17 +249,25 @@ int cpuset_next(const struct cpuset *set, unsigned from)
 	return -1;
 }
 
+/* The word range [*lo, *hi) that holds a or b. */
+static void word_span(const struct cpuset *a, const struct cpuset *b,
+		      size_t *lo, size_t *hi)
+{
+	size_t ea = a->first + a->nwords, eb = b->first + b->nwords;
+
+	*lo = !a->nwords ? b->first : !b->nwords ? a->first :
+	      a->first < b->first ? a->first : b->first;
+	*hi = ea > eb ? ea : eb;
+}
+
 bool cpuset_equal(const struct cpuset *a, const struct cpuset *b)
 {
-	size_t n = a->nwords > b->nwords ? a->nwords : b->nwords;
+	size_t lo, hi;
 
-	for (size_t i = 0; i < n; i++) {
-		uint64_t x = i < a->nwords ? a->bits[i] : 0;
-		uint64_t y = i < b->nwords ? b->bits[i] : 0;
-
-		if (x != y)
+	word_span(a, b, &lo, &hi);
+	for (size_t w = lo; w < hi; w++)
+		if (cpuset_word(a, w) != cpuset_word(b, w))
 			return false;
-	}
 	return true;
 }
 
@@ -250,14 +279,59 @@ void cpuset_copy(struct cpuset *dst, const struct cpuset *src)
 	dst->bits = xmalloc(src->nwords * sizeof(uint64_t));
 	memcpy(dst->bits, src->bits, src->nwords * sizeof(uint64_t));
 	dst->nwords = src->nwords;
+	dst->first = src->first;
 }
 
 void cpuset_or(struct cpuset *dst, const struct cpuset *src)
 {
-	for (size_t i = 0; i < src->nwords; i++)
-		for (unsigned b = 0; b < 64; b++)
-			if (src->bits[i] >> b & 1)
-				cpuset_set(dst, (unsigned)(i * 64 + b));
+	size_t lo = src->first, hi = src->first + src->nwords;
+
+	/* Only the words that hold a bit count: src may carry zeros. */
+	while (hi > lo && !src->bits[hi - 1 - src->first])
+		hi--;
+	while (lo < hi && !src->bits[lo - src->first])
+		lo++;
+	if (lo == hi)
+		return;
+	/* Grow dst to cover [lo, hi) at once, then OR a word at a time. */
+	cpuset_set(dst, (unsigned)(lo * 64 +
+				   (size_t)__builtin_ctzll(src->bits[lo - src->first])));
+	cpuset_set(dst, (unsigned)((hi - 1) * 64 + 63 -
+				   (size_t)__builtin_clzll(src->bits[hi - 1 - src->first])));
+	for (size_t w = lo; w < hi; w++)
+		dst->bits[w - dst->first] |= src->bits[w - src->first];
+}
+
+void cpuset_and(struct cpuset *dst, const struct cpuset *src)
+{
+	for (size_t i = 0; i < dst->nwords; i++)
+		dst->bits[i] &= cpuset_word(src, dst->first + i);
+}
+
+bool cpuset_includes(const struct cpuset *big, const struct cpuset *small,
+		     const struct cpuset *ign)
+{
+	for (size_t i = 0; i < small->nwords; i++) {
+		size_t w = small->first + i;
+		uint64_t g = ign ? cpuset_word(ign, w) : 0;
+
+		if (small->bits[i] & ~cpuset_word(big, w) & ~g)
+			return false;
+	}
+	return true;
+}
+
+bool cpuset_intersects(const struct cpuset *a, const struct cpuset *b,
+		       const struct cpuset *ign)
+{
+	for (size_t i = 0; i < a->nwords; i++) {
+		size_t w = a->first + i;
+		uint64_t g = ign ? cpuset_word(ign, w) : 0;
+
+		if (a->bits[i] & cpuset_word(b, w) & ~g)
+			return true;
+	}
+	return false;
 }
 
 void cpuset_release(struct cpuset *set)
@@ -265,6 +339,7 @@ void cpuset_release(struct cpuset *set)
 	free(set->bits);
 	set->bits = NULL;
 	set->nwords = 0;
+	set->first = 0;
 }
 
 int cpuset_parse_list(struct cpuset *set, const char *s)

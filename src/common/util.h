@@ -76,10 +76,21 @@ int parse_u64(const char *s, int base, uint64_t *ret);
  * CPUSET_MAX are refused so that input cannot make us allocate wildly.
  */
 #define CPUSET_MAX 65536
+/* Only the words from the first to the last set bit are held (bits[0] is
+ * word `first`), so that a set of a few PUs numbered near CPUSET_MAX costs
+ * a word, not a 8 KiB bitmap each: with a set per object, a whole bitmap
+ * made memory grow with the square of the PU count. */
 struct cpuset {
 	uint64_t *bits;
 	size_t nwords;
+	size_t first;
 };
+/* Word w (CPUs 64w..64w+63) of set. */
+static inline uint64_t cpuset_word(const struct cpuset *set, size_t w)
+{
+	return w >= set->first && w - set->first < set->nwords ?
+		set->bits[w - set->first] : 0;
+}
 int cpuset_parse_list(struct cpuset *set, const char *s);
 int cpuset_parse_mask(struct cpuset *set, const char *s);
 void cpuset_set(struct cpuset *set, unsigned cpu);
@@ -90,6 +101,14 @@ int cpuset_next(const struct cpuset *set, unsigned from);
 bool cpuset_equal(const struct cpuset *a, const struct cpuset *b);
 void cpuset_copy(struct cpuset *dst, const struct cpuset *src);
 void cpuset_or(struct cpuset *dst, const struct cpuset *src);
+/* dst &= src. */
+void cpuset_and(struct cpuset *dst, const struct cpuset *src);
+/* small minus ign (NULL: nothing) is inside big. */
+bool cpuset_includes(const struct cpuset *big, const struct cpuset *small,
+		     const struct cpuset *ign);
+/* a and b share a CPU outside ign (NULL: nothing). */
+bool cpuset_intersects(const struct cpuset *a, const struct cpuset *b,
+		       const struct cpuset *ign);
 /* Formats as a list ("0-3,8") into a malloc'd string. */
 char *cpuset_format(const struct cpuset *set);
 void cpuset_release(struct cpuset *set);

@@ -420,23 +420,6 @@ static void lnode_add_kid(struct lnode *n, struct lnode *k)
 	n->kids[n->nkids++] = k;
 }
 
-/* dst |= src a word at a time (cpuset_or() goes bit by bit: with 4096
- * PUs, hidden siblings cost 64 x 64 steps each). */
-static void cpus_or(struct cpuset *dst, const struct cpuset *src)
-{
-	size_t n = src->nwords;
-
-	while (n && !src->bits[n - 1])
-		n--;
-	if (!n)
-		return;
-	if (dst->nwords < n)	/* grows dst; the bit is in src anyway */
-		cpuset_set(dst, (unsigned)((n - 1) * 64 + 63 -
-					   (unsigned)__builtin_clzll(src->bits[n - 1])));
-	for (size_t i = 0; i < n; i++)
-		dst->bits[i] |= src->bits[i];
-}
-
 /*
  * Siblings hidden behind one "... N more" box: past the limit of their
  * kind (struct kind), or identical to one drawn (struct twin).
@@ -461,7 +444,7 @@ static void hide(struct ctx *c, struct lnode *n, struct hidden *h,
 		cpuset_set(&h->idx, (unsigned)k->os_index);
 	else
 		h->idx_ok = false;
-	cpus_or(&h->pus, &k->cpus);
+	cpuset_or(&h->pus, &k->cpus);
 }
 
 /* "Core P#16-31" (or "L2, PUs 32-63" where the indices do not say it),

@@ -243,33 +243,6 @@ static bool is_cpu_side(const struct topo_obj *o)
 	       o->type == TOPO_PU;
 }
 
-bool topo_cpuset_includes(const struct cpuset *big, const struct cpuset *small)
-{
-	for (size_t i = 0; i < small->nwords; i++) {
-		uint64_t b = i < big->nwords ? big->bits[i] : 0;
-
-		if (small->bits[i] & ~b)
-			return false;
-	}
-	return true;
-}
-
-bool topo_cpuset_intersects(const struct cpuset *a, const struct cpuset *b)
-{
-	size_t n = a->nwords < b->nwords ? a->nwords : b->nwords;
-
-	for (size_t i = 0; i < n; i++)
-		if (a->bits[i] & b->bits[i])
-			return true;
-	return false;
-}
-
-void topo_cpuset_and(struct cpuset *dst, const struct cpuset *src)
-{
-	for (size_t i = 0; i < dst->nwords; i++)
-		dst->bits[i] &= i < src->nwords ? src->bits[i] : 0;
-}
-
 /* Sort keys computed once per object, not once per comparison. */
 struct cpu_key {
 	struct topo_obj *obj;
@@ -322,9 +295,9 @@ size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 				struct topo_obj *c = cur->kids[k];
 
 				if (!is_cpu_side(c) ||
-				    !topo_cpuset_intersects(&c->cpus, &o->cpus))
+				    !cpuset_intersects(&c->cpus, &o->cpus, NULL))
 					continue;
-				if (topo_cpuset_includes(&c->cpus, &o->cpus)) {
+				if (cpuset_includes(&c->cpus, &o->cpus, NULL)) {
 					next = c;
 					break;
 				}
@@ -345,35 +318,6 @@ size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 	return dropped;
 }
 
-/* small minus ign is inside big. */
-static bool includes_but(const struct cpuset *big, const struct cpuset *small,
-			 const struct cpuset *ign)
-{
-	for (size_t i = 0; i < small->nwords; i++) {
-		uint64_t b = i < big->nwords ? big->bits[i] : 0;
-		uint64_t g = ign && i < ign->nwords ? ign->bits[i] : 0;
-
-		if (small->bits[i] & ~b & ~g)
-			return false;
-	}
-	return true;
-}
-
-/* a and b share a PU outside ign. */
-static bool meets_but(const struct cpuset *a, const struct cpuset *b,
-		      const struct cpuset *ign)
-{
-	size_t n = a->nwords < b->nwords ? a->nwords : b->nwords;
-
-	for (size_t i = 0; i < n; i++) {
-		uint64_t g = ign && i < ign->nwords ? ign->bits[i] : 0;
-
-		if (a->bits[i] & b->bits[i] & ~g)
-			return true;
-	}
-	return false;
-}
-
 /* The first non-PU CPU-side child of cur that holds set (ign aside). */
 static struct topo_obj *kid_holding(const struct topo_obj *cur,
 				    const struct cpuset *set,
@@ -383,8 +327,8 @@ static struct topo_obj *kid_holding(const struct topo_obj *cur,
 		struct topo_obj *c = cur->kids[k];
 
 		if (is_cpu_side(c) && c->type != TOPO_PU &&
-		    meets_but(&c->cpus, set, ign) &&
-		    includes_but(&c->cpus, set, ign))
+		    cpuset_intersects(&c->cpus, set, ign) &&
+		    cpuset_includes(&c->cpus, set, ign))
 			return c;
 	}
 	return NULL;
@@ -418,19 +362,19 @@ struct topo_obj *topo_node_parent(struct topo_obj *root,
 
 		if (!next)
 			break;
-		if (includes_but(set, &next->cpus, ign))
+		if (cpuset_includes(set, &next->cpus, ign))
 			return next;
 		cur = next;
 	}
-	if (cur == root && (!includes_but(&root->cpus, set, ign) ||
-			    includes_but(set, &root->cpus, ign)))
+	if (cur == root && (!cpuset_includes(&root->cpus, set, ign) ||
+			    cpuset_includes(set, &root->cpus, ign)))
 		return root;
 	/* A group holding the children of cur inside set; none may cross. */
 	for (size_t k = 0; k < cur->nkids; k++) {
 		struct topo_obj *c = cur->kids[k];
 
-		if (is_cpu_side(c) && meets_but(&c->cpus, set, ign) &&
-		    !includes_but(set, &c->cpus, ign))
+		if (is_cpu_side(c) && cpuset_intersects(&c->cpus, set, ign) &&
+		    !cpuset_includes(set, &c->cpus, ign))
 			return NULL;
 	}
 	g = topo_obj_new(TOPO_GROUP, -1);
@@ -439,8 +383,8 @@ struct topo_obj *topo_node_parent(struct topo_obj *root,
 	for (size_t k = 0; k < cur->nkids;) {
 		struct topo_obj *c = cur->kids[k];
 
-		if (is_cpu_side(c) && meets_but(&c->cpus, set, ign) &&
-		    includes_but(set, &c->cpus, ign)) {
+		if (is_cpu_side(c) && cpuset_intersects(&c->cpus, set, ign) &&
+		    cpuset_includes(set, &c->cpus, ign)) {
 			topo_obj_detach(c);
 			topo_obj_add(g, c);
 			cpuset_or(&g->cpus, &c->cpus);

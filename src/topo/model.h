@@ -230,10 +230,6 @@ struct topo_obj *topo_find(struct topo_obj *obj, enum topo_type type,
  */
 size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 			   size_t n);
-bool topo_cpuset_includes(const struct cpuset *big, const struct cpuset *small);
-bool topo_cpuset_intersects(const struct cpuset *a, const struct cpuset *b);
-/* dst &= src */
-void topo_cpuset_and(struct cpuset *dst, const struct cpuset *src);
 /* The smallest CPU-side object whose cpuset contains set (root if none). */
 struct topo_obj *topo_cpu_container(struct topo_obj *root,
 				    const struct cpuset *set);

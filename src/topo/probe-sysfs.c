@@ -244,7 +244,7 @@ static int read_topo_set(struct probe_ctx *c, int cpu, const char *name,
 		snprintf(mask, sizeof(mask), SYSCPU "/cpu%d/topology/%s", cpu,
 			 names[i]);
 		if (probe_read_cpuset(c, list, mask, ret) == 0) {
-			topo_cpuset_and(ret, present);
+			cpuset_and(ret, present);
 			cpuset_set(ret, (unsigned)cpu);
 			return 0;
 		}
@@ -339,7 +339,7 @@ static void read_caches(struct probe_ctx *c, int cpu, const struct cpuset *prese
 			continue;
 		if (cpuset_next(&shared, 0) < 0)
 			cpuset_copy(&shared, core);
-		topo_cpuset_and(&shared, present);
+		cpuset_and(&shared, present);
 		cpuset_set(&shared, (unsigned)cpu);
 		if (cache_find(ix, (unsigned)level, ct, &shared)) {
 			cpuset_release(&shared);
@@ -489,7 +489,7 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 
 		/* Die: by mask, except one equal to its package; else by id.
 		 * A die never spans packages: one that says so is left out. */
-		if (have_di && !topo_cpuset_includes(&pk, &di)) {
+		if (have_di && !cpuset_includes(&pk, &di, NULL)) {
 			if (!warned_die) {
 				_cleanup_free_ char *a = cpuset_format(&di),
 						    *b = cpuset_format(&pk);
@@ -514,7 +514,7 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 
 		/* Cluster: by mask, when it holds more than one PU and is not
 		 * the package (one equal to another object goes below). */
-		if (have_cl && !topo_cpuset_includes(&pk, &cl)) {
+		if (have_cl && !cpuset_includes(&pk, &cl, NULL)) {
 			if (!warned_cluster) {
 				_cleanup_free_ char *a = cpuset_format(&cl),
 						    *b = cpuset_format(&pk);
@@ -537,7 +537,7 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 		/* Core: its hardware threads, never beyond its package. */
 		o = NULL;
 		if (have_th) {
-			if (!topo_cpuset_includes(&pk, &th) && !warned_core) {
+			if (!cpuset_includes(&pk, &th, NULL) && !warned_core) {
 				_cleanup_free_ char *a = cpuset_format(&th),
 						    *b = cpuset_format(&pk);
 
@@ -545,7 +545,7 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 					 cpu, a, b);
 				warned_core = true;
 			}
-			topo_cpuset_and(&th, &pk);
+			cpuset_and(&th, &pk);
 			/* hwloc's rule: only AMD's compute units (family
 			 * 15h) list two cores as thread siblings. */
 			if (thread_with_coreid < 0 &&
@@ -945,9 +945,9 @@ static const char *numa_lie(struct node_info *v, size_t nv, uint64_t memtotal,
 			/* Nested sets may be real (a node local to a package
 			 * beside one local to its die, as hwloc's own
 			 * fakeheterocpunuma test has): kept. */
-			if (!topo_cpuset_intersects(a, b) ||
-			    (!cpuset_equal(a, b) && (topo_cpuset_includes(a, b) ||
-						     topo_cpuset_includes(b, a))))
+			if (!cpuset_intersects(a, b, NULL) ||
+			    (!cpuset_equal(a, b) && (cpuset_includes(a, b, NULL) ||
+						     cpuset_includes(b, a, NULL))))
 				continue;
 			snprintf(buf, len, "NUMA nodes %u and %u %s", v[i].id, v[k].id,
 				 cpuset_equal(a, b) ? "list the same CPUs" :

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests: cpusets, number parsing, sizes, strbuf and the JSON writer. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "json.h"
@@ -65,6 +68,96 @@ static void test_cpuset_mask(void)
 	cpuset_release(&s);
 	CHECK_INT(cpuset_parse_mask(&s, "0g"), -EINVAL);
 	cpuset_release(&s);
+}
+
+/* A set drawn at random in a window of CPUSET_MAX: a few CPUs, a run, or
+ * nothing, added in random order (the set grows at either end). */
+static void random_set(struct cpuset *s, bool *ref, unsigned *seed)
+{
+	unsigned lo = (unsigned)rand_r(seed) % CPUSET_MAX;
+	unsigned span = 1 + (unsigned)rand_r(seed) % 300;
+	unsigned n = (unsigned)rand_r(seed) % 40;
+
+	memset(ref, 0, CPUSET_MAX * sizeof(*ref));
+	for (unsigned i = 0; i < n; i++) {
+		unsigned c = lo + (unsigned)rand_r(seed) % span;
+
+		if (c < CPUSET_MAX) {
+			cpuset_set(s, c);
+			ref[c] = true;
+		}
+	}
+}
+
+/*
+ * The sets hold only the words between their first and last CPU: every
+ * operation is checked against a plain array of CPUSET_MAX flags, on sets
+ * far apart, overlapping and empty.  The seed is printed on a failure.
+ */
+static void test_cpuset_sparse(void)
+{
+	unsigned seed0 = getenv("HVKIT_SEED") ? (unsigned)atoi(getenv("HVKIT_SEED")) :
+			 (unsigned)time(NULL);
+	unsigned seed = seed0;
+	bool *ra = calloc(CPUSET_MAX, sizeof(bool)), *rb = calloc(CPUSET_MAX, sizeof(bool));
+	int before = check_failures;
+
+	for (int round = 0; round < 300 && check_failures == before; round++) {
+		struct cpuset a = { 0 }, b = { 0 }, c = { 0 };
+		bool inc = true, meet = false, eq = true;
+		unsigned na = 0;
+		int first = -1;
+
+		random_set(&a, ra, &seed);
+		random_set(&b, rb, &seed);
+		if (round % 3 == 0) {	/* b inside a, or equal */
+			cpuset_copy(&b, &a);
+			memcpy(rb, ra, CPUSET_MAX * sizeof(bool));
+		}
+		for (unsigned i = 0; i < CPUSET_MAX; i++) {
+			inc &= !rb[i] || ra[i];
+			meet |= ra[i] && rb[i];
+			eq &= ra[i] == rb[i];
+			na += ra[i];
+			if (ra[i] && first < 0)
+				first = (int)i;
+		}
+		CHECK_INT(cpuset_count(&a), na);
+		CHECK_INT(cpuset_next(&a, 0), first);
+		CHECK(cpuset_includes(&a, &b, NULL) == inc);
+		CHECK(cpuset_intersects(&a, &b, NULL) == meet);
+		CHECK(cpuset_intersects(&b, &a, NULL) == meet);
+		CHECK(cpuset_equal(&a, &b) == eq);
+		CHECK(!meet || !cpuset_intersects(&a, &b, &a));
+		CHECK(cpuset_includes(&a, &b, &b));
+		cpuset_copy(&c, &a);
+		cpuset_or(&c, &b);
+		for (unsigned i = 0; i < CPUSET_MAX; i++)
+			if (cpuset_has(&c, i) != (ra[i] || rb[i])) {
+				CHECK_INT(i, -1);
+				break;
+			}
+		CHECK(cpuset_includes(&c, &a, NULL) && cpuset_includes(&c, &b, NULL));
+		cpuset_and(&c, &b);
+		CHECK(cpuset_equal(&c, &b));
+		cpuset_and(&a, &b);
+		for (unsigned i = 0, k = 0; i < CPUSET_MAX; i++) {
+			if (cpuset_has(&a, i) != (ra[i] && rb[i])) {
+				CHECK_INT(i, -1);
+				break;
+			}
+			k += ra[i] && rb[i];
+			if (i == CPUSET_MAX - 1)
+				CHECK_INT(cpuset_count(&a), k);
+		}
+		cpuset_release(&a);
+		cpuset_release(&b);
+		cpuset_release(&c);
+	}
+	if (check_failures != before)
+		fprintf(stderr, "test_cpuset_sparse: failed with HVKIT_SEED=%u\n", seed0);
+	free(ra);
+	free(rb);
 }
 
 static void test_parse_u64(void)
@@ -167,6 +260,7 @@ int main(void)
 {
 	test_cpuset_list();
 	test_cpuset_mask();
+	test_cpuset_sparse();
 	test_parse_u64();
 	test_format_size();
 	test_strbuf();
