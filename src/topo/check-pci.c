@@ -28,18 +28,32 @@ static void check_degraded(const struct topo_obj *o, struct check_report *r)
 	sev = d.peer && d.narrow ? CHECK_ERROR : CHECK_WARNING;
 	check__link_str(&d.want, &w);
 	check__link_str(sta, &s);
-	f = check__add(r, sev, "pcie_link_degraded", o->address,
-		       "%s: %s running at %s: %.1f of %.1f GB/s%s",
-		       check__pci_label(o), w.buf, s.buf,
-		       link_gbps(sta, o->link_flit),
-		       link_gbps(&d.want, o->link_flit),
-		       d.peer ? "" : " (the other end of the link is not known)");
-	check__num(f, "cap_gts", d.want.speed_gts);
+	double sta_gbps = link_gbps(sta, o->link_flit);
+	double want_gbps = link_gbps(&d.want, o->link_flit);
+
+	/* An unknown (reserved) speed code: the lanes alone say it. */
+	if (sta_gbps > 0 && want_gbps > 0)
+		f = check__add(r, sev, "pcie_link_degraded", o->address,
+			       "%s: %s running at %s: %.1f of %.1f GB/s%s",
+			       check__pci_label(o), w.buf, s.buf, sta_gbps,
+			       want_gbps, d.peer ? "" :
+			       " (the other end of the link is not known)");
+	else
+		f = check__add(r, sev, "pcie_link_degraded", o->address,
+			       "%s: %s running at %s: %u of %u lanes, speed unknown%s",
+			       check__pci_label(o), w.buf, s.buf, sta->width,
+			       d.want.width, d.peer ? "" :
+			       " (the other end of the link is not known)");
+	if (d.want.speed_gts > 0)
+		check__num(f, "cap_gts", d.want.speed_gts);
 	check__num(f, "cap_width", d.want.width);
-	check__num(f, "cap_gbps", link_gbps(&d.want, o->link_flit));
-	check__num(f, "sta_gts", sta->speed_gts);
+	if (want_gbps > 0)
+		check__num(f, "cap_gbps", want_gbps);
+	if (sta->speed_gts > 0)
+		check__num(f, "sta_gts", sta->speed_gts);
 	check__num(f, "sta_width", sta->width);
-	check__num(f, "sta_gbps", link_gbps(sta, o->link_flit));
+	if (sta_gbps > 0)
+		check__num(f, "sta_gbps", sta_gbps);
 	strbuf_release(&w);
 	strbuf_release(&s);
 }

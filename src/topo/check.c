@@ -82,13 +82,7 @@ const char *check__pci_label(const struct topo_obj *obj)
 
 void check__link_str(const struct topo_link *l, struct strbuf *out)
 {
-	const char *gen = render_pcie_gen(l->speed_gts);
-
-	if (gen)
-		strbuf_adds(out, gen);
-	else
-		strbuf_addf(out, "%g GT/s", l->speed_gts);
-	strbuf_addf(out, " x%u", l->width);
+	render_pcie_link(l, out);
 }
 
 struct collect {

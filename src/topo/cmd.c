@@ -119,6 +119,14 @@ static const struct {
 	{ "dot", { ".dot", ".gv" }, PIC_DOT },
 };
 
+static const char *pic_name(enum pic pic)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(pictures); i++)
+		if (pictures[i].pic == pic)
+			return pictures[i].name;
+	return "text";
+}
+
 static enum pic picture_by_name(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(pictures); i++)
@@ -354,8 +362,22 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			  o->output);
 		return EXIT_USAGE;
 	}
+	if (o->where || o->check || o->diff) {
+		const char *verb = o->where ? "where" : o->check ? "check" : "diff";
+
+		if (o->output && picture_by_ext(o->output)) {
+			log_error("%s writes text or JSON, not a picture: -o '%s'",
+				  verb, o->output);
+			return EXIT_USAGE;
+		}
+		if (o->pic) {
+			log_error("%s writes text or JSON, not a picture: --of %s",
+				  verb, pic_name(o->pic));
+			return EXIT_USAGE;
+		}
+	}
 	if (o->output && strcmp(o->output, "-") != 0 && !o->capture &&
-	    !o->check && !o->diff && output_ext(o->output)) {
+	    output_ext(o->output)) {
 		int rc = check_output_ext(o);
 
 		if (rc)
@@ -366,10 +388,6 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 
 		o->pic = picture_by_ext(o->output);
 		o->json = ext && strcasecmp(ext, ".json") == 0;
-	}
-	if (o->where && o->pic) {
-		log_error("where writes text or JSON, not a picture");
-		return EXIT_USAGE;
 	}
 	if ((o->pic == PIC_PNG || o->pic == PIC_PDF) &&
 	    (!o->output || strcmp(o->output, "-") == 0) && isatty(STDOUT_FILENO)) {

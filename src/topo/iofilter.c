@@ -46,15 +46,6 @@ bool io_shown(const struct topo_obj *o)
 	return false;
 }
 
-static size_t count_pci(const struct topo_obj *o)
-{
-	size_t n = is_pci_obj(o) && !o->host_bridge;
-
-	for (size_t i = 0; i < o->nkids; i++)
-		n += count_pci(o->kids[i]);
-	return n;
-}
-
 static void bus_of(const struct topo_obj *o, char bus[16])
 {
 	const char *a = o->address ? o->address : "?";
@@ -71,6 +62,34 @@ static void bus_of(const struct topo_obj *o, char bus[16])
 	bus[len] = 0;
 }
 
+/*
+ * Files every function of the hidden subtree o under its own bus: a hidden
+ * bridge's functions below it sit on its secondary bus, not on the bus of
+ * the bridge ("bus 0000:00" must not count 04:00.0).
+ */
+static void fold_add(const struct topo_obj *o, struct io_fold **v, size_t *n,
+		     size_t *alloc)
+{
+	if (is_pci_obj(o) && !o->host_bridge) {
+		char bus[16];
+		size_t j;
+
+		bus_of(o, bus);
+		for (j = 0; j < *n && strcmp((*v)[j].bus, bus) != 0; j++)
+			;
+		if (j == *n) {
+			*v = xgrow(*v, sizeof(**v), *n + 1, alloc);
+			memset(&(*v)[j], 0, sizeof((*v)[j]));
+			memcpy((*v)[j].bus, bus, sizeof(bus));
+			(*v)[j].first = o;
+			(*n)++;
+		}
+		(*v)[j].n++;
+	}
+	for (size_t i = 0; i < o->nkids; i++)
+		fold_add(o->kids[i], v, n, alloc);
+}
+
 size_t io_folds(const struct topo_obj *parent, struct io_fold **ret)
 {
 	struct io_fold *v = NULL;
@@ -78,22 +97,9 @@ size_t io_folds(const struct topo_obj *parent, struct io_fold **ret)
 
 	for (size_t i = 0; i < parent->nkids; i++) {
 		const struct topo_obj *k = parent->kids[i];
-		char bus[16];
-		size_t j;
 
-		if (!is_pci_obj(k) || io_shown(k))
-			continue;
-		bus_of(k, bus);
-		for (j = 0; j < n && strcmp(v[j].bus, bus) != 0; j++)
-			;
-		if (j == n) {
-			v = xgrow(v, sizeof(*v), n + 1, &alloc);
-			memset(&v[n], 0, sizeof(v[n]));
-			memcpy(v[n].bus, bus, sizeof(bus));
-			v[n].first = k;
-			n++;
-		}
-		v[j].n += count_pci(k);
+		if (is_pci_obj(k) && !io_shown(k))
+			fold_add(k, &v, &n, &alloc);
 	}
 	*ret = v;
 	return n;
@@ -104,10 +110,14 @@ struct cls_count {
 	size_t n;
 };
 
-static void count_classes(const struct topo_obj *o, struct cls_count **v,
-			  size_t *n, size_t *alloc)
+/* The classes of the functions on bus below and at o. */
+static void count_classes(const struct topo_obj *o, const char *bus,
+			  struct cls_count **v, size_t *n, size_t *alloc)
 {
-	if (is_pci_obj(o) && !o->host_bridge) {
+	char obus[16];
+
+	if (is_pci_obj(o) && !o->host_bridge &&
+	    (bus_of(o, obus), strcmp(obus, bus) == 0)) {
 		const char *name = o->class_name ? o->class_name : "unknown class";
 		size_t j;
 
@@ -120,7 +130,7 @@ static void count_classes(const struct topo_obj *o, struct cls_count **v,
 		(*v)[j].n++;
 	}
 	for (size_t i = 0; i < o->nkids; i++)
-		count_classes(o->kids[i], v, n, alloc);
+		count_classes(o->kids[i], bus, v, n, alloc);
 }
 
 static int by_count(const void *a, const void *b)
@@ -138,13 +148,9 @@ void io_fold_label(const struct topo_obj *parent, const struct io_fold *f,
 
 	for (size_t i = 0; i < parent->nkids; i++) {
 		const struct topo_obj *k = parent->kids[i];
-		char bus[16];
 
-		if (!is_pci_obj(k) || io_shown(k))
-			continue;
-		bus_of(k, bus);
-		if (strcmp(bus, f->bus) == 0)
-			count_classes(k, &v, &n, &alloc);
+		if (is_pci_obj(k) && !io_shown(k))
+			count_classes(k, f->bus, &v, &n, &alloc);
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), by_count);

@@ -133,16 +133,9 @@ bool layout_link_label(const struct topo_obj *o, struct strbuf *out)
 	if (!o || !o->has_link || !o->link_sta.width)
 		return false;
 	const struct topo_link *l = &o->link_sta;
-	const char *gen = render_pcie_gen(l->speed_gts);
 	double gbps = pcie_link_gbps(l->speed_gts, l->width, o->link_flit);
 
-	if (gen)
-		strbuf_adds(out, gen);
-	else if (l->speed_gts > 0)
-		strbuf_addf(out, "%g GT/s", l->speed_gts);
-	else
-		strbuf_adds(out, "?");
-	strbuf_addf(out, " x%u", l->width);
+	render_pcie_link(l, out);
 	if (gbps > 0)
 		strbuf_addf(out, " %.1f GB/s", gbps);
 	return true;

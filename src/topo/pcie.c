@@ -110,11 +110,13 @@ bool pcie_link_degraded(const struct topo_obj *o, struct pcie_degraded *ret)
 	}
 	d.peer = pcie_partner(o);
 	d.want = pcie_link_expected(o, d.peer);
-	if (!sta->width || sta->speed_gts <= 0 || !d.want.width ||
-	    d.want.speed_gts <= 0)
+	if (!sta->width)
 		return false;	/* link down (empty slot) or unknown */
-	d.slow = sta->speed_gts < d.want.speed_gts;
-	d.narrow = sta->width < d.want.width;
+	/* Lost lanes are judged whatever the rate says (a reserved speed
+	 * code reads as unknown); a lower rate only where both are known. */
+	d.slow = sta->speed_gts > 0 && d.want.speed_gts > 0 &&
+		 sta->speed_gts < d.want.speed_gts;
+	d.narrow = d.want.width && sta->width < d.want.width;
 	if (!d.slow && !d.narrow)
 		return false;
 	if (ret)

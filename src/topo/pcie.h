@@ -51,7 +51,9 @@ struct pcie_degraded {
  * o in the pictures and the text: a link is judged once, at its
  * downstream end (a port whose device below has a link leaves it to that
  * device), at function 0 of a multi-function device, and never when it
- * is down or unknown or when a port has nothing behind it (no device in
+ * is down or its width unknown (lost lanes are judged whatever the speed
+ * code: a reserved one reads as unknown; a lower rate only where both
+ * rates are known), or when a port has nothing behind it (no device in
  * the input and no DLActive saying one is up).  Fills *ret
  * (may be NULL) when true.
  */

@@ -110,14 +110,9 @@ static void add_link_edge(struct strbuf *out, const char *from,
 			strbuf_addc(out, *p);
 	strbuf_release(&label);
 	if (degraded) {
-		const char *cg = render_pcie_gen(c->speed_gts);
-
 		strbuf_adds(out, "\\n(capable ");
-		if (cg)
-			strbuf_adds(out, cg);
-		else
-			strbuf_addf(out, "%g GT/s", c->speed_gts);
-		strbuf_addf(out, " x%u)", c->width);
+		render_pcie_link(c, out);
+		strbuf_addc(out, ')');
 	}
 	uint32_t ink = layout_inks[degraded ? LAYOUT_INK_DEGRADED : LAYOUT_INK_LINK].colour;
 	strbuf_addf(out, "\", penwidth=%.1f", layout_link_stroke(o));

@@ -27,14 +27,10 @@ const char *render_pcie_gen(double gts)
 	return NULL;
 }
 
-/* "Gen3 x8 7.9 GB/s": generation, width and bandwidth per direction, the
- * same arithmetic `topo check` uses (pcie.h). */
-static void add_link(struct strbuf *out, const char *what,
-		     const struct topo_link *l, bool flit)
+void render_pcie_link(const struct topo_link *l, struct strbuf *out)
 {
 	const char *gen = render_pcie_gen(l->speed_gts);
 
-	strbuf_adds(out, what);
 	if (gen)
 		strbuf_adds(out, gen);
 	else if (l->speed_gts > 0)
@@ -42,6 +38,15 @@ static void add_link(struct strbuf *out, const char *what,
 	else
 		strbuf_adds(out, "?");
 	strbuf_addf(out, " x%u", l->width);
+}
+
+/* "Gen3 x8 7.9 GB/s": generation, width and bandwidth per direction, the
+ * same arithmetic `topo check` uses (pcie.h). */
+static void add_link(struct strbuf *out, const char *what,
+		     const struct topo_link *l, bool flit)
+{
+	strbuf_adds(out, what);
+	render_pcie_link(l, out);
 	double gbps = pcie_link_gbps(l->speed_gts, l->width, flit);
 	if (gbps > 0)
 		strbuf_addf(out, " %.1f GB/s", gbps);

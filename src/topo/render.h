@@ -48,3 +48,5 @@ void render_summary(const struct topo_obj *root, struct strbuf *out);
 void render_label(const struct topo_obj *obj, bool verbose, struct strbuf *out);
 /* "Gen3", "Gen4": the PCIe generation of a link speed, or NULL. */
 const char *render_pcie_gen(double gts);
+/* "Gen3 x8", "2.7 GT/s x4", "? x8" (a speed code not known). */
+void render_pcie_link(const struct topo_link *l, struct strbuf *out);

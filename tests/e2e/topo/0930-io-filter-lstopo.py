@@ -16,12 +16,16 @@ lstopo-no-graphics keeps, apart from the named rules of iofilter.h:
   domain32       lstopo 2.9 as Debian builds it drops functions in PCI
                  domains above ffff (2pa-pcidomain32bits: its vda hangs
                  off the machine); hvkit shows them by the rules above.
-Every function hvkit hides is counted in a fold line ("... N functions
-on bus B"), and `--io all` shows all of them.  The persistent-memory
+Every function hvkit hides is counted in the fold line of its own bus
+("... N functions on bus B": one line per bus, a hidden bridge's functions
+below it on their bus), and `--io all` shows all of them.  The persistent-memory
 block and DAX devices lstopo shows off the PCI tree (subtype NVM) are
-the ones hvkit shows (under their NUMA node)."""
+the ones hvkit shows (under their NUMA node).  Then the same on the Dell
+snapshot with seeded shown functions made USB controllers (HVKIT_SEED
+replays a seed), which hides whole bridges and their subtrees."""
 import glob
 import os
+import random
 import re
 import subprocess
 import tarfile
@@ -67,26 +71,17 @@ def hvkit_pci(args):
     text = hvkit("topo", "--color=never", *args).stdout
     shown = set(re.findall(r"^\s*(?:PCI|PCIBridge) ([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])",
                            text, re.M))
-    folded = sum(int(n) for n in re.findall(r"^\s*\.\.\. (\d+) functions? on bus", text, re.M))
-    return shown, folded
+    folds = re.findall(r"^\s*\.\.\. (\d+) functions? on bus ([0-9a-f]+:[0-9a-f]{2})", text, re.M)
+    buses = [b for _, b in folds]
+    check(len(buses) == len(set(buses)), f"{args}: a bus in two fold lines: {sorted(buses)}")
+    return shown, {b: int(n) for n, b in folds}
 
 
-compared = 0
-for tb in sorted(glob.glob(os.path.join(DATA, "hwloc", "*.tar.bz2"))):
-    name = os.path.basename(tb)[:-len(".tar.bz2")]
-    j = topo_json("--from", tb)
-    objs = list(walk(j["topology"]))
+def compare(name, args, root, objs):
+    """The checks above on one input: args for hvkit, root for lstopo."""
     pci = {o["address"]: o for o in objs
            if o["type"] in ("pci_device", "pci_bridge") and not o.get("host_bridge")}
-    with tarfile.open(tb) as tf:
-        io = any("/sys/bus/pci/devices/" in n or "/ndbus" in n for n in tf.getnames())
-    if not io:
-        check(not pci, f"{name}: PCI devices from a tree without any")
-        continue
-    with tempfile.TemporaryDirectory() as d:
-        subprocess.run(["tar", "xjf", tb, "-C", d], check=True)
-        (top,) = os.listdir(d)
-        want, below, nvm = lstopo_pci(os.path.join(d, top))
+    want, below, nvm = lstopo_pci(root)
     ours_nvm = {}
     for o in objs:
         if o["type"] == "numa_node":
@@ -98,10 +93,19 @@ for tb in sorted(glob.glob(os.path.join(DATA, "hwloc", "*.tar.bz2"))):
               f"hvkit {sorted(ours_nvm)}")
         print(f"{name}: {len(ours_nvm)} NVM devices, as lstopo")
     if not pci:
-        continue
-    got, folded = hvkit_pci(["--from", tb])
+        return False
+    got, folds = hvkit_pci(args)
+    folded = sum(folds.values())
     check(len(got) + folded == len(pci),
           f"{name}: {len(got)} shown + {folded} folded != {len(pci)} functions")
+    # Each fold line counts the hidden functions of its own bus, a hidden
+    # bridge's secondary bus apart.
+    hidden = {}
+    for a in set(pci) - got:
+        hidden.setdefault(a.rsplit(":", 1)[0], set()).add(a)
+    check({b: len(v) for b, v in hidden.items()} == folds,
+          f"{name}: fold lines {folds}, hidden functions by bus "
+          f"{ {b: sorted(v) for b, v in hidden.items() if len(v) != folds.get(b)} }")
     extra = got - want
     n_domain32 = 0
     for a in sorted(extra):
@@ -118,11 +122,57 @@ for tb in sorted(glob.glob(os.path.join(DATA, "hwloc", "*.tar.bz2"))):
                 and not subtree(a) & got}
     check(not missing - by_range,
           f"{name}: lstopo shows {sorted(missing - by_range)}, hvkit hides them")
-    all_shown, all_folded = hvkit_pci(["--from", tb, "--io", "all"])
-    check(all_shown == set(pci) and all_folded == 0,
+    all_shown, all_folded = hvkit_pci([*args, "--io", "all"])
+    check(all_shown == set(pci) and not all_folded,
           f"{name}: --io all shows {len(all_shown)} of {len(pci)} functions")
-    print(f"{name}: {len(got)} shown (lstopo {len(want)}), {folded} folded, "
+    print(f"{name}: {len(got)} shown (lstopo {len(want)}), {folded} folded in {len(folds)} lines, "
           f"{len(extra) - n_domain32} by rule os-device, {n_domain32} by rule domain32, {len(by_range)} by rule bus-range")
-    compared += 1
+    return True
+
+
+compared = 0
+for tb in sorted(glob.glob(os.path.join(DATA, "hwloc", "*.tar.bz2"))):
+    name = os.path.basename(tb)[:-len(".tar.bz2")]
+    objs = list(walk(topo_json("--from", tb)["topology"]))
+    with tarfile.open(tb) as tf:
+        io = any("/sys/bus/pci/devices/" in n or "/ndbus" in n for n in tf.getnames())
+    if not io:
+        check(not any(o["type"] in ("pci_device", "pci_bridge") for o in objs),
+              f"{name}: PCI devices from a tree without any")
+        continue
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run(["tar", "xjf", tb, "-C", d], check=True)
+        (top,) = os.listdir(d)
+        compared += compare(name, ["--from", tb], os.path.join(d, top), objs)
 check(compared >= 3, f"only {compared} snapshots with PCI devices")
+
+# Generated: the Dell snapshot with shown functions turned into USB
+# controllers (a class neither tool keeps), so that bridges are hidden with
+# their whole subtree and the fold lines must name each function's own bus.
+seed = int(os.environ.get("HVKIT_SEED", random.randrange(1 << 30)))
+rng = random.Random(seed)
+tb = os.path.join(DATA, "hwloc", "32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")
+for round_ in range(4):
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run(["tar", "xjf", tb, "-C", d], check=True)
+        (top,) = os.listdir(d)
+        root = os.path.join(d, top)
+        classes = sorted(os.path.join(dp, "class") for dp, _, fs in os.walk(os.path.join(root, "sys/devices"))
+                         if "class" in fs and re.search(r"/[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$", dp))
+        leaves = [c for c in classes if open(c).read().strip()[:4] not in ("0x06", "0x08")]
+        # round 0: the VGA behind two bridges (00:1c.0 > 04:00.0 > 05:00.0)
+        picks = [c for c in leaves if "0000:05:00.0/class" in c] if round_ == 0 else \
+            rng.sample(leaves, rng.randint(1, len(leaves)))
+        for c in picks:      # sysfs's class and the config space's (hvkit reads that)
+            with open(c, "w") as f:
+                f.write("0x0c0330\n")
+            cfg = os.path.join(os.path.dirname(c), "config")
+            if os.path.exists(cfg) and os.path.getsize(cfg) >= 12:
+                with open(cfg, "r+b") as f:
+                    f.seek(9)
+                    f.write(bytes([0x30, 0x03, 0x0c]))
+        objs = list(walk(topo_json("--sysroot", root)["topology"]))
+        if not compare(f"Dell, seed {seed} round {round_} ({len(picks)} made USB)",
+                       ["--sysroot", root], root, objs):
+            check(False, f"seed {seed}: no PCI functions left")
 done()
