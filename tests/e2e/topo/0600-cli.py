@@ -99,6 +99,27 @@ with tempfile.TemporaryDirectory() as d:
         p = hvkit("topo", "--synthetic", "pack:1 core:2", *args, ok=False)
         check(p.returncode == 2 and not os.listdir(d), f"{args}: refused, exit 2: {p.returncode}")
 
+# check, where and diff print findings and answers, not pictures: a
+# picture format or extension is refused in one line, nothing written;
+# a text or JSON file is written.
+with tempfile.TemporaryDirectory() as d:
+    tree = os.path.join(DATA, "pciutils", "tree-asus-p6t6")
+    for verb in (["check"], ["where", "0000:00:00.0"], ["diff", tree, tree]):
+        src = [] if verb[0] == "diff" else ["--from", tree]
+        for ext in ("svg", "PNG", "pdf", "dot", "gv"):
+            for args in (["-o", os.path.join(d, "y." + ext)], ["--of", ext.lower()]):
+                if args[0] == "--of" and ext == "gv":
+                    continue
+                p = hvkit("topo", *verb, *src, *args, ok=False)
+                lines = p.stderr.strip().splitlines()
+                check(p.returncode == 2 and len(lines) == 1 and "not a picture" in lines[0]
+                      and not p.stdout and not os.listdir(d),
+                      f"{verb} {args}: exit {p.returncode}, {p.stderr!r}, {os.listdir(d)}")
+        out = os.path.join(d, "y.txt")
+        p = hvkit("topo", *verb, *src, "-o", out, ok=False)
+        check(p.returncode in (0, 1) and os.path.getsize(out) > 0, f"{verb} -o y.txt: {p.stderr!r}")
+        os.unlink(out)
+
 # A PCI-only input: the summary and the picture's title line say what is
 # known, not "0 package(s), 0 core(s), 0 B".
 tree = os.path.join(DATA, "pciutils", "tree-asus-p6t6")

@@ -8,7 +8,9 @@ the red links it hides in its title) equals the set of objects of
 on) paints exactly those lines red.  Inputs: the Dell snapshot, the
 pciutils dumps, the captures, seeded synthetic machines and seeded
 mutations of the ASUS P6T6 dump's Link Capabilities and Link Status
-registers (a failure prints its seed).  A switch port with nothing
+registers (a failure prints its seed); the same with every speed code
+reserved (unknown) finds the same links as with every speed Gen1: lost
+lanes are a finding whatever the speed.  A switch port with nothing
 behind it is never red."""
 import json
 import os
@@ -106,6 +108,19 @@ def mutate(devs, rng):
         cfg[p + 0x12:p + 0x14] = ls.to_bytes(2, "little")
 
 
+def set_speeds(devs, code):
+    """Every link's capable and current speed code made code (0: reserved,
+    read as unknown), the widths kept."""
+    for _, cfg in devs:
+        p = pcie_cap(cfg)
+        if p is None:
+            continue
+        lc = int.from_bytes(cfg[p + 0x0c:p + 0x10], "little")
+        cfg[p + 0x0c:p + 0x10] = ((lc & ~0xf) | code).to_bytes(4, "little")
+        ls = int.from_bytes(cfg[p + 0x12:p + 0x14], "little")
+        cfg[p + 0x12:p + 0x14] = ((ls & ~0xf) | code).to_bytes(2, "little")
+
+
 INPUTS = [
     ("dell", ["--from", os.path.join(DATA, "hwloc", "32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")]),
     ("h200-vm", ["--from", os.path.join(DATA, "captures", "h200-vm.tar.gz")]),
@@ -123,7 +138,7 @@ for name, args in INPUTS:
 p6t6 = ["--from", os.path.join(DATA, "pciutils", "tree-asus-p6t6")]
 check(findings(p6t6) == set(), "P6T6: no degraded link")
 
-total = 0
+total = lost = 0
 with tempfile.TemporaryDirectory() as d:
     base = parse_dump(open(os.path.join(DATA, "pciutils", "tree-asus-p6t6")).read())
     for seed in range(1, SEEDS + 1):
@@ -138,6 +153,21 @@ with tempfile.TemporaryDirectory() as d:
         if lib.failures != before:
             print(f"  seed {seed}: replay with RED_LINK_SEEDS={seed} (file {path})")
             break
+        # Lost lanes are a finding whatever the speed code: with every
+        # speed code reserved (unknown) the links found are those found
+        # with every speed Gen1 (where only lanes can be missing).
+        lanes = {}
+        for code in (0, 1):
+            set_speeds(devs, code)
+            path = os.path.join(d, f"p6t6-{seed}-speed{code}")
+            with open(path, "w") as f:
+                f.write(write_dump(devs))
+            lanes[code] = compare(f"p6t6 seed {seed} speed code {code}", ["--from", path])
+        lost += len(lanes[1])
+        if not check(lanes[0] == lanes[1], f"p6t6 seed {seed}: lanes lost with speeds unknown "
+                     f"{sorted(lanes[0])}, with speeds Gen1 {sorted(lanes[1])} (file {path})"):
+            break
+    check(lost > 5, f"the generated cases lost lanes on {lost} links; expected some")
     for seed in range(1, SEEDS // 4 + 1):
         rng = random.Random(seed)
         spec = (f"pack:{rng.randint(1, 4)} core:{rng.randint(1, 8)} "
