@@ -106,6 +106,7 @@ pictures: build
 bench: build
 	@scripts/install-deps.sh test
 	bench/topo.sh ./$(BUILD)/hvkit
+	bench/topo-scale.sh ./$(BUILD)/hvkit
 
 # The Debian package, hvkit_VERSION_amd64.deb in this directory
 # (dpkg-buildpackage writes to ..; the .deb is moved here, the rest removed).
