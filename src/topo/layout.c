@@ -870,6 +870,16 @@ static void flow(struct ctx *c, struct lnode **kids, size_t n, double x0,
 	*bh = y + row_h - y0;
 }
 
+/* Where a link label "Gen4 x16 31.5 GB/s" splits into the rate and
+ * width over the stub and the bandwidth under it (the index of the space
+ * after the width), or 0 when it is one part ("? x8"). */
+static size_t link_cut(const char *s)
+{
+	const char *w = strstr(s, " x"), *sp = w ? strchr(w + 1, ' ') : NULL;
+
+	return sp && sp[1] ? (size_t)(sp - s) : 0;
+}
+
 /*
  * A bridge's kids: indented rows of equal width joined by link lines,
  * in balanced columns when taller than 0.6 max_row_width.
@@ -883,10 +893,17 @@ static void stack(struct ctx *c, struct lnode **kids, size_t n, double y0,
 	for (size_t i = 0; i < n; i++) {
 		w = dmax(w, kids[i]->w);
 		total += kids[i]->h + GAP;
-		/* The link label sits over the stub, right of the trunk. */
-		if (kids[i]->link)
-			indent = dmax(indent, INDENT / 2 + 3 +
-				      layout_text_width(kids[i]->link, lfs) + 3);
+		/* The link label sits right of the trunk, its rate over the
+		 * stub and its bandwidth under it (link_cut()). */
+		if (kids[i]->link) {
+			size_t cut = link_cut(kids[i]->link);
+			double lw = layout_text_width(kids[i]->link, lfs);
+
+			if (cut)
+				lw = dmax(layout_text_width(kids[i]->link + cut + 1, lfs),
+					  lw - layout_text_width(kids[i]->link + cut, lfs));
+			indent = dmax(indent, INDENT / 2 + 3 + lw + 3);
+		}
 	}
 	indent = dceil(indent);
 	size_t cols = (size_t)dceil(total / (0.6 * limit));
@@ -1004,6 +1021,12 @@ static void place(struct ctx *c, struct lnode *n, double x, double y,
 		struct lnode *k = i < n->nkids ? n->kids[i] : NULL;
 		double ky = k ? y + k->ry + PAD + lh / 2 : 0;
 
+		/* A stub low enough for its label to fit over it, under the
+		 * top of its kid (the box above and the header stay clear). */
+		if (k && k->link)
+			ky = dmax(ky, y + k->ry + 1 + (ASCENT + DESCENT) * LINK_SIZE * fs +
+				  1.5 + layout_link_stroke(k->obj) / 2);
+
 		if (k && !k->stacked)
 			continue;
 		if (last >= 0 &&
@@ -1020,8 +1043,21 @@ static void place(struct ctx *c, struct lnode *n, double x, double y,
 						 : LAYOUT_INK_LINK;
 		emit_line(l, me, tx, ky, x + k->rx, ky, sw, li, k->obj);
 		if (k->link) {
-			emit_text(l, me, tx + 3, ky - sw / 2 - 1, LINK_SIZE * fs,
-				  false, li, k->link);
+			/* Clear of the stub on both sides: the label neither
+			 * touches the line nor reaches the box above. */
+			double lfs = LINK_SIZE * fs;
+			size_t cut = link_cut(k->link);
+
+			char *under = cut ? xstrdup(k->link + cut + 1) : NULL;
+
+			if (cut)
+				k->link[cut] = 0;
+			emit_text(l, me, tx + 3, ky - sw / 2 - 1.5 - DESCENT * lfs,
+				  lfs, false, li, k->link);
+			if (under)
+				emit_text(l, me, tx + 3,
+					  ky + sw / 2 + 1.5 + ASCENT * lfs, lfs,
+					  false, li, under);
 			k->link = NULL;
 		}
 		last = ky;

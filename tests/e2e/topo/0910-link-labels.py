@@ -52,8 +52,17 @@ for name, args in INPUTS:
     cj = json.loads(hvkit("topo", "check", "--json", "--fail-on", "none", *args).stdout)
     bad = {f["object"] for f in cj["findings"] if f["kind"] == "pcie_link_degraded"}
     # Edge labels in the SVG, by class: link or degraded.
-    edges = Counter((m.group(1), unescape(m.group(2))) for m in
-                    re.finditer(r'<text class="n (link|degraded)"[^>]*>([^<]*)</text>', svg))
+    # A label is drawn in two parts, "Gen4 x16" over its stub and
+    # "31.5 GB/s" under it: joined here.
+    parts = [(m.group(1), unescape(m.group(2))) for m in
+             re.finditer(r'<text class="n (link|degraded)"[^>]*>([^<]*)</text>', svg)]
+    edges = Counter()
+    while parts:
+        ink, t = parts.pop(0)
+        if parts and re.fullmatch(r"[0-9.]+ GB/s", parts[0][1]) and "GB/s" not in t:
+            check(parts[0][0] == ink, f"{name}: the two parts of {t!r} in two colours")
+            t += " " + parts.pop(0)[1]
+        edges[(ink, t)] += 1
     dot_edges = Counter(re.findall(r'label="([^"]*GB/s[^"]*)"', dot))
     want = Counter()
     for o in links:
