@@ -94,7 +94,7 @@ fuzz-smoke:
 
 # The README's pictures (docs/pictures/), drawn from test fixtures: a VM
 # capture, the 2-socket Dell with its PCI tree, the 256-PU POWER7 and the
-# synthetic 4096-PU machine (factorised: 1300 x 2539).
+# synthetic 4096-PU machine (factorised: 1352 x 1727).
 pictures: build
 	./$(BUILD)/hvkit topo --from tests/data/captures/h200-vm.tar.gz -o docs/pictures/h200-vm.png
 	./$(BUILD)/hvkit topo --from tests/data/hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 \
