@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -34,6 +35,13 @@
 #define MAGIC_V1 "hvkit-sched-state 1"
 #define MAGIC "hvkit-sched-state 2"
 #define END "end xxh64 "
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 /* Appends s with bytes outside '!'..'~' and '%' as %XX. */
 static void add_escaped(struct strbuf *out, const char *s)
@@ -176,7 +184,7 @@ static int num_i64(const char *s, int64_t *ret)
 }
 
 static int parse_guest_line(char **w, int n, int version, struct sched_state *st,
-			    struct hv_diags *d, unsigned lineno)
+			    int64_t now_ns, struct hv_diags *d, unsigned lineno)
 {
 	static const char *const keys[] = { "present", "weight", "started", "last",
 		"counter", "cap", "rate", "budget", "floor", "burst", "window",
@@ -205,6 +213,22 @@ static int parse_guest_line(char **w, int n, int version, struct sched_state *st
 		return hv_errorf(d, "line %u: bad %%XX escape in a name", lineno);
 	if (strlen(w[1]) > SCHED_MAX_NAME || strlen(w[2]) > SCHED_MAX_SELECTOR + 8)
 		return hv_errorf(d, "line %u: name too long", lineno);
+	/* Only what the engine itself writes: anything else contradicts
+	 * itself, and reading it would refund or drop a charge. */
+	if (bucket != (window ? sched_bucket_s((uint32_t)window) : 0))
+		return hv_errorf(d, "line %u: bucket %" PRIu64 " s, but a window of %" PRIu64
+				 " s has buckets of %u s", lineno, bucket, window,
+				 window ? sched_bucket_s((uint32_t)window) : 0);
+	if (val[3] > now_ns + SCHED_STATE_SKEW_NS || (st->saved_ns && val[3] > st->saved_ns + SCHED_STATE_SKEW_NS))
+		return hv_errorf(d, "line %u: last sample %.0f s after %s", lineno,
+				 (double)(val[3] - (val[3] > now_ns + SCHED_STATE_SKEW_NS
+						    ? now_ns : st->saved_ns)) / 1e9,
+				 val[3] > now_ns + SCHED_STATE_SKEW_NS ? "now" : "the save");
+	if (window && val[12] > sched_floordiv(val[3], (int64_t)bucket * 1000000000LL))
+		return hv_errorf(d, "line %u: head bucket %" PRId64 " is after the last sample's (%" PRId64 ")",
+				 lineno, val[12], sched_floordiv(val[3], (int64_t)bucket * 1000000000LL));
+	if (sched_state_find(st, w[1], w[2]))
+		return hv_errorf(d, "line %u: guest '%s' (%s) given twice", lineno, w[1], w[2]);
 	if (st->n >= SCHED_MAX_GUESTS)
 		return hv_errorf(d, "line %u: too many guests", lineno);
 	struct sched_state_guest *g = sched_state_add(st, w[1], w[2]);
@@ -271,6 +295,8 @@ int sched_state_parse(const char *text, size_t len, struct sched_state *ret,
 	int64_t prev_b = INT64_MAX;	/* the last bucket of this guest */
 	size_t l1 = strlen(MAGIC);
 
+	int64_t now_ns = realtime_ns();
+
 	if (len == 0)
 		return hv_errorf(d, "empty file");
 	if (memchr(text, 0, len))
@@ -306,11 +332,22 @@ int sched_state_parse(const char *text, size_t len, struct sched_state *ret,
 				rc = hv_errorf(d, "line %u: malformed 'saved' line", lineno);
 				goto out;
 			}
+			if (st.tick_ns <= 0 || st.saved_ns <= 0 ||
+			    st.saved_ns > now_ns + SCHED_STATE_SKEW_NS) {
+				rc = hv_errorf(d, "line %u: %s", lineno, st.tick_ns <= 0 ? "tick 0"
+					       : st.saved_ns <= 0 ? "saved before 1970"
+					       : "saved in the future (after now and the allowed clock skew)");
+				goto out;
+			}
+			if (st.n) {
+				rc = hv_errorf(d, "line %u: 'saved' after a guest", lineno);
+				goto out;
+			}
 			st.pid = (long)pid;
 			free(st.config);
 			st.config = strcmp(w[7 + k], "-") ? xstrdup(w[7 + k]) : NULL;
 		} else if (strcmp(w[0], "guest") == 0) {
-			if ((rc = parse_guest_line(w, n, st.version, &st, d, lineno)) < 0)
+			if ((rc = parse_guest_line(w, n, st.version, &st, now_ns, d, lineno)) < 0)
 				goto out;
 			prev_b = INT64_MAX;
 		} else if (strcmp(w[0], "b") == 0) {
