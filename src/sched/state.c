@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "log.h"
 #include "state.h"
 #include "util.h"
 
@@ -511,19 +512,24 @@ int sched_state_save(const char *path, const char *text, size_t len,
 	_cleanup_free_ char *prev = sched_state_prev_path(path);
 	_cleanup_free_ char *ptmp = xasprintf("%s.prev.tmp", path);
 	struct stat sb;
-	int fd = mkostemp(tmp, O_CLOEXEC), rc;
+	int fd, rc;
 
-	if (fd < 0)
+	/* Replaced by rename: a symlink would become a file of its own, and
+	 * the state would live elsewhere than the admin set up. */
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+		return -ELOOP;
+	mode_t mode = output_mode(path);	/* the file's own, else 0666 & ~umask */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return -errno;
-	rc = write_all(fd, text, len);
+	rc = fchmod(fd, mode) < 0 ? -errno : 0;
+	if (rc == 0)
+		rc = write_all(fd, text, len);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (rc == 0 && fstat(fd, &sb) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0)
-		(void)chmod(tmp, 0644);
 	if (rc < 0)
 		goto fail;
 	/* The file being replaced becomes the previous generation, if it is
