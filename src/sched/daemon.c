@@ -456,9 +456,11 @@ static void tick(struct daemon *dm)
 						 g->name);
 				l->no_cap_said = true;
 				l->cap_known = false;
+				sg->acct.cap_cp = SCHED_CAP_NONE;	/* none in force: status "-", no metric */
 			} else if (rc < 0) {
 				log_warn("%s: cannot set cap: %s", g->name, strerror(-rc));
 				l->cap_known = false;
+				sg->acct.cap_cp = SCHED_CAP_NONE;	/* not known to be in force */
 			} else {
 				if (log_verbosity > 0) {
 					char why[64] = "";
