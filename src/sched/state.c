@@ -440,6 +440,11 @@ static int read_state_file(const char *path, struct strbuf *out, struct sched_st
 			goto out;
 		}
 		strbuf_add(out, buf, (size_t)r);
+		/* Not a state file: its first line is refused by the parser,
+		 * without reading (up to 256 MiB of) the rest. */
+		size_t np = strlen(MAGIC) - 1;
+		if (memcmp(out->buf, MAGIC, out->len < np ? out->len : np) != 0)
+			break;
 		if (out->len > SCHED_MAX_STATE_FILE) {
 			rc = -EFBIG;
 			goto out;
@@ -464,6 +469,9 @@ static int load_one(const char *path, struct sched_state *ret, struct sched_stat
 		*why = xstrdup("missing");
 	} else if (rc == -EINVAL) {
 		*why = xstrdup("not a regular file");
+	} else if (rc == -EFBIG) {
+		*why = xasprintf("larger than a state file can be (%u MiB): not read",
+				 SCHED_MAX_STATE_FILE >> 20);
 	} else if (rc < 0) {
 		*why = xasprintf("cannot read it: %s", strerror(-rc));
 	} else if ((rc = sched_state_parse(sb.buf, sb.len, ret, &d)) < 0) {

@@ -10,11 +10,13 @@
     charge as it is;
   - saves keep an existing state's and metrics file's mode, and give new
     ones 0666 less the umask, like the lock;
-  - a symlinked --state is refused in one line, the link left alone.
+  - a symlinked --state is refused in one line, the link left alone;
+  - a large file that is not a state is refused at line 1, unread.
 The states are sealed with xxh64sum (Debian: xxhash), as the daemon seals
 them; the guest is a cgroup v1 tree of plain files (--cgroup-root)."""
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -78,6 +80,24 @@ def main():
         make_tree(f"{tmp}/cg")
         with open(f"{tmp}/conf", "w") as f:
             f.write(CONF)
+        # Size (breaker 2, finding 5): 200 MB that is not a state is refused
+        # at its first line, unread (first child: ru_maxrss is its own);
+        # over 256 MiB is refused by its size alone.
+        with open(f"{tmp}/huge", "wb") as f:
+            f.write(b"a" * (1 << 20))
+            f.truncate(200 * 1000 * 1000)
+        p = hvkit("sched", "status", "--state", f"{tmp}/huge", ok=False)
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        check(p.returncode == 1 and "line 1: not an hvkit sched state file" in p.stderr and rss < 50000,
+              f"200 MB of 'a': refused at line 1, read no further (max RSS {rss} KB)")
+        with open(f"{tmp}/huge", "r+b") as f:
+            f.truncate(300 << 20)
+            f.seek(0)
+            f.write(b"hvkit-sched-state 2\n")
+        p = hvkit("sched", "status", "--state", f"{tmp}/huge", ok=False)
+        check(p.returncode == 1 and "larger than a state file can be (256 MiB): not read" in p.stderr,
+              f"300 MiB: refused by its size ({p.stderr.strip()})")
+        os.unlink(f"{tmp}/huge")
         now = int(time.time())
         # Baseline: the same state, consistent, is read and kept.
         with open(f"{tmp}/ok", "w") as f:
