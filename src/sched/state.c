@@ -174,11 +174,15 @@ static int split(char *line, char **w, int max)
 	return n;
 }
 
+/* A number as sched_state_format() writes it: [-]digits, no '+', no
+ * leading zero, nothing else. */
 static int num_i64(const char *s, int64_t *ret)
 {
 	uint64_t v;
 	bool neg = *s == '-';
-	if (parse_u64(s + neg, 10, &v) < 0 || v > INT64_MAX)
+	const char *p = s + neg;
+	if (!isdigit((unsigned char)*p) || (*p == '0' && p[1]) || p[strspn(p, "0123456789")] ||
+	    parse_u64(p, 10, &v) < 0 || v > INT64_MAX)
 		return -EINVAL;
 	*ret = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
@@ -354,10 +358,16 @@ int sched_state_parse(const char *text, size_t len, struct sched_state *ret,
 		} else if (strcmp(w[0], "b") == 0) {
 			int64_t j, v;
 			struct sched_acct *a = st.n ? &st.v[st.n - 1].acct : NULL;
-			if (n != 3 || num_i64(w[1], &j) < 0 || num_i64(w[2], &v) < 0 || v < 0 ||
-			    !a || !a->nbuckets || j > a->head || j <= a->head - (int64_t)a->nbuckets ||
-			    a->sum_ns + (uint64_t)v < a->sum_ns) {
-				rc = hv_errorf(d, "line %u: malformed or misplaced bucket", lineno);
+			const char *bad = n != 3 || num_i64(w[1], &j) < 0 || num_i64(w[2], &v) < 0
+				? "malformed bucket (expected 'b INDEX NS')"
+				: v < 0 ? "bucket with a negative charge"
+				: !a ? "bucket before any guest line"
+				: !a->nbuckets ? "bucket of a guest without a burst window"
+				: j > a->head ? "bucket after the guest's head bucket"
+				: j <= a->head - (int64_t)a->nbuckets ? "bucket older than the guest's window"
+				: a->sum_ns + (uint64_t)v < a->sum_ns ? "buckets adding up past 2^64 ns" : NULL;
+			if (bad) {
+				rc = hv_errorf(d, "line %u: %s", lineno, bad);
 				goto out;
 			}
 			/* As written: newest first, one line a bucket, none holding

@@ -379,6 +379,15 @@ static void test_state(void)
 		{ "b 4 100\nb 5 100\n", "bucket 5 out of order" },
 		{ "b 5 9223372036854775807\n", "bucket 5 holds 9223372036854775807 ns, more than 1000 CPUs x 1 s" },
 		{ "b 5 1000000000001\n", "more than 1000 CPUs" },
+		/* Each broken rule named (breaker 2, finding 7), and numbers
+		 * only as written: no '+', no leading zero. */
+		{ "b 6 100\n", "line 4: bucket after the guest's head bucket" },
+		{ "b -16 100\n", "line 4: bucket older than the guest's window" },
+		{ "b 5 -1\n", "line 4: bucket with a negative charge" },
+		{ "b 05 100\n", "line 4: malformed bucket" },
+		{ "b +5 100\n", "line 4: malformed bucket" },
+		{ "b 5 +100\n", "line 4: malformed bucket" },
+		{ "b 5 100 7\n", "line 4: malformed bucket" },
 	};
 	for (size_t i = 0; i < sizeof(badb) / sizeof(badb[0]); i++) {
 		char text[600];
