@@ -74,6 +74,10 @@ static int load_trace(const char *path, const struct sched_policy *p,
 		char *fields[3], *l = line;
 		int nf = 0;
 		lineno++;
+		if (!strchr(l, '\n') && !feof(f)) {
+			log_error("%s:%u: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
+			goto fail;
+		}
 		l[strcspn(l, "\r\n")] = 0;
 		if (*strstrip(l) == 0 || *l == '#')
 			continue;

@@ -75,6 +75,10 @@ with tempfile.TemporaryDirectory() as d:
         p = hvkit("sched", "simulate", conf, bad, "--summary", ok=False)
         check(p.returncode == 1 and f"bad.csv:2: {msg}" in p.stderr and not p.stdout,
               f"trace row {row!r}: refused naming file:line ({p.stderr.strip()})")
+    open(bad, "w").write("0,web1,1" + " " * 1100 + ",7\n")
+    p = hvkit("sched", "simulate", conf, bad, "--summary", ok=False)
+    check(p.returncode == 1 and "bad.csv:1: line longer than 1022 bytes" in p.stderr,
+          f"a 1,100-byte row: refused as line 1, not split in two ({p.stderr.strip()})")
     # -o that cannot be written: nothing printed before the error.
     p = hvkit("sched", "simulate", conf, trace, "--summary", "-o", os.path.join(d, "no", "x.svg"), ok=False)
     check(p.returncode == 1 and not p.stdout and "x.svg" in p.stderr,
