@@ -22,13 +22,32 @@
 #     so exhaustion happens at a known instant, not at the mercy of a
 #     starved busy loop on a loaded machine.  Runs anywhere.
 #   bench/sched.sh [BUILD_DIR] [TICKS]
+#   BENCH_ONLY=1 or 2 runs that part alone (default: both).
 set -eu
 BUILD=${1:-build}
 TICKS=${2:-30}
+case $TICKS in
+''|*[!0-9]*|0*) echo "bench/sched.sh: TICKS '$TICKS' is not a whole number of ticks (15 or more)" >&2; exit 2 ;;
+esac
+case ${BENCH_ONLY:-12} in
+1|2|12) ;;
+*) echo "bench/sched.sh: BENCH_ONLY '$BENCH_ONLY' is not 1, 2 or 12" >&2; exit 2 ;;
+esac
+if [ ! -x "$BUILD/hvkit" ]; then
+	echo "bench/sched.sh: no '$BUILD/hvkit': build first (make), or give the build directory" >&2
+	exit 2
+fi
 HVKIT=$(realpath "$BUILD/hvkit")
 exec python3 - "$HVKIT" "$TICKS" "$(realpath "$(dirname "$0")")" <<'PY'
 import os, shutil, signal, subprocess, sys, tempfile, time
 hvkit, ticks, benchdir = sys.argv[1], max(int(sys.argv[2]), 15), sys.argv[3]
+# SIGTERM, SIGHUP (and SIGINT, as Python does) unwind through the finally
+# blocks below: the 1,000 cgroups made in the real hierarchy and the
+# temporary directory go, and the daemons started are stopped.
+def _stop(sig, frame):
+    raise SystemExit(128 + sig)
+for _sig in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(_sig, _stop)
 tmp = tempfile.mkdtemp()
 HZ = os.sysconf("SC_CLK_TCK")
 
@@ -45,11 +64,16 @@ def steady(cmd, env=None, label=""):
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, env=env)
     marks = {}
-    for k in (5, ticks - 5):
-        # Half-way between two ticks (tick n runs at t0 + n s).
-        time.sleep(max(0, t0 + k + 0.5 - time.monotonic()))
-        marks[k] = cpu_of(p.pid)
-    _, status, ru = os.wait4(p.pid, 0)
+    try:
+        for k in (5, ticks - 5):
+            # Half-way between two ticks (tick n runs at t0 + n s).
+            time.sleep(max(0, t0 + k + 0.5 - time.monotonic()))
+            marks[k] = cpu_of(p.pid)
+        _, status, ru = os.wait4(p.pid, 0)
+    except BaseException:
+        p.kill()
+        p.wait()
+        raise
     wall = time.monotonic() - t0
     a, b = marks[5], marks[ticks - 5]
     span = ticks - 10

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -455,9 +456,11 @@ static void tick(struct daemon *dm)
 						 g->name);
 				l->no_cap_said = true;
 				l->cap_known = false;
+				sg->acct.cap_cp = SCHED_CAP_NONE;	/* none in force: status "-", no metric */
 			} else if (rc < 0) {
 				log_warn("%s: cannot set cap: %s", g->name, strerror(-rc));
 				l->cap_known = false;
+				sg->acct.cap_cp = SCHED_CAP_NONE;	/* not known to be in force */
 			} else {
 				if (log_verbosity > 0) {
 					char why[64] = "";
@@ -518,6 +521,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	struct sched_state saved;
 	int c, rc = EXIT_OK, lock_fd = -1;
 	long holder = 0;
+	struct stat lsb;
 	struct etcd_opts eo = { 0 };
 	char hostname[256] = "";
 	const char *host_id = NULL;
@@ -646,6 +650,11 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		}
 		free(who);
 		dm.pool.tick_ns = dm.tick_ns;
+	} else if (lstat(dm.state_path, &lsb) == 0 && S_ISLNK(lsb.st_mode)) {
+		/* Each save renames a new file over STATE (sched_state_save). */
+		log_error("state '%s' is a symbolic link: give its target as --state "
+			  "(a save would replace the link)", dm.state_path);
+		return EXIT_FAIL;
 	} else if ((rc = sched_state_lock(dm.state_path, &lock_fd, &holder)) < 0) {
 		_cleanup_free_ char *lpath = sched_state_lock_path(dm.state_path);
 		if (rc == -EBUSY && holder)

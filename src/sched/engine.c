@@ -11,10 +11,10 @@
 
 typedef unsigned __int128 u128;
 
-static int64_t floordiv(int64_t a, int64_t b)
+
+uint32_t sched_bucket_s(uint32_t window_s)
 {
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+	return (window_s + MAX_BUCKETS - 1) / MAX_BUCKETS;
 }
 
 static void setup(struct sched_acct *a, const struct sched_guest *g)
@@ -33,7 +33,7 @@ static void setup(struct sched_acct *a, const struct sched_guest *g)
 	a->ramp_s = b->ramp_s;
 	a->budget_ns = (uint64_t)(b->burst_cp - b->floor_cp) * b->dur_s *
 		       (uint64_t)(NS / SCHED_CP_PER_CPU);
-	a->bucket_s = (b->window_s + MAX_BUCKETS - 1) / MAX_BUCKETS;
+	a->bucket_s = sched_bucket_s(b->window_s);
 	a->nbuckets = b->window_s / a->bucket_s + 1;
 	a->ring = xcalloc(a->nbuckets, sizeof(*a->ring));
 }
@@ -57,20 +57,20 @@ void sched_acct_rebase(struct sched_acct *a, const struct sched_guest *g)
 	setup(a, g);
 	if (a->nbuckets && old.nbuckets && old.started) {
 		int64_t bn = (int64_t)a->bucket_s * NS;
-		a->head = floordiv(old.last_ns, bn);
+		a->head = sched_floordiv(old.last_ns, bn);
 		for (uint32_t k = 0; k < old.nbuckets; k++) {
 			int64_t j = old.head - (int64_t)k;
 			uint64_t v = old.ring[(uint64_t)j % old.nbuckets];
 			if (!v)
 				continue;
-			int64_t nj = floordiv(j * (int64_t)old.bucket_s, a->bucket_s);
+			int64_t nj = sched_floordiv(j * (int64_t)old.bucket_s, a->bucket_s);
 			if (nj > a->head || nj <= a->head - (int64_t)a->nbuckets)
 				continue;
 			a->ring[(uint64_t)nj % a->nbuckets] += v;
 			a->sum_ns += v;
 		}
 	} else if (a->nbuckets) {
-		a->head = floordiv(old.last_ns, (int64_t)a->bucket_s * NS);
+		a->head = sched_floordiv(old.last_ns, (int64_t)a->bucket_s * NS);
 	}
 	free(old.ring);
 }
@@ -103,7 +103,7 @@ static void charge(struct sched_acct *a, uint64_t e, int64_t from, int64_t to)
 
 	if (!e)
 		return;
-	if (to <= from || floordiv(from, bn) == a->head) {
+	if (to <= from || sched_floordiv(from, bn) == a->head) {
 		a->ring[(uint64_t)a->head % a->nbuckets] += e;
 		a->sum_ns += e;
 		return;
@@ -112,7 +112,7 @@ static void charge(struct sched_acct *a, uint64_t e, int64_t from, int64_t to)
 		return;
 	uint64_t in = (uint64_t)((u128)e * (uint64_t)(to - start) / (uint64_t)(to - from));
 	uint64_t given = 0;
-	for (int64_t j = floordiv(start, bn); j <= a->head; j++) {
+	for (int64_t j = sched_floordiv(start, bn); j <= a->head; j++) {
 		int64_t lo = j * bn > start ? j * bn : start;
 		int64_t hi = (j + 1) * bn < to ? (j + 1) * bn : to;
 		uint64_t part = j == a->head ? in - given
@@ -134,7 +134,7 @@ int64_t sched_acct_left_at(const struct sched_acct *a, int64_t now_ns)
 {
 	if (!a->nbuckets)
 		return 0;
-	int64_t idx = floordiv(now_ns, (int64_t)a->bucket_s * NS);
+	int64_t idx = sched_floordiv(now_ns, (int64_t)a->bucket_s * NS);
 	int64_t n = a->nbuckets;
 	uint64_t sum = a->sum_ns;
 	/* Bucket j is out of the window once the head reaches j + n: those
@@ -149,7 +149,7 @@ void sched_acct_spend_all(struct sched_acct *a, int64_t now_ns)
 	if (!a->nbuckets || a->started)
 		return;
 	memset(a->ring, 0, a->nbuckets * sizeof(*a->ring));
-	a->head = floordiv(now_ns, (int64_t)a->bucket_s * NS);
+	a->head = sched_floordiv(now_ns, (int64_t)a->bucket_s * NS);
 	a->ring[(uint64_t)a->head % a->nbuckets] = a->budget_ns;
 	a->sum_ns = a->budget_ns;
 	a->last_ns = now_ns;
@@ -195,7 +195,7 @@ uint32_t sched_acct_step(struct sched_acct *a, const struct sched_guest *g,
 		a->last_ns = now_ns;
 		a->last_counter_ns = counter_ns;
 		if (a->nbuckets)
-			a->head = floordiv(now_ns, (int64_t)a->bucket_s * NS);
+			a->head = sched_floordiv(now_ns, (int64_t)a->bucket_s * NS);
 	} else {
 		int64_t t = now_ns;
 		if (t < a->last_ns) {
@@ -229,7 +229,7 @@ uint32_t sched_acct_step(struct sched_acct *a, const struct sched_guest *g,
 			uint64_t allowed = (uint64_t)((u128)a->floor_cp * (uint64_t)s.dt_ns /
 						      SCHED_CP_PER_CPU);
 			s.excess_ns = s.usage_ns > allowed ? s.usage_ns - allowed : 0;
-			advance(a, floordiv(t, (int64_t)a->bucket_s * NS));
+			advance(a, sched_floordiv(t, (int64_t)a->bucket_s * NS));
 			if (a->charge_late)
 				charge(a, s.excess_ns, t, t);
 			else
@@ -281,7 +281,7 @@ void sched_acct_charge_gone(struct sched_acct *a, int64_t now_ns)
 		if (rate > a->floor_cp) {
 			uint64_t dt = (uint64_t)(now_ns - a->last_ns);
 			uint64_t e = (uint64_t)((u128)(rate - a->floor_cp) * dt / SCHED_CP_PER_CPU);
-			advance(a, floordiv(now_ns, (int64_t)a->bucket_s * NS));
+			advance(a, sched_floordiv(now_ns, (int64_t)a->bucket_s * NS));
 			charge(a, e, a->last_ns, now_ns);
 		}
 	}
@@ -292,7 +292,7 @@ void sched_acct_refill(const struct sched_acct *a, int64_t now_ns,
 		       uint32_t *full_s, uint32_t *any_s)
 {
 	int64_t bs = a->bucket_s;
-	int64_t now_s = floordiv(now_ns, NS);
+	int64_t now_s = sched_floordiv(now_ns, NS);
 	int64_t left = sched_acct_left(a);
 	int64_t full = 0, any = 0;
 

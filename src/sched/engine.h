@@ -51,6 +51,14 @@
  * recreated cgroup) charges no more than that.
  */
 #define SCHED_LIMIT_SLACK_NS 100000000LL
+/* a / b rounded towards minus infinity (b > 0): a time's bucket. */
+static inline int64_t sched_floordiv(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+/* The bucket size, in seconds, of a window of window_s seconds (> 0). */
+uint32_t sched_bucket_s(uint32_t window_s);
 struct sched_acct {
 	/* From the policy (and saved with the state). */
 	uint64_t budget_ns;	/* B, CPU-ns; 0 without a burst rule */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -178,10 +179,13 @@ void sched_metrics_format(const struct sched_state *st, int64_t now_ns, int64_t 
 int sched_metrics_write(const char *path, const char *text, size_t len)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	mode_t mode = output_mode(path);	/* the file's own, else 0666 & ~umask */
 	int fd = mkostemp(tmp, O_CLOEXEC), rc = 0;
 
 	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, mode) < 0)
+		rc = -errno;
 	while (len && rc == 0) {
 		ssize_t r = write(fd, text, len);
 		if (r < 0 && errno != EINTR)
@@ -192,8 +196,6 @@ int sched_metrics_write(const char *path, const char *text, size_t len)
 		}
 	}
 	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && fchmodat(AT_FDCWD, tmp, 0644, 0) < 0)
 		rc = -errno;
 	if (rc == 0 && rename(tmp, path) < 0)
 		rc = -errno;

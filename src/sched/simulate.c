@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `hvkit sched simulate CONF TRACE`: the daemon's engine on a CSV trace of
  * demand (time,guest,usage), as a table and an SVG plot. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -29,13 +30,20 @@ struct sample {
 	double t, demand, used, cap, left;	/* cap < 0: none; left in CPU-s */
 };
 
+/* Whether s starts with a plain decimal number (1, 0.5, 1e3): strtod()
+ * alone takes hex (0x10), "inf" and "nan" as well. */
+static bool decimal(const char *s)
+{
+	return isdigit((unsigned char)*s) || (*s == '.' && isdigit((unsigned char)s[1]));
+}
+
 /* Parses "0.5" (CPUs) or "50%". */
 static int parse_usage(const char *s, double *ret)
 {
 	char *end;
 	double v = strtod(s, &end);
 
-	if (end == s || !isfinite(v) || v < 0)
+	if (!decimal(s) || end == s || !isfinite(v) || v < 0 || strpbrk(s, "xXpP"))
 		return -EINVAL;
 	if (*end == '%') {
 		v /= 100;
@@ -63,19 +71,42 @@ static int load_trace(const char *path, const struct sched_policy *p,
 		return -errno;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		char *fields[3], *save = NULL, *l = line;
+		char *fields[3], *l = line;
 		int nf = 0;
 		lineno++;
+		if (!strchr(l, '\n') && !feof(f)) {
+			log_error("%s:%u: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
+			goto fail;
+		}
 		l[strcspn(l, "\r\n")] = 0;
 		if (*strstrip(l) == 0 || *l == '#')
 			continue;
-		for (char *t = strtok_r(l, ",", &save); t && nf < 3; t = strtok_r(NULL, ",", &save))
-			fields[nf++] = strstrip(t);
+		/* Exactly three fields: a fourth (or "1,5", a decimal comma) is
+		 * refused, never dropped. */
+		for (char *t = l; nf < 4; nf++) {
+			char *c = strchr(t, ',');
+			if (nf < 3)
+				fields[nf] = t;
+			if (!c) {
+				nf++;
+				break;
+			}
+			*c = 0;
+			t = c + 1;
+		}
+		for (int k = 0; k < nf && k < 3; k++)
+			fields[k] = strstrip(fields[k]);
 		if (lineno == 1 && nf == 3 && strcmp(fields[0], "time") == 0)
 			continue;	/* header */
-		char *end;
-		double t = nf == 3 ? strtod(fields[0], &end) : NAN;
-		if (nf != 3 || strtok_r(NULL, ",", &save) || end == fields[0] || *end ||
+		char *end = NULL;
+		double t = nf == 3 && decimal(fields[0]) && !strpbrk(fields[0], "xXpP")
+			? strtod(fields[0], &end) : NAN;
+		if (nf > 3) {
+			log_error("%s:%u: more than 3 fields (time,guest,usage; a decimal comma?)",
+				  path, lineno);
+			goto fail;
+		}
+		if (nf != 3 || !end || end == fields[0] || *end ||
 		    !isfinite(t) || t < 0 || t > 1e9) {
 			log_error("%s:%u: expected 'time,guest,usage' (seconds, a guest of the policy, CPUs or %%)",
 				  path, lineno);
@@ -341,14 +372,17 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 	}
 	if (summary)
 		format_summary(&tab, &p, tot, used);
-	rc = write_output(NULL, tab.buf, tab.len) < 0 ? EXIT_FAIL : EXIT_OK;
-	strbuf_release(&tab);
-	if (rc == EXIT_OK && out_svg) {
+	/* The plot first: when -o cannot be written, nothing is printed. */
+	rc = EXIT_OK;
+	if (out_svg) {
 		struct strbuf svg = STRBUF_INIT;
 		draw_svg(&svg, &p, smp, ns, used);
 		rc = write_output(out_svg, svg.buf, svg.len) < 0 ? EXIT_FAIL : EXIT_OK;
 		strbuf_release(&svg);
 	}
+	if (rc == EXIT_OK)
+		rc = write_output(NULL, tab.buf, tab.len) < 0 ? EXIT_FAIL : EXIT_OK;
+	strbuf_release(&tab);
 	for (size_t gi = 0; gi < p.n; gi++) {
 		sched_acct_release(&acct[gi]);
 		free(smp[gi]);

@@ -25,15 +25,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "log.h"
 #include "state.h"
 #include "util.h"
 
 #define MAGIC_V1 "hvkit-sched-state 1"
 #define MAGIC "hvkit-sched-state 2"
 #define END "end xxh64 "
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 /* Appends s with bytes outside '!'..'~' and '%' as %XX. */
 static void add_escaped(struct strbuf *out, const char *s)
@@ -165,18 +174,22 @@ static int split(char *line, char **w, int max)
 	return n;
 }
 
+/* A number as sched_state_format() writes it: [-]digits, no '+', no
+ * leading zero, nothing else. */
 static int num_i64(const char *s, int64_t *ret)
 {
 	uint64_t v;
 	bool neg = *s == '-';
-	if (parse_u64(s + neg, 10, &v) < 0 || v > INT64_MAX)
+	const char *p = s + neg;
+	if (!isdigit((unsigned char)*p) || (*p == '0' && p[1]) || p[strspn(p, "0123456789")] ||
+	    parse_u64(p, 10, &v) < 0 || v > INT64_MAX)
 		return -EINVAL;
 	*ret = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
 }
 
 static int parse_guest_line(char **w, int n, int version, struct sched_state *st,
-			    struct hv_diags *d, unsigned lineno)
+			    int64_t now_ns, struct hv_diags *d, unsigned lineno)
 {
 	static const char *const keys[] = { "present", "weight", "started", "last",
 		"counter", "cap", "rate", "budget", "floor", "burst", "window",
@@ -205,6 +218,22 @@ static int parse_guest_line(char **w, int n, int version, struct sched_state *st
 		return hv_errorf(d, "line %u: bad %%XX escape in a name", lineno);
 	if (strlen(w[1]) > SCHED_MAX_NAME || strlen(w[2]) > SCHED_MAX_SELECTOR + 8)
 		return hv_errorf(d, "line %u: name too long", lineno);
+	/* Only what the engine itself writes: anything else contradicts
+	 * itself, and reading it would refund or drop a charge. */
+	if (bucket != (window ? sched_bucket_s((uint32_t)window) : 0))
+		return hv_errorf(d, "line %u: bucket %" PRIu64 " s, but a window of %" PRIu64
+				 " s has buckets of %u s", lineno, bucket, window,
+				 window ? sched_bucket_s((uint32_t)window) : 0);
+	if (val[3] > now_ns + SCHED_STATE_SKEW_NS || (st->saved_ns && val[3] > st->saved_ns + SCHED_STATE_SKEW_NS))
+		return hv_errorf(d, "line %u: last sample %.0f s after %s", lineno,
+				 (double)(val[3] - (val[3] > now_ns + SCHED_STATE_SKEW_NS
+						    ? now_ns : st->saved_ns)) / 1e9,
+				 val[3] > now_ns + SCHED_STATE_SKEW_NS ? "now" : "the save");
+	if (window && val[12] > sched_floordiv(val[3], (int64_t)bucket * 1000000000LL))
+		return hv_errorf(d, "line %u: head bucket %" PRId64 " is after the last sample's (%" PRId64 ")",
+				 lineno, val[12], sched_floordiv(val[3], (int64_t)bucket * 1000000000LL));
+	if (sched_state_find(st, w[1], w[2]))
+		return hv_errorf(d, "line %u: guest '%s' (%s) given twice", lineno, w[1], w[2]);
 	if (st->n >= SCHED_MAX_GUESTS)
 		return hv_errorf(d, "line %u: too many guests", lineno);
 	struct sched_state_guest *g = sched_state_add(st, w[1], w[2]);
@@ -271,6 +300,8 @@ int sched_state_parse(const char *text, size_t len, struct sched_state *ret,
 	int64_t prev_b = INT64_MAX;	/* the last bucket of this guest */
 	size_t l1 = strlen(MAGIC);
 
+	int64_t now_ns = realtime_ns();
+
 	if (len == 0)
 		return hv_errorf(d, "empty file");
 	if (memchr(text, 0, len))
@@ -306,20 +337,37 @@ int sched_state_parse(const char *text, size_t len, struct sched_state *ret,
 				rc = hv_errorf(d, "line %u: malformed 'saved' line", lineno);
 				goto out;
 			}
+			if (st.tick_ns <= 0 || st.saved_ns <= 0 ||
+			    st.saved_ns > now_ns + SCHED_STATE_SKEW_NS) {
+				rc = hv_errorf(d, "line %u: %s", lineno, st.tick_ns <= 0 ? "tick 0"
+					       : st.saved_ns <= 0 ? "saved before 1970"
+					       : "saved in the future (after now and the allowed clock skew)");
+				goto out;
+			}
+			if (st.n) {
+				rc = hv_errorf(d, "line %u: 'saved' after a guest", lineno);
+				goto out;
+			}
 			st.pid = (long)pid;
 			free(st.config);
 			st.config = strcmp(w[7 + k], "-") ? xstrdup(w[7 + k]) : NULL;
 		} else if (strcmp(w[0], "guest") == 0) {
-			if ((rc = parse_guest_line(w, n, st.version, &st, d, lineno)) < 0)
+			if ((rc = parse_guest_line(w, n, st.version, &st, now_ns, d, lineno)) < 0)
 				goto out;
 			prev_b = INT64_MAX;
 		} else if (strcmp(w[0], "b") == 0) {
 			int64_t j, v;
 			struct sched_acct *a = st.n ? &st.v[st.n - 1].acct : NULL;
-			if (n != 3 || num_i64(w[1], &j) < 0 || num_i64(w[2], &v) < 0 || v < 0 ||
-			    !a || !a->nbuckets || j > a->head || j <= a->head - (int64_t)a->nbuckets ||
-			    a->sum_ns + (uint64_t)v < a->sum_ns) {
-				rc = hv_errorf(d, "line %u: malformed or misplaced bucket", lineno);
+			const char *bad = n != 3 || num_i64(w[1], &j) < 0 || num_i64(w[2], &v) < 0
+				? "malformed bucket (expected 'b INDEX NS')"
+				: v < 0 ? "bucket with a negative charge"
+				: !a ? "bucket before any guest line"
+				: !a->nbuckets ? "bucket of a guest without a burst window"
+				: j > a->head ? "bucket after the guest's head bucket"
+				: j <= a->head - (int64_t)a->nbuckets ? "bucket older than the guest's window"
+				: a->sum_ns + (uint64_t)v < a->sum_ns ? "buckets adding up past 2^64 ns" : NULL;
+			if (bad) {
+				rc = hv_errorf(d, "line %u: %s", lineno, bad);
 				goto out;
 			}
 			/* As written: newest first, one line a bucket, none holding
@@ -402,6 +450,11 @@ static int read_state_file(const char *path, struct strbuf *out, struct sched_st
 			goto out;
 		}
 		strbuf_add(out, buf, (size_t)r);
+		/* Not a state file: its first line is refused by the parser,
+		 * without reading (up to 256 MiB of) the rest. */
+		size_t np = strlen(MAGIC) - 1;
+		if (memcmp(out->buf, MAGIC, out->len < np ? out->len : np) != 0)
+			break;
 		if (out->len > SCHED_MAX_STATE_FILE) {
 			rc = -EFBIG;
 			goto out;
@@ -426,6 +479,9 @@ static int load_one(const char *path, struct sched_state *ret, struct sched_stat
 		*why = xstrdup("missing");
 	} else if (rc == -EINVAL) {
 		*why = xstrdup("not a regular file");
+	} else if (rc == -EFBIG) {
+		*why = xasprintf("larger than a state file can be (%u MiB): not read",
+				 SCHED_MAX_STATE_FILE >> 20);
 	} else if (rc < 0) {
 		*why = xasprintf("cannot read it: %s", strerror(-rc));
 	} else if ((rc = sched_state_parse(sb.buf, sb.len, ret, &d)) < 0) {
@@ -474,19 +530,24 @@ int sched_state_save(const char *path, const char *text, size_t len,
 	_cleanup_free_ char *prev = sched_state_prev_path(path);
 	_cleanup_free_ char *ptmp = xasprintf("%s.prev.tmp", path);
 	struct stat sb;
-	int fd = mkostemp(tmp, O_CLOEXEC), rc;
+	int fd, rc;
 
-	if (fd < 0)
+	/* Replaced by rename: a symlink would become a file of its own, and
+	 * the state would live elsewhere than the admin set up. */
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+		return -ELOOP;
+	mode_t mode = output_mode(path);	/* the file's own, else 0666 & ~umask */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return -errno;
-	rc = write_all(fd, text, len);
+	rc = fchmod(fd, mode) < 0 ? -errno : 0;
+	if (rc == 0)
+		rc = write_all(fd, text, len);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (rc == 0 && fstat(fd, &sb) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0)
-		(void)chmod(tmp, 0644);
 	if (rc < 0)
 		goto fail;
 	/* The file being replaced becomes the previous generation, if it is

@@ -14,6 +14,9 @@
 
 /* What a state file may be (untrusted input): larger is refused unread. */
 #define SCHED_MAX_STATE_FILE (256u << 20)
+/* How far after now a state's times may be (clocks of a pool's hosts, a
+ * small step back): beyond it the file contradicts itself (damaged). */
+#define SCHED_STATE_SKEW_NS (60LL * 1000000000LL)
 
 struct sched_state_guest {
 	char *name;		/* owned */

@@ -310,6 +310,7 @@ static void test_state(void)
 	sched_acct_init(&sg->acct, &g);
 	run(&sg->acct, &g, &t, &ctr, 1.0, 5);
 	int64_t left = sched_acct_left(&sg->acct);
+	st.saved_ns = t;
 	sched_state_format(&st, &a);
 	CHECK_INT(sched_state_parse(a.buf, a.len, &back, &d), 0);
 	sched_state_format(&back, &b);
@@ -359,7 +360,7 @@ static void test_state(void)
 	CHECK(d.n == 1 && strncmp(d.v[0].msg, "damaged: checksum ", 18) == 0);
 	free(bad);
 	/* Version 1 (no checksum) is read as it is: migration. */
-	static const char v1[] = "hvkit-sched-state 1\nsaved 5 tick 1000000000 pid 7 config /x\n"
+	static const char v1[] = "hvkit-sched-state 1\nsaved 5000000000 tick 1000000000 pid 7 config /x\n"
 		"guest g cgroup:/g present 1 weight 0 started 1 last 5000000000 counter 3 cap 2000 "
 		"rate 2000 budget 2400000000 floor 2000 burst 10000 window 20 bucket 1 head 5\n"
 		"b 5 100\n";
@@ -378,10 +379,19 @@ static void test_state(void)
 		{ "b 4 100\nb 5 100\n", "bucket 5 out of order" },
 		{ "b 5 9223372036854775807\n", "bucket 5 holds 9223372036854775807 ns, more than 1000 CPUs x 1 s" },
 		{ "b 5 1000000000001\n", "more than 1000 CPUs" },
+		/* Each broken rule named (breaker 2, finding 7), and numbers
+		 * only as written: no '+', no leading zero. */
+		{ "b 6 100\n", "line 4: bucket after the guest's head bucket" },
+		{ "b -16 100\n", "line 4: bucket older than the guest's window" },
+		{ "b 5 -1\n", "line 4: bucket with a negative charge" },
+		{ "b 05 100\n", "line 4: malformed bucket" },
+		{ "b +5 100\n", "line 4: malformed bucket" },
+		{ "b 5 +100\n", "line 4: malformed bucket" },
+		{ "b 5 100 7\n", "line 4: malformed bucket" },
 	};
 	for (size_t i = 0; i < sizeof(badb) / sizeof(badb[0]); i++) {
 		char text[600];
-		int len = snprintf(text, sizeof(text), "hvkit-sched-state 1\nsaved 5 tick 1000000000 pid 7 config /x\n"
+		int len = snprintf(text, sizeof(text), "hvkit-sched-state 1\nsaved 5000000000 tick 1000000000 pid 7 config /x\n"
 				   "guest g cgroup:/g present 1 weight 0 started 1 last 5000000000 counter 3 cap 2000 "
 				   "rate 2000 budget 2400000000 floor 2000 burst 10000 window 20 bucket 1 head 5\n%s",
 				   badb[i][0]);
@@ -389,8 +399,39 @@ static void test_state(void)
 		CHECK_INT(sched_state_parse(text, (size_t)len, &back, &d), -EINVAL);
 		CHECK(d.n == 1 && strstr(d.v[0].msg, badb[i][1]));
 	}
+	/* A state that contradicts itself is damaged, never read (breaker 2,
+	 * finding 1: each of these made the daemon drop a charge). */
+#define G "guest g cgroup:/g present 1 weight 0 started 1 last 5000000000 counter 3 cap 2000 " \
+	  "rate 2000 budget 2400000000 floor 2000 burst 10000 window 20 "
+#define S "saved 5000000000 tick 1000000000 pid 7 config /x\n"
+	static const char *const badg[][2] = {
+		{ S G "bucket 2 head 2\n", "line 3: bucket 2 s, but a window of 20 s has buckets of 1 s" },
+		{ S G "bucket 1 head 6\n", "line 3: head bucket 6 is after the last sample's (5)" },
+		{ S G "bucket 1 head 5\n" G "bucket 1 head 5\n", "line 4: guest 'g' (cgroup:/g) given twice" },
+		{ "saved 5000000000 tick 0 pid 7 config /x\n" G "bucket 1 head 5\n", "line 2: tick 0" },
+		{ "saved 4000000000000000000 tick 1000000000 pid 7 config /x\n", "line 2: saved in the future" },
+	};
+	for (size_t i = 0; i < sizeof(badg) / sizeof(badg[0]); i++) {
+		char text[900];
+		int len = snprintf(text, sizeof(text), "hvkit-sched-state 1\n%s", badg[i][0]);
+		hv_diags_release(&d);
+		CHECK_INT(sched_state_parse(text, (size_t)len, &back, &d), -EINVAL);
+		if (!(d.n == 1 && strstr(d.v[0].msg, badg[i][1])))
+			fprintf(stderr, "case %zu: %s\n", i, d.n ? d.v[0].msg : "(none)");
+		CHECK(d.n == 1 && strstr(d.v[0].msg, badg[i][1]));
+	}
+	/* A sample a little after the save (a clock stepped back by less than
+	 * SCHED_STATE_SKEW_NS) is kept as it is: the engine charges it. */
+	static const char skew[] = "hvkit-sched-state 1\nsaved 1000000000 tick 1000000000 pid 7 config /x\n"
+		G "bucket 1 head 5\nb 5 100\n";
+	hv_diags_release(&d);
+	CHECK_INT(sched_state_parse(skew, sizeof(skew) - 1, &back, &d), 0);
+	CHECK_INT(back.v[0].acct.sum_ns, 100);
+	sched_state_release(&back);
+#undef G
+#undef S
 	/* The bound itself is allowed: 1,000 CPUs for the whole bucket. */
-	static const char edge[] = "hvkit-sched-state 1\nsaved 5 tick 1000000000 pid 7 config /x\n"
+	static const char edge[] = "hvkit-sched-state 1\nsaved 5000000000 tick 1000000000 pid 7 config /x\n"
 		"guest g cgroup:/g present 1 weight 0 started 1 last 5000000000 counter 3 cap 2000 "
 		"rate 2000 budget 2400000000 floor 2000 burst 10000 window 20 bucket 1 head 5\n"
 		"b 5 1000000000000\nb 4 7\n";

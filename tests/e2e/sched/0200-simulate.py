@@ -66,6 +66,23 @@ with tempfile.TemporaryDirectory() as d:
     open(bad, "w").write("0,web1,1\n1,nobody,1\n")
     p = hvkit("sched", "simulate", conf, bad, ok=False)
     check(p.returncode == 1 and "bad.csv:2: guest 'nobody' is not in the policy" in p.stderr, "trace error names file:line")
+    # Breaker 2, finding 6: a fourth field (or a decimal comma) and hex
+    # numbers were taken (",5" dropped, 0x10 as 16 s).
+    for row, msg in (("0,web1,1,5", "more than 3 fields"), ("0,web1,1,", "more than 3 fields"),
+                     ("0x10,web1,1", "expected 'time,guest,usage'"), ("0,web1,0x1", "bad usage '0x1'"),
+                     ("0,web1,nan", "bad usage 'nan'"), ("inf,web1,1", "expected 'time,guest,usage'")):
+        open(bad, "w").write(f"time,guest,usage\n{row}\n")
+        p = hvkit("sched", "simulate", conf, bad, "--summary", ok=False)
+        check(p.returncode == 1 and f"bad.csv:2: {msg}" in p.stderr and not p.stdout,
+              f"trace row {row!r}: refused naming file:line ({p.stderr.strip()})")
+    open(bad, "w").write("0,web1,1" + " " * 1100 + ",7\n")
+    p = hvkit("sched", "simulate", conf, bad, "--summary", ok=False)
+    check(p.returncode == 1 and "bad.csv:1: line longer than 1022 bytes" in p.stderr,
+          f"a 1,100-byte row: refused as line 1, not split in two ({p.stderr.strip()})")
+    # -o that cannot be written: nothing printed before the error.
+    p = hvkit("sched", "simulate", conf, trace, "--summary", "-o", os.path.join(d, "no", "x.svg"), ok=False)
+    check(p.returncode == 1 and not p.stdout and "x.svg" in p.stderr,
+          f"-o in a missing directory: exit 1, no summary printed ({p.stderr.strip()})")
 
 def summary_matches(conf, trace, tick, floors, label):
     """Runs simulate with and without --summary; checks that each summary

@@ -76,8 +76,9 @@ def main():
         check(ds.stdout.strip() == "shut off", f"virsh: db is shut off ({ds.stdout.strip()!r})")
         state = os.path.join(tmp, "state")
         t0 = time.time()
+        prom = os.path.join(tmp, "m.prom")
         r = hvkit("sched", "run", conf, "--backend", f"libvirt:{uri}", "--state", state,
-                  "--ticks", "6", "--tick", "200ms", "-v", ok=False)
+                  "--ticks", "6", "--tick", "200ms", "-v", "--metrics-file", prom, ok=False)
         t1 = time.time()
         if "built without libvirt support" in r.stderr:
             skip("hvkit was built without libvirt's headers (libvirt-dev)")
@@ -101,6 +102,13 @@ def main():
         g = {x["name"]: x for x in doc["guests"]}
         check(g["web"]["present"] and not g["db"]["present"] and not g["gone"]["present"],
               "status: web present, db (shut off) and gone absent")
+        # The cap the scheduler could not take is not shown as in force
+        # (breaker 2, finding 4: CAP 50% and a cap_ratio sample of 0.5).
+        check(g["web"]["cap_cpus"] is None, f"status: web has no cap in force ({g['web']['cap_cpus']})")
+        samples = [x for x in open(prom) if x.startswith("hvkit_sched_guest_cap_ratio{") and 'guest="web"' in x]
+        check(samples == [], f"metrics: no cap sample for web ({samples})")
+        check(any(x.startswith("hvkit_sched_guest_cpu_seconds_total{") and 'guest="web"' in x
+                  for x in open(prom)), "metrics: web's CPU sample is there")
         check(abs(g["web"]["usage_cpus"] - 1.0) < 0.02,
               f"web's usage is the API's CPU time: one CPU (got {g['web']['usage_cpus']})")
         # virsh reads the same counter: the wall clock, in the run's span.
