@@ -346,9 +346,9 @@ struct topo_obj *topo_cpu_container(struct topo_obj *root,
 	return cur;
 }
 
-struct topo_obj *topo_node_parent(struct topo_obj *root,
-				  const struct cpuset *set,
-				  const struct cpuset *ign)
+static struct topo_obj *node_parent(struct topo_obj *root,
+				    const struct cpuset *set,
+				    const struct cpuset *ign, const char *reason)
 {
 	struct topo_obj *cur = root, *g;
 
@@ -378,7 +378,7 @@ struct topo_obj *topo_node_parent(struct topo_obj *root,
 			return NULL;
 	}
 	g = topo_obj_new(TOPO_GROUP, -1);
-	g->reason = "numa";
+	g->reason = reason;
 	cpuset_copy(&g->cpus, set);
 	for (size_t k = 0; k < cur->nkids;) {
 		struct topo_obj *c = cur->kids[k];
@@ -394,6 +394,47 @@ struct topo_obj *topo_node_parent(struct topo_obj *root,
 	}
 	topo_obj_add(cur, g);
 	return g;
+}
+
+struct topo_obj *topo_node_parent(struct topo_obj *root,
+				  const struct cpuset *set,
+				  const struct cpuset *ign)
+{
+	return node_parent(root, set, ign, "numa");
+}
+
+static int collect_offline(struct topo_obj *o, void *ctx)
+{
+	if (o->type == TOPO_PU && !o->online && o->os_index >= 0)
+		cpuset_set(ctx, (unsigned)o->os_index);
+	return 0;
+}
+
+void topo_offline_cpus(struct topo_obj *root, struct cpuset *ret)
+{
+	(void)topo_walk(root, collect_offline, ret);
+}
+
+struct topo_obj *topo_locality_parent(struct topo_obj *root,
+				      const struct cpuset *set,
+				      const char *reason)
+{
+	struct cpuset off = { 0 };
+	struct topo_obj *p;
+
+	topo_offline_cpus(root, &off);
+	p = node_parent(root, set, &off, reason);
+	cpuset_release(&off);
+	return p ? p : topo_cpu_container(root, set);
+}
+
+const struct cpuset *topo_locality(const struct topo_obj *o)
+{
+	const struct topo_obj *p = o->parent;
+
+	while (p && p->parent && cpuset_next(&p->cpus, 0) < 0)
+		p = p->parent;
+	return p ? &p->cpus : &o->cpus;
 }
 
 static int child_class(const struct topo_obj *o)

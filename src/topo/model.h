@@ -246,5 +246,19 @@ struct topo_obj *topo_cpu_container(struct topo_obj *root,
 struct topo_obj *topo_node_parent(struct topo_obj *root,
 				  const struct cpuset *set,
 				  const struct cpuset *ign);
+/*
+ * Where something local to the CPUs of set hangs, offline PUs aside (the
+ * kernel leaves them out of node cpumaps and local_cpus): as
+ * topo_node_parent(), a group made for it named reason ("numa", "io"),
+ * else the smallest container.
+ */
+struct topo_obj *topo_locality_parent(struct topo_obj *root,
+				      const struct cpuset *set,
+				      const char *reason);
+/* The PUs below root that are offline, into ret. */
+void topo_offline_cpus(struct topo_obj *root, struct cpuset *ret);
+/* The CPUs o is local to: those of its nearest ancestor with any (the
+ * machine's when none has). */
+const struct cpuset *topo_locality(const struct topo_obj *o);
 /* Sorts every child list: CPU side by first PU, then memory, then I/O. */
 void topo_sort(struct topo_obj *obj);

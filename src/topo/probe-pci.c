@@ -239,7 +239,7 @@ static void read_attrs(struct probe_ctx *c, struct pcidev *p)
 		if (parse_u64(s, 10, &v) == 0 && v < 65536)
 			o->numa_node = (int)v;
 		else if (strcmp(strstrip(s), "-1") != 0)
-			hv_warnf(c->d, "%s: numa_node '%.16s' is no node number; locality unknown",
+			hv_warnf(c->d, "%s: numa_node '%.16s' is no node number, ignoring it",
 				 p->addr, s);
 	}
 	/* In dom0 the kernel does not know; Xen does. */
@@ -350,6 +350,133 @@ static void fill_obj(struct pcidev *p, const struct pcicfg *cfg,
 	o->sriov_num_vfs = cfg->sriov_num_vfs;
 }
 
+/* The function of hb whose local_cpus hwloc reads: its first child. */
+static const struct topo_obj *first_function(const struct topo_obj *hb)
+{
+	const struct topo_obj *first = NULL;
+
+	for (size_t i = 0; i < hb->nkids; i++)
+		if (hb->kids[i]->address &&
+		    (!first || strcmp(hb->kids[i]->address, first->address) < 0))
+			first = hb->kids[i];
+	return first;
+}
+
+/* Whether node n is local to exactly the CPUs of set, offline ones aside. */
+static bool local_to(const struct topo_obj *n, const struct cpuset *set,
+		     const struct cpuset *off)
+{
+	struct cpuset a = { 0 }, b = { 0 };
+	bool same;
+
+	cpuset_copy(&a, topo_locality(n));
+	cpuset_copy(&b, set);
+	cpuset_or(&a, off);
+	cpuset_or(&b, off);
+	same = cpuset_equal(&a, &b);
+	cpuset_release(&a);
+	cpuset_release(&b);
+	return same;
+}
+
+struct local_node {
+	const struct cpuset *set, *off;
+	struct topo_obj *best;
+};
+
+static int find_local_node(struct topo_obj *o, void *ctx)
+{
+	struct local_node *ln = ctx;
+
+	/* one with CPUs rather than a memory-only node beside it */
+	if (o->type == TOPO_NUMA && local_to(o, ln->set, ln->off) &&
+	    (!ln->best || (!cpuset_count(&ln->best->cpus) && cpuset_count(&o->cpus))))
+		ln->best = o;
+	return 0;
+}
+
+/* The NUMA node local to exactly the CPUs of set, or NULL. */
+static struct topo_obj *node_local_to(struct topo_obj *root, const struct cpuset *set,
+				      const struct cpuset *off)
+{
+	struct local_node ln = { set, off, NULL };
+
+	(void)topo_walk(root, find_local_node, &ln);
+	return ln.best;
+}
+
+/*
+ * Where a host bridge hangs.  As hwloc: by the local_cpus mask of its
+ * first function (the CPUs the kernel calls local to that bus), under
+ * the object whose CPUs those are (the NUMA node they are local to, else
+ * a package, else a group made for it).  The kernel's numa_node of its
+ * devices only names the node when the mask is missing or unreadable,
+ * and in dom0, where local_cpus counts dom0's vCPUs and Xen's node is
+ * the one to follow.  Where the two disagree, a warning says so.
+ */
+static void attach_host_bridge(struct probe_ctx *c, struct pcilist *l,
+			       struct hostbridge *hbk)
+{
+	struct topo_obj *hb = hbk->obj, *root = c->t->root, *node = NULL, *parent = NULL;
+	const struct topo_obj *first = first_function(hb);
+	struct cpuset mask = { 0 }, off = { 0 };
+	int nodeid = -1;
+
+	for (size_t i = 0; i < l->n && nodeid < 0; i++)
+		if (l->v[i].domain == hbk->domain && l->v[i].obj->numa_node >= 0) {
+			/* is it below this host bridge? */
+			struct topo_obj *up = l->v[i].obj;
+
+			while (up->parent)
+				up = up->parent;
+			if (up == hb)
+				nodeid = l->v[i].obj->numa_node;
+		}
+	if (nodeid >= 0)
+		node = topo_find(root, TOPO_NUMA, nodeid);
+	topo_offline_cpus(root, &off);
+	if (first && !c->t->xen) {
+		_cleanup_free_ char *path = xasprintf(PCIDEVS "/%s/local_cpus", first->address);
+
+		if (probe_read_cpuset(c, NULL, path, &mask) == 0)
+			topo_cpuset_and(&mask, &root->cpus);
+	}
+	if (cpuset_next(&mask, 0) >= 0) {
+		struct cpuset all = { 0 };
+		bool whole;
+
+		cpuset_copy(&all, &root->cpus);
+		cpuset_or(&mask, &off);
+		whole = cpuset_equal(&mask, &all);
+		cpuset_release(&all);
+		if (node && local_to(node, &mask, &off))
+			parent = node;
+		else if (!whole && (parent = node_local_to(root, &mask, &off)))
+			;
+		else
+			parent = whole ? root : topo_locality_parent(root, &mask, "io");
+		if (parent != node && nodeid >= 0) {
+			_cleanup_free_ char *m = cpuset_format(&mask);
+
+			if (node) {
+				_cleanup_free_ char *nl = cpuset_format(topo_locality(node));
+
+				hv_warnf(c->d, "%s: local_cpus says CPUs %s, numa_node says node %d (CPUs %s); following local_cpus, as hwloc does",
+					 first->address, m, nodeid, nl);
+			} else {
+				hv_warnf(c->d, "%s: numa_node %d is no NUMA node here; following local_cpus (CPUs %s), as hwloc does",
+					 first->address, nodeid, m);
+			}
+		}
+	}
+	if (!parent)
+		parent = node ? node : root;
+	hb->numa_node = parent->type == TOPO_NUMA ? (int)parent->os_index : -1;
+	topo_obj_add(parent, hb);
+	cpuset_release(&mask);
+	cpuset_release(&off);
+}
+
 int probe_pci(struct probe_ctx *c)
 {
 	struct pcilist l = { 0 };
@@ -424,24 +551,8 @@ int probe_pci(struct probe_ctx *c)
 		topo_obj_add(hb->obj, p->obj);
 	}
 
-	/* Each host bridge hangs from the NUMA node its devices report. */
-	for (size_t k = 0; k < nhb; k++) {
-		struct topo_obj *hb = hbs[k].obj, *node = NULL;
-
-		for (size_t i = 0; i < l.n && hb->numa_node < 0; i++)
-			if (l.v[i].domain == hbs[k].domain && l.v[i].obj->numa_node >= 0) {
-				/* is it below this host bridge? */
-				struct topo_obj *up = l.v[i].obj;
-
-				while (up->parent)
-					up = up->parent;
-				if (up == hb)
-					hb->numa_node = l.v[i].obj->numa_node;
-			}
-		if (hb->numa_node >= 0)
-			node = topo_find(c->t->root, TOPO_NUMA, hb->numa_node);
-		topo_obj_add(node ? node : c->t->root, hb);
-	}
+	for (size_t k = 0; k < nhb; k++)
+		attach_host_bridge(c, &l, &hbs[k]);
 
 	for (size_t i = 0; i < l.n; i++) {
 		free(l.v[i].cfg);

@@ -800,13 +800,6 @@ static uint64_t node_bandwidth(struct probe_ctx *c, unsigned node)
 	return hv_root_read_u64(c->root, p, &v) == 0 ? v : 0;
 }
 
-static int collect_offline(struct topo_obj *o, void *ctx)
-{
-	if (o->type == TOPO_PU && !o->online)
-		cpuset_set(ctx, (unsigned)o->os_index);
-	return 0;
-}
-
 struct node_info {
 	unsigned id;
 	struct topo_obj *obj;		/* NULL once the node is dropped */
@@ -904,17 +897,8 @@ static void node_nearest(const unsigned *dist, struct node_info *v, size_t nv,
 static void node_attach(struct topo *t, struct topo_obj *node,
 			const struct cpuset *locality)
 {
-	struct cpuset off = { 0 };
-	struct topo_obj *p;
-
 	/* The kernel leaves offline CPUs out of node cpumaps; we show them. */
-	(void)topo_walk(t->root, collect_offline, &off);
-	p = topo_node_parent(t->root, locality, &off);
-	cpuset_release(&off);
-
-	if (!p)
-		p = topo_cpu_container(t->root, locality);
-	topo_obj_add(p, node);
+	topo_obj_add(topo_locality_parent(t->root, locality, "numa"), node);
 }
 
 /*

@@ -72,13 +72,6 @@ static struct objv collect(const struct topo *t, enum topo_type type)
 	return c.l;
 }
 
-static int collect_offline(struct topo_obj *o, void *ctx)
-{
-	if (o->type == TOPO_PU && !o->online && o->os_index >= 0)
-		cpuset_set(ctx, (unsigned)o->os_index);
-	return 0;
-}
-
 /* ---- what the user named ---- */
 
 /* Parses a hex field of at most maxd digits ending at a char in end (at
@@ -444,16 +437,6 @@ static void fill_group(const struct topo *t, struct where *w)
 	w->ngroup = g.n;
 }
 
-/* The CPUs of a node's locality, or of the machine when it has none. */
-static const struct cpuset *node_locality(const struct topo_obj *n)
-{
-	const struct topo_obj *p = n->parent;
-
-	while (p && p->parent && cpuset_next(&p->cpus, 0) < 0)
-		p = p->parent;
-	return p ? &p->cpus : &n->cpus;
-}
-
 static bool subset(const struct cpuset *small, const struct cpuset *big)
 {
 	for (int c = cpuset_next(small, 0); c >= 0; c = cpuset_next(small, (unsigned)c + 1))
@@ -468,7 +451,7 @@ static void online_only(const struct topo *t, const struct cpuset *src,
 {
 	struct cpuset off = { 0 };
 
-	(void)topo_walk(t->root, collect_offline, &off);
+	topo_offline_cpus(t->root, &off);
 	for (int c = cpuset_next(src, 0); c >= 0; c = cpuset_next(src, (unsigned)c + 1))
 		if (!cpuset_has(&off, (unsigned)c))
 			cpuset_set(ret, (unsigned)c);
@@ -489,7 +472,7 @@ static void fill_locality(const struct topo *t, struct where *w)
 
 	if (o->type == TOPO_NUMA) {
 		w->node = o;
-		online_only(t, node_locality(o), &w->cpus);
+		online_only(t, topo_locality(o), &w->cpus);
 		for (const struct topo_obj *p = o->parent; p && !w->locality; p = p->parent)
 			if (cpuset_next(&p->cpus, 0) >= 0 || !p->parent)
 				w->locality = p;
@@ -518,7 +501,7 @@ static void fill_locality(const struct topo *t, struct where *w)
 	for (size_t i = 0; i < nodes.n; i++) {
 		struct cpuset loc = { 0 };
 
-		online_only(t, node_locality(nodes.v[i]), &loc);
+		online_only(t, topo_locality(nodes.v[i]), &loc);
 		if (cpuset_next(&w->cpus, 0) >= 0 && subset(&loc, &w->cpus))
 			objv_add(&local, nodes.v[i]);
 		cpuset_release(&loc);
