@@ -29,6 +29,8 @@ static bool bridge_like(const struct topo_obj *o)
 
 bool io_shown(const struct topo_obj *o)
 {
+	if (o->type == TOPO_OS_DEVICE)
+		return !o->osdev_minor;	/* lstopo's filter drops DMA channels */
 	if (!is_pci_obj(o) || o->host_bridge)
 		return true;
 	if (pcie_link_degraded(o, NULL))
@@ -38,7 +40,7 @@ bool io_shown(const struct topo_obj *o)
 	for (size_t i = 0; i < o->nkids; i++) {
 		const struct topo_obj *k = o->kids[i];
 
-		if (k->type == TOPO_OS_DEVICE)
+		if (k->type == TOPO_OS_DEVICE && !k->osdev_minor)
 			return true;	/* rule "os-device" */
 		if (is_pci_obj(k) && io_shown(k))
 			return true;

@@ -26,8 +26,9 @@
 #include "model.h"
 #include "strbuf.h"
 
-/* Whether a PCI object (function, bridge, host bridge) is shown by the
- * default filter; true for anything that is not PCI. */
+/* Whether a PCI object (function, bridge, host bridge) or OS device is
+ * shown by the default filter (an OS device unless lstopo shows it only
+ * with --whole-io); true for anything else. */
 bool io_shown(const struct topo_obj *o);
 
 /* The functions hidden below one parent on one bus: one fold line. */

@@ -102,6 +102,8 @@ struct topo_obj {
 	int iommu_group;
 	/* os_device */
 	char *name, *kind;		/* kind: net, block, nvme, gpu, ... */
+	/* shown by lstopo only with --whole-io: DMA channels, USB storage */
+	bool osdev_minor;
 };
 
 /* A SRAT proximity domain as the firmware describes it. */

@@ -496,13 +496,15 @@ static void fill_locality(const struct topo *t, struct where *w)
 		w->locality = p ? p : t->root;
 		online_only(t, &w->locality->cpus, &w->cpus);
 	}
-	/* hwloc's "local memory": nodes whose locality is within ours */
+	/* hwloc-calc's "local memory" (flags smaller,larger): nodes whose
+	 * locality is within ours or holds it */
 	objv_sort(&nodes, by_os_index);
 	for (size_t i = 0; i < nodes.n; i++) {
 		struct cpuset loc = { 0 };
 
 		online_only(t, topo_locality(nodes.v[i]), &loc);
-		if (cpuset_next(&w->cpus, 0) >= 0 && subset(&loc, &w->cpus))
+		if (cpuset_next(&w->cpus, 0) >= 0 &&
+		    (subset(&loc, &w->cpus) || subset(&w->cpus, &loc)))
 			objv_add(&local, nodes.v[i]);
 		cpuset_release(&loc);
 	}

@@ -27,8 +27,8 @@ struct where {
 	 * "non-I/O ancestor"): a package, group, the machine... */
 	const struct topo_obj *locality;
 	const struct topo_obj *node;	/* the NUMA node it hangs from, or NULL */
-	/* The NUMA nodes local to cpus: those whose locality lies within
-	 * it (hwloc-calc --local-memory), in os_index order. */
+	/* The NUMA nodes local to cpus: those whose locality lies within it
+	 * or holds it (hwloc-calc --local-memory), in os_index order. */
 	const struct topo_obj **nodes;
 	size_t nnodes;
 	struct cpuset cpus;		/* local CPUs, offline ones left out */
