@@ -628,3 +628,29 @@ if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit("usage: gensysfs.py SEED DIR | gensysfs.py --fuzz-seed SEED FILE")
     print(gen(int(sys.argv[1]), sys.argv[2]))
+
+
+def pci_numa_lies(seed, root, devs):
+    """Makes numa_node disagree with local_cpus below some host bridges,
+    as an edited snapshot or a firmware lie would: another node, one that
+    does not exist, or -1 (local_cpus stays).  Its random stream is its
+    own.  Returns {host bridge "dddd:bb": the numa_node written}."""
+    r = random.Random(seed * 104729 + 3)
+    base = root + "/sys/devices/system/node"
+    nodes = sorted(int(n[4:]) for n in os.listdir(base)
+                   if n.startswith("node") and n[4:].isdigit()) if os.path.isdir(base) else []
+    by_hb = {}
+    for addr, dv in devs.items():
+        top = addr
+        while devs[top]["parent"]:
+            top = devs[top]["parent"]
+        by_hb.setdefault(top.rsplit(":", 1)[0], []).append(dv)
+    lies = {}
+    for hb in sorted(by_hb):
+        if r.random() < 0.5:
+            continue
+        v = r.choice(nodes + [9999, -1])
+        for dv in by_hb[hb]:
+            write(root, dv["path"] + "/numa_node", str(v))
+        lies[hb] = v
+    return lies
