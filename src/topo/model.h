@@ -38,6 +38,8 @@ struct topo_link {
 	unsigned width;		/* lanes; 0 when unknown */
 };
 
+#define TOPO_IOMMU_BAD (-2)
+
 struct topo_obj {
 	enum topo_type type;
 	int64_t os_index;		/* -1 when the object has none */
@@ -98,8 +100,12 @@ struct topo_obj {
 	bool is_vf;
 	int numa_node;			/* -1 when unknown */
 	/* pci_bridge, pci_device: the kernel's IOMMU group (the number its
-	 * sysfs iommu_group link names); -1 when it has none or is not known */
+	 * sysfs iommu_group link names, that group's devices/ lists); -1
+	 * when it has none or the input did not record it, TOPO_IOMMU_BAD
+	 * when it has one that cannot be told (iommu_bad says why) */
 	int iommu_group;
+	/* TOPO_IOMMU_BAD: a group it has is unknown, for this reason */
+	const char *iommu_bad;
 	/* os_device */
 	char *name, *kind;		/* kind: net, block, nvme, gpu, ... */
 	/* shown by lstopo only with --whole-io: DMA channels, USB storage */

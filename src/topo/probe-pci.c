@@ -22,6 +22,7 @@ struct pcidev {
 	size_t len;
 	struct topo_obj *obj;
 	char *realpath;		/* sysfs location, NULL for dumps */
+	bool group_read;	/* its IOMMU group's members are known */
 };
 
 struct pcilist {
@@ -221,6 +222,113 @@ static int scan_sysfs(struct probe_ctx *c, struct pcilist *l)
 	return 0;
 }
 
+/* A group number as the kernel writes it: decimal, no sign, no leading
+ * zero, no space; -1 when s is none. */
+static struct pcidev *find_dev(struct pcilist *l, const char *addr);
+
+static int group_number(const char *s)
+{
+	uint64_t v;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1]) ||
+	    strlen(s) > 10 || parse_u64(s, 10, &v) < 0 || v >= INT32_MAX)
+		return -1;
+	return (int)v;
+}
+
+/* ".../kernel/iommu_groups/12": the group the device's link names (what
+ * passing it through takes: all of the group goes together).  A link
+ * that names no group, or leads nowhere, leaves the group unknown, not
+ * "none". */
+static void read_iommu_link(struct probe_ctx *c, struct pcidev *p)
+{
+	_cleanup_free_ char *path = xasprintf(PCIDEVS "/%s/iommu_group", p->addr);
+	_cleanup_free_ char *grp = NULL, *real = NULL;
+	const char *b;
+	int n;
+
+	if (hv_root_readlink(c->root, path, &grp) < 0)
+		return;
+	b = strrchr(grp, '/');
+	n = group_number(b ? b + 1 : grp);
+	if (n < 0 || hv_root_realpath(c->root, path, &real) < 0) {
+		char *shown = str_printable(xstrdup(grp), false);
+
+		hv_warnf(c->d, "%s: links to '%.64s', %s; IOMMU group unknown", path,
+			 shown, n < 0 ? "which names no IOMMU group" : "which leads nowhere");
+		free(shown);
+		p->obj->iommu_group = TOPO_IOMMU_BAD;
+		p->obj->iommu_bad = n < 0 ? "its iommu_group link names no group" :
+					    "its iommu_group link leads nowhere";
+		return;
+	}
+	p->obj->iommu_group = n;
+}
+
+/*
+ * The members of each IOMMU group: what /sys/kernel/iommu_groups/N/
+ * devices lists, the kernel's own word, rather than each device's link.
+ * A device that names a group which does not list it is unknown; where
+ * a group cannot be listed (an older capture), its members are the
+ * devices whose links name it, and a warning says so.
+ */
+static void read_iommu_groups(struct probe_ctx *c, struct pcilist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int g = l->v[i].obj->iommu_group;
+		_cleanup_free_ char *dir = NULL;
+		char **names = NULL;
+		size_t n = 0;
+		bool seen = false;
+
+		if (g < 0)
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = l->v[k].obj->iommu_group == g && l->v[k].group_read;
+		if (seen)
+			continue;
+		dir = xasprintf("/sys/kernel/iommu_groups/%d/devices", g);
+		if (hv_root_list(c->root, dir, &names, &n) < 0) {
+			hv_warnf(c->d, "%s: cannot be listed; the group's members are the devices whose iommu_group link names it",
+				 dir);
+			for (size_t k = i; k < l->n; k++)
+				if (l->v[k].obj->iommu_group == g)
+					l->v[k].group_read = true;
+			continue;
+		}
+		for (size_t k = 0; k < l->n; k++) {
+			struct pcidev *d = &l->v[k];
+			bool listed = false;
+
+			for (size_t m = 0; m < n && !listed; m++)
+				listed = strcmp(names[m], d->addr) == 0;
+			if (listed && d->obj->iommu_group != g) {
+				if (d->obj->iommu_group >= 0)
+					hv_warnf(c->d, "%s: its iommu_group link says group %d, %s lists it; following the group",
+						 d->addr, d->obj->iommu_group, dir);
+				d->obj->iommu_group = g;
+				d->obj->iommu_bad = NULL;
+			} else if (!listed && d->obj->iommu_group == g) {
+				hv_warnf(c->d, "%s: its iommu_group link names group %d, whose devices/ does not list it; IOMMU group unknown",
+					 d->addr, g);
+				d->obj->iommu_group = TOPO_IOMMU_BAD;
+				d->obj->iommu_bad = "its group does not list it";
+			}
+			if (listed)
+				d->group_read = true;
+		}
+		for (size_t m = 0; m < n; m++)
+			if (!find_dev(l, names[m])) {
+				char *shown = str_printable(xstrdup(names[m]), false);
+
+				hv_warnf(c->d, "%s: lists '%.64s', which the input has no PCI device for",
+					 dir, shown);
+				free(shown);
+			}
+		hv_strv_free(names, n);
+	}
+}
+
 static void read_attrs(struct probe_ctx *c, struct pcidev *p)
 {
 	struct topo_obj *o = p->obj;
@@ -252,17 +360,7 @@ static void read_attrs(struct probe_ctx *c, struct pcidev *p)
 
 		o->driver = xstrdup(b ? b + 1 : drv);
 	}
-	/* ".../kernel/iommu_groups/12": what passing the device through
-	 * takes (all of the group goes together) */
-	_cleanup_free_ char *grp = NULL;
-	snprintf(path, sizeof(path), PCIDEVS "/%s/iommu_group", p->addr);
-	if (hv_root_readlink(c->root, path, &grp) == 0) {
-		const char *b = strrchr(grp, '/');
-		uint64_t v;
-
-		if (parse_u64(b ? b + 1 : grp, 10, &v) == 0 && v < INT32_MAX)
-			o->iommu_group = (int)v;
-	}
+	read_iommu_link(c, p);
 	snprintf(path, sizeof(path), PCIDEVS "/%s/physfn", p->addr);
 	if (hv_root_exists(c->root, path))
 		o->is_vf = true;
@@ -511,6 +609,7 @@ int probe_pci(struct probe_ctx *c)
 		fill_obj(p, &cfg, names);
 		read_attrs(c, p);
 	}
+	read_iommu_groups(c, &l);
 
 	/* Parents: sysfs paths when known, else bridge bus ranges. */
 	for (size_t i = 0; i < l.n; i++) {

@@ -205,6 +205,11 @@ static void text_group(const struct where *w, struct strbuf *out)
 		strbuf_adds(out, "IOMMU group: none in dom0 (Xen owns the IOMMU): 'xl pci-assignable-add' each function\n");
 		return;
 	}
+	if (w->iommu_group == TOPO_IOMMU_BAD) {
+		strbuf_addf(out, "IOMMU group: unknown (%s; see the warning): pass-through cannot be planned from this input\n",
+			    w->pci->iommu_bad ? w->pci->iommu_bad : "the input is inconsistent");
+		return;
+	}
 	if (w->iommu_group < 0) {
 		strbuf_adds(out, "IOMMU group: none (the IOMMU is off, or the input did not record it)\n");
 		return;
@@ -231,8 +236,8 @@ static void text_group(const struct where *w, struct strbuf *out)
 	if (!n) {
 		strbuf_adds(out, "Pass-through: nothing to assign (only bridges in the group)\n");
 	} else {
-		strbuf_addf(out, "Pass-through: assign %s together, each bound to vfio-pci (or pci-stub/no driver)\n",
-			    n == 1 ? "it alone" : "these");
+		strbuf_adds(out, n == 1 ? "Pass-through: assign it alone, bound to vfio-pci (or pci-stub/no driver)\n" :
+			    "Pass-through: assign these together, each bound to vfio-pci (or pci-stub/no driver)\n");
 		strbuf_adds(out, "  xl.cfg      ");
 		xl_pci(assign, n, out);
 		strbuf_adds(out, "\n");
@@ -409,8 +414,10 @@ static void json_group(struct json *j, const struct where *w)
 		json_obj_close(j);
 	}
 	json_arr_close(j);
+	if (w->iommu_group == TOPO_IOMMU_BAD)
+		json_kv_str(j, "iommu_group_unknown", w->pci->iommu_bad);
 	json_key(j, "passthrough");
-	if (!w->pci || w->pci->host_bridge) {
+	if (!w->pci || w->pci->host_bridge || w->iommu_group == TOPO_IOMMU_BAD) {
 		json_null(j);
 		return;
 	}

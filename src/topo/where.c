@@ -424,6 +424,8 @@ static void fill_group(const struct topo *t, struct where *w)
 {
 	struct objv all, g = { 0 };
 
+	if (w->pci && w->pci->iommu_group == TOPO_IOMMU_BAD)
+		w->iommu_group = TOPO_IOMMU_BAD;
 	if (!w->pci || w->pci->iommu_group < 0)
 		return;
 	w->iommu_group = w->pci->iommu_group;

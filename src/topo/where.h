@@ -37,7 +37,8 @@ struct where {
 	long narrowest;			/* index into hops, -1 when no link known */
 	bool degraded;			/* some link of the path is */
 	/* IOMMU group: every PCI function with the same number, in address
-	 * order (the device itself among them); -1 when it has none. */
+	 * order (the device itself among them); -1 when it has none,
+	 * TOPO_IOMMU_BAD when it has one the input cannot tell. */
 	int iommu_group;
 	bool xen;			/* the machine as Xen sees it (dom0) */
 	const struct topo_obj **group;
