@@ -172,8 +172,19 @@ int write_output(const char *path, const char *data, size_t len)
 		}
 		return 0;
 	}
-	/* Renamed over: only a regular file, never a device node or FIFO. */
+	/* A symbolic link is written through, to the file it names (renaming
+	 * over it would replace the link); one that leads nowhere is refused. */
+	_cleanup_free_ char *real = NULL;
 	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (!(real = realpath(path, NULL))) {
+			log_error("'%s' is a symbolic link that leads nowhere; not writing through it",
+				  path);
+			return -ENOENT;
+		}
+		path = real;
+	}
+	/* Renamed over: only a regular file, never a device node or FIFO. */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		log_error("'%s' exists and is not a regular file; not replacing it", path);
 		return -EEXIST;

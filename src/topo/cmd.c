@@ -189,7 +189,7 @@ static int check_output_ext(const struct topo_opts *o)
 	return 0;
 }
 
-static int parse_opts(int argc, char **argv, struct hv_global *g,
+static int parse_opts_as(int argc, char **argv, struct hv_global *g,
 		      struct topo_opts *o)
 {
 	static const struct option opts[] = {
@@ -321,7 +321,10 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 				o->diff_in[o->nfrom++] = argv[i];
 			o->nfrom = 0;
 		} else if (strcmp(argv[optind], "diff") == 0) {
-			log_error("diff needs two inputs: 'hvkit topo diff A B'");
+			size_t n = o->nfrom + (size_t)(argc - optind - 1);
+
+			log_error("diff compares two inputs (captures, snapshots or dumps of one machine), not %zu: 'hvkit topo diff A B'",
+				  n);
 			return EXIT_USAGE;
 		} else if (strcmp(argv[optind], "where") == 0 && optind + 2 == argc &&
 			   *argv[optind + 1]) {
@@ -396,6 +399,20 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* getopt names argv[0] in its own messages ("option requires an
+ * argument"): with this name they start "hvkit: error:" as ours do. */
+static int parse_opts(int argc, char **argv, struct hv_global *g,
+		      struct topo_opts *o)
+{
+	char *const name = argv[0];
+	int rc;
+
+	argv[0] = (char *)"hvkit: error";
+	rc = parse_opts_as(argc, argv, g, o);
+	argv[0] = name;
+	return rc;
 }
 
 /* Builds the root the probes read: live, --sysroot or --from inputs. */
@@ -669,7 +686,9 @@ render:;
 			  !getenv("NO_COLOR")),
 	};
 	const char *why = NULL;
+	double shrunk = 1;
 	int r = 0;
+	ro.shrunk = &shrunk;
 	if (o.pic == PIC_SVG)
 		render_svg(t, &ro, &out);
 	else if (o.pic == PIC_PNG)
@@ -687,6 +706,9 @@ render:;
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	if (shrunk < 1)
+		log_warn("the picture is %.0f%% of its size, shrunk to fit %s's limits: small text may not be legible (an SVG keeps the full size; without -v or --io all, less is drawn)",
+			 shrunk * 100, o.pic == PIC_PNG ? "PNG" : "PDF");
 	rc = write_output(o.output, out.buf, out.len) < 0 ? EXIT_FAIL : EXIT_OK;
 out:
 	strbuf_release(&out);

@@ -335,6 +335,9 @@ int render_png(const struct topo *t, const struct render_opts *o,
 	struct layout *l = compute(t, o);
 	double s = render_png_scale(l->width, l->height);
 	int w = (int)(l->width * s + 0.999), h = (int)(l->height * s + 0.999);
+
+	if (o && o->shrunk)
+		*o->shrunk = s;
 	cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
 							 w < 1 ? 1 : w,
 							 h < 1 ? 1 : h);
@@ -366,6 +369,8 @@ int render_pdf(const struct topo *t, const struct render_opts *o,
 		s = PDF_MAX_SIDE / l->width;
 	if (l->height * s > PDF_MAX_SIDE)
 		s = PDF_MAX_SIDE / l->height;
+	if (o && o->shrunk)
+		*o->shrunk = s / PDF_PT_PER_PX;
 	cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(
 		write_sb, out, l->width * s, l->height * s);
 	cairo_t *cr = cairo_create(sf);

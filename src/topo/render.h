@@ -13,6 +13,9 @@ struct render_opts {
 	bool pretty;		/* JSON: indented */
 	bool io_all;		/* text and pictures: every PCI function, not
 				 * only what iofilter.h keeps (-v implies it) */
+	/* out, when not NULL: the factor a PNG or PDF was scaled down by to
+	 * fit (1: drawn at full size) */
+	double *shrunk;
 };
 
 /* Appends the rendering to out.  Neither fails: output errors are the
