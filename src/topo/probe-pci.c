@@ -238,12 +238,12 @@ static int group_number(const char *s)
 
 /* ".../kernel/iommu_groups/12": the group the device's link names (what
  * passing it through takes: all of the group goes together).  A link
- * that names no group, or leads nowhere, leaves the group unknown, not
- * "none". */
+ * that names no group leaves the group unknown, not "none"; one to a
+ * group the input lacks is read_iommu_groups()'s to judge. */
 static void read_iommu_link(struct probe_ctx *c, struct pcidev *p)
 {
 	_cleanup_free_ char *path = xasprintf(PCIDEVS "/%s/iommu_group", p->addr);
-	_cleanup_free_ char *grp = NULL, *real = NULL;
+	_cleanup_free_ char *grp = NULL;
 	const char *b;
 	int n;
 
@@ -251,15 +251,14 @@ static void read_iommu_link(struct probe_ctx *c, struct pcidev *p)
 		return;
 	b = strrchr(grp, '/');
 	n = group_number(b ? b + 1 : grp);
-	if (n < 0 || hv_root_realpath(c->root, path, &real) < 0) {
+	if (n < 0) {
 		char *shown = str_printable(xstrdup(grp), false);
 
-		hv_warnf(c->d, "%s: links to '%.64s', %s; IOMMU group unknown", path,
-			 shown, n < 0 ? "which names no IOMMU group" : "which leads nowhere");
+		hv_warnf(c->d, "%s: links to '%.64s', which names no IOMMU group; IOMMU group unknown",
+			 path, shown);
 		free(shown);
 		p->obj->iommu_group = TOPO_IOMMU_BAD;
-		p->obj->iommu_bad = n < 0 ? "its iommu_group link names no group" :
-					    "its iommu_group link leads nowhere";
+		p->obj->iommu_bad = "its iommu_group link names no group";
 		return;
 	}
 	p->obj->iommu_group = n;
