@@ -19,8 +19,9 @@ lstopo-no-graphics keeps, apart from the named rules of iofilter.h:
 Every function hvkit hides is counted in the fold line of its own bus
 ("... N functions on bus B": one line per bus, a hidden bridge's functions
 below it on their bus), and `--io all` shows all of them.  The persistent-memory
-block and DAX devices lstopo shows off the PCI tree (subtype NVM) are
-the ones hvkit shows (under their NUMA node).  Then the same on the Dell
+block and DAX devices lstopo shows off the PCI tree (subtypes NVM and,
+for soft-reserved memory, SPM) are the ones hvkit shows (under their
+NUMA node).  Then the same on the Dell
 snapshot with seeded shown functions made USB controllers (HVKIT_SEED
 replays a seed), which hides whole bridges and their subtrees."""
 import glob
@@ -38,13 +39,13 @@ need("lstopo-no-graphics", "hwloc")
 
 
 def nvm_devices(xml):
-    """lstopo's NVM OS devices: name -> the PUs of the object above."""
+    """lstopo's NVM and SPM OS devices: name -> the PUs of the object above."""
     out = {}
 
     def visit(el, cpuset):
         cs = el.get("cpuset", cpuset)
         for k in el.findall("object"):
-            if k.get("type") == "OSDev" and k.get("subtype") == "NVM":
+            if k.get("type") == "OSDev" and k.get("subtype") in ("NVM", "SPM"):
                 out[k.get("name")] = cs
             visit(k, cs)
     visit(ET.fromstring(xml), None)
@@ -89,9 +90,9 @@ def compare(name, args, root, objs):
                 if k["type"] == "os_device":
                     ours_nvm[k["name"]] = o["os_index"]
     if nvm or ours_nvm:
-        check(set(nvm) == set(ours_nvm), f"{name}: NVM devices: lstopo {sorted(nvm)}, "
+        check(set(nvm) == set(ours_nvm), f"{name}: NVM/SPM devices: lstopo {sorted(nvm)}, "
               f"hvkit {sorted(ours_nvm)}")
-        print(f"{name}: {len(ours_nvm)} NVM devices, as lstopo")
+        print(f"{name}: {len(ours_nvm)} NVM/SPM devices, as lstopo")
     if not pci:
         return False
     got, folds = hvkit_pci(args)
