@@ -188,6 +188,12 @@ static int no_such(struct hv_diags *d, struct strbuf *head, struct objv *known,
 	return -ENOENT;
 }
 
+/* find_os's search by shown name ends at an exact hit or a second one. */
+static bool hits_done(const struct topo_obj *found, size_t hits)
+{
+	return hits > 1 || (found && !hits);
+}
+
 static int find_os(const struct topo *t, const char *name,
 		   const struct topo_obj **ret)
 {
@@ -196,6 +202,20 @@ static int find_os(const struct topo *t, const char *name,
 	for (size_t i = 0; i < l.n && !*ret; i++)
 		if (l.v[i]->name && strcmp(l.v[i]->name, name) == 0)
 			*ret = l.v[i];
+	/* a name with control bytes, as the output shows it ('.' for each),
+	 * when only one device shows so */
+	for (size_t i = 0, hits = 0; i < l.n && !hits_done(*ret, hits); i++) {
+		char *shown;
+
+		if (!l.v[i]->name)
+			continue;
+		shown = str_printable(xstrdup(l.v[i]->name), false);
+		if (strcmp(shown, l.v[i]->name) != 0 && strcmp(shown, name) == 0) {
+			hits++;
+			*ret = hits == 1 ? l.v[i] : NULL;
+		}
+		free(shown);
+	}
 	free(l.v);
 	return *ret ? 0 : -ENOENT;
 }
