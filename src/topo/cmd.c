@@ -190,7 +190,7 @@ static int check_output_ext(const struct topo_opts *o)
 }
 
 static int parse_opts_as(int argc, char **argv, struct hv_global *g,
-		      struct topo_opts *o)
+			 struct topo_opts *o)
 {
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
