@@ -536,7 +536,7 @@ static void attach_host_bridge(struct probe_ctx *c, struct pcilist *l,
 		_cleanup_free_ char *path = xasprintf(PCIDEVS "/%s/local_cpus", first->address);
 
 		if (probe_read_cpuset(c, NULL, path, &mask) == 0)
-			topo_cpuset_and(&mask, &root->cpus);
+			cpuset_and(&mask, &root->cpus);
 	}
 	if (cpuset_next(&mask, 0) >= 0) {
 		struct cpuset all = { 0 };
