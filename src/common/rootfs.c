@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "lazy.h"
 #include "rootfs.h"
 #include "strbuf.h"
 #include "util.h"
@@ -952,13 +953,13 @@ static int load_archive(struct hv_root *r, const char *path, const void *mem,
 int hv_root_load_archive(struct hv_root *r, const char *path,
 			 struct hv_diags *d)
 {
-	return load_archive(r, path, NULL, 0, d);
+	return lazy_archive_load(d) ?: load_archive(r, path, NULL, 0, d);
 }
 
 int hv_root_load_archive_mem(struct hv_root *r, const void *data, size_t len,
 			     struct hv_diags *d)
 {
-	return load_archive(r, NULL, data, len, d);
+	return lazy_archive_load(d) ?: load_archive(r, NULL, data, len, d);
 }
 
 static int load_archive(struct hv_root *r, const char *path, const void *mem,
@@ -1105,6 +1106,8 @@ int hv_root_write_archive(const struct hv_root *mem, const char *path,
 
 	if (mem->dir)
 		return -EINVAL;
+	if ((rc = lazy_archive_load(d)) < 0)
+		return rc;
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return hv_errorf(d, "cannot create '%s': %s", tmp, strerror(errno));

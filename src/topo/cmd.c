@@ -595,11 +595,8 @@ static int topo_run(const struct topo_opts *opts)
 	if (o.diff)
 		return do_diff(&o);
 	if (o.synthetic) {
-		char *err = NULL;
-
-		if (synthetic_build(o.synthetic, &t, &err) < 0) {
-			log_error("--synthetic: %s", err);
-			free(err);
+		if (synthetic_build(o.synthetic, &t, &d) < 0) {
+			log_diags("--synthetic", &d);
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -644,7 +641,7 @@ render:;
 			 (o.color == -1 && !o.output && isatty(STDOUT_FILENO) &&
 			  !getenv("NO_COLOR")),
 	};
-	const char *why = NULL;
+	struct hv_diags why = HV_DIAGS_INIT;
 	int r = 0;
 	if (o.pic == PIC_SVG)
 		render_svg(t, &ro, &out);
@@ -658,8 +655,10 @@ render:;
 		render_json(t, &ro, &out);
 	else
 		render_text(t, &ro, &out);
+	if (r < 0 && !log_diags("cannot draw the picture", &why))
+		log_error("cannot draw the picture: %s", strerror(-r));
+	hv_diags_release(&why);
 	if (r < 0) {
-		log_error("cannot draw the picture: %s", why ? why : strerror(-r));
 		rc = EXIT_FAIL;
 		goto out;
 	}
