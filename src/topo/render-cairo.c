@@ -83,28 +83,8 @@ static uint32_t ink_rgb(enum layout_ink ink)
  * puts itself in an error state on invalid UTF-8. */
 static const char *sanitise(struct strbuf *sb, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
 	strbuf_reset(sb);
-	while (*p) {
-		unsigned char ch = *p;
-		size_t n = ch < 0x80 ? 1 : (ch & 0xe0) == 0xc0 ? 2
-			   : (ch & 0xf0) == 0xe0 ? 3 : (ch & 0xf8) == 0xf0 ? 4 : 0;
-		bool ok = n > 0 && (n == 1 || ch >= 0xc2) && ch <= 0xf4;
-
-		for (size_t i = 1; ok && i < n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (!ok) {
-			strbuf_addc(sb, '?');
-			p++;
-		} else if (ch < 0x20 || ch == 0x7f) {
-			strbuf_addc(sb, ' ');
-			p++;
-		} else {
-			strbuf_add(sb, p, n);
-			p += n;
-		}
-	}
+	strbuf_add_utf8(sb, s, NULL);
 	return sb->buf;
 }
 
