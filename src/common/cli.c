@@ -88,5 +88,16 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 		return unknown_verb(tool, argv[0]);
 	}
 	optind = 0;	/* the verb's getopt starts afresh */
+	g->cmd = cmd;
 	return cmd->fn(argc, argv, g);
+}
+
+int hv_dispatch_opts(const struct hv_tool *tool, int argc, char **argv,
+		     const struct hv_global *g, void *opts)
+{
+	struct hv_global vg = *g;
+	int first = optind;
+
+	vg.opts = opts;
+	return hv_dispatch(tool, argc - first, argv + first, &vg);
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct hv_cmd;
+
 /* Options given before the subcommand name; each tool may take them
  * after its name too.  Verbosity has one home, log_verbosity (log.h):
  * every -v, wherever given, raises it. */
@@ -16,6 +18,8 @@ struct hv_global {
 	/* What a tool whose options come before its verb (topo, cpuid)
 	 * parsed, for the verb it dispatches to; NULL otherwise. */
 	void *opts;
+	/* The verb hv_dispatch() runs (its line of the tool's table). */
+	const struct hv_cmd *cmd;
 };
 
 /*
@@ -73,3 +77,9 @@ const struct hv_cmd *hv_cmd_find(const struct hv_tool *tool, const char *name);
  * verb's exit code.
  */
 int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_global *g);
+/*
+ * hv_dispatch() for a tool that has parsed its own options first (getopt
+ * left optind at the verb): the verb gets a copy of g with opts set.
+ */
+int hv_dispatch_opts(const struct hv_tool *tool, int argc, char **argv,
+		     const struct hv_global *g, void *opts);

@@ -488,62 +488,25 @@ static int run_verb(struct cpuid_opts *o, enum cpuid_verb verb, int argc, char *
 	return rc;
 }
 
-static int verb_summary(int argc, char **argv, struct hv_global *g)
-{
-	return run_verb(g->opts, VERB_SUMMARY, argc, argv);
-}
-
-static int verb_decode(int argc, char **argv, struct hv_global *g)
-{
-	return run_verb(g->opts, VERB_DECODE, argc, argv);
-}
-
-static int verb_features(int argc, char **argv, struct hv_global *g)
-{
-	return run_verb(g->opts, VERB_FEATURES, argc, argv);
-}
-
-static int verb_dump(int argc, char **argv, struct hv_global *g)
-{
-	return run_verb(g->opts, VERB_DUMP, argc, argv);
-}
-
-static int verb_models(int argc, char **argv, struct hv_global *g)
-{
-	return run_verb(g->opts, VERB_MODELS, argc, argv);
-}
-
-static int verb_model(int argc, char **argv, struct hv_global *g)
-{
-	return run_verb(g->opts, VERB_MODEL, argc, argv);
-}
-
-static int verb_policy(int argc, char **argv, struct hv_global *g)
-{
-	return run_verb(g->opts, VERB_POLICY, argc, argv);
-}
-
-static int verb_baseline(int argc, char **argv, struct hv_global *g)
-{
-	return run_verb(g->opts, VERB_BASELINE, argc, argv);
-}
-
-static int verb_compare(int argc, char **argv, struct hv_global *g)
-{
-	return run_verb(g->opts, VERB_COMPARE, argc, argv);
-}
+static int verb(int argc, char **argv, struct hv_global *g);
 
 static const struct hv_cmd cpuid_cmds[] = {
-	{ NULL, verb_summary, HV_CMD_DEFAULT, "vendor, model, microarchitecture, features" },
-	{ "decode", verb_decode, 0, "every leaf, register and field" },
-	{ "features", verb_features, 0, "the feature flags" },
-	{ "dump", verb_dump, 0, "the raw leaves, as cpuid -r writes them" },
-	{ "models", verb_models, 0, "the named CPU models" },
-	{ "model", verb_model, 0, "the best model for this CPU" },
-	{ "policy", verb_policy, 0, "a CPUID policy for xl, QEMU or libvirt" },
-	{ "baseline", verb_baseline, 0, "what every host of a pool can run" },
-	{ "compare", verb_compare, 0, "can each host run a model or policy" },
+	[VERB_SUMMARY] = { NULL, verb, HV_CMD_DEFAULT, "a summary: vendor, model, microarchitecture" },
+	[VERB_DECODE] = { "decode", verb, 0, "every leaf and subleaf as named fields" },
+	[VERB_FEATURES] = { "features", verb, 0, "the feature names, one a line" },
+	[VERB_DUMP] = { "dump", verb, 0, "the raw values in hvkit's dump format" },
+	[VERB_MODELS] = { "models", verb, 0, "every QEMU model version, with libvirt names" },
+	[VERB_MODEL] = { "model", verb, 0, "the closest model, plus and minus features" },
+	[VERB_POLICY] = { "policy", verb, 0, "SPEC as xl.cfg cpuid=, QEMU -cpu or libvirt <cpu>" },
+	[VERB_BASELINE] = { "baseline", verb, 0, "the richest model every host can run" },
+	[VERB_COMPARE] = { "compare", verb, 0, "whether each host can run a model or policy" },
 };
+
+/* Every verb: the table's order is enum cpuid_verb's. */
+static int verb(int argc, char **argv, struct hv_global *g)
+{
+	return run_verb(g->opts, (enum cpuid_verb)(g->cmd - cpuid_cmds), argc, argv);
+}
 
 int cmd_cpuid(int argc, char **argv, struct hv_global *g)
 {
@@ -551,12 +514,10 @@ int cmd_cpuid(int argc, char **argv, struct hv_global *g)
 		.name = "cpuid", .cmds = cpuid_cmds, .ncmds = ARRAY_SIZE(cpuid_cmds), .usage = usage,
 	};
 	struct cpuid_opts o;
-	struct hv_global vg = *g;
 	int rc = parse_opts(argc, argv, g, &o);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	vg.opts = &o;
 	/* argv[0] is "cpuid"; what is left is an optional verb. */
-	return hv_dispatch(&tool, argc - optind, argv + optind, &vg);
+	return hv_dispatch_opts(&tool, argc, argv, g, &o);
 }

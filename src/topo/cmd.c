@@ -745,12 +745,10 @@ int cmd_topo(int argc, char **argv, struct hv_global *g)
 		.name = "topo", .cmds = topo_cmds, .ncmds = ARRAY_SIZE(topo_cmds), .usage = usage,
 	};
 	struct topo_opts o;
-	struct hv_global vg = *g;
 	int rc = parse_opts(argc, argv, g, &o);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	vg.opts = &o;
 	/* argv[0] is "topo"; what is left is an optional verb. */
-	return hv_dispatch(&tool, argc - optind, argv + optind, &vg);
+	return hv_dispatch_opts(&tool, argc, argv, g, &o);
 }
