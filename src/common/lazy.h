@@ -45,6 +45,7 @@ int lazy_lib_load(struct lazy_lib *l, struct hv_diags *d);
 /* lazy_lib_load() of the library each lazy-*.c wraps. */
 int lazy_archive_load(struct hv_diags *d);
 int lazy_cairo_load(struct hv_diags *d);
+int lazy_xml2_load(struct hv_diags *d);
 /* The address of name in l; reports and exits when it cannot. */
 void *lazy_lib_sym(struct lazy_lib *l, const char *name);
 
