@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "util.h"
 
 #include "cli.h"
 #include "log.h"
@@ -50,6 +51,7 @@ const struct hv_cmd *hv_cmd_find(const struct hv_tool *tool, const char *name)
 static int unknown_verb(const struct hv_tool *tool, const char *name)
 {
 	struct strbuf names = STRBUF_INIT;
+	_cleanup_free_ char *shown = str_printable(xstrdup(name), false);
 	size_t n = 0, k = 0;
 
 	for (size_t i = 0; i < tool->ncmds; i++)
@@ -62,7 +64,7 @@ static int unknown_verb(const struct hv_tool *tool, const char *name)
 		strbuf_adds(&names, tool->cmds[i].name);
 	}
 	log_error("unknown %s%scommand '%s' (%s); see 'hvkit%s%s --help'", tool->name,
-		  *tool->name ? " " : "", name, names.buf, *tool->name ? " " : "", tool->name);
+		  *tool->name ? " " : "", shown, names.buf, *tool->name ? " " : "", tool->name);
 	strbuf_release(&names);
 	return EXIT_USAGE;
 }
