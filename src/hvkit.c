@@ -13,12 +13,7 @@
 #define HVKIT_VERSION "0"
 #endif
 
-struct hv_cmd {
-	const char *name;
-	hv_cmd_fn fn;
-	unsigned flags;
-	const char *summary;
-};
+static int cmd_help(int argc, char **argv, struct hv_global *g);
 
 static const struct hv_cmd commands[] = {
 	{ "topo", cmd_topo, 0,
@@ -29,6 +24,7 @@ static const struct hv_cmd commands[] = {
 	  "CPU budgets, caps and weights for Xen domains and cgroups" },
 	{ "move", cmd_move, 0,
 	  "convert disks (raw, VHD, qcow2, XVA) and VMs between xl and XAPI" },
+	{ "help", cmd_help, 0, "describe hvkit or one command" },
 };
 
 static void usage(FILE *f)
@@ -44,7 +40,6 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,
-		"  %-8s %s\n"
 		"\n"
 		"Global options:\n"
 		"  --sysroot DIR  read sysfs, procfs and firmware files below DIR\n"
@@ -53,25 +48,30 @@ static void usage(FILE *f)
 		"  -h, --help     this text\n"
 		"  --version      print the version\n"
 		"\n"
-		"'hvkit COMMAND --help' describes one command; see hvkit(1).\n",
-		"help", "describe hvkit or one command");
+		"'hvkit COMMAND --help' describes one command; see hvkit(1).\n");
 }
 
-/* An exact name wins; otherwise a unique prefix (as xl does). */
-static const struct hv_cmd *lookup(const char *name)
-{
-	const struct hv_cmd *found = NULL;
-	size_t n = strlen(name), matches = 0;
+static const struct hv_tool hvkit_tool = {
+	.name = "", .cmds = commands, .ncmds = sizeof(commands) / sizeof(commands[0]),
+	.usage = usage, .abbrev = true,
+};
 
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-		if (strncmp(commands[i].name, name, n) == 0) {
-			found = &commands[i];
-			matches++;
-		}
+/* hvkit help [COMMAND]: as 'hvkit COMMAND --help'. */
+static int cmd_help(int argc, char **argv, struct hv_global *g)
+{
+	const struct hv_cmd *cmd = argc > 1 ? hv_cmd_find(&hvkit_tool, argv[1]) : NULL;
+	char *hargv[] = { argc > 1 ? argv[1] : NULL, "--help", NULL };
+
+	if (argc < 2 || cmd == &commands[sizeof(commands) / sizeof(commands[0]) - 1]) {
+		usage(stdout);
+		return EXIT_OK;
 	}
-	return matches == 1 ? found : NULL;
+	if (!cmd) {
+		log_error("unknown command '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	optind = 0;
+	return cmd->fn(2, hargv, g);
 }
 
 int main(int argc, char **argv)
@@ -103,7 +103,6 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'v':
-			g.verbose++;
 			log_verbosity++;
 			break;
 		case 'h':
@@ -117,35 +116,9 @@ int main(int argc, char **argv)
 			return hv_usage_hint(NULL);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	const char *name = argv[optind];
-	if (strcmp(name, "help") == 0) {
-		if (optind + 1 < argc) {
-			const struct hv_cmd *cmd = lookup(argv[optind + 1]);
-			char *hargv[] = { argv[optind + 1], "--help", NULL };
-
-			if (!cmd) {
-				log_error("unknown command '%s'", argv[optind + 1]);
-				return EXIT_USAGE;
-			}
-			optind = 0;
-			return cmd->fn(2, hargv, &g);
-		}
-		usage(stdout);
-		return EXIT_OK;
-	}
-	const struct hv_cmd *cmd = lookup(name);
-	if (!cmd) {
-		log_error("unknown command '%s'; see 'hvkit help'", name);
-		return EXIT_USAGE;
-	}
 	argc -= optind;
 	argv += optind;
-	optind = 0;	/* let the subcommand's getopt start afresh */
-	int rc = cmd->fn(argc, argv, &g);
+	int rc = hv_dispatch(&hvkit_tool, argc, argv, &g);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		log_error("write failure on standard output");
 		return EXIT_FAIL;

@@ -3,19 +3,23 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct hv_cmd;
 
 /* Options given before the subcommand name; each tool may take them
- * after its name too. */
+ * after its name too.  Verbosity has one home, log_verbosity (log.h):
+ * every -v, wherever given, raises it. */
 struct hv_global {
 	bool json;
 	bool json_pretty;
 	const char *sysroot;
-	int verbose;
-};
-
-enum hv_cmd_flags {
-	HV_CMD_NEEDS_ROOT = 1 << 0,	/* refuse early when not root */
-	HV_CMD_NEEDS_XEN = 1 << 1,	/* refuse when built without libxl */
+	/* What a tool whose options come before its verb (topo, cpuid)
+	 * parsed, for the verb it dispatches to; NULL otherwise. */
+	void *opts;
+	/* The verb hv_dispatch() runs (its line of the tool's table). */
+	const struct hv_cmd *cmd;
 };
 
 /*
@@ -32,5 +36,50 @@ int hv_json_opt(const char *arg, bool *json, bool *pretty);
  */
 int hv_usage_hint(const char *cmd);
 
-/* A subcommand: returns an exit code (0, 1 or 2). */
+/* A subcommand or a verb: argv[0] is its name (argc 0 for a tool's
+ * default verb); returns an exit code (0, 1 or 2). */
 typedef int (*hv_cmd_fn)(int argc, char **argv, struct hv_global *g);
+
+enum hv_cmd_flags {
+	/* Runs when no verb is named (topo shows the machine, cpuid
+	 * summarises the CPU); a NULL name cannot be named. */
+	HV_CMD_DEFAULT = 1 << 0,
+};
+
+/* One line of a command table: hvkit's tools, and each tool's verbs. */
+struct hv_cmd {
+	const char *name;
+	hv_cmd_fn fn;
+	unsigned flags;
+	const char *summary;
+};
+
+/* A tool's verbs: hv_dispatch() picks one of them. */
+struct hv_tool {
+	const char *name;		/* "sched"; "" for hvkit itself */
+	const struct hv_cmd *cmds;
+	size_t ncmds;
+	void (*usage)(FILE *f);		/* the tool's --help text */
+	bool abbrev;			/* a unique prefix names a verb (xl's rule) */
+};
+
+/*
+ * The verb called name: an exact match, else with tool->abbrev a unique
+ * prefix; NULL when none.
+ */
+const struct hv_cmd *hv_cmd_find(const struct hv_tool *tool, const char *name);
+
+/*
+ * Runs the verb argv[0] of tool with argv from there (getopt reset) and
+ * the global options g: with no verb the HV_CMD_DEFAULT one, else the
+ * usage on stderr (exit 2); "help", "-h" or "--help" print the usage;
+ * an unknown verb gets one line naming the verbs (exit 2).  Returns the
+ * verb's exit code.
+ */
+int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_global *g);
+/*
+ * hv_dispatch() for a tool that has parsed its own options first (getopt
+ * left optind at the verb): the verb gets a copy of g with opts set.
+ */
+int hv_dispatch_opts(const struct hv_tool *tool, int argc, char **argv,
+		     const struct hv_global *g, void *opts);

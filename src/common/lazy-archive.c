@@ -7,6 +7,7 @@
 #include "lazy.h"
 
 static LAZY_LIB(archive, "libarchive.so.13", "libarchive13");
+LAZY_LOAD(archive, archive)
 
 LAZY_IN(archive, struct archive_entry *, archive_entry_clear, (struct archive_entry * a0), (a0))
 LAZY_IN(archive, __LA_MODE_T, archive_entry_filetype, (struct archive_entry * a0), (a0))

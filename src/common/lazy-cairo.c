@@ -7,6 +7,7 @@
 #include "lazy.h"
 
 static LAZY_LIB(cairo, "libcairo.so.2", "libcairo2");
+LAZY_LOAD(cairo, cairo)
 
 LAZY_IN(cairo, cairo_t *, cairo_create, (cairo_surface_t * a0), (a0))
 LAZY_IN(cairo, void, cairo_destroy, (cairo_t * a0), (a0))

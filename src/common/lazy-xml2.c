@@ -8,6 +8,7 @@
 #include "lazy.h"
 
 static LAZY_LIB(xml2, "libxml2.so.2", "libxml2");
+LAZY_LOAD(xml2, xml2)
 
 /* xmlFree is a variable holding libxml2's deallocator: ours forwards to
  * libxml2's own, which is loaded by then (only libxml2 hands out memory

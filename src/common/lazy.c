@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared libraries loaded on first use, for the heavy optional ones. */
 #include <dlfcn.h>
-#include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include "lazy.h"
+#include "log.h"
 
 int lazy_lib_available(struct lazy_lib *l)
 {
@@ -16,20 +17,28 @@ int lazy_lib_available(struct lazy_lib *l)
 	return l->handle != NULL;
 }
 
+int lazy_lib_load(struct lazy_lib *l, struct hv_diags *d)
+{
+	if (lazy_lib_available(l))
+		return 0;
+	(void)hv_errorf(d, "cannot load %s (Debian package %s): %s", l->soname, l->package,
+			l->error ? l->error : "?");
+	return -ELIBACC;
+}
+
 void *lazy_lib_sym(struct lazy_lib *l, const char *name)
 {
 	void *p;
 
 	if (!lazy_lib_available(l)) {
-		fprintf(stderr, "hvkit: error: cannot load %s (Debian package %s): %s\n",
-			l->soname, l->package, l->error ? l->error : "?");
-		exit(1);
+		log_error("cannot load %s (Debian package %s): %s", l->soname, l->package,
+			  l->error ? l->error : "?");
+		exit(EXIT_FAIL);
 	}
 	p = dlsym(l->handle, name);
 	if (!p) {
-		fprintf(stderr, "hvkit: error: %s has no %s (Debian package %s too old?)\n",
-			l->soname, name, l->package);
-		exit(1);
+		log_error("%s has no %s (Debian package %s too old?)", l->soname, name, l->package);
+		exit(EXIT_FAIL);
 	}
 	return p;
 }

@@ -101,3 +101,26 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 	strbuf_init(sb);
 	return r;
 }
+
+void strbuf_add_utf8(struct strbuf *sb, const char *s, const char *escape)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (p && *p) {
+		uint32_t cp;
+		size_t n = utf8_seq(p, &cp);
+
+		if (!n) {
+			strbuf_addc(sb, '?');
+			p++;
+			continue;
+		}
+		if (escape && n == 1 && strchr(escape, *p))
+			strbuf_addc(sb, '\\');
+		if (cp < 0x20 || cp == 0x7f)
+			strbuf_addc(sb, ' ');
+		else
+			strbuf_add(sb, p, n);
+		p += n;
+	}
+}

@@ -29,5 +29,12 @@ void strbuf_addc(struct strbuf *sb, char c);
 __attribute__((format(printf, 2, 3)))
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...);
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+/*
+ * Appends s as text for an output that needs valid UTF-8 (cairo's text,
+ * DOT's strings): a byte that starts no valid sequence becomes '?', a
+ * control character a space, and a byte found in escape gets a backslash
+ * before it (escape may be NULL).  A NULL s appends nothing.
+ */
+void strbuf_add_utf8(struct strbuf *sb, const char *s, const char *escape);
 /* Hands the buffer to the caller (free() it) and resets sb. */
 char *strbuf_detach(struct strbuf *sb, size_t *len);

@@ -20,14 +20,13 @@ void cpuid_fset_runnable(const struct cpuid_featureset *raw, struct cpuid_featur
 }
 
 int cpuid_baseline(const struct cpuid_featureset *cpus, const struct cpuid_summary *sums,
-		   size_t n, struct cpuid_baseline *ret, struct cpuid_error *err)
+		   size_t n, struct cpuid_baseline *ret, struct hv_diags *diags)
 {
 	struct cpuid_baseline b;
 	size_t limiter = 0, fewest = SIZE_MAX;
 
 	if (n == 0) {
-		snprintf(err->msg, sizeof(err->msg), "no hosts");
-		return -EINVAL;
+		return hv_errorf(diags, "no hosts");
 	}
 	memset(&b, 0, sizeof(b));
 	memset(&b.common, 0xff, sizeof(b.common));
@@ -35,11 +34,10 @@ int cpuid_baseline(const struct cpuid_featureset *cpus, const struct cpuid_summa
 		struct cpuid_featureset m = cpus[h];
 
 		if (sums[h].vendor != sums[0].vendor) {
-			snprintf(err->msg, sizeof(err->msg),
-				 "host %zu is %s, host 1 is %s: no model runs on both vendors' CPUs",
-				 h + 1, cpuid_vendor_name(sums[h].vendor),
-				 cpuid_vendor_name(sums[0].vendor));
-			return -EINVAL;
+			return hv_errorf(diags,
+					 "host %zu is %s, host 1 is %s: no model runs on both vendors' CPUs",
+					 h + 1, cpuid_vendor_name(sums[h].vendor),
+					 cpuid_vendor_name(sums[0].vendor));
 		}
 		cpuid_fset_migratable(&m);
 		for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
@@ -65,8 +63,8 @@ int cpuid_baseline(const struct cpuid_featureset *cpus, const struct cpuid_summa
 	b.limiter = limiter;
 	if (cpuid_model_closest_fset(&b.common, sums[0].vendor, sums[limiter].family,
 				     sums[limiter].model, &b.match) < 0) {
-		snprintf(err->msg, sizeof(err->msg), "no model of vendor %s in the table",
-			 cpuid_vendor_name(sums[0].vendor));
+		(void)hv_errorf(diags, "no model of vendor %s in the table",
+				cpuid_vendor_name(sums[0].vendor));
 		return -ENOENT;
 	}
 	*ret = b;

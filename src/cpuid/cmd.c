@@ -23,13 +23,6 @@
 #include "strbuf.h"
 #include "util.h"
 
-static const char *const verb_names[] = {
-	[VERB_SUMMARY] = "", [VERB_DECODE] = "decode",
-	[VERB_FEATURES] = "features", [VERB_DUMP] = "dump",
-	[VERB_MODELS] = "models", [VERB_MODEL] = "model", [VERB_POLICY] = "policy",
-	[VERB_BASELINE] = "baseline", [VERB_COMPARE] = "compare",
-};
-
 static void usage(FILE *f)
 {
 	fputs("usage: hvkit cpuid [--from FILE] [-v] [--json[=pretty]]\n"
@@ -148,7 +141,6 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	memset(o, 0, sizeof(*o));
 	o->json = g->json;
 	o->pretty = g->json_pretty;
-	o->verbose = g->verbose > 0;
 	o->names = CPUID_NAMES_QEMU;
 	o->target = -1;
 	o->sysroot = g->sysroot;
@@ -218,7 +210,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 				return EXIT_USAGE;
 			break;
 		case 'v':
-			o->verbose = true;
+			log_verbosity++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -227,31 +219,30 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			return hv_usage_hint("cpuid");
 		}
 	}
-	/* argv[0] is "cpuid"; what is left is an optional verb. */
-	if (optind < argc) {
-		size_t v;
+	o->verbose = log_verbosity > 0;
+	return 0;
+}
 
-		for (v = 1; v < ARRAY_SIZE(verb_names); v++)
-			if (strcmp(argv[optind], verb_names[v]) == 0)
-				break;
-		if (v == ARRAY_SIZE(verb_names)) {
-			log_error("unknown cpuid command '%s'; see 'hvkit cpuid --help'",
-				  argv[optind]);
-			return EXIT_USAGE;
-		}
-		o->verb = (enum cpuid_verb)v;
-		if ((o->verb == VERB_POLICY || o->verb == VERB_COMPARE) && optind + 1 < argc)
-			o->spec = argv[++optind];
-		if (o->verb == VERB_BASELINE || o->verb == VERB_COMPARE) {
-			o->files = argv + optind + 1;
-			o->nfiles = (size_t)(argc - optind - 1);
-			optind = argc - 1;
-		}
-		if (optind + 1 < argc) {
-			log_error("unexpected argument '%s'; see 'hvkit cpuid --help'",
-				  argv[optind + 1]);
-			return EXIT_USAGE;
-		}
+/*
+ * The verb's arguments (argv[0] is its name) and the options that go with
+ * it; 0 or an exit status.
+ */
+static int verb_args(struct cpuid_opts *o, enum cpuid_verb verb, int argc, char **argv)
+{
+	const char *name = argc ? argv[0] : "";
+	int i = 1;
+
+	o->verb = verb;
+	if ((o->verb == VERB_POLICY || o->verb == VERB_COMPARE) && i < argc)
+		o->spec = argv[i++];
+	if (o->verb == VERB_BASELINE || o->verb == VERB_COMPARE) {
+		o->files = argv + i;
+		o->nfiles = (size_t)(argc - i);
+		i = argc;
+	}
+	if (i < argc) {
+		log_error("unexpected argument '%s'; see 'hvkit cpuid --help'", argv[i]);
+		return EXIT_USAGE;
 	}
 	if (o->verb == VERB_POLICY && (!o->spec || o->target < 0)) {
 		log_error("policy needs a SPEC and --for xl|xl-xend|qemu|libvirt");
@@ -259,7 +250,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	}
 	if ((o->verb == VERB_BASELINE || o->verb == VERB_COMPARE) && !o->nfiles) {
 		log_error("%s needs %sat least one FILE (a dump of each host)",
-			  verb_names[o->verb], o->verb == VERB_COMPARE ? "a MODEL_OR_POLICY and " : "");
+			  name, o->verb == VERB_COMPARE ? "a MODEL_OR_POLICY and " : "");
 		return EXIT_USAGE;
 	}
 	if (o->verb == VERB_COMPARE && spec_is_host(o->spec)) {
@@ -267,7 +258,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		return EXIT_USAGE;
 	}
 	if (o->from && (o->verb == VERB_BASELINE || o->verb == VERB_COMPARE)) {
-		log_error("--from does not go with '%s' (name the hosts' dumps)", verb_names[o->verb]);
+		log_error("--from does not go with '%s' (name the hosts' dumps)", name);
 		return EXIT_USAGE;
 	}
 	if (o->qemu && o->verb != VERB_POLICY && o->verb != VERB_BASELINE &&
@@ -306,7 +297,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		return EXIT_USAGE;
 	}
 	if (o->names_set && (o->verb == VERB_DUMP || o->verb == VERB_POLICY)) {
-		log_error("--names does not go with '%s'", verb_names[o->verb]);
+		log_error("--names does not go with '%s'", name);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -459,41 +450,74 @@ out:
 	return rc;
 }
 
-int cmd_cpuid(int argc, char **argv, struct hv_global *g)
+/* Runs the verb once its arguments are in *o; an exit status. */
+static int run_verb(struct cpuid_opts *o, enum cpuid_verb verb, int argc, char **argv)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct cpuid_opts o;
-	int rc;
+	int rc = verb_args(o, verb, argc, argv);
 
-	rc = parse_opts(argc, argv, g, &o);
 	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
+		return rc;
 	/* libvirt's <cpu> inputs expand their model with the same map */
-	cpuid_source_set_libvirt_map(o.libvirt_map);
-	if (o.repeat) {
+	cpuid_source_set_libvirt_map(o->libvirt_map);
+	if (o->repeat) {
 		/* For bench/cpuid.sh: the same work N times in this process. */
 		struct timespec t0, t1;
 		double us;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (unsigned long i = 0; i < o.repeat; i++) {
+		for (unsigned long i = 0; i < o->repeat; i++) {
 			strbuf_reset(&sb);
-			rc = run_once(&o, &sb);
+			rc = run_once(o, &sb);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3;
-		cpuid_tell("repeat: %lu runs in %.3f ms, %.3f us each", o.repeat, us / 1e3,
-		     us / (double)o.repeat);
+		cpuid_tell("repeat: %lu runs in %.3f ms, %.3f us each", o->repeat, us / 1e3,
+		     us / (double)o->repeat);
 	} else {
-		rc = run_once(&o, &sb);
+		rc = run_once(o, &sb);
 	}
 	/* compare prints its findings also when a host cannot run the policy. */
 	if (rc == EXIT_OK || sb.len) {
-		int w = write_output(o.output, sb.buf, sb.len) < 0 ? EXIT_FAIL : EXIT_OK;
+		int w = write_output(o->output, sb.buf, sb.len) < 0 ? EXIT_FAIL : EXIT_OK;
 
 		if (rc == EXIT_OK)
 			rc = w;
 	}
 	strbuf_release(&sb);
 	return rc;
+}
+
+static int verb(int argc, char **argv, struct hv_global *g);
+
+static const struct hv_cmd cpuid_cmds[] = {
+	[VERB_SUMMARY] = { NULL, verb, HV_CMD_DEFAULT, "a summary: vendor, model, microarchitecture" },
+	[VERB_DECODE] = { "decode", verb, 0, "every leaf and subleaf as named fields" },
+	[VERB_FEATURES] = { "features", verb, 0, "the feature names, one a line" },
+	[VERB_DUMP] = { "dump", verb, 0, "the raw values in hvkit's dump format" },
+	[VERB_MODELS] = { "models", verb, 0, "every QEMU model version, with libvirt names" },
+	[VERB_MODEL] = { "model", verb, 0, "the closest model, plus and minus features" },
+	[VERB_POLICY] = { "policy", verb, 0, "SPEC as xl.cfg cpuid=, QEMU -cpu or libvirt <cpu>" },
+	[VERB_BASELINE] = { "baseline", verb, 0, "the richest model every host can run" },
+	[VERB_COMPARE] = { "compare", verb, 0, "whether each host can run a model or policy" },
+};
+
+/* Every verb: the table's order is enum cpuid_verb's. */
+static int verb(int argc, char **argv, struct hv_global *g)
+{
+	return run_verb(g->opts, (enum cpuid_verb)(g->cmd - cpuid_cmds), argc, argv);
+}
+
+int cmd_cpuid(int argc, char **argv, struct hv_global *g)
+{
+	static const struct hv_tool tool = {
+		.name = "cpuid", .cmds = cpuid_cmds, .ncmds = ARRAY_SIZE(cpuid_cmds), .usage = usage,
+	};
+	struct cpuid_opts o;
+	int rc = parse_opts(argc, argv, g, &o);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	/* argv[0] is "cpuid"; what is left is an optional verb. */
+	return hv_dispatch_opts(&tool, argc, argv, g, &o);
 }

@@ -12,6 +12,7 @@
 #include "cpuid-features.h"
 #include "cpuid-lvmap.h"
 #include "cpuid-qemu.h"
+#include "diag.h"
 #include "strbuf.h"
 
 /*
@@ -131,12 +132,11 @@ struct cpuid_baseline {
 /*
  * cpus[i] is host i's features (cpuid_data_features()), sums[i] its
  * summary.  Returns 0, or -EINVAL (no hosts, hosts of different vendors)
- * or -ENOENT (no model of the vendor) with *err filled; *ret only written
+ * or -ENOENT (no model of the vendor) with the reason added to *diags; *ret only written
  * on success.
  */
-struct cpuid_error;
 int cpuid_baseline(const struct cpuid_featureset *cpus, const struct cpuid_summary *sums,
-		   size_t n, struct cpuid_baseline *ret, struct cpuid_error *err);
+		   size_t n, struct cpuid_baseline *ret, struct hv_diags *diags);
 
 /*
  * Why feature f is a usual reason for one host to lack what another of
@@ -162,25 +162,16 @@ struct cpuid_policy {
 };
 
 /*
- * An error of parsing or emitting a policy: a one-line message without
- * a file or program name, e.g. "unknown feature 'avx513f'; did you mean
- * 'avx512f'?".
- */
-struct cpuid_error {
-	char msg[256];
-};
-
-/*
  * Parses SPEC: MODEL or "host", then comma-separated edits "+feat",
  * "-feat", "feat=on|off" (also "feat=1|0", Xen's spelling), a feature in
  * any project's spelling.  host is the CPU's full feature set.  Returns 0,
- * or -EINVAL with *err filled: an unknown model or feature (with the
+ * or -EINVAL with the reason added to *diags: an unknown model or feature (with the
  * closest known spellings), a feature both added and removed, a feature
  * added without its prerequisite ("cannot add 'vaes': it needs 'avx2'").
  * *ret is only written on success.
  */
 int cpuid_policy_parse(const char *spec, const struct cpuid_featureset *host,
-		       struct cpuid_policy *ret, struct cpuid_error *err);
+		       struct cpuid_policy *ret, struct hv_diags *diags);
 
 /*
  * What Linux's KVM can give a guest (guest-kvm.csv): the features the
@@ -213,7 +204,7 @@ struct cpuid_targets {
  * one-line forms: `cpuid = "host,avx2=0,..."`, `cpuid = [ "0x7,0:ebx=...",
  * ... ]`, `-cpu MODEL,+f,-g`, a libvirt <cpu> element.  Features the target
  * has no name for are appended to *skipped (space-separated canonical
- * names; the caller reports them).  Returns 0, or -EINVAL with *err filled
+ * names; the caller reports them).  Returns 0, or -EINVAL with the reason added to *diags
  * when the target cannot express the policy (a model feature the host
  * lacks, for Xen; a model the installed QEMU lacks, naming the newest of
  * its models that fits; no libvirt map, or no model of the vendor in it).
@@ -229,7 +220,7 @@ struct cpuid_targets {
  */
 int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
 		      const struct cpuid_targets *tg, struct strbuf *out, struct strbuf *skipped,
-		      struct cpuid_error *err);
+		      struct hv_diags *diags);
 
 /*
  * The names the xl form of p writes that Xen 4.17.0's libxl does not know

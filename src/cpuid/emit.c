@@ -9,16 +9,6 @@
 #include "cpuid-models.h"
 #include "util.h"
 
-static int fail(struct cpuid_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static void skip(struct strbuf *skipped, size_t f)
 {
 	if (skipped)
@@ -33,7 +23,7 @@ static void skip(struct strbuf *skipped, size_t f)
  * what the model does not have).
  */
 static int xen_edits(const struct cpuid_policy *p, struct cpuid_featureset *set0,
-		     struct cpuid_featureset *set1, struct cpuid_error *err)
+		     struct cpuid_featureset *set1, struct hv_diags *diags)
 {
 	memset(set0, 0, sizeof(*set0));
 	memset(set1, 0, sizeof(*set1));
@@ -46,7 +36,7 @@ static int xen_edits(const struct cpuid_policy *p, struct cpuid_featureset *set0
 	}
 	for (size_t f = 0; f < cpuid_nfeatures; f++) {
 		if (cpuid_fset_has(&p->result, f) && !cpuid_fset_has(&p->host, f))
-			return fail(err, "this host lacks '%s', which the policy needs: "
+			return hv_errorf(diags, "this host lacks '%s', which the policy needs: "
 				    "Xen cannot give a guest what the host does not have",
 				    cpuid_features[f].name);
 		if (cpuid_fset_has(&p->host, f) && cpuid_feature_modelable(f) &&
@@ -144,15 +134,15 @@ static void emit_xend(const struct cpuid_featureset *set0, const struct cpuid_fe
 }
 
 static int emit_qemu(const struct cpuid_policy *p, const struct cpuid_qemu *q,
-		     struct strbuf *out, struct strbuf *skipped, struct cpuid_error *err)
+		     struct strbuf *out, struct strbuf *skipped, struct hv_diags *diags)
 {
 	if (q && p->model && !cpuid_qemu_has_model(q, p->model->name)) {
 		const struct cpuid_model *m = cpuid_qemu_best_model(q, &p->result, p->model->vendor, true);
 
 		if (m)
-			return fail(err, "QEMU %s (%s) has no CPU model '%s'; the newest of its models "
+			return hv_errorf(diags, "QEMU %s (%s) has no CPU model '%s'; the newest of its models "
 				    "that fits is '%s'", q->version, q->binary, p->model->name, m->name);
-		return fail(err, "QEMU %s (%s) has no CPU model '%s', nor any %s model that fits",
+		return hv_errorf(diags, "QEMU %s (%s) has no CPU model '%s', nor any %s model that fits",
 			    q->version, q->binary, p->model->name, cpuid_vendor_name(p->model->vendor));
 	}
 	strbuf_addf(out, "-cpu %s", p->model ? p->model->name : "host");
@@ -252,14 +242,14 @@ static void xml_comment_text(struct strbuf *out, const char *s)
 }
 
 static int emit_libvirt(const struct cpuid_policy *p, const struct cpuid_lvmap *lv,
-			struct strbuf *out, struct strbuf *skipped, struct cpuid_error *err)
+			struct strbuf *out, struct strbuf *skipped, struct hv_diags *diags)
 {
 	const struct cpuid_lvmodel *m = NULL;
 	struct cpuid_featureset want, add, del, lost;
 	struct strbuf lostnames = STRBUF_INIT;
 
 	if (!lv)
-		return fail(err, "no libvirt cpu_map to compute the <cpu> with");
+		return hv_errorf(diags, "no libvirt cpu_map to compute the <cpu> with");
 	memset(&lost, 0, sizeof(lost));
 	if (p->model) {
 		/* The guest gets exactly `want`: what libvirt can name. */
@@ -269,7 +259,7 @@ static int emit_libvirt(const struct cpuid_policy *p, const struct cpuid_lvmap *
 		}
 		m = cpuid_lvmap_closest(lv, &want, p->model->vendor, p->model->family);
 		if (!m)
-			return fail(err, "libvirt's cpu_map (%s) has no %s model", lv->source,
+			return hv_errorf(diags, "libvirt's cpu_map (%s) has no %s model", lv->source,
 				    cpuid_vendor_name(p->model->vendor));
 		for (size_t w = 0; w < CPUID_FSET_WORDS; w++) {
 			add.w[w] = want.w[w] & ~m->features.w[w];
@@ -322,9 +312,7 @@ static int emit_libvirt(const struct cpuid_policy *p, const struct cpuid_lvmap *
 void cpuid_policy_xl_new_names(const struct cpuid_policy *p, struct strbuf *names)
 {
 	struct cpuid_featureset set0, set1;
-	struct cpuid_error err;
-
-	if (xen_edits(p, &set0, &set1, &err) < 0)
+	if (xen_edits(p, &set0, &set1, NULL) < 0)
 		return;
 	for (size_t f = 0; f < cpuid_nfeatures; f++)
 		if ((cpuid_fset_has(&set0, f) || cpuid_fset_has(&set1, f)) &&
@@ -335,7 +323,7 @@ void cpuid_policy_xl_new_names(const struct cpuid_policy *p, struct strbuf *name
 
 int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
 		      const struct cpuid_targets *tg, struct strbuf *out, struct strbuf *skipped,
-		      struct cpuid_error *err)
+		      struct hv_diags *diags)
 {
 	struct cpuid_featureset set0, set1;
 	int rc;
@@ -343,7 +331,7 @@ int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
 	switch (t) {
 	case CPUID_FOR_XL:
 	case CPUID_FOR_XEND:
-		rc = xen_edits(p, &set0, &set1, err);
+		rc = xen_edits(p, &set0, &set1, diags);
 		if (rc < 0)
 			return rc;
 		if (t == CPUID_FOR_XL)
@@ -352,9 +340,9 @@ int cpuid_policy_emit(const struct cpuid_policy *p, enum cpuid_target t,
 			emit_xend(&set0, &set1, out, skipped);
 		return 0;
 	case CPUID_FOR_QEMU:
-		return emit_qemu(p, tg ? tg->qemu : NULL, out, skipped, err);
+		return emit_qemu(p, tg ? tg->qemu : NULL, out, skipped, diags);
 	case CPUID_FOR_LIBVIRT:
-		return emit_libvirt(p, tg ? tg->lvmap : NULL, out, skipped, err);
+		return emit_libvirt(p, tg ? tg->lvmap : NULL, out, skipped, diags);
 	}
-	return fail(err, "unknown target");
+	return hv_errorf(diags, "unknown target");
 }

@@ -16,6 +16,7 @@
 
 #include "cpuid-cache.h"
 #include "cpuid-lvmap.h"
+#include "lazy.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -366,6 +367,8 @@ static xmlDoc *read_doc(const char *buf, size_t len, const char *name, xmlNode *
 		hv_errorf(d, "%s: larger than %u bytes", name, LVMAP_MAX_FILE);
 		return NULL;
 	}
+	if (lazy_xml2_load(d) < 0)
+		return NULL;
 	ctxt = xmlNewParserCtxt();
 	if (!ctxt) {
 		hv_errorf(d, "%s: cannot set up the XML parser", name);

@@ -10,16 +10,6 @@
 #include "cpuid-models.h"
 #include "util.h"
 
-static int fail(struct cpuid_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* Levenshtein distance, case-insensitive, of two short names. */
 static unsigned distance(const char *a, const char *b)
 {
@@ -50,7 +40,7 @@ static unsigned distance(const char *a, const char *b)
 	return row[lb];
 }
 
-static int unknown_model(const char *name, struct cpuid_error *err)
+static int unknown_model(const char *name, struct hv_diags *diags)
 {
 	const char *best = NULL;
 	unsigned bd = 4;
@@ -72,21 +62,21 @@ static int unknown_model(const char *name, struct cpuid_error *err)
 		}
 	}
 	if (best)
-		return fail(err, "unknown model '%s'; did you mean '%s'?", name, best);
-	return fail(err, "unknown model '%s' ('hvkit cpuid models' lists them)", name);
+		return hv_errorf(diags, "unknown model '%s'; did you mean '%s'?", name, best);
+	return hv_errorf(diags, "unknown model '%s' ('hvkit cpuid models' lists them)", name);
 }
 
-static int unknown_feature(const char *name, struct cpuid_error *err)
+static int unknown_feature(const char *name, struct hv_diags *diags)
 {
 	const char *sugg[1];
 
 	if (cpuid_feature_suggest(name, sugg, 1) == 1)
-		return fail(err, "unknown feature '%s'; did you mean '%s'?", name, sugg[0]);
-	return fail(err, "unknown feature '%s' ('hvkit cpuid features -v' lists them)", name);
+		return hv_errorf(diags, "unknown feature '%s'; did you mean '%s'?", name, sugg[0]);
+	return hv_errorf(diags, "unknown feature '%s' ('hvkit cpuid features -v' lists them)", name);
 }
 
 /* One edit: sets *feat and *on, or fails. */
-static int parse_edit(const char *tok, int *feat, bool *on, struct cpuid_error *err)
+static int parse_edit(const char *tok, int *feat, bool *on, struct hv_diags *diags)
 {
 	char name[64];
 	const char *eq = strchr(tok, '=');
@@ -97,13 +87,13 @@ static int parse_edit(const char *tok, int *feat, bool *on, struct cpuid_error *
 		*on = *tok == '+';
 		tok++;
 		if (eq)
-			return fail(err, "bad edit '%s': '+feat', '-feat' or 'feat=on|off'", tok - 1);
+			return hv_errorf(diags, "bad edit '%s': '+feat', '-feat' or 'feat=on|off'", tok - 1);
 	}
 	n = eq ? (size_t)(eq - tok) : strlen(tok);
 	if (n == 0)
-		return fail(err, "empty feature name in '%s'", tok);
+		return hv_errorf(diags, "empty feature name in '%s'", tok);
 	if (n >= sizeof(name))
-		return fail(err, "feature name too long: '%.*s...'", 32, tok);
+		return hv_errorf(diags, "feature name too long: '%.*s...'", 32, tok);
 	memcpy(name, tok, n);
 	name[n] = '\0';
 	if (eq) {
@@ -114,23 +104,23 @@ static int parse_edit(const char *tok, int *feat, bool *on, struct cpuid_error *
 		else if (!strcasecmp(v, "off") || !strcmp(v, "0") || !strcasecmp(v, "false"))
 			*on = false;
 		else
-			return fail(err, "bad value '%s' for '%s' (on or off)", v, name);
+			return hv_errorf(diags, "bad value '%s' for '%s' (on or off)", v, name);
 	}
 	*feat = cpuid_feature_lookup(name, CPUID_NAMES_ANY);
 	if (*feat < 0)
-		return unknown_feature(name, err);
+		return unknown_feature(name, diags);
 	return 0;
 }
 
 int cpuid_policy_parse(const char *spec, const struct cpuid_featureset *host,
-		       struct cpuid_policy *ret, struct cpuid_error *err)
+		       struct cpuid_policy *ret, struct hv_diags *diags)
 {
 	struct cpuid_policy *p = NULL;
 	char *copy = NULL, *tok, *save = NULL;
 	int rc = 0;
 
 	if (!spec || !*spec)
-		return fail(err, "empty policy (MODEL or host, then ,+feat ,-feat ,feat=on|off)");
+		return hv_errorf(diags, "empty policy (MODEL or host, then ,+feat ,-feat ,feat=on|off)");
 	p = calloc(1, sizeof(*p));
 	copy = xstrdup(spec);
 	if (!p) {
@@ -141,7 +131,7 @@ int cpuid_policy_parse(const char *spec, const struct cpuid_featureset *host,
 		p->host = *host;
 	tok = strtok_r(copy, ",", &save);
 	if (!tok || strchr(spec, ',') == spec) {
-		rc = fail(err, "policy '%s' does not start with a model or 'host'", spec);
+		rc = hv_errorf(diags, "policy '%s' does not start with a model or 'host'", spec);
 		goto out;
 	}
 	if (strcasecmp(tok, "host") == 0) {
@@ -149,11 +139,11 @@ int cpuid_policy_parse(const char *spec, const struct cpuid_featureset *host,
 	} else {
 		p->model = cpuid_model_lookup(tok);
 		if (!p->model) {
-			rc = unknown_model(tok, err);
+			rc = unknown_model(tok, diags);
 			goto out;
 		}
 		if (p->model->pending) {
-			rc = fail(err, "model '%s' is listed but its features are not in hvkit's table yet",
+			rc = hv_errorf(diags, "model '%s' is listed but its features are not in hvkit's table yet",
 				  p->model->name);
 			goto out;
 		}
@@ -163,18 +153,18 @@ int cpuid_policy_parse(const char *spec, const struct cpuid_featureset *host,
 		int f = -1;
 		bool on = true;
 
-		rc = parse_edit(tok, &f, &on, err);
+		rc = parse_edit(tok, &f, &on, diags);
 		if (rc < 0)
 			goto out;
 		if (cpuid_fset_has(on ? &p->off : &p->on, (size_t)f)) {
-			rc = fail(err, "feature '%s' is both added and removed",
+			rc = hv_errorf(diags, "feature '%s' is both added and removed",
 				  cpuid_features[f].name);
 			goto out;
 		}
 		cpuid_fset_add(on ? &p->on : &p->off, (size_t)f);
 	}
 	if (strstr(spec, ",,") || spec[strlen(spec) - 1] == ',') {
-		rc = fail(err, "empty edit in '%s'", spec);
+		rc = hv_errorf(diags, "empty edit in '%s'", spec);
 		goto out;
 	}
 	p->result = p->base;
@@ -191,7 +181,7 @@ int cpuid_policy_parse(const char *spec, const struct cpuid_featureset *host,
 			if (!cpuid_fset_has(&d, i))
 				continue;
 			if (cpuid_fset_has(&p->on, i)) {
-				rc = fail(err, "cannot add '%s': it needs '%s', which this policy removes",
+				rc = hv_errorf(diags, "cannot add '%s': it needs '%s', which this policy removes",
 					  cpuid_features[i].name, cpuid_features[f].name);
 				goto out;
 			}
@@ -208,7 +198,7 @@ int cpuid_policy_parse(const char *spec, const struct cpuid_featureset *host,
 		const struct cpuid_dep *d = &cpuid_deps[i];
 
 		if (cpuid_fset_has(&p->on, d->dependent) && !cpuid_fset_has(&p->result, d->needs)) {
-			rc = fail(err, "cannot add '%s': it needs '%s', which %s lacks (add it too)",
+			rc = hv_errorf(diags, "cannot add '%s': it needs '%s', which %s lacks (add it too)",
 				  cpuid_features[d->dependent].name, cpuid_features[d->needs].name,
 				  p->model ? p->model->name : "the host");
 			goto out;

@@ -40,13 +40,13 @@ int cpuid_render_compare(const struct cpuid_host *h, size_t n, const struct cpui
 			  struct strbuf *sb)
 {
 	struct cpuid_policy *p = xmalloc(sizeof(*p));
-	struct cpuid_error err;
+	struct hv_diags err = HV_DIAGS_INIT;
 	struct json j;
 	size_t cannot = 0;
 	int rc = EXIT_FAIL;
 
 	if (cpuid_policy_parse(o->spec, &h[0].raw, p, &err) < 0) {
-		log_error("%s", err.msg);
+		(void)log_diags(NULL, &err);
 		goto out;
 	}
 	if (o->json) {
@@ -127,6 +127,7 @@ int cpuid_render_compare(const struct cpuid_host *h, size_t n, const struct cpui
 	}
 	rc = cannot ? EXIT_FAIL : EXIT_OK;
 out:
+	hv_diags_release(&err);
 	free(p);
 	return rc;
 }

@@ -237,7 +237,7 @@ int cpuid_render_policy(const struct cpuid_featureset *host, enum cpuid_vendor v
 	struct cpuid_qemu qemu;
 	struct cpuid_targets tg = { NULL, NULL };
 	struct cpuid_featureset cut;
-	struct cpuid_error err;
+	struct hv_diags err = HV_DIAGS_INIT;
 	int rc = EXIT_OK;
 
 	memset(&lv, 0, sizeof(lv));
@@ -250,7 +250,7 @@ int cpuid_render_policy(const struct cpuid_featureset *host, enum cpuid_vendor v
 	if (o->target == CPUID_FOR_QEMU && load_qemu(o, &qemu))
 		tg.qemu = &qemu;
 	if (cpuid_policy_parse(o->spec, host, p, &err) < 0) {
-		log_error("%s", err.msg);
+		(void)log_diags(NULL, &err);
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -266,7 +266,7 @@ int cpuid_render_policy(const struct cpuid_featureset *host, enum cpuid_vendor v
 		xen_cut(p, &xmax, &cut);
 	}
 	if (cpuid_policy_emit(p, (enum cpuid_target)o->target, &tg, &line, &skipped, &err) < 0) {
-		log_error("%s", err.msg);
+		(void)log_diags(NULL, &err);
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -337,6 +337,7 @@ int cpuid_render_policy(const struct cpuid_featureset *host, enum cpuid_vendor v
 		strbuf_addf(sb, "%s\n", line.buf);
 	}
 out:
+	hv_diags_release(&err);
 	strbuf_release(&newer);
 	strbuf_release(&line);
 	strbuf_release(&skipped);
@@ -363,7 +364,7 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 	struct cpuid_summary *sums = xcalloc(n, sizeof(*sums));
 	struct strbuf spec = STRBUF_INIT, form[4], skipped[4], newer = STRBUF_INIT;
 	struct cpuid_match named;
-	struct cpuid_error err;
+	struct hv_diags err = HV_DIAGS_INIT;
 	struct cpuid_lvmap lv;
 	struct cpuid_qemu qemu;
 	struct cpuid_targets tg = { NULL, NULL };
@@ -386,14 +387,16 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 		sums[i] = h[i].s;
 	}
 	if (cpuid_baseline(raw, sums, n, b, &err) < 0) {
-		log_error("%s", err.msg);
+		(void)log_diags(NULL, &err);
 		goto out;
 	}
 	/* The policy, in canonical names; Xen's forms remove from each host
 	 * (any of them) what the baseline lacks. */
 	cpuid_spec_text(&spec, &b->match, b->match.model->name, CPUID_NAMES_ANY);
 	if (cpuid_policy_parse(spec.buf, &b->all, p, &err) < 0) {
-		log_error("baseline policy '%s': %s", spec.buf, err.msg);
+		_cleanup_free_ char *what = xasprintf("baseline policy '%s'", spec.buf);
+
+		(void)log_diags(what, &err);
 		goto out;
 	}
 	if (memcmp(&p->result, &b->common, sizeof(p->result)) != 0) {
@@ -444,7 +447,7 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 		    cpuid_policy_emit(t == CPUID_FOR_QEMU && pq ? pq : kvm_form(t) ? pk : px,
 				      (enum cpuid_target)t, &tg,
 				      &form[t], &skipped[t], &err) < 0) {
-			log_error("%s", err.msg);
+			(void)log_diags(NULL, &err);
 			goto out;
 		}
 	if (o->target != CPUID_FOR_XL || o->json)
@@ -576,6 +579,7 @@ int cpuid_render_baseline(const struct cpuid_host *h, size_t n, const struct cpu
 	}
 	rc = EXIT_OK;
 out:
+	hv_diags_release(&err);
 	for (int t = 0; t < 4; t++) {
 		strbuf_release(&form[t]);
 		strbuf_release(&skipped[t]);

@@ -17,6 +17,7 @@
 #include "cpuid-lvmap.h"
 #include "cpuid-source.h"
 #include "cpuid-synth.h"
+#include "lazy.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -281,6 +282,8 @@ int cpuid_parse_libvirt_cpu(const char *buf, size_t len, const char *name,
 	memset(&minus, 0, sizeof(minus));
 	if (len > CPUID_MAX_FILE || len > INT32_MAX)
 		return hv_errorf(d, "%s: larger than %u MiB", name, CPUID_MAX_FILE >> 20);
+	if ((rc = lazy_xml2_load(d)) < 0)
+		return rc;
 	if (!(ctxt = xmlNewParserCtxt()))
 		return hv_errorf(d, "%s: cannot set up the XML parser", name);
 	/* Data only: no network, no entity substitution, no DTD. */

@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 
 #include "cpuid-source.h"
+#include "lazy.h"
 #include "util.h"
 
 /*
@@ -126,6 +127,8 @@ int cpuid_parse_libvirt_xml2(const char *buf, size_t len, const char *name,
 		rc = hv_errorf(d, "%s: too large", name);
 		goto out;
 	}
+	if ((rc = lazy_xml2_load(d)) < 0)
+		goto out;
 	ctxt = xmlNewParserCtxt();
 	if (!ctxt) {
 		rc = hv_errorf(d, "%s: cannot set up the XML parser", name);

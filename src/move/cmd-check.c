@@ -79,7 +79,7 @@ int move_preflight(const struct mv_vm *vm, const char *cfg, bool force)
 	return nb && !force ? -1 : 0;
 }
 
-int move_cmd_check(int argc, char **argv)
+int move_cmd_check(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
 		{ "for", required_argument, NULL, 'f' },
@@ -93,7 +93,7 @@ int move_cmd_check(int argc, char **argv)
 	struct strbuf out = STRBUF_INIT;
 	enum pf_release rel = PF_REL_82;
 	const char *target = NULL;
-	bool json = false, pretty = false;
+	bool json = g->json, pretty = g->json_pretty;
 	struct mv_vm vm;
 	int c, rc, ret = EXIT_FAIL;
 
@@ -113,12 +113,8 @@ int move_cmd_check(int argc, char **argv)
 			}
 			break;
 		case 'j':
-			json = true;
-			pretty = optarg && strcmp(optarg, "pretty") == 0;
-			if (optarg && !pretty) {
-				log_error("unknown --json=%s (pretty)", optarg);
+			if (hv_json_opt(optarg, &json, &pretty))
 				return EXIT_USAGE;
-			}
 			break;
 		default:
 			fputs(check_usage, stderr);

@@ -401,7 +401,7 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 	return 0;
 }
 
-int move_cmd_pull(int argc, char **argv)
+int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct pull_opts o;

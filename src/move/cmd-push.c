@@ -130,7 +130,7 @@ static void progress_cb(void *opaque, uint64_t done, uint64_t total)
 	hv_progress_update(bar, done);
 }
 
-int move_cmd_push(int argc, char **argv)
+int move_cmd_push(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
 		{ "sr", required_argument, NULL, 'r' },

@@ -488,7 +488,7 @@ static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 	return 0;
 }
 
-int move_cmd_export(int argc, char **argv)
+int move_cmd_export(int argc, char **argv, struct hv_global *g)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct vm_opts o;
@@ -1108,7 +1108,7 @@ static int load_ovf_manifest(const char *path, const char *xml, size_t len,
 	return rc;
 }
 
-int move_cmd_import(int argc, char **argv)
+int move_cmd_import(int argc, char **argv, struct hv_global *g)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct vm_opts o;

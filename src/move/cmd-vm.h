@@ -2,11 +2,13 @@
 /* The whole-VM subcommands of `hvkit move`. */
 #pragma once
 
-int move_cmd_export(int argc, char **argv);
-int move_cmd_import(int argc, char **argv);
-int move_cmd_push(int argc, char **argv);
-int move_cmd_pull(int argc, char **argv);
-int move_cmd_check(int argc, char **argv);
+#include "cli.h"
+
+int move_cmd_export(int argc, char **argv, struct hv_global *g);
+int move_cmd_import(int argc, char **argv, struct hv_global *g);
+int move_cmd_push(int argc, char **argv, struct hv_global *g);
+int move_cmd_pull(int argc, char **argv, struct hv_global *g);
+int move_cmd_check(int argc, char **argv, struct hv_global *g);
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -341,7 +341,7 @@ out:
 	return ret;
 }
 
-static int cmd_disk(int argc, char **argv)
+static int cmd_disk(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, 't' },
@@ -687,32 +687,22 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 	return wrc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+static const struct hv_cmd move_cmds[] = {
+	{ "disk", cmd_disk, 0, "convert a disk image (raw, VHD, qcow2, XVA)" },
+	{ "info", cmd_info, 0, "a disk image's format and sizes" },
+	{ "show", cmd_show, 0, "the VM an xl.cfg or an XVA describes" },
+	{ "export", move_cmd_export, 0, "an xl guest as an XVA, OVA or OVF package" },
+	{ "import", move_cmd_import, 0, "a package as an xl guest" },
+	{ "push", move_cmd_push, 0, "an xl guest into a XAPI pool" },
+	{ "pull", move_cmd_pull, 0, "a XAPI VM out as an xl guest" },
+	{ "check", move_cmd_check, 0, "will a guest run on XAPI" },
+};
+
 int cmd_move(int argc, char **argv, struct hv_global *g)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	if (strcmp(argv[1], "disk") == 0)
-		return cmd_disk(argc - 1, argv + 1);
-	if (strcmp(argv[1], "show") == 0)
-		return cmd_show(argc - 1, argv + 1, g);
-	if (strcmp(argv[1], "info") == 0)
-		return cmd_info(argc - 1, argv + 1, g);
-	if (strcmp(argv[1], "export") == 0)
-		return move_cmd_export(argc - 1, argv + 1);
-	if (strcmp(argv[1], "import") == 0)
-		return move_cmd_import(argc - 1, argv + 1);
-	if (strcmp(argv[1], "push") == 0)
-		return move_cmd_push(argc - 1, argv + 1);
-	if (strcmp(argv[1], "pull") == 0)
-		return move_cmd_pull(argc - 1, argv + 1);
-	if (strcmp(argv[1], "check") == 0)
-		return move_cmd_check(argc - 1, argv + 1);
-	log_error("unknown move command '%s' (disk, info, show, export, import, push, pull, check)", argv[1]);
-	return EXIT_USAGE;
+	static const struct hv_tool tool = {
+		.name = "move", .cmds = move_cmds, .ncmds = ARRAY_SIZE(move_cmds), .usage = usage,
+	};
+
+	return hv_dispatch(&tool, argc - 1, argv + 1, g);
 }

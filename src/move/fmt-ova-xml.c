@@ -11,6 +11,7 @@
 #include <libxml/tree.h>
 
 #include "util.h"
+#include "xmlrpc.h"
 #include "xapi.h"
 #include "xva.h"
 
@@ -126,49 +127,6 @@ void xva_ova_xml(struct mv_vm *vm, struct strbuf *o, struct hv_diags *d)
 
 /* ---- reader ---- */
 
-static bool is(const xmlNode *n, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *first_elem(xmlNode *n)
-{
-	for (; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			return n;
-	return NULL;
-}
-
-/* <value><struct>: the <value> of member `name`, or NULL. */
-static xmlNode *member(xmlNode *value, const char *name)
-{
-	xmlNode *st = value ? first_elem(value->children) : NULL;
-
-	if (!is(st, "struct"))
-		return NULL;
-	for (xmlNode *m = first_elem(st->children); m; m = first_elem(m->next)) {
-		xmlNode *nm = NULL, *v = NULL;
-
-		if (!is(m, "member"))
-			continue;
-		for (xmlNode *c = first_elem(m->children); c; c = first_elem(c->next)) {
-			if (is(c, "name"))
-				nm = c;
-			else if (is(c, "value"))
-				v = c;
-		}
-		if (nm && v) {
-			xmlChar *t = xmlNodeGetContent(nm);
-			bool match = t && strcmp((const char *)t, name) == 0;
-
-			xmlFree(t);
-			if (match)
-				return v;
-		}
-	}
-	return NULL;
-}
-
 static char *scalar(xmlNode *value)
 {
 	xmlChar *t;
@@ -254,18 +212,18 @@ int xva_ova_parse(const char *xml, size_t len, struct mv_vm *vm,
 				 e && e->message ? strstrip(e->message) : "not well-formed XML");
 	}
 	xmlNode *root = xmlDocGetRootElement(doc);
-	xmlNode *objv = is(root, "value") ? member(root, "objects") : NULL;
-	xmlNode *arr = objv ? first_elem(objv->children) : NULL;
-	xmlNode *data = is(arr, "array") ? first_elem(arr->children) : NULL;
-	if (!is(data, "data")) {
+	xmlNode *objv = xmlrpc_is(root, "value") ? xmlrpc_member(root, "objects") : NULL;
+	xmlNode *arr = objv ? xmlrpc_first(objv->children) : NULL;
+	xmlNode *data = xmlrpc_is(arr, "array") ? xmlrpc_first(arr->children) : NULL;
+	if (!xmlrpc_is(data, "data")) {
 		rc = hv_errorf(d, "ova.xml:%u: no 'objects' array (not an XVA export?)",
 			       root ? (unsigned)xmlGetLineNo(root) : 0);
 		goto out;
 	}
-	for (xmlNode *o = first_elem(data->children); o; o = first_elem(o->next)) {
-		char *cls = scalar(member(o, "class"));
-		char *id = scalar(member(o, "id"));
-		xmlNode *snap = member(o, "snapshot");
+	for (xmlNode *o = xmlrpc_first(data->children); o; o = xmlrpc_first(o->next)) {
+		char *cls = scalar(xmlrpc_member(o, "class"));
+		char *id = scalar(xmlrpc_member(o, "id"));
+		xmlNode *snap = xmlrpc_member(o, "snapshot");
 		struct xrec r = XREC_INIT;
 
 		if (!cls || !id || !snap || xrec_from_xmlrpc(snap, &r) < 0) {

@@ -9,19 +9,7 @@
 #include "strbuf.h"
 #include "util.h"
 #include "xapi-client.h"
-
-static bool is(const xmlNode *n, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *elem(xmlNode *n)
-{
-	for (; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			return n;
-	return NULL;
-}
+#include "xmlrpc.h"
 
 /* Status is not Success: the ErrorDescription list, one line. */
 static int call_failed(const struct xrec *top, const char *where, struct hv_diags *d)
@@ -50,10 +38,10 @@ int xapi_parse_response(const char *buf, size_t len, const char *where,
 			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	xmlNode *n = doc ? xmlDocGetRootElement(doc) : NULL;
 	/* methodResponse/params/param/value/struct {Status, Value|ErrorDescription} */
-	n = is(n, "methodResponse") ? elem(n->children) : NULL;
-	n = is(n, "params") ? elem(n->children) : NULL;
-	n = is(n, "param") ? elem(n->children) : NULL;
-	if (!is(n, "value") || xrec_from_xmlrpc(n, &top) < 0) {
+	n = xmlrpc_is(n, "methodResponse") ? xmlrpc_first(n->children) : NULL;
+	n = xmlrpc_is(n, "params") ? xmlrpc_first(n->children) : NULL;
+	n = xmlrpc_is(n, "param") ? xmlrpc_first(n->children) : NULL;
+	if (!xmlrpc_is(n, "value") || xrec_from_xmlrpc(n, &top) < 0) {
 		rc = hv_errorf(d, "%s: the response is not an XML-RPC struct", where);
 		goto out;
 	}
@@ -63,21 +51,21 @@ int xapi_parse_response(const char *buf, size_t len, const char *where,
 		goto out;
 	}
 	/* The (first) Value member again, now as what the caller wants. */
-	xmlNode *st = elem(n->children);
+	xmlNode *st = xmlrpc_first(n->children);
 	bool seen = false;
-	for (xmlNode *m = st ? elem(st->children) : NULL; m && !seen; m = elem(m->next)) {
-		xmlNode *nm = elem(m->children), *v = nm ? elem(nm->next) : NULL;
+	for (xmlNode *m = st ? xmlrpc_first(st->children) : NULL; m && !seen; m = xmlrpc_first(m->next)) {
+		xmlNode *nm = xmlrpc_first(m->children), *v = nm ? xmlrpc_first(nm->next) : NULL;
 		xmlChar *t = nm ? xmlNodeGetContent(nm) : NULL;
 		bool value = t && strcmp((const char *)t, "Value") == 0;
 		xmlFree(t);
 		if (!value || !v)
 			continue;
 		seen = true;
-		xmlNode *inner = elem(v->children);
-		if (ret_rec && is(inner, "array")) {
-			xmlNode *data = elem(inner->children);
+		xmlNode *inner = xmlrpc_first(v->children);
+		if (ret_rec && xmlrpc_is(inner, "array")) {
+			xmlNode *data = xmlrpc_first(inner->children);
 			xrec_list(ret_rec, "items");
-			for (xmlNode *e = data ? elem(data->children) : NULL; e; e = elem(e->next)) {
+			for (xmlNode *e = data ? xmlrpc_first(data->children) : NULL; e; e = xmlrpc_first(e->next)) {
 				xmlChar *s = xmlNodeGetContent(e);
 				xrec_list_add(ret_rec, "items", s ? (const char *)s : "");
 				xmlFree(s);
@@ -85,9 +73,9 @@ int xapi_parse_response(const char *buf, size_t len, const char *where,
 		} else if (ret_rec && xrec_from_xmlrpc(v, ret_rec) < 0) {
 			rc = hv_errorf(d, "%s: Value is not a record", where);
 		}
-		if (ret_str && (is(inner, "array") || is(inner, "struct"))) {
+		if (ret_str && (xmlrpc_is(inner, "array") || xmlrpc_is(inner, "struct"))) {
 			rc = hv_errorf(d, "%s: Value is a%s, not a single value", where,
-				       is(inner, "array") ? "n array" : " struct");
+				       xmlrpc_is(inner, "array") ? "n array" : " struct");
 		} else if (ret_str) {
 			xmlChar *s = xmlNodeGetContent(v);
 			*ret_str = xstrdup(s ? (const char *)s : "");

@@ -8,6 +8,7 @@
 #include <libxml/tree.h>
 
 #include "util.h"
+#include "xmlrpc.h"
 #include "xrec.h"
 
 static struct xfield *field(struct xrec *r, const char *name, enum xv_type t)
@@ -219,12 +220,12 @@ void xrec_xmlrpc(const struct xrec *r, struct strbuf *o)
 
 /* ---- reader ---- */
 
-static bool is(const xmlNode *n, const char *name)
+bool xmlrpc_is(const xmlNode *n, const char *name)
 {
 	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
 }
 
-static xmlNode *first_elem(xmlNode *n)
+xmlNode *xmlrpc_first(xmlNode *n)
 {
 	for (; n; n = n->next)
 		if (n->type == XML_ELEMENT_NODE)
@@ -241,27 +242,56 @@ static char *text(xmlNode *n)
 	return r;
 }
 
-/* Calls fn for each <member> of a <struct> with its name and <value>. */
-static void each_member(xmlNode *st, void (*fn)(void *, const char *, xmlNode *),
-			void *opaque)
+int xmlrpc_each_member(xmlNode *st, int (*fn)(void *opaque, const char *name, xmlNode *value),
+		       void *opaque)
 {
-	for (xmlNode *m = first_elem(st->children); m; m = first_elem(m->next)) {
+	for (xmlNode *m = xmlrpc_first(st ? st->children : NULL); m; m = xmlrpc_first(m->next)) {
 		xmlNode *nm = NULL, *v = NULL;
 
-		if (!is(m, "member"))
+		if (!xmlrpc_is(m, "member"))
 			continue;
-		for (xmlNode *c = first_elem(m->children); c; c = first_elem(c->next)) {
-			if (is(c, "name"))
+		for (xmlNode *c = xmlrpc_first(m->children); c; c = xmlrpc_first(c->next)) {
+			if (xmlrpc_is(c, "name"))
 				nm = c;
-			else if (is(c, "value"))
+			else if (xmlrpc_is(c, "value"))
 				v = c;
 		}
 		if (nm && v) {
 			char *name = text(nm);
-			fn(opaque, name, v);
+			int rc = fn(opaque, name, v);
+
 			free(name);
+			if (rc)
+				return rc;
 		}
 	}
+	return 0;
+}
+
+struct find_ctx {
+	const char *name;
+	xmlNode *found;
+};
+
+static int find_member(void *opaque, const char *name, xmlNode *v)
+{
+	struct find_ctx *c = opaque;
+
+	if (strcmp(name, c->name) != 0)
+		return 0;
+	c->found = v;
+	return 1;
+}
+
+xmlNode *xmlrpc_member(xmlNode *value, const char *name)
+{
+	xmlNode *st = value ? xmlrpc_first(value->children) : NULL;
+	struct find_ctx c = { name, NULL };
+
+	if (!xmlrpc_is(st, "struct"))
+		return NULL;
+	(void)xmlrpc_each_member(st, find_member, &c);
+	return c.found;
 }
 
 struct map_ctx {
@@ -269,51 +299,53 @@ struct map_ctx {
 	const char *field;
 };
 
-static void add_map_member(void *opaque, const char *name, xmlNode *v)
+static int add_map_member(void *opaque, const char *name, xmlNode *v)
 {
 	struct map_ctx *c = opaque;
 	char *t = text(v);
 
 	xrec_map_set(c->r, c->field, name, t);
 	free(t);
+	return 0;
 }
 
-static void add_member(void *opaque, const char *name, xmlNode *v)
+static int add_member(void *opaque, const char *name, xmlNode *v)
 {
 	struct xrec *r = opaque;
-	xmlNode *inner = first_elem(v->children);
+	xmlNode *inner = xmlrpc_first(v->children);
 
-	if (is(inner, "struct")) {
+	if (xmlrpc_is(inner, "struct")) {
 		struct map_ctx c = { r, name };
 		xrec_map(r, name);
-		each_member(inner, add_map_member, &c);
-	} else if (is(inner, "array")) {
-		xmlNode *data = first_elem(inner->children);
+		(void)xmlrpc_each_member(inner, add_map_member, &c);
+	} else if (xmlrpc_is(inner, "array")) {
+		xmlNode *data = xmlrpc_first(inner->children);
 		xrec_list(r, name);
-		if (is(data, "data"))
-			for (xmlNode *e = first_elem(data->children); e; e = first_elem(e->next))
-				if (is(e, "value")) {
+		if (xmlrpc_is(data, "data"))
+			for (xmlNode *e = xmlrpc_first(data->children); e; e = xmlrpc_first(e->next))
+				if (xmlrpc_is(e, "value")) {
 					char *t = text(e);
 					xrec_list_add(r, name, t);
 					free(t);
 				}
 	} else {
 		char *t = text(v);
-		if (is(inner, "boolean"))
+		if (xmlrpc_is(inner, "boolean"))
 			xrec_bool(r, name, strcmp(t, "1") == 0);
 		else
 			xrec_str(r, name, t);
 		free(t);
 	}
+	return 0;
 }
 
 int xrec_from_xmlrpc(void *value_node, struct xrec *r)
 {
 	xmlNode *v = value_node, *st;
 
-	st = v ? first_elem(v->children) : NULL;
-	if (!is(st, "struct"))
+	st = v ? xmlrpc_first(v->children) : NULL;
+	if (!xmlrpc_is(st, "struct"))
 		return -EINVAL;
-	each_member(st, add_member, r);
+	(void)xmlrpc_each_member(st, add_member, r);
 	return 0;
 }

@@ -21,7 +21,7 @@
 #include "strbuf.h"
 #include "util.h"
 
-static void usage(FILE *f)
+void sched_usage(FILE *f)
 {
 	fputs("usage: hvkit sched check CONF\n"
 	      "       hvkit sched run CONF [--tick 1s] [--state FILE|etcd://H:P[,H:P]/PREFIX]\n"
@@ -137,17 +137,28 @@ int sched_parse_tick(const char *s, int64_t *ret_ns)
 	return 0;
 }
 
-static int cmd_check(int argc, char **argv)
+static int cmd_check(int argc, char **argv, struct hv_global *g)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	struct sched_policy p;
+	int c;
 
-	if (argc != 2) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c != 'h')
+			return hv_usage_hint("sched");
+		sched_usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc - optind != 1) {
 		log_error("'sched check' takes one file: hvkit sched check CONF");
 		return EXIT_USAGE;
 	}
-	if (sched_load_policy(argv[1], &p) < 0)
+	if (sched_load_policy(argv[optind], &p) < 0)
 		return EXIT_FAIL;
-	printf("%s: ok, %zu guest%s\n", argv[1], p.n, p.n == 1 ? "" : "s");
+	printf("%s: ok, %zu guest%s\n", argv[optind], p.n, p.n == 1 ? "" : "s");
 	sched_policy_release(&p);
 	return EXIT_OK;
 }
@@ -197,7 +208,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		case 'A': eo.cacert = optarg; break;
 		case 'c': eo.cert = optarg; break;
 		case 'k': eo.key = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
+		case 'h': sched_usage(stdout); return EXIT_OK;
 		default: return hv_usage_hint("sched");
 		}
 	}
@@ -374,33 +385,18 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+static const struct hv_cmd sched_cmds[] = {
+	{ "check", cmd_check, 0, "validate a policy file" },
+	{ "run", sched_cmd_run, 0, "the daemon: keep guests within their budgets" },
+	{ "status", cmd_status, 0, "each guest's usage, budget and cap" },
+	{ "simulate", sched_cmd_simulate, 0, "run a policy on a CSV trace" },
+};
+
 int cmd_sched(int argc, char **argv, struct hv_global *g)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	const char *sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	argc--;
-	argv++;
-	optind = 0;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return EXIT_OK;
-		}
-	if (strcmp(sub, "check") == 0)
-		return cmd_check(argc, argv);
-	if (strcmp(sub, "run") == 0)
-		return sched_cmd_run(argc, argv, g);
-	if (strcmp(sub, "status") == 0)
-		return cmd_status(argc, argv, g);
-	if (strcmp(sub, "simulate") == 0)
-		return sched_cmd_simulate(argc, argv, g);
-	log_error("unknown sched command '%s' (check, run, status or simulate)", sub);
-	return EXIT_USAGE;
+	static const struct hv_tool tool = {
+		.name = "sched", .cmds = sched_cmds, .ncmds = ARRAY_SIZE(sched_cmds), .usage = sched_usage,
+	};
+
+	return hv_dispatch(&tool, argc - 1, argv + 1, g);
 }

@@ -609,6 +609,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		case 'v':
 			log_verbosity++;
 			break;
+		case 'h': sched_usage(stdout); return EXIT_OK;
 		default: return hv_usage_hint("sched");
 		}
 	}

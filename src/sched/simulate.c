@@ -294,6 +294,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 			break;
 		case 'o': out_svg = optarg; break;
 		case 's': summary = true; break;
+		case 'h': sched_usage(stdout); return EXIT_OK;
 		default: return hv_usage_hint("sched");
 		}
 	}

@@ -215,7 +215,6 @@ static int parse_opts_as(int argc, char **argv, struct hv_global *g,
 	o->sysroot = g->sysroot;
 	o->json = g->json;
 	o->pretty = g->json_pretty;
-	o->verbose = g->verbose > 0;
 	o->color = -1;
 	while ((c = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -264,9 +263,7 @@ static int parse_opts_as(int argc, char **argv, struct hv_global *g,
 			o->output = optarg;
 			break;
 		case 'v':
-			o->verbose = true;
-			if (log_verbosity < 1)
-				log_verbosity = 1;
+			log_verbosity++;
 			break;
 		case 'C':
 			if (!optarg || strcmp(optarg, "always") == 0)
@@ -306,38 +303,13 @@ static int parse_opts_as(int argc, char **argv, struct hv_global *g,
 			return hv_usage_hint("topo");
 		}
 	}
-	/* argv[0] is "topo"; what is left is an optional verb. */
-	if (optind < argc) {
-		if (strcmp(argv[optind], "capture") == 0 && optind + 1 == argc) {
-			o->capture = true;
-		} else if (strcmp(argv[optind], "check") == 0 && optind + 1 == argc) {
-			o->check = true;
-		} else if (strcmp(argv[optind], "diff") == 0 &&
-			   o->nfrom + (size_t)(argc - optind - 1) == 2) {
-			o->diff = true;
-			for (size_t i = 0; i < o->nfrom; i++)
-				o->diff_in[i] = o->from[i];
-			for (int i = optind + 1; i < argc; i++)
-				o->diff_in[o->nfrom++] = argv[i];
-			o->nfrom = 0;
-		} else if (strcmp(argv[optind], "diff") == 0) {
-			size_t n = o->nfrom + (size_t)(argc - optind - 1);
+	o->verbose = log_verbosity > 0;
+	return 0;
+}
 
-			log_error("diff compares two inputs (captures, snapshots or dumps of one machine), not %zu: 'hvkit topo diff A B'",
-				  n);
-			return EXIT_USAGE;
-		} else if (strcmp(argv[optind], "where") == 0 && optind + 2 == argc &&
-			   *argv[optind + 1]) {
-			o->where = argv[optind + 1];
-		} else if (strcmp(argv[optind], "where") == 0) {
-			log_error("where needs one device, PCI address or NUMA node: 'hvkit topo where eth0'");
-			return EXIT_USAGE;
-		} else {
-			log_error("unexpected argument '%s'; see 'hvkit topo --help'",
-				  argv[optind]);
-			return EXIT_USAGE;
-		}
-	}
+/* What goes with what, once the verb is known: 0 or an exit status. */
+static int check_opts(struct topo_opts *o)
+{
 	if (o->fail_on != CHECK_ERROR && !o->check) {
 		log_error("--fail-on goes with 'hvkit topo check'");
 		return EXIT_USAGE;
@@ -622,25 +594,23 @@ out:
 	return rc;
 }
 
-int cmd_topo(int argc, char **argv, struct hv_global *g)
+/* Reads the input, then shows, checks or places; an exit status. */
+static int topo_run(const struct topo_opts *opts)
 {
-	struct topo_opts o;
+	struct topo_opts o = *opts;
 	struct hv_root *root = NULL;
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct topo *t = NULL;
 	struct strbuf out = STRBUF_INIT;
-	int rc = parse_opts(argc, argv, g, &o);
+	int rc = check_opts(&o);
 
 	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
+		return rc;
 	if (o.diff)
 		return do_diff(&o);
 	if (o.synthetic) {
-		char *err = NULL;
-
-		if (synthetic_build(o.synthetic, &t, &err) < 0) {
-			log_error("--synthetic: %s", err);
-			free(err);
+		if (synthetic_build(o.synthetic, &t, &d) < 0) {
+			log_diags("--synthetic", &d);
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -685,7 +655,7 @@ render:;
 			 (o.color == -1 && !o.output && isatty(STDOUT_FILENO) &&
 			  !getenv("NO_COLOR")),
 	};
-	const char *why = NULL;
+	struct hv_diags why = HV_DIAGS_INIT;
 	double shrunk = 1;
 	int r = 0;
 	ro.shrunk = &shrunk;
@@ -701,8 +671,10 @@ render:;
 		render_json(t, &ro, &out);
 	else
 		render_text(t, &ro, &out);
+	if (r < 0 && !log_diags("cannot draw the picture", &why))
+		log_error("cannot draw the picture: %s", strerror(-r));
+	hv_diags_release(&why);
 	if (r < 0) {
-		log_error("cannot draw the picture: %s", why ? why : strerror(-r));
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -716,4 +688,87 @@ out:
 	hv_root_free(root);
 	hv_diags_release(&d);
 	return rc;
+}
+
+static int verb_show(int argc, char **argv, struct hv_global *g)
+{
+	return topo_run(g->opts);
+}
+
+/* One verb that takes no argument. */
+static int no_args(int argc, char **argv)
+{
+	if (argc > 1) {
+		log_error("unexpected argument '%s'; see 'hvkit topo --help'", argv[1]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int verb_capture(int argc, char **argv, struct hv_global *g)
+{
+	struct topo_opts *o = g->opts;
+
+	o->capture = true;
+	return no_args(argc, argv) ?: topo_run(o);
+}
+
+static int verb_check(int argc, char **argv, struct hv_global *g)
+{
+	struct topo_opts *o = g->opts;
+
+	o->check = true;
+	return no_args(argc, argv) ?: topo_run(o);
+}
+
+static int verb_diff(int argc, char **argv, struct hv_global *g)
+{
+	struct topo_opts *o = g->opts;
+
+	if (o->nfrom + (size_t)(argc - 1) != 2) {
+		log_error("diff compares two inputs (captures, snapshots or dumps of one machine), not %zu: 'hvkit topo diff A B'",
+			  o->nfrom + (size_t)(argc - 1));
+		return EXIT_USAGE;
+	}
+	o->diff = true;
+	for (size_t i = 0; i < o->nfrom; i++)
+		o->diff_in[i] = o->from[i];
+	for (int i = 1; i < argc; i++)
+		o->diff_in[o->nfrom++] = argv[i];
+	o->nfrom = 0;
+	return topo_run(o);
+}
+
+static int verb_where(int argc, char **argv, struct hv_global *g)
+{
+	struct topo_opts *o = g->opts;
+
+	if (argc != 2 || !*argv[1]) {
+		log_error("where needs one device, PCI address or NUMA node: 'hvkit topo where eth0'");
+		return EXIT_USAGE;
+	}
+	o->where = argv[1];
+	return topo_run(o);
+}
+
+static const struct hv_cmd topo_cmds[] = {
+	{ NULL, verb_show, HV_CMD_DEFAULT, "CPUs, caches, NUMA, memory, PCI" },
+	{ "capture", verb_capture, 0, "record what the probes read, as .tar.gz" },
+	{ "check", verb_check, 0, "findings: NUMA, PCIe links, memory slots" },
+	{ "diff", verb_diff, 0, "what differs between two machines" },
+	{ "where", verb_where, 0, "the NUMA node and CPUs near a device" },
+};
+
+int cmd_topo(int argc, char **argv, struct hv_global *g)
+{
+	static const struct hv_tool tool = {
+		.name = "topo", .cmds = topo_cmds, .ncmds = ARRAY_SIZE(topo_cmds), .usage = usage,
+	};
+	struct topo_opts o;
+	int rc = parse_opts(argc, argv, g, &o);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	/* argv[0] is "topo"; what is left is an optional verb. */
+	return hv_dispatch_opts(&tool, argc, argv, g, &o);
 }

@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "layout.h"
+#include "lazy.h"
 #include "render.h"
 
 /* Cairo's image surfaces stop at 32767 pixels a side; we also keep an
@@ -82,28 +83,8 @@ static uint32_t ink_rgb(enum layout_ink ink)
  * puts itself in an error state on invalid UTF-8. */
 static const char *sanitise(struct strbuf *sb, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
 	strbuf_reset(sb);
-	while (*p) {
-		unsigned char ch = *p;
-		size_t n = ch < 0x80 ? 1 : (ch & 0xe0) == 0xc0 ? 2
-			   : (ch & 0xf0) == 0xe0 ? 3 : (ch & 0xf8) == 0xf0 ? 4 : 0;
-		bool ok = n > 0 && (n == 1 || ch >= 0xc2) && ch <= 0xf4;
-
-		for (size_t i = 1; ok && i < n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (!ok) {
-			strbuf_addc(sb, '?');
-			p++;
-		} else if (ch < 0x20 || ch == 0x7f) {
-			strbuf_addc(sb, ' ');
-			p++;
-		} else {
-			strbuf_add(sb, p, n);
-			p += n;
-		}
-	}
+	strbuf_add_utf8(sb, s, NULL);
 	return sb->buf;
 }
 
@@ -330,8 +311,12 @@ static int status_errno(cairo_status_t st)
 }
 
 int render_png(const struct topo *t, const struct render_opts *o,
-	       struct strbuf *out, const char **ret_err)
+	       struct strbuf *out, struct hv_diags *d)
 {
+	int rc = lazy_cairo_load(d);
+
+	if (rc < 0)
+		return rc;
 	struct layout *l = compute(t, o);
 	double s = render_png_scale(l->width, l->height);
 	int w = (int)(l->width * s + 0.999), h = (int)(l->height * s + 0.999);
@@ -343,25 +328,28 @@ int render_png(const struct topo *t, const struct render_opts *o,
 							 h < 1 ? 1 : h);
 	cairo_t *cr = cairo_create(sf);
 	cairo_status_t st;
-	int rc = 0;
 
 	cairo_scale(cr, s, s);
 	st = draw(cr, l, true);
 	cairo_destroy(cr);
 	if (st == CAIRO_STATUS_SUCCESS && (rc = write_png(sf, out)) < 0)
-		*ret_err = "cannot compress the image";
+		(void)hv_errorf(d, "cannot compress the image");
 	cairo_surface_destroy(sf);
 	layout_free(l);
 	if (st != CAIRO_STATUS_SUCCESS) {
-		*ret_err = cairo_status_to_string(st);
+		(void)hv_errorf(d, "%s", cairo_status_to_string(st));
 		return status_errno(st);
 	}
 	return rc;
 }
 
 int render_pdf(const struct topo *t, const struct render_opts *o,
-	       struct strbuf *out, const char **ret_err)
+	       struct strbuf *out, struct hv_diags *d)
 {
+	int rc = lazy_cairo_load(d);
+
+	if (rc < 0)
+		return rc;
 	struct layout *l = compute(t, o);
 	double s = PDF_PT_PER_PX;
 
@@ -386,7 +374,7 @@ int render_pdf(const struct topo *t, const struct render_opts *o,
 	cairo_surface_destroy(sf);
 	layout_free(l);
 	if (st != CAIRO_STATUS_SUCCESS) {
-		*ret_err = cairo_status_to_string(st);
+		(void)hv_errorf(d, "%s", cairo_status_to_string(st));
 		return status_errno(st);
 	}
 	return 0;

@@ -18,29 +18,7 @@
  * quotes and backslashes escaped, control characters as spaces. */
 static void add_quoted(struct strbuf *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (p && *p) {
-		unsigned char ch = *p;
-		size_t n = ch < 0x80 ? 1 : (ch & 0xe0) == 0xc0 ? 2
-			   : (ch & 0xf0) == 0xe0 ? 3 : (ch & 0xf8) == 0xf0 ? 4 : 0;
-		bool ok = n > 0 && (n == 1 || ch >= 0xc2) && ch <= 0xf4;
-
-		for (size_t i = 1; ok && i < n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (!ok) {
-			strbuf_addc(out, '?');
-			p++;
-			continue;
-		}
-		if (ch == '"' || ch == '\\')
-			strbuf_addc(out, '\\');
-		if (ch < 0x20 || ch == 0x7f)
-			strbuf_addc(out, ' ');
-		else
-			strbuf_add(out, p, n);
-		p += n;
-	}
+	strbuf_add_utf8(out, s, "\"\\");
 }
 
 /* The texts of box i, one line each ("\n" between). */

@@ -31,12 +31,12 @@ void render_svg(const struct topo *t, const struct render_opts *o,
  * The picture as PNG or PDF through cairo (layout.c, render-cairo.c),
  * appended to out.  A PNG is scaled down to stay within cairo's 32767
  * pixels a side and 64 Mpixel; a PDF page within 14400 pt.  Return 0, or
- * a negative errno with cairo's reason in *ret_err (a static string).
+ * a negative errno with cairo's reason added to *d.
  */
 int render_png(const struct topo *t, const struct render_opts *o,
-	       struct strbuf *out, const char **ret_err);
+	       struct strbuf *out, struct hv_diags *d);
 int render_pdf(const struct topo *t, const struct render_opts *o,
-	       struct strbuf *out, const char **ret_err);
+	       struct strbuf *out, struct hv_diags *d);
 /* The factor render_png() scales a width x height layout by (<= 1). */
 double render_png_scale(double width, double height);
 /* The tree as a Graphviz digraph (render-dot.c): clusters for packages,

@@ -62,7 +62,7 @@ static int parse_value(const struct token *tk, const char *s, uint64_t *ret)
 	return 0;
 }
 
-static int parse_spec(const char *spec, struct spec *sp, char **ret_err)
+static int parse_spec(const char *spec, struct spec *sp, struct hv_diags *d)
 {
 	char *copy = xstrdup(spec), *save = NULL, *tok;
 	bool seen[ARRAY_SIZE(tokens)] = { false };
@@ -84,15 +84,13 @@ static int parse_spec(const char *spec, struct spec *sp, char **ret_err)
 		if (!tk || !colon) {
 			if (colon)
 				*colon = ':';
-			*ret_err = xasprintf("'%s': expected NAME:COUNT with NAME one of "
-					     "pack, numa, l3, core, pu, mem, dimm, pci, switch",
-					     tok);
-			rc = -EINVAL;
+			rc = hv_errorf(d, "'%s': expected NAME:COUNT with NAME one of "
+				       "pack, numa, l3, core, pu, mem, dimm, pci, switch",
+				       tok);
 			break;
 		}
 		if (seen[tk - tokens]) {
-			*ret_err = xasprintf("'%s' given twice", tk->name);
-			rc = -EINVAL;
+			rc = hv_errorf(d, "'%s' given twice", tk->name);
 			break;
 		}
 		seen[tk - tokens] = true;
@@ -110,13 +108,12 @@ static int parse_spec(const char *spec, struct spec *sp, char **ret_err)
 		    (slash && used > *dst)) {
 			if (slash)
 				*slash = '/';
-			*ret_err = xasprintf("'%s:%s': %s must be %s from %llu to %llu%s",
-					     tk->name, colon + 1, tk->name,
-					     tk->size ? "a size" : "a count",
-					     (unsigned long long)tk->min,
-					     (unsigned long long)tk->max,
-					     slash ? " (populated/slots, populated <= slots)" : "");
-			rc = -EINVAL;
+			rc = hv_errorf(d, "'%s:%s': %s must be %s from %llu to %llu%s",
+				       tk->name, colon + 1, tk->name,
+				       tk->size ? "a size" : "a count",
+				       (unsigned long long)tk->min,
+				       (unsigned long long)tk->max,
+				       slash ? " (populated/slots, populated <= slots)" : "");
 			break;
 		}
 		if (slash)
@@ -131,8 +128,7 @@ static int parse_spec(const char *spec, struct spec *sp, char **ret_err)
 		pus *= sp->l3;
 		pus *= sp->core;	/* each factor <= 4096: no overflow */
 		if (pus > MAX_PUS / sp->pu) {
-			*ret_err = xasprintf("'%s': more than %d PUs", spec, MAX_PUS);
-			rc = -EINVAL;
+			rc = hv_errorf(d, "'%s': more than %d PUs", spec, MAX_PUS);
 		}
 	}
 	free(copy);
@@ -388,12 +384,12 @@ static void build_distances(struct topo *t, const struct spec *sp)
 	t->dist_source = xstrdup("synthetic");
 }
 
-int synthetic_build(const char *spec, struct topo **ret_t, char **ret_err)
+int synthetic_build(const char *spec, struct topo **ret_t, struct hv_diags *d)
 {
 	struct spec sp;
 	struct builder b = { .sp = &sp, .err_bus = -1 };
 	struct strbuf name = STRBUF_INIT;
-	int rc = parse_spec(spec, &sp, ret_err);
+	int rc = parse_spec(spec, &sp, d);
 
 	if (rc < 0)
 		return rc;
@@ -431,11 +427,10 @@ int synthetic_build(const char *spec, struct topo **ret_t, char **ret_err)
 	 * was a fifth of drawing the 4096-PU machine. */
 	topo_add_source(b.t, "synthetic");
 	if (b.err_bus >= 0) {
-		*ret_err = xasprintf("'%s': PCI domain %04x needs more than 256 bus "
-				     "numbers; use fewer pci: devices per NUMA node",
-				     spec, (unsigned)b.err_bus);
 		topo_free(b.t);
-		return -EINVAL;
+		return hv_errorf(d, "'%s': PCI domain %04x needs more than 256 bus "
+				 "numbers; use fewer pci: devices per NUMA node",
+				 spec, (unsigned)b.err_bus);
 	}
 	*ret_t = b.t;
 	return 0;

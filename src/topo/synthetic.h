@@ -30,8 +30,8 @@
 
 /*
  * Builds the machine spec describes.  Returns 0 and a new topology in
- * *ret_t (the caller frees it with topo_free()), or -EINVAL and a
- * malloc'd message naming the offending token in *ret_err (the caller
- * frees it).  Neither out-parameter is written on the other path.
+ * *ret_t (the caller frees it with topo_free()), or -EINVAL with a
+ * message naming the offending token added to *d; *ret_t is only
+ * written on success.
  */
-int synthetic_build(const char *spec, struct topo **ret_t, char **ret_err);
+int synthetic_build(const char *spec, struct topo **ret_t, struct hv_diags *d);

@@ -358,6 +358,12 @@ static void test_models(void)
 	      !cpuid_fset_has(&d, fidx("aes")));
 }
 
+/* The reason the last failing call gave. */
+static const char *last_error(const struct hv_diags *d)
+{
+	return d->n ? d->v[d->n - 1].msg : "";
+}
+
 static void test_policy(void)
 {
 	static const struct {
@@ -380,7 +386,7 @@ static void test_policy(void)
 	};
 	struct cpuid_featureset host;
 	struct cpuid_policy *p = xmalloc(sizeof(*p));
-	struct cpuid_error err;
+	struct hv_diags err = HV_DIAGS_INIT;
 	struct strbuf sb = STRBUF_INIT, skipped = STRBUF_INIT;
 	struct cpuid_lvmap lv;
 	struct cpuid_targets tg = { NULL, NULL };
@@ -395,7 +401,7 @@ static void test_policy(void)
 			continue;
 		}
 		CHECK_MSG(rc == -EINVAL, cases[i].spec);
-		CHECK_MSG(rc == -EINVAL && strcmp(err.msg, cases[i].error) == 0, err.msg);
+		CHECK_MSG(rc == -EINVAL && strcmp(last_error(&err), cases[i].error) == 0, last_error(&err));
 	}
 	/* Removing avx2 removes its dependents the host has, and says which. */
 	CHECK(cpuid_policy_parse("host,-avx2", &host, p, &err) == 0);
@@ -411,7 +417,7 @@ static void test_policy(void)
 	CHECK(cpuid_policy_parse("Cooperlake", &host, p, &err) == 0);
 	strbuf_reset(&sb);
 	CHECK(cpuid_policy_emit(p, CPUID_FOR_XL, NULL, &sb, &skipped, &err) == -EINVAL);
-	CHECK_MSG(strstr(err.msg, "this host lacks") != NULL, err.msg);
+	CHECK_MSG(strstr(last_error(&err), "this host lacks") != NULL, last_error(&err));
 	/* QEMU and libvirt spellings and model names. */
 	CHECK(cpuid_policy_parse("Skylake-Server-v2,-sse4_1,+pcid", &host, p, &err) == 0);
 	strbuf_reset(&sb);
@@ -459,6 +465,7 @@ static void test_policy(void)
 	}
 	cpuid_lvmap_release(&lv);
 	hv_diags_release(&d);
+	hv_diags_release(&err);
 	strbuf_release(&sb);
 	strbuf_release(&skipped);
 	free(p);
@@ -474,7 +481,7 @@ static void test_baseline(void)
 	struct cpuid_featureset fs[3], gold_mig;
 	struct cpuid_summary sums[3];
 	struct cpuid_baseline *b = malloc(sizeof(*b));
-	struct cpuid_error err;
+	struct hv_diags err = HV_DIAGS_INIT;
 
 	for (size_t i = 0; i < 3; i++) {
 		struct cpuid_data c = CPUID_DATA_INIT;
@@ -499,13 +506,14 @@ static void test_baseline(void)
 	CHECK(cpuid_baseline(fs + 1, sums + 1, 1, b, &err) == 0);
 	CHECK(cpuid_baseline(fs, sums, 0, b, &err) == -EINVAL);
 	CHECK(cpuid_baseline(fs + 1, sums + 1, 2, b, &err) == -EINVAL);
-	CHECK_MSG(strstr(err.msg, "vendor") != NULL, err.msg);
+	CHECK_MSG(strstr(last_error(&err), "vendor") != NULL, last_error(&err));
 	/* The usual culprits. */
 	CHECK(strstr(cpuid_feature_culprit(fidx("rtm")), "TSX") != NULL);
 	CHECK(strstr(cpuid_feature_culprit(fidx("md-clear")), "microcode") != NULL);
 	CHECK(strstr(cpuid_feature_culprit(fidx("psdp-no")), "ARCH_CAPABILITIES") != NULL);
 	CHECK(cpuid_feature_culprit(fidx("avx2")) == NULL);
 	free(b);
+	hv_diags_release(&err);
 }
 
 /* libvirt's cpu_map: what a map document defines, and each refusal. */

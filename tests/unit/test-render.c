@@ -22,13 +22,13 @@ static uint32_t be32(const unsigned char *p)
 static struct topo *synth(const char *spec)
 {
 	struct topo *t = NULL;
-	char *err = NULL;
-	int rc = synthetic_build(spec, &t, &err);
+	struct hv_diags d = HV_DIAGS_INIT;
+	int rc = synthetic_build(spec, &t, &d);
 
-	if (rc < 0)
-		fprintf(stderr, "synthetic '%s': %s\n", spec, err);
+	if (rc < 0 && d.n)
+		fprintf(stderr, "synthetic '%s': %s\n", spec, d.v[0].msg);
 	CHECK_INT(rc, 0);
-	free(err);
+	hv_diags_release(&d);
 	return t;
 }
 
@@ -49,13 +49,12 @@ static void check_png(const char *name, const struct topo *t, bool verbose)
 	struct render_opts ro = { .verbose = verbose };
 	struct layout_opts lo;
 	struct strbuf out = STRBUF_INIT;
-	const char *why = NULL;
 	const unsigned char *p;
 
 	layout_opts_for(&lo, &ro);
 	struct layout *l = layout_compute(t, &lo);
 	double s = render_png_scale(l->width, l->height);
-	int rc = render_png(t, &ro, &out, &why);
+	int rc = render_png(t, &ro, &out, NULL);
 
 	CHECK_INT(rc, 0);
 	p = (const unsigned char *)out.buf;
@@ -83,8 +82,7 @@ static void check_pdf(const char *name, const struct topo *t)
 {
 	struct render_opts ro = { 0 };
 	struct strbuf out = STRBUF_INIT;
-	const char *why = NULL;
-	int rc = render_pdf(t, &ro, &out, &why);
+	int rc = render_pdf(t, &ro, &out, NULL);
 
 	CHECK_INT(rc, 0);
 	CHECK(out.len > 100 && memcmp(out.buf, "%PDF-", 5) == 0);
@@ -140,14 +138,15 @@ static void test_synthetic_errors(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct topo *t = (struct topo *)1;
-		char *err = NULL;
+		struct hv_diags d = HV_DIAGS_INIT;
 
-		CHECK_INT(synthetic_build(bad[i].spec, &t, &err), -EINVAL);
+		CHECK_INT(synthetic_build(bad[i].spec, &t, &d), -EINVAL);
 		CHECK(t == (struct topo *)1);
+		const char *err = d.n == 1 && d.v[0].level == HV_DIAG_ERROR ? d.v[0].msg : NULL;
 		CHECK(err && strstr(err, bad[i].needle));
 		if (err && !strstr(err, bad[i].needle))
 			fprintf(stderr, "  '%s' said: %s\n", bad[i].spec, err);
-		free(err);
+		hv_diags_release(&d);
 	}
 }
 

@@ -208,6 +208,33 @@ static void test_strbuf(void)
 	strbuf_release(&sb);
 }
 
+/* strbuf_add_utf8(): what cairo and DOT get, byte for byte. */
+static void test_strbuf_utf8(void)
+{
+	static const struct { const char *in, *esc, *want; } cases[] = {
+		{ "plain", NULL, "plain" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", NULL, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "a\tb\nc\x7f", NULL, "a b c " },
+		{ "\xff\xfe", NULL, "??" },
+		{ "\xc0\xaf", NULL, "??" },			/* overlong '/' */
+		{ "\xed\xa0\x80", NULL, "???" },		/* a surrogate */
+		{ "\xf4\x90\x80\x80", NULL, "????" },	/* past U+10FFFF */
+		{ "\xe2\x82", NULL, "??" },			/* cut short */
+		{ "say \"hi\" \\ \xc3", "\"\\", "say \\\"hi\\\" \\\\ ?" },
+	};
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		strbuf_reset(&sb);
+		strbuf_add_utf8(&sb, cases[i].in, cases[i].esc);
+		CHECK_STR(sb.buf, cases[i].want);
+	}
+	strbuf_reset(&sb);
+	strbuf_add_utf8(&sb, NULL, NULL);
+	CHECK_INT(sb.len, 0);
+	strbuf_release(&sb);
+}
+
 static void test_json(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -264,6 +291,7 @@ int main(void)
 	test_parse_u64();
 	test_format_size();
 	test_strbuf();
+	test_strbuf_utf8();
 	test_json();
 	test_str_printable();
 	return CHECK_DONE();

@@ -90,6 +90,31 @@ for args, hint in ((["topo", "--frob"], "see 'hvkit topo --help'"),
           (hint is None or lines[-1] == hint) and not p.stdout,
           f"{args}: one line and a hint, exit 2: {p.returncode} {p.stderr!r}")
 
+# One front door (hv_dispatch): each tool's verbs are those its help's usage
+# lines name; an unknown one is one line listing them all (exit 2, nothing
+# on stdout); "TOOL help" is "TOOL --help"; every verb takes --help.
+for tool in ("topo", "cpuid", "sched", "move"):
+    usage = hvkit(tool, "--help").stdout
+    verbs = sorted(set(re.findall(r"^\s*(?:usage: )?hvkit %s ([a-z]+)\b" % tool, usage, re.M)))
+    check(len(verbs) >= 4, f"{tool}: verbs in its help: {verbs}")
+    p = hvkit(tool, "frobnicate", ok=False)
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode == 2 and len(lines) == 1 and not p.stdout and
+          all(f"{v}" in lines[0] for v in verbs) and f"see 'hvkit {tool} --help'" in lines[0],
+          f"{tool} frobnicate: one line naming {verbs}, exit 2: {p.returncode} {p.stderr!r}")
+    p = hvkit(tool, "help", ok=False)
+    check(p.returncode == 0 and p.stdout == usage, f"{tool} help: the help, exit 0")
+    for v in verbs:
+        p = hvkit(tool, v, "--help", ok=False)
+        check(p.returncode == 0 and "usage:" in p.stdout and not p.stderr,
+              f"{tool} {v} --help: help on stdout, exit 0: {p.returncode} {p.stderr!r}")
+# -v has one home: before the tool or after it, the same output.
+syn = ["--synthetic", "pack:2 numa:2 core:2 pu:2 pci:2"]
+a, b = hvkit("-v", "topo", *syn).stdout, hvkit("topo", "-v", *syn).stdout
+check(a == b and a != hvkit("topo", *syn).stdout, "topo: -v before or after the tool, the same")
+a, b = hvkit("-v", "cpuid", "models").stdout, hvkit("cpuid", "models", "-v").stdout
+check(a == b, "cpuid: -v before or after the tool, the same")
+
 # -o with an extension hvkit cannot write, or naming another format than
 # --of: refused, nothing written.
 with tempfile.TemporaryDirectory() as d:
