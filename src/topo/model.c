@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The topology model: one tree of typed objects plus machine-wide tables. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,8 +289,18 @@ static int cmp_weight_rank(const void *a, const void *b)
 	return x->first - y->first;
 }
 
+/* "die", "L2 cache": what o is, for a message. */
+static const char *obj_what(const struct topo_obj *o, char *buf, size_t len)
+{
+	if (o->type == TOPO_CACHE)
+		snprintf(buf, len, "L%u %s cache", o->level, topo_cache_type_name(o->cache_type));
+	else
+		snprintf(buf, len, "%s", topo_type_name(o->type));
+	return buf;
+}
+
 size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
-			   size_t n)
+			   size_t n, struct hv_diags *d)
 {
 	size_t dropped = 0;
 
@@ -312,7 +323,7 @@ size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 	 * as hwloc drops an object whose cpuset conflicts.
 	 */
 	for (size_t i = 0; i < n; i++) {
-		struct topo_obj *o = objs[i], *cur = root;
+		struct topo_obj *o = objs[i], *cur = root, *crossed = NULL;
 		bool conflict = false;
 
 		for (;;) {
@@ -329,6 +340,7 @@ size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 					break;
 				}
 				conflict = true;
+				crossed = c;
 				break;
 			}
 			if (!next || conflict)
@@ -336,6 +348,15 @@ size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 			cur = next;
 		}
 		if (conflict) {
+			if (d) {
+				_cleanup_free_ char *a = cpuset_format(&o->cpus);
+				_cleanup_free_ char *b = cpuset_format(&crossed->cpus);
+				char wa[32], wb[32];
+
+				hv_warnf(d, "the %s of CPUs %s crosses the %s of CPUs %s (each has CPUs the other lacks); leaving the %s out",
+					 obj_what(o, wa, sizeof(wa)), a,
+					 obj_what(crossed, wb, sizeof(wb)), b, wa);
+			}
 			topo_obj_free(o);
 			dropped++;
 			continue;

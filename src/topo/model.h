@@ -225,11 +225,12 @@ struct topo_obj *topo_find(struct topo_obj *obj, enum topo_type type,
  * with a cpuset) into a tree under root by cpuset inclusion; equal sets
  * nest in enum order, with caches by decreasing level and instruction
  * caches below data caches.  An object whose cpuset crosses a larger
- * one's (neither holds the other) cannot nest: it is freed, and the
+ * one's (neither holds the other) cannot nest: it is freed, a warning
+ * naming both objects and their CPUs goes to d (when not NULL), and the
  * count of those is returned.  Takes ownership of objs[].
  */
 size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
-			   size_t n);
+			   size_t n, struct hv_diags *d);
 bool topo_cpuset_includes(const struct cpuset *big, const struct cpuset *small);
 bool topo_cpuset_intersects(const struct cpuset *a, const struct cpuset *b);
 /* dst &= src */

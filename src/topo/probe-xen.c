@@ -355,7 +355,7 @@ int probe_xen(struct probe_ctx *c)
 	memcpy(objs, b.objs, b.n * sizeof(*objs));
 	memcpy(objs + b.n, b.pkgs, b.npkgs * sizeof(*objs));
 	memcpy(objs + b.n + b.npkgs, b.cores, b.ncores * sizeof(*objs));
-	topo_build_cpu_tree(c->t->root, objs, nobjs);
+	topo_build_cpu_tree(c->t->root, objs, nobjs, c->d);
 	free(objs);
 	each_line(c, XEN_NUMAINFO, text[XEN_NUMAINFO], 4, node_line, &nb);
 	if (nb.n)

@@ -207,7 +207,7 @@ static void test_model_groups(void)
 	objs[4]->level = objs[5]->level = 3;
 	CHECK_INT(cpuset_parse_list(&t->root->cpus, "0-7"), 0);
 	/* the L3 on 1-2 crosses both packages: dropped, not misplaced */
-	CHECK_INT(topo_build_cpu_tree(t->root, objs, ARRAY_SIZE(objs)), 1);
+	CHECK_INT(topo_build_cpu_tree(t->root, objs, ARRAY_SIZE(objs), NULL), 1);
 	CHECK_INT(topo_count(t->root, TOPO_CACHE), 1);
 	CHECK_INT(t->root->nkids, 4);
 

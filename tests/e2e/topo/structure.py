@@ -70,7 +70,7 @@ class Struct:
                 pus[o["os_index"]] = self.chain(i)
             elif o["key"] == "numa":
                 p = self.objs[o["parent"]]
-                numa[o["os_index"]] = o.get("pcs", p["cpuset"])
+                numa[o["os_index"]] = (o.get("pcs", p["cpuset"]), o.get("kind"))
             elif o["key"].startswith("L"):
                 caches[(o["key"], o["cpuset"])] += 1
         return pus, numa, caches
@@ -107,7 +107,10 @@ def from_hwloc_xml(text):
             if key is None:
                 continue        # I/O, Misc
             os_index = int(ch.get("os_index")) if ch.get("os_index") else None
-            me = s.add(key, cs, parent, mem=(key == "numa"), os_index=os_index)
+            # a NUMA node's subtype, in hvkit's words
+            kind = {"GPUMemory": "GPU"}.get(ch.get("subtype"), ch.get("subtype")) \
+                if key == "numa" else None
+            me = s.add(key, cs, parent, mem=(key == "numa"), os_index=os_index, kind=kind)
             visit(ch, me)
 
     visit(root, None)
@@ -133,7 +136,7 @@ def from_hvkit_json(j):
         else:
             cs = parse_list(o.get("cpuset", ""))
         me = s.add(key, cs, parent, mem=(key == "numa"), os_index=o.get("os_index"),
-                   reason=o.get("reason"))
+                   reason=o.get("reason"), kind=o.get("kind") if key == "numa" else None)
         for c in o["children"]:
             visit(c, me)
 
@@ -309,7 +312,8 @@ def rule_amd_compute_units(s, hw, ctx):
         par = newidx.get(p) if p is not None else None
         if o["key"] == "pu" and in_split:
             par = n.add("core", o["cpuset"], par)
-        newidx[i] = n.add(o["key"], o["cpuset"], par, mem=o["mem"], os_index=o["os_index"])
+        newidx[i] = n.add(o["key"], o["cpuset"], par, mem=o["mem"], os_index=o["os_index"],
+                          kind=o.get("kind"))
     return s, n, True
 
 
@@ -338,6 +342,63 @@ def rule_nested_numa(s, hw, ctx):
         if s.objs[p]["key"] == "group" and p not in left:
             drop.add(p)
     return _rebuild(s, lambda i: i not in drop, lambda i: s.objs[i]["cpuset"]), hw, True
+
+
+def rule_crossing_die(s, hw, ctx):
+    """A cluster (or die) whose CPUs cross a die's inside one package:
+    hvkit keeps the dies, leaves the crossing object out and names both;
+    lstopo 2.9 reports an intersection and loses a die and the cluster:
+    dies and clusters are compared on neither side."""
+    if not re.search(r"the (cluster|die) of CPUs \S+ crosses the (die|cluster) of CPUs",
+                     ctx.get("stderr", "")):
+        return s, hw, False
+
+    def strip(x):
+        return _rebuild(x, lambda i: x.objs[i]["key"] not in ("die", "cluster"),
+                        lambda i: x.objs[i]["cpuset"])
+    return strip(s), strip(hw), True
+
+
+def rule_gpu_cpu_node(s, hw, ctx):
+    """A GPU's numa_status naming a node that has CPUs: hvkit keeps the
+    node as the memory of its CPUs and warns; lstopo moves it under the
+    GPU's local CPUs as GPUMemory.  lstopo's node is compared where its
+    CPUs (named in the warning) are, with no subtype."""
+    moved = {int(n): parse_list(c) for n, c in re.findall(
+        r"numa_status names node (\d+), which has CPUs (\S+):", ctx.get("stderr", ""))}
+    if not moved:
+        return s, hw, False
+    for o in hw.objs:
+        if o["key"] == "numa" and o["os_index"] in moved:
+            o["pcs"] = moved[o["os_index"]] - s.pus_offline
+            o["kind"] = None
+    return s, hw, True
+
+
+def rule_dram_named(s, hw, ctx):
+    """A node with CPUs that no DAX device, GPU or HBM finding describes
+    is DRAM in hvkit; lstopo 2.9 names DRAM only beside HBM it found, so
+    such a node's kind goes from hvkit's side where lstopo gives none."""
+    plain = {o["os_index"] for o in hw.objs if o["key"] == "numa" and not o.get("kind")}
+    did = False
+    for o in s.objs:
+        if o["key"] == "numa" and o.get("kind") == "DRAM" and o["os_index"] in plain:
+            o["kind"] = None
+            did = True
+    return s, hw, did
+
+
+def rule_cxl_kind(s, hw, ctx):
+    """A DAX device of a CXL region is CXL memory in hvkit; lstopo 2.9
+    calls every DAX device off an NVDIMM bus specific-purpose memory
+    (SPM, or HBM when fast): lstopo's SPM or HBM is compared as CXL."""
+    cxl = {o["os_index"] for o in s.objs if o["key"] == "numa" and o.get("kind") == "CXL"}
+    did = False
+    for o in hw.objs:
+        if o["key"] == "numa" and o["os_index"] in cxl and o.get("kind") in ("SPM", "HBM"):
+            o["kind"] = "CXL"
+            did = True
+    return s, hw, did
 
 
 def tree_ctx(root, env=None):
@@ -410,6 +471,28 @@ RULES = collections.OrderedDict([
       "local to the whole machine in another): those Groups are dropped "
       "from lstopo's side before comparing",
       rule_unknown_locality)),
+    ("crossing-die",
+     ("a cluster or die crossing a die inside its package: hvkit keeps "
+      "the dies, leaves the crossing object out and warns naming both and "
+      "their CPUs; lstopo 2.9 loses a die and the cluster, so dies and "
+      "clusters are compared on neither side",
+      rule_crossing_die)),
+    ("gpu-cpu-node",
+     ("a GPU's numa_status names a node that has CPUs: hvkit keeps it as "
+      "their memory and warns; lstopo moves it to the GPU's local CPUs as "
+      "GPUMemory, so lstopo's node is compared at its own CPUs",
+      rule_gpu_cpu_node)),
+    ("dram-named",
+     ("hvkit calls the memory of a node with CPUs DRAM when nothing says "
+      "otherwise (no DAX device, GPU or HBM bandwidth); lstopo 2.9 gives "
+      "such a node no subtype unless it found HBM beside it, so hvkit's "
+      "DRAM is dropped where lstopo has no subtype",
+      rule_dram_named)),
+    ("cxl-kind",
+     ("hvkit names the memory of a CXL region's DAX device CXL; lstopo 2.9 "
+      "has no CXL tier and calls it SPM (HBM when its bandwidth is twice "
+      "DRAM's): lstopo's SPM or HBM is read as CXL for those nodes",
+      rule_cxl_kind)),
 ])
 
 
@@ -441,8 +524,9 @@ def compare(hw, ours, limit=6):
                      f"hvkit {fmt_chain(op[pu]) if pu in op else 'absent'}")
     for n in sorted(set(hn) | set(on)):
         if hn.get(n) != on.get(n):
-            d.append(f"NUMA {n}: parent cpuset lstopo {fmt(hn[n]) if n in hn else 'absent'}, "
-                     f"hvkit {fmt(on[n]) if n in on else 'absent'}")
+            d.append(f"NUMA {n}: parent cpuset and kind lstopo "
+                     f"{fmt(hn[n][0]) + ' ' + str(hn[n][1]) if n in hn else 'absent'}, "
+                     f"hvkit {fmt(on[n][0]) + ' ' + str(on[n][1]) if n in on else 'absent'}")
     for k in sorted(set(hc) | set(oc), key=lambda x: (x[0], sorted(x[1]))):
         if hc[k] != oc[k]:
             d.append(f"cache {k[0]}[{fmt(k[1])}]: lstopo {hc[k]}, hvkit {oc[k]}")
