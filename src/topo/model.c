@@ -423,9 +423,18 @@ struct topo_obj *topo_cpu_container(struct topo_obj *root,
 	return cur;
 }
 
+/* Whether c, a child of a node's container, is cut by set. */
+static bool cut_by(const struct topo_obj *c, const struct cpuset *set,
+		   const struct cpuset *ign)
+{
+	return is_cpu_side(c) && meets_but(&c->cpus, set, ign) &&
+	       !includes_but(set, &c->cpus, ign);
+}
+
 struct topo_obj *topo_node_parent(struct topo_obj *root,
 				  const struct cpuset *set,
-				  const struct cpuset *ign)
+				  const struct cpuset *ign,
+				  struct hv_diags *d)
 {
 	struct topo_obj *cur = root, *g;
 
@@ -446,13 +455,44 @@ struct topo_obj *topo_node_parent(struct topo_obj *root,
 	if (cur == root && (!includes_but(&root->cpus, set, ign) ||
 			    includes_but(set, &root->cpus, ign)))
 		return root;
-	/* A group holding the children of cur inside set; none may cross. */
+	/*
+	 * A group holding the children of cur inside set.  A cluster it
+	 * cuts goes (its children stay), as hwloc drops a Group that
+	 * conflicts with a NUMA node's; any other object cut, or one inside
+	 * a cut cluster, leaves no group.
+	 */
 	for (size_t k = 0; k < cur->nkids; k++) {
 		struct topo_obj *c = cur->kids[k];
 
-		if (is_cpu_side(c) && meets_but(&c->cpus, set, ign) &&
-		    !includes_but(set, &c->cpus, ign))
+		if (!cut_by(c, set, ign))
+			continue;
+		if (c->type != TOPO_CLUSTER)
 			return NULL;
+		for (size_t j = 0; j < c->nkids; j++)
+			if (cut_by(c->kids[j], set, ign))
+				return NULL;
+	}
+	for (size_t k = 0; k < cur->nkids;) {
+		struct topo_obj *c = cur->kids[k];
+
+		if (!cut_by(c, set, ign)) {
+			k++;
+			continue;
+		}
+		if (d) {
+			_cleanup_free_ char *a = cpuset_format(&c->cpus), *b = cpuset_format(set);
+
+			hv_warnf(d, "the cluster of CPUs %s is cut by the locality of a NUMA node, CPUs %s; leaving the cluster out, as hwloc does",
+				 a, b);
+		}
+		while (c->nkids) {
+			struct topo_obj *x = c->kids[0];
+
+			topo_obj_detach(x);
+			topo_obj_add(cur, x);
+		}
+		topo_obj_detach(c);
+		topo_obj_free(c);
 	}
 	g = topo_obj_new(TOPO_GROUP, -1);
 	g->reason = "numa";

@@ -242,14 +242,17 @@ struct topo_obj *topo_cpu_container(struct topo_obj *root,
  * Where a NUMA node whose locality is set hangs: the highest CPU-side
  * object whose cpuset is exactly set; when none is, a new group (reason
  * "numa") with that cpuset, holding the objects it covers.  The machine
- * for an empty set or one no object contains.  Returns NULL (and makes
- * nothing) when set cuts through an object, so that no group can hold
- * what it covers; the caller then picks the smallest container.  PUs in
- * ign (offline ones, which the kernel leaves out of node cpumaps; may be
- * NULL) are ignored in every comparison.
+ * for an empty set or one no object contains.  A cluster that set cuts
+ * is taken out (its children stay), as hwloc does, with a warning to d
+ * (when not NULL).  Returns NULL (and makes nothing) when set cuts
+ * through another object, so that no group can hold what it covers; the
+ * caller then picks the smallest container.  PUs in ign (offline ones,
+ * which the kernel leaves out of node cpumaps; may be NULL) are ignored
+ * in every comparison.
  */
 struct topo_obj *topo_node_parent(struct topo_obj *root,
 				  const struct cpuset *set,
-				  const struct cpuset *ign);
+				  const struct cpuset *ign,
+				  struct hv_diags *d);
 /* Sorts every child list: CPU side by first PU, then memory, then I/O. */
 void topo_sort(struct topo_obj *obj);

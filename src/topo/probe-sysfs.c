@@ -991,7 +991,7 @@ static void node_attach(struct probe_ctx *c, struct topo_obj *node,
 
 	/* The kernel leaves offline CPUs out of node cpumaps; we show them. */
 	(void)topo_walk(t->root, collect_offline, &off);
-	p = topo_node_parent(t->root, locality, &off);
+	p = topo_node_parent(t->root, locality, &off, c->d);
 	cpuset_release(&off);
 
 	if (!p) {

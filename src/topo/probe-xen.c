@@ -150,7 +150,7 @@ static void node_line(struct probe_ctx *c, char **f, void *ctx)
 		if (nb->cpus->node_of[cpu] == node)
 			cpuset_set(&o->cpus, (unsigned)cpu);
 	{
-		struct topo_obj *p = topo_node_parent(c->t->root, &o->cpus, NULL);
+		struct topo_obj *p = topo_node_parent(c->t->root, &o->cpus, NULL, c->d);
 
 		topo_obj_add(p ? p : topo_cpu_container(c->t->root, &o->cpus), o);
 	}

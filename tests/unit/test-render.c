@@ -213,34 +213,34 @@ static void test_model_groups(void)
 
 	/* a node local to package 0 and its equal L3: the package */
 	CHECK_INT(cpuset_parse_list(&set, "0-1"), 0);
-	CHECK(topo_node_parent(t->root, &set, NULL) == t->root->kids[0]);
+	CHECK(topo_node_parent(t->root, &set, NULL, NULL) == t->root->kids[0]);
 	/* a node over two packages: a group holding both */
 	cpuset_release(&set);
 	CHECK_INT(cpuset_parse_list(&set, "0-3"), 0);
-	struct topo_obj *g = topo_node_parent(t->root, &set, NULL);
+	struct topo_obj *g = topo_node_parent(t->root, &set, NULL, NULL);
 	CHECK(g && g->type == TOPO_GROUP && g->parent == t->root);
 	CHECK(g && g->reason && strcmp(g->reason, "numa") == 0);
 	CHECK(g && g->nkids == 2 && g->kids[0]->type == TOPO_PACKAGE);
 	CHECK_INT(t->root->nkids, 3);
 	/* the same locality again: the same group */
-	CHECK(topo_node_parent(t->root, &set, NULL) == g);
+	CHECK(topo_node_parent(t->root, &set, NULL, NULL) == g);
 	if (g)
 		topo_obj_add(g, topo_obj_new(TOPO_NUMA, 0));
 	/* a locality cutting a package in two: nothing made */
 	cpuset_release(&set);
 	CHECK_INT(cpuset_parse_list(&set, "3-4"), 0);
-	CHECK(topo_node_parent(t->root, &set, NULL) == NULL);
+	CHECK(topo_node_parent(t->root, &set, NULL, NULL) == NULL);
 	/* offline PU 5 aside, 4 is package 2 */
 	cpuset_release(&set);
 	CHECK_INT(cpuset_parse_list(&set, "4"), 0);
 	struct cpuset off = { 0 };
 	CHECK_INT(cpuset_parse_list(&off, "5"), 0);
-	CHECK(topo_node_parent(t->root, &set, &off) ==
+	CHECK(topo_node_parent(t->root, &set, &off, NULL) ==
 	      topo_find(t->root, TOPO_PACKAGE, 2));
 	/* the whole machine: the machine */
 	cpuset_release(&set);
 	CHECK_INT(cpuset_parse_list(&set, "0-7"), 0);
-	CHECK(topo_node_parent(t->root, &set, NULL) == t->root);
+	CHECK(topo_node_parent(t->root, &set, NULL, NULL) == t->root);
 
 	topo_sort(t->root);
 	render_text(t, &ro, &out);

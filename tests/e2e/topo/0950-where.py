@@ -313,7 +313,7 @@ print(f"generated: {len(seeds)} seeds, {stats['devices'] - snap[0]} devices, "
 
 # 3. hand-built IOMMU groups
 d = os.path.join(tmp, "iommu")
-gensysfs.gen(1, d)
+gensysfs.gen(1, d, extras=False)
 cfg = gensysfs.pci_config
 gensysfs.write(d, "/sys/devices/system/node/node0/cpulist", "0")
 gensysfs.write(d, "/sys/devices/system/node/node0/cpumap", gensysfs.mask([0], 9))

@@ -362,17 +362,17 @@ def rule_crossing_die(s, hw, ctx):
 def rule_gpu_cpu_node(s, hw, ctx):
     """A GPU's numa_status naming a node that has CPUs: hvkit keeps the
     node as the memory of its CPUs and warns; lstopo moves it under the
-    GPU's local CPUs as GPUMemory.  lstopo's node is compared where its
-    CPUs (named in the warning) are, with no subtype."""
-    moved = {int(n): parse_list(c) for n, c in re.findall(
-        r"numa_status names node (\d+), which has CPUs (\S+):", ctx.get("stderr", ""))}
-    if not moved:
+    GPU's local CPUs as GPUMemory, and what hangs on that node (CPU-less
+    nodes it initiates, the memory tiers, clusters its CPUs cut) follows
+    it.  Only the CPU side is compared: NUMA nodes, their groups and
+    clusters go on both sides."""
+    if not re.search(r"numa_status names node \d+, which has CPUs", ctx.get("stderr", "")):
         return s, hw, False
-    for o in hw.objs:
-        if o["key"] == "numa" and o["os_index"] in moved:
-            o["pcs"] = moved[o["os_index"]] - s.pus_offline
-            o["kind"] = None
-    return s, hw, True
+
+    def strip(x):
+        return _rebuild(x, lambda i: x.objs[i]["key"] not in ("numa", "group", "cluster"),
+                        lambda i: x.objs[i]["cpuset"])
+    return strip(s), strip(hw), True
 
 
 def rule_dram_named(s, hw, ctx):
@@ -480,7 +480,9 @@ RULES = collections.OrderedDict([
     ("gpu-cpu-node",
      ("a GPU's numa_status names a node that has CPUs: hvkit keeps it as "
       "their memory and warns; lstopo moves it to the GPU's local CPUs as "
-      "GPUMemory, so lstopo's node is compared at its own CPUs",
+      "GPUMemory, and nodes that it initiates and the memory tiers follow "
+      "it: only the CPU side is compared (NUMA nodes, groups and clusters "
+      "go)",
       rule_gpu_cpu_node)),
     ("dram-named",
      ("hvkit calls the memory of a node with CPUs DRAM when nothing says "
