@@ -904,8 +904,8 @@ static bool add_nodes_of(struct probe_ctx *c, struct node_info *v, size_t nv,
 			continue;
 		}
 		if (id == ni->id) {
-			hv_warnf(c->d, "%s/%s: a node is not its own initiator, ignoring it",
-				 p, names[i]);
+			hv_warnf(c->d, "%s/node%llu: a node is not its own initiator, ignoring it",
+				 p, (unsigned long long)id);
 			continue;
 		}
 		for (size_t k = 0; k < nv; k++)
@@ -914,8 +914,8 @@ static bool add_nodes_of(struct probe_ctx *c, struct node_info *v, size_t nv,
 				found = true;
 			}
 		if (!found)
-			hv_warnf(c->d, "%s/%s: no such NUMA node here, ignoring it",
-				 p, names[i]);
+			hv_warnf(c->d, "%s/node%llu: no such NUMA node here, ignoring it",
+				 p, (unsigned long long)id);
 	}
 	hv_strv_free(names, n);
 	return true;

@@ -474,8 +474,11 @@ def memtier(r2, root, node_cpus, cpuless, on, extra):
         ndir = f"/sys/devices/system/node/node{n}"
         idir = f"{ndir}/access{acc}/initiators"
         if acc == 1 and isinstance(cl, list):
-            for i in cl:
-                link(root, f"{idir}/node{i}", f"/sys/devices/system/node/node{i}")
+            # access1 lists what access0 does (no generic initiators here)
+            a0 = f"{root}{ndir}/access0/initiators"
+            os.makedirs(root + idir, exist_ok=True)
+            for name in sorted(os.listdir(a0)):
+                os.symlink(os.readlink(f"{a0}/{name}"), f"{root}{idir}/{name}")
         if r2.random() < 0.9:
             write(root, idir + "/read_bandwidth", str(bw))
             if r2.random() < 0.9:
