@@ -416,6 +416,17 @@ def tree_ctx(root, env=None):
 
 # name -> (reason, function).  Applied in order; each may rewrite hvkit's
 # structure (s) or lstopo's (hw) and says whether it applied.
+#
+# Initiators need no rule where both tools read them alike: a CPU-less
+# node's locality is the CPUs of the nodes in its access1/initiators
+# where that directory exists, else access0/initiators (hwloc's
+# read_node_initiators); entries naming the node itself or no node are
+# skipped by both (hvkit warns), and the local bandwidth for memory tiers
+# comes from the same directory.  Where hvkit reads more (a CPU-less node
+# found only in another node's access0/access1 targets; lstopo leaves it
+# in an empty Group) or less (lstopo reads an entry "node1x" as node 1,
+# hvkit skips it with a warning), gensysfs makes no such tree and no rule
+# is written: hvkit-topo(1) says so under numa_node.
 RULES = collections.OrderedDict([
     ("offline-pus",
      ("hvkit shows offline PUs that still have a topology directory "
