@@ -820,6 +820,8 @@ static void gpu_nodes(struct probe_ctx *c, struct node_info *v, size_t nv)
 {
 	struct gpu_mem *g;
 	size_t ng = gpu_memories(c, &g);
+	size_t nmissing = 0, ncpu = 0, ntwin = 0, fm = 0, fc = 0, ft = 0;
+	struct node_info *fcn = NULL, *ftn = NULL;
 
 	for (size_t k = 0; k < ng; k++) {
 		struct node_info *ni = NULL;
@@ -829,16 +831,18 @@ static void gpu_nodes(struct probe_ctx *c, struct node_info *v, size_t nv)
 			if (v[i].id == g[k].node && v[i].obj)
 				ni = &v[i];
 		if (!ni) {
-			hv_warnf(c->d, "/proc/driver/nvidia/gpus/%s/numa_status: node %u is not a NUMA node here, ignoring it",
-				 g[k].bus, g[k].node);
+			if (!nmissing++)
+				fm = k;
 		} else if (cpuset_next(&ni->obj->cpus, 0) >= 0) {
-			_cleanup_free_ char *cpus = cpuset_format(&ni->obj->cpus);
-
-			hv_warnf(c->d, "/proc/driver/nvidia/gpus/%s/numa_status names node %u, which has CPUs %s: keeping it as their memory, not the GPU's",
-				 g[k].bus, g[k].node, cpus);
+			if (!ncpu++) {
+				fc = k;
+				fcn = ni;
+			}
 		} else if (ni->obj->address) {
-			hv_warnf(c->d, "/proc/driver/nvidia/gpus/%s/numa_status names node %u, as %s's does: showing it as %s's memory",
-				 g[k].bus, g[k].node, ni->obj->address, ni->obj->address);
+			if (!ntwin++) {
+				ft = k;
+				ftn = ni;
+			}
 		} else {
 			ni->obj->address = xstrdup(g[k].bus);
 			ni->obj->mem_kind = "GPU";
@@ -847,6 +851,20 @@ static void gpu_nodes(struct probe_ctx *c, struct node_info *v, size_t nv)
 			(void)probe_read_cpuset(c, NULL, p, &ni->gpu_cpus);
 		}
 	}
+	/* One warning of each kind, naming the first GPU and how many more. */
+	if (nmissing)
+		hv_warnf(c->d, "/proc/driver/nvidia/gpus/%s/numa_status%s: node %u is not a NUMA node here, ignoring it",
+			 g[fm].bus, nmissing > 1 ? " (and other GPUs')" : "", g[fm].node);
+	if (ncpu) {
+		_cleanup_free_ char *cpus = cpuset_format(&fcn->obj->cpus);
+
+		hv_warnf(c->d, "/proc/driver/nvidia/gpus/%s/numa_status names node %u, which has CPUs %s: keeping it as their memory, not the GPU's%s",
+			 g[fc].bus, g[fc].node, cpus, ncpu > 1 ? " (other GPUs name nodes with CPUs too)" : "");
+	}
+	if (ntwin)
+		hv_warnf(c->d, "/proc/driver/nvidia/gpus/%s/numa_status names node %u, as %s's does: showing it as %s's memory%s",
+			 g[ft].bus, g[ft].node, ftn->obj->address, ftn->obj->address,
+			 ntwin > 1 ? " (other GPUs name a node already named too)" : "");
 	for (size_t k = 0; k < ng; k++)
 		free(g[k].bus);
 	free(g);
@@ -880,42 +898,55 @@ static int collect_offline(struct topo_obj *o, void *ctx)
 }
 
 /* Adds to ni's locality the CPUs of the nodes listed in directory p;
- * returns whether p is a directory.  An entry naming the node itself or
- * no node here is warned about and skipped (hwloc skips both silently
- * and reads "node1x" as node 1). */
+ * returns whether p is a directory.  Entries naming the node itself, no
+ * node here, or no node number are skipped with one warning each kind
+ * (hwloc skips the first two silently and reads "node1x" as node 1). */
 static bool add_nodes_of(struct probe_ctx *c, struct node_info *v, size_t nv,
 			 struct node_info *ni, const char *p)
 {
+	static const char *const why[] = {
+		"not a node name", "a node is not its own initiator",
+		"no such NUMA node here",
+	};
 	char **names = NULL;
-	size_t n = 0;
+	size_t n = 0, nbad[3] = { 0 }, first[3] = { 0 };
 
 	if (hv_root_list(c->root, p, &names, &n) < 0)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t id;
 		bool found = false;
+		int bad = -1;
 
 		if (!str_startswith(names[i], "node"))
 			continue;	/* read_bandwidth, power, uevent */
-		if (parse_u64(names[i] + 4, 10, &id) < 0) {
-			_cleanup_free_ char *nm = str_printable(xstrdup(names[i]), false);
+		if (parse_u64(names[i] + 4, 10, &id) < 0)
+			bad = 0;
+		else if (id == ni->id)
+			bad = 1;
+		else {
+			for (size_t k = 0; k < nv; k++)
+				if (v[k].id == id && v[k].obj) {
+					cpuset_or(&ni->locality, &v[k].locality);
+					found = true;
+				}
+			if (!found)
+				bad = 2;
+		}
+		if (bad >= 0 && !nbad[bad]++)
+			first[bad] = i;
+	}
+	for (int k = 0; k < 3; k++) {
+		_cleanup_free_ char *nm = NULL;
 
-			hv_warnf(c->d, "%s/%s: not a node name, ignoring it", p, nm);
+		if (!nbad[k])
 			continue;
-		}
-		if (id == ni->id) {
-			hv_warnf(c->d, "%s/node%llu: a node is not its own initiator, ignoring it",
-				 p, (unsigned long long)id);
-			continue;
-		}
-		for (size_t k = 0; k < nv; k++)
-			if (v[k].id == id && v[k].obj) {
-				cpuset_or(&ni->locality, &v[k].locality);
-				found = true;
-			}
-		if (!found)
-			hv_warnf(c->d, "%s/node%llu: no such NUMA node here, ignoring it",
-				 p, (unsigned long long)id);
+		nm = str_printable(xstrdup(names[first[k]]), false);
+		if (nbad[k] == 1)
+			hv_warnf(c->d, "%s/%s: %s, ignoring it", p, nm, why[k]);
+		else
+			hv_warnf(c->d, "%s/%s and %zu more: %s, ignoring them", p, nm,
+				 nbad[k] - 1, why[k]);
 	}
 	hv_strv_free(names, n);
 	return true;
