@@ -1284,11 +1284,21 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		snprintf(p, sizeof(p), "%s/cpulist", dir);
 		snprintf(p2, sizeof(p2), "%s/cpumap", dir);
 		v[i].have_cpus = probe_read_cpuset(c, p, p2, &cpus) == 0;
-		/* Only PUs that exist (offline ones are not in the tree). */
+		/* Only PUs that exist: a CPU the node lists and the machine
+		 * lacks is warned about (lstopo keeps it in a Group). */
+		struct cpuset gone = { 0 };
+
 		for (int k = cpuset_next(&cpus, 0); k >= 0;
 		     k = cpuset_next(&cpus, (unsigned)k + 1))
-			if (cpuset_has(&t->root->cpus, (unsigned)k))
-				cpuset_set(&o->cpus, (unsigned)k);
+			cpuset_set(cpuset_has(&t->root->cpus, (unsigned)k) ? &o->cpus : &gone,
+				   (unsigned)k);
+		if (cpuset_next(&gone, 0) >= 0 && cpuset_next(&t->root->cpus, 0) >= 0) {
+			_cleanup_free_ char *g = cpuset_format(&gone);
+
+			hv_warnf(c->d, "%s: the node lists CPUs %s, which this machine does not have; leaving them out",
+				 dir, g);
+		}
+		cpuset_release(&gone);
 		cpuset_release(&cpus);
 		snprintf(p, sizeof(p), "%s/meminfo", dir);
 		if (hv_root_read(c->root, p, &nmi, NULL) == 0 &&

@@ -22,7 +22,7 @@ import structure  # noqa: E402
 
 PER_CLASS = 2
 WANT = {"memtier", "gpu-twin", "gpu-cpu-node", "partial-span", "zero-dist",
-        "bad-initiators", "cluster-cross-die"}
+        "bad-initiators", "cluster-cross-die", "absent-cpus"}
 
 
 def parent_map(j):
@@ -84,6 +84,13 @@ def judge(cls, seed, j, err, root):
             n = next(n for n in nodes if n["os_index"] == int(m.group(1)))
             check(n.get("kind") != "GPU" and cs(n) == structure.parse_list(m.group(2)),
                   f"{where}: node {n['os_index']} was taken from its CPUs: {n}")
+    elif cls == "absent-cpus":
+        check(re.search(r"/node0: the node lists CPUs \S+, which this machine does not have", err) or
+              "buggy NUMA" in err,
+              f"{where}: a node listing CPUs the machine lacks is not warned about: {err}")
+        n0 = [n for n in nodes if n["os_index"] == 0]
+        check(all(cs(n) <= structure.parse_list(j["topology"]["cpuset"]) for n in n0),
+              f"{where}: node 0 keeps CPUs the machine lacks")
     elif cls == "memtier":
         # kinds follow lstopo's subtypes (0110); here: HBM only beside DRAM
         kinds = collections.Counter(n.get("kind") for n in nodes)

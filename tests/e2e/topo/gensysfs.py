@@ -19,8 +19,9 @@ access0 or access1 and kmem DAX devices: hmem SPM, fast or not, NVDIMM,
 on CPU-less nodes and on a node with CPUs), "gpu-twin" (two GPUs name one
 node), "gpu-cpu-node" (a GPU names a node that has CPUs), "partial-span"
 (nodes of half a package and half the next), "zero-dist" (every distance
-0), "bad-initiators" (initiator links to the node itself and to no node)
-and "cluster-cross-die" (a cluster holding CPUs of two dies).  It returns
+0), "bad-initiators" (initiator links to the node itself and to no node),
+"cluster-cross-die" (a cluster holding CPUs of two dies) and
+"absent-cpus" (node 0's cpumap lists a CPU the machine lacks).  It returns
 a dict describing what it made (the "shape"), for messages.
 
 Every random choice comes from random.Random(seed), so a seed replays
@@ -82,7 +83,8 @@ def gen(seed, root, extras=True):
     r2 = random.Random(seed * 104729 + 7)
     want = {name for name, p in (("memtier", 0.2), ("gpu-edge", 0.15),
                                  ("partial-span", 0.15), ("zero-dist", 0.04),
-                                 ("bad-initiators", 0.35), ("cluster-cross-die", 0.3))
+                                 ("bad-initiators", 0.35), ("cluster-cross-die", 0.3),
+                                 ("absent-cpus", 0.05))
             if r2.random() < p and extras}
     extra = []
     shape["extra"] = extra
@@ -401,7 +403,10 @@ def gen(seed, root, extras=True):
         write(root, d + "/distance", " ".join(str(x) for x in dist[n]))
         if isinstance(cl, tuple) and cl[0] == "ghost":
             continue
-        write(root, d + "/cpumap", mask(cpus, ncpus))
+        if n == 0 and cpus and "absent-cpus" in want:
+            cpus = cpus + [ncpus + 40]      # a CPU the machine lacks
+            extra.append("absent-cpus")
+        write(root, d + "/cpumap", mask(cpus, max([ncpus] + [c + 1 for c in cpus])))
         write(root, d + "/cpulist", cpulist(cpus))
         write(root, d + "/meminfo",
               f"Node {n} MemTotal:       {m // 1024} kB\nNode {n} MemFree:        1024 kB")

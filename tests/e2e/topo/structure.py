@@ -375,6 +375,21 @@ def rule_gpu_cpu_node(s, hw, ctx):
     return strip(s), strip(hw), True
 
 
+def rule_absent_cpus(s, hw, ctx):
+    """A node cpumap listing CPUs the machine lacks: hvkit leaves them out
+    and warns; lstopo makes a Group for the node's cpuset, which equals
+    an object below it once the missing CPUs are gone.  Such Groups go
+    from lstopo's side (a node on one keeps the Group's cpuset)."""
+    if "which this machine does not have; leaving them out" not in ctx.get("stderr", ""):
+        return s, hw, False
+    drop = {i for i, o in enumerate(hw.objs) if o["key"] == "group" and any(
+        c["parent"] == i and not c["mem"] and c["cpuset"] == o["cpuset"] for c in hw.objs)}
+    for o in hw.objs:
+        if o["key"] == "numa" and o["parent"] in drop:
+            o.setdefault("pcs", hw.objs[o["parent"]]["cpuset"])
+    return s, _rebuild(hw, lambda i: i not in drop, lambda i: hw.objs[i]["cpuset"]), bool(drop)
+
+
 def rule_dram_named(s, hw, ctx):
     """A node with CPUs that no DAX device, GPU or HBM finding describes
     is DRAM in hvkit; lstopo 2.9 names DRAM only beside HBM it found, so
@@ -495,6 +510,12 @@ RULES = collections.OrderedDict([
       "it: only the CPU side is compared (NUMA nodes, groups and clusters "
       "go)",
       rule_gpu_cpu_node)),
+    ("absent-cpus",
+     ("a node cpumap listing CPUs the machine lacks: hvkit leaves them out "
+      "and warns; lstopo wraps the node's objects in a Group whose cpuset "
+      "equals the object below it once those CPUs are gone: such Groups "
+      "go from lstopo's side",
+      rule_absent_cpus)),
     ("dram-named",
      ("hvkit calls the memory of a node with CPUs DRAM when nothing says "
       "otherwise (no DAX device, GPU or HBM bandwidth); lstopo 2.9 gives "
