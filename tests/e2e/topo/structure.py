@@ -228,17 +228,21 @@ def rule_crossing_package(s, hw, ctx):
     return strip(s), strip(hw), True
 
 
+def _drop_keys_both(s, hw, keys):
+    """Both structures without objects of these keys (applied)."""
+    def strip(x):
+        return _rebuild(x, lambda i: x.objs[i]["key"] not in keys,
+                        lambda i: x.objs[i]["cpuset"])
+    return strip(s), strip(hw), True
+
+
 def rule_buggy_numa(s, hw, ctx):
     """When hvkit says the NUMA information is buggy it shows one node;
     compare the CPU side only: NUMA nodes and memory groups go on both
     sides."""
     if "buggy NUMA" not in ctx.get("stderr", ""):
         return s, hw, False
-
-    def strip(x):
-        return _rebuild(x, lambda i: x.objs[i]["key"] not in ("numa", "group"),
-                        lambda i: x.objs[i]["cpuset"])
-    return strip(s), strip(hw), True
+    return _drop_keys_both(s, hw, ("numa", "group"))
 
 
 def rule_unknown_locality(s, hw, ctx):
@@ -352,11 +356,7 @@ def rule_crossing_die(s, hw, ctx):
     if not re.search(r"the (cluster|die) of CPUs \S+ crosses the (die|cluster) of CPUs",
                      ctx.get("stderr", "")):
         return s, hw, False
-
-    def strip(x):
-        return _rebuild(x, lambda i: x.objs[i]["key"] not in ("die", "cluster"),
-                        lambda i: x.objs[i]["cpuset"])
-    return strip(s), strip(hw), True
+    return _drop_keys_both(s, hw, ("die", "cluster"))
 
 
 def rule_gpu_cpu_node(s, hw, ctx):
@@ -368,11 +368,7 @@ def rule_gpu_cpu_node(s, hw, ctx):
     clusters go on both sides."""
     if not re.search(r"numa_status names node \d+, which has CPUs", ctx.get("stderr", "")):
         return s, hw, False
-
-    def strip(x):
-        return _rebuild(x, lambda i: x.objs[i]["key"] not in ("numa", "group", "cluster"),
-                        lambda i: x.objs[i]["cpuset"])
-    return strip(s), strip(hw), True
+    return _drop_keys_both(s, hw, ("numa", "group", "cluster"))
 
 
 def rule_absent_cpus(s, hw, ctx):
