@@ -719,6 +719,7 @@ struct node_info {
 	bool have_cpus;			/* a cpumap or cpulist was read */
 	bool targets[2];		/* it has access0/1/targets */
 	bool gpu;			/* a GPU's coherent memory */
+	bool exact;			/* hangs from its locality's object */
 	struct cpuset gpu_cpus;		/* then the GPU's local_cpus */
 	struct cpuset locality;		/* its CPUs, else its initiators' */
 };
@@ -1013,9 +1014,10 @@ static void node_nearest(const unsigned *dist, struct node_info *v, size_t nv,
  * for it when none is).  A locality that takes part of an object and not
  * all of it cannot have one: the node hangs from the smallest object
  * holding it, with a warning naming what it cuts. */
-static void node_attach(struct probe_ctx *c, struct topo_obj *node,
+static bool node_attach(struct probe_ctx *c, struct topo_obj *node,
 			const struct cpuset *locality)
 {
+	bool exact;
 	struct topo *t = c->t;
 	struct cpuset off = { 0 };
 	struct topo_obj *p;
@@ -1024,6 +1026,8 @@ static void node_attach(struct probe_ctx *c, struct topo_obj *node,
 	(void)topo_walk(t->root, collect_offline, &off);
 	p = topo_node_parent(t->root, locality, &off, c->d);
 	cpuset_release(&off);
+	exact = p && (p != t->root || topo_cpuset_includes(locality, &t->root->cpus) ||
+		      cpuset_next(locality, 0) < 0);
 
 	if (!p) {
 		const struct topo_obj *cut = NULL;
@@ -1042,6 +1046,7 @@ static void node_attach(struct probe_ctx *c, struct topo_obj *node,
 			 k ? k : "?", topo_type_name(p->type), h);
 	}
 	topo_obj_add(p, node);
+	return exact;
 }
 
 /*
@@ -1152,8 +1157,10 @@ static void memory_tiers(struct probe_ctx *c, struct node_info *v, size_t nv)
 		if (o->mem_kind && strcmp(o->mem_kind, "SPM") != 0)
 			continue;
 		/* hwloc knows a node's bandwidth from its own CPUs or
-		 * initiators: none for a node of unknown locality */
-		bw = cpuset_next(&v[i].locality, 0) >= 0 ? node_bandwidth(c, v[i].id) : 0;
+		 * initiators, as an object's cpuset: none for a node of
+		 * unknown locality or one no object has */
+		bw = cpuset_next(&v[i].locality, 0) >= 0 && v[i].exact ?
+		     node_bandwidth(c, v[i].id) : 0;
 		if (!o->mem_kind && bw > max_plain)
 			max_plain = bw;
 		else if (o->mem_kind && bw < min_spm)
@@ -1391,7 +1398,7 @@ int probe_sysfs_numa(struct probe_ctx *c)
 			cpuset_copy(&v[i].locality, &v[i].obj->cpus);
 	for (size_t i = 0; i < nv; i++)
 		if (v[i].obj && cpuset_next(&v[i].obj->cpus, 0) >= 0)
-			node_attach(c, v[i].obj, &v[i].obj->cpus);
+			v[i].exact = node_attach(c, v[i].obj, &v[i].obj->cpus);
 	gpu_nodes(c, v, nv);
 	for (size_t i = 0; i < nv; i++) {
 		if (!v[i].obj || cpuset_next(&v[i].obj->cpus, 0) >= 0)
@@ -1402,7 +1409,7 @@ int probe_sysfs_numa(struct probe_ctx *c)
 			node_initiators(c, v, nv, &v[i]);
 		if (cpuset_next(&v[i].locality, 0) < 0 && dist_ok && nv > 1)
 			node_nearest(dist, v, nv, i);
-		node_attach(c, v[i].obj, &v[i].locality);
+		v[i].exact = node_attach(c, v[i].obj, &v[i].locality);
 	}
 	memory_tiers(c, v, nv);
 	for (size_t i = 0; i < nv; i++) {

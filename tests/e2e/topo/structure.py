@@ -373,17 +373,28 @@ def rule_gpu_cpu_node(s, hw, ctx):
 
 def rule_absent_cpus(s, hw, ctx):
     """A node cpumap listing CPUs the machine lacks: hvkit leaves them out
-    and warns; lstopo makes a Group for the node's cpuset, which equals
-    an object below it once the missing CPUs are gone.  Such Groups go
-    from lstopo's side (a node on one keeps the Group's cpuset)."""
-    if "which this machine does not have; leaving them out" not in ctx.get("stderr", ""):
+    and warns; lstopo keeps them, so that no object has the node's cpuset
+    and it hangs from the machine or a Group equal to an object below it,
+    and CPU-less nodes it initiates follow it.  Those nodes (and hvkit's
+    groups made only for them) go from both sides, and lstopo's Groups
+    equal to their only CPU-side child go."""
+    nodes = {int(n) for n in re.findall(r"/node(\d+): the node lists CPUs \S+, which this machine does not have",
+                                        ctx.get("stderr", ""))}
+    if not nodes:
         return s, hw, False
+    gone = nodes | {o["os_index"] for o in s.objs if o["key"] == "numa" and not o["cpuset"]}
+    kept_in = {o["parent"] for o in s.objs if o["key"] == "numa" and o["os_index"] not in gone}
+    s = _rebuild(s, lambda i: not (s.objs[i]["key"] == "numa" and s.objs[i]["os_index"] in gone)
+                 and not (s.objs[i]["key"] == "group" and i not in kept_in and
+                          any(o["parent"] == i and o["key"] == "numa" for o in s.objs)),
+                 lambda i: s.objs[i]["cpuset"])
+    hw = _drop_nodes(hw, gone)
     drop = {i for i, o in enumerate(hw.objs) if o["key"] == "group" and any(
         c["parent"] == i and not c["mem"] and c["cpuset"] == o["cpuset"] for c in hw.objs)}
     for o in hw.objs:
         if o["key"] == "numa" and o["parent"] in drop:
             o.setdefault("pcs", hw.objs[o["parent"]]["cpuset"])
-    return s, _rebuild(hw, lambda i: i not in drop, lambda i: hw.objs[i]["cpuset"]), bool(drop)
+    return s, _rebuild(hw, lambda i: i not in drop, lambda i: hw.objs[i]["cpuset"]), True
 
 
 def rule_dram_named(s, hw, ctx):
@@ -508,9 +519,10 @@ RULES = collections.OrderedDict([
       rule_gpu_cpu_node)),
     ("absent-cpus",
      ("a node cpumap listing CPUs the machine lacks: hvkit leaves them out "
-      "and warns; lstopo wraps the node's objects in a Group whose cpuset "
-      "equals the object below it once those CPUs are gone: such Groups "
-      "go from lstopo's side",
+      "and warns; lstopo keeps them, so the node hangs from the machine or "
+      "a Group equal to the object below it, and CPU-less nodes follow: "
+      "those nodes (and groups made for them) go from both sides, and "
+      "lstopo's Groups equal to their only child",
       rule_absent_cpus)),
     ("dram-named",
      ("hvkit calls the memory of a node with CPUs DRAM when nothing says "
