@@ -389,8 +389,11 @@ def rule_absent_cpus(s, hw, ctx):
                           any(o["parent"] == i and o["key"] == "numa" for o in s.objs)),
                  lambda i: s.objs[i]["cpuset"])
     hw = _drop_nodes(hw, gone)
-    drop = {i for i, o in enumerate(hw.objs) if o["key"] == "group" and any(
-        c["parent"] == i and not c["mem"] and c["cpuset"] == o["cpuset"] for c in hw.objs)}
+    # lstopo's Groups equal to their only CPU-side child, or left with no
+    # node (made for a node that went)
+    drop = {i for i, o in enumerate(hw.objs) if o["key"] == "group" and (any(
+        c["parent"] == i and not c["mem"] and c["cpuset"] == o["cpuset"] for c in hw.objs)
+        or not any(c["parent"] == i and c["key"] == "numa" for c in hw.objs))}
     for o in hw.objs:
         if o["key"] == "numa" and o["parent"] in drop:
             o.setdefault("pcs", hw.objs[o["parent"]]["cpuset"])
