@@ -175,6 +175,7 @@ int write_output(const char *path, const char *data, size_t len)
 	/* A symbolic link is written through, to the file it names (renaming
 	 * over it would replace the link); one that leads nowhere is refused. */
 	_cleanup_free_ char *real = NULL;
+	const char *asked = path;
 	struct stat st;
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
 		if (!(real = realpath(path, NULL))) {
@@ -186,7 +187,11 @@ int write_output(const char *path, const char *data, size_t len)
 	}
 	/* Renamed over: only a regular file, never a device node or FIFO. */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		log_error("'%s' exists and is not a regular file; not replacing it", path);
+		if (real)
+			log_error("'%s' leads to '%s', which exists and is not a regular file; not replacing it",
+				  asked, path);
+		else
+			log_error("'%s' exists and is not a regular file; not replacing it", path);
 		return -EEXIST;
 	}
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.XXXXXX", path);

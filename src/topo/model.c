@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The topology model: one tree of typed objects plus machine-wide tables. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,8 +262,18 @@ static int cmp_weight_rank(const void *a, const void *b)
 	return x->first - y->first;
 }
 
+/* "die", "L2 cache": what o is, for a message. */
+static const char *obj_what(const struct topo_obj *o, char *buf, size_t len)
+{
+	if (o->type == TOPO_CACHE)
+		snprintf(buf, len, "L%u %s cache", o->level, topo_cache_type_name(o->cache_type));
+	else
+		snprintf(buf, len, "%s", topo_type_name(o->type));
+	return buf;
+}
+
 size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
-			   size_t n)
+			   size_t n, struct hv_diags *d)
 {
 	size_t dropped = 0;
 
@@ -285,7 +296,7 @@ size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 	 * as hwloc drops an object whose cpuset conflicts.
 	 */
 	for (size_t i = 0; i < n; i++) {
-		struct topo_obj *o = objs[i], *cur = root;
+		struct topo_obj *o = objs[i], *cur = root, *crossed = NULL;
 		bool conflict = false;
 
 		for (;;) {
@@ -302,6 +313,7 @@ size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 					break;
 				}
 				conflict = true;
+				crossed = c;
 				break;
 			}
 			if (!next || conflict)
@@ -309,6 +321,15 @@ size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
 			cur = next;
 		}
 		if (conflict) {
+			if (d) {
+				_cleanup_free_ char *a = cpuset_format(&o->cpus);
+				_cleanup_free_ char *b = cpuset_format(&crossed->cpus);
+				char wa[32], wb[32];
+
+				hv_warnf(d, "the %s of CPUs %s crosses the %s of CPUs %s (each has CPUs the other lacks); leaving the %s out",
+					 obj_what(o, wa, sizeof(wa)), a,
+					 obj_what(crossed, wb, sizeof(wb)), b, wa);
+			}
 			topo_obj_free(o);
 			dropped++;
 			continue;
@@ -346,9 +367,18 @@ struct topo_obj *topo_cpu_container(struct topo_obj *root,
 	return cur;
 }
 
+/* Whether c, a child of a node's container, is cut by set. */
+static bool cut_by(const struct topo_obj *c, const struct cpuset *set,
+		   const struct cpuset *ign)
+{
+	return is_cpu_side(c) && cpuset_intersects(&c->cpus, set, ign) &&
+	       !cpuset_includes(set, &c->cpus, ign);
+}
+
 static struct topo_obj *node_parent(struct topo_obj *root,
 				    const struct cpuset *set,
-				    const struct cpuset *ign, const char *reason)
+				    const struct cpuset *ign, const char *reason,
+				    struct hv_diags *d)
 {
 	struct topo_obj *cur = root, *g;
 
@@ -369,13 +399,44 @@ static struct topo_obj *node_parent(struct topo_obj *root,
 	if (cur == root && (!cpuset_includes(&root->cpus, set, ign) ||
 			    cpuset_includes(set, &root->cpus, ign)))
 		return root;
-	/* A group holding the children of cur inside set; none may cross. */
+	/*
+	 * A group holding the children of cur inside set.  A cluster it
+	 * cuts goes (its children stay), as hwloc drops a Group that
+	 * conflicts with a NUMA node's; any other object cut, or one inside
+	 * a cut cluster, leaves no group.
+	 */
 	for (size_t k = 0; k < cur->nkids; k++) {
 		struct topo_obj *c = cur->kids[k];
 
-		if (is_cpu_side(c) && cpuset_intersects(&c->cpus, set, ign) &&
-		    !cpuset_includes(set, &c->cpus, ign))
+		if (!cut_by(c, set, ign))
+			continue;
+		if (c->type != TOPO_CLUSTER)
 			return NULL;
+		for (size_t j = 0; j < c->nkids; j++)
+			if (cut_by(c->kids[j], set, ign))
+				return NULL;
+	}
+	for (size_t k = 0; k < cur->nkids;) {
+		struct topo_obj *c = cur->kids[k];
+
+		if (!cut_by(c, set, ign)) {
+			k++;
+			continue;
+		}
+		if (d) {
+			_cleanup_free_ char *a = cpuset_format(&c->cpus), *b = cpuset_format(set);
+
+			hv_warnf(d, "the cluster of CPUs %s is cut by the locality of a NUMA node, CPUs %s; leaving the cluster out, as hwloc does",
+				 a, b);
+		}
+		while (c->nkids) {
+			struct topo_obj *x = c->kids[0];
+
+			topo_obj_detach(x);
+			topo_obj_add(cur, x);
+		}
+		topo_obj_detach(c);
+		topo_obj_free(c);
 	}
 	g = topo_obj_new(TOPO_GROUP, -1);
 	g->reason = reason;
@@ -398,9 +459,10 @@ static struct topo_obj *node_parent(struct topo_obj *root,
 
 struct topo_obj *topo_node_parent(struct topo_obj *root,
 				  const struct cpuset *set,
-				  const struct cpuset *ign)
+				  const struct cpuset *ign,
+				  struct hv_diags *d)
 {
-	return node_parent(root, set, ign, "numa");
+	return node_parent(root, set, ign, "numa", d);
 }
 
 static int collect_offline(struct topo_obj *o, void *ctx)
@@ -423,7 +485,7 @@ struct topo_obj *topo_locality_parent(struct topo_obj *root,
 	struct topo_obj *p;
 
 	topo_offline_cpus(root, &off);
-	p = node_parent(root, set, &off, reason);
+	p = node_parent(root, set, &off, reason, NULL);
 	cpuset_release(&off);
 	return p ? p : topo_cpu_container(root, set);
 }

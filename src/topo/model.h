@@ -233,11 +233,12 @@ struct topo_obj *topo_find(struct topo_obj *obj, enum topo_type type,
  * with a cpuset) into a tree under root by cpuset inclusion; equal sets
  * nest in enum order, with caches by decreasing level and instruction
  * caches below data caches.  An object whose cpuset crosses a larger
- * one's (neither holds the other) cannot nest: it is freed, and the
+ * one's (neither holds the other) cannot nest: it is freed, a warning
+ * naming both objects and their CPUs goes to d (when not NULL), and the
  * count of those is returned.  Takes ownership of objs[].
  */
 size_t topo_build_cpu_tree(struct topo_obj *root, struct topo_obj **objs,
-			   size_t n);
+			   size_t n, struct hv_diags *d);
 /* The smallest CPU-side object whose cpuset contains set (root if none). */
 struct topo_obj *topo_cpu_container(struct topo_obj *root,
 				    const struct cpuset *set);
@@ -245,15 +246,18 @@ struct topo_obj *topo_cpu_container(struct topo_obj *root,
  * Where a NUMA node whose locality is set hangs: the highest CPU-side
  * object whose cpuset is exactly set; when none is, a new group (reason
  * "numa") with that cpuset, holding the objects it covers.  The machine
- * for an empty set or one no object contains.  Returns NULL (and makes
- * nothing) when set cuts through an object, so that no group can hold
- * what it covers; the caller then picks the smallest container.  PUs in
- * ign (offline ones, which the kernel leaves out of node cpumaps; may be
- * NULL) are ignored in every comparison.
+ * for an empty set or one no object contains.  A cluster that set cuts
+ * is taken out (its children stay), as hwloc does, with a warning to d
+ * (when not NULL).  Returns NULL (and makes nothing) when set cuts
+ * through another object, so that no group can hold what it covers; the
+ * caller then picks the smallest container.  PUs in ign (offline ones,
+ * which the kernel leaves out of node cpumaps; may be NULL) are ignored
+ * in every comparison.
  */
 struct topo_obj *topo_node_parent(struct topo_obj *root,
 				  const struct cpuset *set,
-				  const struct cpuset *ign);
+				  const struct cpuset *ign,
+				  struct hv_diags *d);
 /*
  * Where something local to the CPUs of set hangs, offline PUs aside (the
  * kernel leaves them out of node cpumaps and local_cpus): as

@@ -253,7 +253,7 @@ int probe_cpuid(struct probe_ctx *c)
 			all[ncpu++] = all[i];
 		else
 			topo_obj_add(c->t->root, all[i]);
-	topo_build_cpu_tree(c->t->root, all, ncpu);
+	topo_build_cpu_tree(c->t->root, all, ncpu, c->d);
 	topo_add_source(c->t, "cpuid");
 	rc = 0;
 out:

@@ -632,10 +632,7 @@ int probe_sysfs_cpus(struct probe_ctx *c)
 	for (size_t i = 0; i < nobjs; i++)
 		if (objs[i])
 			objs[nkeep++] = objs[i];
-	size_t dropped = topo_build_cpu_tree(c->t->root, objs, nkeep);
-	if (dropped)
-		hv_warnf(c->d, "%zu CPU object(s) whose sysfs cpusets cross others dropped",
-			 dropped);
+	(void)topo_build_cpu_tree(c->t->root, objs, nkeep, c->d);
 	cpuset_copy(&c->t->root->cpus, &present);
 	if (ci.microcode && !c->t->microcode)
 		c->t->microcode = xstrdup(ci.microcode);
@@ -716,10 +713,29 @@ static void probe_memcaches(struct probe_ctx *c, struct topo_obj *node,
 	hv_strv_free(names, n);
 }
 
-/* What sysfs says of the memory of a CPU-less node: a DAX device whose
- * target_node it is, under an NVDIMM bus (NVM), a CXL region (CXL) or
- * an "hmem" platform device: EFI specific-purpose memory (SPM; HBM when
- * HMAT gives it more bandwidth than every DRAM node, see node_kinds()). */
+struct node_info {
+	unsigned id;
+	struct topo_obj *obj;		/* NULL once the node is dropped */
+	bool have_cpus;			/* a cpumap or cpulist was read */
+	bool targets[2];		/* it has access0/1/targets */
+	bool gpu;			/* a GPU's coherent memory */
+	bool exact;			/* hangs from its locality's object */
+	struct cpuset gpu_cpus;		/* then the GPU's local_cpus */
+	struct cpuset locality;		/* its CPUs, else its initiators' */
+};
+
+static int cmp_node_id(const void *a, const void *b)
+{
+	const struct node_info *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* What sysfs says of a node's memory: a DAX device the kmem driver made
+ * system RAM (as hwloc, which takes no other) whose target_node it is,
+ * under an NVDIMM bus (NVM), a CXL region (CXL) or an "hmem"
+ * platform device: EFI specific-purpose memory (SPM; HBM when HMAT
+ * bandwidths say so, see memory_tiers()).  NULL when none does. */
 static const char *memory_kind(struct probe_ctx *c, unsigned node)
 {
 	char **names = NULL;
@@ -732,6 +748,9 @@ static const char *memory_kind(struct probe_ctx *c, unsigned node)
 		char p[192];
 		_cleanup_free_ char *real = NULL;
 
+		snprintf(p, sizeof(p), "/sys/bus/dax/drivers/kmem/%s", names[i]);
+		if (!hv_root_exists(c->root, p))
+			continue;
 		snprintf(p, sizeof(p), "/sys/bus/dax/devices/%s/target_node", names[i]);
 		if (read_long(c, p, -1) != (long)node)
 			continue;
@@ -749,22 +768,24 @@ static const char *memory_kind(struct probe_ctx *c, unsigned node)
 	return kind;
 }
 
-/*
- * A coherent GPU memory node (NVIDIA: /proc/driver/nvidia/gpus/BUS/
- * numa_status says "Node: N", as hwloc reads it): the GPU's PCI address
- * in ret, and its CPUs (the device's local_cpus) in locality when that
- * is still empty.  Returns whether node is one.
- */
-static bool gpu_memory(struct probe_ctx *c, unsigned node, char **ret,
-		       struct cpuset *locality)
+/* A GPU whose coherent memory is a NUMA node (NVIDIA: /proc/driver/
+ * nvidia/gpus/BUS/numa_status says "Node: N", as hwloc reads it). */
+struct gpu_mem {
+	char *bus;			/* printable PCI address */
+	unsigned node;
+};
+
+/* Every GPU numa_status that names a node, in address order. */
+static size_t gpu_memories(struct probe_ctx *c, struct gpu_mem **ret)
 {
 	char **names = NULL;
-	size_t n = 0;
-	bool found = false;
+	size_t n = 0, ng = 0, ag = 0;
+	struct gpu_mem *g = NULL;
 
+	*ret = NULL;
 	if (hv_root_list(c->root, "/proc/driver/nvidia/gpus", &names, &n) < 0)
-		return false;
-	for (size_t i = 0; i < n && !found; i++) {
+		return 0;
+	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *st = NULL;
 		char p[192];
 		const char *l;
@@ -772,84 +793,174 @@ static bool gpu_memory(struct probe_ctx *c, unsigned node, char **ret,
 		char *end;
 
 		snprintf(p, sizeof(p), "/proc/driver/nvidia/gpus/%s/numa_status", names[i]);
-		if (hv_root_read_str(c->root, p, &st) < 0 || !(l = strstr(st, "Node:")))
+		if (strlen(names[i]) > 32 || hv_root_read_str(c->root, p, &st) < 0 ||
+		    !(l = strstr(st, "Node:")))
 			continue;
 		l += strspn(l + 5, " \t") + 5;
+		errno = 0;
 		id = strtoull(l, &end, 10);
-		if (end == l || id != node || strlen(names[i]) > 32)
-			continue;
-		found = true;
-		*ret = str_printable(xstrdup(names[i]), false);
-		if (cpuset_next(locality, 0) < 0) {
-			snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/local_cpus", names[i]);
-			(void)probe_read_cpuset(c, NULL, p, locality);
-		}
+		if (end == l || errno || id >= CPUSET_MAX)
+			continue;	/* "Node: -1": no memory node */
+		g = xgrow(g, sizeof(*g), ng + 1, &ag);
+		g[ng].bus = str_printable(xstrdup(names[i]), false);
+		g[ng++].node = (unsigned)id;
 	}
 	hv_strv_free(names, n);
-	return found;
-}
-
-/* A node's local read bandwidth in MB/s (sysfs access0/initiators/
- * read_bandwidth, from HMAT), 0 when unknown. */
-static uint64_t node_bandwidth(struct probe_ctx *c, unsigned node)
-{
-	char p[128];
-	uint64_t v;
-
-	snprintf(p, sizeof(p), SYSNODE "/node%u/access0/initiators/read_bandwidth", node);
-	return hv_root_read_u64(c->root, p, &v) == 0 ? v : 0;
-}
-
-struct node_info {
-	unsigned id;
-	struct topo_obj *obj;		/* NULL once the node is dropped */
-	bool have_cpus;			/* a cpumap or cpulist was read */
-	bool targets[2];		/* it has access0/1/targets */
-	struct cpuset locality;		/* its CPUs, else its initiators' */
-};
-
-static int cmp_node_id(const void *a, const void *b)
-{
-	const struct node_info *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Adds to ni's locality the CPUs of the nodes listed in directory p. */
-static void add_nodes_of(struct probe_ctx *c, struct node_info *v, size_t nv,
-			 struct node_info *ni, const char *p)
-{
-	char **names = NULL;
-	size_t n = 0;
-
-	if (hv_root_list(c->root, p, &names, &n) < 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t id;
-
-		if (!str_startswith(names[i], "node") ||
-		    parse_u64(names[i] + 4, 10, &id) < 0 || id == ni->id)
-			continue;
-		for (size_t k = 0; k < nv; k++)
-			if (v[k].id == id && v[k].obj)
-				cpuset_or(&ni->locality, &v[k].locality);
-	}
-	hv_strv_free(names, n);
+	*ret = g;
+	return ng;
 }
 
 /*
- * A CPU-less node's locality: the CPUs of its initiators, from its own
- * access0 (any initiator) or access1 (CPU initiators) directory, else
- * from the nodes that list it among their access targets.
+ * Marks the nodes GPUs name as their memory (kind GPU, the GPU's address,
+ * its local_cpus as locality).  A node with CPUs stays the memory of
+ * those CPUs, a node several GPUs name is the first one's, a node that is
+ * not there is skipped: each with a warning (hwloc moves a node with
+ * CPUs to the GPU's CPUs and takes whichever GPU it reads last).
+ */
+static void gpu_nodes(struct probe_ctx *c, struct node_info *v, size_t nv)
+{
+	struct gpu_mem *g;
+	size_t ng = gpu_memories(c, &g);
+	size_t nmissing = 0, ncpu = 0, ntwin = 0, fm = 0, fc = 0, ft = 0;
+	struct node_info *fcn = NULL, *ftn = NULL;
+
+	for (size_t k = 0; k < ng; k++) {
+		struct node_info *ni = NULL;
+		char p[192];
+
+		for (size_t i = 0; i < nv; i++)
+			if (v[i].id == g[k].node && v[i].obj)
+				ni = &v[i];
+		if (!ni) {
+			if (!nmissing++)
+				fm = k;
+		} else if (cpuset_next(&ni->obj->cpus, 0) >= 0) {
+			if (!ncpu++) {
+				fc = k;
+				fcn = ni;
+			}
+		} else if (ni->obj->address) {
+			if (!ntwin++) {
+				ft = k;
+				ftn = ni;
+			}
+		} else {
+			ni->obj->address = xstrdup(g[k].bus);
+			ni->obj->mem_kind = "GPU";
+			ni->gpu = true;
+			snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/local_cpus", g[k].bus);
+			(void)probe_read_cpuset(c, NULL, p, &ni->gpu_cpus);
+		}
+	}
+	/* One warning of each kind, naming the first GPU and how many more. */
+	if (nmissing)
+		hv_warnf(c->d, "/proc/driver/nvidia/gpus/%s/numa_status%s: node %u is not a NUMA node here, ignoring it",
+			 g[fm].bus, nmissing > 1 ? " (and other GPUs')" : "", g[fm].node);
+	if (ncpu) {
+		_cleanup_free_ char *cpus = cpuset_format(&fcn->obj->cpus);
+
+		hv_warnf(c->d, "/proc/driver/nvidia/gpus/%s/numa_status names node %u, which has CPUs %s: keeping it as their memory, not the GPU's%s",
+			 g[fc].bus, g[fc].node, cpus, ncpu > 1 ? " (other GPUs name nodes with CPUs too)" : "");
+	}
+	if (ntwin)
+		hv_warnf(c->d, "/proc/driver/nvidia/gpus/%s/numa_status names node %u, as %s's does: showing it as %s's memory%s",
+			 g[ft].bus, g[ft].node, ftn->obj->address, ftn->obj->address,
+			 ntwin > 1 ? " (other GPUs name a node already named too)" : "");
+	for (size_t k = 0; k < ng; k++)
+		free(g[k].bus);
+	free(g);
+}
+
+/* A node's local bandwidth in MiB/s from HMAT as hwloc takes it: the
+ * mean of read_bandwidth and write_bandwidth of access1/initiators (CPU
+ * initiators), else access0; 0 when either is unknown. */
+static uint64_t node_bandwidth(struct probe_ctx *c, unsigned node)
+{
+	char dir[96], p[128];
+	uint64_t r, w;
+
+	snprintf(dir, sizeof(dir), SYSNODE "/node%u/access1/initiators", node);
+	if (!hv_root_is_dir(c->root, dir))
+		snprintf(dir, sizeof(dir), SYSNODE "/node%u/access0/initiators", node);
+	snprintf(p, sizeof(p), "%s/read_bandwidth", dir);
+	if (hv_root_read_u64(c->root, p, &r) < 0 || !r)
+		return 0;
+	snprintf(p, sizeof(p), "%s/write_bandwidth", dir);
+	if (hv_root_read_u64(c->root, p, &w) < 0 || !w)
+		return 0;
+	return r / 2 + w / 2 + (r & w & 1);
+}
+
+/* Adds to ni's locality the CPUs of the nodes listed in directory p;
+ * returns whether p is a directory.  Entries naming the node itself, no
+ * node here, or no node number are skipped with one warning each kind
+ * (hwloc skips the first two silently and reads "node1x" as node 1). */
+static bool add_nodes_of(struct probe_ctx *c, struct node_info *v, size_t nv,
+			 struct node_info *ni, const char *p)
+{
+	static const char *const why[] = {
+		"not a node name", "a node is not its own initiator",
+		"no such NUMA node here",
+	};
+	char **names = NULL;
+	size_t n = 0, nbad[3] = { 0 }, first[3] = { 0 };
+
+	if (hv_root_list(c->root, p, &names, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t id;
+		bool found = false;
+		int bad = -1;
+
+		if (!str_startswith(names[i], "node"))
+			continue;	/* read_bandwidth, power, uevent */
+		if (parse_u64(names[i] + 4, 10, &id) < 0)
+			bad = 0;
+		else if (id == ni->id)
+			bad = 1;
+		else {
+			for (size_t k = 0; k < nv; k++)
+				if (v[k].id == id && v[k].obj) {
+					cpuset_or(&ni->locality, &v[k].locality);
+					found = true;
+				}
+			if (!found)
+				bad = 2;
+		}
+		if (bad >= 0 && !nbad[bad]++)
+			first[bad] = i;
+	}
+	for (int k = 0; k < 3; k++) {
+		_cleanup_free_ char *nm = NULL;
+
+		if (!nbad[k])
+			continue;
+		nm = str_printable(xstrdup(names[first[k]]), false);
+		if (nbad[k] == 1)
+			hv_warnf(c->d, "%s/%s: %s, ignoring it", p, nm, why[k]);
+		else
+			hv_warnf(c->d, "%s/%s and %zu more: %s, ignoring them", p, nm,
+				 nbad[k] - 1, why[k]);
+	}
+	hv_strv_free(names, n);
+	return true;
+}
+
+/*
+ * A CPU-less node's locality: the CPUs of its initiators, from its
+ * access1 directory (CPU initiators) where there is one, else access0
+ * (any initiator, generic ones included), as hwloc reads them; else from
+ * the nodes that list it among their access targets.
  */
 static void node_initiators(struct probe_ctx *c, struct node_info *v, size_t nv,
 			    struct node_info *ni)
 {
 	char p[128];
 
-	for (int a = 0; a < 2 && cpuset_next(&ni->locality, 0) < 0; a++) {
+	for (int a = 1; a >= 0; a--) {
 		snprintf(p, sizeof(p), SYSNODE "/node%u/access%d/initiators", ni->id, a);
-		add_nodes_of(c, v, nv, ni, p);
+		if (add_nodes_of(c, v, nv, ni, p))
+			break;
 	}
 	for (int a = 0; a < 2 && cpuset_next(&ni->locality, 0) < 0; a++)
 		for (size_t k = 0; k < nv; k++) {
@@ -893,12 +1004,42 @@ static void node_nearest(const unsigned *dist, struct node_info *v, size_t nv,
 }
 
 /* Hangs node from the object whose cpuset is its locality (a group made
- * for it when none is). */
-static void node_attach(struct topo *t, struct topo_obj *node,
+ * for it when none is).  A locality that takes part of an object and not
+ * all of it cannot have one: the node hangs from the smallest object
+ * holding it, with a warning naming what it cuts. */
+static bool node_attach(struct probe_ctx *c, struct topo_obj *node,
 			const struct cpuset *locality)
 {
+	bool exact;
+	struct topo *t = c->t;
+	struct cpuset off = { 0 };
+	struct topo_obj *p;
+
 	/* The kernel leaves offline CPUs out of node cpumaps; we show them. */
-	topo_obj_add(topo_locality_parent(t->root, locality, "numa"), node);
+	topo_offline_cpus(t->root, &off);
+	p = topo_node_parent(t->root, locality, &off, c->d);
+	cpuset_release(&off);
+	exact = p && (p != t->root || cpuset_includes(locality, &t->root->cpus, NULL) ||
+		      cpuset_next(locality, 0) < 0);
+
+	if (!p) {
+		const struct topo_obj *cut = NULL;
+		_cleanup_free_ char *l = cpuset_format(locality), *h = NULL, *k = NULL;
+
+		p = topo_cpu_container(t->root, locality);
+		for (size_t i = 0; i < p->nkids && !cut; i++)
+			if (cpuset_intersects(&p->kids[i]->cpus, locality, NULL) &&
+			    !cpuset_includes(locality, &p->kids[i]->cpus, NULL))
+				cut = p->kids[i];
+		h = cpuset_format(&p->cpus);
+		if (cut)
+			k = cpuset_format(&cut->cpus);
+		hv_warnf(c->d, "NUMA node %lld: its locality, CPUs %s, takes part of the %s of CPUs %s and not all of it; it hangs from the %s of CPUs %s",
+			 (long long)node->os_index, l, cut ? topo_type_name(cut->type) : "object",
+			 k ? k : "?", topo_type_name(p->type), h);
+	}
+	topo_obj_add(p, node);
+	return exact;
 }
 
 /*
@@ -986,26 +1127,60 @@ static bool read_distances(struct probe_ctx *c, const char *dir, unsigned *row,
 	return k == nv;
 }
 
-/* SPM nodes with more local bandwidth than every DRAM node are HBM. */
-static void hbm_kinds(struct probe_ctx *c, struct node_info *v, size_t nv)
+/*
+ * The kind of every node's memory, by hwloc's rules for memory tiers:
+ * DAX devices say NVM, CXL or SPM, a GPU's memory is GPU.  When every
+ * SPM node has at least twice the local bandwidth (node_bandwidth()) of
+ * the fastest node that nothing describes, SPM is HBM and those others
+ * are DRAM.  Otherwise a node with CPUs that nothing describes is DRAM
+ * (where lstopo gives no subtype) and a CPU-less one has no kind.
+ */
+static void memory_tiers(struct probe_ctx *c, struct node_info *v, size_t nv)
 {
-	uint64_t dram = 0;
+	uint64_t max_plain = 0, min_spm = UINT64_MAX;
+	bool hbm;
 
-	for (size_t i = 0; i < nv; i++)
-		if (v[i].obj && v[i].obj->mem_kind &&
-		    strcmp(v[i].obj->mem_kind, "DRAM") == 0) {
-			uint64_t bw = node_bandwidth(c, v[i].id);
+	for (size_t i = 0; i < nv; i++) {
+		struct topo_obj *o = v[i].obj;
+		uint64_t bw;
 
-			if (!bw)
-				return;		/* unknown: nothing to compare */
-			if (bw > dram)
-				dram = bw;
-		}
-	for (size_t i = 0; dram && i < nv; i++)
-		if (v[i].obj && v[i].obj->mem_kind &&
-		    strcmp(v[i].obj->mem_kind, "SPM") == 0 &&
-		    node_bandwidth(c, v[i].id) > dram)
-			v[i].obj->mem_kind = "HBM";
+		if (!o || v[i].gpu)
+			continue;
+		o->mem_kind = memory_kind(c, v[i].id);
+		if (o->mem_kind && strcmp(o->mem_kind, "SPM") != 0)
+			continue;
+		/* hwloc knows a node's bandwidth from its own CPUs or
+		 * initiators, as an object's cpuset: none for a node of
+		 * unknown locality or one no object has */
+		bw = cpuset_next(&v[i].locality, 0) >= 0 && v[i].exact ?
+		     node_bandwidth(c, v[i].id) : 0;
+		if (!o->mem_kind && bw > max_plain)
+			max_plain = bw;
+		else if (o->mem_kind && bw < min_spm)
+			min_spm = bw;
+	}
+	hbm = max_plain && min_spm != UINT64_MAX && min_spm && max_plain < min_spm / 2 +
+	      (min_spm & 1);
+	for (size_t i = 0; i < nv; i++) {
+		struct topo_obj *o = v[i].obj;
+
+		if (!o || v[i].gpu)
+			continue;
+		if (!o->mem_kind && (hbm || cpuset_next(&o->cpus, 0) >= 0))
+			o->mem_kind = "DRAM";
+		else if (hbm && o->mem_kind && strcmp(o->mem_kind, "SPM") == 0)
+			o->mem_kind = "HBM";
+	}
+}
+
+/* Whether a distance matrix says nothing (every distance 0), warned. */
+static bool zero_distances(struct probe_ctx *c, const unsigned *dist, size_t nv)
+{
+	for (size_t k = 0; k < nv * nv; k++)
+		if (dist[k])
+			return false;
+	hv_warnf(c->d, SYSNODE "/node*/distance: every distance is 0 (none known); ignoring the matrix");
+	return true;
 }
 
 /* The nodes node/online lists, else node/possible (hwloc reads online);
@@ -1085,7 +1260,7 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		o->memory_bytes = memtotal;
 		o->mem_kind = memtotal ? "DRAM" : NULL;
 		cpuset_copy(&o->cpus, &t->root->cpus);
-		node_attach(t, o, &o->cpus);
+		node_attach(c, o, &o->cpus);
 		free(v);
 		return 0;
 	}
@@ -1109,11 +1284,21 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		snprintf(p, sizeof(p), "%s/cpulist", dir);
 		snprintf(p2, sizeof(p2), "%s/cpumap", dir);
 		v[i].have_cpus = probe_read_cpuset(c, p, p2, &cpus) == 0;
-		/* Only PUs that exist (offline ones are not in the tree). */
+		/* Only PUs that exist: a CPU the node lists and the machine
+		 * lacks is warned about (lstopo keeps it in a Group). */
+		struct cpuset gone = { 0 };
+
 		for (int k = cpuset_next(&cpus, 0); k >= 0;
 		     k = cpuset_next(&cpus, (unsigned)k + 1))
-			if (cpuset_has(&t->root->cpus, (unsigned)k))
-				cpuset_set(&o->cpus, (unsigned)k);
+			cpuset_set(cpuset_has(&t->root->cpus, (unsigned)k) ? &o->cpus : &gone,
+				   (unsigned)k);
+		if (cpuset_next(&gone, 0) >= 0 && cpuset_next(&t->root->cpus, 0) >= 0) {
+			_cleanup_free_ char *g = cpuset_format(&gone);
+
+			hv_warnf(c->d, "%s: the node lists CPUs %s, which this machine does not have; leaving them out",
+				 dir, g);
+		}
+		cpuset_release(&gone);
 		cpuset_release(&cpus);
 		snprintf(p, sizeof(p), "%s/meminfo", dir);
 		if (hv_root_read(c->root, p, &nmi, NULL) == 0 &&
@@ -1170,10 +1355,12 @@ int probe_sysfs_numa(struct probe_ctx *c)
 				o->memory_bytes = v[i].obj->memory_bytes;
 			topo_obj_free(v[i].obj);
 		}
-		node_attach(t, o, &o->cpus);
+		node_attach(c, o, &o->cpus);
 		free(v);
 		return 0;
 	}
+	if (dist_ok && nv > 1 && zero_distances(c, dist, nv))
+		dist_ok = false;
 
 	/* The matrix of the nodes kept, for the user. */
 	if (dist_ok && nv > 1) {
@@ -1196,32 +1383,32 @@ int probe_sysfs_numa(struct probe_ctx *c)
 		t->dist_source = xstrdup("sysfs");
 	}
 
-	/* Nodes with CPUs first, then memory-only ones in id order under
-	 * their initiators, else their nearest nodes (the machine when
-	 * neither says). */
+	/* Nodes with CPUs first, then memory-only ones in id order: a
+	 * GPU's under the GPU's CPUs, others under their initiators, else
+	 * their nearest nodes (the machine when nothing says). */
 	for (size_t i = 0; i < nv; i++)
 		if (v[i].obj)
 			cpuset_copy(&v[i].locality, &v[i].obj->cpus);
 	for (size_t i = 0; i < nv; i++)
-		if (v[i].obj && cpuset_next(&v[i].obj->cpus, 0) >= 0) {
-			v[i].obj->mem_kind = "DRAM";
-			node_attach(t, v[i].obj, &v[i].obj->cpus);
-		}
+		if (v[i].obj && cpuset_next(&v[i].obj->cpus, 0) >= 0)
+			v[i].exact = node_attach(c, v[i].obj, &v[i].obj->cpus);
+	gpu_nodes(c, v, nv);
 	for (size_t i = 0; i < nv; i++) {
 		if (!v[i].obj || cpuset_next(&v[i].obj->cpus, 0) >= 0)
 			continue;
-		node_initiators(c, v, nv, &v[i]);
-		if (gpu_memory(c, v[i].id, &v[i].obj->address, &v[i].locality))
-			v[i].obj->mem_kind = "GPU";
+		if (v[i].gpu)
+			cpuset_copy(&v[i].locality, &v[i].gpu_cpus);
+		if (cpuset_next(&v[i].locality, 0) < 0)
+			node_initiators(c, v, nv, &v[i]);
 		if (cpuset_next(&v[i].locality, 0) < 0 && dist_ok && nv > 1)
 			node_nearest(dist, v, nv, i);
-		if (!v[i].obj->mem_kind)
-			v[i].obj->mem_kind = memory_kind(c, v[i].id);
-		node_attach(t, v[i].obj, &v[i].locality);
+		v[i].exact = node_attach(c, v[i].obj, &v[i].locality);
 	}
-	hbm_kinds(c, v, nv);
-	for (size_t i = 0; i < nv; i++)
+	memory_tiers(c, v, nv);
+	for (size_t i = 0; i < nv; i++) {
 		cpuset_release(&v[i].locality);
+		cpuset_release(&v[i].gpu_cpus);
+	}
 	free(v);
 	return 0;
 }

@@ -150,7 +150,7 @@ static void node_line(struct probe_ctx *c, char **f, void *ctx)
 		if (nb->cpus->node_of[cpu] == node)
 			cpuset_set(&o->cpus, (unsigned)cpu);
 	{
-		struct topo_obj *p = topo_node_parent(c->t->root, &o->cpus, NULL);
+		struct topo_obj *p = topo_node_parent(c->t->root, &o->cpus, NULL, c->d);
 
 		topo_obj_add(p ? p : topo_cpu_container(c->t->root, &o->cpus), o);
 	}
@@ -355,7 +355,7 @@ int probe_xen(struct probe_ctx *c)
 	memcpy(objs, b.objs, b.n * sizeof(*objs));
 	memcpy(objs + b.n, b.pkgs, b.npkgs * sizeof(*objs));
 	memcpy(objs + b.n + b.npkgs, b.cores, b.ncores * sizeof(*objs));
-	topo_build_cpu_tree(c->t->root, objs, nobjs);
+	topo_build_cpu_tree(c->t->root, objs, nobjs, c->d);
 	free(objs);
 	each_line(c, XEN_NUMAINFO, text[XEN_NUMAINFO], 4, node_line, &nb);
 	if (nb.n)

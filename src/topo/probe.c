@@ -165,6 +165,21 @@ int probe_sysfs_osdev(struct probe_ctx *c)
 	return found ? 0 : -ENOENT;
 }
 
+/* A GPU memory node's pci_device must name a device of the tree: one
+ * the PCI probe left out (no config space) is warned about and unnamed. */
+static int check_gpu_node(struct topo_obj *o, void *ctx)
+{
+	struct probe_ctx *c = ctx;
+
+	if (o->type != TOPO_NUMA || !o->address || find_pci(c->t->root, o->address))
+		return 0;
+	hv_warnf(c->d, "NUMA node %lld is the memory of GPU %s, which is not among the PCI devices read; its pci_device is left out",
+		 (long long)o->os_index, o->address);
+	free(o->address);
+	o->address = NULL;
+	return 0;
+}
+
 int probe_all(struct probe_ctx *c)
 {
 	bool cpus = false, any = false;
@@ -183,6 +198,7 @@ int probe_all(struct probe_ctx *c)
 	any |= probe_acpi(c) == 0;
 	any |= probe_smbios(c) == 0;
 	any |= probe_pci(c) == 0;
+	(void)topo_walk(c->t->root, check_gpu_node, c);
 	(void)probe_sysfs_osdev(c);
 	(void)probe_sysfs_security(c);
 	topo_sort(c->t->root);

@@ -206,40 +206,74 @@ static void test_model_groups(void)
 	objs[4]->level = objs[5]->level = 3;
 	CHECK_INT(cpuset_parse_list(&t->root->cpus, "0-7"), 0);
 	/* the L3 on 1-2 crosses both packages: dropped, not misplaced */
-	CHECK_INT(topo_build_cpu_tree(t->root, objs, ARRAY_SIZE(objs)), 1);
+	CHECK_INT(topo_build_cpu_tree(t->root, objs, ARRAY_SIZE(objs), NULL), 1);
 	CHECK_INT(topo_count(t->root, TOPO_CACHE), 1);
 	CHECK_INT(t->root->nkids, 4);
 
 	/* a node local to package 0 and its equal L3: the package */
 	CHECK_INT(cpuset_parse_list(&set, "0-1"), 0);
-	CHECK(topo_node_parent(t->root, &set, NULL) == t->root->kids[0]);
+	CHECK(topo_node_parent(t->root, &set, NULL, NULL) == t->root->kids[0]);
 	/* a node over two packages: a group holding both */
 	cpuset_release(&set);
 	CHECK_INT(cpuset_parse_list(&set, "0-3"), 0);
-	struct topo_obj *g = topo_node_parent(t->root, &set, NULL);
+	struct topo_obj *g = topo_node_parent(t->root, &set, NULL, NULL);
 	CHECK(g && g->type == TOPO_GROUP && g->parent == t->root);
 	CHECK(g && g->reason && strcmp(g->reason, "numa") == 0);
 	CHECK(g && g->nkids == 2 && g->kids[0]->type == TOPO_PACKAGE);
 	CHECK_INT(t->root->nkids, 3);
 	/* the same locality again: the same group */
-	CHECK(topo_node_parent(t->root, &set, NULL) == g);
+	CHECK(topo_node_parent(t->root, &set, NULL, NULL) == g);
 	if (g)
 		topo_obj_add(g, topo_obj_new(TOPO_NUMA, 0));
 	/* a locality cutting a package in two: nothing made */
 	cpuset_release(&set);
 	CHECK_INT(cpuset_parse_list(&set, "3-4"), 0);
-	CHECK(topo_node_parent(t->root, &set, NULL) == NULL);
+	CHECK(topo_node_parent(t->root, &set, NULL, NULL) == NULL);
 	/* offline PU 5 aside, 4 is package 2 */
 	cpuset_release(&set);
 	CHECK_INT(cpuset_parse_list(&set, "4"), 0);
 	struct cpuset off = { 0 };
 	CHECK_INT(cpuset_parse_list(&off, "5"), 0);
-	CHECK(topo_node_parent(t->root, &set, &off) ==
+	CHECK(topo_node_parent(t->root, &set, &off, NULL) ==
 	      topo_find(t->root, TOPO_PACKAGE, 2));
 	/* the whole machine: the machine */
 	cpuset_release(&set);
 	CHECK_INT(cpuset_parse_list(&set, "0-7"), 0);
-	CHECK(topo_node_parent(t->root, &set, NULL) == t->root);
+	CHECK(topo_node_parent(t->root, &set, NULL, NULL) == t->root);
+
+	cpuset_release(&set);
+
+	/* clusters 0-3 and 4-7 of a package 0-7 cut by a locality 2-5 go
+	 * (their PUs stay, warned), as hwloc drops a conflicting Group; a
+	 * core cut by it leaves nothing made */
+	{
+		struct topo *u = topo_new();
+		struct topo_obj *v[] = {
+			cpu_obj(TOPO_PACKAGE, 0, "0-7"), cpu_obj(TOPO_CLUSTER, 0, "0-3"),
+			cpu_obj(TOPO_CLUSTER, 1, "4-7"), cpu_obj(TOPO_CORE, 0, "0-1"),
+			cpu_obj(TOPO_CORE, 1, "2-3"), cpu_obj(TOPO_CORE, 2, "4-5"),
+			cpu_obj(TOPO_CORE, 3, "6-7"),
+		};
+		struct hv_diags d = { 0 };
+		struct topo_obj *h;
+
+		CHECK_INT(cpuset_parse_list(&u->root->cpus, "0-7"), 0);
+		CHECK_INT(topo_build_cpu_tree(u->root, v, ARRAY_SIZE(v), NULL), 0);
+		CHECK_INT(cpuset_parse_list(&set, "3-4"), 0);
+		CHECK(topo_node_parent(u->root, &set, NULL, &d) == NULL);
+		CHECK_INT(topo_count(u->root, TOPO_CLUSTER), 2);
+		cpuset_release(&set);
+		CHECK_INT(cpuset_parse_list(&set, "2-5"), 0);
+		h = topo_node_parent(u->root, &set, NULL, &d);
+		CHECK(h && h->type == TOPO_GROUP && h->nkids == 2 &&
+		      h->parent == u->root->kids[0]);
+		CHECK_INT(topo_count(u->root, TOPO_CLUSTER), 0);
+		CHECK_INT(topo_count(u->root, TOPO_CORE), 4);
+		CHECK(d.n == 2 && strstr(d.v[0].msg, "the cluster of CPUs 0-3 is cut") != NULL);
+		cpuset_release(&set);
+		hv_diags_release(&d);
+		topo_free(u);
+	}
 
 	topo_sort(t->root);
 	render_text(t, &ro, &out);

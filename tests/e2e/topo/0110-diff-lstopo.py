@@ -42,6 +42,7 @@ seeds = [args.seed] if args.seed is not None else range(args.start, args.start +
 failed = []
 tmpbase = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 applied = collections.Counter()
+classes = collections.defaultdict(lambda: [0, 0])   # class -> [equal, seeds]
 t0 = time.time()
 for seed in seeds:
     d = tempfile.mkdtemp(prefix=f"hvkit-diff-{seed}-", dir=tmpbase)
@@ -62,6 +63,9 @@ for seed in seeds:
             print(f"seed {seed}: {shape}")
             if args.seed is not None:
                 print(f"tree kept in {d}; warnings: {p.stderr.strip()}")
+        for cls in shape.get("extra") or ["plain"]:
+            classes[cls][0] += not diffs
+            classes[cls][1] += 1
         if diffs:
             failed.append(seed)
             print(f"FAIL: seed {seed} (replay: {sys.argv[0]} --seed {seed}): {shape}")
@@ -78,6 +82,8 @@ n = len(seeds)
 print(f"{n - len(failed)}/{n} seeds structurally equal to lstopo "
       f"({time.time() - t0:.1f} s); rules applied: "
       + (", ".join(f"{k} x{v}" for k, v in applied.items()) or "none"))
+print("per class (gensysfs shape['extra']; plain: none of them): " + ", ".join(
+    f"{k} {v[0]}/{v[1]}" for k, v in sorted(classes.items())))
 for name, (reason, _) in structure.RULES.items():
     print(f"  rule {name}: {reason}")
 if failed:

@@ -139,6 +139,13 @@ def compare_tree(label, tree, tree_args, truth=None):
     hw, hw_nodes = hwloc_view(lstopo_xml(tree, xml_path))
     ours = hvkit_devices(tree_args)
     for key in sorted(set(hw) - ours):
+        # gensysfs's gpu-cpu-node class names a GPU by a bare
+        # /sys/bus/pci/devices/X/local_cpus, no config space: a phantom
+        # hwloc lists and hvkit, reading functions from config, does not.
+        if key[0] == "pci" and not os.path.exists(
+                os.path.join(tree, "sys/bus/pci/devices", key[1], "config")) \
+                and label.startswith("seed "):
+            continue
         stats["hwloc_only"].add(f"{label}:{key[1]}")
     for key in sorted(ours - set(hw)):
         stats["hvkit_only"].add(f"{label}:{key[1]}")
@@ -333,7 +340,7 @@ print(f"generated: {len(seeds)} seeds, {stats['devices'] - snap[0]} devices, "
 
 # 3. hand-built IOMMU groups
 d = os.path.join(tmp, "iommu")
-gensysfs.gen(1, d)
+gensysfs.gen(1, d, extras=False)
 cfg = gensysfs.pci_config
 gensysfs.write(d, "/sys/devices/system/node/node0/cpulist", "0")
 gensysfs.write(d, "/sys/devices/system/node/node0/cpumap", gensysfs.mask([0], 9))

@@ -12,8 +12,17 @@ GPU memory /proc/driver/nvidia/gpus/BUS/numa_status and the GPU's
 local_cpus.  Lies are made on purpose: identical, overlapping or nested
 node cpusets, node memory over MemTotal, physical_package_id and die_cpus
 crossing packages, a wrong distance diagonal, nodes with neither CPUs nor
-memory and node directories holding only a distance file.  It returns a
-dict describing what it made (the "shape"), for messages.
+memory and node directories holding only a distance file.  Classes drawn
+from a second random stream (so that the trees of the first stay as they
+were) are listed in shape["extra"]: "memtier" (HMAT bandwidths in
+access0 or access1 and kmem DAX devices: hmem SPM, fast or not, NVDIMM,
+on CPU-less nodes and on a node with CPUs), "gpu-twin" (two GPUs name one
+node), "gpu-cpu-node" (a GPU names a node that has CPUs), "partial-span"
+(nodes of half a package and half the next), "zero-dist" (every distance
+0), "bad-initiators" (initiator links to the node itself and to no node),
+"cluster-cross-die" (a cluster holding CPUs of two dies) and
+"absent-cpus" (node 0's cpumap lists a CPU the machine lacks).  It returns
+a dict describing what it made (the "shape"), for messages.
 
 Every random choice comes from random.Random(seed), so a seed replays
 exactly.  Run as a script to write one tree: gensysfs.py SEED DIR.
@@ -63,10 +72,22 @@ def write(root, path, text):
 DOMAINS = ["thread", "core", "pair", "cluster", "die", "package", "machine"]
 
 
-def gen(seed, root):
+def gen(seed, root, extras=True):
+    """extras=False: none of the classes of the second stream (a tree
+    that tests build on by hand stays as it was)."""
     _made.clear()
     r = random.Random(seed)
     shape = {"seed": seed}
+    # The classes added later draw from their own stream: a seed's tree
+    # changes only where one of them applies.
+    r2 = random.Random(seed * 104729 + 7)
+    want = {name for name, p in (("memtier", 0.2), ("gpu-edge", 0.15),
+                                 ("partial-span", 0.15), ("zero-dist", 0.04),
+                                 ("bad-initiators", 0.35), ("cluster-cross-die", 0.3),
+                                 ("absent-cpus", 0.05))
+            if r2.random() < p and extras}
+    extra = []
+    shape["extra"] = extra
     npkg = r.choice([1, 1, 2, 2, 3, 4])
     ndie = r.choice([1, 1, 1, 2, 3])
     ncl = r.choice([1, 1, 2, 3])
@@ -198,6 +219,18 @@ def gen(seed, root):
             write(root, topo + "/cluster_cpus", mask(clm, ncpus))
             write(root, topo + "/cluster_cpus_list", cpulist(clm))
 
+    # A cluster holding the last cluster of die 0 and the first of die 1
+    # of package 0 (a cluster crossing a die).
+    if "cluster-cross-die" in want and cluster_files and die_files and ndie > 1 \
+            and ncl > 1 and not offline and not lie_die:
+        extra.append("cluster-cross-die")
+        cross = sorted(set(members("cluster", next(t for t in threads if t[:3] == (0, 0, ncl - 1)))) |
+                       set(members("cluster", next(t for t in threads if t[:3] == (0, 1, 0)))))
+        for cpu in cross:
+            topo = f"/sys/devices/system/cpu/cpu{cpu}/topology"
+            write(root, topo + "/cluster_cpus", mask(cross, ncpus))
+            write(root, topo + "/cluster_cpus_list", cpulist(cross))
+
     # Caches: each level's sharing domain, mostly growing with the level.
     def pick(choices):
         return r.choice(choices)
@@ -255,6 +288,9 @@ def gen(seed, root):
 
     # NUMA nodes.
     mode = r.choice(["none", "pkg", "pkg", "split", "span", "single"])
+    if "partial-span" in want and npkg > 1 and mode != "none" and ndie * ncl * ncore > 1:
+        mode = "partial"
+        extra.append("partial-span")
     if mode == "span" and npkg < 2:
         mode = "pkg"
     if mode == "split" and ndie * ncl * ncore < 2:
@@ -268,6 +304,19 @@ def gen(seed, root):
     elif mode == "span":
         nodes = [sorted(i for i, t in enumerate(threads) if t[0] // 2 == g)
                  for g in range((npkg + 1) // 2)]
+    elif mode == "partial":
+        # halves of packages (by cores), node k from the second half of
+        # one package and the first half of the next
+        units = []
+        for p in range(npkg):
+            cores = sorted({t[:4] for t in threads if t[0] == p})
+            h = len(cores) // 2
+            for part in (cores[:h], cores[h:]):
+                units.append(sorted(i for i, t in enumerate(threads) if t[:4] in part))
+        nodes = [units[0]] + [units[k] + units[k + 1] for k in range(1, len(units) - 1, 2)]
+        if len(units) % 2 == 0:
+            nodes.append(units[-1])
+        nodes = [sorted(n) for n in nodes]
     elif mode == "split":
         unit = "die" if ndie > 1 else ("cluster" if ncl > 1 else "core")
         if unit == "core":
@@ -343,6 +392,9 @@ def gen(seed, root):
                 dist[n][j] = dist[j][n] = d
         if isinstance(near, tuple) and near[0] == "baddiag":
             dist[n][n] = 28
+    if "zero-dist" in want and allnodes > 1:
+        extra.append("zero-dist")
+        dist = [[0] * allnodes for _ in range(allnodes)]
     for n in range(allnodes):
         d = f"/sys/devices/system/node/node{n}"
         cl = cpuless[n - len(node_cpus)] if n >= len(node_cpus) else None
@@ -351,7 +403,10 @@ def gen(seed, root):
         write(root, d + "/distance", " ".join(str(x) for x in dist[n]))
         if isinstance(cl, tuple) and cl[0] == "ghost":
             continue
-        write(root, d + "/cpumap", mask(cpus, ncpus))
+        if n == 0 and cpus and "absent-cpus" in want:
+            cpus = cpus + [ncpus + 40]      # a CPU the machine lacks
+            extra.append("absent-cpus")
+        write(root, d + "/cpumap", mask(cpus, max([ncpus] + [c + 1 for c in cpus])))
         write(root, d + "/cpulist", cpulist(cpus))
         write(root, d + "/meminfo",
               f"Node {n} MemTotal:       {m // 1024} kB\nNode {n} MemFree:        1024 kB")
@@ -368,16 +423,98 @@ def gen(seed, root):
                 os.makedirs(idir, exist_ok=True)
                 for i in inits:
                     os.symlink(f"../../../node{i}", os.path.join(idir, f"node{i}"))
+                if "bad-initiators" in want:
+                    if "bad-initiators" not in extra:
+                        extra.append("bad-initiators")
+                    os.symlink(f"../../../node{n}", os.path.join(idir, f"node{n}"))
+                    os.symlink(f"../../../node{allnodes + 5}",
+                               os.path.join(idir, f"node{allnodes + 5}"))
                 for i in inits:
                     ti = os.path.join(root, f"sys/devices/system/node/node{i}/access0/targets")
                     os.makedirs(ti, exist_ok=True)
                     os.symlink(f"../../../node{n}", os.path.join(ti, f"node{n}"))
+    if "memtier" in want:
+        memtier(r2, root, node_cpus, cpuless, on, extra)
+    if "gpu-edge" in want:
+        gpu_edge(r2, root, node_cpus, cpuless, on, ncpus, extra)
     write(root, "/sys/devices/system/node/online", cpulist(range(allnodes)))
     write(root, "/sys/devices/system/node/possible", cpulist(range(allnodes)))
     write(root, "/sys/devices/system/node/has_cpu",
           cpulist(i for i in range(len(node_cpus)) if on(node_cpus[i])))
     write(root, "/sys/devices/system/node/has_memory", cpulist(range(allnodes)))
     return shape
+
+
+def _dax(root, name, node, parent, kmem=True):
+    """A DAX device of node below parent (an NVDIMM region or an hmem
+    platform device), bound to kmem (its memory is the node's) or not."""
+    dev = f"{parent}/{name}"
+    write(root, dev + "/target_node", str(node))
+    link(root, f"/sys/bus/dax/devices/{name}", dev)
+    if kmem:
+        link(root, f"/sys/bus/dax/drivers/kmem/{name}", dev)
+
+
+def memtier(r2, root, node_cpus, cpuless, on, extra):
+    """HMAT bandwidths (MiB/s) in access0 or access1 of every node, and
+    kmem DAX devices: hmem (SPM, HBM when fast) and NVDIMM (NVM) on
+    CPU-less nodes with initiators, sometimes hmem on a node with CPUs
+    (flat-mode HBM with CPUs), sometimes missing figures or no kmem."""
+    extra.append("memtier")
+    base = r2.choice([1000, 2000, 4000])
+    k = 0
+    for n in range(len(node_cpus) + len(cpuless)):
+        cl = cpuless[n - len(node_cpus)] if n >= len(node_cpus) else None
+        if n < len(node_cpus):
+            if not on(node_cpus[n]):
+                continue
+            what = "hmem" if n == 0 and r2.random() < 0.2 else None
+        elif isinstance(cl, list):
+            what = r2.choice(["hmem", "hmem", "ndbus", None])
+        else:
+            continue
+        bw = {None: base, "hmem": int(base * r2.choice([4, 3, 1.5, 1])),
+              "ndbus": base // 10}[what]
+        acc = r2.choice([0, 1])
+        ndir = f"/sys/devices/system/node/node{n}"
+        idir = f"{ndir}/access{acc}/initiators"
+        if acc == 1 and isinstance(cl, list):
+            # access1 lists what access0 does (no generic initiators here)
+            a0 = f"{root}{ndir}/access0/initiators"
+            os.makedirs(root + idir, exist_ok=True)
+            for name in sorted(os.listdir(a0)):
+                os.symlink(os.readlink(f"{a0}/{name}"), f"{root}{idir}/{name}")
+        if r2.random() < 0.9:
+            write(root, idir + "/read_bandwidth", str(bw))
+            if r2.random() < 0.9:
+                write(root, idir + "/write_bandwidth", str(bw))
+        if what:
+            name = f"dax{k}.0"
+            parent = (f"/sys/devices/platform/hmem.{k}" if what == "hmem" else
+                      f"/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00/ndbus0/region{k}/{name}")
+            _dax(root, name, n, parent, kmem=r2.random() < 0.9)
+            k += 1
+
+
+def gpu_edge(r2, root, node_cpus, cpuless, on, ncpus, extra):
+    """A second GPU naming a GPU memory node (with the same local CPUs),
+    or a GPU naming node 0, which has CPUs (local CPUs: the last node's)."""
+    gpus = [len(node_cpus) + i for i, x in enumerate(cpuless)
+            if isinstance(x, tuple) and x[0] == "gpu"]
+    if gpus and r2.random() < 0.8:
+        n = gpus[0]
+        bus = f"0000:{0x40 + n:02x}:00.0"
+        write(root, f"/proc/driver/nvidia/gpus/{bus}/numa_status",
+              f"Node:                          {n}\nStatus:                        online")
+        write(root, f"/sys/bus/pci/devices/{bus}/local_cpus",
+              _read(root, f"/sys/bus/pci/devices/0000:{n:02x}:00.0/local_cpus"))
+        extra.append("gpu-twin")
+    elif on(node_cpus[0]):
+        bus = "0000:7f:00.0"
+        write(root, f"/proc/driver/nvidia/gpus/{bus}/numa_status",
+              "Node:                          0\nStatus:                        online")
+        write(root, f"/sys/bus/pci/devices/{bus}/local_cpus", mask(on(node_cpus[-1]), ncpus))
+        extra.append("gpu-cpu-node")
 
 
 def write_bytes(root, path, data):

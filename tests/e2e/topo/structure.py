@@ -70,7 +70,7 @@ class Struct:
                 pus[o["os_index"]] = self.chain(i)
             elif o["key"] == "numa":
                 p = self.objs[o["parent"]]
-                numa[o["os_index"]] = o.get("pcs", p["cpuset"])
+                numa[o["os_index"]] = (o.get("pcs", p["cpuset"]), o.get("kind"))
             elif o["key"].startswith("L"):
                 caches[(o["key"], o["cpuset"])] += 1
         return pus, numa, caches
@@ -107,7 +107,10 @@ def from_hwloc_xml(text):
             if key is None:
                 continue        # I/O, Misc
             os_index = int(ch.get("os_index")) if ch.get("os_index") else None
-            me = s.add(key, cs, parent, mem=(key == "numa"), os_index=os_index)
+            # a NUMA node's subtype, in hvkit's words
+            kind = {"GPUMemory": "GPU"}.get(ch.get("subtype"), ch.get("subtype")) \
+                if key == "numa" else None
+            me = s.add(key, cs, parent, mem=(key == "numa"), os_index=os_index, kind=kind)
             visit(ch, me)
 
     visit(root, None)
@@ -133,7 +136,7 @@ def from_hvkit_json(j):
         else:
             cs = parse_list(o.get("cpuset", ""))
         me = s.add(key, cs, parent, mem=(key == "numa"), os_index=o.get("os_index"),
-                   reason=o.get("reason"))
+                   reason=o.get("reason"), kind=o.get("kind") if key == "numa" else None)
         for c in o["children"]:
             visit(c, me)
 
@@ -225,17 +228,21 @@ def rule_crossing_package(s, hw, ctx):
     return strip(s), strip(hw), True
 
 
+def _drop_keys_both(s, hw, keys):
+    """Both structures without objects of these keys (applied)."""
+    def strip(x):
+        return _rebuild(x, lambda i: x.objs[i]["key"] not in keys,
+                        lambda i: x.objs[i]["cpuset"])
+    return strip(s), strip(hw), True
+
+
 def rule_buggy_numa(s, hw, ctx):
     """When hvkit says the NUMA information is buggy it shows one node;
     compare the CPU side only: NUMA nodes and memory groups go on both
     sides."""
     if "buggy NUMA" not in ctx.get("stderr", ""):
         return s, hw, False
-
-    def strip(x):
-        return _rebuild(x, lambda i: x.objs[i]["key"] not in ("numa", "group"),
-                        lambda i: x.objs[i]["cpuset"])
-    return strip(s), strip(hw), True
+    return _drop_keys_both(s, hw, ("numa", "group"))
 
 
 def rule_unknown_locality(s, hw, ctx):
@@ -309,7 +316,8 @@ def rule_amd_compute_units(s, hw, ctx):
         par = newidx.get(p) if p is not None else None
         if o["key"] == "pu" and in_split:
             par = n.add("core", o["cpuset"], par)
-        newidx[i] = n.add(o["key"], o["cpuset"], par, mem=o["mem"], os_index=o["os_index"])
+        newidx[i] = n.add(o["key"], o["cpuset"], par, mem=o["mem"], os_index=o["os_index"],
+                          kind=o.get("kind"))
     return s, n, True
 
 
@@ -340,6 +348,84 @@ def rule_nested_numa(s, hw, ctx):
     return _rebuild(s, lambda i: i not in drop, lambda i: s.objs[i]["cpuset"]), hw, True
 
 
+def rule_crossing_die(s, hw, ctx):
+    """A cluster (or die) whose CPUs cross a die's inside one package:
+    hvkit keeps the dies, leaves the crossing object out and names both;
+    lstopo 2.9 reports an intersection and loses a die and the cluster:
+    dies and clusters are compared on neither side."""
+    if not re.search(r"the (cluster|die) of CPUs \S+ crosses the (die|cluster) of CPUs",
+                     ctx.get("stderr", "")):
+        return s, hw, False
+    return _drop_keys_both(s, hw, ("die", "cluster"))
+
+
+def rule_gpu_cpu_node(s, hw, ctx):
+    """A GPU's numa_status naming a node that has CPUs: hvkit keeps the
+    node as the memory of its CPUs and warns; lstopo moves it under the
+    GPU's local CPUs as GPUMemory, and what hangs on that node (CPU-less
+    nodes it initiates, the memory tiers, clusters its CPUs cut) follows
+    it.  Only the CPU side is compared: NUMA nodes, their groups and
+    clusters go on both sides."""
+    if not re.search(r"numa_status names node \d+, which has CPUs", ctx.get("stderr", "")):
+        return s, hw, False
+    return _drop_keys_both(s, hw, ("numa", "group", "cluster"))
+
+
+def rule_absent_cpus(s, hw, ctx):
+    """A node cpumap listing CPUs the machine lacks: hvkit leaves them out
+    and warns; lstopo keeps them, so that no object has the node's cpuset
+    and it hangs from the machine or a Group equal to an object below it,
+    and CPU-less nodes it initiates follow it.  Those nodes (and hvkit's
+    groups made only for them) go from both sides, and lstopo's Groups
+    equal to their only CPU-side child go."""
+    nodes = {int(n) for n in re.findall(r"/node(\d+): the node lists CPUs \S+, which this machine does not have",
+                                        ctx.get("stderr", ""))}
+    if not nodes:
+        return s, hw, False
+    gone = nodes | {o["os_index"] for o in s.objs if o["key"] == "numa" and not o["cpuset"]}
+    kept_in = {o["parent"] for o in s.objs if o["key"] == "numa" and o["os_index"] not in gone}
+    s = _rebuild(s, lambda i: not (s.objs[i]["key"] == "numa" and s.objs[i]["os_index"] in gone)
+                 and not (s.objs[i]["key"] == "group" and i not in kept_in and
+                          any(o["parent"] == i and o["key"] == "numa" for o in s.objs)),
+                 lambda i: s.objs[i]["cpuset"])
+    hw = _drop_nodes(hw, gone)
+    # lstopo's Groups equal to their only CPU-side child, or left with no
+    # node (made for a node that went)
+    drop = {i for i, o in enumerate(hw.objs) if o["key"] == "group" and (any(
+        c["parent"] == i and not c["mem"] and c["cpuset"] == o["cpuset"] for c in hw.objs)
+        or not any(c["parent"] == i and c["key"] == "numa" for c in hw.objs))}
+    for o in hw.objs:
+        if o["key"] == "numa" and o["parent"] in drop:
+            o.setdefault("pcs", hw.objs[o["parent"]]["cpuset"])
+    return s, _rebuild(hw, lambda i: i not in drop, lambda i: hw.objs[i]["cpuset"]), True
+
+
+def rule_dram_named(s, hw, ctx):
+    """A node with CPUs that no DAX device, GPU or HBM finding describes
+    is DRAM in hvkit; lstopo 2.9 names DRAM only beside HBM it found, so
+    such a node's kind goes from hvkit's side where lstopo gives none."""
+    plain = {o["os_index"] for o in hw.objs if o["key"] == "numa" and not o.get("kind")}
+    did = False
+    for o in s.objs:
+        if o["key"] == "numa" and o.get("kind") == "DRAM" and o["os_index"] in plain:
+            o["kind"] = None
+            did = True
+    return s, hw, did
+
+
+def rule_cxl_kind(s, hw, ctx):
+    """A DAX device of a CXL region is CXL memory in hvkit; lstopo 2.9
+    calls every DAX device off an NVDIMM bus specific-purpose memory
+    (SPM, or HBM when fast): lstopo's SPM or HBM is compared as CXL."""
+    cxl = {o["os_index"] for o in s.objs if o["key"] == "numa" and o.get("kind") == "CXL"}
+    did = False
+    for o in hw.objs:
+        if o["key"] == "numa" and o["os_index"] in cxl and o.get("kind") in ("SPM", "HBM"):
+            o["kind"] = "CXL"
+            did = True
+    return s, hw, did
+
+
 def tree_ctx(root, env=None):
     """What the rules need to know of a tree: AMD family 15h CPUs, and
     whether lstopo was told to accept overlapping node cpusets."""
@@ -355,6 +441,17 @@ def tree_ctx(root, env=None):
 
 # name -> (reason, function).  Applied in order; each may rewrite hvkit's
 # structure (s) or lstopo's (hw) and says whether it applied.
+#
+# Initiators need no rule where both tools read them alike: a CPU-less
+# node's locality is the CPUs of the nodes in its access1/initiators
+# where that directory exists, else access0/initiators (hwloc's
+# read_node_initiators); entries naming the node itself or no node are
+# skipped by both (hvkit warns), and the local bandwidth for memory tiers
+# comes from the same directory.  Where hvkit reads more (a CPU-less node
+# found only in another node's access0/access1 targets; lstopo leaves it
+# in an empty Group) or less (lstopo reads an entry "node1x" as node 1,
+# hvkit skips it with a warning), gensysfs makes no such tree and no rule
+# is written: hvkit-topo(1) says so under numa_node.
 RULES = collections.OrderedDict([
     ("offline-pus",
      ("hvkit shows offline PUs that still have a topology directory "
@@ -410,6 +507,37 @@ RULES = collections.OrderedDict([
       "local to the whole machine in another): those Groups are dropped "
       "from lstopo's side before comparing",
       rule_unknown_locality)),
+    ("crossing-die",
+     ("a cluster or die crossing a die inside its package: hvkit keeps "
+      "the dies, leaves the crossing object out and warns naming both and "
+      "their CPUs; lstopo 2.9 loses a die and the cluster, so dies and "
+      "clusters are compared on neither side",
+      rule_crossing_die)),
+    ("gpu-cpu-node",
+     ("a GPU's numa_status names a node that has CPUs: hvkit keeps it as "
+      "their memory and warns; lstopo moves it to the GPU's local CPUs as "
+      "GPUMemory, and nodes that it initiates and the memory tiers follow "
+      "it: only the CPU side is compared (NUMA nodes, groups and clusters "
+      "go)",
+      rule_gpu_cpu_node)),
+    ("absent-cpus",
+     ("a node cpumap listing CPUs the machine lacks: hvkit leaves them out "
+      "and warns; lstopo keeps them, so the node hangs from the machine or "
+      "a Group equal to the object below it, and CPU-less nodes follow: "
+      "those nodes (and groups made for them) go from both sides, and "
+      "lstopo's Groups equal to their only child",
+      rule_absent_cpus)),
+    ("dram-named",
+     ("hvkit calls the memory of a node with CPUs DRAM when nothing says "
+      "otherwise (no DAX device, GPU or HBM bandwidth); lstopo 2.9 gives "
+      "such a node no subtype unless it found HBM beside it, so hvkit's "
+      "DRAM is dropped where lstopo has no subtype",
+      rule_dram_named)),
+    ("cxl-kind",
+     ("hvkit names the memory of a CXL region's DAX device CXL; lstopo 2.9 "
+      "has no CXL tier and calls it SPM (HBM when its bandwidth is twice "
+      "DRAM's): lstopo's SPM or HBM is read as CXL for those nodes",
+      rule_cxl_kind)),
 ])
 
 
@@ -441,8 +569,9 @@ def compare(hw, ours, limit=6):
                      f"hvkit {fmt_chain(op[pu]) if pu in op else 'absent'}")
     for n in sorted(set(hn) | set(on)):
         if hn.get(n) != on.get(n):
-            d.append(f"NUMA {n}: parent cpuset lstopo {fmt(hn[n]) if n in hn else 'absent'}, "
-                     f"hvkit {fmt(on[n]) if n in on else 'absent'}")
+            d.append(f"NUMA {n}: parent cpuset and kind lstopo "
+                     f"{fmt(hn[n][0]) + ' ' + str(hn[n][1]) if n in hn else 'absent'}, "
+                     f"hvkit {fmt(on[n][0]) + ' ' + str(on[n][1]) if n in on else 'absent'}")
     for k in sorted(set(hc) | set(oc), key=lambda x: (x[0], sorted(x[1]))):
         if hc[k] != oc[k]:
             d.append(f"cache {k[0]}[{fmt(k[1])}]: lstopo {hc[k]}, hvkit {oc[k]}")
