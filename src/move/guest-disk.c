@@ -327,6 +327,7 @@ int guest_disk_inspect(const char *path, struct gd_budget *b, struct gd_info *re
 		rc = hv_errorf(d, "'%s': libblkid cannot read it", path);
 		goto out;
 	}
+	g.disk_bytes = (uint64_t)end;
 	blkid_partlist pl = blkid_probe_get_partitions(pr);
 	int n = pl ? blkid_partlist_numof_partitions(pl) : 0;
 	if (pl && n > 0) {
@@ -342,11 +343,22 @@ int guest_disk_inspect(const char *path, struct gd_budget *b, struct gd_info *re
 				continue;
 			uint64_t off = (uint64_t)blkid_partition_get_start(p) * 512;
 			uint64_t size = (uint64_t)blkid_partition_get_size(p) * 512;
-			if (off >= (uint64_t)end || size == 0)
+			unsigned pno = (unsigned)blkid_partition_get_partno(p);
+			if (size == 0)
 				continue;
-			if (size > (uint64_t)end - off)
+			if (off >= (uint64_t)end) {
+				if (!g.npast_end++) {
+					g.past_end = pno;
+					g.past_end_at = off;
+				}
+				continue;
+			}
+			if (size > (uint64_t)end - off) {
 				size = (uint64_t)end - off;
-			struct gd_fs *fs = add_fs(&g, (unsigned)blkid_partition_get_partno(p), off, size);
+				if (!g.ncut++)
+					g.cut = pno;
+			}
+			struct gd_fs *fs = add_fs(&g, pno, off, size);
 			fs->type = probe_fs(fd, off, size);
 		}
 	} else {

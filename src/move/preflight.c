@@ -521,6 +521,20 @@ static void rule_limits(const struct disk_look *looks, size_t n, const struct gd
 				      g->overlap_a, g->overlap_b, all),
 			    xstrdup("repair the partition table (fdisk -l or gdisk -l on the image shows it) before the move; --force moves the disk as it is"));
 		}
+		if (g->npast_end) {
+			_cleanup_free_ char *all = g->npast_end > 1 ? xasprintf(" (%zu such partitions in all)", g->npast_end) : xstrdup("");
+			add(r, PF_BLOCK, where,
+			    xasprintf("partition %u starts at byte %llu, past the disk's end (%llu bytes): not looked into%s; a truncated image or a damaged table",
+				      g->past_end, (unsigned long long)g->past_end_at,
+				      (unsigned long long)g->disk_bytes, all),
+			    xstrdup("compare the image with its source (fdisk -l shows the table), then --force"));
+		}
+		if (g->ncut)
+			add(r, PF_WARN, where,
+			    xasprintf("partition %u runs past the disk's end (%llu bytes)%s: read as far as the disk goes; a truncated image?",
+				      g->cut, (unsigned long long)g->disk_bytes,
+				      g->ncut > 1 ? " with others" : ""),
+			    xstrdup("compare the image with its source (fdisk -l shows the table)"));
 		if (g->nparts_skipped)
 			add(r, PF_BLOCK, where,
 			    xasprintf("its partition table has %zu entries: the %zu after the first %d were not looked into",

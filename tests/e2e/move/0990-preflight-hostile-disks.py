@@ -13,7 +13,12 @@ the pre-flight stops looking it says so as a blocker, never a clean pass.
   extlinux.conf (root=/dev/sda1 blocks, console=ttyS0 warns for PV;
   root=UUID= and console=hvc0 pass), a grub.cfg that forges debugfs's
   command echo to pass off a clean fstab, one with NUL bytes, and one
-  past the output limit."""
+  past the output limit; hvc0 before another console= (the last wins);
+- NVMe and virtio by-id names in fstab and root=;
+- pygrub's boot disk missing, qcow2 (or qcow2 called raw), relative and
+  read through `check -` elsewhere: a blocker naming why; a path with
+  '?' read all the same; a grub.cfg that is a symlink: a blocker;
+- an MBR partition past a truncated image's end: a blocker naming it."""
 import json
 import os
 import shutil
@@ -260,5 +265,21 @@ check(p.returncode == 1 and any("root=/dev/sda1" in f["problem"] for f in find(j
 p, j = run_check(guest("plink", [link]), "--release", "8.2")
 g = find(j, "/boot/grub/grub.cfg", "block")
 check(p.returncode == 1 and g and "symbolic link" in g[0]["problem"], f"grub.cfg a symbolic link: {problems(j)}")
+
+# An MBR partition past the end of a truncated image is named (a blocker:
+# not looked into); one cut short by it is a warning.
+fs1 = os.path.join(d, "fs1.img")
+ext4(fs1, 8 * MiB, {"/etc/fstab": GOOD})
+for label, keep, level, expect in (
+        ("starts past the end", 9 * MiB, "block", "partition 2 starts at byte 10485760, past the disk's end (9437184 bytes)"),
+        ("cut short", 14 * MiB, "warn", "partition 2 runs past the disk's end (14680064 bytes)")):
+    img = os.path.join(d, "trunc.img")
+    disk(img, "dos", [(fs1, 8 * MiB), ("swap", 8 * MiB)], 32 * MiB)
+    with open(img, "r+b") as f:
+        f.truncate(keep)
+    p, j = run_check(guest("ptrunc", [img]), "--release", "8.2")
+    w = find(j, "disk xvda", level)
+    check(len(w) == 1 and expect in w[0]["problem"] and (level == "warn" or p.returncode == 1),
+          f"partition {label}: rc {p.returncode} {problems(j)}")
 shutil.rmtree(d)
 done()
