@@ -258,8 +258,9 @@ static void rule_boot(const struct mv_vm *vm, const struct disk_look *boot,
 	} else if (pygrub && (!boot || !boot->looked)) {
 		/* Unread is not clean: its root= and console= are unchecked. */
 		add(r, PF_BLOCK, "bootloader",
-		    xasprintf("pygrub boots from a disk the pre-flight did not look into, so its boot loader configuration, root= and console= are unchecked: %s",
-			      what),
+		    boot ? xasprintf("pygrub boots from a disk the pre-flight did not look into, so its boot loader configuration, root= and console= are unchecked: %s",
+				     what)
+			 : xstrdup("pygrub boots from the guest's first disk: the guest has no disk"),
 		    xstrdup(boot ? "make the boot disk a raw image or block device readable here (qemu-img convert), or check its boot loader configuration by hand, then --force"
 			    : "give the guest its boot disk"));
 	} else if (pygrub && boot && boot->looked && !has_grub(boot)) {
