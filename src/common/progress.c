@@ -110,8 +110,23 @@ void hv_progress_fmt_line(char *buf, size_t sz, const struct hv_progress *p,
 	if (width > BAR_WIDTH)
 		width = BAR_WIDTH;
 	if (width < 5) {
-		snprintf(buf, sz, "%s%s %3u%% %s/%s %s ETA %s", p->label ? p->label : "", part,
-			 (unsigned)(frac * 100), done, total, rate, eta);
+		/* No room for a bar: fields dropped, least needed first (the
+		 * rate, the ETA, the disk count, the sizes), and what is left
+		 * cut at the last column but one, so that the line never wraps. */
+		const char *lb = p->label ? p->label : "";
+		unsigned pct = (unsigned)(frac * 100);
+		size_t max = cols > 1 ? cols - 1 : 1;
+		for (int drop = 0; drop <= 4; drop++) {
+			int n = drop == 0 ? snprintf(buf, sz, "%s%s %3u%% %s/%s ETA %s", lb, part, pct, done, total, eta) :
+				drop == 1 ? snprintf(buf, sz, "%s%s %3u%% %s/%s", lb, part, pct, done, total) :
+				drop == 2 ? snprintf(buf, sz, "%s %3u%% %s/%s", lb, pct, done, total) :
+				drop == 3 ? snprintf(buf, sz, "%s %3u%%", lb, pct) :
+					    snprintf(buf, sz, "%3u%%", pct);
+			if (n >= 0 && (size_t)n <= max)
+				return;
+		}
+		if (sz > max)
+			buf[max] = 0;
 		return;
 	}
 	unsigned fill = (unsigned)(frac * width);

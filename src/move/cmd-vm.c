@@ -881,6 +881,28 @@ static int check_member(const char *member, const char *fmt, uint64_t size,
 	return 0;
 }
 
+/*
+ * A VHD member kept as it is must be one `move info` reads: no
+ * differencing disk (its parent locator names a host path), footer and
+ * dynamic header whole, every BAT entry inside the file and no two blocks
+ * overlapping.  The reader's own checks, its message under the member's
+ * name.
+ */
+static int check_vhd_member(int fd, enum img_format fmt, const char *member,
+			    struct hv_diags *d)
+{
+	struct hv_diags why = HV_DIAGS_INIT;
+	struct img_in *in = NULL;
+	int rc = img_open(fd, fmt, &why, &in);
+
+	if (rc < 0)
+		rc = hv_errorf(d, "'%s': %s", member,
+			       why.n ? why.v[why.n - 1].msg : strerror(-rc));
+	img_in_free(in);
+	hv_diags_release(&why);
+	return rc;
+}
+
 /* OVA disks: the VHD members copied as they are (xl reads VHD); others
  * (VMware's streamOptimized VMDK) converted as --disk-format says. */
 static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
@@ -964,6 +986,8 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 			rc = ova_mf_verify(e, hex, d);
 		}
 		enum img_format got = rc == 0 ? img_probe(ofd) : IMG_UNKNOWN;
+		if (rc == 0 && (got == IMG_VHD_DYNAMIC || got == IMG_VHD_FIXED))
+			rc = check_vhd_member(ofd, got, m.name, d);
 		int r2 = finish_file(ofd, o);
 		rc = rc ? rc : r2;
 		done[i] = true;

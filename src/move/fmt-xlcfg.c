@@ -226,7 +226,28 @@ static const char *disk_format_name(libxl_disk_format f)
 /* Adds each line libxlutil reported as a diagnostic. */
 /* libxlutil reports every bad line: the first says what is wrong, and
  * how many more there are, in one line. */
-static void take_report(char *buf, struct hv_diags *d, bool error)
+/*
+ * libxlutil's "NAME:LINE: config parsing error near ..." without NAME
+ * (the caller prefixes the file's name once) as "line LINE: ...";
+ * libxlutil counts a <newline> token on the line before it, so that
+ * line is one on.  NULL: another line, left as it is.
+ */
+static char *parse_error_line(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+	char *end;
+
+	if (strncmp(line, name, n) != 0 || line[n] != ':')
+		return NULL;
+	unsigned long no = strtoul(line + n + 1, &end, 10);
+	if (end == line + n + 1 || *end != ':' || !strstr(end, "config parsing error"))
+		return NULL;
+	if (strstr(end, " near <newline>"))
+		no++;
+	return xasprintf("line %lu%s", no, end);
+}
+
+static void take_report(char *buf, const char *name, struct hv_diags *d, bool error)
 {
 	char *save = NULL, *first = NULL;
 	unsigned more = 0;
@@ -239,6 +260,9 @@ static void take_report(char *buf, struct hv_diags *d, bool error)
 	}
 	if (!first)
 		return;
+	_cleanup_free_ char *fixed = parse_error_line(first, name);
+	if (fixed)
+		first = fixed;
 	char tail[48] = "";
 	if (more)
 		snprintf(tail, sizeof(tail), " (and %u more)", more);
@@ -350,7 +374,7 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 	if (rc) {
 		fflush(report);
 		if (rlen)
-			take_report(rbuf, d, true);
+			take_report(rbuf, path, d, true);
 		else
 			hv_errorf(d, "%s", strerror(rc));
 		rc = -rc;
@@ -416,7 +440,7 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 			if (e) {
 				fflush(report);
 				if (rlen)
-					take_report(rbuf, d, true);
+					take_report(rbuf, path, d, true);
 				else
 					hv_errorf(d, "disk %d '%s': %s", i, spec, strerror(e));
 				libxl_device_disk_dispose(&disk);

@@ -155,11 +155,14 @@ static char *file_piece(char *const piece[OUT_N], size_t done, size_t i, bool cu
 
 /* Reads an ext2/3/4 file system with one run of debugfs (read only, no
  * mount): boot loader files, kernels in / and /boot, /etc/fstab. */
-static void read_ext(const char *dbg, const char *path, int timeout_ms, struct gd_fs *fs)
+static void read_ext(const char *dbg, int fd, int timeout_ms, struct gd_fs *fs)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
-	/* "./" before a relative path: never read by debugfs as an option. */
-	_cleanup_free_ char *spec = xasprintf("%s%s?offset=%llu", path[0] == '/' ? "" : "./", path,
+	/* The image by the descriptor the child inherits (a dup has no
+	 * O_CLOEXEC): its own name, with a '?' or a leading '-' in it, is
+	 * never parsed by debugfs. */
+	int ifd = dup(fd);
+	_cleanup_free_ char *spec = xasprintf("/proc/self/fd/%d?offset=%llu", ifd,
 					      (unsigned long long)fs->offset);
 	_cleanup_free_ char *cmdpath = NULL, *sep = NULL, *limit = NULL;
 	struct strbuf cmds = STRBUF_INIT, out = STRBUF_INIT;
@@ -168,8 +171,8 @@ static void read_ext(const char *dbg, const char *path, int timeout_ms, struct g
 	char hex[33];
 	int mfd = memfd_create("hvkit-debugfs", 0);
 
-	if (mfd < 0) {
-		fs->error = xasprintf("memfd_create: %s", strerror(errno));
+	if (ifd < 0 || mfd < 0) {
+		fs->error = xasprintf("%s: %s", ifd < 0 ? "dup" : "memfd_create", strerror(errno));
 		goto out;
 	}
 	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce)) {
@@ -217,10 +220,15 @@ static void read_ext(const char *dbg, const char *path, int timeout_ms, struct g
 	size_t g = 0;
 	for (; g < ARRAY_SIZE(grub_files) && !fs->grub; g++)
 		/* "Inode: N   Type: regular" for a file debugfs finds. */
-		if (strstr(piece[OUT_STAT_GRUB + g], "Type: regular"))
+		if (strstr(piece[OUT_STAT_GRUB + g], "Type: regular")) {
 			fs->grub = xstrdup(grub_files[g]);
+		} else if (strstr(piece[OUT_STAT_GRUB + g], "Type: symlink")) {
+			/* pygrub follows it; debugfs's cat would not: unread, said so. */
+			fs->grub = xstrdup(grub_files[g]);
+			fs->grub_error = xstrdup("a symbolic link inside the guest, not followed by the pre-flight");
+		}
 	limit = xasprintf("debugfs's output limit (%u bytes)", GD_MAX_OUTPUT);
-	if (fs->grub)
+	if (fs->grub && !fs->grub_error)
 		fs->grub_text = file_piece(piece, done, OUT_CAT_GRUB + g - 1, cut, limit, &fs->grub_error);
 	fs->fstab = file_piece(piece, done, OUT_CAT_FSTAB, cut, limit, &fs->fstab_error);
 	if (fs->fstab && !*fs->fstab) {
@@ -230,6 +238,8 @@ static void read_ext(const char *dbg, const char *path, int timeout_ms, struct g
 out:
 	if (mfd >= 0)
 		close(mfd);
+	if (ifd >= 0)
+		close(ifd);
 	strbuf_release(&cmds);
 	strbuf_release(&out);
 	hv_diags_release(&d);
@@ -317,6 +327,7 @@ int guest_disk_inspect(const char *path, struct gd_budget *b, struct gd_info *re
 		rc = hv_errorf(d, "'%s': libblkid cannot read it", path);
 		goto out;
 	}
+	g.disk_bytes = (uint64_t)end;
 	blkid_partlist pl = blkid_probe_get_partitions(pr);
 	int n = pl ? blkid_partlist_numof_partitions(pl) : 0;
 	if (pl && n > 0) {
@@ -332,11 +343,22 @@ int guest_disk_inspect(const char *path, struct gd_budget *b, struct gd_info *re
 				continue;
 			uint64_t off = (uint64_t)blkid_partition_get_start(p) * 512;
 			uint64_t size = (uint64_t)blkid_partition_get_size(p) * 512;
-			if (off >= (uint64_t)end || size == 0)
+			unsigned pno = (unsigned)blkid_partition_get_partno(p);
+			if (size == 0)
 				continue;
-			if (size > (uint64_t)end - off)
+			if (off >= (uint64_t)end) {
+				if (!g.npast_end++) {
+					g.past_end = pno;
+					g.past_end_at = off;
+				}
+				continue;
+			}
+			if (size > (uint64_t)end - off) {
 				size = (uint64_t)end - off;
-			struct gd_fs *fs = add_fs(&g, (unsigned)blkid_partition_get_partno(p), off, size);
+				if (!g.ncut++)
+					g.cut = pno;
+			}
+			struct gd_fs *fs = add_fs(&g, pno, off, size);
 			fs->type = probe_fs(fd, off, size);
 		}
 	} else {
@@ -361,11 +383,9 @@ int guest_disk_inspect(const char *path, struct gd_budget *b, struct gd_info *re
 			b->skipped++;
 		} else if (!dbg) {
 			fs->error = xstrdup("debugfs not found (Debian package e2fsprogs)");
-		} else if (strchr(path, '?')) {
-			fs->error = xstrdup("a path with '?' cannot be handed to debugfs");
 		} else {
 			b->reads_left--;
-			read_ext(dbg, path, left < GD_DEBUGFS_MS ? (int)left : GD_DEBUGFS_MS, fs);
+			read_ext(dbg, fd, left < GD_DEBUGFS_MS ? (int)left : GD_DEBUGFS_MS, fs);
 		}
 	}
 out:

@@ -39,6 +39,12 @@ struct gd_info {
 	 * noverlaps pairs in all. */
 	unsigned overlap_a, overlap_b;
 	size_t noverlaps;
+	/* Partitions that start at or past the disk's end (not looked
+	 * into; the first one's partno and start) and ones cut short by it
+	 * (read as far as the disk goes). */
+	size_t npast_end, ncut;
+	unsigned past_end, cut;
+	uint64_t past_end_at, disk_bytes;
 };
 
 #define GD_MAX_PARTS 128	/* partition table entries looked at a disk */

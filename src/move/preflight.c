@@ -93,7 +93,12 @@ static void look_into(const struct mv_disk *dk, struct disk_look *l,
 	}
 	fd = open(dk->target, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
-		l->why_not = xasprintf("cannot open '%s': %s", dk->target, strerror(errno));
+		int e = errno;
+		_cleanup_free_ char *cwd = dk->target[0] != '/' ? getcwd(NULL, 0) : NULL;
+		_cleanup_free_ char *rel = dk->target[0] != '/' ?
+			xasprintf(" (a relative path: read from the current directory '%s', as xl does)",
+				  cwd ? cwd : "?") : xstrdup("");
+		l->why_not = xasprintf("cannot open '%s'%s: %s", dk->target, rel, strerror(e));
 		return;
 	}
 	f = img_probe(fd);
@@ -250,6 +255,14 @@ static void rule_boot(const struct mv_vm *vm, const struct disk_look *boot,
 			      vm->kernel, vm->ramdisk ? " (and ramdisk '" : "",
 			      vm->ramdisk ? vm->ramdisk : "", vm->ramdisk ? "')" : "", is),
 		    remedy);
+	} else if (pygrub && (!boot || !boot->looked)) {
+		/* Unread is not clean: its root= and console= are unchecked. */
+		add(r, PF_BLOCK, "bootloader",
+		    boot ? xasprintf("pygrub boots from a disk the pre-flight did not look into, so its boot loader configuration, root= and console= are unchecked: %s",
+				     what)
+			 : xstrdup("pygrub boots from the guest's first disk: the guest has no disk"),
+		    xstrdup(boot ? "make the boot disk a raw image or block device readable here (qemu-img convert), or check its boot loader configuration by hand, then --force"
+			    : "give the guest its boot disk"));
 	} else if (pygrub && boot && boot->looked && !has_grub(boot)) {
 		add(r, PF_WARN, "bootloader",
 		    xasprintf("pygrub will find no grub.cfg, menu.lst or extlinux.conf: %s", what),
@@ -317,6 +330,15 @@ static char *dev_disk(const char *dev)
 	const char *p = str_startswith(dev, "/dev/") ? dev + 5 : NULL;
 	size_t n;
 
+	/* NVMe (nvme0n1p1) and virtio's by-id names (QEMU, clouds): on XAPI
+	 * the same disk is an xvd* one. */
+	if (p && str_startswith(p, "nvme") && (n = strspn(p + 4, "0123456789")) &&
+	    p[4 + n] == 'n' && strspn(p + 5 + n, "0123456789"))
+		return xstrndup(p, 5 + n + strspn(p + 5 + n, "0123456789"));
+	if (p && str_startswith(p, "disk/by-id/virtio-")) {
+		const char *e = strstr(p, "-part");
+		return xstrndup(p, e && e > p + 18 ? (size_t)(e - p) : strlen(p));
+	}
 	if (!p || !(str_startswith(p, "hd") || str_startswith(p, "sd") ||
 		    str_startswith(p, "vd") || str_startswith(p, "xvd")))
 		return NULL;
@@ -335,12 +357,17 @@ static void check_dev(const char *dev, const char *where, const char *mnt,
 
 	if (!disk || str_startswith(disk, "xvd"))
 		return;
-	bool root = mnt && strcmp(mnt, "/") == 0;
+	/* mnt NULL: a kernel's root= (the cmdline, a boot loader's line). */
+	bool root = !mnt || strcmp(mnt, "/") == 0;
+	_cleanup_free_ char *what = !mnt ? xasprintf("root=%s", dev) :
+				   xasprintf("'%s' mounted on %s", dev, mnt);
+	_cleanup_free_ char *xvd = str_startswith(disk, "nvme") || str_startswith(disk, "disk/") ?
+				   xstrdup("a /dev/xvd* disk") :
+				   xasprintf("/dev/xvd%s", disk + 2);
 	add(r, root ? PF_BLOCK : PF_WARN, where,
-	    xasprintf("'%s'%s%s names a disk %s: on XAPI the guest sees it as /dev/xvd%s",
-		      dev, mnt ? " mounted on " : "", mnt ? mnt : "", disk,
-		      disk + 2),
-	    xstrdup("name file systems by UUID= or LABEL= (blkid in the guest gives them), or by /dev/xvd*, before the move"));
+	    xasprintf("%s names a disk %s: on XAPI the guest sees it as %s", what, disk, xvd),
+	    xstrdup(mnt ? "name file systems by UUID= or LABEL= (blkid in the guest gives them), or by /dev/xvd*, before the move"
+		    : "boot with root=UUID=... (blkid in the guest gives it) or root=/dev/xvd*, before the move"));
 }
 
 struct dev_ctx {
@@ -363,7 +390,7 @@ static void rule_devices(const struct mv_vm *vm, const struct disk_look *looks,
 		char *save = NULL;
 		for (char *t = strtok_r(c, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
 			if (str_startswith(t, "root="))
-				check_dev(t + 5, "cmdline root=", "/", r);
+				check_dev(t + 5, "cmdline root=", NULL, r);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (looks[i].same)
@@ -396,22 +423,21 @@ static void check_console(const char *args, const char *where, const char *remed
 			  struct pf_report *r)
 {
 	bool hvc0 = false;
-	_cleanup_free_ char *other = NULL;
+	const char *last = NULL;
 	_cleanup_free_ char *c = xstrdup(args);
 	char *save = NULL;
 
+	/* Linux makes the last console= /dev/console (login, messages). */
 	for (char *t = strtok_r(c, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 		if (!str_startswith(t, "console="))
 			continue;
-		if (str_startswith(t + 8, "hvc0"))
-			hvc0 = true;
-		else if (!other)
-			other = xstrdup(t);
+		hvc0 |= str_startswith(t + 8, "hvc0");
+		last = t;
 	}
-	if (other && !hvc0)
+	if (last && !str_startswith(last + 8, "hvc0"))
 		add(r, PF_WARN, where,
-		    xasprintf("'%s': the console of a PV guest on XAPI is hvc0; the guest's messages and login will not show in the pool's console",
-			      other),
+		    xasprintf("'%s'%s: the console of a PV guest on XAPI is hvc0; the guest's messages and login will not show in the pool's console",
+			      last, hvc0 ? " comes after console=hvc0 (the last console= becomes /dev/console)" : ""),
 		    xstrdup(remedy));
 }
 
@@ -419,12 +445,13 @@ static void rule_console(const struct mv_vm *vm, struct pf_report *r)
 {
 	if (vm->type == MV_GUEST_PV && vm->cmdline)
 		check_console(vm->cmdline, "cmdline",
-			      "add console=hvc0 to the kernel command line (extra = ..., or GRUB_CMDLINE_LINUX inside the guest)", r);
+			      "add console=hvc0 last to the kernel command line (extra = ..., or GRUB_CMDLINE_LINUX inside the guest)", r);
 }
 
 struct grub_ctx {
 	const struct mv_vm *vm;
 	const char *where;
+	const char *console_remedy;
 	struct pf_report *r;
 };
 
@@ -436,10 +463,9 @@ static void grub_kernel_line(void *opaque, const char *args)
 
 	for (char *t = strtok_r(a, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
 		if (str_startswith(t, "root=") && !strchr(t, '$'))
-			check_dev(t + 5, g->where, "/", g->r);
+			check_dev(t + 5, g->where, NULL, g->r);
 	if (g->vm->type == MV_GUEST_PV)
-		check_console(args, g->where,
-			      "add console=hvc0 to GRUB_CMDLINE_LINUX in the guest's /etc/default/grub and run update-grub", g->r);
+		check_console(args, g->where, g->console_remedy, g->r);
 }
 
 /* What the guest's own boot loader configuration tells the kernel it
@@ -465,7 +491,14 @@ static void rule_grub(const struct mv_vm *vm, const struct disk_look *boot, stru
 			    xstrdup("check the guest's boot loader configuration by hand (root=UUID=... survives the move), then --force"));
 			continue;
 		}
-		struct grub_ctx ctx = { vm, where, r };
+		/* GRUB 2 writes grub.cfg from /etc/default/grub; GRUB legacy's
+		 * menu.lst and extlinux.conf are edited by hand. */
+		const char *rem = strstr(fs->grub, "grub.cfg") ?
+			"add console=hvc0 last to GRUB_CMDLINE_LINUX in the guest's /etc/default/grub and run update-grub" :
+			strstr(fs->grub, "extlinux") ?
+			"add console=hvc0 last to the APPEND lines of the guest's extlinux.conf" :
+			"add console=hvc0 last to the kernel lines of the guest's menu.lst (grub.conf)";
+		struct grub_ctx ctx = { vm, where, rem, r };
 		gt_kernel_lines(fs->grub_text, grub_kernel_line, &ctx);
 	}
 }
@@ -489,6 +522,20 @@ static void rule_limits(const struct disk_look *looks, size_t n, const struct gd
 				      g->overlap_a, g->overlap_b, all),
 			    xstrdup("repair the partition table (fdisk -l or gdisk -l on the image shows it) before the move; --force moves the disk as it is"));
 		}
+		if (g->npast_end) {
+			_cleanup_free_ char *all = g->npast_end > 1 ? xasprintf(" (%zu such partitions in all)", g->npast_end) : xstrdup("");
+			add(r, PF_BLOCK, where,
+			    xasprintf("partition %u starts at byte %llu, past the disk's end (%llu bytes): not looked into%s; a truncated image or a damaged table",
+				      g->past_end, (unsigned long long)g->past_end_at,
+				      (unsigned long long)g->disk_bytes, all),
+			    xstrdup("compare the image with its source (fdisk -l shows the table), then --force"));
+		}
+		if (g->ncut)
+			add(r, PF_WARN, where,
+			    xasprintf("partition %u runs past the disk's end (%llu bytes)%s: read as far as the disk goes; a truncated image?",
+				      g->cut, (unsigned long long)g->disk_bytes,
+				      g->ncut > 1 ? " with others" : ""),
+			    xstrdup("compare the image with its source (fdisk -l shows the table)"));
 		if (g->nparts_skipped)
 			add(r, PF_BLOCK, where,
 			    xasprintf("its partition table has %zu entries: the %zu after the first %d were not looked into",

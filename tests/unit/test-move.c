@@ -140,8 +140,24 @@ static void test_progress(void)
 	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 70);
 	CHECK_INT((int)strlen(line), 69);
 	CHECK(strstr(line, "[") && strstr(line, " 25% 1 MiB/4 MiB 1 MiB/s ETA 00:03"));
+	/* Narrower: fields dropped (rate, ETA, disk count, sizes), never
+	 * longer than the terminal's width less one. */
+	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 50);
+	CHECK_STR(line, "downloading disk 2/3  25% 1 MiB/4 MiB ETA 00:03");
 	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 40);
-	CHECK_STR(line, "downloading disk 2/3  25% 1 MiB/4 MiB 1 MiB/s ETA 00:03");
+	CHECK_STR(line, "downloading disk 2/3  25% 1 MiB/4 MiB");
+	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 30);
+	CHECK_STR(line, "downloading  25% 1 MiB/4 MiB");
+	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 20);
+	CHECK_STR(line, "downloading  25%");
+	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 8);
+	CHECK_STR(line, " 25%");
+	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 3);
+	CHECK_STR(line, " 2");
+	for (unsigned c = 2; c < 120; c++) {
+		hv_progress_fmt_line(line, sizeof(line), &p, 1.0, c);
+		CHECK(strlen(line) <= c - 1);
+	}
 	p.parts = 0;
 	p.done = 0;
 	hv_progress_fmt_line(line, sizeof(line), &p, 0.0, 200);

@@ -277,5 +277,64 @@ if "libxlutil" not in p.stderr:
             else:
                 check(p.returncode == 1 and expect in p.stderr and not os.path.exists(out),
                       f"{pkg}: {label}: {p.returncode} {p.stderr}")
+    # A dynamic VHD member kept as it is passes the reader's own checks
+    # first (as move info does): a differencing disk whose parent locator
+    # names a host path, a truncated one, one without its closing footer,
+    # a BAT entry past the end and two BAT entries on one block are each
+    # refused in one line naming the member, nothing written; the good one
+    # imports and qemu-img reads it back equal.
+    run("qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o", "subformat=dynamic,force_size=on",
+        small, fixed)
+    with open(fixed, "rb") as f:
+        dyn = bytes(f.read())
+
+    def vhd_sum(b, off, n, at):
+        b[off + at:off + at + 4] = bytes(4)
+        b[off + at:off + at + 4] = struct.pack(">I", ~sum(b[off:off + n]) & 0xFFFFFFFF)
+
+    def mutate(mode):
+        b = bytearray(dyn)
+        hoff = struct.unpack(">Q", b[16:24])[0]
+        bat = struct.unpack(">Q", b[hoff + 16:hoff + 24])[0]
+        if mode == "diff":
+            for off in (0, len(b) - 512):
+                b[off + 60:off + 64] = struct.pack(">I", 4)
+                vhd_sum(b, off, 512, 64)
+            name = "/etc/shadow".encode("utf-16-be")
+            b[hoff + 64:hoff + 64 + len(name)] = name
+            vhd_sum(b, hoff, 1024, 36)
+        elif mode == "bat":
+            b[bat:bat + 4] = struct.pack(">I", 0x7FFFFFF0)
+        elif mode == "batdup":
+            check(b[bat:bat + 4] != b"\xff" * 4 and b[bat + 4:bat + 8] != b"\xff" * 4,
+                  "both 2 MiB blocks of the test disk hold data")
+            b[bat + 4:bat + 8] = b[bat:bat + 4]
+        elif mode == "trunc":
+            b = b[:len(b) // 2]
+        elif mode == "nofoot":
+            b = b[:-512]
+        return bytes(b)
+
+    for label, body, expect in (
+            ("dynamic VHD", dyn, None),
+            ("differencing VHD", mutate("diff"), "differencing VHDs are not supported"),
+            ("BAT entry past the end", mutate("bat"), "BAT entry 0 points past the end of the file"),
+            ("two BAT entries on one block", mutate("batdup"), "overlap"),
+            ("truncated VHD", mutate("trunc"), "ends without its VHD footer"),
+            ("VHD without its closing footer", mutate("nofoot"), "ends without its VHD footer")):
+        package_vhd(orig, body)
+        out = os.path.join(d, "imp")
+        p = hvkit("move", "import", ova, "--to", "xl", "-o", out, ok=False)
+        if expect is None:
+            check(p.returncode == 0 and sorted(os.listdir(out)) == ["g-disk0.vhd", "g.cfg"],
+                  f"{label}: kept as VHD: {p.returncode} {p.stderr}")
+            r = run("qemu-img", "compare", "-f", "raw", "-F", "vpc", small,
+                    os.path.join(out, "g-disk0.vhd"))
+            check(r.returncode == 0, f"{label}: qemu-img compare: {r.stdout}{r.stderr}")
+            shutil.rmtree(out)
+        else:
+            one_line(p, "'g-disk0.vhd': ", label)
+            check(expect in p.stderr and not os.path.exists(out),
+                  f"{label}: {expect!r}, nothing written: {p.stderr} {os.path.exists(out)}")
 shutil.rmtree(d)
 done()

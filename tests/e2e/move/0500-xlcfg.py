@@ -37,6 +37,7 @@ bad = os.path.join(d, "bad.cfg")
 with open(bad, "w") as f:
     f.write('name = "x"\nmemory = 512\nvcpus = = 2\n')
 p = hvkit("move", "show", bad, ok=False)
-check(p.returncode == 1 and f"{bad}:3" in p.stderr, f"syntax error names file:3: {p.stderr}")
+check(p.returncode == 1 and f"{bad}': line 3: config parsing error" in p.stderr and p.stderr.count("bad.cfg") == 1,
+      f"syntax error names the file once and line 3: {p.stderr}")
 shutil.rmtree(d)
 done()

@@ -100,10 +100,10 @@ check(p.returncode == 1 and "offset" in p.stderr and len(p.stderr.strip().splitl
       f"truncated XVA: {p.stderr}")
 check(not os.path.exists(out) and not glob.glob(out + ".tmp*"), "no output for a truncated XVA")
 
-# xl.cfg with a syntax error: file:line.
+# xl.cfg with a syntax error: the file once, and its line.
 with open(bad, "w") as f:
     f.write('name = "x"\nmemory = = 1\n')
 p = hvkit("move", "export", bad, "--to", "ova", "-o", out, "--force", ok=False)
-check(p.returncode == 1 and f"{bad}:2" in p.stderr, f"syntax error: {p.stderr}")
+check(p.returncode == 1 and f"{bad}': line 2: config parsing error" in p.stderr, f"syntax error: {p.stderr}")
 shutil.rmtree(d)
 done()

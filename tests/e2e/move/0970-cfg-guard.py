@@ -58,6 +58,17 @@ for path, want in cases:
 bad = put("bad.cfg", 'name = "g"\n'.encode() + b"a = = \x7f\xc2\x9b31m\n" * 400)
 rc, out, err = run("check", bad, "--for", "xapi")
 check(rc == 1, f"check bad.cfg: exit {rc}")
-check(one_printable_line(err) and b"bad.cfg:2: config parsing error" in err
-      and b"more)" in err, f"check bad.cfg: not one line with a count: {err[:400]!r}")
+check(one_printable_line(err) and b"bad.cfg: line 2: config parsing error" in err
+      and err.count(b"bad.cfg") == 1 and b"more)" in err,
+      f"check bad.cfg: not one line with a count: {err[:400]!r}")
+
+# A syntax error at a line's end (libxlutil counts its <newline> on the
+# line before): the file named once, the line the error is on.
+for text, line in (('name = "g"\nmemory =\n', 2), ('memory =\n', 1),
+                   ('name = "g"\n\n\nmemory =\nvcpus = 1\n', 4), ('name = "g"\nmemory = 1 2\n', 2)):
+    syn = put("syn.cfg", text.encode())
+    rc, out, err = run("check", syn, "--for", "xapi")
+    check(rc == 1 and one_printable_line(err) and err.count(b"syn.cfg") == 1
+          and f"syn.cfg: line {line}: config parsing error".encode() in err,
+          f"syntax error on line {line} of {text!r}: {err!r}")
 done()

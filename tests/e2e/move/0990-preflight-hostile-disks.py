@@ -13,12 +13,18 @@ the pre-flight stops looking it says so as a blocker, never a clean pass.
   extlinux.conf (root=/dev/sda1 blocks, console=ttyS0 warns for PV;
   root=UUID= and console=hvc0 pass), a grub.cfg that forges debugfs's
   command echo to pass off a clean fstab, one with NUL bytes, and one
-  past the output limit."""
+  past the output limit; hvc0 before another console= (the last wins);
+- NVMe and virtio by-id names in fstab and root=;
+- pygrub's boot disk missing, qcow2 (or qcow2 called raw), relative and
+  read through `check -` elsewhere: a blocker naming why; a path with
+  '?' read all the same; a grub.cfg that is a symlink: a blocker;
+- an MBR partition past a truncated image's end: a blocker naming it."""
+import json
 import os
 import shutil
 import subprocess
 
-from movelib import MiB, check, done, have_xl, need, skip, tmpdir
+from movelib import HVKIT, MiB, check, done, have_xl, need, skip, tmpdir
 from pflib import cfg, disk, ext4, find, run_check, sh
 
 if not have_xl():
@@ -26,6 +32,7 @@ if not have_xl():
 need("mke2fs", "e2fsprogs")
 need("debugfs", "e2fsprogs")
 need("sfdisk", "fdisk")
+need("qemu-img", "qemu-utils")
 d = tmpdir()
 BAD = b"/dev/sda1 / ext4 defaults 0 1\n"
 GOOD = b"UUID=0b7c5b6e-1c59-4a77-9e40-4f1f8e0c0a11 / ext4 defaults 0 1\n"
@@ -143,23 +150,28 @@ def boot_disk(name, files):
 cases = [
     ("grub2", {"/boot/grub/grub.cfg": b"menuentry 'Debian' {\n\tlinux\t/boot/vmlinuz-6.1.0-13-amd64 root=/dev/sda1 ro console=ttyS0\n}\n"
                b"menuentry 'Debian (recovery)' {\n\tlinux /boot/vmlinuz-6.1.0-13-amd64 root=/dev/sda1 ro single console=ttyS0\n}\n"},
-     "/boot/grub/grub.cfg", "'/dev/sda1' mounted on / names a disk sda", "'console=ttyS0'"),
+     "/boot/grub/grub.cfg", "root=/dev/sda1 names a disk sda", "'console=ttyS0'", "GRUB_CMDLINE_LINUX"),
     ("legacy", {"/boot/grub/menu.lst": b"title Debian\nroot (hd0,0)\nkernel /boot/vmlinuz-6.1.0-13-amd64 root=/dev/hda1 console=tty0\n"},
-     "/boot/grub/menu.lst", "'/dev/hda1' mounted on / names a disk hda", "'console=tty0'"),
+     "/boot/grub/menu.lst", "root=/dev/hda1 names a disk hda", "'console=tty0'", "kernel lines of the guest's menu.lst"),
     ("extlinux", {"/boot/extlinux/extlinux.conf": b"LABEL linux\n  KERNEL /boot/vmlinuz-6.1.0-13-amd64\n  APPEND root=/dev/vda1 console=ttyS0,115200\n"},
-     "/boot/extlinux/extlinux.conf", "'/dev/vda1' mounted on / names a disk vda", "'console=ttyS0,115200'"),
+     "/boot/extlinux/extlinux.conf", "root=/dev/vda1 names a disk vda", "'console=ttyS0,115200'", "APPEND lines"),
     ("good", {"/boot/grub/grub.cfg": b"linux /boot/vmlinuz-6.1.0-13-amd64 root=UUID=0b7c5b6e ro console=tty0 console=hvc0\n"
               b"linux /boot/vmlinuz root=$root_dev\n"},
-     "/boot/grub/grub.cfg", None, None),
+     "/boot/grub/grub.cfg", None, None, None),
+    # Linux makes the last console= /dev/console: hvc0 before ttyS0 warns.
+    ("lastcons", {"/boot/grub/grub.cfg": b"linux /boot/vmlinuz-6.1.0-13-amd64 root=/dev/nvme0n1p1 console=hvc0 console=ttyS0\n"},
+     "/boot/grub/grub.cfg", "root=/dev/nvme0n1p1 names a disk nvme0n1", "'console=ttyS0' comes after console=hvc0",
+     "GRUB_CMDLINE_LINUX"),
 ]
-for name, files, where, root_msg, console in cases:
+for name, files, where, root_msg, console, remedy in cases:
     p, j = run_check(guest("p" + name, [boot_disk(name, files)]), "--release", "8.2")
     blocks, warns = find(j, where, "block"), find(j, where, "warn")
     if root_msg:
         check(p.returncode == 1 and len(blocks) == 1 and root_msg in blocks[0]["problem"],
               f"{name}: root= not a blocker, or more than once: {problems(j)}")
-        check(len(warns) == 1 and console in warns[0]["problem"] and "hvc0" in warns[0]["remedy"],
-              f"{name}: console= not warned once: {problems(j)}")
+        check(len(warns) == 1 and console in warns[0]["problem"] and "hvc0" in warns[0]["remedy"]
+              and remedy in warns[0]["remedy"] and "mounted on" not in blocks[0]["problem"],
+              f"{name}: console= not warned once, or its remedy not {remedy!r}: {problems(j)} {warns}")
     else:
         check(not blocks and not warns and not problems(j, "block"), f"{name}: {problems(j)}")
 # HVM guests' boot lines are not pygrub's: no grub finding.
@@ -181,7 +193,7 @@ ext4(img, 16 * MiB, {"/etc/fstab": BAD, "/boot/grub/grub.cfg": b"# x\0\0y\nlinux
                      "/boot/vmlinuz-6.1.0-13-amd64": b"\x7fELF\x02"})
 p, j = run_check(guest("pnul", [img]), "--release", "8.2")
 check(p.returncode == 1 and find(j, "/etc/fstab", "block") and
-      any("'/dev/hda1'" in f["problem"] for f in find(j, "/boot/grub/grub.cfg", "block")),
+      any("root=/dev/hda1 " in f["problem"] for f in find(j, "/boot/grub/grub.cfg", "block")),
       f"NUL bytes in grub.cfg: {problems(j)}")
 
 # A grub.cfg past debugfs's output limit: it and the fstab after it are
@@ -194,5 +206,80 @@ g, f = find(j, "/boot/grub/grub.cfg", "block"), find(j, "/etc/fstab", "block")
 check(p.returncode == 1 and g and "not looked into: larger than debugfs's output limit" in g[0]["problem"]
       and f and "not reached: /boot/grub/grub.cfg before it spent debugfs's output limit" in f[0]["problem"],
       f"grub.cfg over the limit: rc {p.returncode} {problems(j)}")
+
+# NVMe and virtio by-id names in fstab are other names of an xvd* disk.
+img = os.path.join(d, "nvme.img")
+ext4(img, 16 * MiB, {"/etc/fstab": b"/dev/nvme0n1p1 / ext4 defaults 0 1\n"
+                     b"/dev/disk/by-id/virtio-abc-part2 /srv ext4 defaults 0 2\n",
+                     "/boot/grub/grub.cfg": b"linux /vmlinuz root=UUID=1 console=hvc0\n",
+                     "/boot/vmlinuz-6.1.0-13-amd64": b"\x7fELF\x02"})
+p, j = run_check(guest("pnvme", [img]), "--release", "8.2")
+fb, fw = find(j, "/etc/fstab", "block"), find(j, "/etc/fstab", "warn")
+check(p.returncode == 1 and len(fb) == 1 and "'/dev/nvme0n1p1' mounted on / names a disk nvme0n1" in fb[0]["problem"]
+      and len(fw) == 1 and "virtio-abc-part2' mounted on /srv" in fw[0]["problem"],
+      f"NVMe / virtio by-id names: {problems(j)}")
+
+# 6. Where pygrub's boot disk was not looked into, a blocker naming why,
+# never a clean pass: a missing disk, a relative path read through
+# `check -` from another directory (the directory named), a qcow2 disk,
+# a raw-declared disk that is qcow2, a grub.cfg that is a symbolic link
+# inside the guest.  A path with '?' in it is read all the same.
+grub_bad = {"/boot/grub/menu.lst": b"title D\nkernel /boot/vmlinuz-6.1.0-13-amd64 root=/dev/sda1 console=hvc0\n"}
+raw = boot_disk("q", grub_bad)
+qc = os.path.join(d, "q.qcow2")
+sh("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, qc)
+odd = os.path.join(d, "odd?offset=0 -x.img")
+shutil.copy(raw, odd)
+link = os.path.join(d, "link.img")
+root = link + ".root"
+os.makedirs(root + "/boot/grub")
+os.makedirs(root + "/etc")
+with open(root + "/etc/grub.real", "wb") as f:
+    f.write(b"linux /vmlinuz root=/dev/sda1 console=hvc0\n")
+with open(root + "/boot/vmlinuz-6.1.0-13-amd64", "wb") as f:
+    f.write(b"\x7fELF\x02")
+os.symlink("../../etc/grub.real", root + "/boot/grub/grub.cfg")
+sh("mke2fs", "-q", "-F", "-t", "ext4", "-d", root, link, "16384k")
+shutil.rmtree(root)
+for label, target, fmt, expect in (
+        ("missing disk", os.path.join(d, "gone.img"), "raw", "cannot open"),
+        ("qcow2 disk", qc, "qcow2", "a qcow2 image"),
+        ("qcow2 said to be raw", qc, "raw", "a qcow2 image")):
+    p, j = run_check(cfg(os.path.join(d, "nl.cfg"), ['name = "nl"', 'type = "pv"', "memory = 256",
+                                                      'bootloader = "pygrub"',
+                                                      f'disk = [ "format={fmt},vdev=xvda,target={target}" ]']))
+    b = find(j, "bootloader", "block")
+    check(p.returncode == 1 and len(b) == 1 and "did not look into" in b[0]["problem"]
+          and expect in b[0]["problem"], f"{label}: not a blocker naming {expect!r}: {problems(j)}")
+rel = cfg(os.path.join(d, "rel.cfg"), ['name = "rel"', 'type = "pv"', "memory = 256", 'bootloader = "pygrub"',
+                                       'disk = [ "format=raw,vdev=xvda,target=q.img" ]'])
+with open(rel, "rb") as f:
+    pr = subprocess.run([HVKIT, "move", "check", "-", "--for", "xapi", "--json"],
+                        stdin=f, cwd="/", capture_output=True, text=True)
+b = [x for x in json.loads(pr.stdout)["findings"] if x["setting"] == "bootloader" and x["level"] == "block"]
+check(pr.returncode == 1 and len(b) == 1 and "relative path: read from the current directory '/'" in b[0]["problem"],
+      f"check - from / with a relative disk: rc {pr.returncode} {pr.stdout} {pr.stderr}")
+p, j = run_check(guest("pq", [odd]), "--release", "8.2")
+check(p.returncode == 1 and any("root=/dev/sda1" in f["problem"] for f in find(j, "/boot/grub/menu.lst", "block"))
+      and not find(j, "bootloader"), f"a path with '?' in it: {problems(j)}")
+p, j = run_check(guest("plink", [link]), "--release", "8.2")
+g = find(j, "/boot/grub/grub.cfg", "block")
+check(p.returncode == 1 and g and "symbolic link" in g[0]["problem"], f"grub.cfg a symbolic link: {problems(j)}")
+
+# An MBR partition past the end of a truncated image is named (a blocker:
+# not looked into); one cut short by it is a warning.
+fs1 = os.path.join(d, "fs1.img")
+ext4(fs1, 8 * MiB, {"/etc/fstab": GOOD})
+for label, keep, level, expect in (
+        ("starts past the end", 9 * MiB, "block", "partition 2 starts at byte 10485760, past the disk's end (9437184 bytes)"),
+        ("cut short", 14 * MiB, "warn", "partition 2 runs past the disk's end (14680064 bytes)")):
+    img = os.path.join(d, "trunc.img")
+    disk(img, "dos", [(fs1, 8 * MiB), ("swap", 8 * MiB)], 32 * MiB)
+    with open(img, "r+b") as f:
+        f.truncate(keep)
+    p, j = run_check(guest("ptrunc", [img]), "--release", "8.2")
+    w = find(j, "disk xvda", level)
+    check(len(w) == 1 and expect in w[0]["problem"] and (level == "warn" or p.returncode == 1),
+          f"partition {label}: rc {p.returncode} {problems(j)}")
 shutil.rmtree(d)
 done()
