@@ -62,16 +62,27 @@ static int cmd_help(int argc, char **argv, struct hv_global *g)
 	const struct hv_cmd *cmd = argc > 1 ? hv_cmd_find(&hvkit_tool, argv[1]) : NULL;
 	char *hargv[] = { argc > 1 ? argv[1] : NULL, "--help", NULL };
 
+	if (argc > 2)
+		return hv_extra_args("help", argc - 2, argv + 2);
 	if (argc < 2 || cmd == &commands[sizeof(commands) / sizeof(commands[0]) - 1]) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (!cmd) {
-		log_error("unknown command '%s'", argv[1]);
-		return EXIT_USAGE;
-	}
+	if (!cmd)	/* the same line as 'hvkit bogus' */
+		return hv_dispatch(&hvkit_tool, argc - 1, argv + 1, g);
 	optind = 0;
 	return cmd->fn(2, hargv, g);
+}
+
+/* Every way out of main() that printed: a failed write to stdout is
+ * exit 1 with one line (hvkit(1) EXIT STATUS). */
+static int stdout_done(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_error("write failure on standard output");
+		return EXIT_FAIL;
+	}
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -87,8 +98,9 @@ int main(int argc, char **argv)
 	struct hv_global g = { 0 };
 	int c;
 
+	opterr = 0;	/* every getopt_long() error is one line: hv_opt_error() */
 	/* '+': stop at the first non-option, the subcommand. */
-	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'R':
 			if (g.sysroot) {
@@ -106,22 +118,21 @@ int main(int argc, char **argv)
 			log_verbosity++;
 			break;
 		case 'h':
+			if (optind < argc)
+				return hv_extra_args("--help", argc - optind, argv + optind);
 			usage(stdout);
-			return EXIT_OK;
+			return stdout_done(EXIT_OK);
 		case 'V':
+			if (optind < argc)
+				return hv_extra_args("--version", argc - optind, argv + optind);
 			printf("hvkit %s%s%s%s\n", HVKIT_VERSION, *HVKIT_REVISION ? " (git " : "",
 			       HVKIT_REVISION, *HVKIT_REVISION ? ")" : "");
-			return EXIT_OK;
+			return stdout_done(EXIT_OK);
 		default:
-			return hv_usage_hint(NULL);
+			return hv_opt_error(NULL, c, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	int rc = hv_dispatch(&hvkit_tool, argc, argv, &g);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		log_error("write failure on standard output");
-		return EXIT_FAIL;
-	}
-	return rc;
+	return stdout_done(hv_dispatch(&hvkit_tool, argc, argv, &g));
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Option parsing shared by every subcommand. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,9 +22,36 @@ int hv_json_opt(const char *arg, bool *json, bool *pretty)
 	return 0;
 }
 
-int hv_usage_hint(const char *cmd)
+/* getopt never speaks (opterr is 0, set once in main()): what it
+ * returned ('?' or ':', the optstrings start with ':') and the element
+ * at optind - 1 (a long option) or optopt (a short one) say what was
+ * wrong.  Any other c: the caller has said what was wrong already. */
+int hv_opt_error(const char *cmd, int c, char **argv)
 {
-	fprintf(stderr, "see 'hvkit%s%s --help'\n", cmd ? " " : "", cmd ? cmd : "");
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	const char *next = argv[optind];
+	/* "-xv": optind is still at the element the unknown -x is in */
+	bool is_long = arg && strncmp(arg, "--", 2) == 0 &&
+		       !(optopt && next && next[0] == '-' && next[1] != '-' &&
+			 strchr(next + 1, optopt));
+	_cleanup_free_ char *shown = NULL;
+	const char *pre = "option", *post;
+
+	if (c != '?' && c != ':')
+		return EXIT_USAGE;
+	if (is_long) {
+		shown = str_printable(xstrndup(arg, strcspn(arg, "=")), false);
+		post = c == ':' || (optopt && !strchr(arg, '=')) ? " needs a value" :
+		       optopt ? " takes no value" : "";
+	} else {
+		char s[3] = { '-', (char)optopt, 0 };
+		shown = str_printable(xstrdup(s), false);
+		post = c == ':' ? " needs a value" : "";
+	}
+	if (!*post)
+		pre = "unknown option";
+	log_error("%s '%s'%s (see 'hvkit%s%s --help')", pre, shown, post,
+		  cmd ? " " : "", cmd ? cmd : "");
 	return EXIT_USAGE;
 }
 
@@ -45,6 +73,28 @@ const struct hv_cmd *hv_cmd_find(const struct hv_tool *tool, const char *name)
 		}
 	}
 	return matches == 1 ? found : NULL;
+}
+
+int hv_args_error(const char *cmd, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	log_error("%s (see 'hvkit %s --help')", sb.buf, cmd);
+	strbuf_release(&sb);
+	return EXIT_USAGE;
+}
+
+int hv_extra_args(const char *what, int argc, char **argv)
+{
+	_cleanup_free_ char *shown = str_printable(xstrdup(argv[0]), false);
+
+	log_error("unexpected argument '%s' for '%s'%s (see 'hvkit --help')", shown, what,
+		  argc > 1 ? " and more" : "");
+	return EXIT_USAGE;
 }
 
 /* "unknown sched command 'x' (check, run, status or simulate); see ..." */
@@ -84,6 +134,11 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 	} else if (!(cmd = hv_cmd_find(tool, argv[0]))) {
 		if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "-h") == 0 ||
 		    strcmp(argv[0], "--help") == 0) {
+			if (argc > 1) {
+				_cleanup_free_ char *w = xasprintf("%s %s", tool->name, argv[0]);
+
+				return hv_extra_args(w, argc - 1, argv + 1);
+			}
 			tool->usage(stdout);
 			return EXIT_OK;
 		}

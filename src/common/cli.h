@@ -29,12 +29,21 @@ struct hv_global {
 int hv_json_opt(const char *arg, bool *json, bool *pretty);
 
 /*
- * After getopt's own one line about a bad option or a missing value: a
- * hint ("see 'hvkit topo --help'") instead of the whole help, as git
- * does.  cmd is "topo", "move show", or NULL for hvkit itself.  Returns
- * EXIT_USAGE (2).
+ * After getopt_long() returned c ('?' or ':'; optstrings start with ':',
+ * opterr is 0): one line naming the bad option (control bytes as '.')
+ * with the hint; any other c, nothing (the caller said what was wrong).
+ * argv is the one given to getopt_long().  Returns EXIT_USAGE (2).
  */
-int hv_usage_hint(const char *cmd);
+int hv_opt_error(const char *cmd, int c, char **argv);
+
+/* A verb's arguments are wrong: one line, what fmt says and the hint
+ * "(see 'hvkit move disk --help')" (cmd is "move disk").  EXIT_USAGE. */
+__attribute__((format(printf, 2, 3)))
+int hv_args_error(const char *cmd, const char *fmt, ...);
+
+/* "unexpected argument 'x' for 'help'": one line, the
+ * first extra argument shown with control bytes as '.'; EXIT_USAGE. */
+int hv_extra_args(const char *what, int argc, char **argv);
 
 /* A subcommand or a verb: argv[0] is its name (argc 0 for a tool's
  * default verb); returns an exit code (0, 1 or 2). */

@@ -144,7 +144,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	o->names = CPUID_NAMES_QEMU;
 	o->target = -1;
 	o->sysroot = g->sysroot;
-	while ((c = getopt_long(argc, argv, "o:rvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:rvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o->from = optarg;
@@ -216,7 +216,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			usage(stdout);
 			return -1;
 		default:
-			return hv_usage_hint("cpuid");
+			return hv_opt_error("cpuid", c, argv);
 		}
 	}
 	o->verbose = log_verbosity > 0;

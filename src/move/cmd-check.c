@@ -98,7 +98,7 @@ int move_cmd_check(int argc, char **argv, struct hv_global *g)
 	int c, rc, ret = EXIT_FAIL;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(check_usage, stdout);
@@ -117,14 +117,12 @@ int move_cmd_check(int argc, char **argv, struct hv_global *g)
 				return EXIT_USAGE;
 			break;
 		default:
-			fputs(check_usage, stderr);
-			return EXIT_USAGE;
+			return hv_opt_error("move check", c, argv);
 		}
 	}
 	if (argc - optind != 1 || !target) {
-		log_error("%s", argc - optind != 1 ? "one GUEST.cfg to check" : "missing --for xapi");
-		fputs(check_usage, stderr);
-		return EXIT_USAGE;
+		return hv_args_error("move check", "%s",
+				     argc - optind != 1 ? "one GUEST.cfg to check" : "missing --for xapi");
 	}
 	if (strcmp(target, "xapi") != 0) {
 		log_error("unknown --for '%s' (xapi)", target);

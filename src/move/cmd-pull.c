@@ -354,7 +354,7 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 
 	*o = (struct pull_opts){ .disk_format = IMG_RAW, .progress = true, .sync = true };
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "ho:t:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:t:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': o->out = optarg; break;
 		case 't':
@@ -388,13 +388,13 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 			}
 			break;
 		case 'h': fputs(pull_usage, stdout); return -1;
-		default: fputs(pull_usage, stderr); return EXIT_USAGE;
+		default: return hv_opt_error("move pull", ch, argv);
 		}
 	}
-	if (argc - optind != 2 || !o->out) {
-		fputs(pull_usage, stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind != 2 || !o->out)
+		return hv_args_error("move pull", "%s", argc - optind != 2 ?
+				     "'move pull' takes xapi://[USER@]HOST[:PORT] and a VM" :
+				     "missing -o DIR");
 	o->vm = argv[optind + 1];
 	if (log_verbosity < 0)
 		o->progress = false;
@@ -417,9 +417,8 @@ int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	if (xapi_parse_target(argv[optind], o.http, &user, &url) < 0) {
-		log_error("'%s' is not xapi://[USER@]HOST[:PORT]", argv[optind]);
-		fputs(pull_usage, stderr);
-		return EXIT_USAGE;
+		return hv_args_error("move pull", "'%s' is not xapi://[USER@]HOST[:PORT]",
+				     argv[optind]);
 	}
 	mv_vm_init(&vm);
 	if (access(o.out, F_OK) == 0) {

@@ -164,7 +164,7 @@ int move_cmd_push(int argc, char **argv, struct hv_global *g)
 	int ch, rc, ret = EXIT_FAIL;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'v': log_verbosity++; break;
 		case 'r': sr_uuid = optarg; break;
@@ -188,14 +188,17 @@ int move_cmd_push(int argc, char **argv, struct hv_global *g)
 			}
 			break;
 		case 'h': fputs(push_usage, stdout); return EXIT_OK;
-		default: return hv_usage_hint("move push");
+		default: return hv_opt_error("move push", ch, argv);
 		}
 	}
-	if (argc - optind != 2 || !sr_uuid ||
-	    xapi_parse_target(argv[optind + 1], http, &user, &url) < 0) {
-		fputs(push_usage, stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind != 2)
+		return hv_args_error("move push",
+				     "'move push' takes GUEST.cfg and xapi://[USER@]HOST[:PORT]");
+	if (!sr_uuid)
+		return hv_args_error("move push", "missing --sr UUID");
+	if (xapi_parse_target(argv[optind + 1], http, &user, &url) < 0)
+		return hv_args_error("move push", "'%s' is not xapi://[USER@]HOST[:PORT]",
+				     argv[optind + 1]);
 	const char *cfg = argv[optind];
 	if (log_verbosity < 0)
 		progress = false;

@@ -466,21 +466,25 @@ static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 
 	*o = (struct vm_opts){ .sums = XVA_SUM_SHA1, .progress = true, .sync = true };
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "ho:t:v", vm_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":ho:t:v", vm_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return -1;
 		}
-		if (parse_common(c, o) != 0)
-			return hv_usage_hint("move");
+		if (parse_common(c, o) != 0) {
+			_cleanup_free_ char *verb = xasprintf("move %s", argv[0]);
+
+			return hv_opt_error(verb, c, argv);
+		}
 	}
 	if (argc - optind != 1 || !o->out || !o->to) {
+		_cleanup_free_ char *verb = xasprintf("move %s", argv[0]);
+
 		if (argc - optind != 1)
-			log_error("%s", argc - optind ? "one input only" : "no input named");
-		else
-			log_error("missing %s", !o->to && !o->out ? "--to and -o" : !o->to ? "--to" : "-o");
-		fputs(usage, stderr);
-		return EXIT_USAGE;
+			return hv_args_error(verb, "%s", argc - optind ? "one input only" :
+					     "no input named");
+		return hv_args_error(verb, "missing %s", !o->to && !o->out ? "--to and -o" :
+				     !o->to ? "--to" : "-o");
 	}
 	o->in = argv[optind];
 	if (log_verbosity < 0)

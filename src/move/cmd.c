@@ -357,7 +357,7 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 	struct disk_opts o = { .sums = XVA_SUM_SHA1, .progress = true, .sync = true };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 		case 'f': {
@@ -405,13 +405,12 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			return hv_usage_hint("move");
+			return hv_opt_error("move", c, argv);
 		}
 	}
-	if (argc - optind != 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind != 2)
+		return hv_args_error("move disk", "'move disk' takes IN and OUT (%d given)",
+				     argc - optind);
 	o.in = argv[optind];
 	o.out = argv[optind + 1];
 	if (log_verbosity < 0)
@@ -529,7 +528,7 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 	bool json = g->json, pretty = g->json_pretty;
 	int c, rc, ret = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (hv_json_opt(optarg, &json, &pretty))
@@ -539,13 +538,12 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 			fputs(show_usage, stdout);
 			return EXIT_OK;
 		default:
-			return hv_usage_hint("move show");
+			return hv_opt_error("move show", c, argv);
 		}
 	}
-	if (argc - optind != 1) {
-		fputs(show_usage, stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind != 1)
+		return hv_args_error("move show", "'move show' takes one GUEST.cfg or VM.xva (%d given)",
+				     argc - optind);
 	const char *path = argv[optind], *why;
 	mv_vm_init(&vm);
 	int fd = open_input(path, 0, &why);
@@ -603,7 +601,7 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 	bool json = g->json, pretty = g->json_pretty;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (hv_json_opt(optarg, &json, &pretty))
@@ -613,13 +611,12 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 			fputs(info_usage, stdout);
 			return EXIT_OK;
 		default:
-			return hv_usage_hint("move info");
+			return hv_opt_error("move info", c, argv);
 		}
 	}
-	if (argc - optind != 1) {
-		fputs(info_usage, stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind != 1)
+		return hv_args_error("move info", "'move info' takes one IMAGE (%d given)",
+				     argc - optind);
 	const char *path = argv[optind], *why;
 	int fd = open_image_input(path, &why);
 	if (fd < 0) {

@@ -71,16 +71,23 @@ void sched_usage(FILE *f)
 	      f);
 }
 
-static int read_file(const char *path, char **ret, size_t *ret_len)
+/* path "-" is stdin (open_input()); a FIFO or a device is refused in
+ * *why. */
+static int read_file(const char *path, char **ret, size_t *ret_len, const char **why)
 {
-	FILE *f = fopen(path, "re");
+	int fd = open_input(path, 0, why);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 	struct strbuf sb = STRBUF_INIT;
 	char buf[65536];
 	size_t n;
 	int rc = 0;
 
-	if (!f)
-		return -errno;
+	if (!f) {
+		rc = fd < 0 ? fd : -errno;
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		strbuf_add(&sb, buf, n);
 		if (sb.len > SCHED_MAX_FILE + 1)
@@ -102,10 +109,11 @@ int sched_load_policy(const char *path, struct sched_policy *ret)
 	struct hv_diags d = HV_DIAGS_INIT;
 	_cleanup_free_ char *text = NULL;
 	size_t len;
-	int rc = read_file(path, &text, &len);
+	const char *why = NULL;
+	int rc = read_file(path, &text, &len, &why);
 
 	if (rc < 0) {
-		log_error("cannot read '%s': %s", path, strerror(-rc));
+		log_error("cannot read '%s': %s", path, why ? why : strerror(-rc));
 		return rc;
 	}
 	rc = sched_policy_parse(path, text, len, ret, &d);
@@ -146,9 +154,9 @@ static int cmd_check(int argc, char **argv, struct hv_global *g)
 	struct sched_policy p;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c != 'h')
-			return hv_usage_hint("sched");
+			return hv_opt_error("sched", c, argv);
 		sched_usage(stdout);
 		return EXIT_OK;
 	}
@@ -197,7 +205,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	struct sched_state_origin o;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': path = optarg; break;
 		case 'j':
@@ -209,7 +217,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		case 'c': eo.cert = optarg; break;
 		case 'k': eo.key = optarg; break;
 		case 'h': sched_usage(stdout); return EXIT_OK;
-		default: return hv_usage_hint("sched");
+		default: return hv_opt_error("sched", c, argv);
 		}
 	}
 	if (optind != argc) {

@@ -528,7 +528,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	int64_t lease_ttl = 10 * NS;
 
 	(void)g;
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (sched_parse_tick(optarg, &dm.tick_ns) < 0) {
@@ -610,7 +610,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			log_verbosity++;
 			break;
 		case 'h': sched_usage(stdout); return EXIT_OK;
-		default: return hv_usage_hint("sched");
+		default: return hv_opt_error("sched", c, argv);
 		}
 	}
 	if (optind + 1 != argc) {

@@ -60,15 +60,21 @@ static int parse_usage(const char *s, double *ret)
 static int load_trace(const char *path, const struct sched_policy *p,
 		      struct row **ret, size_t *ret_n)
 {
-	FILE *f = fopen(path, "re");
+	const char *why = NULL;
+	int fd = open_input(path, 0, &why);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 	char line[1024];
 	unsigned lineno = 0;
 	struct row *v = NULL;
 	size_t n = 0, alloc = 0;
 
 	if (!f) {
-		log_error("cannot read '%s': %s", path, strerror(errno));
-		return -errno;
+		int e = fd < 0 ? -fd : errno;
+
+		if (fd >= 0)
+			close(fd);
+		log_error("cannot read '%s': %s", path, why ? why : strerror(e));
+		return -e;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char *fields[3], *l = line;
@@ -284,7 +290,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 	int c, rc = EXIT_FAIL;
 
 	(void)g;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (sched_parse_tick(optarg, &tick_ns) < 0) {
@@ -295,7 +301,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 		case 'o': out_svg = optarg; break;
 		case 's': summary = true; break;
 		case 'h': sched_usage(stdout); return EXIT_OK;
-		default: return hv_usage_hint("sched");
+		default: return hv_opt_error("sched", c, argv);
 		}
 	}
 	if (optind + 2 != argc) {

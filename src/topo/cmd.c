@@ -216,7 +216,7 @@ static int parse_opts_as(int argc, char **argv, struct hv_global *g,
 	o->json = g->json;
 	o->pretty = g->json_pretty;
 	o->color = -1;
-	while ((c = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (o->nfrom == MAX_FROM) {
@@ -300,7 +300,7 @@ static int parse_opts_as(int argc, char **argv, struct hv_global *g,
 			usage(stdout);
 			return -1;
 		default:
-			return hv_usage_hint("topo");
+			return hv_opt_error("topo", c, argv);
 		}
 	}
 	o->verbose = log_verbosity > 0;
