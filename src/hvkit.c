@@ -20,9 +20,9 @@ static const struct hv_cmd commands[] = {
 	  "show the hardware: CPUs, caches, NUMA, memory slots, PCI tree" },
 	{ "cpuid", cmd_cpuid, 0,
 	  "decode CPUID: vendor, model, microarchitecture, features" },
-	{ "sched", cmd_sched, 0,
+	{ "sched", cmd_sched, HV_CMD_NO_SYSROOT,
 	  "CPU budgets, caps and weights for Xen domains and cgroups" },
-	{ "move", cmd_move, 0,
+	{ "move", cmd_move, HV_CMD_NO_SYSROOT,
 	  "convert disks (raw, VHD, qcow2, XVA) and VMs between xl and XAPI" },
 	{ "help", cmd_help, 0, "describe hvkit or one command" },
 };

@@ -144,6 +144,17 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 		}
 		return unknown_verb(tool, argv[0]);
 	}
+	if (g->sysroot && (cmd->flags & HV_CMD_NO_SYSROOT)) {
+		log_error("'%s%s%s' does not read a system root (--sysroot); see 'hvkit --help'",
+			  tool->name, *tool->name ? " " : "", cmd->name);
+		return EXIT_USAGE;
+	}
+	if (g->json && (cmd->flags & HV_CMD_NO_JSON)) {
+		log_error("'%s%s%s' has no JSON output (--json); see 'hvkit%s%s --help'",
+			  tool->name, *tool->name ? " " : "", cmd->name, *tool->name ? " " : "",
+			  tool->name);
+		return EXIT_USAGE;
+	}
 	optind = 0;	/* the verb's getopt starts afresh */
 	g->cmd = cmd;
 	return cmd->fn(argc, argv, g);

@@ -53,6 +53,10 @@ enum hv_cmd_flags {
 	/* Runs when no verb is named (topo shows the machine, cpuid
 	 * summarises the CPU); a NULL name cannot be named. */
 	HV_CMD_DEFAULT = 1 << 0,
+	/* Reads no system root: a --sysroot before it is refused. */
+	HV_CMD_NO_SYSROOT = 1 << 1,
+	/* Prints no data: a --json before it is refused. */
+	HV_CMD_NO_JSON = 1 << 2,
 };
 
 /* One line of a command table: hvkit's tools, and each tool's verbs. */

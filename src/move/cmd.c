@@ -351,13 +351,14 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 		{ "checksum", required_argument, NULL, 'c' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "no-sync", no_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct disk_opts o = { .sums = XVA_SUM_SHA1, .progress = true, .sync = true };
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 		case 'f': {
@@ -400,6 +401,9 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 			break;
 		case 'S':
 			o.sync = false;
+			break;
+		case 'v':
+			log_verbosity++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -520,6 +524,7 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
 		{ "json", optional_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -528,11 +533,14 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 	bool json = g->json, pretty = g->json_pretty;
 	int c, rc, ret = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (hv_json_opt(optarg, &json, &pretty))
 				return EXIT_USAGE;
+			break;
+		case 'v':
+			log_verbosity++;
 			break;
 		case 'h':
 			fputs(show_usage, stdout);
@@ -593,6 +601,7 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
 		{ "json", optional_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -601,11 +610,14 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 	bool json = g->json, pretty = g->json_pretty;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (hv_json_opt(optarg, &json, &pretty))
 				return EXIT_USAGE;
+			break;
+		case 'v':
+			log_verbosity++;
 			break;
 		case 'h':
 			fputs(info_usage, stdout);
@@ -685,13 +697,13 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 }
 
 static const struct hv_cmd move_cmds[] = {
-	{ "disk", cmd_disk, 0, "convert a disk image (raw, VHD, qcow2, XVA)" },
+	{ "disk", cmd_disk, HV_CMD_NO_JSON, "convert a disk image (raw, VHD, qcow2, XVA)" },
 	{ "info", cmd_info, 0, "a disk image's format and sizes" },
 	{ "show", cmd_show, 0, "the VM an xl.cfg or an XVA describes" },
-	{ "export", move_cmd_export, 0, "an xl guest as an XVA, OVA or OVF package" },
-	{ "import", move_cmd_import, 0, "a package as an xl guest" },
-	{ "push", move_cmd_push, 0, "an xl guest into a XAPI pool" },
-	{ "pull", move_cmd_pull, 0, "a XAPI VM out as an xl guest" },
+	{ "export", move_cmd_export, HV_CMD_NO_JSON, "an xl guest as an XVA, OVA or OVF package" },
+	{ "import", move_cmd_import, HV_CMD_NO_JSON, "a package as an xl guest" },
+	{ "push", move_cmd_push, HV_CMD_NO_JSON, "an xl guest into a XAPI pool" },
+	{ "pull", move_cmd_pull, HV_CMD_NO_JSON, "a XAPI VM out as an xl guest" },
 	{ "check", move_cmd_check, 0, "will a guest run on XAPI" },
 };
 

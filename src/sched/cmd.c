@@ -148,13 +148,18 @@ int sched_parse_tick(const char *s, int64_t *ret_ns)
 static int cmd_check(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct sched_policy p;
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+		if (c == 'v') {
+			log_verbosity++;
+			continue;
+		}
 		if (c != 'h')
 			return hv_opt_error("sched", c, argv);
 		sched_usage(stdout);
@@ -394,10 +399,10 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 }
 
 static const struct hv_cmd sched_cmds[] = {
-	{ "check", cmd_check, 0, "validate a policy file" },
-	{ "run", sched_cmd_run, 0, "the daemon: keep guests within their budgets" },
+	{ "check", cmd_check, HV_CMD_NO_JSON, "validate a policy file" },
+	{ "run", sched_cmd_run, HV_CMD_NO_JSON, "the daemon: keep guests within their budgets" },
 	{ "status", cmd_status, 0, "each guest's usage, budget and cap" },
-	{ "simulate", sched_cmd_simulate, 0, "run a policy on a CSV trace" },
+	{ "simulate", sched_cmd_simulate, HV_CMD_NO_JSON, "run a policy on a CSV trace" },
 };
 
 int cmd_sched(int argc, char **argv, struct hv_global *g)

@@ -278,6 +278,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 		{ "tick", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "summary", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -290,7 +291,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 	int c, rc = EXIT_FAIL;
 
 	(void)g;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (sched_parse_tick(optarg, &tick_ns) < 0) {
@@ -300,6 +301,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 			break;
 		case 'o': out_svg = optarg; break;
 		case 's': summary = true; break;
+		case 'v': log_verbosity++; break;
 		case 'h': sched_usage(stdout); return EXIT_OK;
 		default: return hv_opt_error("sched", c, argv);
 		}
