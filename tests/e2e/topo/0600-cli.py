@@ -6,9 +6,10 @@ that are damaged but still partly readable (warnings, what can be shown)."""
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 
-from lib import DATA, check, done, hvkit
+from lib import DATA, HVKIT, check, done, hvkit
 
 p = hvkit("--version")
 check(p.stdout.startswith("hvkit "), "--version prints the version")
@@ -75,20 +76,67 @@ with tempfile.TemporaryDirectory() as d:
     hvkit("topo", "--from", os.path.join(DATA, "hwloc", "2arm-2c.tar.bz2"), "--json", "-o", good)
     check(os.path.getsize(good) > 0 and not [f for f in os.listdir(d) if ".tmp." in f],
           "-o file written, no temporary left")
-# A bad option: getopt's one line and a hint, as git does, in every tool;
-# not the whole help.
-for args, hint in ((["topo", "--frob"], "see 'hvkit topo --help'"),
-                   (["topo", "--from"], "see 'hvkit topo --help'"),
-                   (["topo", "--io", "some"], None),
-                   (["cpuid", "--frob"], "see 'hvkit cpuid --help'"),
-                   (["sched", "status", "--frob"], "see 'hvkit sched --help'"),
-                   (["move", "show", "--frob", "x"], "see 'hvkit move show --help'"),
-                   (["--frob"], "see 'hvkit --help'")):
+# A bad option: one "hvkit: error:" line with the hint, as git does, in
+# every tool and verb (getopt itself never speaks: opterr is 0); not the
+# whole help, never a raw control byte (shown as '.').
+ESC = "\x1b]0;pwn\x07"
+for args, msg in ((["topo", "--frob"], "unknown option '--frob' (see 'hvkit topo --help')"),
+                  (["topo", "--x" + ESC], "unknown option '--x.]0;pwn.' (see 'hvkit topo --help')"),
+                  (["--b" + ESC], "unknown option '--b.]0;pwn.' (see 'hvkit --help')"),
+                  (["topo", "--from"], "option '--from' needs a value (see 'hvkit topo --help')"),
+                  (["topo", "-o"], "option '-o' needs a value (see 'hvkit topo --help')"),
+                  (["--help=x"], "option '--help' takes no value (see 'hvkit --help')"),
+                  (["topo", "--io", "some"], None),
+                  (["cpuid", "--frob"], "unknown option '--frob' (see 'hvkit cpuid --help')"),
+                  (["cpuid", "-vZ"], "unknown option '-Z' (see 'hvkit cpuid --help')"),
+                  (["sched", "status", "--frob"], "unknown option '--frob' (see 'hvkit sched --help')"),
+                  (["sched", "check", "--x" + ESC], "unknown option '--x.]0;pwn.' (see 'hvkit sched --help')"),
+                  (["move", "show", "--frob", "x"], "unknown option '--frob' (see 'hvkit move show --help')"),
+                  (["move", "import", "-q"], "unknown option '-q' (see 'hvkit move import --help')"),
+                  (["move", "pull", "--x"], "unknown option '--x' (see 'hvkit move pull --help')"),
+                  (["move", "check", "--x"], "unknown option '--x' (see 'hvkit move check --help')"),
+                  (["--frob"], "unknown option '--frob' (see 'hvkit --help')"),
+                  # wrong argument counts of move verbs: one line, like the other tools
+                  (["move", "disk", "a"], "'move disk' takes IN and OUT (1 given) (see 'hvkit move disk --help')"),
+                  (["move", "info", "a", "b"], "'move info' takes one IMAGE (2 given) (see 'hvkit move info --help')"),
+                  (["move", "show"], None), (["move", "pull"], None), (["move", "push"], None),
+                  (["move", "push", "a", "xapi://h"], "missing --sr UUID (see 'hvkit move push --help')"),
+                  # extra arguments to help and version are refused
+                  (["help", "topo", "extra"], "unexpected argument 'extra' for 'help' (see 'hvkit --help')"),
+                  (["topo", "help", "bogus"], None), (["--version", "x"], None), (["--help", "--bogus"], None),
+                  # a global option a verb would ignore is refused
+                  (["--sysroot", "/nonexist", "sched", "check", "x"],
+                   "'sched' does not read a system root (--sysroot); see 'hvkit --help'"),
+                  (["--sysroot", "/", "move", "info", "x"], None),
+                  (["--json", "sched", "check", "x"],
+                   "'sched check' has no JSON output (--json); see 'hvkit sched --help'"),
+                  (["--json", "move", "disk", "a", "b"], None)):
     p = hvkit(*args, ok=False)
     lines = p.stderr.strip().splitlines()
-    check(p.returncode == 2 and len(lines) <= 2 and "usage:" not in p.stderr and
-          (hint is None or lines[-1] == hint) and not p.stdout,
+    check(p.returncode == 2 and len(lines) == 1 and lines[0].startswith("hvkit: error: ") and
+          (msg is None or lines[0] == "hvkit: error: " + msg) and not p.stdout and
+          not re.search(r"[\x00-\x1f\x7f]", p.stderr.strip()),
           f"{args}: one line and a hint, exit 2: {p.returncode} {p.stderr!r}")
+# 'help bogus' is 'hvkit bogus'.
+check(hvkit("help", "bogus", ok=False).stderr == hvkit("bogus", ok=False).stderr, "help bogus = bogus")
+# -v after the verb, as hvkit(1) says; '-' is stdin for sched check/simulate.
+conf = os.path.join(DATA, "sched", "live-example.conf")
+trace = os.path.join(DATA, "sched", "trace-web1.csv")
+check(hvkit("sched", "check", "-v", conf, ok=False).returncode == 0, "sched check -v")
+with open(conf) as f:
+    p = subprocess.run([HVKIT, "sched", "check", "-"], stdin=f, capture_output=True, text=True)
+check(p.returncode == 0 and "ok" in p.stdout, f"sched check -: {p.returncode} {p.stderr!r}")
+with open(trace) as f:
+    p = subprocess.run([HVKIT, "sched", "simulate", conf, "-"], stdin=f, capture_output=True, text=True)
+want = hvkit("sched", "simulate", conf, trace).stdout
+check(p.returncode == 0 and p.stdout == want and want, f"sched simulate CONF -: {p.stderr!r}")
+# A write error on stdout is exit 1 with one line, --help and --version too.
+if os.path.exists("/dev/full"):
+    for args in (["--help"], ["-h"], ["--version"], ["help"], ["topo", "--help"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([HVKIT, *args], stdout=full, stderr=subprocess.PIPE, text=True)
+        check(p.returncode == 1 and p.stderr == "hvkit: error: write failure on standard output\n",
+              f"{args} >/dev/full: {p.returncode} {p.stderr!r}")
 
 # One front door (hv_dispatch): each tool's verbs are those its help's usage
 # lines name; an unknown one is one line listing them all (exit 2, nothing
