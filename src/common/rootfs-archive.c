@@ -189,18 +189,24 @@ int hv_root_write_archive(const struct hv_root *mem, const char *path,
 		return -EINVAL;
 	if ((rc = lazy_archive_load(d)) < 0)
 		return rc;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return hv_errorf(d, "cannot create '%s': %s", tmp, strerror(errno));
+	/* libarchive's first calls before the temporary exists: a library
+	 * without them ends the run in lazy_lib_sym(), leaving nothing. */
 	a = archive_write_new();
+	e = archive_entry_new();
 	archive_write_add_filter_gzip(a);
 	archive_write_set_format_pax_restricted(a);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = hv_errorf(d, "cannot create '%s': %s", tmp, strerror(errno));
+		archive_entry_free(e);
+		archive_write_free(a);
+		return rc;
+	}
 	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		rc = hv_errorf(d, "cannot write '%s': %s", tmp,
 			       archive_error_string(a));
 		goto out;
 	}
-	e = archive_entry_new();
 	for (size_t i = 1; i < mem->nnodes; i++) {
 		const struct node *n = &mem->nodes[i];
 

@@ -117,6 +117,23 @@ for args, msg in ((["topo", "--frob"], "unknown option '--frob' (see 'hvkit topo
           (msg is None or lines[0] == "hvkit: error: " + msg) and not p.stdout and
           not re.search(r"[\x00-\x1f\x7f]", p.stderr.strip()),
           f"{args}: one line and a hint, exit 2: {p.returncode} {p.stderr!r}")
+# A libarchive without its symbols (an empty ELF of that name): capture
+# fails in one line and leaves no temporary beside -o.
+cc = shutil.which("cc") or shutil.which("gcc")
+if not cc:
+    print("skip: no C compiler to build an empty libarchive.so.13")
+else:
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "e.c")
+        open(src, "w").write("int hvkit_nothing;\n")
+        subprocess.run([cc, "-shared", "-fPIC", "-o", os.path.join(d, "libarchive.so.13"), src], check=True)
+        out = os.path.join(d, "o", "c.tar.gz")
+        os.mkdir(os.path.dirname(out))
+        env = dict(os.environ, LD_LIBRARY_PATH=d)
+        p = subprocess.run([HVKIT, "topo", "capture", "-o", out], capture_output=True, text=True, env=env)
+        check(p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and "libarchive13" in p.stderr
+              and not os.listdir(os.path.dirname(out)),
+              f"capture with an empty libarchive: {p.returncode} {p.stderr!r} {os.listdir(os.path.dirname(out))}")
 # 'help bogus' is 'hvkit bogus'.
 check(hvkit("help", "bogus", ok=False).stderr == hvkit("bogus", ok=False).stderr, "help bogus = bogus")
 # -v after the verb, as hvkit(1) says; '-' is stdin for sched check/simulate.
