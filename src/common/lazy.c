@@ -17,12 +17,14 @@ int lazy_lib_available(struct lazy_lib *l)
 	return l->handle != NULL;
 }
 
+/* The one wording of a missing or unusable library, whoever says it. */
+#define LAZY_MISSING "cannot load %s (Debian package %s): %s%s%s"
+
 int lazy_lib_load(struct lazy_lib *l, struct hv_diags *d)
 {
 	if (lazy_lib_available(l))
 		return 0;
-	(void)hv_errorf(d, "cannot load %s (Debian package %s): %s", l->soname, l->package,
-			l->error ? l->error : "?");
+	(void)hv_errorf(d, LAZY_MISSING, l->soname, l->package, l->error ? l->error : "?", "", "");
 	return -ELIBACC;
 }
 
@@ -31,13 +33,12 @@ void *lazy_lib_sym(struct lazy_lib *l, const char *name)
 	void *p;
 
 	if (!lazy_lib_available(l)) {
-		log_error("cannot load %s (Debian package %s): %s", l->soname, l->package,
-			  l->error ? l->error : "?");
+		log_error(LAZY_MISSING, l->soname, l->package, l->error ? l->error : "?", "", "");
 		exit(EXIT_FAIL);
 	}
 	p = dlsym(l->handle, name);
 	if (!p) {
-		log_error("%s has no %s (Debian package %s too old?)", l->soname, name, l->package);
+		log_error(LAZY_MISSING, l->soname, l->package, "it has no ", name, " (too old?)");
 		exit(EXIT_FAIL);
 	}
 	return p;

@@ -406,10 +406,10 @@ static const struct sched_backend_ops lv_ops = {
 
 int sched_backend_libvirt_new(const char *uri, struct sched_backend **ret, struct hv_diags *d)
 {
-	if (!lazy_lib_available(&lazy_libvirt))
-		return hv_errorf(d, "--backend libvirt: cannot load %s (install the Debian package %s): %s",
-				 lazy_libvirt.soname, lazy_libvirt.package,
-				 lazy_libvirt.error ? lazy_libvirt.error : "?"), -ENOENT;
+	int rc = lazy_lib_load(&lazy_libvirt, d);	/* the one wording, lazy.c */
+
+	if (rc < 0)
+		return rc;
 	virSetErrorFunc(NULL, quiet);
 	struct lv_backend *l = xcalloc(1, sizeof(*l));
 	l->b.ops = &lv_ops;
