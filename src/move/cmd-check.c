@@ -85,6 +85,7 @@ int move_cmd_check(int argc, char **argv, struct hv_global *g)
 		{ "for", required_argument, NULL, 'f' },
 		{ "release", required_argument, NULL, 'r' },
 		{ "json", optional_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -98,8 +99,11 @@ int move_cmd_check(int argc, char **argv, struct hv_global *g)
 	int c, rc, ret = EXIT_FAIL;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'v':
+			log_verbosity++;
+			break;
 		case 'h':
 			fputs(check_usage, stdout);
 			return EXIT_OK;

@@ -347,6 +347,7 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 		{ "no-sync", no_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-response", required_argument, NULL, 'R' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -354,7 +355,7 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 
 	*o = (struct pull_opts){ .disk_format = IMG_RAW, .progress = true, .sync = true };
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":ho:t:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:t:v", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': o->out = optarg; break;
 		case 't':
@@ -387,6 +388,7 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'v': log_verbosity++; break;
 		case 'h': fputs(pull_usage, stdout); return -1;
 		default: return hv_opt_error("move pull", ch, argv);
 		}

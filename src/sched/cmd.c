@@ -200,6 +200,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		{ "etcd-cacert", required_argument, NULL, 'A' },
 		{ "etcd-cert", required_argument, NULL, 'c' },
 		{ "etcd-key", required_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -210,7 +211,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	struct sched_state_origin o;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': path = optarg; break;
 		case 'j':
@@ -221,6 +222,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		case 'A': eo.cacert = optarg; break;
 		case 'c': eo.cert = optarg; break;
 		case 'k': eo.key = optarg; break;
+		case 'v': log_verbosity++; break;
 		case 'h': sched_usage(stdout); return EXIT_OK;
 		default: return hv_opt_error("sched", c, argv);
 		}
