@@ -409,7 +409,7 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			return hv_opt_error("move", c, argv);
+			return hv_opt_error("move disk", c, argv);
 		}
 	}
 	if (argc - optind != 2)
