@@ -90,7 +90,7 @@ static const char *const pcicfg__port_names[16] = {
 
 double pci_speed_gts(unsigned code)
 {
-	static const double gts[] = { 0, 2.5, 5, 8, 16, 32, 64 };
+	static const double gts[] = { 0, 2.5, 5, 8, 16, 32, 64, 128 };
 
 	return code < sizeof(gts) / sizeof(gts[0]) ? gts[code] : 0;
 }

@@ -8,6 +8,9 @@
 #include "pcie.h"
 #include "render.h"
 
+/* Widest NUMA distance matrix the text output prints (5 columns each). */
+#define TEXT_MAX_DIST 32
+
 #define C_RESET "\033[0m"
 #define C_TYPE "\033[1m"
 #define C_DIM "\033[2m"
@@ -492,7 +495,12 @@ void render_text(const struct topo *t, const struct render_opts *o,
 	strbuf_adds(out, "Summary: ");
 	render_summary(t->root, out);
 	strbuf_addc(out, '\n');
-	if (t->ndist > 1) {
+	if (t->ndist > TEXT_MAX_DIST) {
+		/* A matrix wider than a screen is no use as text. */
+		strbuf_addf(out, "NUMA distances (%s): %zux%zu, omitted; "
+			    "--json shows them\n",
+			    t->dist_source ? t->dist_source : "?", t->ndist, t->ndist);
+	} else if (t->ndist > 1) {
 		strbuf_addf(out, "NUMA distances (%s):\n",
 			    t->dist_source ? t->dist_source : "?");
 		strbuf_adds(out, "  node");

@@ -9,6 +9,7 @@
 
 #define MAX_PUS CPUSET_MAX
 #define MAX_PCI 4096
+#define MAX_NUMA_NODES 1024	/* Linux MAX_NUMNODES (NODES_SHIFT 10) */
 
 struct spec {
 	uint64_t pack, numa, l3, core, pu, mem, dimm_used, dimm_slots, pci, sw;
@@ -129,6 +130,13 @@ static int parse_spec(const char *spec, struct spec *sp, struct hv_diags *d)
 		pus *= sp->core;	/* each factor <= 4096: no overflow */
 		if (pus > MAX_PUS / sp->pu) {
 			rc = hv_errorf(d, "'%s': more than %d PUs", spec, MAX_PUS);
+		} else if (sp->pack * sp->numa > MAX_NUMA_NODES) {
+			/* The distance matrix is nodes squared. */
+			rc = hv_errorf(d, "'numa:%llu': pack x numa is %llu NUMA "
+				       "nodes, at most %d (Linux MAX_NUMNODES)",
+				       (unsigned long long)sp->numa,
+				       (unsigned long long)(sp->pack * sp->numa),
+				       MAX_NUMA_NODES);
 		}
 	}
 	free(copy);
