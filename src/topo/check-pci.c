@@ -58,6 +58,33 @@ static void check_degraded(const struct topo_obj *o, struct check_report *r)
 	strbuf_release(&s);
 }
 
+/* Link states that contradict themselves: up (DLActive) with no lanes,
+ * or trained wider or faster than the port says it can.  Either is a
+ * decode error or an input that lies; the degraded rule cannot judge it. */
+static void check_link_lies(const struct topo_obj *o, struct check_report *r)
+{
+	const struct topo_link *sta = &o->link_sta, *cap = &o->link_cap;
+	const struct topo_obj *peer = pcie_partner(o);
+	struct strbuf s = STRBUF_INIT, c = STRBUF_INIT;
+
+	check__link_str(sta, &s);
+	check__link_str(cap, &c);
+	if (!sta->width && (o->link_dll == 1 || (peer && peer->link_dll == 1)) &&
+	    !(pcie_upstream_end(o) && o->nkids)) {
+		check__add(r, CHECK_WARNING, "pcie_link_no_lanes", o->address,
+			   "%s: link is up (DLActive) but reports %s: no lanes "
+			   "trained, capable %s", check__pci_label(o), s.buf, c.buf);
+	} else if ((cap->width && sta->width > cap->width) ||
+		   (cap->speed_gts > 0 && sta->speed_gts > cap->speed_gts)) {
+		check__add(r, CHECK_WARNING, "pcie_link_impossible", o->address,
+			   "%s: trained at %s, above its capability %s "
+			   "(a lying input or a decode error)",
+			   check__pci_label(o), s.buf, c.buf);
+	}
+	strbuf_release(&s);
+	strbuf_release(&c);
+}
+
 /* The narrowest link above o on its way to the root complex. */
 static void check_path(const struct topo_obj *o, struct check_report *r)
 {
@@ -149,6 +176,7 @@ void check_pcie(const struct topo *t, struct check_report *r)
 			if (!pcie_is_pci(o) || !o->has_link || pcie_shares_link(o))
 				continue;
 			check_degraded(o, r);
+			check_link_lies(o, r);
 			if (o->type == TOPO_PCI_DEVICE && !pcie_upstream_end(o))
 				check_path(o, r);
 			if (o->port_type && strcmp(o->port_type, "Upstream Port") == 0)

@@ -77,7 +77,8 @@ static void xl_pci(const struct topo_obj **v, size_t n, struct strbuf *out)
 static void link_str(const struct topo_link *l, double gbps, struct strbuf *out)
 {
 	check__link_str(l, out);
-	strbuf_addf(out, " %.1f GB/s", gbps);
+	if (gbps > 0)		/* "? x4": no bandwidth for an unknown speed */
+		strbuf_addf(out, " %.1f GB/s", gbps);
 }
 
 /* A label without control bytes: render_label's words. */
@@ -190,7 +191,8 @@ static void text_path(const struct where *w, struct strbuf *out)
 		strbuf_addf(out, "  narrowest   %s at %s: ", h->obj->address,
 			    h->degraded ? "a degraded link" : "its link");
 		link_str(&h->sta, h->sta_gbps, out);
-		strbuf_adds(out, " per direction\n");
+		strbuf_adds(out, h->sta_gbps > 0 ? " per direction\n"
+						 : " (speed unknown)\n");
 	}
 }
 
@@ -382,7 +384,11 @@ static void json_path(struct json *j, const struct where *w)
 
 		json_obj_open(j);
 		json_kv_str(j, "address", h->obj->address);
-		json_kv_double(j, "gbps", h->sta_gbps);
+		json_key(j, "gbps");
+		if (h->sta_gbps > 0)
+			json_double(j, h->sta_gbps);
+		else
+			json_null(j);	/* speed unknown */
 		json_kv_bool(j, "degraded", h->degraded);
 		json_obj_close(j);
 	}

@@ -409,10 +409,23 @@ static const struct topo_obj *link_owner(const struct topo_obj *o)
 	return o;
 }
 
+/* Whether hop h is narrower than best (NULL: none yet).  A link with an
+ * unknown speed still has lanes: it is compared by lanes then, so a
+ * degraded "? x4" is named rather than dropped. */
+static bool narrower(const struct where_hop *h, const struct where_hop *best)
+{
+	if (!h->link || !h->sta.width)
+		return false;
+	if (!best)
+		return true;
+	if (h->sta_gbps > 0 && best->sta_gbps > 0)
+		return h->sta_gbps < best->sta_gbps;
+	return h->sta.width < best->sta.width;
+}
+
 static void fill_path(struct where *w)
 {
 	size_t alloc = 0;
-	double min = 0;
 
 	for (const struct topo_obj *p = w->pci; p && (p->type == TOPO_PCI_BRIDGE ||
 						     p->type == TOPO_PCI_DEVICE);
@@ -432,10 +445,8 @@ static void fill_path(struct where *w)
 		}
 		w->hops = xgrow(w->hops, sizeof(*w->hops), w->nhops + 1, &alloc);
 		w->hops[w->nhops] = h;
-		if (h.sta_gbps > 0 && (w->narrowest < 0 || h.sta_gbps < min)) {
+		if (narrower(&h, w->narrowest < 0 ? NULL : &w->hops[w->narrowest]))
 			w->narrowest = (long)w->nhops;
-			min = h.sta_gbps;
-		}
 		w->nhops++;
 	}
 }
