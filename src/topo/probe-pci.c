@@ -502,6 +502,39 @@ static struct topo_obj *node_local_to(struct topo_obj *root, const struct cpuset
 	return ln.best;
 }
 
+/* Two bridges that claim the same secondary bus: an input that lies.
+ * Devices on that bus go below the last one (the parent search below);
+ * say so once per bus, naming the first and the last claimant. */
+static void warn_shared_buses(struct probe_ctx *c, const struct pcilist *l)
+{
+	for (size_t k = 0; k < l->n; k++) {
+		const struct topo_obj *b = l->v[k].obj;
+		size_t last = k, more = 0;
+		bool first = true;
+
+		if (b->type != TOPO_PCI_BRIDGE || !b->secondary_bus)
+			continue;
+		for (size_t m = 0; m < l->n && first; m++) {
+			const struct topo_obj *o = l->v[m].obj;
+
+			if (m == k || o->type != TOPO_PCI_BRIDGE ||
+			    l->v[m].domain != l->v[k].domain ||
+			    o->secondary_bus != b->secondary_bus)
+				continue;
+			if (m < k)
+				first = false;	/* warned at the first one */
+			else
+				last = m, more++;
+		}
+		if (!first || !more)
+			continue;
+		hv_warnf(c->d, "%s and %s (%zu bridges in all) claim secondary "
+			 "bus %04x:%02x; the devices on it are placed below %s",
+			 l->v[k].addr, l->v[last].addr, more + 1, l->v[k].domain,
+			 b->secondary_bus, l->v[last].addr);
+	}
+}
+
 /*
  * Where a host bridge hangs.  As hwloc: by the local_cpus mask of its
  * first function (the CPUs the kernel calls local to that bus), under
@@ -610,6 +643,7 @@ int probe_pci(struct probe_ctx *c)
 	}
 	read_iommu_groups(c, &l);
 
+	warn_shared_buses(c, &l);
 	/* Parents: sysfs paths when known, else bridge bus ranges. */
 	for (size_t i = 0; i < l.n; i++) {
 		struct pcidev *p = &l.v[i], *parent = NULL;

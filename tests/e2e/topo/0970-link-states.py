@@ -11,7 +11,8 @@ seeded random codes exactly when status exceeds capability (the seed is
 printed); `where` writes an unknown-speed link "? x4" without a
 bandwidth and still names it as the narrowest; pack x numa above 1024 is
 a usage error naming the token, and the text output omits a matrix of
-more than 32 nodes while --json keeps it whole."""
+more than 32 nodes while --json keeps it whole; two bridges claiming one
+secondary bus are named in one warning."""
 import json
 import os
 import random
@@ -90,6 +91,21 @@ with tempfile.TemporaryDirectory() as tmp:
     j = json.loads(hvkit("topo", "where", "01:00.0", "--from", p, "--json").stdout)
     check(j["narrowest"] == {"address": "0000:01:00.0", "gbps": None, "degraded": True},
           f"where --json narrowest: {j['narrowest']}")
+
+    # Two root ports claiming bus 1: one warning naming both.
+    s = dev(0, 0, 0, 0x0600, 0, (0, 0), (0, 0))
+    s += dev(0, 1, 1, 0x0604, 4, (3, 8), (3, 8), sec=1)
+    s += dev(0, 2, 1, 0x0604, 4, (3, 8), (3, 8), sec=1)
+    s += dev(1, 0, 0, 0x0200, 0, (3, 8), (3, 8))
+    p = os.path.join(tmp, "dup.txt")
+    with open(p, "w") as f:
+        f.write(s)
+    r = hvkit("topo", "--from", p)
+    w = [x for x in r.stderr.splitlines() if "claim secondary bus 0000:01" in x]
+    check(len(w) == 1 and "0000:00:01.0" in w[0] and "0000:00:02.0" in w[0],
+          f"dup secondary bus: {r.stderr!r}")
+    r = hvkit("topo", "--from", dump(tmp, "one", (3, 8), (3, 8), (3, 8), (3, 8)))
+    check("claim" not in r.stderr, f"one bridge warned: {r.stderr!r}")
 
 # Synthetic NUMA nodes: at most 1024 in all.
 r = hvkit("topo", "--synthetic", "pack:1024 numa:64 core:1", ok=False)
