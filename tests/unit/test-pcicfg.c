@@ -403,7 +403,9 @@ static void test_cfg_errors(void)
 	CHECK(pci_speed_gts(1) == 2.5);
 	CHECK(pci_speed_gts(6) == 64);
 	CHECK(pci_speed_gts(0) == 0);
-	CHECK(pci_speed_gts(7) == 0);
+	CHECK(pci_speed_gts(7) == 128);	/* PCIe 7.0 */
+	CHECK(pci_speed_gts(8) == 0);	/* reserved */
+	CHECK(pci_speed_gts(15) == 0);
 }
 
 static int parse_str(const char *s, struct pcidump *p, struct hv_diags *d)
