@@ -17,7 +17,6 @@ PROSE_VALUES = {
     "--to": ["raw", "vhd", "vhd-fixed", "qcow2", "xva", "ova", "ovf", "xl"],
     "--color": ["auto", "always", "never"],
     "--fail-on": ["error", "warning", "info", "none"],
-    "--for": ["xapi"],
     "--release": ["7.1", "8.2", "8.3"],
 }
 OPT = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)(\[?=[\w|]+\]?| [A-Za-z][\w|.:/-]*)?")
