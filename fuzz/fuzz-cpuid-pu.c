@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (topo_cpuid_decode(pus, n, &objs, &nobjs, &d) == 0) {
 			struct topo_obj *root = topo_obj_new(TOPO_MACHINE, -1);
 
-			topo_build_cpu_tree(root, objs, nobjs);
+			topo_build_cpu_tree(root, objs, nobjs, &d);
 			topo_obj_free(root);
 			free(objs);
 		}
