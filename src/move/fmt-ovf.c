@@ -443,6 +443,10 @@ int ovf_parse(const char *xml, size_t len, const char *name, struct mv_vm *vm,
 			if (!xrec_get(&p.vdi[i], "virtual_size"))
 				xrec_int(&p.vdi[i], "virtual_size", (int64_t)c);
 			const char *fmt = attr(dk, "format");
+			/* A second Disk of this id (the first's file not found)
+			 * replaces what the first said. */
+			free(files[i].format);
+			files[i].format = NULL;
 			if (fmt && strstr(fmt, "vhdspec"))
 				files[i].format = xstrdup("vhd");
 			else if (fmt && strstr(fmt, "vmdk"))
