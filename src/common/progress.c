@@ -13,14 +13,6 @@
 #define BAR_WIDTH 30
 #define REDRAW_NS 100000000ull	/* 0.1 s */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void hv_progress_init(struct hv_progress *p, const char *label,
 		      uint64_t total, bool enabled)
 {
@@ -29,7 +21,7 @@ void hv_progress_init(struct hv_progress *p, const char *label,
 		.total = total,
 		.enabled = enabled && isatty(STDERR_FILENO),
 	};
-	p->start_ns = p->last_ns = now_ns();
+	p->start_ns = p->last_ns = (uint64_t)clock_ns(CLOCK_MONOTONIC);
 }
 
 void hv_progress_fmt_rate(char *buf, size_t sz, double bytes_per_s)
@@ -146,7 +138,7 @@ void hv_progress_update(struct hv_progress *p, uint64_t done)
 	p->done = done;
 	if (!p->enabled)
 		return;
-	t = now_ns();
+	t = (uint64_t)clock_ns(CLOCK_MONOTONIC);
 	if (p->drawn && t - p->last_ns < REDRAW_NS && done < p->total)
 		return;
 	p->last_ns = t;

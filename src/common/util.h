@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -38,6 +39,15 @@ static inline void closep(int *fd)
 	errno = e;
 }
 #define _cleanup_close_ __attribute__((cleanup(closep)))
+
+/* clock_gettime(id) in ns (CLOCK_REALTIME, CLOCK_MONOTONIC, ...). */
+static inline int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 /* The value of one hex digit (either case), or -1. */
 static inline int hexdigit(int c)

@@ -242,13 +242,14 @@ static int cg_open(struct sched_backend *b, const struct sched_guest *g,
 	return 0;
 }
 
-static int cg_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
+static int cg_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns, int64_t *ret_at)
 {
 	struct cg_guest *h = hv;
 	char buf[512];
 	uint64_t v;
 	int n = read_small(h->usage_fd, buf, sizeof(buf));
 
+	*ret_at = clock_ns(CLOCK_REALTIME);
 	if (n < 0)
 		return n == -ENODEV ? -ENOENT : n;	/* rmdir'ed under us */
 	if (!cb(b)->v2) {

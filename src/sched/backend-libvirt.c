@@ -37,6 +37,7 @@ struct lv_backend {
 	virDomainStatsRecordPtr *stats;	/* this tick's, NULL-terminated */
 	int nstats;
 	bool stale;			/* this tick's fetch failed */
+	int64_t fetched_at;		/* CLOCK_REALTIME ns of this tick's stats */
 	bool said_no_cputime;
 };
 
@@ -77,6 +78,7 @@ static int fetch(struct lv_backend *l)
 	int n = virConnectGetAllDomainStats(l->conn, VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL,
 					    &l->stats, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
 	l->stale = n < 0;
+	l->fetched_at = clock_ns(CLOCK_REALTIME);
 	if (n < 0) {
 		l->stats = NULL;
 		return -EIO;
@@ -153,7 +155,7 @@ static virDomainStatsRecordPtr find_rec(struct lv_backend *l, struct lv_guest *h
 	return NULL;
 }
 
-static int lv_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
+static int lv_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns, int64_t *ret_at)
 {
 	struct lv_backend *l = lb(b);
 	struct lv_guest *h = hv;
@@ -164,6 +166,7 @@ static int lv_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
 		return l->stale ? -EAGAIN : -ENOENT;	/* not known / not running */
 	if (virTypedParamsGetULLong(r->params, r->nparams, "cpu.time", &ns) == 1) {
 		*ret_ns = ns;
+		*ret_at = l->fetched_at;
 		return 0;
 	}
 	/* A driver without cpu.time in its stats (the test driver): the
@@ -177,6 +180,7 @@ static int lv_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
 	if (virDomainGetInfo(h->dom, &info) < 0)
 		return -ENOENT;
 	*ret_ns = info.cpuTime;
+	*ret_at = clock_ns(CLOCK_REALTIME);
 	return 0;
 }
 

@@ -20,6 +20,7 @@ struct xen_backend {
 	xentoollog_logger_stdiostream *lg;
 	libxl_dominfo *list;
 	int nlist;
+	int64_t listed_at;	/* CLOCK_REALTIME ns of this tick's list */
 };
 
 struct xen_guest {
@@ -41,6 +42,7 @@ static int xen_refresh(struct sched_backend *b)
 	if (x->list)
 		libxl_dominfo_list_free(x->list, x->nlist);
 	x->list = libxl_list_domain(x->ctx, &n);
+	x->listed_at = clock_ns(CLOCK_REALTIME);
 	x->nlist = x->list ? n : 0;
 	return x->list ? 0 : -EIO;
 }
@@ -76,7 +78,7 @@ static int xen_open(struct sched_backend *b, const struct sched_guest *g,
 	return 0;
 }
 
-static int xen_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
+static int xen_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns, int64_t *ret_at)
 {
 	struct xen_guest *h = hv;
 	const libxl_dominfo *di = find_dom(xb(b), h->domid, &h->hint);
@@ -92,6 +94,7 @@ static int xen_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns)
 		h->domid = domid;
 	}
 	*ret_ns = di->cpu_time;
+	*ret_at = xb(b)->listed_at;
 	return 0;
 }
 

@@ -22,9 +22,12 @@ struct sched_backend_ops {
 	 * another -errno with a message in d. */
 	int (*open)(struct sched_backend *b, const struct sched_guest *g,
 		    void **ret_h, struct hv_diags *d);
-	/* Cumulative CPU time of the guest, ns.  -ENOENT: it went away;
+	/* Cumulative CPU time of the guest, ns, and *ret_at the
+	 * CLOCK_REALTIME ns it was read at (refresh's time for a counter read
+	 * there), so that usage is charged to the seconds it was used in,
+	 * however late in the tick it is looked at.  -ENOENT: it went away;
 	 * -EAGAIN: not known this tick (refresh failed), try next tick. */
-	int (*usage)(struct sched_backend *b, void *h, uint64_t *ret_ns);
+	int (*usage)(struct sched_backend *b, void *h, uint64_t *ret_ns, int64_t *ret_at);
 	/* cap_cp: centi-percent of one CPU, SCHED_CAP_NONE to lift it. */
 	int (*set_cap)(struct sched_backend *b, void *h, uint32_t cap_cp);
 	/* weight: Xen's scale (256 = default), mapped to the backend's own.

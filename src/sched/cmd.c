@@ -176,13 +176,6 @@ static int cmd_check(int argc, char **argv, struct hv_global *g)
 	return EXIT_OK;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void cap_text(char *buf, size_t sz, uint32_t cp)
 {
 	if (cp == SCHED_CAP_NONE)
@@ -273,7 +266,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		break;
 	}
 	sched_state_origin_release(&o);
-	int64_t now = now_ns();
+	int64_t now = clock_ns(CLOCK_REALTIME);
 	if (pooled && !st.saved_ns)
 		st.saved_ns = now;	/* an empty pool: nothing saved, nothing old */
 	double age = (double)(now - st.saved_ns) / 1e9;

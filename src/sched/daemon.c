@@ -202,13 +202,6 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 	dm->live = live;
 }
 
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-}
-
 /*
  * Reads the saved state (sched_state_load()); says in one line what was
  * used.  Returns the generation so that the caller can charge for it.
@@ -328,6 +321,7 @@ static void tick(struct daemon *dm)
 		struct live *l = &dm->live[i];
 		struct sched_step s;
 		uint64_t counter;
+		int64_t at = now;	/* when counter was read */
 		int rc = 0;
 
 		if (!l->be)
@@ -352,7 +346,7 @@ static void tick(struct daemon *dm)
 			}
 		}
 		if (l->h)
-			rc = l->be->ops->usage(l->be, l->h, &counter);
+			rc = l->be->ops->usage(l->be, l->h, &counter, &at);
 		if (l->h && rc == -EAGAIN)
 			continue;	/* not read this tick: the next delta holds it */
 		if (!l->h || rc < 0) {
@@ -436,7 +430,7 @@ static void tick(struct daemon *dm)
 			sg->acct.rebase_counter = true;	/* charged by its owner, not here */
 		l->pool.cont = false;
 		l->first_read = false;
-		uint32_t cap = sched_acct_step(&sg->acct, g, now, minute, counter, dm->tick_ns, &s);
+		uint32_t cap = sched_acct_step(&sg->acct, g, at, minute, counter, dm->tick_ns, &s);
 		if (s.counter_reset)
 			log_info("%s: CPU counter went backwards (guest restarted?)", g->name);
 		if (s.clock_backwards)

@@ -421,13 +421,6 @@ void etcd_set_deadline(struct etcd *e, int64_t deadline)
 	e->deadline = deadline;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-}
-
 struct body {
 	struct strbuf *sb;
 	bool over;
@@ -478,7 +471,7 @@ static int post(struct etcd *e, const char *path, const struct strbuf *body,
 		size_t i = (e->cur + k) % e->nep;
 		long ms = REQUEST_MAX_MS, status = 0;
 		if (e->deadline) {
-			int64_t left = (e->deadline - mono_ns()) / 1000000;
+			int64_t left = (e->deadline - clock_ns(CLOCK_MONOTONIC)) / 1000000;
 			if (left <= 0) {
 				r = CURLE_OPERATION_TIMEDOUT;
 				break;

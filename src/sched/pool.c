@@ -14,13 +14,6 @@
 
 #define NS 1000000000LL
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-}
-
 /* PREFIX + kind + "/" + id with bytes outside [A-Za-z0-9._-] as %XX. */
 static char *key_of(const struct sched_pool *p, const char *prefix, const char *kind,
 		    const char *id)
@@ -134,7 +127,7 @@ static int take_host_key(struct sched_pool *p, char **ret_holder, struct hv_diag
 {
 	_cleanup_free_ char *key = key_of(p, NULL, "host", p->host);
 	_cleanup_free_ char *val = xasprintf("pid %ld", (long)getpid());
-	int64_t until = mono_ns() + (p->ttl_s + 2) * NS;
+	int64_t until = clock_ns(CLOCK_MONOTONIC) + (p->ttl_s + 2) * NS;
 	int said = 0;
 	int rc;
 
@@ -154,7 +147,7 @@ static int take_host_key(struct sched_pool *p, char **ret_holder, struct hv_diag
 		free(*ret_holder);
 		*ret_holder = r.n ? printable(r.kvs[0].value, r.kvs[0].vlen) : NULL;
 		etcd_reply_release(&r);
-		if (mono_ns() > until)
+		if (clock_ns(CLOCK_MONOTONIC) > until)
 			return -EBUSY;
 		if (*ret_holder && !said++)	/* a dead daemon's lease lapses within its TTL */
 			log_info("pool '%s': host '%s' is held by %s; waiting up to %" PRId64
@@ -186,7 +179,7 @@ void sched_pool_close(struct sched_pool *p)
 	struct hv_diags d = HV_DIAGS_INIT;
 
 	if (p->e && p->lease) {
-		etcd_set_deadline(p->e, mono_ns() + 2 * NS);
+		etcd_set_deadline(p->e, clock_ns(CLOCK_MONOTONIC) + 2 * NS);
 		if (etcd_lease_revoke(p->e, p->lease, &d) < 0)
 			(void)log_diags("pool", &d);
 	}
@@ -205,7 +198,7 @@ void sched_pool_close(struct sched_pool *p)
 
 static void went_down(struct sched_pool *p, struct hv_diags *d)
 {
-	int64_t now = mono_ns();
+	int64_t now = clock_ns(CLOCK_MONOTONIC);
 
 	if (!p->down_since)
 		p->down_since = now;
@@ -254,7 +247,7 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 	} else {
 		if (p->down_said)
 			log_info("pool '%s': etcd back after %.1f s (via %s); merging", p->url,
-				 (double)(mono_ns() - p->down_since) / 1e9, etcd_endpoint(p->e));
+				 (double)(clock_ns(CLOCK_MONOTONIC) - p->down_since) / 1e9, etcd_endpoint(p->e));
 		p->down_since = 0;
 		p->down_said = false;
 		p->up = true;
@@ -308,7 +301,7 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 	if (own && !pg->owner && !owner_live(&p->snap, etcd_prefix(p->e), own)) {
 		/* A leftover key: lapsed once it has been so for a lease's
 		 * TTL (a live owner's keys never look like this). */
-		int64_t now = mono_ns();
+		int64_t now = clock_ns(CLOCK_MONOTONIC);
 		if (!pg->stale_since)
 			pg->stale_since = now;
 		if (now - pg->stale_since >= p->ttl_s * NS) {
@@ -342,9 +335,7 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 		memset(&st, 0, sizeof(st));
 		struct sched_state_guest *x = sched_state_add(&st, g->name, "-");
 		sched_acct_init(&x->acct, g);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		sched_acct_spend_all(&x->acct, (int64_t)ts.tv_sec * NS + ts.tv_nsec);
+		sched_acct_spend_all(&x->acct, clock_ns(CLOCK_REALTIME));
 		x->acct.started = false;
 	}
 	const struct sched_acct *r = &st.v[0].acct;
@@ -465,7 +456,7 @@ int sched_pool_read(const char *url, const struct etcd_opts *o, struct sched_sta
 
 	if ((rc = etcd_new(url, o, &e, d)) < 0)
 		return rc;
-	etcd_set_deadline(e, mono_ns() + 10 * NS);
+	etcd_set_deadline(e, clock_ns(CLOCK_MONOTONIC) + 10 * NS);
 	if ((rc = etcd_range_prefix(e, etcd_prefix(e), &r, d)) < 0) {
 		etcd_free(e);
 		return rc;

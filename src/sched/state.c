@@ -37,13 +37,6 @@
 #define MAGIC "hvkit-sched-state 2"
 #define END "end xxh64 "
 
-static int64_t realtime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Appends s with bytes outside '!'..'~' and '%' as %XX. */
 static void add_escaped(struct strbuf *out, const char *s)
 {
@@ -300,7 +293,7 @@ int sched_state_parse(const char *text, size_t len, struct sched_state *ret,
 	int64_t prev_b = INT64_MAX;	/* the last bucket of this guest */
 	size_t l1 = strlen(MAGIC);
 
-	int64_t now_ns = realtime_ns();
+	int64_t now_ns = clock_ns(CLOCK_REALTIME);
 
 	if (len == 0)
 		return hv_errorf(d, "empty file");

@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "policy.h"
 #include "state.h"
+#include "util.h"
 
 #define NS 1000000000LL
 
@@ -829,8 +830,11 @@ static void test_cgroup_backend(void)
 		if (h) {
 			const char *wfile = v2 ? "vm/cpu.weight" : "cpu/vm/cpu.shares";
 			const char *qfile = v2 ? "vm/cpu.max" : "cpu/vm/cpu.cfs_quota_us";
-			CHECK_INT(b->ops->usage(b, h, &ns), 0);
+			int64_t before = clock_ns(CLOCK_REALTIME), at = 0;
+			CHECK_INT(b->ops->usage(b, h, &ns, &at), 0);
 			CHECK_INT(ns, 1500000);
+			/* Stamped when read, not when the tick began. */
+			CHECK(at >= before && at <= clock_ns(CLOCK_REALTIME));
 			/* The weight is written and read back. */
 			CHECK_INT(b->ops->set_weight(b, h, 512, &d), 0);
 			CHECK_STR(get(root, wfile, buf, sizeof(buf)), v2 ? "200" : "2048");
