@@ -21,6 +21,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include <libxml/xmlerror.h>
+
 #include "backend.h"
 #include "lazy-libvirt.h"
 #include "log.h"
@@ -39,16 +41,35 @@ struct lv_backend {
 	bool stale;			/* this tick's fetch failed */
 	int64_t fetched_at;		/* CLOCK_REALTIME ns of this tick's stats */
 	bool said_no_cputime;
+	bool no_allstats;		/* the driver has no GetAllDomainStats */
+	bool lxc;			/* the LXC driver (vcpu_quota: the whole guest) */
 };
+
+/* Which knob holds a posix domain's cap (see the top of this file). */
+enum lv_knob { KNOB_NONE, KNOB_GLOBAL, KNOB_WHOLE, KNOB_PER_VCPU, KNOB_CREDIT };
 
 struct lv_guest {
 	char *name;
 	virDomainPtr dom;
 	char *sched;			/* "posix", "credit", ... */
+	enum lv_knob knob;
 	int nparams;
 	unsigned vcpus;
 	int hint;			/* its index in stats last tick */
 };
+
+static const char *const knob_desc[] = {
+	[KNOB_NONE] = "none (its scheduler has no cap)",
+	[KNOB_GLOBAL] = "global_period/global_quota (the domain's cgroup: all its threads together)",
+	[KNOB_WHOLE] = "vcpu_period/vcpu_quota (LXC: the container's cgroup, the whole guest)",
+	[KNOB_PER_VCPU] = "vcpu_period/vcpu_quota per vCPU (no global_quota here: the cap split over "
+		"the vCPUs, the emulator not capped)",
+	[KNOB_CREDIT] = "the credit scheduler's cap",
+};
+
+static int pick_knob(struct lv_backend *l, struct lv_guest *h, struct hv_diags *d);
+static void lv_close(struct sched_backend *b, void *hv);
+static bool param_value(const virTypedParameter *p, int n, const char *name, long long *v);
 
 static struct lv_backend *lb(struct sched_backend *b)
 {
@@ -61,6 +82,7 @@ static void quiet(void *ud, virErrorPtr e)
 	(void)e;			/* reported where the call failed */
 }
 
+/* The last libvirt error's message: valid until the next libvirt call. */
 static const char *lv_err(void)
 {
 	virErrorPtr e = virGetLastError();
@@ -68,19 +90,43 @@ static const char *lv_err(void)
 	return e && e->message ? e->message : "unknown libvirt error";
 }
 
-/* This tick's stats of every running domain: one call.  0 or -EIO. */
+static int lv_err_code(void)
+{
+	virErrorPtr e = virGetLastError();
+
+	return e ? e->code : VIR_ERR_OK;
+}
+
+/* libxml2's own warnings (the test driver's "I/O warning : failed to
+ * load external entity" for a missing node file) are printed before
+ * libvirt reports the error hvkit says in one line: not printed. */
+static void xml_quiet(void *ud, const char *fmt, ...)
+{
+	(void)ud;
+	(void)fmt;
+}
+
+/* This tick's stats of every running domain: one call.  0 or -EIO.  A
+ * driver without the call (LXC) is read per guest (lv_usage). */
 static int fetch(struct lv_backend *l)
 {
 	if (l->stats)
 		virDomainStatsRecordListFree(l->stats);
 	l->stats = NULL;
 	l->nstats = 0;
+	l->fetched_at = clock_ns(CLOCK_REALTIME);
+	if (l->no_allstats)
+		return 0;
 	int n = virConnectGetAllDomainStats(l->conn, VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL,
 					    &l->stats, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
 	l->stale = n < 0;
-	l->fetched_at = clock_ns(CLOCK_REALTIME);
 	if (n < 0) {
 		l->stats = NULL;
+		if (lv_err_code() == VIR_ERR_NO_SUPPORT) {
+			l->no_allstats = true;
+			l->stale = false;
+			return 0;
+		}
 		return -EIO;
 	}
 	l->nstats = n;
@@ -138,6 +184,12 @@ static int lv_open(struct sched_backend *b, const struct sched_guest *g,
 	h->nparams = np < 0 ? 0 : np > LV_PARAMS_MAX ? LV_PARAMS_MAX : np;
 	h->vcpus = info.nrVirtCpu ? info.nrVirtCpu : 1;
 	h->hint = -1;
+	int rc = pick_knob(l, h, d);
+	if (rc < 0) {
+		lv_close(b, h);
+		return rc;
+	}
+	log_info("%s: cap through %s", g->name, knob_desc[h->knob]);
 	*ret_h = h;
 	return 0;
 }
@@ -159,25 +211,30 @@ static int lv_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns, int64_t
 {
 	struct lv_backend *l = lb(b);
 	struct lv_guest *h = hv;
-	virDomainStatsRecordPtr r = find_rec(l, h);
 	unsigned long long ns;
 
-	if (!r)
-		return l->stale ? -EAGAIN : -ENOENT;	/* not known / not running */
-	if (virTypedParamsGetULLong(r->params, r->nparams, "cpu.time", &ns) == 1) {
-		*ret_ns = ns;
-		*ret_at = l->fetched_at;
-		return 0;
+	if (!l->no_allstats) {
+		virDomainStatsRecordPtr r = find_rec(l, h);
+		if (!r)
+			return l->stale ? -EAGAIN : -ENOENT;	/* not known / not running */
+		if (virTypedParamsGetULLong(r->params, r->nparams, "cpu.time", &ns) == 1) {
+			*ret_ns = ns;
+			*ret_at = l->fetched_at;
+			return 0;
+		}
 	}
-	/* A driver without cpu.time in its stats (the test driver): the
-	 * domain's own info, one more call per guest. */
+	/* A driver without the stats call (LXC) or without cpu.time in them
+	 * (the test driver): the domain's own info, one call per guest. */
 	virDomainInfo info;
 	if (!l->said_no_cputime) {
-		log_info("libvirt '%s': no cpu.time in the domain stats: reading each "
-			 "domain's virDomainGetInfo() instead", l->uri);
+		log_info("libvirt '%s': %s: reading each domain's virDomainGetInfo() instead",
+			 l->uri, l->no_allstats ? "the driver has no virConnectGetAllDomainStats"
+			 : "no cpu.time in the domain stats");
 		l->said_no_cputime = true;
 	}
 	if (virDomainGetInfo(h->dom, &info) < 0)
+		return lv_err_code() == VIR_ERR_NO_DOMAIN ? -ENOENT : -EAGAIN;
+	if (info.state == VIR_DOMAIN_SHUTOFF || info.state == VIR_DOMAIN_CRASHED)
 		return -ENOENT;
 	*ret_ns = info.cpuTime;
 	*ret_at = clock_ns(CLOCK_REALTIME);
@@ -201,6 +258,34 @@ static int get_params(struct lv_guest *h, virTypedParameter *p, int *n)
 	memset(p, 0, sizeof(*p) * LV_PARAMS_MAX);
 	return virDomainGetSchedulerParameters(h->dom, p, n) < 0
 		? -EIO : 0;
+}
+
+
+
+/* Which knob holds h's cap: the one that caps the whole guest at one
+ * value, where the domain has one.  0 or -EIO with a message in d. */
+static int pick_knob(struct lv_backend *l, struct lv_guest *h, struct hv_diags *d)
+{
+	virTypedParameter p[LV_PARAMS_MAX];
+	long long v;
+	int n;
+
+	if (is_credit(h)) {
+		h->knob = KNOB_CREDIT;
+		return 0;
+	}
+	if (!is_posix(h)) {
+		h->knob = KNOB_NONE;
+		return 0;
+	}
+	if (get_params(h, p, &n) < 0) {
+		hv_errorf(d, "libvirt '%s': domain '%s': cannot read its scheduler parameters: %s",
+			  l->uri, h->name, lv_err());
+		return -EIO;
+	}
+	h->knob = param_value(p, n, VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA, &v) ? KNOB_GLOBAL
+		: l->lxc ? KNOB_WHOLE : KNOB_PER_VCPU;
+	return 0;
 }
 
 /* The value of field `name` as a signed number; false when absent. */
@@ -239,19 +324,22 @@ static void set_param(virTypedParameter *p, const char *name, int type, long lon
 /* What the cap knob must hold for cap_cp: (field, value) pairs in p. */
 static int cap_params(const struct lv_guest *h, uint32_t cap_cp, virTypedParameter *p)
 {
-	if (is_posix(h)) {
+	if (h->knob == KNOB_GLOBAL || h->knob == KNOB_WHOLE || h->knob == KNOB_PER_VCPU) {
+		bool global = h->knob == KNOB_GLOBAL;
 		long long q = -1;	/* libvirt: no quota */
 		if (cap_cp != SCHED_CAP_NONE) {
 			unsigned long long total = (unsigned long long)cap_cp * LV_PERIOD_US / SCHED_CP_PER_CPU;
-			q = (long long)((total + h->vcpus - 1) / h->vcpus);
+			q = (long long)(h->knob == KNOB_PER_VCPU ? (total + h->vcpus - 1) / h->vcpus : total);
 			if (q < LV_MIN_QUOTA_US)
 				q = LV_MIN_QUOTA_US;
 		}
-		set_param(&p[0], VIR_DOMAIN_SCHEDULER_VCPU_PERIOD, VIR_TYPED_PARAM_ULLONG, LV_PERIOD_US);
-		set_param(&p[1], VIR_DOMAIN_SCHEDULER_VCPU_QUOTA, VIR_TYPED_PARAM_LLONG, q);
+		set_param(&p[0], global ? VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD : VIR_DOMAIN_SCHEDULER_VCPU_PERIOD,
+			  VIR_TYPED_PARAM_ULLONG, LV_PERIOD_US);
+		set_param(&p[1], global ? VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA : VIR_DOMAIN_SCHEDULER_VCPU_QUOTA,
+			  VIR_TYPED_PARAM_LLONG, q);
 		return 2;
 	}
-	if (is_credit(h)) {
+	if (h->knob == KNOB_CREDIT) {
 		/* Xen: percent of one pCPU, 0 = none, at most 100 x vCPUs. */
 		unsigned cap = cap_cp == SCHED_CAP_NONE ? 0
 			: (cap_cp + SCHED_CP_PER_CPU / 100 - 1) / (SCHED_CP_PER_CPU / 100);
@@ -296,7 +384,8 @@ static int holds(struct lv_guest *h, const virTypedParameter *want, int n, char 
 			snprintf(found, sz, "domain %s: libvirt gives no %s", h->name, want[i].field);
 			return 1;
 		}
-		if (!strcmp(want[i].field, VIR_DOMAIN_SCHEDULER_VCPU_QUOTA) && w < 0 &&
+		if ((!strcmp(want[i].field, VIR_DOMAIN_SCHEDULER_VCPU_QUOTA) ||
+		     !strcmp(want[i].field, VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA)) && w < 0 &&
 		    (v < 0 || v >= 17592186044415ll))
 			continue;
 		if (v != w) {
@@ -417,19 +506,28 @@ int sched_backend_libvirt_new(const char *uri, struct sched_backend **ret, struc
 	virSetErrorFunc(NULL, quiet);
 	struct lv_backend *l = xcalloc(1, sizeof(*l));
 	l->b.ops = &lv_ops;
+	/* libvirt0 needs libxml2: loaded with it, so this cannot fail. */
+	bool xml = lazy_xml2_load(NULL) == 0;
+	if (xml)
+		xmlSetGenericErrorFunc(NULL, xml_quiet);
 	l->conn = virConnectOpen(uri);
+	if (xml)
+		xmlSetGenericErrorFunc(NULL, NULL);	/* libxml2's default again */
 	l->uri = xstrdup(uri ? uri : "(default)");
 	if (!l->conn) {
 		hv_errorf(d, "--backend libvirt: cannot connect to '%s': %s", l->uri, lv_err());
 		lv_free(&l->b);
 		return -ECONNREFUSED;
 	}
+	const char *type = virConnectGetType(l->conn);
+	_cleanup_free_ char *driver = xstrdup(type ? type : "?");
 	if (fetch(l) < 0) {
 		hv_errorf(d, "--backend libvirt: '%s' (driver %s) gives no domain stats: %s", l->uri,
-			  virConnectGetType(l->conn), lv_err());
+			  driver, lv_err());
 		lv_free(&l->b);
 		return -EIO;
 	}
+	l->lxc = !strcmp(driver, "LXC");
 	*ret = &l->b;
 	return 0;
 }
