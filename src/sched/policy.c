@@ -19,6 +19,7 @@ struct tok {
 	enum tok_type type;
 	unsigned line, col;
 	struct strbuf text;	/* the word, unquoted */
+	bool quoted;		/* T_WORD written in double quotes */
 	const char *why;	/* T_ERR: what is wrong */
 };
 
@@ -64,6 +65,7 @@ static void next(struct parser *p)
 	}
 	t->line = p->line;
 	t->col = p->col;
+	t->quoted = false;
 	if (p->s >= p->end) {
 		t->type = T_EOF;
 		return;
@@ -84,6 +86,7 @@ static void next(struct parser *p)
 		return;
 	}
 	if (c == '"') {
+		t->quoted = true;
 		adv(p);
 		while (p->s < p->end && *p->s != '"' && *p->s != '\n') {
 			if (*p->s == '\\' && p->s + 1 < p->end &&
@@ -305,12 +308,30 @@ const char *sched_sel_kind_name(enum sched_sel_kind k)
 	return (unsigned)k < ARRAY_SIZE(sel_names) ? sel_names[k] : "?";
 }
 
+/*
+ * KIND:VALUE, one word; a VALUE in double quotes may follow KIND: with
+ * nothing between (libvirt:"my guest"), as may the whole selector be
+ * quoted ("libvirt:my guest").  Blanks (spaces) are allowed in libvirt
+ * domain names only, which libvirt allows; never control characters.
+ */
 static int parse_selector(struct parser *p, struct sched_guest *g)
 {
+	_cleanup_free_ char *glued = NULL;
 	const char *w = p->t.text.buf, *colon;
 
 	if (p->t.type != T_WORD || !(colon = strchr(w, ':')))
 		return fail(p, "expected a selector: xen:NAME, libvirt:NAME, cgroup:/PATH or pid:N");
+	if (!p->t.quoted && !colon[1] && p->s < p->end && *p->s == '"') {
+		glued = xstrdup(w);
+		next(p);
+		if (p->t.type != T_WORD)
+			return fail(p, "expected a name in double quotes after '%s'", glued);
+		char *both = xasprintf("%s%s", glued, p->t.text.buf);
+		free(glued);
+		glued = both;
+		w = glued;
+		colon = strchr(w, ':');
+	}
 	size_t klen = (size_t)(colon - w);
 	const char *v = colon + 1;
 	unsigned k;
@@ -320,8 +341,10 @@ static int parse_selector(struct parser *p, struct sched_guest *g)
 	if (k == ARRAY_SIZE(sel_names))
 		return fail(p, "unknown selector kind (expected xen:, libvirt:, cgroup: or pid:)");
 	for (const char *q = v; *q; q++)
-		if ((unsigned char)*q <= ' ' || *q == 0x7f)
-			return fail(p, "selector with a blank or control character");
+		if (((unsigned char)*q < ' ' || *q == 0x7f) ||
+		    (*q == ' ' && k != SCHED_SEL_LIBVIRT))
+			return fail(p, k == SCHED_SEL_LIBVIRT ? "selector with a control character"
+				    : "selector with a blank or control character (blanks: libvirt names only)");
 	switch (k) {
 	case SCHED_SEL_CGROUP:
 		if (v[0] != '/' || strstr(v, "/../") || str_endswith(v, "/..") ||

@@ -67,6 +67,21 @@ static struct {
 	{ "non-ASCII", "guest x (xen:a) {\ncap 5%\xc2\xa0\n}", "t.conf:2:7: non-ASCII byte" },
 	{ "unterminated string", "guest \"x", "t.conf:1:7: unterminated quoted string" },
 	{ "weight range", "guest x (xen:a) { weight 70000 }", "t.conf:1:26: expected a weight from 1 to 65535, got '70000'" },
+	{ "libvirt name with a blank, quoted after the colon", "guest a (libvirt:\"my vm\") { cap 5% }", NULL },
+	{ "libvirt name with a blank, whole selector quoted", "guest a (\"libvirt:my vm\") { cap 5% }", NULL },
+	{ "blank in a xen name", "guest a (xen:\"my vm\") { cap 5% }",
+	  "t.conf:1:14: selector with a blank or control character (blanks: libvirt names only), got 'my vm'" },
+	{ "blank in a cgroup path", "guest a (\"cgroup:/a b\") { cap 5% }",
+	  "t.conf:1:10: selector with a blank or control character" },
+	{ "quote not glued to the colon", "guest a (libvirt: \"my vm\") { cap 5% }",
+	  "t.conf:1:10: expected a domain name after 'libvirt:', got 'libvirt:'" },
+	{ "empty quoted name", "guest a (libvirt:\"\") { cap 5% }",
+	  "t.conf:1:18: expected a domain name after 'libvirt:', got ''" },
+	{ "word after the quoted name", "guest a (libvirt:\"x\"y) { cap 5% }",
+	  "t.conf:1:21: expected ')' (one selector per guest), got 'y'" },
+	{ "colon and end of file", "guest a (libvirt:\"", "t.conf:1:18: unterminated quoted string" },
+	{ "one name two ways", "guest a (libvirt:\"my vm\") { cap 5% }\nguest b (\"libvirt:my vm\") { cap 5% }",
+	  "t.conf:2:1: guests 'a' (line 1) and 'b' select the same libvirt:my vm" },
 };
 
 static void test_parse(void)
@@ -114,6 +129,12 @@ static void test_parse(void)
 	CHECK_INT(sched_guest_plain_cap(&p.v[1], 7 * 60 + 59), 15000);
 	CHECK_INT(sched_guest_plain_cap(&p.v[1], 8 * 60), 5000);
 	CHECK_INT(sched_guest_plain_cap(&p.v[1], 18 * 60), 15000);
+	sched_policy_release(&p);
+
+	const char *sp = "guest n (libvirt:\" my  vm \") { cap 5% }";
+	CHECK_INT(sched_policy_parse("x", sp, strlen(sp), &p, &d), 0);
+	CHECK_INT(p.v[0].kind, SCHED_SEL_LIBVIRT);
+	CHECK_STR(p.v[0].sel, " my  vm ");	/* as written, blanks kept */
 	sched_policy_release(&p);
 
 	const char *wrap = "guest n (xen:n) {\ncap 20%\nbetween 22:00-06:00 cap 100%\n}";
