@@ -11,7 +11,10 @@ build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libc
 # installed from npm into the build tree by the tests, judge hvkit move.
 # e2fsprogs, fdisk: the pre-flight's crafted guest disks (mke2fs -d, sfdisk).
 # libvirt0 (with libvirt-clients): sched --backend libvirt and its test driver.
-test="etcd-server etcd-client hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients libvirt0 openssl prometheus nodejs npm e2fsprogs fdisk"
+# libvirt-daemon, libvirt-daemon-driver-lxc: the same on real domains, LXC
+# containers of a private libvirtd the test starts (no service is enabled:
+# that is libvirt-daemon-system, not installed).
+test="etcd-server etcd-client hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients libvirt0 libvirt-daemon libvirt-daemon-driver-lxc openssl prometheus nodejs npm e2fsprogs fdisk"
 fuzz="clang libclang-rt-14-dev"
 # make deb and its test: the package tools and lintian.
 deb="debhelper dpkg-dev lintian man-db"

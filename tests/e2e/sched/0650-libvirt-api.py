@@ -15,7 +15,9 @@ virsh on the same node XML:
     daemon must say the write did not take, naming both values;
   - the test driver's scheduler ("fair") has no cap: said once, not
     each tick;
-  - a URI that does not connect, or a bad --backend: one line, exit 1/2.
+  - a URI that does not connect (a missing test:/// node file included:
+    no libxml2 warning before it), or a bad --backend: one line, exit
+    1/2.
 What the test driver cannot judge (it keeps no scheduler values): that a
 posix (QEMU/LXC) domain's vcpu_quota and cpu_shares take; hvkit-sched(1)
 says so.  Skips (77) when virsh or libvirt0 are missing, or hvkit was
@@ -123,6 +125,14 @@ def main():
         check(bad.returncode == 1 and len(lines) == 1 and "nosuchdriver:///x" in lines[0],
               f"a URI that does not connect: exit 1, one line naming it ({bad.stderr.strip()!r})")
         check(not os.path.exists(os.path.join(tmp, "s2")), "... and no state written")
+        # A test:/// node file that is not there: libxml2's "I/O warning :
+        # failed to load external entity" is not printed before it.
+        bad = hvkit("sched", "run", conf, "--backend", f"libvirt:test://{tmp}/none.xml",
+                    "--state", os.path.join(tmp, "s2"), "--ticks", "1", ok=False)
+        lines = [x for x in bad.stderr.splitlines() if x.strip()]
+        check(bad.returncode == 1 and len(lines) == 1 and lines[0].startswith("hvkit: error: ") and
+              f"{tmp}/none.xml" in lines[0],
+              f"a missing test:/// node file: exit 1, hvkit's one line only ({bad.stderr.strip()!r})")
         for b in ("libvirt:", "xen", "libvirt:a b"):
             u = hvkit("sched", "run", conf, "--backend", b, "--state", os.path.join(tmp, "s3"),
                       "--ticks", "1", ok=False)
