@@ -39,16 +39,14 @@ missing, or the driver cannot start containers here."""
 import json
 import os
 import re
-import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import check, done, hvkit, HVKIT  # noqa: E402
-from lvdaemon import Libvirtd, Partition, machine_name  # noqa: E402
+from lib import check, done, hvkit  # noqa: E402
+from lvdaemon import Libvirtd, Partition, machine_name, run_hvkit, teardown  # noqa: E402
 
 P, Q, D, W = 1.0, 0.2, 4, 30
 B = (P - Q) * D
@@ -131,11 +129,7 @@ def main():
             check(p.returncode == 0, f"{name}: capped at 20% before the daemon ({p.stderr.strip()})")
         time.sleep(0.5)
         samples = [(time.monotonic(), {g: r() for g, r in readers.items()})]
-        hvlog = f"{tmp}/hvkit.log"
-        hv = subprocess.Popen([HVKIT, "sched", "run", conf, "--backend", f"libvirt:{uri}",
-                               "--state", f"{tmp}/state", "--tick", "1s", "--knob-every", "1s", "-v"],
-                              stdout=subprocess.DEVNULL, stderr=open(hvlog, "w"))
-        part.boost(hv.pid)
+        hv, hvlog = run_hvkit(part, tmp, conf, uri, "--knob-every", "1s")
         # samples: (t, {guest: (usage_ns, quota_us, nr_throttled)})
 
         def sample():
@@ -247,14 +241,7 @@ def main():
         check(all(gs[g]["selector"] == f"libvirt:{GUESTS[g][0]}" for g in GUESTS),
               f"status: the selectors as written, blank kept ({[gs[g]['selector'] for g in GUESTS]})")
     finally:
-        if hv and hv.poll() is None:
-            hv.kill()
-            hv.wait()
-        if lv:
-            lv.stop()
-        if part:
-            check(part.remove(), f"the partition /{part.name} is gone")
-        shutil.rmtree(tmp, ignore_errors=True)
+        teardown(hv, lv, part, tmp)
     done()
 
 

@@ -22,14 +22,13 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import check, done, HVKIT, skip  # noqa: E402
-from lvdaemon import Libvirtd, Partition, machine_name  # noqa: E402
+from lib import check, done, skip  # noqa: E402
+from lvdaemon import Libvirtd, Partition, machine_name, run_hvkit, teardown  # noqa: E402
 
 Q, HOLD, TOL = 0.2, 8.0, 0.03
 NAME = "hvkit q"
@@ -98,11 +97,7 @@ def main():
         conf = f"{tmp}/q.conf"
         with open(conf, "w") as f:
             f.write(f'guest q (libvirt:"{NAME}") {{\n    cap {Q:.0%}\n}}\n')
-        hvlog = f"{tmp}/hvkit.log"
-        hv = subprocess.Popen([HVKIT, "sched", "run", conf, "--backend", f"libvirt:{lv.uri}",
-                               "--state", f"{tmp}/state", "--tick", "1s", "-v"],
-                              stdout=subprocess.DEVNULL, stderr=open(hvlog, "w"))
-        part.boost(hv.pid)
+        hv, hvlog = run_hvkit(part, tmp, conf, lv.uri)
         for _ in range(300):
             if open(f"{dom}/cpu.cfs_quota_us").read().strip() == "20000" or hv.poll() is not None:
                 break
@@ -133,14 +128,7 @@ def main():
         check("did not take" not in err and "cannot set" not in err and "virDomainGetInfo" not in err,
               f"the cap read back as written; CPU time from the domain stats ({err.strip()[-300:]})")
     finally:
-        if hv and hv.poll() is None:
-            hv.kill()
-            hv.wait()
-        if lv:
-            lv.stop()
-        if part:
-            check(part.remove(), f"the partition /{part.name} is gone")
-        shutil.rmtree(tmp, ignore_errors=True)
+        teardown(hv, lv, part, tmp)
     done()
 
 

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 
-from lib import skip
+from lib import HVKIT, check, skip
 
 CG = "/sys/fs/cgroup"
 
@@ -202,3 +202,27 @@ class Libvirtd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def run_hvkit(part, tmp, conf, uri, *args):
+    """hvkit sched run CONF --backend libvirt:URI in the background, with
+    the guests' weight (Partition.boost); returns it and its log's path."""
+    log = f"{tmp}/hvkit.log"
+    hv = subprocess.Popen([HVKIT, "sched", "run", conf, "--backend", f"libvirt:{uri}",
+                           "--state", f"{tmp}/state", "--tick", "1s", "-v", *args],
+                          stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+    part.boost(hv.pid)
+    return hv, log
+
+
+def teardown(hv, lv, part, tmp):
+    """Stops what the test started, checks that the partition is gone and
+    removes tmp; each of hv, lv, part may be None."""
+    if hv and hv.poll() is None:
+        hv.kill()
+        hv.wait()
+    if lv:
+        lv.stop()
+    if part:
+        check(part.remove(), f"the partition /{part.name} is gone")
+    shutil.rmtree(tmp, ignore_errors=True)
