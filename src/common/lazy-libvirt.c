@@ -10,7 +10,7 @@
  *     virDomainGetSchedulerParameters \
  *     virDomainSetSchedulerParameters virGetLastError \
  *     virSetErrorFunc virDomainGetName virTypedParamsGetULLong \
- *     virConnectGetType virDomainGetUUIDString */
+ *     virConnectGetType virDomainGetUUIDString virConnectIsAlive */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -34,3 +34,4 @@ LAZY_IN(lazy_libvirt, const char *, virConnectGetType, (virConnectPtr a0), (a0))
 LAZY_IN(lazy_libvirt, int, virDomainGetUUIDString, (virDomainPtr a0, char * a1), (a0, a1))
 LAZY_IN(lazy_libvirt, int, virDomainGetSchedulerParameters, (virDomainPtr a0, virTypedParameterPtr a1, int * a2), (a0, a1, a2))
 LAZY_IN(lazy_libvirt, int, virDomainSetSchedulerParameters, (virDomainPtr a0, virTypedParameterPtr a1, int a2), (a0, a1, a2))
+LAZY_IN(lazy_libvirt, int, virConnectIsAlive, (virConnectPtr a0), (a0))

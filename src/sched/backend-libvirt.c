@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,9 @@
 struct lv_backend {
 	struct sched_backend b;
 	virConnectPtr conn;
-	char *uri;
+	char *uri;			/* as said in messages */
+	char *uri_arg;			/* as given: NULL for libvirt's default */
+	unsigned gen;			/* connections opened: 1 at first */
 	virDomainStatsRecordPtr *stats;	/* this tick's, NULL-terminated */
 	int nstats;
 	bool stale;			/* this tick's fetch failed */
@@ -56,6 +59,7 @@ struct lv_guest {
 	int nparams;
 	unsigned vcpus;
 	int hint;			/* its index in stats last tick */
+	unsigned gen;			/* the connection dom belongs to */
 };
 
 static const char *const knob_desc[] = {
@@ -133,18 +137,52 @@ static int fetch(struct lv_backend *l)
 	return 0;
 }
 
+/* libvirtd closed the connection (restarted, or stopped): opened again,
+ * and the guests' domains looked up again on it (relink).  0 or -EIO. */
+static int reconnect(struct lv_backend *l)
+{
+	if (virConnectIsAlive(l->conn) != 0)
+		return 0;
+	virConnectPtr c = virConnectOpen(l->uri_arg);
+	if (!c)
+		return -EIO;
+	virConnectClose(l->conn);
+	l->conn = c;
+	l->gen++;
+	log_info("libvirt '%s': connected again", l->uri);
+	return 0;
+}
+
+/* h's domain on this connection.  0, -ENOENT (not there any more) or
+ * -EAGAIN (libvirt not reachable now). */
+static int relink(struct lv_backend *l, struct lv_guest *h)
+{
+	if (h->gen == l->gen)
+		return 0;
+	virDomainPtr dom = virDomainLookupByName(l->conn, h->name);
+	if (!dom)
+		return lv_err_code() == VIR_ERR_NO_DOMAIN ? -ENOENT : -EAGAIN;
+	virDomainFree(h->dom);
+	h->dom = dom;
+	h->gen = l->gen;
+	h->hint = -1;
+	return 0;
+}
+
 static int lv_refresh(struct sched_backend *b)
 {
 	struct lv_backend *l = lb(b);
 
 	bool was = l->stale;
 
-	if (fetch(l) < 0) {
+	if (reconnect(l) < 0 || fetch(l) < 0) {
+		l->stale = true;
 		if (!was)
 			log_warn("libvirt '%s': cannot read domain stats: %s; guests are not charged "
 				 "until it can (said once)", l->uri, lv_err());
 		return -EIO;
 	}
+	l->stale = false;
 	if (was)
 		log_info("libvirt '%s': domain stats read again", l->uri);
 	return 0;
@@ -184,6 +222,7 @@ static int lv_open(struct sched_backend *b, const struct sched_guest *g,
 	h->nparams = np < 0 ? 0 : np > LV_PARAMS_MAX ? LV_PARAMS_MAX : np;
 	h->vcpus = info.nrVirtCpu ? info.nrVirtCpu : 1;
 	h->hint = -1;
+	h->gen = l->gen;
 	int rc = pick_knob(l, h, d);
 	if (rc < 0) {
 		lv_close(b, h);
@@ -212,11 +251,14 @@ static int lv_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns, int64_t
 	struct lv_backend *l = lb(b);
 	struct lv_guest *h = hv;
 	unsigned long long ns;
+	int rc = l->stale ? -EAGAIN : relink(l, h);
 
+	if (rc < 0)
+		return rc;
 	if (!l->no_allstats) {
 		virDomainStatsRecordPtr r = find_rec(l, h);
 		if (!r)
-			return l->stale ? -EAGAIN : -ENOENT;	/* not known / not running */
+			return -ENOENT;		/* not running */
 		if (virTypedParamsGetULLong(r->params, r->nparams, "cpu.time", &ns) == 1) {
 			*ret_ns = ns;
 			*ret_at = l->fetched_at;
@@ -482,6 +524,7 @@ static void lv_free(struct sched_backend *b)
 	if (l->conn)
 		virConnectClose(l->conn);
 	free(l->uri);
+	free(l->uri_arg);
 	free(l);
 }
 
@@ -504,6 +547,12 @@ int sched_backend_libvirt_new(const char *uri, struct sched_backend **ret, struc
 	if (rc < 0)
 		return rc;
 	virSetErrorFunc(NULL, quiet);
+	/* libvirt's RPC client writes to libvirtd's socket without
+	 * MSG_NOSIGNAL: a libvirtd that restarts killed the daemon by
+	 * SIGPIPE, silently.  Ignored: the call fails, the tick says so and
+	 * the next one connects again (reconnect). */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigaction(SIGPIPE, &ign, NULL);
 	struct lv_backend *l = xcalloc(1, sizeof(*l));
 	l->b.ops = &lv_ops;
 	/* libvirt0 needs libxml2: loaded with it, so this cannot fail. */
@@ -514,6 +563,8 @@ int sched_backend_libvirt_new(const char *uri, struct sched_backend **ret, struc
 	if (xml)
 		xmlSetGenericErrorFunc(NULL, NULL);	/* libxml2's default again */
 	l->uri = xstrdup(uri ? uri : "(default)");
+	l->uri_arg = uri ? xstrdup(uri) : NULL;
+	l->gen = 1;
 	if (!l->conn) {
 		hv_errorf(d, "--backend libvirt: cannot connect to '%s': %s", l->uri, lv_err());
 		lv_free(&l->b);

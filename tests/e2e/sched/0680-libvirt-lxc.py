@@ -28,7 +28,10 @@ cpu.stat's nr_throttled; cgroup v2: cpu.stat, cpu.max), sampled every
     reads virDomainGetInfo per guest and says so once) is the cgroup's;
   - hvkit's read-back is libvirt's: virsh schedinfo --set vcpu_quota
     behind the daemon's back is noticed at the next knob check, named
-    with the value virsh wrote, and the daemon's 20% is written again.
+    with the value virsh wrote, and the daemon's 20% is written again;
+  - libvirtd restarts (a new one in the same namespace finds the
+    containers): the daemon is not killed by SIGPIPE, says so once (if
+    a tick falls between the two), connects again and polices the same domains on the new connection.
 Bounds come from the measured intervals, never from assumed speed: the
 containers' partition gets the highest cgroup weight so that the busy
 loops get the CPU they ask for on a loaded machine, and so do libvirtd
@@ -224,6 +227,28 @@ def main():
                         r"\(we wrote 20000\).*ours wins", err) is not None and back == "20000",
               f"hvkit reads back what virsh wrote (50000), says so, and writes 20000 again "
               f"(virsh schedinfo: {back})")
+        # libvirtd restarts under the daemon: it is not killed (SIGPIPE on
+        # the closed socket), says so once, connects again, and reads and
+        # turns the same domains' knobs on the new connection.
+        check(lv.restart(part), "libvirtd restarted in its namespace")
+        for _ in range(100):
+            if "connected again" in open(hvlog).read() or hv.poll() is not None:
+                break
+            time.sleep(0.1)
+        time.sleep(1.5)
+        err = open(hvlog).read()
+        check(hv.poll() is None and err.count("cannot read domain stats") <= 1 and
+              "connected again" in err and ": gone" not in err,
+              f"libvirtd restarted: the daemon lives (exit {hv.poll()}), says so once at most (when a "
+              f"tick fell between the two), connects again, no guest gone ({err[-600:]!r})")
+        p = lv.virsh("schedinfo", GUESTS["two"][0], "--set", "vcpu_quota=60000", "--live")
+        for _ in range(50):
+            time.sleep(0.1)
+            if "vcpu_quota reads 60000" in open(hvlog).read() and readers["two"]()[1] == 20000:
+                break
+        check("two: changed behind our back: domain hvkit-two: vcpu_quota reads 60000"
+              in open(hvlog).read() and readers["two"]()[1] == 20000,
+              "... and its knob check reads the new connection: a change is noticed and undone")
         hv.send_signal(signal.SIGTERM)
         hv.wait(timeout=30)
         err = open(hvlog).read()

@@ -141,7 +141,7 @@ class Libvirtd:
         if not os.path.exists("/usr/sbin/libvirtd") or not so:
             skip(f"libvirtd or its {driver} driver missing (Debian packages libvirt-daemon, "
                  f"libvirt-daemon-driver-{driver})")
-        for tool in ("virsh", "unshare", "mountpoint"):
+        for tool in ("virsh", "unshare", "nsenter", "mountpoint"):
             if not shutil.which(tool):
                 skip(f"{tool} missing")
         self.tmp = tmp
@@ -174,6 +174,42 @@ class Libvirtd:
             tail = " | ".join(open(self.log).read().strip().splitlines()[-3:])
             self.stop()
             skip(f"a private libvirtd with the {driver} driver does not start here: {tail or 'no socket'}")
+
+    def restart(self, part):
+        """Stops libvirtd and starts another in the same mount namespace
+        (entered through a libvirt_lxc process there, which keeps it and
+        its containers alive): it finds the running containers again.
+        False when there is no such process."""
+        ours = os.readlink("/proc/self/ns/mnt")
+        lxc = []
+        for pid in part.procs():
+            try:
+                if open(f"/proc/{pid}/comm").read().strip() == "libvirt_lxc" and \
+                        os.readlink(f"/proc/{pid}/ns/mnt") != ours:
+                    lxc.append(pid)
+            except OSError:
+                pass
+        if not lxc:
+            return False
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        sock = f"{self.tmp}/sock/libvirt-sock"
+        for _ in range(50):
+            if not os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        time.sleep(1)
+        self.proc = subprocess.Popen(["nsenter", "-t", str(lxc[0]), "-m", "--", "sh", "-c",
+                                      'export LIBVIRT_DRIVER_DIR="$T/drivers"; '
+                                      'exec /usr/sbin/libvirtd --config "$T/etc/libvirtd.conf"'],
+                                     env={**os.environ, "T": self.tmp}, stdout=open(self.log, "a"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        part.boost(self.proc.pid)
+        for _ in range(300):
+            if os.path.exists(sock):
+                return True
+            time.sleep(0.1)
+        return False
 
     def virsh(self, *args):
         return run("virsh", "-c", self.uri, *args)
