@@ -329,6 +329,8 @@ static int parse_selector(struct parser *p, struct sched_guest *g)
 		char *both = xasprintf("%s%s", glued, p->t.text.buf);
 		free(glued);
 		glued = both;
+		if (strlen(glued) > SCHED_MAX_SELECTOR)
+			return fail(p, "selector longer than %d characters", SCHED_MAX_SELECTOR);
 		w = glued;
 		colon = strchr(w, ':');
 	}

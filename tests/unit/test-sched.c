@@ -131,6 +131,17 @@ static void test_parse(void)
 	CHECK_INT(sched_guest_plain_cap(&p.v[1], 18 * 60), 15000);
 	sched_policy_release(&p);
 
+	/* Glued, the selector is bounded as a whole. */
+	struct strbuf lng = STRBUF_INIT;
+	strbuf_adds(&lng, "guest n (libvirt:\"");
+	for (int i = 0; i < SCHED_MAX_SELECTOR; i++)
+		strbuf_addc(&lng, 'x');
+	strbuf_adds(&lng, "\") { cap 5% }");
+	CHECK_INT(sched_policy_parse("x", lng.buf, lng.len, &p, &d), -EINVAL);
+	CHECK_INT(d.n > 0 && strstr(d.v[d.n - 1].msg, "selector longer than") != NULL, 1);
+	strbuf_release(&lng);
+	hv_diags_release(&d);
+
 	const char *sp = "guest n (libvirt:\" my  vm \") { cap 5% }";
 	CHECK_INT(sched_policy_parse("x", sp, strlen(sp), &p, &d), 0);
 	CHECK_INT(p.v[0].kind, SCHED_SEL_LIBVIRT);
