@@ -111,7 +111,7 @@ def main():
             readers[g] = reader(part, machine_name(name))
             check(readers[g] is not None, f"{g}: libvirt made its cgroup under /{part.name}")
         if None in readers.values():
-            return
+            done()      # exits 1: the failure is counted
         si = lv.schedinfo(GUESTS["one"][0])
         check(si.get("Scheduler") == "posix" and "vcpu_quota" in si and "global_quota" not in si,
               f"LXC's scheduler is posix with vcpu_quota and no global_quota ({si})")
@@ -165,7 +165,7 @@ def main():
         check(len(t_b) == len(GUESTS), f"both guests reach the 20% cap within 60 s ({sorted(t_b)})")
         if len(t_b) != len(GUESTS):
             print(open(hvlog).read()[-2000:])
-            return
+            done()
         # libvirt's view now (both capped).
         for g, (name, vcpus, loops) in GUESTS.items():
             si = lv.schedinfo(name)

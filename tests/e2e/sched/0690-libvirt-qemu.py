@@ -68,7 +68,7 @@ def main():
         dom = part.domain_dir("cpu", machine_name(NAME))
         check(dom is not None, f"libvirt made the domain's cgroup under /{part.name}")
         if dom is None:
-            return
+            done()      # exits 1: the failure is counted
         procs = open(f"{dom}/emulator/cgroup.procs").read().split()
         check(len(procs) == 1, f"one qemu process ({procs})")
         pid = int(procs[0])
