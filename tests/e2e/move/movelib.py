@@ -7,7 +7,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "topo"))
-from lib import DATA, HVKIT, check, done, hvkit, need, skip  # noqa: E402,F401
+from lib import DATA, HVKIT, bounded_work, check, cpu_run, done, hvkit, need, skip  # noqa: E402,F401
 
 MiB = 1 << 20
 

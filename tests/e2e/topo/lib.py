@@ -3,6 +3,7 @@
 import collections
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,31 @@ def hvkit(*args, ok=True):
     if ok and p.returncode != 0:
         raise SystemExit(f"hvkit {' '.join(args)} exited {p.returncode}: {p.stderr}")
     return p
+
+
+def cpu_run(cmd, input=None, text=False, env=None, timeout=600):
+    """subprocess.run(cmd, capture_output=True) that also returns the CPU
+    seconds (user + system) the command and the children it waited for
+    used.  A loaded machine stretches a command's wall time, not its CPU
+    time: work is judged in CPU seconds (see bounded_work).  The timeout
+    is a hang guard only, far above any run's length."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(list(cmd), capture_output=True, input=input, text=text, env=env,
+                       timeout=timeout)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return p, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def bounded_work(label, cpu, ref, what):
+    """That a command on a large input did no work in proportion to its
+    size: its CPU seconds within 5 times (plus 50 ms of accounting grain)
+    those of the same kind of command on a small input (`what`), measured
+    in the same run on the same machine, so that neither the machine's
+    speed, a sanitizer nor the load moves the bound.  The inputs differ in
+    size by far more than 5 times."""
+    limit = 5 * ref + 0.05
+    return check(cpu <= limit, f"{label}: {cpu:.3f} CPU-s, more than {limit:.3f} "
+                 f"(5 x {ref:.3f} CPU-s for {what}, + 0.05): work in proportion to the size?")
 
 
 def topo_json(*args):
