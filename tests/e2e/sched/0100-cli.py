@@ -9,10 +9,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import DATA, HVKIT, check, done, hvkit  # noqa: E402
+from lib import DATA, HVKIT, check, done, hvkit, logged, ticks, wait_for  # noqa: E402
 
 p = hvkit("sched", "--help")
 check("usage:" in p.stdout, "sched --help prints usage")
@@ -41,16 +40,22 @@ with tempfile.TemporaryDirectory() as d:
     # file keeps the policy, SIGTERM exits 0.
     conf = os.path.join(d, "a.conf")
     state = os.path.join(d, "state")
+    # Each signal waits for what the daemon logs: "policing" once its
+    # handlers are in place (before it, SIGHUP would kill it), the reload's
+    # verdict before SIGTERM (two pending at once: the TERM wins).
     open(conf, "w").write("guest ghost (cgroup:/hvkit-no-such-cgroup) { cap 20% }\n")
-    dm = subprocess.Popen([HVKIT, "sched", "run", conf, "--tick", "100ms", "--state", state, "-v"],
-                          stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    log = os.path.join(d, "daemon.log")
+    with open(log, "w") as lf:
+        dm = subprocess.Popen([HVKIT, "sched", "run", conf, "--tick", "100ms", "--state", state, "-v"],
+                              stderr=lf, text=True)
+    check(wait_for(logged(log, "policing 1 guest")), "the daemon starts")
     open(conf, "w").write("guest ghost (cgroup:/x) { cap 20 }\n")
     dm.send_signal(signal.SIGHUP)
-    time.sleep(0.3)
+    check(wait_for(logged(log, "keeping the running policy")), "the bad reload is logged")
     check(dm.poll() is None, "daemon survives a bad reload")
     dm.send_signal(signal.SIGTERM)
-    err = dm.communicate(timeout=10)[1]
+    dm.wait(timeout=120)
+    err = open(log).read()
     check(dm.returncode == 0, f"SIGTERM: exit {dm.returncode}")
     check("keeping the running policy" in err and ":1:" in err, f"bad reload logged with its location: {err!r}")
     p = hvkit("sched", "status", "--state", state, "--json")
@@ -77,25 +82,28 @@ with tempfile.TemporaryDirectory() as d:
         except (OSError, IndexError, ValueError):
             return None
 
-    dm = subprocess.Popen([HVKIT, "sched", "run", conf, "--tick", "100ms", "--state", state,
-                           "--save-every", "1h", "--cgroup-root", root],
-                          stderr=subprocess.PIPE, text=True)
-    time.sleep(0.6)
+    # Ticks are counted in the metrics file (lib.ticks): "not every tick"
+    # is judged over ticks that happened.
+    metrics = os.path.join(d, "hvkit.prom")
+    with open(log, "w") as lf:
+        dm = subprocess.Popen([HVKIT, "sched", "run", conf, "--tick", "100ms", "--state", state,
+                               "--save-every", "1h", "--cgroup-root", root, "--metrics-file", metrics],
+                              stderr=lf, text=True)
+    check(wait_for(lambda: saved() is not None), "state saved after the first tick (caps and weights set)")
+    check(ticks(metrics, 2), "the daemon ticks (its metrics file rewritten)")  # past the first tick's settling
     first = saved()
-    check(first is not None, "state saved after the first tick (caps and weights set)")
     check(open(f"{root}/cpu/a/cpu.shares").read().split()[0] == "2048", "weight 512 -> cpu.shares 2048")
     check(open(f"{root}/cpu/a/cpu.cfs_quota_us").read().split()[0] == "100000", "burst cap 100% written")
     open(f"{root}/cpuacct/a/cpuacct.usage", "w").write("50000000\n")   # 50 ms: under the floor
-    time.sleep(0.6)
-    check(saved() == first, "no save while nothing a restart needs changed (--save-every 1h)")
+    check(ticks(metrics, 3), "the daemon ticks on")
+    check(saved() == first, "no save in 3 ticks while nothing a restart needs changed (--save-every 1h)")
     dm.send_signal(signal.SIGUSR1)
-    time.sleep(0.3)
-    now = saved()
-    check(now is not None and now > first and " counter 50000000 " in open(state).read(),
-          "SIGUSR1: saved at once, with the new counter")
+    check(wait_for(lambda: (saved() or 0) > first), "SIGUSR1: saved")
+    check(" counter 50000000 " in open(state).read(), "SIGUSR1: saved with the new counter")
     check(dm.poll() is None, "daemon runs on after SIGUSR1")
     dm.send_signal(signal.SIGTERM)
-    err = dm.communicate(timeout=10)[1]
+    dm.wait(timeout=120)
+    err = open(log).read()
     check(dm.returncode == 0, f"SIGTERM: exit {dm.returncode}")
     check("b: weight 512 did not take: wrote 2048 to cpu.shares of '/b', it reads back ''" in err,
           f"a weight that does not read back is logged: {err!r}")

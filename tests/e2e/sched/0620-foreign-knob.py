@@ -14,10 +14,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, make_cgroups, remove_cgroups  # noqa: E402
+from lib import HVKIT, check, done, make_cgroups, remove_cgroups, ticks, wait_for  # noqa: E402
 
 def setup():
     name = f"hvkit-knob-{os.getpid()}.slice"
@@ -27,15 +26,6 @@ def setup():
 
 def cleanup(dirs):
     remove_cgroups(dirs, ("g",))
-
-
-def wait_for(pred, limit=15.0):
-    t = time.monotonic()
-    while time.monotonic() - t < limit:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def main():
@@ -61,8 +51,10 @@ def main():
             open(qfile, "w").write("max" if v2 else "-1")
             open(wfile, "w").write("100" if v2 else "1024")
             log = os.path.join(tmp, f"{mode}.log")
+            metrics = os.path.join(tmp, f"{mode}.prom")
             daemon = subprocess.Popen([HVKIT, "sched", "run", conf, "--state", os.path.join(tmp, f"{mode}.state"),
-                                       "--tick", "200ms", "--knob-every", "200ms", "--foreign", mode],
+                                       "--tick", "200ms", "--knob-every", "200ms", "--foreign", mode,
+                                       "--metrics-file", metrics],
                                       stderr=open(log, "w"))
             check(wait_for(lambda: read(qfile) == ours_q and read(wfile) == ours_w),
                   f"{mode}: the daemon set the cap ({read(qfile)}) and weight ({read(wfile)})")
@@ -79,14 +71,14 @@ def main():
                 check(wait_for(lambda: read(wfile) == ours_w and open(log).read().count("behind our back") == 2),
                       f"ours: a changed weight is logged and written again ({read(wfile)})")
             else:
-                time.sleep(1.5)     # several checks
+                check(ticks(metrics, 5), "theirs: the daemon ticks on")   # 5 knob checks
                 check(read(qfile) == theirs_q and "unmanaged" in open(log).read()
                       and open(log).read().count("behind our back") == 1,
                       f"theirs: the foreign cap stays ({read(qfile)}), one warning, guest unmanaged")
                 daemon.send_signal(signal.SIGHUP)
                 check(wait_for(lambda: read(qfile) == ours_q), f"theirs: SIGHUP manages it again ({read(qfile)})")
             daemon.send_signal(signal.SIGTERM)
-            check(daemon.wait(timeout=10) == 0, f"{mode}: the daemon exits 0")
+            check(daemon.wait(timeout=120) == 0, f"{mode}: the daemon exits 0")
             daemon = None
     finally:
         if daemon:

@@ -20,20 +20,21 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, skip  # noqa: E402
+from lib import HVKIT, check, done, logged, skip, ticks, wait_for  # noqa: E402
 
 N = 1000
 
 
-def run(tmp, conf, args, until=None, foreign_at=None):
+def run(tmp, conf, args, until=None, foreign_after=None):
     """Runs the daemon under the stand-in; returns (stderr, calls lines).
-    With `until`, SIGTERM once stderr holds it (or after 60 s)."""
+    With `until`, SIGTERM once stderr holds it and two more ticks have
+    passed (or at lib.wait_for's hang guard).  Ticks are counted in the
+    daemon's metrics file (lib.ticks), not guessed from the clock."""
     xl = os.path.join(tmp, "xl")
     shutil.rmtree(xl, ignore_errors=True)
-    for f in ("state", "state.prev"):
+    for f in ("state", "state.prev", "prom"):
         if os.path.exists(os.path.join(tmp, f)):
             os.unlink(os.path.join(tmp, f))
     os.mkdir(xl)
@@ -43,22 +44,22 @@ def run(tmp, conf, args, until=None, foreign_at=None):
     cmd = ["unshare", "-m", "sh", "-c", 'mount --make-rprivate / && mount --bind "$0" /dev && exec "$@"',
            os.path.join(tmp, "dev"), os.path.abspath(HVKIT), "sched", "run", conf,
            "--state", os.path.join(tmp, "state"), *args]
+    metrics = os.path.join(tmp, "prom")
+    if until:
+        cmd += ["--metrics-file", metrics]
     with open(err, "w") as ef:
         p = subprocess.Popen(cmd, env=env, stderr=ef)
-        t = time.monotonic()
-        if foreign_at is not None:
+        if foreign_after is not None:
             # Once the daemon has set every guest (its first tick saved the
-            # state), the admin turns d3's cap.
-            while time.monotonic() - t < 60 and not os.path.exists(os.path.join(tmp, "state")):
-                time.sleep(0.05)
-            time.sleep(foreign_at)
+            # state) and checked them a few times, the admin turns d3's cap.
+            wait_for(lambda: os.path.exists(os.path.join(tmp, "state")))
+            ticks(metrics, foreign_after)
             # Whole or not at all: the stand-in reads it at any get.
             open(os.path.join(xl, "xl-set.tmp"), "w").write("d3 77\n")
             os.rename(os.path.join(xl, "xl-set.tmp"), os.path.join(xl, "xl-set"))
-        while until and time.monotonic() - t < 60 and until not in open(err).read():
-            time.sleep(0.05)
         if until:
-            time.sleep(0.5)		# a check or two more: no tug of war
+            if wait_for(logged(err, until)):
+                ticks(metrics, 2)	# a check or two more: no tug of war
             p.send_signal(signal.SIGTERM)
         p.wait(timeout=120)
     calls = open(os.path.join(xl, "calls")).read().splitlines() if os.path.exists(os.path.join(xl, "calls")) else []
@@ -106,9 +107,9 @@ def main():
               "every domain holds cap 30 and weight 512")
         # An admin's xl sched-credit2 -d d3 -c 77, daemon checking every 200 ms.
         for mode in ("ours", "theirs"):
-            rc, err, calls = run(tmp, conf, ["--tick", "200ms", "--ticks", "600", "--knob-every", "200ms",
+            rc, err, calls = run(tmp, conf, ["--tick", "200ms", "--ticks", "3000", "--knob-every", "200ms",
                                              "--foreign", mode],
-                                 until="changed behind our back", foreign_at=0.5)
+                                 until="changed behind our back", foreign_after=2)
             warns = [l for l in err.splitlines() if "changed behind our back" in l]
             if not warns:
                 print(f"daemon exit {rc}; xl-set {'still there' if os.path.exists(os.path.join(tmp, 'xl', 'xl-set')) else 'consumed'}; "

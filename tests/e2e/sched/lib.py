@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 """Helpers of the hvkit sched end-to-end tests."""
 import os
+import re
 import subprocess
 import sys
+import time
 
 HVKIT = os.environ.get("HVKIT", "build/hvkit")
 DATA = os.environ.get("TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "data"))
@@ -29,6 +31,52 @@ def check(cond, msg):
 def done():
     print("ok" if not failures else f"{failures} failure(s)")
     sys.exit(1 if failures else 0)
+
+
+def wait_for(cond, timeout=120.0):
+    """Waits until cond() is true; returns it.  A condition, never a sleep:
+    the deadline is a hang guard far above what a loaded machine under a
+    sanitizer needs, reached only when cond() never holds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def logged(path, text):
+    """A condition for wait_for: TEXT is in the file at PATH (a daemon's
+    stderr)."""
+    def cond():
+        try:
+            with open(path) as f:
+                return text in f.read()
+        except OSError:
+            return False
+    return cond
+
+
+def tick_stamp(metrics):
+    """The time of the daemon's last tick in its --metrics-file (rewritten
+    at every tick without --metrics-every), None before the first."""
+    try:
+        with open(metrics) as f:
+            m = re.search(r"^hvkit_sched_last_update_timestamp_seconds (\S+)$", f.read(), re.M)
+        return float(m.group(1)) if m else None
+    except OSError:
+        return None
+
+
+def ticks(metrics, n):
+    """Waits for N more ticks of the daemon writing METRICS: a check of
+    what a daemon does not do "over a while" is judged over ticks that
+    happened, however slowly a loaded machine runs them."""
+    for _ in range(n):
+        t = tick_stamp(metrics) or 0
+        if not wait_for(lambda: (tick_stamp(metrics) or 0) > t):
+            return False
+    return True
 
 
 def hvkit(*args, ok=True, timeout=60):
