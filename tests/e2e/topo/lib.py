@@ -66,6 +66,7 @@ def bounded_work(label, cpu, ref, what):
     speed, a sanitizer nor the load moves the bound.  The inputs differ in
     size by far more than 5 times."""
     limit = 5 * ref + 0.05
+    print(f"{label}: {cpu:.3f} CPU-s (limit {limit:.3f})")
     return check(cpu <= limit, f"{label}: {cpu:.3f} CPU-s, more than {limit:.3f} "
                  f"(5 x {ref:.3f} CPU-s for {what}, + 0.05): work in proportion to the size?")
 
