@@ -33,10 +33,19 @@ def install(*pkgs):
             return os.path.join(root, "node_modules")
         with open(os.path.join(root, "package.json"), "w") as f:
             json.dump({"name": "hvkit-xo-judges", "private": True, "type": "module"}, f)
-        p = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-save",
-                            "--ignore-scripts", "--cache", os.path.join(NPM_DIR, "cache"),
-                            "--prefix", root, *pkgs],
-                           capture_output=True, text=True, timeout=600)
+        # A registry that drops packets would keep npm waiting 5 minutes a
+        # try (its fetch-timeout), past meson's 300 s for the test: each
+        # fetch gets 30 s and one retry, and npm as a whole 180 s; a
+        # network that times out is a loud skip like one that refuses.
+        try:
+            p = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-save",
+                                "--ignore-scripts", "--cache", os.path.join(NPM_DIR, "cache"),
+                                "--fetch-timeout", "30000", "--fetch-retries", "1",
+                                "--fetch-retry-maxtimeout", "5000",
+                                "--prefix", root, *pkgs],
+                               capture_output=True, text=True, timeout=180)
+        except subprocess.TimeoutExpired:
+            p = subprocess.CompletedProcess([], 1, "", "no answer from the registry in 180 s")
         if p.returncode != 0:
             tail = " | ".join(p.stderr.strip().splitlines()[-4:])
             print("=" * 70)
