@@ -279,7 +279,7 @@ with tempfile.TemporaryDirectory() as td:
     check(p.returncode == 0 and "restorable" in p.stdout, f"compare - HOST: exit {p.returncode}\n{p.stdout}{p.stderr}")
     fifo = os.path.join(td, "fifo")
     os.mkfifo(fifo)
-    p = subprocess.run([HVKIT, "cpuid", "dump", "--from", fifo], capture_output=True, text=True, timeout=20)
+    p = subprocess.run([HVKIT, "cpuid", "dump", "--from", fifo], capture_output=True, text=True, timeout=120)
     check(p.returncode == 1 and "a FIFO, not a regular file" in p.stderr and len(p.stderr.splitlines()) == 1,
           f"--from a FIFO is refused in one line: exit {p.returncode}\n{p.stderr}")
     one_error(hvkit("cpuid", "compare", "missing.img", DOM0, ok=False), "a missing image",

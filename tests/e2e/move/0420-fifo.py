@@ -27,7 +27,7 @@ with open(cfg, "w") as f:
 
 def refused(args, what):
     try:
-        p = subprocess.run([HVKIT, *args], capture_output=True, text=True, timeout=10)
+        p = subprocess.run([HVKIT, *args], capture_output=True, text=True, timeout=120)
     except subprocess.TimeoutExpired:
         check(False, f"{args}: blocked on {what}")
         return
@@ -50,7 +50,7 @@ check(sorted(os.listdir(d)) == ["fifo", "g.cfg", "sock"], f"nothing written: {os
 # "-": standard input, a pipe, read once.
 dump = "CPU 0:\n   0x00000000 0x00: eax=0x0000000d ebx=0x756e6547 ecx=0x6c65746e edx=0x49656e69\n"
 p = subprocess.run([HVKIT, "cpuid", "decode", "--from", "-"], input=dump, capture_output=True,
-                   text=True, timeout=10)
+                   text=True, timeout=120)
 check(p.returncode == 0 and "GenuineIntel" in p.stdout, f"cpuid --from - reads a pipe: {p.stderr}")
 # move reads images at offsets: a pipe on stdin is kept in a temporary
 # file first, and converted whole.
