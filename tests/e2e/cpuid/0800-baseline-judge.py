@@ -45,7 +45,7 @@ NOT_MIGRATABLE = {"hypervisor", "osxsave", "ospke", "invtsc"} | {
 def virsh_ok():
     try:
         p = subprocess.run(["virsh", "-c", "test:///default", "version"], capture_output=True,
-                           text=True, timeout=30)
+                           text=True, timeout=300)
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"virsh cannot run: {e}"
     return None if p.returncode == 0 else "virsh -c test:///default fails: " + p.stderr.strip()
@@ -56,7 +56,7 @@ def virsh_baseline(xml, *opts):
         f.write(xml)
         f.flush()
         p = subprocess.run(["virsh", "-c", "test:///default", "cpu-baseline", *opts, f.name],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=300)
     check(p.returncode == 0, f"virsh cpu-baseline {' '.join(opts)}: {p.stderr.strip()}")
     return p.stdout
 

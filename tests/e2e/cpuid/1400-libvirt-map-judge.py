@@ -37,7 +37,7 @@ if not os.path.exists(os.path.join(CPU_MAP, "x86_features.xml")):
     skip(f"{CPU_MAP} missing (Debian package libvirt0)")
 try:
     p = subprocess.run(["virsh", "-c", "test:///default", "version"], capture_output=True,
-                       text=True, timeout=30)
+                       text=True, timeout=300)
     if p.returncode:
         skip("virsh -c test:///default fails: " + p.stderr.strip())
 except (OSError, subprocess.TimeoutExpired) as e:

@@ -89,7 +89,7 @@ def qemu_warnings(form):
     p = subprocess.run([QEMU, "-accel", "tcg", "-M", "pc", "-nodefaults", "-display", "none",
                         "-S", "-qmp", "stdio", "-cpu", form.split(" ", 1)[1]],
                        input='{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=300)
     warned = re.findall(r"doesn't support requested feature: [^ ]*\.([\w.-]+) \[bit", p.stderr)
     # vmx-* (VMX capability MSRs, part of vmx) are not features of the table
     return {CANON[fold(w)] for w in warned if fold(w) in CANON}, p.stderr

@@ -57,10 +57,10 @@ check(p.returncode == 0 and "GenuineIntel" in p.stdout, f"cpuid --from - reads a
 data = bytes(range(256)) * 4096 + bytes(1 << 20) + b"tail" * 128
 out = os.path.join(d, "piped.raw")
 p = subprocess.run([HVKIT, "move", "disk", "-", out, "--no-progress"], input=data,
-                   capture_output=True, timeout=30)
+                   capture_output=True, timeout=120)
 check(p.returncode == 0 and open(out, "rb").read() == data, f"move disk - reads a pipe: {p.stderr}")
 p = subprocess.run([HVKIT, "move", "info", "--json", "-"], input=data, capture_output=True,
-                   timeout=30)
+                   timeout=120)
 check(p.returncode == 0 and f'"virtual_size":{len(data)}' in p.stdout.decode().replace(" ", ""),
       f"move info - reads a pipe: {p.stdout} {p.stderr}")
 s.close()

@@ -183,7 +183,7 @@ def main():
         kernel = {g: usage_ns(dirs, v2, g) / 1e9 for g in GUESTS}
         kernel_at = time.time()
         daemon.send_signal(signal.SIGTERM)
-        rc = daemon.wait(timeout=10)
+        rc = daemon.wait(timeout=120)
         check(rc == 0, f"SIGTERM: daemon exits 0 (got {rc})")
         final = json.loads(hvkit("sched", "status", "--state", state, "--json").stdout)
     finally:

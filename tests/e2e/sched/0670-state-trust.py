@@ -69,7 +69,7 @@ def excess(path):
 def run(tmp, path, *extra):
     return subprocess.run([HVKIT, "sched", "run", f"{tmp}/conf", "--state", path,
                            "--cgroup-root", f"{tmp}/cg", "--ticks", "1", "--tick", "100ms", *extra],
-                          capture_output=True, text=True, timeout=20)
+                          capture_output=True, text=True, timeout=120)
 
 
 def main():
