@@ -25,8 +25,9 @@ with open(big, "wb") as f:
 small = os.path.join(d, "small.raw")
 with open(small, "wb") as f:
     f.truncate(1 << 20)
-_, REF = cpu_run([HVKIT, "move", "disk", small, os.path.join(d, "small.vhd"), "--to", "vhd",
-                  "--no-progress", "--no-sync"])
+p, REF = cpu_run([HVKIT, "move", "disk", small, os.path.join(d, "small.vhd"), "--to", "vhd",
+                  "--no-progress", "--no-sync"], text=True)
+check(p.returncode == 0, f"the reference, a 1 MiB disk to VHD: {p.stderr}")
 os.unlink(os.path.join(d, "small.vhd"))
 
 

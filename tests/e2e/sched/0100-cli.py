@@ -48,7 +48,8 @@ with tempfile.TemporaryDirectory() as d:
     with open(log, "w") as lf:
         dm = subprocess.Popen([HVKIT, "sched", "run", conf, "--tick", "100ms", "--state", state, "-v"],
                               stderr=lf, text=True)
-    check(wait_for(logged(log, "policing 1 guest")), "the daemon starts")
+    check(wait_for(lambda: logged(log, "policing 1 guest")() or dm.poll() is not None)
+          and dm.poll() is None, "the daemon starts")
     open(conf, "w").write("guest ghost (cgroup:/x) { cap 20 }\n")
     dm.send_signal(signal.SIGHUP)
     check(wait_for(logged(log, "keeping the running policy")), "the bad reload is logged")
