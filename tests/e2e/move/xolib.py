@@ -41,7 +41,7 @@ def install(*pkgs):
             p = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-save",
                                 "--ignore-scripts", "--cache", os.path.join(NPM_DIR, "cache"),
                                 "--fetch-timeout", "30000", "--fetch-retries", "1",
-                                "--fetch-retry-maxtimeout", "5000",
+                                "--fetch-retry-mintimeout", "1000", "--fetch-retry-maxtimeout", "5000",
                                 "--prefix", root, *pkgs],
                                capture_output=True, text=True, timeout=180)
         except subprocess.TimeoutExpired:
