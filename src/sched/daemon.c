@@ -475,6 +475,9 @@ static void tick(struct daemon *dm)
 		if (dm->pooled)
 			sched_pool_push(&dm->pool, g, sg, &l->pool, true, now);
 	}
+	/* The tick's writes, together: at least a quarter tick for them. */
+	if (dm->pooled)
+		sched_pool_end(&dm->pool, clock_ns(CLOCK_MONOTONIC) + dm->tick_ns / 4);
 	if (dm->dirty || clock_ns(CLOCK_MONOTONIC) - dm->saved_mono >= dm->save_every_ns)
 		(void)save_state(dm, now);
 	if (dm->metrics_path && (!dm->metrics_mono || clock_ns(CLOCK_MONOTONIC) - dm->metrics_mono >=
