@@ -622,6 +622,15 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		log_error("--host-id and --etcd-* go with --state etcd://...");
 		return EXIT_USAGE;
 	}
+	/* Each write renames a new file over it (sched_metrics_write), as
+	 * each save does over STATE: a link would be replaced, not followed. */
+	if (dm.metrics_path && lstat(dm.metrics_path, &lsb) == 0 && !S_ISREG(lsb.st_mode)) {
+		log_error("metrics file '%s' is %s: give %s as --metrics-file (each write "
+			  "replaces it by renaming a new file over it)", dm.metrics_path,
+			  S_ISLNK(lsb.st_mode) ? "a symbolic link" : "not a regular file",
+			  S_ISLNK(lsb.st_mode) ? "its target" : "a regular file's path");
+		return EXIT_FAIL;
+	}
 	if (dm.pooled) {
 		struct hv_diags d = HV_DIAGS_INIT;
 		char *who = NULL;
