@@ -752,18 +752,27 @@ void etcd_txn_nest(struct etcd_txn *t, const struct etcd_txn *inner)
 		t->nested_ops = ops;
 }
 
-int etcd_txn_commit(struct etcd *e, const struct etcd_txn *t, bool *ret_ok,
-		    int64_t *ret_rev, struct hv_diags *d)
+/* POSTs t to /v3/kv/txn; its reply in *r. */
+static int post_txn(struct etcd *e, const struct etcd_txn *t, struct etcd_reply *r,
+		    struct hv_diags *d)
 {
 	struct strbuf *b = &e->req;
-	struct etcd_reply r;
 	int rc;
 
 	strbuf_reset(b);
 	add_txn(b, t);
-	rc = post(e, "/v3/kv/txn", b, ETCD_TXN, &r, d);
+	rc = post(e, "/v3/kv/txn", b, ETCD_TXN, r, d);
 	if (b->alloc > ETCD_MAX_REPLY / 4)
 		strbuf_release(b);
+	return rc;
+}
+
+int etcd_txn_commit(struct etcd *e, const struct etcd_txn *t, bool *ret_ok,
+		    int64_t *ret_rev, struct hv_diags *d)
+{
+	struct etcd_reply r;
+	int rc = post_txn(e, t, &r, d);
+
 	if (rc == 0) {
 		*ret_ok = r.succeeded;
 		*ret_rev = r.revision;
@@ -775,15 +784,9 @@ int etcd_txn_commit(struct etcd *e, const struct etcd_txn *t, bool *ret_ok,
 int etcd_txn_commit_nested(struct etcd *e, const struct etcd_txn *t, size_t n,
 			   bool *ret_each, int64_t *ret_rev, struct hv_diags *d)
 {
-	struct strbuf *b = &e->req;
 	struct etcd_reply r;
-	int rc;
+	int rc = post_txn(e, t, &r, d);
 
-	strbuf_reset(b);
-	add_txn(b, t);
-	rc = post(e, "/v3/kv/txn", b, ETCD_TXN, &r, d);
-	if (b->alloc > ETCD_MAX_REPLY / 4)
-		strbuf_release(b);
 	if (rc < 0)
 		return rc;
 	if (!r.succeeded || r.nnested != n) {

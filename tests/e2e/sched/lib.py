@@ -105,9 +105,11 @@ def gateway(port, path, body):
     return json.loads(urllib.request.urlopen(req, timeout=60).read())
 
 
-def start_etcd(tmp, *extra):
-    """One etcd member (Debian's etcd-server) in tmp, with extra options;
-    returns (process, client port) once it answers.  Skips without etcd."""
+def start_etcd(tmp, *extra, scheme="http", ready=None):
+    """One etcd member (Debian's etcd-server) in tmp, with extra options,
+    clients served in scheme; returns (process, client port) once it
+    answers (ready(port) holds: by default a read through the gateway).
+    Skips without etcd."""
     exe = shutil.which("etcd")
     if not exe:
         skip("etcd is not installed (Debian: apt install etcd-server; "
@@ -121,8 +123,8 @@ def start_etcd(tmp, *extra):
         s.close()
     proc = subprocess.Popen([
         exe, "--name", "m0", "--data-dir", os.path.join(tmp, "etcd"),
-        "--listen-client-urls", f"http://127.0.0.1:{client}",
-        "--advertise-client-urls", f"http://127.0.0.1:{client}",
+        "--listen-client-urls", f"{scheme}://127.0.0.1:{client}",
+        "--advertise-client-urls", f"{scheme}://127.0.0.1:{client}",
         "--listen-peer-urls", f"http://127.0.0.1:{peer}",
         "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
         "--initial-cluster", f"m0=http://127.0.0.1:{peer}", *extra],
@@ -130,13 +132,19 @@ def start_etcd(tmp, *extra):
     deadline = time.monotonic() + 60
     while True:
         try:
-            gateway(client, "kv/range", {"key": "AA=="})
-            return proc, client
+            if ready:
+                if ready(client):
+                    return proc, client
+            else:
+                gateway(client, "kv/range", {"key": "AA=="})
+                return proc, client
         except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise SystemExit(f"etcd did not come up (log in {tmp})")
-            time.sleep(0.2)
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            log = open(os.path.join(tmp, "etcd.log")).read()[-2000:]
+            raise SystemExit(f"etcd did not come up: {log}")
+        time.sleep(0.2)
 
 
 def file_cgroups(root, names):
