@@ -266,6 +266,15 @@ static void went_down(struct sched_pool *p, struct hv_diags *d)
 	p->up = false;
 }
 
+static void came_back(struct sched_pool *p)
+{
+	if (p->down_said)
+		log_info("pool '%s': etcd back after %.1f s (via %s); merging", p->url,
+			 (double)(clock_ns(CLOCK_MONOTONIC) - p->down_since) / 1e9, etcd_endpoint(p->e));
+	p->down_since = 0;
+	p->down_said = false;
+}
+
 bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
@@ -303,11 +312,9 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 	if (rc < 0) {
 		went_down(p, &d);
 	} else {
-		if (p->down_said)
-			log_info("pool '%s': etcd back after %.1f s (via %s); merging", p->url,
-				 (double)(clock_ns(CLOCK_MONOTONIC) - p->down_since) / 1e9, etcd_endpoint(p->e));
-		p->down_since = 0;
-		p->down_said = false;
+		/* Reads alone do not make it back while the writes fail. */
+		if (!p->writes_failed)
+			came_back(p);
 		p->up = true;
 	}
 	hv_diags_release(&d);
@@ -520,7 +527,7 @@ static void written(struct sched_pool *p, struct sched_pool_write *w, int64_t re
 
 void sched_pool_end(struct sched_pool *p, int64_t min_deadline)
 {
-	bool *each = NULL;
+	bool *each = NULL, failed = false, began = p->up;
 
 	if (p->up && p->nw)
 		etcd_set_deadline(p->e, p->deadline > min_deadline ? p->deadline : min_deadline);
@@ -570,6 +577,7 @@ void sched_pool_end(struct sched_pool *p, int64_t min_deadline)
 		if (rc < 0) {
 			went_down(p, &d);
 			hv_diags_release(&d);
+			failed = true;
 			break;
 		}
 		hv_diags_release(&d);
@@ -582,6 +590,11 @@ void sched_pool_end(struct sched_pool *p, int64_t min_deadline)
 	}
 	free(each);
 	drop_writes(p);
+	if (!began)
+		return;		/* not read this tick: nothing known */
+	p->writes_failed = failed;
+	if (!failed)
+		came_back(p);
 }
 
 int sched_pool_read(const char *url, const struct etcd_opts *o, struct sched_state *ret,

@@ -69,6 +69,7 @@ struct sched_pool {
 	int64_t tick_ns;	/* the daemon's, written in records */
 	int64_t down_since;	/* CLOCK_MONOTONIC ns; 0: etcd answers */
 	bool down_said;		/* the outage was logged (after 3 s) */
+	bool writes_failed;	/* the last tick's writes did not go through */
 	bool up;		/* this tick's snapshot is good */
 	struct etcd_reply snap;	/* every key under PREFIX, this tick */
 	struct strbuf buf;
