@@ -47,6 +47,24 @@ static int parse_usage(const char *s, double *ret)
 	return 0;
 }
 
+/* One line of f into buf, without its '\n': 1, or 0 at the end; -E2BIG
+ * when longer than sz - 2 bytes, -EINVAL when it holds a NUL byte. */
+static int read_line(FILE *f, char *buf, size_t sz)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (!c)
+			return -EINVAL;
+		if (n + 2 >= sz)
+			return -E2BIG;
+		buf[n++] = (char)c;
+	}
+	buf[n] = 0;
+	return c == EOF && !n ? 0 : 1;
+}
+
 int sched_trace_read(FILE *f, const char *path, const struct sched_policy *p,
 		     struct sched_trace_row **ret, size_t *ret_n, struct hv_diags *d)
 {
@@ -55,16 +73,20 @@ int sched_trace_read(FILE *f, const char *path, const struct sched_policy *p,
 	struct sched_trace_row *v = NULL;
 	size_t n = 0, alloc = 0;
 
-	while (fgets(line, sizeof(line), f)) {
+	for (;;) {
 		char *fields[3], *l = line;
 		int nf = 0;
+		int r = read_line(f, line, sizeof(line));
+		if (r == 0)
+			break;
 		lineno++;
-		if (!strchr(l, '\n') && !feof(f)) {
-			(void)hv_errorf(d, "%s:%u: line longer than %zu bytes", path, lineno,
+		if (r < 0) {
+			(void)hv_errorf(d, r == -E2BIG ? "%s:%u: line longer than %zu bytes" :
+					"%s:%u: a NUL byte (not a text file?)", path, lineno,
 					sizeof(line) - 2);
 			goto fail;
 		}
-		l[strcspn(l, "\r\n")] = 0;
+		l[strcspn(l, "\r")] = 0;
 		if (*strstrip(l) == 0 || *l == '#')
 			continue;
 		/* Exactly three fields: a fourth (or "1,5", a decimal comma) is
