@@ -22,7 +22,9 @@
 #     so exhaustion happens at a known instant, not at the mercy of a
 #     starved busy loop on a loaded machine.  Runs anywhere.
 #   bench/sched.sh [BUILD_DIR] [TICKS]
-#   BENCH_ONLY=1 or 2 runs that part alone (default: both).
+#   BENCH_ONLY=1 or 2 runs that part alone (default: both); BENCH_ONLY=p
+#   runs only what the pool's ratio needs: the local state file (default
+#   knob check) and the pool, 1,000 cgroups each.
 set -eu
 BUILD=${1:-build}
 TICKS=${2:-30}
@@ -30,8 +32,8 @@ case $TICKS in
 ''|*[!0-9]*|0*) echo "bench/sched.sh: TICKS '$TICKS' is not a whole number of ticks (15 or more)" >&2; exit 2 ;;
 esac
 case ${BENCH_ONLY:-12} in
-1|2|12) ;;
-*) echo "bench/sched.sh: BENCH_ONLY '$BENCH_ONLY' is not 1, 2 or 12" >&2; exit 2 ;;
+1|2|12|p) ;;
+*) echo "bench/sched.sh: BENCH_ONLY '$BENCH_ONLY' is not 1, 2, 12 or p" >&2; exit 2 ;;
 esac
 if [ ! -x "$BUILD/hvkit" ]; then
 	echo "bench/sched.sh: no '$BUILD/hvkit': build first (make), or give the build directory" >&2
@@ -145,8 +147,9 @@ def bench_cpu():
                             f"  burst 100% for 1m per 1h, then cap 20% }}\n")
             print(f"1. {N} cgroup v1 guests, 1 s tick, steady state (ticks 5 to {ticks - 5}):")
             files = [f"{dirs[1]}/g{i}/cpuacct.usage" for i in range(N)]
-            for label, extra in (("local state file, policing only (--knob-every 0)", ["--knob-every", "0"]),
-                                 ("local state file, default (knob check every 5 s)", [])):
+            runs = (("local state file, policing only (--knob-every 0)", ["--knob-every", "0"]),
+                    ("local state file, default (knob check every 5 s)", []))
+            for label, extra in runs[1:] if only == "p" else runs:
                 fp = start_floor(files)
                 ms = steady([hvkit, "sched", "run", conf, "--tick", "1s", "--ticks", str(ticks),
                              "--state", f"{tmp}/state"] + extra, label=label)
@@ -183,6 +186,8 @@ def bench_cpu():
     # Xen: the backend on the stand-in libxenlight of the tests (every
     # call counted), 1,000 domains, in a private mount namespace whose
     # /dev has a xen/privcmd.
+    if only == "p":
+        return
     lib = os.path.join(os.path.dirname(hvkit), "tests", "libxenlight.so.4.17")
     if os.geteuid() != 0 or not shutil.which("unshare") or not os.path.exists(lib):
         print("1x. Xen: skipped: needs root, unshare and build/tests/libxenlight.so.4.17")
@@ -268,10 +273,11 @@ def bench_lag():
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
+only = os.environ.get("BENCH_ONLY", "12")
 try:
-    if os.environ.get("BENCH_ONLY", "12") != "2":
+    if only != "2":
         bench_cpu()
-    if os.environ.get("BENCH_ONLY", "12") != "1":
+    if only in ("2", "12"):
         bench_lag()
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

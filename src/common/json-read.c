@@ -28,6 +28,12 @@ void cj_doc_release(struct cj_doc *doc)
 	strbuf_release(&doc->str);
 }
 
+void cj_doc_reset(struct cj_doc *doc)
+{
+	doc->nn = 0;
+	strbuf_reset(&doc->str);
+}
+
 __attribute__((format(printf, 3, 4)))
 static int cj_fail(struct cj_parser *p, size_t off, const char *fmt, ...)
 {

@@ -53,6 +53,8 @@ struct cj_doc {
 #define CJ_DOC_INIT { .str = STRBUF_INIT }
 
 void cj_doc_release(struct cj_doc *doc);
+/* Empties doc for the next cj_parse, keeping its memory. */
+void cj_doc_reset(struct cj_doc *doc);
 
 /* Why a parse failed: where, and what was expected (no file name). */
 struct cj_error {

@@ -475,6 +475,9 @@ static void tick(struct daemon *dm)
 		if (dm->pooled)
 			sched_pool_push(&dm->pool, g, sg, &l->pool, true, now);
 	}
+	/* The tick's writes, together: at least a quarter tick for them. */
+	if (dm->pooled)
+		sched_pool_end(&dm->pool, clock_ns(CLOCK_MONOTONIC) + dm->tick_ns / 4);
 	if (dm->dirty || clock_ns(CLOCK_MONOTONIC) - dm->saved_mono >= dm->save_every_ns)
 		(void)save_state(dm, now);
 	if (dm->metrics_path && (!dm->metrics_mono || clock_ns(CLOCK_MONOTONIC) - dm->metrics_mono >=
@@ -618,6 +621,15 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	if (!dm.pooled && (host_id || eo.cacert || eo.cert || eo.key)) {
 		log_error("--host-id and --etcd-* go with --state etcd://...");
 		return EXIT_USAGE;
+	}
+	/* Each write renames a new file over it (sched_metrics_write), as
+	 * each save does over STATE: a link would be replaced, not followed. */
+	if (dm.metrics_path && lstat(dm.metrics_path, &lsb) == 0 && !S_ISREG(lsb.st_mode)) {
+		log_error("metrics file '%s' is %s: give %s as --metrics-file (each write "
+			  "replaces it by renaming a new file over it)", dm.metrics_path,
+			  S_ISLNK(lsb.st_mode) ? "a symbolic link" : "not a regular file",
+			  S_ISLNK(lsb.st_mode) ? "its target" : "a regular file's path");
+		return EXIT_FAIL;
 	}
 	if (dm.pooled) {
 		struct hv_diags d = HV_DIAGS_INIT;

@@ -31,6 +31,9 @@ struct etcd {
 	struct etcd_opts o;
 	CURL *curl;
 	int64_t deadline;		/* CLOCK_MONOTONIC ns; 0: none */
+	/* Kept from request to request (a pool's are alike each tick). */
+	struct strbuf req, resp;
+	struct cj_doc doc;
 };
 
 /* ---- base64 (nettle), strict on input ---- */
@@ -86,6 +89,7 @@ void etcd_reply_release(struct etcd_reply *r)
 		free(r->kvs[i].value);
 	}
 	free(r->kvs);
+	free(r->nested);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -229,7 +233,13 @@ static int parse_root(struct rctx *c, enum etcd_reply_kind kind, cj_ref root,
 				msg[o++] = ch >= ' ' && ch < 0x7f ? (char)ch : '.';
 				msg[o] = 0;
 			}
-		return bad(c, CJ_NONE, "etcd says: %s", msg[0] ? msg : "(no message)");
+		int erc = bad(c, CJ_NONE, "etcd says: %s", msg[0] ? msg : "(no message)");
+		/* Refusals of a request's size (--max-txn-ops,
+		 * --max-request-bytes, and gRPC's own limit above it). */
+		if (strstr(msg, "too many operations in txn request") ||
+		    strstr(msg, "request is too large") || strstr(msg, "received message larger than max"))
+			erc = -E2BIG;
+		return erc;
 	}
 	if (kind == ETCD_KEEPALIVE) {
 		root = cj_get(c->doc, root, "result");
@@ -251,12 +261,28 @@ static int parse_root(struct rctx *c, enum etcd_reply_kind kind, cj_ref root,
 			return 0;
 		if (c->doc->n[rs].type != CJ_ARR)
 			return bad(c, rs, "'responses' is not an array");
+		bool ranged = false;
 		for (cj_ref k = c->doc->n[rs].u.kids.first; k != CJ_NONE; k = c->doc->n[k].next) {
+			if (c->doc->n[k].type != CJ_OBJ)
+				return bad(c, k, "a response is not an object");
 			cj_ref rr = cj_get(c->doc, k, "response_range");
-			if (rr != CJ_NONE) {
+			if (rr != CJ_NONE && !ranged) {
 				if (c->doc->n[rr].type != CJ_OBJ)
 					return bad(c, rr, "'response_range' is not an object");
-				return parse_kvs(c, rr, ret);
+				if ((rc = parse_kvs(c, rr, ret)) < 0)
+					return rc;
+				ranged = true;
+			}
+			cj_ref rt = cj_get(c->doc, k, "response_txn");
+			if (rt != CJ_NONE) {
+				if (c->doc->n[rt].type != CJ_OBJ)
+					return bad(c, rt, "'response_txn' is not an object");
+				cj_ref ns = cj_get(c->doc, rt, "succeeded");
+				if (ns != CJ_NONE && c->doc->n[ns].type != CJ_BOOL)
+					return bad(c, ns, "'succeeded' is not a boolean");
+				ret->nested = xgrow(ret->nested, sizeof(*ret->nested), ret->nnested + 1,
+						    &ret->nested_alloc);
+				ret->nested[ret->nnested++] = ns != CJ_NONE && c->doc->n[ns].u.b;
 			}
 		}
 		return 0;
@@ -278,10 +304,11 @@ static int parse_root(struct rctx *c, enum etcd_reply_kind kind, cj_ref root,
 	return 0;
 }
 
-int etcd_reply_parse(enum etcd_reply_kind kind, const char *buf, size_t len,
-		     struct etcd_reply *ret, char *err, size_t errsz)
+/* etcd_reply_parse into doc (emptied first, released by the caller). */
+static int reply_parse(struct cj_doc *docp, enum etcd_reply_kind kind, const char *buf,
+		       size_t len, struct etcd_reply *ret, char *err, size_t errsz)
 {
-	struct cj_doc doc = CJ_DOC_INIT;
+	struct cj_doc doc = *docp;
 	struct cj_error je;
 	struct etcd_reply r = { 0 };
 	struct rctx c = { &doc, err, errsz };
@@ -289,28 +316,39 @@ int etcd_reply_parse(enum etcd_reply_kind kind, const char *buf, size_t len,
 	cj_ref root;
 	int rc;
 
+	cj_doc_reset(&doc);
 	if (len > ETCD_MAX_REPLY) {
 		snprintf(err, errsz, "the reply is larger than %u bytes", ETCD_MAX_REPLY);
 		return -EINVAL;
 	}
 	if (cj_parse(buf, len, &pos, &doc, &root, &je) < 0) {
 		snprintf(err, errsz, "offset %zu: %s", je.off, je.msg);
-		cj_doc_release(&doc);
+		*docp = doc;
 		return -EINVAL;
 	}
 	if (!cj_at_end(buf, len, &pos)) {
 		snprintf(err, errsz, "offset %zu: text after the reply", pos);
-		cj_doc_release(&doc);
+		*docp = doc;
 		return -EINVAL;
 	}
 	rc = parse_root(&c, kind, root, &r);
-	cj_doc_release(&doc);
+	*docp = doc;
 	if (rc < 0) {
 		etcd_reply_release(&r);
 		return rc;
 	}
 	*ret = r;
 	return 0;
+}
+
+int etcd_reply_parse(enum etcd_reply_kind kind, const char *buf, size_t len,
+		     struct etcd_reply *ret, char *err, size_t errsz)
+{
+	struct cj_doc doc = CJ_DOC_INIT;
+	int rc = reply_parse(&doc, kind, buf, len, ret, err, errsz);
+
+	cj_doc_release(&doc);
+	return rc;
 }
 
 /* ---- connection ---- */
@@ -363,6 +401,9 @@ int etcd_new(const char *url, const struct etcd_opts *o, struct etcd **ret,
 		if ((unsigned char)*s <= ' ' || *s == 0x7f)
 			return hv_errorf(d, "blank or control character in the prefix");
 	e = xcalloc(1, sizeof(*e));
+	e->req = (struct strbuf)STRBUF_INIT;
+	e->resp = (struct strbuf)STRBUF_INIT;
+	e->doc = (struct cj_doc)CJ_DOC_INIT;
 	while (p < slash) {
 		const char *end = memchr(p, ',', (size_t)(slash - p));
 		if (!end)
@@ -403,6 +444,9 @@ void etcd_free(struct etcd *e)
 	free(e->prefix);
 	if (e->curl)
 		curl_easy_cleanup(e->curl);
+	strbuf_release(&e->req);
+	strbuf_release(&e->resp);
+	cj_doc_release(&e->doc);
 	free(e);
 }
 
@@ -444,7 +488,7 @@ static size_t on_body(char *p, size_t sz, size_t n, void *opaque)
 static int post(struct etcd *e, const char *path, const struct strbuf *body,
 		enum etcd_reply_kind kind, struct etcd_reply *ret, struct hv_diags *d)
 {
-	struct strbuf resp = STRBUF_INIT;
+	struct strbuf resp = e->resp;
 	struct curl_slist *h = NULL;
 	CURLcode r = CURLE_OK;
 	int rc = -EIO;
@@ -503,10 +547,10 @@ static int post(struct etcd *e, const char *path, const struct strbuf *body,
 		if (status >= 500 && status != 501)
 			continue;	/* no leader, shutting down: the next member */
 		e->cur = i;
-		if (etcd_reply_parse(kind, resp.buf ? resp.buf : "", resp.len, ret, err,
-				     sizeof(err)) < 0) {
+		if ((rc = reply_parse(&e->doc, kind, resp.buf ? resp.buf : "", resp.len, ret, err,
+				      sizeof(err))) < 0) {
 			(void)hv_errorf(d, "etcd %s%s (HTTP %ld): %s", e->ep[i], path, status, err);
-			rc = -EPROTO;
+			rc = rc == -E2BIG ? -E2BIG : -EPROTO;
 			goto out;
 		}
 		if (status != 200) {
@@ -523,7 +567,12 @@ static int post(struct etcd *e, const char *path, const struct strbuf *body,
 	rc = r == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : r == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EIO;
 out:
 	curl_slist_free_all(h);
-	strbuf_release(&resp);
+	/* Kept for the next request, unless it was a large one. */
+	if (resp.alloc > ETCD_MAX_REPLY / 4) {
+		strbuf_release(&resp);
+		cj_doc_release(&e->doc);
+	}
+	e->resp = resp;
 	return rc;
 }
 
@@ -617,13 +666,20 @@ void etcd_txn_release(struct etcd_txn *t)
 	strbuf_release(&t->ok);
 }
 
+void etcd_txn_reset(struct etcd_txn *t)
+{
+	strbuf_reset(&t->cmp);
+	strbuf_reset(&t->ok);
+	t->ncmp = t->nok = t->nested_ops = 0;
+}
+
 static void cmp(struct etcd_txn *t, const char *key, const char *target,
 		const char *field, int64_t v)
 {
 	strbuf_adds(&t->cmp, t->cmp.len ? ",{" : "{");
 	add_key(&t->cmp, "key", key, strlen(key));
 	strbuf_addf(&t->cmp, ",\"result\":\"EQUAL\",\"target\":\"%s\",\"%s\":\"%" PRId64 "\"}",
-		    target, field, v);
+		    target, field, v);	t->ncmp++;
 }
 
 void etcd_txn_cmp_mod(struct etcd_txn *t, const char *key, int64_t rev)
@@ -651,6 +707,7 @@ void etcd_txn_put(struct etcd_txn *t, const char *key, const char *value, size_t
 	if (lease)
 		strbuf_addf(&t->ok, ",\"lease\":\"%" PRId64 "\"", lease);
 	strbuf_adds(&t->ok, "}}");
+	t->nok++;
 }
 
 void etcd_txn_del(struct etcd_txn *t, const char *key)
@@ -658,28 +715,91 @@ void etcd_txn_del(struct etcd_txn *t, const char *key)
 	strbuf_adds(&t->ok, t->ok.len ? ",{\"request_delete_range\":{" : "{\"request_delete_range\":{");
 	add_key(&t->ok, "key", key, strlen(key));
 	strbuf_adds(&t->ok, "}}");
+	t->nok++;
+}
+
+/* The body of a transaction: {"compare":[...],"success":[...]}. */
+static void add_txn(struct strbuf *b, const struct etcd_txn *t)
+{
+	strbuf_adds(b, "{\"compare\":[");
+	if (t->cmp.len)
+		strbuf_add(b, t->cmp.buf, t->cmp.len);
+	strbuf_adds(b, "],\"success\":[");
+	if (t->ok.len)
+		strbuf_add(b, t->ok.buf, t->ok.len);
+	strbuf_adds(b, "]}");
+}
+
+size_t etcd_txn_ops(const struct etcd_txn *t)
+{
+	return (t->ncmp > t->nok ? t->ncmp : t->nok) + t->nested_ops;
+}
+
+size_t etcd_txn_bytes(const struct etcd_txn *t)
+{
+	return t->cmp.len + t->ok.len;
+}
+
+void etcd_txn_nest(struct etcd_txn *t, const struct etcd_txn *inner)
+{
+	size_t ops = etcd_txn_ops(inner);
+
+	strbuf_adds(&t->ok, t->ok.len ? ",{\"request_txn\":" : "{\"request_txn\":");
+	add_txn(&t->ok, inner);
+	strbuf_addc(&t->ok, '}');
+	t->nok++;
+	if (ops > t->nested_ops)
+		t->nested_ops = ops;
+}
+
+/* POSTs t to /v3/kv/txn; its reply in *r. */
+static int post_txn(struct etcd *e, const struct etcd_txn *t, struct etcd_reply *r,
+		    struct hv_diags *d)
+{
+	struct strbuf *b = &e->req;
+	int rc;
+
+	strbuf_reset(b);
+	add_txn(b, t);
+	rc = post(e, "/v3/kv/txn", b, ETCD_TXN, r, d);
+	if (b->alloc > ETCD_MAX_REPLY / 4)
+		strbuf_release(b);
+	return rc;
 }
 
 int etcd_txn_commit(struct etcd *e, const struct etcd_txn *t, bool *ret_ok,
 		    int64_t *ret_rev, struct hv_diags *d)
 {
-	struct strbuf b = STRBUF_INIT;
 	struct etcd_reply r;
-	int rc;
+	int rc = post_txn(e, t, &r, d);
 
-	strbuf_adds(&b, "{\"compare\":[");
-	if (t->cmp.len)
-		strbuf_add(&b, t->cmp.buf, t->cmp.len);
-	strbuf_adds(&b, "],\"success\":[");
-	if (t->ok.len)
-		strbuf_add(&b, t->ok.buf, t->ok.len);
-	strbuf_adds(&b, "]}");
-	rc = post(e, "/v3/kv/txn", &b, ETCD_TXN, &r, d);
-	strbuf_release(&b);
 	if (rc == 0) {
 		*ret_ok = r.succeeded;
 		*ret_rev = r.revision;
 		etcd_reply_release(&r);
 	}
+	return rc;
+}
+
+int etcd_txn_commit_nested(struct etcd *e, const struct etcd_txn *t, size_t n,
+			   bool *ret_each, int64_t *ret_rev, struct hv_diags *d)
+{
+	struct etcd_reply r;
+	int rc = post_txn(e, t, &r, d);
+
+	if (rc < 0)
+		return rc;
+	if (!r.succeeded || r.nnested != n) {
+		/* With no compares of its own it always succeeds, and
+		 * answers each operation. */
+		rc = hv_errorf(d, "etcd %s/v3/kv/txn: the reply answers %zu of %zu nested "
+			       "transactions%s", etcd_endpoint(e), r.nnested, n,
+			       r.succeeded ? "" : " and says the outer one failed");
+		rc = -EPROTO;
+	} else {
+		memcpy(ret_each, r.nested, n * sizeof(*ret_each));
+		*ret_rev = r.revision;
+	}
+	etcd_reply_release(&r);
 	return rc;
 }

@@ -16,6 +16,11 @@
 #define ETCD_MAX_REPLY (64u << 20)
 #define ETCD_MAX_ENDPOINTS 16
 #define ETCD_MAX_PREFIX 512
+/* etcd's defaults for --max-txn-ops (what etcd_txn_ops() counts) and
+ * --max-request-bytes (of the request as etcd decodes it: smaller than
+ * the JSON body, whose keys and values are base64). */
+#define ETCD_DEFAULT_MAX_TXN_OPS 128
+#define ETCD_DEFAULT_MAX_REQUEST_BYTES (3u << 19)
 
 struct etcd_opts {
 	const char *cacert, *cert, *key;	/* any set: https */
@@ -34,13 +39,17 @@ struct etcd_reply {
 	int64_t id, ttl;	/* lease grant / keepalive (ttl 0: expired) */
 	struct etcd_kv *kvs;	/* range, or a txn's first range response */
 	size_t n, alloc;
+	bool *nested;		/* txn: each nested transaction's `succeeded`, in order */
+	size_t nnested, nested_alloc;
 };
 
 enum etcd_reply_kind { ETCD_RANGE, ETCD_TXN, ETCD_GRANT, ETCD_KEEPALIVE, ETCD_EMPTY };
 
 /*
  * Parses a reply body of the given kind (untrusted).  Returns 0, or
- * -EINVAL with one "offset N: reason" or "key K: reason" in err.
+ * -EINVAL with one "offset N: reason" or "key K: reason" in err; -E2BIG
+ * when it is etcd's refusal of a request as too large (too many
+ * operations in a transaction, or too many bytes).
  */
 int etcd_reply_parse(enum etcd_reply_kind kind, const char *buf, size_t len,
 		     struct etcd_reply *ret, char *err, size_t errsz);
@@ -64,8 +73,8 @@ void etcd_set_deadline(struct etcd *e, int64_t deadline_mono_ns);
 
 /* Requests: each tries the endpoints in turn (the last one that answered
  * first) and returns 0, -ETIMEDOUT / -ECONNREFUSED / -EIO when none
- * answered (a message in *d), -EPROTO on a bad reply or an error etcd
- * reported. */
+ * answered (a message in *d), -E2BIG when etcd refused it as too large,
+ * -EPROTO on a bad reply or another error etcd reported. */
 int etcd_range_prefix(struct etcd *e, const char *prefix, struct etcd_reply *ret,
 		      struct hv_diags *d);
 int etcd_lease_grant(struct etcd *e, int64_t ttl_s, int64_t *ret_id, struct hv_diags *d);
@@ -77,9 +86,13 @@ int etcd_lease_revoke(struct etcd *e, int64_t id, struct hv_diags *d);
  * on failure nothing is done. */
 struct etcd_txn {
 	struct strbuf cmp, ok;
+	size_t ncmp, nok;	/* compares, operations */
+	size_t nested_ops;	/* the largest nested transaction's etcd_txn_ops() */
 };
-#define ETCD_TXN_INIT { STRBUF_INIT, STRBUF_INIT }
+#define ETCD_TXN_INIT { STRBUF_INIT, STRBUF_INIT, 0, 0, 0 }
 void etcd_txn_release(struct etcd_txn *t);
+/* Empties t for reuse, keeping its memory. */
+void etcd_txn_reset(struct etcd_txn *t);
 /* key's mod revision == rev (0: the key does not exist). */
 void etcd_txn_cmp_mod(struct etcd_txn *t, const char *key, int64_t rev);
 /* key's lease == lease (0: none, or no key). */
@@ -89,7 +102,21 @@ void etcd_txn_cmp_absent(struct etcd_txn *t, const char *key);
 void etcd_txn_put(struct etcd_txn *t, const char *key, const char *value, size_t len,
 		  int64_t lease);
 void etcd_txn_del(struct etcd_txn *t, const char *key);
+/* Appends inner as one operation of t (etcd 3.3 and later): inner's
+ * compares are judged on their own, so one that fails loses inner's
+ * operations only, and the others' are done all the same. */
+void etcd_txn_nest(struct etcd_txn *t, const struct etcd_txn *inner);
+/* What etcd's --max-txn-ops is judged against: t's compares or
+ * operations, whichever are more, plus its largest nested transaction's. */
+size_t etcd_txn_ops(const struct etcd_txn *t);
+/* Bytes of t's compares and operations as sent. */
+size_t etcd_txn_bytes(const struct etcd_txn *t);
 /* *ret_ok: whether the compares held; *ret_rev the store's revision after
  * (the puts' mod revision when ok). */
 int etcd_txn_commit(struct etcd *e, const struct etcd_txn *t, bool *ret_ok,
 		    int64_t *ret_rev, struct hv_diags *d);
+/* A transaction of n nested ones (etcd_txn_nest) and nothing else:
+ * ret_each[i] whether the i-th one's compares held; *ret_rev as above.
+ * A reply that does not answer each of the n is -EPROTO. */
+int etcd_txn_commit_nested(struct etcd *e, const struct etcd_txn *t, size_t n,
+			   bool *ret_each, int64_t *ret_rev, struct hv_diags *d);

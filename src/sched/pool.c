@@ -31,11 +31,46 @@ static char *key_of(const struct sched_pool *p, const char *prefix, const char *
 	return strbuf_detach(&sb, NULL);
 }
 
+static int kv_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c ? c : alen < blen ? -1 : alen > blen;
+}
+
+static int kv_order(const void *a, const void *b)
+{
+	const struct etcd_kv *x = a, *y = b;
+
+	return kv_cmp(x->key, x->keylen, y->key, y->keylen);
+}
+
+/* In key order, as etcd sends them and as find_kv needs them: a reply is
+ * untrusted, so sorted here (nearly free when it already is). */
+static void sort_kvs(struct etcd_reply *r)
+{
+	for (size_t i = 1; i < r->n; i++)
+		if (kv_order(&r->kvs[i - 1], &r->kvs[i]) > 0) {
+			qsort(r->kvs, r->n, sizeof(*r->kvs), kv_order);
+			return;
+		}
+}
+
+/* A key of a sorted reply (sort_kvs); one of them when given twice. */
 static const struct etcd_kv *find_kv(const struct etcd_reply *r, const char *key)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(r->kvs[i].key, key) && strlen(key) == r->kvs[i].keylen)
-			return &r->kvs[i];
+	size_t lo = 0, hi = r->n, len = strlen(key);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = kv_cmp(r->kvs[mid].key, r->kvs[mid].keylen, key, len);
+		if (!c)
+			return &r->kvs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -49,15 +84,20 @@ static char *printable(const char *s, size_t len)
 	return o;
 }
 
+/* dst := src, in dst's ring when it is the same size (each tick, for
+ * every guest written). */
 static void acct_copy(struct sched_acct *dst, const struct sched_acct *src)
 {
-	free(dst->ring);
-	*dst = *src;
-	dst->ring = NULL;
-	if (src->nbuckets) {
-		dst->ring = xcalloc(src->nbuckets, sizeof(*dst->ring));
-		memcpy(dst->ring, src->ring, src->nbuckets * sizeof(*dst->ring));
+	uint64_t *ring = dst->ring;
+
+	if (!ring || dst->nbuckets != src->nbuckets || !src->ring) {
+		free(ring);
+		ring = src->nbuckets && src->ring ? xmalloc(src->nbuckets * sizeof(*ring)) : NULL;
 	}
+	*dst = *src;
+	dst->ring = ring;
+	if (ring)
+		memcpy(ring, src->ring, src->nbuckets * sizeof(*ring));
 }
 
 /* Charge of absolute bucket j (0 outside the window ending at head). */
@@ -163,15 +203,25 @@ int sched_pool_open(struct sched_pool *p, const char *url, const struct etcd_opt
 
 	memset(p, 0, sizeof(*p));
 	p->buf = (struct strbuf)STRBUF_INIT;
+	p->batch = (struct etcd_txn)ETCD_TXN_INIT;
 	if ((rc = etcd_new(url, o, &p->e, d)) < 0)
 		return rc;
 	p->url = xstrdup(url);
 	p->host = xstrdup(host);
 	p->ttl_s = ttl_s;
+	p->pid = (long)getpid();
+	p->max_ops = ETCD_DEFAULT_MAX_TXN_OPS;
+	p->max_bytes = ETCD_DEFAULT_MAX_REQUEST_BYTES;
 	*ret_holder = NULL;
 	if ((rc = etcd_lease_grant(p->e, ttl_s, &p->lease, d)) < 0)
 		return rc;
 	return take_host_key(p, ret_holder, d);
+}
+
+/* Empties the queue; the memory stays for the next tick's. */
+static void drop_writes(struct sched_pool *p)
+{
+	p->nw = 0;
 }
 
 void sched_pool_close(struct sched_pool *p)
@@ -184,6 +234,10 @@ void sched_pool_close(struct sched_pool *p)
 			(void)log_diags("pool", &d);
 	}
 	hv_diags_release(&d);
+	for (size_t i = 0; i < p->wmade; i++)
+		etcd_txn_release(&p->w[i].t);
+	free(p->w);
+	etcd_txn_release(&p->batch);
 	etcd_reply_release(&p->snap);
 	etcd_free(p->e);
 	free(p->url);
@@ -212,6 +266,15 @@ static void went_down(struct sched_pool *p, struct hv_diags *d)
 	p->up = false;
 }
 
+static void came_back(struct sched_pool *p)
+{
+	if (p->down_said)
+		log_info("pool '%s': etcd back after %.1f s (via %s); merging", p->url,
+			 (double)(clock_ns(CLOCK_MONOTONIC) - p->down_since) / 1e9, etcd_endpoint(p->e));
+	p->down_since = 0;
+	p->down_said = false;
+}
+
 bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 {
 	struct hv_diags d = HV_DIAGS_INIT;
@@ -219,6 +282,8 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 	int rc;
 
 	etcd_reply_release(&p->snap);
+	drop_writes(p);
+	p->deadline = deadline;
 	etcd_set_deadline(p->e, deadline);
 	rc = etcd_lease_keepalive(p->e, p->lease, &ttl, &d);
 	if (rc == 0 && ttl == 0) {
@@ -242,14 +307,14 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 	}
 	if (rc == 0)
 		rc = etcd_range_prefix(p->e, etcd_prefix(p->e), &p->snap, &d);
+	if (rc == 0)
+		sort_kvs(&p->snap);
 	if (rc < 0) {
 		went_down(p, &d);
 	} else {
-		if (p->down_said)
-			log_info("pool '%s': etcd back after %.1f s (via %s); merging", p->url,
-				 (double)(clock_ns(CLOCK_MONOTONIC) - p->down_since) / 1e9, etcd_endpoint(p->e));
-		p->down_since = 0;
-		p->down_said = false;
+		/* Reads alone do not make it back while the writes fail. */
+		if (!p->writes_failed)
+			came_back(p);
 		p->up = true;
 	}
 	hv_diags_release(&d);
@@ -341,6 +406,11 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 	const struct sched_acct *r = &st.v[0].acct;
 	bool mine = st.config && !strcmp(st.config, p->host);
 	bool cont = mine && st.v[0].present;	/* our own counter, still valid */
+	/* Written by this very daemon (a write whose answer was lost): our
+	 * copy as it was then, with nothing of another host's since
+	 * (pool.h), so the base; else its charges would count twice. */
+	if (mine && st.pid == p->pid)
+		acct_copy(&pg->base, r);
 	/* Every charge etcd holds, plus what was charged here and not yet
 	 * handed in. */
 	merge(&sg->acct, r, &pg->base);
@@ -369,32 +439,29 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 static void format_record(struct sched_pool *p, const struct sched_guest *g,
 			  const struct sched_state_guest *sg, bool here, int64_t now)
 {
-	struct sched_state st = { .saved_ns = now, .pid = (long)getpid(), .tick_ns = p->tick_ns };
+	struct sched_state st = { .saved_ns = now, .pid = p->pid, .tick_ns = p->tick_ns };
 	struct sched_state_guest *x = sched_state_add(&st, g->name, sg->selector);
 
 	st.config = xstrdup(p->host);
 	x->present = here;
 	x->weight = sg->weight;
-	acct_copy(&x->acct, &sg->acct);
+	x->acct = sg->acct;	/* lent for the formatting */
 	strbuf_reset(&p->buf);
 	sched_state_format(&st, &p->buf);
+	x->acct.ring = NULL;
 	sched_state_release(&st);
 }
+
+enum pool_write { WRITE, TAKE, RELEASE, HAND_IN };
 
 void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
 		     struct sched_state_guest *sg, struct sched_pool_guest *pg, bool here,
 		     int64_t now)
 {
-	struct hv_diags d = HV_DIAGS_INIT;
-	struct etcd_txn t = ETCD_TXN_INIT;
-	bool ok = false;
-	int64_t rev = 0;
-	enum { WRITE, TAKE, RELEASE, HAND_IN } what;
+	enum pool_write what;
 
 	if (!p->up || !pg->seen)
 		return;
-	_cleanup_free_ char *akey = key_of(p, NULL, "acct", g->name);
-	_cleanup_free_ char *okey = key_of(p, NULL, "owner", g->name);
 	if (here && pg->owner)
 		what = WRITE;
 	else if (here && !pg->owner_host)
@@ -407,43 +474,127 @@ void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
 		return;
 	if (what == HAND_IN && !pg->base_rev && !sg->acct.sum_ns)
 		return;		/* nothing charged here, nothing to say */
+	_cleanup_free_ char *akey = key_of(p, NULL, "acct", g->name);
+	_cleanup_free_ char *okey = key_of(p, NULL, "owner", g->name);
+	p->w = xgrow(p->w, sizeof(*p->w), p->nw + 1, &p->walloc);
+	struct sched_pool_write *w = &p->w[p->nw];
+	if (p->nw++ < p->wmade) {
+		etcd_txn_reset(&w->t);
+	} else {
+		w->t = (struct etcd_txn)ETCD_TXN_INIT;
+		p->wmade++;
+	}
+	w->g = g;
+	w->sg = sg;
+	w->pg = pg;
+	w->what = what;
 	format_record(p, g, sg, here && what != RELEASE, now);
-	etcd_txn_cmp_mod(&t, akey, pg->base_rev);
+	etcd_txn_cmp_mod(&w->t, akey, pg->base_rev);
 	if (what == WRITE || what == RELEASE)
-		etcd_txn_cmp_lease(&t, okey, p->lease);
+		etcd_txn_cmp_lease(&w->t, okey, p->lease);
 	if (what == TAKE) {
 		if (pg->stale_rev)
-			etcd_txn_cmp_mod(&t, okey, pg->stale_rev);
+			etcd_txn_cmp_mod(&w->t, okey, pg->stale_rev);
 		else
-			etcd_txn_cmp_absent(&t, okey);
-		etcd_txn_put(&t, okey, p->host, strlen(p->host), p->lease);
+			etcd_txn_cmp_absent(&w->t, okey);
+		etcd_txn_put(&w->t, okey, p->host, strlen(p->host), p->lease);
 	}
-	etcd_txn_put(&t, akey, p->buf.buf, p->buf.len, 0);
+	etcd_txn_put(&w->t, akey, p->buf.buf, p->buf.len, 0);
 	if (what == RELEASE)
-		etcd_txn_del(&t, okey);
-	int rc = etcd_txn_commit(p->e, &t, &ok, &rev, &d);
-	etcd_txn_release(&t);
-	if (rc < 0) {
-		went_down(p, &d);
-		hv_diags_release(&d);
-		return;
-	}
-	hv_diags_release(&d);
-	if (!ok)
-		return;		/* another write came first: merged next tick */
-	acct_copy(&pg->base, &sg->acct);
+		etcd_txn_del(&w->t, okey);
+}
+
+/* A queued write etcd did (at revision rev). */
+static void written(struct sched_pool *p, struct sched_pool_write *w, int64_t rev)
+{
+	struct sched_pool_guest *pg = w->pg;
+
+	acct_copy(&pg->base, &w->sg->acct);
 	pg->base_rev = rev;
-	if (what == TAKE) {
-		int64_t left = sched_acct_left(&sg->acct);
+	pg->big_said = false;
+	if (w->what == TAKE) {
+		int64_t left = sched_acct_left(&w->sg->acct);
 		pg->owner = true;
 		pg->stale_since = 0;
 		pg->stale_said = false;
-		log_info("%s: charged here now (pool '%s'), budget left %.3f s%s", g->name,
+		log_info("%s: charged here now (pool '%s'), budget left %.3f s%s", w->g->name,
 			 p->url, (double)(left > 0 ? left : 0) / 1e9, left > 0 ? "" : " (spent)");
-	} else if (what == RELEASE) {
+	} else if (w->what == RELEASE) {
 		pg->owner = false;
-		log_info("%s: gone from here; released to the pool", g->name);
+		log_info("%s: gone from here; released to the pool", w->g->name);
 	}
+}
+
+void sched_pool_end(struct sched_pool *p, int64_t min_deadline)
+{
+	bool *each = NULL, failed = false, began = p->up;
+
+	if (p->up && p->nw)
+		etcd_set_deadline(p->e, p->deadline > min_deadline ? p->deadline : min_deadline);
+	for (size_t i = 0; p->up && i < p->nw;) {
+		struct etcd_txn *t = &p->batch;
+		struct hv_diags d = HV_DIAGS_INIT;
+		size_t j = i;
+		int64_t rev = 0;
+
+		etcd_txn_reset(t);
+		/* As many as fit (one at least). */
+		for (; j < p->nw; j++) {
+			const struct etcd_txn *x = &p->w[j].t;
+			size_t xo = etcd_txn_ops(x);
+			size_t ops = t->nok + 1 + (xo > t->nested_ops ? xo : t->nested_ops);
+			/* 64: the nesting's own bytes, and the body's */
+			if (j > i && (ops > p->max_ops ||
+				      etcd_txn_bytes(t) + etcd_txn_bytes(x) + 64 > p->max_bytes))
+				break;
+			etcd_txn_nest(t, x);
+		}
+		each = xrealloc(each, (j - i) * sizeof(*each));
+		int rc = etcd_txn_commit_nested(p->e, t, j - i, each, &rev, &d);
+		size_t ops = etcd_txn_ops(t), bytes = etcd_txn_bytes(t);
+		if (rc == -E2BIG && j - i > 1) {
+			/* Lower limits than etcd's defaults: fewer at a time. */
+			p->max_ops = ops / 2;
+			p->max_bytes = bytes / 2;
+			log_info("pool '%s': etcd refuses %zu guests' writes in one request (%zu "
+				 "operations, %zu bytes) as too large; sending fewer at a time", p->url,
+				 j - i, ops, bytes);
+			hv_diags_release(&d);
+			continue;
+		}
+		if (rc == -E2BIG) {
+			/* This one record alone: etcd's --max-request-bytes is
+			 * below it.  The others go on. */
+			if (!p->w[i].pg->big_said)
+				log_warn("%s: etcd refuses its record (%zu bytes) as too large: not "
+					 "shared with the pool (raise etcd's --max-request-bytes; said once)",
+					 p->w[i].g->name, bytes);
+			p->w[i].pg->big_said = true;
+			hv_diags_release(&d);
+			i = j;
+			continue;
+		}
+		if (rc < 0) {
+			went_down(p, &d);
+			hv_diags_release(&d);
+			failed = true;
+			break;
+		}
+		hv_diags_release(&d);
+		/* A compare that failed: another write came first, merged at
+		 * the next tick. */
+		for (size_t k = i; k < j; k++)
+			if (each[k - i])
+				written(p, &p->w[k], rev);
+		i = j;
+	}
+	free(each);
+	drop_writes(p);
+	if (!began)
+		return;		/* not read this tick: nothing known */
+	p->writes_failed = failed;
+	if (!failed)
+		came_back(p);
 }
 
 int sched_pool_read(const char *url, const struct etcd_opts *o, struct sched_state *ret,
@@ -461,6 +612,7 @@ int sched_pool_read(const char *url, const struct etcd_opts *o, struct sched_sta
 		etcd_free(e);
 		return rc;
 	}
+	sort_kvs(&r);
 	_cleanup_free_ char *apfx = xasprintf("%sacct/", etcd_prefix(e));
 	for (size_t i = 0; i < r.n; i++) {
 		const struct etcd_kv *kv = &r.kvs[i];

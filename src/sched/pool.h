@@ -28,7 +28,13 @@
  * host made it, and nothing etcd holds is ever lowered.  Every write is a
  * transaction comparing the record's mod revision with base_rev (and the
  * owner key's lease with ours for the owner), so no write is lost to
- * another.
+ * another.  A tick's writes go to etcd together (sched_pool_end): each
+ * guest's transaction nested in one per tick (or a few: etcd bounds a
+ * request's operations and bytes), judged on its own, so a compare that
+ * fails loses that guest's write alone, merged and written again at the
+ * next tick.  A record that this very daemon wrote (its host and pid) is
+ * its copy as it was then: it becomes the base, so a write whose answer
+ * never came (a timeout) is not counted twice when it did land.
  */
 struct sched_pool_guest {
 	bool owner;		/* our lease holds PREFIX/owner/ID */
@@ -42,18 +48,39 @@ struct sched_pool_guest {
 	int64_t base_rev;	/* 0: no record known */
 	struct sched_acct base;	/* owns its ring */
 	char *owner_host;	/* as last read; owned, NULL: none */
+	bool big_said;		/* etcd refused its record as too large */
+};
+
+/* A write queued by sched_pool_push for sched_pool_end, in the same tick
+ * (the pointers are the daemon's, stable within a tick). */
+struct sched_pool_write {
+	const struct sched_guest *g;
+	struct sched_state_guest *sg;
+	struct sched_pool_guest *pg;
+	int what;
+	struct etcd_txn t;
 };
 
 struct sched_pool {
 	struct etcd *e;
 	char *url, *host;	/* owned */
 	int64_t ttl_s, lease;
+	long pid;		/* ours, written in records */
 	int64_t tick_ns;	/* the daemon's, written in records */
 	int64_t down_since;	/* CLOCK_MONOTONIC ns; 0: etcd answers */
 	bool down_said;		/* the outage was logged (after 3 s) */
+	bool writes_failed;	/* the last tick's writes did not go through */
 	bool up;		/* this tick's snapshot is good */
 	struct etcd_reply snap;	/* every key under PREFIX, this tick */
 	struct strbuf buf;
+	int64_t deadline;	/* this tick's for etcd (CLOCK_MONOTONIC ns) */
+	struct sched_pool_write *w;	/* this tick's writes, in order */
+	size_t nw, walloc;
+	size_t wmade;		/* w[0..wmade) hold a txn (kept, reset) */
+	struct etcd_txn batch;	/* one request of them (kept, reset) */
+	/* A request's bounds: etcd's defaults, halved each time etcd
+	 * refuses one as too large (lower limits of its own). */
+	size_t max_ops, max_bytes;
 };
 
 /*
@@ -77,11 +104,17 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline);
  * runs on this host now. */
 void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 		     struct sched_state_guest *sg, struct sched_pool_guest *pg, bool here);
-/* Writes the copy back (the owner), takes the guest over (here, no owner),
- * lets it go (gone from here) or hands in charges made here. */
+/* Queues this tick's write of the guest, if any: the copy back (the
+ * owner), a takeover (here, no owner), a release (gone from here) or the
+ * charges made here handed in.  sched_pool_end() sends it; g, sg and pg
+ * must stay where they are until then. */
 void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
 		     struct sched_state_guest *sg, struct sched_pool_guest *pg, bool here,
 		     int64_t now_ns);
+/* End of a tick: sends the queued writes, as few requests as etcd takes,
+ * giving up at the tick's deadline or min_deadline (CLOCK_MONOTONIC ns),
+ * whichever is later. */
+void sched_pool_end(struct sched_pool *p, int64_t min_deadline);
 
 /*
  * `status`: every record under the pool's prefix as a state (each guest's

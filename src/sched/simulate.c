@@ -14,59 +14,25 @@
 #include "log.h"
 #include "sched.h"
 #include "strbuf.h"
+#include "trace.h"
 #include "util.h"
 
 #define NS 1000000000LL
-#define MAX_TRACE_ROWS 10000000
 #define MAX_SIM_STEPS 2000000
-
-struct row {
-	double t;
-	size_t guest;		/* index into the policy */
-	double cpus;		/* demand from t on */
-};
 
 struct sample {
 	double t, demand, used, cap, left;	/* cap < 0: none; left in CPU-s */
 };
 
-/* Whether s starts with a plain decimal number (1, 0.5, 1e3): strtod()
- * alone takes hex (0x10), "inf" and "nan" as well. */
-static bool decimal(const char *s)
-{
-	return isdigit((unsigned char)*s) || (*s == '.' && isdigit((unsigned char)s[1]));
-}
-
-/* Parses "0.5" (CPUs) or "50%". */
-static int parse_usage(const char *s, double *ret)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (!decimal(s) || end == s || !isfinite(v) || v < 0 || strpbrk(s, "xXpP"))
-		return -EINVAL;
-	if (*end == '%') {
-		v /= 100;
-		end++;
-	}
-	while (*end == ' ' || *end == '\r')
-		end++;
-	if (*end || v > 1000)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
+/* Reads the trace at path (or '-', stdin): its rows, or a message. */
 static int load_trace(const char *path, const struct sched_policy *p,
-		      struct row **ret, size_t *ret_n)
+		      struct sched_trace_row **ret, size_t *ret_n)
 {
+	struct hv_diags d = HV_DIAGS_INIT;
 	const char *why = NULL;
 	int fd = open_input(path, 0, &why);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
-	char line[1024];
-	unsigned lineno = 0;
-	struct row *v = NULL;
-	size_t n = 0, alloc = 0;
+	int rc;
 
 	if (!f) {
 		int e = fd < 0 ? -fd : errno;
@@ -76,82 +42,11 @@ static int load_trace(const char *path, const struct sched_policy *p,
 		log_error("cannot read '%s': %s", path, why ? why : strerror(e));
 		return -e;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *fields[3], *l = line;
-		int nf = 0;
-		lineno++;
-		if (!strchr(l, '\n') && !feof(f)) {
-			log_error("%s:%u: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
-			goto fail;
-		}
-		l[strcspn(l, "\r\n")] = 0;
-		if (*strstrip(l) == 0 || *l == '#')
-			continue;
-		/* Exactly three fields: a fourth (or "1,5", a decimal comma) is
-		 * refused, never dropped. */
-		for (char *t = l; nf < 4; nf++) {
-			char *c = strchr(t, ',');
-			if (nf < 3)
-				fields[nf] = t;
-			if (!c) {
-				nf++;
-				break;
-			}
-			*c = 0;
-			t = c + 1;
-		}
-		for (int k = 0; k < nf && k < 3; k++)
-			fields[k] = strstrip(fields[k]);
-		if (lineno == 1 && nf == 3 && strcmp(fields[0], "time") == 0)
-			continue;	/* header */
-		char *end = NULL;
-		double t = nf == 3 && decimal(fields[0]) && !strpbrk(fields[0], "xXpP")
-			? strtod(fields[0], &end) : NAN;
-		if (nf > 3) {
-			log_error("%s:%u: more than 3 fields (time,guest,usage; a decimal comma?)",
-				  path, lineno);
-			goto fail;
-		}
-		if (nf != 3 || !end || end == fields[0] || *end ||
-		    !isfinite(t) || t < 0 || t > 1e9) {
-			log_error("%s:%u: expected 'time,guest,usage' (seconds, a guest of the policy, CPUs or %%)",
-				  path, lineno);
-			goto fail;
-		}
-		const struct sched_guest *g = sched_policy_find(p, fields[1]);
-		if (!g) {
-			log_error("%s:%u: guest '%s' is not in the policy", path, lineno, fields[1]);
-			goto fail;
-		}
-		double u;
-		if (parse_usage(fields[2], &u) < 0) {
-			log_error("%s:%u: bad usage '%s' (CPUs like 0.5, or 50%%)", path, lineno, fields[2]);
-			goto fail;
-		}
-		if (n && t < v[n - 1].t) {
-			log_error("%s:%u: time %g goes backwards (rows must be in time order)", path, lineno, t);
-			goto fail;
-		}
-		if (n == MAX_TRACE_ROWS) {
-			log_error("%s:%u: more than %d rows", path, lineno, MAX_TRACE_ROWS);
-			goto fail;
-		}
-		v = xgrow(v, sizeof(*v), n + 1, &alloc);
-		v[n++] = (struct row){ t, (size_t)(g - p->v), u };
-	}
+	rc = sched_trace_read(f, path, p, ret, ret_n, &d);
 	fclose(f);
-	if (!n) {
-		log_error("%s: no samples", path);
-		free(v);
-		return -EINVAL;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
-fail:
-	fclose(f);
-	free(v);
-	return -EINVAL;
+	(void)log_diags(NULL, &d);
+	hv_diags_release(&d);
+	return rc;
 }
 
 static void svg_polyline(struct strbuf *sb, const struct sample *s, size_t n,
@@ -286,7 +181,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 	bool summary = false;
 	int64_t tick_ns = NS;
 	struct sched_policy p = { 0 };
-	struct row *rows = NULL;
+	struct sched_trace_row *rows = NULL;
 	size_t nrows = 0;
 	int c, rc = EXIT_FAIL;
 

@@ -79,6 +79,12 @@ with tempfile.TemporaryDirectory() as d:
     p = hvkit("sched", "simulate", conf, bad, "--summary", ok=False)
     check(p.returncode == 1 and "bad.csv:1: line longer than 1022 bytes" in p.stderr,
           f"a 1,100-byte row: refused as line 1, not split in two ({p.stderr.strip()})")
+    for name, row, msg in (("NUL byte", "0,web1,1\0junk\n", "a NUL byte"),
+                           ("terminal escape", "0,\x1b[31mweb1,1\n", "guest '.[31mweb1' is not")):
+        open(bad, "w").write(row)
+        p = hvkit("sched", "simulate", conf, bad, "--summary", ok=False)
+        check(p.returncode == 1 and f"bad.csv:1: {msg}" in p.stderr and not p.stdout,
+              f"a row with a {name}: refused, shown masked ({p.stderr.strip()!r})")
     # -o that cannot be written: nothing printed before the error.
     p = hvkit("sched", "simulate", conf, trace, "--summary", "-o", os.path.join(d, "no", "x.svg"), ok=False)
     check(p.returncode == 1 and not p.stdout and "x.svg" in p.stderr,

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, hvkit, wait_for  # noqa: E402
+from lib import HVKIT, check, done, file_cgroups, hvkit, wait_for  # noqa: E402
 
 LONG = "a-guest-with-a-name-of-forty-characters"
 CONF = ("guest a (cgroup:/a) { burst 100% for 5s per 1m, then cap 20% }\n"
@@ -33,13 +33,7 @@ CONF = ("guest a (cgroup:/a) { burst 100% for 5s per 1m, then cap 20% }\n"
 
 
 def make_tree(root):
-    for h, files in (("cpu", {"cpu.cfs_quota_us": "-1", "cpu.cfs_period_us": "100000",
-                              "cpu.shares": "1024"}), ("cpuacct", {"cpuacct.usage": "0"})):
-        for sub in ("", "/a", "/b"):
-            os.makedirs(f"{root}/{h}{sub}", exist_ok=True)
-            for k, v in files.items():
-                with open(f"{root}/{h}{sub}/{k}", "w") as f:
-                    f.write(v + "\n")
+    file_cgroups(root, ("a", "b"))
 
 
 def quota(root, g):

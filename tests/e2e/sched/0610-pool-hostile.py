@@ -17,7 +17,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, hvkit  # noqa: E402
+from lib import HVKIT, check, done, file_cgroups, hvkit  # noqa: E402
 
 
 def b64(s):
@@ -42,7 +42,7 @@ STREAM = object()
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        reply["req"] = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if reply["stall"]:
             time.sleep(30)
             return
@@ -153,6 +153,31 @@ def main():
         check(p.returncode == 0 and p.stderr.count("etcd unreachable") == 1,
               f"daemon against a gateway that turned hostile: exit {p.returncode}, "
               f"'etcd unreachable' {p.stderr.count('etcd unreachable')} time(s)")
+
+    # A gateway whose reply to a tick's writes (each guest's transaction
+    # nested in one) answers none of them: etcd taken as away (one
+    # warning naming it), the daemon keeps policing, exits 0.
+    def nested_reply(path):
+        if path == "/v3/kv/txn" and b"request_txn" in reply["req"]:
+            return ('{%s,"succeeded":true,"responses":[]}' % HDR).encode()
+        if path == "/v3/kv/range":
+            return ('{%s}' % HDR).encode()
+        if "keepalive" in path:
+            return ('{"result":{%s,"ID":"42","TTL":"5"}}' % HDR).encode()
+        return daemon_reply(path)
+    reply.update(body=nested_reply)
+    with tempfile.TemporaryDirectory() as tmp:
+        file_cgroups(os.path.join(tmp, "cg"), ("g",))
+        conf = os.path.join(tmp, "c.conf")
+        with open(conf, "w") as f:
+            f.write("guest g (cgroup:/g) {\n    cap 50%\n}\n")
+        p = subprocess.run([HVKIT, "sched", "run", conf, "--state", url, "--host-id", "h1",
+                            "--cgroup-root", os.path.join(tmp, "cg"), "--tick", "200ms", "--ticks", "25"],
+                           capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0 and p.stderr.count("etcd unreachable") == 1 and
+              "the reply answers 0 of 1 nested transactions" in p.stderr,
+              f"a reply to the tick's writes that answers none of them: exit {p.returncode}, "
+              f"etcd taken as away ({p.stderr.strip()[-300:]})")
     srv.shutdown()
     done()
 

@@ -8,14 +8,12 @@ the CA, or in plain HTTP, each is refused in one line, exit 1.
 Skips (77) without etcd or openssl."""
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, hvkit, skip  # noqa: E402
+from lib import HVKIT, check, done, hvkit, skip, start_etcd  # noqa: E402
 
 
 def sh(*args, cwd):
@@ -23,8 +21,8 @@ def sh(*args, cwd):
 
 
 def main():
-    etcd, openssl = shutil.which("etcd"), shutil.which("openssl")
-    if not etcd or not openssl:
+    openssl = shutil.which("openssl")
+    if not shutil.which("etcd") or not openssl:
         skip("needs etcd (apt install etcd-server) and openssl")
     tmp = tempfile.mkdtemp(prefix="hvkit-tls-")
     member = None
@@ -38,30 +36,15 @@ def main():
                "-subj", f"/CN={name}", cwd=tmp)
             sh(openssl, "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext", cwd=tmp)
-        socks = [socket.socket() for _ in range(2)]
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        cport, pport = (s.getsockname()[1] for s in socks)
-        for s in socks:
-            s.close()
-        member = subprocess.Popen([
-            etcd, "--name", "t", "--data-dir", os.path.join(tmp, "d"),
-            "--listen-client-urls", f"https://127.0.0.1:{cport}",
-            "--advertise-client-urls", f"https://127.0.0.1:{cport}",
-            "--listen-peer-urls", f"http://127.0.0.1:{pport}",
-            "--initial-advertise-peer-urls", f"http://127.0.0.1:{pport}",
-            "--initial-cluster", f"t=http://127.0.0.1:{pport}",
-            "--cert-file", os.path.join(tmp, "srv.pem"), "--key-file", os.path.join(tmp, "srv.key"),
-            "--trusted-ca-file", os.path.join(tmp, "ca.pem"), "--client-cert-auth"],
-            stdout=open(os.path.join(tmp, "etcd.log"), "w"), stderr=subprocess.STDOUT)
-        url = f"etcd://127.0.0.1:{cport}/tls"
         tls = ["--etcd-cacert", os.path.join(tmp, "ca.pem"), "--etcd-cert", os.path.join(tmp, "cli.pem"),
                "--etcd-key", os.path.join(tmp, "cli.key")]
-        deadline = time.monotonic() + 60
-        while hvkit("sched", "status", "--state", url, *tls, ok=False).returncode != 0:
-            if time.monotonic() > deadline or member.poll() is not None:
-                raise SystemExit(f"etcd with TLS did not come up: {open(os.path.join(tmp, 'etcd.log')).read()[-2000:]}")
-            time.sleep(0.3)
+        member, cport = start_etcd(
+            os.path.join(tmp, "m"), "--cert-file", os.path.join(tmp, "srv.pem"),
+            "--key-file", os.path.join(tmp, "srv.key"), "--trusted-ca-file", os.path.join(tmp, "ca.pem"),
+            "--client-cert-auth", scheme="https",
+            ready=lambda port: hvkit("sched", "status", "--state", f"etcd://127.0.0.1:{port}/tls", *tls,
+                                     ok=False).returncode == 0)
+        url = f"etcd://127.0.0.1:{cport}/tls"
         conf = os.path.join(tmp, "c.conf")
         open(conf, "w").write("guest g (cgroup:/hvkit-no-such-cgroup) {\n    cap 50%\n}\n")
         p = subprocess.run([HVKIT, "sched", "run", conf, "--state", url, *tls, "--host-id", "t1",

@@ -23,56 +23,13 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, make_cgroups, remove_cgroups, skip  # noqa: E402
-
-
-def b64(s):
-    return base64.b64encode(s.encode()).decode()
-
-
-def gateway(port, path, body):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/v3/{path}",
-                                 data=json.dumps(body).encode(), method="POST")
-    return json.loads(urllib.request.urlopen(req, timeout=60).read())
-
-
-def start_etcd(tmp):
-    exe = shutil.which("etcd")
-    if not exe:
-        skip("etcd is not installed (Debian: apt install etcd-server; "
-             "scripts/install-deps.sh test)")
-    socks = [socket.socket() for _ in range(2)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    client, peer = (s.getsockname()[1] for s in socks)
-    for s in socks:
-        s.close()
-    proc = subprocess.Popen([
-        exe, "--name", "m0", "--data-dir", os.path.join(tmp, "etcd"),
-        "--listen-client-urls", f"http://127.0.0.1:{client}",
-        "--advertise-client-urls", f"http://127.0.0.1:{client}",
-        "--listen-peer-urls", f"http://127.0.0.1:{peer}",
-        "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
-        "--initial-cluster", f"m0=http://127.0.0.1:{peer}"],
-        stdout=open(os.path.join(tmp, "etcd.log"), "w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            gateway(client, "kv/range", {"key": "AA=="})
-            return proc, client
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise SystemExit(f"etcd did not come up (log in {tmp})")
-            time.sleep(0.2)
+from lib import HVKIT, b64, check, done, gateway, make_cgroups, remove_cgroups, start_etcd  # noqa: E402
 
 
 def run_daemon(conf, url, host, secs, want):

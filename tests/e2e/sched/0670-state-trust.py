@@ -10,10 +10,14 @@
     charge as it is;
   - saves keep an existing state's and metrics file's mode, and give new
     ones 0666 less the umask, like the lock;
-  - a symlinked --state is refused in one line, the link left alone;
+  - a symlinked --state or --metrics-file (or one that is no regular
+    file) is refused in one line, the link left alone;
+  - a pool record from a host whose clock is 120 s ahead is damaged and
+    charged a full window; 30 s ahead it is merged as it is (etcd);
   - a large file that is not a state is refused at line 1, unread.
 The states are sealed with xxh64sum (Debian: xxhash), as the daemon seals
-them; the guest is a cgroup v1 tree of plain files (--cgroup-root)."""
+them; the guest is a cgroup v1 tree of plain files (--cgroup-root).
+Skips (77) without xxh64sum or etcd (Debian: xxhash, etcd-server)."""
 import json
 import os
 import resource
@@ -24,20 +28,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, hvkit, skip  # noqa: E402
+from lib import HVKIT, b64, check, done, file_cgroups, gateway, hvkit, skip, start_etcd  # noqa: E402
 
 CONF = "guest a (cgroup:/a) { burst 100% for 5m per 1h, then cap 20% }\n"
 NS = 1000000000
-
-
-def make_tree(root):
-    for h, files in (("cpu", {"cpu.cfs_quota_us": "-1", "cpu.cfs_period_us": "100000",
-                              "cpu.shares": "1024"}), ("cpuacct", {"cpuacct.usage": "0"})):
-        for sub in ("", "/a"):
-            os.makedirs(f"{root}/{h}{sub}", exist_ok=True)
-            for k, v in files.items():
-                with open(f"{root}/{h}{sub}/{k}", "w") as f:
-                    f.write(v + "\n")
 
 
 def seal(body):
@@ -77,7 +71,7 @@ def main():
         skip("xxh64sum not installed (Debian: xxhash): cannot seal a state file")
     tmp = tempfile.mkdtemp(prefix="hvkit-sched-trust-")
     try:
-        make_tree(f"{tmp}/cg")
+        file_cgroups(f"{tmp}/cg", ("a",))
         with open(f"{tmp}/conf", "w") as f:
             f.write(CONF)
         # Size (breaker 2, finding 5): 200 MB that is not a state is refused
@@ -161,6 +155,45 @@ def main():
         r = run(tmp, f"{tmp}/ln")
         check(r.returncode == 1 and "symbolic link" in r.stderr and len(r.stderr.strip().splitlines()) == 1
               and os.path.islink(f"{tmp}/ln"), f"a symlinked state is refused ({r.stderr.strip()})")
+        # A symlinked --metrics-file, or one that is no regular file:
+        # refused the same way, the link and its target left alone.
+        with open(f"{tmp}/target.prom", "w") as f:
+            f.write("# theirs\n")
+        os.symlink("target.prom", f"{tmp}/lm.prom")
+        os.mkdir(f"{tmp}/dir.prom")
+        for m, what in ((f"{tmp}/lm.prom", "a symbolic link"), (f"{tmp}/dir.prom", "not a regular file")):
+            r = run(tmp, f"{tmp}/ok", "--metrics-file", m)
+            check(r.returncode == 1 and what in r.stderr and len(r.stderr.strip().splitlines()) == 1
+                  and open(f"{tmp}/target.prom").read() == "# theirs\n" and os.path.islink(f"{tmp}/lm.prom"),
+                  f"--metrics-file that is {what}: refused, left alone ({r.stderr.strip()})")
+
+        # A pool's host whose clock is ahead (hvkit-sched(1) POOL): its
+        # record, saved 120 s after this host's now, is damaged here and
+        # charged a full window (never a refund); 30 s ahead, within the
+        # 60 s allowed, it is merged as it is.
+        etcd, port = start_etcd(f"{tmp}/etcd")
+        try:
+            for ahead, full in ((120, True), (30, False)):
+                pfx = f"/skew{ahead}"
+                rec = state(now, saved_delta=ahead).replace(" config x\n", " config hostZ\n")
+                gateway(port, "kv/put", {"key": b64(f"{pfx}/acct/a"), "value": b64(seal(rec[:rec.index("end xxh64")]))})
+                url = f"etcd://127.0.0.1:{port}{pfx}"
+                # A 2 s tick: etcd gets half of it (ASan, a loaded machine).
+                r = run(tmp, url, "--host-id", "hostA", "--lease-ttl", "2s", "--tick", "2s")
+                p = hvkit("sched", "status", "--state", url, "--json", ok=False)
+                rows = json.loads(p.stdout)["guests"] if p.returncode == 0 else []
+                x = rows[0]["window_excess_cpu_s"] if rows else None
+                warn = [ln for ln in r.stderr.splitlines() if "charging a full window" in ln]
+                if full:
+                    check(r.returncode == 0 and len(warn) == 1 and "in the future" in warn[0] and x is not None
+                          and x >= 240.0, f"a record saved {ahead} s ahead: damaged, a full window charged "
+                          f"({x} CPU-s; {r.stderr.strip()})")
+                else:
+                    check(r.returncode == 0 and not warn and x is not None and 5.0 <= x < 6,
+                          f"a record saved {ahead} s ahead: merged as it is ({x} CPU-s; {r.stderr.strip()})")
+        finally:
+            etcd.kill()
+            etcd.wait()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     done()

@@ -1,10 +1,15 @@
 # SPDX-License-Identifier: MIT
 """Helpers of the hvkit sched end-to-end tests."""
+import base64
+import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 HVKIT = os.environ.get("HVKIT", "build/hvkit")
 DATA = os.environ.get("TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "data"))
@@ -131,3 +136,71 @@ def remove_cgroups(tops, children, grandchildren=()):
             os.rmdir(t)
         except OSError:
             pass
+
+
+# --- one etcd member on loopback (the pool tests) ---------------------------
+
+def b64(s):
+    return base64.b64encode(s if isinstance(s, bytes) else s.encode()).decode()
+
+
+def gateway(port, path, body):
+    """POSTs body (JSON) to etcd's gateway /v3/PATH; returns the reply
+    (waiting up to 60 s: a loaded machine is slow)."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/v3/{path}",
+                                 data=json.dumps(body).encode(), method="POST")
+    return json.loads(urllib.request.urlopen(req, timeout=60).read())
+
+
+def start_etcd(tmp, *extra, scheme="http", ready=None):
+    """One etcd member (Debian's etcd-server) in tmp, with extra options,
+    clients served in scheme; returns (process, client port) once it
+    answers (ready(port) holds: by default a read through the gateway).
+    Skips without etcd."""
+    exe = shutil.which("etcd")
+    if not exe:
+        skip("etcd is not installed (Debian: apt install etcd-server; "
+             "scripts/install-deps.sh test)")
+    os.makedirs(tmp, exist_ok=True)
+    socks = [socket.socket() for _ in range(2)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    client, peer = (s.getsockname()[1] for s in socks)
+    for s in socks:
+        s.close()
+    proc = subprocess.Popen([
+        exe, "--name", "m0", "--data-dir", os.path.join(tmp, "etcd"),
+        "--listen-client-urls", f"{scheme}://127.0.0.1:{client}",
+        "--advertise-client-urls", f"{scheme}://127.0.0.1:{client}",
+        "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+        "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+        "--initial-cluster", f"m0=http://127.0.0.1:{peer}", *extra],
+        stdout=open(os.path.join(tmp, "etcd.log"), "w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if ready:
+                if ready(client):
+                    return proc, client
+            else:
+                gateway(client, "kv/range", {"key": "AA=="})
+                return proc, client
+        except OSError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            log = open(os.path.join(tmp, "etcd.log")).read()[-2000:]
+            raise SystemExit(f"etcd did not come up: {log}")
+        time.sleep(0.2)
+
+
+def file_cgroups(root, names):
+    """A cgroup v1 tree of plain files under root (for --cgroup-root): the
+    cpu and cpuacct hierarchies with a child per name, counters at 0."""
+    for h, files in (("cpu", {"cpu.cfs_quota_us": "-1", "cpu.cfs_period_us": "100000",
+                              "cpu.shares": "1024"}), ("cpuacct", {"cpuacct.usage": "0"})):
+        for sub in ("", *(f"/{n}" for n in names)):
+            os.makedirs(f"{root}/{h}{sub}", exist_ok=True)
+            for k, v in files.items():
+                with open(f"{root}/{h}{sub}/{k}", "w") as f:
+                    f.write(v + "\n")
