@@ -213,9 +213,47 @@ int sched_pool_open(struct sched_pool *p, const char *url, const struct etcd_opt
 	p->max_ops = ETCD_DEFAULT_MAX_TXN_OPS;
 	p->max_bytes = ETCD_DEFAULT_MAX_REQUEST_BYTES;
 	*ret_holder = NULL;
-	if ((rc = etcd_lease_grant(p->e, ttl_s, &p->lease, d)) < 0)
+	rc = etcd_lease_grant(p->e, ttl_s, &p->lease, d);
+	if (rc == -ETIMEDOUT || rc == -ECONNREFUSED) {
+		/* Not answering yet (a booting or loaded host, a cut): run, every
+		 * guest held at its floor, and take the lease and this host's
+		 * key when it answers (sched_pool_begin).  Exiting would leave
+		 * each guest at whatever cap it had, a burst included. */
+		log_warn("pool '%s': %s; every guest held at its floor until etcd answers",
+			 url, d->n ? d->v[d->n - 1].msg : "etcd does not answer");
+		hv_diags_release(d);
+		p->lease = 0;
+		p->down_since = clock_ns(CLOCK_MONOTONIC);
+		p->down_said = true;
+		return 0;
+	}
+	if (rc < 0)
 		return rc;
 	return take_host_key(p, ret_holder, d);
+}
+
+/* A new lease and this host's key, without waiting (inside a tick).
+ * Another live daemon of this host holding the key is said, not fatal. */
+static int retake(struct sched_pool *p, struct hv_diags *d)
+{
+	int rc = etcd_lease_grant(p->e, p->ttl_s, &p->lease, d);
+
+	if (rc == 0) {
+		char *holder = NULL;
+		int64_t keep = p->ttl_s;
+		p->ttl_s = 0;	/* no waiting inside a tick */
+		rc = take_host_key(p, &holder, d);
+		p->ttl_s = keep;
+		if (rc < 0 && rc != -EBUSY)
+			p->lease = 0;	/* the whole again next tick (this one lapses) */
+		if (rc == -EBUSY) {
+			log_error("pool '%s': host '%s' now held by %s", p->url, p->host,
+				  holder ? holder : "another daemon");
+			rc = 0;
+		}
+		free(holder);
+	}
+	return rc;
 }
 
 /* Empties the queue; the memory stays for the next tick's. */
@@ -285,24 +323,16 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 	drop_writes(p);
 	p->deadline = deadline;
 	etcd_set_deadline(p->e, deadline);
-	rc = etcd_lease_keepalive(p->e, p->lease, &ttl, &d);
-	if (rc == 0 && ttl == 0) {
-		/* Lapsed (we were cut off longer than its TTL): the owner keys
-		 * went with it; a new lease, and guests are taken over again. */
-		log_warn("pool '%s': our lease lapsed; taking a new one", p->url);
-		rc = etcd_lease_grant(p->e, p->ttl_s, &p->lease, &d);
-		if (rc == 0) {
-			char *holder = NULL;
-			int64_t keep = p->ttl_s;
-			p->ttl_s = 0;	/* no waiting inside a tick */
-			rc = take_host_key(p, &holder, &d);
-			p->ttl_s = keep;
-			if (rc == -EBUSY) {
-				log_error("pool '%s': host '%s' now held by %s", p->url, p->host,
-					  holder ? holder : "another daemon");
-				rc = 0;
-			}
-			free(holder);
+	if (!p->lease) {
+		rc = retake(p, &d);	/* none yet: etcd did not answer at start */
+	} else {
+		rc = etcd_lease_keepalive(p->e, p->lease, &ttl, &d);
+		if (rc == 0 && ttl == 0) {
+			/* Lapsed (we were cut off longer than its TTL): the owner
+			 * keys went with it; a new lease, and guests are taken
+			 * over again. */
+			log_warn("pool '%s': our lease lapsed; taking a new one", p->url);
+			rc = retake(p, &d);
 		}
 	}
 	if (rc == 0)
@@ -356,7 +386,7 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 	const struct etcd_kv *own = find_kv(&p->snap, okey);
 
 	bool was = pg->owner;
-	pg->owner = own && own->lease == p->lease;
+	pg->owner = own && p->lease && own->lease == p->lease;
 	free(pg->owner_host);
 	pg->owner_host = own ? printable(own->value, own->vlen) : NULL;
 	if (was && !pg->owner)

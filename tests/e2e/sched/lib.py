@@ -152,11 +152,11 @@ def gateway(port, path, body):
     return json.loads(urllib.request.urlopen(req, timeout=60).read())
 
 
-def start_etcd(tmp, *extra, scheme="http", ready=None):
+def start_etcd(tmp, *extra, scheme="http", ready=None, port=None):
     """One etcd member (Debian's etcd-server) in tmp, with extra options,
-    clients served in scheme; returns (process, client port) once it
-    answers (ready(port) holds: by default a read through the gateway).
-    Skips without etcd."""
+    clients served in scheme (on port, else one the kernel picks); returns
+    (process, client port) once it answers (ready(port) holds: by default
+    a read through the gateway).  Skips without etcd."""
     exe = shutil.which("etcd")
     if not exe:
         skip("etcd is not installed (Debian: apt install etcd-server; "
@@ -168,6 +168,7 @@ def start_etcd(tmp, *extra, scheme="http", ready=None):
     client, peer = (s.getsockname()[1] for s in socks)
     for s in socks:
         s.close()
+    client = port or client
     proc = subprocess.Popen([
         exe, "--name", "m0", "--data-dir", os.path.join(tmp, "etcd"),
         "--listen-client-urls", f"{scheme}://127.0.0.1:{client}",
