@@ -244,8 +244,6 @@ static int retake(struct sched_pool *p, struct hv_diags *d)
 		p->ttl_s = 0;	/* no waiting inside a tick */
 		rc = take_host_key(p, &holder, d);
 		p->ttl_s = keep;
-		if (rc < 0 && rc != -EBUSY)
-			p->lease = 0;	/* the whole again next tick (this one lapses) */
 		if (rc == -EBUSY) {
 			log_error("pool '%s': host '%s' now held by %s", p->url, p->host,
 				  holder ? holder : "another daemon");
