@@ -121,7 +121,7 @@ int move_cmd_check(int argc, char **argv, struct hv_global *g)
 				return EXIT_USAGE;
 			break;
 		default:
-			return hv_opt_error("move check", c, argv);
+			return hv_opt_error_in("move check", c, argv, opts);
 		}
 	}
 	if (argc - optind != 1 || !target) {

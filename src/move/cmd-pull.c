@@ -390,7 +390,7 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 			break;
 		case 'v': log_verbosity++; break;
 		case 'h': fputs(pull_usage, stdout); return -1;
-		default: return hv_opt_error("move pull", ch, argv);
+		default: return hv_opt_error_in("move pull", ch, argv, opts);
 		}
 	}
 	if (argc - optind != 2 || !o->out)

@@ -474,7 +474,7 @@ static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 		if (parse_common(c, o) != 0) {
 			_cleanup_free_ char *verb = xasprintf("move %s", argv[0]);
 
-			return hv_opt_error(verb, c, argv);
+			return hv_opt_error_in(verb, c, argv, vm_options);
 		}
 	}
 	if (argc - optind != 1 || !o->out || !o->to) {

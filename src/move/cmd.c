@@ -119,7 +119,9 @@ static struct mv_disk *pick_disk(struct mv_vm *vm, const char *sel, const char *
  * An image to read: a regular file or block device, or "-", standard
  * input, which images are read from at offsets: a pipe there is read
  * once into an unlinked temporary file in $TMPDIR (else /var/tmp), and
- * that is read instead.
+ * that is read instead.  A character device (/dev/null, which
+ * open_input() lets through as an empty file) is refused, as cpuid and
+ * topo refuse one: it is no disk.
  */
 static int open_image_input(const char *path, const char **ret_why)
 {
@@ -127,6 +129,11 @@ static int open_image_input(const char *path, const char **ret_why)
 	struct stat st;
 	int fd = open_input(path, INPUT_BLOCK, ret_why), tmp;
 
+	if (fd >= 0 && strcmp(path, "-") != 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode)) {
+		close(fd);
+		*ret_why = "a character device, not a disk image";
+		return -EINVAL;
+	}
 	if (fd < 0 || strcmp(path, "-") != 0 || (fstat(fd, &st) == 0 &&
 	    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))))
 		return fd;
@@ -409,7 +416,7 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			return hv_opt_error("move disk", c, argv);
+			return hv_opt_error_in("move disk", c, argv, opts);
 		}
 	}
 	if (argc - optind != 2)
@@ -546,7 +553,7 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 			fputs(show_usage, stdout);
 			return EXIT_OK;
 		default:
-			return hv_opt_error("move show", c, argv);
+			return hv_opt_error_in("move show", c, argv, opts);
 		}
 	}
 	if (argc - optind != 1)
@@ -623,7 +630,7 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 			fputs(info_usage, stdout);
 			return EXIT_OK;
 		default:
-			return hv_opt_error("move info", c, argv);
+			return hv_opt_error_in("move info", c, argv, opts);
 		}
 	}
 	if (argc - optind != 1)

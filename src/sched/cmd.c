@@ -161,7 +161,7 @@ static int cmd_check(int argc, char **argv, struct hv_global *g)
 			continue;
 		}
 		if (c != 'h')
-			return hv_opt_error("sched", c, argv);
+			return hv_opt_error_in("sched", c, argv, opts);
 		sched_usage(stdout);
 		return EXIT_OK;
 	}
@@ -217,7 +217,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		case 'k': eo.key = optarg; break;
 		case 'v': log_verbosity++; break;
 		case 'h': sched_usage(stdout); return EXIT_OK;
-		default: return hv_opt_error("sched", c, argv);
+		default: return hv_opt_error_in("sched", c, argv, opts);
 		}
 	}
 	if (optind != argc) {

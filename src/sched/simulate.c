@@ -198,7 +198,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 		case 's': summary = true; break;
 		case 'v': log_verbosity++; break;
 		case 'h': sched_usage(stdout); return EXIT_OK;
-		default: return hv_opt_error("sched", c, argv);
+		default: return hv_opt_error_in("sched", c, argv, opts);
 		}
 	}
 	if (optind + 2 != argc) {
