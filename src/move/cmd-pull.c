@@ -27,7 +27,8 @@ static const char pull_usage[] =
 	"usage: hvkit move pull xapi://[USER@]HOST[:PORT] VM-UUID|NAME -o DIR [--to xl]\n"
 	"         [--disk-format raw|qcow2|vhd] [--metadata-only] [--password-file FILE]\n"
 	"         [--ca FILE] [--http] [--no-progress] [--no-sync]\n"
-	"         [--timeout SECONDS] [--max-response SIZE] [--allow-setting KEY]...\n";
+	"         [--timeout SECONDS] [--max-response SIZE] [--allow-setting KEY]... [-v]\n"
+	"-v (--verbose) says what is fetched.\n";
 
 
 struct pull_opts {

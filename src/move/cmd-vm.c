@@ -458,7 +458,8 @@ static const char export_usage[] =
 	"(--verbose) shows their warnings too.\n";
 static const char import_usage[] =
 	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
-	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]...\n";
+	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]... [-v]\n"
+	"-v (--verbose) says what was written.\n";
 
 static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 {
