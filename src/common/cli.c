@@ -92,7 +92,8 @@ static size_t edit_distance(const char *a, const char *b)
 }
 
 /* As git: a candidate that starts with word scores 0, any other its
- * distance + 1; those below 7 are similar enough. */
+ * distance + 1; those below 7 are similar enough.  A short word needs a
+ * nearer one (no more than its length): "--x" is no typo of "--for". */
 #define SIMILARITY_FLOOR 7
 
 const char *hv_did_you_mean(const char *word, const char *const *names, size_t n)
@@ -109,6 +110,8 @@ const char *hv_did_you_mean(const char *word, const char *const *names, size_t n
 			continue;
 		score = strncmp(names[i], word, strlen(word)) == 0 ? 0 :
 			edit_distance(word, names[i]) + 1;
+		if (score > strlen(word))
+			continue;
 		if (score < best) {
 			best = score;
 			found = names[i];

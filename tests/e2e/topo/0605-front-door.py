@@ -129,7 +129,8 @@ check(run("sched", "check", "-", stdin=CONF).returncode == 0, "sched check -")
 want = hvkit("sched", "simulate", CONF, TRACE).stdout
 check(run("sched", "simulate", CONF, "-", stdin=TRACE).stdout == want, "sched simulate CONF -")
 p = run("sched", "simulate", CONF, TRACE, "-o", "-")
-check(p.returncode == 0 and "<svg" in p.stdout, f"sched simulate -o -: {p.stderr!r}")
+check(p.returncode == 0 and "<svg" in p.stdout and "GUEST" not in p.stdout and p.stdout.rstrip().endswith("</svg>"),
+      f"sched simulate -o -: the plot alone: {p.stderr!r}")
 check(run("move", "show", "-", stdin=CFG).stdout == hvkit("move", "show", CFG).stdout, "move show -")
 check(run("move", "check", "-", "--for", "xapi", stdin=CFG).stdout.split("\n")[1:] ==
       hvkit("move", "check", CFG, "--for", "xapi", ok=False).stdout.split("\n")[1:], "move check -")
@@ -198,7 +199,9 @@ with tempfile.TemporaryDirectory() as d:
                  ["cpuid", "models"], ["cpuid", "model", "--from", DUMP],
                  ["cpuid", "policy", "Skylake-Client", "--for", "qemu", "--qemu", "none"],
                  ["cpuid", "baseline", DUMP], ["cpuid", "compare", "Skylake-Client", DUMP],
-                 ["move", "info", raw], ["move", "show", CFG], ["move", "check", CFG, "--for", "xapi"]):
+                 ["move", "info", raw], ["move", "show", CFG], ["move", "check", CFG, "--for", "xapi"],
+                 ["sched", "check", CONF], ["sched", "simulate", CONF, TRACE],
+                 ["sched", "simulate", CONF, TRACE, "--summary"]):
         p = hvkit(*args, "--json", ok=False)
         try:
             json.loads(p.stdout)
@@ -206,5 +209,18 @@ with tempfile.TemporaryDirectory() as d:
         except ValueError:
             ok = False
         check(ok and p.returncode in (0, 1), f"{args} --json: {p.returncode} {p.stderr[:200]!r}")
+# sched simulate --json: the totals are the --summary table's
+with tempfile.TemporaryDirectory():
+    j = json.loads(hvkit("sched", "simulate", CONF, TRACE, "--json").stdout)
+    table = hvkit("sched", "simulate", CONF, TRACE, "--summary").stdout.splitlines()[1:]
+    for line, g in zip(table, j["guests"]):
+        w = line.split()
+        check(w[0] == g["name"] and int(w[1]) == g["ticks"] == len(g["samples"]) and
+              abs(float(w[3]) - g["used_cpu_s"]) < 1e-3 and
+              abs(sum(x["used"] for x in g["samples"]) * j["tick_s"] - g["used_cpu_s"]) < 1e-6,
+              f"sched simulate --json against --summary: {line!r} {g['name']}")
+    check(len(table) == len(j["guests"]) > 0, "sched simulate --json: a guest per table line")
+one_line(hvkit("sched", "simulate", CONF, TRACE, "-o", "-", "--json", ok=False), 2, "standard output",
+         "sched simulate -o - --json")
 
 done()
