@@ -204,7 +204,7 @@ static void new_name(const char *base)
  * fails.  A directory has no place there; a terminal gets no image. */
 static int create_stdout(bool dir)
 {
-	const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
+	const char *tmpdir;
 	int fd, e;
 
 	if (dir || isatty(STDOUT_FILENO)) {
@@ -213,9 +213,9 @@ static int create_stdout(bool dir)
 		errno = EINVAL;
 		return -1;
 	}
-	fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	fd = tmpfile_unnamed(&tmpdir);
 	if (fd < 0 || (tmp_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
-		e = errno;
+		e = fd < 0 ? -fd : errno;
 		log_error("output '-': no temporary file in '%s' can hold it: %s", tmpdir, strerror(e));
 		if (fd >= 0)
 			close(fd);
@@ -228,29 +228,6 @@ static int create_stdout(bool dir)
 	tmp_path = xstrdup("standard output");
 	active = 1;
 	return fd;
-}
-
-/* The finished temporary onto standard output: 0 or -errno. */
-static int copy_to_stdout(void)
-{
-	static char buf[1 << 16];
-
-	if (fflush(stdout) != 0)
-		return -EIO;
-	for (off_t at = 0;;) {
-		ssize_t n = pread(tmp_fd, buf, sizeof(buf), at);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		int rc = write_all(STDOUT_FILENO, buf, (size_t)n);
-		if (rc < 0)
-			return rc;
-		at += n;
-	}
 }
 
 static int create(const char *final, bool dir)
@@ -454,7 +431,7 @@ int tmpout_commit(const char *final)
 	 * handler empty the directory that now has the final name: held
 	 * until the output is committed (or not). */
 	if (tmp_stdout) {
-		rc = copy_to_stdout();
+		rc = fflush(stdout) != 0 ? -EIO : copy_all(tmp_fd, STDOUT_FILENO);
 		tmpout_remove();
 		return rc;
 	}

@@ -30,7 +30,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: hvkit topo [OPTIONS]\n"
-	      "       hvkit topo capture -o FILE.tar.gz [--keep-serials] [OPTIONS]\n"
+	      "       hvkit topo capture -o FILE.tar.gz|- [--keep-serials] [OPTIONS]\n"
 	      "       hvkit topo check [--fail-on LEVEL] [--json] [OPTIONS]\n"
 	      "       hvkit topo diff A B [--json]\n"
 	      "       hvkit topo where WHAT [--json] [OPTIONS]\n"
@@ -305,8 +305,12 @@ static int check_opts(struct topo_opts *o)
 		log_error("diff reads its two inputs only; no --sysroot or --synthetic");
 		return EXIT_USAGE;
 	}
-	if (o->capture && (!o->output || strcmp(o->output, "-") == 0)) {
-		log_error("capture needs -o FILE.tar.gz (an archive is not written to standard output)");
+	if (o->capture && !o->output) {
+		log_error("capture needs -o FILE.tar.gz (or -o - for standard output)");
+		return EXIT_USAGE;
+	}
+	if (o->capture && strcmp(o->output, "-") == 0 && isatty(STDOUT_FILENO)) {
+		log_error("not writing an archive to a terminal; give -o FILE.tar.gz");
 		return EXIT_USAGE;
 	}
 	if (o->sysroot && o->nfrom) {
@@ -318,7 +322,7 @@ static int check_opts(struct topo_opts *o)
 			  o->capture ? "capture" : o->nfrom ? "--from" : "--sysroot");
 		return EXIT_USAGE;
 	}
-	if (o->capture && !str_endswith(o->output, ".tar.gz") &&
+	if (o->capture && strcmp(o->output, "-") != 0 && !str_endswith(o->output, ".tar.gz") &&
 	    !str_endswith(o->output, ".tgz")) {
 		log_error("capture writes a gzip-compressed tar archive: -o '%s' must end in .tar.gz or .tgz",
 			  o->output);

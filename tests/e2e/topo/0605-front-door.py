@@ -116,6 +116,21 @@ check(run("topo", "--from", "-", "--json", stdin=CAPTURE).stdout == want, "topo 
 check(run("topo", "--from", CAPTURE, "--json", "-o", "-").stdout == want, "topo -o -")
 p = run("topo", "diff", "-", CAPTURE, stdin=CAPTURE)
 check(p.returncode == 0 and p.stdout == hvkit("topo", "diff", CAPTURE, CAPTURE).stdout, f"topo diff - B: {p.stderr!r}")
+# topo capture -o -: an archive that reads back as the machine
+with tempfile.TemporaryDirectory() as d:
+    cap = os.path.join(d, "c.tar.gz")
+    p = run("topo", "capture", "-o", "-", text=False)
+    if p.returncode == 0:
+        open(cap, "wb").write(p.stdout)
+        check(run("topo", "--from", cap, "--json").stdout == run("topo", "--from", "-", "--json", stdin=cap).stdout
+              != "", "topo capture -o -: reads back")
+        check(run("topo", "--from", cap).stdout == hvkit("topo").stdout, "topo capture -o -: this machine")
+    else:
+        check("found nothing" in p.stderr.decode(), f"topo capture -o -: {p.stderr!r}")
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "wb") as full:
+            p = subprocess.run([HVKIT, "topo", "capture", "-o", "-"], stdout=full, stderr=subprocess.PIPE, text=True)
+        check(p.returncode == 1 and len(p.stderr.splitlines()) == 1, f"topo capture -o - >/dev/full: {p.stderr!r}")
 want = hvkit("cpuid", "dump", "--from", DUMP).stdout
 check(run("cpuid", "dump", "--from", "-", stdin=DUMP).stdout == want, "cpuid --from -")
 check(run("cpuid", "dump", "--from", DUMP, "-o", "-").stdout == want, "cpuid -o -")
