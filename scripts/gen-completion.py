@@ -126,22 +126,16 @@ def main():
     b.append("")
     b.append("# _hvkit_opts TOOL:VERB: its options; _hvkit_takes TOOL:VERB: those")
     b.append("# that take a value (the next word is the value).")
-    b.append("_hvkit_opts() {")
-    b.append('\tcase "$1" in')
-    b.append(f"\t:) echo {q(sorted(glob))} ;;")
-    for t, per in table.items():
-        for v, o in per.items():
-            b.append(f"\t{t}:{v}) echo {q(sorted(o))} ;;")
-    b.append("\tesac")
-    b.append("}")
-    b.append("_hvkit_takes() {")
-    b.append('\tcase "$1" in')
-    b.append(f"\t:) echo {q(k for k, x in sorted(glob.items()) if x[0])} ;;")
-    for t, per in table.items():
-        for v, o in per.items():
-            b.append(f"\t{t}:{v}) echo {q(k for k, x in sorted(o.items()) if x[0])} ;;")
-    b.append("\tesac")
-    b.append("}")
+    for fn, pick in (("_hvkit_opts", lambda o: sorted(o)),
+                     ("_hvkit_takes", lambda o: [k for k, x in sorted(o.items()) if x[0]])):
+        b.append(fn + "() {")
+        b.append('\tcase "$1" in')
+        b.append(f"\t:) echo {q(pick(glob))} ;;")
+        for t, per in table.items():
+            for v, o in per.items():
+                b.append(f"\t{t}:{v}) echo {q(pick(o))} ;;")
+        b.append("\tesac")
+        b.append("}")
     b.append("_hvkit_verbs() {")
     b.append('\tcase "$1" in')
     for t, vs in verb_list.items():
