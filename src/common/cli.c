@@ -124,16 +124,32 @@ const char *hv_did_you_mean(const char *word, const char *const *names, size_t n
 	return nbest == 1 ? found : NULL;
 }
 
-/* "; did you mean '--json'?" for an unknown long option, or "". */
-static char *option_hint(const char *given, const struct option *opts)
+/* "did you mean '--json'? " for an unknown long option, "it could be
+ * '--from' or '--fail-on'; " (*ambiguous set) for a prefix of several,
+ * or "". */
+static char *option_hint(const char *given, const struct option *opts, bool *ambiguous)
 {
-	const char *names[256];
-	size_t n = 0;
-	const char *best;
+	const char *names[256], *best;
+	size_t n = 0, k = 0, len = strlen(given) - 2;
+	struct strbuf sb = STRBUF_INIT;
 
-	for (; opts && opts->name && n < ARRAY_SIZE(names); opts++)
-		names[n++] = opts->name;
-	best = strncmp(given, "--", 2) == 0 ? hv_did_you_mean(given + 2, names, n) : NULL;
+	if (strncmp(given, "--", 2) != 0)
+		return xstrdup("");
+	/* as getopt: a name for the same option as the one before it
+	 * (--colour after --color) is no second candidate */
+	for (size_t i = 0; opts && opts[i].name && n < ARRAY_SIZE(names); i++)
+		if (!(i && opts[i].has_arg == opts[i - 1].has_arg && opts[i].flag == opts[i - 1].flag &&
+		      opts[i].val == opts[i - 1].val))
+			names[n++] = opts[i].name;
+	for (size_t i = 0; len && i < n; i++)
+		if (strncmp(names[i], given + 2, len) == 0)
+			strbuf_addf(&sb, "%s'--%s'", k++ ? " or " : "it could be ", names[i]);
+	if ((*ambiguous = k > 1)) {
+		strbuf_adds(&sb, "; ");
+		return strbuf_detach(&sb, NULL);
+	}
+	strbuf_release(&sb);
+	best = hv_did_you_mean(given + 2, names, n);
 	return best ? xasprintf("did you mean '--%s'? ", best) : xstrdup("");
 }
 
@@ -168,9 +184,11 @@ int hv_opt_error_in(const char *cmd, int c, char **argv, const struct option *op
 		shown = str_printable(xstrdup(s), false);
 		post = c == ':' ? " needs a value" : "";
 	}
+	bool ambiguous = false;
+
+	hint = *post || !is_long ? xstrdup("") : option_hint(shown, opts, &ambiguous);
 	if (!*post)
-		pre = "unknown option";
-	hint = *post || !is_long ? xstrdup("") : option_hint(shown, opts);
+		pre = ambiguous ? "ambiguous option" : "unknown option";
 	log_error("%s '%s'%s (%ssee 'hvkit%s%s --help')", pre, shown, post, hint,
 		  cmd ? " " : "", cmd ? cmd : "");
 	return EXIT_USAGE;

@@ -103,6 +103,12 @@ for args, want in ((["topz"], "did you mean 'topo'?"), (["cpiud"], "did you mean
                    (["move", "push", "--pasword-file", "x"], "did you mean '--password-file'?"),
                    (["move", "check", "--relase=8.2"], "did you mean '--release'?")):
     one_line(hvkit(*args, ok=False), 2, want, f"{args}")
+# an abbreviation of several: named as ambiguous, with what it could be
+for args, want in ((["topo", "--f", "x"], "ambiguous option '--f' (it could be '--from' or '--fail-on';"),
+                   (["move", "disk", "--no", "a", "b"], "ambiguous option '--no' (it could be '--no-progress' or '--no-sync';"),
+                   (["--v"], "ambiguous option '--v' (it could be '--verbose' or '--version';")):
+    one_line(hvkit(*args, ok=False), 2, want, f"{args}")
+check(hvkit("topo", "--co=never", *SYN, ok=False).returncode == 0, "--co: --color and --colour are one option")
 # nothing near: no guess; a guess never echoes a control byte
 for args in (["x"], ["frobnicate"], ["topo", "--zzzzzz"]):
     p = hvkit(*args, ok=False)
