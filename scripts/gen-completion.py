@@ -217,6 +217,8 @@ def main():
     def spec(name, takes, vals):
         if not takes and not vals:
             return f"'{name}[]'"
+        if vals and not takes:   # --json[=pretty]: the value only after '='
+            return f"'{name}=-[]:value:({' '.join(vals)})'"
         if vals:
             return f"'{name}[]:value:({' '.join(vals)})'"
         return f"'{name}[]:file:_files'"
