@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: MIT
 """Writes bash and zsh completion for hvkit from the built binary's help
 texts: the tools and global options of `hvkit --help`, each tool's verbs
-(its usage lines) and options, and the values an option lists as A|B|C.
+(its usage lines), the options of the tool and of each verb (`hvkit TOOL
+VERB --help`: `move disk --to` offers what disk writes, not what export
+does), which of them take a value, and the values an option lists as
+A|B|C.  A unique prefix names a tool, as hvkit's own dispatch has it
+(`hvkit t <TAB>` completes as `hvkit topo <TAB>`).
 
     gen-completion.py BUILD/hvkit OUT.bash OUT.zsh
 """
@@ -10,16 +14,18 @@ import re
 import subprocess
 import sys
 
-# Values the help texts give in prose rather than as A|B|C.
+# Values the help texts give in prose rather than as A|B|C; used only
+# where a help text lists none for that option.
 PROSE_VALUES = {
     "--names": ["linux", "xen", "qemu", "libvirt"],
     "--of": ["text", "json", "svg", "png", "pdf", "dot"],
-    "--to": ["raw", "vhd", "vhd-fixed", "qcow2", "xva", "ova", "ovf", "xl"],
     "--color": ["auto", "always", "never"],
+    "--colour": ["auto", "always", "never"],
     "--fail-on": ["error", "warning", "info", "none"],
     "--release": ["7.1", "8.2", "8.3"],
+    "--json": ["pretty"],
 }
-OPT = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)(\[?=[\w|]+\]?| [A-Za-z][\w|.:/-]*)?")
+OPT = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)(\[?=[\w|]+\]?| [A-Za-z0-9][\w|.:/-]*)?")
 
 
 def help_of(hvkit, *args):
@@ -37,19 +43,35 @@ def options(text):
         s = line.strip()
         if not (s.startswith("-") or s.startswith("usage:") or s.startswith("hvkit") or s.startswith("[")):
             continue
+        if s.startswith("-"):
+            # an option line: the option column, not its description
+            # ("--json  same as --of json" says nothing of --of's values)
+            line = re.split(r"\s{2,}", s)[0]
         for m in OPT.finditer(line):
             name, arg = m.group(1), (m.group(2) or "").strip()
             if name in ("-", "--") or (name.startswith("-") and not name.startswith("--") and len(name) != 2):
                 continue
-            if arg.startswith("[="):
-                out.setdefault(name, (False, PROSE_VALUES.get(name, [])))
-                continue
-            arg = arg.lstrip("=")
-            takes = bool(arg) and (arg.isupper() or "|" in arg or arg[0].isupper() or arg[0].isdigit())
-            values = arg.split("|") if "|" in arg else PROSE_VALUES.get(name, [])
-            values = [v for v in values if re.fullmatch(r"[a-z0-9][a-z0-9.-]*", v)]
+            optional = arg.startswith("[=")
+            arg = arg.strip("[]").lstrip("=")
+            # a value: a NAME, a list a|b, a number or an example (plot.svg,
+            # 1s); an option that follows ("-o --json") is none
+            takes = bool(arg) and not optional and not arg.startswith("-")
+            # "--for xapi", "--to xl": the one value; "1s", "plot.svg": examples
+            values = [v for v in arg.split("|") if re.fullmatch(r"[a-z0-9][a-z0-9.-]*", v)] \
+                if "|" in arg or optional else [arg] if re.fullmatch(r"[a-z][a-z-]*", arg) else []
             old = out.get(name, (False, []))
             out[name] = (takes or old[0], old[1] + [v for v in values if v not in old[1]])
+    for name, (takes, vals) in out.items():
+        if not vals and name in PROSE_VALUES:
+            out[name] = (takes, PROSE_VALUES[name])
+    return out
+
+
+def merge(a, b):
+    out = dict(a)
+    for name, (takes, vals) in b.items():
+        old = out.get(name, (False, []))
+        out[name] = (takes or old[0], old[1] + [x for x in vals if x not in old[1]])
     return out
 
 
@@ -61,77 +83,130 @@ def verbs(tool, text):
     return found
 
 
+def q(words):
+    return "'" + " ".join(words) + "'"
+
+
 def main():
     hvkit, out_bash, out_zsh = sys.argv[1:4]
     top = help_of(hvkit)
     tools = re.findall(r"^  ([a-z]+)\s{2,}", top.split("Commands:")[1].split("\n\n")[0], re.M)
     glob = options(top.split("Global options:")[1]) if "Global options:" in top else {}
-    table = {}
+    # table[tool][verb] = options; verb "" is the tool's own (before a verb)
+    table, verb_list = {}, {}
     for t in tools:
         if t == "help":
             continue
         text = help_of(hvkit, t)
         vs = verbs(t, text)
-        opts = options(text)
-        # A verb's own --help may name options the tool's does not (move
-        # push --password-file): the tool's list is the union.
+        verb_list[t] = vs
+        per = {"": options(text)}
         for v in vs:
-            p = subprocess.run([hvkit, t, v, "--help"], capture_output=True, text=True)
-            if p.returncode != 0:
-                sys.exit(f"gen-completion: {hvkit} {t} {v} --help exited {p.returncode}")
-            for name, (takes, vals) in options(p.stdout).items():
-                old = opts.get(name, (False, []))
-                opts[name] = (takes or old[0], old[1] + [x for x in vals if x not in old[1]])
-        table[t] = (vs, opts)
+            per[v] = options(help_of(hvkit, t, v))
+        table[t] = per
+    # `hvkit help [-v] TOOL`
+    verb_list["help"] = [t for t in tools if t != "help"]
+    table["help"] = {"": {"-v": (False, []), "--verbose": (False, [])}}
 
     # ---- bash ----
     b = ["# bash completion for hvkit, generated by scripts/gen-completion.py", ""]
-    b.append("# _hvkit_values TOOL OPTION: the values OPTION of TOOL takes.")
+    b.append("# _hvkit_values TOOL:VERB:OPTION: the values OPTION takes there.")
     b.append("_hvkit_values() {")
-    b.append('\tcase "$1:$2" in')
+    b.append('\tcase "$1" in')
     for k, (takes, vals) in sorted(glob.items()):
         if vals:
-            b.append(f"\t:{k}) echo '{' '.join(vals)}' ;;")
-    for t, (_, o) in table.items():
-        for k, (takes, vals) in sorted(o.items()):
-            if vals:
-                b.append(f"\t{t}:{k}) echo '{' '.join(vals)}' ;;")
+            b.append(f"\t::{k}) echo {q(vals)} ;;")
+    for t, per in table.items():
+        for v, o in per.items():
+            for k, (takes, vals) in sorted(o.items()):
+                if vals:
+                    b.append(f"\t{t}:{v}:{k}) echo {q(vals)} ;;")
     b.append("\tesac")
+    b.append("}")
+    b.append("")
+    b.append("# _hvkit_opts TOOL:VERB: its options; _hvkit_takes TOOL:VERB: those")
+    b.append("# that take a value (the next word is the value).")
+    for fn, pick in (("_hvkit_opts", lambda o: sorted(o)),
+                     ("_hvkit_takes", lambda o: [k for k, x in sorted(o.items()) if x[0]])):
+        b.append(fn + "() {")
+        b.append('\tcase "$1" in')
+        b.append(f"\t:) echo {q(pick(glob))} ;;")
+        for t, per in table.items():
+            for v, o in per.items():
+                b.append(f"\t{t}:{v}) echo {q(pick(o))} ;;")
+        b.append("\tesac")
+        b.append("}")
+    b.append("_hvkit_verbs() {")
+    b.append('\tcase "$1" in')
+    for t, vs in verb_list.items():
+        b.append(f"\t{t}) echo {q(vs)} ;;")
+    b.append("\tesac")
+    b.append("}")
+    b.append("")
+    b.append("# The tool WORD names: itself, else the only tool it begins.")
+    b.append("_hvkit_tool() {")
+    b.append(f"\tlocal t found='' n=0")
+    b.append(f"\tfor t in {' '.join(tools)}; do")
+    b.append('\t\t[[ $t == "$1" ]] && { echo "$t"; return; }')
+    b.append('\t\t[[ $t == "$1"* ]] && { found=$t; ((n++)); }')
+    b.append("\tdone")
+    b.append('\t((n == 1)) && echo "$found"')
     b.append("}")
     b.append("")
     b.append("_hvkit() {")
     b.append('\tlocal cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"')
-    b.append('\tlocal tool="" verb="" i w')
+    b.append('\tlocal tool="" verb="" i w where=":" vals')
     b.append("\tCOMPREPLY=()")
-    b.append(f"\tlocal global_takes=' {' '.join(k for k, v in glob.items() if v[0])} '")
     b.append('\tfor ((i = 1; i < COMP_CWORD; i++)); do')
     b.append('\t\tw="${COMP_WORDS[i]}"')
+    b.append('\t\tif [[ $w == -* ]]; then')
+    b.append('\t\t\t# an option that takes a value: skip the value (not "--opt=value")')
+    b.append('\t\t\t[[ $w != *=* && " $(_hvkit_takes "$where") " == *" $w "* && ${COMP_WORDS[i+1]} != = ]] && ((i++))')
+    b.append('\t\t\tcontinue')
+    b.append('\t\tfi')
+    b.append('\t\t[[ $w == = || ${COMP_WORDS[i-1]} == = ]] && continue')
     b.append('\t\tif [[ -z $tool ]]; then')
-    b.append('\t\t\tif [[ $global_takes == *" $w "* ]]; then ((i++)); continue; fi')
-    b.append('\t\t\t[[ $w == -* ]] || tool="$w"')
-    b.append('\t\telif [[ -z $verb && $w != -* ]]; then')
-    b.append('\t\t\tverb="$w"')
-    b.append("\t\tfi")
+    b.append('\t\t\ttool="$(_hvkit_tool "$w")"')
+    b.append('\t\t\t[[ -z $tool ]] && return')
+    b.append('\t\t\twhere="$tool:"')
+    b.append('\t\telif [[ -z $verb && $tool != help ]] && [[ " $(_hvkit_verbs "$tool") " == *" $w "* ]]; then')
+    b.append('\t\t\tverb="$w"; where="$tool:$verb"')
+    b.append('\t\tfi')
     b.append("\tdone")
-    b.append('\tlocal vals; vals="$(_hvkit_values "$tool" "$prev")"')
-    b.append('\tif [[ -n $vals ]]; then COMPREPLY=($(compgen -W "$vals" -- "$cur")); return; fi')
-    b.append('\tcase "$tool" in')
-    b.append(f"\t'') opts='{' '.join(sorted(glob))}'; words='{' '.join(tools)}' ;;")
-    for t, (vs, o) in table.items():
-        takes = " ".join(k for k, v in sorted(o.items()) if v[0])
-        b.append(f"\t{t}) opts='{' '.join(sorted(o))}'; words='{' '.join(vs)}'; takes=' {takes} ' ;;")
-    b.append(f"\thelp) words='{' '.join(t for t in tools if t != 'help')}' ;;")
-    b.append("\tesac")
-    b.append('\tif [[ -n $takes && $takes == *" $prev "* ]] || [[ -z $tool && $global_takes == *" $prev "* ]]; then')
-    b.append('\t\tCOMPREPLY=($(compgen -f -- "$cur")); return')
+    b.append('\t# the value of an option: "--opt VALUE", "--opt=VALUE" (bash splits')
+    b.append('\t# at "=": "--opt" "=" "VALUE") or one word "--opt=VALUE"')
+    b.append('\tlocal opt="" pre=""')
+    b.append('\tif [[ $cur == --*=* ]]; then')
+    b.append('\t\topt="${cur%%=*}"; pre="$opt="; cur="${cur#*=}"')
+    b.append('\telif [[ $cur == = ]]; then')
+    b.append('\t\topt="$prev"; cur=""')
+    b.append('\telif [[ $prev == = ]]; then')
+    b.append('\t\topt="${COMP_WORDS[COMP_CWORD-2]}"')
+    b.append('\telif [[ $prev == -* && " $(_hvkit_takes "$where") " == *" $prev "* ]]; then')
+    b.append('\t\topt="$prev"')
     b.append("\tfi")
-    b.append('\tif [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); return; fi')
-    b.append('\tif [[ -z $tool || ( -z $verb && -n $words ) ]]; then')
-    b.append('\t\tCOMPREPLY=($(compgen -W "$words" -- "$cur"))')
-    b.append('\t\t[[ -n $tool ]] && COMPREPLY+=($(compgen -f -- "$cur"))')
+    b.append('\tif [[ -n $opt ]]; then')
+    b.append('\t\tvals="$(_hvkit_values "$where:$opt")"')
+    b.append('\t\t[[ -z $vals && -n $verb ]] && vals="$(_hvkit_values "$tool::$opt")"')
+    b.append('\t\t[[ -z $vals ]] && vals="$(_hvkit_values "::$opt")"')
+    b.append('\t\tif [[ -n $vals ]]; then')
+    b.append('\t\t\tCOMPREPLY=($(compgen -P "$pre" -W "$vals" -- "$cur"))')
+    b.append('\t\telse')
+    b.append('\t\t\tCOMPREPLY=($(compgen -P "$pre" -f -- "$cur"))')
+    b.append("\t\tfi")
     b.append("\t\treturn")
     b.append("\tfi")
-    b.append('\tCOMPREPLY=($(compgen -f -- "$cur"))')
+    b.append('\tif [[ $cur == -* ]]; then')
+    b.append('\t\tCOMPREPLY=($(compgen -W "$(_hvkit_opts "$where")" -- "$cur")); return')
+    b.append("\tfi")
+    b.append('\tif [[ -z $tool ]]; then')
+    b.append(f"\t\tCOMPREPLY=($(compgen -W {q(tools)} -- \"$cur\")); return")
+    b.append("\tfi")
+    b.append('\tif [[ -z $verb ]]; then')
+    b.append('\t\tCOMPREPLY=($(compgen -W "$(_hvkit_verbs "$tool")" -- "$cur"))')
+    b.append('\t\t[[ $tool == help ]] && return')
+    b.append("\tfi")
+    b.append('\tCOMPREPLY+=($(compgen -f -- "$cur"))')
     b.append("}")
     b.append("complete -o filenames -F _hvkit hvkit")
     open(out_bash, "w").write("\n".join(b) + "\n")
@@ -142,6 +217,8 @@ def main():
     def spec(name, takes, vals):
         if not takes and not vals:
             return f"'{name}[]'"
+        if vals and not takes:   # --json[=pretty]: the value only after '='
+            return f"'{name}=-[]:value:({' '.join(vals)})'"
         if vals:
             return f"'{name}[]:value:({' '.join(vals)})'"
         return f"'{name}[]:file:_files'"
@@ -158,15 +235,27 @@ def main():
     z.append("\tcase $state in")
     z.append("\targs)")
     z.append("\t\tcase $words[1] in")
-    for t, (vs, o) in table.items():
+    for t, per in table.items():
+        if t == "help":
+            continue
         z.append(f"\t\t{t})")
-        z.append("\t\t\t_arguments \\")
-        for k, (takes, vals) in sorted(o.items()):
-            z.append(f"\t\t\t\t{spec(k, takes, vals)} \\")
-        if vs:
-            z.append(f"\t\t\t\t'1:verb:({' '.join(vs)})' \\")
-        z.append("\t\t\t\t'*:file:_files'")
+        z.append("\t\t\tcase $words[2] in")
+        for v, o in list(per.items())[1:] + [("*", per[""])]:
+            if v != "*":
+                o = merge(per[""], o) if t in ("topo", "cpuid") else o
+            z.append(f"\t\t\t{v})")
+            z.append("\t\t\t\t_arguments \\")
+            for k, (takes, vals) in sorted(o.items()):
+                z.append(f"\t\t\t\t\t{spec(k, takes, vals)} \\")
+            if v == "*" and verb_list[t]:
+                z.append(f"\t\t\t\t\t'1:verb:({' '.join(verb_list[t])})' \\")
+            z.append("\t\t\t\t\t'*:file:_files'")
+            z.append("\t\t\t\t;;")
+        z.append("\t\t\tesac")
         z.append("\t\t\t;;")
+    z.append("\t\thelp)")
+    z.append("\t\t\t_arguments '-v[]' '--verbose[]' '1:tool:($tools)'")
+    z.append("\t\t\t;;")
     z.append("\t\tesac")
     z.append("\t\t;;")
     z.append("\tesac")

@@ -18,11 +18,11 @@ static int cmd_help(int argc, char **argv, struct hv_global *g);
 static const struct hv_cmd commands[] = {
 	{ "topo", cmd_topo, 0,
 	  "show the hardware: CPUs, caches, NUMA, memory slots, PCI tree" },
-	{ "cpuid", cmd_cpuid, 0,
+	{ "cpuid", cmd_cpuid, HV_CMD_NO_COLOR,
 	  "decode CPUID: vendor, model, microarchitecture, features" },
-	{ "sched", cmd_sched, HV_CMD_NO_SYSROOT,
+	{ "sched", cmd_sched, HV_CMD_NO_SYSROOT | HV_CMD_NO_COLOR,
 	  "CPU budgets, caps and weights for Xen domains and cgroups" },
-	{ "move", cmd_move, HV_CMD_NO_SYSROOT,
+	{ "move", cmd_move, HV_CMD_NO_SYSROOT | HV_CMD_NO_COLOR,
 	  "convert disks (raw, VHD, qcow2, XVA) and VMs between xl and XAPI" },
 	{ "help", cmd_help, 0, "describe hvkit or one command" },
 };
@@ -30,8 +30,8 @@ static const struct hv_cmd commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hvkit [--sysroot DIR] [--json] [-v] COMMAND [ARGS...]\n"
-		"       hvkit help [COMMAND]\n"
+		"usage: hvkit [--sysroot DIR] [--json] [--color[=WHEN]] [-v] COMMAND [ARGS...]\n"
+		"       hvkit help [-v] [COMMAND]\n"
 		"       hvkit --version\n"
 		"\n"
 		"Userspace tools for Xen and KVM hosts.\n"
@@ -44,9 +44,14 @@ static void usage(FILE *f)
 		"Global options:\n"
 		"  --sysroot DIR  read sysfs, procfs and firmware files below DIR\n"
 		"  --json         machine-readable output (--json=pretty indents)\n"
+		"  --color[=WHEN] colours: auto (on a terminal), always or never\n"
 		"  -v, --verbose  more detail\n"
 		"  -h, --help     this text\n"
 		"  --version      print the version\n"
+		"\n"
+		"They mean the same before a command's name or after it, and a\n"
+		"command that has no use for one refuses it.  A unique prefix\n"
+		"names a command ('hvkit t' is 'hvkit topo').\n"
 		"\n"
 		"'hvkit COMMAND --help' describes one command; see hvkit(1).\n");
 }
@@ -56,10 +61,30 @@ static const struct hv_tool hvkit_tool = {
 	.usage = usage, .abbrev = true,
 };
 
-/* hvkit help [COMMAND]: as 'hvkit COMMAND --help'. */
+/* hvkit help [-v] [COMMAND]: as 'hvkit COMMAND --help'; the global
+ * options may come here too. */
 static int cmd_help(int argc, char **argv, struct hv_global *g)
 {
-	const struct hv_cmd *cmd = argc > 1 ? hv_cmd_find(&hvkit_tool, argv[1]) : NULL;
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const struct hv_cmd *cmd;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+:vh", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (c != 'v')
+			return hv_opt_error_in(NULL, c, argv, opts);
+		log_verbosity++;
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
+	cmd = argc > 1 ? hv_cmd_find(&hvkit_tool, argv[1]) : NULL;
 	char *hargv[] = { argc > 1 ? argv[1] : NULL, "--help", NULL };
 
 	if (argc > 2)
@@ -90,6 +115,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "sysroot", required_argument, NULL, 'R' },
 		{ "json", optional_argument, NULL, 'j' },
+		{ "color", optional_argument, NULL, 'C' },
+		{ "colour", optional_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -103,12 +130,12 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'R':
-			if (g.sysroot) {
-				log_error("--sysroot given twice ('%s' and '%s'): give one directory",
-					  g.sysroot, optarg);
+			if (hv_sysroot_opt(optarg, &g.sysroot))
 				return EXIT_USAGE;
-			}
-			g.sysroot = optarg;
+			break;
+		case 'C':
+			if (hv_color_opt(optarg, &g.color))
+				return EXIT_USAGE;
 			break;
 		case 'j':
 			if (hv_json_opt(optarg, &g.json, &g.json_pretty))
@@ -129,7 +156,7 @@ int main(int argc, char **argv)
 			       HVKIT_REVISION, *HVKIT_REVISION ? ")" : "");
 			return stdout_done(EXIT_OK);
 		default:
-			return hv_opt_error(NULL, c, argv);
+			return hv_opt_error_in(NULL, c, argv, opts);
 		}
 	}
 	argc -= optind;

@@ -22,11 +22,147 @@ int hv_json_opt(const char *arg, bool *json, bool *pretty)
 	return 0;
 }
 
+int hv_sysroot_opt(const char *arg, const char **sysroot)
+{
+	if (*sysroot) {
+		log_error("--sysroot given twice ('%s' and '%s'): give one directory",
+			  *sysroot, arg);
+		return EXIT_USAGE;
+	}
+	if (!*arg) {
+		log_error("--sysroot needs a directory, not ''");
+		return EXIT_USAGE;
+	}
+	*sysroot = arg;
+	return 0;
+}
+
+int hv_color_opt(const char *arg, enum hv_color *color)
+{
+	if (!arg || strcmp(arg, "always") == 0)
+		*color = HV_COLOR_ALWAYS;
+	else if (strcmp(arg, "never") == 0)
+		*color = HV_COLOR_NEVER;
+	else if (strcmp(arg, "auto") == 0)
+		*color = HV_COLOR_AUTO;
+	else {
+		_cleanup_free_ char *shown = str_printable(xstrdup(arg), false);
+
+		log_error("unknown --color value '%s' (auto, always or never)", shown);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * git's weighted Damerau-Levenshtein distance (levenshtein.c, as
+ * help.c's help_unknown_cmd() calls it): a swap of two neighbours 0, a
+ * substitution 2, an insertion 1, a deletion 3, from a to b.
+ */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	_cleanup_free_ size_t *row0 = xcalloc(lb + 1, sizeof(size_t));
+	_cleanup_free_ size_t *row1 = xcalloc(lb + 1, sizeof(size_t));
+	_cleanup_free_ size_t *row2 = xcalloc(lb + 1, sizeof(size_t));
+
+	for (size_t j = 0; j <= lb; j++)
+		row1[j] = j * 1;
+	for (size_t i = 0; i < la; i++) {
+		size_t *t;
+
+		row2[0] = (i + 1) * 3;
+		for (size_t j = 0; j < lb; j++) {
+			size_t v = row1[j] + (a[i] != b[j] ? 2 : 0);
+
+			if (i > 0 && j > 0 && a[i - 1] == b[j] && a[i] == b[j - 1] && v > row0[j - 1])
+				v = row0[j - 1];
+			if (v > row1[j + 1] + 3)
+				v = row1[j + 1] + 3;
+			if (v > row2[j] + 1)
+				v = row2[j] + 1;
+			row2[j + 1] = v;
+		}
+		t = row0;
+		row0 = row1;
+		row1 = row2;
+		row2 = t;
+	}
+	return row1[lb];
+}
+
+/* As git: a candidate that starts with word scores 0, any other its
+ * distance + 1; those below 7 are similar enough.  A short word needs a
+ * nearer one (no more than its length): "--x" is no typo of "--for". */
+#define SIMILARITY_FLOOR 7
+
+const char *hv_did_you_mean(const char *word, const char *const *names, size_t n)
+{
+	size_t best = SIMILARITY_FLOOR, nbest = 0;
+	const char *found = NULL;
+
+	if (!*word)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t score;
+
+		if (!names[i])
+			continue;
+		score = strncmp(names[i], word, strlen(word)) == 0 ? 0 :
+			edit_distance(word, names[i]) + 1;
+		if (score > strlen(word))
+			continue;
+		if (score < best) {
+			best = score;
+			found = names[i];
+			nbest = 1;
+		} else if (score == best) {
+			nbest++;
+		}
+	}
+	/* a tie names no one: "x" is as near to every four-letter name */
+	return nbest == 1 ? found : NULL;
+}
+
+/* "did you mean '--json'? " for an unknown long option, "it could be
+ * '--from' or '--fail-on'; " (*ambiguous set) for a prefix of several,
+ * or "". */
+static char *option_hint(const char *given, const struct option *opts, bool *ambiguous)
+{
+	const char *names[256], *best;
+	size_t n = 0, k = 0, len = strlen(given) - 2;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strncmp(given, "--", 2) != 0)
+		return xstrdup("");
+	/* as getopt: a name for the same option as the one before it
+	 * (--colour after --color) is no second candidate */
+	for (size_t i = 0; opts && opts[i].name && n < ARRAY_SIZE(names); i++)
+		if (!(i && opts[i].has_arg == opts[i - 1].has_arg && opts[i].flag == opts[i - 1].flag &&
+		      opts[i].val == opts[i - 1].val))
+			names[n++] = opts[i].name;
+	for (size_t i = 0; len && i < n; i++)
+		if (strncmp(names[i], given + 2, len) == 0)
+			strbuf_addf(&sb, "%s'--%s'", k++ ? " or " : "it could be ", names[i]);
+	if ((*ambiguous = k > 1)) {
+		strbuf_adds(&sb, "; ");
+		return strbuf_detach(&sb, NULL);
+	}
+	strbuf_release(&sb);
+	best = hv_did_you_mean(given + 2, names, n);
+	return best ? xasprintf("did you mean '--%s'? ", best) : xstrdup("");
+}
+
+int hv_opt_error(const char *cmd, int c, char **argv)
+{
+	return hv_opt_error_in(cmd, c, argv, NULL);
+}
+
 /* getopt never speaks (opterr is 0, set once in main()): what it
  * returned ('?' or ':', the optstrings start with ':') and the element
  * at optind - 1 (a long option) or optopt (a short one) say what was
  * wrong.  Any other c: the caller has said what was wrong already. */
-int hv_opt_error(const char *cmd, int c, char **argv)
+int hv_opt_error_in(const char *cmd, int c, char **argv, const struct option *opts)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
 	const char *next = argv[optind];
@@ -34,7 +170,7 @@ int hv_opt_error(const char *cmd, int c, char **argv)
 	bool is_long = arg && strncmp(arg, "--", 2) == 0 &&
 		       !(optopt && next && next[0] == '-' && next[1] != '-' &&
 			 strchr(next + 1, optopt));
-	_cleanup_free_ char *shown = NULL;
+	_cleanup_free_ char *shown = NULL, *hint = NULL;
 	const char *pre = "option", *post;
 
 	if (c != '?' && c != ':')
@@ -48,9 +184,12 @@ int hv_opt_error(const char *cmd, int c, char **argv)
 		shown = str_printable(xstrdup(s), false);
 		post = c == ':' ? " needs a value" : "";
 	}
+	bool ambiguous = false;
+
+	hint = *post || !is_long ? xstrdup("") : option_hint(shown, opts, &ambiguous);
 	if (!*post)
-		pre = "unknown option";
-	log_error("%s '%s'%s (see 'hvkit%s%s --help')", pre, shown, post,
+		pre = ambiguous ? "ambiguous option" : "unknown option";
+	log_error("%s '%s'%s (%ssee 'hvkit%s%s --help')", pre, shown, post, hint,
 		  cmd ? " " : "", cmd ? cmd : "");
 	return EXIT_USAGE;
 }
@@ -113,8 +252,16 @@ static int unknown_verb(const struct hv_tool *tool, const char *name)
 			strbuf_adds(&names, k == n ? " or " : ", ");
 		strbuf_adds(&names, tool->cmds[i].name);
 	}
-	log_error("unknown %s%scommand '%s' (%s); see 'hvkit%s%s --help'", tool->name,
-		  *tool->name ? " " : "", shown, names.buf, *tool->name ? " " : "", tool->name);
+	const char *cands[64];
+	size_t nc = 0;
+
+	for (size_t i = 0; i < tool->ncmds && nc < ARRAY_SIZE(cands); i++)
+		cands[nc++] = tool->cmds[i].name;
+	const char *best = hv_did_you_mean(name, cands, nc);
+	_cleanup_free_ char *hint = best ? xasprintf("did you mean '%s'? ", best) : xstrdup("");
+
+	log_error("unknown %s%scommand '%s' (%s); %ssee 'hvkit%s%s --help'", tool->name,
+		  *tool->name ? " " : "", shown, names.buf, hint, *tool->name ? " " : "", tool->name);
 	strbuf_release(&names);
 	return EXIT_USAGE;
 }
@@ -149,6 +296,11 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 			  tool->name, *tool->name ? " " : "", cmd->name);
 		return EXIT_USAGE;
 	}
+	if (g->color && (cmd->flags & HV_CMD_NO_COLOR)) {
+		log_error("'%s%s%s' prints no colours (--color); see 'hvkit --help'",
+			  tool->name, *tool->name ? " " : "", cmd->name);
+		return EXIT_USAGE;
+	}
 	if (g->json && (cmd->flags & HV_CMD_NO_JSON)) {
 		log_error("'%s%s%s' has no JSON output (--json); see 'hvkit%s%s --help'",
 			  tool->name, *tool->name ? " " : "", cmd->name, *tool->name ? " " : "",
@@ -160,12 +312,14 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 	return cmd->fn(argc, argv, g);
 }
 
-int hv_dispatch_opts(const struct hv_tool *tool, int argc, char **argv,
+int hv_dispatch_opts(const struct hv_tool *tool, int parsed, int argc, char **argv,
 		     const struct hv_global *g, void *opts)
 {
 	struct hv_global vg = *g;
 	int first = optind;
 
+	if (parsed)	/* -1: the tool's --help was printed */
+		return parsed < 0 ? EXIT_OK : parsed;
 	vg.opts = opts;
 	return hv_dispatch(tool, argc - first, argv + first, &vg);
 }

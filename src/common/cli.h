@@ -7,6 +7,11 @@
 #include <stdio.h>
 
 struct hv_cmd;
+struct option;
+
+/* --color[=WHEN]: auto (on a terminal; what none given means), never,
+ * always. */
+enum hv_color { HV_COLOR_UNSET, HV_COLOR_AUTO, HV_COLOR_NEVER, HV_COLOR_ALWAYS };
 
 /* Options given before the subcommand name; each tool may take them
  * after its name too.  Verbosity has one home, log_verbosity (log.h):
@@ -15,6 +20,7 @@ struct hv_global {
 	bool json;
 	bool json_pretty;
 	const char *sysroot;
+	enum hv_color color;
 	/* What a tool whose options come before its verb (topo, cpuid)
 	 * parsed, for the verb it dispatches to; NULL otherwise. */
 	void *opts;
@@ -28,6 +34,18 @@ struct hv_global {
  */
 int hv_json_opt(const char *arg, bool *json, bool *pretty);
 
+/* --sysroot DIR, the same for every tool that reads one: sets *sysroot,
+ * or says what is wrong (given twice, empty) and returns EXIT_USAGE. */
+int hv_sysroot_opt(const char *arg, const char **sysroot);
+
+/* --color[=WHEN]: sets *color, or says what is wrong; EXIT_USAGE. */
+int hv_color_opt(const char *arg, enum hv_color *color);
+
+/* The one of names (NULLs skipped) that word is a typo of, by git's
+ * rule (a weighted edit distance under 7, or a prefix); NULL when none
+ * or when several are as near. */
+const char *hv_did_you_mean(const char *word, const char *const *names, size_t n);
+
 /*
  * After getopt_long() returned c ('?' or ':'; optstrings start with ':',
  * opterr is 0): one line naming the bad option (control bytes as '.')
@@ -35,6 +53,9 @@ int hv_json_opt(const char *arg, bool *json, bool *pretty);
  * argv is the one given to getopt_long().  Returns EXIT_USAGE (2).
  */
 int hv_opt_error(const char *cmd, int c, char **argv);
+/* The same; an unknown long option near one of opts (getopt_long()'s
+ * table) gets "did you mean '--json'?". */
+int hv_opt_error_in(const char *cmd, int c, char **argv, const struct option *opts);
 
 /* A verb's arguments are wrong: one line, what fmt says and the hint
  * "(see 'hvkit move disk --help')" (cmd is "move disk").  EXIT_USAGE. */
@@ -57,6 +78,8 @@ enum hv_cmd_flags {
 	HV_CMD_NO_SYSROOT = 1 << 1,
 	/* Prints no data: a --json before it is refused. */
 	HV_CMD_NO_JSON = 1 << 2,
+	/* Prints no colours: a --color before it is refused. */
+	HV_CMD_NO_COLOR = 1 << 3,
 };
 
 /* One line of a command table: hvkit's tools, and each tool's verbs. */
@@ -91,8 +114,11 @@ const struct hv_cmd *hv_cmd_find(const struct hv_tool *tool, const char *name);
  */
 int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_global *g);
 /*
- * hv_dispatch() for a tool that has parsed its own options first (getopt
- * left optind at the verb): the verb gets a copy of g with opts set.
+ * hv_dispatch() for a tool that parses its own options first, before
+ * the verb (topo, cpuid): parsed is what its parser returned, 0 (getopt
+ * left optind at the verb; argv[0] is the tool's name), -1 (it printed
+ * its --help: exit 0) or an exit code, returned as it is.  The verb gets
+ * a copy of g with opts, the parsed options, set.
  */
-int hv_dispatch_opts(const struct hv_tool *tool, int argc, char **argv,
+int hv_dispatch_opts(const struct hv_tool *tool, int parsed, int argc, char **argv,
 		     const struct hv_global *g, void *opts);

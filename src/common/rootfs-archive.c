@@ -180,9 +180,12 @@ int hv_root_write_archive(const struct hv_root *mem, const char *path,
 			  bool (*skip)(const char *path, void *ctx), void *ctx,
 			  struct hv_diags *d)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	bool to_stdout = strcmp(path, "-") == 0;
+	_cleanup_free_ char *tmp = to_stdout ? xstrdup("standard output") :
+				   xasprintf("%s.tmp.XXXXXX", path);
 	struct archive *a = NULL;
 	struct archive_entry *e = NULL;
+	const char *tmpdir;
 	int fd, rc = 0;
 
 	if (mem->dir)
@@ -195,9 +198,12 @@ int hv_root_write_archive(const struct hv_root *mem, const char *path,
 	e = archive_entry_new();
 	archive_write_add_filter_gzip(a);
 	archive_write_set_format_pax_restricted(a);
-	fd = mkstemp(tmp);
+	/* "-": whole in an unnamed file first, then copied to stdout */
+	fd = to_stdout ? tmpfile_unnamed(&tmpdir) : mkstemp(tmp);
 	if (fd < 0) {
-		rc = hv_errorf(d, "cannot create '%s': %s", tmp, strerror(errno));
+		rc = to_stdout ? hv_errorf(d, "standard output: no temporary file in '%s': %s",
+					   tmpdir, strerror(-fd)) :
+		     hv_errorf(d, "cannot create '%s': %s", tmp, strerror(errno));
 		archive_entry_free(e);
 		archive_write_free(a);
 		return rc;
@@ -246,6 +252,11 @@ int hv_root_write_archive(const struct hv_root *mem, const char *path,
 			       archive_error_string(a));
 		goto out;
 	}
+	if (to_stdout) {
+		if ((rc = fflush(stdout) ? -EIO : copy_all(fd, STDOUT_FILENO)) < 0)
+			rc = hv_errorf(d, "cannot write standard output: %s", strerror(-rc));
+		goto out;
+	}
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		fd = -1;
 		rc = hv_errorf(d, "cannot write '%s': %s", tmp, strerror(errno));
@@ -263,7 +274,7 @@ out:
 		archive_write_free(a);
 	if (fd >= 0)
 		close(fd);
-	if (rc < 0)
+	if (rc < 0 && !to_stdout)
 		(void)unlink(tmp);
 	return rc;
 }

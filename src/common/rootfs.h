@@ -112,6 +112,8 @@ int hv_root_record_add(struct hv_root *r, const char *path, const void *data,
  * Writes a memory root as a gzip-compressed tar archive.  Extra entries
  * can be filtered out with skip (return true to omit a path).  The file
  * appears atomically: it is written under a temporary name and renamed.
+ * Path "-" is standard output: written whole to an unnamed temporary
+ * file first (tmpfile_unnamed()), then copied there.
  */
 int hv_root_write_archive(const struct hv_root *mem, const char *path,
 			  bool (*skip)(const char *path, void *ctx), void *ctx,

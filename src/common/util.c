@@ -510,6 +510,33 @@ fail:
 	return -e;
 }
 
+int copy_all(int in, int out)
+{
+	static char buf[1 << 16];
+
+	for (off_t at = 0;;) {
+		ssize_t n = pread(in, buf, sizeof(buf), at);
+		int rc;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		if ((rc = write_all(out, buf, (size_t)n)) < 0)
+			return rc;
+		at += n;
+	}
+}
+
+int tmpfile_unnamed(const char **ret_dir)
+{
+	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	*ret_dir = dir;
+	return fd < 0 ? -errno : fd;
+}
+
 int write_all(int fd, const char *data, size_t len)
 {
 	while (len) {

@@ -62,6 +62,14 @@ char *strstrip(char *s);
 /* Writes all len bytes to fd, retrying short writes and EINTR; 0 or a
  * negative errno. */
 int write_all(int fd, const char *data, size_t len);
+/* Copies all of in, from offset 0 to its end (pread: in's offset is
+ * left alone), to out with write_all(); 0 or a negative errno. */
+int copy_all(int in, int out);
+/* An unnamed file (O_TMPFILE, mode 0600) in $TMPDIR, else /var/tmp, for
+ * an output bound for standard output that is written at offsets or
+ * must be whole before any of it is shown; an fd or a negative errno,
+ * *ret_dir the directory tried. */
+int tmpfile_unnamed(const char **ret_dir);
 
 bool str_startswith(const char *s, const char *prefix);
 /*

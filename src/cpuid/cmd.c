@@ -2,6 +2,7 @@
 /* `hvkit cpuid`: options, input selection and dispatch to the renderers
  * (render.h).  With them, the only files of the tool that talk to the user. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -25,7 +26,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: hvkit cpuid [--from FILE] [-v] [--json[=pretty]]\n"
+	fputs("usage: hvkit cpuid [--from FILE|--sysroot DIR] [-v] [--json[=pretty]]\n"
 	      "       hvkit cpuid decode [--from FILE] [-r] [--names PROJECT]\n"
 	      "       hvkit cpuid features [--from FILE] [--names PROJECT]\n"
 	      "       hvkit cpuid dump [--from FILE] [-o FILE]\n"
@@ -79,6 +80,8 @@ static void usage(FILE *f)
 	      "                     hwloc-gather-cpuid's puN files (a directory or\n"
 	      "                     tarball: PU 0), or /proc/cpuinfo (features\n"
 	      "                     only); '-' is stdin\n"
+	      "  --sysroot DIR      the kernel's view of this CPU (/dev/cpu/0/cpuid,\n"
+	      "                     /proc/cpuinfo) read below DIR\n"
 	      "  --view user|kernel this CPU as the CPUID instruction answers user\n"
 	      "                     space (default), or as the kernel sees it\n"
 	      "                     (/dev/cpu/0/cpuid: root, modprobe cpuid).  They\n"
@@ -134,6 +137,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		{ "libvirt-map", required_argument, NULL, 'L' },
 		{ "qemu", required_argument, NULL, 'Q' },
 		{ "guest-max", required_argument, NULL, 'G' },
+		{ "sysroot", required_argument, NULL, 'S' },
 		{ 0 }
 	};
 	int c;
@@ -195,6 +199,10 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		case 'G':
 			o->guest_max = optarg;
 			break;
+		case 'S':
+			if (hv_sysroot_opt(optarg, &o->sysroot))
+				return EXIT_USAGE;
+			break;
 		case 'R': {
 			char *end;
 
@@ -216,7 +224,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			usage(stdout);
 			return -1;
 		default:
-			return hv_opt_error("cpuid", c, argv);
+			return hv_opt_error_in("cpuid", c, argv, opts);
 		}
 	}
 	o->verbose = log_verbosity > 0;
@@ -283,6 +291,21 @@ static int verb_args(struct cpuid_opts *o, enum cpuid_verb verb, int argc, char 
 		log_error("--guest-max goes with 'policy', 'baseline' and 'model' for xl or xl-xend "
 			  "(the Xen forms; the QEMU and libvirt forms are cut to what KVM gives)");
 		return EXIT_USAGE;
+	}
+	if (o->sysroot && (o->from || o->verb == VERB_MODELS || o->verb == VERB_BASELINE ||
+			   o->verb == VERB_COMPARE)) {
+		log_error("--sysroot goes with this CPU, not with %s (it reads no system root)",
+			  o->from ? "--from" : name);
+		return EXIT_USAGE;
+	}
+	if (o->sysroot) {
+		int fd = open(o->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0) {
+			log_error("cannot open sysroot '%s': %s", o->sysroot, strerror(errno));
+			return EXIT_FAIL;
+		}
+		close(fd);
 	}
 	if (o->from && o->verb == VERB_MODELS) {
 		log_error("--from does not go with 'models' (the table is built in)");
@@ -514,10 +537,6 @@ int cmd_cpuid(int argc, char **argv, struct hv_global *g)
 		.name = "cpuid", .cmds = cpuid_cmds, .ncmds = ARRAY_SIZE(cpuid_cmds), .usage = usage,
 	};
 	struct cpuid_opts o;
-	int rc = parse_opts(argc, argv, g, &o);
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
-	/* argv[0] is "cpuid"; what is left is an optional verb. */
-	return hv_dispatch_opts(&tool, argc, argv, g, &o);
+	return hv_dispatch_opts(&tool, parse_opts(argc, argv, g, &o), argc, argv, g, &o);
 }

@@ -15,6 +15,7 @@
 
 static const char check_usage[] =
 	"usage: hvkit move check GUEST.cfg --for xapi [--release 7.1|8.2|8.3] [--json[=pretty]]\n"
+	"                        [-v]\n"
 	"\n"
 	"Says, before anything moves, every setting of the xl guest that will not\n"
 	"survive the move to a XAPI pool, with the reason and a remedy: direct\n"
@@ -29,6 +30,7 @@ static const char check_usage[] =
 	"  --release R        7.1, 8.2 (Citrix Hypervisor / XCP-ng 8.2, default) or\n"
 	"                     8.3 (XenServer 8 / XCP-ng 8.3)\n"
 	"  --json[=pretty]    the report as JSON\n"
+	"  -v, --verbose      more detail on standard error\n"
 	"  -h, --help         this text\n"
 	"\n"
 	"Exit status: 0 when nothing blocks the move, 1 when something does (or\n"
@@ -121,7 +123,7 @@ int move_cmd_check(int argc, char **argv, struct hv_global *g)
 				return EXIT_USAGE;
 			break;
 		default:
-			return hv_opt_error("move check", c, argv);
+			return hv_opt_error_in("move check", c, argv, opts);
 		}
 	}
 	if (argc - optind != 1 || !target) {

@@ -27,7 +27,8 @@ static const char pull_usage[] =
 	"usage: hvkit move pull xapi://[USER@]HOST[:PORT] VM-UUID|NAME -o DIR [--to xl]\n"
 	"         [--disk-format raw|qcow2|vhd] [--metadata-only] [--password-file FILE]\n"
 	"         [--ca FILE] [--http] [--no-progress] [--no-sync]\n"
-	"         [--timeout SECONDS] [--max-response SIZE] [--allow-setting KEY]...\n";
+	"         [--timeout SECONDS] [--max-response SIZE] [--allow-setting KEY]... [-v]\n"
+	"-v (--verbose) says what is fetched.\n";
 
 
 struct pull_opts {
@@ -390,7 +391,7 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 			break;
 		case 'v': log_verbosity++; break;
 		case 'h': fputs(pull_usage, stdout); return -1;
-		default: return hv_opt_error("move pull", ch, argv);
+		default: return hv_opt_error_in("move pull", ch, argv, opts);
 		}
 	}
 	if (argc - optind != 2 || !o->out)

@@ -188,7 +188,7 @@ int move_cmd_push(int argc, char **argv, struct hv_global *g)
 			}
 			break;
 		case 'h': fputs(push_usage, stdout); return EXIT_OK;
-		default: return hv_opt_error("move push", ch, argv);
+		default: return hv_opt_error_in("move push", ch, argv, opts);
 		}
 	}
 	if (argc - optind != 2)

@@ -458,7 +458,8 @@ static const char export_usage[] =
 	"(--verbose) shows their warnings too.\n";
 static const char import_usage[] =
 	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
-	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]...\n";
+	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]... [-v]\n"
+	"-v (--verbose) says what was written.\n";
 
 static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 {
@@ -474,7 +475,7 @@ static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 		if (parse_common(c, o) != 0) {
 			_cleanup_free_ char *verb = xasprintf("move %s", argv[0]);
 
-			return hv_opt_error(verb, c, argv);
+			return hv_opt_error_in(verb, c, argv, vm_options);
 		}
 	}
 	if (argc - optind != 1 || !o->out || !o->to) {

@@ -26,9 +26,36 @@
 #include "tmpout.h"
 #include "xva.h"
 
+/* move disk --help; the end of move --help too. */
+static const char disk_usage[] =
+	"usage: hvkit move disk IN OUT [--to raw|vhd|vhd-fixed|qcow2|xva]\n"
+	"         [--from raw|vhd|vhd-fixed|qcow2|xva|vmdk|vhdx] [--disk N|Ref:N]\n"
+	"         [--gzip] [--checksum sha1|xxhash|both] [--no-progress] [--no-sync] [-v]\n"
+	"\n"
+	"disk options:\n"
+	"  --to FORMAT        raw, vhd (dynamic), vhd-fixed, qcow2, xva; default\n"
+	"                     from OUT's extension (.vhd: dynamic, .qcow2, .xva,\n"
+	"                     else raw)\n"
+	"  --from FORMAT      raw, vhd, vhd-fixed, qcow2, xva, vmdk, vhdx (default:\n"
+	"                     probe)\n"
+	"  --disk N|Ref:N     which disk of an XVA to read (default: the first)\n"
+	"  --gzip             compress the XVA written\n"
+	"  --checksum KIND    XVA chunk checksums: sha1 (.checksum, default: read\n"
+	"                     by every XAPI and xva-img), xxhash (.xxhash, faster,\n"
+	"                     XAPI with xxhash support only), both\n"
+	"  --no-progress      no progress bar (it is drawn only on a terminal)\n"
+	"  --no-sync          skip the fsync before the rename (faster, not\n"
+	"                     crash-safe; qemu-img convert does not sync either)\n"
+	"  -v, --verbose      say what was converted\n"
+	"  -h, --help         this text\n"
+	"\n"
+	"IN '-' is standard input; OUT '-' is standard output (written whole\n"
+	"in $TMPDIR first), else OUT is written under a temporary name and\n"
+	"renamed when complete.  See hvkit-move(1).\n";
+
 static void usage(FILE *f)
 {
-	fputs("usage: hvkit move disk IN OUT [--to FORMAT] [OPTIONS]\n"
+	fputs("usage: hvkit move disk IN OUT [--to raw|vhd|vhd-fixed|qcow2|xva] [OPTIONS]\n"
 	      "       hvkit move info IMAGE [--json]\n"
 	      "       hvkit move show GUEST.cfg|VM.xva [--json]\n"
 	      "       hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only]\n"
@@ -41,26 +68,10 @@ static void usage(FILE *f)
 	      "       hvkit move check GUEST.cfg --for xapi [--release 7.1|8.2|8.3] [--json]\n"
 	      "\n"
 	      "Convert disk images and read VM descriptions for moving guests\n"
-	      "between xl and XAPI (XCP-ng, XenServer).\n"
-	      "\n"
-	      "disk options:\n"
-	      "  --to FORMAT        raw, vhd (dynamic), vhd-fixed, qcow2, xva; default\n"
-	      "                     from OUT's extension (.vhd: dynamic, .qcow2, .xva,\n"
-	      "                     else raw)\n"
-	      "  --from FORMAT      raw, vhd, vhd-fixed, qcow2, xva, vmdk, vhdx (default:\n"
-	      "                     probe)\n"
-	      "  --disk N|Ref:N     which disk of an XVA to read (default: the first)\n"
-	      "  --gzip             compress the XVA written\n"
-	      "  --checksum KIND    XVA chunk checksums: sha1 (.checksum, default: read\n"
-	      "                     by every XAPI and xva-img), xxhash (.xxhash, faster,\n"
-	      "                     XAPI with xxhash support only), both\n"
-	      "  --no-progress      no progress bar (it is drawn only on a terminal)\n"
-	      "  --no-sync          skip the fsync before the rename (faster, not\n"
-	      "                     crash-safe; qemu-img convert does not sync either)\n"
-	      "  -h, --help         this text\n"
-	      "\n"
-	      "OUT is written under a temporary name and renamed when complete.\n"
-	      "See hvkit-move(1).\n", f);
+	      "between xl and XAPI (XCP-ng, XenServer).  'hvkit move VERB --help'\n"
+	      "describes one verb.\n"
+	      "\n", f);
+	fputs(strstr(disk_usage, "disk options:"), f);
 }
 
 
@@ -119,7 +130,9 @@ static struct mv_disk *pick_disk(struct mv_vm *vm, const char *sel, const char *
  * An image to read: a regular file or block device, or "-", standard
  * input, which images are read from at offsets: a pipe there is read
  * once into an unlinked temporary file in $TMPDIR (else /var/tmp), and
- * that is read instead.
+ * that is read instead.  A character device (/dev/null, which
+ * open_input() lets through as an empty file) is refused, as cpuid and
+ * topo refuse one: it is no disk.
  */
 static int open_image_input(const char *path, const char **ret_why)
 {
@@ -127,6 +140,11 @@ static int open_image_input(const char *path, const char **ret_why)
 	struct stat st;
 	int fd = open_input(path, INPUT_BLOCK, ret_why), tmp;
 
+	if (fd >= 0 && strcmp(path, "-") != 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode)) {
+		close(fd);
+		*ret_why = "a character device, not a disk image";
+		return -EINVAL;
+	}
 	if (fd < 0 || strcmp(path, "-") != 0 || (fstat(fd, &st) == 0 &&
 	    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))))
 		return fd;
@@ -406,10 +424,10 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 			log_verbosity++;
 			break;
 		case 'h':
-			usage(stdout);
+			fputs(disk_usage, stdout);
 			return EXIT_OK;
 		default:
-			return hv_opt_error("move disk", c, argv);
+			return hv_opt_error_in("move disk", c, argv, opts);
 		}
 	}
 	if (argc - optind != 2)
@@ -511,12 +529,13 @@ static void stat_disks(struct mv_vm *vm)
 }
 
 static const char show_usage[] =
-	"usage: hvkit move show GUEST.cfg|VM.xva [--json[=pretty]]\n"
+	"usage: hvkit move show GUEST.cfg|VM.xva [--json[=pretty]] [-v]\n"
 	"\n"
 	"Print the VM an xl.cfg or an XVA describes (name, type, memory, vCPUs,\n"
 	"disks, NICs).\n"
 	"\n"
 	"  --json[=pretty]    JSON instead of text\n"
+	"  -v, --verbose      more detail on standard error\n"
 	"  -h, --help         this text\n"
 	"See hvkit-move(1).\n";
 
@@ -546,7 +565,7 @@ static int cmd_show(int argc, char **argv, struct hv_global *g)
 			fputs(show_usage, stdout);
 			return EXIT_OK;
 		default:
-			return hv_opt_error("move show", c, argv);
+			return hv_opt_error_in("move show", c, argv, opts);
 		}
 	}
 	if (argc - optind != 1)
@@ -589,11 +608,12 @@ out:
 }
 
 static const char info_usage[] =
-	"usage: hvkit move info IMAGE [--json[=pretty]]\n"
+	"usage: hvkit move info IMAGE [--json[=pretty]] [-v]\n"
 	"\n"
 	"Print a disk image's format, virtual size, file size and allocation.\n"
 	"\n"
 	"  --json[=pretty]    JSON instead of text\n"
+	"  -v, --verbose      more detail on standard error\n"
 	"  -h, --help         this text\n"
 	"See hvkit-move(1).\n";
 
@@ -623,7 +643,7 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 			fputs(info_usage, stdout);
 			return EXIT_OK;
 		default:
-			return hv_opt_error("move info", c, argv);
+			return hv_opt_error_in("move info", c, argv, opts);
 		}
 	}
 	if (argc - optind != 1)

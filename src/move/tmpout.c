@@ -33,6 +33,7 @@ static int dir_fd = -1;			/* the directory of the final name */
 static int tmp_fd = -1;			/* the temporary file (ours) */
 static int tmp_dir_fd = -1;		/* the temporary directory (ours) */
 static bool tmp_is_dir, tmp_anonymous;	/* anonymous: O_TMPFILE, no name */
+static bool tmp_stdout;			/* final is "-": copied to stdout */
 static char tmp_name[NAME_MAX + 1];	/* in dir_fd; "" when anonymous */
 static char *tmp_path;			/* for messages and tmpout_path() */
 
@@ -197,6 +198,38 @@ static void new_name(const char *base)
 	snprintf(tmp_name, sizeof(tmp_name), "%.200s" TAG "%ld-%s", base, (long)getpid(), x);
 }
 
+/* "-": a file is written whole into an unnamed temporary in $TMPDIR
+ * (else /var/tmp), as formats are written at offsets, and copied to
+ * standard output when complete: nothing reaches stdout from a run that
+ * fails.  A directory has no place there; a terminal gets no image. */
+static int create_stdout(bool dir)
+{
+	const char *tmpdir;
+	int fd, e;
+
+	if (dir || isatty(STDOUT_FILENO)) {
+		log_error("output '-': %s; name a %s", dir ? "a directory cannot go to standard output" :
+			  "standard output is a terminal", dir ? "directory" : "file or redirect it");
+		errno = EINVAL;
+		return -1;
+	}
+	fd = tmpfile_unnamed(&tmpdir);
+	if (fd < 0 || (tmp_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		e = fd < 0 ? -fd : errno;
+		log_error("output '-': no temporary file in '%s' can hold it: %s", tmpdir, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return -1;
+	}
+	tmp_is_dir = false;
+	tmp_anonymous = tmp_stdout = true;
+	tmp_name[0] = 0;
+	tmp_path = xstrdup("standard output");
+	active = 1;
+	return fd;
+}
+
 static int create(const char *final, bool dir)
 {
 	_cleanup_free_ char *d1 = xstrdup(final), *d2 = xstrdup(final);
@@ -206,12 +239,13 @@ static int create(const char *final, bool dir)
 	int fd = -1, e;
 
 	tmpout_remove();
-	if (!*final || strcmp(final, "-") == 0) {
-		log_error("%s", *final ? "output '-': standard output is not supported; name a file" :
-			  "the output name is empty");
+	if (!*final) {
+		log_error("the output name is empty");
 		errno = EINVAL;
 		return -1;
 	}
+	if (strcmp(final, "-") == 0)
+		return create_stdout(dir);
 	/* Only a regular file is ever replaced: never a device node, a FIFO,
 	 * a socket or a directory (renaming over /dev/null would replace
 	 * it).  A link is followed to see what it names (a link to a
@@ -396,6 +430,11 @@ int tmpout_commit(const char *final)
 	/* A signal between the rename and `active = 0` would have the
 	 * handler empty the directory that now has the final name: held
 	 * until the output is committed (or not). */
+	if (tmp_stdout) {
+		rc = fflush(stdout) != 0 ? -EIO : copy_all(tmp_fd, STDOUT_FILENO);
+		tmpout_remove();
+		return rc;
+	}
 	trapped(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	rc = commit(base);
@@ -413,6 +452,7 @@ void tmpout_remove(void)
 	close_fd(&tmp_fd);
 	close_fd(&tmp_dir_fd);
 	close_fd(&dir_fd);
+	tmp_stdout = false;
 	free(tmp_path);
 	tmp_path = NULL;
 }

@@ -11,7 +11,9 @@
  * the next run into that directory.  A new file is made with mode 0666
  * less the umask (a directory 0777); a file that replaces one keeps that
  * file's mode (never a set-id bit; as root, its owner), as cp does.  One per
- * process at a time. */
+ * process at a time.  FINAL "-" is standard output: a file is written
+ * unnamed in $TMPDIR (else /var/tmp) and copied there when complete (not
+ * to a terminal); a directory is refused. */
 #pragma once
 
 /* Creates the temporary file (O_RDWR) or directory and traps the signals;

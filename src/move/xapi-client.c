@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* XenAPI over XML-RPC, HTTP PUT and GET, with libcurl. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -762,7 +763,16 @@ int xapi_read_password(const char *file, char **ret)
 		*ret = xstrdup(env ? env : "");
 		return 0;
 	}
-	f = fopen(file, "re");
+	/* "-": the first line of standard input */
+	if (strcmp(file, "-") == 0) {
+		int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+
+		f = fd < 0 ? NULL : fdopen(fd, "r");
+		if (!f && fd >= 0)
+			close(fd);
+	} else {
+		f = fopen(file, "re");
+	}
 	if (!f)
 		return -errno;
 	if (!fgets(buf, sizeof(buf), f))

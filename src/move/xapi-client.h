@@ -102,7 +102,8 @@ int xapi_export_raw_vdi(struct xapi_conn *c, const char *vdi, const char *format
 			uint64_t size, img_sink_fn sink, void *opaque,
 			uint64_t *ret_got);
 
-/* The password for push and pull: the first line of file, or the
+/* The password for push and pull: the first line of file ("-": of
+ * standard input), or the
  * environment's HVKIT_XAPI_PASSWORD (empty when unset) without one.
  * -errno when file cannot be read.  The caller frees *ret. */
 int xapi_read_password(const char *file, char **ret);

@@ -23,7 +23,7 @@
 
 void sched_usage(FILE *f)
 {
-	fputs("usage: hvkit sched check CONF\n"
+	fputs("usage: hvkit sched check CONF [--json[=pretty]]\n"
 	      "       hvkit sched run CONF [--tick 1s] [--state FILE|etcd://H:P[,H:P]/PREFIX]\n"
 	      "                 [--save-every 10s] [--cgroup-root DIR]\n"
 	      "                 [--backend cgroup|libvirt[:URI]]\n"
@@ -34,6 +34,7 @@ void sched_usage(FILE *f)
 	      "       hvkit sched status [--state FILE|etcd://...] [--json | --prometheus]\n"
 	      "                 [--etcd-cacert FILE] [--etcd-cert FILE] [--etcd-key FILE]\n"
 	      "       hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s] [--summary]\n"
+	      "                 [--json[=pretty]]\n"
 	      "\n"
 	      "CPU budgets for Xen domains, libvirt guests and cgroups: weights,\n"
 	      "caps, time-of-day caps and bursts (\"100% for 5m per 1h, then cap\n"
@@ -148,11 +149,13 @@ int sched_parse_tick(const char *s, int64_t *ret_ns)
 static int cmd_check(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
+		{ "json", optional_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct sched_policy p;
+	bool json = g->json, pretty = g->json_pretty;
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
@@ -160,8 +163,13 @@ static int cmd_check(int argc, char **argv, struct hv_global *g)
 			log_verbosity++;
 			continue;
 		}
+		if (c == 'j') {
+			if (hv_json_opt(optarg, &json, &pretty))
+				return EXIT_USAGE;
+			continue;
+		}
 		if (c != 'h')
-			return hv_opt_error("sched", c, argv);
+			return hv_opt_error_in("sched", c, argv, opts);
 		sched_usage(stdout);
 		return EXIT_OK;
 	}
@@ -171,9 +179,28 @@ static int cmd_check(int argc, char **argv, struct hv_global *g)
 	}
 	if (sched_load_policy(argv[optind], &p) < 0)
 		return EXIT_FAIL;
-	printf("%s: ok, %zu guest%s\n", argv[optind], p.n, p.n == 1 ? "" : "s");
+	struct strbuf sb = STRBUF_INIT;
+	if (json) {
+		/* the guests the policy names; an error is on stderr, as text */
+		struct json j;
+
+		json_init(&j, &sb, pretty);
+		json_obj_open(&j);
+		json_kv_str(&j, "file", argv[optind]);
+		json_key(&j, "guests");
+		json_arr_open(&j);
+		for (size_t i = 0; i < p.n; i++)
+			json_str(&j, p.v[i].name);
+		json_arr_close(&j);
+		json_obj_close(&j);
+		strbuf_addc(&sb, '\n');
+	} else {
+		strbuf_addf(&sb, "%s: ok, %zu guest%s\n", argv[optind], p.n, p.n == 1 ? "" : "s");
+	}
+	c = write_output(NULL, sb.buf, sb.len) < 0 ? EXIT_FAIL : EXIT_OK;
+	strbuf_release(&sb);
 	sched_policy_release(&p);
-	return EXIT_OK;
+	return c;
 }
 
 static void cap_text(char *buf, size_t sz, uint32_t cp)
@@ -217,7 +244,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		case 'k': eo.key = optarg; break;
 		case 'v': log_verbosity++; break;
 		case 'h': sched_usage(stdout); return EXIT_OK;
-		default: return hv_opt_error("sched", c, argv);
+		default: return hv_opt_error_in("sched", c, argv, opts);
 		}
 	}
 	if (optind != argc) {
@@ -394,10 +421,10 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 }
 
 static const struct hv_cmd sched_cmds[] = {
-	{ "check", cmd_check, HV_CMD_NO_JSON, "validate a policy file" },
+	{ "check", cmd_check, 0, "validate a policy file" },
 	{ "run", sched_cmd_run, HV_CMD_NO_JSON, "the daemon: keep guests within their budgets" },
 	{ "status", cmd_status, 0, "each guest's usage, budget and cap" },
-	{ "simulate", sched_cmd_simulate, HV_CMD_NO_JSON, "run a policy on a CSV trace" },
+	{ "simulate", sched_cmd_simulate, 0, "run a policy on a CSV trace" },
 };
 
 int cmd_sched(int argc, char **argv, struct hv_global *g)

@@ -11,6 +11,7 @@
 
 #include "engine.h"
 #include "cli.h"
+#include "json.h"
 #include "log.h"
 #include "sched.h"
 #include "strbuf.h"
@@ -167,25 +168,83 @@ static void format_summary(struct strbuf *sb, const struct sched_policy *p,
 	}
 }
 
+/* --json: per guest its totals and (without --summary) every tick's
+ * sample; a cap or budget a guest has none of is null. */
+static void format_json(struct strbuf *sb, bool pretty, double tick, const struct sched_policy *p,
+			const struct total *tot, const bool *used, struct sample *const *smp,
+			const size_t *ns, const struct sched_acct *acct, bool summary)
+{
+	struct json j;
+
+	json_init(&j, sb, pretty);
+	json_obj_open(&j);
+	json_kv_double(&j, "tick_s", tick);
+	json_key(&j, "guests");
+	json_arr_open(&j);
+	for (size_t gi = 0; gi < p->n; gi++) {
+		if (!used[gi])
+			continue;
+		json_obj_open(&j);
+		json_kv_str(&j, "name", p->v[gi].name);
+		json_kv_u64(&j, "ticks", tot[gi].ticks);
+		json_kv_double(&j, "demand_cpu_s", tot[gi].demand);
+		json_kv_double(&j, "used_cpu_s", tot[gi].used);
+		json_kv_double(&j, "capped_s", tot[gi].capped_s);
+		json_key(&j, "bursts");
+		if (p->v[gi].has_burst)
+			json_u64(&j, tot[gi].bursts);
+		else
+			json_null(&j);
+		if (!summary) {
+			json_key(&j, "samples");
+			json_arr_open(&j);
+			for (size_t k = 0; k < ns[gi]; k++) {
+				const struct sample *x = &smp[gi][k];
+
+				json_obj_open(&j);
+				json_kv_double(&j, "time", x->t);
+				json_kv_double(&j, "demand", x->demand);
+				json_kv_double(&j, "used", x->used);
+				json_key(&j, "cap");
+				if (x->cap < 0)
+					json_null(&j);
+				else
+					json_double(&j, x->cap);
+				json_key(&j, "left_cpu_s");
+				if (acct[gi].nbuckets)
+					json_double(&j, x->left);
+				else
+					json_null(&j);
+				json_obj_close(&j);
+			}
+			json_arr_close(&j);
+		}
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
+	json_obj_close(&j);
+	strbuf_addc(sb, '\n');
+}
+
 int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
 		{ "tick", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "summary", no_argument, NULL, 's' },
+		{ "json", optional_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *out_svg = NULL;
-	bool summary = false;
+	bool summary = false, json = g->json, pretty = g->json_pretty;
 	int64_t tick_ns = NS;
 	struct sched_policy p = { 0 };
 	struct sched_trace_row *rows = NULL;
 	size_t nrows = 0;
 	int c, rc = EXIT_FAIL;
 
-	(void)g;
 	while ((c = getopt_long(argc, argv, ":o:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -196,13 +255,21 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 			break;
 		case 'o': out_svg = optarg; break;
 		case 's': summary = true; break;
+		case 'j':
+			if (hv_json_opt(optarg, &json, &pretty))
+				return EXIT_USAGE;
+			break;
 		case 'v': log_verbosity++; break;
 		case 'h': sched_usage(stdout); return EXIT_OK;
-		default: return hv_opt_error("sched", c, argv);
+		default: return hv_opt_error_in("sched", c, argv, opts);
 		}
 	}
 	if (optind + 2 != argc) {
-		log_error("usage: hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s] [--summary]");
+		log_error("'sched simulate' takes CONF and TRACE (see 'hvkit sched --help')");
+		return EXIT_USAGE;
+	}
+	if (out_svg && strcmp(out_svg, "-") == 0 && json) {
+		log_error("'sched simulate': -o - and --json both want standard output");
 		return EXIT_USAGE;
 	}
 	if (sched_load_policy(argv[optind], &p) < 0)
@@ -233,7 +300,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 	}
 
 	struct strbuf tab = STRBUF_INIT;
-	if (!summary)
+	if (!summary && !json)
 		strbuf_addf(&tab, "%9s %-16s %7s %7s %7s %10s\n", "TIME", "GUEST", "DEMAND", "USED",
 			    "CAP", "LEFT");
 	size_t r = 0;
@@ -259,7 +326,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 			double left = acct[gi].nbuckets ? (double)s.left_ns / 1e9 : 0;
 			smp[gi][ns[gi]++] = (struct sample){ t, demand[gi], u, capc, left };
 			add_total(&tot[gi], &p.v[gi], tick, demand[gi], u);
-			if (summary)
+			if (summary || json)
 				continue;
 			char capbuf[32], leftbuf[32];
 			if (capc < 0)
@@ -274,7 +341,9 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 				    demand[gi], u, capbuf, leftbuf);
 		}
 	}
-	if (summary)
+	if (json)
+		format_json(&tab, pretty, tick, &p, tot, used, smp, ns, acct, summary);
+	else if (summary)
 		format_summary(&tab, &p, tot, used);
 	/* The plot first: when -o cannot be written, nothing is printed. */
 	rc = EXIT_OK;
@@ -284,7 +353,8 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 		rc = write_output(out_svg, svg.buf, svg.len) < 0 ? EXIT_FAIL : EXIT_OK;
 		strbuf_release(&svg);
 	}
-	if (rc == EXIT_OK)
+	/* -o -: the plot is what goes to stdout, alone */
+	if (rc == EXIT_OK && !(out_svg && strcmp(out_svg, "-") == 0))
 		rc = write_output(NULL, tab.buf, tab.len) < 0 ? EXIT_FAIL : EXIT_OK;
 	strbuf_release(&tab);
 	for (size_t gi = 0; gi < p.n; gi++) {

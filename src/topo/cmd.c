@@ -30,7 +30,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: hvkit topo [OPTIONS]\n"
-	      "       hvkit topo capture -o FILE.tar.gz [--keep-serials] [OPTIONS]\n"
+	      "       hvkit topo capture -o FILE.tar.gz|- [--keep-serials] [OPTIONS]\n"
 	      "       hvkit topo check [--fail-on LEVEL] [--json] [OPTIONS]\n"
 	      "       hvkit topo diff A B [--json]\n"
 	      "       hvkit topo where WHAT [--json] [OPTIONS]\n"
@@ -105,7 +105,7 @@ struct topo_opts {
 	enum pic { PIC_NONE, PIC_SVG, PIC_PNG, PIC_PDF, PIC_DOT } pic;
 	bool of_set;		/* format chosen explicitly */
 	const char *synthetic;	/* --synthetic SPEC */
-	int color;		/* -1 auto, 0 never, 1 always */
+	enum hv_color color;
 };
 
 /* The picture formats: --of name and output file extensions. */
@@ -189,8 +189,8 @@ static int check_output_ext(const struct topo_opts *o)
 	return 0;
 }
 
-static int parse_opts_as(int argc, char **argv, struct hv_global *g,
-			 struct topo_opts *o)
+static int parse_opts(int argc, char **argv, struct hv_global *g,
+		      struct topo_opts *o)
 {
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
@@ -215,7 +215,7 @@ static int parse_opts_as(int argc, char **argv, struct hv_global *g,
 	o->sysroot = g->sysroot;
 	o->json = g->json;
 	o->pretty = g->json_pretty;
-	o->color = -1;
+	o->color = g->color;
 	while ((c = getopt_long(argc, argv, ":o:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -226,12 +226,8 @@ static int parse_opts_as(int argc, char **argv, struct hv_global *g,
 			o->from[o->nfrom++] = optarg;
 			break;
 		case 'R':
-			if (o->sysroot) {
-				log_error("--sysroot given twice ('%s' and '%s'): give one directory",
-					  o->sysroot, optarg);
+			if (hv_sysroot_opt(optarg, &o->sysroot))
 				return EXIT_USAGE;
-			}
-			o->sysroot = optarg;
 			break;
 		case 'Y':
 			if (!*optarg) {
@@ -266,17 +262,8 @@ static int parse_opts_as(int argc, char **argv, struct hv_global *g,
 			log_verbosity++;
 			break;
 		case 'C':
-			if (!optarg || strcmp(optarg, "always") == 0)
-				o->color = 1;
-			else if (strcmp(optarg, "never") == 0)
-				o->color = 0;
-			else if (strcmp(optarg, "auto") == 0)
-				o->color = -1;
-			else {
-				log_error("unknown --color value '%s' (auto, always or never)",
-					  optarg);
+			if (hv_color_opt(optarg, &o->color))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'S':
 			o->keep_serials = true;
@@ -300,7 +287,7 @@ static int parse_opts_as(int argc, char **argv, struct hv_global *g,
 			usage(stdout);
 			return -1;
 		default:
-			return hv_opt_error("topo", c, argv);
+			return hv_opt_error_in("topo", c, argv, opts);
 		}
 	}
 	o->verbose = log_verbosity > 0;
@@ -318,8 +305,12 @@ static int check_opts(struct topo_opts *o)
 		log_error("diff reads its two inputs only; no --sysroot or --synthetic");
 		return EXIT_USAGE;
 	}
-	if (o->capture && (!o->output || strcmp(o->output, "-") == 0)) {
-		log_error("capture needs -o FILE.tar.gz (an archive is not written to standard output)");
+	if (o->capture && !o->output) {
+		log_error("capture needs -o FILE.tar.gz (or -o - for standard output)");
+		return EXIT_USAGE;
+	}
+	if (o->capture && strcmp(o->output, "-") == 0 && isatty(STDOUT_FILENO)) {
+		log_error("not writing an archive to a terminal; give -o FILE.tar.gz");
 		return EXIT_USAGE;
 	}
 	if (o->sysroot && o->nfrom) {
@@ -331,7 +322,7 @@ static int check_opts(struct topo_opts *o)
 			  o->capture ? "capture" : o->nfrom ? "--from" : "--sysroot");
 		return EXIT_USAGE;
 	}
-	if (o->capture && !str_endswith(o->output, ".tar.gz") &&
+	if (o->capture && strcmp(o->output, "-") != 0 && !str_endswith(o->output, ".tar.gz") &&
 	    !str_endswith(o->output, ".tgz")) {
 		log_error("capture writes a gzip-compressed tar archive: -o '%s' must end in .tar.gz or .tgz",
 			  o->output);
@@ -375,18 +366,6 @@ static int check_opts(struct topo_opts *o)
 
 /* getopt names argv[0] in its own messages ("option requires an
  * argument"): with this name they start "hvkit: error:" as ours do. */
-static int parse_opts(int argc, char **argv, struct hv_global *g,
-		      struct topo_opts *o)
-{
-	char *const name = argv[0];
-	int rc;
-
-	argv[0] = (char *)"hvkit: error";
-	rc = parse_opts_as(argc, argv, g, o);
-	argv[0] = name;
-	return rc;
-}
-
 /* Builds the root the probes read: live, --sysroot or --from inputs. */
 static int open_root(const struct topo_opts *o, struct hv_root **ret,
 		     struct hv_diags *d)
@@ -651,8 +630,8 @@ render:;
 	}
 	struct render_opts ro = {
 		.verbose = o.verbose, .pretty = o.pretty, .io_all = o.io_all,
-		.color = o.color == 1 ||
-			 (o.color == -1 && !o.output && isatty(STDOUT_FILENO) &&
+		.color = o.color == HV_COLOR_ALWAYS ||
+			 (o.color != HV_COLOR_NEVER && !o.output && isatty(STDOUT_FILENO) &&
 			  !getenv("NO_COLOR")),
 	};
 	struct hv_diags why = HV_DIAGS_INIT;
@@ -765,10 +744,6 @@ int cmd_topo(int argc, char **argv, struct hv_global *g)
 		.name = "topo", .cmds = topo_cmds, .ncmds = ARRAY_SIZE(topo_cmds), .usage = usage,
 	};
 	struct topo_opts o;
-	int rc = parse_opts(argc, argv, g, &o);
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
-	/* argv[0] is "topo"; what is left is an optional verb. */
-	return hv_dispatch_opts(&tool, argc, argv, g, &o);
+	return hv_dispatch_opts(&tool, parse_opts(argc, argv, g, &o), argc, argv, g, &o);
 }

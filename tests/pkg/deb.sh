@@ -45,6 +45,9 @@ COMP_WORDS=(hvkit cpuid pol); COMP_CWORD=2; _hvkit; echo "${COMPREPLY[*]}"')
 out=$(bash -c '. /usr/share/bash-completion/completions/hvkit
 COMP_WORDS=(hvkit cpuid policy host --for ""); COMP_CWORD=5; _hvkit; echo "${COMPREPLY[*]}"')
 [ "$out" = "xl xl-xend qemu libvirt" ] || fail "bash completion of '--for' gave '$out'"
+# The rest of what completion.sh asks of the build's copy, of the installed one.
+bash "$(dirname "$0")/completion.sh" /usr/share/bash-completion/completions/hvkit ||
+	fail "the installed bash completion"
 [ -f /usr/share/zsh/vendor-completions/_hvkit ] || fail "no zsh completion"
 
 dpkg -r hvkit >/dev/null

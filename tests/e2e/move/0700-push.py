@@ -84,6 +84,11 @@ env["HVKIT_XAPI_PASSWORD"] = "wrong"
 p = push()
 check(p.returncode == 1 and "SESSION_AUTHENTICATION_FAILED" in p.stderr, f"bad password: {p.stderr}")
 check(len(st.db["VM"]) == n, "nothing created on a failed login")
+# --password-file - reads the password from standard input (issue 15)
+p = subprocess.run([os.environ.get("HVKIT", "build/hvkit"), "move", "push", cfg,
+                    f"xapi://root@127.0.0.1:{port}", "--sr", SR, *ca, "--password-file", "-", "--metadata-only"],
+                   input="secret\n", capture_output=True, text=True, env=env)
+check(p.returncode == 0 and len(st.db["VM"]) == n + 1, f"--password-file -: {p.returncode} {p.stderr}")
 env["HVKIT_XAPI_PASSWORD"] = "secret"
 
 # The server rejects what XAPI would: the client sends it none of it

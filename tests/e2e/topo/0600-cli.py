@@ -80,22 +80,22 @@ with tempfile.TemporaryDirectory() as d:
 # every tool and verb (getopt itself never speaks: opterr is 0); not the
 # whole help, never a raw control byte (shown as '.').
 ESC = "\x1b]0;pwn\x07"
-for args, msg in ((["topo", "--frob"], "unknown option '--frob' (see 'hvkit topo --help')"),
+for args, msg in ((["topo", "--zzzz"], "unknown option '--zzzz' (see 'hvkit topo --help')"),
                   (["topo", "--x" + ESC], "unknown option '--x.]0;pwn.' (see 'hvkit topo --help')"),
                   (["--b" + ESC], "unknown option '--b.]0;pwn.' (see 'hvkit --help')"),
                   (["topo", "--from"], "option '--from' needs a value (see 'hvkit topo --help')"),
                   (["topo", "-o"], "option '-o' needs a value (see 'hvkit topo --help')"),
                   (["--help=x"], "option '--help' takes no value (see 'hvkit --help')"),
                   (["topo", "--io", "some"], None),
-                  (["cpuid", "--frob"], "unknown option '--frob' (see 'hvkit cpuid --help')"),
+                  (["cpuid", "--zzzz"], "unknown option '--zzzz' (see 'hvkit cpuid --help')"),
                   (["cpuid", "-vZ"], "unknown option '-Z' (see 'hvkit cpuid --help')"),
-                  (["sched", "status", "--frob"], "unknown option '--frob' (see 'hvkit sched --help')"),
+                  (["sched", "status", "--zzzz"], "unknown option '--zzzz' (see 'hvkit sched --help')"),
                   (["sched", "check", "--x" + ESC], "unknown option '--x.]0;pwn.' (see 'hvkit sched --help')"),
-                  (["move", "show", "--frob", "x"], "unknown option '--frob' (see 'hvkit move show --help')"),
+                  (["move", "show", "--zzzz", "x"], "unknown option '--zzzz' (see 'hvkit move show --help')"),
                   (["move", "import", "-q"], "unknown option '-q' (see 'hvkit move import --help')"),
                   (["move", "pull", "--x"], "unknown option '--x' (see 'hvkit move pull --help')"),
                   (["move", "check", "--x"], "unknown option '--x' (see 'hvkit move check --help')"),
-                  (["--frob"], "unknown option '--frob' (see 'hvkit --help')"),
+                  (["--zzzz"], "unknown option '--zzzz' (see 'hvkit --help')"),
                   # wrong argument counts of move verbs: one line, like the other tools
                   (["move", "disk", "a"], "'move disk' takes IN and OUT (1 given) (see 'hvkit move disk --help')"),
                   (["move", "info", "a", "b"], "'move info' takes one IMAGE (2 given) (see 'hvkit move info --help')"),
@@ -108,8 +108,8 @@ for args, msg in ((["topo", "--frob"], "unknown option '--frob' (see 'hvkit topo
                   (["--sysroot", "/nonexist", "sched", "check", "x"],
                    "'sched' does not read a system root (--sysroot); see 'hvkit --help'"),
                   (["--sysroot", "/", "move", "info", "x"], None),
-                  (["--json", "sched", "check", "x"],
-                   "'sched check' has no JSON output (--json); see 'hvkit sched --help'"),
+                  (["--json", "sched", "run", "x"],
+                   "'sched run' has no JSON output (--json); see 'hvkit sched --help'"),
                   (["--json", "move", "disk", "a", "b"], None)):
     p = hvkit(*args, ok=False)
     lines = p.stderr.strip().splitlines()
