@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `hvkit move export` and `import`: whole VMs between xl.cfg and XVA,
  * OVA or OVF.  Output is built under a temporary name and renamed. */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -310,13 +309,7 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 		ovf_write(vm, hrefs, sizes, &meta, d);
 		(void)log_diags(o->in, d);
 		hv_diags_release(d);
-		int fd = openat(dfd, ovf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd < 0)
-			rc = -errno;
-		else if ((rc = img_pwrite(fd, meta.buf, meta.len, 0)) == 0)
-			rc = move_finish_file(fd, o->sync);
-		else
-			close(fd);
+		rc = move_write_new(dfd, ovf, meta.buf, meta.len, o->sync);
 		/* The manifest beside them, as ovftool writes an OVF directory. */
 		_cleanup_free_ char *mfname = xasprintf("%s.mf", name);
 		struct strbuf all = STRBUF_INIT;
@@ -325,13 +318,8 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 		mf_hash_hex(&sum, hex);
 		ova_mf_line(&all, ovf, hex);
 		strbuf_add(&all, mf.buf, mf.len);
-		fd = rc == 0 ? openat(dfd, mfname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666) : -1;
-		if (rc == 0 && fd < 0)
-			rc = -errno;
-		else if (rc == 0 && (rc = img_pwrite(fd, all.buf, all.len, 0)) == 0)
-			rc = move_finish_file(fd, o->sync);
-		else if (fd >= 0)
-			close(fd);
+		if (rc == 0)
+			rc = move_write_new(dfd, mfname, all.buf, all.len, o->sync);
 		strbuf_release(&all);
 	}
 	if (rc == 0)
