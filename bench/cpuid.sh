@@ -9,22 +9,9 @@ set -eu
 HVKIT=${1:-build/hvkit}
 RUNS=${2:-11}
 DATA=$(dirname "$0")/../tests/data/cpuid
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# median wall time in milliseconds (3 decimals) of RUNS runs of "$@"
-median_ms() {
-	i=0
-	: >"$tmp/times"
-	while [ $i -lt "$RUNS" ]; do
-		s=$(date +%s%N)
-		"$@" >/dev/null 2>&1
-		e=$(date +%s%N)
-		echo $((e - s)) >>"$tmp/times"
-		i=$((i + 1))
-	done
-	sort -n "$tmp/times" | awk '{ t[NR] = $1 } END { printf "%.3f", t[int((NR + 1) / 2)] / 1e6 }'
-}
+BENCH_DECIMALS=3
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # 1. decode of one dump, in-process
 one=$DATA/libvirt/x86_64-cpuid-Xeon-Gold-6130.xml
@@ -89,10 +76,9 @@ start=$(mean_ms "$HVKIT" --version)
 if command -v virsh >/dev/null && virsh -c test:///default version >/dev/null 2>&1; then
 	cat "$DATA/libvirt-9.0/x86_64-cpuid-$a-host.xml" "$DATA/libvirt-9.0/x86_64-cpuid-$b-host.xml" >"$tmp/pair.xml"
 	theirs=$(mean_ms virsh -c test:///default cpu-baseline "$tmp/pair.xml")
-	ratio() { awk -v a="$theirs" -v b="$1" 'BEGIN { printf "%.1fx", a / b }'; }
 	echo "baseline of a pair ($a + $b): virsh cpu-baseline $theirs ms;" \
-		"hvkit on dumps $ours ms, ratio $(ratio "$ours");" \
-		"hvkit on libvirt XML $oursx ms, ratio $(ratio "$oursx") (goal >= 10x; hvkit --version alone: $start ms)"
+		"hvkit on dumps $ours ms, ratio $(bench_ratio "$ours" "$theirs");" \
+		"hvkit on libvirt XML $oursx ms, ratio $(bench_ratio "$oursx" "$theirs") (goal >= 10x; hvkit --version alone: $start ms)"
 else
 	echo "baseline of a pair ($a + $b): hvkit $ours ms (dumps), $oursx ms (XML);" \
 		"virsh -c test:///default cannot run here: no ratio"

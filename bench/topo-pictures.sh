@@ -11,29 +11,15 @@ HVKIT=${1:-build/hvkit}
 RUNS=${2:-11}
 DATA=$(dirname "$0")/../tests/data/hwloc
 SYNTH="pack:16 core:128 pu:2 pci:300"
-command -v lstopo >/dev/null || { echo "bench: lstopo missing (Debian package hwloc)" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_need lstopo hwloc
 lstopo --help 2>&1 | grep -q 'png' || { echo "bench: this lstopo cannot write PNG (lstopo-no-graphics?)" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# median wall time in milliseconds of RUNS runs of "$@"
-median_ms() {
-	i=0
-	: > "$tmp/times"
-	while [ $i -lt "$RUNS" ]; do
-		s=$(date +%s%N)
-		"$@" > /dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
-		e=$(date +%s%N)
-		echo $(( (e - s) / 1000 )) >> "$tmp/times"
-		i=$((i + 1))
-	done
-	sort -n "$tmp/times" | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'
-}
 
 printf '%-38s %10s %10s %8s\n' "case" "hvkit ms" "lstopo ms" "ratio"
 report() {
 	printf '%-38s %10s %10s %8s\n' "$1" "$2" "$3" \
-		"$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.1fx", b / a }')"
+		"$(bench_ratio "$2" "$3")"
 }
 
 # One case: both tools draw the same input into a file of each format.

@@ -16,11 +16,11 @@ HVKIT=${1:-build/hvkit}
 RUNS=${2:-3}
 [ $# -ge 2 ] && shift 2 || shift $#
 SIZES=${*:-16 64 256}
-for t in lstopo-no-graphics lstopo /usr/bin/time; do
-	command -v "$t" >/dev/null || { echo "bench: $t missing (Debian packages hwloc, time)" >&2; exit 1; }
-done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_need lstopo-no-graphics hwloc
+bench_need lstopo hwloc
+bench_need /usr/bin/time time
 
 # "MS KB": median wall ms and the largest peak RSS of RUNS runs of "$@"
 # (output to $tmp/out).
@@ -40,8 +40,6 @@ measure() {
 	sort -n "$tmp/times" | awk '{ t[NR] = $1; if ($2 > m) m = $2 }
 		END { printf "%d %d", t[int((NR + 1) / 2)], m }'
 }
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", (a > 0 ? b / a : 0) }'; }
 
 printf '%-8s %-6s %9s %9s %7s %9s %9s %7s %7s %7s\n' "PUs" "output" "hvkit ms" "lstopo ms" "ratio" \
 	"hvkit MB" "lstopo MB" "ratio" "growth" "RSSgrow"
@@ -65,15 +63,15 @@ for p in $SIZES; do
 		grow=- rgrow=-
 		if [ -n "$prev_pus" ]; then
 			eval "pm=\$prev_ms_$out pk=\$prev_kb_$out"
-			grow=$(ratio "$pm" "$hms") rgrow=$(ratio "$pk" "$hkb")
+			grow=$(bench_ratio "$pm" "$hms") rgrow=$(bench_ratio "$pk" "$hkb")
 		fi
 		if [ "$out" = check ]; then
 			printf '%-8s %-6s %9s %9s %7s %9s %9s %7s %7s %7s\n' "$pus" "$out" "$hms" - - \
 				"$((hkb / 1024))" - - "$grow" "$rgrow"
 		else
 			printf '%-8s %-6s %9s %9s %7s %9s %9s %7s %7s %7s\n' "$pus" "$out" "$hms" "$lms" \
-				"$(ratio "$hms" "$lms")" "$((hkb / 1024))" "$((lkb / 1024))" \
-				"$(ratio "$hkb" "$lkb")" "$grow" "$rgrow"
+				"$(bench_ratio "$hms" "$lms")" "$((hkb / 1024))" "$((lkb / 1024))" \
+				"$(bench_ratio "$hkb" "$lkb")" "$grow" "$rgrow"
 		fi
 	done
 	for out in xml text svg check; do

@@ -8,29 +8,14 @@ set -eu
 HVKIT=${1:-build/hvkit}
 RUNS=${2:-21}
 DATA=$(dirname "$0")/../tests/data/hwloc
-command -v lstopo-no-graphics >/dev/null || { echo "bench: lstopo-no-graphics missing (Debian package hwloc)" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# median wall time in milliseconds of RUNS runs of "$@"
-median_ms() {
-	i=0
-	: > "$tmp/times"
-	while [ $i -lt "$RUNS" ]; do
-		s=$(date +%s%N)
-		"$@" > /dev/null 2>&1
-		e=$(date +%s%N)
-		echo $(( (e - s) / 1000 )) >> "$tmp/times"
-		i=$((i + 1))
-	done
-	sort -n "$tmp/times" | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'
-}
-
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_need lstopo-no-graphics hwloc
 
 printf '%-34s %12s %12s %8s\n' "case" "hvkit ms" "lstopo ms" "ratio"
 report() {
 	printf '%-34s %12s %12s %8s\n' "$1" "$2" "$3" \
-		"$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.1fx", b / a }')"
+		"$(bench_ratio "$2" "$3")"
 }
 
 # Live: the whole machine, I/O included on both sides.
@@ -58,15 +43,11 @@ if command -v valgrind >/dev/null; then
 			sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 	}
 	printf '\n%-34s %12s %12s %8s\n' "case (instructions)" "hvkit" "lstopo" "ratio"
-	report_ir() {
-		printf '%-34s %12s %12s %8s\n' "$1" "$2" "$3" \
-			"$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.1fx", b / a }')"
-	}
-	report_ir "live (this machine)" "$(ir "$HVKIT" topo --json)" \
+	report "live (this machine)" "$(ir "$HVKIT" topo --json)" \
 		"$(ir lstopo-no-graphics --whole-system --whole-io --of xml)"
 	for snap in 32em64t-2n8c+dax+nvme+mic+dimms 256ppc-8n8s4t memorysidecaches; do
 		root=$(echo "$tmp/$snap"/*)
-		report_ir "$snap" "$(ir "$HVKIT" topo --json --sysroot "$root")" \
+		report "$snap" "$(ir "$HVKIT" topo --json --sysroot "$root")" \
 			"$(HWLOC_FSROOT=$root HWLOC_COMPONENTS=-x86 ir lstopo-no-graphics --whole-system --whole-io --of xml)"
 	done
 fi

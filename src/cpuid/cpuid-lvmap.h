@@ -99,7 +99,7 @@ const struct cpuid_lvdef *cpuid_lvmap_def(const struct cpuid_lvmap *m, char kind
 
 void cpuid_lvmap_release(struct cpuid_lvmap *m);
 
-/* The built-in copy: file names and contents (generated, gen-lvmap.py). */
+/* The built-in copy: file names and contents (generated, gen-cpuid-lvmap.py). */
 struct cpuid_lvmap_file {
 	const char *name;
 	const unsigned char *data;

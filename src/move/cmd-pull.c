@@ -16,6 +16,7 @@
 
 #include "cmd-vm.h"
 #include "log.h"
+#include "package.h"
 #include "progress.h"
 #include "util.h"
 #include "tmpout.h"
@@ -255,24 +256,6 @@ static int vhd_sink(void *opaque, const void *p, size_t len)
 	return rc;
 }
 
-static int open_writer(struct img_out *out, enum img_format f)
-{
-	switch (f) {
-	case IMG_QCOW2:
-		return img_out_qcow2(out);
-	case IMG_VHD_DYNAMIC:
-	case IMG_VHD_FIXED:
-		return img_out_vhd(out, f == IMG_VHD_DYNAMIC);
-	default:
-		return img_out_raw(out);
-	}
-}
-
-static const char *format_ext(enum img_format f)
-{
-	return f == IMG_QCOW2 ? "qcow2" : f == IMG_VHD_DYNAMIC || f == IMG_VHD_FIXED ? "vhd" : "raw";
-}
-
 /* Downloads vdi (size bytes) into the new file `file` of dfd. */
 static int download(struct xapi_conn *c, const char *vdi, uint64_t size, int dfd,
 		    const char *file, const struct pull_opts *o, unsigned part, unsigned parts,
@@ -286,7 +269,7 @@ static int download(struct xapi_conn *c, const char *vdi, uint64_t size, int dfd
 	out.fd = openat(dfd, file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (out.fd < 0)
 		return hv_errorf(d, "cannot create '%s': %s", file, strerror(errno));
-	rc = open_writer(&out, o->disk_format);
+	rc = move_disk_writer(&out, o->disk_format);
 	if (rc == 0 && posix_memalign((void **)&u.buf, 4096, out.unit) != 0)
 		rc = -ENOMEM;
 	if (rc == 0 && size && xapi_vhd(c, size)) {
@@ -316,20 +299,6 @@ static int download(struct xapi_conn *c, const char *vdi, uint64_t size, int dfd
 	if (close(out.fd) < 0 && rc == 0)
 		rc = hv_errorf(d, "cannot write '%s': %s", file, strerror(errno));
 	free(u.buf);
-	return rc;
-}
-
-static int write_cfg(int dfd, const char *file, const struct strbuf *cfg, bool sync)
-{
-	int fd = openat(dfd, file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), rc;
-
-	if (fd < 0)
-		return -errno;
-	rc = img_pwrite(fd, cfg->buf, cfg->len, 0);
-	if (rc == 0 && sync && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
 	return rc;
 }
 
@@ -447,14 +416,12 @@ int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 	if (log_diags("pull", &d))
 		goto out;
 	hv_diags_release(&d);
-	for (size_t i = 0; i < vm.ndisks; i++)
-		if ((o.disk_format == IMG_VHD_DYNAMIC || o.disk_format == IMG_VHD_FIXED) &&
-		    vm.disks[i].kind != MV_DISK_CDROM &&
-		    img_vhd_size_check(vm.disks[i].size, &d) < 0) {
-			_cleanup_free_ char *what = xasprintf("pull: disk %zu", i);
-			(void)log_diags(what, &d);
-			goto out;
-		}
+	size_t bad;
+	if (move_vhd_sizes_check(&vm, o.disk_format, &d, &bad) < 0) {
+		_cleanup_free_ char *what = xasprintf("pull: disk %zu", bad);
+		(void)log_diags(what, &d);
+		goto out;
+	}
 	const char *power = xrec_get(&p.vm, "power_state");
 	if (power && strcmp(power, "Halted") != 0 && !o.metadata_only)
 		log_warn("VM '%s' is %s: its disks may change while they are copied (shut it down first)",
@@ -464,10 +431,10 @@ int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 	if (dfd < 0)
 		goto out;
 	name = move_safe_name(vm.name);
-	const char *ext = format_ext(o.disk_format);
+	const char *ext = move_disk_ext(o.disk_format);
 	for (size_t i = 0; i < vm.ndisks; i++) {
 		struct mv_disk *dk = &vm.disks[i];
-		_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, ext);
+		_cleanup_free_ char *file = move_disk_file(name, i, ext);
 
 		if (dk->kind == MV_DISK_CDROM) {
 			if (vdis[i])
@@ -503,7 +470,7 @@ int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 	if (log_diags("pull", &d))
 		goto out;
 	cfgname = xasprintf("%s.cfg", name);
-	rc = write_cfg(dfd, cfgname, &cfg, o.sync);
+	rc = move_write_new(dfd, cfgname, cfg.buf, cfg.len, o.sync);
 	if (rc == 0)
 		rc = tmpout_commit(o.out);
 	if (rc < 0) {

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `hvkit move export` and `import`: whole VMs between xl.cfg and XVA,
  * OVA or OVF.  Output is built under a temporary name and renamed. */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +22,7 @@
 #include "log.h"
 #include "ova-mf.h"
 #include "ovf.h"
+#include "package.h"
 #include "progress.h"
 #include "tar.h"
 #include "util.h"
@@ -165,32 +165,6 @@ static int copy_disk(struct img_in *in, struct img_out *out, const char *what,
 	return rc;
 }
 
-static char *safe_name(const char *name)
-{
-	char *s = xstrdup(name && *name ? name : "guest");
-
-	for (char *p = s; *p; p++)
-		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.'))
-			*p = '_';
-	/* Room for "-disk254.qcow2" and ".cfg" within NAME_MAX. */
-	if (strlen(s) > 200)
-		s[200] = 0;
-	if (s[0] == '.')
-		s[0] = '_';
-	return s;
-}
-
-static int finish_file(int fd, const struct vm_opts *o)
-{
-	int rc = 0;
-
-	if (o->sync && fsync(fd) < 0 && errno != EINVAL)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	return rc;
-}
-
 static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 			  struct img_in **ins, struct hv_diags *d)
 {
@@ -202,7 +176,7 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 	int fd, rc;
 	char **hrefs = xcalloc(vm->ndisks + 1, sizeof(char *));
 	uint64_t *sizes = xcalloc(vm->ndisks + 1, sizeof(uint64_t));
-	_cleanup_free_ char *name = safe_name(vm->name);
+	_cleanup_free_ char *name = move_safe_name(vm->name);
 	_cleanup_free_ char *ovfname = NULL;
 
 	fd = tmpout_create_file(o->out);
@@ -214,7 +188,7 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 		xva_ova_xml(vm, &meta, d);
 	} else {
 		for (size_t i = 0; i < vm->ndisks; i++) {
-			hrefs[i] = xasprintf("%s-disk%zu.vhd", name, i);
+			hrefs[i] = move_disk_file(name, i, "vhd");
 			rc = img_vhd_stream_size(ins[i], ins[i]->size, &sizes[i]);
 			if (rc < 0)
 				goto out;
@@ -272,7 +246,7 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 	rc = tar_out_close(t);
 	t = NULL;
 	if (rc == 0)
-		rc = finish_file(fd, o);
+		rc = move_finish_file(fd, o->sync);
 	else
 		close(fd);
 	fd = -1;
@@ -299,7 +273,7 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 	struct mf_hash sum;
 	char **hrefs = xcalloc(vm->ndisks + 1, sizeof(char *));
 	uint64_t *sizes = xcalloc(vm->ndisks + 1, sizeof(uint64_t));
-	_cleanup_free_ char *name = safe_name(vm->name);
+	_cleanup_free_ char *name = move_safe_name(vm->name);
 	int rc = 0, dfd = -1;
 
 	dfd = tmpout_create_dir(o->out);
@@ -311,7 +285,7 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 		struct img_out out = { .fd = -1, .size = ins[i]->size, .diags = d };
 		struct stat st;
 
-		hrefs[i] = xasprintf("%s-disk%zu.vhd", name, i);
+		hrefs[i] = move_disk_file(name, i, "vhd");
 		out.fd = openat(dfd, hrefs[i], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (out.fd < 0) {
 			rc = -errno;
@@ -326,7 +300,7 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 			ova_mf_line(&mf, hrefs[i], hex);
 		img_out_release(&out);
 		if (rc == 0)
-			rc = finish_file(out.fd, o);
+			rc = move_finish_file(out.fd, o->sync);
 		else
 			close(out.fd);
 	}
@@ -335,13 +309,7 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 		ovf_write(vm, hrefs, sizes, &meta, d);
 		(void)log_diags(o->in, d);
 		hv_diags_release(d);
-		int fd = openat(dfd, ovf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd < 0)
-			rc = -errno;
-		else if ((rc = img_pwrite(fd, meta.buf, meta.len, 0)) == 0)
-			rc = finish_file(fd, o);
-		else
-			close(fd);
+		rc = move_write_new(dfd, ovf, meta.buf, meta.len, o->sync);
 		/* The manifest beside them, as ovftool writes an OVF directory. */
 		_cleanup_free_ char *mfname = xasprintf("%s.mf", name);
 		struct strbuf all = STRBUF_INIT;
@@ -350,13 +318,8 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 		mf_hash_hex(&sum, hex);
 		ova_mf_line(&all, ovf, hex);
 		strbuf_add(&all, mf.buf, mf.len);
-		fd = rc == 0 ? openat(dfd, mfname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666) : -1;
-		if (rc == 0 && fd < 0)
-			rc = -errno;
-		else if (rc == 0 && (rc = img_pwrite(fd, all.buf, all.len, 0)) == 0)
-			rc = finish_file(fd, o);
-		else if (fd >= 0)
-			close(fd);
+		if (rc == 0)
+			rc = move_write_new(dfd, mfname, all.buf, all.len, o->sync);
 		strbuf_release(&all);
 	}
 	if (rc == 0)
@@ -566,87 +529,9 @@ out:
 
 /* ---- import ---- */
 
-/* What a package is, from its bytes and name. */
-enum pkg_kind { PKG_XVA, PKG_OVA, PKG_OVF };
-
-/* What the package at fd is; -EINVAL when none, with *first (NULL, or
- * malloc'd) the first member's name of a tar that is neither. */
-static int probe_package(const char *path, int fd, enum pkg_kind *ret, char **first)
-{
-	struct hv_diags d = HV_DIAGS_INIT;
-	struct tar_in *t = NULL;
-	struct tar_member m;
-	bool tar = tar_in_open(fd, &d, &t) == 0 && tar_in_next(t, &m) > 0;
-	int rc;
-
-	*first = NULL;
-	if (tar && (strcmp(m.name, "ova.xml") == 0 || str_endswith(m.name, ".ovf"))) {
-		*ret = strcmp(m.name, "ova.xml") == 0 ? PKG_XVA : PKG_OVA;
-		rc = 0;
-	} else if (str_endswith(path, ".ovf")) {
-		*ret = PKG_OVF;
-		rc = 0;
-	} else {
-		if (tar)
-			*first = str_printable(xstrdup(m.name), false);
-		rc = -EINVAL;
-	}
-	tar_in_free(t);
-	hv_diags_release(&d);
-	(void)lseek(fd, 0, SEEK_SET);
-	return rc;
-}
-
-/* Makes the final absolute path of a file `name` in the output dir. */
-static char *final_path(const char *dir, const char *name)
-{
-	_cleanup_free_ char *d1 = xstrdup(dir), *d2 = xstrdup(dir);
-	char real[PATH_MAX];
-	const char *parent = dirname(d1), *base = basename(d2);
-
-	if (!realpath(parent, real))
-		return xasprintf("%s/%s", dir, name);
-	return xasprintf("%s/%s/%s", real, base, name);
-}
-
-/* Points disk i at DIR/NAME-diskI.EXT (the file written there). */
-static void retarget(struct mv_disk *dk, const char *dir, const char *name,
-		     size_t i, const char *ext)
-{
-	_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, ext);
-
-	free(dk->target);
-	dk->target = final_path(dir, file);
-	free(dk->format);
-	dk->format = xstrdup(ext);
-	free(dk->backend);
-	dk->backend = NULL;
-	dk->local = true;
-}
-
 static int create_at(int dfd, const char *name)
 {
 	return openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-}
-
-/* The extension and the writer of the disks import writes (--disk-format). */
-static const char *disk_ext(const struct vm_opts *o)
-{
-	return o->disk_format == IMG_QCOW2 ? "qcow2" :
-	       o->disk_format == IMG_VHD_DYNAMIC || o->disk_format == IMG_VHD_FIXED ? "vhd" : "raw";
-}
-
-static int disk_out_open(struct img_out *out, const struct vm_opts *o)
-{
-	switch (o->disk_format) {
-	case IMG_QCOW2:
-		return img_out_qcow2(out);
-	case IMG_VHD_DYNAMIC:
-	case IMG_VHD_FIXED:
-		return img_out_vhd(out, o->disk_format == IMG_VHD_DYNAMIC);
-	default:
-		return img_out_raw(out);
-	}
 }
 
 /* Copies the image open on fd into the output dir as `file` in
@@ -662,13 +547,13 @@ static int convert_fd(int fd, int dfd, const char *file, const char *label,
 	if (rc == 0) {
 		out.size = in->size;
 		out.fd = create_at(dfd, file);
-		rc = out.fd < 0 ? -errno : disk_out_open(&out, o);
+		rc = out.fd < 0 ? -errno : move_disk_writer(&out, o->disk_format);
 	}
 	if (rc == 0)
 		rc = copy_disk(in, &out, label, o->progress);
 	img_out_release(&out);
 	if (out.fd >= 0) {
-		int r2 = finish_file(out.fd, o);
+		int r2 = move_finish_file(out.fd, o->sync);
 		rc = rc ? rc : r2;
 	}
 	img_in_free(in);
@@ -684,7 +569,7 @@ static int convert_at(int dfd, const char *src, const char *name, size_t i,
 		      const struct vm_opts *o, struct hv_diags *d)
 {
 	_cleanup_free_ char *part = xasprintf("%s.part", src);
-	_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, disk_ext(o));
+	_cleanup_free_ char *file = move_disk_file(name, i, move_disk_ext(o->disk_format));
 	int fd, rc;
 
 	if (renameat(dfd, src, dfd, part) < 0)
@@ -751,9 +636,9 @@ static int import_xva_disks(const char *path, struct mv_vm *vm, int dfd,
 
 		if (!dk->ref)
 			continue;	/* an empty CD drive */
-		_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, disk_ext(o));
+		_cleanup_free_ char *file = move_disk_file(name, i, move_disk_ext(o->disk_format));
 		*out = (struct img_out){ .fd = create_at(dfd, file), .size = dk->size, .diags = d };
-		rc = out->fd < 0 ? -errno : disk_out_open(out, o);
+		rc = out->fd < 0 ? -errno : move_disk_writer(out, o->disk_format);
 		bd[njobs] = (struct xva_bar_disk){ .all = &all, .i = njobs };
 		jobs[njobs] = (struct xva_disk_job){ .ref = dk->ref, .size = dk->size, .out = out,
 						     .progress = xva_progress_cb, .opaque = &bd[njobs] };
@@ -773,7 +658,7 @@ static int import_xva_disks(const char *path, struct mv_vm *vm, int dfd,
 		if (outs[j].ops)
 			img_out_release(&outs[j]);
 		if (outs[j].fd >= 0) {
-			int r2 = finish_file(outs[j].fd, o);
+			int r2 = move_finish_file(outs[j].fd, o->sync);
 			rc = rc ? rc : r2;
 		}
 	}
@@ -781,7 +666,7 @@ static int import_xva_disks(const char *path, struct mv_vm *vm, int dfd,
 		if (jobs[j].unverified)
 			log_warn("'%s': disk %zu: %llu chunk(s) had no checksum", path, disk_of[j],
 				 (unsigned long long)jobs[j].unverified);
-		retarget(&vm->disks[disk_of[j]], o->out, name, disk_of[j], disk_ext(o));
+		move_retarget(&vm->disks[disk_of[j]], o->out, name, disk_of[j], move_disk_ext(o->disk_format));
 	}
 out:
 	xva_in_free(x);
@@ -949,7 +834,7 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 			}
 			continue;
 		}
-		_cleanup_free_ char *file = xasprintf("%s-disk%zu.vhd", name, i);
+		_cleanup_free_ char *file = move_disk_file(name, i, "vhd");
 		int ofd = create_at(dfd, file);
 		if (ofd < 0) {
 			rc = -errno;
@@ -993,7 +878,7 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 		enum img_format got = rc == 0 ? img_probe(ofd) : IMG_UNKNOWN;
 		if (rc == 0 && (got == IMG_VHD_DYNAMIC || got == IMG_VHD_FIXED))
 			rc = check_vhd_member(ofd, got, m.name, d);
-		int r2 = finish_file(ofd, o);
+		int r2 = move_finish_file(ofd, o->sync);
 		rc = rc ? rc : r2;
 		done[i] = true;
 		/* Never a VMDK (or anything else) under a .vhd name. */
@@ -1001,7 +886,7 @@ static int import_ova_disks(const char *path, int fd, struct mv_vm *vm,
 		bool conv = !vhd || (o->disk_format_set && o->disk_format != IMG_VHD_DYNAMIC);
 		if (rc == 0 && conv)
 			rc = convert_at(dfd, file, name, i, o, d);
-		retarget(&vm->disks[i], o->out, name, i, conv ? disk_ext(o) : "vhd");
+		move_retarget(&vm->disks[i], o->out, name, i, conv ? move_disk_ext(o->disk_format) : "vhd");
 	}
 	for (size_t i = 0; rc == 0 && i < vm->ndisks; i++)
 		if (hrefs[i] && !done[i])
@@ -1051,7 +936,7 @@ static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 		if (strchr(hrefs[i], '/') || strcmp(hrefs[i], "..") == 0)
 			return hv_errorf(d, "disk file '%s' is not beside the OVF", hrefs[i]);
 		_cleanup_free_ char *src = xasprintf("%s/%s", dir, hrefs[i]);
-		_cleanup_free_ char *file = xasprintf("%s-disk%zu.%s", name, i, disk_ext(o));
+		_cleanup_free_ char *file = move_disk_file(name, i, move_disk_ext(o->disk_format));
 		/* A member of someone else's package: never through a symbolic
 		 * link, and only a regular file (not a device or a FIFO). */
 		int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), rc;
@@ -1091,7 +976,7 @@ static int import_ovf_disks(const char *path, struct mv_vm *vm, char **hrefs,
 		rc = convert_fd(fd, dfd, file, "importing", o, d, &vm->disks[i].size);
 		if (rc < 0)
 			return rc;
-		retarget(&vm->disks[i], o->out, name, i, disk_ext(o));
+		move_retarget(&vm->disks[i], o->out, name, i, move_disk_ext(o->disk_format));
 	}
 	return ova_mf_all_checked(mf, "the manifest", d);
 }
@@ -1142,7 +1027,7 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct vm_opts o;
 	struct mv_vm vm;
-	enum pkg_kind kind;
+	enum move_pkg_kind kind;
 	char **hrefs = NULL, *xml = NULL;
 	_cleanup_free_ char *first = NULL;
 	struct ovf_file *files = NULL;
@@ -1174,7 +1059,7 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 		log_error("cannot open '%s': %s", o.in, why);
 		goto out;
 	}
-	if (probe_package(o.in, fd, &kind, &first) < 0) {
+	if (move_pkg_probe(o.in, fd, &kind, &first) < 0) {
 		if (first && str_endswith(first, ".mf"))
 			log_error("'%s': offset 0: a tar whose first member is the manifest '%s': an OVA starts with its OVF descriptor (OVF 2.0, DSP0243), the manifest comes after it",
 				  o.in, first);
@@ -1185,11 +1070,11 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 			log_error("'%s': offset 0: not an XVA, OVA or OVF", o.in);
 		goto out;
 	}
-	if (kind == PKG_XVA) {
+	if (kind == MOVE_PKG_XVA) {
 		struct xva_in *x = NULL;
 		rc = xva_in_open(fd, &d, &vm, &x);
 		xva_in_free(x);
-	} else if (kind == PKG_OVA) {
+	} else if (kind == MOVE_PKG_OVA) {
 		struct tar_in *t = NULL;
 		struct tar_member m;
 		rc = tar_in_open(fd, &d, &t);
@@ -1246,29 +1131,27 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 	if (log_diags(o.in, &d))
 		goto out;
 	hv_diags_release(&d);
-	for (size_t i = 0; o.disk_format_set && i < vm.ndisks; i++)
-		if ((o.disk_format == IMG_VHD_DYNAMIC || o.disk_format == IMG_VHD_FIXED) &&
-		    vm.disks[i].kind != MV_DISK_CDROM &&
-		    (rc = img_vhd_size_check(vm.disks[i].size, &d)) < 0) {
-			_cleanup_free_ char *what = xasprintf("disk %zu: cannot write it as a VHD", i);
-			report(o.in, &d, rc, what);
-			goto out;
-		}
+	size_t bad;
+	if ((rc = move_vhd_sizes_check(&vm, o.disk_format, &d, &bad)) < 0) {
+		_cleanup_free_ char *what = xasprintf("disk %zu: cannot write it as a VHD", bad);
+		report(o.in, &d, rc, what);
+		goto out;
+	}
 
 	dfd = tmpout_create_dir(o.out);
 	if (dfd < 0)
 		goto out;
-	name = safe_name(vm.name);
+	name = move_safe_name(vm.name);
 	if (o.metadata_only) {
 		/* Disks point where the data would have gone, never at a path
 		 * the package names (xlcfg_write leaves a CD drive empty). */
 		for (size_t i = 0; i < vm.ndisks; i++)
 			if (vm.disks[i].kind != MV_DISK_CDROM)
-				retarget(&vm.disks[i], o.out, name, i, disk_ext(&o));
+				move_retarget(&vm.disks[i], o.out, name, i, move_disk_ext(o.disk_format));
 		rc = 0;
-	} else if (kind == PKG_XVA) {
+	} else if (kind == MOVE_PKG_XVA) {
 		rc = import_xva_disks(o.in, &vm, dfd, &o, name, &d);
-	} else if (kind == PKG_OVA) {
+	} else if (kind == MOVE_PKG_OVA) {
 		rc = import_ova_disks(o.in, fd, &vm, hrefs, files, dfd, &o, name, &mf, &d);
 	} else {
 		rc = import_ovf_disks(o.in, &vm, hrefs, files, dfd, &o, name, &mf, &d);
@@ -1289,12 +1172,7 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 		goto out;
 	hv_diags_release(&d);
 	cfgname = xasprintf("%s.cfg", name);
-	int cfd = create_at(dfd, cfgname);
-	rc = cfd < 0 ? -errno : img_pwrite(cfd, cfg.buf, cfg.len, 0);
-	if (cfd >= 0) {
-		int r2 = finish_file(cfd, &o);
-		rc = rc ? rc : r2;
-	}
+	rc = move_write_new(dfd, cfgname, cfg.buf, cfg.len, o.sync);
 	if (rc == 0)
 		rc = tmpout_commit(o.out);
 	if (rc < 0) {
@@ -1322,16 +1200,4 @@ out:
 	mv_vm_release(&vm);
 	hv_diags_release(&d);
 	return ret;
-}
-
-/* For `move pull` (cmd-pull.c): the same names and disk paths as import. */
-char *move_safe_name(const char *name)
-{
-	return safe_name(name);
-}
-
-void move_retarget(struct mv_disk *dk, const char *dir, const char *name,
-		   size_t i, const char *ext)
-{
-	retarget(dk, dir, name, i, ext);
 }

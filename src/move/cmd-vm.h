@@ -28,14 +28,6 @@ int move_open_disks(struct mv_vm *vm, const char *cfg, bool metadata_only,
 /* Parses "10G", "512M", "4096" (bytes; K, M, G, T are powers of 1024). */
 int move_parse_size(const char *s, unsigned long long *ret);
 
-/* A file name made of name (a VM's): [A-Za-z0-9._-], not starting with
- * '.'; "guest" for none.  The caller frees. */
-char *move_safe_name(const char *name);
-/* Points disk i at DIR/NAME-diskI.EXT (absolute), format EXT, as import
- * does for the disk files it writes (the disk becomes `local`). */
-void move_retarget(struct mv_disk *dk, const char *dir, const char *name,
-		   size_t i, const char *ext);
-
 /* --allow-setting KEY (import, pull): appends key (borrowed) to a, or
  * logs why not and returns EXIT_USAGE (disk and vif are never settings
  * to allow: hvkit builds them). */

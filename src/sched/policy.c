@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* hvkit-sched.conf(5): tokenizer and recursive-descent parser.  The input
  * is untrusted (a fuzz target drives it): every length and count is
- * bounded, and the first error stops the parse with its location. */
+ * bounded, and the first error stops the parse with its location.
+ * sched_load_policy() reads and parses a file for the verbs. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "policy.h"
 #include "strbuf.h"
 #include "util.h"
@@ -246,6 +249,29 @@ int sched_parse_duration(const char *s, uint32_t *ret_s)
 	if (v == 0 || v > SCHED_MAX_WINDOW_S)
 		return -EINVAL;
 	*ret_s = (uint32_t)v;
+	return 0;
+}
+
+int sched_parse_tick(const char *s, int64_t *ret_ns)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v > 0))
+		return -EINVAL;
+	if (strcmp(end, "ms") == 0)
+		v /= 1000;
+	else if (strcmp(end, "m") == 0)
+		v *= 60;
+	else if (strcmp(end, "h") == 0)
+		v *= 3600;
+	else if (strcmp(end, "s") != 0 && *end)
+		return -EINVAL;
+	if (v < 0.01 || v > 3600)
+		return -EINVAL;
+	*ret_ns = (int64_t)(v * 1e9 + 0.5);
 	return 0;
 }
 
@@ -658,4 +684,55 @@ uint32_t sched_guest_plain_cap(const struct sched_guest *g, int minute_of_day)
 		}
 	}
 	return matched ? best : g->cap_cp;
+}
+
+/* path "-" is stdin (open_input()); a FIFO or a device is refused in
+ * *why. */
+static int read_file(const char *path, char **ret, size_t *ret_len, const char **why)
+{
+	int fd = open_input(path, 0, why);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+
+	if (!f) {
+		rc = fd < 0 ? fd : -errno;
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		strbuf_add(&sb, buf, n);
+		if (sb.len > SCHED_MAX_FILE + 1)
+			break;
+	}
+	if (ferror(f))
+		rc = -EIO;
+	fclose(f);
+	if (rc < 0) {
+		strbuf_release(&sb);
+		return rc;
+	}
+	*ret = strbuf_detach(&sb, ret_len);
+	return 0;
+}
+
+int sched_load_policy(const char *path, struct sched_policy *ret)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	const char *why = NULL;
+	int rc = read_file(path, &text, &len, &why);
+
+	if (rc < 0) {
+		log_error("cannot read '%s': %s", path, why ? why : strerror(-rc));
+		return rc;
+	}
+	rc = sched_policy_parse(path, text, len, ret, &d);
+	(void)log_diags(NULL, &d);
+	hv_diags_release(&d);
+	return rc;
 }

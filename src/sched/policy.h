@@ -80,6 +80,12 @@ char *sched_cp_format(char *buf, size_t sz, uint32_t cp);
 int sched_parse_percent(const char *s, uint32_t *ret_cp);
 /* Parses "30s", "5m", "1h", "2d", "90" (seconds); -EINVAL otherwise. */
 int sched_parse_duration(const char *s, uint32_t *ret_s);
+/* "1s", "500ms", "0.25s", "2" (s): 10 ms .. 1 h.  -EINVAL otherwise. */
+int sched_parse_tick(const char *s, int64_t *ret_ns);
 /* The effective plain cap at a minute of the day: a matching `between`
  * replaces `cap` (several matching: the lowest); SCHED_CAP_NONE if none. */
 uint32_t sched_guest_plain_cap(const struct sched_guest *g, int minute_of_day);
+
+/* Reads and parses CONF, printing "file:line:col: reason" on error.
+ * Returns 0 or a negative errno (already logged). */
+int sched_load_policy(const char *path, struct sched_policy *ret);

@@ -361,6 +361,327 @@ static void read_caches(struct probe_ctx *c, int cpu, const struct cpuset *prese
 	hv_strv_free(idx, nidx);
 }
 
+/* What probe_sysfs_cpus() gathers while it walks the PUs. */
+struct cpu_scan {
+	struct probe_ctx *c;
+	struct cpuset online, present, pcore, patom;
+	bool have_online;
+	struct groups pkgs, dies, cores;
+	struct topo_obj **objs;		/* every object made, for the tree */
+	size_t nobjs, aobjs;
+	struct cache_index ix;
+	long *pkgid;
+	/* the package and core each PU made (by their first PU) */
+	struct topo_obj **made, **made_core;
+	struct cpuinfo ci;
+	unsigned maxcpu;
+	/* -1 undecided; 1: thread siblings with different core_id are cores
+	 * of their own (AMD Bulldozer compute units), hwloc's rule */
+	int thread_with_coreid;
+	bool warned_pkgid, warned_core, warned_die, warned_cluster;
+};
+
+/* One PU's masks and ids, as read from its topology directory. */
+struct cpu_ids {
+	int cpu;
+	long pkg, die, core_os, pkgkey;
+	struct cpuset th, pk, di, cl;
+	bool have_th, have_pk, have_di, have_cl;
+};
+
+static void scan_add(struct cpu_scan *s, struct topo_obj *o)
+{
+	s->objs = xgrow(s->objs, sizeof(*s->objs), s->nobjs + 1, &s->aobjs);
+	s->objs[s->nobjs++] = o;
+}
+
+/* Which PUs exist: cpuN with a topology directory.  0, or -ENOENT. */
+static int scan_present(struct cpu_scan *s, char **names, size_t nnames)
+{
+	for (size_t i = 0; i < nnames; i++) {
+		uint64_t cpu;
+		char path[128];
+
+		if (!str_startswith(names[i], "cpu") ||
+		    parse_u64(names[i] + 3, 10, &cpu) < 0 || cpu >= CPUSET_MAX)
+			continue;
+		snprintf(path, sizeof(path), SYSCPU "/%s/topology", names[i]);
+		if (!hv_root_is_dir(s->c->root, path)) {
+			if (s->have_online && cpuset_has(&s->online, (unsigned)cpu))
+				hv_warnf(s->c->d, "%s: CPU %llu is online but has no topology directory here, leaving it out",
+					 path, (unsigned long long)cpu);
+			continue;
+		}
+		cpuset_set(&s->present, (unsigned)cpu);
+		if (cpu + 1 > s->maxcpu)
+			s->maxcpu = (unsigned)cpu + 1;
+	}
+	return cpuset_count(&s->present) ? 0 : -ENOENT;
+}
+
+/* cpu's ids and sibling masks. */
+static void scan_ids(struct cpu_scan *s, int cpu, struct cpu_ids *id)
+{
+	struct probe_ctx *c = s->c;
+	char base[96], path[160];
+
+	*id = (struct cpu_ids){ .cpu = cpu };
+	snprintf(base, sizeof(base), SYSCPU "/cpu%d/topology", cpu);
+#define ATTR(name) (snprintf(path, sizeof(path), "%s/" name, base), path)
+	id->pkg = read_long(c, ATTR("physical_package_id"), -1);
+	id->die = read_long(c, ATTR("die_id"), -1);
+	id->core_os = read_long(c, ATTR("core_id"), -1);
+#undef ATTR
+	s->pkgid[cpu] = id->pkg;
+	id->have_pk = read_topo_set(c, cpu, "package_cpus", "core_siblings",
+				    &s->present, &id->pk) == 0;
+	id->have_th = read_topo_set(c, cpu, "core_cpus", "thread_siblings",
+				    &s->present, &id->th) == 0;
+	id->have_di = read_topo_set(c, cpu, "die_cpus", NULL, &s->present, &id->di) == 0;
+	id->have_cl = read_topo_set(c, cpu, "cluster_cpus", NULL, &s->present,
+				    &id->cl) == 0;
+}
+
+/* Package: the first PU of the mask makes it; named from /proc/cpuinfo. */
+static void scan_package(struct cpu_scan *s, struct cpu_ids *id)
+{
+	int cpu = id->cpu;
+	struct topo_obj *o;
+
+	if (id->have_pk) {
+		int first = cpuset_next(&id->pk, 0);
+
+		id->pkgkey = first;
+		if (first == cpu) {
+			o = topo_obj_new(TOPO_PACKAGE, id->pkg);
+			cpuset_copy(&o->cpus, &id->pk);
+			scan_add(s, o);
+			s->made[cpu] = o;
+		} else if (s->pkgid[first] != id->pkg && !s->warned_pkgid) {
+			hv_warnf(s->c->d, "cpu%d: physical_package_id %ld but its package siblings (cpu%d) say %ld; following the sibling masks",
+				 cpu, id->pkg, first, s->pkgid[first]);
+			s->warned_pkgid = true;
+		}
+		o = s->made[first];
+	} else {
+		id->pkgkey = 100000000L + id->pkg;
+		o = group_get(&s->pkgs, TOPO_PACKAGE, id->pkg, 0, 0, id->pkg);
+		cpuset_set(&o->cpus, (unsigned)cpu);
+		cpuset_copy(&id->pk, &s->present);
+	}
+	if (!o)
+		return;
+	if (!o->cpu_model && (size_t)cpu < s->ci.n && s->ci.model[cpu])
+		o->cpu_model = xstrdup(s->ci.model[cpu]);
+	if (!o->cpu_family && s->ci.family) {
+		memcpy(o->cpu_vendor, s->ci.vendor, sizeof(o->cpu_vendor));
+		o->cpu_family = s->ci.family;
+		o->cpu_model_num = s->ci.model_num;
+		o->cpu_stepping = s->ci.stepping;
+	}
+}
+
+/* A die's or a cluster's mask must lie within its package: warns once
+ * (*warned) when it does not.  Whether it does. */
+static bool within_package(struct cpu_scan *s, const struct cpu_ids *id,
+			   const struct cpuset *set, const char *what, bool *warned)
+{
+	if (cpuset_includes(&id->pk, set, NULL))
+		return true;
+	if (!*warned) {
+		_cleanup_free_ char *a = cpuset_format(set), *b = cpuset_format(&id->pk);
+
+		hv_warnf(s->c->d, "cpu%d: %s_cpus %s cross its package %s; leaving that %s out",
+			 id->cpu, what, a, b, what);
+		*warned = true;
+	}
+	return false;
+}
+
+/* Die: by mask, except one equal to its package; else by id.  A die
+ * never spans packages: one that says so is left out. */
+static void scan_die(struct cpu_scan *s, const struct cpu_ids *id)
+{
+	struct topo_obj *o;
+
+	if (id->have_di && !within_package(s, id, &id->di, "die", &s->warned_die))
+		return;
+	if (id->have_di) {
+		/* as hwloc: not one equal to its package, nor of one PU */
+		if (!cpuset_equal(&id->di, &id->pk) && cpuset_count(&id->di) > 1 &&
+		    cpuset_next(&id->di, 0) == id->cpu) {
+			o = topo_obj_new(TOPO_DIE, id->die);
+			cpuset_copy(&o->cpus, &id->di);
+			scan_add(s, o);
+		}
+	} else if (id->die >= 0) {
+		o = group_get(&s->dies, TOPO_DIE, id->pkgkey, id->die, 0, id->die);
+		cpuset_set(&o->cpus, (unsigned)id->cpu);
+	}
+}
+
+/* Cluster: by mask, when it holds more than one PU and is not the
+ * package (one equal to another object goes in scan_prune()). */
+static void scan_cluster(struct cpu_scan *s, const struct cpu_ids *id)
+{
+	char path[160];
+	struct topo_obj *o;
+
+	if (!id->have_cl || !within_package(s, id, &id->cl, "cluster", &s->warned_cluster))
+		return;
+	if (cpuset_count(&id->cl) > 1 && !cpuset_equal(&id->cl, &id->pk) &&
+	    cpuset_next(&id->cl, 0) == id->cpu) {
+		snprintf(path, sizeof(path), SYSCPU "/cpu%d/topology/cluster_id", id->cpu);
+		o = topo_obj_new(TOPO_CLUSTER, read_long(s->c, path, -1));
+		cpuset_copy(&o->cpus, &id->cl);
+		scan_add(s, o);
+	}
+}
+
+/* Core: its hardware threads, never beyond its package; id->th becomes
+ * the core's PUs (for the caches). */
+static void scan_core(struct cpu_scan *s, struct cpu_ids *id)
+{
+	int cpu = id->cpu;
+	struct topo_obj *o = NULL;
+
+	if (id->have_th) {
+		if (!cpuset_includes(&id->pk, &id->th, NULL) && !s->warned_core) {
+			_cleanup_free_ char *a = cpuset_format(&id->th),
+					    *b = cpuset_format(&id->pk);
+
+			hv_warnf(s->c->d, "cpu%d: thread siblings %s cross its package %s; the core keeps the package's part",
+				 cpu, a, b);
+			s->warned_core = true;
+		}
+		cpuset_and(&id->th, &id->pk);
+		/* hwloc's rule: only AMD's compute units (family 15h) list
+		 * two cores as thread siblings. */
+		if (s->thread_with_coreid < 0 &&
+		    !(strcmp(s->ci.vendor, "AuthenticAMD") == 0 && s->ci.family == 0x15))
+			s->thread_with_coreid = 0;
+		if (s->thread_with_coreid < 0 && cpuset_count(&id->th) > 1) {
+			int sib = cpuset_next(&id->th, 0);
+			char path[128];
+
+			if (sib == cpu)
+				sib = cpuset_next(&id->th, (unsigned)cpu + 1);
+			snprintf(path, sizeof(path), SYSCPU "/cpu%d/topology/core_id", sib);
+			s->thread_with_coreid = read_long(s->c, path, -1) != id->core_os;
+		}
+		if (s->thread_with_coreid == 1) {
+			cpuset_release(&id->th);
+			cpuset_set(&id->th, (unsigned)cpu);
+		}
+		if (cpuset_next(&id->th, 0) == cpu) {
+			o = topo_obj_new(TOPO_CORE, id->core_os);
+			cpuset_copy(&o->cpus, &id->th);
+			scan_add(s, o);
+			s->made_core[cpu] = o;
+		}
+		o = s->made_core[cpuset_next(&id->th, 0)];
+	} else if (id->core_os >= 0) {
+		o = group_get(&s->cores, TOPO_CORE, id->pkgkey, id->die, id->core_os, id->core_os);
+		cpuset_set(&o->cpus, (unsigned)cpu);
+		cpuset_copy(&id->th, &o->cpus);
+	} else {
+		cpuset_set(&id->th, (unsigned)cpu);
+	}
+	if (o && !o->core_kind && cpuset_has(&s->pcore, (unsigned)cpu))
+		o->core_kind = xstrdup("performance");
+	else if (o && !o->core_kind && cpuset_has(&s->patom, (unsigned)cpu))
+		o->core_kind = xstrdup("efficiency");
+}
+
+/* PU cpu, its package, die, cluster, core and caches. */
+static void scan_cpu(struct cpu_scan *s, int cpu)
+{
+	struct cpu_ids id;
+	struct topo_obj *o;
+
+	scan_ids(s, cpu, &id);
+	scan_package(s, &id);
+	scan_die(s, &id);
+	scan_cluster(s, &id);
+	scan_core(s, &id);
+
+	o = topo_obj_new(TOPO_PU, cpu);
+	cpuset_set(&o->cpus, (unsigned)cpu);
+	if (s->have_online) {
+		o->online = cpuset_has(&s->online, (unsigned)cpu);
+	} else {
+		char path[128];
+
+		snprintf(path, sizeof(path), SYSCPU "/cpu%d/online", cpu);
+		o->online = read_long(s->c, path, 1) != 0;
+	}
+	scan_add(s, o);
+
+	read_caches(s->c, cpu, &s->present, &id.th, &s->ix, &s->objs, &s->nobjs, &s->aobjs);
+	cpuset_release(&id.th);
+	cpuset_release(&id.pk);
+	cpuset_release(&id.di);
+	cpuset_release(&id.cl);
+}
+
+/* The objects grouped by id join the others (dies only where they split
+ * a package), and a cluster that adds nothing is dropped: the number of
+ * objects left at the front of s->objs. */
+static size_t scan_prune(struct cpu_scan *s)
+{
+	bool want_dies = groups_split(&s->dies, 1);
+	struct groups *all[] = { &s->pkgs, &s->dies, &s->cores };
+	size_t nkeep = 0;
+
+	for (size_t g = 0; g < ARRAY_SIZE(all); g++)
+		for (size_t i = 0; i < all[g]->n; i++) {
+			struct topo_obj *o = all[g]->v[i].obj;
+
+			if (all[g] == &s->dies && !want_dies) {
+				topo_obj_free(o);
+				continue;
+			}
+			scan_add(s, o);
+		}
+	/* A cluster adds nothing where another object has its PUs. */
+	for (size_t i = 0; i < s->nobjs; i++) {
+		if (!s->objs[i] || s->objs[i]->type != TOPO_CLUSTER)
+			continue;
+		for (size_t k = 0; k < s->nobjs; k++)
+			if (k != i && s->objs[k] && s->objs[k]->type != TOPO_CLUSTER &&
+			    cpuset_equal(&s->objs[k]->cpus, &s->objs[i]->cpus)) {
+				topo_obj_free(s->objs[i]);
+				s->objs[i] = NULL;
+				break;
+			}
+	}
+	for (size_t i = 0; i < s->nobjs; i++)
+		if (s->objs[i])
+			s->objs[nkeep++] = s->objs[i];
+	return nkeep;
+}
+
+static void scan_release(struct cpu_scan *s)
+{
+	for (unsigned i = 0; i < s->ix.ncpu; i++)
+		free(s->ix.by_first[i]);
+	free(s->ix.by_first);
+	free(s->ix.n);
+	free(s->ix.alloc);
+	free(s->pkgid);
+	free(s->made);
+	free(s->made_core);
+	free(s->objs);
+	free(s->pkgs.v);
+	free(s->dies.v);
+	free(s->cores.v);
+	cpuset_release(&s->online);
+	cpuset_release(&s->present);
+	cpuset_release(&s->pcore);
+	cpuset_release(&s->patom);
+	cpuinfo_release(&s->ci);
+}
+
 /*
  * The CPU side, as hwloc's Linux backend reads it: the sibling masks
  * (package_cpus/core_siblings, die_cpus, cluster_cpus, core_cpus/
@@ -370,292 +691,43 @@ static void read_caches(struct probe_ctx *c, int cpu, const struct cpuset *prese
  */
 int probe_sysfs_cpus(struct probe_ctx *c)
 {
+	struct cpu_scan s = { .c = c, .thread_with_coreid = -1 };
 	char **names = NULL;
-	size_t nnames = 0;
-	struct cpuset online = { 0 }, present = { 0 }, pcore = { 0 },
-		      patom = { 0 };
-	bool have_online;
-	struct groups pkgs = { 0 }, dies = { 0 }, cores = { 0 };
-	struct topo_obj **objs = NULL;
-	size_t nobjs = 0, aobjs = 0;
-	struct cache_index ix = { 0 };
-	long *pkgid = NULL;
-	/* the package and core each PU made (by their first PU) */
-	struct topo_obj **made = NULL, **made_core = NULL;
-	struct cpuinfo ci;
-	unsigned maxcpu = 0;
-	/* -1 undecided; 1: thread siblings with different core_id are cores
-	 * of their own (AMD Bulldozer compute units), hwloc's rule */
-	int thread_with_coreid = -1;
-	bool warned_pkgid = false, warned_core = false, warned_die = false,
-	     warned_cluster = false;
+	size_t nnames = 0, nkeep;
 	int rc;
 
 	rc = hv_root_list(c->root, SYSCPU, &names, &nnames);
 	if (rc < 0)
 		return rc;
-	have_online = probe_read_cpuset(c, SYSCPU "/online", NULL, &online) == 0;
-	(void)probe_read_cpuset(c, "/sys/devices/cpu_core/cpus", NULL, &pcore);
-	(void)probe_read_cpuset(c, "/sys/devices/cpu_atom/cpus", NULL, &patom);
-	read_cpuinfo(c, &ci);
+	s.have_online = probe_read_cpuset(c, SYSCPU "/online", NULL, &s.online) == 0;
+	(void)probe_read_cpuset(c, "/sys/devices/cpu_core/cpus", NULL, &s.pcore);
+	(void)probe_read_cpuset(c, "/sys/devices/cpu_atom/cpus", NULL, &s.patom);
+	read_cpuinfo(c, &s.ci);
 
-	/* Which PUs exist: cpuN with a topology directory. */
-	for (size_t i = 0; i < nnames; i++) {
-		uint64_t cpu;
-		char path[128];
-
-		if (!str_startswith(names[i], "cpu") ||
-		    parse_u64(names[i] + 3, 10, &cpu) < 0 || cpu >= CPUSET_MAX)
-			continue;
-		snprintf(path, sizeof(path), SYSCPU "/%s/topology", names[i]);
-		if (!hv_root_is_dir(c->root, path)) {
-			if (have_online && cpuset_has(&online, (unsigned)cpu))
-				hv_warnf(c->d, "%s: CPU %llu is online but has no topology directory here, leaving it out",
-					 path, (unsigned long long)cpu);
-			continue;
-		}
-		cpuset_set(&present, (unsigned)cpu);
-		if (cpu + 1 > maxcpu)
-			maxcpu = (unsigned)cpu + 1;
-	}
-	if (!cpuset_count(&present)) {
-		rc = -ENOENT;
+	rc = scan_present(&s, names, nnames);
+	if (rc < 0)
 		goto out;
-	}
-	ix.ncpu = maxcpu;
-	ix.by_first = xcalloc(maxcpu, sizeof(*ix.by_first));
-	ix.n = xcalloc(maxcpu, sizeof(*ix.n));
-	ix.alloc = xcalloc(maxcpu, sizeof(*ix.alloc));
-	pkgid = xcalloc(maxcpu, sizeof(*pkgid));
-	made = xcalloc(maxcpu, sizeof(*made));
-	made_core = xcalloc(maxcpu, sizeof(*made_core));
+	s.ix.ncpu = s.maxcpu;
+	s.ix.by_first = xcalloc(s.maxcpu, sizeof(*s.ix.by_first));
+	s.ix.n = xcalloc(s.maxcpu, sizeof(*s.ix.n));
+	s.ix.alloc = xcalloc(s.maxcpu, sizeof(*s.ix.alloc));
+	s.pkgid = xcalloc(s.maxcpu, sizeof(*s.pkgid));
+	s.made = xcalloc(s.maxcpu, sizeof(*s.made));
+	s.made_core = xcalloc(s.maxcpu, sizeof(*s.made_core));
 
-	for (int cpu = cpuset_next(&present, 0); cpu >= 0;
-	     cpu = cpuset_next(&present, (unsigned)cpu + 1)) {
-		char base[96], path[160];
-		struct cpuset th = { 0 }, pk = { 0 }, di = { 0 }, cl = { 0 };
-		bool have_th, have_pk, have_di, have_cl;
-		long pkg, die, core_os, pkgkey;
-		struct topo_obj *o;
+	for (int cpu = cpuset_next(&s.present, 0); cpu >= 0;
+	     cpu = cpuset_next(&s.present, (unsigned)cpu + 1))
+		scan_cpu(&s, cpu);
 
-		snprintf(base, sizeof(base), SYSCPU "/cpu%d/topology", cpu);
-#define ATTR(name) (snprintf(path, sizeof(path), "%s/" name, base), path)
-		pkg = read_long(c, ATTR("physical_package_id"), -1);
-		die = read_long(c, ATTR("die_id"), -1);
-		core_os = read_long(c, ATTR("core_id"), -1);
-#undef ATTR
-		pkgid[cpu] = pkg;
-		have_pk = read_topo_set(c, cpu, "package_cpus", "core_siblings",
-					&present, &pk) == 0;
-		have_th = read_topo_set(c, cpu, "core_cpus", "thread_siblings",
-					&present, &th) == 0;
-		have_di = read_topo_set(c, cpu, "die_cpus", NULL, &present, &di) == 0;
-		have_cl = read_topo_set(c, cpu, "cluster_cpus", NULL, &present,
-					&cl) == 0;
-
-		/* Package: the first PU of the mask makes it. */
-		if (have_pk) {
-			int first = cpuset_next(&pk, 0);
-
-			pkgkey = first;
-			if (first == cpu) {
-				o = topo_obj_new(TOPO_PACKAGE, pkg);
-				cpuset_copy(&o->cpus, &pk);
-				objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
-				objs[nobjs++] = o;
-				made[cpu] = o;
-			} else if (pkgid[first] != pkg && !warned_pkgid) {
-				hv_warnf(c->d, "cpu%d: physical_package_id %ld but its package siblings (cpu%d) say %ld; following the sibling masks",
-					 cpu, pkg, first, pkgid[first]);
-				warned_pkgid = true;
-			}
-			o = made[first];
-		} else {
-			pkgkey = 100000000L + pkg;
-			o = group_get(&pkgs, TOPO_PACKAGE, pkg, 0, 0, pkg);
-			cpuset_set(&o->cpus, (unsigned)cpu);
-			cpuset_copy(&pk, &present);
-		}
-		if (o) {
-			if (!o->cpu_model && (size_t)cpu < ci.n && ci.model[cpu])
-				o->cpu_model = xstrdup(ci.model[cpu]);
-			if (!o->cpu_family && ci.family) {
-				memcpy(o->cpu_vendor, ci.vendor, sizeof(o->cpu_vendor));
-				o->cpu_family = ci.family;
-				o->cpu_model_num = ci.model_num;
-				o->cpu_stepping = ci.stepping;
-			}
-		}
-
-		/* Die: by mask, except one equal to its package; else by id.
-		 * A die never spans packages: one that says so is left out. */
-		if (have_di && !cpuset_includes(&pk, &di, NULL)) {
-			if (!warned_die) {
-				_cleanup_free_ char *a = cpuset_format(&di),
-						    *b = cpuset_format(&pk);
-
-				hv_warnf(c->d, "cpu%d: die_cpus %s cross its package %s; leaving that die out",
-					 cpu, a, b);
-				warned_die = true;
-			}
-		} else if (have_di) {
-			/* as hwloc: not one equal to its package, nor of one PU */
-			if (!cpuset_equal(&di, &pk) && cpuset_count(&di) > 1 &&
-			    cpuset_next(&di, 0) == cpu) {
-				o = topo_obj_new(TOPO_DIE, die);
-				cpuset_copy(&o->cpus, &di);
-				objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
-				objs[nobjs++] = o;
-			}
-		} else if (die >= 0) {
-			o = group_get(&dies, TOPO_DIE, pkgkey, die, 0, die);
-			cpuset_set(&o->cpus, (unsigned)cpu);
-		}
-
-		/* Cluster: by mask, when it holds more than one PU and is not
-		 * the package (one equal to another object goes below). */
-		if (have_cl && !cpuset_includes(&pk, &cl, NULL)) {
-			if (!warned_cluster) {
-				_cleanup_free_ char *a = cpuset_format(&cl),
-						    *b = cpuset_format(&pk);
-
-				hv_warnf(c->d, "cpu%d: cluster_cpus %s cross its package %s; leaving that cluster out",
-					 cpu, a, b);
-				warned_cluster = true;
-			}
-		} else if (have_cl) {
-			if (cpuset_count(&cl) > 1 && !cpuset_equal(&cl, &pk) &&
-			    cpuset_next(&cl, 0) == cpu) {
-				snprintf(path, sizeof(path), "%s/cluster_id", base);
-				o = topo_obj_new(TOPO_CLUSTER, read_long(c, path, -1));
-				cpuset_copy(&o->cpus, &cl);
-				objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
-				objs[nobjs++] = o;
-			}
-		}
-
-		/* Core: its hardware threads, never beyond its package. */
-		o = NULL;
-		if (have_th) {
-			if (!cpuset_includes(&pk, &th, NULL) && !warned_core) {
-				_cleanup_free_ char *a = cpuset_format(&th),
-						    *b = cpuset_format(&pk);
-
-				hv_warnf(c->d, "cpu%d: thread siblings %s cross its package %s; the core keeps the package's part",
-					 cpu, a, b);
-				warned_core = true;
-			}
-			cpuset_and(&th, &pk);
-			/* hwloc's rule: only AMD's compute units (family
-			 * 15h) list two cores as thread siblings. */
-			if (thread_with_coreid < 0 &&
-			    !(strcmp(ci.vendor, "AuthenticAMD") == 0 &&
-			      ci.family == 0x15))
-				thread_with_coreid = 0;
-			if (thread_with_coreid < 0 && cpuset_count(&th) > 1) {
-				int sib = cpuset_next(&th, 0);
-
-				if (sib == cpu)
-					sib = cpuset_next(&th, (unsigned)cpu + 1);
-				snprintf(path, sizeof(path), SYSCPU "/cpu%d/topology/core_id", sib);
-				thread_with_coreid = read_long(c, path, -1) != core_os;
-			}
-			if (thread_with_coreid == 1) {
-				cpuset_release(&th);
-				cpuset_set(&th, (unsigned)cpu);
-			}
-			if (cpuset_next(&th, 0) == cpu) {
-				o = topo_obj_new(TOPO_CORE, core_os);
-				cpuset_copy(&o->cpus, &th);
-				objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
-				objs[nobjs++] = o;
-				made_core[cpu] = o;
-			}
-			o = made_core[cpuset_next(&th, 0)];
-		} else if (core_os >= 0) {
-			o = group_get(&cores, TOPO_CORE, pkgkey, die, core_os, core_os);
-			cpuset_set(&o->cpus, (unsigned)cpu);
-			cpuset_copy(&th, &o->cpus);
-		} else {
-			cpuset_set(&th, (unsigned)cpu);
-		}
-		if (o && !o->core_kind && cpuset_has(&pcore, (unsigned)cpu))
-			o->core_kind = xstrdup("performance");
-		else if (o && !o->core_kind && cpuset_has(&patom, (unsigned)cpu))
-			o->core_kind = xstrdup("efficiency");
-
-		o = topo_obj_new(TOPO_PU, cpu);
-		cpuset_set(&o->cpus, (unsigned)cpu);
-		if (have_online)
-			o->online = cpuset_has(&online, (unsigned)cpu);
-		else {
-			snprintf(path, sizeof(path), SYSCPU "/cpu%d/online", cpu);
-			o->online = read_long(c, path, 1) != 0;
-		}
-		objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
-		objs[nobjs++] = o;
-
-		read_caches(c, cpu, &present, &th, &ix, &objs, &nobjs, &aobjs);
-		cpuset_release(&th);
-		cpuset_release(&pk);
-		cpuset_release(&di);
-		cpuset_release(&cl);
-	}
-
-	/* Objects grouped by id: dies only where they split a package. */
-	bool want_dies = groups_split(&dies, 1);
-	struct groups *all[] = { &pkgs, &dies, &cores };
-	for (size_t g = 0; g < ARRAY_SIZE(all); g++)
-		for (size_t i = 0; i < all[g]->n; i++) {
-			struct topo_obj *o = all[g]->v[i].obj;
-
-			if (all[g] == &dies && !want_dies) {
-				topo_obj_free(o);
-				continue;
-			}
-			objs = xgrow(objs, sizeof(*objs), nobjs + 1, &aobjs);
-			objs[nobjs++] = o;
-		}
-	/* A cluster adds nothing where another object has its PUs. */
-	for (size_t i = 0; i < nobjs; i++) {
-		if (!objs[i] || objs[i]->type != TOPO_CLUSTER)
-			continue;
-		for (size_t k = 0; k < nobjs; k++)
-			if (k != i && objs[k] && objs[k]->type != TOPO_CLUSTER &&
-			    cpuset_equal(&objs[k]->cpus, &objs[i]->cpus)) {
-				topo_obj_free(objs[i]);
-				objs[i] = NULL;
-				break;
-			}
-	}
-	size_t nkeep = 0;
-	for (size_t i = 0; i < nobjs; i++)
-		if (objs[i])
-			objs[nkeep++] = objs[i];
-	(void)topo_build_cpu_tree(c->t->root, objs, nkeep, c->d);
-	cpuset_copy(&c->t->root->cpus, &present);
-	if (ci.microcode && !c->t->microcode)
-		c->t->microcode = xstrdup(ci.microcode);
+	nkeep = scan_prune(&s);
+	(void)topo_build_cpu_tree(c->t->root, s.objs, nkeep, c->d);
+	cpuset_copy(&c->t->root->cpus, &s.present);
+	if (s.ci.microcode && !c->t->microcode)
+		c->t->microcode = xstrdup(s.ci.microcode);
 	topo_add_source(c->t, "sysfs");
 	rc = 0;
 out:
-	for (unsigned i = 0; i < ix.ncpu; i++)
-		free(ix.by_first[i]);
-	free(ix.by_first);
-	free(ix.n);
-	free(ix.alloc);
-	free(pkgid);
-	free(made);
-	free(made_core);
-	free(objs);
-	free(pkgs.v);
-	free(dies.v);
-	free(cores.v);
-	cpuset_release(&online);
-	cpuset_release(&present);
-	cpuset_release(&pcore);
-	cpuset_release(&patom);
-	cpuinfo_release(&ci);
+	scan_release(&s);
 	hv_strv_free(names, nnames);
 	return rc;
 }

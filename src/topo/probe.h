@@ -44,5 +44,7 @@ int probe_xen(struct probe_ctx *c);
 int probe_all(struct probe_ctx *c);
 
 /* sysfs-like helpers shared by the probes */
+/* The PCI device or bridge at addr (dddd:bb:dd.f) below o; NULL if none. */
+struct topo_obj *probe_find_pci(struct topo_obj *o, const char *addr);
 int probe_read_cpuset(struct probe_ctx *c, const char *list_path,
 		      const char *mask_path, struct cpuset *ret);

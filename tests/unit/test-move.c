@@ -12,6 +12,7 @@
 #include "json.h"
 #include "model.h"
 #include "progress.h"
+#include "util.h"
 #include "vhd.h"
 #include "ovf.h"
 #include "xapi.h"
@@ -142,18 +143,18 @@ static void test_progress(void)
 	CHECK(strstr(line, "[") && strstr(line, " 25% 1 MiB/4 MiB 1 MiB/s ETA 00:03"));
 	/* Narrower: fields dropped (rate, ETA, disk count, sizes), never
 	 * longer than the terminal's width less one. */
-	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 50);
-	CHECK_STR(line, "downloading disk 2/3  25% 1 MiB/4 MiB ETA 00:03");
-	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 40);
-	CHECK_STR(line, "downloading disk 2/3  25% 1 MiB/4 MiB");
-	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 30);
-	CHECK_STR(line, "downloading  25% 1 MiB/4 MiB");
-	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 20);
-	CHECK_STR(line, "downloading  25%");
-	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 8);
-	CHECK_STR(line, " 25%");
-	hv_progress_fmt_line(line, sizeof(line), &p, 1.0, 3);
-	CHECK_STR(line, " 2");
+	static const struct { unsigned cols; const char *want; } narrow[] = {
+		{ 50, "downloading disk 2/3  25% 1 MiB/4 MiB ETA 00:03" },
+		{ 40, "downloading disk 2/3  25% 1 MiB/4 MiB" },
+		{ 30, "downloading  25% 1 MiB/4 MiB" },
+		{ 20, "downloading  25%" },
+		{ 8, " 25%" },
+		{ 3, " 2" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(narrow); i++) {
+		hv_progress_fmt_line(line, sizeof(line), &p, 1.0, narrow[i].cols);
+		CHECK_STR(line, narrow[i].want);
+	}
 	for (unsigned c = 2; c < 120; c++) {
 		hv_progress_fmt_line(line, sizeof(line), &p, 1.0, c);
 		CHECK(strlen(line) <= c - 1);

@@ -54,7 +54,7 @@ def fold(s):
 
 def models():
     """{versioned name: {"row": dict, "features": set, "libvirt_features": set}}
-    from models.csv, deltas applied here (independently of gen-models.py)."""
+    from models.csv, deltas applied here (independently of gen-cpuid-models.py)."""
     out, cur = {}, {}
     with open(MODELS, newline="") as f:
         for r in csv.DictReader(l for l in f if not l.startswith("#")):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Writes the rows of models.csv (run by hand, not by the build):
-mk-models.py QEMU-MODELS.json features.csv [models.csv] > rows.csv
+mk-cpuid-models.py QEMU-MODELS.json features.csv [models.csv] > rows.csv
 
 Facts it gathers, per QEMU model version:
   - name, versions and aliases, vendor: QEMU 10.2.2's model list
@@ -164,5 +164,5 @@ def main(models_json, features_csv, models_csv=None):
 
 if __name__ == "__main__":
     if len(sys.argv) not in (3, 4):
-        sys.exit("usage: mk-models.py qemu-models.json features.csv [models.csv]")
+        sys.exit("usage: mk-cpuid-models.py qemu-models.json features.csv [models.csv]")
     main(*sys.argv[1:])
