@@ -10,7 +10,10 @@
  *     virDomainGetSchedulerParameters \
  *     virDomainSetSchedulerParameters virGetLastError \
  *     virSetErrorFunc virDomainGetName virTypedParamsGetULLong \
- *     virConnectGetType virDomainGetUUIDString virConnectIsAlive */
+ *     virConnectGetType virDomainGetUUIDString virConnectIsAlive \
+ *     virEventRegisterDefaultImpl virEventRunDefaultImpl \
+ *     virConnectSetKeepAlive
+ * (and /usr/include/libvirt/libvirt-event.h for the two virEvent*) */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -35,3 +38,6 @@ LAZY_IN(lazy_libvirt, int, virDomainGetUUIDString, (virDomainPtr a0, char * a1),
 LAZY_IN(lazy_libvirt, int, virDomainGetSchedulerParameters, (virDomainPtr a0, virTypedParameterPtr a1, int * a2), (a0, a1, a2))
 LAZY_IN(lazy_libvirt, int, virDomainSetSchedulerParameters, (virDomainPtr a0, virTypedParameterPtr a1, int a2), (a0, a1, a2))
 LAZY_IN(lazy_libvirt, int, virConnectIsAlive, (virConnectPtr a0), (a0))
+LAZY_IN(lazy_libvirt, int, virEventRegisterDefaultImpl, (void), ())
+LAZY_IN(lazy_libvirt, int, virEventRunDefaultImpl, (void), ())
+LAZY_IN(lazy_libvirt, int, virConnectSetKeepAlive, (virConnectPtr a0, int a1, unsigned int a2), (a0, a1, a2))

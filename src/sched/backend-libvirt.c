@@ -11,13 +11,25 @@
  *     cap) and cpu_shares (the weight on cgroup v1's scale);
  *   scheduler "credit"/"credit2" (libxl): cap (percent) and weight.
  * Other schedulers (the test driver's "fair") have no cap: refused.
+ *
+ * Every call is bounded: a libvirtd that stops answering (SIGSTOPped,
+ * frozen cgroup, black-holed peer) would otherwise block the daemon in
+ * libvirt's poll() for ever, deaf to SIGTERM.  libvirt's keepalive
+ * (virConnectSetKeepAlive, which needs its event loop: one thread runs
+ * it) closes such a connection after LV_KA_INTERVAL x (LV_KA_COUNT + 1)
+ * seconds, failing the call in flight and every later one at once; a
+ * connection is opened (whose handshake keepalive does not cover) in a
+ * thread of its own that the daemon waits for LV_OPEN_S at start and
+ * LV_REOPEN_WAIT_MS per tick after, never longer.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -32,6 +44,22 @@
 #define LV_PERIOD_US 100000ull		/* vcpu_period we write */
 #define LV_MIN_QUOTA_US 1000ll		/* the kernel's smallest quota */
 #define LV_PARAMS_MAX 64		/* more than any driver gives */
+#define LV_KA_INTERVAL 1		/* keepalive: a ping after 1 s of silence, */
+#define LV_KA_COUNT 2u			/* dead after 2 unanswered: 3 s */
+#define LV_OPEN_S 10			/* the first connection's handshake */
+#define LV_REOPEN_WAIT_MS 500		/* per tick, for a connection again */
+
+/* A virConnectOpen() in a thread of its own: whoever drops the last
+ * reference (the waiter giving up, or the thread when done) frees it. */
+struct lv_opener {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs;
+	bool done;
+	char *uri;			/* NULL: libvirt's default */
+	virConnectPtr conn;		/* NULL: failed (err says why) */
+	char err[512];
+};
 
 struct lv_backend {
 	struct sched_backend b;
@@ -46,6 +74,8 @@ struct lv_backend {
 	bool said_no_cputime;
 	bool no_allstats;		/* the driver has no GetAllDomainStats */
 	bool lxc;			/* the LXC driver (vcpu_quota: the whole guest) */
+	struct lv_opener *opening;	/* a connection being opened again */
+	char why[512];			/* why the last refresh failed */
 };
 
 /* Which knob holds a posix domain's cap (see the top of this file). */
@@ -60,6 +90,8 @@ struct lv_guest {
 	unsigned vcpus;
 	int hint;			/* its index in stats last tick */
 	unsigned gen;			/* the connection dom belongs to */
+	char uuid[VIR_UUID_STRING_BUFLEN];	/* the domain found: a new one of
+					 * the same name is another guest */
 };
 
 static const char *const knob_desc[] = {
@@ -73,6 +105,7 @@ static const char *const knob_desc[] = {
 
 static int pick_knob(struct lv_backend *l, struct lv_guest *h, struct hv_diags *d);
 static void lv_close(struct sched_backend *b, void *hv);
+static bool same_domain(const struct lv_guest *h, virDomainPtr dom);
 static bool param_value(const virTypedParameter *p, int n, const char *name, long long *v);
 
 static struct lv_backend *lb(struct sched_backend *b)
@@ -92,6 +125,15 @@ static const char *lv_err(void)
 	virErrorPtr e = virGetLastError();
 
 	return e && e->message ? e->message : "unknown libvirt error";
+}
+
+/* lv_err() into buf, on one line. */
+static void lv_errcpy(char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%s", lv_err());
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
 }
 
 static int lv_err_code(void)
@@ -137,15 +179,156 @@ static int fetch(struct lv_backend *l)
 	return 0;
 }
 
-/* libvirtd closed the connection (restarted, or stopped): opened again,
- * and the guests' domains looked up again on it (relink).  0 or -EIO. */
+static void opener_put(struct lv_opener *o)
+{
+	pthread_mutex_lock(&o->mu);
+	bool last = --o->refs == 0;
+	pthread_mutex_unlock(&o->mu);
+	if (!last)
+		return;
+	if (o->conn)
+		virConnectClose(o->conn);
+	pthread_mutex_destroy(&o->mu);
+	pthread_cond_destroy(&o->cv);
+	free(o->uri);
+	free(o);
+}
+
+static void *opener_run(void *arg)
+{
+	struct lv_opener *o = arg;
+	/* libvirt0 needs libxml2: loaded with it.  Its warnings (the test
+	 * driver's "I/O warning : failed to load external entity" for a
+	 * missing file) come before libvirt's error, said in one line. */
+	bool xml = lazy_xml2_load(NULL) == 0;
+
+	if (xml)
+		xmlSetGenericErrorFunc(NULL, xml_quiet);	/* per thread */
+	virConnectPtr c = virConnectOpen(o->uri);
+	pthread_mutex_lock(&o->mu);
+	o->conn = c;
+	if (!c)
+		lv_errcpy(o->err, sizeof(o->err));	/* libvirt's errors are per thread */
+	o->done = true;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->mu);
+	opener_put(o);
+	return NULL;
+}
+
+/* Threads hvkit starts take no signal: SIGTERM, SIGHUP... wake the
+ * daemon's main thread. */
+static int start_thread(void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	pthread_attr_t at;
+	pthread_t t;
+
+	sigfillset(&all);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&t, &at, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&at);
+	return -rc;
+}
+
+static struct lv_opener *opener_start(const char *uri)
+{
+	struct lv_opener *o = xcalloc(1, sizeof(*o));
+
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_cond_init(&o->cv, NULL);
+	o->uri = uri ? xstrdup(uri) : NULL;
+	o->refs = 2;
+	if (start_thread(opener_run, o) < 0) {
+		o->refs = 1;
+		o->done = true;
+		snprintf(o->err, sizeof(o->err), "cannot start a thread");
+	}
+	return o;
+}
+
+/* Waits up to ms for o; true when it is done. */
+static bool opener_wait(struct lv_opener *o, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&o->mu);
+	while (!o->done && pthread_cond_timedwait(&o->cv, &o->mu, &ts) == 0)
+		;
+	bool done = o->done;
+	pthread_mutex_unlock(&o->mu);
+	return done;
+}
+
+/* The connection o opened (taken from it), or NULL with why in err. */
+static virConnectPtr opener_take(struct lv_opener *o, char *err, size_t sz)
+{
+	pthread_mutex_lock(&o->mu);
+	virConnectPtr c = o->conn;
+	o->conn = NULL;
+	if (!c)
+		snprintf(err, sz, "%s", o->err);
+	pthread_mutex_unlock(&o->mu);
+	return c;
+}
+
+static void *event_loop(void *arg)
+{
+	(void)arg;
+	for (;;)
+		if (virEventRunDefaultImpl() < 0)
+			sleep(1);
+	return NULL;
+}
+
+/* libvirt's event loop, once per process: keepalive's timers run in it. */
+static bool event_loop_start(void)
+{
+	static int started;		/* 1 running, -1 failed */
+
+	if (!started)
+		started = virEventRegisterDefaultImpl() == 0 && start_thread(event_loop, NULL) == 0 ? 1 : -1;
+	return started > 0;
+}
+
+/* Keepalive on c: a libvirtd that stops answering closes it (see the
+ * top).  Local drivers (test:///) have none and cannot hang. */
+static void keepalive(virConnectPtr c)
+{
+	if (event_loop_start())
+		(void)virConnectSetKeepAlive(c, LV_KA_INTERVAL, LV_KA_COUNT);
+}
+
+/* libvirtd closed the connection (restarted, stopped, or keepalive gave
+ * up on it): opened again in the background, and the guests' domains
+ * looked up again on it (relink).  0 or -EIO with why in l->why. */
 static int reconnect(struct lv_backend *l)
 {
-	if (virConnectIsAlive(l->conn) != 0)
+	if (!l->opening && virConnectIsAlive(l->conn) != 0)
 		return 0;
-	virConnectPtr c = virConnectOpen(l->uri_arg);
+	if (!l->opening)
+		l->opening = opener_start(l->uri_arg);
+	if (!opener_wait(l->opening, LV_REOPEN_WAIT_MS)) {
+		snprintf(l->why, sizeof(l->why), "the connection is closed and libvirtd does not "
+			 "answer a new one");
+		return -EIO;
+	}
+	virConnectPtr c = opener_take(l->opening, l->why, sizeof(l->why));
+	opener_put(l->opening);
+	l->opening = NULL;
 	if (!c)
 		return -EIO;
+	keepalive(c);
 	virConnectClose(l->conn);
 	l->conn = c;
 	l->gen++;
@@ -162,6 +345,10 @@ static int relink(struct lv_backend *l, struct lv_guest *h)
 	virDomainPtr dom = virDomainLookupByName(l->conn, h->name);
 	if (!dom)
 		return lv_err_code() == VIR_ERR_NO_DOMAIN ? -ENOENT : -EAGAIN;
+	if (!same_domain(h, dom)) {
+		virDomainFree(dom);
+		return -ENOENT;		/* another domain of its name now */
+	}
 	virDomainFree(h->dom);
 	h->dom = dom;
 	h->gen = l->gen;
@@ -175,11 +362,15 @@ static int lv_refresh(struct sched_backend *b)
 
 	bool was = l->stale;
 
-	if (reconnect(l) < 0 || fetch(l) < 0) {
+	int rc = reconnect(l);
+
+	if (rc == 0 && (rc = fetch(l)) < 0)
+		lv_errcpy(l->why, sizeof(l->why));
+	if (rc < 0) {
 		l->stale = true;
 		if (!was)
 			log_warn("libvirt '%s': cannot read domain stats: %s; guests are not charged "
-				 "until it can (said once)", l->uri, lv_err());
+				 "and keep their caps until it can (said once)", l->uri, l->why);
 		return -EIO;
 	}
 	l->stale = false;
@@ -192,9 +383,11 @@ static int lv_open(struct sched_backend *b, const struct sched_guest *g,
 		   void **ret_h, struct hv_diags *d)
 {
 	struct lv_backend *l = lb(b);
-	virDomainPtr dom = virDomainLookupByName(l->conn, g->sel);
 	virDomainInfo info;
 
+	if (l->stale)
+		return -EAGAIN;		/* libvirt not reachable now: said once */
+	virDomainPtr dom = virDomainLookupByName(l->conn, g->sel);
 	if (!dom) {
 		virErrorPtr e = virGetLastError();
 		if (e && e->code == VIR_ERR_NO_DOMAIN)
@@ -223,6 +416,8 @@ static int lv_open(struct sched_backend *b, const struct sched_guest *g,
 	h->vcpus = info.nrVirtCpu ? info.nrVirtCpu : 1;
 	h->hint = -1;
 	h->gen = l->gen;
+	if (virDomainGetUUIDString(dom, h->uuid) < 0)
+		h->uuid[0] = 0;
 	int rc = pick_knob(l, h, d);
 	if (rc < 0) {
 		lv_close(b, h);
@@ -231,6 +426,15 @@ static int lv_open(struct sched_backend *b, const struct sched_guest *g,
 	log_info("%s: cap through %s", g->name, knob_desc[h->knob]);
 	*ret_h = h;
 	return 0;
+}
+
+/* Whether dom is the domain h was opened on, not another one made
+ * under its name since (destroyed and defined again between ticks). */
+static bool same_domain(const struct lv_guest *h, virDomainPtr dom)
+{
+	char u[VIR_UUID_STRING_BUFLEN];
+
+	return !h->uuid[0] || virDomainGetUUIDString(dom, u) < 0 || !strcmp(u, h->uuid);
 }
 
 static virDomainStatsRecordPtr find_rec(struct lv_backend *l, struct lv_guest *h)
@@ -257,8 +461,8 @@ static int lv_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns, int64_t
 		return rc;
 	if (!l->no_allstats) {
 		virDomainStatsRecordPtr r = find_rec(l, h);
-		if (!r)
-			return -ENOENT;		/* not running */
+		if (!r || !same_domain(h, r->dom))
+			return -ENOENT;		/* not running, or another of its name */
 		if (virTypedParamsGetULLong(r->params, r->nparams, "cpu.time", &ns) == 1) {
 			*ret_ns = ns;
 			*ret_at = l->fetched_at;
@@ -521,6 +725,8 @@ static void lv_free(struct sched_backend *b)
 		return;
 	if (l->stats)
 		virDomainStatsRecordListFree(l->stats);
+	if (l->opening)
+		opener_put(l->opening);
 	if (l->conn)
 		virConnectClose(l->conn);
 	free(l->uri);
@@ -555,26 +761,34 @@ int sched_backend_libvirt_new(const char *uri, struct sched_backend **ret, struc
 	sigaction(SIGPIPE, &ign, NULL);
 	struct lv_backend *l = xcalloc(1, sizeof(*l));
 	l->b.ops = &lv_ops;
-	/* libvirt0 needs libxml2: loaded with it, so this cannot fail. */
-	bool xml = lazy_xml2_load(NULL) == 0;
-	if (xml)
-		xmlSetGenericErrorFunc(NULL, xml_quiet);
-	l->conn = virConnectOpen(uri);
-	if (xml)
-		xmlSetGenericErrorFunc(NULL, NULL);	/* libxml2's default again */
 	l->uri = xstrdup(uri ? uri : "(default)");
 	l->uri_arg = uri ? xstrdup(uri) : NULL;
 	l->gen = 1;
+	/* Before the connection: keepalive needs the event loop. */
+	(void)event_loop_start();
+	struct lv_opener *o = opener_start(uri);
+	if (!opener_wait(o, LV_OPEN_S * 1000L)) {
+		hv_errorf(d, "--backend libvirt: cannot connect to '%s': no answer in %d s "
+			  "(libvirtd stopped or hung?)", l->uri, LV_OPEN_S);
+		opener_put(o);		/* the thread frees it when libvirt returns */
+		lv_free(&l->b);
+		return -ETIMEDOUT;
+	}
+	char err[512];
+	l->conn = opener_take(o, err, sizeof(err));
+	opener_put(o);
 	if (!l->conn) {
-		hv_errorf(d, "--backend libvirt: cannot connect to '%s': %s", l->uri, lv_err());
+		hv_errorf(d, "--backend libvirt: cannot connect to '%s': %s", l->uri, err);
 		lv_free(&l->b);
 		return -ECONNREFUSED;
 	}
+	keepalive(l->conn);
 	const char *type = virConnectGetType(l->conn);
 	_cleanup_free_ char *driver = xstrdup(type ? type : "?");
 	if (fetch(l) < 0) {
+		lv_errcpy(err, sizeof(err));
 		hv_errorf(d, "--backend libvirt: '%s' (driver %s) gives no domain stats: %s", l->uri,
-			  driver, lv_err());
+			  driver, err);
 		lv_free(&l->b);
 		return -EIO;
 	}

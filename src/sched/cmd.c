@@ -137,6 +137,32 @@ static void cap_text(char *buf, size_t sz, uint32_t cp)
 		sched_cp_format(buf, sz, cp);
 }
 
+/* A table cell: as is, or in double quotes (the conf's own spelling,
+ * \xNN for what is not printable ASCII) where a blank, quote, backslash
+ * or other byte would break the columns or the terminal. */
+static char *table_cell(const char *s)
+{
+	const char *q;
+
+	for (q = s; *q && *q > ' ' && *q < 0x7f && *q != '"' && *q != '\\'; q++)
+		;
+	if (*s && !*q)
+		return xstrdup(s);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addc(&sb, '"');
+	for (q = s; *q; q++) {
+		unsigned char c = (unsigned char)*q;
+		if (c == '"' || c == '\\')
+			strbuf_addf(&sb, "\\%c", c);
+		else if (c < ' ' || c >= 0x7f)
+			strbuf_addf(&sb, "\\x%02x", c);
+		else
+			strbuf_addc(&sb, (char)c);
+	}
+	strbuf_addc(&sb, '"');
+	return strbuf_detach(&sb, NULL);
+}
+
 static int cmd_status(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
@@ -260,7 +286,8 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	} else {
 		/* Columns as wide as the longest name and selector. */
 		for (size_t i = 0; i < st.n; i++) {
-			size_t a = strlen(st.v[i].name), b = strlen(st.v[i].selector);
+			_cleanup_free_ char *cell = table_cell(st.v[i].selector);
+			size_t a = strlen(st.v[i].name), b = strlen(cell);
 			wn = a > (size_t)wn ? (int)a : wn;
 			ws = b > (size_t)ws ? (int)b : ws;
 			if (pooled && st.v[i].host && strlen(st.v[i].host) > (size_t)wh)
@@ -313,7 +340,8 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 			}
 			json_obj_close(&j);
 		} else {
-			strbuf_addf(&out, "%-*s %-*s ", wn, sg->name, ws, sg->selector);
+			_cleanup_free_ char *cell = table_cell(sg->selector);
+			strbuf_addf(&out, "%-*s %-*s ", wn, sg->name, ws, cell);
 			if (pooled)
 				strbuf_addf(&out, "%-*s ", wh, sg->host ? sg->host : "-");
 		}

@@ -69,6 +69,7 @@ struct live {
 	bool weight_ok;			/* applied_weight read back as written */
 	bool unmanaged;			/* --foreign theirs: another hand owns it */
 	bool first_read;		/* its counter not yet read since found */
+	bool said_absent;		/* "not running" said since found */
 	struct sched_pool_guest pool;	/* --state etcd://: the guest's record */
 };
 
@@ -137,6 +138,24 @@ static void close_live(struct live *l)
 	l->h = NULL;
 }
 
+/* A guest that left the policy (SIGHUP): nothing would ever lift the
+ * cap we set, so it is lifted now (hvkit-sched(1) SIGNALS). */
+static void lift_cap(struct live *l, const char *name)
+{
+	char a[32];
+
+	if (!l->h || l->unmanaged || (l->cap_known && l->applied_cap == SCHED_CAP_NONE))
+		return;
+	int rc = l->be->ops->set_cap(l->be, l->h, SCHED_CAP_NONE);
+	if (rc < 0)
+		log_warn("%s: left the policy; cannot lift its cap%s%s: %s", name,
+			 l->cap_known ? " of " : "",
+			 l->cap_known ? sched_cp_format(a, sizeof(a), l->applied_cap) : "", strerror(-rc));
+	else
+		log_info("%s: left the policy; cap %s lifted", name,
+			 l->cap_known ? sched_cp_format(a, sizeof(a), l->applied_cap) : "(not known)");
+}
+
 /*
  * Builds the guest table of policy p, taking each guest's account from
  * `old` (the previous table or the saved state) when name and selector
@@ -185,6 +204,7 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 	}
 	if (old_live)
 		for (size_t k = 0; k < old->n; k++) {
+			lift_cap(&old_live[k], old->v[k].name);
 			close_live(&old_live[k]);
 			sched_pool_guest_release(&old_live[k].pool);
 		}
@@ -326,19 +346,28 @@ static void tick(struct daemon *dm)
 
 		if (!l->be)
 			continue;
+		bool gone = false;
+	again:
 		if (!l->h) {
 			struct hv_diags d = HV_DIAGS_INIT;
 			rc = l->be->ops->open(l->be, g, &l->h, &d);
-			if (rc < 0 && rc != -ENOENT && !l->warned) {
+			if (rc < 0 && rc != -ENOENT && rc != -EAGAIN && !l->warned) {
 				(void)log_diags(g->name, &d);
 				l->warned = true;
 			}
 			hv_diags_release(&d);
+			if (rc == -ENOENT && !l->said_absent) {
+				/* A typo and a stopped guest look alike: said once. */
+				_cleanup_free_ char *sel = selector_of(g);
+				log_info("%s: no %s running (yet)", g->name, sel);
+				l->said_absent = true;
+			}
 			if (rc == 0) {
 				log_info("%s: found", g->name);
 				l->first_read = true;
 				dm->dirty = true;
 				l->warned = false;
+				l->said_absent = false;
 				if (!sg->present && sg->acct.started)
 					l->reappeared = true;
 				l->cap_known = false;
@@ -357,6 +386,17 @@ static void tick(struct daemon *dm)
 				log_info("%s: gone", g->name);
 				close_live(l);
 				dm->dirty = true;
+				if (sg->present || !l->absent_since)
+					l->absent_since = now;
+				sg->present = false;
+				/* Another of its name may run already (destroyed
+				 * and made again between two ticks): capped now,
+				 * not a tick later. */
+				l->said_absent = true;	/* "gone" says it */
+				if (!gone) {
+					gone = true;
+					goto again;
+				}
 			}
 			if (sg->present || !l->absent_since)
 				l->absent_since = now;

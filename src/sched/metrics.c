@@ -78,14 +78,20 @@ static void add_cp(struct strbuf *out, uint32_t cp)
 	add_ns(out, (int64_t)cp * (1000000000 / SCHED_CP_PER_CPU));
 }
 
-/* A label value: backslash, double quote and newline escaped. */
+/* A label value: backslash, double quote and newline escaped; any other
+ * byte outside printable ASCII (none passes the conf's parser, but a
+ * label must stay valid UTF-8 for node_exporter, or it drops the whole
+ * file) written as the text \xNN. */
 static void add_label(struct strbuf *out, const char *s)
 {
 	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
+		unsigned char c = (unsigned char)*s;
+		if (c == '\\' || c == '"')
 			strbuf_addc(out, '\\');
-		if (*s == '\n')
+		if (c == '\n')
 			strbuf_adds(out, "\\n");
+		else if (c < ' ' || c >= 0x7f)
+			strbuf_addf(out, "\\\\x%02x", c);
 		else
 			strbuf_addc(out, *s);
 	}

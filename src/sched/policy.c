@@ -92,9 +92,18 @@ static void next(struct parser *p)
 		t->quoted = true;
 		adv(p);
 		while (p->s < p->end && *p->s != '"' && *p->s != '\n') {
-			if (*p->s == '\\' && p->s + 1 < p->end &&
-			    (p->s[1] == '"' || p->s[1] == '\\'))
+			if (*p->s == '\\') {
+				/* \" and \\ only: "\t" is no tab, and two
+				 * spellings of one name would be one too many. */
+				if (p->s + 1 >= p->end || (p->s[1] != '"' && p->s[1] != '\\')) {
+					t->type = T_ERR;
+					t->line = p->line;
+					t->col = p->col;
+					t->why = "unknown escape in a quoted string (only \\\" and \\\\)";
+					return;
+				}
 				adv(p);
+			}
 			if ((unsigned char)*p->s < ' ' || *p->s == 0x7f) {
 				t->type = T_ERR;
 				t->why = "control character in a quoted string";
@@ -614,6 +623,23 @@ int sched_policy_parse(const char *file, const char *text, size_t len,
 		for (const char *q = text; q < z; q++)
 			line += *q == '\n';
 		rc = fail_at(&p, line, 1, "NUL byte: not a text file");
+		goto out;
+	}
+	/* ASCII only, as hvkit-sched.conf(5) says: printable characters,
+	 * blanks and line ends (comments too).  What passes reaches logs,
+	 * the status table and --metrics-file labels: no invalid UTF-8, no
+	 * bidi controls, no terminal escapes there. */
+	for (const char *q = text; q < text + len; q++) {
+		unsigned char c = (unsigned char)*q;
+		if ((c >= ' ' && c < 0x7f) || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		unsigned line = 1, col = 1;
+		for (const char *r = text; r < q; r++) {
+			col = *r == '\n' ? 1 : col + 1;
+			line += *r == '\n';
+		}
+		rc = fail_at(&p, line, col, "%s byte 0x%02x: the file is ASCII only "
+			     "(hvkit-sched.conf(5))", c >= 0x80 ? "non-ASCII" : "control", c);
 		goto out;
 	}
 	next(&p);
