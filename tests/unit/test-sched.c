@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "engine.h"
+#include "metrics.h"
 #include "policy.h"
 #include "state.h"
 #include "util.h"
@@ -82,6 +83,28 @@ static struct {
 	{ "colon and end of file", "guest a (libvirt:\"", "t.conf:1:18: unterminated quoted string" },
 	{ "one name two ways", "guest a (libvirt:\"my vm\") { cap 5% }\nguest b (\"libvirt:my vm\") { cap 5% }",
 	  "t.conf:2:1: guests 'a' (line 1) and 'b' select the same libvirt:my vm" },
+	/* ASCII only, in quotes and comments too (hvkit-sched.conf(5)):
+	 * what passes reaches logs and --metrics-file labels. */
+	{ "UTF-8 in a quoted name", "guest a (libvirt:\"\xc3\xbcn\xc3\xaf\") { cap 5% }",
+	  "t.conf:1:19: non-ASCII byte 0xc3" },
+	{ "invalid UTF-8 in a quoted name", "guest a (libvirt:\"a\xff" "b\") { cap 5% }",
+	  "t.conf:1:20: non-ASCII byte 0xff" },
+	{ "right-to-left override", "guest a (libvirt:\"x\xe2\x80\xae" "y\") { cap 5% }",
+	  "t.conf:1:20: non-ASCII byte 0xe2" },
+	{ "non-ASCII in a comment", "# caf\xc3\xa9\nguest a (xen:a) { cap 5% }",
+	  "t.conf:1:6: non-ASCII byte 0xc3" },
+	{ "terminal escape in a comment", "guest a (xen:a) { cap 5% }\n# \x1b[31m\n",
+	  "t.conf:2:3: control byte 0x1b" },
+	{ "form feed", "guest a (xen:a) {\f cap 5% }", "t.conf:1:18: control byte 0x0c" },
+	/* Escapes: \" and \\ only. */
+	{ "escaped quote and backslash", "guest a (libvirt:\"a\\\"b\\\\c\") { cap 5% }", NULL },
+	{ "unknown escape \\s", "guest a (libvirt:\"back\\slash\") { cap 5% }",
+	  "t.conf:1:23: unknown escape in a quoted string (only \\\" and \\\\)" },
+	{ "unknown escape \\t", "guest a (libvirt:\"a\\tb\") { cap 5% }", "t.conf:1:20: unknown escape" },
+	{ "unknown escape \\x41", "guest a (libvirt:\"\\x41\") { cap 5% }", "t.conf:1:19: unknown escape" },
+	{ "unknown escape \\u00e9", "guest a (\"libvirt:\\u00e9\") { cap 5% }", "t.conf:1:19: unknown escape" },
+	{ "backslash at the end of the file", "guest a (libvirt:\"a\\", "t.conf:1:20: unknown escape" },
+	{ "backslash at the end of a line", "guest a (libvirt:\"a\\\n\") { cap 5% }", "t.conf:1:20: unknown escape" },
 };
 
 static void test_parse(void)
@@ -898,6 +921,31 @@ static void test_cgroup_backend(void)
 	}
 }
 
+/* --metrics-file labels stay valid UTF-8 (node_exporter drops a whole
+ * file that is not) whatever bytes a name holds. */
+static void test_metrics_labels(void)
+{
+	struct sched_guest g = burst_guest();
+	struct sched_state st = { .tick_ns = NS, .pid = 42 };
+	struct strbuf out = STRBUF_INIT;
+	int64_t t = 1700000000LL * NS;
+
+	struct sched_state_guest *sg = sched_state_add(&st, "a\"b\\c", "libvirt:x\xffy\xe2\x80\xaez\n\x1b");
+	sched_acct_init(&sg->acct, &g);
+	sched_metrics_format(&st, t, t, &out);
+	CHECK(strstr(out.buf, "guest=\"a\\\"b\\\\c\"") != NULL);
+	CHECK(strstr(out.buf, "selector=\"libvirt:x\\\\xffy\\\\xe2\\\\x80\\\\xaez\\n\\\\x1b\"") != NULL);
+	bool ascii = true;
+	for (size_t i = 0; i < out.len; i++)
+		if ((unsigned char)out.buf[i] >= 0x7f || ((unsigned char)out.buf[i] < ' ' && out.buf[i] != '\n'))
+			ascii = false;
+	CHECK(ascii);
+	if (!ascii || !strstr(out.buf, "xffy"))
+		fprintf(stderr, "metrics:\n%s\n", out.buf);
+	strbuf_release(&out);
+	sched_state_release(&st);
+}
+
 int main(void)
 {
 	test_parse();
@@ -908,5 +956,6 @@ int main(void)
 	test_no_refund();
 	test_counter_bounds();
 	test_cgroup_backend();
+	test_metrics_labels();
 	return CHECK_DONE();
 }
