@@ -127,12 +127,25 @@ static const char *lv_err(void)
 	return e && e->message ? e->message : "unknown libvirt error";
 }
 
-/* lv_err() into buf, on one line. */
+/* lv_err() into buf, on one line: libvirt's XML errors add the line
+ * in error and a caret under it on lines of their own, "(null)" and
+ * "^" where it has none: such lines are dropped, others joined. */
 static void lv_errcpy(char *buf, size_t sz)
 {
-	snprintf(buf, sz, "%s", lv_err());
+	const char *m = lv_err();
+	size_t n = 0;
+
+	buf[0] = 0;
+	while (*m && n + 1 < sz) {
+		size_t len = strcspn(m, "\r\n");
+		bool junk = (len == 6 && !strncmp(m, "(null)", 6)) || strspn(m, " \t^") >= len;
+		if (!junk)
+			n += (size_t)snprintf(buf + n, sz - n, "%s%.*s", n ? " " : "", (int)len, m);
+		m += len;
+		m += strspn(m, "\r\n");
+	}
 	for (char *p = buf; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
+		if (*p == '\t')
 			*p = ' ';
 }
 

@@ -562,6 +562,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	struct etcd_opts eo = { 0 };
 	char hostname[256] = "";
 	const char *host_id = NULL;
+	bool backend_given = false;
 	int64_t lease_ttl = 10 * NS;
 
 	(void)g;
@@ -582,6 +583,11 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			break;
 		case 'C': dm.cgroup_root = optarg; break;
 		case 'B':
+			if (backend_given) {
+				log_error("--backend given twice ('%s'): one backend per daemon", optarg);
+				return EXIT_USAGE;
+			}
+			backend_given = true;
 			if (!strcmp(optarg, "cgroup")) {
 				dm.use_lv = false;
 			} else if (!strcmp(optarg, "libvirt")) {

@@ -15,8 +15,13 @@ virsh on the same node XML:
     daemon must say the write did not take, naming both values;
   - the test driver's scheduler ("fair") has no cap: said once, not
     each tick;
+  - a selector no domain answers is said once (a typo and a stopped
+    guest look alike otherwise), with -v: not each tick;
+  - `sched status` quotes a selector with a blank (libvirt:"my vm"),
+    so that the table's columns still split on blanks;
   - a URI that does not connect (a missing test:/// node file included:
-    no libxml2 warning before it), or a bad --backend: one line, exit
+    no libxml2 warning before it; a broken one: no "(null)" and caret
+    lines of libvirt's), a bad or a second --backend: one line, exit
     1/2.
 What the test driver cannot judge (it keeps no scheduler values): that a
 posix (QEMU/LXC) domain's vcpu_quota and cpu_shares take; hvkit-sched(1)
@@ -49,6 +54,13 @@ NODE = """<node>
     <os><type>hvm</type></os>
     <test:runstate>5</test:runstate>
   </domain>
+  <domain type='test'>
+    <name>my vm</name>
+    <uuid>6695eb01-f6a4-8304-79aa-97f2502e1941</uuid>
+    <memory>65536</memory>
+    <vcpu>1</vcpu>
+    <os><type>hvm</type></os>
+  </domain>
 </node>
 """
 
@@ -66,7 +78,8 @@ def main():
         with open(conf, "w") as f:
             f.write("guest web (libvirt:web) {\n    weight 512\n    cap 50%\n}\n"
                     "guest db (libvirt:db) {\n    cap 20%\n}\n"
-                    "guest gone (libvirt:nosuch) {\n    cap 20%\n}\n")
+                    "guest gone (libvirt:nosuch) {\n    cap 20%\n}\n"
+                    "guest sp (libvirt:\"my vm\") {\n    weight 3\n}\n")
         # virsh's view of the same node: web and db defined and running.
         p = subprocess.run(["virsh", "-c", uri, "schedinfo", "web"], capture_output=True, text=True)
         if p.returncode != 0:
@@ -98,6 +111,13 @@ def main():
               "no cap on the 'fair' scheduler: said once in 6 ticks")
         check(err.count("no cpu.time in the domain stats") == 1,
               "the fallback to virDomainGetInfo is said once")
+        check(err.count("gone: no libvirt:nosuch running (yet)") == 1 and
+              err.count("db: no libvirt:db running (yet)") == 1 and "web: no " not in err,
+              "a selector no running domain answers is said once in 6 ticks (nosuch, shut-off db)")
+        table = hvkit("sched", "status", "--state", state, ok=False).stdout
+        row = [x for x in table.splitlines() if x.startswith("sp ")]
+        check(len(row) == 1 and row[0].split()[1] == '"libvirt:my' and '"libvirt:my vm"' in row[0],
+              f"status: a selector with a blank is quoted ({row})")
         st = hvkit("sched", "status", "--state", state, "--json", ok=False)
         import json
         doc = json.loads(st.stdout)
@@ -133,6 +153,20 @@ def main():
         check(bad.returncode == 1 and len(lines) == 1 and lines[0].startswith("hvkit: error: ") and
               f"{tmp}/none.xml" in lines[0],
               f"a missing test:/// node file: exit 1, hvkit's one line only ({bad.stderr.strip()!r})")
+        # A broken node file: libvirt's message, without the "(null)"
+        # and "^" lines it adds where it has no line to show.
+        with open(os.path.join(tmp, "bad.xml"), "w") as f:
+            f.write("<node>\n<domain type='test'>\n")
+        bad = hvkit("sched", "run", conf, "--backend", f"libvirt:test://{tmp}/bad.xml",
+                    "--state", os.path.join(tmp, "s2"), "--ticks", "1", ok=False)
+        lines = [x for x in bad.stderr.splitlines() if x.strip()]
+        check(bad.returncode == 1 and len(lines) == 1 and "bad.xml" in lines[0] and
+              "(null)" not in lines[0] and not lines[0].rstrip().endswith("^"),
+              f"a broken test:/// node file: exit 1, one clean line ({bad.stderr.strip()!r})")
+        u = hvkit("sched", "run", conf, "--backend", f"libvirt:{uri}", "--backend", "cgroup",
+                  "--state", os.path.join(tmp, "s3"), "--ticks", "1", ok=False)
+        check(u.returncode == 2 and "--backend given twice" in u.stderr,
+              f"two --backend: usage error, not the last one silently ({u.stderr.strip()!r})")
         for b in ("libvirt:", "xen", "libvirt:a b"):
             u = hvkit("sched", "run", conf, "--backend", b, "--state", os.path.join(tmp, "s3"),
                       "--ticks", "1", ok=False)
