@@ -144,8 +144,9 @@ static void lift_cap(struct live *l, const char *name)
 {
 	char a[32];
 
-	if (!l->h || l->unmanaged || (l->cap_known && l->applied_cap == SCHED_CAP_NONE))
-		return;
+	if (!l->h || l->unmanaged || l->no_cap_said ||
+	    (l->cap_known && l->applied_cap == SCHED_CAP_NONE))
+		return;		/* none of ours to lift */
 	int rc = l->be->ops->set_cap(l->be, l->h, SCHED_CAP_NONE);
 	if (rc < 0)
 		log_warn("%s: left the policy; cannot lift its cap%s%s: %s", name,

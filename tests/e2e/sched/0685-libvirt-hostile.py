@@ -89,7 +89,7 @@ def main():
             f.write("guest keep (libvirt:keep) { cap 10% }\nguest drop (libvirt:drop) { cap 5% }\n")
         prom = f"{tmp}/m.prom"
         hv, log = run_hvkit(part, tmp, conf, lv.uri, "--tick", "1s", "--metrics-file", prom,
-                            "--knob-every", "0")
+                            "--knob-every", "0", "--save-every", "1h")
         capped = wait_for(lambda: lv.schedinfo("keep").get("vcpu_quota") == "10000" and
                           lv.schedinfo("drop").get("vcpu_quota") == "5000")
         check(capped, f"both capped (keep 10000, drop 5000): {open(log).read()[-500:]!r}")
@@ -129,8 +129,16 @@ def main():
         time.sleep(2.5)         # two more ticks' files
         seen.append(metrics(prom))
         text = open(log).read()
-        check(text.count("keep: gone") == base + 1 and all(m.get("keep") for m in seen if m),
-              f"keep made again between two ticks: no metrics file shows it absent ({seen})")
+        check(text.count("keep: gone") == base + 1 and all(m.get("keep") for m in seen if m is not None),
+              f"keep made again between two ticks: no metrics file shows it absent ({seen}; "
+              f"{text[-400:]!r})")
+        # The state is saved on each tick that changes something (never
+        # on time: --save-every 1h): the tick that saw keep gone is one of
+        # the last two generations, whatever the polling above missed.
+        gens = [open(f"{tmp}/state{x}").read() for x in ("", ".prev")]
+        absent = [g for g in gens if re.search(r"^guest keep libvirt:keep present 0", g, re.M)]
+        check(not absent, f"... nor any state saved since ({len(absent)} generation(s) with keep "
+              "absent)")
         check(lv.schedinfo("keep").get("vcpu_quota") == "10000",
               "... and the new keep is capped (vcpu_quota 10000)")
 
