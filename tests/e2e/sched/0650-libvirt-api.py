@@ -36,7 +36,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, hvkit, skip  # noqa: E402
+from lib import check, done, hvkit, skip  # noqa: E402
 
 NODE = """<node>
   <domain type='test'>
