@@ -40,13 +40,18 @@ def options(text):
     and usage lines."""
     out = {}
     for line in text.splitlines():
-        s = line.strip()
+        raw, s = line, line.strip()
         if not (s.startswith("-") or s.startswith("usage:") or s.startswith("hvkit") or s.startswith("[")):
             continue
         if s.startswith("-"):
             # an option line: the option column, not its description
             # ("--json  same as --of json" says nothing of --of's values)
             line = re.split(r"\s{2,}", s)[0]
+            # a description's own line that starts with an option, indented
+            # under its verb ("--prometheus prints the metrics of ..."), is
+            # prose: it names no value
+            if len(raw) - len(raw.lstrip()) > 6:
+                continue
         for m in OPT.finditer(line):
             name, arg = m.group(1), (m.group(2) or "").strip()
             if name in ("-", "--") or (name.startswith("-") and not name.startswith("--") and len(name) != 2):
@@ -192,7 +197,8 @@ def main():
     b.append('\t\tif [[ -n $vals ]]; then')
     b.append('\t\t\tCOMPREPLY=($(compgen -P "$pre" -W "$vals" -- "$cur"))')
     b.append('\t\telse')
-    b.append('\t\t\tCOMPREPLY=($(compgen -P "$pre" -f -- "$cur"))')
+    # one name a line: a name with a space in it stays one word
+    b.append('\t\t\tmapfile -t COMPREPLY < <(compgen -P "$pre" -f -- "$cur")')
     b.append("\t\tfi")
     b.append("\t\treturn")
     b.append("\tfi")
@@ -206,7 +212,7 @@ def main():
     b.append('\t\tCOMPREPLY=($(compgen -W "$(_hvkit_verbs "$tool")" -- "$cur"))')
     b.append('\t\t[[ $tool == help ]] && return')
     b.append("\tfi")
-    b.append('\tCOMPREPLY+=($(compgen -f -- "$cur"))')
+    b.append('\tmapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -- "$cur")')
     b.append("}")
     b.append("complete -o filenames -F _hvkit hvkit")
     open(out_bash, "w").write("\n".join(b) + "\n")

@@ -190,6 +190,8 @@ int hv_root_write_archive(const struct hv_root *mem, const char *path,
 
 	if (mem->dir)
 		return -EINVAL;
+	if (to_stdout && (rc = stdout_usable()) < 0)
+		return hv_errorf(d, "cannot write standard output: %s", strerror(-rc));
 	if ((rc = lazy_archive_load(d)) < 0)
 		return rc;
 	/* libarchive's first calls before the temporary exists: a library

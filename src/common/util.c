@@ -534,7 +534,25 @@ int tmpfile_unnamed(const char **ret_dir)
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 
 	*ret_dir = dir;
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	/* Never on 0, 1 or 2: with standard output closed the spool would be
+	 * fd 1 and copying it "to standard output" would grow it forever. */
+	if (fd <= STDERR_FILENO) {
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+		int e = errno;
+
+		close(fd);
+		return high < 0 ? -e : high;
+	}
+	return fd;
+}
+
+int stdout_usable(void)
+{
+	struct stat st;
+
+	return fstat(STDOUT_FILENO, &st) < 0 ? -errno : 0;
 }
 
 int write_all(int fd, const char *data, size_t len)

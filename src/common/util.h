@@ -68,8 +68,11 @@ int copy_all(int in, int out);
 /* An unnamed file (O_TMPFILE, mode 0600) in $TMPDIR, else /var/tmp, for
  * an output bound for standard output that is written at offsets or
  * must be whole before any of it is shown; an fd or a negative errno,
- * *ret_dir the directory tried. */
+ * *ret_dir the directory tried.  The fd is never 0, 1 or 2. */
 int tmpfile_unnamed(const char **ret_dir);
+/* 0 when standard output is an open file, else a negative errno (-EBADF
+ * when closed): checked before any work bound for "-". */
+int stdout_usable(void);
 
 bool str_startswith(const char *s, const char *prefix);
 /*

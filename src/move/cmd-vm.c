@@ -606,7 +606,7 @@ static void xva_progress_cb(void *opaque, uint64_t done)
 }
 
 /* XVA disks: every disk's chunks in one pass over the archive. */
-static int import_xva_disks(const char *path, struct mv_vm *vm, int dfd,
+static int import_xva_disks(const char *path, int in, struct mv_vm *vm, int dfd,
 			    const struct vm_opts *o, const char *name,
 			    struct hv_diags *d)
 {
@@ -622,7 +622,10 @@ static int import_xva_disks(const char *path, struct mv_vm *vm, int dfd,
 	size_t njobs = 0;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* A second reader of the package: "-" was spooled (its fd is read
+	 * again from the start), a name is opened again. */
+	fd = strcmp(path, "-") == 0 ? (lseek(in, 0, SEEK_SET) < 0 ? -1 : fcntl(in, F_DUPFD_CLOEXEC, 3)) :
+	     open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
 		goto out;
@@ -1055,6 +1058,10 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 	mv_vm_init(&vm);
 	const char *why;
 	fd = open_input(o.in, INPUT_DIR, &why);
+	/* "-" is standard input, never a file named "-": an XVA's disks are
+	 * read in a second pass, so a pipe is spooled first. */
+	if (strcmp(o.in, "-") == 0)
+		fd = move_seekable_input(o.in, fd, &why);
 	if (fd < 0) {
 		log_error("cannot open '%s': %s", o.in, why);
 		goto out;
@@ -1150,7 +1157,7 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 				move_retarget(&vm.disks[i], o.out, name, i, move_disk_ext(o.disk_format));
 		rc = 0;
 	} else if (kind == MOVE_PKG_XVA) {
-		rc = import_xva_disks(o.in, &vm, dfd, &o, name, &d);
+		rc = import_xva_disks(o.in, fd, &vm, dfd, &o, name, &d);
 	} else if (kind == MOVE_PKG_OVA) {
 		rc = import_ova_disks(o.in, fd, &vm, hrefs, files, dfd, &o, name, &mf, &d);
 	} else {

@@ -25,6 +25,14 @@ int move_cmd_check(int argc, char **argv, struct hv_global *g);
 int move_open_disks(struct mv_vm *vm, const char *cfg, bool metadata_only,
 		    uint64_t disk_size, struct img_in **ins, int *fds);
 
+/* fd, opened from path by open_input(), made one that reads at offsets:
+ * a character device is refused (-EINVAL), a regular file or block device
+ * is kept, and standard input ("-") that is a pipe is spooled into an
+ * unnamed temporary file (bounded by the room in $TMPDIR, else /var/tmp)
+ * returned instead.  Consumes fd; on error *ret_why says why.  A negative
+ * fd is passed through. */
+int move_seekable_input(const char *path, int fd, const char **ret_why);
+
 /* Parses "10G", "512M", "4096" (bytes; K, M, G, T are powers of 1024). */
 int move_parse_size(const char *s, unsigned long long *ret);
 

@@ -134,26 +134,31 @@ static struct mv_disk *pick_disk(struct mv_vm *vm, const char *sel, const char *
  * open_input() lets through as an empty file) is refused, as cpuid and
  * topo refuse one: it is no disk.
  */
-static int open_image_input(const char *path, const char **ret_why)
+int move_seekable_input(const char *path, int fd, const char **ret_why)
 {
 	char buf[65536];
 	struct stat st;
-	int fd = open_input(path, INPUT_BLOCK, ret_why), tmp;
+	const char *dir;
+	int tmp;
 
-	if (fd >= 0 && strcmp(path, "-") != 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode)) {
+	/* A character device (/dev/zero, a terminal) is no disk image, as
+	 * a name or on standard input: read from it, it may never end. */
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode)) {
 		close(fd);
-		*ret_why = "a character device, not a disk image";
+		*ret_why = strcmp(path, "-") == 0 ? "standard input is a character device, not a disk image" :
+			   "a character device, not a disk image";
 		return -EINVAL;
 	}
 	if (fd < 0 || strcmp(path, "-") != 0 || (fstat(fd, &st) == 0 &&
 	    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))))
 		return fd;
-	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
-	tmp = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	/* A pipe: bounded by the room in the temporary directory (ENOSPC
+	 * ends it, and the unnamed file goes with the process). */
+	tmp = tmpfile_unnamed(&dir);
 	if (tmp < 0) {
 		*ret_why = "standard input is not a file, and no temporary file can hold it";
 		close(fd);
-		return -errno;
+		return tmp;
 	}
 	for (uint64_t at = 0;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
@@ -177,6 +182,11 @@ static int open_image_input(const char *path, const char **ret_why)
 	}
 	close(fd);
 	return tmp;
+}
+
+static int open_image_input(const char *path, const char **ret_why)
+{
+	return move_seekable_input(path, open_input(path, INPUT_BLOCK, ret_why), ret_why);
 }
 
 /* The directory holding path, for a VMDK descriptor's extents: an

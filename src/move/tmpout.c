@@ -213,6 +213,11 @@ static int create_stdout(bool dir)
 		errno = EINVAL;
 		return -1;
 	}
+	if ((e = -stdout_usable()) > 0) {
+		log_error("cannot write standard output: %s", strerror(e));
+		errno = e;
+		return -1;
+	}
 	fd = tmpfile_unnamed(&tmpdir);
 	if (fd < 0 || (tmp_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
 		e = fd < 0 ? -fd : errno;

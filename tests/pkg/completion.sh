@@ -66,5 +66,23 @@ comp "--json" hvkit move info --js
 # unknown tool: nothing, not another tool's words
 comp "" hvkit frob ""
 
+# a flag takes no value, and a description's words are none: after
+# --prometheus come options, after --metrics-file files
+comp "" hvkit sched status --prometheus ""
+comp "--state" hvkit sched status --prometheus --sta
+
+# a file name with spaces is one word, not three
+mkdir -p "dir with space"
+for words in "hvkit move disk dir" "hvkit sched run c --metrics-file dir"; do
+	# shellcheck disable=SC2086
+	got=$(bash -c '. "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _hvkit; printf "%s|" "${COMPREPLY[@]}"' \
+		"$file" $words)
+	if [ "$got" != "dir with space|" ]; then
+		echo "FAIL: '$words<TAB>' gave '$got', expected 'dir with space|'"
+		fails=$((fails + 1))
+	fi
+done
+rmdir "dir with space"
+
 [ "$fails" = 0 ] || exit 1
 echo "ok: bash completion"

@@ -201,6 +201,61 @@ with tempfile.TemporaryDirectory() as d:
             p = subprocess.run([HVKIT, "move", "disk", raw, "-"], stdout=full, stderr=subprocess.PIPE, text=True)
         check(p.returncode == 1 and "No space" in p.stderr, f"move disk IN - >/dev/full: {p.returncode} {p.stderr!r}")
 
+# ---- "-" out with standard output closed: one line, exit 1, no spool that
+# copies into itself (the unnamed temporary must never be fd 1) ----
+for args in (["topo", "capture", "-o", "-"], ["move", "disk", "/dev/null", "-"],
+             ["sched", "simulate", CONF, TRACE, "-o", "-"]):
+    try:
+        p = subprocess.run([HVKIT, *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, timeout=120,
+                           preexec_fn=lambda: os.close(1))
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode == 1 and len(lines) == 1 and "Sanitizer" not in p.stderr,
+              f"{args} >&-: expected exit 1 and one line, got {p.returncode} {p.stderr!r}")
+    except subprocess.TimeoutExpired:
+        check(False, f"{args} >&-: still running after 120 s (copying a spool into itself?)")
+
+# ---- "-" in for move import is standard input, never a file named "-" ----
+with tempfile.TemporaryDirectory() as d:
+    raw = os.path.join(d, "d.raw")
+    with open(raw, "wb") as f:
+        f.write(os.urandom(8192))
+        f.truncate(1 << 20)
+    xva = os.path.join(d, "g.xva")
+    hvkit("move", "disk", raw, xva, "--to", "xva")
+    open(os.path.join(d, "-"), "wb").write(b"not a package\n")   # a decoy
+    want = hvkit("move", "import", xva, "--to", "xl", "-o", os.path.join(d, "named"), ok=False)
+    for how in ("file", "pipe"):
+        out = os.path.join(d, how)
+        if how == "file":
+            p = subprocess.run([HVKIT, "move", "import", "-", "--to", "xl", "-o", out], cwd=d,
+                               stdin=open(xva, "rb"), capture_output=True, text=True)
+        else:
+            cat = subprocess.Popen(["cat", xva], stdout=subprocess.PIPE)
+            p = subprocess.run([HVKIT, "move", "import", "-", "--to", "xl", "-o", out], cwd=d,
+                               stdin=cat.stdout, capture_output=True, text=True)
+            cat.stdout.close()
+            cat.wait()
+        got = sorted(os.listdir(out)) if os.path.isdir(out) else []
+        named = sorted(os.listdir(os.path.join(d, "named"))) if want.returncode == 0 else None
+        check(want.returncode == 0 and p.returncode == 0 and len(got) == len(named) >= 2,
+              f"move import - (XVA on a {how}): {p.returncode} {p.stderr!r} {got} vs {named}")
+        disks = [n for n in got if not n.endswith(".cfg")]
+        check(len(disks) == 1 and open(os.path.join(out, disks[0]), "rb").read() == open(raw, "rb").read(),
+              f"move import - (XVA on a {how}): the disk is the one packed")
+    # a character device on standard input is no image: refused at once, not
+    # read until the temporary directory is full
+    for args in (["move", "info", "-"], ["move", "disk", "-", os.path.join(d, "z.raw")],
+                 ["move", "import", "-", "--to", "xl", "-o", os.path.join(d, "z")]):
+        try:
+            p = subprocess.run([HVKIT, *args], stdin=open("/dev/zero", "rb"), capture_output=True,
+                               text=True, timeout=120)
+            one_line(p, 1, "character device", f"{args} </dev/zero")
+        except subprocess.TimeoutExpired:
+            check(False, f"{args} </dev/zero: still reading after 120 s")
+    check(not os.path.exists(os.path.join(d, "z.raw")) and not os.path.exists(os.path.join(d, "z")),
+          "</dev/zero: nothing written")
+
 # ---- a character device is no disk image ----
 for args in (["move", "info", "/dev/null"], ["move", "disk", "/dev/null", "/nonexistent-dir/x.raw"],
              ["move", "info", "/dev/zero"]):
