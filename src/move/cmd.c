@@ -549,45 +549,15 @@ static const char show_usage[] =
 	"  -h, --help         this text\n"
 	"See hvkit-move(1).\n";
 
-static int cmd_show(int argc, char **argv, struct hv_global *g)
+/* Prints the VM that the XVA or xl.cfg open at fd (read from path)
+ * describes; closes fd.  Returns the exit status. */
+static int show_vm(const char *path, int fd, bool json, bool pretty)
 {
-	static const struct option opts[] = {
-		{ "json", optional_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	struct hv_diags d = HV_DIAGS_INIT;
 	struct mv_vm vm;
-	bool json = g->json, pretty = g->json_pretty;
-	int c, rc, ret = EXIT_FAIL;
+	int rc, ret = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			if (hv_json_opt(optarg, &json, &pretty))
-				return EXIT_USAGE;
-			break;
-		case 'v':
-			log_verbosity++;
-			break;
-		case 'h':
-			fputs(show_usage, stdout);
-			return EXIT_OK;
-		default:
-			return hv_opt_error_in("move show", c, argv, opts);
-		}
-	}
-	if (argc - optind != 1)
-		return hv_args_error("move show", "'move show' takes one GUEST.cfg or VM.xva (%d given)",
-				     argc - optind);
-	const char *path = argv[optind], *why;
 	mv_vm_init(&vm);
-	int fd = open_input(path, 0, &why);
-	if (fd < 0) {
-		log_error("cannot open '%s': %s", path, why);
-		return EXIT_FAIL;
-	}
 	enum img_format f = img_probe(fd);
 	if (f == IMG_XVA) {
 		struct xva_in *x = NULL;
@@ -615,6 +585,45 @@ out:
 	mv_vm_release(&vm);
 	hv_diags_release(&d);
 	return ret;
+}
+
+static int cmd_show(int argc, char **argv, struct hv_global *g)
+{
+	static const struct option opts[] = {
+		{ "json", optional_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool json = g->json, pretty = g->json_pretty;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			if (hv_json_opt(optarg, &json, &pretty))
+				return EXIT_USAGE;
+			break;
+		case 'v':
+			log_verbosity++;
+			break;
+		case 'h':
+			fputs(show_usage, stdout);
+			return EXIT_OK;
+		default:
+			return hv_opt_error_in("move show", c, argv, opts);
+		}
+	}
+	if (argc - optind != 1)
+		return hv_args_error("move show", "'move show' takes one GUEST.cfg or VM.xva (%d given)",
+				     argc - optind);
+	const char *path = argv[optind], *why;
+	int fd = open_input(path, 0, &why);
+	if (fd < 0) {
+		log_error("cannot open '%s': %s", path, why);
+		return EXIT_FAIL;
+	}
+	return show_vm(path, fd, json, pretty);
 }
 
 static const char info_usage[] =
@@ -665,10 +674,8 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 		log_error("cannot open '%s': %s", path, why);
 		return EXIT_FAIL;
 	}
-	if (img_probe(fd) == IMG_XVA) {
-		close(fd);
-		return cmd_show(argc, argv, g);
-	}
+	if (img_probe(fd) == IMG_XVA)
+		return show_vm(path, fd, json, pretty);	/* fd: a pipe's spool too */
 	int dfd = dir_of(path);
 	rc = img_open_dir(fd, dfd, IMG_UNKNOWN, &d, &in);
 	if (dfd >= 0)

@@ -243,6 +243,15 @@ with tempfile.TemporaryDirectory() as d:
         disks = [n for n in got if not n.endswith(".cfg")]
         check(len(disks) == 1 and open(os.path.join(out, disks[0]), "rb").read() == open(raw, "rb").read(),
               f"move import - (XVA on a {how}): the disk is the one packed")
+    # move info - of an XVA on a pipe describes the VM it holds, as by name
+    # (it re-read the spent pipe: an empty VM, exit 0)
+    named_info = hvkit("move", "info", xva, ok=False)
+    cat = subprocess.Popen(["cat", xva], stdout=subprocess.PIPE)
+    p = subprocess.run([HVKIT, "move", "info", "-"], stdin=cat.stdout, capture_output=True, text=True)
+    cat.stdout.close()
+    cat.wait()
+    check(named_info.returncode == 0 and p.returncode == 0 and p.stdout == named_info.stdout
+          and "disk 0:" in p.stdout, f"move info - (XVA on a pipe): {p.returncode} {p.stdout!r}")
     # a character device on standard input is no image: refused at once, not
     # read until the temporary directory is full
     for args in (["move", "info", "-"], ["move", "disk", "-", os.path.join(d, "z.raw")],
