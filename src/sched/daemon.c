@@ -294,6 +294,55 @@ static void write_metrics(struct daemon *dm, int64_t now)
 	dm->metrics_failed = rc < 0;
 }
 
+/* Exiting while etcd is away (or took none of the last tick's writes):
+ * the charges made meanwhile are tried for up to the lease's TTL (5 s at
+ * most), then said in one warning when they still are not in etcd. */
+static void pool_hand_in(struct daemon *dm)
+{
+	struct sched_pool *p = &dm->pool;
+	int64_t start = clock_ns(CLOCK_MONOTONIC), away = p->down_since;
+	int64_t until = start + (p->ttl_s < 5 ? (p->ttl_s > 0 ? p->ttl_s : 1) : 5) * NS;
+
+	if (!p->down_since && !p->writes_failed)
+		return;
+	for (;;) {
+		int64_t mono = clock_ns(CLOCK_MONOTONIC);
+		if (mono >= until)
+			break;
+		if (sched_pool_begin(p, mono + NS < until ? mono + NS : until)) {
+			int64_t now = clock_ns(CLOCK_REALTIME);
+			for (size_t i = 0; i < dm->pol.n; i++) {
+				bool here = dm->live[i].be && dm->live[i].h;
+				if (!dm->live[i].be)
+					continue;
+				sched_pool_pull(p, &dm->pol.v[i], &dm->st.v[i], &dm->live[i].pool, here);
+				sched_pool_push(p, &dm->pol.v[i], &dm->st.v[i], &dm->live[i].pool, here,
+						now);
+			}
+			sched_pool_end(p, 0);
+			if (p->up && !p->writes_failed) {
+				log_info("pool '%s': the charges made while etcd was away are handed in",
+					 p->url);
+				return;
+			}
+		}
+		struct timespec ts = { .tv_nsec = 200000000 };
+		nanosleep(&ts, NULL);
+	}
+	uint64_t unsent = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < dm->pol.n; i++) {
+		uint64_t u = sched_pool_unsent_ns(&dm->st.v[i].acct, &dm->live[i].pool);
+		unsent += u;
+		n += u > 0;
+	}
+	log_warn("pool '%s': etcd still away after %.1f s more; %.3f CPU-s charged here (%zu "
+		 "guest%s) since it went away %.1f s ago are not handed in: a restart or takeover "
+		 "does not count them", p->url, (double)(clock_ns(CLOCK_MONOTONIC) - start) / 1e9,
+		 (double)unsent / 1e9, n, n == 1 ? "" : "s",
+		 away ? (double)(clock_ns(CLOCK_MONOTONIC) - away) / 1e9 : 0.0);
+}
+
 static void reload(struct daemon *dm)
 {
 	struct sched_policy p;
@@ -792,6 +841,8 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		log_info("stopping after %ld ticks; caps stay as they are", dm.max_ticks);
 	if (save_state(&dm, clock_ns(CLOCK_REALTIME)) < 0)
 		rc = EXIT_FAIL;
+	if (dm.pooled)
+		pool_hand_in(&dm);
 out:
 	for (size_t i = 0; dm.live && i < dm.st.n; i++) {
 		close_live(&dm.live[i]);

@@ -119,6 +119,18 @@ static bool pending(const struct sched_acct *copy, const struct sched_acct *base
 	return false;
 }
 
+uint64_t sched_pool_unsent_ns(const struct sched_acct *copy, const struct sched_pool_guest *pg)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t k = 0; k < copy->nbuckets; k++) {
+		int64_t j = copy->head - (int64_t)k;
+		uint64_t c = slot(copy, j), b = slot(&pg->base, j);
+		sum += c > b ? c - b : 0;
+	}
+	return sum;
+}
+
 /* copy := remote + max(0, copy - base), bucket by bucket (all three fitted
  * to the same policy). */
 static void merge(struct sched_acct *copy, const struct sched_acct *remote,
@@ -364,7 +376,12 @@ static bool parse_record(const struct etcd_kv *kv, const struct sched_guest *g,
 	}
 	hv_diags_release(&d);
 	if (st.n != 1 || strcmp(st.v[0].name, g->name)) {
-		snprintf(why, whysz, "not one record of guest '%s'", g->name);
+		if (st.n != 1)
+			snprintf(why, whysz, "holds %zu guests' records, not one of guest '%s'",
+				 st.n, g->name);
+		else
+			snprintf(why, whysz, "holds guest '%s''s record, not guest '%s''s",
+				 st.v[0].name, g->name);
 		sched_state_release(&st);
 		return false;
 	}
@@ -414,9 +431,33 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 	free(sg->host);
 	sg->host = pg->owner_host ? xstrdup(pg->owner_host) : NULL;
 	if (!rec) {
+		if (pg->base_rev) {
+			/* Deleted behind our back (by hand, a cleanup): the copy
+			 * holds every charge it held, written back (fenced on
+			 * absence) by the owner, or by whoever charged it since.
+			 * The base stays: what was already in it is not ours to
+			 * hand in twice. */
+			log_warn("%s: pool record '%s' (revision %" PRId64 ") is gone from etcd; %s",
+				 g->name, akey, pg->base_rev,
+				 pg->owner ? "writing this host's copy back"
+				 : "this host's copy stands for it");
+			pg->base_rev = 0;
+			pg->lost = true;
+		} else if (own && !pg->seen && !pg->owner) {
+			/* An owner key says the guest was charged: no record is
+			 * not a fresh budget (a takeover or a restart would be a
+			 * refund). */
+			log_warn("%s: pool record '%s' is missing although owner key '%s' names "
+				 "host '%s'; charging a full window", g->name, akey, okey,
+				 pg->owner_host ? pg->owner_host : "?");
+			sched_acct_spend_all(&sg->acct, clock_ns(CLOCK_REALTIME));
+			sg->acct.started = false;
+			pg->lost = true;
+		}
 		pg->seen = true;
 		return;
 	}
+	pg->lost = false;
 	if (rec->mod_rev == pg->base_rev)
 		return;
 	struct sched_state st;
@@ -496,7 +537,8 @@ void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
 		what = TAKE;
 	else if (!here && pg->owner)
 		what = RELEASE;
-	else if (!here && sg->acct.started && (!pg->base_rev || pending(&sg->acct, &pg->base)))
+	else if (!here && sg->acct.started &&
+		 ((!pg->base_rev && !pg->lost) || pending(&sg->acct, &pg->base)))
 		what = HAND_IN;
 	else
 		return;
@@ -664,8 +706,10 @@ int sched_pool_read(const char *url, const struct etcd_opts *o, struct sched_sta
 		_cleanup_free_ char *want = key_of(NULL, etcd_prefix(e), "acct", st.v[0].name);
 		if (strlen(want) != kv->keylen || memcmp(want, kv->key, kv->keylen)) {
 			_cleanup_free_ char *k = printable(kv->key, kv->keylen);
-			(void)hv_warnf(d, "pool record '%s': not one record of guest '%s' (the key "
-				       "names another)", k, st.v[0].name);
+			_cleanup_free_ char *id = printable(kv->key + strlen(apfx),
+							   kv->keylen - strlen(apfx));
+			(void)hv_warnf(d, "pool record '%s': holds guest '%s''s record, not guest "
+				       "'%s''s (as the key names it)", k, st.v[0].name, id);
 			sched_state_release(&st);
 			continue;
 		}

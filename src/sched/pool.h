@@ -45,7 +45,9 @@ struct sched_pool_guest {
 				 * seen with no live daemon behind it; 0: not */
 	int64_t stale_rev;	/* its mod revision once taken as lapsed */
 	bool stale_said;
-	int64_t base_rev;	/* 0: no record known */
+	int64_t base_rev;	/* 0: no record known (or it is gone) */
+	bool lost;		/* the record was deleted behind our back:
+				 * base_rev 0, base kept, the copy written back */
 	struct sched_acct base;	/* owns its ring */
 	char *owner_host;	/* as last read; owned, NULL: none */
 	bool big_said;		/* etcd refused its record as too large */
@@ -115,6 +117,9 @@ void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
  * giving up at the tick's deadline or min_deadline (CLOCK_MONOTONIC ns),
  * whichever is later. */
 void sched_pool_end(struct sched_pool *p, int64_t min_deadline);
+
+/* CPU-ns charged in the copy that etcd does not hold yet (copy - base). */
+uint64_t sched_pool_unsent_ns(const struct sched_acct *copy, const struct sched_pool_guest *pg);
 
 /*
  * `status`: every record under the pool's prefix as a state (each guest's

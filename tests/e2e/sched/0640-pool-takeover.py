@@ -91,7 +91,7 @@ def main():
         p = subprocess.run([HVKIT, "sched", "status", "--state", url, "--json"],
                            capture_output=True, text=True, timeout=120)
         names = [x["name"] for x in json.loads(p.stdout)["guests"]] if p.returncode == 0 else None
-        check(names == ["g"] and "'/take/acct/other': not one record of guest 'g'" in p.stderr,
+        check(names == ["g"] and "'/take/acct/other': holds guest 'g''s record, not guest 'other''s" in p.stderr,
               f"a record under another guest's key: warned, not shown ({names}, {p.stderr.strip()})")
 
         # C is gone (its keys with it); a lease-less key naming a host
