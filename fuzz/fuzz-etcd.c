@@ -12,7 +12,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum etcd_reply_kind kinds[] = { ETCD_RANGE, ETCD_TXN, ETCD_GRANT,
-						      ETCD_KEEPALIVE, ETCD_EMPTY };
+						      ETCD_KEEPALIVE, ETCD_EMPTY,
+						      ETCD_TIMETOLIVE };
 	char err[256];
 
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {

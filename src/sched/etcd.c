@@ -289,6 +289,7 @@ static int parse_root(struct rctx *c, enum etcd_reply_kind kind, cj_ref root,
 	}
 	case ETCD_GRANT:
 	case ETCD_KEEPALIVE:
+	case ETCD_TIMETOLIVE:
 		if ((rc = get_i64(c, root, "ID", true, &ret->id)) < 0)
 			return rc;
 		if ((rc = get_i64(c, root, "TTL", true, &ret->ttl)) < 0)
@@ -642,6 +643,18 @@ int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv
 {
 	struct etcd_reply r;
 	int rc = lease_post(e, "/v3/lease/keepalive", "ID", id, ETCD_KEEPALIVE, &r, d);
+
+	if (rc == 0) {
+		*ret_ttl = r.id == id ? r.ttl : 0;
+		etcd_reply_release(&r);
+	}
+	return rc;
+}
+
+int etcd_lease_ttl(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv_diags *d)
+{
+	struct etcd_reply r;
+	int rc = lease_post(e, "/v3/lease/timetolive", "ID", id, ETCD_TIMETOLIVE, &r, d);
 
 	if (rc == 0) {
 		*ret_ttl = r.id == id ? r.ttl : 0;

@@ -43,7 +43,8 @@ struct etcd_reply {
 	size_t nnested, nested_alloc;
 };
 
-enum etcd_reply_kind { ETCD_RANGE, ETCD_TXN, ETCD_GRANT, ETCD_KEEPALIVE, ETCD_EMPTY };
+enum etcd_reply_kind { ETCD_RANGE, ETCD_TXN, ETCD_GRANT, ETCD_KEEPALIVE, ETCD_EMPTY,
+			ETCD_TIMETOLIVE };
 
 /*
  * Parses a reply body of the given kind (untrusted).  Returns 0, or
@@ -80,6 +81,8 @@ int etcd_range_prefix(struct etcd *e, const char *prefix, struct etcd_reply *ret
 int etcd_lease_grant(struct etcd *e, int64_t ttl_s, int64_t *ret_id, struct hv_diags *d);
 /* *ret_ttl 0: the lease has expired (or never was). */
 int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv_diags *d);
+/* The seconds left to lease id (0: none such, lapsed). */
+int etcd_lease_ttl(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv_diags *d);
 int etcd_lease_revoke(struct etcd *e, int64_t id, struct hv_diags *d);
 
 /* A transaction: compares (all must hold), then puts/deletes on success;

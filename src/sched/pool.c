@@ -198,13 +198,32 @@ static int take_host_key(struct sched_pool *p, char **ret_holder, struct hv_diag
 			return rc;
 		free(*ret_holder);
 		*ret_holder = r.n ? printable(r.kvs[0].value, r.kvs[0].vlen) : NULL;
+		int64_t hold = r.n ? r.kvs[0].lease : 0, left = 0;
 		etcd_reply_release(&r);
+		/* A dead daemon's lease lapses within its own TTL, which an
+		 * etcd restart renews: its time left (once: a live holder's
+		 * is renewed for ever), an hour at most, and 2 s more. */
+		struct hv_diags td = HV_DIAGS_INIT;
+		if (*ret_holder && !said && p->ttl_s && hold &&
+		    etcd_lease_ttl(p->e, hold, &left, &td) == 0) {
+			left = left < 3600 ? left : 3600;
+			int64_t u = clock_ns(CLOCK_MONOTONIC) + (left + 2) * NS;
+			until = u > until ? u : until;
+		}
+		hv_diags_release(&td);	/* not answered: the fixed wait stands */
 		if (clock_ns(CLOCK_MONOTONIC) > until)
 			return -EBUSY;
-		if (*ret_holder && !said++)	/* a dead daemon's lease lapses within its TTL */
-			log_info("pool '%s': host '%s' is held by %s; waiting up to %" PRId64
-				 " s for its lease", p->url, p->host, *ret_holder, p->ttl_s);
+		if (*ret_holder && !said++)
+			log_info("pool '%s': host '%s' is held by %s; waiting up to %.0f s for its "
+				 "lease", p->url, p->host, *ret_holder,
+				 (double)(until - clock_ns(CLOCK_MONOTONIC)) / 1e9);
 		sleep(1);
+		/* Ours must outlive the wait (it may be longer than our TTL). */
+		int64_t ttl = 0;
+		if (p->ttl_s && (rc = etcd_lease_keepalive(p->e, p->lease, &ttl, d)) < 0)
+			return rc;
+		if (p->ttl_s && !ttl && (rc = etcd_lease_grant(p->e, p->ttl_s, &p->lease, d)) < 0)
+			return rc;
 	}
 }
 

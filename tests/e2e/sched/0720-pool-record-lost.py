@@ -10,7 +10,10 @@
   - SIGTERM while etcd is stopped (SIGSTOP): the daemon tries to hand in
     the outage's charges for a bounded time, then says in one warning how
     many CPU-s were not handed in; with etcd back in time it hands them
-    in and the record holds them.
+    in and the record holds them;
+  - this host's key under a dead daemon's lease with longer to live than
+    our --lease-ttl (etcd renews leases when it restarts): waited for,
+    not "in use by pid N".
 The guest is a cgroup v1 tree of plain files (--cgroup-root) whose
 cpuacct.usage this test advances by 1 CPU-s a second.  Skips (77)
 without etcd (Debian: etcd-server)."""
@@ -167,6 +170,21 @@ def main():
                               r"[0-9.]+ s ago are not handed in", text)
                 check(m is not None and float(m.group(1)) >= 1.0,
                       f"etcd still away: one warning names the CPU-s not handed in:\n{text[-1500:]}")
+
+        # 4. This host's key held by a dead daemon's lease that has longer
+        #    to live than our TTL (etcd renews every lease when it
+        #    restarts): the new daemon waits for that lease, not its own TTL.
+        lease = gateway(port, "lease/grant", {"TTL": 7})["ID"]
+        gateway(port, "kv/put", {"key": b64("/v/host/hostE"), "value": b64("pid 999999"),
+                                 "lease": lease})
+        log = os.path.join(tmp, "e.log")
+        e = daemon(tmp, conf, port, "v", "hostE", log)
+        procs.append(e)
+        check(wait_for(logged(log, "g: charged here now")) and e.poll() is None,
+              f"a dead holder's longer lease is waited for, then the host taken "
+              f"(exit {e.poll()}):\n{open(log).read()[-800:]}")
+        e.send_signal(signal.SIGTERM)
+        e.wait(timeout=120)
     finally:
         if burn:
             burn.stop = True
