@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -64,7 +66,15 @@ static int write_str(int fd, const char *s)
 
 	if (n < 0)
 		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
+	if ((size_t)n != len)
+		return -EIO;
+	/* A plain file (a --cgroup-root tree of them) keeps what was longer
+	 * beyond: cut there.  cgroupfs has no such tail and is left alone. */
+	struct statfs fs;
+	if (fstatfs(fd, &fs) == 0 && fs.f_type != CGROUP_SUPER_MAGIC &&
+	    fs.f_type != CGROUP2_SUPER_MAGIC && ftruncate(fd, (off_t)len) < 0)
+		return -errno;
+	return 0;
 }
 
 /* systemd's escaping of '-' in unit names, as libvirt's scopes use. */
