@@ -61,8 +61,11 @@ class Burn:
             now = time.monotonic()
             if self.on:
                 self.ns += int((now - last) * 1e9)
-                with open(self.path, "w") as f:
-                    f.write(f"{self.ns}\n")
+                # In place, never empty (the daemon may read it now): the
+                # counter only grows, so nothing of the last is left.
+                fd = os.open(self.path, os.O_WRONLY)
+                os.pwrite(fd, f"{self.ns}\n".encode(), 0)
+                os.close(fd)
             last = now
 
 
