@@ -68,11 +68,13 @@ static int write_str(int fd, const char *s)
 		return -errno;
 	if ((size_t)n != len)
 		return -EIO;
-	/* A plain file (a --cgroup-root tree of them) keeps what was longer
+	/* A regular file (a --cgroup-root tree of them) keeps what was longer
 	 * beyond: cut there.  cgroupfs has no such tail and is left alone. */
 	struct statfs fs;
+	struct stat st;
 	if (fstatfs(fd, &fs) == 0 && fs.f_type != CGROUP_SUPER_MAGIC &&
-	    fs.f_type != CGROUP2_SUPER_MAGIC && ftruncate(fd, (off_t)len) < 0)
+	    fs.f_type != CGROUP2_SUPER_MAGIC && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    ftruncate(fd, (off_t)len) < 0)
 		return -errno;
 	return 0;
 }
