@@ -570,3 +570,24 @@ int write_all(int fd, const char *data, size_t len)
 	}
 	return 0;
 }
+
+bool hex_span(const char *s, size_t n, unsigned maxdigits, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		n -= 2;
+	}
+	if (n == 0 || n > maxdigits)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int dv = hexdigit((unsigned char)s[i]);
+
+		if (dv < 0)
+			return false;
+		v = v << 4 | (uint64_t)dv;
+	}
+	*ret = v;
+	return true;
+}

@@ -57,6 +57,11 @@ static inline int hexdigit(int c)
 	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
+/* Reads s[0..n) as a hex number, "0x1f" or "1f" (libvirt's attribute
+ * spelling), of 1 to maxdigits digits and nothing else; true and *ret set,
+ * or false. */
+bool hex_span(const char *s, size_t n, unsigned maxdigits, uint64_t *ret);
+
 /* Strips leading and trailing whitespace in place; returns s. */
 char *strstrip(char *s);
 /* Writes all len bytes to fd, retrying short writes and EINTR; 0 or a

@@ -30,7 +30,6 @@ static int hex_attr(xmlNode *e, const char *attr, unsigned maxdigits,
 	xmlChar *v = xmlGetProp(e, (const xmlChar *)attr);
 	const char *s = (const char *)v;
 	uint64_t n = 0;
-	size_t digits = 0;
 	int rc = 0;
 
 	if (!v) {
@@ -40,22 +39,7 @@ static int hex_attr(xmlNode *e, const char *attr, unsigned maxdigits,
 		*ret = 0;
 		return 0;
 	}
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	for (; *s; s++, digits++) {
-		unsigned dv;
-
-		if (*s >= '0' && *s <= '9')
-			dv = (unsigned)(*s - '0');
-		else if (*s >= 'a' && *s <= 'f')
-			dv = (unsigned)(*s - 'a' + 10);
-		else if (*s >= 'A' && *s <= 'F')
-			dv = (unsigned)(*s - 'A' + 10);
-		else
-			break;
-		n = n << 4 | dv;
-	}
-	if (*s || digits == 0 || digits > maxdigits) {
+	if (!hex_span(s, strlen(s), maxdigits, &n)) {
 		char *q = xstrndup((const char *)v, 40);
 
 		for (char *c = q; *c; c++)

@@ -653,9 +653,7 @@ static int lv_hex(struct lv *x, const struct lv_elem *e, const char *attr,
 		  unsigned maxdigits, bool required, uint64_t *ret)
 {
 	const struct lv_attr *a = lv_get(e, attr);
-	const char *s, *end;
 	uint64_t n = 0;
-	size_t digits = 0;
 
 	if (!a) {
 		if (required)
@@ -664,24 +662,7 @@ static int lv_hex(struct lv *x, const struct lv_elem *e, const char *attr,
 		*ret = 0;
 		return 0;
 	}
-	s = a->val;
-	end = a->val + a->vlen;
-	if (end - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	for (; s < end; s++, digits++) {
-		unsigned dv;
-
-		if (*s >= '0' && *s <= '9')
-			dv = (unsigned)(*s - '0');
-		else if (*s >= 'a' && *s <= 'f')
-			dv = (unsigned)(*s - 'a' + 10);
-		else if (*s >= 'A' && *s <= 'F')
-			dv = (unsigned)(*s - 'A' + 10);
-		else
-			break;
-		n = n << 4 | dv;
-	}
-	if (s != end || digits == 0 || digits > maxdigits) {
+	if (!hex_span(a->val, a->vlen, maxdigits, &n)) {
 		_cleanup_free_ char *q = lv_quote(a->val, a->vlen);
 
 		return hv_errorf(x->d, "%s:%u: <%.*s %s='%s'>: not a hex number of at most %u digits",

@@ -176,6 +176,25 @@ static void test_parse_u64(void)
 	CHECK_INT(v, 7);	/* untouched on failure */
 }
 
+static void test_hex_span(void)
+{
+	uint64_t v = 7;
+
+	CHECK_INT(hex_span("0x1f", 4, 8, &v), true);
+	CHECK_INT(v, 0x1f);
+	CHECK_INT(hex_span("DEADbeef", 8, 8, &v), true);
+	CHECK_INT(v, 0xdeadbeef);
+	CHECK_INT(hex_span("0X0a;", 4, 8, &v), true);	/* only the span is read */
+	CHECK_INT(v, 10);
+	v = 7;
+	CHECK_INT(hex_span("0x", 2, 8, &v), false);
+	CHECK_INT(hex_span("", 0, 8, &v), false);
+	CHECK_INT(hex_span("123456789", 9, 8, &v), false);
+	CHECK_INT(hex_span("0x12g4", 6, 8, &v), false);
+	CHECK_INT(hex_span("-1", 2, 8, &v), false);
+	CHECK_INT(v, 7);	/* untouched on failure */
+}
+
 static void test_format_size(void)
 {
 	static const struct { uint64_t in; const char *out; } cases[] = {
@@ -289,6 +308,7 @@ int main(void)
 	test_cpuset_mask();
 	test_cpuset_sparse();
 	test_parse_u64();
+	test_hex_span();
 	test_format_size();
 	test_strbuf();
 	test_strbuf_utf8();
