@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* cairo, loaded on first use (PNG and PDF output only); see lazy.h.
- * Lines below: scripts/gen-lazy.py. */
+ * Lines below: scripts/gen-lazy.py cairo /usr/include/cairo/cairo.h \
+ *   /usr/include/cairo/cairo-pdf.h -- cairo_create ... (as below) */
 #include <cairo.h>
 #include <cairo-pdf.h>
 
 #include "lazy.h"
-
-static LAZY_LIB(cairo, "libcairo.so.2", "libcairo2");
-LAZY_LOAD(cairo, cairo)
 
 LAZY_IN(cairo, cairo_t *, cairo_create, (cairo_surface_t * a0), (a0))
 LAZY_IN(cairo, void, cairo_destroy, (cairo_t * a0), (a0))
@@ -47,3 +45,46 @@ LAZY_IN(cairo, void, cairo_surface_flush, (cairo_surface_t * a0), (a0))
 LAZY_IN(cairo, cairo_status_t, cairo_surface_status, (cairo_surface_t * a0), (a0))
 LAZY_IN(cairo, cairo_font_face_t *, cairo_toy_font_face_create, (const char * a0, cairo_font_slant_t a1, cairo_font_weight_t a2), (a0, a1, a2))
 LAZY_IN(cairo, void, cairo_user_to_device, (cairo_t * a0, double * a1, double * a2), (a0, a1, a2))
+LAZY_SYMS(cairo) = {
+	LAZY_SYM(cairo, cairo_create),
+	LAZY_SYM(cairo, cairo_destroy),
+	LAZY_SYM(cairo, cairo_device_to_user),
+	LAZY_SYM(cairo, cairo_fill_preserve),
+	LAZY_SYM(cairo, cairo_font_face_destroy),
+	LAZY_SYM(cairo, cairo_font_options_create),
+	LAZY_SYM(cairo, cairo_font_options_destroy),
+	LAZY_SYM(cairo, cairo_font_options_set_hint_metrics),
+	LAZY_SYM(cairo, cairo_image_surface_create),
+	LAZY_SYM(cairo, cairo_image_surface_get_data),
+	LAZY_SYM(cairo, cairo_image_surface_get_height),
+	LAZY_SYM(cairo, cairo_image_surface_get_stride),
+	LAZY_SYM(cairo, cairo_image_surface_get_width),
+	LAZY_SYM(cairo, cairo_line_to),
+	LAZY_SYM(cairo, cairo_move_to),
+	LAZY_SYM(cairo, cairo_paint),
+	LAZY_SYM(cairo, cairo_pdf_surface_create_for_stream),
+	LAZY_SYM(cairo, cairo_pdf_surface_set_metadata),
+	LAZY_SYM(cairo, cairo_rectangle),
+	LAZY_SYM(cairo, cairo_scale),
+	LAZY_SYM(cairo, cairo_set_dash),
+	LAZY_SYM(cairo, cairo_set_font_face),
+	LAZY_SYM(cairo, cairo_set_font_options),
+	LAZY_SYM(cairo, cairo_set_font_size),
+	LAZY_SYM(cairo, cairo_set_line_cap),
+	LAZY_SYM(cairo, cairo_set_line_join),
+	LAZY_SYM(cairo, cairo_set_line_width),
+	LAZY_SYM(cairo, cairo_set_source_rgb),
+	LAZY_SYM(cairo, cairo_show_text),
+	LAZY_SYM(cairo, cairo_status),
+	LAZY_SYM(cairo, cairo_status_to_string),
+	LAZY_SYM(cairo, cairo_stroke),
+	LAZY_SYM(cairo, cairo_surface_destroy),
+	LAZY_SYM(cairo, cairo_surface_finish),
+	LAZY_SYM(cairo, cairo_surface_flush),
+	LAZY_SYM(cairo, cairo_surface_status),
+	LAZY_SYM(cairo, cairo_toy_font_face_create),
+	LAZY_SYM(cairo, cairo_user_to_device),
+};
+
+static LAZY_LIB(cairo, "libcairo.so.2", "libcairo2");
+LAZY_LOAD(cairo, cairo)

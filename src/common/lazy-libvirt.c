@@ -1,25 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* libvirt, loaded on first use (hvkit sched --backend libvirt); see
- * lazy.h.  The LAZY_IN lines are scripts/gen-lazy.py's output:
- *   scripts/gen-lazy.py lazy_libvirt /usr/include/libvirt/libvirt-host.h \
- *     /usr/include/libvirt/libvirt-domain.h /usr/include/libvirt/virterror.h \
- *     /usr/include/libvirt/libvirt-common.h -- virConnectOpen \
- *     virConnectClose virConnectGetAllDomainStats \
- *     virDomainStatsRecordListFree virDomainLookupByName virDomainFree \
- *     virDomainGetInfo virDomainGetSchedulerType \
- *     virDomainGetSchedulerParameters \
- *     virDomainSetSchedulerParameters virGetLastError \
- *     virSetErrorFunc virDomainGetName virTypedParamsGetULLong \
- *     virConnectGetType virDomainGetUUIDString virConnectIsAlive \
- *     virEventRegisterDefaultImpl virEventRunDefaultImpl \
- *     virConnectSetKeepAlive
- * (and /usr/include/libvirt/libvirt-event.h for the two virEvent*) */
+ * lazy.h.  Lines below: scripts/gen-lazy.py lazy_libvirt \
+ *   /usr/include/libvirt/libvirt-host.h /usr/include/libvirt/libvirt-domain.h \
+ *   /usr/include/libvirt/virterror.h /usr/include/libvirt/libvirt-common.h \
+ *   /usr/include/libvirt/libvirt-event.h -- virConnectOpen ... (as below) */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #include "lazy-libvirt.h"
-
-LAZY_LIB(lazy_libvirt, "libvirt.so.0", "libvirt0");
 
 LAZY_IN(lazy_libvirt, virConnectPtr, virConnectOpen, (const char * a0), (a0))
 LAZY_IN(lazy_libvirt, int, virConnectClose, (virConnectPtr a0), (a0))
@@ -41,3 +29,27 @@ LAZY_IN(lazy_libvirt, int, virConnectIsAlive, (virConnectPtr a0), (a0))
 LAZY_IN(lazy_libvirt, int, virEventRegisterDefaultImpl, (void), ())
 LAZY_IN(lazy_libvirt, int, virEventRunDefaultImpl, (void), ())
 LAZY_IN(lazy_libvirt, int, virConnectSetKeepAlive, (virConnectPtr a0, int a1, unsigned int a2), (a0, a1, a2))
+LAZY_SYMS(lazy_libvirt) = {
+	LAZY_SYM(lazy_libvirt, virConnectOpen),
+	LAZY_SYM(lazy_libvirt, virConnectClose),
+	LAZY_SYM(lazy_libvirt, virConnectGetAllDomainStats),
+	LAZY_SYM(lazy_libvirt, virDomainStatsRecordListFree),
+	LAZY_SYM(lazy_libvirt, virDomainLookupByName),
+	LAZY_SYM(lazy_libvirt, virDomainFree),
+	LAZY_SYM(lazy_libvirt, virDomainGetInfo),
+	LAZY_SYM(lazy_libvirt, virDomainGetSchedulerType),
+	LAZY_SYM(lazy_libvirt, virGetLastError),
+	LAZY_SYM(lazy_libvirt, virSetErrorFunc),
+	LAZY_SYM(lazy_libvirt, virDomainGetName),
+	LAZY_SYM(lazy_libvirt, virTypedParamsGetULLong),
+	LAZY_SYM(lazy_libvirt, virConnectGetType),
+	LAZY_SYM(lazy_libvirt, virDomainGetUUIDString),
+	LAZY_SYM(lazy_libvirt, virDomainGetSchedulerParameters),
+	LAZY_SYM(lazy_libvirt, virDomainSetSchedulerParameters),
+	LAZY_SYM(lazy_libvirt, virConnectIsAlive),
+	LAZY_SYM(lazy_libvirt, virEventRegisterDefaultImpl),
+	LAZY_SYM(lazy_libvirt, virEventRunDefaultImpl),
+	LAZY_SYM(lazy_libvirt, virConnectSetKeepAlive),
+};
+
+LAZY_LIB(lazy_libvirt, "libvirt.so.0", "libvirt0");

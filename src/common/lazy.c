@@ -2,44 +2,76 @@
 /* Shared libraries loaded on first use, for the heavy optional ones. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "lazy.h"
 #include "log.h"
 
-int lazy_lib_available(struct lazy_lib *l)
+static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Opens l and resolves its whole table, or says why not in l->error and
+ * leaves every pointer of the table NULL. */
+static void lazy_open(struct lazy_lib *l)
 {
-	if (!l->handle && !l->error) {
-		l->handle = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
-		if (!l->handle)
-			l->error = dlerror();
+	void *h = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
+	struct link_map *map = NULL;
+	size_t i;
+
+	if (!h) {
+		const char *e = dlerror();
+		snprintf(l->error, sizeof(l->error), "%s", e ? e : "dlopen failed");
+		return;
 	}
-	return l->handle != NULL;
+	for (i = 0; i < l->nsyms; i++) {
+		(void)dlerror();
+		*l->syms[i].addr = dlsym(h, l->syms[i].name);
+		if (!*l->syms[i].addr)	/* absent, or NULL: unusable either way */
+			break;
+	}
+	if (i == l->nsyms) {
+		l->handle = h;
+		return;
+	}
+	/* The file the dynamic linker found, which may not be the one the
+	 * package installs (LD_LIBRARY_PATH, a copy in /usr/local). */
+	if (dlinfo(h, RTLD_DI_LINKMAP, &map) != 0 || !map || !map->l_name || !*map->l_name)
+		map = NULL;
+	snprintf(l->error, sizeof(l->error), "%s has no %s (too old?)",
+		 map ? map->l_name : l->soname, l->syms[i].name);
+	for (size_t k = 0; k <= i; k++)
+		*l->syms[k].addr = NULL;
+	(void)dlclose(h);
 }
 
-/* The one wording of a missing or unusable library, whoever says it. */
-#define LAZY_MISSING "cannot load %s (Debian package %s): %s%s%s"
+bool lazy_lib_available(struct lazy_lib *l)
+{
+	bool ok;
+
+	pthread_mutex_lock(&lazy_lock);
+	if (!l->tried) {
+		lazy_open(l);
+		l->tried = true;
+	}
+	ok = l->handle != NULL;
+	pthread_mutex_unlock(&lazy_lock);
+	return ok;
+}
 
 int lazy_lib_load(struct lazy_lib *l, struct hv_diags *d)
 {
 	if (lazy_lib_available(l))
 		return 0;
-	(void)hv_errorf(d, LAZY_MISSING, l->soname, l->package, l->error ? l->error : "?", "", "");
+	(void)hv_errorf(d, "cannot load %s (Debian package %s): %s", l->soname, l->package,
+			l->error[0] ? l->error : "?");
 	return -ELIBACC;
 }
 
-void *lazy_lib_sym(struct lazy_lib *l, const char *name)
+void lazy_unloaded(const char *name)
 {
-	void *p;
-
-	if (!lazy_lib_available(l)) {
-		log_error(LAZY_MISSING, l->soname, l->package, l->error ? l->error : "?", "", "");
-		exit(EXIT_FAIL);
-	}
-	p = dlsym(l->handle, name);
-	if (!p) {
-		log_error(LAZY_MISSING, l->soname, l->package, "it has no ", name, " (too old?)");
-		exit(EXIT_FAIL);
-	}
-	return p;
+	log_error("internal error: %s() called before its library was loaded (src/common/lazy.h)",
+		  name);
+	abort();
 }

@@ -194,8 +194,8 @@ int hv_root_write_archive(const struct hv_root *mem, const char *path,
 		return hv_errorf(d, "cannot write standard output: %s", strerror(-rc));
 	if ((rc = lazy_archive_load(d)) < 0)
 		return rc;
-	/* libarchive's first calls before the temporary exists: a library
-	 * without them ends the run in lazy_lib_sym(), leaving nothing. */
+	/* The load resolved every libarchive function hvkit calls: a library
+	 * lacking one was refused there, before the temporary exists. */
 	a = archive_write_new();
 	e = archive_entry_new();
 	archive_write_add_filter_gzip(a);

@@ -10,6 +10,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "lazy.h"
 #include "util.h"
 #include "xmlrpc.h"
 #include "xapi.h"
@@ -204,6 +205,8 @@ int xva_ova_parse(const char *xml, size_t len, struct mv_vm *vm,
 
 	if (len > INT32_MAX)
 		return hv_errorf(d, "ova.xml is too large");
+	if ((rc = lazy_xml2_load(d)) < 0)
+		return rc;
 	doc = xmlReadMemory(xml, (int)len, "ova.xml", NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc) {

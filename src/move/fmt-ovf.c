@@ -8,6 +8,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "lazy.h"
 #include "ovf.h"
 #include "util.h"
 #include "xapi.h"
@@ -310,6 +311,8 @@ int ovf_parse(const char *xml, size_t len, const char *name, struct mv_vm *vm,
 
 	if (len > INT32_MAX)
 		return hv_errorf(d, "%s: too large", name);
+	if ((rc = lazy_xml2_load(d)) < 0)
+		return rc;
 	doc = xmlReadMemory(xml, (int)len, name, NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc) {

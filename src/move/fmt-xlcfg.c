@@ -11,6 +11,7 @@
 #include <libxlutil.h>
 
 #include "img.h"
+#include "lazy-xen.h"
 #include "strbuf.h"
 #include "util.h"
 #include "xlcfg.h"
@@ -323,16 +324,24 @@ static int stdin_copy(int in, struct hv_diags *d)
 	return m;
 }
 
+/* libxlutil reads xl.cfg, libxenlight parses its disk lines. */
+static int load_xl(struct hv_diags *d)
+{
+	return lazy_xenlight_load(d) ?: lazy_xlutil_load(d);
+}
+
 int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 {
 	char *rbuf = NULL;
 	size_t rlen = 0;
-	FILE *report = open_memstream(&rbuf, &rlen);
+	FILE *report;
 	XLU_Config *c = NULL;
 	XLU_ConfigList *list;
-	int n, rc = 0;
+	int n, rc = load_xl(d);
 
-	if (!report)
+	if (rc < 0)
+		return rc;
+	if (!(report = open_memstream(&rbuf, &rlen)))
 		return -ENOMEM;
 	/* A FIFO would block libxlutil's fopen() for ever. */
 	const char *why;
@@ -483,14 +492,16 @@ int xlcfg_check(const char *text, size_t len, struct hv_diags *d)
 {
 	char *rbuf = NULL;
 	size_t rlen = 0;
-	FILE *report = open_memstream(&rbuf, &rlen);
+	FILE *report;
 	XLU_Config *c = NULL;
 	XLU_ConfigList *list;
 	char **vdevs = NULL;
 	bool said = false;
-	int n = 0, rc = 0;
+	int n = 0, rc = load_xl(d);
 
-	if (!report)
+	if (rc < 0)
+		return rc;
+	if (!(report = open_memstream(&rbuf, &rlen)))
 		return -ENOMEM;
 	c = xlu_cfg_init(report, "xl.cfg");
 	if (!c) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "guest-disk.h"
+#include "lazy.h"
 #include "run.h"
 #include "strbuf.h"
 #include "util.h"
@@ -309,6 +310,8 @@ int guest_disk_inspect(const char *path, struct gd_budget *b, struct gd_info *re
 	off_t end;
 	int fd, rc = 0;
 
+	if ((rc = lazy_blkid_load(d)) < 0)
+		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return hv_errorf(d, "cannot open '%s': %s", path, strerror(errno));

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "cmd-vm.h"
+#include "lazy.h"
 #include "strbuf.h"
 #include "util.h"
 #include "xapi-client.h"
@@ -226,10 +227,13 @@ int xapi_connect(const char *url, const char *user, const char *password,
 		 const char *ca, const struct xapi_limits *lim, struct hv_diags *d,
 		 struct xapi_conn **ret)
 {
-	struct xapi_conn *c = xcalloc(1, sizeof(*c));
+	struct xapi_conn *c;
 	char *session = NULL;
 	int rc;
 
+	if ((rc = lazy_curl_load(d)) < 0)
+		return rc;
+	c = xcalloc(1, sizeof(*c));
 	c->d = d;
 	c->url = xstrdup(url);
 	if (lim)

@@ -6,6 +6,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "lazy.h"
 #include "strbuf.h"
 #include "util.h"
 #include "xapi-client.h"
@@ -34,6 +35,8 @@ int xapi_parse_response(const char *buf, size_t len, const char *where,
 
 	if (len > INT32_MAX)
 		return hv_errorf(d, "%s: a response of %zu bytes", where, len);
+	if ((rc = lazy_xml2_load(d)) < 0)
+		return rc;
 	doc = xmlReadMemory(buf, (int)len, "response", NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	xmlNode *n = doc ? xmlDocGetRootElement(doc) : NULL;

@@ -12,6 +12,7 @@
 #include <xentoollog.h>
 
 #include "backend.h"
+#include "lazy-xen.h"
 #include "util.h"
 
 struct xen_backend {
@@ -228,12 +229,15 @@ static const struct sched_backend_ops xen_ops = {
 int sched_backend_xen_new(struct sched_backend **ret, struct hv_diags *d)
 {
 	struct xen_backend *x;
+	int rc;
 
 	if (access("/dev/xen/privcmd", F_OK) != 0 && access("/proc/xen/privcmd", F_OK) != 0) {
 		hv_errorf(d, "no Xen hypervisor is running here (no /dev/xen/privcmd): "
 			  "xen: guests can only be policed from a Xen dom0");
 		return -ENODEV;
 	}
+	if ((rc = lazy_xenlight_load(d)) < 0 || (rc = lazy_xtl_load(d)) < 0)
+		return rc;
 	x = xcalloc(1, sizeof(*x));
 	x->b.ops = &xen_ops;
 	x->lg = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);

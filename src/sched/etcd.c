@@ -18,6 +18,7 @@
 
 #include "etcd.h"
 #include "json-read.h"
+#include "lazy.h"
 #include "util.h"
 
 #define NS 1000000000LL
@@ -496,6 +497,8 @@ static int post(struct etcd *e, const char *path, const struct strbuf *body,
 	char err[256];
 
 	if (!e->curl) {
+		if ((rc = lazy_curl_load(d)) < 0)
+			return rc;
 		e->curl = curl_easy_init();
 		if (!e->curl)
 			return hv_errorf(d, "etcd: cannot start libcurl"), -ENOMEM;

@@ -67,7 +67,7 @@ int xen_collect(struct strbuf f[XEN_NFILES], struct hv_diags *d)
 
 	if (!lazy_lib_available(&lazy_xenlight)) {
 		hv_warnf(d, "running on Xen, but %s cannot be loaded (%s): showing dom0's vCPUs, not the machine",
-			 lazy_xenlight.soname, lazy_xenlight.error ? lazy_xenlight.error : "?");
+			 lazy_xenlight.soname, lazy_xenlight.error);
 		return -ENODEV;
 	}
 	if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &quiet) != 0 || !ctx) {

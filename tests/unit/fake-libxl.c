@@ -177,3 +177,25 @@ int libxl_domain_sched_params_set(libxl_ctx *ctx, uint32_t domid,
 	params[domid - 1].weight = p->weight;
 	return 0;
 }
+
+/* The rest of what hvkit's lazy loader resolves in libxenlight (every
+ * symbol of its table, src/common/lazy-xen.c): present, so that the
+ * stand-in loads, and failing, since sched's Xen backend never calls them
+ * (topo's Xen view and move's xl.cfg disks do). */
+void libxl_device_disk_init(libxl_device_disk *d) { memset(d, 0, sizeof(*d)); }
+void libxl_device_disk_dispose(libxl_device_disk *d) { (void)d; }
+void libxl_bitmap_init(libxl_bitmap *b) { memset(b, 0, sizeof(*b)); }
+void libxl_bitmap_dispose(libxl_bitmap *b) { (void)b; }
+int libxl_node_bitmap_alloc(libxl_ctx *c, libxl_bitmap *b, int n) { (void)c; (void)b; (void)n; return ERROR_FAIL; }
+libxl_cputopology *libxl_get_cpu_topology(libxl_ctx *c, int *n) { (void)c; *n = 0; return NULL; }
+void libxl_cputopology_list_free(libxl_cputopology *l, int n) { (void)l; (void)n; }
+libxl_numainfo *libxl_get_numainfo(libxl_ctx *c, int *n) { (void)c; *n = 0; return NULL; }
+void libxl_numainfo_list_free(libxl_numainfo *l, int n) { (void)l; (void)n; }
+libxl_pcitopology *libxl_get_pci_topology(libxl_ctx *c, int *n) { (void)c; *n = 0; return NULL; }
+void libxl_pcitopology_list_free(libxl_pcitopology *l, int n) { (void)l; (void)n; }
+libxl_device_pci *libxl_device_pci_list(libxl_ctx *c, uint32_t dom, int *n) { (void)c; (void)dom; *n = 0; return NULL; }
+void libxl_device_pci_list_free(libxl_device_pci *l, int n) { (void)l; (void)n; }
+int libxl_domain_get_nodeaffinity(libxl_ctx *c, uint32_t dom, libxl_bitmap *b) { (void)c; (void)dom; (void)b; return ERROR_FAIL; }
+char *libxl_domid_to_name(libxl_ctx *c, uint32_t dom) { (void)c; (void)dom; return NULL; }
+libxl_vcpuinfo *libxl_list_vcpu(libxl_ctx *c, uint32_t dom, int *nb, int *nr) { (void)c; (void)dom; *nb = *nr = 0; return NULL; }
+void libxl_vcpuinfo_list_free(libxl_vcpuinfo *l, int n) { (void)l; (void)n; }
