@@ -7,6 +7,7 @@
 
 #include "cmd-vm.h"
 #include "json.h"
+#include "lazy.h"
 #include "log.h"
 #include "preflight.h"
 #include "strbuf.h"
@@ -56,11 +57,26 @@ static void report_text(const struct pf_report *r, const char *cfg,
 	}
 }
 
+/* The preflight looks into raw disks with libblkid: without it (or with
+ * one lacking a function) the check is refused, as any missing library. */
+static int load_blkid(const char *cfg)
+{
+	struct hv_diags d = HV_DIAGS_INIT;
+	int rc = lazy_blkid_load(&d);
+
+	if (rc < 0)
+		log_diags(cfg, &d);
+	hv_diags_release(&d);
+	return rc;
+}
+
 int move_preflight(const struct mv_vm *vm, const char *cfg, bool force)
 {
 	struct pf_report r = { 0 };
 	size_t nb;
 
+	if (load_blkid(cfg) < 0)
+		return -1;
 	preflight_xapi(vm, PF_REL_82, &r);
 	nb = pf_blockers(&r);
 	for (size_t i = 0; i < r.n; i++) {
@@ -143,6 +159,8 @@ int move_cmd_check(int argc, char **argv, struct hv_global *g)
 		goto out;
 	}
 	hv_diags_release(&d);
+	if (load_blkid(cfg) < 0)
+		goto out;
 	preflight_xapi(&vm, rel, &r);
 	if (json) {
 		struct json j;

@@ -401,7 +401,9 @@ int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 		log_error("cannot read '%s': %s", o.pwfile, strerror(-rc));
 		goto out;
 	}
-	rc = xapi_connect(url, user, pw, o.ca, &o.lim, &d, &c);
+	rc = xlcfg_load(&d);
+	if (rc == 0)
+		rc = xapi_connect(url, user, pw, o.ca, &o.lim, &d, &c);
 	if (rc == 0)
 		rc = find_vm(c, o.vm, &d, &vm_ref);
 	if (rc == 0)

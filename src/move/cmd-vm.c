@@ -1144,6 +1144,10 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 		report(o.in, &d, rc, what);
 		goto out;
 	}
+	if ((rc = xlcfg_load(&d)) < 0) {
+		report(o.in, &d, rc, "cannot write xl.cfg");
+		goto out;
+	}
 
 	dfd = tmpout_create_dir(o.out);
 	if (dfd < 0)

@@ -325,7 +325,7 @@ static int stdin_copy(int in, struct hv_diags *d)
 }
 
 /* libxlutil reads xl.cfg, libxenlight parses its disk lines. */
-static int load_xl(struct hv_diags *d)
+int xlcfg_load(struct hv_diags *d)
 {
 	return lazy_xenlight_load(d) ?: lazy_xlutil_load(d);
 }
@@ -337,7 +337,7 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d)
 	FILE *report;
 	XLU_Config *c = NULL;
 	XLU_ConfigList *list;
-	int n, rc = load_xl(d);
+	int n, rc = xlcfg_load(d);
 
 	if (rc < 0)
 		return rc;
@@ -497,7 +497,7 @@ int xlcfg_check(const char *text, size_t len, struct hv_diags *d)
 	XLU_ConfigList *list;
 	char **vdevs = NULL;
 	bool said = false;
-	int n = 0, rc = load_xl(d);
+	int n = 0, rc = xlcfg_load(d);
 
 	if (rc < 0)
 		return rc;

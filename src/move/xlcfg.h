@@ -23,6 +23,11 @@ int xlcfg_read(const char *path, struct mv_vm *vm, struct hv_diags *d);
  * empty), no two disks share a vdev.  0, or an error in d.  Without
  * libxlutil: 0. */
 int xlcfg_check(const char *text, size_t len, struct hv_diags *d);
+/* Loads what xlcfg_read() and xlcfg_check() need (libxlutil, libxenlight):
+ * 0, or their error in d.  Import and pull ask before writing anything,
+ * so that a missing library does not end them after the disks.  Without
+ * libxlutil at build time: 0 (xlcfg_check() has nothing to check with). */
+int xlcfg_load(struct hv_diags *d);
 
 /*
  * The settings an admin accepts on purpose (--allow-setting KEY): top-level
