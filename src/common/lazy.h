@@ -45,7 +45,7 @@ struct lazy_lib {
 	size_t nsyms;
 	void *handle;		/* set once every symbol is resolved */
 	bool tried;
-	char error[320];	/* why a load failed: dlerror(), or the symbol */
+	char error[4096 + 256];	/* why a load failed: dlerror(), or FILE has no SYMBOL */
 };
 
 /* The pointer LAZY_IN(lib, ..., name, ...) calls through; hand-written

@@ -58,8 +58,9 @@ def installed(soname):
 os.environ.pop("LD_LIBRARY_PATH", None)
 tmp = tempfile.mkdtemp(prefix="hvkit-lazy-")
 try:
-    lib = os.path.join(tmp, "lib")
-    os.mkdir(lib)
+    # A long folder name: the line still ends with the symbol.
+    lib = os.path.join(tmp, "l" * 200, "i" * 200)
+    os.makedirs(lib)
     # A guest with one raw disk, its OVF export (libxml2 reads it back),
     # sched policies for the cgroup and libvirt backends.
     disk = os.path.join(tmp, "disk.img")
