@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include <libxlutil.h>
+
+#include "lazy-xen.h"
 #endif
 
 #define OURS "/out/g-disk0.raw"
@@ -242,10 +244,22 @@ static void check_libxlutil(const char *text, size_t len)
 		"e820_host", "serial", "channel", "stubdomain_kernel", "vnclisten",
 		"smbios_firmware", "acpi_firmware", "device_tree", "bootloader_args" };
 	static FILE *null;
+	static int loaded;
 	const char *s;
 	char path[64];
-	int fd = memfd_create("fuzz-xlcfg", MFD_CLOEXEC);
+	int fd;
 
+	if (!loaded) {
+		struct hv_diags d = HV_DIAGS_INIT;
+		loaded = lazy_xenlight_load(&d) ?: lazy_xlutil_load(&d) ?: 1;
+		if (loaded < 0)
+			fprintf(stderr, "fuzz-xlcfg: %s: libxlutil's own reading is not judged\n",
+				d.v[d.n - 1].msg);
+		hv_diags_release(&d);
+	}
+	if (loaded < 0)
+		return;
+	fd = memfd_create("fuzz-xlcfg", MFD_CLOEXEC);
 	if (!null)
 		null = fopen("/dev/null", "w");
 	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
