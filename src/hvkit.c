@@ -7,6 +7,7 @@
 
 #include "hvkit.h"
 #include "log.h"
+#include "util.h"
 #include "version.h"
 
 #ifndef HVKIT_VERSION
@@ -31,7 +32,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hvkit [--sysroot DIR] [--json] [--color[=WHEN]] [-v] COMMAND [ARGS...]\n"
-		"       hvkit help [-v] [COMMAND]\n"
+		"       hvkit help [-v] [COMMAND [VERB]]\n"
 		"       hvkit --version\n"
 		"\n"
 		"Userspace tools for Xen and KVM hosts.\n"
@@ -53,7 +54,8 @@ static void usage(FILE *f)
 		"command that has no use for one refuses it.  A unique prefix\n"
 		"names a command ('hvkit t' is 'hvkit topo').\n"
 		"\n"
-		"'hvkit COMMAND --help' describes one command; see hvkit(1).\n");
+		"'hvkit COMMAND --help' describes one command, 'hvkit COMMAND VERB\n"
+		"--help' (or 'hvkit help COMMAND VERB') one verb; see hvkit(1).\n");
 }
 
 static const struct hv_tool hvkit_tool = {
@@ -61,7 +63,7 @@ static const struct hv_tool hvkit_tool = {
 	.usage = usage, .abbrev = true,
 };
 
-/* hvkit help [-v] [COMMAND]: as 'hvkit COMMAND --help'; the global
+/* hvkit help [-v] [COMMAND [VERB]]: as 'hvkit COMMAND [VERB] --help'; the global
  * options may come here too. */
 static int cmd_help(int argc, char **argv, struct hv_global *g)
 {
@@ -85,16 +87,23 @@ static int cmd_help(int argc, char **argv, struct hv_global *g)
 	argc -= optind - 1;
 	argv += optind - 1;
 	cmd = argc > 1 ? hv_cmd_find(&hvkit_tool, argv[1]) : NULL;
-	char *hargv[] = { argc > 1 ? argv[1] : NULL, "--help", NULL };
+	bool is_help = cmd == &commands[sizeof(commands) / sizeof(commands[0]) - 1];
+	/* help TOOL VERB: the tool runs with the verb, and hv_dispatch()
+	 * prints the verb's --help (g->help) instead of running it; a word
+	 * that is an option is no verb ('help topo -o x' must not run) */
+	char *hargv[] = { argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : "--help", NULL };
 
-	if (argc > 2)
+	if (argc > 1 && !cmd)	/* the same line as 'hvkit bogus' */
+		return hv_dispatch(&hvkit_tool, 1, argv + 1, g);
+	if (argc > 2 && (is_help || argv[2][0] == '-'))
 		return hv_extra_args("help", argc - 2, argv + 2);
-	if (argc < 2 || cmd == &commands[sizeof(commands) / sizeof(commands[0]) - 1]) {
+	if (argc > 3)
+		return hv_extra_args("help", argc - 3, argv + 3);
+	if (argc < 2 || is_help) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (!cmd)	/* the same line as 'hvkit bogus' */
-		return hv_dispatch(&hvkit_tool, argc - 1, argv + 1, g);
+	g->help = argc == 3;
 	optind = 0;
 	return cmd->fn(2, hargv, g);
 }
@@ -123,11 +132,13 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	struct hv_global g = { 0 };
+	bool bare_color = false;	/* the last option was --color, no '=WHEN' */
 	int c;
 
-	opterr = 0;	/* every getopt_long() error is one line: hv_opt_error() */
+	opterr = 0;	/* every getopt_long() error is one line: hv_opt_error_in() */
 	/* '+': stop at the first non-option, the subcommand. */
 	while ((c = getopt_long(argc, argv, "+:vh", opts, NULL)) != -1) {
+		bare_color = c == 'C' && !optarg;
 		switch (c) {
 		case 'R':
 			if (hv_sysroot_opt(optarg, &g.sysroot))
@@ -161,5 +172,12 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	/* '--color never': WHEN goes after '=' (--color alone is always) */
+	if (bare_color && argc && !hv_cmd_find(&hvkit_tool, argv[0]) &&
+	    (!strcmp(argv[0], "never") || !strcmp(argv[0], "always") || !strcmp(argv[0], "auto"))) {
+		_cleanup_free_ char *hint = xasprintf("--color=%s", argv[0]);
+
+		return hv_unknown_verb(&hvkit_tool, argv[0], hint);
+	}
 	return stdout_done(hv_dispatch(&hvkit_tool, argc, argv, &g));
 }

@@ -153,11 +153,6 @@ static char *option_hint(const char *given, const struct option *opts, bool *amb
 	return best ? xasprintf("did you mean '--%s'? ", best) : xstrdup("");
 }
 
-int hv_opt_error(const char *cmd, int c, char **argv)
-{
-	return hv_opt_error_in(cmd, c, argv, NULL);
-}
-
 /* getopt never speaks (opterr is 0, set once in main()): what it
  * returned ('?' or ':', the optstrings start with ':') and the element
  * at optind - 1 (a long option) or optopt (a short one) say what was
@@ -192,6 +187,49 @@ int hv_opt_error_in(const char *cmd, int c, char **argv, const struct option *op
 	log_error("%s '%s'%s (%ssee 'hvkit%s%s --help')", pre, shown, post, hint,
 		  cmd ? " " : "", cmd ? cmd : "");
 	return EXIT_USAGE;
+}
+
+int hv_getopt(struct hv_getopt *st, int argc, char **argv, const char *optstring,
+	      const struct option *opts)
+{
+	int idx = -1, c = getopt_long(argc, argv, optstring, opts, &idx);
+
+	if (c == -1 || c == '?' || c == ':' || !optarg)
+		return c;
+	/* a short option (-o FILE): the long one with the same value */
+	for (int i = 0; idx < 0 && opts[i].name; i++)
+		if (opts[i].val == c && !opts[i].flag)
+			idx = i;
+	if (idx < 0 || opts[idx].has_arg != required_argument ||
+	    (st->many && c > 0 && c < 256 && strchr(st->many, c)))
+		return c;
+	/* one slot per option, not per name (--colour is --color) */
+	for (int i = 0; i < idx; i++)
+		if (opts[i].val == opts[idx].val && opts[i].flag == opts[idx].flag) {
+			idx = i;
+			break;
+		}
+	if ((size_t)idx >= ARRAY_SIZE(st->first))
+		return c;
+	if (st->first[idx]) {
+		_cleanup_free_ char *a = str_printable(xstrdup(st->first[idx]), false);
+		_cleanup_free_ char *b = str_printable(xstrdup(optarg), false);
+
+		log_error("--%s given twice ('%s' and '%s'): it takes one value (see 'hvkit%s%s --help')",
+			  opts[idx].name, a, b, st->cmd ? " " : "", st->cmd ? st->cmd : "");
+		return HV_OPT_REPEATED;
+	}
+	st->first[idx] = optarg;
+	return c;
+}
+
+int hv_one_stdin(const char *cmd, const char *const *inputs, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += inputs[i] && strcmp(inputs[i], "-") == 0;
+	return k > 1 ? hv_args_error(cmd, "only one input can be '-' (standard input)") : 0;
 }
 
 const struct hv_cmd *hv_cmd_find(const struct hv_tool *tool, const char *name)
@@ -237,7 +275,7 @@ int hv_extra_args(const char *what, int argc, char **argv)
 }
 
 /* "unknown sched command 'x' (check, run, status or simulate); see ..." */
-static int unknown_verb(const struct hv_tool *tool, const char *name)
+int hv_unknown_verb(const struct hv_tool *tool, const char *name, const char *hint_for)
 {
 	struct strbuf names = STRBUF_INIT;
 	_cleanup_free_ char *shown = str_printable(xstrdup(name), false);
@@ -257,7 +295,7 @@ static int unknown_verb(const struct hv_tool *tool, const char *name)
 
 	for (size_t i = 0; i < tool->ncmds && nc < ARRAY_SIZE(cands); i++)
 		cands[nc++] = tool->cmds[i].name;
-	const char *best = hv_did_you_mean(name, cands, nc);
+	const char *best = hint_for ? hint_for : hv_did_you_mean(name, cands, nc);
 	_cleanup_free_ char *hint = best ? xasprintf("did you mean '%s'? ", best) : xstrdup("");
 
 	log_error("unknown %s%scommand '%s' (%s); %ssee 'hvkit%s%s --help'", tool->name,
@@ -289,7 +327,21 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 			tool->usage(stdout);
 			return EXIT_OK;
 		}
-		return unknown_verb(tool, argv[0]);
+		return hv_unknown_verb(tool, argv[0], NULL);
+	}
+	/* 'hvkit help TOOL VERB': what 'hvkit TOOL VERB --help' prints; a
+	 * tool whose options come before its verbs (topo, cpuid) has one
+	 * --help for them all */
+	if (g->help) {
+		char *hargv[] = { argv[0], "--help", NULL };
+
+		if (g->opts) {
+			tool->usage(stdout);
+			return EXIT_OK;
+		}
+		optind = 0;
+		g->cmd = cmd;
+		return cmd->fn(2, hargv, g);
 	}
 	if (g->sysroot && (cmd->flags & HV_CMD_NO_SYSROOT)) {
 		log_error("'%s%s%s' does not read a system root (--sysroot); see 'hvkit --help'",

@@ -26,6 +26,9 @@ struct hv_global {
 	void *opts;
 	/* The verb hv_dispatch() runs (its line of the tool's table). */
 	const struct hv_cmd *cmd;
+	/* 'hvkit help TOOL VERB': hv_dispatch() prints the verb's --help
+	 * instead of running it. */
+	bool help;
 };
 
 /*
@@ -52,10 +55,34 @@ const char *hv_did_you_mean(const char *word, const char *const *names, size_t n
  * with the hint; any other c, nothing (the caller said what was wrong).
  * argv is the one given to getopt_long().  Returns EXIT_USAGE (2).
  */
-int hv_opt_error(const char *cmd, int c, char **argv);
-/* The same; an unknown long option near one of opts (getopt_long()'s
- * table) gets "did you mean '--json'?". */
+/* An unknown long option near one of opts (getopt_long()'s table) gets
+ * "did you mean '--json'?". */
 int hv_opt_error_in(const char *cmd, int c, char **argv, const struct option *opts);
+
+/*
+ * getopt_long() for a command's options (opterr 0, optstring starting
+ * with ':'), which also refuses an option that takes a value given a
+ * second time ("--to given twice ('qcow2' and 'vhd')"), one line naming
+ * it, unless its getopt value is in many ("f": --from may repeat; NULL
+ * or "": none may).  Returns getopt_long()'s value, or HV_OPT_REPEATED
+ * after saying what was wrong: hv_opt_error_in() then returns EXIT_USAGE
+ * without a second line.  *st starts zeroed (HV_GETOPT_INIT) before a
+ * command's first option.
+ */
+#define HV_OPT_REPEATED 0x10000
+struct hv_getopt {
+	const char *cmd;		/* "move disk": named in the hint */
+	const char *many;
+	const char *first[64];		/* by index in the options, the value given first */
+};
+#define HV_GETOPT_INIT(cmd_, many_) { .cmd = (cmd_), .many = (many_) }
+int hv_getopt(struct hv_getopt *st, int argc, char **argv, const char *optstring,
+	      const struct option *opts);
+
+/* Where several inputs of cmd ("topo diff") can each be "-" (standard
+ * input): more than one of the n inputs is one line, "only one input can
+ * be '-'", and EXIT_USAGE; else 0.  NULL inputs are skipped. */
+int hv_one_stdin(const char *cmd, const char *const *inputs, size_t n);
 
 /* A verb's arguments are wrong: one line, what fmt says and the hint
  * "(see 'hvkit move disk --help')" (cmd is "move disk").  EXIT_USAGE. */
@@ -113,6 +140,10 @@ const struct hv_cmd *hv_cmd_find(const struct hv_tool *tool, const char *name);
  * verb's exit code.
  */
 int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_global *g);
+/* "unknown topo command 'x' (...); did you mean 'hint_for'? see 'hvkit
+ * topo --help'", one line; hint_for NULL: the nearest verb, if any.
+ * EXIT_USAGE. */
+int hv_unknown_verb(const struct hv_tool *tool, const char *name, const char *hint_for);
 /*
  * hv_dispatch() for a tool that parses its own options first, before
  * the verb (topo, cpuid): parsed is what its parser returned, 0 (getopt

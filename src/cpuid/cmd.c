@@ -148,7 +148,9 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	o->names = CPUID_NAMES_QEMU;
 	o->target = -1;
 	o->sysroot = g->sysroot;
-	while ((c = getopt_long(argc, argv, ":o:rvh", opts, NULL)) != -1) {
+	struct hv_getopt gs = HV_GETOPT_INIT("cpuid", NULL);
+
+	while ((c = hv_getopt(&gs, argc, argv, ":o:rvh", opts)) != -1) {
 		switch (c) {
 		case 'f':
 			o->from = optarg;

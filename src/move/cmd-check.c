@@ -117,7 +117,9 @@ int move_cmd_check(int argc, char **argv, struct hv_global *g)
 	int c, rc, ret = EXIT_FAIL;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+	struct hv_getopt gs = HV_GETOPT_INIT("move check", NULL);
+
+	while ((c = hv_getopt(&gs, argc, argv, ":vh", opts)) != -1) {
 		switch (c) {
 		case 'v':
 			log_verbosity++;

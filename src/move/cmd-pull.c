@@ -325,7 +325,9 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 
 	*o = (struct pull_opts){ .disk_format = IMG_RAW, .progress = true, .sync = true };
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":ho:t:v", opts, NULL)) != -1) {
+	struct hv_getopt gs = HV_GETOPT_INIT("move pull", "A");
+
+	while ((ch = hv_getopt(&gs, argc, argv, ":ho:t:v", opts)) != -1) {
 		switch (ch) {
 		case 'o': o->out = optarg; break;
 		case 't':

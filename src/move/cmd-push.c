@@ -164,7 +164,9 @@ int move_cmd_push(int argc, char **argv, struct hv_global *g)
 	int ch, rc, ret = EXIT_FAIL;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
+	struct hv_getopt gs = HV_GETOPT_INIT("move push", NULL);
+
+	while ((ch = hv_getopt(&gs, argc, argv, ":hv", opts)) != -1) {
 		switch (ch) {
 		case 'v': log_verbosity++; break;
 		case 'r': sr_uuid = optarg; break;

@@ -426,24 +426,21 @@ static const char import_usage[] =
 
 static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 {
+	_cleanup_free_ char *verb = xasprintf("move %s", argv[0]);
+	struct hv_getopt gs = HV_GETOPT_INIT(verb, "A");
 	int c;
 
 	*o = (struct vm_opts){ .sums = XVA_SUM_SHA1, .progress = true, .sync = true };
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":ho:t:v", vm_options, NULL)) != -1) {
+	while ((c = hv_getopt(&gs, argc, argv, ":ho:t:v", vm_options)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return -1;
 		}
-		if (parse_common(c, o) != 0) {
-			_cleanup_free_ char *verb = xasprintf("move %s", argv[0]);
-
+		if (parse_common(c, o) != 0)
 			return hv_opt_error_in(verb, c, argv, vm_options);
-		}
 	}
 	if (argc - optind != 1 || !o->out || !o->to) {
-		_cleanup_free_ char *verb = xasprintf("move %s", argv[0]);
-
 		if (argc - optind != 1)
 			return hv_args_error(verb, "%s", argc - optind ? "one input only" :
 					     "no input named");

@@ -386,7 +386,9 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 	struct disk_opts o = { .sums = XVA_SUM_SHA1, .progress = true, .sync = true };
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+	struct hv_getopt gs = HV_GETOPT_INIT("move disk", NULL);
+
+	while ((c = hv_getopt(&gs, argc, argv, ":vh", opts)) != -1) {
 		switch (c) {
 		case 't':
 		case 'f': {

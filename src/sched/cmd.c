@@ -183,7 +183,9 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	struct sched_state_origin o;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+	struct hv_getopt gs = HV_GETOPT_INIT("sched status", NULL);
+
+	while ((c = hv_getopt(&gs, argc, argv, ":vh", opts)) != -1) {
 		switch (c) {
 		case 's': path = optarg; break;
 		case 'j':

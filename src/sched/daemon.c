@@ -612,11 +612,12 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	struct etcd_opts eo = { 0 };
 	char hostname[256] = "";
 	const char *host_id = NULL;
-	bool backend_given = false;
 	int64_t lease_ttl = 10 * NS;
 
 	(void)g;
-	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+	struct hv_getopt gs = HV_GETOPT_INIT("sched run", NULL);
+
+	while ((c = hv_getopt(&gs, argc, argv, ":vh", opts)) != -1) {
 		switch (c) {
 		case 't':
 			if (sched_parse_tick(optarg, &dm.tick_ns) < 0) {
@@ -633,11 +634,6 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			break;
 		case 'C': dm.cgroup_root = optarg; break;
 		case 'B':
-			if (backend_given) {
-				log_error("--backend given twice ('%s'): one backend per daemon", optarg);
-				return EXIT_USAGE;
-			}
-			backend_given = true;
 			if (!strcmp(optarg, "cgroup")) {
 				dm.use_lv = false;
 			} else if (!strcmp(optarg, "libvirt")) {
@@ -703,7 +699,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			log_verbosity++;
 			break;
 		case 'h': sched_usage(stdout); return EXIT_OK;
-		default: return hv_opt_error("sched", c, argv);
+		default: return hv_opt_error_in("sched run", c, argv, opts);
 		}
 	}
 	if (optind + 1 != argc) {

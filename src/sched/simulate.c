@@ -245,7 +245,9 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 	size_t nrows = 0;
 	int c, rc = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, ":o:vh", opts, NULL)) != -1) {
+	struct hv_getopt gs = HV_GETOPT_INIT("sched simulate", NULL);
+
+	while ((c = hv_getopt(&gs, argc, argv, ":o:vh", opts)) != -1) {
 		switch (c) {
 		case 't':
 			if (sched_parse_tick(optarg, &tick_ns) < 0) {

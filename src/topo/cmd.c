@@ -216,7 +216,9 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	o->json = g->json;
 	o->pretty = g->json_pretty;
 	o->color = g->color;
-	while ((c = getopt_long(argc, argv, ":o:vh", opts, NULL)) != -1) {
+	struct hv_getopt gs = HV_GETOPT_INIT("topo", "f");
+
+	while ((c = hv_getopt(&gs, argc, argv, ":o:vh", opts)) != -1) {
 		switch (c) {
 		case 'f':
 			if (o->nfrom == MAX_FROM) {
