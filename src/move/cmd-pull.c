@@ -390,6 +390,8 @@ int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 	rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = tmpout_check(o.out, true)))
+		return rc;
 	if (xapi_parse_target(argv[optind], o.http, &user, &url) < 0) {
 		return hv_args_error("move pull", "'%s' is not xapi://[USER@]HOST[:PORT]",
 				     argv[optind]);

@@ -468,7 +468,9 @@ int move_cmd_export(int argc, char **argv, struct hv_global *g)
 		log_error("unknown --to '%s' (xva, ova, ovf)", o.to);
 		return EXIT_USAGE;
 	}
-	if (access(o.out, F_OK) == 0) {
+	if ((rc = tmpout_check(o.out, strcmp(o.to, "ovf") == 0)))
+		return rc;
+	if (strcmp(o.out, "-") != 0 && access(o.out, F_OK) == 0) {
 		log_error("'%s' exists; not overwriting it", o.out);
 		return EXIT_FAIL;
 	}
@@ -1048,6 +1050,8 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 		log_error("--force is an option of export and push");
 		return EXIT_USAGE;
 	}
+	if ((rc = tmpout_check(o.out, true)))
+		return rc;
 	if (access(o.out, F_OK) == 0) {
 		log_error("'%s' exists; not overwriting it", o.out);
 		return EXIT_FAIL;

@@ -449,7 +449,7 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 	o.out = argv[optind + 1];
 	if (log_verbosity < 0)
 		o.progress = false;
-	return do_disk(&o);
+	return tmpout_check(o.out, false) ?: do_disk(&o);
 }
 
 /* One line of `show`: the package's strings (a name, a path) may hold

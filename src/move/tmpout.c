@@ -202,14 +202,22 @@ static void new_name(const char *base)
  * (else /var/tmp), as formats are written at offsets, and copied to
  * standard output when complete: nothing reaches stdout from a run that
  * fails.  A directory has no place there; a terminal gets no image. */
+int tmpout_check(const char *final, bool dir)
+{
+	if (strcmp(final, "-") != 0 || (!dir && !isatty(STDOUT_FILENO)))
+		return 0;
+	log_error("output '-': %s; name a %s", dir ? "a directory cannot go to standard output" :
+		  "standard output is a terminal", dir ? "directory" : "file or redirect it");
+	return EXIT_USAGE;
+}
+
 static int create_stdout(bool dir)
 {
 	const char *tmpdir;
 	int fd, e;
 
-	if (dir || isatty(STDOUT_FILENO)) {
-		log_error("output '-': %s; name a %s", dir ? "a directory cannot go to standard output" :
-			  "standard output is a terminal", dir ? "directory" : "file or redirect it");
+	/* the verbs asked tmpout_check() first: this is a safety net */
+	if (tmpout_check("-", dir)) {
 		errno = EINVAL;
 		return -1;
 	}

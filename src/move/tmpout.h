@@ -16,6 +16,13 @@
  * to a terminal); a directory is refused. */
 #pragma once
 
+#include <stdbool.h>
+
+/* Whether final can be written at all, asked before anything is read:
+ * "-" for a directory, or for a file while standard output is a
+ * terminal, is a usage error, said in one line; EXIT_USAGE, else 0. */
+int tmpout_check(const char *final, bool dir);
+
 /* Creates the temporary file (O_RDWR) or directory and traps the signals;
  * returns its fd (a directory's: O_DIRECTORY), or -1 with the reason
  * logged and errno kept. */

@@ -102,7 +102,7 @@ for args, msg in ((["topo", "--zzzz"], "unknown option '--zzzz' (see 'hvkit topo
                   (["move", "show"], None), (["move", "pull"], None), (["move", "push"], None),
                   (["move", "push", "a", "xapi://h"], "missing --sr UUID (see 'hvkit move push --help')"),
                   # extra arguments to help and version are refused
-                  (["help", "topo", "extra"], "unexpected argument 'extra' for 'help' (see 'hvkit --help')"),
+                  (["help", "topo", "where", "extra"], "unexpected argument 'extra' for 'help' (see 'hvkit --help')"),
                   (["topo", "help", "bogus"], None), (["--version", "x"], None), (["--help", "--bogus"], None),
                   # a global option a verb would ignore is refused
                   (["--sysroot", "/nonexist", "sched", "check", "x"],

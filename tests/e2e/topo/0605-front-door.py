@@ -83,7 +83,7 @@ check(p.returncode == 0 and p.stdout == hvkit("topo", "--help").stdout, f"help -
 p = hvkit("help", "--verbose", ok=False)
 check(p.returncode == 0 and p.stdout == hvkit("--help").stdout, "help --verbose")
 one_line(hvkit("help", "-x", "topo", ok=False), 2, "'-x'", "help -x")
-for args in (["help", "topo", "extra"], ["--version", "extra"], ["help", "-v", "topo", "x"]):
+for args in (["help", "topo", "where", "extra"], ["--version", "extra"], ["help", "-v", "topo", "where", "x"]):
     one_line(hvkit(*args, ok=False), 2, "unexpected argument", f"{args}")
 # every verb's --help names -v
 for tool in ("topo", "cpuid", "sched", "move"):
@@ -193,7 +193,7 @@ with tempfile.TemporaryDirectory() as d:
     check(p.returncode == 0, f"move export - (GUEST.cfg on stdin): {p.stderr!r}")
     # a directory has no place on stdout: one line, nothing written
     p = run("move", "import", piped, "--to", "xl", "-o", "-")
-    one_line(p, 1, "standard output", "move import -o -")
+    one_line(p, 2, "standard output", "move import -o -")
     check(not p.stdout, "move import -o -: nothing on stdout")
     # a write error on stdout: exit 1, nothing left behind
     if os.path.exists("/dev/full"):
