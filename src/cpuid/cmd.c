@@ -249,6 +249,9 @@ static int verb_args(struct cpuid_opts *o, enum cpuid_verb verb, int argc, char 
 		o->files = argv + i;
 		o->nfiles = (size_t)(argc - i);
 		i = argc;
+		if (hv_one_stdin(o->verb == VERB_BASELINE ? "cpuid baseline" : "cpuid compare",
+				 (const char *const *)o->files, o->nfiles))
+			return EXIT_USAGE;
 	}
 	if (i < argc) {
 		log_error("unexpected argument '%s'; see 'hvkit cpuid --help'", argv[i]);

@@ -646,7 +646,7 @@ int cpuid_read_saved(const char *path, struct cpuid_data *ret,
 		hv_errorf(d, "cannot open '%s': %s", path, why);
 		return fd;
 	}
-	rc = cpuid_read_stream_fd(fd, NULL, 0, is_stdin ? "<stdin>" : path, ret, info, d);
+	rc = cpuid_read_stream_fd(fd, NULL, 0, path, ret, info, d);
 	if (!is_stdin)
 		close(fd);
 	return rc;

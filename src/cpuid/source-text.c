@@ -391,7 +391,7 @@ int cpuid_read_file_xen(const char *path, const char *xen_default, const char **
 		path = base;
 	}
 	is_stdin = strcmp(path, "-") == 0;
-	name = is_stdin ? "<stdin>" : path;
+	name = path;	/* "-" is named "-", as every tool names it */
 	const char *why = NULL;
 	fd = is_stdin ? STDIN_FILENO : open_input(path, section ? 0 : INPUT_DIR, &why);
 	if (fd < 0) {

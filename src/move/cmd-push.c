@@ -198,6 +198,8 @@ int move_cmd_push(int argc, char **argv, struct hv_global *g)
 				     "'move push' takes GUEST.cfg and xapi://[USER@]HOST[:PORT]");
 	if (!sr_uuid)
 		return hv_args_error("move push", "missing --sr UUID");
+	if (hv_one_stdin("move push", (const char *const[]){ argv[optind], pwfile }, 2))
+		return EXIT_USAGE;
 	if (xapi_parse_target(argv[optind + 1], http, &user, &url) < 0)
 		return hv_args_error("move push", "'%s' is not xapi://[USER@]HOST[:PORT]",
 				     argv[optind + 1]);

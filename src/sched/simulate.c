@@ -270,6 +270,8 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 		log_error("'sched simulate' takes CONF and TRACE (see 'hvkit sched --help')");
 		return EXIT_USAGE;
 	}
+	if (hv_one_stdin("sched simulate", (const char *const *)argv + optind, 2))
+		return EXIT_USAGE;
 	if (out_svg && strcmp(out_svg, "-") == 0 && json) {
 		log_error("'sched simulate': -o - and --json both want standard output");
 		return EXIT_USAGE;

@@ -299,6 +299,9 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 /* What goes with what, once the verb is known: 0 or an exit status. */
 static int check_opts(struct topo_opts *o)
 {
+	if (hv_one_stdin(o->diff ? "topo diff" : "topo", o->diff ? o->diff_in : o->from,
+			 o->diff ? 2 : o->nfrom))
+		return EXIT_USAGE;
 	if (o->fail_on != CHECK_ERROR && !o->check) {
 		log_error("--fail-on goes with 'hvkit topo check'");
 		return EXIT_USAGE;
