@@ -401,8 +401,10 @@ int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 		log_error("'%s' exists; not overwriting it", o.out);
 		goto out;
 	}
-	if ((rc = xapi_read_password(o.pwfile, &pw)) < 0) {
-		log_error("cannot read '%s': %s", o.pwfile, strerror(-rc));
+	if ((rc = xapi_read_password(o.pwfile, &pw, &d)) < 0) {
+		_cleanup_free_ char *q = xasprintf("--password-file '%s'", o.pwfile);
+
+		(void)log_diags(q, &d);
 		goto out;
 	}
 	rc = xlcfg_load(&d);

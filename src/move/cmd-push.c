@@ -234,8 +234,10 @@ int move_cmd_push(int argc, char **argv, struct hv_global *g)
 	if (log_diags(cfg, &d))
 		goto out;
 	hv_diags_release(&d);
-	if ((rc = xapi_read_password(pwfile, &pw)) < 0) {
-		log_error("cannot read '%s': %s", pwfile, strerror(-rc));
+	if ((rc = xapi_read_password(pwfile, &pw, &d)) < 0) {
+		_cleanup_free_ char *q = xasprintf("--password-file '%s'", pwfile);
+
+		(void)log_diags(q, &d);
 		goto out;
 	}
 

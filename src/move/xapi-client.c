@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
 
 #include "cmd-vm.h"
@@ -757,33 +758,61 @@ int xapi_limit_parse(bool timeout, const char *arg, struct xapi_limits *lim)
 	return 0;
 }
 
-int xapi_read_password(const char *file, char **ret)
+int xapi_read_password(const char *file, char **ret, struct hv_diags *d)
 {
 	const char *env = getenv("HVKIT_XAPI_PASSWORD");
-	char buf[1024];
-	FILE *f;
+	char buf[XAPI_PASSWORD_MAX + 2];
+	size_t n = 0, len;
+	struct stat st;
+	int fd, e;
 
 	if (!file) {
 		*ret = xstrdup(env ? env : "");
 		return 0;
 	}
 	/* "-": the first line of standard input */
-	if (strcmp(file, "-") == 0) {
-		int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
-
-		f = fd < 0 ? NULL : fdopen(fd, "r");
-		if (!f && fd >= 0)
+	fd = strcmp(file, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3) :
+	     open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		e = errno;
+		if (fd >= 0)
 			close(fd);
-	} else {
-		f = fopen(file, "re");
+		hv_errorf(d, "cannot open: %s", strerror(e));
+		return -e;
 	}
-	if (!f)
-		return -errno;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = 0;
-	*ret = xstrdup(buf);
+	/* /dev/zero or /dev/urandom would be read as a password; a terminal
+	 * on standard input is someone typing it */
+	if (S_ISCHR(st.st_mode) && !(strcmp(file, "-") == 0 && isatty(fd))) {
+		close(fd);
+		return hv_errorf(d, "a character device, not a file holding a password");
+	}
+	while (n < sizeof(buf) - 1 && !memchr(buf, '\n', n)) {
+		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e = errno;
+			close(fd);
+			hv_errorf(d, "cannot read: %s", strerror(e));
+			return -e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = 0;
+	len = memchr(buf, '\n', n) ? (size_t)((char *)memchr(buf, '\n', n) - buf) : n;
+	if (len > XAPI_PASSWORD_MAX)
+		return hv_errorf(d, "the first line is longer than %d bytes: no password", XAPI_PASSWORD_MAX);
+	if (len && buf[len - 1] == '\r')
+		len--;
+	if (memchr(buf, 0, len))
+		return hv_errorf(d, "the first line holds a NUL byte: no password");
+	if (!len)
+		return hv_errorf(d, "the first line is empty: no password");
+	*ret = xstrndup(buf, len);
 	return 0;
 }
 

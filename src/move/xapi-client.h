@@ -103,10 +103,14 @@ int xapi_export_raw_vdi(struct xapi_conn *c, const char *vdi, const char *format
 			uint64_t *ret_got);
 
 /* The password for push and pull: the first line of file ("-": of
- * standard input), or the
- * environment's HVKIT_XAPI_PASSWORD (empty when unset) without one.
- * -errno when file cannot be read.  The caller frees *ret. */
-int xapi_read_password(const char *file, char **ret);
+ * standard input), or the environment's HVKIT_XAPI_PASSWORD (empty when
+ * unset) without one.  A character device (but a terminal on standard
+ * input), an empty first line, one longer than XAPI_PASSWORD_MAX bytes
+ * or one holding a NUL byte is refused: -errno (-EINVAL) with the reason
+ * in d, which the caller prefixes with the file's name.  The caller
+ * frees *ret. */
+#define XAPI_PASSWORD_MAX 1023
+int xapi_read_password(const char *file, char **ret, struct hv_diags *d);
 
 /* "xapi://[USER@]HOST[:PORT]" as a user (default root) and the URL
  * "https://HOST[:PORT]" (http:// when asked).  -EINVAL when arg is not
