@@ -314,6 +314,13 @@ static int check_opts(struct topo_opts *o)
 		log_error("capture needs -o FILE.tar.gz (or -o - for standard output)");
 		return EXIT_USAGE;
 	}
+	/* an archive of what the probes read: nothing is rendered, so no
+	 * format to choose (it was ignored) */
+	if (o->capture && (o->of_set || o->json)) {
+		log_error("capture writes a gzip-compressed tar archive of what it read: no %s (see 'hvkit topo --help')",
+			  o->of_set && !o->json ? "--of" : "--json");
+		return EXIT_USAGE;
+	}
 	if (o->capture && strcmp(o->output, "-") == 0 && isatty(STDOUT_FILENO)) {
 		log_error("not writing an archive to a terminal; give -o FILE.tar.gz");
 		return EXIT_USAGE;
