@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The front door's usage errors, the same for every tool (issue 15, the
+breaker's items 7-11): '-' refused as an output is one line and exit 2
+for every move verb, as for topo; two inputs that both are '-' are one
+usage error; --password-file refuses a character device and an empty
+password before any connection; a single-value option given twice is a
+usage error naming it, and topo capture refuses --of; 'hvkit help TOOL
+VERB' is 'hvkit TOOL VERB --help'; '--color never' gets a hint; sched
+run's unknown options get "did you mean"."""
+import os
+import pty
+import re
+import socket
+import subprocess
+import tempfile
+
+from lib import DATA, HVKIT, check, done, hvkit
+
+CAPTURE = os.path.join(DATA, "captures", "h100-vm.tar.gz")
+DUMP = os.path.join(DATA, "cpuid", "hosts", "xeon-emr-kvm.dump")
+CONF = os.path.join(DATA, "sched", "live-example.conf")
+TRACE = os.path.join(DATA, "sched", "trace-web1.csv")
+CFG = os.path.join(DATA, "move", "xlcfg", "test-fullvirt-nestedhvm.cfg")
+SYN = ["--synthetic", "pack:1 core:2 pu:2"]
+
+
+def run(*args, stdin=None, stdout=subprocess.PIPE, cwd=None, timeout=120):
+    """hvkit with stdin from the file stdin (or nothing); stdout a pipe or a fd."""
+    f = open(stdin, "rb") if stdin else subprocess.DEVNULL
+    try:
+        return subprocess.run([HVKIT, *args], stdin=f, stdout=stdout, stderr=subprocess.PIPE,
+                              cwd=cwd, timeout=timeout)
+    finally:
+        if stdin:
+            f.close()
+
+
+def one_line(p, rc, needle, what, absent=None):
+    err = p.stderr.decode(errors="replace")
+    lines = err.strip().splitlines()
+    ok = (p.returncode == rc and len(lines) == 1 and needle in lines[0] and "Sanitizer" not in err
+          and not (absent and absent in err))
+    return check(ok, f"{what}: expected exit {rc} and one line with {needle!r}, got {p.returncode} {err!r}")
+
+
+with tempfile.TemporaryDirectory() as d:
+    raw = os.path.join(d, "d.raw")
+    open(raw, "wb").truncate(1 << 20)
+    ova = os.path.join(d, "vm.ova")
+    p = run("move", "export", CFG, "--to", "ova", "-o", ova, "--metadata-only", "--force")
+    check(p.returncode == 0, f"setup: export --to ova: {p.stderr!r}")
+
+    # ---- 7: '-' refused as an output: one line, exit 2, for every move verb ----
+    master, slave = pty.openpty()
+    try:
+        on_tty = (["move", "export", CFG, "--to", "xva", "-o", "-", "--metadata-only", "--force"],
+                  ["move", "export", CFG, "--to", "ova", "-o", "-", "--metadata-only", "--force"],
+                  ["move", "disk", raw, "-"], ["move", "disk", raw, "-", "--to", "qcow2"],
+                  ["topo", "capture", "-o", "-", *SYN[:0]], ["topo", *SYN, "--of", "png", "-o", "-"])
+        for args in on_tty:
+            p = run(*args, stdout=slave)
+            one_line(p, 2, "terminal", f"{args} on a terminal", absent="cannot write")
+    finally:
+        os.close(slave)
+        os.close(master)
+    for args in (["move", "export", CFG, "--to", "ovf", "-o", "-", "--metadata-only", "--force"],
+                 ["move", "import", ova, "--to", "xl", "-o", "-"],
+                 ["move", "pull", "xapi://127.0.0.1:1", "vm", "-o", "-"]):
+        p = run(*args)
+        one_line(p, 2, "a directory cannot go to standard output", f"{args}", absent="cannot write")
+        check(not p.stdout, f"{args}: nothing on stdout")
+    # a file named '-' in the working directory is no reason to refuse -o -
+    open(os.path.join(d, "-"), "w").close()
+    p = run("move", "export", CFG, "--to", "xva", "-o", "-", "--metadata-only", "--force", cwd=d)
+    check(p.returncode == 0 and p.stdout[257:262] == b"ustar" and os.path.getsize(os.path.join(d, "-")) == 0,
+          f"export -o - beside a file named '-': {p.returncode} {p.stderr!r}")
+
+    # ---- 8: two inputs that both are '-' ----
+    for args in (["sched", "simulate", "-", "-"], ["topo", "diff", "-", "-"],
+                 ["topo", "--from", "-", "--from", "-"], ["topo", "--from", "-", "diff", "-"],
+                 ["cpuid", "baseline", "-", "-"], ["cpuid", "compare", "Skylake-Client", DUMP, "-", "-"],
+                 ["move", "push", "-", "xapi://127.0.0.1:1", "--sr", "u", "--password-file", "-"]):
+        one_line(run(*args, stdin=CONF), 2, "only one input can be '-'", f"{args}")
+    # one '-' among named inputs is fine
+    p = run("topo", "diff", CAPTURE, "-", stdin=CAPTURE)
+    check(p.returncode == 0, f"topo diff FILE -: {p.returncode} {p.stderr!r}")
+    # cpuid names standard input '-', as the other tools do
+    junk = os.path.join(d, "junk")
+    open(junk, "w").write("no leaves here\n")
+    for args in (["cpuid", "--from", "-"], ["cpuid", "baseline", "-"]):
+        p = run(*args, stdin=junk)
+        err = p.stderr.decode()
+        check(p.returncode == 1 and "<stdin>" not in err and re.search(r"error: -:", err),
+              f"{args} < junk: {p.returncode} {err!r}")
+
+    # ---- 9: --password-file: no character device, no empty password, no
+    # connection before it is read ----
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.setblocking(False)
+    port = srv.getsockname()[1]
+    target = f"xapi://127.0.0.1:{port}"
+
+    def connections():
+        n = 0
+        while True:
+            try:
+                c, _ = srv.accept()
+            except BlockingIOError:
+                return n
+            c.close()
+            n += 1
+
+    pw = {name: os.path.join(d, name) for name in ("empty.pw", "nl.pw", "crlf.pw", "nul.pw", "long.pw", "ok.pw")}
+    open(pw["empty.pw"], "wb").close()
+    open(pw["nl.pw"], "wb").write(b"\nsecret\n")
+    open(pw["crlf.pw"], "wb").write(b"\r\n")
+    open(pw["nul.pw"], "wb").write(b"sec\0ret\n")
+    open(pw["long.pw"], "wb").write(b"x" * 1024 + b"\n")
+    open(pw["ok.pw"], "wb").write(b"secret\n")
+    pull_out = os.path.join(d, "pulled")
+    verbs = (["move", "push", CFG, target, "--sr", "u", "--metadata-only", "--force", "--http"],
+             ["move", "pull", target, "vm", "-o", pull_out, "--http"])
+    for verb in verbs:
+        for f, why in (("/dev/zero", "character device"), (pw["empty.pw"], "empty"),
+                       (pw["nl.pw"], "empty"), (pw["crlf.pw"], "empty"), (pw["nul.pw"], "NUL"),
+                       (pw["long.pw"], "longer than 1023")):
+            p = run(*verb, "--password-file", f)
+            err = p.stderr.decode()
+            lines = [ln for ln in err.splitlines() if "error:" in ln]
+            check(p.returncode == 1 and len(lines) == 1 and f in lines[0] and why in lines[0],
+                  f"{verb[:2]} --password-file {f}: {p.returncode} {err!r}")
+            check(connections() == 0, f"{verb[:2]} --password-file {f}: connected before refusing")
+        p = run(*verb, "--password-file", "-", stdin="/dev/null")
+        check(p.returncode == 1 and "'-'" in p.stderr.decode() and connections() == 0,
+              f"{verb[:2]} --password-file - </dev/null: {p.returncode} {p.stderr!r}")
+        # the control: a good password goes on to connect (the silent
+        # server makes it give up after --timeout)
+        p = run(*verb, "--password-file", pw["ok.pw"], "--timeout", "1")
+        check(p.returncode == 1 and connections() >= 1,
+              f"{verb[:2]} with a good password: no connection ({p.stderr!r})")
+    srv.close()
+    check(not os.path.exists(pull_out), "pull: nothing written")
+
+    # ---- 10: a single-value option given twice; capture --of ----
+    for args, opt in ((["move", "disk", raw, os.path.join(d, "o.qcow2"), "--to", "qcow2", "--to", "vhd"], "--to"),
+                      (["move", "disk", raw, os.path.join(d, "o.qcow2"), "--to", "qcow2", "--to=qcow2"], "--to"),
+                      (["move", "export", CFG, "--to", "xva", "-o", os.path.join(d, "a.xva"),
+                        "-o", os.path.join(d, "b.xva"), "--metadata-only", "--force"], "--output"),
+                      (["move", "import", ova, "--to", "xl", "--output", os.path.join(d, "i1"),
+                        "-o", os.path.join(d, "i2")], "--output"),
+                      (["move", "pull", target, "vm", "-o", "x", "--timeout", "5", "--timeout", "9"], "--timeout"),
+                      (["move", "push", CFG, target, "--sr", "a", "--sr", "b"], "--sr"),
+                      (["move", "check", CFG, "--for", "xapi", "--release", "8.2", "--release", "8.3"], "--release"),
+                      (["topo", *SYN, "-o", os.path.join(d, "a.txt"), "-o", os.path.join(d, "b.txt")], "--output"),
+                      (["topo", *SYN, "--of", "svg", "--of", "dot"], "--of"),
+                      (["cpuid", "policy", "host", "--for", "xl", "--for", "qemu"], "--for"),
+                      (["sched", "run", CONF, "--backend", "cgroup", "--backend", "libvirt"], "--backend"),
+                      (["sched", "simulate", CONF, TRACE, "--tick", "1s", "--tick", "2s"], "--tick"),
+                      (["sched", "status", "--state", "a", "--state", "b"], "--state")):
+        one_line(run(*args), 2, f"{opt} given twice", f"{args}")
+    check(not any(os.path.exists(os.path.join(d, n)) for n in ("o.qcow2", "a.xva", "b.xva", "i1", "i2",
+                                                                 "a.txt", "b.txt")),
+          "a repeated option: nothing written")
+    # options that may repeat still do
+    p = run("topo", "diff", "--from", CAPTURE, "--from", CAPTURE)
+    check(p.returncode == 0, f"topo diff --from A --from B: {p.returncode} {p.stderr!r}")
+    p = run("move", "import", ova, "--to", "xl", "-o", os.path.join(d, "imp"),
+            "--allow-setting", "nestedhvm", "--allow-setting", "vif.rate")
+    check(p.returncode == 0 and os.path.isdir(os.path.join(d, "imp")),
+          f"import --allow-setting twice: {p.returncode} {p.stderr!r}")
+    # capture renders nothing: --of and --json are refused, not ignored
+    for extra in (["--of", "svg"], ["--of", "text"], ["--json"]):
+        out = os.path.join(d, "c.tar.gz")
+        p = run("topo", "capture", "--from", CAPTURE, "-o", out, *extra)
+        one_line(p, 2, "capture writes", f"capture {extra}")
+        check(not os.path.exists(out), f"capture {extra}: nothing written")
+    one_line(run("--json", "topo", "capture", "--from", CAPTURE, "-o", "-"), 2, "--json",
+             "--json topo capture")
+    p = run("topo", "capture", "--from", CAPTURE, "-o", "-")
+    check(p.returncode == 0 and p.stdout[:2] == b"\x1f\x8b", f"capture -o - still works: {p.stderr!r}")
+
+# ---- 11: help TOOL VERB, -v anywhere, --color never ----
+for tool in ("topo", "cpuid", "sched", "move"):
+    usage = hvkit(tool, "--help").stdout
+    verbs = sorted(set(re.findall(r"^\s*(?:usage: )?hvkit %s ([a-z]+)\b" % tool, usage, re.M)))
+    check(len(verbs) >= 3, f"{tool}: verbs in its --help: {verbs}")
+    for v in verbs:
+        a, b = hvkit("help", tool, v, ok=False), hvkit(tool, v, "--help", ok=False)
+        check(a.returncode == b.returncode == 0 and a.stdout == b.stdout and a.stdout,
+              f"help {tool} {v} against {tool} {v} --help: {a.returncode} {a.stderr!r}")
+    one_line(run("help", tool, "bogus"), 2, f"unknown {tool} command 'bogus'", f"help {tool} bogus")
+one_line(run("help", "move", "disk", "extra"), 2, "unexpected argument 'extra'", "help move disk extra")
+one_line(run("help", "bogus", "disk"), 2, "unknown command 'bogus'", "help bogus disk")
+with tempfile.TemporaryDirectory() as d:
+    # an option is no verb: 'help topo -o FILE' must not run topo
+    p = run("help", "topo", "-o", "x.txt", cwd=d)
+    one_line(p, 2, "unexpected argument '-o'", "help topo -o x.txt")
+    check(os.listdir(d) == [], "help topo -o x.txt: nothing written")
+# -v says the same before the command as among its options (hvkit(1))
+a = run("-v", "topo", "--from", CAPTURE)
+b = run("topo", "-v", "--from", CAPTURE)
+c = run("topo", "--from", CAPTURE)
+check(a.stderr == b.stderr and b"read as" in a.stderr and b"read as" not in c.stderr,
+      f"-v before or after topo: {a.stderr!r} {b.stderr!r}")
+for when in ("never", "always", "auto"):
+    one_line(run("--color", when, "topo"), 2, f"did you mean '--color={when}'?", f"--color {when} topo")
+one_line(run("--color", "tpo"), 2, "did you mean 'topo'?", "--color tpo: the usual hint")
+check(run("--color", "topo", *SYN).returncode == 0, "--color topo still works")
+
+# ---- sched run: "did you mean" for its long options, as the others ----
+for args, want in ((["sched", "run", CONF, "--tik", "1s"], "did you mean '--tick'?"),
+                   (["sched", "run", CONF, "--backnd=cgroup"], "did you mean '--backend'?"),
+                   (["sched", "run", CONF, "--met", "x"], "it could be '--metrics-file' or '--metrics-every'")):
+    one_line(run(*args), 2, want, f"{args}")
+    check("see 'hvkit sched run --help'" in run(*args).stderr.decode(), f"{args}: names 'sched run'")
+
+done()
