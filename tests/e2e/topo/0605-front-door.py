@@ -14,13 +14,9 @@ import subprocess
 import tarfile
 import tempfile
 
-from lib import DATA, HVKIT, check, done, hvkit
+from lib import FRONT_INPUTS, HVKIT, check, done, hvkit
 
-CAPTURE = os.path.join(DATA, "captures", "h100-vm.tar.gz")
-DUMP = os.path.join(DATA, "cpuid", "hosts", "xeon-emr-kvm.dump")
-CONF = os.path.join(DATA, "sched", "live-example.conf")
-TRACE = os.path.join(DATA, "sched", "trace-web1.csv")
-CFG = os.path.join(DATA, "move", "xlcfg", "test-fullvirt-nestedhvm.cfg")
+CAPTURE, DUMP, CONF, TRACE, CFG = FRONT_INPUTS
 SYN = ["--synthetic", "pack:2 numa:2 core:2 pu:2 pci:4"]
 
 

@@ -11,6 +11,13 @@ import sys
 HVKIT = os.environ.get("HVKIT", "build/hvkit")
 DATA = os.environ.get("TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "data"))
 SKIP = 77  # meson's exit code for a skipped test
+# One input of each tool, for the front-door tests (0605, 0606): a topo
+# capture, a cpuid dump, a sched conf and trace, an xl guest config.
+FRONT_INPUTS = (os.path.join(DATA, "captures", "h100-vm.tar.gz"),
+                os.path.join(DATA, "cpuid", "hosts", "xeon-emr-kvm.dump"),
+                os.path.join(DATA, "sched", "live-example.conf"),
+                os.path.join(DATA, "sched", "trace-web1.csv"),
+                os.path.join(DATA, "move", "xlcfg", "test-fullvirt-nestedhvm.cfg"))
 
 failures = 0
 
