@@ -249,10 +249,16 @@ static int verb_args(struct cpuid_opts *o, enum cpuid_verb verb, int argc, char 
 		o->files = argv + i;
 		o->nfiles = (size_t)(argc - i);
 		i = argc;
-		if (hv_one_stdin(o->verb == VERB_BASELINE ? "cpuid baseline" : "cpuid compare",
-				 (const char *const *)o->files, o->nfiles))
-			return EXIT_USAGE;
 	}
+	/* --from, --guest-max and each FILE may be "-": one of them */
+	_cleanup_free_ const char **ins = xcalloc(o->nfiles + 2, sizeof(*ins));
+
+	ins[0] = o->from;
+	ins[1] = o->guest_max;
+	for (size_t k = 0; k < o->nfiles; k++)
+		ins[k + 2] = o->files[k];
+	if (hv_one_stdin("cpuid", ins, o->nfiles + 2))
+		return EXIT_USAGE;
 	if (i < argc) {
 		log_error("unexpected argument '%s'; see 'hvkit cpuid --help'", argv[i]);
 		return EXIT_USAGE;

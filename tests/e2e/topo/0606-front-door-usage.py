@@ -76,6 +76,7 @@ with tempfile.TemporaryDirectory() as d:
     for args in (["sched", "simulate", "-", "-"], ["topo", "diff", "-", "-"],
                  ["topo", "--from", "-", "--from", "-"], ["topo", "--from", "-", "diff", "-"],
                  ["cpuid", "baseline", "-", "-"], ["cpuid", "compare", "Skylake-Client", DUMP, "-", "-"],
+                 ["cpuid", "--from", "-", "policy", "host", "--for", "xl", "--guest-max", "-"],
                  ["move", "push", "-", "xapi://127.0.0.1:1", "--sr", "u", "--password-file", "-"]):
         one_line(run(*args, stdin=CONF), 2, "only one input can be '-'", f"{args}")
     # one '-' among named inputs is fine
