@@ -317,8 +317,7 @@ static int check_opts(struct topo_opts *o)
 	/* an archive of what the probes read: nothing is rendered, so no
 	 * format to choose (it was ignored) */
 	if (o->capture && (o->of_set || o->json)) {
-		log_error("capture writes a gzip-compressed tar archive of what it read: no %s (see 'hvkit topo --help')",
-			  o->of_set && !o->json ? "--of" : "--json");
+		log_error("capture writes a gzip-compressed tar archive of what it read: no --of or --json (see 'hvkit topo --help')");
 		return EXIT_USAGE;
 	}
 	if (o->capture && strcmp(o->output, "-") == 0 && isatty(STDOUT_FILENO)) {
