@@ -88,7 +88,7 @@ def main():
         with open(conf, "w") as f:
             f.write("guest keep (libvirt:keep) { cap 10% }\nguest drop (libvirt:drop) { cap 5% }\n")
         prom = f"{tmp}/m.prom"
-        hv, log = run_hvkit(part, tmp, conf, lv.uri, "--tick", "1s", "--metrics-file", prom,
+        hv, log = run_hvkit(part, tmp, conf, lv.uri, "--metrics-file", prom,
                             "--knob-every", "0", "--save-every", "1h")
         capped = wait_for(lambda: lv.schedinfo("keep").get("vcpu_quota") == "10000" and
                           lv.schedinfo("drop").get("vcpu_quota") == "5000")
