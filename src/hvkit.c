@@ -18,14 +18,14 @@ static int cmd_help(int argc, char **argv, struct hv_global *g);
 
 static const struct hv_cmd commands[] = {
 	{ "topo", cmd_topo, 0,
-	  "show the hardware: CPUs, caches, NUMA, memory slots, PCI tree" },
+	  "show the hardware: CPUs, caches, NUMA, memory slots, PCI tree", NULL },
 	{ "cpuid", cmd_cpuid, HV_CMD_NO_COLOR,
-	  "decode CPUID: vendor, model, microarchitecture, features" },
+	  "decode CPUID: vendor, model, microarchitecture, features", NULL },
 	{ "sched", cmd_sched, HV_CMD_NO_SYSROOT | HV_CMD_NO_COLOR,
-	  "CPU budgets, caps and weights for Xen domains and cgroups" },
+	  "CPU budgets, caps and weights for Xen domains and cgroups", NULL },
 	{ "move", cmd_move, HV_CMD_NO_SYSROOT | HV_CMD_NO_COLOR,
-	  "convert disks (raw, VHD, qcow2, XVA) and VMs between xl and XAPI" },
-	{ "help", cmd_help, 0, "describe hvkit or one command" },
+	  "convert disks (raw, VHD, qcow2, XVA) and VMs between xl and XAPI", NULL },
+	{ "help", cmd_help, 0, "describe hvkit or one command", NULL },
 };
 
 static void usage(FILE *f)

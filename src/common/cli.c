@@ -11,6 +11,20 @@
 #include "cli.h"
 #include "log.h"
 
+/* Whether the blank-separated list names word (n bytes). */
+static bool list_has(const char *list, const char *word, size_t n)
+{
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, " ");
+
+		if (len == n && strncmp(p, word, n) == 0)
+			return true;
+		p += len;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
 int hv_json_opt(const char *arg, bool *json, bool *pretty)
 {
 	if (arg && strcmp(arg, "pretty") != 0) {
@@ -343,17 +357,25 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 		g->cmd = cmd;
 		return cmd->fn(2, hargv, g);
 	}
-	if (g->sysroot && (cmd->flags & HV_CMD_NO_SYSROOT)) {
+	/* a verb with a list of options refuses the global ones not in it */
+	unsigned flags = cmd->flags;
+
+	if (cmd->opts) {
+		flags |= list_has(cmd->opts, "sysroot", 7) ? 0 : HV_CMD_NO_SYSROOT;
+		flags |= list_has(cmd->opts, "color", 5) ? 0 : HV_CMD_NO_COLOR;
+		flags |= list_has(cmd->opts, "json", 4) ? 0 : HV_CMD_NO_JSON;
+	}
+	if (g->sysroot && (flags & HV_CMD_NO_SYSROOT)) {
 		log_error("'%s%s%s' does not read a system root (--sysroot); see 'hvkit --help'",
 			  tool->name, *tool->name ? " " : "", cmd->name);
 		return EXIT_USAGE;
 	}
-	if (g->color && (cmd->flags & HV_CMD_NO_COLOR)) {
+	if (g->color && (flags & HV_CMD_NO_COLOR)) {
 		log_error("'%s%s%s' prints no colours (--color); see 'hvkit --help'",
 			  tool->name, *tool->name ? " " : "", cmd->name);
 		return EXIT_USAGE;
 	}
-	if (g->json && (cmd->flags & HV_CMD_NO_JSON)) {
+	if (g->json && (flags & HV_CMD_NO_JSON)) {
 		log_error("'%s%s%s' has no JSON output (--json); see 'hvkit%s%s --help'",
 			  tool->name, *tool->name ? " " : "", cmd->name, *tool->name ? " " : "",
 			  tool->name);
@@ -364,14 +386,194 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 	return cmd->fn(argc, argv, g);
 }
 
+/* The option a word of argv names in opts (getopt_long()'s rule: the
+ * exact name, else the first it begins; the parser has refused an
+ * ambiguous one), given as its first name (--colour is --color). */
+static const struct option *long_opt(const struct option *opts, const char *name, size_t n)
+{
+	const struct option *found = NULL;
+
+	for (const struct option *o = opts; o->name; o++) {
+		if (strncmp(o->name, name, n) != 0)
+			continue;
+		if (o->name[n] == '\0' || !found)
+			found = o;
+		if (o->name[n] == '\0')
+			break;
+	}
+	for (const struct option *o = opts; found && o < found; o++)
+		if (o->val == found->val && o->has_arg == found->has_arg && !o->flag)
+			return o;
+	return found;
+}
+
+static const struct option *short_opt(const struct option *opts, char c)
+{
+	for (const struct option *o = opts; o->name; o++)
+		if (o->val == c && !o->flag)
+			return o;
+	return NULL;
+}
+
+/* "--for goes with 'policy', 'baseline' and 'model'": EXIT_USAGE. */
+static int not_for_verb(const struct hv_tool *tool, const struct option *o)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < tool->ncmds; i++)
+		n += list_has(tool->cmds[i].opts, o->name, strlen(o->name));
+	for (size_t i = 0; i < tool->ncmds; i++) {
+		if (!list_has(tool->cmds[i].opts, o->name, strlen(o->name)))
+			continue;
+		if (k++)
+			strbuf_adds(&sb, k == n ? " and " : ", ");
+		if (tool->cmds[i].name)
+			strbuf_addf(&sb, "'%s'", tool->cmds[i].name);
+		else
+			strbuf_addf(&sb, "'hvkit %s' with no verb", tool->name);
+	}
+	log_error("--%s goes with %s (see 'hvkit %s --help')", o->name, n ? sb.buf : "no verb",
+		  tool->name);
+	strbuf_release(&sb);
+	return EXIT_USAGE;
+}
+
+/* The options before the verb (argv[1] to argv[end - 1], as the tool's
+ * getopt_long() left them: options and their values) that cmd does not
+ * take: one line and EXIT_USAGE; else 0. */
+static int verb_takes(const struct hv_tool *tool, const struct hv_cmd *cmd, int end, char **argv)
+{
+	if (!tool->opts || !cmd->opts)
+		return 0;
+	for (int i = 1; i < end; i++) {
+		const char *a = argv[i];
+		const struct option *o = NULL;
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] != '-' || !a[1])
+			continue;	/* a value of the option before */
+		if (a[1] == '-') {
+			size_t n = strcspn(a + 2, "=");
+
+			o = long_opt(tool->opts, a + 2, n);
+			if (o && o->has_arg == required_argument && !a[2 + n])
+				i++;
+		} else {
+			/* -vo FILE, -oFILE: each letter up to one that takes a value */
+			for (const char *p = a + 1; *p; p++) {
+				const struct option *s = short_opt(tool->opts, *p);
+
+				if (s && strcmp(s->name, "help") != 0 &&
+				    !list_has(cmd->opts, s->name, strlen(s->name)))
+					return not_for_verb(tool, s);
+				if (s && s->has_arg == required_argument) {
+					i += !p[1];
+					break;
+				}
+			}
+			continue;
+		}
+		if (o && strcmp(o->name, "help") != 0 && !list_has(cmd->opts, o->name, strlen(o->name)))
+			return not_for_verb(tool, o);
+	}
+	return 0;
+}
+
+/* Prints `hvkit TOOL VERB --help`: the verb's usage lines, its summary
+ * and the lines of the tool's help that describe the options it takes
+ * (cmd->opts), so that one text describes each option. */
+static void verb_usage(const struct hv_tool *tool, const struct hv_cmd *cmd)
+{
+	_cleanup_free_ char *text = NULL, *head = xasprintf("hvkit %s %s", tool->name, cmd->name);
+	size_t size = 0, hl = strlen(head);
+	FILE *f = open_memstream(&text, &size);
+	bool usage = true, in_verb = false, in_opt = false, any = false;
+	int opt_indent = 0;
+
+	if (f) {
+		tool->usage(f);
+		if (fclose(f) != 0)
+			size = 0;
+	}
+	if (!size) {
+		tool->usage(stdout);
+		return;
+	}
+	for (char *line = text, *next; *line; line = next) {
+		size_t len = strcspn(line, "\n");
+		const char *s = line + strspn(line, " ");
+		int indent = (int)(s - line);
+
+		next = line + len + (line[len] == '\n');
+		if (usage) {
+			if (len == 0) {
+				usage = false;
+				printf("\n%s.\n\nOptions:\n", cmd->summary);
+				continue;
+			}
+			if (strncmp(s, "usage: ", 7) == 0)
+				s += 7;
+			if (strncmp(s, "hvkit ", 6) == 0)
+				in_verb = strncmp(s, head, hl) == 0 && (s[hl] == ' ' || s[hl] == '\n');
+			if (in_verb && !any)
+				printf("usage: %.*s\n", (int)(len - (size_t)(s - line)), s);
+			else if (in_verb)
+				printf("%.*s\n", (int)len, line);
+			any |= in_verb;
+			continue;
+		}
+		/* an option's line ("  -o, --output FILE  write to ..."),
+		 * then its description, indented deeper */
+		if (*s == '-' && indent <= 4) {
+			in_opt = false;
+			opt_indent = indent;
+			for (const char *p = s; p < line + len && !in_opt;) {
+				size_t w = strcspn(p, " ,[=\n");
+
+				if (w > 2 && p[0] == '-' && p[1] == '-')
+					in_opt = strncmp(p + 2, "help", w - 2) == 0 ||
+						  list_has(cmd->opts, p + 2, w - 2);
+				p += w;
+				p += strspn(p, ",[=");
+				if (*p != ' ' || p[1] == ' ')
+					break;	/* two blanks: the description */
+				p++;
+			}
+		} else if (indent <= opt_indent + 2) {
+			in_opt = false;
+		}
+		if (in_opt)
+			printf("%.*s\n", (int)len, line);
+	}
+	printf("\nSee 'hvkit %s --help' and hvkit-%s(1).\n", tool->name, tool->name);
+}
+
 int hv_dispatch_opts(const struct hv_tool *tool, int parsed, int argc, char **argv,
 		     const struct hv_global *g, void *opts)
 {
 	struct hv_global vg = *g;
 	int first = optind;
+	const struct hv_cmd *cmd = NULL;
 
-	if (parsed)	/* -1: the tool's --help was printed */
-		return parsed < 0 ? EXIT_OK : parsed;
+	if (parsed > 0)
+		return parsed;
+	if (first < argc)
+		cmd = hv_cmd_find(tool, argv[first]);
+	else
+		for (size_t i = 0; i < tool->ncmds; i++)
+			if (tool->cmds[i].flags & HV_CMD_DEFAULT)
+				cmd = &tool->cmds[i];
+	if (cmd && verb_takes(tool, cmd, first, argv))
+		return EXIT_USAGE;
+	if (parsed < 0) {	/* --help */
+		if (cmd && cmd->name && cmd->opts)
+			verb_usage(tool, cmd);
+		else
+			tool->usage(stdout);
+		return EXIT_OK;
+	}
 	vg.opts = opts;
 	return hv_dispatch(tool, argc - first, argv + first, &vg);
 }

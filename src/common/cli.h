@@ -115,6 +115,12 @@ struct hv_cmd {
 	hv_cmd_fn fn;
 	unsigned flags;
 	const char *summary;
+	/* For a tool that parses its options before the verb (topo,
+	 * cpuid): the long options this verb takes, blank-separated
+	 * ("from sysroot output"); hv_dispatch_opts() refuses the others,
+	 * 'TOOL VERB --help' lists only these, and shell completion offers
+	 * only these.  NULL: the verb parses its own. */
+	const char *opts;
 };
 
 /* A tool's verbs: hv_dispatch() picks one of them. */
@@ -124,6 +130,9 @@ struct hv_tool {
 	size_t ncmds;
 	void (*usage)(FILE *f);		/* the tool's --help text */
 	bool abbrev;			/* a unique prefix names a verb (xl's rule) */
+	/* The options the tool parses before its verb (getopt_long()'s
+	 * table), which the verbs' opts pick from; NULL when none. */
+	const struct option *opts;
 };
 
 /*
@@ -147,9 +156,11 @@ int hv_unknown_verb(const struct hv_tool *tool, const char *name, const char *hi
 /*
  * hv_dispatch() for a tool that parses its own options first, before
  * the verb (topo, cpuid): parsed is what its parser returned, 0 (getopt
- * left optind at the verb; argv[0] is the tool's name), -1 (it printed
- * its --help: exit 0) or an exit code, returned as it is.  The verb gets
- * a copy of g with opts, the parsed options, set.
+ * left optind at the verb; argv[0] is the tool's name), -1 (--help was
+ * among them: the verb's help, or the tool's when none is named, is
+ * printed; exit 0) or an exit code, returned as it is.  An option the
+ * verb does not take (its hv_cmd.opts) is one line and EXIT_USAGE.  The
+ * verb gets a copy of g with opts, the parsed options, set.
  */
 int hv_dispatch_opts(const struct hv_tool *tool, int parsed, int argc, char **argv,
 		     const struct hv_global *g, void *opts);

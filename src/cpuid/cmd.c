@@ -120,26 +120,30 @@ static bool spec_is_host(const char *spec)
 	return strncasecmp(spec, "host", 4) == 0 && (spec[4] == '\0' || spec[4] == ',');
 }
 
+/* What `hvkit cpuid` parses before its verb; each verb takes those its
+ * line of the command table names. */
+static const struct option options[] = {
+	{ "from", required_argument, NULL, 'f' },
+	{ "names", required_argument, NULL, 'n' },
+	{ "raw", no_argument, NULL, 'r' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "json", optional_argument, NULL, 'j' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "for", required_argument, NULL, 'F' },
+	{ "repeat", required_argument, NULL, 'R' },
+	{ "view", required_argument, NULL, 'V' },
+	{ "libvirt-map", required_argument, NULL, 'L' },
+	{ "qemu", required_argument, NULL, 'Q' },
+	{ "guest-max", required_argument, NULL, 'G' },
+	{ "sysroot", required_argument, NULL, 'S' },
+	{ 0 }
+};
+
 static int parse_opts(int argc, char **argv, struct hv_global *g,
 		      struct cpuid_opts *o)
 {
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "names", required_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", optional_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "for", required_argument, NULL, 'F' },
-		{ "repeat", required_argument, NULL, 'R' },
-		{ "view", required_argument, NULL, 'V' },
-		{ "libvirt-map", required_argument, NULL, 'L' },
-		{ "qemu", required_argument, NULL, 'Q' },
-		{ "guest-max", required_argument, NULL, 'G' },
-		{ "sysroot", required_argument, NULL, 'S' },
-		{ 0 }
-	};
+	bool help = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -150,7 +154,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	o->sysroot = g->sysroot;
 	struct hv_getopt gs = HV_GETOPT_INIT("cpuid", NULL);
 
-	while ((c = hv_getopt(&gs, argc, argv, ":o:rvh", opts)) != -1) {
+	while ((c = hv_getopt(&gs, argc, argv, ":o:rvh", options)) != -1) {
 		switch (c) {
 		case 'f':
 			o->from = optarg;
@@ -222,15 +226,15 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 		case 'v':
 			log_verbosity++;
 			break;
-		case 'h':
-			usage(stdout);
-			return -1;
+		case 'h':	/* hv_dispatch_opts() prints the help */
+			help = true;
+			break;
 		default:
-			return hv_opt_error_in("cpuid", c, argv, opts);
+			return hv_opt_error_in("cpuid", c, argv, options);
 		}
 	}
 	o->verbose = log_verbosity > 0;
-	return 0;
+	return help ? -1 : 0;
 }
 
 /*
@@ -524,16 +528,29 @@ static int run_verb(struct cpuid_opts *o, enum cpuid_verb verb, int argc, char *
 
 static int verb(int argc, char **argv, struct hv_global *g);
 
+/* Each verb's options: those it reads, not those it would ignore;
+ * verb_args() refuses what goes only with some values of others. */
+#define CPUID_ANY "json output verbose repeat "
+#define CPUID_CPU CPUID_ANY "from sysroot view libvirt-map "
+#define CPUID_TARGET "for qemu guest-max "
 static const struct hv_cmd cpuid_cmds[] = {
-	[VERB_SUMMARY] = { NULL, verb, HV_CMD_DEFAULT, "a summary: vendor, model, microarchitecture" },
-	[VERB_DECODE] = { "decode", verb, 0, "every leaf and subleaf as named fields" },
-	[VERB_FEATURES] = { "features", verb, 0, "the feature names, one a line" },
-	[VERB_DUMP] = { "dump", verb, 0, "the raw values in hvkit's dump format" },
-	[VERB_MODELS] = { "models", verb, 0, "every QEMU model version, with libvirt names" },
-	[VERB_MODEL] = { "model", verb, 0, "the closest model, plus and minus features" },
-	[VERB_POLICY] = { "policy", verb, 0, "SPEC as xl.cfg cpuid=, QEMU -cpu or libvirt <cpu>" },
-	[VERB_BASELINE] = { "baseline", verb, 0, "the richest model every host can run" },
-	[VERB_COMPARE] = { "compare", verb, 0, "whether each host can run a model or policy" },
+	[VERB_SUMMARY] = { NULL, verb, HV_CMD_DEFAULT, "a summary: vendor, model, microarchitecture",
+			   CPUID_CPU "names" },
+	[VERB_DECODE] = { "decode", verb, 0, "every leaf and subleaf as named fields",
+			  CPUID_CPU "names raw" },
+	[VERB_FEATURES] = { "features", verb, 0, "the feature names, one a line", CPUID_CPU "names" },
+	[VERB_DUMP] = { "dump", verb, 0, "the raw values in hvkit's dump format", CPUID_CPU },
+	[VERB_MODELS] = { "models", verb, 0,
+			  "every QEMU model version, with libvirt names", CPUID_ANY "names" },
+	[VERB_MODEL] = { "model", verb, 0, "the closest model, plus and minus features",
+			 CPUID_CPU CPUID_TARGET "names" },
+	[VERB_POLICY] = { "policy", verb, 0, "SPEC as xl.cfg cpuid=, QEMU -cpu or libvirt <cpu>",
+			  CPUID_CPU CPUID_TARGET },
+	[VERB_BASELINE] = { "baseline", verb, 0,
+			    "the richest model every host can run",
+			    CPUID_ANY CPUID_TARGET "libvirt-map names" },
+	[VERB_COMPARE] = { "compare", verb, 0,
+			   "whether each host can run a model or policy", CPUID_ANY "libvirt-map names" },
 };
 
 /* Every verb: the table's order is enum cpuid_verb's. */
@@ -546,6 +563,7 @@ int cmd_cpuid(int argc, char **argv, struct hv_global *g)
 {
 	static const struct hv_tool tool = {
 		.name = "cpuid", .cmds = cpuid_cmds, .ncmds = ARRAY_SIZE(cpuid_cmds), .usage = usage,
+		.opts = options,
 	};
 	struct cpuid_opts o;
 

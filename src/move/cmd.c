@@ -736,14 +736,14 @@ static int cmd_info(int argc, char **argv, struct hv_global *g)
 }
 
 static const struct hv_cmd move_cmds[] = {
-	{ "disk", cmd_disk, HV_CMD_NO_JSON, "convert a disk image (raw, VHD, qcow2, XVA)" },
-	{ "info", cmd_info, 0, "a disk image's format and sizes" },
-	{ "show", cmd_show, 0, "the VM an xl.cfg or an XVA describes" },
-	{ "export", move_cmd_export, HV_CMD_NO_JSON, "an xl guest as an XVA, OVA or OVF package" },
-	{ "import", move_cmd_import, HV_CMD_NO_JSON, "a package as an xl guest" },
-	{ "push", move_cmd_push, HV_CMD_NO_JSON, "an xl guest into a XAPI pool" },
-	{ "pull", move_cmd_pull, HV_CMD_NO_JSON, "a XAPI VM out as an xl guest" },
-	{ "check", move_cmd_check, 0, "will a guest run on XAPI" },
+	{ "disk", cmd_disk, HV_CMD_NO_JSON, "convert a disk image (raw, VHD, qcow2, XVA)", NULL },
+	{ "info", cmd_info, 0, "a disk image's format and sizes", NULL },
+	{ "show", cmd_show, 0, "the VM an xl.cfg or an XVA describes", NULL },
+	{ "export", move_cmd_export, HV_CMD_NO_JSON, "an xl guest as an XVA, OVA or OVF package", NULL },
+	{ "import", move_cmd_import, HV_CMD_NO_JSON, "a package as an xl guest", NULL },
+	{ "push", move_cmd_push, HV_CMD_NO_JSON, "an xl guest into a XAPI pool", NULL },
+	{ "pull", move_cmd_pull, HV_CMD_NO_JSON, "a XAPI VM out as an xl guest", NULL },
+	{ "check", move_cmd_check, 0, "will a guest run on XAPI", NULL },
 };
 
 int cmd_move(int argc, char **argv, struct hv_global *g)

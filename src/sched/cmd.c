@@ -377,10 +377,10 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 }
 
 static const struct hv_cmd sched_cmds[] = {
-	{ "check", cmd_check, 0, "validate a policy file" },
-	{ "run", sched_cmd_run, HV_CMD_NO_JSON, "the daemon: keep guests within their budgets" },
-	{ "status", cmd_status, 0, "each guest's usage, budget and cap" },
-	{ "simulate", sched_cmd_simulate, 0, "run a policy on a CSV trace" },
+	{ "check", cmd_check, 0, "validate a policy file", NULL },
+	{ "run", sched_cmd_run, HV_CMD_NO_JSON, "the daemon: keep guests within their budgets", NULL },
+	{ "status", cmd_status, 0, "each guest's usage, budget and cap", NULL },
+	{ "simulate", sched_cmd_simulate, 0, "run a policy on a CSV trace", NULL },
 };
 
 int cmd_sched(int argc, char **argv, struct hv_global *g)

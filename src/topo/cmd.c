@@ -189,25 +189,29 @@ static int check_output_ext(const struct topo_opts *o)
 	return 0;
 }
 
+/* What `hvkit topo` parses before its verb; each verb takes those its
+ * line of the command table names. */
+static const struct option options[] = {
+	{ "from", required_argument, NULL, 'f' },
+	{ "sysroot", required_argument, NULL, 'R' },
+	{ "synthetic", required_argument, NULL, 'Y' },
+	{ "of", required_argument, NULL, 'F' },
+	{ "json", optional_argument, NULL, 'j' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "color", optional_argument, NULL, 'C' },
+	{ "colour", optional_argument, NULL, 'C' },
+	{ "keep-serials", no_argument, NULL, 'S' },
+	{ "fail-on", required_argument, NULL, 'L' },
+	{ "io", required_argument, NULL, 'I' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
 static int parse_opts(int argc, char **argv, struct hv_global *g,
 		      struct topo_opts *o)
 {
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "sysroot", required_argument, NULL, 'R' },
-		{ "synthetic", required_argument, NULL, 'Y' },
-		{ "of", required_argument, NULL, 'F' },
-		{ "json", optional_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "color", optional_argument, NULL, 'C' },
-		{ "colour", optional_argument, NULL, 'C' },
-		{ "keep-serials", no_argument, NULL, 'S' },
-		{ "fail-on", required_argument, NULL, 'L' },
-		{ "io", required_argument, NULL, 'I' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	bool help = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -218,7 +222,7 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 	o->color = g->color;
 	struct hv_getopt gs = HV_GETOPT_INIT("topo", "f");
 
-	while ((c = hv_getopt(&gs, argc, argv, ":o:vh", opts)) != -1) {
+	while ((c = hv_getopt(&gs, argc, argv, ":o:vh", options)) != -1) {
 		switch (c) {
 		case 'f':
 			if (o->nfrom == MAX_FROM) {
@@ -285,15 +289,15 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 				return EXIT_USAGE;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return -1;
+		case 'h':	/* hv_dispatch_opts() prints the help */
+			help = true;
+			break;
 		default:
-			return hv_opt_error_in("topo", c, argv, opts);
+			return hv_opt_error_in("topo", c, argv, options);
 		}
 	}
 	o->verbose = log_verbosity > 0;
-	return 0;
+	return help ? -1 : 0;
 }
 
 /* What goes with what, once the verb is known: 0 or an exit status. */
@@ -741,18 +745,23 @@ static int verb_where(int argc, char **argv, struct hv_global *g)
 	return topo_run(o);
 }
 
+/* Each verb's options: those it reads, not those it would ignore. */
+#define TOPO_INPUT "from sysroot synthetic verbose output of json "
 static const struct hv_cmd topo_cmds[] = {
-	{ NULL, verb_show, HV_CMD_DEFAULT, "CPUs, caches, NUMA, memory, PCI" },
-	{ "capture", verb_capture, 0, "record what the probes read, as .tar.gz" },
-	{ "check", verb_check, 0, "findings: NUMA, PCIe links, memory slots" },
-	{ "diff", verb_diff, 0, "what differs between two machines" },
-	{ "where", verb_where, 0, "the NUMA node and CPUs near a device" },
+	{ NULL, verb_show, HV_CMD_DEFAULT, "CPUs, caches, NUMA, memory, PCI",
+	  TOPO_INPUT "color keep-serials io" },
+	{ "capture", verb_capture, 0, "record what the probes read, as .tar.gz",
+	  "from sysroot verbose output keep-serials" },
+	{ "check", verb_check, 0, "findings: NUMA, PCIe links, memory slots", TOPO_INPUT "fail-on" },
+	{ "diff", verb_diff, 0, "what differs between two machines", "from verbose output of json" },
+	{ "where", verb_where, 0, "the NUMA node and CPUs near a device", TOPO_INPUT },
 };
 
 int cmd_topo(int argc, char **argv, struct hv_global *g)
 {
 	static const struct hv_tool tool = {
 		.name = "topo", .cmds = topo_cmds, .ncmds = ARRAY_SIZE(topo_cmds), .usage = usage,
+		.opts = options,
 	};
 	struct topo_opts o;
 
