@@ -23,7 +23,7 @@ static const char push_usage[] =
 	"usage: hvkit move push GUEST.cfg xapi://[USER@]HOST[:PORT] --sr UUID\n"
 	"         [--metadata-only [--disk-size SIZE]] [--password-file FILE]\n"
 	"         [--ca FILE] [--http] [--timeout SECONDS] [--max-response SIZE]\n"
-	"         [--force] [-v]\n"
+	"         [--force] [--no-progress] [-v]\n"
 	"The checks of `hvkit move check GUEST.cfg --for xapi` run first: a\n"
 	"setting that blocks the move stops it unless --force; -v (--verbose)\n"
 	"shows their warnings too.\n";

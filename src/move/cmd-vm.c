@@ -415,16 +415,34 @@ static const struct option vm_options[] = {
 
 static const char export_usage[] =
 	"usage: hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only\n"
-	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND] [--force] [-v]\n"
+	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND] [--force]\n"
+	"                         [--no-progress] [--no-sync] [-v]\n"
 	"The checks of `hvkit move check GUEST.cfg --for xapi` run first: a\n"
 	"setting that blocks the move stops the export unless --force; -v\n"
 	"(--verbose) shows their warnings too.\n";
 static const char import_usage[] =
 	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
-	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]... [-v]\n"
+	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]...\n"
+	"                         [--no-progress] [--no-sync] [-v]\n"
 	"-v (--verbose) says what was written.\n";
 
-static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
+/* "--gzip does not go with 'move import'": the option of vm_options
+ * whose getopt value is c; EXIT_USAGE. */
+static int not_taken(int c, const char *verb)
+{
+	const struct option *opt = vm_options;
+
+	while (opt->name && opt->val != c)
+		opt++;
+	log_error("--%s does not go with 'move %s' (see 'hvkit move %s --help')",
+		  opt->name ? opt->name : "?", verb, verb);
+	return EXIT_USAGE;
+}
+
+/* takes: the options of vm_options the verb takes, by getopt value; the
+ * others are refused, not ignored. */
+static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage,
+		    const char *takes)
 {
 	_cleanup_free_ char *verb = xasprintf("move %s", argv[0]);
 	struct hv_getopt gs = HV_GETOPT_INIT(verb, "A");
@@ -433,6 +451,8 @@ static int get_opts(int argc, char **argv, struct vm_opts *o, const char *usage)
 	*o = (struct vm_opts){ .sums = XVA_SUM_SHA1, .progress = true, .sync = true };
 	optind = 0;
 	while ((c = hv_getopt(&gs, argc, argv, ":ho:t:v", vm_options)) != -1) {
+		if (c > 0 && c < 0x100 && c != '?' && c != ':' && !strchr(takes, c))
+			return not_taken(c, argv[0]);
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return -1;
@@ -461,7 +481,7 @@ int move_cmd_export(int argc, char **argv, struct hv_global *g)
 	struct img_in **ins = NULL;
 	int *fds = NULL, rc, ret = EXIT_FAIL;
 
-	rc = get_opts(argc, argv, &o, export_usage);
+	rc = get_opts(argc, argv, &o, export_usage, "htovmszcPSf");
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	if (strcmp(o.to, "xva") && strcmp(o.to, "ova") && strcmp(o.to, "ovf")) {
@@ -1039,7 +1059,7 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 	struct ova_mf mf = { 0 };
 	_cleanup_free_ char *name = NULL, *origin = NULL, *cfgname = NULL;
 
-	rc = get_opts(argc, argv, &o, import_usage);
+	rc = get_opts(argc, argv, &o, import_usage, "htovmPSFA");
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	if (strcmp(o.to, "xl") != 0) {

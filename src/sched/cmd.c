@@ -23,7 +23,7 @@
 
 void sched_usage(FILE *f)
 {
-	fputs("usage: hvkit sched check CONF [--json[=pretty]]\n"
+	fputs("usage: hvkit sched check CONF [--json[=pretty]] [-v]\n"
 	      "       hvkit sched run CONF [--tick 1s] [--state FILE|etcd://H:P[,H:P]/PREFIX]\n"
 	      "                 [--save-every 10s] [--cgroup-root DIR]\n"
 	      "                 [--backend cgroup|libvirt[:URI]]\n"
@@ -32,9 +32,9 @@ void sched_usage(FILE *f)
 	      "                 [--host-id NAME] [--lease-ttl 10s] [--etcd-cacert FILE]\n"
 	      "                 [--etcd-cert FILE] [--etcd-key FILE]\n"
 	      "       hvkit sched status [--state FILE|etcd://...] [--json | --prometheus]\n"
-	      "                 [--etcd-cacert FILE] [--etcd-cert FILE] [--etcd-key FILE]\n"
+	      "                 [--etcd-cacert FILE] [--etcd-cert FILE] [--etcd-key FILE] [-v]\n"
 	      "       hvkit sched simulate CONF TRACE [-o plot.svg] [--tick 1s] [--summary]\n"
-	      "                 [--json[=pretty]]\n"
+	      "                 [--json[=pretty]] [-v]\n"
 	      "\n"
 	      "CPU budgets for Xen domains, libvirt guests and cgroups: weights,\n"
 	      "caps, time-of-day caps and bursts (\"100% for 5m per 1h, then cap\n"
