@@ -14,7 +14,8 @@ build="meson ninja-build pkg-config gcc libc6-dev libpci-dev libarchive-dev libc
 # libvirt-daemon, libvirt-daemon-driver-lxc: the same on real domains, LXC
 # containers of a private libvirtd the test starts (no service is enabled:
 # that is libvirt-daemon-system, not installed).
-test="etcd-server etcd-client hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients libvirt0 libvirt-daemon libvirt-daemon-driver-lxc openssl prometheus nodejs npm e2fsprogs fdisk"
+# zsh: the generated zsh completion is tried in a real zsh.
+test="etcd-server etcd-client hwloc pciutils dmidecode acpica-tools bzip2 gzip tar python3 graphviz libxml2-utils cpuid qemu-utils libvhdi-utils xxhash xva-img qemu-system-x86 libvirt-clients libvirt0 libvirt-daemon libvirt-daemon-driver-lxc openssl prometheus nodejs npm e2fsprogs fdisk zsh"
 fuzz="clang libclang-rt-14-dev"
 # make deb and its test: the package tools and lintian.
 deb="debhelper dpkg-dev lintian man-db"
