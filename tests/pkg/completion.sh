@@ -71,6 +71,23 @@ comp "" hvkit frob ""
 comp "" hvkit sched status --prometheus ""
 comp "--state" hvkit sched status --prometheus --sta
 
+# each verb its own options, and only its own (tests/pkg/completion-
+# verbs.py asks the binary about every one)
+comp "--json --summary --tick --verbose" hvkit sched simulate --
+comp "--from --help --keep-serials --output --sysroot --verbose" hvkit topo capture --
+comp "--help --json --names --output --verbose" hvkit cpuid models --
+comp "xl xl-xend qemu libvirt" hvkit cpuid baseline --for ""
+# after the tool only verbs, not files; after a word that is no verb (verbs
+# take no abbreviation) or a verb that takes no argument, nothing
+: >plain.cfg
+comp "decode features dump models model policy baseline compare" hvkit cpuid ""
+comp "capture check diff where" hvkit t ""
+comp "" hvkit move d ""
+comp "" hvkit topo check ""
+comp "" hvkit help topo ""
+comp "plain.cfg" hvkit move show ""
+rm plain.cfg
+
 # a file name with spaces is one word, not three
 mkdir -p "dir with space"
 for words in "hvkit move disk dir" "hvkit sched run c --metrics-file dir"; do
