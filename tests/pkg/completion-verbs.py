@@ -15,8 +15,10 @@ itself, not by a list in this test: for every tool and verb of
 
     completion-verbs.py HVKIT BASH-COMPLETION-FILE
 """
+import atexit
 import functools
 import os
+import shutil
 import re
 import subprocess
 import sys
@@ -48,8 +50,13 @@ def complete(*words, cwd):
     return [w for w in p.stdout.split("\n") if w]
 
 
+# the probes run in a folder of their own, which they must leave empty
+probe_dir = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, probe_dir, True)
+
+
 def run(*args):
-    return subprocess.run([HVKIT, *args], capture_output=True, text=True,
+    return subprocess.run([HVKIT, *args], capture_output=True, text=True, cwd=probe_dir,
                           stdin=subprocess.DEVNULL, timeout=120)
 
 
@@ -111,6 +118,7 @@ glob = help_options(top.split("Global options:")[1]) - {"-h", "--help", "--versi
 alias = {}
 check(len(tools) == 4, f"tools in hvkit --help: {tools}")
 empty = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, empty, True)
 with open(os.path.join(empty, "afile"), "w"):
     pass
 probes = 0
@@ -166,6 +174,7 @@ for tool in tools:
         got = complete("hvkit", tool, w, "", cwd=empty)
         check(got == [], f"hvkit {tool} {w} <TAB>: {got}, after a word that is no verb")
 check(probes > 200, f"only {probes} probes")
+check(not os.listdir(probe_dir), f"a probe with --help wrote {os.listdir(probe_dir)}")
 print(f"{probes} option probes")
 if fails:
     sys.exit(1)
