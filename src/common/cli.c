@@ -481,6 +481,25 @@ static int verb_takes(const struct hv_tool *tool, const struct hv_cmd *cmd, int 
 	return 0;
 }
 
+/* Whether every option cmd->opts names is one of the tool's (a typo in
+ * a command table would quietly take an option from a verb). */
+static bool opts_known(const struct hv_tool *tool, const struct hv_cmd *cmd)
+{
+	for (const char *p = cmd->opts; tool->opts && p && *p;) {
+		size_t n = strcspn(p, " ");
+		const struct option *o = long_opt(tool->opts, p, n);
+
+		if (!o || strlen(o->name) != n) {
+			log_error("internal error: '%s %s' names an option '%.*s' it does not parse",
+				  tool->name, cmd->name ? cmd->name : "", (int)n, p);
+			return false;
+		}
+		p += n;
+		p += strspn(p, " ");
+	}
+	return true;
+}
+
 /* Prints `hvkit TOOL VERB --help`: the verb's usage lines, its summary
  * and the lines of the tool's help that describe the options it takes
  * (cmd->opts), so that one text describes each option. */
@@ -565,6 +584,8 @@ int hv_dispatch_opts(const struct hv_tool *tool, int parsed, int argc, char **ar
 		for (size_t i = 0; i < tool->ncmds; i++)
 			if (tool->cmds[i].flags & HV_CMD_DEFAULT)
 				cmd = &tool->cmds[i];
+	if (cmd && !opts_known(tool, cmd))
+		return EXIT_FAIL;
 	if (cmd && verb_takes(tool, cmd, first, argv))
 		return EXIT_USAGE;
 	if (parsed < 0) {	/* --help */

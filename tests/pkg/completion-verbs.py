@@ -162,6 +162,22 @@ for tool in tools:
             usage_of(tool, v, vh)[0].split()[3][0] not in "[-"
         check(files == (["afile"] if args else []),
               f"hvkit {tool} {v} <TAB>: {files}, its usage {'names' if args else 'names no'} arguments")
+    # before a verb (topo, cpuid parse options there): each option offered
+    # is one that some verb takes there ("hvkit topo --fail-on error check")
+    for opt in sorted(set(shell("_hvkit_opts", f"{tool}:")) - {"-h", "--help"}):
+        vals = None
+        if opt in takes[""]:
+            vals = shell("_hvkit_values", f"{tool}::{opt}")[:1] + SOME
+        ok = False
+        for v in [""] + verbs:
+            for extra in [[]] if vals is None else [[x] for x in vals]:
+                probes += 1
+                if run(tool, opt, *extra, *([v] if v else []), "--help").returncode == 0:
+                    ok = True
+                    break
+            if ok:
+                break
+        check(ok, f"hvkit {tool} {opt} <VERB>: offered before a verb, taken by none")
     # after the tool only its verbs; after a word that is no verb, nothing
     got = complete("hvkit", tool, "", cwd=empty)
     check(got == verbs, f"hvkit {tool} <TAB>: {got}, not its verbs {verbs}")
