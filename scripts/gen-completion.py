@@ -2,11 +2,18 @@
 # SPDX-License-Identifier: MIT
 """Writes bash and zsh completion for hvkit from the built binary's help
 texts: the tools and global options of `hvkit --help`, each tool's verbs
-(its usage lines), the options of the tool and of each verb (`hvkit TOOL
-VERB --help`: `move disk --to` offers what disk writes, not what export
-does), which of them take a value, and the values an option lists as
-A|B|C.  A unique prefix names a tool, as hvkit's own dispatch has it
-(`hvkit t <TAB>` completes as `hvkit topo <TAB>`).
+(its usage lines), the options of each verb, which of them take a value,
+and the values an option lists as A|B|C.  A verb's options are those of
+its own `hvkit TOOL VERB --help` (move, and topo and cpuid, whose verbs'
+help the command tables' option lists pick), else those its usage lines
+in the tool's help name (sched): `move disk --to` offers what disk
+writes, not what export does, `sched simulate` no daemon option.  Before
+a verb, a tool whose usage takes options there (topo, cpuid) offers all
+of them.  A unique prefix names a tool, as hvkit's own dispatch has it
+(`hvkit t <TAB>` completes as `hvkit topo <TAB>`); verbs are given in
+full, and after a word that is no verb nothing is offered; files only
+after a verb whose usage names arguments, and as option values.
+tests/pkg/completion-verbs.py holds every verb's list against the binary.
 
     gen-completion.py BUILD/hvkit OUT.bash OUT.zsh
 """
