@@ -178,6 +178,13 @@ for tool in tools:
             if ok:
                 break
         check(ok, f"hvkit {tool} {opt} <VERB>: offered before a verb, taken by none")
+    # help TOOL <TAB>: TOOL's verbs where 'hvkit help TOOL VERB' works
+    takes_verb = run("help", tool, verbs[0]).returncode == 0
+    got = complete("hvkit", "help", tool, "", cwd=empty)
+    check(got == (verbs if takes_verb else []),
+          f"hvkit help {tool} <TAB>: {got} ('help {tool} {verbs[0]}' works: {takes_verb})")
+    check(complete("hvkit", "help", tool, verbs[0], "", cwd=empty) == [],
+          f"hvkit help {tool} {verbs[0]} <TAB>: nothing")
     # after the tool only its verbs; after a word that is no verb, nothing
     got = complete("hvkit", tool, "", cwd=empty)
     check(got == verbs, f"hvkit {tool} <TAB>: {got}, not its verbs {verbs}")

@@ -117,7 +117,6 @@ comp "--of --output" "hvkit t --o"
 comp "decode features dump models model policy baseline compare" "hvkit c "
 comp "topo cpuid sched move" "hvkit help "
 comp "topo cpuid sched move" "hvkit help -v "
-comp "" "hvkit help topo "
 # options that take a value: the next word is that value, not a verb
 comp "capture check diff where" "hvkit topo --from check "
 comp "capture check diff where" "hvkit topo -o check "

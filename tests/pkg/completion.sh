@@ -84,7 +84,6 @@ comp "decode features dump models model policy baseline compare" hvkit cpuid ""
 comp "capture check diff where" hvkit t ""
 comp "" hvkit move d ""
 comp "" hvkit topo check ""
-comp "" hvkit help topo ""
 comp "plain.cfg" hvkit move show ""
 rm plain.cfg
 
