@@ -4,7 +4,8 @@
 only those its line of the command table names (hv_cmd.opts): another
 is one line and exit 2, nothing written, before the tool's name or after
 it, with --help too; 'TOOL VERB --help' lists only the verb's usage and
-options (what shell completion offers)."""
+options (what shell completion offers).  move export and import share a
+parser and refuse each other's options."""
 import os
 import re
 import tempfile
@@ -48,6 +49,15 @@ p = hvkit("topo", "--from", CAPTURE, "check", "--fail-on", "none", "--json")
 check(p.returncode == 0 and p.stdout.startswith("{"), f"topo --from X check --fail-on none --json: {p.stderr!r}")
 p = hvkit("cpuid", "--names", "linux", "models")
 check(p.returncode == 0 and p.stdout, f"cpuid --names linux models: {p.stderr!r}")
+
+# move export and import: one parser, each its own options
+with tempfile.TemporaryDirectory() as d:
+    cfg = os.path.join(DATA, "move", "xlcfg", "test-fullvirt-nestedhvm.cfg")
+    refused(["move", "export", cfg, "--to", "xva", "-o", os.path.join(d, "g.xva"),
+             "--allow-setting", "pci"], "--allow-setting does not go with 'move export'")
+    refused(["move", "import", os.path.join(d, "none.xva"), "--to", "xl", "-o", os.path.join(d, "o"),
+             "--gzip"], "--gzip does not go with 'move import'")
+    check(not os.listdir(d), f"move: nothing written: {os.listdir(d)}")
 
 # TOOL VERB --help: the verb's usage lines and its options, no other's
 for tool, verb, has, hasnot in (
