@@ -388,6 +388,9 @@ int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 	int dfd = -1, rc, ret = EXIT_FAIL;
 
 	rc = parse_opts(argc, argv, &o);
+	/* the --allow-setting list, freed on every return (--help included) */
+	_cleanup_free_ char **allow_keys = o.allow.keys;
+
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	if ((rc = tmpout_check(o.out, true)))
@@ -506,6 +509,5 @@ out:
 	free(url);
 	free(pw);
 	free(vm_ref);
-	free(o.allow.keys);
 	return ret;
 }

@@ -1060,6 +1060,9 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 	_cleanup_free_ char *name = NULL, *origin = NULL, *cfgname = NULL;
 
 	rc = get_opts(argc, argv, &o, import_usage, "htovmPSFA");
+	/* the --allow-setting list, freed on every return (--help included) */
+	_cleanup_free_ char **allow_keys = o.allow.keys;
+
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	if (strcmp(o.to, "xl") != 0) {
@@ -1225,7 +1228,6 @@ out:
 	free(hrefs);
 	ovf_files_free(files, vm.ndisks);
 	free(xml);
-	free(o.allow.keys);
 	strbuf_release(&cfg);
 	strbuf_release(&ovfname);
 	ova_mf_release(&mf);
