@@ -318,6 +318,8 @@ int hv_unknown_verb(const struct hv_tool *tool, const char *name, const char *hi
 	return EXIT_USAGE;
 }
 
+static void verb_usage(const struct hv_tool *tool, const struct hv_cmd *cmd);
+
 int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_global *g)
 {
 	const struct hv_cmd *cmd = NULL;
@@ -343,14 +345,17 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 		}
 		return hv_unknown_verb(tool, argv[0], NULL);
 	}
-	/* 'hvkit help TOOL VERB': what 'hvkit TOOL VERB --help' prints; a
-	 * tool whose options come before its verbs (topo, cpuid) has one
-	 * --help for them all */
+	/* 'hvkit help TOOL VERB': what 'hvkit TOOL VERB --help' prints; for
+	 * a tool whose options come before its verbs (topo, cpuid), the verb's
+	 * part of the tool's help (verb_usage()) */
 	if (g->help) {
 		char *hargv[] = { argv[0], "--help", NULL };
 
 		if (g->opts) {
-			tool->usage(stdout);
+			if (cmd->opts)
+				verb_usage(tool, cmd);
+			else
+				tool->usage(stdout);
 			return EXIT_OK;
 		}
 		optind = 0;

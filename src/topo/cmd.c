@@ -318,12 +318,6 @@ static int check_opts(struct topo_opts *o)
 		log_error("capture needs -o FILE.tar.gz (or -o - for standard output)");
 		return EXIT_USAGE;
 	}
-	/* an archive of what the probes read: nothing is rendered, so no
-	 * format to choose (it was ignored) */
-	if (o->capture && (o->of_set || o->json)) {
-		log_error("capture writes a gzip-compressed tar archive of what it read: no --of or --json (see 'hvkit topo --help')");
-		return EXIT_USAGE;
-	}
 	if (o->capture && strcmp(o->output, "-") == 0 && isatty(STDOUT_FILENO)) {
 		log_error("not writing an archive to a terminal; give -o FILE.tar.gz");
 		return EXIT_USAGE;
@@ -750,6 +744,7 @@ static int verb_where(int argc, char **argv, struct hv_global *g)
 static const struct hv_cmd topo_cmds[] = {
 	{ NULL, verb_show, HV_CMD_DEFAULT, "CPUs, caches, NUMA, memory, PCI",
 	  TOPO_INPUT "color keep-serials io" },
+	/* an archive of what the probes read: nothing rendered, no --of or --json */
 	{ "capture", verb_capture, 0, "record what the probes read, as .tar.gz",
 	  "from sysroot verbose output keep-serials" },
 	{ "check", verb_check, 0, "findings: NUMA, PCIe links, memory slots", TOPO_INPUT "fail-on" },

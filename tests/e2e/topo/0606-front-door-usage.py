@@ -172,7 +172,7 @@ with tempfile.TemporaryDirectory() as d:
     for extra in (["--of", "svg"], ["--of", "text"], ["--json"]):
         out = os.path.join(d, "c.tar.gz")
         p = run("topo", "capture", "--from", CAPTURE, "-o", out, *extra)
-        one_line(p, 2, "capture writes", f"capture {extra}")
+        one_line(p, 2, f"{extra[0]} goes with", f"capture {extra}")
         check(not os.path.exists(out), f"capture {extra}: nothing written")
     one_line(run("--json", "topo", "capture", "--from", CAPTURE, "-o", "-"), 2, "--json",
              "--json topo capture")
