@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "backend.h"
 
@@ -377,6 +378,36 @@ static void test_state(void)
 	CHECK_INT(back.v[0].acct.sum_ns, sg->acct.sum_ns);
 	CHECK_INT(back.v[0].acct.last_counter_ns, sg->acct.last_counter_ns);
 
+
+	/* A counter unreadable for ticks in a row: saved at the end of the
+	 * guest line, read back; 0 is not written, and nothing else there. */
+	sg->unreadable = 7;
+	strbuf_reset(&a);
+	sched_state_format(&st, &a);
+	CHECK(strstr(a.buf, " unreadable 7\n") != NULL);
+	CHECK_INT(sched_state_parse(a.buf, a.len, &back, &d), 0);
+	CHECK_INT(back.v[0].unreadable, 7);
+	sched_state_release(&back);
+	sg->unreadable = 0;
+	strbuf_reset(&a);
+	sched_state_format(&st, &a);
+	CHECK(strstr(a.buf, "unreadable") == NULL);
+	for (int k = 0; k < 3; k++) {
+		static const char *const bad[] = { " unreadable 0", " unreadable -1", " unread 7" };
+		struct strbuf tx = STRBUF_INIT;
+		/* the end of the guest line */
+		char *nl = strchr(strstr(a.buf, "\nguest g ") + 1, '\n');
+		/* With its checksum made anew: refused for the words alone. */
+		strbuf_add(&tx, a.buf, (size_t)(nl - a.buf));
+		strbuf_adds(&tx, bad[k]);
+		strbuf_add(&tx, nl, strlen(nl) - strlen(strstr(nl, "end xxh64 ")));
+		strbuf_addf(&tx, "end xxh64 %016llx\n", (unsigned long long)XXH64(tx.buf, tx.len, 0));
+		hv_diags_release(&d);
+		CHECK_INT(sched_state_parse(tx.buf, tx.len, &back, &d), -EINVAL);
+		CHECK(d.n == 1 && strstr(d.v[0].msg, "expected 'unreadable NUMBER'"));
+		strbuf_release(&tx);
+	}
+	hv_diags_release(&d);
 
 	CHECK_INT(sched_state_parse("hvkit-sched-state 1\nb 1 2\n", 25, &back, &d), -22);
 	CHECK_INT(sched_state_parse("x\n", 2, &back, &d), -22);
@@ -890,6 +921,20 @@ static void test_cgroup_backend(void)
 			CHECK_INT(ns, 1500000);
 			/* Stamped when read, not when the tick began. */
 			CHECK(at >= before && at <= clock_ns(CLOCK_REALTIME));
+			/* Empty or garbled: unreadable (-EIO), not gone; the
+			 * counter read again once it is whole. */
+			const char *ufile = v2 ? "vm/cpu.stat" : "cpuacct/vm/cpuacct.usage";
+			static const char *const junk[] = { "", "12x\n", "user_usec 5\n", "-3\n",
+							    "usage_usec 99999999999999999999\n" };
+			for (size_t k = 0; k < sizeof(junk) / sizeof(junk[0]); k++) {
+				put(root, ufile, junk[k]);
+				ns = 7;
+				CHECK_INT(b->ops->usage(b, h, &ns, &at), -EIO);
+				CHECK_INT(ns, 7);
+			}
+			put(root, ufile, v2 ? "usage_usec 2500\n" : "2500000\n");
+			CHECK_INT(b->ops->usage(b, h, &ns, &at), 0);
+			CHECK_INT(ns, 2500000);
 			/* The weight is written and read back. */
 			CHECK_INT(b->ops->set_weight(b, h, 512, &d), 0);
 			CHECK_STR(get(root, wfile, buf, sizeof(buf)), v2 ? "200" : "2048");
@@ -912,6 +957,12 @@ static void test_cgroup_backend(void)
 			/* Gone: cannot open the weight file. */
 			CHECK(b->ops->set_weight(b, h, 300, &d) < 0 && d.n == 1 &&
 			      strstr(d.v[0].msg, "cannot open"));
+			/* The cgroup's directory gone: a counter that no longer
+			 * reads is the guest gone (-ENOENT). */
+			put(root, ufile, "");
+			snprintf(p, sizeof(p), "rm -rf '%s/%s'", root, v2 ? "vm" : "cpuacct/vm");
+			CHECK_INT(system(p), 0);
+			CHECK_INT(b->ops->usage(b, h, &ns, &at), -ENOENT);
 			b->ops->close(b, h);
 		}
 		b->ops->free(b);
