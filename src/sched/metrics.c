@@ -31,7 +31,7 @@ static const struct family {
 } families[] = {
 	{ "hvkit_sched_guest_present", GAUGE, ALL, F_PRESENT,
 	  "1 when the guest was found at the last tick, else 0" },
-	{ "hvkit_sched_guest_counter_unreadable_ticks", GAUGE, ALL, F_UNREADABLE,
+	{ "hvkit_sched_guest_unreadable_ticks", GAUGE, ALL, F_UNREADABLE,
 	  "Ticks in a row the guest's CPU time could not be read (0: read at the last tick); "
 	  "what it used meanwhile is charged at the next good read" },
 	{ "hvkit_sched_guest_cpu_seconds_total", COUNTER, STARTED, F_CPU,

@@ -14,7 +14,7 @@ growing; h's is always readable.  Judged:
   - after SCHED_UNREADABLE_SAY (3) ticks in a row, `sched status` shows
     it (PRESENT "unread", a line on stderr, "unreadable_ticks" in JSON)
     and the metrics count the ticks
-    (hvkit_sched_guest_counter_unreadable_ticks);
+    (hvkit_sched_guest_unreadable_ticks);
   - readable again, nothing of the bad ticks is lost: with the counters
     stopped, g's window holds the charge h's does (same counters), to
     within the floor of the bad ticks, and both what the counters moved
@@ -90,7 +90,7 @@ def status(state):
 
 def metric(path, guest):
     try:
-        m = re.search(r'^hvkit_sched_guest_counter_unreadable_ticks\{guest="%s",[^}]*\} (\d+)$' % guest,
+        m = re.search(r'^hvkit_sched_guest_unreadable_ticks\{guest="%s",[^}]*\} (\d+)$' % guest,
                       open(path).read(), re.M)
     except OSError:
         return None
