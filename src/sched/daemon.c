@@ -182,7 +182,7 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 			sg->acct = prev->acct;
 			prev->acct.ring = NULL;
 			sg->present = prev->present;
-			sched_acct_rebase(&sg->acct, g);
+			sg->unreadable = prev->unreadable;
 			if (old_live) {
 				live[i] = old_live[k];
 				if (live[i].unmanaged) {
@@ -193,9 +193,10 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 				}
 				old_live[k].h = NULL;
 				memset(&old_live[k].pool, 0, sizeof(old_live[k].pool));
-				if (live[i].pool.base.nbuckets || live[i].pool.base.ring)
-					sched_acct_rebase(&live[i].pool.base, g);
+				/* The copy and its pool base (none: the copy alone). */
+				sched_pool_guest_refit(&live[i].pool, &sg->acct, g);
 			} else {
+				sched_acct_rebase(&sg->acct, g);
 				/* From a saved state: the cap the daemon set is
 				 * still in force, but say so again to be sure. */
 				live[i].applied_cap = sg->acct.cap_cp;
