@@ -211,9 +211,13 @@ static int parse_header(struct rctx *c, cj_ref obj, struct etcd_reply *ret)
 	cj_ref h = cj_get(c->doc, obj, "header");
 	const struct cj_node *n = cj_node(c->doc, h);
 
+	int rc;
+
 	if (!n || n->type != CJ_OBJ)
 		return bad(c, obj, "no 'header' object");
-	return get_i64(c, h, "revision", false, &ret->revision);
+	if ((rc = get_i64(c, h, "revision", false, &ret->revision)) < 0)
+		return rc;
+	return get_i64(c, h, "raft_term", false, &ret->raft_term);
 }
 
 static int parse_root(struct rctx *c, enum etcd_reply_kind kind, cj_ref root,

@@ -426,6 +426,7 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 
 	etcd_reply_release(&p->snap);
 	drop_writes(p);
+	p->ticks++;
 	p->deadline = deadline;
 	etcd_set_deadline(p->e, deadline);
 	if (!p->lease) {
@@ -442,8 +443,14 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 	}
 	if (rc == 0)
 		rc = etcd_range_prefix(p->e, etcd_prefix(p->e), &p->snap, &d);
-	if (rc == 0)
+	if (rc == 0) {
 		sort_kvs(&p->snap);
+		/* An election (etcd restarted, maybe with other limits):
+		 * refused writes are tried again. */
+		if (p->snap.raft_term != p->term)
+			p->epoch++;
+		p->term = p->snap.raft_term;
+	}
 	if (rc < 0) {
 		went_down(p, &d);
 	} else {
@@ -618,6 +625,24 @@ static void format_record(struct sched_pool *p, const struct sched_guest *g,
 
 enum pool_write { WRITE, TAKE, RELEASE, HAND_IN };
 
+/* etcd refused g's write for a reason of its own (why): held back for
+ * 1, 2, 4 ... 64 ticks (pool.h), said once until a write goes through. */
+static void refused(struct sched_pool *p, const struct sched_guest *g,
+		    struct sched_pool_guest *pg, const char *why)
+{
+	unsigned shift = pg->refused < 6 ? pg->refused : 6;
+	int64_t hold = (int64_t)1 << shift;
+
+	pg->refused++;
+	pg->refused_epoch = p->epoch;
+	pg->retry_tick = p->ticks + hold;
+	if (pg->refused_said)
+		return;
+	log_warn("%s: etcd refuses its record (%s): not shared with the pool, its charges kept "
+		 "here; tried again after 1, 2, 4 ... up to 64 ticks (said once)", g->name, why);
+	pg->refused_said = true;
+}
+
 void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
 		     struct sched_state_guest *sg, struct sched_pool_guest *pg, bool here,
 		     int64_t now)
@@ -639,6 +664,17 @@ void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
 		return;
 	if (what == HAND_IN && !pg->base_rev && !sg->acct.sum_ns)
 		return;		/* nothing charged here, nothing to say */
+	if (pg->cmp_failed) {
+		/* Lost its compare last time: a race when something moved
+		 * since (another write, an owner key), else etcd's own. */
+		pg->cmp_failed = false;
+		if ((int)what == pg->cmp_what && pg->base_rev == pg->cmp_rev && pg->stale_rev == pg->cmp_stale)
+			refused(p, g, pg, "its compare fails again with nothing changed");
+	}
+	if (pg->refused && pg->refused_epoch != p->epoch)
+		pg->retry_tick = 0;	/* etcd came back: perhaps another one */
+	if (pg->retry_tick > p->ticks)
+		return;		/* held back (refused) */
 	_cleanup_free_ char *akey = key_of(p, NULL, "acct", g->name);
 	_cleanup_free_ char *okey = key_of(p, NULL, "owner", g->name);
 	p->w = xgrow(p->w, sizeof(*p->w), p->nw + 1, &p->walloc);
@@ -676,7 +712,12 @@ static void written(struct sched_pool *p, struct sched_pool_write *w, int64_t re
 
 	base_set(&pg->base, &w->sg->acct, &w->sg->acct, true);
 	pg->base_rev = rev;
-	pg->big_said = false;
+	if (pg->refused_said)
+		log_info("%s: etcd takes its record again, after %u refusal%s", w->g->name,
+			 pg->refused, pg->refused == 1 ? "" : "s");
+	pg->refused = 0;
+	pg->refused_said = false;
+	pg->retry_tick = 0;
 	if (w->what == TAKE) {
 		int64_t left = sched_acct_left(&w->sg->acct);
 		pg->owner = true;
@@ -730,11 +771,10 @@ void sched_pool_end(struct sched_pool *p, int64_t min_deadline)
 		if (rc == -E2BIG) {
 			/* This one record alone: etcd's --max-request-bytes is
 			 * below it.  The others go on. */
-			if (!p->w[i].pg->big_said)
-				log_warn("%s: etcd refuses its record (%zu bytes) as too large: not "
-					 "shared with the pool (raise etcd's --max-request-bytes; said once)",
-					 p->w[i].g->name, bytes);
-			p->w[i].pg->big_said = true;
+			char why[160];
+			snprintf(why, sizeof(why), "%zu bytes, too large: raise etcd's "
+				 "--max-request-bytes", bytes);
+			refused(p, p->w[i].g, p->w[i].pg, why);
 			hv_diags_release(&d);
 			i = j;
 			continue;
@@ -747,10 +787,18 @@ void sched_pool_end(struct sched_pool *p, int64_t min_deadline)
 		}
 		hv_diags_release(&d);
 		/* A compare that failed: another write came first, merged at
-		 * the next tick. */
-		for (size_t k = i; k < j; k++)
-			if (each[k - i])
+		 * the next tick (judged then: sched_pool_push). */
+		for (size_t k = i; k < j; k++) {
+			struct sched_pool_guest *pg = p->w[k].pg;
+			if (each[k - i]) {
 				written(p, &p->w[k], rev);
+				continue;
+			}
+			pg->cmp_failed = true;
+			pg->cmp_what = p->w[k].what;
+			pg->cmp_rev = pg->base_rev;
+			pg->cmp_stale = pg->stale_rev;
+		}
 		i = j;
 	}
 	free(each);

@@ -67,7 +67,19 @@ struct sched_pool_guest {
 				 * base_rev 0, base kept, the copy written back */
 	struct sched_pool_base base;
 	char *owner_host;	/* as last read; owned, NULL: none */
-	bool big_said;		/* etcd refused its record as too large */
+	/* Writes etcd refuses for reasons of its own (too large a record; a
+	 * compare that fails again with nothing changed that would explain
+	 * it: no lease lost, no other write first): held back for 1, 2, 4
+	 * ... 64 ticks, said once until one goes through; a new raft term
+	 * (etcd restarted, perhaps with new limits) tries again at once.  The
+	 * charges stay in the copy meanwhile, handed in with the next write. */
+	unsigned refused;	/* in a row */
+	bool refused_said;
+	int64_t retry_tick;	/* no write queued before sched_pool.ticks */
+	uint64_t refused_epoch;	/* sched_pool.epoch of the last refusal */
+	bool cmp_failed;	/* the last write lost its compare, with: */
+	int cmp_what;		/* ... what it was (pool.c), */
+	int64_t cmp_rev, cmp_stale;	/* ... base_rev and stale_rev */
 };
 
 /* A write queued by sched_pool_push for sched_pool_end, in the same tick
@@ -100,6 +112,10 @@ struct sched_pool {
 	/* A request's bounds: etcd's defaults, halved each time etcd
 	 * refuses one as too large (lower limits of its own). */
 	size_t max_ops, max_bytes;
+	int64_t ticks;		/* sched_pool_begin calls */
+	uint64_t epoch;		/* etcd's raft term changed this often (an
+				 * election: a restart, a new leader) */
+	int64_t term;		/* its raft term at the last snapshot */
 };
 
 /*
