@@ -646,10 +646,13 @@ int etcd_lease_grant(struct etcd *e, int64_t ttl_s, int64_t *ret_id, struct hv_d
 	return rc;
 }
 
-int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv_diags *d)
+/* Lease id's TTL as the lease endpoint path answers it (0: not found,
+ * or a reply about another lease). */
+static int lease_ttl(struct etcd *e, const char *path, enum etcd_reply_kind kind, int64_t id,
+		     int64_t *ret_ttl, struct hv_diags *d)
 {
 	struct etcd_reply r;
-	int rc = lease_post(e, "/v3/lease/keepalive", "ID", id, ETCD_KEEPALIVE, &r, d);
+	int rc = lease_post(e, path, "ID", id, kind, &r, d);
 
 	if (rc == 0) {
 		*ret_ttl = r.id == id ? r.ttl : 0;
@@ -658,16 +661,14 @@ int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv
 	return rc;
 }
 
+int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv_diags *d)
+{
+	return lease_ttl(e, "/v3/lease/keepalive", ETCD_KEEPALIVE, id, ret_ttl, d);
+}
+
 int etcd_lease_ttl(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv_diags *d)
 {
-	struct etcd_reply r;
-	int rc = lease_post(e, "/v3/lease/timetolive", "ID", id, ETCD_TIMETOLIVE, &r, d);
-
-	if (rc == 0) {
-		*ret_ttl = r.id == id ? r.ttl : 0;
-		etcd_reply_release(&r);
-	}
-	return rc;
+	return lease_ttl(e, "/v3/lease/timetolive", ETCD_TIMETOLIVE, id, ret_ttl, d);
 }
 
 int etcd_lease_revoke(struct etcd *e, int64_t id, struct hv_diags *d)

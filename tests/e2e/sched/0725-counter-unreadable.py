@@ -25,7 +25,6 @@ Runs anywhere (no root, no cgroups)."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, file_cgroups, hvkit, ticks, wait_for  # noqa: E402
+from lib import (HVKIT, check, done, file_cgroups, hvkit, kill, remove_tmp, ticks,  # noqa: E402
+                 wait_for)
 
 STEP = 25000000     # ns a counter moves every 0.05 s (half a CPU)
 FLOOR = 0.01
@@ -167,13 +167,8 @@ def main():
     finally:
         kern.stop.set()
         kern.join()
-        if dm:
-            dm.kill()
-            dm.wait()
-        if os.environ.get("HVKIT_KEEP_TMP"):
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        kill(dm)
+        remove_tmp(tmp)
     done()
 
 

@@ -21,17 +21,15 @@ Skips (77) without etcd."""
 import base64
 import http.server
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, b64, check, done, file_cgroups, gateway, logged, start_etcd, wait_for  # noqa: E402
+from lib import (HVKIT, QuietServer, b64, check, file_cgroups, forward,  # noqa: E402
+                 done, gateway, kill, logged, remove_tmp, start_etcd, wait_for)
 
 STEP = 25000000     # ns a counter moves every 0.05 s (half a CPU)
 FLOOR = 0.01
@@ -52,34 +50,10 @@ class Relay(http.server.BaseHTTPRequestHandler):
             for g in Relay.seen:
                 if b64(f"{PREFIX}/acct/{g}").encode() in body:
                     Relay.seen[g] += 1
-        req = urllib.request.Request(f"http://127.0.0.1:{Relay.upstream}{self.path}", data=body,
-                                     method="POST", headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                status, data = r.status, r.read()
-        except urllib.error.HTTPError as e:
-            status, data = e.code, e.read()
-        except OSError:
-            self.send_response(502)     # etcd away: the daemon's outage
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        forward(self, Relay.upstream, body)
 
     def log_message(self, *args):
         pass
-
-
-class QuietServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
 
 
 def charged(port, g):
@@ -178,18 +152,11 @@ def main():
         feeder.join()
         for fd in fds:
             os.close(fd)
-        if dm:
-            dm.kill()
-            dm.wait()
+        kill(dm)
         if server:
             server.shutdown()
-        if etcd:
-            etcd.kill()
-            etcd.wait()
-        if os.environ.get("HVKIT_KEEP_TMP"):
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        kill(etcd)
+        remove_tmp(tmp)
     done()
 
 
