@@ -48,8 +48,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from lib import check, done, hvkit  # noqa: E402
-from lvdaemon import (Libvirtd, Partition, judge_cap, machine_name, run_hvkit,  # noqa: E402
-                      stop_and_judge, teardown)
+from lvdaemon import (Libvirtd, judge_cap, machine_name, partition_for,  # noqa: E402
+                      run_hvkit, stop_and_judge, teardown)
 
 P, Q, D, W = 1.0, 0.2, 4, 30
 B = (P - Q) * D
@@ -101,8 +101,7 @@ def main():
     lv = hv = part = None
     try:
         lv = Libvirtd(tmp, "lxc")
-        part = Partition(f"hvkit-e2e-{os.getpid()}")
-        part.boost(lv.proc.pid)
+        part = partition_for(lv)
         uri = lv.uri
         readers = {}
         for g, (name, vcpus, loops) in GUESTS.items():

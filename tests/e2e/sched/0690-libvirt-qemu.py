@@ -27,8 +27,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from lib import check, done, skip  # noqa: E402
-from lvdaemon import (Libvirtd, Partition, judge_cap, machine_name, run_hvkit,  # noqa: E402
-                      stop_and_judge, teardown)
+from lvdaemon import (Libvirtd, judge_cap, machine_name, partition_for,  # noqa: E402
+                      run_hvkit, stop_and_judge, teardown)
 
 Q, HOLD, TOL = 0.2, 8.0, 0.03
 NAME = "hvkit q"
@@ -56,8 +56,7 @@ def main():
     lv = hv = part = None
     try:
         lv = Libvirtd(tmp, "qemu")
-        part = Partition(f"hvkit-e2e-{os.getpid()}")
-        part.boost(lv.proc.pid)
+        part = partition_for(lv)
         img = f"{tmp}/boot.img"
         sector = bytearray(512)
         sector[0:2] = b"\xeb\xfe"           # jmp $

@@ -240,6 +240,13 @@ class Libvirtd:
                 self.proc.wait()
 
 
+def partition_for(lv):
+    """The tests' partition (/hvkit-e2e-PID), with libvirtd's weight."""
+    part = Partition(f"hvkit-e2e-{os.getpid()}")
+    part.boost(lv.proc.pid)
+    return part
+
+
 def run_hvkit(part, tmp, conf, uri, *args):
     """hvkit sched run CONF --backend libvirt:URI in the background, with
     the guests' weight (Partition.boost); returns it and its log's path."""
