@@ -447,8 +447,12 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 		sort_kvs(&p->snap);
 		/* An election (etcd restarted, maybe with other limits):
 		 * refused writes are tried again. */
-		if (p->snap.raft_term != p->term)
+		if (p->snap.raft_term != p->term) {
+			if (p->term && log_verbosity > 0)
+				log_info("pool '%s': etcd's raft term %" PRId64 " (was %" PRId64 "): an "
+					 "election", p->url, p->snap.raft_term, p->term);
 			p->epoch++;
+		}
 		p->term = p->snap.raft_term;
 	}
 	if (rc < 0) {

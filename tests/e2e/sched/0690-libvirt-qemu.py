@@ -113,7 +113,7 @@ def main():
         time.sleep(HOLD)
         (t1, k1), (_, l1), n1 = kernel(), libvirt(), throttled()
         span = t1 - t0
-        judge_cap("the kernel", k1 - k0, span, Q, TOL, n1 - n0)
+        judge_cap("q, by the kernel's count", k1 - k0, span, Q, TOL, n1 - n0)
         check(l0 is not None and l1 is not None and abs((l1 - l0) - Q * span) <= TOL * span,
               f"libvirt's cpu.time: {l1 - l0:.2f} CPU-s in {span:.2f} s (20% +- 3%)")
         # CPU time from the domain stats, not virDomainGetInfo.

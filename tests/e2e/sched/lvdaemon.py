@@ -278,7 +278,7 @@ def judge_cap(who, used, span, q, tol, periods):
     check(abs(used - q * span) <= tol * span,
           f"{who}: {used:.3f} CPU-s in {span:.2f} s = {used / span:.1%} of one CPU "
           f"({q:.0%} +- {tol:.0%})")
-    check(periods > 0, f"{who}: the kernel throttled it ({periods} periods)")
+    check(periods > 0, f"{who}: throttled by the kernel ({periods} periods)")
 
 
 def stop_and_judge(hv, hvlog, knobs, once=(), absent=()):
