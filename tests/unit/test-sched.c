@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "metrics.h"
 #include "policy.h"
+#include "pool.h"
 #include "state.h"
 #include "util.h"
 
@@ -972,6 +973,45 @@ static void test_cgroup_backend(void)
 	}
 }
 
+/* A pool's base (pool.h) keeps only where it can differ from the copy:
+ * what is unsent is copy - base either way, and a reload to other buckets
+ * keeps every unsent charge (a reload while etcd is away). */
+static void test_pool_base(void)
+{
+	struct sched_guest g = burst_guest();
+	struct sched_acct copy;
+	struct sched_pool_guest pg = { 0 };
+	int64_t t = 1700000001LL * NS;	/* odd: 2 s buckets split the last 5 */
+	uint64_t ctr = 0, last5 = 0;
+
+	g.burst.dur_s = 15;
+	g.burst.window_s = 100;
+	sched_acct_init(&copy, &g);
+	(void)run(&copy, &g, &t, &ctr, 0.5, 21);
+	CHECK(copy.sum_ns > 0);
+	/* Nothing known of etcd: everything is unsent. */
+	CHECK_INT(sched_pool_unsent_ns(&copy, &pg), copy.sum_ns);
+	/* etcd holds all but the last 5 buckets (kept from head - 4 on, as
+	 * zeros): those are unsent, nothing older. */
+	for (int64_t j = copy.head - 4; j <= copy.head; j++)
+		last5 += copy.ring[(uint64_t)j % copy.nbuckets];
+	pg.base.lo = copy.head - 4;
+	pg.base.n = pg.base.alloc = 5;
+	pg.base.v = xcalloc(5, sizeof(*pg.base.v));
+	CHECK(last5 > 0 && last5 < copy.sum_ns);
+	CHECK_INT(sched_pool_unsent_ns(&copy, &pg), last5);
+	/* Reloaded to a 2 h window (2 s buckets): the same unsent. */
+	uint64_t sum = copy.sum_ns;
+	g.burst.window_s = 7200;
+	sched_pool_guest_refit(&pg, &copy, &g);
+	CHECK_INT(copy.bucket_s, 2);
+	CHECK_INT(copy.sum_ns, sum);
+	CHECK_INT(sched_pool_unsent_ns(&copy, &pg), last5);
+	CHECK(pg.base.n <= 4);	/* still short */
+	sched_pool_guest_release(&pg);
+	sched_acct_release(&copy);
+}
+
 /* --metrics-file labels stay valid UTF-8 (node_exporter drops a whole
  * file that is not) whatever bytes a name holds. */
 static void test_metrics_labels(void)
@@ -1008,5 +1048,6 @@ int main(void)
 	test_counter_bounds();
 	test_cgroup_backend();
 	test_metrics_labels();
+	test_pool_base();
 	return CHECK_DONE();
 }
