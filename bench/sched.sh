@@ -8,7 +8,8 @@
 #     run: the floor (bench/sched-floor.c: one pread and parse of each
 #     cpuacct.usage, nothing else; goal: the daemon within 1.5x of it),
 #     and the same policy with its state in etcd (--state etcd://, one
-#     local etcd member; pool/local ratio and etcd's own CPU).  Needs
+#     local etcd member; pool/local ratio and etcd's own CPU); each
+#     daemon's resident memory (VmRSS) at tick TICKS-5.  Needs
 #     root and cgroup v1 cpu+cpuacct, or skips.  The cgroups are empty:
 #     a tick's cost does not depend on the counters' values.
 #  1x. 1,000 Xen domains on the tests' stand-in libxenlight
