@@ -171,10 +171,13 @@ static void cg_close(struct sched_backend *b, void *hv)
 	free(h);
 }
 
+/* O_NONBLOCK: a FIFO in a file's place (a --cgroup-root tree) would block
+ * the open until a writer came; it reads ESPIPE instead, a counter not
+ * readable.  Regular and cgroupfs files do not heed it. */
 static int open_at(const char *root, const char *path, const char *file, int flags)
 {
 	_cleanup_free_ char *p = xasprintf("%s%s/%s", root, path, file);
-	int fd = open(p, flags | O_CLOEXEC);
+	int fd = open(p, flags | O_CLOEXEC | O_NONBLOCK);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -356,7 +359,7 @@ static int cg_check(struct sched_backend *b, void *hv, uint32_t cap_cp, unsigned
 	if (weight) {
 		unsigned long v = sched_cgroup_weight_value(cb(b)->v2, weight);
 		uint64_t got = 0;
-		if (h->weight_fd < 0 && (h->weight_fd = open(h->weight_path, O_RDONLY | O_CLOEXEC)) < 0)
+		if (h->weight_fd < 0 && (h->weight_fd = open(h->weight_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 			return -errno;
 		n = read_small(h->weight_fd, buf, sizeof(buf));
 		if (n < 0)
@@ -394,7 +397,7 @@ static int cg_set_weight(struct sched_backend *b, void *hv, unsigned weight,
 	int fd, rc;
 
 	snprintf(buf, sizeof(buf), "%lu\n", v);
-	fd = open(h->weight_path, O_RDWR | O_CLOEXEC);
+	fd = open(h->weight_path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return hv_errorf(d, "cannot open %s of '%s': %s", file, h->path, strerror(errno));
 	rc = write_str(fd, buf);

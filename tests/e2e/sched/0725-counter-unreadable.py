@@ -19,8 +19,8 @@ growing; h's is always readable.  Judged:
     stopped, g's window holds the charge h's does (same counters), to
     within the floor of the bad ticks, and both what the counters moved
     less at most the floor of the time measured;
-  - a directory in place of a guest's counter when it is found: the same
-    (kept, unreadable, said once), not gone.
+  - a directory, or a FIFO, in place of a guest's counter when it is
+    found: the same (kept, unreadable, said once), not gone, no hang.
 Runs anywhere (no root, no cgroups)."""
 import json
 import os
@@ -38,7 +38,7 @@ from lib import (HVKIT, check, done, file_cgroups, hvkit, kill, remove_tmp, tick
 STEP = 25000000     # ns a counter moves every 0.05 s (half a CPU)
 FLOOR = 0.01
 CONF = "".join(f"guest {n} (cgroup:/{n}) {{ burst 100% for 50s per 120s, then cap 1% }}\n"
-               for n in ("g", "h", "d"))
+               for n in ("g", "h", "d", "f"))
 
 
 class Kernel(threading.Thread):
@@ -100,10 +100,13 @@ def metric(path, guest):
 def main():
     tmp = tempfile.mkdtemp(prefix="hvkit-unread-")
     root = f"{tmp}/cg"
-    file_cgroups(root, ("g", "h", "d"))
-    # d: a directory where its counter should be (opened: reads EISDIR).
+    file_cgroups(root, ("g", "h", "d", "f"))
+    # d: a directory where its counter should be (opened: reads EISDIR);
+    # f: a FIFO (an open that waited for a writer would hang the daemon).
     os.unlink(f"{root}/cpuacct/d/cpuacct.usage")
     os.mkdir(f"{root}/cpuacct/d/cpuacct.usage")
+    os.unlink(f"{root}/cpuacct/f/cpuacct.usage")
+    os.mkfifo(f"{root}/cpuacct/f/cpuacct.usage")
     conf, state, metrics, log = (f"{tmp}/{x}" for x in ("p.conf", "state", "metrics", "hv.log"))
     open(conf, "w").write(CONF)
     kern = Kernel(root)
@@ -148,9 +151,10 @@ def main():
         check(abs(g - h) <= FLOOR * span and low - 0.002 <= g <= moved / 1e9 + 0.002,
               f"no charge lost: g's window holds {g:.3f} CPU-s, h's {h:.3f}; the counters moved "
               f"{moved / 1e9:.3f} CPU-s in {span:.1f} s (floor at most {FLOOR * span:.3f})")
-        check(st.get("d", {}).get("present") and st["d"].get("unreadable_ticks", 0) >= 3,
-              f"d (a directory for a counter): present, unreadable "
-              f"{st.get('d', {}).get('unreadable_ticks')} ticks")
+        for n, what in (("d", "a directory"), ("f", "a FIFO")):
+            check(st.get(n, {}).get("present") and st[n].get("unreadable_ticks", 0) >= 3,
+                  f"{n} ({what} for a counter): present, unreadable "
+                  f"{st.get(n, {}).get('unreadable_ticks')} ticks")
         dm.terminate()
         rc = dm.wait(timeout=30)
         dm = None
@@ -159,9 +163,10 @@ def main():
         check(err.count("g: cannot read its CPU time") == 1 and
               "no counter in what was read (empty or garbled)" in err,
               "g's unreadable counter said once, over two spells")
-        check(err.count("d: cannot read its CPU time: Is a directory") == 1,
-              "d's said once: 'Is a directory'")
-        check(not re.search(r"^.*\b[gd]: gone", err, re.M), "neither g nor d taken as gone")
+        check(err.count("d: cannot read its CPU time: Is a directory") == 1 and
+              err.count("f: cannot read its CPU time: Illegal seek") == 1,
+              "d's and f's said once: 'Is a directory', 'Illegal seek'")
+        check(not re.search(r"^.*\b[gdf]: gone", err, re.M), "none of g, d, f taken as gone")
         check(re.search(r"g: CPU time read again after [3-9] ticks", err) is not None,
               "-v: g read again, after the ticks it could not be")
     finally:
