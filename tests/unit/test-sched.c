@@ -382,6 +382,7 @@ static void test_state(void)
 
 	/* A counter unreadable for ticks in a row: saved at the end of the
 	 * guest line, read back; 0 is not written, and nothing else there. */
+	sched_state_release(&back);
 	sg->unreadable = 7;
 	strbuf_reset(&a);
 	sched_state_format(&st, &a);
