@@ -8,7 +8,8 @@
 #     run: the floor (bench/sched-floor.c: one pread and parse of each
 #     cpuacct.usage, nothing else; goal: the daemon within 1.5x of it),
 #     and the same policy with its state in etcd (--state etcd://, one
-#     local etcd member; pool/local ratio and etcd's own CPU).  Needs
+#     local etcd member; pool/local ratio and etcd's own CPU); each
+#     daemon's resident memory (VmRSS) at tick TICKS-5.  Needs
 #     root and cgroup v1 cpu+cpuacct, or skips.  The cgroups are empty:
 #     a tick's cost does not depend on the counters' values.
 #  1x. 1,000 Xen domains on the tests' stand-in libxenlight
@@ -41,7 +42,7 @@ if [ ! -x "$BUILD/hvkit" ]; then
 fi
 HVKIT=$(realpath "$BUILD/hvkit")
 exec python3 - "$HVKIT" "$TICKS" "$(realpath "$(dirname "$0")")" <<'PY'
-import os, shutil, signal, subprocess, sys, tempfile, time
+import os, re, shutil, signal, subprocess, sys, tempfile, time
 hvkit, ticks, benchdir = sys.argv[1], max(int(sys.argv[2]), 15), sys.argv[3]
 # SIGTERM, SIGHUP (and SIGINT, as Python does) unwind through the finally
 # blocks below: the 1,000 cgroups made in the real hierarchy and the
@@ -59,6 +60,14 @@ def cpu_of(pid):
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return ns, (int(f[11]) + int(f[12])) / HZ
 
+def rss_of(pid):
+    """VmRSS of a process, MiB (None when it has gone)."""
+    try:
+        m = re.search(r"^VmRSS:\s+(\d+) kB", open(f"/proc/{pid}/status").read(), re.M)
+    except OSError:
+        return None
+    return int(m.group(1)) / 1024 if m else None
+
 # --- 1. CPU use, 1,000 guests ---------------------------------------------------
 def steady(cmd, env=None, label=""):
     """Runs a daemon for `ticks` 1 s ticks; returns its CPU per tick (ms)
@@ -71,6 +80,7 @@ def steady(cmd, env=None, label=""):
             # Half-way between two ticks (tick n runs at t0 + n s).
             time.sleep(max(0, t0 + k + 0.5 - time.monotonic()))
             marks[k] = cpu_of(p.pid)
+        rss = rss_of(p.pid)     # at tick ticks-5: steady state
         _, status, ru = os.wait4(p.pid, 0)
     except BaseException:
         p.kill()
@@ -83,7 +93,8 @@ def steady(cmd, env=None, label=""):
     st = b[1] - a[1]
     print(f"   {label}: {ss * 1000 / span:.3f} ms CPU per tick = {ss / span * 100:.4f}% of one CPU "
           f"(goal < 0.1%); utime+stime {st * 1000:.0f} ms over {span} s; whole run "
-          f"{(ru.ru_utime + ru.ru_stime) * 1000:.0f} ms over {wall:.1f} s; exit {status >> 8}")
+          f"{(ru.ru_utime + ru.ru_stime) * 1000:.0f} ms over {wall:.1f} s; exit {status >> 8}; "
+          f"RSS {rss if rss is not None else float('nan'):.1f} MiB at tick {ticks - 5}")
     return ss * 1000 / span
 
 def start_floor(files):

@@ -36,6 +36,7 @@ struct cg_guest {
 	uint64_t period_us;
 	char *weight_path;	/* cpu.shares (v1) or cpu.weight (v2) */
 	char *path;		/* relative to the hierarchy, for messages */
+	char *usage_dir;	/* the directory of usage_fd's file */
 };
 
 static struct cg_backend *cb(struct sched_backend *b)
@@ -166,13 +167,17 @@ static void cg_close(struct sched_backend *b, void *hv)
 		close(h->weight_fd);
 	free(h->weight_path);
 	free(h->path);
+	free(h->usage_dir);
 	free(h);
 }
 
+/* O_NONBLOCK: a FIFO in a file's place (a --cgroup-root tree) would block
+ * the open until a writer came; it reads ESPIPE instead, a counter not
+ * readable.  Regular and cgroupfs files do not heed it. */
 static int open_at(const char *root, const char *path, const char *file, int flags)
 {
 	_cleanup_free_ char *p = xasprintf("%s%s/%s", root, path, file);
-	int fd = open(p, flags | O_CLOEXEC);
+	int fd = open(p, flags | O_CLOEXEC | O_NONBLOCK);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -215,6 +220,7 @@ static int cg_open(struct sched_backend *b, const struct sched_guest *g,
 				   c->v2 ? "cpu.weight" : "cpu.shares");
 	h->period_us = 100000;
 	h->path = xstrdup(*path ? path : "/");
+	h->usage_dir = xasprintf("%s%s", c->acct_root, path);
 	if (c->v2) {
 		rc = h->quota_fd = open_at(c->cpu_root, path, "cpu.max", O_RDWR);
 		if (rc == -ENOENT) {
@@ -254,17 +260,13 @@ static int cg_open(struct sched_backend *b, const struct sched_guest *g,
 	return 0;
 }
 
-static int cg_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns, int64_t *ret_at)
+/* The counter in buf (cpuacct.usage, or cpu.stat's usage_usec), ns:
+ * -EIO when it holds none (empty, garbled). */
+static int parse_usage(bool v2, char *buf, uint64_t *ret_ns)
 {
-	struct cg_guest *h = hv;
-	char buf[512];
 	uint64_t v;
-	int n = read_small(h->usage_fd, buf, sizeof(buf));
 
-	*ret_at = clock_ns(CLOCK_REALTIME);
-	if (n < 0)
-		return n == -ENODEV ? -ENOENT : n;	/* rmdir'ed under us */
-	if (!cb(b)->v2) {
+	if (!v2) {
 		if (parse_u64(buf, 10, &v) < 0)
 			return -EIO;
 		*ret_ns = v;
@@ -277,10 +279,28 @@ static int cg_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns, int64_t
 	char *nl = strchr(p, '\n');
 	if (nl)
 		*nl = 0;
-	if (parse_u64(p, 10, &v) < 0)
+	if (parse_u64(p, 10, &v) < 0 || v > UINT64_MAX / 1000)
 		return -EIO;
 	*ret_ns = v * 1000;
 	return 0;
+}
+
+/* -ENOENT only when the cgroup is gone (cgroupfs says ENODEV once it is
+ * removed, or its directory is no longer there); any other failure, an
+ * error or a counter that does not parse, is this read's alone: the
+ * guest is still there (backend.h). */
+static int cg_usage(struct sched_backend *b, void *hv, uint64_t *ret_ns, int64_t *ret_at)
+{
+	struct cg_guest *h = hv;
+	char buf[512];
+	int n = read_small(h->usage_fd, buf, sizeof(buf));
+
+	*ret_at = clock_ns(CLOCK_REALTIME);
+	if (n >= 0)
+		n = parse_usage(cb(b)->v2, buf, ret_ns);
+	if (n == -ENODEV || (n < 0 && access(h->usage_dir, F_OK) < 0 && errno == ENOENT))
+		return -ENOENT;
+	return n < 0 ? n : 0;
 }
 
 /* What set_cap() writes for cap_cp, into buf. */
@@ -339,7 +359,7 @@ static int cg_check(struct sched_backend *b, void *hv, uint32_t cap_cp, unsigned
 	if (weight) {
 		unsigned long v = sched_cgroup_weight_value(cb(b)->v2, weight);
 		uint64_t got = 0;
-		if (h->weight_fd < 0 && (h->weight_fd = open(h->weight_path, O_RDONLY | O_CLOEXEC)) < 0)
+		if (h->weight_fd < 0 && (h->weight_fd = open(h->weight_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 			return -errno;
 		n = read_small(h->weight_fd, buf, sizeof(buf));
 		if (n < 0)
@@ -377,7 +397,7 @@ static int cg_set_weight(struct sched_backend *b, void *hv, unsigned weight,
 	int fd, rc;
 
 	snprintf(buf, sizeof(buf), "%lu\n", v);
-	fd = open(h->weight_path, O_RDWR | O_CLOEXEC);
+	fd = open(h->weight_path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return hv_errorf(d, "cannot open %s of '%s': %s", file, h->path, strerror(errno));
 	rc = write_str(fd, buf);

@@ -25,8 +25,11 @@ struct sched_backend_ops {
 	/* Cumulative CPU time of the guest, ns, and *ret_at the
 	 * CLOCK_REALTIME ns it was read at (refresh's time for a counter read
 	 * there), so that usage is charged to the seconds it was used in,
-	 * however late in the tick it is looked at.  -ENOENT: it went away;
-	 * -EAGAIN: not known this tick (refresh failed), try next tick. */
+	 * however late in the tick it is looked at.  -ENOENT: it went away
+	 * (only then); -EAGAIN: not known this tick (refresh failed, said
+	 * there); another -errno (-EIO: a counter that does not parse): not
+	 * readable this tick, the guest still there.  The counter being
+	 * cumulative, the next good read holds what was used meanwhile. */
 	int (*usage)(struct sched_backend *b, void *h, uint64_t *ret_ns, int64_t *ret_at);
 	/* cap_cp: centi-percent of one CPU, SCHED_CAP_NONE to lift it. */
 	int (*set_cap)(struct sched_backend *b, void *h, uint32_t cap_cp);

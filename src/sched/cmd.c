@@ -313,11 +313,18 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		double left = left_ns > 0 ? (double)left_ns / 1e9 : 0;
 		cap_text(cap, sizeof(cap), a->cap_cp);
 		sched_cp_format(rate, sizeof(rate), a->rate_cp);
+		bool unread = sg->present && sg->unreadable >= SCHED_UNREADABLE_SAY;
+		const char *present = unread ? "unread" : sg->present ? "yes" : "no";
+		if (unread && !json)
+			log_warn("%s: its CPU time could not be read for the last %u ticks: USAGE and "
+				 "LEFT are as of the last good read (what it uses meanwhile is charged "
+				 "at the next)", sg->name, sg->unreadable);
 		if (json) {
 			json_obj_open(&j);
 			json_kv_str(&j, "name", sg->name);
 			json_kv_str(&j, "selector", sg->selector);
 			json_kv_bool(&j, "present", sg->present);
+			json_kv_u64(&j, "unreadable_ticks", sg->unreadable);
 			if (pooled)
 				json_kv_str(&j, "host", sg->host);
 			json_kv_double(&j, "usage_cpus", a->rate_cp / 10000.0);
@@ -355,13 +362,13 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 			uint32_t r = left_ns > 0 ? full : any;
 			snprintf(refill, sizeof(refill), "%us", r);
 			strbuf_addf(&out, "%-7s %7s %8.1fs %8.1fs %8.1fs %7s %8s\n",
-				    sg->present ? "yes" : "no", rate,
+				    present, rate,
 				    (double)((int64_t)a->budget_ns - left_ns) / 1e9,
 				    (double)a->budget_ns / 1e9, left, cap,
 				    r || left_ns <= 0 ? refill : "-");
 		} else {
 			strbuf_addf(&out, "%-7s %7s %9s %9s %9s %7s %8s\n",
-				    sg->present ? "yes" : "no", rate,
+				    present, rate,
 				    "-", "-", "-", cap, "-");
 		}
 	}

@@ -70,6 +70,7 @@ struct live {
 	bool unmanaged;			/* --foreign theirs: another hand owns it */
 	bool first_read;		/* its counter not yet read since found */
 	bool said_absent;		/* "not running" said since found */
+	bool unreadable_said;		/* its counter's first failed read said */
 	struct sched_pool_guest pool;	/* --state etcd://: the guest's record */
 };
 
@@ -181,7 +182,7 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 			sg->acct = prev->acct;
 			prev->acct.ring = NULL;
 			sg->present = prev->present;
-			sched_acct_rebase(&sg->acct, g);
+			sg->unreadable = prev->unreadable;
 			if (old_live) {
 				live[i] = old_live[k];
 				if (live[i].unmanaged) {
@@ -192,9 +193,10 @@ static void install_policy(struct daemon *dm, struct sched_policy *p,
 				}
 				old_live[k].h = NULL;
 				memset(&old_live[k].pool, 0, sizeof(old_live[k].pool));
-				if (live[i].pool.base.nbuckets || live[i].pool.base.ring)
-					sched_acct_rebase(&live[i].pool.base, g);
+				/* The copy and its pool base (none: the copy alone). */
+				sched_pool_guest_refit(&live[i].pool, &sg->acct, g);
 			} else {
+				sched_acct_rebase(&sg->acct, g);
 				/* From a saved state: the cap the daemon set is
 				 * still in force, but say so again to be sure. */
 				live[i].applied_cap = sg->acct.cap_cp;
@@ -363,6 +365,33 @@ static void reload(struct daemon *dm)
 	log_info("'%s' reloaded: %zu guest%s", dm->conf, dm->pol.n, dm->pol.n == 1 ? "" : "s");
 }
 
+/*
+ * g's CPU time could not be read this tick (rc: backend.h), though it is
+ * still there: the guest, its cap and its account stay as they are.  The
+ * counter is cumulative, so the next good read charges what it used
+ * meanwhile, spread over the time since the last one: nothing is lost.
+ * Said once per guest (-EAGAIN: its backend said why); counted in
+ * sg->unreadable for status and the metrics.
+ */
+static void counter_unreadable(struct daemon *dm, const struct sched_guest *g,
+			       struct sched_state_guest *sg, struct live *l, int rc)
+{
+	if (sg->unreadable < UINT32_MAX)
+		sg->unreadable++;
+	sg->present = true;	/* there, its counter open */
+	l->absent_since = 0;
+	if (rc != -EAGAIN && !l->unreadable_said) {
+		log_warn("%s: cannot read its CPU time: %s; kept with its cap, what it uses "
+			 "meanwhile is charged at the next good read (said once; 'sched status' "
+			 "shows it from %d ticks in a row)", g->name,
+			 rc == -EIO ? "no counter in what was read (empty or garbled)" : strerror(-rc),
+			 SCHED_UNREADABLE_SAY);
+		l->unreadable_said = true;
+	}
+	if (sg->unreadable == SCHED_UNREADABLE_SAY)
+		dm->dirty = true;	/* status shows it from now */
+}
+
 static void tick(struct daemon *dm)
 {
 	int64_t now = clock_ns(CLOCK_REALTIME);
@@ -426,8 +455,19 @@ static void tick(struct daemon *dm)
 		}
 		if (l->h)
 			rc = l->be->ops->usage(l->be, l->h, &counter, &at);
-		if (l->h && rc == -EAGAIN)
+		if (l->h && rc < 0 && rc != -ENOENT) {
+			counter_unreadable(dm, g, sg, l, rc);
 			continue;	/* not read this tick: the next delta holds it */
+		}
+		if (l->h && rc == 0 && sg->unreadable) {
+			if (log_verbosity > 0)
+				log_info("%s: CPU time read again after %u tick%s; what it used "
+					 "meanwhile is charged now", g->name, sg->unreadable,
+					 sg->unreadable == 1 ? "" : "s");
+			if (sg->unreadable >= SCHED_UNREADABLE_SAY)
+				dm->dirty = true;
+			sg->unreadable = 0;
+		}
 		if (!l->h || rc < 0) {
 			if (l->h) {
 				/* What it used since the last tick is charged at the
@@ -451,6 +491,7 @@ static void tick(struct daemon *dm)
 			if (sg->present || !l->absent_since)
 				l->absent_since = now;
 			sg->present = false;
+			sg->unreadable = 0;
 			if (dm->pooled) {
 				/* The record is the guest's state (wherever it runs). */
 				sched_pool_pull(&dm->pool, g, sg, &l->pool, false);

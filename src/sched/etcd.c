@@ -211,9 +211,13 @@ static int parse_header(struct rctx *c, cj_ref obj, struct etcd_reply *ret)
 	cj_ref h = cj_get(c->doc, obj, "header");
 	const struct cj_node *n = cj_node(c->doc, h);
 
+	int rc;
+
 	if (!n || n->type != CJ_OBJ)
 		return bad(c, obj, "no 'header' object");
-	return get_i64(c, h, "revision", false, &ret->revision);
+	if ((rc = get_i64(c, h, "revision", false, &ret->revision)) < 0)
+		return rc;
+	return get_i64(c, h, "raft_term", false, &ret->raft_term);
 }
 
 static int parse_root(struct rctx *c, enum etcd_reply_kind kind, cj_ref root,
@@ -642,10 +646,13 @@ int etcd_lease_grant(struct etcd *e, int64_t ttl_s, int64_t *ret_id, struct hv_d
 	return rc;
 }
 
-int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv_diags *d)
+/* Lease id's TTL as the lease endpoint path answers it (0: not found,
+ * or a reply about another lease). */
+static int lease_ttl(struct etcd *e, const char *path, enum etcd_reply_kind kind, int64_t id,
+		     int64_t *ret_ttl, struct hv_diags *d)
 {
 	struct etcd_reply r;
-	int rc = lease_post(e, "/v3/lease/keepalive", "ID", id, ETCD_KEEPALIVE, &r, d);
+	int rc = lease_post(e, path, "ID", id, kind, &r, d);
 
 	if (rc == 0) {
 		*ret_ttl = r.id == id ? r.ttl : 0;
@@ -654,16 +661,14 @@ int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv
 	return rc;
 }
 
+int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv_diags *d)
+{
+	return lease_ttl(e, "/v3/lease/keepalive", ETCD_KEEPALIVE, id, ret_ttl, d);
+}
+
 int etcd_lease_ttl(struct etcd *e, int64_t id, int64_t *ret_ttl, struct hv_diags *d)
 {
-	struct etcd_reply r;
-	int rc = lease_post(e, "/v3/lease/timetolive", "ID", id, ETCD_TIMETOLIVE, &r, d);
-
-	if (rc == 0) {
-		*ret_ttl = r.id == id ? r.ttl : 0;
-		etcd_reply_release(&r);
-	}
-	return rc;
+	return lease_ttl(e, "/v3/lease/timetolive", ETCD_TIMETOLIVE, id, ret_ttl, d);
 }
 
 int etcd_lease_revoke(struct etcd *e, int64_t id, struct hv_diags *d)

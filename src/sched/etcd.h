@@ -35,6 +35,8 @@ struct etcd_kv {
 /* What a reply says; fields a kind does not carry stay 0. */
 struct etcd_reply {
 	int64_t revision;	/* header.revision */
+	int64_t raft_term;	/* header.raft_term: a new one after an
+				 * election (a restart, a new leader) */
 	bool succeeded;		/* txn */
 	int64_t id, ttl;	/* lease grant / keepalive (ttl 0: expired) */
 	struct etcd_kv *kvs;	/* range, or a txn's first range response */

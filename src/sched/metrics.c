@@ -20,7 +20,7 @@ enum kind { GAUGE, COUNTER };
 enum want { ALL, STARTED, CAPPED, WEIGHTED, BURST };
 
 enum field { F_PRESENT, F_CPU, F_USAGE, F_CAP, F_WEIGHT, F_BUDGET, F_LEFT, F_EXCESS,
-	     F_WINDOW, F_REFILL, F_THROTTLED, F_THROTTLED_TOTAL };
+	     F_WINDOW, F_REFILL, F_THROTTLED, F_THROTTLED_TOTAL, F_UNREADABLE };
 
 static const struct family {
 	const char *name;
@@ -31,6 +31,9 @@ static const struct family {
 } families[] = {
 	{ "hvkit_sched_guest_present", GAUGE, ALL, F_PRESENT,
 	  "1 when the guest was found at the last tick, else 0" },
+	{ "hvkit_sched_guest_unreadable_ticks", GAUGE, ALL, F_UNREADABLE,
+	  "Ticks in a row the guest's CPU time could not be read (0: read at the last tick); "
+	  "what it used meanwhile is charged at the next good read" },
 	{ "hvkit_sched_guest_cpu_seconds_total", COUNTER, STARTED, F_CPU,
 	  "CPU time the guest has used, as its backend counts it (restarts with the guest)" },
 	{ "hvkit_sched_guest_cpu_usage_ratio", GAUGE, ALL, F_USAGE,
@@ -140,6 +143,7 @@ static void add_value(struct strbuf *out, const struct family *f,
 		break;
 	case F_THROTTLED: strbuf_addf(out, "%d", a->throttled); break;
 	case F_THROTTLED_TOTAL: add_ns(out, (int64_t)(a->throttled_ns & INT64_MAX)); break;
+	case F_UNREADABLE: strbuf_addf(out, "%u", g->unreadable); break;
 	}
 }
 

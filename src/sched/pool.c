@@ -84,22 +84,6 @@ static char *printable(const char *s, size_t len)
 	return o;
 }
 
-/* dst := src, in dst's ring when it is the same size (each tick, for
- * every guest written). */
-static void acct_copy(struct sched_acct *dst, const struct sched_acct *src)
-{
-	uint64_t *ring = dst->ring;
-
-	if (!ring || dst->nbuckets != src->nbuckets || !src->ring) {
-		free(ring);
-		ring = src->nbuckets && src->ring ? xmalloc(src->nbuckets * sizeof(*ring)) : NULL;
-	}
-	*dst = *src;
-	dst->ring = ring;
-	if (ring)
-		memcpy(ring, src->ring, src->nbuckets * sizeof(*ring));
-}
-
 /* Charge of absolute bucket j (0 outside the window ending at head). */
 static uint64_t slot(const struct sched_acct *a, int64_t j)
 {
@@ -108,14 +92,91 @@ static uint64_t slot(const struct sched_acct *a, int64_t j)
 	return a->ring[(uint64_t)j % a->nbuckets];
 }
 
-/* Whether the copy holds charges the base does not. */
-static bool pending(const struct sched_acct *copy, const struct sched_acct *base)
+/* Charge of bucket j in the base of copy (struct sched_pool_base). */
+static uint64_t base_slot(const struct sched_pool_base *b, const struct sched_acct *copy, int64_t j)
 {
-	for (uint32_t k = 0; k < copy->nbuckets; k++) {
-		int64_t j = copy->head - (int64_t)k;
-		if (slot(copy, j) > slot(base, j))
-			return true;
+	if (!b->v)
+		return 0;
+	if (j < b->lo)
+		return slot(copy, j);
+	return j - b->lo < (int64_t)b->n ? b->v[j - b->lo] : 0;
+}
+
+/* What the copy holds in bucket j beyond its base: charged here, not yet
+ * in etcd. */
+static uint64_t unsent(const struct sched_acct *copy, const struct sched_pool_base *b, int64_t j)
+{
+	uint64_t c = slot(copy, j), x = base_slot(b, copy, j);
+
+	return c > x ? c - x : 0;
+}
+
+/* The oldest bucket of the copy's window where it may hold more than its
+ * base. */
+static int64_t first_unsent(const struct sched_acct *copy, const struct sched_pool_base *b)
+{
+	int64_t oldest = copy->head - (int64_t)copy->nbuckets + 1;
+
+	return b->v && b->lo > oldest ? b->lo : oldest;
+}
+
+/*
+ * base := src (fitted to the copy's policy), kept as little as the copy
+ * allows: from the oldest bucket where the copy holds more than src, or
+ * where a charge can still be made (the bucket of its last sample, and
+ * its head), up to the newest bucket of either.  same: src is the copy
+ * itself (a write etcd did), which needs no comparing.  O(the buckets
+ * kept), and O(a window) when !same.
+ */
+static void base_set(struct sched_pool_base *b, const struct sched_acct *copy,
+		     const struct sched_acct *src, bool same)
+{
+	uint32_t nb = copy->nbuckets;
+
+	if (!nb) {
+		b->n = 0;	/* nothing to keep; known (all zero) */
+		b->lo = 0;
+		if (!b->v)
+			b->v = xcalloc(1, sizeof(*b->v));
+		return;
 	}
+	int64_t hi = copy->head > src->head ? copy->head : src->head;
+	int64_t lo = copy->head;
+	if (copy->started) {
+		int64_t last = sched_floordiv(copy->last_ns, (int64_t)copy->bucket_s * NS);
+		lo = last < lo ? last : lo;
+	} else {
+		/* Its first sample sets the head where it is read, maybe
+		 * before this one (engine.c): all of it (rare: a record
+		 * never sampled). */
+		lo = INT64_MIN;
+	}
+	for (int64_t j = hi - (int64_t)nb + 1; !same && copy->started && j < lo; j++)
+		if (slot(copy, j) > slot(src, j)) {
+			lo = j;
+			break;
+		}
+	if (lo < hi - (int64_t)nb + 1)
+		lo = hi - (int64_t)nb + 1;	/* older ones have left every window */
+	uint32_t n = (uint32_t)(hi - lo + 1);
+	if (n > b->alloc || (b->alloc > 64 && n < b->alloc / 4)) {
+		/* Grown by an outage, given back once it is handed in. */
+		free(b->v);
+		b->alloc = n > 4 ? n : 4;
+		b->v = xmalloc(b->alloc * sizeof(*b->v));
+	}
+	b->lo = lo;
+	b->n = n;
+	for (uint32_t k = 0; k < n; k++)
+		b->v[k] = slot(src, lo + (int64_t)k);
+}
+
+/* Whether the copy holds charges the base does not. */
+static bool pending(const struct sched_acct *copy, const struct sched_pool_base *base)
+{
+	for (int64_t j = first_unsent(copy, base); j <= copy->head && copy->nbuckets; j++)
+		if (unsent(copy, base, j))
+			return true;
 	return false;
 }
 
@@ -123,18 +184,15 @@ uint64_t sched_pool_unsent_ns(const struct sched_acct *copy, const struct sched_
 {
 	uint64_t sum = 0;
 
-	for (uint32_t k = 0; k < copy->nbuckets; k++) {
-		int64_t j = copy->head - (int64_t)k;
-		uint64_t c = slot(copy, j), b = slot(&pg->base, j);
-		sum += c > b ? c - b : 0;
-	}
+	for (int64_t j = first_unsent(copy, &pg->base); j <= copy->head && copy->nbuckets; j++)
+		sum += unsent(copy, &pg->base, j);
 	return sum;
 }
 
 /* copy := remote + max(0, copy - base), bucket by bucket (all three fitted
  * to the same policy). */
 static void merge(struct sched_acct *copy, const struct sched_acct *remote,
-		  const struct sched_acct *base)
+		  const struct sched_pool_base *base)
 {
 	uint32_t n = copy->nbuckets;
 	int64_t h = copy->head > remote->head ? copy->head : remote->head;
@@ -144,8 +202,7 @@ static void merge(struct sched_acct *copy, const struct sched_acct *remote,
 	uint64_t *ring = xcalloc(n, sizeof(*ring));
 	uint64_t sum = 0;
 	for (int64_t j = h - (int64_t)n + 1; j <= h; j++) {
-		uint64_t c = slot(copy, j), b = slot(base, j);
-		uint64_t v = slot(remote, j) + (c > b ? c - b : 0);
+		uint64_t v = slot(remote, j) + unsent(copy, base, j);
 		ring[(uint64_t)j % n] = v;
 		sum += v;
 	}
@@ -153,6 +210,25 @@ static void merge(struct sched_acct *copy, const struct sched_acct *remote,
 	copy->ring = ring;
 	copy->sum_ns = sum;
 	copy->head = h;
+}
+
+void sched_pool_guest_refit(struct sched_pool_guest *pg, struct sched_acct *copy,
+			    const struct sched_guest *g)
+{
+	struct sched_acct full = *copy;
+
+	if (!pg->base.v) {
+		sched_acct_rebase(copy, g);
+		return;
+	}
+	/* The whole base, refitted beside the copy, then kept short again. */
+	full.ring = copy->nbuckets ? xcalloc(copy->nbuckets, sizeof(*full.ring)) : NULL;
+	for (int64_t j = copy->head - (int64_t)copy->nbuckets + 1; j <= copy->head && full.ring; j++)
+		full.ring[(uint64_t)j % copy->nbuckets] = base_slot(&pg->base, copy, j);
+	sched_acct_rebase(&full, g);
+	sched_acct_rebase(copy, g);
+	base_set(&pg->base, copy, &full, false);
+	sched_acct_release(&full);
 }
 
 /* Whether an owner key has a live daemon behind it: a live daemon's
@@ -170,7 +246,7 @@ static bool owner_live(const struct etcd_reply *snap, const char *prefix, const 
 
 void sched_pool_guest_release(struct sched_pool_guest *pg)
 {
-	sched_acct_release(&pg->base);
+	free(pg->base.v);
 	free(pg->owner_host);
 	memset(pg, 0, sizeof(*pg));
 }
@@ -350,6 +426,7 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 
 	etcd_reply_release(&p->snap);
 	drop_writes(p);
+	p->ticks++;
 	p->deadline = deadline;
 	etcd_set_deadline(p->e, deadline);
 	if (!p->lease) {
@@ -366,8 +443,18 @@ bool sched_pool_begin(struct sched_pool *p, int64_t deadline)
 	}
 	if (rc == 0)
 		rc = etcd_range_prefix(p->e, etcd_prefix(p->e), &p->snap, &d);
-	if (rc == 0)
+	if (rc == 0) {
 		sort_kvs(&p->snap);
+		/* An election (etcd restarted, maybe with other limits):
+		 * refused writes are tried again. */
+		if (p->snap.raft_term != p->term) {
+			if (p->term && log_verbosity > 0)
+				log_info("pool '%s': etcd's raft term %" PRId64 " (was %" PRId64 "): an "
+					 "election", p->url, p->snap.raft_term, p->term);
+			p->epoch++;
+		}
+		p->term = p->snap.raft_term;
+	}
 	if (rc < 0) {
 		went_down(p, &d);
 	} else {
@@ -498,7 +585,7 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 	 * copy as it was then, with nothing of another host's since
 	 * (pool.h), so the base; else its charges would count twice. */
 	if (mine && st.pid == p->pid)
-		acct_copy(&pg->base, r);
+		base_set(&pg->base, &sg->acct, r, false);
 	/* Every charge etcd holds, plus what was charged here and not yet
 	 * handed in. */
 	merge(&sg->acct, r, &pg->base);
@@ -518,7 +605,7 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 		if (!here)
 			sg->present = cont;
 	}
-	acct_copy(&pg->base, r);
+	base_set(&pg->base, &sg->acct, r, false);
 	pg->base_rev = rec->mod_rev;
 	pg->seen = true;
 	sched_state_release(&st);
@@ -542,6 +629,24 @@ static void format_record(struct sched_pool *p, const struct sched_guest *g,
 
 enum pool_write { WRITE, TAKE, RELEASE, HAND_IN };
 
+/* etcd refused g's write for a reason of its own (why): held back for
+ * 1, 2, 4 ... 64 ticks (pool.h), said once until a write goes through. */
+static void refused(struct sched_pool *p, const struct sched_guest *g,
+		    struct sched_pool_guest *pg, const char *why)
+{
+	unsigned shift = pg->refused < 6 ? pg->refused : 6;
+	int64_t hold = (int64_t)1 << shift;
+
+	pg->refused++;
+	pg->refused_epoch = p->epoch;
+	pg->retry_tick = p->ticks + hold;
+	if (pg->refused_said)
+		return;
+	log_warn("%s: etcd refuses its record (%s): not shared with the pool, its charges kept "
+		 "here; tried again after 1, 2, 4 ... up to 64 ticks (said once)", g->name, why);
+	pg->refused_said = true;
+}
+
 void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
 		     struct sched_state_guest *sg, struct sched_pool_guest *pg, bool here,
 		     int64_t now)
@@ -563,6 +668,17 @@ void sched_pool_push(struct sched_pool *p, const struct sched_guest *g,
 		return;
 	if (what == HAND_IN && !pg->base_rev && !sg->acct.sum_ns)
 		return;		/* nothing charged here, nothing to say */
+	if (pg->cmp_failed) {
+		/* Lost its compare last time: a race when something moved
+		 * since (another write, an owner key), else etcd's own. */
+		pg->cmp_failed = false;
+		if ((int)what == pg->cmp_what && pg->base_rev == pg->cmp_rev && pg->stale_rev == pg->cmp_stale)
+			refused(p, g, pg, "its compare fails again with nothing changed");
+	}
+	if (pg->refused && pg->refused_epoch != p->epoch)
+		pg->retry_tick = 0;	/* etcd came back: perhaps another one */
+	if (pg->retry_tick > p->ticks)
+		return;		/* held back (refused) */
 	_cleanup_free_ char *akey = key_of(p, NULL, "acct", g->name);
 	_cleanup_free_ char *okey = key_of(p, NULL, "owner", g->name);
 	p->w = xgrow(p->w, sizeof(*p->w), p->nw + 1, &p->walloc);
@@ -598,9 +714,14 @@ static void written(struct sched_pool *p, struct sched_pool_write *w, int64_t re
 {
 	struct sched_pool_guest *pg = w->pg;
 
-	acct_copy(&pg->base, &w->sg->acct);
+	base_set(&pg->base, &w->sg->acct, &w->sg->acct, true);
 	pg->base_rev = rev;
-	pg->big_said = false;
+	if (pg->refused_said)
+		log_info("%s: etcd takes its record again, after %u refusal%s", w->g->name,
+			 pg->refused, pg->refused == 1 ? "" : "s");
+	pg->refused = 0;
+	pg->refused_said = false;
+	pg->retry_tick = 0;
 	if (w->what == TAKE) {
 		int64_t left = sched_acct_left(&w->sg->acct);
 		pg->owner = true;
@@ -654,11 +775,10 @@ void sched_pool_end(struct sched_pool *p, int64_t min_deadline)
 		if (rc == -E2BIG) {
 			/* This one record alone: etcd's --max-request-bytes is
 			 * below it.  The others go on. */
-			if (!p->w[i].pg->big_said)
-				log_warn("%s: etcd refuses its record (%zu bytes) as too large: not "
-					 "shared with the pool (raise etcd's --max-request-bytes; said once)",
-					 p->w[i].g->name, bytes);
-			p->w[i].pg->big_said = true;
+			char why[160];
+			snprintf(why, sizeof(why), "%zu bytes, too large: raise etcd's "
+				 "--max-request-bytes", bytes);
+			refused(p, p->w[i].g, p->w[i].pg, why);
 			hv_diags_release(&d);
 			i = j;
 			continue;
@@ -671,10 +791,18 @@ void sched_pool_end(struct sched_pool *p, int64_t min_deadline)
 		}
 		hv_diags_release(&d);
 		/* A compare that failed: another write came first, merged at
-		 * the next tick. */
-		for (size_t k = i; k < j; k++)
-			if (each[k - i])
+		 * the next tick (judged then: sched_pool_push). */
+		for (size_t k = i; k < j; k++) {
+			struct sched_pool_guest *pg = p->w[k].pg;
+			if (each[k - i]) {
 				written(p, &p->w[k], rev);
+				continue;
+			}
+			pg->cmp_failed = true;
+			pg->cmp_what = p->w[k].what;
+			pg->cmp_rev = pg->base_rev;
+			pg->cmp_stale = pg->stale_rev;
+		}
 		i = j;
 	}
 	free(each);

@@ -22,7 +22,8 @@
  * bytes outside [A-Za-z0-9._-] as %XX.
  *
  * Each host keeps a copy of each record and `base`, the record as etcd
- * last gave it (at mod revision base_rev).  Usage charged here since is
+ * last gave it (at mod revision base_rev), kept only where it can differ
+ * from the copy (struct sched_pool_base).  Usage charged here since is
  * copy - base, bucket by bucket; a record read from etcd merges as
  * remote + max(0, copy - base), so a charge is counted once whichever
  * host made it, and nothing etcd holds is ever lowered.  Every write is a
@@ -36,6 +37,22 @@
  * its copy as it was then: it becomes the base, so a write whose answer
  * never came (a timeout) is not counted twice when it did land.
  */
+/*
+ * The base of a guest's copy, without a whole window of it: below bucket
+ * lo (absolute index, the copy's bucket size) the copy holds nothing that
+ * the base does not (no charge made here since, and none can be made
+ * there: lo is at most the bucket of the copy's last sample), so those
+ * buckets are not kept; v[0..n) are buckets lo..lo+n-1; above them the
+ * base holds nothing.  While etcd answers, n is one or two buckets (the
+ * last tick's); it grows with the charges made here while etcd is away.
+ * v NULL: no base known (all zero).
+ */
+struct sched_pool_base {
+	int64_t lo;
+	uint32_t n, alloc;
+	uint64_t *v;		/* owned */
+};
+
 struct sched_pool_guest {
 	bool owner;		/* our lease holds PREFIX/owner/ID */
 	bool seen;		/* the record (or its absence) was read once */
@@ -48,9 +65,21 @@ struct sched_pool_guest {
 	int64_t base_rev;	/* 0: no record known (or it is gone) */
 	bool lost;		/* the record was deleted behind our back:
 				 * base_rev 0, base kept, the copy written back */
-	struct sched_acct base;	/* owns its ring */
+	struct sched_pool_base base;
 	char *owner_host;	/* as last read; owned, NULL: none */
-	bool big_said;		/* etcd refused its record as too large */
+	/* Writes etcd refuses for reasons of its own (too large a record; a
+	 * compare that fails again with nothing changed that would explain
+	 * it: no lease lost, no other write first): held back for 1, 2, 4
+	 * ... 64 ticks, said once until one goes through; a new raft term
+	 * (etcd restarted, perhaps with new limits) tries again at once.  The
+	 * charges stay in the copy meanwhile, handed in with the next write. */
+	unsigned refused;	/* in a row */
+	bool refused_said;
+	int64_t retry_tick;	/* no write queued before sched_pool.ticks */
+	uint64_t refused_epoch;	/* sched_pool.epoch of the last refusal */
+	bool cmp_failed;	/* the last write lost its compare, with: */
+	int cmp_what;		/* ... what it was (pool.c), */
+	int64_t cmp_rev, cmp_stale;	/* ... base_rev and stale_rev */
 };
 
 /* A write queued by sched_pool_push for sched_pool_end, in the same tick
@@ -83,6 +112,10 @@ struct sched_pool {
 	/* A request's bounds: etcd's defaults, halved each time etcd
 	 * refuses one as too large (lower limits of its own). */
 	size_t max_ops, max_bytes;
+	int64_t ticks;		/* sched_pool_begin calls */
+	uint64_t epoch;		/* etcd's raft term changed this often (an
+				 * election: a restart, a new leader) */
+	int64_t term;		/* its raft term at the last snapshot */
 };
 
 /*
@@ -120,6 +153,10 @@ void sched_pool_end(struct sched_pool *p, int64_t min_deadline);
 
 /* CPU-ns charged in the copy that etcd does not hold yet (copy - base). */
 uint64_t sched_pool_unsent_ns(const struct sched_acct *copy, const struct sched_pool_guest *pg);
+/* Fits the guest's copy and its base to a (changed) policy g, as
+ * sched_acct_rebase() does the copy alone (a reload). */
+void sched_pool_guest_refit(struct sched_pool_guest *pg, struct sched_acct *copy,
+			    const struct sched_guest *g);
 
 /*
  * `status`: every record under the pool's prefix as a state (each guest's

@@ -99,11 +99,14 @@ void sched_state_format(const struct sched_state *st, struct strbuf *out)
 		strbuf_addf(out, " present %d weight %u started %d last %" PRId64
 			    " counter %" PRIu64 " cap %u rate %u budget %" PRIu64
 			    " floor %u burst %u window %u bucket %u head %" PRId64
-			    " ramp %u throttled %d throttled-ns %" PRIu64 "\n",
+			    " ramp %u throttled %d throttled-ns %" PRIu64,
 			    g->present, g->weight, a->started,
 			    a->last_ns, a->last_counter_ns, a->cap_cp, a->rate_cp,
 			    a->budget_ns, a->floor_cp, a->burst_cp, a->window_s,
 			    a->bucket_s, a->head, a->ramp_s, a->throttled, a->throttled_ns);
+		if (g->unreadable)
+			strbuf_addf(out, " unreadable %u", g->unreadable);
+		strbuf_addc(out, '\n');
 		for (uint32_t k = 0; a->sum_ns && k < a->nbuckets; k++) {
 			int64_t j = a->head - (int64_t)k;
 			uint64_t v = a->ring[(uint64_t)j % a->nbuckets];
@@ -190,6 +193,16 @@ static int parse_guest_line(char **w, int n, int version, struct sched_state *st
 	size_t nkeys = version == 1 ? 13 : ARRAY_SIZE(keys);
 	int64_t val[ARRAY_SIZE(keys)] = { 0 };
 
+	int64_t unreadable = 0;
+
+	/* Version 2 may end in "unreadable N" (state.h). */
+	if (version > 1 && n == 5 + 2 * (int)nkeys) {
+		if (strcmp(w[n - 2], "unreadable") || num_i64(w[n - 1], &unreadable) < 0 ||
+		    unreadable <= 0 || unreadable > UINT32_MAX)
+			return hv_errorf(d, "line %u: expected 'unreadable NUMBER' (1 to %u) at the end",
+					 lineno, UINT32_MAX);
+		n -= 2;
+	}
 	if (n != 3 + 2 * (int)nkeys)
 		return hv_errorf(d, "line %u: malformed guest line", lineno);
 	for (size_t k = 0; k < nkeys; k++) {
@@ -232,6 +245,7 @@ static int parse_guest_line(char **w, int n, int version, struct sched_state *st
 	struct sched_state_guest *g = sched_state_add(st, w[1], w[2]);
 	struct sched_acct *a = &g->acct;
 	g->present = val[0];
+	g->unreadable = (uint32_t)unreadable;
 	g->weight = (unsigned)val[1];
 	a->started = val[2];
 	a->last_ns = val[3];

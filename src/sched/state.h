@@ -14,6 +14,9 @@
 
 /* What a state file may be (untrusted input): larger is refused unread. */
 #define SCHED_MAX_STATE_FILE (256u << 20)
+/* Ticks in a row a guest's CPU time is unreadable before `status` says so
+ * (a single failed read is not worth a line; the metric counts from 1). */
+#define SCHED_UNREADABLE_SAY 3
 /* How far after now a state's times may be (clocks of a pool's hosts, a
  * small step back): beyond it the file contradicts itself (damaged). */
 #define SCHED_STATE_SKEW_NS (60LL * 1000000000LL)
@@ -24,6 +27,10 @@ struct sched_state_guest {
 	bool present;		/* found at the last tick */
 	unsigned weight;
 	char *host;		/* owned: a pool's host (pool.h); NULL otherwise */
+	uint32_t unreadable;	/* ticks in a row its CPU time could not be
+				 * read (0: read at the last tick); saved as
+				 * "unreadable N" at the end of the guest line
+				 * when not 0, never in a pool's records */
 	struct sched_acct acct;	/* owns its ring */
 };
 

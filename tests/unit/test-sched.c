@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "backend.h"
 
@@ -18,6 +19,7 @@
 #include "engine.h"
 #include "metrics.h"
 #include "policy.h"
+#include "pool.h"
 #include "state.h"
 #include "util.h"
 
@@ -377,6 +379,37 @@ static void test_state(void)
 	CHECK_INT(back.v[0].acct.sum_ns, sg->acct.sum_ns);
 	CHECK_INT(back.v[0].acct.last_counter_ns, sg->acct.last_counter_ns);
 
+
+	/* A counter unreadable for ticks in a row: saved at the end of the
+	 * guest line, read back; 0 is not written, and nothing else there. */
+	sched_state_release(&back);
+	sg->unreadable = 7;
+	strbuf_reset(&a);
+	sched_state_format(&st, &a);
+	CHECK(strstr(a.buf, " unreadable 7\n") != NULL);
+	CHECK_INT(sched_state_parse(a.buf, a.len, &back, &d), 0);
+	CHECK_INT(back.v[0].unreadable, 7);
+	sched_state_release(&back);
+	sg->unreadable = 0;
+	strbuf_reset(&a);
+	sched_state_format(&st, &a);
+	CHECK(strstr(a.buf, "unreadable") == NULL);
+	for (int k = 0; k < 3; k++) {
+		static const char *const bad[] = { " unreadable 0", " unreadable -1", " unread 7" };
+		struct strbuf tx = STRBUF_INIT;
+		/* the end of the guest line */
+		char *nl = strchr(strstr(a.buf, "\nguest g ") + 1, '\n');
+		/* With its checksum made anew: refused for the words alone. */
+		strbuf_add(&tx, a.buf, (size_t)(nl - a.buf));
+		strbuf_adds(&tx, bad[k]);
+		strbuf_add(&tx, nl, strlen(nl) - strlen(strstr(nl, "end xxh64 ")));
+		strbuf_addf(&tx, "end xxh64 %016llx\n", (unsigned long long)XXH64(tx.buf, tx.len, 0));
+		hv_diags_release(&d);
+		CHECK_INT(sched_state_parse(tx.buf, tx.len, &back, &d), -EINVAL);
+		CHECK(d.n == 1 && strstr(d.v[0].msg, "expected 'unreadable NUMBER'"));
+		strbuf_release(&tx);
+	}
+	hv_diags_release(&d);
 
 	CHECK_INT(sched_state_parse("hvkit-sched-state 1\nb 1 2\n", 25, &back, &d), -22);
 	CHECK_INT(sched_state_parse("x\n", 2, &back, &d), -22);
@@ -890,6 +923,20 @@ static void test_cgroup_backend(void)
 			CHECK_INT(ns, 1500000);
 			/* Stamped when read, not when the tick began. */
 			CHECK(at >= before && at <= clock_ns(CLOCK_REALTIME));
+			/* Empty or garbled: unreadable (-EIO), not gone; the
+			 * counter read again once it is whole. */
+			const char *ufile = v2 ? "vm/cpu.stat" : "cpuacct/vm/cpuacct.usage";
+			static const char *const junk[] = { "", "12x\n", "user_usec 5\n", "-3\n",
+							    "usage_usec 99999999999999999999\n" };
+			for (size_t k = 0; k < sizeof(junk) / sizeof(junk[0]); k++) {
+				put(root, ufile, junk[k]);
+				ns = 7;
+				CHECK_INT(b->ops->usage(b, h, &ns, &at), -EIO);
+				CHECK_INT(ns, 7);
+			}
+			put(root, ufile, v2 ? "usage_usec 2500\n" : "2500000\n");
+			CHECK_INT(b->ops->usage(b, h, &ns, &at), 0);
+			CHECK_INT(ns, 2500000);
 			/* The weight is written and read back. */
 			CHECK_INT(b->ops->set_weight(b, h, 512, &d), 0);
 			CHECK_STR(get(root, wfile, buf, sizeof(buf)), v2 ? "200" : "2048");
@@ -912,6 +959,12 @@ static void test_cgroup_backend(void)
 			/* Gone: cannot open the weight file. */
 			CHECK(b->ops->set_weight(b, h, 300, &d) < 0 && d.n == 1 &&
 			      strstr(d.v[0].msg, "cannot open"));
+			/* The cgroup's directory gone: a counter that no longer
+			 * reads is the guest gone (-ENOENT). */
+			put(root, ufile, "");
+			snprintf(p, sizeof(p), "rm -rf '%s/%s'", root, v2 ? "vm" : "cpuacct/vm");
+			CHECK_INT(system(p), 0);
+			CHECK_INT(b->ops->usage(b, h, &ns, &at), -ENOENT);
 			b->ops->close(b, h);
 		}
 		b->ops->free(b);
@@ -919,6 +972,45 @@ static void test_cgroup_backend(void)
 		snprintf(p, sizeof(p), "rm -rf '%s'", root);
 		CHECK_INT(system(p), 0);
 	}
+}
+
+/* A pool's base (pool.h) keeps only where it can differ from the copy:
+ * what is unsent is copy - base either way, and a reload to other buckets
+ * keeps every unsent charge (a reload while etcd is away). */
+static void test_pool_base(void)
+{
+	struct sched_guest g = burst_guest();
+	struct sched_acct copy;
+	struct sched_pool_guest pg = { 0 };
+	int64_t t = 1700000001LL * NS;	/* odd: 2 s buckets split the last 5 */
+	uint64_t ctr = 0, last5 = 0;
+
+	g.burst.dur_s = 15;
+	g.burst.window_s = 100;
+	sched_acct_init(&copy, &g);
+	(void)run(&copy, &g, &t, &ctr, 0.5, 21);
+	CHECK(copy.sum_ns > 0);
+	/* Nothing known of etcd: everything is unsent. */
+	CHECK_INT(sched_pool_unsent_ns(&copy, &pg), copy.sum_ns);
+	/* etcd holds all but the last 5 buckets (kept from head - 4 on, as
+	 * zeros): those are unsent, nothing older. */
+	for (int64_t j = copy.head - 4; j <= copy.head; j++)
+		last5 += copy.ring[(uint64_t)j % copy.nbuckets];
+	pg.base.lo = copy.head - 4;
+	pg.base.n = pg.base.alloc = 5;
+	pg.base.v = xcalloc(5, sizeof(*pg.base.v));
+	CHECK(last5 > 0 && last5 < copy.sum_ns);
+	CHECK_INT(sched_pool_unsent_ns(&copy, &pg), last5);
+	/* Reloaded to a 2 h window (2 s buckets): the same unsent. */
+	uint64_t sum = copy.sum_ns;
+	g.burst.window_s = 7200;
+	sched_pool_guest_refit(&pg, &copy, &g);
+	CHECK_INT(copy.bucket_s, 2);
+	CHECK_INT(copy.sum_ns, sum);
+	CHECK_INT(sched_pool_unsent_ns(&copy, &pg), last5);
+	CHECK(pg.base.n <= 4);	/* still short */
+	sched_pool_guest_release(&pg);
+	sched_acct_release(&copy);
 }
 
 /* --metrics-file labels stay valid UTF-8 (node_exporter drops a whole
@@ -957,5 +1049,6 @@ int main(void)
 	test_counter_bounds();
 	test_cgroup_backend();
 	test_metrics_labels();
+	test_pool_base();
 	return CHECK_DONE();
 }

@@ -31,7 +31,6 @@ import base64
 import http.server
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, b64, check, done, file_cgroups, gateway, start_etcd  # noqa: E402
+from lib import (HVKIT, QuietServer, b64, check, file_cgroups, forward,  # noqa: E402
+                 done, gateway, kill, remove_tmp, start_etcd)
 
 N = 40
 STEP = 60000000     # ns a guest's counter moves every 0.1 s (0.6 CPU)
@@ -94,29 +94,10 @@ class Relay(http.server.BaseHTTPRequestHandler):
             if kvs:
                 gateway(Relay.upstream, "kv/put", {"key": key, "value": kvs[0]["value"]})
                 Relay.spoiled += 1
-        req = urllib.request.Request(f"http://127.0.0.1:{Relay.upstream}{self.path}", data=body,
-                                     method="POST", headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                status, data = r.status, r.read()
-        except urllib.error.HTTPError as e:
-            status, data = e.code, e.read()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        forward(self, Relay.upstream, body)
 
     def log_message(self, *args):
         pass
-
-
-class QuietServer(http.server.ThreadingHTTPServer):
-    """The relay: a client that gave up on a reply (a timeout, the lost
-    answers) is not an error of the test's."""
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
 
 
 class Feeder(threading.Thread):
@@ -321,19 +302,11 @@ def main():
         check(rc == 0, f"daemon exits 0 on SIGTERM (got {rc})")
     finally:
         feeder.close()
-        for d in (dm, ctl_dm):
-            if d:
-                d.kill()
-                d.wait()
+        kill(dm, ctl_dm)
         if server:
             server.shutdown()
-        for e in etcds:
-            e.kill()
-            e.wait()
-        if os.environ.get("HVKIT_KEEP_TMP"):
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        kill(*etcds)
+        remove_tmp(tmp)
     done()
 
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Helpers of the hvkit sched end-to-end tests."""
 import base64
+import http.server
 import json
 import os
 import re
@@ -205,3 +206,50 @@ def file_cgroups(root, names):
             for k, v in files.items():
                 with open(f"{root}/{h}{sub}/{k}", "w") as f:
                     f.write(v + "\n")
+
+
+def kill(*procs):
+    """Kills and reaps each process started that is not None."""
+    for p in procs:
+        if p:
+            p.kill()
+            p.wait()
+
+
+def remove_tmp(tmp):
+    """A test's temporary folder removed (kept with HVKIT_KEEP_TMP set,
+    and said)."""
+    if os.environ.get("HVKIT_KEEP_TMP"):
+        print(f"kept {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def forward(handler, port, body):
+    """Passes a relay's POST (handler: its BaseHTTPRequestHandler, body
+    read) on to etcd's gateway on port and answers with etcd's reply;
+    502 when etcd does not answer (the daemon sees an outage)."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{handler.path}", data=body,
+                                 method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            status, data = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        status, data = e.code, e.read()
+    except OSError:
+        status, data = 502, b""
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A test's relay: a client that gave up on a reply (a timeout, an
+    answer lost on purpose) is not an error of the test's."""
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)

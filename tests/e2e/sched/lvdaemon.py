@@ -240,6 +240,13 @@ class Libvirtd:
                 self.proc.wait()
 
 
+def partition_for(lv):
+    """The tests' partition (/hvkit-e2e-PID), with libvirtd's weight."""
+    part = Partition(f"hvkit-e2e-{os.getpid()}")
+    part.boost(lv.proc.pid)
+    return part
+
+
 def run_hvkit(part, tmp, conf, uri, *args):
     """hvkit sched run CONF --backend libvirt:URI in the background, with
     the guests' weight (Partition.boost); returns it and its log's path."""
@@ -262,3 +269,31 @@ def teardown(hv, lv, part, tmp):
     if part:
         check(part.remove(), f"the partition /{part.name} is gone")
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def judge_cap(who, used, span, q, tol, periods):
+    """The measuring tail of a capped guest: over span seconds it used
+    `used` CPU-s, q of one CPU within tol of one CPU, and the kernel
+    throttled it (periods: its nr_throttled moved that much)."""
+    check(abs(used - q * span) <= tol * span,
+          f"{who}: {used:.3f} CPU-s in {span:.2f} s = {used / span:.1%} of one CPU "
+          f"({q:.0%} +- {tol:.0%})")
+    check(periods > 0, f"{who}: throttled by the kernel ({periods} periods)")
+
+
+def stop_and_judge(hv, hvlog, knobs, once=(), absent=()):
+    """Stops the daemon (SIGTERM) and judges its log: each guest of knobs
+    ({guest: its knob, as hvkit names it}) named its knob once, each line
+    of `once` was said once, every cap read back as written, and nothing
+    of `absent` was said.  Returns the log."""
+    hv.send_signal(signal.SIGTERM)
+    hv.wait(timeout=30)
+    err = open(hvlog).read()
+    for g, knob in knobs.items():
+        check(err.count(f"{g}: cap through {knob}") == 1, f"{g}: hvkit names its knob ({knob}), once")
+    for line in once:
+        check(err.count(line) == 1, f"said once: {line}")
+    said = [x for x in ("did not take", "cannot set", *absent) if x in err]
+    check(not said, f"every cap read back as written, and none of {list(absent)} said "
+          f"({said}: {err.strip()[-300:]!r})")
+    return err
