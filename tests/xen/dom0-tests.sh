@@ -175,3 +175,5 @@ else
 fi
 # --- 6. hvkit sched with the Xen backend (its own file) ---------------------
 $H/dom0-sched.sh
+# --- 7. hvkit sched's pool mode on etcd, two daemons, one domain ------------
+$H/dom0-sched-pool.sh
