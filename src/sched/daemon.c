@@ -612,7 +612,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	struct etcd_opts eo = { 0 };
 	char hostname[256] = "";
 	const char *host_id = NULL;
-	int64_t lease_ttl = 10 * NS;
+	int64_t lease_ttl = 0;	/* 0: the default, 10 s or three ticks */
 
 	(void)g;
 	struct hv_getopt gs = HV_GETOPT_INIT("sched run", NULL);
@@ -723,6 +723,18 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			  S_ISLNK(lsb.st_mode) ? "its target" : "a regular file's path");
 		return EXIT_FAIL;
 	}
+	/* The lease is kept alive once a tick, and a keepalive may wait up
+	 * to half a tick for etcd: two keepalives can be 1.5 ticks apart, so
+	 * a lease of two ticks or less lapses between them (every tick, at
+	 * a TTL under one tick), its guests dropped and taken over again. */
+	if (dm.pooled && lease_ttl && lease_ttl < 2 * dm.tick_ns) {
+		log_error("bad --lease-ttl: %.3g s is shorter than two ticks (%.3g s at a %.3g s "
+			  "tick): kept alive once a tick, it would lapse between keepalives",
+			  (double)lease_ttl / 1e9, 2 * (double)dm.tick_ns / 1e9, (double)dm.tick_ns / 1e9);
+		return EXIT_USAGE;
+	}
+	if (!lease_ttl)
+		lease_ttl = 3 * dm.tick_ns > 10 * NS ? 3 * dm.tick_ns : 10 * NS;
 	if (dm.pooled) {
 		struct hv_diags d = HV_DIAGS_INIT;
 		char *who = NULL;
