@@ -511,9 +511,13 @@ static void tick(struct daemon *dm)
 			dm->dirty = true;
 		}
 		/* What the guest could have used since the last tick: the cap
-		 * we applied, else (a cgroup) every CPU of this host. */
+		 * we applied, else what it can use at all: a Xen domain its
+		 * vCPUs, a cgroup every CPU of this host (so that a first read
+		 * in a pool tells a guest that ran before from one that moved). */
+		uint32_t most = l->be->ops->max_cp ? l->be->ops->max_cp(l->be, l->h)
+			: l->be == dm->cg || l->be == dm->lv ? dm->host_cp : 0;
 		sg->acct.limit_cp = l->cap_known && !l->unmanaged && l->applied_cap != SCHED_CAP_NONE
-			? l->applied_cap : l->be == dm->cg || l->be == dm->lv ? dm->host_cp : 0;
+			? l->applied_cap : most;
 		if (dm->pooled && l->first_read && !l->pool.cont)
 			sg->acct.new_counter = true;	/* first read on this host */
 		else if (dm->pooled && !l->pool.owner && !l->pool.cont)
