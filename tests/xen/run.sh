@@ -99,7 +99,7 @@ S=$RUN/share
 TESTS=${HVXEN_TESTS:-$here/dom0-tests.sh}
 cp "$TESTS" "$S/dom0-tests.sh"
 # Parts that dom0-tests.sh calls (one file per tool).
-cp "$here/dom0-sched.sh" "$here/dom0-sched-pool.sh" "$here/dom0-cpuid.sh" "$here/dom0-move.sh" "$here/dom0-save.sh" "$S/"
+cp "$here/dom0-sched.sh" "$here/dom0-sched-pool.sh" "$here/dom0-busy-domu.sh" "$here/dom0-cpuid.sh" "$here/dom0-move.sh" "$here/dom0-save.sh" "$S/"
 printf 'EXPECT_NODES=%s\nEXPECT_CPUS=%s\nDOMU=%s\nSAVE=%s\n' "$expect_nodes" "$expect_cpus" "$domu" \
 	"${HVXEN_SAVE:-0}" >"$S/config"
 # hvkit runs in dom0 with the host's loader and libraries (those it was built
@@ -124,7 +124,7 @@ cat >"$S/hvkit/hvkit" <<'WRAP'
 d=${0%/*}
 exec "$d/lib/ld-linux-x86-64.so.2" --library-path "$d/lib" "$d/bin/hvkit" "$@"
 WRAP
-chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh" "$S/dom0-sched-pool.sh" "$S/dom0-cpuid.sh" "$S/dom0-move.sh" "$S/dom0-save.sh"
+chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh" "$S/dom0-sched-pool.sh" "$S/dom0-busy-domu.sh" "$S/dom0-cpuid.sh" "$S/dom0-move.sh" "$S/dom0-save.sh"
 # etcd for the pool test (dom0-sched-pool.sh), with the same loader and libc.
 if etcd_bin=$(command -v etcd); then
 	mkdir -p "$S/etcd"

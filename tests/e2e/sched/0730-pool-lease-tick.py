@@ -28,7 +28,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, b64, check, done, file_cgroups, gateway, hvkit, logged, start_etcd, ticks, wait_for  # noqa: E402
+from lib import (HVKIT, b64, check, done, file_cgroups, gateway, hvkit, kill_all, logged,  # noqa: E402
+                 start_etcd, ticks, wait_for)
 
 CONF = "guest g (cgroup:/g) { burst 100% for 10s per 60s, then cap 20% }\n"
 
@@ -103,10 +104,7 @@ def main():
                       f"the owner key is under the same lease after two ticks ({lease})")
             stop(d, log, " ".join(extra))
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        kill_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
     done()
 

@@ -28,7 +28,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import check, done, hvkit, logged, start_etcd, ticks, wait_for, xen_fake, xen_fake_cmd  # noqa: E402
+from lib import (check, done, hvkit, kill_all, logged, start_etcd, ticks, wait_for,  # noqa: E402
+                 xen_fake, xen_fake_cmd)
 
 # Budget: (100% - 20%) x 10 s = 8 CPU-s; d0 uses half a CPU: 0.3 CPU-s a
 # second above the floor.
@@ -85,10 +86,7 @@ def main():
         check(0.2 < a_left - b_left < 3.0,
               f"then B charges what it uses ({a_left - b_left:.3f} CPU-s over its ticks)")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        kill_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
     done()
 

@@ -84,6 +84,14 @@ def ticks(metrics, n):
     return True
 
 
+def kill_all(procs):
+    """A test's cleanup: SIGKILL and reap each of procs still running."""
+    for p in procs:
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def hvkit(*args, ok=True, timeout=60):
     p = subprocess.run([HVKIT, *args], capture_output=True, text=True, timeout=timeout)
     if ok and p.returncode != 0:
