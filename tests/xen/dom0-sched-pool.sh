@@ -11,7 +11,8 @@
 # saw etcd "unreachable" most ticks and their leases lapsed.  The policy
 # is scaled so that the budget dwarfs what a tick can get wrong.  A
 # polices the domU (--knob-every 0: it does not take back the floor set
-# below) until it has spent at least half of B (its --metrics-file); then
+# below) until it has spent a quarter of B (its --metrics-file: earlier
+# than half, as a starved dom0 can delay a tick by tens of seconds); then
 # the domU "migrates": it lands at its floor (xl sets 20%), B starts and
 # sees it while A owns it (B holds it at its floor and charges nothing),
 # A charges it for two more ticks and is stopped (SIGTERM to its pid), and
@@ -20,14 +21,16 @@
 #   1. B takes the guest over with what A left: its log's "budget left" is
 #      what A's metrics said at its last tick within 0.3 CPU-s, not a
 #      fresh budget (nor a refund of A's last writes);
-#   2. one budget over both hosts: the CPU time the domU got above its
-#      capped rate over the whole run is B within TOL, and so is what Xen
-#      says it got above that rate until the floor plus what B had left;
-#      TOL (1.0 CPU-s, 3% of B): xl list's 0.1 s resolution over three
-#      differences and the capped rate, measured over the last 30 s,
-#      extrapolated over the run (at most 0.6 CPU-s), and a tick or cap
-#      write late under TCG at the end of B's burst (0.8 x 0.5 s).  A
-#      fresh budget on B adds what A spent, 16 CPU-s or more.
+#   2. one budget over both hosts: the CPU time Xen gave the domU above
+#      its 20% floor over A's burst and B's is what the pool's record
+#      charged, within TOL (nothing lost at the handover, nothing counted
+#      twice: a fresh budget on B leaves A's 8+ CPU-s out of the record),
+#      the record charged at least B - TOL, and Xen's figure is at most
+#      B + TOL + 80% of the latest tick's lateness (a late tick lets the
+#      end of a burst run over: charged, so the record holds it too).
+#      TOL (1.0 CPU-s, 3% of B): xl list's 0.1 s resolution at four
+#      samples, and the few seconds of each burst's ends where the domU
+#      runs below its cap (16-18% at cap 20) measured against 20%.
 # The window (600 s) is longer than the run: no refill; the whole run is
 # the one window that holds the most.  Every wait is bounded (the daemons
 # are stopped by their recorded pid, SIGKILL after 30 s); the box's own
@@ -121,7 +124,7 @@ until $HVKIT sched status --state $URL >/dev/null 2>&1; do
 		cleanup
 		skip_all "etcd did not answer within 180 s of its start in dom0"
 	fi
-	sleep 1
+	sleep 3
 done
 mark etcd-up
 diag "pool: etcd answers in dom0, $(($(upi) - t0)) s after it started with the domU"
@@ -131,14 +134,32 @@ guest $n (xen:$n) {
     burst 100% for 40s per 600s, then cap 20%
 }
 EOF
+metric() { # HOST NAME: a value of its --metrics-file
+	awk -v k="$2" '$1 == k || index($1, k "{") == 1 { print $2; exit }' /tmp/pool-$1.prom 2>/dev/null
+}
+# Xen's CPU time for the domU ("start end seconds": dom0's uptime around
+# xl list; every 1.5 s, xl list being itself a load on a starved dom0),
+# and each daemon's ticks ("tick HOST STAMP": the wall-clock time of its
+# metrics' write, each new one; read every second, a cheap read).
 (
 	while [ ! -e /tmp/pool.stop ]; do
 		a=$(up)
 		v=$(xl list $n 2>/dev/null | awk 'NR == 2 { print $6 }')
 		echo "$a $(up) $v"
-		sleep 0.5
+		sleep 1.5
 	done
 ) >$O/pool-xl.txt &
+pids="$pids $!"
+(
+	la= lb=
+	while [ ! -e /tmp/pool.stop ]; do
+		x=$(metric hostA hvkit_sched_last_update_timestamp_seconds)
+		[ -n "$x" ] && [ "$x" != "$la" ] && echo "tick hostA $x" && la=$x
+		x=$(metric hostB hvkit_sched_last_update_timestamp_seconds)
+		[ -n "$x" ] && [ "$x" != "$lb" ] && echo "tick hostB $x" && lb=$x
+		sleep 1
+	done
+) >$O/pool-ticks.txt &
 sampler=$!
 pids="$pids $sampler"
 mark precap
@@ -155,19 +176,12 @@ daemon() { # HOST [OPTION...]: its daemon, pid in $dpid; its log, each line stam
 	dpid=$!
 	pids="$pids $dpid"
 }
-metric() { # HOST NAME: a value of its --metrics-file
-	awk -v k="$2" '$1 == k || index($1, k "{") == 1 { print $2; exit }' /tmp/pool-$1.prom 2>/dev/null
-}
-left() { # the budget left in the pool's record, CPU-s
-	$HVKIT sched status --state $URL --json 2>/dev/null |
-		sed -n 's/.*"budget_left_cpu_s": *\([0-9.-]*\).*/\1/p' | head -1
-}
 atick() { # waits (up to 4 ticks) for A's next tick; false if none came
 	s0=$(metric hostA hvkit_sched_last_update_timestamp_seconds)
 	e=$(($(upi) + 4 * T))
 	while [ "$(metric hostA hvkit_sched_last_update_timestamp_seconds)" = "$s0" ]; do
 		[ "$(upi)" -ge $e ] || ! running $pidA && return 1
-		sleep 0.3
+		sleep 1
 	done
 }
 mark startA
@@ -175,9 +189,9 @@ daemon hostA --knob-every 0
 pidA=$dpid
 end=$(($(upi) + 150))
 until awk -v l="$(metric hostA hvkit_sched_guest_budget_left_seconds)" -v b=$BUDGET \
-	'BEGIN { exit !(l != "" && l <= b / 2) }'; do
+	'BEGIN { exit !(l != "" && l <= b * 3 / 4) }'; do
 	[ "$(upi)" -ge $end ] || ! running $pidA && break
-	sleep 0.3
+	sleep 1
 done
 # The domU "migrates": at its floor, B starts and sees it (A owns it: B
 # holds it at its floor and charges nothing), A charges two more ticks
@@ -204,13 +218,14 @@ until grep -Eq "$n: cap .* -> 20(\.0+)?% \(budget spent\)" $O/pool-daemon-hostB.
 	sleep 0.5
 done
 mark floorB
-sleep 30
+sleep 10
 mark stopB
 stop_pid $pidB 30
 rcB=$?
 touch /tmp/pool.stop
-stop_pid $sampler 10 >/dev/null
 $HVKIT sched status --state $URL >$O/pool-status.txt 2>&1
+charged=$($HVKIT sched status --state $URL --json 2>/dev/null |
+	sed -n 's/.*"window_excess_cpu_s": *\([0-9.-]*\).*/\1/p' | head -1)
 cleanup
 for h in hostA hostB; do
 	sed "s/^/# $h: /" $O/pool-daemon-$h.txt >>$O/tap.txt
@@ -225,37 +240,52 @@ leftB=$(sed -n 's/.*charged here now.*budget left \([0-9.]*\) s.*/\1/p' $O/pool-
 diag "pool: A charged ${spentA:-?} of $BUDGET CPU-s (its last tick); B took over with ${leftB:-?} left"
 if [ -n "$leftB" ] && [ -n "$spentA" ] && [ $rcA = 0 ] &&
 	awk -v a="$spentA" -v l="$leftB" -v b=$BUDGET \
-		'BEGIN { d = l - (b - a); exit !(a >= b / 2 && d <= 0.3 && d >= -0.3) }'; then
+		'BEGIN { d = l - (b - a); exit !(a >= b / 4 && d <= 0.3 && d >= -0.3) }'; then
 	ok "$T1"
 else
 	not_ok "$T1"
 fi
-# Xen's CPU time: samples "start end seconds", taken at their middle.  S:
-# the last sample before A starts (capped at 20% since precap), G: the
-# last one before A stops (at the floor since "floor"), F: the first one
-# a second after B's floor, Z: the last one; r: the capped rate over
-# [F, Z].  x: the excess over the run; xa: until G, which A charged.
-res=$(awk -v tol="$TOL" -v b=$BUDGET -v lb="$leftB" '
+# Xen's CPU time above the floor (20%) over each host's burst, as the
+# daemons charge it (each tick, what it used above 20% of its length):
+# from the last sample before the daemon raised the cap to the first one
+# a second after the floor came back.  The domU runs below its cap
+# (credit2 gives 16-18% at cap 20): between bursts it is charged nothing,
+# so those stretches are left out.  A's burst: its first raise to the
+# "floor" mark (xl); B's: its first raise after it took the domU over to
+# its "(budget spent)" line.  Late ticks: the longest time between two of
+# a daemon's ticks, less the tick: a tick that late lets a burst run
+# over, by at most 80% of the lateness (charged, and in the record).
+raise() { # HOST [AFTER]: dom0 uptime of its first cap raise from 20% (after the line matching AFTER)
+	awk -v after="$2" 'after != "" && !go { if (index($0, after)) go = 1; next }
+		/: cap 20(\.0+)?% -> / && !/-> 20(\.0+)?% / { print $1; exit }' $O/pool-daemon-$1.txt
+}
+a1=$(raise hostA)
+b1=$(raise hostB "charged here now")
+b2=$(awk '/charged here now/ { go = 1 } go && /\(budget spent\)/ { print $1; exit }' $O/pool-daemon-hostB.txt)
+res=$(awk -v tol="$TOL" -v b=$BUDGET -v ch="$charged" -v tick=$T \
+	-v a1="$a1" -v b1="$b1" -v b2="$b2" '
 	FILENAME ~ /marks/ { m[$1] = $2; next }
+	$1 == "tick" { if (last[$2] != "" && $3 - last[$2] - tick > late) late = $3 - last[$2] - tick
+		last[$2] = $3; next }
 	NF == 3 && $3 != "" { n++; a[n] = $1; e[n] = $2; t[n] = ($1 + $2) / 2; c[n] = $3 }
+	function above(i, j) { return c[j] - c[i] - 0.2 * (t[j] - t[i]) }
 	END {
 		for (i = 1; i <= n; i++) {
-			if (a[i] >= m["precap"] && e[i] < m["startA"]) S = i
-			if (a[i] >= m["floor"] + 1 && e[i] < m["stopA"]) G = i
-			if (!F && a[i] >= m["floorB"] + 1) F = i
+			if (e[i] < a1) SA = i
+			if (!GA && a[i] >= m["floor"] + 1) GA = i
+			if (e[i] < b1) SB = i
+			if (!GB && a[i] >= b2 + 1) GB = i
 		}
-		Z = n
-		if (!S || !F || !G || t[Z] - t[F] < 20 || lb == "") {
-			print "bad_run samples=" n " S=" S " G=" G " F=" F " leftB=" lb; exit
+		if (a1 == "" || b1 == "" || b2 == "" || ch == "" || !SA || !GA || !SB || !GB || GA > SB) {
+			print "bad_run samples=" n " a1=" a1 " b1=" b1 " b2=" b2 " charged=" ch; exit
 		}
-		r = (c[Z] - c[F]) / (t[Z] - t[F])
-		x = c[Z] - c[S] - r * (t[Z] - t[S])
-		xa = c[G] - c[S] - r * (t[G] - t[S])
-		printf "excess=%.2f until_floor=%.2f until_floor+leftB=%.2f capped_rate=%.3f bound=[%.2f,%.2f] samples=%d ok=%d\n",
-			x, xa, xa + lb, r, b - tol, b + tol, n,
-			(x >= b - tol && x <= b + tol && xa + lb >= b - tol && xa + lb <= b + tol && r > 0.1 && r < 0.25)
-	}' $O/pool-marks.txt $O/pool-xl.txt)
-diag "pool: $res (Xen CPU-s above the capped rate, both hosts, B = $BUDGET; A charged ${spentA:-?})"
+		xa = above(SA, GA); xb = above(SB, GB); x = xa + xb
+		over = 0.8 * late
+		ok = x >= ch - tol && x <= ch + tol && x <= b + tol + over && ch >= b - tol
+		printf "xen_above_floor=%.2f (A %.2f, B %.2f) pool_charged=%.2f late_tick=%.1fs bound=[%.2f,%.2f] samples=%d ok=%d\n",
+			x, xa, xb, ch, late, b - tol, b + tol + over, n, ok
+	}' $O/pool-marks.txt $O/pool-ticks.txt $O/pool-xl.txt)
+diag "pool: $res (Xen CPU-s above 20% over the bursts, both hosts, against the pool record's charges; B = $BUDGET)"
 case $res in
 *ok=1*) ok "$T2" ;;
 *) not_ok "$T2" ;;
