@@ -732,7 +732,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	 * a lease of two ticks or less lapses between them (every tick, at
 	 * a TTL under one tick), its guests dropped and taken over again. */
 	if (dm.pooled && lease_ttl && lease_ttl < 2 * dm.tick_ns) {
-		log_error("bad --lease-ttl: %.3g s is shorter than two ticks (%.3g s at a %.3g s "
+		log_error("bad --lease-ttl: %.6g s is shorter than two ticks (%.6g s at a %.6g s "
 			  "tick): kept alive once a tick, it would lapse between keepalives",
 			  (double)lease_ttl / 1e9, 2 * (double)dm.tick_ns / 1e9, (double)dm.tick_ns / 1e9);
 		return EXIT_USAGE;
