@@ -189,6 +189,19 @@ static int xen_set_weight(struct sched_backend *b, void *hv, unsigned weight,
 	return xen_sched_edit(xb(b), hv, -1, (int)weight, d);
 }
 
+/* Its vCPUs, each a whole pCPU at most (0 when not in this tick's list). */
+static uint32_t xen_max_cp(struct sched_backend *b, void *hv)
+{
+	struct xen_guest *h = hv;
+	const libxl_dominfo *di = find_dom(xb(b), h->domid, &h->hint);
+	uint64_t vcpus = di ? (uint64_t)di->vcpu_max_id + 1 : 0;
+
+	if (di && di->vcpu_online > vcpus)
+		vcpus = di->vcpu_online;
+	return vcpus > SCHED_CAP_MAX_CP / SCHED_CP_PER_CPU ? SCHED_CAP_MAX_CP
+		: (uint32_t)vcpus * SCHED_CP_PER_CPU;
+}
+
 static void xen_close(struct sched_backend *b, void *hv)
 {
 	struct xen_guest *h = hv;
@@ -222,6 +235,7 @@ static const struct sched_backend_ops xen_ops = {
 	.set_cap = xen_set_cap,
 	.set_weight = xen_set_weight,
 	.check = xen_check,
+	.max_cp = xen_max_cp,
 	.close = xen_close,
 	.free = xen_free,
 };

@@ -45,6 +45,11 @@ struct sched_backend_ops {
 	 * cannot be read.  May be NULL (not checked). */
 	int (*check)(struct sched_backend *b, void *h, uint32_t cap_cp, unsigned weight,
 		     char *found, size_t sz);
+	/* The most CPU the guest can use, centi-percent of one CPU (a Xen
+	 * domain: its vCPUs): what it could have used since the last tick
+	 * while no cap of ours is known to be in force.  May be NULL (a
+	 * cgroup: every CPU of this host). */
+	uint32_t (*max_cp)(struct sched_backend *b, void *h);
 	void (*close)(struct sched_backend *b, void *h);
 	void (*free)(struct sched_backend *b);
 };

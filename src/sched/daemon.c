@@ -552,9 +552,13 @@ static void tick(struct daemon *dm)
 			dm->dirty = true;
 		}
 		/* What the guest could have used since the last tick: the cap
-		 * we applied, else (a cgroup) every CPU of this host. */
+		 * we applied, else what it can use at all: a Xen domain its
+		 * vCPUs, a cgroup every CPU of this host (so that a first read
+		 * in a pool tells a guest that ran before from one that moved). */
+		uint32_t most = l->be->ops->max_cp ? l->be->ops->max_cp(l->be, l->h)
+			: l->be == dm->cg || l->be == dm->lv ? dm->host_cp : 0;
 		sg->acct.limit_cp = l->cap_known && !l->unmanaged && l->applied_cap != SCHED_CAP_NONE
-			? l->applied_cap : l->be == dm->cg || l->be == dm->lv ? dm->host_cp : 0;
+			? l->applied_cap : most;
 		if (dm->pooled && l->first_read && !l->pool.cont)
 			sg->acct.new_counter = true;	/* first read on this host */
 		else if (dm->pooled && !l->pool.owner && !l->pool.cont)
@@ -653,7 +657,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	struct etcd_opts eo = { 0 };
 	char hostname[256] = "";
 	const char *host_id = NULL;
-	int64_t lease_ttl = 10 * NS;
+	int64_t lease_ttl = 0;	/* 0: the default, 10 s or three ticks */
 
 	(void)g;
 	struct hv_getopt gs = HV_GETOPT_INIT("sched run", NULL);
@@ -764,6 +768,18 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			  S_ISLNK(lsb.st_mode) ? "its target" : "a regular file's path");
 		return EXIT_FAIL;
 	}
+	/* The lease is kept alive once a tick, and a keepalive may wait up
+	 * to half a tick for etcd: two keepalives can be 1.5 ticks apart, so
+	 * a lease of two ticks or less lapses between them (every tick, at
+	 * a TTL under one tick), its guests dropped and taken over again. */
+	if (dm.pooled && lease_ttl && lease_ttl < 2 * dm.tick_ns) {
+		log_error("bad --lease-ttl: %.6g s is shorter than two ticks (%.6g s at a %.6g s "
+			  "tick): kept alive once a tick, it would lapse between keepalives",
+			  (double)lease_ttl / 1e9, 2 * (double)dm.tick_ns / 1e9, (double)dm.tick_ns / 1e9);
+		return EXIT_USAGE;
+	}
+	if (!lease_ttl)
+		lease_ttl = 3 * dm.tick_ns > 10 * NS ? 3 * dm.tick_ns : 10 * NS;
 	if (dm.pooled) {
 		struct hv_diags d = HV_DIAGS_INIT;
 		char *who = NULL;

@@ -7,8 +7,9 @@
  * headers, so the types are Xen 4.17's.
  *
  * FAKE_XL_DIR names a directory:
- *   doms     "N": domains d0 .. dN-1 (domids 1 .. N), 1 vCPU, credit2,
- *            each using half a CPU since the library was loaded;
+ *   doms     "N [S]": domains d0 .. dN-1 (domids 1 .. N), 1 vCPU, credit2,
+ *            each using half a CPU since the library was loaded, after S
+ *            seconds of CPU time used before (0: none);
  *   xl-set   "NAME CAP" written by the test as an admin's
  *            `xl sched-credit2 -d NAME -c CAP` would: applied (and the
  *            file removed) at the next libxl_domain_sched_params_get;
@@ -24,6 +25,7 @@
 #include <libxl_utils.h>
 
 static int ndoms = -1;
+static uint64_t start_ns;	/* CPU time each domain used before */
 static libxl_domain_sched_params *params;
 static unsigned long n_list, n_name, n_get, n_set;
 static struct timespec t0;
@@ -41,8 +43,10 @@ static void load(void)
 	snprintf(p, sizeof(p), "%s/doms", dir);
 	ndoms = 0;
 	if ((f = fopen(p, "r"))) {
-		if (fscanf(f, "%d", &ndoms) != 1 || ndoms < 0 || ndoms > 100000)
+		unsigned start_s = 0;
+		if (fscanf(f, "%d %u", &ndoms, &start_s) < 1 || ndoms < 0 || ndoms > 100000)
 			ndoms = 0;
+		start_ns = start_s < 1000000 ? start_s * 1000000000ull : 0;
 		fclose(f);
 	}
 	params = calloc(ndoms ? ndoms : 1, sizeof(*params));
@@ -97,7 +101,7 @@ libxl_dominfo *libxl_list_domain(libxl_ctx *ctx, int *nb)
 	v[0].domid = 0;		/* dom0 */
 	for (int i = 0; i < ndoms; i++) {
 		v[i + 1].domid = (uint32_t)i + 1;
-		v[i + 1].cpu_time = ns / 2;
+		v[i + 1].cpu_time = start_ns + ns / 2;
 		v[i + 1].vcpu_online = 1;
 	}
 	*nb = ndoms + 1;

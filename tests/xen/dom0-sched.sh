@@ -46,33 +46,16 @@ skip_all() {
 
 [ "$DOMU" = 1 ] || skip_all "domUs not asked for"
 n=sched1
-{
-	echo "name = \"$n\""
-	echo 'type = "pv"'
-	echo "kernel = \"$H/domu/vmlinuz\""
-	echo "ramdisk = \"$H/domu/domU.cpio.gz\""
-	echo 'extra = "console=hvc0 quiet hvxen_cmd=while%20:;do%20:;done"'
-	echo 'memory = 128'
-	echo 'vcpus = 1'
-	echo 'on_poweroff = "destroy"'
-	echo 'on_crash = "destroy"'
-} >/tmp/$n.cfg
 t0=$(upi)
-if ! xl create /tmp/$n.cfg >$O/xl-create-$n.log 2>&1; then
-	sed 's/^/# /' $O/xl-create-$n.log | tail -10 >>$O/tap.txt
-	skip_all "xl create $n failed (see above)"
-fi
-log=/var/log/xen/console/guest-$n.log
-end=$((t0 + 90))
-until grep -q '^HVDOMU: run' $log 2>/dev/null; do
-	if [ "$(upi)" -ge $end ] || ! xl domid $n >/dev/null 2>&1; then
-		tr -d '\r' <$log 2>/dev/null | tail -10 | sed 's/^/# domU: /' >>$O/tap.txt
-		xl destroy $n 2>/dev/null
-		not_ok "hvkit sched (xen): the busy domU $n did not start its loop within 90 s"
-		exit 0
-	fi
-	sleep 1
-done
+sh $H/dom0-busy-domu.sh $n >>$O/tap.txt
+case $? in
+0) ;;
+2) skip_all "xl create $n failed (see above)" ;;
+*)
+	not_ok "hvkit sched (xen): the busy domU $n did not start its loop within 90 s"
+	exit 0
+	;;
+esac
 diag "sched: domU $n spinning $(($(upi) - t0)) s after xl create"
 
 cat >/tmp/sched.conf <<EOF

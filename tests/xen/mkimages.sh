@@ -14,6 +14,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${1:?usage: mkimages.sh CACHE_DIR}
+# Absolute: ldd names the stage's libraries by the path they were found
+# under, and copy_elf takes only absolute ones (a relative CACHE_DIR made
+# a dom0 without its libraries: xenstored could not start).
+mkdir -p "$cache" && cache=$(cd "$cache" && pwd)
 XENV=4.17
 MA=x86_64-linux-gnu
 img=$cache/image

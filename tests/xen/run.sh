@@ -22,7 +22,8 @@
 # writes TAP lines to /mnt/host/out/tap.txt; the host checks are then skipped),
 # HVXEN_SAVE=1 (also xl save/restore of a PV guest checked by hvkit cpuid
 # compare, dom0-save.sh: about 3 more minutes; HVXEN_TESTS=tests/xen/dom0-save.sh
-# runs it alone).
+# runs it alone), HVXEN_POOL=1 (also sched's pool mode: one etcd, two daemons,
+# dom0-sched-pool.sh, about 5 more minutes).
 # Exit: 0 all passed, 1 a test or the box failed, 77 cannot run here, 2 usage.
 set -uo pipefail
 
@@ -99,9 +100,9 @@ S=$RUN/share
 TESTS=${HVXEN_TESTS:-$here/dom0-tests.sh}
 cp "$TESTS" "$S/dom0-tests.sh"
 # Parts that dom0-tests.sh calls (one file per tool).
-cp "$here/dom0-sched.sh" "$here/dom0-cpuid.sh" "$here/dom0-move.sh" "$here/dom0-save.sh" "$S/"
-printf 'EXPECT_NODES=%s\nEXPECT_CPUS=%s\nDOMU=%s\nSAVE=%s\n' "$expect_nodes" "$expect_cpus" "$domu" \
-	"${HVXEN_SAVE:-0}" >"$S/config"
+cp "$here/dom0-sched.sh" "$here/dom0-sched-pool.sh" "$here/dom0-busy-domu.sh" "$here/dom0-cpuid.sh" "$here/dom0-move.sh" "$here/dom0-save.sh" "$S/"
+printf 'EXPECT_NODES=%s\nEXPECT_CPUS=%s\nDOMU=%s\nSAVE=%s\nPOOL=%s\n' "$expect_nodes" "$expect_cpus" "$domu" \
+	"${HVXEN_SAVE:-0}" "${HVXEN_POOL:-0}" >"$S/config"
 # hvkit runs in dom0 with the host's loader and libraries (those it was built
 # against), from the share: rebuilding hvkit does not rebuild the initramfs.
 cp "$HVKIT" "$S/hvkit/bin/hvkit"
@@ -115,7 +116,7 @@ copy_libs "$HVKIT"
 # dlopen()ed, so not in ldd's list: libarchive (captures), libblkid (move
 # check), libgcc_s (glibc's pthread_cancel).  Missing ones only fail the
 # tests that need them.
-for soname in libarchive.so.13 libblkid.so.1 libgcc_s.so.1; do
+for soname in libarchive.so.13 libblkid.so.1 libgcc_s.so.1 libcurl.so.4; do
 	l=$(ldconfig -p | awk -v s="$soname" '$1 == s && /x86-64/ { print $NF; exit }')
 	[ -n "$l" ] && cp -L "$l" "$S/hvkit/lib/" && copy_libs "$l"
 done
@@ -124,7 +125,15 @@ cat >"$S/hvkit/hvkit" <<'WRAP'
 d=${0%/*}
 exec "$d/lib/ld-linux-x86-64.so.2" --library-path "$d/lib" "$d/bin/hvkit" "$@"
 WRAP
-chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh" "$S/dom0-cpuid.sh" "$S/dom0-move.sh" "$S/dom0-save.sh"
+chmod 755 "$S/hvkit/hvkit" "$S/dom0-tests.sh" "$S/dom0-sched.sh" "$S/dom0-sched-pool.sh" "$S/dom0-busy-domu.sh" "$S/dom0-cpuid.sh" "$S/dom0-move.sh" "$S/dom0-save.sh"
+# etcd for the pool test (dom0-sched-pool.sh), with the same loader and libc.
+if etcd_bin=$(command -v etcd); then
+	mkdir -p "$S/etcd"
+	cp "$etcd_bin" "$S/etcd/etcd.bin"
+	copy_libs "$etcd_bin"
+	printf '#!/bin/sh\nd=${0%%/*}\nexec "$d/../hvkit/lib/ld-linux-x86-64.so.2" --library-path "$d/../hvkit/lib" "$d/etcd.bin" "$@"\n' >"$S/etcd/etcd"
+	chmod 755 "$S/etcd/etcd"
+fi
 ln "$img/vmlinuz" "$S/domu/vmlinuz" 2>/dev/null || cp "$img/vmlinuz" "$S/domu/vmlinuz"
 ln "$img/domU.cpio.gz" "$S/domu/domU.cpio.gz" 2>/dev/null || cp "$img/domU.cpio.gz" "$S/domu/domU.cpio.gz"
 # domUs that run hvkit inside (dom0-cpuid.sh): the domU initramfs with

@@ -22,7 +22,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, check, done, logged, skip, ticks, wait_for  # noqa: E402
+from lib import check, done, logged, ticks, wait_for, xen_fake, xen_fake_cmd  # noqa: E402
 
 N = 1000
 
@@ -40,10 +40,7 @@ def run(tmp, conf, args, until=None, foreign_after=None):
     os.mkdir(xl)
     open(os.path.join(xl, "doms"), "w").write(f"{N}\n")
     err = os.path.join(tmp, "err")
-    env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(tmp, "lib"), FAKE_XL_DIR=xl)
-    cmd = ["unshare", "-m", "sh", "-c", 'mount --make-rprivate / && mount --bind "$0" /dev && exec "$@"',
-           os.path.join(tmp, "dev"), os.path.abspath(HVKIT), "sched", "run", conf,
-           "--state", os.path.join(tmp, "state"), *args]
+    cmd, env = xen_fake_cmd(tmp, xl, "sched", "run", conf, "--state", os.path.join(tmp, "state"), *args)
     metrics = os.path.join(tmp, "prom")
     if until:
         cmd += ["--metrics-file", metrics]
@@ -71,21 +68,9 @@ def params(calls):
 
 
 def main():
-    lib = os.environ.get("FAKE_XL_LIB")
-    if not lib or not os.path.exists(lib):
-        skip("no stand-in libxenlight (built only where libxl's headers are)")
-    if os.geteuid() != 0 or not shutil.which("unshare"):
-        skip("needs root and unshare(1) for a /dev with xen/privcmd in a private mount namespace")
-    if os.path.exists("/dev/xen/privcmd"):
-        skip("this is a Xen host: the real-Xen box judges the backend")
     tmp = tempfile.mkdtemp()
     try:
-        os.mkdir(os.path.join(tmp, "lib"))
-        shutil.copy(lib, os.path.join(tmp, "lib", "libxenlight.so.4.17"))
-        dev = os.path.join(tmp, "dev")
-        os.makedirs(os.path.join(dev, "xen"))
-        open(os.path.join(dev, "xen", "privcmd"), "w").close()
-        subprocess.run(["cp", "-a", "/dev/null", "/dev/urandom", dev], check=True)
+        xen_fake(tmp)
         conf = os.path.join(tmp, "x.conf")
         with open(conf, "w") as f:
             for i in range(N):

@@ -180,7 +180,7 @@ def main():
                 gateway(port, "kv/put", {"key": b64(f"{pfx}/acct/a"), "value": b64(seal(rec[:rec.index("end xxh64")]))})
                 url = f"etcd://127.0.0.1:{port}{pfx}"
                 # A 2 s tick: etcd gets half of it (ASan, a loaded machine).
-                r = run(tmp, url, "--host-id", "hostA", "--lease-ttl", "2s", tick="2s")
+                r = run(tmp, url, "--host-id", "hostA", "--lease-ttl", "4s", tick="2s")
                 p = hvkit("sched", "status", "--state", url, "--json", ok=False)
                 rows = json.loads(p.stdout)["guests"] if p.returncode == 0 else []
                 x = rows[0]["window_excess_cpu_s"] if rows else None
