@@ -254,14 +254,16 @@ static int verb_args(struct cpuid_opts *o, enum cpuid_verb verb, int argc, char 
 		o->nfiles = (size_t)(argc - i);
 		i = argc;
 	}
-	/* --from, --guest-max and each FILE may be "-": one of them */
-	_cleanup_free_ const char **ins = xcalloc(o->nfiles + 2, sizeof(*ins));
+	/* --from, --guest-max, compare's SAVED_IMAGE and each FILE may be
+	 * "-": one of them */
+	_cleanup_free_ const char **ins = xcalloc(o->nfiles + 3, sizeof(*ins));
 
 	ins[0] = o->from;
 	ins[1] = o->guest_max;
+	ins[2] = o->verb == VERB_COMPARE ? o->spec : NULL;
 	for (size_t k = 0; k < o->nfiles; k++)
-		ins[k + 2] = o->files[k];
-	if (hv_one_stdin("cpuid", ins, o->nfiles + 2))
+		ins[k + 3] = o->files[k];
+	if (hv_one_stdin("cpuid", ins, o->nfiles + 3))
 		return EXIT_USAGE;
 	if (i < argc) {
 		log_error("unexpected argument '%s'; see 'hvkit cpuid --help'", argv[i]);

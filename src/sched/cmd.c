@@ -206,6 +206,9 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		log_error("'sched status' takes no arguments");
 		return EXIT_USAGE;
 	}
+	/* the daemon's state is a file it renames over, never standard input */
+	if (strcmp(path, "-") == 0)
+		return hv_args_error("sched status", "--state cannot be '-': give a file's path");
 	if (prom && json) {
 		log_error("'sched status': --json and --prometheus exclude each other");
 		return EXIT_USAGE;

@@ -349,6 +349,12 @@ static void reload(struct daemon *dm)
 {
 	struct sched_policy p;
 
+	/* standard input was read to its end at start: a reload would read
+	 * nothing and drop every guest */
+	if (strcmp(dm->conf, "-") == 0) {
+		log_warn("SIGHUP: '-' (standard input) cannot be reloaded; keeping the policy read at start");
+		return;
+	}
 	log_info("SIGHUP: reloading '%s'", dm->conf);
 	if (sched_load_policy(dm->conf, &p) < 0) {
 		log_error("reload of '%s' failed, keeping the running policy", dm->conf);
@@ -752,6 +758,11 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		return EXIT_USAGE;
 	}
 	dm.conf = argv[optind];
+	/* outputs that cannot be standard output (hvkit(1): exit 2) */
+	if (strcmp(dm.state_path, "-") == 0 ||
+	    (dm.metrics_path && strcmp(dm.metrics_path, "-") == 0))
+		return hv_args_error("sched run", "%s cannot be '-': give a file's path",
+				     strcmp(dm.state_path, "-") == 0 ? "--state" : "--metrics-file");
 	dm.pooled = !strncmp(dm.state_path, "etcd://", 7);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	dm.host_cp = ncpu > 0 && ncpu <= 1000 ? (uint32_t)ncpu * SCHED_CP_PER_CPU : 0;
