@@ -173,11 +173,11 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	/* '--color never': WHEN goes after '=' (--color alone is always) */
-	if (bare_color && argc && !hv_cmd_find(&hvkit_tool, argv[0]) &&
-	    (!strcmp(argv[0], "never") || !strcmp(argv[0], "always") || !strcmp(argv[0], "auto"))) {
-		_cleanup_free_ char *hint = xasprintf("--color=%s", argv[0]);
+	if (bare_color && argc && !hv_cmd_find(&hvkit_tool, argv[0])) {
+		_cleanup_free_ char *hint = hv_color_hint(argv[-1], argv[0]);
 
-		return hv_unknown_verb(&hvkit_tool, argv[0], hint);
+		if (hint)
+			return hv_unknown_verb(&hvkit_tool, argv[0], hint);
 	}
 	return stdout_done(hv_dispatch(&hvkit_tool, argc, argv, &g));
 }

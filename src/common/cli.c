@@ -25,8 +25,24 @@ static bool list_has(const char *list, const char *word, size_t n)
 	return false;
 }
 
+/* An option with an optional value (--json[=pretty], --color[=WHEN])
+ * given a second time, before or after the tool's name: the bare form
+ * twice is a flag repeated, anything with '=' is a value given twice
+ * (hv_getopt()'s rule). */
+static int given_twice(const char *name, const char *was, const char *arg)
+{
+	_cleanup_free_ char *b = str_printable(xasprintf("--%s%s%s", name, arg ? "=" : "",
+							 arg ? arg : ""), false);
+
+	log_error("--%s given twice ('--%s%s%s' and '%s'): it takes one value (see 'hvkit --help')",
+		  name, name, was ? "=" : "", was ? was : "", b);
+	return EXIT_USAGE;
+}
+
 int hv_json_opt(const char *arg, bool *json, bool *pretty)
 {
+	if (*json && (arg || *pretty))
+		return given_twice("json", *pretty ? "pretty" : NULL, arg);
 	if (arg && strcmp(arg, "pretty") != 0) {
 		log_error("unknown --json style '%s' (only 'pretty')", arg);
 		return EXIT_USAGE;
@@ -53,6 +69,13 @@ int hv_sysroot_opt(const char *arg, const char **sysroot)
 
 int hv_color_opt(const char *arg, enum hv_color *color)
 {
+	static const char *const names[] = {
+		[HV_COLOR_AUTO] = "auto", [HV_COLOR_NEVER] = "never", [HV_COLOR_ALWAYS] = "always",
+	};
+
+	/* a bare --color is 'always': '--color=always --color' says it twice alike */
+	if (*color != HV_COLOR_UNSET && (arg || *color != HV_COLOR_ALWAYS))
+		return given_twice("color", names[*color], arg);
 	if (!arg || strcmp(arg, "always") == 0)
 		*color = HV_COLOR_ALWAYS;
 	else if (strcmp(arg, "never") == 0)
@@ -66,6 +89,18 @@ int hv_color_opt(const char *arg, enum hv_color *color)
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+char *hv_color_hint(const char *prev, const char *word)
+{
+	size_t n = prev ? strlen(prev) : 0;
+
+	if (n < 4 || strncmp(prev, "--co", 4) != 0 ||
+	    (strncmp("--color", prev, n) != 0 && strncmp("--colour", prev, n) != 0))
+		return NULL;
+	if (strcmp(word, "never") && strcmp(word, "always") && strcmp(word, "auto"))
+		return NULL;
+	return xasprintf("--color=%s", word);
 }
 
 /*
@@ -335,6 +370,15 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 	} else if (!(cmd = hv_cmd_find(tool, argv[0]))) {
 		if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "-h") == 0 ||
 		    strcmp(argv[0], "--help") == 0) {
+			/* 'sched --help check': 'sched check --help' */
+			if (argc == 2 && *tool->name) {
+				const struct hv_cmd *v = hv_cmd_find(tool, argv[1]);
+
+				if (!v)
+					return hv_unknown_verb(tool, argv[1], NULL);
+				g->help = true;
+				return hv_dispatch(tool, 1, argv + 1, g);
+			}
 			if (argc > 1) {
 				_cleanup_free_ char *w = xasprintf("%s %s", tool->name, argv[0]);
 
@@ -589,6 +633,13 @@ int hv_dispatch_opts(const struct hv_tool *tool, int parsed, int argc, char **ar
 		for (size_t i = 0; i < tool->ncmds; i++)
 			if (tool->cmds[i].flags & HV_CMD_DEFAULT)
 				cmd = &tool->cmds[i];
+	/* 'topo --color never', 'topo zzz --help': no verb (exit 2, as
+	 * 'hvkit help topo zzz') */
+	if (first < argc && !cmd && strcmp(argv[first], "help") != 0) {
+		_cleanup_free_ char *hint = first > 1 ? hv_color_hint(argv[first - 1], argv[first]) : NULL;
+
+		return hv_unknown_verb(tool, argv[first], hint);
+	}
 	if (cmd && !opts_known(tool, cmd))
 		return EXIT_FAIL;
 	if (cmd && verb_takes(tool, cmd, first, argv))

@@ -44,6 +44,11 @@ int hv_sysroot_opt(const char *arg, const char **sysroot);
 /* --color[=WHEN]: sets *color, or says what is wrong; EXIT_USAGE. */
 int hv_color_opt(const char *arg, enum hv_color *color);
 
+/* "--color=never" when prev, the word before word, is a bare --color
+ * (or a prefix of it) and word a WHEN: the hint for 'topo --color never'
+ * (WHEN goes after '='); else NULL.  The caller frees it. */
+char *hv_color_hint(const char *prev, const char *word);
+
 /* The one of names (NULLs skipped) that word is a typo of, by git's
  * rule (a weighted edit distance under 7, or a prefix); NULL when none
  * or when several are as near. */

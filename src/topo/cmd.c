@@ -211,7 +211,8 @@ static const struct option options[] = {
 static int parse_opts(int argc, char **argv, struct hv_global *g,
 		      struct topo_opts *o)
 {
-	bool help = false;
+	bool help = false, json_of = false;
+	const char *of = NULL;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -244,11 +245,10 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			break;
 		case 'F':
 			o->of_set = true;
+			of = optarg;
 			o->pic = picture_by_name(optarg);
-			if (strcmp(optarg, "json") == 0) {
-				o->json = true;
-			} else if (strcmp(optarg, "text") == 0 || o->pic) {
-				o->json = false;
+			if (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0 || o->pic) {
+				json_of = strcmp(optarg, "json") == 0;
 			} else {
 				log_error("unknown output format '%s' (text, json, svg, png, pdf or dot)",
 					  optarg);
@@ -256,7 +256,6 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			}
 			break;
 		case 'j':
-			o->pic = PIC_NONE;
 			o->of_set = true;
 			if (hv_json_opt(optarg, &o->json, &o->pretty))
 				return EXIT_USAGE;
@@ -296,6 +295,15 @@ static int parse_opts(int argc, char **argv, struct hv_global *g,
 			return hv_opt_error_in("topo", c, argv, options);
 		}
 	}
+	/* --json is --of json: with another --of (before or after the
+	 * tool's name) it says two formats */
+	if (of && o->json && !json_of) {
+		log_error("--of %s and --json (same as --of json) conflict: give one (see 'hvkit topo --help')",
+			  of);
+		return EXIT_USAGE;
+	}
+	if (of)
+		o->json = json_of;
 	o->verbose = log_verbosity > 0;
 	return help ? -1 : 0;
 }
