@@ -62,6 +62,35 @@ with tempfile.TemporaryDirectory() as d:
     p = hvkit("sched", "status", "--state", state, "--json")
     check('"name":"ghost"' in p.stdout and '"present":false' in p.stdout, "status shows the absent guest")
 
+    # CONF '-': standard input is read once, at start; SIGHUP cannot read
+    # it again (it is at its end) and keeps the policy rather than
+    # managing 0 guests.  --state/--metrics-file '-' (and status --state
+    # -) cannot be standard output: exit 2, nothing created.
+    open(conf, "w").write("guest ghost (cgroup:/hvkit-no-such-cgroup) { cap 20% }\n")
+    os.unlink(state)
+    with open(log, "w") as lf, open(conf) as cf:
+        dm = subprocess.Popen([HVKIT, "sched", "run", "-", "--tick", "100ms", "--state", state, "-v"],
+                              stdin=cf, stderr=lf, text=True)
+    check(wait_for(lambda: logged(log, "policing 1 guest")() or dm.poll() is not None)
+          and dm.poll() is None, "run - starts")
+    dm.send_signal(signal.SIGHUP)
+    check(wait_for(logged(log, "cannot be reloaded")), "SIGHUP on run -: says '-' cannot be reloaded")
+    dm.send_signal(signal.SIGTERM)
+    dm.wait(timeout=120)
+    err = open(log).read()
+    check(dm.returncode == 0 and "reloaded:" not in err and "0 guests" not in err,
+          f"run -: SIGHUP kept the policy: {dm.returncode} {err!r}")
+    p = hvkit("sched", "status", "--state", state, "--json")
+    check('"name":"ghost"' in p.stdout, f"run -: the guest is still managed after SIGHUP: {p.stdout!r}")
+    for args in (["sched", "run", conf, "--state", "-", "--ticks", "1"],
+                 ["sched", "run", conf, "--state", state, "--metrics-file", "-", "--ticks", "1"],
+                 ["sched", "status", "--state", "-"]):
+        p = subprocess.run([HVKIT, *args], cwd=d, capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL)
+        check(p.returncode == 2 and len(p.stderr.splitlines()) == 1 and "cannot be '-'" in p.stderr
+              and not p.stdout, f"{args}: exit 2, one line: {p.returncode} {p.stderr!r}")
+        check(not any(n.startswith("-") for n in os.listdir(d)), f"{args}: no file named '-...'")
+
     # A simulated cgroup v1 tree of plain files: two guests, one whose
     # cpu.shares reads back nothing (/dev/null): "did not take" is logged.
     root = os.path.join(d, "cg")

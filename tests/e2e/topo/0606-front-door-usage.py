@@ -76,6 +76,7 @@ with tempfile.TemporaryDirectory() as d:
     for args in (["sched", "simulate", "-", "-"], ["topo", "diff", "-", "-"],
                  ["topo", "--from", "-", "--from", "-"], ["topo", "--from", "-", "diff", "-"],
                  ["cpuid", "baseline", "-", "-"], ["cpuid", "compare", "Skylake-Client", DUMP, "-", "-"],
+                 ["cpuid", "compare", "-", "-"], ["cpuid", "compare", "-", DUMP, "-"],
                  ["cpuid", "--from", "-", "policy", "host", "--for", "xl", "--guest-max", "-"],
                  ["move", "push", "-", "xapi://127.0.0.1:1", "--sr", "u", "--password-file", "-"]):
         one_line(run(*args, stdin=CONF), 2, "only one input can be '-'", f"{args}")
@@ -158,6 +159,26 @@ with tempfile.TemporaryDirectory() as d:
                       (["sched", "simulate", CONF, TRACE, "--tick", "1s", "--tick", "2s"], "--tick"),
                       (["sched", "status", "--state", "a", "--state", "b"], "--state")):
         one_line(run(*args), 2, f"{opt} given twice", f"{args}")
+    # the '=' forms of --color and --json, before or after the tool's
+    # name: a value given twice as well (a bare --json/--color twice is a
+    # flag repeated); --json is --of json, so another --of conflicts
+    for args, want in ((["topo", *SYN, "--color=never", "--color=always"], "--color given twice"),
+                       (["--color=always", "topo", *SYN, "--color=never"], "--color given twice"),
+                       (["topo", *SYN, "--color=never", "--color"], "--color given twice"),
+                       (["--color", "topo", *SYN, "--color=auto"], "--color given twice"),
+                       (["sched", "check", CONF, "--json=pretty", "--json"], "--json given twice"),
+                       (["sched", "check", CONF, "--json", "--json=pretty"], "--json given twice"),
+                       (["--json=pretty", "sched", "check", CONF, "--json"], "--json given twice"),
+                       (["topo", *SYN, "--of", "svg", "--json", "-o", os.path.join(d, "a.txt")], "conflict"),
+                       (["topo", *SYN, "--json", "--of", "svg", "-o", os.path.join(d, "a.txt")], "conflict"),
+                       (["--json", "topo", *SYN, "--of", "text", "-o", os.path.join(d, "a.txt")], "conflict")):
+        one_line(run(*args), 2, want, f"{args}")
+    for args, head in ((["topo", *SYN, "--color", "--color"], b"\x1b["),
+                       (["--json", "sched", "check", CONF, "--json"], b"{"),
+                       (["--json", "topo", *SYN, "--of", "json"], b"{"),
+                       (["topo", *SYN, "--of", "json", "--json=pretty"], b"{\n")):
+        p = run(*args)
+        check(p.returncode == 0 and p.stdout.startswith(head), f"{args}: still fine: {p.returncode} {p.stderr!r}")
     check(not any(os.path.exists(os.path.join(d, n)) for n in ("o.qcow2", "a.xva", "b.xva", "i1", "i2",
                                                                  "a.txt", "b.txt")),
           "a repeated option: nothing written")
@@ -205,6 +226,22 @@ check(a.stderr == b.stderr and b"read as" in a.stderr and b"read as" not in c.st
 for when in ("never", "always", "auto"):
     one_line(run("--color", when, "topo"), 2, f"did you mean '--color={when}'?", f"--color {when} topo")
 one_line(run("--color", "tpo"), 2, "did you mean 'topo'?", "--color tpo: the usual hint")
+# after the tool's name too, and with a prefix of --color
+for args, when in ((["topo", "--color", "never"], "never"), (["topo", "-v", "--col", "always"], "always"),
+                   (["topo", "--colour", "auto", "check"], "auto"), (["topo", *SYN, "--color", "never"], "never")):
+    one_line(run(*args), 2, f"did you mean '--color={when}'?", f"{args}")
+# a word that is no verb, with --help after it, is the usage error of
+# 'help TOOL WORD'; 'TOOL --help VERB' is 'TOOL VERB --help' for every tool
+for tool, bad in (("topo", "zzz"), ("cpuid", "mod"), ("t", "cap"), ("sched", "zzz"), ("move", "zzz")):
+    a, b = run(tool, bad, "--help"), run("help", tool, bad)
+    one_line(a, 2, "command '%s'" % bad, f"{tool} {bad} --help")
+    check((a.returncode, a.stderr, a.stdout) == (b.returncode, b.stderr, b.stdout),
+          f"{tool} {bad} --help against help {tool} {bad}: {a.stderr!r} {b.stderr!r}")
+for tool, verb in (("topo", "capture"), ("cpuid", "policy"), ("sched", "check"), ("move", "disk")):
+    a, b = run(tool, "--help", verb), run(tool, verb, "--help")
+    check(a.returncode == b.returncode == 0 and a.stdout == b.stdout and a.stdout,
+          f"{tool} --help {verb} against {tool} {verb} --help: {a.returncode} {a.stderr!r}")
+one_line(run("sched", "--help", "zzz"), 2, "unknown sched command 'zzz'", "sched --help zzz")
 check(run("--color", "topo", *SYN).returncode == 0, "--color topo still works")
 
 # ---- sched run: "did you mean" for its long options, as the others ----

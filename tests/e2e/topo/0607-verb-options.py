@@ -73,6 +73,11 @@ for tool, verb, has, hasnot in (
           set(has) <= opts and not set(hasnot) & opts,
           f"{tool} {verb} --help: its usage and options {sorted(opts)}, usage {usage}")
 p, q = hvkit("topo", "--help"), hvkit("topo", "bogus", "--help", ok=False)
-check(p.returncode == 0 and "--fail-on" in p.stdout and "--keep-serials" in p.stdout and
-      q.stdout == p.stdout, "topo --help: every option, as before")
+check(p.returncode == 0 and "--fail-on" in p.stdout and "--keep-serials" in p.stdout,
+      "topo --help: every option, as before")
+# a word that is no verb is no verb with --help either: as 'help topo bogus'
+r = hvkit("help", "topo", "bogus", ok=False)
+check(q.returncode == 2 and not q.stdout and "unknown topo command 'bogus'" in q.stderr and
+      (r.returncode, r.stderr) == (q.returncode, q.stderr),
+      f"topo bogus --help: exit 2 as 'help topo bogus', got {q.returncode} {q.stderr!r}")
 done()
