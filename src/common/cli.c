@@ -371,7 +371,7 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 		if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "-h") == 0 ||
 		    strcmp(argv[0], "--help") == 0) {
 			/* 'sched --help check': 'sched check --help' */
-			if (argc == 2 && *tool->name) {
+			if (argc == 2 && *tool->name && argv[1][0] != '-') {
 				const struct hv_cmd *v = hv_cmd_find(tool, argv[1]);
 
 				if (!v)
