@@ -169,9 +169,10 @@ with tempfile.TemporaryDirectory() as d:
                        (["sched", "check", CONF, "--json=pretty", "--json"], "--json given twice"),
                        (["sched", "check", CONF, "--json", "--json=pretty"], "--json given twice"),
                        (["--json=pretty", "sched", "check", CONF, "--json"], "--json given twice"),
-                       (["topo", *SYN, "--of", "svg", "--json", "-o", os.path.join(d, "a.txt")], "conflict"),
-                       (["topo", *SYN, "--json", "--of", "svg", "-o", os.path.join(d, "a.txt")], "conflict"),
-                       (["--json", "topo", *SYN, "--of", "text", "-o", os.path.join(d, "a.txt")], "conflict")):
+                       (["topo", *SYN, "--of", "svg", "--json"], "conflict"),
+                       (["topo", *SYN, "--json", "--of", "svg"], "conflict"),
+                       (["--json", "topo", *SYN, "--of", "text"], "conflict"),
+                       (["--json", "topo", *SYN, "--of=svg"], "conflict")):
         one_line(run(*args), 2, want, f"{args}")
     for args, head in ((["topo", *SYN, "--color", "--color"], b"\x1b["),
                        (["--json", "sched", "check", CONF, "--json"], b"{"),
