@@ -249,6 +249,12 @@ int hv_getopt(struct hv_getopt *st, int argc, char **argv, const char *optstring
 	for (int i = 0; idx < 0 && opts[i].name; i++)
 		if (opts[i].val == c && !opts[i].flag)
 			idx = i;
+	/* -o '' names no file (as --sysroot '' names no directory) */
+	if (idx >= 0 && strcmp(opts[idx].name, "output") == 0 && !*optarg) {
+		log_error("--output needs a file name, not '' (see 'hvkit%s%s --help')",
+			  st->cmd ? " " : "", st->cmd ? st->cmd : "");
+		return HV_OPT_REPEATED;
+	}
 	if (idx < 0 || opts[idx].has_arg != required_argument ||
 	    (st->many && c > 0 && c < 256 && strchr(st->many, c)))
 		return c;

@@ -69,8 +69,8 @@ int hv_opt_error_in(const char *cmd, int c, char **argv, const struct option *op
  * with ':'), which also refuses an option that takes a value given a
  * second time ("--to given twice ('qcow2' and 'vhd')"), one line naming
  * it, unless its getopt value is in many ("f": --from may repeat; NULL
- * or "": none may).  Returns getopt_long()'s value, or HV_OPT_REPEATED
- * after saying what was wrong: hv_opt_error_in() then returns EXIT_USAGE
+ * or "": none may); an empty --output/-o is refused likewise.  Returns
+ * getopt_long()'s value, or HV_OPT_REPEATED after saying what was wrong: hv_opt_error_in() then returns EXIT_USAGE
  * without a second line.  *st starts zeroed (HV_GETOPT_INIT) before a
  * command's first option.
  */

@@ -159,6 +159,23 @@ mode_t output_mode(const char *path)
 	return 0666 & ~mask;
 }
 
+int output_through_link(const char *path, char **ret_real)
+{
+	struct stat st;
+
+	*ret_real = NULL;
+	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	if ((*ret_real = realpath(path, NULL)))
+		return 0;
+	/* /proc/self/fd/1 to a pipe names no path, yet is there: the
+	 * caller's check refuses it as no regular file. */
+	if (stat(path, &st) == 0)
+		return 0;
+	log_error("'%s' is a symbolic link that leads nowhere; not writing through it", path);
+	return -ENOENT;
+}
+
 int write_output(const char *path, const char *data, size_t len)
 {
 	int rc;
@@ -172,19 +189,13 @@ int write_output(const char *path, const char *data, size_t len)
 		}
 		return 0;
 	}
-	/* A symbolic link is written through, to the file it names (renaming
-	 * over it would replace the link); one that leads nowhere is refused. */
 	_cleanup_free_ char *real = NULL;
 	const char *asked = path;
 	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		if (!(real = realpath(path, NULL))) {
-			log_error("'%s' is a symbolic link that leads nowhere; not writing through it",
-				  path);
-			return -ENOENT;
-		}
+	if ((rc = output_through_link(path, &real)) < 0)
+		return rc;
+	if (real)
 		path = real;
-	}
 	/* Renamed over: only a regular file, never a device node or FIFO. */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (real)

@@ -26,6 +26,15 @@ __attribute__((format(printf, 1, 2))) void log_info(const char *fmt, ...);
 size_t log_diags(const char *what, const struct hv_diags *d);
 
 /*
+ * An output path that is a symbolic link is written through, to the file
+ * it names (renaming over it would replace the link): *ret_real is that
+ * file's path (free it), or NULL when path is no link or names no path
+ * (/proc/self/fd/N of a pipe).  A link that leads nowhere is refused in
+ * one line: -ENOENT.
+ */
+int output_through_link(const char *path, char **ret_real);
+
+/*
  * Writes data to path atomically (temporary file in the same directory,
  * fsync, rename), or to stdout when path is NULL or "-".  Returns 0 or a
  * negative errno after logging what failed.

@@ -483,7 +483,7 @@ int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 	cfgname = xasprintf("%s.cfg", name);
 	rc = move_write_new(dfd, cfgname, cfg.buf, cfg.len, o.sync);
 	if (rc == 0)
-		rc = tmpout_commit(o.out);
+		rc = tmpout_commit();
 	if (rc < 0) {
 		log_error("cannot write '%s': %s", o.out, strerror(-rc));
 		goto out;

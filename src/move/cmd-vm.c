@@ -251,7 +251,7 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 		close(fd);
 	fd = -1;
 	if (rc == 0)
-		rc = tmpout_commit(o->out);
+		rc = tmpout_commit();
 out:
 	if (fd >= 0)
 		close(fd);
@@ -323,7 +323,7 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 		strbuf_release(&all);
 	}
 	if (rc == 0)
-		rc = tmpout_commit(o->out);
+		rc = tmpout_commit();
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -1209,7 +1209,7 @@ int move_cmd_import(int argc, char **argv, struct hv_global *g)
 	cfgname = xasprintf("%s.cfg", name);
 	rc = move_write_new(dfd, cfgname, cfg.buf, cfg.len, o.sync);
 	if (rc == 0)
-		rc = tmpout_commit(o.out);
+		rc = tmpout_commit();
 	if (rc < 0) {
 		log_error("cannot write '%s': %s", o.out, strerror(-rc));
 		goto out;

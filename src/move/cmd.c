@@ -339,7 +339,7 @@ static int do_disk(const struct disk_opts *o)
 		rc = -errno;
 	out.fd = -1;
 	if (rc == 0)
-		rc = tmpout_commit(o->out);
+		rc = tmpout_commit();
 	if (rc < 0) {
 		log_error("cannot write '%s': %s", o->out, strerror(-rc));
 		goto out;

@@ -36,6 +36,7 @@ static bool tmp_is_dir, tmp_anonymous;	/* anonymous: O_TMPFILE, no name */
 static bool tmp_stdout;			/* final is "-": copied to stdout */
 static char tmp_name[NAME_MAX + 1];	/* in dir_fd; "" when anonymous */
 static char *tmp_path;			/* for messages and tmpout_path() */
+static char *out_base;			/* the final path, a link followed */
 
 /* Removes every entry of the directory open on fd with getdents64 and
  * unlinkat only: safe in a signal handler (no allocation, no lock). */
@@ -204,6 +205,10 @@ static void new_name(const char *base)
  * fails.  A directory has no place there; a terminal gets no image. */
 int tmpout_check(const char *final, bool dir)
 {
+	if (!*final) {
+		log_error("the output name is empty; name a %s", dir ? "directory" : "file or '-'");
+		return EXIT_USAGE;
+	}
 	if (strcmp(final, "-") != 0 || (!dir && !isatty(STDOUT_FILENO)))
 		return 0;
 	log_error("output '-': %s; name a %s", dir ? "a directory cannot go to standard output" :
@@ -245,8 +250,8 @@ static int create_stdout(bool dir)
 
 static int create(const char *final, bool dir)
 {
-	_cleanup_free_ char *d1 = xstrdup(final), *d2 = xstrdup(final);
-	const char *parent = dirname(d1), *base = basename(d2);
+	_cleanup_free_ char *real = NULL, *d1 = NULL;
+	const char *asked = final, *parent;
 	struct stat old;
 	bool replace = false;
 	int fd = -1, e;
@@ -259,13 +264,31 @@ static int create(const char *final, bool dir)
 	}
 	if (strcmp(final, "-") == 0)
 		return create_stdout(dir);
+	/* A file's symbolic link is written through, to the file it names,
+	 * as topo -o does: renaming over it would replace the link (and
+	 * /dev/stdout with it).  A directory is never made over anything. */
+	if (!dir && output_through_link(final, &real) < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (real)
+		final = real;
+	_cleanup_free_ char *d2 = xstrdup(final);
+	d1 = xstrdup(final);
+	parent = dirname(d1);
+	free(out_base);
+	out_base = xstrdup(basename(d2));
+	const char *base = out_base;
 	/* Only a regular file is ever replaced: never a device node, a FIFO,
 	 * a socket or a directory (renaming over /dev/null would replace
-	 * it).  A link is followed to see what it names (a link to a
-	 * regular file is itself replaced, its target untouched). */
+	 * it). */
 	if (!dir && stat(final, &old) == 0) {
 		if (!S_ISREG(old.st_mode)) {
-			log_error("'%s' exists and is not a regular file; not replacing it", final);
+			if (real)
+				log_error("'%s' leads to '%s', which exists and is not a regular file; not replacing it",
+					  asked, final);
+			else
+				log_error("'%s' exists and is not a regular file; not replacing it", final);
 			errno = EEXIST;
 			return -1;
 		}
@@ -431,15 +454,14 @@ static void trapped(sigset_t *set)
 		sigaddset(set, fatal_signals[i]);
 }
 
-int tmpout_commit(const char *final)
+int tmpout_commit(void)
 {
-	_cleanup_free_ char *d2 = xstrdup(final);
-	const char *base = basename(d2);
 	sigset_t set, old;
 	int rc;
 
 	if (!active)
 		return -ENOENT;
+	const char *base = out_base;
 	/* A signal between the rename and `active = 0` would have the
 	 * handler empty the directory that now has the final name: held
 	 * until the output is committed (or not). */
@@ -468,4 +490,6 @@ void tmpout_remove(void)
 	tmp_stdout = false;
 	free(tmp_path);
 	tmp_path = NULL;
+	free(out_base);
+	out_base = NULL;
 }

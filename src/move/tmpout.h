@@ -32,9 +32,10 @@ int tmpout_create_dir(const char *final);
 /* Its current name, or NULL when there is none. */
 const char *tmpout_path(void);
 
-/* Links or renames it to final; -errno, with the temporary output left
- * for tmpout_remove(). */
-int tmpout_commit(const char *final);
+/* Links or renames it to the final name it was made for (a file's
+ * symbolic link followed); -errno, with the temporary output left for
+ * tmpout_remove(). */
+int tmpout_commit(void);
 
 /* Removes the temporary output, if any (a directory with its files). */
 void tmpout_remove(void);
