@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -485,7 +486,12 @@ int open_input(const char *path, unsigned allow, const char **ret_why)
 		goto fail;
 	/* /dev/null reads as an empty file and never blocks. */
 	bool null = S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
-	if (strcmp(path, "-") == 0 || S_ISREG(st.st_mode) || null ||
+	/* A pipe with no name (/dev/fd/63 of bash's <(...)) has a writer:
+	 * pipefs, where a FIFO node lives on the filesystem holding it. */
+	struct statfs sf;
+	bool pipe = (allow & INPUT_PIPE) && S_ISFIFO(st.st_mode) && fstatfs(fd, &sf) == 0 &&
+		    sf.f_type == 0x50495045;	/* PIPEFS_MAGIC */
+	if (strcmp(path, "-") == 0 || S_ISREG(st.st_mode) || null || pipe ||
 	    (S_ISDIR(st.st_mode) && (allow & INPUT_DIR)) ||
 	    (S_ISBLK(st.st_mode) && (allow & INPUT_BLOCK))) {
 		int fl = fcntl(fd, F_GETFL);

@@ -145,12 +145,14 @@ void format_size(char *buf, size_t sz, uint64_t bytes);
 /*
  * Opens path to read as an input file without ever blocking: "-" is a
  * dup of stdin (the caller reads it once, to the end, and keeps the
- * bytes); anything else must be a regular file, or a directory or block
- * device where allow says so.  A FIFO, socket or character device is
+ * bytes); anything else must be a regular file, or a directory, block
+ * device or pipe with no name (INPUT_PIPE: /dev/fd/N of bash's <(...),
+ * never a FIFO node) where allow says so.  A FIFO, socket or character device is
  * refused before a read could wait forever (opened O_NONBLOCK, which is
  * cleared on success).  Returns the fd, or -errno with *ret_why the
  * reason in words: strerror, or "a FIFO, not a regular file" (-EINVAL).
  */
 #define INPUT_DIR 1u
 #define INPUT_BLOCK 2u
+#define INPUT_PIPE 4u
 int open_input(const char *path, unsigned allow, const char **ret_why);

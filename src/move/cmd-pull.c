@@ -369,6 +369,8 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 		return hv_args_error("move pull", "%s", argc - optind != 2 ?
 				     "'move pull' takes xapi://[USER@]HOST[:PORT] and a VM" :
 				     "missing -o DIR");
+	if (hv_one_stdin("move pull", (const char *const[]){ o->pwfile, o->ca }, 2))
+		return EXIT_USAGE;
 	o->vm = argv[optind + 1];
 	if (log_verbosity < 0)
 		o->progress = false;
@@ -402,6 +404,12 @@ int move_cmd_pull(int argc, char **argv, struct hv_global *g)
 	mv_vm_init(&vm);
 	if (access(o.out, F_OK) == 0) {
 		log_error("'%s' exists; not overwriting it", o.out);
+		goto out;
+	}
+	if (xapi_check_ca(o.ca, &d) < 0) {
+		_cleanup_free_ char *q = xasprintf("--ca '%s'", o.ca);
+
+		(void)log_diags(q, &d);
 		goto out;
 	}
 	if ((rc = xapi_read_password(o.pwfile, &pw, &d)) < 0) {

@@ -198,7 +198,7 @@ int move_cmd_push(int argc, char **argv, struct hv_global *g)
 				     "'move push' takes GUEST.cfg and xapi://[USER@]HOST[:PORT]");
 	if (!sr_uuid)
 		return hv_args_error("move push", "missing --sr UUID");
-	if (hv_one_stdin("move push", (const char *const[]){ argv[optind], pwfile }, 2))
+	if (hv_one_stdin("move push", (const char *const[]){ argv[optind], pwfile, ca }, 3))
 		return EXIT_USAGE;
 	if (xapi_parse_target(argv[optind + 1], http, &user, &url) < 0)
 		return hv_args_error("move push", "'%s' is not xapi://[USER@]HOST[:PORT]",
@@ -234,6 +234,12 @@ int move_cmd_push(int argc, char **argv, struct hv_global *g)
 	if (log_diags(cfg, &d))
 		goto out;
 	hv_diags_release(&d);
+	if (xapi_check_ca(ca, &d) < 0) {
+		_cleanup_free_ char *q = xasprintf("--ca '%s'", ca);
+
+		(void)log_diags(q, &d);
+		goto out;
+	}
 	if ((rc = xapi_read_password(pwfile, &pw, &d)) < 0) {
 		_cleanup_free_ char *q = xasprintf("--password-file '%s'", pwfile);
 

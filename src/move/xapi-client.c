@@ -758,10 +758,29 @@ int xapi_limit_parse(bool timeout, const char *arg, struct xapi_limits *lim)
 	return 0;
 }
 
+int xapi_check_ca(const char *ca, struct hv_diags *d)
+{
+	const char *why;
+	int fd;
+
+	if (!ca)
+		return 0;
+	/* libcurl reads it when it connects: "-" would be a file of that name */
+	if (strcmp(ca, "-") == 0)
+		return hv_errorf(d, "CA certificates come from a file, not standard input");
+	fd = open_input(ca, 0, &why);
+	if (fd < 0) {
+		hv_errorf(d, "%s%s", fd == -EINVAL ? "" : "cannot open: ", why);
+		return fd;
+	}
+	close(fd);
+	return 0;
+}
+
 int xapi_read_password(const char *file, char **ret, struct hv_diags *d)
 {
 	const char *env = getenv("HVKIT_XAPI_PASSWORD");
-	char buf[XAPI_PASSWORD_MAX + 2];
+	char buf[XAPI_PASSWORD_MAX + 3];	/* the longest, its CR LF, a NUL */
 	size_t n = 0, len;
 	struct stat st;
 	int fd, e;
@@ -770,13 +789,17 @@ int xapi_read_password(const char *file, char **ret, struct hv_diags *d)
 		*ret = xstrdup(env ? env : "");
 		return 0;
 	}
-	/* "-": the first line of standard input */
-	fd = strcmp(file, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3) :
-	     open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	/* "-": the first line of standard input; a FIFO node would block
+	 * (refused), bash's <(...) is a pipe with a writer */
+	const char *why;
+	fd = open_input(file, INPUT_PIPE, &why);
+	if (fd < 0) {
+		hv_errorf(d, "%s%s", fd == -EINVAL ? "" : "cannot open: ", why);
+		return fd;
+	}
+	if (fstat(fd, &st) < 0) {
 		e = errno;
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 		hv_errorf(d, "cannot open: %s", strerror(e));
 		return -e;
 	}
@@ -804,10 +827,11 @@ int xapi_read_password(const char *file, char **ret, struct hv_diags *d)
 	close(fd);
 	buf[n] = 0;
 	len = memchr(buf, '\n', n) ? (size_t)((char *)memchr(buf, '\n', n) - buf) : n;
-	if (len > XAPI_PASSWORD_MAX)
-		return hv_errorf(d, "the first line is longer than %d bytes: no password", XAPI_PASSWORD_MAX);
+	/* its end, LF or CRLF, is no part of it, whatever its length */
 	if (len && buf[len - 1] == '\r')
 		len--;
+	if (len > XAPI_PASSWORD_MAX)
+		return hv_errorf(d, "the first line is longer than %d bytes: no password", XAPI_PASSWORD_MAX);
 	if (memchr(buf, 0, len))
 		return hv_errorf(d, "the first line holds a NUL byte: no password");
 	if (!len)

@@ -102,10 +102,17 @@ int xapi_export_raw_vdi(struct xapi_conn *c, const char *vdi, const char *format
 			uint64_t size, img_sink_fn sink, void *opaque,
 			uint64_t *ret_got);
 
+/* --ca FILE, asked before anything connects: a regular file that can be
+ * opened (not "-", not a FIFO or device); -errno with the reason in d,
+ * which the caller prefixes with the file's name. */
+int xapi_check_ca(const char *ca, struct hv_diags *d);
+
 /* The password for push and pull: the first line of file ("-": of
  * standard input), or the environment's HVKIT_XAPI_PASSWORD (empty when
  * unset) without one.  A character device (but a terminal on standard
- * input), an empty first line, one longer than XAPI_PASSWORD_MAX bytes
+ * input), a FIFO node (a pipe with no name, bash's <(...), is read), an
+ * empty first line, one longer than XAPI_PASSWORD_MAX bytes (its CR LF
+ * or LF not counted)
  * or one holding a NUL byte is refused: -errno (-EINVAL) with the reason
  * in d, which the caller prefixes with the file's name.  The caller
  * frees *ret. */
