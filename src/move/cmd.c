@@ -80,7 +80,7 @@ struct disk_opts {
 	enum img_format to, from;
 	bool to_set, from_set;
 	const char *disk;
-	bool gzip;
+	bool gzip, sums_set;
 	enum xva_sums sums;
 	bool progress;
 	bool sync;
@@ -241,6 +241,11 @@ static int do_disk(const struct disk_opts *o)
 		if (!src)
 			goto out;
 		size = src->size;
+	} else if (o->disk) {
+		/* probed: IN's format was not known before it was opened */
+		ret = hv_args_error("move disk", "--disk picks a disk of an XVA input, and '%s' is %s",
+				    o->in, img_format_name(from));
+		goto out;
 	} else {
 		int dfd = dir_of(o->in);
 
@@ -415,6 +420,7 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 			o.gzip = true;
 			break;
 		case 'c':
+			o.sums_set = true;
 			if (strcmp(optarg, "xxhash") == 0)
 				o.sums = XVA_SUM_XXHASH;
 			else if (strcmp(optarg, "sha1") == 0)
@@ -449,6 +455,14 @@ static int cmd_disk(int argc, char **argv, struct hv_global *g)
 	o.out = argv[optind + 1];
 	if (log_verbosity < 0)
 		o.progress = false;
+	/* the options of an XVA, refused where they would do nothing */
+	enum img_format to = o.to_set ? o.to : format_from_name(o.out);
+	if (to != IMG_XVA && (o.gzip || o.sums_set))
+		return hv_args_error("move disk", "%s goes with an XVA output, and OUT is %s",
+				     o.gzip ? "--gzip" : "--checksum", img_format_name(to));
+	if (o.disk && o.from_set && o.from != IMG_XVA)
+		return hv_args_error("move disk", "--disk picks a disk of an XVA input, and IN is %s",
+				     img_format_name(o.from));
 	return tmpout_check(o.out, false) ?: do_disk(&o);
 }
 
