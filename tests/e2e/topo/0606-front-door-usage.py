@@ -7,7 +7,10 @@ usage error; --password-file refuses a character device and an empty
 password before any connection; a single-value option given twice is a
 usage error naming it, and topo capture refuses --of; 'hvkit help TOOL
 VERB' is 'hvkit TOOL VERB --help'; '--color never' gets a hint; sched
-run's unknown options get "did you mean"."""
+run's unknown options get "did you mean"; move disk writes through a
+link OUT and refuses XVA options that do nothing; an empty output name
+is a usage error; --ca is checked and a FIFO password refused before
+any connection (brk4)."""
 import os
 import pty
 import re
@@ -244,6 +247,131 @@ for tool, verb in (("topo", "capture"), ("cpuid", "policy"), ("sched", "check"),
           f"{tool} --help {verb} against {tool} {verb} --help: {a.returncode} {a.stderr!r}")
 one_line(run("sched", "--help", "zzz"), 2, "unknown sched command 'zzz'", "sched --help zzz")
 check(run("--color", "topo", *SYN).returncode == 0, "--color topo still works")
+
+# ---- move's outputs and XAPI inputs (the breaker's brk4 items 1, 4, 5, 9, 12) ----
+with tempfile.TemporaryDirectory() as d:
+    raw = os.path.join(d, "d.raw")
+    with open(raw, "wb") as f:
+        f.truncate(1 << 20)
+        f.seek(4096)
+        f.write(b"hvkit-0606" * 100)
+    want = open(raw, "rb").read()
+
+    def nothing_new(before, what):
+        check(sorted(os.listdir(d)) == before, f"{what}: left {sorted(set(os.listdir(d)) - set(before))}")
+
+    # a symbolic link OUT is written through (as topo -o), never replaced
+    target, link = os.path.join(d, "target.raw"), os.path.join(d, "link.raw")
+    open(target, "wb").write(b"old")
+    os.chmod(target, 0o600)
+    os.symlink("target.raw", link)
+    p = run("move", "disk", raw, link)
+    check(p.returncode == 0 and os.path.islink(link) and open(target, "rb").read() == want and
+          os.stat(target).st_mode & 0o777 == 0o600, f"move disk to a link: {p.returncode} {p.stderr!r}")
+    # /dev/stdout's way: a link to /proc/self/fd/1, stdout a file
+    so, cap = os.path.join(d, "so"), os.path.join(d, "cap")
+    os.symlink("/proc/self/fd/1", so)
+    with open(cap, "wb") as f:
+        p = run("move", "disk", raw, so, stdout=f)
+    check(p.returncode == 0 and os.path.islink(so) and open(cap, "rb").read() == want,
+          f"move disk to a link to stdout (a file): {p.returncode} {p.stderr!r}")
+    p = run("move", "disk", raw, so)     # stdout a pipe: no regular file
+    one_line(p, 1, "not a regular file", "move disk to a link to stdout (a pipe)")
+    check(os.path.islink(so), "the link to stdout is kept")
+    dang = os.path.join(d, "dang.raw")
+    os.symlink("nowhere/x.raw", dang)
+    before = sorted(os.listdir(d))
+    one_line(run("move", "disk", raw, dang), 1, "leads nowhere", "move disk to a dangling link")
+    check(os.path.islink(dang), "the dangling link is kept")
+    nothing_new(before, "move disk to a dangling link")
+
+    # an empty output name is a usage error, one line, nothing written
+    for args in (["move", "disk", raw, ""], ["move", "export", CFG, "--to", "xva", "-o", "", "--force"],
+                 ["move", "import", raw, "-o", ""], ["topo", *SYN, "-o", ""],
+                 ["topo", *SYN, "--output="], ["cpuid", "dump", "-o", ""],
+                 ["sched", "simulate", CONF, TRACE, "-o", ""]):
+        p = run(*args, cwd=d)
+        one_line(p, 2, "", f"{args}: empty output")
+        check(re.search(rb"empty|not ''", p.stderr), f"{args}: says the name is empty: {p.stderr!r}")
+        nothing_new(before, f"{args}")
+
+    # move disk: the options of an XVA refused where they would do nothing
+    out = os.path.join(d, "o.raw")
+    for extra, opt in ((["--gzip"], "--gzip"), (["--checksum", "xxhash"], "--checksum"),
+                       (["--to", "qcow2", "--gzip"], "--gzip"), (["--disk", "1"], "--disk"),
+                       (["--from", "raw", "--disk", "1"], "--disk")):
+        one_line(run("move", "disk", raw, out, *extra), 2, opt, f"move disk to raw {extra}")
+        nothing_new(before, f"move disk {extra}")
+
+    # XAPI inputs: refused before any connection, never a hang
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.setblocking(False)
+    target_url = f"xapi://127.0.0.1:{srv.getsockname()[1]}"
+
+    def connections():
+        n = 0
+        while True:
+            try:
+                c, _ = srv.accept()
+            except BlockingIOError:
+                return n
+            c.close()
+            n += 1
+
+    def one_error(p, rc, needle, what):
+        """push warns about the guest first: one error line, after them"""
+        errs = [ln for ln in p.stderr.decode(errors="replace").splitlines() if "error:" in ln]
+        check(p.returncode == rc and len(errs) == 1 and needle in errs[0],
+              f"{what}: expected exit {rc} and one error with {needle!r}, got {p.returncode} {errs!r}")
+
+    ok_pw, fifo = os.path.join(d, "ok.pw"), os.path.join(d, "pw.fifo")
+    open(ok_pw, "w").write("secret\n")
+    os.mkfifo(fifo)
+    pws = {}
+    for name, body in (("1023crlf", b"x" * 1023 + b"\r\n"), ("1023lf", b"x" * 1023 + b"\n"),
+                       ("1024crlf", b"x" * 1024 + b"\r\n")):
+        pws[name] = os.path.join(d, name + ".pw")
+        open(pws[name], "wb").write(body)
+    pull_out = os.path.join(d, "pulled")
+    verbs = (["move", "push", CFG, target_url, "--sr", "u", "--metadata-only", "--force", "--http"],
+             ["move", "pull", target_url, "vm", "-o", pull_out, "--http"])
+    for verb in verbs:
+        what = " ".join(verb[:2])
+        p = run(*verb, "--password-file", "-", "--ca", "-", stdin=ok_pw)
+        one_line(p, 2, "only one input can be '-'", f"{what} --password-file - --ca -")
+        for ca, why in (("/nonexistent/ca.pem", "No such file"), (d, "directory"), (fifo, "FIFO"),
+                        ("-", "standard input")):
+            p = run(*verb, "--password-file", ok_pw, "--ca", ca, timeout=20)
+            one_error(p, 1, why, f"{what} --ca {ca}")
+            check(f"--ca '{ca}'".encode() in p.stderr and connections() == 0,
+                  f"{what} --ca {ca}: names it, connects to nothing: {p.stderr!r}")
+        try:
+            p = run(*verb, "--password-file", fifo, timeout=20)
+            one_error(p, 1, "a FIFO, not a regular file", f"{what} --password-file FIFO")
+        except subprocess.TimeoutExpired:
+            check(False, f"{what} --password-file FIFO: hangs")
+        check(connections() == 0, f"{what} --password-file FIFO: connected")
+        one_error(run(*verb, "--password-file", pws["1024crlf"]), 1, "longer than 1023",
+                 f"{what} a 1024-byte password, CR LF")
+        check(connections() == 0, f"{what} 1024 CR LF: connected")
+        # a 1023-byte password is one, whatever its line end; so is a
+        # pipe with no name (bash's <(...)): each goes on to connect
+        for name in ("1023lf", "1023crlf"):
+            p = run(*verb, "--password-file", pws[name], "--timeout", "1")
+            check(p.returncode == 1 and b"longer" not in p.stderr and connections() >= 1,
+                  f"{what} a {name} password: {p.returncode} {p.stderr!r}")
+        r, w = os.pipe()
+        os.write(w, b"secret\n")
+        os.close(w)
+        p = subprocess.run([HVKIT, *verb, "--password-file", f"/dev/fd/{r}", "--timeout", "1"],
+                           stdin=subprocess.DEVNULL, capture_output=True, pass_fds=(r,), timeout=60)
+        os.close(r)
+        check(p.returncode == 1 and b"password-file" not in p.stderr and connections() >= 1,
+              f"{what} --password-file /dev/fd/N (a pipe): {p.returncode} {p.stderr!r}")
+    srv.close()
+    check(not os.path.exists(pull_out), "pull: nothing written")
 
 # ---- sched run: "did you mean" for its long options, as the others ----
 for args, want in ((["sched", "run", CONF, "--tik", "1s"], "did you mean '--tick'?"),
