@@ -4,8 +4,8 @@
 remove.  An existing OUT that is not a regular file (a character device,
 a FIFO, a directory, a link to one of them) is refused with one line and
 left as it was, by every verb that writes a file and by `topo -o`; a
-regular file (or a link to one) is still replaced, its mode kept but
-never its set-user-ID or set-group-ID bit.  The sweep removes
+regular file is still replaced (through a link to one, the link kept),
+its mode kept but never its set-user-ID or set-group-ID bit.  The sweep removes
 only OUT.tmp.hvkit-PID-XXXXXX for this very OUT, a directory only when it
 carries hvkit's marker, never another name's or a user's look-alike.
 Device nodes are made in a private directory, never /dev/null."""
@@ -63,16 +63,21 @@ for what, path, isit in targets():
         refused(["topo", "--json", "-o", path], what, path, isit)
     check(not [x for x in os.listdir(d) if ".tmp" in x], f"nothing left: {os.listdir(d)}")
 
-# A regular file, and a link to one, are still replaced.
+# A regular file is still replaced.
 reg = put(os.path.join(d, "reg.raw"), "old")
 hvkit("move", "disk", raw, reg, "--no-progress")
 check(os.path.getsize(reg) == MiB, "a regular file is replaced")
 os.chmod(reg, 0o6755)
 hvkit("move", "disk", raw, reg, "--no-progress")
 check(stat.S_IMODE(os.stat(reg).st_mode) == 0o755, f"set-id bits not kept: {os.stat(reg).st_mode:o}")
+# A link is written through, as topo -o's is: the link stays, the file
+# it names is replaced (its mode kept).
+put(reg, "old")
+os.chmod(reg, 0o640)
 os.symlink("reg.raw", os.path.join(d, "reglink"))
 hvkit("move", "disk", raw, os.path.join(d, "reglink"), "--no-progress")
-check(not os.path.islink(os.path.join(d, "reglink")), "a link to a regular file is replaced")
+check(os.path.islink(os.path.join(d, "reglink")) and os.path.getsize(reg) == MiB and
+      stat.S_IMODE(os.stat(reg).st_mode) == 0o640, "a link to a regular file is written through")
 
 # The sweep: look-alikes of other names, and an unmarked directory of
 # this name, stay; a real leftover of this name (a dead pid) goes.
