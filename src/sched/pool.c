@@ -496,6 +496,16 @@ static bool parse_record(const struct etcd_kv *kv, const struct sched_guest *g,
 	return true;
 }
 
+/* A lapse with the record still ours (revision rev): the next counter
+ * read continues from our last one (pg->cont), taken over again in the
+ * write fenced on that revision. */
+static void resume(const struct sched_guest *g, struct sched_pool_guest *pg, int64_t rev)
+{
+	pg->cont = true;
+	log_info("%s: our lease lapsed with record revision %" PRId64 " still ours (no other "
+		 "host wrote it): what it used since our last read is charged here", g->name, rev);
+}
+
 void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 		     struct sched_state_guest *sg, struct sched_pool_guest *pg, bool here)
 {
@@ -508,6 +518,12 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 
 	bool was = pg->owner;
 	pg->owner = own && p->lease && own->lease == p->lease;
+	/* Our owner key went with our lease (a lapse: this daemon stopped
+	 * or cut off past its TTL) and nobody took the guest meanwhile: the
+	 * record is still the one we wrote last (its revision, or our host
+	 * and pid in it), so nothing since our last counter read was
+	 * charged anywhere: charged here at the retake (hvkit-sched(1)). */
+	bool lapsed = here && was && !own;
 	free(pg->owner_host);
 	pg->owner_host = own ? printable(own->value, own->vlen) : NULL;
 	if (was && !pg->owner)
@@ -564,8 +580,11 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 		return;
 	}
 	pg->lost = false;
-	if (rec->mod_rev == pg->base_rev)
+	if (rec->mod_rev == pg->base_rev) {
+		if (lapsed)
+			resume(g, pg, rec->mod_rev);
 		return;
+	}
 	struct sched_state st;
 	char why[256];
 	if (!parse_record(rec, g, &st, why, sizeof(why))) {
@@ -584,8 +603,11 @@ void sched_pool_pull(struct sched_pool *p, const struct sched_guest *g,
 	/* Written by this very daemon (a write whose answer was lost): our
 	 * copy as it was then, with nothing of another host's since
 	 * (pool.h), so the base; else its charges would count twice. */
-	if (mine && st.pid == p->pid)
+	if (mine && st.pid == p->pid) {
 		base_set(&pg->base, &sg->acct, r, false);
+		if (lapsed)
+			resume(g, pg, rec->mod_rev);
+	}
 	/* Every charge etcd holds, plus what was charged here and not yet
 	 * handed in. */
 	merge(&sg->acct, r, &pg->base);

@@ -57,7 +57,8 @@ struct sched_pool_guest {
 	bool owner;		/* our lease holds PREFIX/owner/ID */
 	bool seen;		/* the record (or its absence) was read once */
 	bool cont;		/* first look: the record continues this host's
-				 * own counter (a restart), charged from it */
+				 * own counter (a restart), charged from it; or
+				 * our lease lapsed with the record still ours */
 	int64_t stale_since;	/* CLOCK_MONOTONIC ns the owner key was first
 				 * seen with no live daemon behind it; 0: not */
 	int64_t stale_rev;	/* its mod revision once taken as lapsed */

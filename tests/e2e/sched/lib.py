@@ -153,6 +153,14 @@ def gateway(port, path, body):
     return json.loads(urllib.request.urlopen(req, timeout=60).read())
 
 
+def charged(port, key):
+    """CPU-s of excess the pool record at KEY holds (its buckets' sum), 0
+    without one."""
+    kvs = gateway(port, "kv/range", {"key": b64(key)}).get("kvs", [])
+    text = base64.b64decode(kvs[0]["value"]).decode() if kvs else ""
+    return sum(int(x.split()[2]) for x in text.splitlines() if x.startswith("b ")) / 1e9
+
+
 def start_etcd(tmp, *extra, scheme="http", ready=None, port=None):
     """One etcd member (Debian's etcd-server) in tmp, with extra options,
     clients served in scheme (on port, else one the kernel picks); returns
