@@ -209,6 +209,8 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 	/* the daemon's state is a file it renames over, never standard input */
 	if (strcmp(path, "-") == 0)
 		return hv_args_error("sched status", "--state cannot be '-': give a file's path");
+	if (!*path)
+		return hv_args_error("sched status", "--state needs a file name, not ''");
 	if (prom && json) {
 		log_error("'sched status': --json and --prometheus exclude each other");
 		return EXIT_USAGE;
@@ -228,6 +230,12 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 			return EXIT_FAIL;
 		o = (struct sched_state_origin){ .gen = SCHED_STATE_CURRENT };
 	} else {
+		/* No daemon writes a state there (run refuses it): not read. */
+		const char *unfit = sched_output_unfit(path);
+		if (unfit) {
+			log_error("cannot read state '%s': it is %s", path, unfit);
+			return EXIT_FAIL;
+		}
 		/* Read exactly as the daemon reads it at start (sched_state_load). */
 		(void)sched_state_load(path, &st, &o);
 	}

@@ -628,6 +628,22 @@ static void tick(struct daemon *dm)
 	}
 }
 
+/* Each write renames a new file over STATE and --metrics-file
+ * (sched_state_save, sched_metrics_write): a link would be replaced, not
+ * followed, a device node or FIFO replaced by a regular file.  Checked
+ * before anything (STATE.lock) is created; one line, true if refused. */
+static bool output_refused(const char *path, const char *what, const char *opt)
+{
+	const char *unfit = sched_output_unfit(path);
+
+	if (unfit)
+		log_error("%s '%s' is %s: give %s as %s (each write replaces it by renaming "
+			  "a new file over it)", what, path, unfit,
+			  !strcmp(unfit, "a symbolic link") ? "its target" : "a regular file's path",
+			  opt);
+	return unfit != NULL;
+}
+
 int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option opts[] = {
@@ -659,7 +675,6 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	struct sched_state saved;
 	int c, rc = EXIT_OK, lock_fd = -1;
 	long holder = 0;
-	struct stat lsb;
 	struct etcd_opts eo = { 0 };
 	char hostname[256] = "";
 	const char *host_id = NULL;
@@ -763,6 +778,9 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	    (dm.metrics_path && strcmp(dm.metrics_path, "-") == 0))
 		return hv_args_error("sched run", "%s cannot be '-': give a file's path",
 				     strcmp(dm.state_path, "-") == 0 ? "--state" : "--metrics-file");
+	if (!*dm.state_path || (dm.metrics_path && !*dm.metrics_path))
+		return hv_args_error("sched run", "%s needs a file name, not ''",
+				     !*dm.state_path ? "--state" : "--metrics-file");
 	dm.pooled = !strncmp(dm.state_path, "etcd://", 7);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	dm.host_cp = ncpu > 0 && ncpu <= 1000 ? (uint32_t)ncpu * SCHED_CP_PER_CPU : 0;
@@ -770,15 +788,13 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		log_error("--host-id and --etcd-* go with --state etcd://...");
 		return EXIT_USAGE;
 	}
-	/* Each write renames a new file over it (sched_metrics_write), as
-	 * each save does over STATE: a link would be replaced, not followed. */
-	if (dm.metrics_path && lstat(dm.metrics_path, &lsb) == 0 && !S_ISREG(lsb.st_mode)) {
-		log_error("metrics file '%s' is %s: give %s as --metrics-file (each write "
-			  "replaces it by renaming a new file over it)", dm.metrics_path,
-			  S_ISLNK(lsb.st_mode) ? "a symbolic link" : "not a regular file",
-			  S_ISLNK(lsb.st_mode) ? "its target" : "a regular file's path");
+	/* Each write renames a new file over them (sched_metrics_write,
+	 * sched_state_save): a link would be replaced, not followed, and a
+	 * device node or FIFO replaced by a regular file.  Refused before
+	 * anything (STATE.lock) is created. */
+	if ((dm.metrics_path && output_refused(dm.metrics_path, "metrics file", "--metrics-file")) ||
+	    (!dm.pooled && output_refused(dm.state_path, "state", "--state")))
 		return EXIT_FAIL;
-	}
 	/* The lease is kept alive once a tick, and a keepalive may wait up
 	 * to half a tick for etcd: two keepalives can be 1.5 ticks apart, so
 	 * a lease of two ticks or less lapses between them (every tick, at
@@ -791,12 +807,16 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	}
 	if (!lease_ttl)
 		lease_ttl = 3 * dm.tick_ns > 10 * NS ? 3 * dm.tick_ns : 10 * NS;
+	/* CONF is read before STATE.lock is made: a bad CONF leaves none. */
+	if (sched_load_policy(dm.conf, &p) < 0)
+		return EXIT_FAIL;
 	if (dm.pooled) {
 		struct hv_diags d = HV_DIAGS_INIT;
 		char *who = NULL;
 		if (!host_id) {
 			if (gethostname(hostname, sizeof(hostname) - 1) < 0 || !hostname[0]) {
 				log_error("no host name: give --host-id");
+				sched_policy_release(&p);
 				return EXIT_USAGE;
 			}
 			host_id = hostname;
@@ -813,15 +833,11 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 			if (rc == -EBUSY)
 				dm.pool.lease = 0;	/* it lapsed while we waited: nothing to revoke */
 			sched_pool_close(&dm.pool);
+			sched_policy_release(&p);
 			return EXIT_FAIL;
 		}
 		free(who);
 		dm.pool.tick_ns = dm.tick_ns;
-	} else if (lstat(dm.state_path, &lsb) == 0 && S_ISLNK(lsb.st_mode)) {
-		/* Each save renames a new file over STATE (sched_state_save). */
-		log_error("state '%s' is a symbolic link: give its target as --state "
-			  "(a save would replace the link)", dm.state_path);
-		return EXIT_FAIL;
 	} else if ((rc = sched_state_lock(dm.state_path, &lock_fd, &holder)) < 0) {
 		_cleanup_free_ char *lpath = sched_state_lock_path(dm.state_path);
 		if (rc == -EBUSY && holder)
@@ -832,16 +848,10 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 				  "another pid namespace?)", dm.state_path);
 		else
 			log_error("cannot lock state '%s': %s", lpath, strerror(-rc));
+		sched_policy_release(&p);
 		return EXIT_FAIL;
 	}
 	rc = EXIT_OK;
-	if (sched_load_policy(dm.conf, &p) < 0) {
-		if (lock_fd >= 0)
-			close(lock_fd);
-		if (dm.pooled)
-			sched_pool_close(&dm.pool);
-		return EXIT_FAIL;
-	}
 	if (open_backends(&dm, &p) < 0) {
 		sched_policy_release(&p);
 		rc = EXIT_FAIL;

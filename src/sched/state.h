@@ -93,6 +93,15 @@ char *sched_state_prev_path(const char *path);
 char *sched_state_lock_path(const char *path);
 
 /*
+ * Why path cannot be an output that each write renames a new file over
+ * (STATE, --metrics-file): "a symbolic link" (the rename would replace
+ * it), "a directory, not a regular file", "a FIFO, ..." and so on; NULL
+ * when it is absent or a regular file (or lstat fails otherwise: the
+ * write says why).  lstat only: nothing is opened or created.
+ */
+const char *sched_output_unfit(const char *path);
+
+/*
  * Reads the state at path the way `run` and `status` both do: PATH if it
  * parses (and its checksum holds), else PATH.prev, else nothing.  Returns
  * 0 with *ret filled for CURRENT and PREVIOUS, 0 with *ret empty for FRESH
