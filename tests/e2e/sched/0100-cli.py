@@ -150,6 +150,13 @@ with tempfile.TemporaryDirectory() as d:
 # STATE.lock; `sched status --state` on such a node reads nothing.
 # (brk5 items 1 and 5: `--state /dev/null` replaced /dev/null, exit 0.)
 device_skip = None
+
+
+def run_in(d, args):
+    return subprocess.run([HVKIT, *args], cwd=d, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60)
+
+
 with tempfile.TemporaryDirectory() as d:
     conf = os.path.join(d, "a.conf")
     open(conf, "w").write("guest ghost (cgroup:/hvkit-no-such-cgroup) { cap 20% }\n")
@@ -181,25 +188,21 @@ with tempfile.TemporaryDirectory() as d:
     for n, what in nodes.items():
         for args in (["sched", "run", conf, "--state", n, "--ticks", "1"],
                      ["sched", "run", conf, "--state", "ok", "--metrics-file", n, "--ticks", "1"]):
-            p = subprocess.run([HVKIT, *args], cwd=d, capture_output=True, text=True,
-                               stdin=subprocess.DEVNULL, timeout=60)
+            p = run_in(d, args)
             one_line(p, 1, f"'{n}' is {what}", args)
             check(snapshot() == before, f"{args}: nothing made or replaced ({sorted(os.listdir(d))})")
         args = ["sched", "status", "--state", n]
-        p = subprocess.run([HVKIT, *args], cwd=d, capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL, timeout=60)
+        p = run_in(d, args)
         one_line(p, 1, f"cannot read state '{n}': it is {what}", args)
     for args in (["sched", "run", conf, "--state", "", "--ticks", "1"],
                  ["sched", "run", conf, "--state=", "--ticks", "1"],
                  ["sched", "run", conf, "--state", "ok", "--metrics-file", "", "--ticks", "1"],
                  ["sched", "status", "--state="]):
-        p = subprocess.run([HVKIT, *args], cwd=d, capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL, timeout=60)
+        p = run_in(d, args)
         one_line(p, 2, "needs a file name, not ''", args)
         check(snapshot() == before, f"{args}: nothing made (no hidden '.lock')")
     args = ["sched", "run", os.path.join(d, "no.conf"), "--state", "st", "--ticks", "1"]
-    p = subprocess.run([HVKIT, *args], cwd=d, capture_output=True, text=True,
-                       stdin=subprocess.DEVNULL, timeout=60)
+    p = run_in(d, args)
     one_line(p, 1, "no.conf", args)
     check(snapshot() == before, f"{args}: no st.lock left ({sorted(os.listdir(d))})")
     sk.close()
