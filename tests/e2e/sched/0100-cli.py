@@ -214,7 +214,7 @@ with tempfile.TemporaryDirectory() as d:
         device_skip = "no unshare(1) for a private /dev"
     if device_skip is None:
         script = ('mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 || exit 77; '
-                  f'"$1" sched run "$2" --state /dev/null --ticks 1; rc=$?; '
+                  '"$1" sched run "$2" --state /dev/null --ticks 1; rc=$?; '
                   'echo "rc=$rc"; ls -A /dev; stat -c %F /dev/null')
         p = subprocess.run([unshare, "-m", "--propagation", "private", "sh", "-c", script, "sh",
                             os.path.abspath(HVKIT), conf], capture_output=True, text=True,
