@@ -176,6 +176,29 @@ int output_through_link(const char *path, char **ret_real)
 	return -ENOENT;
 }
 
+int output_target(const char *path, char **ret_real)
+{
+	struct stat st;
+	int rc = output_through_link(path, ret_real);
+	const char *file = *ret_real ? *ret_real : path;
+
+	if (rc < 0)
+		return rc;
+	/* Renamed over: only a regular file, never a device node, FIFO,
+	 * socket or directory (renaming over /dev/null would replace it). */
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (*ret_real)
+			log_error("'%s' leads to '%s', which exists and is not a regular file; not replacing it",
+				  path, file);
+		else
+			log_error("'%s' exists and is not a regular file; not replacing it", path);
+		free(*ret_real);
+		*ret_real = NULL;
+		return -EEXIST;
+	}
+	return 0;
+}
+
 int write_output(const char *path, const char *data, size_t len)
 {
 	int rc;
@@ -190,21 +213,10 @@ int write_output(const char *path, const char *data, size_t len)
 		return 0;
 	}
 	_cleanup_free_ char *real = NULL;
-	const char *asked = path;
-	struct stat st;
-	if ((rc = output_through_link(path, &real)) < 0)
+	if ((rc = output_target(path, &real)) < 0)
 		return rc;
 	if (real)
 		path = real;
-	/* Renamed over: only a regular file, never a device node or FIFO. */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if (real)
-			log_error("'%s' leads to '%s', which exists and is not a regular file; not replacing it",
-				  asked, path);
-		else
-			log_error("'%s' exists and is not a regular file; not replacing it", path);
-		return -EEXIST;
-	}
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {

@@ -35,6 +35,15 @@ size_t log_diags(const char *what, const struct hv_diags *d);
 int output_through_link(const char *path, char **ret_real);
 
 /*
+ * The file an output path is written to, checked before anything is
+ * made: output_through_link(), then only a regular file (or none) is
+ * replaced; a directory, device node, FIFO or socket there, at the end
+ * of a link or not, is refused in one line: -EEXIST.  Every -o and OUT
+ * that is renamed into place asks this.
+ */
+int output_target(const char *path, char **ret_real);
+
+/*
  * Writes data to path atomically (temporary file in the same directory,
  * fsync, rename), or to stdout when path is NULL or "-".  Returns 0 or a
  * negative errno after logging what failed.

@@ -165,6 +165,8 @@ static int copy_disk(struct img_in *in, struct img_out *out, const char *what,
 	return rc;
 }
 
+/* XVA or OVA: one tar file.  This and export_ovf_dir() return 0, a
+ * negative errno, or 1 when no output could be made (said already). */
 static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 			  struct img_in **ins, struct hv_diags *d)
 {
@@ -181,7 +183,7 @@ static int export_package(struct mv_vm *vm, const struct vm_opts *o,
 
 	fd = tmpout_create_file(o->out);
 	if (fd < 0) {
-		rc = -errno;
+		rc = 1;		/* said by tmpout_create_file() */
 		goto out;
 	}
 	if (xva) {
@@ -278,7 +280,7 @@ static int export_ovf_dir(struct mv_vm *vm, const struct vm_opts *o,
 
 	dfd = tmpout_create_dir(o->out);
 	if (dfd < 0) {
-		rc = -errno;
+		rc = 1;		/* said by tmpout_create_dir() */
 		goto out;
 	}
 	for (size_t i = 0; rc == 0 && i < vm->ndisks; i++) {
@@ -522,6 +524,8 @@ int move_cmd_export(int argc, char **argv, struct hv_global *g)
 		}
 	rc = strcmp(o.to, "ovf") == 0 ? export_ovf_dir(&vm, &o, ins, &d)
 				      : export_package(&vm, &o, ins, &d);
+	if (rc > 0)	/* no output could be made: said already */
+		goto out;
 	if (rc < 0) {
 		if (d.n)
 			(void)log_diags(o.out, &d);

@@ -251,7 +251,7 @@ static int create_stdout(bool dir)
 static int create(const char *final, bool dir)
 {
 	_cleanup_free_ char *real = NULL, *d1 = NULL;
-	const char *asked = final, *parent;
+	const char *parent;
 	struct stat old;
 	bool replace = false;
 	int fd = -1, e;
@@ -267,8 +267,8 @@ static int create(const char *final, bool dir)
 	/* A file's symbolic link is written through, to the file it names,
 	 * as topo -o does: renaming over it would replace the link (and
 	 * /dev/stdout with it).  A directory is never made over anything. */
-	if (!dir && output_through_link(final, &real) < 0) {
-		errno = ENOENT;
+	if (!dir && (e = output_target(final, &real)) < 0) {
+		errno = -e;
 		return -1;
 	}
 	if (real)
@@ -279,21 +279,9 @@ static int create(const char *final, bool dir)
 	free(out_base);
 	out_base = xstrdup(basename(d2));
 	const char *base = out_base;
-	/* Only a regular file is ever replaced: never a device node, a FIFO,
-	 * a socket or a directory (renaming over /dev/null would replace
-	 * it). */
-	if (!dir && stat(final, &old) == 0) {
-		if (!S_ISREG(old.st_mode)) {
-			if (real)
-				log_error("'%s' leads to '%s', which exists and is not a regular file; not replacing it",
-					  asked, final);
-			else
-				log_error("'%s' exists and is not a regular file; not replacing it", final);
-			errno = EEXIST;
-			return -1;
-		}
+	/* output_target() let only a regular file (or none) through */
+	if (!dir && stat(final, &old) == 0 && S_ISREG(old.st_mode))
 		replace = true;
-	}
 	dir_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0 && errno == EACCES)	/* write-only: no stale scan */
 		dir_fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -345,6 +345,13 @@ static int check_opts(struct topo_opts *o)
 			  o->output);
 		return EXIT_USAGE;
 	}
+	/* Refused before capturing, by the rule every -o follows. */
+	if (o->capture && strcmp(o->output, "-") != 0) {
+		_cleanup_free_ char *real = NULL;
+
+		if (output_target(o->output, &real) < 0)
+			return EXIT_FAIL;
+	}
 	if (o->where || o->check || o->diff) {
 		const char *verb = o->where ? "where" : o->check ? "check" : "diff";
 
@@ -482,7 +489,14 @@ static int do_capture(const struct topo_opts *o, struct hv_root *root,
 		    (long long)time(NULL), o->keep_serials ? "kept" : "dropped");
 	(void)hv_root_add_file(rec, "/hvkit/capture-info", info.buf, info.len);
 	strbuf_release(&info);
-	rc = hv_root_write_archive(rec, o->output,
+	/* Asked again: the capture took a while.  A link is written
+	 * through, to the file it names. */
+	_cleanup_free_ char *real = NULL;
+	if (strcmp(o->output, "-") != 0 && output_target(o->output, &real) < 0) {
+		hv_root_free(rec);
+		return EXIT_FAIL;
+	}
+	rc = hv_root_write_archive(rec, real ? real : o->output,
 				   o->keep_serials ? NULL : skip_serial, NULL, d);
 	hv_root_free(rec);
 	if (rc < 0) {

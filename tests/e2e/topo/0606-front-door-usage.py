@@ -10,11 +10,13 @@ VERB' is 'hvkit TOOL VERB --help'; '--color never' gets a hint; sched
 run's unknown options get "did you mean"; move disk writes through a
 link OUT and refuses XVA options that do nothing; an empty output name
 is a usage error; --ca is checked and a FIFO password refused before
-any connection (brk4)."""
+any connection (brk4); topo capture -o and move export -o follow the
+same rule for links and other files (brk5)."""
 import os
 import pty
 import re
 import socket
+import stat
 import subprocess
 import tempfile
 
@@ -284,6 +286,52 @@ with tempfile.TemporaryDirectory() as d:
     one_line(run("move", "disk", raw, dang), 1, "leads nowhere", "move disk to a dangling link")
     check(os.path.islink(dang), "the dangling link is kept")
     nothing_new(before, "move disk to a dangling link")
+
+    # topo capture -o follows the same rule (brk5 items 2, 7): through a
+    # link to a regular file (kept, its mode kept), anything else refused
+    # in one line before capturing (a --from that does not exist is never
+    # reached), nothing left behind
+    capt, clink = os.path.join(d, "capt.tar.gz"), os.path.join(d, "clink.tar.gz")
+    open(capt, "wb").write(b"old")
+    os.chmod(capt, 0o640)
+    os.symlink("capt.tar.gz", clink)
+    p = run("topo", "capture", "--from", CAPTURE, "-o", clink)
+    check(p.returncode == 0 and os.path.islink(clink) and open(capt, "rb").read(2) == b"\x1f\x8b" and
+          os.stat(capt).st_mode & 0o777 == 0o640, f"capture to a link: {p.returncode} {p.stderr!r}")
+    cso = os.path.join(d, "cso.tar.gz")
+    os.symlink("/proc/self/fd/1", cso)
+    with open(cap, "wb") as f:
+        p = run("topo", "capture", "--from", CAPTURE, "-o", cso, stdout=f)
+    check(p.returncode == 0 and os.path.islink(cso) and open(cap, "rb").read(2) == b"\x1f\x8b",
+          f"capture to a link to stdout (a file): {p.returncode} {p.stderr!r}")
+    fifo, sdir, sock = (os.path.join(d, n) for n in ("f.tar.gz", "dir.tar.gz", "s.tar.gz"))
+    os.mkfifo(fifo)
+    os.mkdir(sdir)
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(sock)
+    bad = {"dang.tar.gz": "nowhere/x.tar.gz", "null.tar.gz": "/dev/null", "lf.tar.gz": "f.tar.gz",
+           "loop.tar.gz": "loop.tar.gz"}
+    for n, t in bad.items():
+        os.symlink(t, os.path.join(d, n))
+    before = sorted(os.listdir(d))
+    for out, needle in (("dang.tar.gz", "leads nowhere"), ("loop.tar.gz", "leads nowhere"),
+                        ("null.tar.gz", "not a regular file"), ("lf.tar.gz", "not a regular file"),
+                        ("f.tar.gz", "not a regular file"), ("dir.tar.gz", "not a regular file"),
+                        ("s.tar.gz", "not a regular file"), ("cso.tar.gz", "not a regular file")):
+        p = run("topo", "capture", "--from", os.path.join(d, "no-such-input"), "-o", out, cwd=d)
+        one_line(p, 1, needle, f"capture -o {out}", absent="no-such-input")
+        nothing_new(before, f"capture -o {out}")
+    check(os.path.islink(os.path.join(d, "dang.tar.gz")) and os.path.islink(os.path.join(d, "null.tar.gz"))
+          and os.path.isdir(sdir) and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+          and stat.S_ISSOCK(os.lstat(sock).st_mode), "capture: the refused outputs are kept as they were")
+    srv.close()
+    # move export to a dangling link: the one line, not a second "cannot write"
+    for to in ("xva", "ova"):
+        p = run("move", "export", CFG, "--to", to, "-o", "dang.tar.gz", "--metadata-only", "--force", cwd=d)
+        errs = [ln for ln in p.stderr.decode().splitlines() if "error:" in ln]   # the CFG's disks warn
+        check(p.returncode == 1 and len(errs) == 1 and "leads nowhere" in errs[0],
+              f"export --to {to} to a dangling link: one error line: {p.returncode} {p.stderr!r}")
+        nothing_new(before, f"export --to {to} to a dangling link")
 
     # an empty output name is a usage error, one line, nothing written
     for args in (["move", "disk", raw, ""], ["move", "export", CFG, "--to", "xva", "-o", "", "--force"],
