@@ -345,13 +345,6 @@ static int check_opts(struct topo_opts *o)
 			  o->output);
 		return EXIT_USAGE;
 	}
-	/* Refused before capturing, by the rule every -o follows. */
-	if (o->capture && strcmp(o->output, "-") != 0) {
-		_cleanup_free_ char *real = NULL;
-
-		if (output_target(o->output, &real) < 0)
-			return EXIT_FAIL;
-	}
 	if (o->where || o->check || o->diff) {
 		const char *verb = o->where ? "where" : o->check ? "check" : "diff";
 
@@ -384,6 +377,14 @@ static int check_opts(struct topo_opts *o)
 		log_error("not writing a %s image to a terminal; give -o FILE",
 			  o->pic == PIC_PNG ? "PNG" : "PDF");
 		return EXIT_USAGE;
+	}
+	/* After the usage errors, before anything is read or captured: the
+	 * rule every -o follows (write_output() and do_capture() ask again). */
+	if (o->output && strcmp(o->output, "-") != 0) {
+		_cleanup_free_ char *real = NULL;
+
+		if (output_target(o->output, &real) < 0)
+			return EXIT_FAIL;
 	}
 	return 0;
 }

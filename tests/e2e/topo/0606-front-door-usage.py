@@ -310,7 +310,7 @@ with tempfile.TemporaryDirectory() as d:
     srv = socket.socket(socket.AF_UNIX)
     srv.bind(sock)
     bad = {"dang.tar.gz": "nowhere/x.tar.gz", "null.tar.gz": "/dev/null", "lf.tar.gz": "f.tar.gz",
-           "loop.tar.gz": "loop.tar.gz"}
+           "loop.tar.gz": "loop.tar.gz", "null.svg": "/dev/null"}
     for n, t in bad.items():
         os.symlink(t, os.path.join(d, n))
     before = sorted(os.listdir(d))
@@ -321,6 +321,9 @@ with tempfile.TemporaryDirectory() as d:
         p = run("topo", "capture", "--from", os.path.join(d, "no-such-input"), "-o", out, cwd=d)
         one_line(p, 1, needle, f"capture -o {out}", absent="no-such-input")
         nothing_new(before, f"capture -o {out}")
+    # topo -o: the same, before the input is read
+    p = run("topo", "--from", os.path.join(d, "no-such-input"), "-o", "null.svg", cwd=d)
+    one_line(p, 1, "not a regular file", "topo -o null.svg", absent="no-such-input")
     check(os.path.islink(os.path.join(d, "dang.tar.gz")) and os.path.islink(os.path.join(d, "null.tar.gz"))
           and os.path.isdir(sdir) and stat.S_ISFIFO(os.lstat(fifo).st_mode)
           and stat.S_ISSOCK(os.lstat(sock).st_mode), "capture: the refused outputs are kept as they were")
