@@ -26,6 +26,26 @@ CAPTURE, DUMP, CONF, TRACE, CFG = FRONT_INPUTS
 SYN = ["--synthetic", "pack:1 core:2 pu:2"]
 
 
+
+def listener():
+    """A loopback listener standing for a XenAPI host, and a function
+    counting (and closing) the connections made to it since last asked."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.setblocking(False)
+
+    def connections():
+        n = 0
+        while True:
+            try:
+                c, _ = srv.accept()
+            except BlockingIOError:
+                return n
+            c.close()
+            n += 1
+    return srv, connections
+
 def run(*args, stdin=None, stdout=subprocess.PIPE, cwd=None, timeout=120):
     """hvkit with stdin from the file stdin (or nothing); stdout a pipe or a fd."""
     f = open(stdin, "rb") if stdin else subprocess.DEVNULL
@@ -99,22 +119,9 @@ with tempfile.TemporaryDirectory() as d:
 
     # ---- 9: --password-file: no character device, no empty password, no
     # connection before it is read ----
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-    srv.setblocking(False)
+    srv, connections = listener()
     port = srv.getsockname()[1]
     target = f"xapi://127.0.0.1:{port}"
-
-    def connections():
-        n = 0
-        while True:
-            try:
-                c, _ = srv.accept()
-            except BlockingIOError:
-                return n
-            c.close()
-            n += 1
 
     pw = {name: os.path.join(d, name) for name in ("empty.pw", "nl.pw", "crlf.pw", "nul.pw", "long.pw", "ok.pw")}
     open(pw["empty.pw"], "wb").close()
@@ -355,21 +362,8 @@ with tempfile.TemporaryDirectory() as d:
         nothing_new(before, f"move disk {extra}")
 
     # XAPI inputs: refused before any connection, never a hang
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-    srv.setblocking(False)
+    srv, connections = listener()
     target_url = f"xapi://127.0.0.1:{srv.getsockname()[1]}"
-
-    def connections():
-        n = 0
-        while True:
-            try:
-                c, _ = srv.accept()
-            except BlockingIOError:
-                return n
-            c.close()
-            n += 1
 
     def one_error(p, rc, needle, what):
         """push warns about the guest first: one error line, after them"""
