@@ -156,8 +156,13 @@ int main(int argc, char **argv)
 			log_verbosity++;
 			break;
 		case 'h':
-			if (optind < argc)
-				return hv_extra_args("--help", argc - optind, argv + optind);
+			/* 'hvkit --help topo [VERB]' is 'hvkit help topo [VERB]' */
+			if (optind < argc) {
+				char **hargv = argv + optind - 1;
+
+				optind = 0;
+				return stdout_done(cmd_help(argc - (int)(hargv - argv), hargv, &g));
+			}
 			usage(stdout);
 			return stdout_done(EXIT_OK);
 		case 'V':

@@ -410,6 +410,7 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 		}
 		optind = 0;
 		g->cmd = cmd;
+		g->tool = tool;
 		return cmd->fn(2, hargv, g);
 	}
 	/* a verb with a list of options refuses the global ones not in it */
@@ -438,6 +439,7 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 	}
 	optind = 0;	/* the verb's getopt starts afresh */
 	g->cmd = cmd;
+	g->tool = tool;
 	return cmd->fn(argc, argv, g);
 }
 
@@ -555,9 +557,34 @@ static bool opts_known(const struct hv_tool *tool, const struct hv_cmd *cmd)
 	return true;
 }
 
-/* Prints `hvkit TOOL VERB --help`: the verb's usage lines, its summary
- * and the lines of the tool's help that describe the options it takes
- * (cmd->opts), so that one text describes each option. */
+/* The paragraph of a tool's help that describes a verb in a list of
+ * verbs ("  run       the daemon: ...", continued deeper), as it stands
+ * there, into *out; false when there is none. */
+static bool verb_paragraph(const char *text, const char *name, struct strbuf *out)
+{
+	size_t nl = strlen(name);
+	bool on = false;
+
+	for (const char *line = text, *next; *line; line = next) {
+		size_t len = strcspn(line, "\n");
+		const char *s = line + strspn(line, " ");
+		int indent = (int)(s - line);
+
+		next = line + len + (line[len] == '\n');
+		if (!on)
+			on = indent == 2 && strncmp(s, name, nl) == 0 && s[nl] == ' ' && s[nl + 1] == ' ';
+		else if (len == 0 || indent <= 2)
+			break;
+		if (on)
+			strbuf_addf(out, "%.*s\n", (int)len, line);
+	}
+	return out->len > 0;
+}
+
+/* Prints `hvkit TOOL VERB --help`: the verb's usage lines, its paragraph
+ * of the tool's help (else its summary) and the lines of the tool's help
+ * that describe the options it takes (cmd->opts), so that one text
+ * describes each option. */
 static void verb_usage(const struct hv_tool *tool, const struct hv_cmd *cmd)
 {
 	_cleanup_free_ char *text = NULL, *head = xasprintf("hvkit %s %s", tool->name, cmd->name);
@@ -565,6 +592,7 @@ static void verb_usage(const struct hv_tool *tool, const struct hv_cmd *cmd)
 	FILE *f = open_memstream(&text, &size);
 	bool usage = true, in_verb = false, in_opt = false, any = false;
 	int opt_indent = 0;
+	struct strbuf para = STRBUF_INIT, opts = STRBUF_INIT;
 
 	if (f) {
 		tool->usage(f);
@@ -584,7 +612,6 @@ static void verb_usage(const struct hv_tool *tool, const struct hv_cmd *cmd)
 		if (usage) {
 			if (len == 0) {
 				usage = false;
-				printf("\n%s.\n\nOptions:\n", cmd->summary);
 				continue;
 			}
 			if (strncmp(s, "usage: ", 7) == 0)
@@ -619,9 +646,25 @@ static void verb_usage(const struct hv_tool *tool, const struct hv_cmd *cmd)
 			in_opt = false;
 		}
 		if (in_opt)
-			printf("%.*s\n", (int)len, line);
+			strbuf_addf(&opts, "%.*s\n", (int)len, line);
 	}
+	if (verb_paragraph(text, cmd->name, &para))
+		printf("\n%s", para.buf);
+	else
+		printf("\n%s.\n", cmd->summary);
+	if (opts.len)
+		printf("\nOptions:\n%s", opts.buf);
 	printf("\nSee 'hvkit %s --help' and hvkit-%s(1).\n", tool->name, tool->name);
+	strbuf_release(&para);
+	strbuf_release(&opts);
+}
+
+void hv_verb_usage(const struct hv_global *g)
+{
+	if (g->tool && g->cmd && g->cmd->name)
+		verb_usage(g->tool, g->cmd);
+	else if (g->tool)
+		g->tool->usage(stdout);
 }
 
 int hv_dispatch_opts(const struct hv_tool *tool, int parsed, int argc, char **argv,

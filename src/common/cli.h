@@ -16,6 +16,8 @@ enum hv_color { HV_COLOR_UNSET, HV_COLOR_AUTO, HV_COLOR_NEVER, HV_COLOR_ALWAYS }
 /* Options given before the subcommand name; each tool may take them
  * after its name too.  Verbosity has one home, log_verbosity (log.h):
  * every -v, wherever given, raises it. */
+struct hv_tool;
+
 struct hv_global {
 	bool json;
 	bool json_pretty;
@@ -24,8 +26,10 @@ struct hv_global {
 	/* What a tool whose options come before its verb (topo, cpuid)
 	 * parsed, for the verb it dispatches to; NULL otherwise. */
 	void *opts;
-	/* The verb hv_dispatch() runs (its line of the tool's table). */
+	/* The verb hv_dispatch() runs (its line of the tool's table), and
+	 * its tool. */
 	const struct hv_cmd *cmd;
+	const struct hv_tool *tool;
 	/* 'hvkit help TOOL VERB': hv_dispatch() prints the verb's --help
 	 * instead of running it. */
 	bool help;
@@ -145,6 +149,14 @@ struct hv_tool {
  * prefix; NULL when none.
  */
 const struct hv_cmd *hv_cmd_find(const struct hv_tool *tool, const char *name);
+
+/*
+ * `hvkit TOOL VERB --help` for the verb g names (g->tool, g->cmd): its
+ * usage lines, its paragraph of the tool's help and the option lines of
+ * the options it takes; the tool's help when g names no verb.  For verbs
+ * that parse their own options (sched's).
+ */
+void hv_verb_usage(const struct hv_global *g);
 
 /*
  * Runs the verb argv[0] of tool with argv from there (getopt reset) and

@@ -97,7 +97,7 @@ static int cmd_check(int argc, char **argv, struct hv_global *g)
 		}
 		if (c != 'h')
 			return hv_opt_error_in("sched", c, argv, opts);
-		sched_usage(stdout);
+		hv_verb_usage(g);
 		return EXIT_OK;
 	}
 	if (argc - optind != 1) {
@@ -198,7 +198,7 @@ static int cmd_status(int argc, char **argv, struct hv_global *g)
 		case 'c': eo.cert = optarg; break;
 		case 'k': eo.key = optarg; break;
 		case 'v': log_verbosity++; break;
-		case 'h': sched_usage(stdout); return EXIT_OK;
+		case 'h': hv_verb_usage(g); return EXIT_OK;
 		default: return hv_opt_error_in("sched", c, argv, opts);
 		}
 	}

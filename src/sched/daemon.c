@@ -764,7 +764,7 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 		case 'v':
 			log_verbosity++;
 			break;
-		case 'h': sched_usage(stdout); return EXIT_OK;
+		case 'h': hv_verb_usage(g); return EXIT_OK;
 		default: return hv_opt_error_in("sched run", c, argv, opts);
 		}
 	}

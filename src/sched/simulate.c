@@ -262,7 +262,7 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 				return EXIT_USAGE;
 			break;
 		case 'v': log_verbosity++; break;
-		case 'h': sched_usage(stdout); return EXIT_OK;
+		case 'h': hv_verb_usage(g); return EXIT_OK;
 		default: return hv_opt_error_in("sched", c, argv, opts);
 		}
 	}

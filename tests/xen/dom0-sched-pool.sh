@@ -16,7 +16,9 @@
 # the domU "migrates": it lands at its floor (xl sets 20%), B starts and
 # sees it while A owns it (B holds it at its floor and charges nothing),
 # A charges it for two more ticks and is stopped (SIGTERM to its pid), and
-# B takes it over at its next tick.
+# B takes it over at its next tick; once B has raised the cap, B is
+# stopped (SIGSTOP) for its lease's TTL and two ticks more, so that its
+# lease lapses with the domU running at B's cap.
 # Checks, from the pool's record and Xen's own CPU time (xl list):
 #   1. B takes the guest over with what A left: its log's "budget left" is
 #      what A's metrics said at its last tick within 0.3 CPU-s, not a
@@ -31,10 +33,13 @@
 #      TOL (1.0 CPU-s, 3% of B): xl list's 0.1 s resolution at four
 #      samples, and the few seconds of each burst's ends where the domU
 #      runs below its cap (16-18% at cap 20) measured against 20%.
+#      B's lapse is inside B's burst: a lapse whose usage went uncharged
+#      leaves Xen's figure above the record's by what ran meanwhile;
+#   3. B's log says its lease lapsed and it charged the lapse's usage.
 # The window (600 s) is longer than the run: no refill; the whole run is
 # the one window that holds the most.  Every wait is bounded (the daemons
 # are stopped by their recorded pid, SIGKILL after 30 s); the box's own
-# hang guard is not relied on.  About 4-5 minutes of box time.
+# hang guard is not relied on.  About 5 minutes of box time.
 H=/mnt/host
 O=$H/out
 . $H/config
@@ -52,14 +57,17 @@ upi() { cut -d. -f1 /proc/uptime; }
 mark() { echo "$1 $(up)" >>$O/pool-marks.txt; }
 T1="hvkit sched (xen, pool on etcd): host B continues from what host A left"
 T2="hvkit sched (xen, pool on etcd): one budget over both hosts (Xen's CPU time)"
+T3="hvkit sched (xen, pool on etcd): host B's lease lapsed while it was stopped, and it took a new one"
 skip_all() {
 	tap "ok - $T1 # SKIP $1"
 	tap "ok - $T2 # SKIP $1"
+	tap "ok - $T3 # SKIP $1"
 	exit 0
 }
 fail_all() {
 	not_ok "$T1"
 	not_ok "$T2 ($1)"
+	not_ok "$T3"
 }
 running() { # PID: alive, not a zombie
 	[ "$(sed 's/.*) //; s/ .*//' /proc/$1/stat 2>/dev/null)" ] &&
@@ -212,6 +220,23 @@ stop_pid $pidA 30
 rcA=$?
 leftA=$(metric hostA hvkit_sched_guest_budget_left_seconds)
 spentA=$(awk -v l="$leftA" -v b=$BUDGET 'BEGIN { if (l != "") printf "%.3f", b - l }')
+# B's lease lapses: once B has raised the cap after taking the domU
+# over, B is stopped (SIGSTOP, as a starved dom0 or a paused host would
+# leave it) for its lease's TTL and two ticks more, the domU running at
+# the cap B left.  Resumed, B finds its lease gone, takes a new one, and
+# charges what the domU used meanwhile (check 3: its log says so; check
+# 2: the record holds Xen's figure, nothing lost to the lapse).
+end=$(($(upi) + 120))
+until [ -n "$(awk '/charged here now/ { go = 1 } go && /: cap 20(\.0+)?% -> / && !/-> 20(\.0+)?% / { print; exit }' \
+	$O/pool-daemon-hostB.txt 2>/dev/null)" ]; do
+	[ "$(upi)" -ge $end ] || ! running $pidB && break
+	sleep 0.5
+done
+mark stopB
+kill -STOP $pidB 2>/dev/null
+sleep $((${TTL%s} + 2 * T))
+kill -CONT $pidB 2>/dev/null
+mark contB
 end=$(($(upi) + 120))
 until grep -Eq "$n: cap .* -> 20(\.0+)?% \(budget spent\)" $O/pool-daemon-hostB.txt 2>/dev/null; do
 	[ "$(upi)" -ge $end ] || ! running $pidB && break
@@ -219,7 +244,7 @@ until grep -Eq "$n: cap .* -> 20(\.0+)?% \(budget spent\)" $O/pool-daemon-hostB.
 done
 mark floorB
 sleep 10
-mark stopB
+mark endB
 stop_pid $pidB 30
 rcB=$?
 touch /tmp/pool.stop
@@ -290,3 +315,9 @@ case $res in
 *ok=1*) ok "$T2" ;;
 *) not_ok "$T2" ;;
 esac
+if grep -q "our lease lapsed; taking a new one" $O/pool-daemon-hostB.txt &&
+	grep -q "$n: our lease lapsed with record revision" $O/pool-daemon-hostB.txt; then
+	ok "$T3"
+else
+	not_ok "$T3"
+fi

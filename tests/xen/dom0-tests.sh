@@ -176,12 +176,10 @@ fi
 # --- 6. hvkit sched with the Xen backend (its own file) ---------------------
 $H/dom0-sched.sh
 # --- 7. hvkit sched's pool mode on etcd, two daemons, one domain ------------
-# Opt-in: on a loaded 2-core host the box's dom0 starves for tens of
-# seconds and a daemon's lease lapses; the usage of such a lapse is now
-# charged (0750 proves it outside the box), but no box run has lapsed since,
-# so it stays opt-in until runs on a loaded host confirm it (issue 14).
-if [ "${POOL:-0}" = 1 ] && [ "$DOMU" = 1 ]; then
+# On by default (HVXEN_POOL=0 leaves it out): it stops host B past its
+# lease's TTL, so the lapse a starved dom0 causes is part of every run.
+if [ "${POOL:-1}" = 1 ] && [ "$DOMU" = 1 ]; then
 	$H/dom0-sched-pool.sh
 else
-	tap "ok - hvkit sched pool: two daemons, one etcd, one domain # SKIP HVXEN_POOL=1 runs it (about 5 min of box time; a starved dom0's lapse not yet seen in the box)"
+	tap "ok - hvkit sched pool: two daemons, one etcd, one domain # SKIP HVXEN_POOL=0"
 fi

@@ -22,8 +22,8 @@
 # writes TAP lines to /mnt/host/out/tap.txt; the host checks are then skipped),
 # HVXEN_SAVE=1 (also xl save/restore of a PV guest checked by hvkit cpuid
 # compare, dom0-save.sh: about 3 more minutes; HVXEN_TESTS=tests/xen/dom0-save.sh
-# runs it alone), HVXEN_POOL=1 (also sched's pool mode: one etcd, two daemons,
-# dom0-sched-pool.sh, about 5 more minutes).
+# runs it alone), HVXEN_POOL=0 (leaves out sched's pool mode: one etcd, two daemons,
+# dom0-sched-pool.sh, about 2-5 minutes).
 # Exit: 0 all passed, 1 a test or the box failed, 77 cannot run here, 2 usage.
 set -uo pipefail
 
@@ -102,7 +102,7 @@ cp "$TESTS" "$S/dom0-tests.sh"
 # Parts that dom0-tests.sh calls (one file per tool).
 cp "$here/dom0-sched.sh" "$here/dom0-sched-pool.sh" "$here/dom0-busy-domu.sh" "$here/dom0-cpuid.sh" "$here/dom0-move.sh" "$here/dom0-save.sh" "$S/"
 printf 'EXPECT_NODES=%s\nEXPECT_CPUS=%s\nDOMU=%s\nSAVE=%s\nPOOL=%s\n' "$expect_nodes" "$expect_cpus" "$domu" \
-	"${HVXEN_SAVE:-0}" "${HVXEN_POOL:-0}" >"$S/config"
+	"${HVXEN_SAVE:-0}" "${HVXEN_POOL:-1}" >"$S/config"
 # hvkit runs in dom0 with the host's loader and libraries (those it was built
 # against), from the share: rebuilding hvkit does not rebuild the initramfs.
 cp "$HVKIT" "$S/hvkit/bin/hvkit"

@@ -72,6 +72,28 @@ for tool, verb, has, hasnot in (
           not any(re.match(r"\s*hvkit ", l) for l in usage[1:]) and
           set(has) <= opts and not set(hasnot) & opts,
           f"{tool} {verb} --help: its usage and options {sorted(opts)}, usage {usage}")
+# sched's verbs parse their own options: each --help is that verb's
+# usage and its paragraph of 'sched --help', not the whole tool's text
+whole = hvkit("sched", "--help").stdout
+for verb, mine, others in (("check", "validate CONF", ["--tick", "--state"]),
+                           ("run", "--knob-every", ["simulate", "--prometheus", "--summary"]),
+                           ("status", "--prometheus", ["--tick", "--summary"]),
+                           ("simulate", "--summary", ["--state", "--prometheus"])):
+    p = hvkit("sched", verb, "--help")
+    usage = p.stdout.split("\n\n")[0].splitlines()
+    check(p.returncode == 0 and p.stdout != whole and usage[0].startswith(f"usage: hvkit sched {verb} ") and
+          not any(re.match(r"\s*hvkit ", l) for l in usage[1:]) and mine in p.stdout and
+          not [o for o in others if o in p.stdout] and
+          p.stdout == hvkit("help", "sched", verb).stdout == hvkit("sched", "--help", verb).stdout,
+          f"sched {verb} --help: its usage and paragraph alone, as 'help sched {verb}': {p.stdout!r}")
+# 'hvkit --help TOOL [VERB]' is 'hvkit help TOOL [VERB]' (as git's)
+for args in (["topo"], ["topo", "capture"], ["sched", "run"], ["move", "disk"], ["cpuid", "policy"]):
+    p, q = hvkit("--help", *args, ok=False), hvkit("help", *args, ok=False)
+    check(p.returncode == 0 and p.stdout and (p.stdout, p.stderr) == (q.stdout, q.stderr),
+          f"hvkit --help {' '.join(args)}: as 'hvkit help {' '.join(args)}' ({p.returncode} {p.stderr!r})")
+p, q = hvkit("--help", "topo", "bogus", ok=False), hvkit("help", "topo", "bogus", ok=False)
+check(p.returncode == 2 and not p.stdout and (p.stderr, p.returncode) == (q.stderr, q.returncode),
+      f"hvkit --help topo bogus: exit 2 as 'help topo bogus' ({p.returncode} {p.stderr!r})")
 p, q = hvkit("topo", "--help"), hvkit("topo", "bogus", "--help", ok=False)
 check(p.returncode == 0 and "--fail-on" in p.stdout and "--keep-serials" in p.stdout,
       "topo --help: every option, as before")
