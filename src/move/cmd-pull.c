@@ -371,6 +371,8 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o)
 				     "missing -o DIR");
 	if (hv_one_stdin("move pull", (const char *const[]){ o->pwfile, o->ca }, 2))
 		return EXIT_USAGE;
+	if (o->ca && o->http)
+		return hv_args_error("move pull", "--ca goes with HTTPS, and --http asks for plain HTTP");
 	o->vm = argv[optind + 1];
 	if (log_verbosity < 0)
 		o->progress = false;

@@ -200,6 +200,8 @@ int move_cmd_push(int argc, char **argv, struct hv_global *g)
 		return hv_args_error("move push", "missing --sr UUID");
 	if (hv_one_stdin("move push", (const char *const[]){ argv[optind], pwfile, ca }, 3))
 		return EXIT_USAGE;
+	if (ca && http)
+		return hv_args_error("move push", "--ca goes with HTTPS, and --http asks for plain HTTP");
 	if (xapi_parse_target(argv[optind + 1], http, &user, &url) < 0)
 		return hv_args_error("move push", "'%s' is not xapi://[USER@]HOST[:PORT]",
 				     argv[optind + 1]);

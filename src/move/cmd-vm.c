@@ -70,7 +70,7 @@ struct vm_opts {
 	const char *in, *out, *to;
 	bool metadata_only;
 	unsigned long long disk_size;
-	bool gzip;
+	bool gzip, sums_set;
 	enum xva_sums sums;
 	bool progress;
 	bool sync;
@@ -372,6 +372,7 @@ static int parse_common(int c, struct vm_opts *o)
 		return 0;
 	case 'z': o->gzip = true; return 0;
 	case 'c':
+		o->sums_set = true;
 		if (strcmp(optarg, "xxhash") == 0)
 			o->sums = XVA_SUM_XXHASH;
 		else if (strcmp(optarg, "sha1") == 0)
@@ -490,6 +491,14 @@ int move_cmd_export(int argc, char **argv, struct hv_global *g)
 		log_error("unknown --to '%s' (xva, ova, ovf)", o.to);
 		return EXIT_USAGE;
 	}
+	/* the options of one package kind, refused where they would do
+	 * nothing (as move disk's) */
+	if (strcmp(o.to, "xva") != 0 && o.sums_set)
+		return hv_args_error("move export", "--checksum goes with --to xva (XVA chunk "
+				     "checksums), not --to %s", o.to);
+	if (strcmp(o.to, "ovf") == 0 && o.gzip)
+		return hv_args_error("move export", "--gzip goes with --to xva or ova (one "
+				     "archive), not --to ovf (a directory)");
 	if ((rc = tmpout_check(o.out, strcmp(o.to, "ovf") == 0)))
 		return rc;
 	if (strcmp(o.out, "-") != 0 && access(o.out, F_OK) == 0) {
