@@ -196,6 +196,20 @@ int output_target(const char *path, char **ret_real)
 		*ret_real = NULL;
 		return -EEXIST;
 	}
+	/* The file is made beside it: its directory must be one we can
+	 * write, known before any input is read. */
+	const char *slash = strrchr(file, '/');
+	_cleanup_free_ char *dir = slash ? xstrndup(file, slash == file ? 1 : (size_t)(slash - file))
+					 : xstrdup(".");
+	int err = stat(dir, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR :
+		  access(dir, W_OK | X_OK) < 0 ? errno : 0;
+
+	if (err) {
+		log_error("cannot write '%s': '%s': %s", path, dir, strerror(err));
+		free(*ret_real);
+		*ret_real = NULL;
+		return -err;
+	}
 	return 0;
 }
 

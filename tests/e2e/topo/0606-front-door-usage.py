@@ -324,13 +324,18 @@ with tempfile.TemporaryDirectory() as d:
     for out, needle in (("dang.tar.gz", "leads nowhere"), ("loop.tar.gz", "leads nowhere"),
                         ("null.tar.gz", "not a regular file"), ("lf.tar.gz", "not a regular file"),
                         ("f.tar.gz", "not a regular file"), ("dir.tar.gz", "not a regular file"),
-                        ("s.tar.gz", "not a regular file"), ("cso.tar.gz", "not a regular file")):
+                        ("s.tar.gz", "not a regular file"), ("cso.tar.gz", "not a regular file"),
+                        # a directory that is not there: said before the capture
+                        ("nodir/x.tar.gz", "'nodir': No such file or directory"),
+                        ("nodir.tar.gz/x.tar.gz", "'nodir.tar.gz': No such file")):
         p = run("topo", "capture", "--from", os.path.join(d, "no-such-input"), "-o", out, cwd=d)
         one_line(p, 1, needle, f"capture -o {out}", absent="no-such-input")
         nothing_new(before, f"capture -o {out}")
     # topo -o: the same, before the input is read
     p = run("topo", "--from", os.path.join(d, "no-such-input"), "-o", "null.svg", cwd=d)
     one_line(p, 1, "not a regular file", "topo -o null.svg", absent="no-such-input")
+    p = run("topo", "--from", os.path.join(d, "no-such-input"), "-o", "nodir/x.svg", cwd=d)
+    one_line(p, 1, "'nodir': No such file", "topo -o nodir/x.svg", absent="no-such-input")
     check(os.path.islink(os.path.join(d, "dang.tar.gz")) and os.path.islink(os.path.join(d, "null.tar.gz"))
           and os.path.isdir(sdir) and stat.S_ISFIFO(os.lstat(fifo).st_mode)
           and stat.S_ISSOCK(os.lstat(sock).st_mode), "capture: the refused outputs are kept as they were")
@@ -380,8 +385,9 @@ with tempfile.TemporaryDirectory() as d:
         pws[name] = os.path.join(d, name + ".pw")
         open(pws[name], "wb").write(body)
     pull_out = os.path.join(d, "pulled")
-    verbs = (["move", "push", CFG, target_url, "--sr", "u", "--metadata-only", "--force", "--http"],
-             ["move", "pull", target_url, "vm", "-o", pull_out, "--http"])
+    # HTTPS: a --ca with --http is a usage error of its own (0490)
+    verbs = (["move", "push", CFG, target_url, "--sr", "u", "--metadata-only", "--force"],
+             ["move", "pull", target_url, "vm", "-o", pull_out])
     for verb in verbs:
         what = " ".join(verb[:2])
         p = run(*verb, "--password-file", "-", "--ca", "-", stdin=ok_pw)
