@@ -685,7 +685,12 @@ int hv_dispatch_opts(const struct hv_tool *tool, int parsed, int argc, char **ar
 	/* 'topo --color never', 'topo zzz --help': no verb (exit 2, as
 	 * 'hvkit help topo zzz') */
 	if (first < argc && !cmd && strcmp(argv[first], "help") != 0) {
-		_cleanup_free_ char *hint = first > 1 ? hv_color_hint(argv[first - 1], argv[first]) : NULL;
+		/* getopt_long() has moved the options before it: a bare
+		 * --color anywhere among them ('topo --color never -v') */
+		_cleanup_free_ char *hint = NULL;
+
+		for (int i = first - 1; i > 0 && !hint; i--)
+			hint = hv_color_hint(argv[i], argv[first]);
 
 		return hv_unknown_verb(tool, argv[first], hint);
 	}

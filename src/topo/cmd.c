@@ -29,11 +29,11 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: hvkit topo [OPTIONS]\n"
+	fputs("usage: hvkit topo [--of text|json|svg|png|pdf|dot] [OPTIONS]\n"
 	      "       hvkit topo capture -o FILE.tar.gz|- [--keep-serials] [OPTIONS]\n"
-	      "       hvkit topo check [--fail-on LEVEL] [--json] [OPTIONS]\n"
-	      "       hvkit topo diff A B [--json]\n"
-	      "       hvkit topo where WHAT [--json] [OPTIONS]\n"
+	      "       hvkit topo check [--fail-on LEVEL] [--of text|json] [OPTIONS]\n"
+	      "       hvkit topo diff A B [--of text|json]\n"
+	      "       hvkit topo where WHAT [--of text|json] [OPTIONS]\n"
 	      "\n"
 	      "Show the machine's CPUs, caches, NUMA nodes, memory slots and PCI\n"
 	      "tree, live or from captured data.\n"
@@ -55,8 +55,8 @@ static void usage(FILE *f)
 	      "                     switch (8, 0: none)\n"
 	      "\n"
 	      "Output:\n"
-	      "  --of FORMAT        text (default), json, or a picture: svg, png, pdf,\n"
-	      "                     dot (Graphviz)\n"
+	      "  --of FORMAT        text (default), json, or (no verb) a picture: svg,\n"
+	      "                     png, pdf, dot (Graphviz)\n"
 	      "  --json[=pretty]    same as --of json\n"
 	      "  -o, --output FILE  write to FILE (atomically) instead of stdout;\n"
 	      "                     a FILE ending in .svg, .png, .pdf, .dot or .gv\n"

@@ -44,6 +44,9 @@ comp "--color=auto --color=always --color=never" hvkit topo --color=
 comp "always" hvkit topo --color = al
 comp "--color=auto --color=always" hvkit --color=a
 comp "text json svg png pdf dot" hvkit topo --of ""
+# where, check and diff write text or JSON: no picture offered
+comp "text json" hvkit topo where --of ""
+comp "text json" hvkit topo check --of ""
 comp "--of=png --of=pdf" hvkit topo --of=p
 comp "linux xen qemu libvirt" hvkit cpuid features --names ""
 # a documented abbreviation names the tool

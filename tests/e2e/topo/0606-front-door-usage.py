@@ -241,7 +241,10 @@ for when in ("never", "always", "auto"):
 one_line(run("--color", "tpo"), 2, "did you mean 'topo'?", "--color tpo: the usual hint")
 # after the tool's name too, and with a prefix of --color
 for args, when in ((["topo", "--color", "never"], "never"), (["topo", "-v", "--col", "always"], "always"),
-                   (["topo", "--colour", "auto", "check"], "auto"), (["topo", *SYN, "--color", "never"], "never")):
+                   (["topo", "--colour", "auto", "check"], "auto"), (["topo", *SYN, "--color", "never"], "never"),
+                   # another option after the word (getopt moves it before)
+                   (["topo", "--color", "never", "-v"], "never"),
+                   (["topo", "--color", "always", "--io", "all"], "always")):
     one_line(run(*args), 2, f"did you mean '--color={when}'?", f"{args}")
 # a word that is no verb, with --help after it, is the usage error of
 # 'help TOOL WORD'; 'TOOL --help VERB' is 'TOOL VERB --help' for every tool
