@@ -188,10 +188,10 @@ int output_target(const char *path, char **ret_real)
 	 * socket or directory (renaming over /dev/null would replace it). */
 	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (*ret_real)
-			log_error("'%s' leads to '%s', which exists and is not a regular file; not replacing it",
-				  path, file);
+			log_error("'%s' leads to '%s', %s; not replacing it", path, file,
+				  file_not_regular(st.st_mode));
 		else
-			log_error("'%s' exists and is not a regular file; not replacing it", path);
+			log_error("'%s' is %s; not replacing it", path, file_not_regular(st.st_mode));
 		free(*ret_real);
 		*ret_real = NULL;
 		return -EEXIST;

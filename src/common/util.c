@@ -468,13 +468,20 @@ void format_size(char *buf, size_t sz, uint64_t bytes)
 		snprintf(buf, sz, "%.1f %s", v, units[u]);
 }
 
+const char *file_not_regular(mode_t mode)
+{
+	return S_ISREG(mode) ? NULL :
+	       S_ISLNK(mode) ? "a symbolic link" :
+	       S_ISDIR(mode) ? "a directory, not a regular file" :
+	       S_ISFIFO(mode) ? "a FIFO, not a regular file" :
+	       S_ISSOCK(mode) ? "a socket, not a regular file" :
+	       S_ISCHR(mode) ? "a character device, not a regular file" :
+	       S_ISBLK(mode) ? "a block device, not a regular file" :
+	       "not a regular file";
+}
+
 int open_input(const char *path, unsigned allow, const char **ret_why)
 {
-	static const char *const why[] = {
-		"a FIFO, not a regular file", "a socket, not a regular file",
-		"a character device, not a regular file",
-		"a block device, not a regular file", "a directory, not a regular file",
-	};
 	struct stat st;
 	int fd, e;
 
@@ -501,15 +508,14 @@ int open_input(const char *path, unsigned allow, const char **ret_why)
 		goto fail;
 	}
 	close(fd);
-	*ret_why = S_ISFIFO(st.st_mode) ? why[0] : S_ISSOCK(st.st_mode) ? why[1] :
-		   S_ISCHR(st.st_mode) ? why[2] : S_ISBLK(st.st_mode) ? why[3] : why[4];
+	*ret_why = file_not_regular(st.st_mode);
 	return -EINVAL;
 fail:
 	e = errno;
 	if (fd >= 0)
 		close(fd);
 	if (e == ENXIO && stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		*ret_why = why[1];	/* open() says "No such device or address" */
+		*ret_why = file_not_regular(st.st_mode);	/* open() says "No such device or address" */
 		return -EINVAL;
 	}
 	*ret_why = strerror(e);

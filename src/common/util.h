@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -152,6 +153,12 @@ void format_size(char *buf, size_t sz, uint64_t bytes);
  * cleared on success).  Returns the fd, or -errno with *ret_why the
  * reason in words: strerror, or "a FIFO, not a regular file" (-EINVAL).
  */
+/*
+ * What a file of this mode is, in the words every refusal uses ("a FIFO,
+ * not a regular file", "a symbolic link"); NULL for a regular file.
+ */
+const char *file_not_regular(mode_t mode);
+
 #define INPUT_DIR 1u
 #define INPUT_BLOCK 2u
 #define INPUT_PIPE 4u

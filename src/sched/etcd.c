@@ -375,7 +375,7 @@ static int check_tls_file(const char *what, const char *path, struct hv_diags *d
 	close(fd);
 	if (rc < 0 || !S_ISREG(st.st_mode) || !st.st_size)
 		return hv_errorf(d, "%s file '%s' is %s", what, path,
-				 rc < 0 ? "unreadable" : !S_ISREG(st.st_mode) ? "not a regular file"
+				 rc < 0 ? "unreadable" : !S_ISREG(st.st_mode) ? file_not_regular(st.st_mode)
 				 : "empty");
 	return 0;
 }

@@ -423,15 +423,7 @@ const char *sched_output_unfit(const char *path)
 {
 	struct stat st;
 
-	if (lstat(path, &st) < 0 || S_ISREG(st.st_mode))
-		return NULL;
-	return S_ISLNK(st.st_mode) ? "a symbolic link" :
-	       S_ISDIR(st.st_mode) ? "a directory, not a regular file" :
-	       S_ISFIFO(st.st_mode) ? "a FIFO, not a regular file" :
-	       S_ISSOCK(st.st_mode) ? "a socket, not a regular file" :
-	       S_ISCHR(st.st_mode) ? "a character device, not a regular file" :
-	       S_ISBLK(st.st_mode) ? "a block device, not a regular file" :
-	       "not a regular file";
+	return lstat(path, &st) < 0 ? NULL : file_not_regular(st.st_mode);
 }
 
 void sched_state_origin_release(struct sched_state_origin *o)

@@ -233,8 +233,8 @@ with tempfile.TemporaryDirectory() as d:
 # are a usage error.
 with tempfile.NamedTemporaryFile() as empty:
     for f, why in (("/nonexistent-hvkit", "cannot read CA file '/nonexistent-hvkit'"),
-                   ("/dev/null", "CA file '/dev/null' is not a regular file"),
-                   ("/", "CA file '/' is not a regular file"),
+                   ("/dev/null", "CA file '/dev/null' is a character device, not a regular file"),
+                   ("/", "CA file '/' is a directory, not a regular file"),
                    (empty.name, f"CA file '{empty.name}' is empty")):
         p = hvkit("sched", "status", "--state", "etcd://127.0.0.1:1/p", "--etcd-cacert", f, ok=False)
         check(p.returncode == 1 and why in p.stderr and len(p.stderr.strip().splitlines()) == 1,
