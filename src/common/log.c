@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -176,6 +177,62 @@ int output_through_link(const char *path, char **ret_real)
 	return -ENOENT;
 }
 
+/* Filesystems where no file of ours can be made, whatever the mode bits
+ * say to root (statfs(2)'s f_type), asked where O_TMPFILE cannot tell. */
+static const char *pseudo_fs(long type)
+{
+	switch (type) {
+	case 0x9fa0: return "procfs";
+	case 0x62656572: return "sysfs";
+	case 0x27e0eb: case 0x63677270: return "a cgroup filesystem";
+	case 0x64626720: return "debugfs";
+	case 0x74726163: return "tracefs";
+	case 0x73636673: return "securityfs";
+	case 0x62656570: return "configfs";
+	case 0xcafe4a11: return "bpffs";
+	case 0x6165676c: return "pstore";
+	case 0xde5e81e4: return "efivarfs";
+	}
+	return NULL;
+}
+
+int output_dir_check(const char *file, const char *shown)
+{
+	size_t n = strlen(file);
+
+	while (n > 1 && file[n - 1] == '/')	/* "out/": out's directory */
+		n--;
+	const char *slash = memrchr(file, '/', n);
+	_cleanup_free_ char *dir = slash ? xstrndup(file, slash == file ? 1 : (size_t)(slash - file))
+					 : xstrdup(".");
+	struct stat st;
+	struct statfs sf;
+	const char *fs = NULL;
+	int err = stat(dir, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR :
+		  access(dir, W_OK | X_OK) < 0 ? errno : 0;
+
+	/* Mode bits do not say it to root (/sys, /proc): a file without a
+	 * name, made and dropped at once, does; a filesystem that has no
+	 * such files is judged by its kind. */
+	if (!err) {
+		int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+
+		if (fd >= 0)
+			close(fd);
+		else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			err = errno;
+		else if (statfs(dir, &sf) == 0 && (fs = pseudo_fs((long)sf.f_type)))
+			err = EACCES;
+	}
+	if (!err)
+		return 0;
+	if (fs)
+		log_error("cannot write '%s': '%s' is on %s, where no file can be made", shown, dir, fs);
+	else
+		log_error("cannot write '%s': '%s': %s", shown, dir, strerror(err));
+	return -err;
+}
+
 int output_target(const char *path, char **ret_real)
 {
 	struct stat st;
@@ -196,19 +253,12 @@ int output_target(const char *path, char **ret_real)
 		*ret_real = NULL;
 		return -EEXIST;
 	}
-	/* The file is made beside it: its directory must be one we can
-	 * write, known before any input is read. */
-	const char *slash = strrchr(file, '/');
-	_cleanup_free_ char *dir = slash ? xstrndup(file, slash == file ? 1 : (size_t)(slash - file))
-					 : xstrdup(".");
-	int err = stat(dir, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR :
-		  access(dir, W_OK | X_OK) < 0 ? errno : 0;
-
-	if (err) {
-		log_error("cannot write '%s': '%s': %s", path, dir, strerror(err));
+	/* The file is made beside it: its directory must be one where a
+	 * file can be made, known before any input is read. */
+	if ((rc = output_dir_check(file, path)) < 0) {
 		free(*ret_real);
 		*ret_real = NULL;
-		return -err;
+		return rc;
 	}
 	return 0;
 }

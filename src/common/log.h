@@ -35,11 +35,21 @@ size_t log_diags(const char *what, const struct hv_diags *d);
 int output_through_link(const char *path, char **ret_real);
 
 /*
+ * The directory that will hold file (an output's real path) is one where
+ * a file can be made: it exists, is a directory, and a file can be made
+ * in it (tried: an unnamed O_TMPFILE file, dropped at once; as root the
+ * mode bits say nothing of /sys or /proc).  Otherwise one line naming
+ * shown (the path as the user gave it) and the directory: -errno.
+ */
+int output_dir_check(const char *file, const char *shown);
+
+/*
  * The file an output path is written to, checked before anything is
  * made: output_through_link(), then only a regular file (or none) is
  * replaced; a directory, device node, FIFO or socket there, at the end
- * of a link or not, is refused in one line: -EEXIST.  Every -o and OUT
- * that is renamed into place asks this.
+ * of a link or not, is refused in one line: -EEXIST; then
+ * output_dir_check().  Every -o and OUT that is renamed into place asks
+ * this.
  */
 int output_target(const char *path, char **ret_real);
 

@@ -498,6 +498,14 @@ static int run_verb(struct cpuid_opts *o, enum cpuid_verb verb, int argc, char *
 
 	if (rc)
 		return rc;
+	/* After the usage errors, before anything is read: the rule every
+	 * -o follows (write_output() asks again). */
+	if (o->output && strcmp(o->output, "-") != 0) {
+		_cleanup_free_ char *real = NULL;
+
+		if (output_target(o->output, &real) < 0)
+			return EXIT_FAIL;
+	}
 	/* libvirt's <cpu> inputs expand their model with the same map */
 	cpuid_source_set_libvirt_map(o->libvirt_map);
 	if (o->repeat) {

@@ -209,7 +209,15 @@ int tmpout_check(const char *final, bool dir)
 		log_error("the output name is empty; name a %s", dir ? "directory" : "file or '-'");
 		return EXIT_USAGE;
 	}
-	if (strcmp(final, "-") != 0 || (!dir && !isatty(STDOUT_FILENO)))
+	/* where it will be made, before any input is read or anything
+	 * connects (a directory: its parent) */
+	if (strcmp(final, "-") != 0) {
+		_cleanup_free_ char *real = NULL;
+
+		return (dir ? output_dir_check(final, final) : output_target(final, &real)) < 0 ?
+			EXIT_FAIL : 0;
+	}
+	if (!dir && !isatty(STDOUT_FILENO))
 		return 0;
 	log_error("output '-': %s; name a %s", dir ? "a directory cannot go to standard output" :
 		  "standard output is a terminal", dir ? "directory" : "file or redirect it");

@@ -463,6 +463,14 @@ static void tick(struct daemon *dm)
 			rc = l->be->ops->usage(l->be, l->h, &counter, &at);
 		if (l->h && rc < 0 && rc != -ENOENT) {
 			counter_unreadable(dm, g, sg, l, rc);
+			/* A guest charged here keeps its record written (the
+			 * count in it: `status` of the pool says so), as a tick
+			 * that charged nothing; one never read here is not
+			 * taken over. */
+			if (dm->pooled && l->pool.owner) {
+				sched_pool_pull(&dm->pool, g, sg, &l->pool, true);
+				sched_pool_push(&dm->pool, g, sg, &l->pool, true, now);
+			}
 			continue;	/* not read this tick: the next delta holds it */
 		}
 		if (l->h && rc == 0 && sg->unreadable) {
@@ -641,7 +649,9 @@ static bool output_refused(const char *path, const char *what, const char *opt)
 			  "a new file over it)", what, path, unfit,
 			  !strcmp(unfit, "a symbolic link") ? "its target" : "a regular file's path",
 			  opt);
-	return unfit != NULL;
+	/* made beside it: a directory where a file can be made, known
+	 * before the daemon starts (not at its first write) */
+	return unfit != NULL || output_dir_check(path, path) < 0;
 }
 
 int sched_cmd_run(int argc, char **argv, struct hv_global *g)

@@ -642,6 +642,7 @@ static void format_record(struct sched_pool *p, const struct sched_guest *g,
 	st.config = xstrdup(p->host);
 	x->present = here;
 	x->weight = sg->weight;
+	x->unreadable = here ? sg->unreadable : 0;
 	x->acct = sg->acct;	/* lent for the formatting */
 	strbuf_reset(&p->buf);
 	sched_state_format(&st, &p->buf);
@@ -889,6 +890,8 @@ int sched_pool_read(const char *url, const struct etcd_opts *o, struct sched_sta
 		_cleanup_free_ char *okey = key_of(NULL, etcd_prefix(e), "owner", x->name);
 		const struct etcd_kv *own = find_kv(&r, okey);
 		x->present = own && owner_live(&r, etcd_prefix(e), own);
+		/* as its owner last read it; nobody's reading now counts none */
+		x->unreadable = x->present ? st.v[0].unreadable : 0;
 		x->host = own ? printable(own->value, own->vlen) : st.config ? xstrdup(st.config) : NULL;
 		if (st.saved_ns > out.saved_ns)
 			out.saved_ns = st.saved_ns;

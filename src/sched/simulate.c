@@ -276,6 +276,13 @@ int sched_cmd_simulate(int argc, char **argv, struct hv_global *g)
 		log_error("'sched simulate': -o - and --json both want standard output");
 		return EXIT_USAGE;
 	}
+	/* where the plot goes, before CONF and TRACE are read */
+	if (out_svg && strcmp(out_svg, "-") != 0) {
+		_cleanup_free_ char *real = NULL;
+
+		if (output_target(out_svg, &real) < 0)
+			return EXIT_FAIL;
+	}
 	if (sched_load_policy(argv[optind], &p) < 0)
 		return EXIT_FAIL;
 	if (load_trace(argv[optind + 1], &p, &rows, &nrows) < 0)

@@ -262,11 +262,15 @@ with tempfile.TemporaryDirectory() as d:
           "</dev/zero: nothing written")
 
 # ---- a character device is no disk image ----
-for args in (["move", "info", "/dev/null"], ["move", "disk", "/dev/null", "/nonexistent-dir/x.raw"],
-             ["move", "info", "/dev/zero"]):
-    p = hvkit(*args, ok=False)
-    one_line(p, 1, "character device", f"{args}")
-    check(not p.stdout, f"{args}: nothing on stdout")
+with tempfile.TemporaryDirectory() as d:
+    for args in (["move", "info", "/dev/null"], ["move", "disk", "/dev/null", os.path.join(d, "x.raw")],
+                 ["move", "info", "/dev/zero"]):
+        p = hvkit(*args, ok=False)
+        one_line(p, 1, "character device", f"{args}")
+        check(not p.stdout and not os.listdir(d), f"{args}: nothing on stdout, nothing written")
+    # where the output would go is judged first, before any input is read
+    p = hvkit("move", "disk", "/dev/null", "/nonexistent-dir/x.raw", ok=False)
+    one_line(p, 1, "'/nonexistent-dir': No such file", "move disk /dev/null /nonexistent-dir/x.raw")
 
 # ---- --json for every verb that prints data ----
 with tempfile.TemporaryDirectory() as d:

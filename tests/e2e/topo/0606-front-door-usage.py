@@ -434,4 +434,44 @@ for args, want in ((["sched", "run", CONF, "--tik", "1s"], "did you mean '--tick
     one_line(run(*args), 2, want, f"{args}")
     check("see 'hvkit sched run --help'" in run(*args).stderr.decode(), f"{args}: names 'sched run'")
 
+# ---- where an output goes is judged before any input is read (brk6) ----
+# A directory that is not there: one line naming it, before the input is
+# read (a standard input that never ends), before anything connects (the
+# password never sent), before the daemon starts.
+with tempfile.TemporaryDirectory() as d:
+    srv, connections = listener()
+    url = f"xapi://root@127.0.0.1:{srv.getsockname()[1]}"
+    pw = os.path.join(d, "pw")
+    open(pw, "w").write("secret\n")
+    for args in (["move", "pull", url, "vm", "-o", "/nonexistent-hv/pd", "--password-file", pw, "--http"],
+                 ["move", "disk", "-", "/nonexistent-hv/x.raw"],
+                 ["move", "import", "-", "--to", "xl", "-o", "/nonexistent-hv/i"],
+                 ["cpuid", "dump", "--from", "-", "-o", "/nonexistent-hv/x"],
+                 ["topo", "--from", "-", "-o", "/nonexistent-hv/x.svg"],
+                 ["sched", "simulate", CONF, "-", "-o", "/nonexistent-hv/x.svg"],
+                 ["sched", "simulate", os.path.join(d, "no.conf"), TRACE, "-o", "/nonexistent-hv/x.svg"],
+                 ["sched", "run", CONF, "--state", os.path.join(d, "st"), "--metrics-file",
+                  "/nonexistent-hv/m", "--ticks", "1"]):
+        # stdin: a pipe whose writer never writes nor closes
+        r, w = os.pipe()
+        try:
+            p = subprocess.run([HVKIT, *args], stdin=r, capture_output=True, timeout=30)
+            one_line(p, 1, "'/nonexistent-hv': No such file", f"{args}")
+        except subprocess.TimeoutExpired:
+            check(False, f"{args}: still waiting for its input after 30 s")
+        finally:
+            os.close(r)
+            os.close(w)
+        check(connections() == 0, f"{args}: connected to nothing")
+    check(not os.path.exists(os.path.join(d, "st")) and not os.path.exists(os.path.join(d, "st.lock")),
+          "sched run: refused before any state or lock was made")
+    srv.close()
+# As root, mode bits say nothing of /sys or /proc: a file is tried there
+if os.path.isdir("/sys/kernel"):
+    for args in (["topo", *SYN, "-o", "/sys/kernel/x.svg"], ["topo", "capture", "-o", "/proc/x.tar.gz"]):
+        p = run(*args)
+        one_line(p, 1, "cannot write", f"{args}")
+        check(b".tmp" not in p.stderr and (b"'/sys/kernel'" in p.stderr or b"'/proc'" in p.stderr),
+              f"{args}: the directory named, not a temporary's name: {p.stderr!r}")
+
 done()
