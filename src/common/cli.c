@@ -386,9 +386,12 @@ int hv_dispatch(const struct hv_tool *tool, int argc, char **argv, struct hv_glo
 				return hv_dispatch(tool, 1, argv + 1, g);
 			}
 			if (argc > 1) {
-				_cleanup_free_ char *w = xasprintf("%s %s", tool->name, argv[0]);
+				/* 'sched --help run check': 'check' is the extra word */
+				bool verb = *tool->name && argv[1][0] != '-' && hv_cmd_find(tool, argv[1]);
+				_cleanup_free_ char *w = xasprintf("%s %s%s%s", tool->name, argv[0],
+								   verb ? " " : "", verb ? argv[1] : "");
 
-				return hv_extra_args(w, argc - 1, argv + 1);
+				return hv_extra_args(w, argc - 1 - verb, argv + 1 + verb);
 			}
 			tool->usage(stdout);
 			return EXIT_OK;

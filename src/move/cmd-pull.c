@@ -29,7 +29,22 @@ static const char pull_usage[] =
 	"         [--disk-format raw|qcow2|vhd] [--metadata-only] [--password-file FILE]\n"
 	"         [--ca FILE] [--http] [--no-progress] [--no-sync]\n"
 	"         [--timeout SECONDS] [--max-response SIZE] [--allow-setting KEY]... [-v]\n"
-	"-v (--verbose) says what is fetched.\n";
+	"\n"
+	"Fetch a VM from a XAPI host: an xl.cfg and its disks in DIR.\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output DIR   the directory made (it must not exist)\n"
+	"  --to xl            what is written (the only form)\n"
+	"  --disk-format FMT  raw (default), qcow2 or vhd\n"
+	"  --metadata-only    the configuration without disk data\n"
+	XAPI_OPTIONS_HELP
+	"  --allow-setting KEY  write the pool's setting KEY although it reaches\n"
+	"                     the host (repeatable; see hvkit-move(1))\n"
+	"  --no-progress      no progress bar (it is drawn only on a terminal)\n"
+	"  --no-sync          no fsync before the rename\n"
+	"  -v, --verbose      say what is fetched\n"
+	"  -h, --help         this text\n"
+	"See hvkit-move(1).\n";
 
 
 struct pull_opts {

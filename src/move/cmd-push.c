@@ -24,9 +24,22 @@ static const char push_usage[] =
 	"         [--metadata-only [--disk-size SIZE]] [--password-file FILE]\n"
 	"         [--ca FILE] [--http] [--timeout SECONDS] [--max-response SIZE]\n"
 	"         [--force] [--no-progress] [-v]\n"
-	"The checks of `hvkit move check GUEST.cfg --for xapi` run first: a\n"
-	"setting that blocks the move stops it unless --force; -v (--verbose)\n"
-	"shows their warnings too.\n";
+	"\n"
+	"Create the guest on a XAPI host: the VM, its VDIs on the SR --sr names\n"
+	"and the disks' data.  The checks of `hvkit move check GUEST.cfg --for\n"
+	"xapi` run first: a setting that blocks the move stops it unless --force.\n"
+	"\n"
+	"Options:\n"
+	"  --sr UUID          the storage repository the disks go to\n"
+	"  --metadata-only    the configuration without disk data\n"
+	"  --disk-size SIZE   with --metadata-only: each VDI's size (bytes, or\n"
+	"                     K, M, G, T)\n"
+	XAPI_OPTIONS_HELP
+	"  --force            go on although the checks found a blocker\n"
+	"  --no-progress      no progress bar (it is drawn only on a terminal)\n"
+	"  -v, --verbose      the checks' warnings too\n"
+	"  -h, --help         this text\n"
+	"See hvkit-move(1).\n";
 
 /* Fields of our records that XAPI computes itself (not create args). */
 static const char *const not_args[] = { "uuid", "power_state", "is_a_snapshot",

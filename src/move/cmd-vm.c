@@ -416,18 +416,53 @@ static const struct option vm_options[] = {
 	{ 0 }
 };
 
+/* option lines export and import share */
+#define VM_OPT_METADATA "  --metadata-only    the configuration without disk data\n"
+#define VM_OPT_COMMON \
+	"  --no-progress      no progress bar (it is drawn only on a terminal)\n" \
+	"  --no-sync          no fsync before the rename\n"
+
 static const char export_usage[] =
 	"usage: hvkit move export GUEST.cfg --to xva|ova|ovf -o OUT [--metadata-only\n"
 	"                         [--disk-size SIZE]] [--gzip] [--checksum KIND] [--force]\n"
 	"                         [--no-progress] [--no-sync] [-v]\n"
-	"The checks of `hvkit move check GUEST.cfg --for xapi` run first: a\n"
-	"setting that blocks the move stops the export unless --force; -v\n"
-	"(--verbose) shows their warnings too.\n";
+	"\n"
+	"Write an xl guest as a package XAPI imports.  The checks of `hvkit\n"
+	"move check GUEST.cfg --for xapi` run first: a setting that blocks the\n"
+	"move stops the export unless --force.\n"
+	"\n"
+	"Options:\n"
+	"  --to FORMAT        xva (XAPI's own), ova (one tar) or ovf (a directory)\n"
+	"  -o, --output OUT   the package made (it must not exist)\n"
+	VM_OPT_METADATA
+	"  --disk-size SIZE   with --metadata-only: each VDI's size (bytes, or\n"
+	"                     K, M, G, T)\n"
+	"  --gzip             compress the XVA or OVA (not ovf)\n"
+	"  --checksum KIND    XVA chunk checksums: sha1 (default), xxhash, both\n"
+	"  --force            go on although the checks found a blocker\n"
+	VM_OPT_COMMON
+	"  -v, --verbose      the checks' warnings too\n"
+	"  -h, --help         this text\n"
+	"See hvkit-move(1).\n";
 static const char import_usage[] =
 	"usage: hvkit move import PACKAGE --to xl -o DIR [--metadata-only]\n"
 	"                         [--disk-format raw|qcow2|vhd] [--allow-setting KEY]...\n"
 	"                         [--no-progress] [--no-sync] [-v]\n"
-	"-v (--verbose) says what was written.\n";
+	"\n"
+	"Read an XVA, OVA or OVF (PACKAGE '-': standard input) into an xl.cfg\n"
+	"and its disks in DIR.\n"
+	"\n"
+	"Options:\n"
+	"  --to xl            what is written (the only form)\n"
+	"  -o, --output DIR   the directory made (it must not exist)\n"
+	VM_OPT_METADATA
+	"  --disk-format FMT  raw (default), qcow2 or vhd\n"
+	"  --allow-setting KEY  write the package's setting KEY although it\n"
+	"                     reaches the host (repeatable; see hvkit-move(1))\n"
+	VM_OPT_COMMON
+	"  -v, --verbose      say what was written\n"
+	"  -h, --help         this text\n"
+	"See hvkit-move(1).\n";
 
 /* "--gzip does not go with 'move import'": the option of vm_options
  * whose getopt value is c; EXIT_USAGE. */

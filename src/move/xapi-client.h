@@ -28,6 +28,17 @@ struct xapi_limits {
 	long timeout;
 };
 
+/* The lines of `move push --help` and `move pull --help` that describe
+ * the options both take (one text for both). */
+#define XAPI_OPTIONS_HELP \
+	"  --password-file FILE  the password is FILE's first line ('-': standard\n" \
+	"                     input); else $HVKIT_XAPI_PASSWORD\n" \
+	"  --ca FILE          CA certificates for the host's TLS certificate\n" \
+	"  --http             plain HTTP instead of HTTPS (not with --ca)\n" \
+	"  --timeout SECONDS  end a transfer that moves no byte for SECONDS\n" \
+	"                     (default 60)\n" \
+	"  --max-response SIZE  the largest XML-RPC answer read (default 4M)\n"
+
 /* Reads the argument of --timeout SECONDS (1 to 86400) or --max-response
  * SIZE (K, M, G suffixes; at least 4K) into lim; -EINVAL else. */
 int xapi_limit_parse(bool timeout, const char *arg, struct xapi_limits *lim);
