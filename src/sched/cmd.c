@@ -69,6 +69,8 @@ void sched_usage(FILE *f)
 	      "            capped, bursts granted), and with -o draw usage, cap\n"
 	      "            and budget\n"
 	      "\n"
+	      "  -h, --help         this text; after a verb, that verb's\n"
+	      "\n"
 	      "Exit status: 0 success, 1 failure, 2 usage error.  See hvkit-sched(1).\n",
 	      f);
 }

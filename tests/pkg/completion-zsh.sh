@@ -122,7 +122,7 @@ comp "capture check diff where" "hvkit topo --from check "
 comp "capture check diff where" "hvkit topo -o check "
 comp "check run status simulate" "hvkit sched "
 # each verb its own options, and only its own
-comp "--json --summary --tick --verbose" "hvkit sched simulate --"
+comp "--help --json --summary --tick --verbose" "hvkit sched simulate --"
 comp "--from --help --keep-serials --output --sysroot --verbose" "hvkit topo capture --"
 comp "--help --json --names --output --verbose" "hvkit cpuid models --"
 comp "--password-file" "hvkit move push --pass"

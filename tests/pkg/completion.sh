@@ -76,7 +76,7 @@ comp "--state" hvkit sched status --prometheus --sta
 
 # each verb its own options, and only its own (tests/pkg/completion-
 # verbs.py asks the binary about every one)
-comp "--json --summary --tick --verbose" hvkit sched simulate --
+comp "--help --json --summary --tick --verbose" hvkit sched simulate --
 comp "--from --help --keep-serials --output --sysroot --verbose" hvkit topo capture --
 comp "--help --json --names --output --verbose" hvkit cpuid models --
 comp "xl xl-xend qemu libvirt" hvkit cpuid baseline --for ""
