@@ -154,10 +154,20 @@ mode_t output_mode(const char *path)
 	mode_t mask;
 
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		return st.st_mode & 07777;
+		return st.st_mode & 0777;	/* never set-id bits */
 	mask = umask(0);
 	umask(mask);
 	return 0666 & ~mask;
+}
+
+void output_keep(const char *path, const char *tmp)
+{
+	struct stat st;
+
+	if (geteuid() == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_uid != 0 || st.st_gid != getegid()))
+		(void)lchown(tmp, st.st_uid, st.st_gid);
+	(void)chmod(tmp, output_mode(path));
 }
 
 int output_through_link(const char *path, char **ret_real)
@@ -253,6 +263,17 @@ int output_target(const char *path, char **ret_real)
 		*ret_real = NULL;
 		return -EEXIST;
 	}
+	/* /dev/stdout, /proc/self/fd/1 of a file: renaming over that file
+	 * would drop what the shell wrote to it before (and after) us */
+	struct stat out;
+
+	if (stat(file, &st) == 0 && fstat(STDOUT_FILENO, &out) == 0 && S_ISREG(out.st_mode) &&
+	    st.st_dev == out.st_dev && st.st_ino == out.st_ino) {
+		log_error("'%s' is this command's standard output; give '-' to write there", path);
+		free(*ret_real);
+		*ret_real = NULL;
+		return -EEXIST;
+	}
 	/* The file is made beside it: its directory must be one where a
 	 * file can be made, known before any input is read. */
 	if ((rc = output_dir_check(file, path)) < 0) {
@@ -294,7 +315,7 @@ int write_output(const char *path, const char *data, size_t len)
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0) {
-		(void)chmod(tmp, output_mode(path));
+		output_keep(path, tmp);
 		if (rename(tmp, path) < 0)
 			rc = -errno;
 	}

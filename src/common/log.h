@@ -62,6 +62,14 @@ int write_output(const char *path, const char *data, size_t len);
 
 /*
  * The mode a file written to path gets, as cp and qemu-img give it: the
- * mode of the regular file it replaces, else 0666 less the umask.
+ * permission bits of the regular file it replaces (never its set-id
+ * bits), else 0666 less the umask.
  */
 mode_t output_mode(const char *path);
+
+/*
+ * Gives tmp, about to be renamed over path, what the file it replaces
+ * had: its owner (as root, as move's outputs and cp do) and
+ * output_mode().
+ */
+void output_keep(const char *path, const char *tmp);

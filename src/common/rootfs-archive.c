@@ -265,7 +265,7 @@ int hv_root_write_archive(const struct hv_root *mem, const char *path,
 		goto out;
 	}
 	fd = -1;
-	(void)chmod(tmp, output_mode(path));
+	output_keep(path, tmp);
 	if (rename(tmp, path) < 0)
 		rc = hv_errorf(d, "cannot rename '%s' to '%s': %s", tmp, path,
 			       strerror(errno));

@@ -480,6 +480,30 @@ const char *file_not_regular(mode_t mode)
 	       "not a regular file";
 }
 
+/* path with its directory resolved (realpath), the last name kept;
+ * path itself when its directory cannot be resolved. */
+static char *dir_resolved(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+					 : xstrdup(".");
+	_cleanup_free_ char *real = realpath(dir, NULL);
+
+	return real ? xasprintf("%s/%s", real, slash ? slash + 1 : path) : xstrdup(path);
+}
+
+bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	_cleanup_free_ char *ra = dir_resolved(a);
+	_cleanup_free_ char *rb = dir_resolved(b);
+
+	return strcmp(ra, rb) == 0;
+}
+
 int open_input(const char *path, unsigned allow, const char **ret_why)
 {
 	struct stat st;

@@ -159,6 +159,13 @@ void format_size(char *buf, size_t sz, uint64_t bytes);
  */
 const char *file_not_regular(mode_t mode);
 
+/*
+ * Whether paths a and b name one file: the same inode where both exist
+ * (through links), else the same path once '.' and '..' and links of
+ * the directories are resolved.
+ */
+bool same_file(const char *a, const char *b);
+
 #define INPUT_DIR 1u
 #define INPUT_BLOCK 2u
 #define INPUT_PIPE 4u

@@ -802,6 +802,18 @@ int sched_cmd_run(int argc, char **argv, struct hv_global *g)
 	 * sched_state_save): a link would be replaced, not followed, and a
 	 * device node or FIFO replaced by a regular file.  Refused before
 	 * anything (STATE.lock) is created. */
+	/* One file for two jobs: each write would replace the other's (a
+	 * --state naming CONF replaced the policy with a state). */
+	const char *files[][2] = { { dm.conf, "CONF" },
+				   { dm.pooled ? NULL : dm.state_path, "--state" },
+				   { dm.metrics_path, "--metrics-file" } };
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		for (size_t j = i + 1; j < ARRAY_SIZE(files); j++)
+			if (files[i][0] && files[j][0] && same_file(files[i][0], files[j][0])) {
+				log_error("%s '%s' and %s '%s' are one file; each needs its own",
+					  files[i][1], files[i][0], files[j][1], files[j][0]);
+				return EXIT_USAGE;
+			}
 	if ((dm.metrics_path && output_refused(dm.metrics_path, "metrics file", "--metrics-file")) ||
 	    (!dm.pooled && output_refused(dm.state_path, "state", "--state")))
 		return EXIT_FAIL;

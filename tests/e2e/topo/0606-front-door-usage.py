@@ -280,13 +280,19 @@ with tempfile.TemporaryDirectory() as d:
     p = run("move", "disk", raw, link)
     check(p.returncode == 0 and os.path.islink(link) and open(target, "rb").read() == want and
           os.stat(target).st_mode & 0o777 == 0o600, f"move disk to a link: {p.returncode} {p.stderr!r}")
-    # /dev/stdout's way: a link to /proc/self/fd/1, stdout a file
+    # /dev/stdout's way: a link to /proc/self/fd/1, stdout a file the
+    # shell writes to (`{ echo head; hvkit ... -o /dev/stdout; } > f`):
+    # renaming over it would drop the shell's lines (brk7): refused, '-'
+    # named, the file as it was
     so, cap = os.path.join(d, "so"), os.path.join(d, "cap")
     os.symlink("/proc/self/fd/1", so)
     with open(cap, "wb") as f:
+        f.write(b"head\n")
+        f.flush()
         p = run("move", "disk", raw, so, stdout=f)
-    check(p.returncode == 0 and os.path.islink(so) and open(cap, "rb").read() == want,
-          f"move disk to a link to stdout (a file): {p.returncode} {p.stderr!r}")
+    one_line(p, 1, "standard output; give '-'", "move disk to a link to stdout (a file)")
+    check(os.path.islink(so) and open(cap, "rb").read() == b"head\n",
+          "move disk to a link to stdout (a file): the link and the file kept")
     p = run("move", "disk", raw, so)     # stdout a pipe: no regular file
     one_line(p, 1, "not a regular file", "move disk to a link to stdout (a pipe)")
     check(os.path.islink(so), "the link to stdout is kept")
@@ -312,8 +318,8 @@ with tempfile.TemporaryDirectory() as d:
     os.symlink("/proc/self/fd/1", cso)
     with open(cap, "wb") as f:
         p = run("topo", "capture", "--from", CAPTURE, "-o", cso, stdout=f)
-    check(p.returncode == 0 and os.path.islink(cso) and open(cap, "rb").read(2) == b"\x1f\x8b",
-          f"capture to a link to stdout (a file): {p.returncode} {p.stderr!r}")
+    one_line(p, 1, "standard output; give '-'", "capture to a link to stdout (a file)")
+    check(os.path.islink(cso) and open(cap, "rb").read() == b"", "capture: the link and the file kept")
     fifo, sdir, sock = (os.path.join(d, n) for n in ("f.tar.gz", "dir.tar.gz", "s.tar.gz"))
     os.mkfifo(fifo)
     os.mkdir(sdir)
@@ -473,5 +479,34 @@ if os.path.isdir("/sys/kernel"):
         one_line(p, 1, "cannot write", f"{args}")
         check(b".tmp" not in p.stderr and (b"'/sys/kernel'" in p.stderr or b"'/proc'" in p.stderr),
               f"{args}: the directory named, not a temporary's name: {p.stderr!r}")
+
+# ---- replacing a file keeps its owner and permission bits, never set-id bits (brk7) ----
+with tempfile.TemporaryDirectory() as d:
+    src = os.path.join(d, "src.raw")
+    open(src, "wb").truncate(1 << 20)
+    for args in (["topo", *SYN, "-o"], ["cpuid", "--from", DUMP, "-o"], ["move", "disk", src]):
+        out = os.path.join(d, "out")
+        open(out, "w").write("old\n")
+        if os.geteuid() == 0:
+            os.chown(out, 1, 1)
+        os.chmod(out, 0o6750)
+        p = run(*args, out)
+        st = os.stat(out)
+        check(p.returncode == 0 and st.st_mode & 0o7777 == 0o750 and
+              (os.geteuid() != 0 or (st.st_uid, st.st_gid) == (1, 1)),
+              f"{args[:2]} over a 6750 file of uid 1: mode {st.st_mode & 0o7777:o}, owner "
+              f"{st.st_uid}:{st.st_gid} ({p.returncode} {p.stderr!r})")
+# ---- sched run: CONF, --state and --metrics-file are three files (brk7) ----
+with tempfile.TemporaryDirectory() as d:
+    conf = os.path.join(d, "c.conf")
+    open(conf, "w").write(open(CONF).read())
+    before = open(conf).read()
+    for extra, needle in ((["--state", conf], "CONF"), (["--state", os.path.join(d, "..", os.path.basename(d), "c.conf")], "CONF"),
+                          (["--state", os.path.join(d, "x"), "--metrics-file", os.path.join(d, ".", "x")], "--state"),
+                          (["--state", os.path.join(d, "y"), "--metrics-file", conf], "CONF")):
+        p = run("sched", "run", conf, *extra, "--ticks", "1")
+        one_line(p, 2, "are one file; each needs its own", f"sched run {extra}")
+    check(open(conf).read() == before and sorted(os.listdir(d)) == ["c.conf"],
+          "sched run: CONF as it was, nothing made")
 
 done()
