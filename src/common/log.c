@@ -202,6 +202,11 @@ static const char *pseudo_fs(long type)
 	case 0xcafe4a11: return "bpffs";
 	case 0x6165676c: return "pstore";
 	case 0xde5e81e4: return "efivarfs";
+	case 0x19800202: return "mqueue";
+	case 0x958458f6: return "hugetlbfs";
+	case 0x1cd1: return "devpts";
+	case 0x42494e4d: return "binfmt_misc";
+	case 0x6e736673: return "nsfs";
 	}
 	return NULL;
 }
@@ -234,6 +239,17 @@ int output_dir_check(const char *file, const char *shown)
 		else if (statfs(dir, &sf) == 0 && (fs = pseudo_fs((long)sf.f_type)))
 			err = EACCES;
 	}
+	/* A sticky directory (/tmp): another user's file there cannot be
+	 * renamed over (the rename would fail after all the work). */
+	struct stat f;
+	uid_t me = geteuid();
+
+	if (!err && (st.st_mode & S_ISVTX) && me != 0 && st.st_uid != me &&
+	    lstat(file, &f) == 0 && f.st_uid != me) {
+		log_error("cannot write '%s': it belongs to uid %u in '%s', a sticky directory "
+			  "(only its owner may replace it)", shown, (unsigned)f.st_uid, dir);
+		return -EPERM;
+	}
 	if (!err)
 		return 0;
 	if (fs)
@@ -241,6 +257,20 @@ int output_dir_check(const char *file, const char *shown)
 	else
 		log_error("cannot write '%s': '%s': %s", shown, dir, strerror(err));
 	return -err;
+}
+
+int output_file_name(const char *path)
+{
+	/* "new/", "x/.": the slash would be dropped and a file made (or
+	 * replaced) where a directory was meant */
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		log_error("'%s' names a directory, not a file; give a file name", path);
+		return -EISDIR;
+	}
+	return 0;
 }
 
 int output_target(const char *path, char **ret_real)
@@ -251,6 +281,11 @@ int output_target(const char *path, char **ret_real)
 
 	if (rc < 0)
 		return rc;
+	if ((rc = output_file_name(path)) < 0) {
+		free(*ret_real);
+		*ret_real = NULL;
+		return rc;
+	}
 	/* Renamed over: only a regular file, never a device node, FIFO,
 	 * socket or directory (renaming over /dev/null would replace it). */
 	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {

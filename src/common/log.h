@@ -44,11 +44,17 @@ int output_through_link(const char *path, char **ret_real);
 int output_dir_check(const char *file, const char *shown);
 
 /*
+ * A file output's path names a file, not a directory ("new/", "x/.",
+ * ".."): else one line, -EISDIR.
+ */
+int output_file_name(const char *path);
+
+/*
  * The file an output path is written to, checked before anything is
  * made: output_through_link(), then only a regular file (or none) is
  * replaced; a directory, device node, FIFO or socket there, at the end
- * of a link or not, is refused in one line: -EEXIST; then
- * output_dir_check().  Every -o and OUT that is renamed into place asks
+ * of a link or not, is refused in one line: -EEXIST; output_file_name(),
+ * then output_dir_check().  Every -o and OUT that is renamed into place asks
  * this.
  */
 int output_target(const char *path, char **ret_real);

@@ -651,7 +651,7 @@ static bool output_refused(const char *path, const char *what, const char *opt)
 			  opt);
 	/* made beside it: a directory where a file can be made, known
 	 * before the daemon starts (not at its first write) */
-	return unfit != NULL || output_dir_check(path, path) < 0;
+	return unfit != NULL || output_file_name(path) < 0 || output_dir_check(path, path) < 0;
 }
 
 int sched_cmd_run(int argc, char **argv, struct hv_global *g)

@@ -15,6 +15,7 @@ same rule for links and other files (brk5)."""
 import os
 import pty
 import re
+import shutil
 import socket
 import stat
 import subprocess
@@ -508,5 +509,24 @@ with tempfile.TemporaryDirectory() as d:
         one_line(p, 2, "are one file; each needs its own", f"sched run {extra}")
     check(open(conf).read() == before and sorted(os.listdir(d)) == ["c.conf"],
           "sched run: CONF as it was, nothing made")
+
+# ---- a directory's name is no file output; a sticky directory's other files (brk7) ----
+with tempfile.TemporaryDirectory() as d:
+    f = os.path.join(d, "f.raw")
+    open(f, "wb").write(b"keep")
+    os.chmod(f, 0o604)
+    for args in (["move", "disk", f, f + "/"], ["move", "disk", f, os.path.join(d, "new") + "/"],
+                 ["topo", *SYN, "-o", os.path.join(d, "x", ".")], ["cpuid", "--from", DUMP, "-o", ".."],
+                 ["sched", "run", CONF, "--state", os.path.join(d, "st") + "/", "--ticks", "1"]):
+        one_line(run(*args, cwd=d), 1, "names a directory, not a file", f"{args}")
+    check(open(f, "rb").read() == b"keep" and os.stat(f).st_mode & 0o777 == 0o604 and
+          sorted(os.listdir(d)) == ["f.raw"], "the file kept, nothing made")
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        os.chmod(d, 0o1777)
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            HVKIT, "topo", *SYN, "-o", f, "--of", "svg"],
+                           capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+        one_line(p, 1, "a sticky directory", "another user's file in a sticky directory")
+        check(open(f, "rb").read() == b"keep", "the other user's file kept")
 
 done()
