@@ -30,7 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HVKIT, b64, check, done, file_cgroups, gateway, logged, start_etcd, wait_for  # noqa: E402
+from lib import HVKIT, b64, check, done, file_cgroups, gateway, kill, logged, start_etcd, wait_for  # noqa: E402
 
 # Budget: (100% - 20%) x 10 s = 8 CPU-s of excess per 60 s.
 CONF = "guest g (cgroup:/g) { burst 100% for 10s per 60s, then cap 20% }\n"
@@ -198,14 +198,7 @@ def main():
     finally:
         if burn:
             burn.stop = True
-        for p in procs:
-            if p.poll() is None:
-                try:
-                    p.send_signal(signal.SIGCONT)
-                except OSError:
-                    pass
-                p.kill()
-                p.wait()
+        kill(*procs)
         shutil.rmtree(tmp, ignore_errors=True)
     done()
 

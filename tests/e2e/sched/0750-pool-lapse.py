@@ -174,12 +174,6 @@ def main():
         a.send_signal(signal.SIGTERM)
         check(a.wait(timeout=120) == 0, "hostA exits 0 on SIGTERM")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                try:
-                    p.send_signal(signal.SIGCONT)
-                except OSError:
-                    pass
         kill(*procs)
         remove_tmp(tmp)
     done()

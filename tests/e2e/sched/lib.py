@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -218,9 +219,13 @@ def file_cgroups(root, names):
 
 def kill(*procs):
     """A test's cleanup: SIGKILL and reap each process started (not None)
-    that is still running."""
+    that is still running (a stopped one woken first, SIGCONT)."""
     for p in procs:
         if p and p.poll() is None:
+            try:
+                p.send_signal(signal.SIGCONT)
+            except OSError:
+                pass
             p.kill()
             p.wait()
 
